@@ -1,0 +1,28 @@
+//! `rstcp`: a TCP/IP stack for bare-metal firmware and std programs alike.
+//!
+//! The crate is `#![no_std]` and needs no heap. It is built in layers:
+//!
+//! - [`wire`]: typed, zero-copy views over packet bytes (`XxxPacket<T: AsRef<[u8]>>`)
+//!   and high-level representations (`XxxRepr`) that parse from and emit into
+//!   those views. Every view has a checked constructor; once it succeeds, no
+//!   accessor can panic whatever the bytes are.
+//!
+//! The interface, sockets and the TCP engine build on `wire` and are driven only
+//! by an explicit `poll(now)`: the crate never reads a clock, spawns a thread or
+//! allocates on its own.
+//!
+//! # Features
+//! - `std`: implements `std::error::Error` for the error types. Nothing else.
+//! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
+#![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[macro_use]
+mod macros;
+
+pub mod wire;

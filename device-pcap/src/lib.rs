@@ -1,0 +1,1 @@
+//! pcap and pcapng capture files: reading, writing (filled in by the pcap work).

@@ -1,0 +1,1 @@
+//! Shared code for the `rstcp` examples (the examples themselves live in `examples/`).
