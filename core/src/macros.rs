@@ -6,6 +6,7 @@
 //! nothing, so logging never costs code size on a build that does not want it.
 
 #[cfg(feature = "log")]
+#[allow(unused_macros)]
 macro_rules! net_log {
     (trace, $($arg:expr),*) => { log::trace!($($arg),*) };
     (debug, $($arg:expr),*) => { log::debug!($($arg),*) };
@@ -13,6 +14,7 @@ macro_rules! net_log {
 }
 
 #[cfg(all(feature = "defmt", not(feature = "log")))]
+#[allow(unused_macros)]
 macro_rules! net_log {
     (trace, $($arg:expr),*) => { defmt::trace!($($arg),*) };
     (debug, $($arg:expr),*) => { defmt::debug!($($arg),*) };
@@ -20,6 +22,7 @@ macro_rules! net_log {
 }
 
 #[cfg(not(any(feature = "log", feature = "defmt")))]
+#[allow(unused_macros)]
 macro_rules! net_log {
     ($level:ident, $($arg:expr),*) => {{
         // Type-check the arguments without evaluating or formatting them.

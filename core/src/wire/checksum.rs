@@ -30,31 +30,33 @@ const fn fold(mut acc: u64) -> u16 {
 /// To sum a packet in pieces, every piece but the last must have even length.
 #[inline]
 pub fn sum(data: &[u8]) -> u16 {
+    // RFC 1071 §2(B): the sum is byte-order independent, so add the words in
+    // native order (no per-word swap; the loop vectorises) and swap the bytes
+    // of the folded result once.
+    const BLOCK: usize = 64;
     let mut acc: u64 = 0;
-    // 32 bytes per round: eight independent 32-bit additions the compiler
-    // keeps in registers (or vectorises); the accumulator cannot overflow for
-    // any buffer shorter than 2^32 words.
-    let mut chunks = data.chunks_exact(32);
-    for chunk in &mut chunks {
-        let mut words = chunk.chunks_exact(4);
-        let mut part: u64 = 0;
-        for w in &mut words {
-            part += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
-        }
-        acc += part;
+    let mut blocks = data.chunks_exact(BLOCK);
+    for block in &mut blocks {
+        acc += sum_block_ne(block);
     }
-    let rest = chunks.remainder();
-    let mut words = rest.chunks_exact(4);
-    for w in &mut words {
-        acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        // Zero padding on the right is exactly RFC 1071's odd-byte rule, and
+        // the remainder starts at an even offset, so the words stay aligned.
+        let mut tail = [0u8; BLOCK];
+        tail[..rest.len()].copy_from_slice(rest);
+        acc += sum_block_ne(&tail);
     }
-    match *words.remainder() {
-        [a, b, c] => acc += u64::from(u32::from_be_bytes([a, b, c, 0])),
-        [a, b] => acc += u64::from(u16::from_be_bytes([a, b])),
-        [a] => acc += u64::from(u16::from_be_bytes([a, 0])),
-        _ => {}
-    }
-    fold(acc)
+    u16::from_be_bytes(fold(acc).to_ne_bytes())
+}
+
+/// Sums a 64-byte block as native-endian 32-bit words.
+#[inline(always)]
+fn sum_block_ne(block: &[u8]) -> u64 {
+    block
+        .chunks_exact(4)
+        .map(|w| u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]])))
+        .sum()
 }
 
 /// Adds folded sums together (one's-complement addition).
