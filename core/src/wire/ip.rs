@@ -30,6 +30,8 @@ macro_rules! enum_with_unknown {
         }
     };
 }
+// Formats landing next use it for their own numbered fields.
+#[allow(unused_imports)]
 pub(crate) use enum_with_unknown;
 
 enum_with_unknown! {
