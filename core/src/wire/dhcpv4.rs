@@ -179,7 +179,7 @@ impl<T: AsRef<[u8]>> DhcpPacket<T> {
         Ipv4Addr::new(b[0], b[1], b[2], b[3])
     }
 
-    /// The raw `op` byte (1 request, 2 reply).
+    /// The `op` field: BOOTREQUEST (1) or BOOTREPLY (2); other values are `Unknown`.
     pub fn op(&self) -> DhcpOpCode {
         DhcpOpCode::from(self.data()[field::OP])
     }
