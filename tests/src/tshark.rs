@@ -64,6 +64,22 @@
 //!   their occurrences could not be told apart.
 //! * `dhcp.msg_type` is option 53 (`dhcp.option.dhcp`), absent for plain
 //!   BOOTP.
+//! * IPv6 addresses are re-written as Rust's `Ipv6Addr` displays them
+//!   (RFC 5952). tshark prints IPv4-*compatible* addresses in dotted form
+//!   (`::1.2.3.4`), Rust as hex (`::102:304`); both print IPv4-mapped ones
+//!   as `::ffff:1.2.3.4`.
+//! * `ipv4.total_len`: for a zero Total Length, tshark assumes TCP
+//!   segmentation offload and shows the length it saw instead. Above 65535
+//!   (BIG TCP captures) that can only be such a substitute, so it is mapped
+//!   back to the wire value 0; a substitute below 65536 cannot be told from
+//!   the field output.
+//! * A layer tshark names in `frame.protocols` but could not decode any of
+//!   our fields of (a header cut short) yields no object: empty objects are
+//!   removed. tshark does decode *partial* headers: it gives the fields it
+//!   could read before the header ran out, or was found bogus (e.g. an IPv4
+//!   Total Length below the header length gives `total_len` only). Where our
+//!   decoder reports an `error` instead, those fields count as
+//!   disagreements of their own kind (see [`crate::compare`]).
 use std::path::Path;
 use std::process::Command;
 
@@ -260,6 +276,15 @@ impl<'a> Row<'a> {
         self.first(field).map(|s| Value::String(s.to_string()))
     }
 
+    /// An IPv6 address, re-written as Rust's `Ipv6Addr` displays it.
+    fn ipv6(&self, field: &str) -> Option<Value> {
+        let text = self.first(field)?;
+        let canonical = text
+            .parse::<std::net::Ipv6Addr>()
+            .map_or_else(|_| text.to_string(), |a| a.to_string());
+        Some(Value::String(canonical))
+    }
+
     fn flag(&self, field: &str) -> Option<Value> {
         self.first(field).and_then(|s| match s {
             "1" | "True" | "true" => Some(Value::Bool(true)),
@@ -318,8 +343,26 @@ fn ext_header(proto: &str) -> Option<u64> {
     }
 }
 
+/// Removes empty objects (layers tshark named but could not decode a field
+/// of, e.g. a header cut short), recursively; empty arrays are kept.
+fn prune(v: &mut Value) -> bool {
+    if let Value::Object(map) = v {
+        map.retain(|_, child| !prune(child));
+        map.is_empty()
+    } else {
+        false
+    }
+}
+
 /// Builds the frame object from one line of tshark's output.
 fn frame_from_line(line: &str) -> Result<Value, String> {
+    let mut frame = decode_line(line)?;
+    prune(&mut frame);
+    Ok(frame)
+}
+
+/// [`frame_from_line`] before pruning.
+fn decode_line(line: &str) -> Result<Value, String> {
     let row = Row {
         cols: line.split('\t').collect(),
     };
@@ -407,15 +450,17 @@ fn frame_from_line(line: &str) -> Result<Value, String> {
                 "frag_offset",
                 num_value(row.num("ip.frag_offset").map(|o| o * 8)),
             );
-            put(&mut ip, "total_len", num_value(row.num("ip.len")));
+            // TSO: tshark replaces a zero total length by the length it saw.
+            let total = row.num("ip.len").map(|l| if l > 0xffff { 0 } else { l });
+            put(&mut ip, "total_len", num_value(total));
             put(&mut ip, "checksum_ok", row.checksum("ip.checksum.status"));
             frame.insert("ipv4".into(), Value::Object(ip));
             Some(i + 1)
         }
         Some(&"ipv6") => {
             let mut ip = Map::new();
-            put(&mut ip, "src", row.text("ipv6.src"));
-            put(&mut ip, "dst", row.text("ipv6.dst"));
+            put(&mut ip, "src", row.ipv6("ipv6.src"));
+            put(&mut ip, "dst", row.ipv6("ipv6.dst"));
             put(&mut ip, "next_header", num_value(row.num("ipv6.nxt")));
             put(&mut ip, "hop_limit", num_value(row.num("ipv6.hlim")));
             put(&mut ip, "payload_len", num_value(row.num("ipv6.plen")));
@@ -615,6 +660,31 @@ mod tests {
             f["tcp"]["options"],
             json!({"mss": 1460, "sack_perm": true, "sack": [[5, 7], [9, 11]]})
         );
+    }
+
+    #[test]
+    fn tso_length_ipv6_text_and_empty_layers() {
+        let l = line(&[
+            ("frame.number", "1"),
+            ("frame.protocols", "eth:ethertype:ip:tcp"),
+            ("eth.type", "0x0800"),
+            ("ip.src", "10.0.0.1"),
+            ("ip.len", "80052"),
+        ]);
+        let f = frame_from_line(&l).unwrap();
+        assert_eq!(f["ipv4"]["total_len"], 0);
+        assert!(f.get("tcp").is_none(), "{f}");
+        let l = line(&[
+            ("frame.number", "1"),
+            ("frame.protocols", "eth:ethertype:ipv6"),
+            ("eth.type", "0x86dd"),
+            ("ipv6.src", "::1.2.3.4"),
+            ("ipv6.dst", "::ffff:1.2.3.4"),
+        ]);
+        let f = frame_from_line(&l).unwrap();
+        assert_eq!(f["ipv6"]["src"], "::102:304");
+        assert_eq!(f["ipv6"]["dst"], "::ffff:1.2.3.4");
+        assert_eq!(f["ipv6"]["ext"], json!([]));
     }
 
     #[test]
