@@ -7,7 +7,7 @@
 //! Without tshark it skips (and fails under `CI=true`).
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rstcp_tests::compare::{compare_file, ethernet_captures, Agreement};
 use rstcp_tests::tshark;
@@ -35,14 +35,26 @@ fn our_lines(path: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Compares one capture, adding to `agg`.
-fn compare_capture(path: &Path, agg: &mut Agreement) -> Result<(), String> {
+/// Time spent decoding, summed over captures.
+#[derive(Default)]
+struct Timing {
+    tshark: Duration,
+    ours: Duration,
+}
+
+/// Compares one capture, adding to `agg` and `time`.
+fn compare_capture(path: &Path, agg: &mut Agreement, time: &mut Timing) -> Result<(), String> {
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let t0 = Instant::now();
     let theirs = tshark::reference(path)?;
-    let ours = our_lines(path)
+    let t1 = Instant::now();
+    let ours = our_lines(path);
+    time.tshark += t1 - t0;
+    time.ours += t1.elapsed();
+    let ours = ours
         .map_err(|e| format!("{name}: our decoder failed: {e}"))?
         .iter()
         .enumerate()
@@ -76,35 +88,47 @@ fn tshark_agreement() {
     let next = Mutex::new(files.iter());
     let errors = Mutex::new(Vec::new());
     let mut total = Agreement::default();
+    let mut time = Timing::default();
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..THREADS)
             .map(|_| {
                 s.spawn(|| {
                     let mut agg = Agreement::default();
+                    let mut time = Timing::default();
                     loop {
                         let Some(path) = next.lock().unwrap().next() else {
                             break;
                         };
-                        if let Err(e) = compare_capture(path, &mut agg) {
+                        if let Err(e) = compare_capture(path, &mut agg, &mut time) {
                             errors.lock().unwrap().push(e);
                         }
                     }
-                    agg
+                    (agg, time)
                 })
             })
             .collect();
         for w in workers {
-            total.merge(w.join().expect("worker panicked"));
+            let (agg, t) = w.join().expect("worker panicked");
+            total.merge(agg);
+            time.tshark += t.tshark;
+            time.ours += t.ours;
         }
     });
     let elapsed = start.elapsed();
+    // Workers interleave files: list mismatches in file and frame order.
+    total
+        .mismatches
+        .sort_by(|a, b| (&a.file, a.frame).cmp(&(&b.file, b.frame)));
 
     println!("{}", total.table());
     println!("first mismatches:\n{}", total.first_mismatches(30));
     println!(
-        "{} Ethernet captures compared in {:.1} s over {THREADS} threads",
+        "{} Ethernet captures compared in {:.1} s over {THREADS} threads \
+         (summed over threads: tshark {:.1} s, ours {:.1} s)",
         files.len(),
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64(),
+        time.tshark.as_secs_f64(),
+        time.ours.as_secs_f64()
     );
     let errors = errors.into_inner().unwrap();
     assert!(
