@@ -150,7 +150,8 @@ impl Agreement {
         s
     }
 
-    /// The first `n` mismatches, one a line: file, frame, field, ours, theirs.
+    /// The first `n` kept mismatches, one a line (file, frame, field, ours,
+    /// theirs, kind), then up to `n` files whose frame counts differ.
     pub fn first_mismatches(&self, n: usize) -> String {
         let mut s = String::new();
         for m in self.mismatches.iter().take(n) {
@@ -164,8 +165,17 @@ impl Agreement {
                 m.file, m.frame, m.field, ours, m.theirs, m.kind
             );
         }
-        for (file, ours, theirs) in &self.frame_count_mismatches {
+        let mut counts = self.frame_count_mismatches.clone();
+        counts.sort();
+        for (file, ours, theirs) in counts.iter().take(n) {
             let _ = writeln!(s, "{file}: {ours} frames ours, {theirs} theirs");
+        }
+        if counts.len() > n {
+            let _ = writeln!(
+                s,
+                "... and {} more files with differing frame counts",
+                counts.len() - n
+            );
         }
         s
     }
