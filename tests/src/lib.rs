@@ -1,1 +1,4 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
+
+pub mod compare;
+pub mod tshark;
