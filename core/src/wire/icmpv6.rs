@@ -15,6 +15,7 @@ use core::fmt;
 
 use super::checksum;
 use super::ip::enum_with_unknown;
+use super::ndp::NdiscRepr;
 use super::{ChecksumMode, Error, Field, IpProtocol, Ipv6Addr, Result};
 
 enum_with_unknown! {
@@ -226,7 +227,6 @@ pub(crate) fn get_u32(buf: &[u8], f: Field) -> u32 {
     }
 }
 
-#[allow(dead_code)] // used by ndp.rs and mld.rs, landing next
 pub(crate) fn get_addr(buf: &[u8], f: Field) -> Ipv6Addr {
     match buf.get(f).and_then(|s| <[u8; 16]>::try_from(s).ok()) {
         Some(octets) => Ipv6Addr::from(octets),
@@ -254,7 +254,6 @@ pub(crate) fn set_u32(buf: &mut [u8], f: Field, value: u32) {
     set_bytes(buf, f.start, &value.to_be_bytes());
 }
 
-#[allow(dead_code)] // used by ndp.rs and mld.rs, landing next
 pub(crate) fn set_addr(buf: &mut [u8], f: Field, value: &Ipv6Addr) {
     set_bytes(buf, f.start, &value.octets());
 }
@@ -325,11 +324,8 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
     /// The length of the fixed part of a message of type `msg_type`.
     pub fn min_len(msg_type: Icmpv6Message) -> usize {
         match msg_type {
-            // RFC 4861 §4.2: RA header is 16 bytes; §4.3/§4.4: NS/NA carry a
-            // target address (24); §4.5: Redirect carries two addresses (40).
-            Icmpv6Message::RouterAdvert => 16,
-            Icmpv6Message::NeighborSolicit | Icmpv6Message::NeighborAdvert => 24,
-            Icmpv6Message::Redirect => 40,
+            // RFC 4861 §4.1-§4.5: the body before the options.
+            t if t.is_ndisc() => super::ndp::fixed_len(t),
             // RFC 2710 §3 / RFC 3810 §5.1: queries, v1 reports and dones carry
             // a multicast address (24); a v2 report's fixed part is 8 bytes.
             Icmpv6Message::MldQuery | Icmpv6Message::MldReport | Icmpv6Message::MldDone => 24,
@@ -482,6 +478,12 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Icmpv6Packet<T> {
     }
 }
 
+impl<T: AsRef<[u8]> + AsMut<[u8]>> AsMut<[u8]> for Icmpv6Packet<T> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self.buffer.as_mut()
+    }
+}
+
 /// A parsed ICMPv6 message.
 ///
 /// `data` of an error message is the quoted invoking packet; the integrator
@@ -537,6 +539,8 @@ pub enum Icmpv6Repr<'a> {
         /// The request's data.
         data: &'a [u8],
     },
+    /// A Neighbor Discovery message (RFC 4861).
+    Ndisc(NdiscRepr<'a>),
 }
 
 impl<'a> Icmpv6Repr<'a> {
@@ -587,6 +591,7 @@ impl<'a> Icmpv6Repr<'a> {
                 seq_no: packet.echo_seq_no(),
                 data,
             }),
+            t if t.is_ndisc() => NdiscRepr::parse(packet).map(Icmpv6Repr::Ndisc),
             _ => Err(Error::Unsupported("icmpv6 message type")),
         }
     }
@@ -600,6 +605,7 @@ impl<'a> Icmpv6Repr<'a> {
             | Icmpv6Repr::ParamProblem { data, .. }
             | Icmpv6Repr::EchoRequest { data, .. }
             | Icmpv6Repr::EchoReply { data, .. } => HEADER_LEN.saturating_add(data.len()),
+            Icmpv6Repr::Ndisc(ndisc) => ndisc.buffer_len(),
         }
     }
 
@@ -651,6 +657,13 @@ impl<'a> Icmpv6Repr<'a> {
                 packet.set_echo_ident(ident);
                 packet.set_echo_seq_no(seq_no);
                 (Icmpv6Message::EchoReply, 0, data)
+            }
+            Icmpv6Repr::Ndisc(ref ndisc) => {
+                ndisc.emit(packet);
+                if checksum.is_check() {
+                    packet.fill_checksum(src, dst);
+                }
+                return;
             }
         };
         packet.set_msg_type(msg_type);
