@@ -15,6 +15,7 @@ use core::fmt;
 
 use super::checksum;
 use super::ip::enum_with_unknown;
+use super::mld::MldRepr;
 use super::ndp::NdiscRepr;
 use super::{ChecksumMode, Error, Field, IpProtocol, Ipv6Addr, Result};
 
@@ -328,7 +329,7 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
             t if t.is_ndisc() => super::ndp::fixed_len(t),
             // RFC 2710 §3 / RFC 3810 §5.1: queries, v1 reports and dones carry
             // a multicast address (24); a v2 report's fixed part is 8 bytes.
-            Icmpv6Message::MldQuery | Icmpv6Message::MldReport | Icmpv6Message::MldDone => 24,
+            t if t.is_mld() => super::mld::fixed_len(t),
             _ => HEADER_LEN,
         }
     }
@@ -541,6 +542,8 @@ pub enum Icmpv6Repr<'a> {
     },
     /// A Neighbor Discovery message (RFC 4861).
     Ndisc(NdiscRepr<'a>),
+    /// A Multicast Listener Discovery message (RFC 2710, RFC 3810).
+    Mld(MldRepr<'a>),
 }
 
 impl<'a> Icmpv6Repr<'a> {
@@ -592,6 +595,7 @@ impl<'a> Icmpv6Repr<'a> {
                 data,
             }),
             t if t.is_ndisc() => NdiscRepr::parse(packet).map(Icmpv6Repr::Ndisc),
+            t if t.is_mld() => MldRepr::parse(packet).map(Icmpv6Repr::Mld),
             _ => Err(Error::Unsupported("icmpv6 message type")),
         }
     }
@@ -606,6 +610,7 @@ impl<'a> Icmpv6Repr<'a> {
             | Icmpv6Repr::EchoRequest { data, .. }
             | Icmpv6Repr::EchoReply { data, .. } => HEADER_LEN.saturating_add(data.len()),
             Icmpv6Repr::Ndisc(ndisc) => ndisc.buffer_len(),
+            Icmpv6Repr::Mld(mld) => mld.buffer_len(),
         }
     }
 
@@ -660,6 +665,13 @@ impl<'a> Icmpv6Repr<'a> {
             }
             Icmpv6Repr::Ndisc(ref ndisc) => {
                 ndisc.emit(packet);
+                if checksum.is_check() {
+                    packet.fill_checksum(src, dst);
+                }
+                return;
+            }
+            Icmpv6Repr::Mld(ref mld) => {
+                mld.emit(packet);
                 if checksum.is_check() {
                     packet.fill_checksum(src, dst);
                 }
