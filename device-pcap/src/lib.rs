@@ -1,1 +1,35 @@
-//! pcap and pcapng capture files: reading, writing (filled in by the pcap work).
+//! pcap and pcapng capture files for rstcp: streaming readers and a pcap
+//! writer.
+//!
+//! - [`CaptureReader`] opens either format by its magic number;
+//!   [`PcapReader`] and [`PcapngReader`] read one format each.
+//! - [`PcapWriter`] writes classic pcap (to record frames crossing a device).
+//!
+//! Readers work on any [`std::io::Read`] (files, pipes), buffer internally,
+//! and lend each [`Packet`] from one reused buffer, so a whole file is read
+//! without an allocation per packet. Every length field is bounded
+//! ([`MAX_CAPLEN`]) before it sizes anything, no input makes them panic, and
+//! every format error names the byte offset of the problem.
+//!
+//! This crate frames records only: it never looks inside packets, and it
+//! depends on nothing from the stack's core.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod endian;
+mod error;
+mod linktype;
+mod packet;
+mod pcap;
+mod pcapng;
+mod reader;
+mod source;
+mod timestamp;
+
+pub use error::PcapError;
+pub use linktype::LinkType;
+pub use packet::Packet;
+pub use pcap::{PcapHeader, PcapReader, PcapWriter, MAX_CAPLEN};
+pub use pcapng::{InterfaceDescription, PcapngReader};
+pub use reader::{CaptureFormat, CaptureReader};
+pub use timestamp::{Timestamp, TimestampResolution};
