@@ -19,11 +19,9 @@ use rstcp::wire::{
     ipv4::Ipv4Packet,
     ipv6::Ipv6Packet,
     ipv6ext,
-    // TCPSTUB tcp::{TcpOption, TcpPacket},
+    tcp::{TcpOption, TcpPacket},
     udp::UdpPacket,
-    Error,
-    IpAddr,
-    IpProtocol,
+    Error, IpAddr, IpProtocol,
 };
 
 /// The link layers `rstcp-dump` understands (pcap LINKTYPE values).
@@ -347,7 +345,48 @@ impl Dissector<'_> {
         }
     }
 
-    fn tcp(&mut self, _data: &[u8], _src: IpAddr, _dst: IpAddr, _whole: bool) {} // TCPSTUB
+    fn tcp(&mut self, data: &[u8], src: IpAddr, dst: IpAddr, whole: bool) {
+        let tcp = match TcpPacket::new_checked(data) {
+            Ok(p) => p,
+            Err(e) => return self.fail("tcp", e),
+        };
+        let mut t = Tcp {
+            src_port: tcp.src_port(),
+            dst_port: tcp.dst_port(),
+            seq: tcp.seq_number().0,
+            ack: tcp.ack_number().0,
+            flags: tcp.flags(),
+            window: tcp.window_len(),
+            checksum_ok: whole.then(|| tcp.verify_checksum(&src, &dst)),
+            payload_len: tcp.payload().len(),
+            options: TcpOpts::default(),
+        };
+        let mut bad = None;
+        for opt in tcp.options_iter() {
+            match opt {
+                Ok(TcpOption::MaxSegmentSize(m)) => {
+                    t.options.mss.get_or_insert(m);
+                }
+                Ok(TcpOption::WindowScale(w)) => {
+                    t.options.wscale.get_or_insert(w);
+                }
+                Ok(TcpOption::SackPermitted) => t.options.sack_perm = true,
+                Ok(TcpOption::Timestamp { tsval, tsecr }) => {
+                    t.options.ts.get_or_insert((tsval, tsecr));
+                }
+                Ok(TcpOption::SackRange(blocks)) => t.options.sack.extend(blocks.iter().flatten()),
+                Ok(_) => {}
+                Err(e) => {
+                    bad = Some(e);
+                    break;
+                }
+            }
+        }
+        self.f.l4 = Some(L4::Tcp(t));
+        if let Some(e) = bad {
+            self.fail("tcp", e);
+        }
+    }
 }
 
 fn vlan(tag: rstcp::wire::ethernet::VlanTag) -> Vlan {
