@@ -58,6 +58,154 @@ fn checksum(c: &mut Criterion) {
     g.finish();
 }
 
+/// The first frame of the shipped capture: an Ethernet + IPv4 + TCP SYN with
+/// MSS, SACK-permitted, timestamps and window scale (74 bytes, checksums good).
+fn syn_frame() -> Vec<u8> {
+    let pcap = include_bytes!("../../examples/captures/http-session.pcap");
+    // 24-byte file header, 16-byte record header, then the frame.
+    let caplen = u32::from_le_bytes([pcap[32], pcap[33], pcap[34], pcap[35]]) as usize;
+    pcap[40..40 + caplen].to_vec()
+}
+
+/// Parse Ethernet + IPv4 + TCP headers into their Reprs, verifying the IPv4
+/// and TCP checksums, as a receive path does for every frame.
+fn parse_eth_ipv4_tcp(c: &mut Criterion) {
+    use rstcp::wire::{
+        ethernet::{EthernetFrame, EthernetRepr},
+        ipv4::{Ipv4Packet, Ipv4Repr},
+        tcp::{TcpPacket, TcpRepr},
+        ChecksumMode, IpAddr,
+    };
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire as s;
+
+    let frame = syn_frame();
+    let ours = |f: &[u8]| -> Option<(u16, u16)> {
+        let eth = EthernetFrame::new_checked(f).ok()?;
+        let er = EthernetRepr::parse(&eth).ok()?;
+        let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+        let ir = Ipv4Repr::parse(&ip, ChecksumMode::Check).ok()?;
+        let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
+        let (src, dst) = (IpAddr::V4(ir.src_addr), IpAddr::V4(ir.dst_addr));
+        let tr = TcpRepr::parse(&tcp, &src, &dst, ChecksumMode::Check).ok()?;
+        Some((u16::from(er.ethertype), tr.max_seg_size?))
+    };
+    let caps = ChecksumCapabilities::default();
+    let theirs = |f: &[u8]| -> Option<(u16, u16)> {
+        let eth = s::EthernetFrame::new_checked(f).ok()?;
+        let er = s::EthernetRepr::parse(&eth).ok()?;
+        let ip = s::Ipv4Packet::new_checked(eth.payload()).ok()?;
+        let ir = s::Ipv4Repr::parse(&ip, &caps).ok()?;
+        let tcp = s::TcpPacket::new_checked(ip.payload()).ok()?;
+        let (src, dst) = (
+            s::IpAddress::Ipv4(ir.src_addr),
+            s::IpAddress::Ipv4(ir.dst_addr),
+        );
+        let tr = s::TcpRepr::parse(&tcp, &src, &dst, &caps).ok()?;
+        Some((u16::from(er.ethertype), tr.max_seg_size?))
+    };
+    assert_eq!(
+        ours(&frame),
+        Some((0x0800, 16396)),
+        "rstcp must parse the SYN"
+    );
+    assert_eq!(
+        theirs(&frame),
+        Some((0x0800, 16396)),
+        "smoltcp must parse the SYN"
+    );
+
+    let mut g = c.benchmark_group("parse_eth_ipv4_tcp");
+    g.bench_function("rstcp", |b| b.iter(|| ours(black_box(&frame))));
+    g.bench_function("smoltcp", |b| b.iter(|| theirs(black_box(&frame))));
+    g.finish();
+}
+
+/// Emit a TCP segment (ACK + timestamps, 400-byte payload) with its checksum
+/// into a transmit buffer, as a send path does for every segment.
+fn emit_tcp_400(c: &mut Criterion) {
+    use rstcp::wire::{
+        tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber},
+        ChecksumMode, IpAddr, Ipv4Addr,
+    };
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire as s;
+
+    let payload = &mtu_bytes()[..400];
+    let (src4, dst4) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+    let (src, dst) = (IpAddr::V4(src4), IpAddr::V4(dst4));
+    let ours = TcpRepr {
+        src_port: 49152,
+        dst_port: 80,
+        control: TcpFlags::PSH,
+        seq_number: TcpSeqNumber(0x1000_0000),
+        ack_number: Some(TcpSeqNumber(0x2000_0000)),
+        window_len: 4096,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 4],
+        timestamp: Some((1234, 5678)),
+        urgent_at: None,
+        payload,
+    };
+    let theirs = s::TcpRepr {
+        src_port: 49152,
+        dst_port: 80,
+        control: s::TcpControl::Psh,
+        seq_number: s::TcpSeqNumber(0x1000_0000),
+        ack_number: Some(s::TcpSeqNumber(0x2000_0000)),
+        window_len: 4096,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 3],
+        timestamp: Some(s::TcpTimestampRepr::new(1234, 5678)),
+        payload,
+    };
+    let (s_src, s_dst) = (s::IpAddress::Ipv4(src4), s::IpAddress::Ipv4(dst4));
+    let caps = ChecksumCapabilities::default();
+    assert_eq!(ours.buffer_len(), theirs.buffer_len());
+    let mut a = vec![0u8; ours.buffer_len()];
+    let mut b = vec![0u8; theirs.buffer_len()];
+    ours.emit(
+        &mut TcpPacket::new_unchecked(&mut a[..]),
+        &src,
+        &dst,
+        ChecksumMode::Check,
+    );
+    theirs.emit(
+        &mut s::TcpPacket::new_unchecked(&mut b[..]),
+        &s_src,
+        &s_dst,
+        &caps,
+    );
+    assert!(
+        TcpPacket::new_checked(&a[..])
+            .unwrap()
+            .verify_checksum(&src, &dst)
+            && s::TcpPacket::new_checked(&b[..])
+                .unwrap()
+                .verify_checksum(&s_src, &s_dst),
+        "both segments must carry a valid checksum"
+    );
+
+    let mut g = c.benchmark_group("emit_tcp_400B");
+    g.bench_function("rstcp", |bn| {
+        bn.iter(|| {
+            let mut p = TcpPacket::new_unchecked(&mut a[..]);
+            black_box(&ours).emit(&mut p, &src, &dst, ChecksumMode::Check);
+        })
+    });
+    g.bench_function("smoltcp", |bn| {
+        bn.iter(|| {
+            let mut p = s::TcpPacket::new_unchecked(&mut b[..]);
+            black_box(&theirs).emit(&mut p, &s_src, &s_dst, &caps);
+        })
+    });
+    g.finish();
+}
+
 /// Reads criterion's mean point estimate (ns) for one benchmark.
 fn mean_ns(group: &str, name: &str) -> Option<f64> {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
@@ -95,6 +243,8 @@ fn print_ratios(groups: &[&str]) {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     checksum(&mut c);
+    parse_eth_ipv4_tcp(&mut c);
+    emit_tcp_400(&mut c);
     c.final_summary();
-    print_ratios(&["checksum_1500B"]);
+    print_ratios(&["checksum_1500B", "parse_eth_ipv4_tcp", "emit_tcp_400B"]);
 }

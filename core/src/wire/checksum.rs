@@ -39,13 +39,19 @@ pub fn sum(data: &[u8]) -> u16 {
     for block in &mut blocks {
         acc += sum_block_ne(block);
     }
-    let rest = blocks.remainder();
+    // Headers are shorter than a block: sum their whole words directly
+    // rather than padding a block, then zero-pad the last 1-3 bytes, which
+    // is RFC 1071's odd-byte rule (they start at a multiple of 4, so the
+    // 16-bit words stay aligned).
+    let mut words = blocks.remainder().chunks_exact(4);
+    for w in &mut words {
+        acc += u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]]));
+    }
+    let rest = words.remainder();
     if !rest.is_empty() {
-        // Zero padding on the right is exactly RFC 1071's odd-byte rule, and
-        // the remainder starts at an even offset, so the words stay aligned.
-        let mut tail = [0u8; BLOCK];
-        tail[..rest.len()].copy_from_slice(rest);
-        acc += sum_block_ne(&tail);
+        let mut last = [0u8; 4];
+        last[..rest.len()].copy_from_slice(rest);
+        acc += u64::from(u32::from_ne_bytes(last));
     }
     u16::from_be_bytes(fold(acc).to_ne_bytes())
 }
