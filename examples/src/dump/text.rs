@@ -40,14 +40,11 @@ pub fn to_text(f: &Frame) -> String {
             Some(ip) => ip_line(&mut s, f, ip),
             None => match &f.eth {
                 Some(e) => {
-                    let _ = write!(
-                        s,
-                        "{} > {}, ethertype 0x{:04x}, length {}",
-                        e.src,
-                        e.dst,
-                        e.ethertype.unwrap_or(0),
-                        f.len
-                    );
+                    let _ = write!(s, "{} > {}, ", e.src, e.dst);
+                    let _ = match e.ethertype {
+                        Some(t) => write!(s, "ethertype 0x{t:04x}, length {}", f.len),
+                        None => write!(s, "802.3, length {}", f.len),
+                    };
                 }
                 None => {
                     let _ = write!(s, "length {}", f.len);
