@@ -19,7 +19,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 echo "== no_std: link the core into a #![no_std] #![no_main] binary and run it"
-(cd core/nostd-check && cargo build --release -q && ./target/release/rstcp-nostd-check)
+# Its own target dir, so a CARGO_TARGET_DIR in the environment cannot hide the binary.
+(cd core/nostd-check && cargo build --release -q --target-dir target && ./target/release/rstcp-nostd-check)
 echo "no_std check: ok"
 
 echo "== cargo test"
