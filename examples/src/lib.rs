@@ -1,1 +1,4 @@
-//! Shared code for the `rstcp` examples (the examples themselves live in `examples/`).
+//! Shared code for the `rstcp` examples (the example binaries live in
+//! `examples/examples/`).
+
+pub mod dump;

@@ -30,8 +30,6 @@ macro_rules! enum_with_unknown {
         }
     };
 }
-// Formats landing next use it for their own numbered fields.
-#[allow(unused_imports)]
 pub(crate) use enum_with_unknown;
 
 enum_with_unknown! {

@@ -42,10 +42,8 @@ pub use self::mac::EthernetAddress;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A byte range of a header field, named once in each format's `field` module.
-#[allow(dead_code)] // until the first format lands
 pub(crate) type Field = core::ops::Range<usize>;
 /// The bytes from an offset to the end of the buffer.
-#[allow(dead_code)] // until the first format lands
 pub(crate) type Rest = core::ops::RangeFrom<usize>;
 
 /// Why a buffer could not be read as (or written as) a given format.

@@ -13,6 +13,7 @@ use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::ipv4::Ipv4Packet;
 use rstcp::wire::ipv6::Ipv6Packet;
 use rstcp::wire::ipv6ext::walk;
+use rstcp::wire::udp::UdpPacket;
 use rstcp::wire::IpProtocol;
 use rstcp_pcap::{CaptureReader, LinkType};
 
@@ -205,9 +206,9 @@ impl Cutter {
             self.add(target, &input);
         }
         if proto == IpProtocol::Udp {
-            if let Some((ports, payload)) = super::udp::ports_and_payload(segment) {
-                if super::udp::is_dhcp(ports) {
-                    self.add("dhcpv4", payload);
+            if let Ok(udp) = UdpPacket::new_checked(segment) {
+                if super::udp::is_dhcp(udp.src_port(), udp.dst_port()) {
+                    self.add("dhcpv4", udp.payload());
                 }
             }
         }

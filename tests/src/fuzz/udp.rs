@@ -1,12 +1,12 @@
 //! The `udp` target: a UDP datagram with its pseudo-header addresses, and
 //! the DHCP message inside one on port 67 or 68.
-//!
-//! `rstcp::wire::udp` is still a placeholder on `main`; until it lands the
-//! ports and payload are read by hand so that the dissection reaches DHCP.
 
+use std::hint::black_box;
 use std::net::IpAddr;
 
 use rstcp::wire::dhcpv4::{CLIENT_PORT, SERVER_PORT};
+use rstcp::wire::udp::{UdpPacket, UdpRepr};
+use rstcp::wire::ChecksumMode;
 
 /// Fuzz body for UDP. Input framing: see [`split_l4_input`](super::split_l4_input).
 pub fn udp(data: &[u8]) {
@@ -15,28 +15,60 @@ pub fn udp(data: &[u8]) {
     }
 }
 
-/// The UDP checks, then DHCP on its ports.
-pub(crate) fn check(_src: IpAddr, _dst: IpAddr, segment: &[u8]) {
-    if let Some((ports, payload)) = ports_and_payload(segment) {
-        if is_dhcp(ports) {
-            super::dhcpv4::check(payload);
-        }
+/// Every accessor, the `UdpRepr` round trip (payload copied in through
+/// `emit`'s callback), then DHCP on its ports.
+pub(crate) fn check(src: IpAddr, dst: IpAddr, segment: &[u8]) {
+    let Ok(packet) = UdpPacket::new_checked(segment) else {
+        return;
+    };
+    black_box((
+        packet.src_port(),
+        packet.dst_port(),
+        packet.len(),
+        packet.is_empty(),
+        packet.checksum(),
+        packet.payload(),
+        packet.verify_checksum(&src, &dst),
+    ));
+    let Ok(repr) = UdpRepr::parse(&packet, &src, &dst, ChecksumMode::Skip) else {
+        return;
+    };
+    if let Ok(checked) = UdpRepr::parse(&packet, &src, &dst, ChecksumMode::Check) {
+        assert_eq!(checked, repr, "UDP Check and Skip parses differ");
+    }
+    let payload = packet.payload();
+    assert_eq!(
+        repr.header_len() + payload.len(),
+        usize::from(packet.len()),
+        "UDP header_len + payload vs length field"
+    );
+
+    let mut buf = vec![0u8; repr.buffer_len() + payload.len()];
+    repr.emit(
+        &mut UdpPacket::new_unchecked(&mut buf[..]),
+        &src,
+        &dst,
+        payload.len(),
+        |out| out.copy_from_slice(payload),
+        ChecksumMode::Check,
+    );
+    let again = UdpPacket::new_checked(&buf[..]).expect("emitted UDP passes check_len");
+    assert_eq!(
+        UdpRepr::parse(&again, &src, &dst, ChecksumMode::Check),
+        Ok(repr),
+        "UDP round trip"
+    );
+    assert_eq!(again.payload(), payload, "UDP payload round trip");
+
+    if is_dhcp(repr.src_port, repr.dst_port) {
+        super::dhcpv4::check(payload);
     }
 }
 
-/// Source and destination port and the payload, read by hand (RFC 768:
-/// ports at 0 and 2, length at 4 counting the 8-byte header).
-pub(crate) fn ports_and_payload(segment: &[u8]) -> Option<((u16, u16), &[u8])> {
-    let header = segment.get(..8)?;
-    let port = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
-    let len = usize::from(port(4));
-    let payload = segment.get(8..len.max(8))?;
-    Some(((port(0), port(2)), payload))
-}
-
-/// True for the DHCP port pairs (RFC 2131 §4.1: server 67, client 68).
-pub(crate) fn is_dhcp((src, dst): (u16, u16)) -> bool {
-    [src, dst]
+/// True for a datagram from or to a DHCP port (RFC 2131 §4.1: server 67,
+/// client 68).
+pub(crate) fn is_dhcp(src_port: u16, dst_port: u16) -> bool {
+    [src_port, dst_port]
         .iter()
         .any(|p| *p == SERVER_PORT || *p == CLIENT_PORT)
 }
