@@ -3,7 +3,8 @@
 //! small seeds per target (truncation is the commonest malformation), so CI
 //! checks the same no-panic and round-trip properties the fuzzers do.
 //!
-//! Regression inputs found by the fuzzers live at the bottom of this file.
+//! Inputs a fuzzer finds crashing go at the bottom of this file as regression
+//! tests (none so far: the 5-minute runs of every target found no crash).
 
 use std::path::Path;
 use std::time::Instant;
