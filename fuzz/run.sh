@@ -18,9 +18,11 @@ cargo +nightly fuzz build -O
 mkdir -p logs
 run_one() {
   local t="$1"
+  # `|| rc=$?`: under `set -e` a bare failing command would end this
+  # subshell before it reports the crash.
+  local rc=0
   cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
-    >"logs/$t.log" 2>&1
-  local rc=$?
+    >"logs/$t.log" 2>&1 || rc=$?
   local execs
   execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "logs/$t.log" | grep -Eo '[0-9]+$' || true)
   [ -n "$execs" ] || execs=$(grep -Eo '^#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')

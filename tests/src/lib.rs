@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
 pub mod compare;
+pub mod fuzz;
 pub mod tshark;

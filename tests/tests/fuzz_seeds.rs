@@ -1,0 +1,56 @@
+//! Replays every fuzz target body (`rstcp_tests::fuzz`) on stable over the
+//! seeds cut from the shared capture corpus, plus every prefix of a few
+//! small seeds per target (truncation is the commonest malformation), so CI
+//! checks the same no-panic and round-trip properties the fuzzers do.
+//!
+//! Inputs a fuzzer finds crashing go at the bottom of this file as regression
+//! tests (none so far: the 5-minute runs of every target found no crash).
+
+use std::path::Path;
+use std::time::Instant;
+
+use rstcp_tests::fuzz::seeds::{collect, CORPUS_DIR};
+use rstcp_tests::fuzz::TARGETS;
+
+/// How many seeds per target also have every prefix replayed: the smallest
+/// ones, so that the quadratic cost stays small.
+const PREFIXED_SEEDS: usize = 3;
+
+#[test]
+fn fuzz_bodies_hold_on_corpus_seeds() {
+    let corpus = Path::new(CORPUS_DIR);
+    if !corpus.is_dir() {
+        let reason = format!(
+            "fuzz_seeds: skipped, capture corpus not found at {}",
+            corpus.display()
+        );
+        // Locally the shared corpus may be absent; CI must have it.
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{reason}");
+        eprintln!("{reason}");
+        return;
+    }
+    let started = Instant::now();
+    let seeds = collect(corpus).expect("read the capture corpus");
+    println!("collected in {:?}", started.elapsed());
+    for (name, body) in TARGETS {
+        let started = Instant::now();
+        let inputs = &seeds[name];
+        for input in inputs {
+            body(input);
+        }
+        let mut smallest: Vec<&Vec<u8>> = inputs.iter().collect();
+        smallest.sort_by_key(|s| s.len());
+        let mut prefixes = 0;
+        for seed in smallest.into_iter().take(PREFIXED_SEEDS) {
+            for end in 0..seed.len() {
+                body(&seed[..end]);
+                prefixes += 1;
+            }
+        }
+        println!(
+            "{name:<10} {:>5} seeds {prefixes:>6} prefixes in {:?}",
+            inputs.len(),
+            started.elapsed()
+        );
+    }
+}
