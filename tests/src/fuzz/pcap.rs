@@ -1,5 +1,6 @@
 //! The `pcap` target: the input as a whole capture file (pcap or pcapng).
 
+use rstcp_examples::dump::{dump, Format};
 use std::hint::black_box;
 use std::io::Cursor;
 
@@ -51,6 +52,11 @@ pub fn pcap(data: &[u8]) {
             "link type number round trip"
         );
         link_layer(link, packet.data);
+    }
+    // The whole rstcp-dump path (reader, every link type, both renderings)
+    // must end in Ok or a typed error, never a panic.
+    for format in [Format::Text, Format::Json] {
+        let _ = black_box(dump(data, format, &mut std::io::sink()));
     }
 }
 
