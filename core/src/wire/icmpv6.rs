@@ -15,6 +15,7 @@ use core::fmt;
 
 use super::checksum;
 use super::ip::enum_with_unknown;
+use super::ipv6::Ipv6Packet;
 use super::mld::MldRepr;
 use super::ndp::NdiscRepr;
 use super::{ChecksumMode, Error, Field, IpProtocol, Ipv6Addr, Result};
@@ -384,6 +385,18 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
     /// header and as much of its payload as fit. Same bytes as `payload`.
     pub fn quoted(&self) -> &[u8] {
         self.payload()
+    }
+
+    /// The quoted invoking packet of an error message as an IPv6 view, so a
+    /// socket can match it to the flow it concerns (RFC 4443 §2.4(d)).
+    ///
+    /// [`Error::Unsupported`] for a message that is not an error; the quote
+    /// is usually cut short, so only its 40-byte header must be present.
+    pub fn quoted_packet(&self) -> Result<Ipv6Packet<&[u8]>> {
+        if !self.msg_type().is_error() {
+            return Err(Error::Unsupported("icmpv6 message without a quoted packet"));
+        }
+        Ipv6Packet::new_checked_header(self.quoted())
     }
 
     /// The one's-complement sum of the pseudo-header (RFC 4443 §2.3: the
@@ -967,5 +980,33 @@ pub(crate) mod tests {
     fn never_panics_on_mutations() {
         fuzz_one(&addr(ECHO_SRC), &addr(ECHO_DST), &ECHO);
         fuzz_one(&addr(PARAM_SRC), &addr(PARAM_DST), &PARAM);
+    }
+
+    #[test]
+    fn quoted_packet_is_an_ipv6_view_only_for_errors() {
+        // Port unreachable quoting a UDP datagram from 2001:db8::1 to 2001:db8::2.
+        let mut msg = [0u8; 8 + 48];
+        msg[0] = 1; // destination unreachable
+        msg[1] = 4; // port unreachable
+        let ip = &mut msg[8..];
+        ip[0] = 0x60;
+        ip[4..6].copy_from_slice(&100u16.to_be_bytes()); // longer than quoted: cut
+        ip[6] = 17;
+        ip[7] = 64;
+        ip[8..24].copy_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
+        ip[24..40].copy_from_slice(&"2001:db8::2".parse::<Ipv6Addr>().unwrap().octets());
+        let p = Icmpv6Packet::new_checked(&msg[..]).unwrap();
+        let q = p.quoted_packet().unwrap();
+        assert_eq!(q.next_header(), IpProtocol::Udp);
+        assert_eq!(q.dst_addr(), "2001:db8::2".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(q.payload().len(), 8, "what is present of the cut payload");
+        // A quote shorter than the IPv6 header is not a view.
+        let short = Icmpv6Packet::new_checked(&msg[..8 + 39]).unwrap();
+        assert_eq!(short.quoted_packet().unwrap_err(), Error::Truncated);
+        // Echo messages quote nothing.
+        msg[0] = 128;
+        msg[1] = 0;
+        let echo = Icmpv6Packet::new_checked(&msg[..]).unwrap();
+        assert!(matches!(echo.quoted_packet(), Err(Error::Unsupported(_))));
     }
 }
