@@ -463,6 +463,7 @@ impl<'a> TcpOptions<'a> {
         TcpOptions { rest: options }
     }
 
+    #[inline]
     fn next_option(&mut self) -> Result<TcpOption<'a>> {
         let (&k, after_kind) = self.rest.split_first().ok_or(Error::Truncated)?;
         match k {
@@ -538,6 +539,9 @@ impl<'a> TcpOptions<'a> {
 impl<'a> Iterator for TcpOptions<'a> {
     type Item = Result<TcpOption<'a>>;
 
+    // Inlined into the parse loop so the large option enum is matched in
+    // registers instead of being moved through memory per option.
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
