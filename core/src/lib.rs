@@ -12,17 +12,26 @@
 //! allocates on its own.
 //!
 //! # Features
-//! - `std`: implements `std::error::Error` for the error types. Nothing else.
+//! - `alloc`: lets buffers and socket sets live in a `Vec` and enables the
+//!   in-memory test devices ([`phy::loopback`], [`phy::fault`]).
+//! - `std`: `alloc`, plus `std::error::Error` for the error types.
 //! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 #[macro_use]
 mod macros;
 
+pub mod iface;
+pub mod phy;
+pub mod socket;
+pub mod storage;
+pub mod time;
 pub mod wire;

@@ -20,6 +20,8 @@
 use core::fmt;
 
 pub mod checksum;
+pub mod cidr;
+pub mod endpoint;
 pub mod ip;
 pub mod mac;
 
@@ -37,6 +39,8 @@ pub mod ndp;
 pub mod tcp;
 pub mod udp;
 
+pub use self::cidr::{IpCidr, Ipv4Cidr, Ipv6Cidr};
+pub use self::endpoint::{IpEndpoint, IpListenEndpoint};
 pub use self::ip::IpProtocol;
 pub use self::mac::EthernetAddress;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};

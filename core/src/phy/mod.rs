@@ -1,0 +1,239 @@
+//! The device layer: how the stack reaches a network interface card.
+//!
+//! A [`Device`] is anything that can hand over received frames and take frames
+//! to send: a Linux TAP fd (`rstcp-tap`), a pcap file (`rstcp-pcap`), an
+//! in-memory link in a test, or a bare-metal NIC driver's DMA rings.
+//!
+//! # No copy on either path
+//!
+//! The interface never owns frame buffers. On receive, [`Device::receive`]
+//! returns an [`RxToken`] whose [`consume`](RxToken::consume) lends the frame
+//! *in the device's own buffer*; the interface parses it there, layer by layer,
+//! with the zero-copy views of [`crate::wire`]. On transmit, a [`TxToken`]
+//! lends a slice of the device's own transmit buffer of the length the
+//! interface asks for, and each layer's `Repr::emit` writes its header straight
+//! into it. A token that is dropped unconsumed gives nothing up: the received
+//! frame stays queued, and no frame is sent.
+//!
+//! # Back-pressure
+//!
+//! A device that cannot take a frame now returns `None` from
+//! [`Device::transmit`]. The interface then leaves the data where it was (a
+//! socket's send buffer, the neighbor queue) and tries again on a later poll,
+//! or counts the drop for data that cannot wait. Nothing is lost silently.
+//!
+//! # Bursts and offload
+//!
+//! [`DeviceCapabilities::max_burst_size`] tells the interface how many frames
+//! a device takes per poll before it should yield; the interface drains up to
+//! that many received frames per call. Checksum offload is described per
+//! protocol and direction in [`ChecksumCapabilities`]; segmentation offload
+//! ([`DeviceCapabilities::max_segment_size`]) is reserved for a later release.
+
+#[cfg(feature = "alloc")]
+pub mod fault;
+#[cfg(feature = "alloc")]
+pub mod loopback;
+
+use crate::time::Instant;
+
+/// What kind of link a device carries, which decides the link-layer framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Medium {
+    /// Ethernet II frames (with optional 802.1Q tags), resolved with ARP and NDP.
+    #[default]
+    Ethernet,
+}
+
+/// Whether a checksum is computed/verified in software or left to hardware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Checksum {
+    /// Software computes it on transmit and verifies it on receive.
+    #[default]
+    Both,
+    /// Software verifies it on receive; hardware fills it in on transmit.
+    Rx,
+    /// Software computes it on transmit; hardware has already verified it.
+    Tx,
+    /// Hardware does both.
+    None,
+}
+
+impl Checksum {
+    /// True when the stack must verify this checksum on receive.
+    pub const fn rx(&self) -> bool {
+        matches!(self, Checksum::Both | Checksum::Rx)
+    }
+
+    /// True when the stack must compute this checksum on transmit.
+    pub const fn tx(&self) -> bool {
+        matches!(self, Checksum::Both | Checksum::Tx)
+    }
+
+    /// The mode to hand to `wire` parsers (receive direction).
+    pub const fn rx_mode(&self) -> crate::wire::ChecksumMode {
+        if self.rx() {
+            crate::wire::ChecksumMode::Check
+        } else {
+            crate::wire::ChecksumMode::Skip
+        }
+    }
+
+    /// The mode to hand to `wire` emitters (transmit direction).
+    pub const fn tx_mode(&self) -> crate::wire::ChecksumMode {
+        if self.tx() {
+            crate::wire::ChecksumMode::Check
+        } else {
+            crate::wire::ChecksumMode::Skip
+        }
+    }
+}
+
+/// Checksum offload, per protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct ChecksumCapabilities {
+    /// The IPv4 header checksum.
+    pub ipv4: Checksum,
+    /// UDP over IPv4 and IPv6.
+    pub udp: Checksum,
+    /// TCP over IPv4 and IPv6.
+    pub tcp: Checksum,
+    /// ICMPv4.
+    pub icmpv4: Checksum,
+    /// ICMPv6.
+    pub icmpv6: Checksum,
+}
+
+impl ChecksumCapabilities {
+    /// Every checksum in software (the default; right for TAP and tests).
+    pub const fn software() -> ChecksumCapabilities {
+        ChecksumCapabilities {
+            ipv4: Checksum::Both,
+            udp: Checksum::Both,
+            tcp: Checksum::Both,
+            icmpv4: Checksum::Both,
+            icmpv6: Checksum::Both,
+        }
+    }
+
+    /// Every checksum offloaded to hardware in both directions.
+    pub const fn offloaded() -> ChecksumCapabilities {
+        ChecksumCapabilities {
+            ipv4: Checksum::None,
+            udp: Checksum::None,
+            tcp: Checksum::None,
+            icmpv4: Checksum::None,
+            icmpv6: Checksum::None,
+        }
+    }
+}
+
+/// What a device can do, read by the interface once per poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct DeviceCapabilities {
+    /// The link medium.
+    pub medium: Medium,
+    /// The largest IP packet the link carries (the IP MTU, 1500 on Ethernet).
+    /// The largest frame is this plus the link header.
+    pub mtu: usize,
+    /// How many frames to move per direction in one poll before yielding
+    /// (`None`: no limit beyond what the device has).
+    pub max_burst_size: Option<usize>,
+    /// Checksum offload per protocol and direction.
+    pub checksum: ChecksumCapabilities,
+    /// The largest TCP super-segment the device segments itself (TSO/GSO);
+    /// `None` today. Reserved so a later release can use it without breaking
+    /// device implementations.
+    pub max_segment_size: Option<usize>,
+}
+
+impl DeviceCapabilities {
+    /// An Ethernet device with the given IP MTU, software checksums, no burst limit.
+    pub const fn ethernet(mtu: usize) -> DeviceCapabilities {
+        DeviceCapabilities {
+            medium: Medium::Ethernet,
+            mtu,
+            max_burst_size: None,
+            checksum: ChecksumCapabilities::software(),
+            max_segment_size: None,
+        }
+    }
+
+    /// The largest frame, link header included (Ethernet: MTU + 14).
+    pub const fn max_frame_len(&self) -> usize {
+        match self.medium {
+            Medium::Ethernet => self.mtu + crate::wire::ethernet::HEADER_LEN,
+        }
+    }
+}
+
+impl Default for DeviceCapabilities {
+    fn default() -> Self {
+        DeviceCapabilities::ethernet(1500)
+    }
+}
+
+/// A network device: the interface's only way in and out.
+///
+/// Both methods return tokens rather than buffers so that a device can lend
+/// its own memory (a DMA descriptor, a mmap'd ring, a reused `Vec`) for
+/// exactly as long as the interface needs it, and the borrow checker proves
+/// that nothing keeps a pointer afterwards.
+pub trait Device {
+    /// Lends one received frame.
+    type RxToken<'a>: RxToken
+    where
+        Self: 'a;
+    /// Lends one transmit buffer.
+    type TxToken<'a>: TxToken
+    where
+        Self: 'a;
+
+    /// The next received frame, with a transmit token for an immediate reply
+    /// (an ARP reply or echo reply can then be written without a second call).
+    /// `None` when nothing is waiting.
+    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)>;
+
+    /// A transmit buffer, or `None` when the device cannot take a frame now.
+    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>>;
+
+    /// What the device can do.
+    fn capabilities(&self) -> DeviceCapabilities;
+}
+
+/// One received frame, lent by a [`Device`].
+pub trait RxToken {
+    /// Calls `f` with the frame in the device's buffer. The frame is mutable
+    /// so that a wrapper (fault injection, in-place decryption) can change it
+    /// without a copy; the interface itself only reads it.
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, f: F) -> R;
+}
+
+/// One transmit buffer, lent by a [`Device`].
+pub trait TxToken {
+    /// Calls `f` with `len` bytes of the device's transmit buffer, then sends
+    /// them. `len` is at most the capabilities' `max_frame_len()`; the bytes
+    /// are not guaranteed to be zero.
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offload_directions() {
+        assert!(Checksum::Both.rx() && Checksum::Both.tx());
+        assert!(Checksum::Rx.rx() && !Checksum::Rx.tx());
+        assert!(!Checksum::Tx.rx() && Checksum::Tx.tx());
+        assert!(!Checksum::None.rx() && !Checksum::None.tx());
+        assert_eq!(DeviceCapabilities::ethernet(1500).max_frame_len(), 1514);
+    }
+}

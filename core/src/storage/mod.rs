@@ -1,0 +1,5 @@
+//! Bounded buffers over caller-provided storage (`managed`): a borrowed slice
+//! on bare metal, a `Vec` with the `alloc` feature. Nothing here grows.
+
+pub mod packet_buffer;
+pub mod ring_buffer;

@@ -1,0 +1,275 @@
+//! Addresses with a prefix length (CIDR), for interface addresses and routes.
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// An IPv4 address with a prefix length, such as `192.168.69.1/24`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ipv4Cidr {
+    address: Ipv4Addr,
+    prefix_len: u8,
+}
+
+impl Ipv4Cidr {
+    /// `address/prefix_len`; `None` when `prefix_len > 32`.
+    pub const fn new(address: Ipv4Addr, prefix_len: u8) -> Option<Ipv4Cidr> {
+        if prefix_len > 32 {
+            None
+        } else {
+            Some(Ipv4Cidr {
+                address,
+                prefix_len,
+            })
+        }
+    }
+
+    /// The address part.
+    pub const fn address(&self) -> Ipv4Addr {
+        self.address
+    }
+
+    /// The prefix length (0..=32).
+    pub const fn prefix_len(&self) -> u8 {
+        self.prefix_len
+    }
+
+    /// The netmask as an address (`255.255.255.0` for /24).
+    pub const fn netmask(&self) -> Ipv4Addr {
+        Ipv4Addr::from_bits(self.mask())
+    }
+
+    const fn mask(&self) -> u32 {
+        match self.prefix_len {
+            0 => 0,
+            n => u32::MAX << (32 - n as u32),
+        }
+    }
+
+    /// The network this address lies in (host bits cleared).
+    pub const fn network(&self) -> Ipv4Cidr {
+        Ipv4Cidr {
+            address: Ipv4Addr::from_bits(self.address.to_bits() & self.mask()),
+            prefix_len: self.prefix_len,
+        }
+    }
+
+    /// The directed broadcast address of the network; `None` for /31 and /32,
+    /// which have none (RFC 3021).
+    pub const fn broadcast(&self) -> Option<Ipv4Addr> {
+        if self.prefix_len >= 31 {
+            None
+        } else {
+            Some(Ipv4Addr::from_bits(self.address.to_bits() | !self.mask()))
+        }
+    }
+
+    /// True when `addr` lies inside this network.
+    pub const fn contains_addr(&self, addr: &Ipv4Addr) -> bool {
+        (addr.to_bits() ^ self.address.to_bits()) & self.mask() == 0
+    }
+
+    /// A netmask as a prefix length; `None` when the mask is not contiguous.
+    pub const fn prefix_len_of_mask(mask: Ipv4Addr) -> Option<u8> {
+        let bits = mask.to_bits();
+        let ones = bits.leading_ones();
+        let rest = match bits.checked_shl(ones) {
+            Some(r) => r,
+            None => 0,
+        };
+        if rest == 0 {
+            Some(ones as u8)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix_len)
+    }
+}
+
+/// An IPv6 address with a prefix length, such as `fd00::1/64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ipv6Cidr {
+    address: Ipv6Addr,
+    prefix_len: u8,
+}
+
+impl Ipv6Cidr {
+    /// `address/prefix_len`; `None` when `prefix_len > 128`.
+    pub const fn new(address: Ipv6Addr, prefix_len: u8) -> Option<Ipv6Cidr> {
+        if prefix_len > 128 {
+            None
+        } else {
+            Some(Ipv6Cidr {
+                address,
+                prefix_len,
+            })
+        }
+    }
+
+    /// The address part.
+    pub const fn address(&self) -> Ipv6Addr {
+        self.address
+    }
+
+    /// The prefix length (0..=128).
+    pub const fn prefix_len(&self) -> u8 {
+        self.prefix_len
+    }
+
+    const fn mask(&self) -> u128 {
+        match self.prefix_len {
+            0 => 0,
+            n => u128::MAX << (128 - n as u32),
+        }
+    }
+
+    /// The network this address lies in (host bits cleared).
+    pub const fn network(&self) -> Ipv6Cidr {
+        Ipv6Cidr {
+            address: Ipv6Addr::from_bits(self.address.to_bits() & self.mask()),
+            prefix_len: self.prefix_len,
+        }
+    }
+
+    /// True when `addr` lies inside this network.
+    pub const fn contains_addr(&self, addr: &Ipv6Addr) -> bool {
+        (addr.to_bits() ^ self.address.to_bits()) & self.mask() == 0
+    }
+}
+
+impl fmt::Display for Ipv6Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix_len)
+    }
+}
+
+/// An IPv4 or IPv6 CIDR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum IpCidr {
+    /// IPv4.
+    V4(Ipv4Cidr),
+    /// IPv6.
+    V6(Ipv6Cidr),
+}
+
+impl IpCidr {
+    /// `address/prefix_len`; `None` when the prefix is too long for the family.
+    pub const fn new(address: IpAddr, prefix_len: u8) -> Option<IpCidr> {
+        match address {
+            IpAddr::V4(a) => match Ipv4Cidr::new(a, prefix_len) {
+                Some(c) => Some(IpCidr::V4(c)),
+                None => None,
+            },
+            IpAddr::V6(a) => match Ipv6Cidr::new(a, prefix_len) {
+                Some(c) => Some(IpCidr::V6(c)),
+                None => None,
+            },
+        }
+    }
+
+    /// The address part.
+    pub const fn address(&self) -> IpAddr {
+        match self {
+            IpCidr::V4(c) => IpAddr::V4(c.address),
+            IpCidr::V6(c) => IpAddr::V6(c.address),
+        }
+    }
+
+    /// The prefix length.
+    pub const fn prefix_len(&self) -> u8 {
+        match self {
+            IpCidr::V4(c) => c.prefix_len,
+            IpCidr::V6(c) => c.prefix_len,
+        }
+    }
+
+    /// True when `addr` is of the same family and inside this network.
+    pub const fn contains_addr(&self, addr: &IpAddr) -> bool {
+        match (self, addr) {
+            (IpCidr::V4(c), IpAddr::V4(a)) => c.contains_addr(a),
+            (IpCidr::V6(c), IpAddr::V6(a)) => c.contains_addr(a),
+            _ => false,
+        }
+    }
+}
+
+impl From<Ipv4Cidr> for IpCidr {
+    fn from(c: Ipv4Cidr) -> Self {
+        IpCidr::V4(c)
+    }
+}
+
+impl From<Ipv6Cidr> for IpCidr {
+    fn from(c: Ipv6Cidr) -> Self {
+        IpCidr::V6(c)
+    }
+}
+
+impl fmt::Display for IpCidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpCidr::V4(c) => c.fmt(f),
+            IpCidr::V6(c) => c.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v4_network_math() {
+        let c = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+        assert_eq!(c.netmask(), Ipv4Addr::new(255, 255, 255, 0));
+        assert_eq!(c.network().address(), Ipv4Addr::new(192, 168, 69, 0));
+        assert_eq!(c.broadcast(), Some(Ipv4Addr::new(192, 168, 69, 255)));
+        assert!(c.contains_addr(&Ipv4Addr::new(192, 168, 69, 200)));
+        assert!(!c.contains_addr(&Ipv4Addr::new(192, 168, 70, 1)));
+        let all = Ipv4Cidr::new(Ipv4Addr::UNSPECIFIED, 0).unwrap();
+        assert!(all.contains_addr(&Ipv4Addr::new(8, 8, 8, 8)));
+        assert_eq!(
+            Ipv4Cidr::new(Ipv4Addr::LOCALHOST, 31).unwrap().broadcast(),
+            None
+        );
+        assert_eq!(Ipv4Cidr::new(Ipv4Addr::LOCALHOST, 33), None);
+    }
+
+    #[test]
+    fn netmask_to_prefix() {
+        assert_eq!(
+            Ipv4Cidr::prefix_len_of_mask(Ipv4Addr::new(255, 255, 255, 0)),
+            Some(24)
+        );
+        assert_eq!(
+            Ipv4Cidr::prefix_len_of_mask(Ipv4Addr::new(0, 0, 0, 0)),
+            Some(0)
+        );
+        assert_eq!(
+            Ipv4Cidr::prefix_len_of_mask(Ipv4Addr::new(255, 255, 255, 255)),
+            Some(32)
+        );
+        assert_eq!(
+            Ipv4Cidr::prefix_len_of_mask(Ipv4Addr::new(255, 0, 255, 0)),
+            None
+        );
+    }
+
+    #[test]
+    fn v6_network_math() {
+        let c = Ipv6Cidr::new("fd00::1".parse().unwrap(), 64).unwrap();
+        assert!(c.contains_addr(&"fd00::ffff".parse().unwrap()));
+        assert!(!c.contains_addr(&"fd00:0:0:1::1".parse().unwrap()));
+        assert_eq!(c.network().address(), "fd00::".parse::<Ipv6Addr>().unwrap());
+        let ip = IpCidr::from(c);
+        assert!(!ip.contains_addr(&IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(Ipv6Cidr::new(Ipv6Addr::UNSPECIFIED, 129), None);
+    }
+}
