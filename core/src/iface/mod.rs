@@ -2,3 +2,4 @@
 
 pub mod fragment;
 pub mod neighbor;
+pub mod pending;
