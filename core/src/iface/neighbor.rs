@@ -1323,6 +1323,29 @@ mod tests {
     }
 
     #[test]
+    fn poll_loop_terminates_with_zero_timers() {
+        // Zero intervals make every timer due at once; the retry counts still
+        // bound how many actions one `now` yields.
+        let mut c = Arp::new(NeighborConfig {
+            retrans_timer: Duration::ZERO,
+            delay_first_probe_time: Duration::ZERO,
+            failed_hold_time: Duration::ZERO,
+            ..NeighborConfig::default()
+        });
+        c.lookup(&IP_A, t(0));
+        c.fill(IP_B, HW_B, Fill::solicitation(), t(0));
+        c.lookup(&IP_B, t(0));
+        let mut actions = 0;
+        while c.poll(t(0)).is_some() {
+            actions += 1;
+            assert!(actions < 100, "poll must run dry");
+        }
+        // A: 2 retransmissions + Failed; B: 3 probes.
+        assert_eq!(actions, 6);
+        assert!(c.is_empty());
+    }
+
+    #[test]
     fn poll_at_is_never_in_the_past_and_is_the_earliest() {
         let mut c = Arp::default();
         assert_eq!(c.poll_at(t(0)), None);
