@@ -514,3 +514,605 @@ impl Acd {
         lo + Duration::from_micros(u64::try_from(offset).unwrap_or(u64::MAX))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    const ADDR: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 50);
+    const OURS: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
+    const THEIRS: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x02]);
+    const SEC: i64 = 1_000_000;
+
+    fn at(us: i64) -> Instant {
+        Instant::from_micros(us)
+    }
+
+    fn arp(
+        operation: ArpOperation,
+        from: EthernetAddress,
+        sender: Ipv4Addr,
+        target: Ipv4Addr,
+    ) -> ArpRepr {
+        ArpRepr::EthernetIpv4 {
+            operation,
+            source_hardware_addr: from,
+            source_protocol_addr: sender,
+            target_hardware_addr: EthernetAddress::UNSPECIFIED,
+            target_protocol_addr: target,
+        }
+    }
+
+    /// Someone else answering for, or announcing, our address.
+    fn their_reply() -> ArpRepr {
+        arp(
+            ArpOperation::Reply,
+            THEIRS,
+            ADDR,
+            Ipv4Addr::new(192, 168, 1, 7),
+        )
+    }
+
+    /// Someone else probing for our address.
+    fn their_probe() -> ArpRepr {
+        arp(ArpOperation::Request, THEIRS, Ipv4Addr::UNSPECIFIED, ADDR)
+    }
+
+    /// Dispatches at `now`; the packet sent, if any.
+    fn send(acd: &mut Acd, now: Instant) -> Option<AcdPacket> {
+        let mut out = None;
+        acd.dispatch(now, |p| {
+            out = Some(p);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// Polls exactly at every `poll_at` until nothing is scheduled or `until`.
+    fn run(acd: &mut Acd, until: Instant) -> Vec<(Instant, AcdPacket)> {
+        let mut sent = Vec::new();
+        while let Some(t) = acd.poll_at() {
+            if t > until || sent.len() > 100 {
+                break;
+            }
+            // Nothing goes out one µs early.
+            assert_eq!(send(acd, t - Duration::from_micros(1)), None);
+            let p = send(acd, t).expect("due at poll_at");
+            sent.push((t, p));
+        }
+        sent
+    }
+
+    fn probe() -> AcdPacket {
+        AcdPacket::Probe { target: ADDR }
+    }
+
+    fn announce() -> AcdPacket {
+        AcdPacket::Announce { address: ADDR }
+    }
+
+    /// A machine run until bound; returns it and the instant of the last announcement.
+    fn bound(config: AcdConfig) -> (Acd, Instant) {
+        let mut acd = Acd::new(ADDR, OURS, config, at(0), 7);
+        let sent = run(&mut acd, at(100 * SEC));
+        assert_eq!(acd.state(), AcdState::Bound);
+        (acd, sent.last().unwrap().0)
+    }
+
+    #[test]
+    fn rfc5227_probe_and_announce_timing_for_many_seeds() {
+        let start = at(100 * SEC);
+        let mut first_delays = std::collections::BTreeSet::new();
+        let seeds = [0u32, 1, 2, 0xdead_beef, u32::MAX]
+            .into_iter()
+            .chain(1000..1200);
+        for seed in seeds {
+            let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), start, seed);
+            assert_eq!(acd.state(), AcdState::Probing);
+            let sent = run(&mut acd, at(1000 * SEC));
+            let kinds: Vec<AcdPacket> = sent.iter().map(|s| s.1).collect();
+            // §2.1.1 PROBE_NUM probes, then §2.3 ANNOUNCE_NUM announcements.
+            assert_eq!(kinds, [probe(), probe(), probe(), announce(), announce()]);
+            let t: Vec<i64> = sent.iter().map(|s| s.0.total_micros()).collect();
+            // First probe after a random wait in [0, PROBE_WAIT].
+            let delay = t[0] - start.total_micros();
+            assert!((0..=SEC).contains(&delay), "seed {seed}: {delay}");
+            first_delays.insert(delay);
+            // Probes PROBE_MIN..PROBE_MAX apart.
+            for gap in [t[1] - t[0], t[2] - t[1]] {
+                assert!((SEC..=2 * SEC).contains(&gap), "seed {seed}: {gap}");
+            }
+            // ANNOUNCE_WAIT after the last probe, then ANNOUNCE_INTERVAL apart.
+            assert_eq!(t[3] - t[2], 2 * SEC);
+            assert_eq!(t[4] - t[3], 2 * SEC);
+            assert_eq!(acd.state(), AcdState::Bound);
+            assert_eq!(acd.poll_at(), None);
+            assert_eq!(send(&mut acd, at(2000 * SEC)), None);
+        }
+        // The jitter really depends on the seed.
+        assert!(first_delays.len() > 150, "{}", first_delays.len());
+    }
+
+    #[test]
+    fn uniform_covers_both_ends_of_the_range() {
+        // The scaling maps the extreme PRNG outputs to exactly lo and hi.
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 1);
+        let (lo, hi) = (Duration::from_secs(1), Duration::from_secs(2));
+        // Many draws: every value within [lo, hi], and both ends reached to
+        // the millisecond (a mapping that lost the top or bottom would not).
+        let mut min = Duration::MAX;
+        let mut max = Duration::ZERO;
+        for _ in 0..100_000 {
+            let d = acd.uniform(lo, hi);
+            min = min.min(d);
+            max = max.max(d);
+        }
+        assert!(min >= lo && max <= hi);
+        assert!(min < lo + Duration::from_millis(1) && max > hi - Duration::from_millis(1));
+        // A reversed range gives lo; the widest range does not overflow.
+        assert_eq!(acd.uniform(hi, lo), hi);
+        let d = acd.uniform(Duration::ZERO, Duration::MAX);
+        assert!(d <= Duration::MAX);
+        // Seed 0 (xorshift's fixed point) still produces jitter.
+        let mut zero = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 0);
+        assert_ne!(zero.uniform(lo, hi), zero.uniform(lo, hi));
+    }
+
+    #[test]
+    fn usable_only_from_announce_wait_after_the_last_probe() {
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 42);
+        let probes = run(&mut acd, at(0));
+        assert!(probes.is_empty() || probes.iter().all(|p| p.1 == probe()));
+        let mut last = at(0);
+        while acd.state() == AcdState::Probing
+            && acd.poll_at() != Some(last + Duration::from_secs(2))
+        {
+            let t = acd.poll_at().unwrap();
+            // RFC 5227 §2.1: not usable, and not answered for, while probing.
+            assert!(!acd.is_usable());
+            assert_eq!(send(&mut acd, t), Some(probe()));
+            last = t;
+        }
+        let usable_at = last + Duration::from_secs(2);
+        assert_eq!(send(&mut acd, usable_at - Duration::from_micros(1)), None);
+        assert_eq!(acd.state(), AcdState::Probing);
+        assert!(!acd.is_usable());
+        assert_eq!(send(&mut acd, usable_at), Some(announce()));
+        assert_eq!(acd.state(), AcdState::Announcing);
+        assert!(acd.is_usable());
+        let next = usable_at + Duration::from_secs(2);
+        assert_eq!(acd.poll_at(), Some(next));
+        assert_eq!(send(&mut acd, next - Duration::from_micros(1)), None);
+        assert_eq!(send(&mut acd, next), Some(announce()));
+        assert_eq!(acd.state(), AcdState::Bound);
+        assert!(acd.is_usable());
+    }
+
+    #[test]
+    fn packets_are_arp_requests_as_rfc5227_specifies() {
+        // §2.1.1: probe = request, sender IP 0, target MAC 0, target IP = address.
+        assert_eq!(
+            probe().arp_repr(OURS),
+            arp(ArpOperation::Request, OURS, Ipv4Addr::UNSPECIFIED, ADDR)
+        );
+        // §2.3: announcement = request, sender IP = target IP = address.
+        assert_eq!(
+            announce().arp_repr(OURS),
+            arp(ArpOperation::Request, OURS, ADDR, ADDR)
+        );
+    }
+
+    #[test]
+    fn a_failed_send_is_retried_and_does_not_advance() {
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 3);
+        let t = acd.poll_at().unwrap();
+        let mut seen = None;
+        let r = acd.dispatch(t, |p| {
+            seen = Some(p);
+            Err("queue full")
+        });
+        assert_eq!((r, seen), (Err("queue full"), Some(probe())));
+        assert_eq!(acd.poll_at(), Some(t));
+        let sent = run(&mut acd, at(100 * SEC));
+        assert_eq!(sent.len(), 5, "still three probes and two announcements");
+        // A failed defence stays pending too.
+        acd.process_arp(at(200 * SEC), &their_reply());
+        let r = acd.dispatch(at(200 * SEC), |_| Err(()));
+        assert_eq!(r, Err(()));
+        assert_eq!(acd.poll_at(), Some(at(200 * SEC)));
+        assert_eq!(send(&mut acd, at(201 * SEC)), Some(announce()));
+        assert_eq!(acd.poll_at(), None);
+    }
+
+    #[test]
+    fn conflict_while_probing_by_reply_or_announcement() {
+        // §2.1.1: any ARP packet whose sender IP is the probed address.
+        let packets = [
+            their_reply(),
+            arp(ArpOperation::Request, THEIRS, ADDR, ADDR),
+            arp(
+                ArpOperation::Request,
+                THEIRS,
+                ADDR,
+                Ipv4Addr::new(192, 168, 1, 1),
+            ),
+        ];
+        for packet in packets {
+            let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 9);
+            let t = acd.poll_at().unwrap();
+            assert_eq!(send(&mut acd, t), Some(probe()));
+            assert_eq!(
+                acd.process_arp(t, &packet),
+                Some(AcdEvent::Conflict {
+                    address: ADDR,
+                    other: THEIRS
+                })
+            );
+            assert_eq!(acd.state(), AcdState::Conflict);
+            assert!(!acd.is_usable());
+            assert_eq!(acd.poll_at(), None);
+            assert_eq!(send(&mut acd, at(100 * SEC)), None);
+            assert_eq!(acd.conflict_count(), 1);
+            // Nothing more is reported once in conflict.
+            assert_eq!(acd.process_arp(t, &packet), None);
+        }
+    }
+
+    #[test]
+    fn conflict_while_probing_by_simultaneous_probe() {
+        // §2.1.1: someone else probing for the same address at the same time,
+        // even in the ANNOUNCE_WAIT after our last probe (one µs before the end).
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 11);
+        let mut last = at(0);
+        for _ in 0..3 {
+            last = acd.poll_at().unwrap();
+            assert_eq!(send(&mut acd, last), Some(probe()));
+        }
+        let t = last + Duration::from_secs(2) - Duration::from_micros(1);
+        assert_eq!(
+            acd.process_arp(t, &their_probe()),
+            Some(AcdEvent::Conflict {
+                address: ADDR,
+                other: THEIRS
+            })
+        );
+        assert_eq!(acd.state(), AcdState::Conflict);
+        assert_eq!(send(&mut acd, last + Duration::from_secs(2)), None);
+    }
+
+    #[test]
+    fn our_own_packets_and_unrelated_traffic_are_not_conflicts() {
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 5);
+        let t = acd.poll_at().unwrap();
+        let p = send(&mut acd, t).unwrap();
+        let quiet = [
+            // Our own probe, looped back (same MAC).
+            p.arp_repr(OURS),
+            // Our own announcement, e.g. from a previous run.
+            announce().arp_repr(OURS),
+            // Someone asking who has our address: a normal request, not a probe.
+            arp(
+                ArpOperation::Request,
+                THEIRS,
+                Ipv4Addr::new(192, 168, 1, 9),
+                ADDR,
+            ),
+            // Someone probing for another address.
+            arp(
+                ArpOperation::Request,
+                THEIRS,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::new(192, 168, 1, 51),
+            ),
+            // Someone else's traffic.
+            arp(
+                ArpOperation::Reply,
+                THEIRS,
+                Ipv4Addr::new(192, 168, 1, 9),
+                Ipv4Addr::new(192, 168, 1, 1),
+            ),
+        ];
+        for packet in &quiet {
+            assert_eq!(acd.process_arp(t, packet), None, "{packet:?}");
+            assert_eq!(acd.state(), AcdState::Probing);
+        }
+        run(&mut acd, at(100 * SEC));
+        assert_eq!(acd.state(), AcdState::Bound);
+        for packet in &quiet {
+            assert_eq!(acd.process_arp(at(100 * SEC), packet), None, "{packet:?}");
+        }
+        // Once the address is ours, a probe for it is not a conflict (§2.4
+        // looks at the sender IP only): our ARP reply tells the prober.
+        assert_eq!(acd.process_arp(at(100 * SEC), &their_probe()), None);
+        assert_eq!(acd.state(), AcdState::Bound);
+        assert_eq!(acd.poll_at(), None);
+        assert_eq!(acd.conflict_count(), 0);
+    }
+
+    #[test]
+    fn defend_once_then_conflict_within_defend_interval() {
+        let (mut acd, t0) = bound(AcdConfig::default());
+        let t1 = t0 + Duration::from_secs(30);
+        // §2.4 (b): the first conflicting packet is answered by one announcement.
+        assert_eq!(
+            acd.process_arp(t1, &their_reply()),
+            Some(AcdEvent::Defended {
+                address: ADDR,
+                other: THEIRS
+            })
+        );
+        assert_eq!(acd.state(), AcdState::Bound);
+        assert!(acd.is_usable());
+        assert_eq!(acd.poll_at(), Some(t1));
+        assert_eq!(send(&mut acd, t1), Some(announce()));
+        assert_eq!(acd.poll_at(), None);
+        assert_eq!(send(&mut acd, t1), None, "one single announcement");
+        // A second one within DEFEND_INTERVAL (one µs before it ends): give up.
+        let t2 = t1 + Duration::from_secs(10) - Duration::from_micros(1);
+        assert_eq!(
+            acd.process_arp(t2, &their_reply()),
+            Some(AcdEvent::Conflict {
+                address: ADDR,
+                other: THEIRS
+            })
+        );
+        assert_eq!(acd.state(), AcdState::Conflict);
+        assert!(!acd.is_usable());
+        assert_eq!(acd.conflict_count(), 1);
+    }
+
+    #[test]
+    fn defence_allowed_again_after_defend_interval() {
+        let (mut acd, t0) = bound(AcdConfig::default());
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(matches!(
+            acd.process_arp(t1, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert_eq!(send(&mut acd, t1), Some(announce()));
+        // Exactly DEFEND_INTERVAL later the previous conflict is no longer recent.
+        let t2 = t1 + Duration::from_secs(10);
+        assert!(matches!(
+            acd.process_arp(t2, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert_eq!(send(&mut acd, t2), Some(announce()));
+        // ...and the window now counts from t2.
+        assert!(matches!(
+            acd.process_arp(t2 + Duration::from_secs(9), &their_reply()),
+            Some(AcdEvent::Conflict { .. })
+        ));
+        assert_eq!(acd.conflict_count(), 1);
+    }
+
+    #[test]
+    fn a_clock_going_backwards_counts_as_recent() {
+        let (mut acd, t0) = bound(AcdConfig::default());
+        let t1 = t0 + Duration::from_secs(60);
+        assert!(matches!(
+            acd.process_arp(t1, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert!(matches!(
+            acd.process_arp(t1 - Duration::from_secs(30), &their_reply()),
+            Some(AcdEvent::Conflict { .. })
+        ));
+    }
+
+    #[test]
+    fn retreat_policy_gives_up_at_the_first_conflict() {
+        let config = AcdConfig {
+            defend: DefendPolicy::Retreat,
+            ..AcdConfig::default()
+        };
+        let (mut acd, t0) = bound(config);
+        assert_eq!(
+            acd.process_arp(t0, &their_reply()),
+            Some(AcdEvent::Conflict {
+                address: ADDR,
+                other: THEIRS
+            })
+        );
+        assert_eq!(acd.state(), AcdState::Conflict);
+        assert_eq!(send(&mut acd, t0), None);
+    }
+
+    #[test]
+    fn defend_always_keeps_the_address_and_announces_once_per_interval() {
+        let config = AcdConfig {
+            defend: DefendPolicy::DefendAlways,
+            ..AcdConfig::default()
+        };
+        let (mut acd, t0) = bound(config);
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(matches!(
+            acd.process_arp(t1, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert_eq!(send(&mut acd, t1), Some(announce()));
+        // §2.4 (c): within DEFEND_INTERVAL, neither announce nor report again.
+        for dt in [0, 1, 9_999_999] {
+            let t = t1 + Duration::from_micros(dt);
+            assert_eq!(acd.process_arp(t, &their_reply()), None);
+            assert_eq!(acd.state(), AcdState::Bound);
+            assert_eq!(acd.poll_at(), None);
+        }
+        let t2 = t1 + Duration::from_secs(10);
+        assert!(matches!(
+            acd.process_arp(t2, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert_eq!(send(&mut acd, t2), Some(announce()));
+        assert!(acd.is_usable());
+        assert_eq!(acd.conflict_count(), 0);
+    }
+
+    #[test]
+    fn a_defence_while_announcing_goes_first_and_keeps_the_schedule() {
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 13);
+        // Up to and including the first announcement.
+        let mut t = at(0);
+        while acd.state() == AcdState::Probing {
+            t = acd.poll_at().unwrap();
+            send(&mut acd, t);
+        }
+        assert_eq!(acd.state(), AcdState::Announcing);
+        let second = t + Duration::from_secs(2);
+        assert_eq!(acd.poll_at(), Some(second));
+        let tc = t + Duration::from_secs(1);
+        assert!(matches!(
+            acd.process_arp(tc, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        assert_eq!(acd.poll_at(), Some(tc));
+        assert_eq!(send(&mut acd, tc), Some(announce()));
+        assert_eq!(acd.state(), AcdState::Announcing);
+        assert_eq!(acd.poll_at(), Some(second));
+        assert_eq!(send(&mut acd, second), Some(announce()));
+        assert_eq!(acd.state(), AcdState::Bound);
+    }
+
+    #[test]
+    fn skip_probe_mode_only_announces_and_is_usable_at_once() {
+        let config = AcdConfig {
+            probe: false,
+            ..AcdConfig::default()
+        };
+        let t0 = at(5 * SEC);
+        let mut acd = Acd::new(ADDR, OURS, config, t0, 1);
+        assert_eq!(acd.state(), AcdState::Announcing);
+        assert!(acd.is_usable());
+        assert_eq!(acd.poll_at(), Some(t0));
+        let sent = run(&mut acd, at(100 * SEC));
+        assert_eq!(
+            sent,
+            [(t0, announce()), (t0 + Duration::from_secs(2), announce())]
+        );
+        assert_eq!(acd.state(), AcdState::Bound);
+        // Defence works the same.
+        assert!(matches!(
+            acd.process_arp(at(50 * SEC), &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        // PROBE_NUM 0 means the same as probe: false.
+        let config = AcdConfig {
+            probe_num: 0,
+            ..AcdConfig::default()
+        };
+        let acd = Acd::new(ADDR, OURS, config, t0, 1);
+        assert_eq!(
+            (acd.state(), acd.poll_at()),
+            (AcdState::Announcing, Some(t0))
+        );
+    }
+
+    #[test]
+    fn at_least_one_announcement_is_sent() {
+        // §2.3 makes announcing a MUST: ANNOUNCE_NUM 0 still sends one.
+        let config = AcdConfig {
+            announce_num: 0,
+            probe: false,
+            ..AcdConfig::default()
+        };
+        let mut acd = Acd::new(ADDR, OURS, config, at(0), 1);
+        assert_eq!(run(&mut acd, at(100 * SEC)), [(at(0), announce())]);
+        assert_eq!(acd.state(), AcdState::Bound);
+    }
+
+    /// Restarts, waits for the first probe, and has it answered by a conflict.
+    /// Returns the instant the restart said was due, at which the probe went out.
+    fn lose_once(acd: &mut Acd, now: Instant, seed: u32) -> Instant {
+        let due = acd.restart(now, seed);
+        assert_eq!(acd.state(), AcdState::Probing);
+        assert_eq!(acd.poll_at(), Some(due));
+        assert_eq!(send(acd, due - Duration::from_micros(1)), None);
+        assert_eq!(send(acd, due), Some(probe()));
+        assert!(matches!(
+            acd.process_arp(due, &their_reply()),
+            Some(AcdEvent::Conflict { .. })
+        ));
+        due
+    }
+
+    #[test]
+    fn restarts_are_rate_limited_after_max_conflicts() {
+        let mut acd = Acd::new(ADDR, OURS, AcdConfig::default(), at(0), 1);
+        let first = acd.poll_at().unwrap();
+        assert_eq!(send(&mut acd, first), Some(probe()));
+        assert!(acd.process_arp(first, &their_reply()).is_some());
+        let mut now = first;
+        // Conflicts 2..=10: each restart starts within PROBE_WAIT.
+        for i in 2..=10u32 {
+            let due = lose_once(&mut acd, now, i);
+            assert!(due - now <= Duration::from_secs(1), "attempt {i}");
+            assert_eq!(acd.conflict_count(), i);
+            now = due;
+        }
+        // §2.1.1: with MAX_CONFLICTS reached, one attempt per RATE_LIMIT_INTERVAL,
+        // counted from the previous attempt's first probe.
+        let due = lose_once(&mut acd, now, 99);
+        assert_eq!(due, now + Duration::from_secs(60));
+        let sent = due;
+        // Restarting later than that is not delayed further (beyond PROBE_WAIT).
+        let later = sent + Duration::from_secs(100);
+        let due = acd.restart(later, 5);
+        assert!(due >= later && due - later <= Duration::from_secs(1));
+        assert_eq!(acd.conflict_count(), 11);
+    }
+
+    #[test]
+    fn restart_with_a_new_address_probes_that_one() {
+        let (mut acd, t0) = bound(AcdConfig::default());
+        assert!(matches!(
+            acd.process_arp(t0, &their_reply()),
+            Some(AcdEvent::Defended { .. })
+        ));
+        let other = Ipv4Addr::new(192, 168, 1, 77);
+        let due = acd.restart_with_address(t0, other, 3);
+        assert_eq!(acd.address(), other);
+        assert!(!acd.is_usable());
+        // The pending defence of the old address is dropped.
+        assert_eq!(acd.poll_at(), Some(due));
+        assert_eq!(
+            send(&mut acd, due),
+            Some(AcdPacket::Probe { target: other })
+        );
+        // The old address no longer concerns this machine.
+        assert_eq!(acd.process_arp(due, &their_reply()), None);
+        assert!(matches!(
+            acd.process_arp(due, &arp(ArpOperation::Reply, THEIRS, other, ADDR)),
+            Some(AcdEvent::Conflict { address, .. }) if address == other
+        ));
+    }
+
+    #[test]
+    fn accessors_and_defaults_match_rfc5227_section_1_1() {
+        let c = AcdConfig::default();
+        assert_eq!(c, AcdConfig::DEFAULT);
+        assert!(c.probe);
+        assert_eq!((c.probe_wait, c.probe_num), (Duration::from_secs(1), 3));
+        assert_eq!(
+            (c.probe_min, c.probe_max),
+            (Duration::from_secs(1), Duration::from_secs(2))
+        );
+        assert_eq!(
+            (c.announce_wait, c.announce_num),
+            (Duration::from_secs(2), 2)
+        );
+        assert_eq!(c.announce_interval, Duration::from_secs(2));
+        assert_eq!(
+            (c.max_conflicts, c.rate_limit_interval),
+            (10, Duration::from_secs(60))
+        );
+        assert_eq!(c.defend_interval, Duration::from_secs(10));
+        assert_eq!(c.defend, DefendPolicy::DefendOnce);
+        let acd = Acd::new(ADDR, OURS, c, at(0), 1);
+        assert_eq!(
+            (acd.address(), acd.hardware(), *acd.config()),
+            (ADDR, OURS, c)
+        );
+    }
+}
