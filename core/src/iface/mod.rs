@@ -1,5 +1,31 @@
 //! The interface: link and network layers, driven by `poll(now)`.
+//!
+//! [`Interface`] owns the state of one link (addresses, neighbors, routes,
+//! fragments in reassembly, packets waiting for resolution) and moves frames
+//! between a [`Device`](crate::phy::Device) and a
+//! [`SocketSet`](crate::socket::SocketSet) each time it is polled. It never
+//! reads a clock: `now` is an argument, and [`Interface::poll_at`] says when
+//! it next wants to run.
 
+pub mod acd;
+mod config;
+mod egress;
+mod event;
 pub mod fragment;
+mod ingress;
+mod interface;
 pub mod neighbor;
+mod packet;
 pub mod pending;
+pub mod ratelimit;
+pub mod route;
+mod stats;
+
+pub use self::config::Config;
+pub use self::event::Event;
+pub use self::interface::{
+    link_local_from_mac, AddressError, Interface, InterfaceStorage, EVENT_QUEUE_LEN,
+    MAX_IPV4_ADDRS, MAX_IPV4_GROUPS, MAX_IPV6_ADDRS, NEIGHBOR_CACHE_SIZE,
+};
+pub use self::route::{Route, RouteTableFull, Routes};
+pub use self::stats::{DropReason, Stats};
