@@ -1,6 +1,423 @@
-//! Sockets: the endpoints applications read from and write to.
+//! Sockets: the endpoints applications read from and write to, and the set
+//! that holds them.
+//!
+//! A [`SocketSet`] owns every socket in caller storage (a borrowed array on
+//! bare metal, a `Vec` with `alloc`). The interface borrows the set during
+//! `poll` to deliver incoming packets and collect outgoing ones; between
+//! polls the application borrows single sockets with [`SocketSet::get_mut`].
+//!
+//! Incoming packets find their socket through a hash index, never by
+//! scanning the set; the index is kept right by binding through the set
+//! ([`SocketSet::bind_udp`], [`SocketSet::bind_icmp`], …).
 
 pub mod dhcpv4;
 pub mod icmp;
+mod index;
 pub mod raw;
 pub mod udp;
+
+use managed::ManagedSlice;
+
+use crate::wire::{IpAddr, IpListenEndpoint, IpProtocol};
+
+pub use self::index::{IndexFull, IndexSlot};
+use self::index::{Key, Kind, SocketIndex};
+
+/// A socket of any kind.
+#[non_exhaustive]
+pub enum Socket<'a> {
+    /// A UDP socket.
+    Udp(udp::UdpSocket<'a>),
+    /// An ICMP (ping) socket.
+    Icmp(icmp::IcmpSocket<'a>),
+    /// A raw IP socket.
+    Raw(raw::RawSocket<'a>),
+    /// The DHCPv4 client.
+    Dhcpv4(dhcpv4::Dhcpv4Client),
+}
+
+/// Converts between a concrete socket type and [`Socket`].
+pub trait AnySocket<'a>: Sized {
+    /// Wraps the socket.
+    fn upcast(self) -> Socket<'a>;
+    /// The concrete socket, if `socket` is one.
+    fn downcast<'c>(socket: &'c Socket<'a>) -> Option<&'c Self>;
+    /// The concrete socket, if `socket` is one.
+    fn downcast_mut<'c>(socket: &'c mut Socket<'a>) -> Option<&'c mut Self>;
+}
+
+macro_rules! any_socket {
+    ($ty:ty, $variant:ident) => {
+        impl<'a> AnySocket<'a> for $ty {
+            fn upcast(self) -> Socket<'a> {
+                Socket::$variant(self)
+            }
+            fn downcast<'c>(socket: &'c Socket<'a>) -> Option<&'c Self> {
+                match socket {
+                    Socket::$variant(s) => Some(s),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+            fn downcast_mut<'c>(socket: &'c mut Socket<'a>) -> Option<&'c mut Self> {
+                match socket {
+                    Socket::$variant(s) => Some(s),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+any_socket!(udp::UdpSocket<'a>, Udp);
+any_socket!(icmp::IcmpSocket<'a>, Icmp);
+any_socket!(raw::RawSocket<'a>, Raw);
+any_socket!(dhcpv4::Dhcpv4Client, Dhcpv4);
+
+/// Names one socket in a [`SocketSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SocketHandle(usize);
+
+impl SocketHandle {
+    /// The slot number (for logs).
+    pub const fn index(&self) -> usize {
+        self.0
+    }
+}
+
+/// One slot of a socket set's storage. Make arrays of
+/// [`SocketStorage::EMPTY`] for borrowed storage.
+pub struct SocketStorage<'a> {
+    inner: Option<Item<'a>>,
+}
+
+struct Item<'a> {
+    socket: Socket<'a>,
+    /// The index key this socket is registered under, if bound.
+    key: Option<Key>,
+}
+
+impl SocketStorage<'_> {
+    /// An empty slot.
+    pub const EMPTY: Self = SocketStorage { inner: None };
+}
+
+/// Why a socket could not be added or bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SetError {
+    /// No free slot in borrowed storage.
+    Full,
+    /// No such socket, or not of the requested kind.
+    BadHandle,
+    /// Another socket is bound to the same address and port.
+    AddrInUse,
+    /// No ephemeral port is free.
+    NoPorts,
+    /// The socket refused the endpoint (already bound, or unaddressable).
+    Refused,
+    /// The index storage is full.
+    IndexFull,
+}
+
+impl core::fmt::Display for SetError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            SetError::Full => "socket set full",
+            SetError::BadHandle => "no such socket",
+            SetError::AddrInUse => "address in use",
+            SetError::NoPorts => "no free ephemeral port",
+            SetError::Refused => "socket refused the endpoint",
+            SetError::IndexFull => "socket index full",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SetError {}
+
+/// The ephemeral port range (RFC 6335 §6: 49152–65535, as IANA suggests).
+pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
+
+/// The sockets of one interface.
+pub struct SocketSet<'a> {
+    sockets: ManagedSlice<'a, SocketStorage<'a>>,
+    index: SocketIndex<'a>,
+    next_port: u16,
+    dhcp: Option<usize>,
+}
+
+impl<'a> SocketSet<'a> {
+    /// A set over `sockets` (a borrowed `[SocketStorage::EMPTY; N]` or, with
+    /// `alloc`, a `Vec` that grows) and `index` slots (borrowed: make it at
+    /// least twice the socket count; a `Vec` grows by itself). `seed` keys the
+    /// index hash and picks the first ephemeral port: give it randomness.
+    pub fn new(
+        sockets: impl Into<ManagedSlice<'a, SocketStorage<'a>>>,
+        index: impl Into<ManagedSlice<'a, IndexSlot>>,
+        seed: u64,
+    ) -> SocketSet<'a> {
+        let span = u64::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
+        SocketSet {
+            sockets: sockets.into(),
+            index: SocketIndex::new(index.into(), seed),
+            next_port: EPHEMERAL_PORTS.start() + (seed % span) as u16,
+            dhcp: None,
+        }
+    }
+
+    /// Adds a socket and returns its handle.
+    pub fn add<T: AnySocket<'a>>(&mut self, socket: T) -> Result<SocketHandle, SetError> {
+        let socket = socket.upcast();
+        let is_dhcp = matches!(socket, Socket::Dhcpv4(_));
+        let item = Item { socket, key: None };
+        let slot = match self.sockets.iter().position(|s| s.inner.is_none()) {
+            Some(i) => i,
+            None => match &mut self.sockets {
+                ManagedSlice::Borrowed(_) => return Err(SetError::Full),
+                #[cfg(feature = "alloc")]
+                ManagedSlice::Owned(v) => {
+                    v.push(SocketStorage { inner: None });
+                    v.len() - 1
+                }
+            },
+        };
+        let storage = self.sockets.get_mut(slot).ok_or(SetError::Full)?;
+        storage.inner = Some(item);
+        if is_dhcp {
+            if self.dhcp.is_some() {
+                storage.inner = None;
+                return Err(SetError::AddrInUse);
+            }
+            self.dhcp = Some(slot);
+        }
+        Ok(SocketHandle(slot))
+    }
+
+    /// The socket behind `handle`, if it is a `T`.
+    pub fn get<T: AnySocket<'a>>(&self, handle: SocketHandle) -> Option<&T> {
+        let item = self.sockets.get(handle.0)?.inner.as_ref()?;
+        T::downcast(&item.socket)
+    }
+
+    /// The socket behind `handle`, if it is a `T`.
+    pub fn get_mut<T: AnySocket<'a>>(&mut self, handle: SocketHandle) -> Option<&mut T> {
+        let item = self.sockets.get_mut(handle.0)?.inner.as_mut()?;
+        T::downcast_mut(&mut item.socket)
+    }
+
+    /// Removes a socket and gives it back.
+    pub fn remove(&mut self, handle: SocketHandle) -> Option<Socket<'a>> {
+        let item = self.sockets.get_mut(handle.0)?.inner.take()?;
+        if let Some(key) = item.key {
+            if self.index.get(&key) == Some(handle.0) {
+                self.index.remove(&key);
+            }
+        }
+        if self.dhcp == Some(handle.0) {
+            self.dhcp = None;
+        }
+        Some(item.socket)
+    }
+
+    /// How many sockets the set holds.
+    pub fn len(&self) -> usize {
+        self.sockets.iter().filter(|s| s.inner.is_some()).count()
+    }
+
+    /// True when the set holds no socket.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every socket with its handle.
+    pub fn iter(&self) -> impl Iterator<Item = (SocketHandle, &Socket<'a>)> {
+        self.sockets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.inner.as_ref().map(|it| (SocketHandle(i), &it.socket)))
+    }
+
+    /// Every socket with its handle.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (SocketHandle, &mut Socket<'a>)> {
+        self.sockets.iter_mut().enumerate().filter_map(|(i, s)| {
+            s.inner
+                .as_mut()
+                .map(|it| (SocketHandle(i), &mut it.socket))
+        })
+    }
+
+    /// Binds a UDP socket. Port 0 picks a free ephemeral port. Returns the
+    /// endpoint bound.
+    pub fn bind_udp(
+        &mut self,
+        handle: SocketHandle,
+        endpoint: impl Into<IpListenEndpoint>,
+    ) -> Result<IpListenEndpoint, SetError> {
+        let mut ep = endpoint.into();
+        if ep.port == 0 {
+            ep.port = self.free_port(Kind::Udp, ep.addr)?;
+        }
+        let key = Key {
+            kind: Kind::Udp,
+            port: ep.port,
+            addr: ep.addr,
+        };
+        self.claim(handle, key, |s| match s {
+            Socket::Udp(u) => u.bind(ep).map_err(|_| SetError::Refused),
+            _ => Err(SetError::BadHandle),
+        })?;
+        Ok(ep)
+    }
+
+    /// Binds an ICMP socket to an echo identifier.
+    pub fn bind_icmp(&mut self, handle: SocketHandle, ident: u16) -> Result<(), SetError> {
+        let key = Key {
+            kind: Kind::Icmp,
+            port: ident,
+            addr: None,
+        };
+        self.claim(handle, key, |s| match s {
+            Socket::Icmp(i) => i
+                .bind(icmp::IcmpEndpoint::Ident(ident))
+                .map_err(|_| SetError::Refused),
+            _ => Err(SetError::BadHandle),
+        })
+    }
+
+    /// Registers a raw socket for its IP version and protocol (one socket
+    /// per pair).
+    pub fn bind_raw(&mut self, handle: SocketHandle) -> Result<(), SetError> {
+        let (version, protocol) = match self.get::<raw::RawSocket>(handle) {
+            Some(r) => (r.ip_version(), r.ip_protocol()),
+            None => return Err(SetError::BadHandle),
+        };
+        let key = raw_key(version, protocol);
+        self.claim(handle, key, |_| Ok(()))
+    }
+
+    fn claim(
+        &mut self,
+        handle: SocketHandle,
+        key: Key,
+        bind: impl FnOnce(&mut Socket<'a>) -> Result<(), SetError>,
+    ) -> Result<(), SetError> {
+        if let Some(other) = self.index.get(&key) {
+            if other != handle.0 && self.is_live(other, &key) {
+                return Err(SetError::AddrInUse);
+            }
+        }
+        let item = self
+            .sockets
+            .get_mut(handle.0)
+            .and_then(|s| s.inner.as_mut())
+            .ok_or(SetError::BadHandle)?;
+        bind(&mut item.socket)?;
+        let old = item.key.replace(key);
+        if let Some(old) = old {
+            self.index.remove(&old);
+        }
+        self.index
+            .insert(key, handle.0)
+            .map_err(|_| SetError::IndexFull)
+    }
+
+    /// True when socket `i` is open and still registered under `key`.
+    fn is_live(&self, i: usize, key: &Key) -> bool {
+        let Some(item) = self.sockets.get(i).and_then(|s| s.inner.as_ref()) else {
+            return false;
+        };
+        item.key == Some(*key)
+            && match &item.socket {
+                Socket::Udp(u) => u.is_open(),
+                Socket::Icmp(s) => s.is_open(),
+                _ => true,
+            }
+    }
+
+    fn free_port(&mut self, kind: Kind, addr: Option<IpAddr>) -> Result<u16, SetError> {
+        let span = u32::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
+        for _ in 0..span {
+            let port = self.next_port;
+            self.next_port = if port == *EPHEMERAL_PORTS.end() {
+                *EPHEMERAL_PORTS.start()
+            } else {
+                port + 1
+            };
+            let taken = [addr, None].iter().any(|a| {
+                let key = Key { kind, port, addr: *a };
+                self.index.get(&key).is_some_and(|i| self.is_live(i, &key))
+            });
+            if !taken {
+                return Ok(port);
+            }
+        }
+        Err(SetError::NoPorts)
+    }
+
+    /// The UDP socket for a datagram to `addr:port`: one bound to exactly
+    /// that address first, then one bound to every address.
+    pub(crate) fn udp_for(&mut self, addr: &IpAddr, port: u16) -> Option<&mut udp::UdpSocket<'a>> {
+        let exact = Key {
+            kind: Kind::Udp,
+            port,
+            addr: Some(*addr),
+        };
+        let any = Key { addr: None, ..exact };
+        let i = [exact, any]
+            .iter()
+            .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))?;
+        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+            Socket::Udp(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The ICMP socket bound to an echo identifier.
+    pub(crate) fn icmp_for(&mut self, ident: u16) -> Option<&mut icmp::IcmpSocket<'a>> {
+        let key = Key {
+            kind: Kind::Icmp,
+            port: ident,
+            addr: None,
+        };
+        let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
+        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+            Socket::Icmp(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The raw socket for an IP version and protocol.
+    pub(crate) fn raw_for(&mut self, version: raw::IpVersion, protocol: IpProtocol) -> Option<&mut raw::RawSocket<'a>> {
+        let key = raw_key(version, protocol);
+        let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
+        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+            Socket::Raw(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The DHCPv4 client, if the set holds one.
+    pub(crate) fn dhcp(&mut self) -> Option<&mut dhcpv4::Dhcpv4Client> {
+        let i = self.dhcp?;
+        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+            Socket::Dhcpv4(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+fn raw_key(version: raw::IpVersion, protocol: IpProtocol) -> Key {
+    let v: u16 = match version {
+        raw::IpVersion::Ipv4 => 4,
+        raw::IpVersion::Ipv6 => 6,
+    };
+    Key {
+        kind: Kind::Raw,
+        port: v << 8 | u16::from(u8::from(protocol)),
+        addr: None,
+    }
+}

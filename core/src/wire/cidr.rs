@@ -12,6 +12,12 @@ pub struct Ipv4Cidr {
 }
 
 impl Ipv4Cidr {
+    /// `0.0.0.0/0`: every IPv4 address (the default route).
+    pub const ANY: Ipv4Cidr = Ipv4Cidr {
+        address: Ipv4Addr::UNSPECIFIED,
+        prefix_len: 0,
+    };
+
     /// `address/prefix_len`; `None` when `prefix_len > 32`.
     pub const fn new(address: Ipv4Addr, prefix_len: u8) -> Option<Ipv4Cidr> {
         if prefix_len > 32 {
@@ -100,6 +106,12 @@ pub struct Ipv6Cidr {
 }
 
 impl Ipv6Cidr {
+    /// `::/0`: every IPv6 address (the default route).
+    pub const ANY: Ipv6Cidr = Ipv6Cidr {
+        address: Ipv6Addr::UNSPECIFIED,
+        prefix_len: 0,
+    };
+
     /// `address/prefix_len`; `None` when `prefix_len > 128`.
     pub const fn new(address: Ipv6Addr, prefix_len: u8) -> Option<Ipv6Cidr> {
         if prefix_len > 128 {

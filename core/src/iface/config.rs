@@ -1,0 +1,57 @@
+//! What a user sets when creating an interface.
+
+use crate::iface::neighbor::NeighborConfig;
+use crate::time::Duration;
+use crate::wire::EthernetAddress;
+
+/// Interface configuration. Build it with [`Config::new`] and adjust fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The interface's MAC address.
+    pub hardware_addr: EthernetAddress,
+    /// Seed for the interface's own pseudo-random choices (IPv4 ident start,
+    /// ARP probe jitter, ephemeral ports). Give a different value per boot:
+    /// the stack has no entropy source of its own.
+    pub random_seed: u64,
+    /// Take frames tagged with this 802.1Q VLAN id (and tag what we send);
+    /// `None`: take untagged frames only and drop tagged ones.
+    pub vlan_id: Option<u16>,
+    /// TTL / hop limit of packets we originate (64, as Linux).
+    pub hop_limit: u8,
+    /// Neighbor cache timers, for ARP and NDP alike.
+    pub neighbor: NeighborConfig,
+    /// Probe each IPv4 address before using it (RFC 5227). On by default.
+    pub ipv4_probe: bool,
+    /// How long a fragment waits for the rest of its datagram.
+    pub reassembly_timeout: Duration,
+    /// How long a packet waits for link-layer resolution before it is dropped.
+    pub pending_timeout: Duration,
+    /// ICMP errors sent per second, and the burst allowed.
+    pub icmp_error_rate: (u32, u32),
+    /// Answer echo requests sent to a broadcast or multicast IPv4 address
+    /// (off, as Linux's `icmp_echo_ignore_broadcasts=1`: smurf amplification).
+    pub echo_reply_to_broadcast: bool,
+}
+
+impl Config {
+    /// Defaults for the given MAC.
+    pub fn new(hardware_addr: EthernetAddress) -> Config {
+        Config {
+            hardware_addr,
+            random_seed: 0x5eed_0f_7c9,
+            vlan_id: None,
+            hop_limit: 64,
+            neighbor: NeighborConfig::default(),
+            ipv4_probe: true,
+            // RFC 791 suggests 15 s as a lower bound; Linux uses 30 s (ipfrag_time).
+            reassembly_timeout: Duration::from_secs(30),
+            // Linux drops packets queued on an unresolved neighbor once
+            // resolution fails (3 requests, 1 s apart): a bit more than that.
+            pending_timeout: Duration::from_secs(3),
+            // Linux: icmp_msgs_per_sec 1000, icmp_msgs_burst 50.
+            icmp_error_rate: (1000, 50),
+            echo_reply_to_broadcast: false,
+        }
+    }
+}

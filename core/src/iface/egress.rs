@@ -1,0 +1,792 @@
+//! The transmit path: resolving next hops, framing, fragmenting, and the
+//! timer and socket work of each poll.
+
+use super::interface::{Inner, Interface};
+use super::neighbor::{Lookup, NeighborAction};
+use super::packet::{Body, IpOut};
+use super::pending::PendingQueue;
+use super::stats::DropReason;
+use crate::phy::{Device, TxToken};
+use crate::socket::{Socket, SocketSet};
+use crate::time::Instant;
+use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
+use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
+use crate::wire::icmpv6::Icmpv6Repr;
+use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
+use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use crate::wire::ndp::NdiscRepr;
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
+
+/// Somewhere frames go: the one token a receive lends for a reply, or the
+/// device itself. `frame` returns false when no buffer is available.
+pub(crate) trait FrameOut {
+    /// Writes a frame of `len` bytes with `fill`.
+    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
+    /// How many frames can still be written (1 for a token, many for a device).
+    fn room(&self) -> usize;
+}
+
+/// The transmit token lent with a received frame.
+pub(crate) struct TokenOut<T: TxToken> {
+    token: Option<T>,
+}
+
+impl<T: TxToken> TokenOut<T> {
+    pub(crate) fn new(token: T, _now: Instant) -> TokenOut<T> {
+        TokenOut { token: Some(token) }
+    }
+}
+
+impl<T: TxToken> FrameOut for TokenOut<T> {
+    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        match self.token.take() {
+            Some(t) => {
+                t.consume(len, |buf| fill(buf));
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn room(&self) -> usize {
+        usize::from(self.token.is_some())
+    }
+}
+
+/// The device, asked for a fresh transmit buffer per frame.
+pub(crate) struct DeviceOut<'d, D: Device> {
+    pub device: &'d mut D,
+    pub now: Instant,
+}
+
+impl<D: Device> FrameOut for DeviceOut<'_, D> {
+    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        match self.device.transmit(self.now) {
+            Some(t) => {
+                t.consume(len, |buf| fill(buf));
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn room(&self) -> usize {
+        usize::MAX
+    }
+}
+
+/// Why an outgoing packet did not leave now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SendError {
+    /// Waiting for this next hop: keep the data and retry once it resolves.
+    Pending(IpAddr),
+    /// The device had no buffer: keep the data and retry later.
+    Busy,
+    /// Cannot ever go (no route, unresolvable, too big): drop it.
+    Dropped,
+}
+
+impl Inner {
+    fn eth_header_len(&self) -> usize {
+        14 + if self.vlan_id.is_some() { 4 } else { 0 }
+    }
+
+    fn write_eth(&self, buf: &mut [u8], dst: EthernetAddress, ethertype: EtherType) -> usize {
+        let mut vlan = heapless::Vec::new();
+        if let Some(vid) = self.vlan_id {
+            let _ = vlan.push(VlanTag::new_8021q(0, vid));
+        }
+        let repr = EthernetRepr {
+            src_addr: self.hw,
+            dst_addr: dst,
+            ethertype,
+            vlan,
+        };
+        let n = repr.buffer_len();
+        let _ = repr.emit(&mut EthernetFrame::new_unchecked(&mut *buf));
+        n
+    }
+
+    /// Sends an ARP packet in one frame.
+    pub(crate) fn send_arp(&mut self, out: &mut dyn FrameOut, dst: EthernetAddress, repr: &ArpRepr) -> bool {
+        let hl = self.eth_header_len();
+        let len = hl + repr.buffer_len();
+        let this = &*self;
+        let sent = out.frame(len, &mut |buf| {
+            let at = this.write_eth(buf, dst, EtherType::Arp);
+            if let Some(rest) = buf.get_mut(at..) {
+                let _ = repr.emit(&mut ArpPacket::new_unchecked(rest));
+            }
+        });
+        if sent {
+            self.count_tx(len);
+        }
+        sent
+    }
+
+    fn count_tx(&mut self, len: usize) {
+        self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
+        self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
+    }
+
+    /// How many frames `pkt` needs at the device MTU; `None` when it cannot
+    /// be sent at all (too big and not fragmentable).
+    pub(crate) fn frames_needed(&self, pkt: &IpOut<'_>) -> Option<usize> {
+        let mtu = self.caps.mtu;
+        let hl = ip_header_len(&pkt.dst);
+        let total = hl + pkt.body.len();
+        if total <= mtu {
+            return Some(1);
+        }
+        // IPv6 fragmentation arrives with the next release; DHCP/NDP bodies
+        // are small and never split.
+        if matches!(pkt.dst, IpAddr::V6(_)) || !pkt.body.is_splittable() || total > 65535 {
+            return None;
+        }
+        let per = (mtu.checked_sub(hl)?) & !7;
+        if per == 0 {
+            return None;
+        }
+        Some(pkt.body.len().div_ceil(per))
+    }
+
+    /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
+    /// which gets each packet's length and a writer. Stops at the first
+    /// packet the sink refuses; returns how many went.
+    fn write_ip(&mut self, pkt: &IpOut<'_>, sink: &mut dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool) -> usize {
+        let csum_ip = self.caps.checksum.ipv4.tx_mode();
+        let csum_l4 = match pkt.protocol {
+            IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),
+            IpProtocol::Tcp => self.caps.checksum.tcp.tx_mode(),
+            IpProtocol::Icmp => self.caps.checksum.icmpv4.tx_mode(),
+            _ => self.caps.checksum.icmpv6.tx_mode(),
+        };
+        let body_len = pkt.body.len();
+        match (pkt.src, pkt.dst) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => {
+                let ident = self.next_ident();
+                let mtu = self.caps.mtu;
+                let per = if 20 + body_len <= mtu { body_len.max(1) } else { (mtu.saturating_sub(20)) & !7 };
+                if per == 0 {
+                    return 0;
+                }
+                let mut offset = 0;
+                let mut sent = 0;
+                loop {
+                    let len = per.min(body_len - offset);
+                    let more = offset + len < body_len;
+                    let repr = Ipv4Repr {
+                        src_addr: src,
+                        dst_addr: dst,
+                        next_header: pkt.protocol,
+                        payload_len: len,
+                        hop_limit: pkt.hop_limit,
+                        dscp: 0,
+                        ecn: 0,
+                        ident,
+                        // RFC 1191 path MTU discovery is for TCP; datagrams
+                        // may be fragmented on the way, as Linux does for UDP.
+                        dont_frag: false,
+                        more_frags: more,
+                        frag_offset: offset as u16,
+                    };
+                    let body = &pkt.body;
+                    let ok = sink(20 + len, &mut |buf| {
+                        repr.emit(&mut Ipv4Packet::new_unchecked(&mut *buf), csum_ip);
+                        if let Some(rest) = buf.get_mut(20..20 + len) {
+                            body.write(offset, rest, &pkt.src, &pkt.dst, csum_l4);
+                        }
+                    });
+                    if !ok {
+                        return sent;
+                    }
+                    sent += 1;
+                    if more {
+                        self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(1);
+                    }
+                    offset += len;
+                    if offset >= body_len {
+                        if sent > 1 {
+                            self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(1);
+                        }
+                        return sent;
+                    }
+                }
+            }
+            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+                let repr = Ipv6Repr {
+                    src_addr: src,
+                    dst_addr: dst,
+                    next_header: pkt.protocol,
+                    payload_len: body_len as u16,
+                    hop_limit: pkt.hop_limit,
+                    traffic_class: 0,
+                    flow_label: 0,
+                };
+                let body = &pkt.body;
+                let ok = sink(40 + body_len, &mut |buf| {
+                    repr.emit(&mut Ipv6Packet::new_unchecked(&mut *buf));
+                    if let Some(rest) = buf.get_mut(40..40 + body_len) {
+                        body.write(0, rest, &pkt.src, &pkt.dst, csum_l4);
+                    }
+                });
+                usize::from(ok)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Sends `pkt` to a known MAC through `out`; false if `out` ran dry.
+    pub(crate) fn send_ip_to(&mut self, out: &mut dyn FrameOut, mac: EthernetAddress, pkt: &IpOut<'_>) -> bool {
+        let Some(frames) = self.frames_needed(pkt) else {
+            self.drop(DropReason::TooBig);
+            return true;
+        };
+        if frames > out.room() {
+            return false;
+        }
+        let hl = self.eth_header_len();
+        let ethertype = match pkt.dst {
+            IpAddr::V4(_) => EtherType::Ipv4,
+            IpAddr::V6(_) => EtherType::Ipv6,
+        };
+        let mut eth = [0u8; 18];
+        let eth_len = self.write_eth(&mut eth, mac, ethertype);
+        let mut bytes = 0usize;
+        let sent = self.write_ip(pkt, &mut |len, fill| {
+            bytes += hl + len;
+            out.frame(hl + len, &mut |buf| {
+                if let Some(h) = buf.get_mut(..eth_len) {
+                    h.copy_from_slice(&eth[..eth_len]);
+                }
+                if let Some(rest) = buf.get_mut(hl..) {
+                    fill(rest);
+                }
+            })
+        });
+        for _ in 0..sent {
+            self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
+        }
+        self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(bytes as u64);
+        if sent < frames {
+            // Part of a fragmented datagram left: the rest is lost (UDP/ICMP
+            // have no retransmission), and the receiver's reassembly times out.
+            self.drop(DropReason::DeviceBusy);
+        }
+        sent == frames
+    }
+
+    /// The MAC for a next hop of a multicast or broadcast destination.
+    fn group_mac(&self, hop: &IpAddr) -> Option<EthernetAddress> {
+        match hop {
+            IpAddr::V4(a) if a.is_broadcast() || self.is_v4_broadcast(a) => Some(EthernetAddress::BROADCAST),
+            IpAddr::V4(a) if a.is_multicast() => Some(EthernetAddress::from_ipv4_multicast(a)),
+            IpAddr::V6(a) if a.is_multicast() => Some(EthernetAddress::from_ipv6_multicast(a)),
+            _ => None,
+        }
+    }
+
+    /// Routes and resolves `pkt`, sending a resolution request when one is
+    /// due. `Ok(mac)` when it can go now.
+    pub(crate) fn resolve(&mut self, out: &mut dyn FrameOut, pkt: &IpOut<'_>) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
+        let Some(hop) = self.next_hop(&pkt.dst) else {
+            self.drop(DropReason::NoRoute);
+            return Err((pkt.dst, SendError::Dropped));
+        };
+        if let Some(mac) = self.group_mac(&hop) {
+            return Ok((hop, mac));
+        }
+        let now = self.now;
+        let lookup = match hop {
+            IpAddr::V4(a) => self.arp.lookup(&a, now),
+            IpAddr::V6(a) => self.nd.lookup(&a, now),
+        };
+        match lookup {
+            Lookup::Found(mac) => Ok((hop, mac)),
+            Lookup::Probe(mac) => {
+                self.send_solicit(out, hop, Some(mac));
+                Ok((hop, mac))
+            }
+            Lookup::Request => {
+                if !self.send_solicit(out, hop, None) {
+                    // Could not ask now; the neighbor cache retries on its timer.
+                }
+                Err((hop, SendError::Pending(hop)))
+            }
+            Lookup::Pending => Err((hop, SendError::Pending(hop))),
+            Lookup::Failed => {
+                self.drop(DropReason::Unresolved);
+                Err((hop, SendError::Dropped))
+            }
+        }
+    }
+
+    /// Sends an ARP request or a Neighbor Solicitation for `hop`
+    /// (unicast to `known` when confirming a cached entry).
+    pub(crate) fn send_solicit(&mut self, out: &mut dyn FrameOut, hop: IpAddr, known: Option<EthernetAddress>) -> bool {
+        match hop {
+            IpAddr::V4(target) => {
+                let Some(src) = self.v4_source(&target) else { return false };
+                let repr = ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Request,
+                    source_hardware_addr: self.hw,
+                    source_protocol_addr: src,
+                    target_hardware_addr: EthernetAddress::UNSPECIFIED,
+                    target_protocol_addr: target,
+                };
+                self.send_arp(out, known.unwrap_or(EthernetAddress::BROADCAST), &repr)
+            }
+            IpAddr::V6(target) => {
+                let Some(src) = self.v6_source(&target) else { return false };
+                // RFC 4861 §7.2.2: multicast to the solicited-node group, or
+                // unicast when probing a known neighbor.
+                let dst = match known {
+                    Some(_) => target,
+                    None => super::ingress::solicited_node(&target),
+                };
+                let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+                    target_addr: target,
+                    lladdr: Some(self.hw),
+                    nonce: None,
+                    options: &[],
+                });
+                let body = Body::icmpv6(&src, &dst, &ns, self.caps.checksum.icmpv6.tx_mode());
+                let pkt = IpOut {
+                    src: IpAddr::V6(src),
+                    dst: IpAddr::V6(dst),
+                    protocol: IpProtocol::Icmpv6,
+                    hop_limit: 255,
+                    body,
+                };
+                let mac = known.unwrap_or_else(|| EthernetAddress::from_ipv6_multicast(&dst));
+                self.send_ip_to(out, mac, &pkt)
+            }
+        }
+    }
+
+    /// Sends a packet the interface generated (a reply or an error): now if
+    /// the neighbor is known and it fits `out`, else into the pending queue.
+    pub(crate) fn send_reply(&mut self, pending: &mut PendingQueue<'_>, now: Instant, pkt: &IpOut<'_>, out: &mut dyn FrameOut) {
+        match self.resolve(out, pkt) {
+            Ok((hop, mac)) => {
+                if self.frames_needed(pkt).is_some_and(|n| n <= out.room()) {
+                    if !self.send_ip_to(out, mac, pkt) {
+                        self.drop(DropReason::DeviceBusy);
+                    }
+                } else {
+                    self.enqueue(pending, now, hop, pkt);
+                    self.schedule_flush(hop);
+                }
+            }
+            Err((hop, SendError::Pending(_) | SendError::Busy)) => self.enqueue(pending, now, hop, pkt),
+            Err((_, SendError::Dropped)) => {}
+        }
+    }
+
+    /// Stores `pkt` as ready-made IP packets (fragments) for `hop`.
+    fn enqueue(&mut self, pending: &mut PendingQueue<'_>, now: Instant, hop: IpAddr, pkt: &IpOut<'_>) {
+        let Some(frames) = self.frames_needed(pkt) else {
+            return self.drop(DropReason::TooBig);
+        };
+        let queued = self.write_ip(pkt, &mut |len, fill| pending.enqueue(hop, now, len, |buf| fill(buf)).is_ok());
+        if queued < frames {
+            self.drop(DropReason::Unresolved);
+        }
+    }
+}
+
+/// A packet that can never go is consumed (and was counted): the socket
+/// moves on to its next one instead of retrying forever.
+fn dropped_is_done(e: SendError) -> Result<(), SendError> {
+    match e {
+        SendError::Dropped => Ok(()),
+        other => Err(other),
+    }
+}
+
+fn ip_header_len(dst: &IpAddr) -> usize {
+    match dst {
+        IpAddr::V4(_) => 20,
+        IpAddr::V6(_) => 40,
+    }
+}
+
+/// When a socket wants the interface: now if it has something to send.
+pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instant> {
+    // A socket waiting for its next hop is skipped by the caller.
+    match socket {
+        Socket::Udp(s) => s.poll_at(now),
+        Socket::Icmp(s) => s.poll_at(now),
+        Socket::Raw(s) => s.poll_at(now),
+        Socket::Dhcpv4(s) => s.poll_at(now),
+    }
+}
+
+impl<'a> Interface<'a> {
+    /// Timers and sockets: everything `poll` sends that was not a reply.
+    pub(crate) fn egress<D: Device>(&mut self, now: Instant, device: &mut D, sockets: &mut SocketSet<'_>) -> bool {
+        let mut out = DeviceOut { device, now };
+        let before = self.inner.stats.tx_frames;
+        self.neighbor_timers(now, &mut out);
+        self.address_timers(now, &mut out);
+        self.reassembly_timers(now, &mut out);
+        self.flush_pending(now, &mut out);
+        self.dispatch_sockets(now, &mut out, sockets);
+        self.inner.stats.tx_frames != before
+    }
+
+    fn neighbor_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        while let Some(action) = inner.arp.poll(now) {
+            match action {
+                NeighborAction::Retransmit { addr, unicast_hw } => {
+                    inner.send_solicit(out, IpAddr::V4(addr), unicast_hw);
+                }
+                NeighborAction::Failed(addr) => {
+                    let n = self.pending.drop_for(&IpAddr::V4(addr));
+                    for _ in 0..n {
+                        inner.drop(DropReason::Unresolved);
+                    }
+                    inner.unstall(&IpAddr::V4(addr));
+                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V4(addr)));
+                }
+                NeighborAction::Evicted(addr) => {
+                    for _ in 0..self.pending.drop_for(&IpAddr::V4(addr)) {
+                        inner.drop(DropReason::Unresolved);
+                    }
+                }
+            }
+        }
+        while let Some(action) = inner.nd.poll(now) {
+            match action {
+                NeighborAction::Retransmit { addr, unicast_hw } => {
+                    inner.send_solicit(out, IpAddr::V6(addr), unicast_hw);
+                }
+                NeighborAction::Failed(addr) => {
+                    let n = self.pending.drop_for(&IpAddr::V6(addr));
+                    for _ in 0..n {
+                        inner.drop(DropReason::Unresolved);
+                    }
+                    inner.unstall(&IpAddr::V6(addr));
+                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V6(addr)));
+                }
+                NeighborAction::Evicted(addr) => {
+                    for _ in 0..self.pending.drop_for(&IpAddr::V6(addr)) {
+                        inner.drop(DropReason::Unresolved);
+                    }
+                }
+            }
+        }
+        let expired = self.pending.expire(now, inner.config.pending_timeout);
+        for _ in 0..expired {
+            inner.drop(DropReason::Unresolved);
+        }
+    }
+
+    fn address_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        for i in 0..inner.v4.len() {
+            let hw = inner.hw;
+            let Some(addr) = inner.v4.get_mut(i) else { break };
+            let Some(acd) = addr.acd.as_mut() else { continue };
+            let was_usable = acd.is_usable();
+            let mut packet = None;
+            let _ = acd.dispatch(now, |p| {
+                packet = Some(p);
+                Ok::<(), ()>(())
+            });
+            let usable = acd.is_usable();
+            let address = addr.cidr.address();
+            if let Some(p) = packet {
+                let repr = p.arp_repr(hw);
+                inner.send_arp(out, EthernetAddress::BROADCAST, &repr);
+            }
+            if usable && !was_usable {
+                inner.event(super::event::Event::AddressReady(address));
+            }
+        }
+    }
+
+    fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        let pending = &mut self.pending;
+        self.fragments.expire(now, |expired| {
+            inner.drop(DropReason::Reassembly);
+            if let Some(first) = expired.first_fragment {
+                inner.reassembly_timeout(pending, now, first, out);
+            }
+        });
+    }
+
+    fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        while let Some(hop) = inner.flush.pop() {
+            let mac = match hop {
+                IpAddr::V4(a) => inner.group_mac(&hop).or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
+                IpAddr::V6(a) => inner.group_mac(&hop).or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
+            };
+            let Some(mac) = mac else { continue };
+            let hl = inner.eth_header_len();
+            loop {
+                let mut busy = false;
+                let r = self.pending.pop_for(&hop, |ip_packet| {
+                    let ethertype = match hop {
+                        IpAddr::V4(_) => EtherType::Ipv4,
+                        IpAddr::V6(_) => EtherType::Ipv6,
+                    };
+                    let this = &*inner;
+                    let ok = out.frame(hl + ip_packet.len(), &mut |buf| {
+                        let at = this.write_eth(buf, mac, ethertype);
+                        if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
+                            rest.copy_from_slice(ip_packet);
+                        }
+                    });
+                    busy = !ok;
+                    hl + ip_packet.len()
+                });
+                match r {
+                    Some(len) if !busy => inner.count_tx(len),
+                    Some(_) => {
+                        inner.drop(DropReason::DeviceBusy);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+
+    fn dispatch_sockets(&mut self, now: Instant, out: &mut dyn FrameOut, sockets: &mut SocketSet<'_>) {
+        let inner = &mut self.inner;
+        for (handle, socket) in sockets.iter_mut() {
+            if inner.is_stalled(handle) {
+                continue;
+            }
+            let mut busy = false;
+            match socket {
+                Socket::Udp(s) => {
+                    while s.poll_at(now).is_some_and(|t| t <= now) {
+                        let r = s.dispatch(now, |meta, local, data| {
+                            let dst = meta.endpoint.addr;
+                            let src = match meta.local_address.or(local.addr) {
+                                Some(a) => a,
+                                None => match dst {
+                                    IpAddr::V4(d) => match inner.v4_source(&d) {
+                                        Some(a) => IpAddr::V4(a),
+                                        None => return dropped_is_done(SendError::Dropped),
+                                    },
+                                    IpAddr::V6(d) => match inner.v6_source(&d) {
+                                        Some(a) => IpAddr::V6(a),
+                                        None => return dropped_is_done(SendError::Dropped),
+                                    },
+                                },
+                            };
+                            let repr = crate::wire::udp::UdpRepr {
+                                src_port: local.port,
+                                dst_port: meta.endpoint.port,
+                            };
+                            let body = Body::udp(&src, &dst, repr, data, inner.caps.checksum.udp.tx_mode());
+                            let pkt = IpOut {
+                                src,
+                                dst,
+                                protocol: IpProtocol::Udp,
+                                hop_limit: meta.hop_limit.unwrap_or(inner.hop_limit),
+                                body,
+                            };
+                            inner.send_socket_packet(out, &pkt).or_else(dropped_is_done)
+                        });
+                        match r {
+                            Ok(()) => {}
+                            Err(SendError::Pending(hop)) => {
+                                inner.stall(handle, hop);
+                                break;
+                            }
+                            Err(_) => {
+                                busy = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Socket::Icmp(s) => {
+                    while s.poll_at(now).is_some_and(|t| t <= now) {
+                        let r = s.dispatch(now, |dst, message| {
+                            let (src, protocol, pseudo) = match dst {
+                                IpAddr::V4(d) => match inner.v4_source(&d) {
+                                    Some(a) => (IpAddr::V4(a), IpProtocol::Icmp, None),
+                                    None => return dropped_is_done(SendError::Dropped),
+                                },
+                                IpAddr::V6(d) => match inner.v6_source(&d) {
+                                    Some(a) => (
+                                        IpAddr::V6(a),
+                                        IpProtocol::Icmpv6,
+                                        Some(crate::wire::checksum::pseudo_header_v6(&a, &d, IpProtocol::Icmpv6, message.len() as u32)),
+                                    ),
+                                    None => return dropped_is_done(SendError::Dropped),
+                                },
+                            };
+                            let csum = if protocol == IpProtocol::Icmp {
+                                inner.caps.checksum.icmpv4.tx_mode()
+                            } else {
+                                inner.caps.checksum.icmpv6.tx_mode()
+                            };
+                            let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
+                                return dropped_is_done(SendError::Dropped);
+                            };
+                            let pkt = IpOut {
+                                src,
+                                dst,
+                                protocol,
+                                hop_limit: inner.hop_limit,
+                                body,
+                            };
+                            inner.send_socket_packet(out, &pkt).or_else(dropped_is_done)
+                        });
+                        match r {
+                            Ok(()) => {}
+                            Err(SendError::Pending(hop)) => {
+                                inner.stall(handle, hop);
+                                break;
+                            }
+                            Err(_) => {
+                                busy = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Socket::Raw(s) => {
+                    while s.poll_at(now).is_some_and(|t| t <= now) {
+                        let r = s.dispatch(now, |packet| inner.send_raw(out, packet).or_else(dropped_is_done));
+                        match r {
+                            Ok(()) => {}
+                            Err(SendError::Pending(hop)) => {
+                                inner.stall(handle, hop);
+                                break;
+                            }
+                            Err(_) => {
+                                busy = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Socket::Dhcpv4(c) => {
+                    match c.dispatch(now, |output| inner.send_dhcp(out, output).or_else(dropped_is_done)) {
+                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
+                        Err(_) => busy = true,
+                        Ok(()) => {}
+                    }
+                }
+            }
+            if busy {
+                break;
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// Routes, resolves and sends a socket's packet. `Pending`/`Busy` keep it
+    /// in the socket for a later poll.
+    pub(crate) fn send_socket_packet(&mut self, out: &mut dyn FrameOut, pkt: &IpOut<'_>) -> Result<(), SendError> {
+        if self.frames_needed(pkt).is_none() {
+            self.drop(DropReason::TooBig);
+            return Err(SendError::Dropped);
+        }
+        let (_, mac) = self.resolve(out, pkt).map_err(|(_, e)| e)?;
+        if self.send_ip_to(out, mac, pkt) {
+            Ok(())
+        } else {
+            Err(SendError::Busy)
+        }
+    }
+
+    /// Sends a whole IP packet a raw socket built.
+    fn send_raw(&mut self, out: &mut dyn FrameOut, packet: &[u8]) -> Result<(), SendError> {
+        let dst = match packet.first().map(|b| b >> 4) {
+            Some(4) => match Ipv4Packet::new_checked(packet) {
+                Ok(p) => IpAddr::V4(p.dst_addr()),
+                Err(_) => return Err(SendError::Dropped),
+            },
+            Some(6) => match Ipv6Packet::new_checked(packet) {
+                Ok(p) => IpAddr::V6(p.dst_addr()),
+                Err(_) => return Err(SendError::Dropped),
+            },
+            _ => return Err(SendError::Dropped),
+        };
+        if packet.len() > self.caps.mtu {
+            self.drop(DropReason::TooBig);
+            return Err(SendError::Dropped);
+        }
+        // Resolve with a throwaway body: only the destination matters.
+        let probe = IpOut {
+            src: dst,
+            dst,
+            protocol: IpProtocol::Unknown(255),
+            hop_limit: 0,
+            body: Body::prebuilt(&[], None, 0, crate::wire::ChecksumMode::Skip).ok_or(SendError::Dropped)?,
+        };
+        let (_, mac) = self.resolve(out, &probe).map_err(|(_, e)| e)?;
+        let hl = self.eth_header_len();
+        let ethertype = if matches!(dst, IpAddr::V4(_)) { EtherType::Ipv4 } else { EtherType::Ipv6 };
+        let this = &*self;
+        let ok = out.frame(hl + packet.len(), &mut |buf| {
+            let at = this.write_eth(buf, mac, ethertype);
+            if let Some(rest) = buf.get_mut(at..at + packet.len()) {
+                rest.copy_from_slice(packet);
+            }
+        });
+        if ok {
+            self.count_tx(hl + packet.len());
+            Ok(())
+        } else {
+            Err(SendError::Busy)
+        }
+    }
+
+    /// Sends what the DHCP client asked for.
+    fn send_dhcp(&mut self, out: &mut dyn FrameOut, output: crate::socket::dhcpv4::DhcpOutput<'_>) -> Result<(), SendError> {
+        use crate::socket::dhcpv4::DhcpOutput;
+        match output {
+            DhcpOutput::Message { src, dst, repr } => {
+                let body = Body::Dhcp {
+                    udp: crate::wire::udp::UdpRepr { src_port: 68, dst_port: 67 },
+                    repr,
+                };
+                let pkt = IpOut {
+                    src: IpAddr::V4(src),
+                    dst: IpAddr::V4(dst),
+                    protocol: IpProtocol::Udp,
+                    hop_limit: self.hop_limit,
+                    body,
+                };
+                if dst.is_broadcast() {
+                    if self.send_ip_to(out, EthernetAddress::BROADCAST, &pkt) {
+                        Ok(())
+                    } else {
+                        Err(SendError::Busy)
+                    }
+                } else {
+                    self.send_socket_packet(out, &pkt)
+                }
+            }
+            DhcpOutput::ArpProbe { target } => {
+                // RFC 5227 §2.1.1: sender IP all zeros, target the address probed.
+                let repr = ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Request,
+                    source_hardware_addr: self.hw,
+                    source_protocol_addr: Ipv4Addr::UNSPECIFIED,
+                    target_hardware_addr: EthernetAddress::UNSPECIFIED,
+                    target_protocol_addr: target,
+                };
+                if self.send_arp(out, EthernetAddress::BROADCAST, &repr) {
+                    Ok(())
+                } else {
+                    Err(SendError::Busy)
+                }
+            }
+        }
+    }
+}
+

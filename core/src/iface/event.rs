@@ -1,0 +1,21 @@
+//! Things the interface tells the user about, read with `Interface::poll_event`.
+
+use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr};
+
+/// Something the user may want to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// An IPv4 address finished its probes (RFC 5227) and is in use.
+    AddressReady(Ipv4Addr),
+    /// Another host uses one of our IPv4 addresses (RFC 5227 §2.1.1, §2.4).
+    /// The address is no longer used; the user chooses another.
+    AddressConflict {
+        /// The contested address.
+        address: Ipv4Addr,
+        /// The other host's MAC.
+        other: EthernetAddress,
+    },
+    /// Link-layer resolution of a neighbor failed; packets to it were dropped.
+    NeighborUnreachable(IpAddr),
+}

@@ -1,0 +1,878 @@
+//! The receive path: a frame in the device's buffer, parsed layer by layer
+//! in place, delivered to a socket or answered.
+//!
+//! Every early return drops the frame and counts exactly one reason.
+
+use super::egress::{FrameOut, TokenOut};
+use super::fragment::{Fragment, FragmentKey};
+use super::interface::{Inner, Interface};
+use super::neighbor::{Fill, Filled};
+use super::packet::{Body, IpOut};
+use super::stats::DropReason;
+use crate::phy::TxToken;
+use crate::socket::SocketSet;
+use crate::time::Instant;
+use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
+use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
+use crate::wire::ethernet::{EtherType, EthernetFrame};
+use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
+use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
+use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
+use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
+use crate::wire::ndp::{NdiscRepr, NeighborFlags};
+use crate::wire::udp::{UdpPacket, UdpRepr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
+
+/// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
+/// in 576 bytes.
+const ICMP_ERROR_MAX: usize = 576;
+
+/// Metadata of a received IP datagram that its transport layer needs.
+#[derive(Clone, Copy)]
+pub(crate) struct IpIn<'p> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The whole received IP packet (header included), to quote in errors.
+    pub packet: &'p [u8],
+    /// True when the destination was a broadcast or multicast address
+    /// (RFC 1122 §3.2.2: no ICMP error to those).
+    pub to_group: bool,
+    /// True when this is a reassembled or first fragment (errors allowed).
+    pub first_fragment: bool,
+}
+
+impl<'a> Interface<'a> {
+    pub(crate) fn process_frame<T: TxToken>(
+        &mut self,
+        now: Instant,
+        frame: &mut [u8],
+        sockets: &mut SocketSet<'_>,
+        tx: T,
+    ) {
+        let inner = &mut self.inner;
+        inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
+        inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
+        let frame: &[u8] = frame;
+        let eth = match EthernetFrame::new_checked(frame) {
+            Ok(f) => f,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let dst = eth.dst_addr();
+        if !(dst == inner.hw || dst.is_broadcast() || (dst.is_multicast() && inner.accepts_multicast_mac(&dst))) {
+            return inner.drop(DropReason::NotForUs);
+        }
+        if eth.src_addr() == inner.hw {
+            // Our own frame reflected back (a hub, a bridge loop): RFC 5227
+            // §2.1.1 conflicts are judged by MAC, so never learn from it.
+            return inner.drop(DropReason::NotForUs);
+        }
+        // 802.1Q: take frames of our VLAN only (or untagged ones only).
+        let mut tags = eth.vlan_tags();
+        let first_tag = tags.next();
+        let vlan_ok = match (inner.vlan_id, first_tag) {
+            (None, None) => true,
+            (Some(id), Some(tag)) => tag.vid == id && tags.next().is_none(),
+            _ => false,
+        };
+        if !vlan_ok {
+            return inner.drop(DropReason::Vlan);
+        }
+        let (ethertype, payload) = match (eth.inner_ethertype(), eth.inner_payload()) {
+            (Ok(t), Ok(p)) => (t, p),
+            _ => return inner.drop(DropReason::Truncated),
+        };
+        let src_mac = eth.src_addr();
+        let mut out = TokenOut::new(tx, now);
+        match ethertype {
+            EtherType::Arp => self.process_arp(now, dst, payload, sockets, &mut out),
+            EtherType::Ipv4 => self.process_ipv4(now, src_mac, payload, sockets, &mut out),
+            EtherType::Ipv6 => self.process_ipv6(now, src_mac, payload, sockets, &mut out),
+            _ => self.inner.drop(DropReason::Unsupported),
+        }
+    }
+
+    fn process_arp(&mut self, now: Instant, eth_dst: EthernetAddress, payload: &[u8], sockets: &mut SocketSet<'_>, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
+            Ok(r) => r,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        #[allow(irrefutable_let_patterns)]
+        let ArpRepr::EthernetIpv4 {
+            operation,
+            source_hardware_addr: sha,
+            source_protocol_addr: spa,
+            target_protocol_addr: tpa,
+            ..
+        } = repr
+        else {
+            return inner.drop(DropReason::Unsupported);
+        };
+        if !sha.is_unicast() {
+            return inner.drop(DropReason::BadSource);
+        }
+        // RFC 5227: every ARP packet is evidence for conflict detection.
+        for i in 0..inner.v4.len() {
+            let Some(a) = inner.v4.get_mut(i) else { break };
+            let address = a.cidr.address();
+            if let Some(acd) = a.acd.as_mut() {
+                match acd.process_arp(now, &repr) {
+                    Some(super::acd::AcdEvent::Conflict { other, .. }) => {
+                        inner.event(super::event::Event::AddressConflict { address, other });
+                    }
+                    Some(super::acd::AcdEvent::Defended { .. }) => {
+                        net_debug!("acd: defended {}", address);
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let Some(dhcp) = sockets.dhcp() {
+            dhcp.process_arp(now, spa, sha, tpa);
+        }
+        // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn.
+        if spa.is_unspecified() {
+            return;
+        }
+        let for_us = inner.has_v4(&tpa);
+        // RFC 826 "merge": update an existing entry from any ARP packet;
+        // create one only when the packet is addressed to us.
+        let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
+        if inner.arp.fill(spa, sha, Fill::arp(for_us, unicast_reply), now) != Filled::Ignored {
+            inner.schedule_flush(IpAddr::V4(spa));
+        }
+        if for_us && operation == ArpOperation::Request {
+            let reply = ArpRepr::EthernetIpv4 {
+                operation: ArpOperation::Reply,
+                source_hardware_addr: inner.hw,
+                source_protocol_addr: tpa,
+                target_hardware_addr: sha,
+                target_protocol_addr: spa,
+            };
+            if !inner.send_arp(out, sha, &reply) {
+                inner.drop(DropReason::DeviceBusy);
+            }
+        }
+    }
+
+    fn process_ipv4(
+        &mut self,
+        now: Instant,
+        _src_mac: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let inner = &mut self.inner;
+        let packet = match Ipv4Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Ipv4Repr::parse(&packet, inner.caps.checksum.ipv4.rx_mode()) {
+            Ok(r) => r,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        // RFC 1122 §3.2.1.3: a source address must be a host address.
+        if repr.src_addr.is_multicast() || inner.is_v4_broadcast(&repr.src_addr) {
+            return inner.drop(DropReason::BadSource);
+        }
+        // A datagram that may not be fragmented cannot have more fragments.
+        if repr.dont_frag && repr.more_frags {
+            return inner.drop(DropReason::Malformed);
+        }
+        if repr.hop_limit == 0 {
+            return inner.drop(DropReason::HopLimit);
+        }
+        let dst = repr.dst_addr;
+        let to_group = dst.is_multicast() || inner.is_v4_broadcast(&dst);
+        let for_us = inner.has_v4(&dst)
+            || inner.is_v4_broadcast(&dst)
+            || dst == Ipv4Addr::new(224, 0, 0, 1)
+            || inner.v4_groups.contains(&dst)
+            // A DHCP server may unicast its OFFER/ACK to the address it is
+            // offering, before we own it (RFC 2131 §4.1).
+            || (repr.next_header == IpProtocol::Udp && sockets.dhcp().is_some());
+        if !for_us {
+            return inner.drop(DropReason::NotForUs);
+        }
+        let header_len = packet.header_len();
+        let whole = payload.get(..header_len + repr.payload_len).unwrap_or(payload);
+        if repr.more_frags || repr.frag_offset != 0 {
+            let key = FragmentKey::V4 {
+                src: repr.src_addr,
+                dst,
+                ident: repr.ident,
+                protocol: repr.next_header,
+            };
+            let fragment = Fragment {
+                key,
+                offset_bytes: usize::from(repr.frag_offset),
+                more_fragments: repr.more_frags,
+                header: whole.get(..header_len).unwrap_or(&[]),
+                payload: packet.payload(),
+            };
+            match self.fragments.add(now, fragment) {
+                Ok(Some(done)) => {
+                    self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                    let ip = IpIn {
+                        src: IpAddr::V4(repr.src_addr),
+                        dst: IpAddr::V4(dst),
+                        packet: done.header,
+                        to_group,
+                        first_fragment: true,
+                    };
+                    let proto = repr.next_header;
+                    let payload = done.payload;
+                    Self::deliver_v4(&mut self.inner, &mut self.pending, now, ip, proto, payload, sockets, out);
+                }
+                Ok(None) => {}
+                Err(_) => self.inner.drop(DropReason::Reassembly),
+            }
+            return;
+        }
+        let ip = IpIn {
+            src: IpAddr::V4(repr.src_addr),
+            dst: IpAddr::V4(dst),
+            packet: whole,
+            to_group,
+            first_fragment: true,
+        };
+        Self::deliver_v4(&mut self.inner, &mut self.pending, now, ip, repr.next_header, packet.payload(), sockets, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_v4(
+        inner: &mut Inner,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: IpIn<'_>,
+        protocol: IpProtocol,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let mut raw_taken = false;
+        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
+            raw_taken = true;
+            if raw.process(now, ip.packet, payload).is_err() {
+                inner.drop(DropReason::BufferFull);
+            }
+        }
+        match protocol {
+            IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
+            IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
+            IpProtocol::Igmp => {
+                // Queries need no answer until IGMP reports land; counted as seen.
+            }
+            _ if raw_taken => {}
+            _ => {
+                // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
+                inner.drop(DropReason::Unsupported);
+                inner.icmpv4_error(pending, now, &ip, Icmpv4Repr::DstUnreachable {
+                    reason: Icmpv4DstUnreachable::ProtoUnreachable,
+                    next_hop_mtu: 0,
+                    data: &[],
+                }, out);
+            }
+        }
+    }
+
+    fn process_ipv6(
+        &mut self,
+        now: Instant,
+        src_mac: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let inner = &mut self.inner;
+        let packet = match Ipv6Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Ipv6Repr::parse(&packet) {
+            Ok(r) => r,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let dst = repr.dst_addr;
+        let to_group = dst.is_multicast();
+        let for_us = inner.has_v6(&dst)
+            || dst == ALL_NODES
+            || inner.v6.iter().any(|c| solicited_node(&c.address()) == dst);
+        if !for_us {
+            return inner.drop(DropReason::NotForUs);
+        }
+        let body = packet.payload();
+        let walk = match ipv6ext::walk(repr.next_header, body) {
+            Ok(w) => w,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let whole = payload.get(..packet.total_len()).unwrap_or(payload);
+        let ip = IpIn {
+            src: IpAddr::V6(repr.src_addr),
+            dst: IpAddr::V6(dst),
+            packet: whole,
+            to_group,
+            first_fragment: true,
+        };
+        // RFC 8200 §4.2: an unrecognised option's two high bits say what to do.
+        let mut chain = ipv6ext::Ipv6ExtChain::new(repr.next_header, body);
+        for header in chain.by_ref() {
+            let Ok(header) = header else { break };
+            let (Ipv6ExtView::HopByHop(opts) | Ipv6ExtView::DestOpts(opts)) = &header.view else {
+                continue;
+            };
+            let mut at = header.offset + 2;
+            for option in opts.iter() {
+                let Ok(option) = option else { break };
+                if let ipv6ext::Ipv6Option::Unknown { kind, .. } = option {
+                    match kind.failure_action() {
+                        Ipv6OptionFailureAction::Skip => {}
+                        Ipv6OptionFailureAction::Discard => return inner.drop(DropReason::Unsupported),
+                        action => {
+                            inner.drop(DropReason::Unsupported);
+                            let send = action == Ipv6OptionFailureAction::DiscardSendAll || !to_group;
+                            if send {
+                                let pointer = (40 + at) as u32;
+                                inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
+                                    reason: icmpv6::ParamProblem::UnrecognizedOption,
+                                    pointer,
+                                    data: &[],
+                                }, true, out);
+                            }
+                            return;
+                        }
+                    }
+                }
+                at += option.buffer_len();
+            }
+        }
+        if walk.fragment.is_some() {
+            // IPv6 reassembly arrives with the next release.
+            return inner.drop(DropReason::Unsupported);
+        }
+        let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
+        let mut raw_taken = false;
+        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, walk.upper) {
+            raw_taken = true;
+            if raw.process(now, whole, upper_payload).is_err() {
+                inner.drop(DropReason::BufferFull);
+            }
+        }
+        match walk.upper {
+            IpProtocol::Icmpv6 => {
+                inner.process_icmpv6(&mut self.pending, now, src_mac, repr.hop_limit, ip, upper_payload, sockets, out)
+            }
+            IpProtocol::Udp => inner.process_udp(&mut self.pending, now, ip, upper_payload, sockets, out),
+            IpProtocol::Ipv6NoNxt => {}
+            _ if raw_taken => {}
+            _ => {
+                // RFC 8200 §4: unrecognised Next Header → Parameter Problem
+                // code 1 pointing at the field that named it.
+                inner.drop(DropReason::Unsupported);
+                let pointer = if walk.headers.is_empty() {
+                    6
+                } else {
+                    (40 + walk.upper_offset.saturating_sub(walk.last_header_len())) as u32
+                };
+                inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
+                    reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
+                    pointer,
+                    data: &[],
+                }, false, out);
+            }
+        }
+    }
+}
+
+/// ff02::1, all nodes (RFC 4291 §2.7.1).
+pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+/// The solicited-node multicast address of `addr` (RFC 4291 §2.7.1).
+pub(crate) fn solicited_node(addr: &Ipv6Addr) -> Ipv6Addr {
+    let o = addr.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | u16::from(o[13]),
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
+
+impl Inner {
+    pub(crate) fn accepts_multicast_mac(&self, mac: &EthernetAddress) -> bool {
+        let m = mac.as_bytes();
+        if m[0] == 0x33 && m[1] == 0x33 {
+            // IPv6: all-nodes and the solicited-node groups of our addresses.
+            return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
+                || self
+                    .v6
+                    .iter()
+                    .any(|c| *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address())));
+        }
+        *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
+            || self
+                .v4_groups
+                .iter()
+                .any(|g| *mac == EthernetAddress::from_ipv4_multicast(g))
+    }
+
+    fn process_icmpv4(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: IpIn<'_>,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let packet = match Icmpv4Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Icmpv4Repr::parse(&packet, self.caps.checksum.icmpv4.rx_mode()) {
+            Ok(r) => r,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        match repr {
+            Icmpv4Repr::EchoRequest { ident, seq_no, data } => {
+                if ip.to_group && !self.config.echo_reply_to_broadcast {
+                    return self.drop(DropReason::NotForUs);
+                }
+                // RFC 1122 §3.2.2.6: reply from the address the request was
+                // sent to; for a broadcast request, from one of ours.
+                let Some(reply_src) = (if self.has_v4(&dst) { Some(dst) } else { self.v4_source(&src) }) else {
+                    return self.drop(DropReason::NoRoute);
+                };
+                let reply = Icmpv4Repr::EchoReply { ident, seq_no, data };
+                let body = Body::icmpv4(&reply, self.caps.checksum.icmpv4.tx_mode());
+                let pkt = IpOut {
+                    src: IpAddr::V4(reply_src),
+                    dst: IpAddr::V4(src),
+                    protocol: IpProtocol::Icmp,
+                    hop_limit: self.hop_limit,
+                    body,
+                };
+                self.send_reply(pending, now, &pkt, out);
+            }
+            Icmpv4Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
+                Some(s) => {
+                    if s.process(now, ip.src, payload).is_err() {
+                        self.drop(DropReason::BufferFull);
+                    }
+                }
+                None => self.drop(DropReason::NoSocket),
+            },
+            Icmpv4Repr::DstUnreachable { reason, .. } => {
+                let kind = match reason {
+                    Icmpv4DstUnreachable::PortUnreachable | Icmpv4DstUnreachable::ProtoUnreachable => {
+                        crate::socket::udp::SocketError::ConnectionRefused
+                    }
+                    Icmpv4DstUnreachable::NetUnreachable => crate::socket::udp::SocketError::NetworkUnreachable,
+                    _ => crate::socket::udp::SocketError::HostUnreachable,
+                };
+                deliver_icmp_error_v4(&repr, kind, sockets);
+            }
+            Icmpv4Repr::TimeExceeded { .. } | Icmpv4Repr::ParamProblem { .. } => {
+                deliver_icmp_error_v4(&repr, crate::socket::udp::SocketError::HostUnreachable, sockets);
+            }
+            Icmpv4Repr::Redirect { .. } => {}
+        }
+        let _ = src;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn process_icmpv6(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        src_mac: EthernetAddress,
+        hop_limit: u8,
+        ip: IpIn<'_>,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        let packet = match Icmpv6Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Icmpv6Repr::parse(&src, &dst, &packet, self.caps.checksum.icmpv6.rx_mode()) {
+            Ok(r) => r,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        match repr {
+            Icmpv6Repr::EchoRequest { ident, seq_no, data } => {
+                let Some(reply_src) = (if self.has_v6(&dst) { Some(dst) } else { self.v6_source(&src) }) else {
+                    return self.drop(DropReason::NoRoute);
+                };
+                let reply = Icmpv6Repr::EchoReply { ident, seq_no, data };
+                let body = Body::icmpv6(&reply_src, &src, &reply, self.caps.checksum.icmpv6.tx_mode());
+                let pkt = IpOut {
+                    src: IpAddr::V6(reply_src),
+                    dst: IpAddr::V6(src),
+                    protocol: IpProtocol::Icmpv6,
+                    hop_limit: self.hop_limit,
+                    body,
+                };
+                self.send_reply(pending, now, &pkt, out);
+            }
+            Icmpv6Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
+                Some(s) => {
+                    if s.process(now, ip.src, payload).is_err() {
+                        self.drop(DropReason::BufferFull);
+                    }
+                }
+                None => self.drop(DropReason::NoSocket),
+            },
+            Icmpv6Repr::DstUnreachable { data, reason } => {
+                let kind = if reason == icmpv6::DstUnreachable::PortUnreachable {
+                    crate::socket::udp::SocketError::ConnectionRefused
+                } else {
+                    crate::socket::udp::SocketError::HostUnreachable
+                };
+                deliver_icmp_error_v6(data, kind, sockets);
+            }
+            Icmpv6Repr::Ndisc(ndisc) => {
+                // RFC 4861 §7.1.1/§7.1.2: ND messages arrive with hop limit
+                // 255, proving they were not forwarded by a router.
+                if hop_limit != 255 {
+                    return self.drop(DropReason::Malformed);
+                }
+                self.process_ndisc(pending, now, src_mac, &ip, src, dst, ndisc, out);
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn process_ndisc(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        _src_mac: EthernetAddress,
+        _ip: &IpIn<'_>,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        ndisc: NdiscRepr<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let _ = pending;
+        match ndisc {
+            NdiscRepr::NeighborSolicit { target_addr, lladdr, .. } => {
+                if !self.has_v6(&target_addr) {
+                    return self.drop(DropReason::NotForUs);
+                }
+                // RFC 4861 §7.1.1: from the unspecified address (DAD) there
+                // must be no source link-layer option, and we answer to all-nodes.
+                let dad = src.is_unspecified();
+                if dad && lladdr.is_some() {
+                    return self.drop(DropReason::Malformed);
+                }
+                if let (false, Some(mac)) = (dad, lladdr) {
+                    // RFC 4861 §7.2.3: create or update the entry as STALE.
+                    if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
+                        self.schedule_flush(IpAddr::V6(src));
+                    }
+                }
+                let mut flags = NeighborFlags::OVERRIDE;
+                if !dad {
+                    flags |= NeighborFlags::SOLICITED;
+                }
+                let reply_dst = if dad { ALL_NODES } else { src };
+                let advert = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+                    flags,
+                    target_addr,
+                    lladdr: Some(self.hw),
+                    options: &[],
+                });
+                let body = Body::icmpv6(&target_addr, &reply_dst, &advert, self.caps.checksum.icmpv6.tx_mode());
+                let pkt = IpOut {
+                    src: IpAddr::V6(target_addr),
+                    dst: IpAddr::V6(reply_dst),
+                    protocol: IpProtocol::Icmpv6,
+                    hop_limit: 255,
+                    body,
+                };
+                // The solicitor told us its MAC: answer it directly.
+                let mac = match (dad, lladdr) {
+                    (true, _) => EthernetAddress::from_ipv6_multicast(&ALL_NODES),
+                    (false, Some(mac)) => mac,
+                    (false, None) => return self.send_reply(pending, now, &pkt, out),
+                };
+                if !self.send_ip_to(out, mac, &pkt) {
+                    self.drop(DropReason::DeviceBusy);
+                }
+            }
+            NdiscRepr::NeighborAdvert { flags, target_addr, lladdr, .. } => {
+                // RFC 4861 §7.1.2: a solicited advert to a multicast address is invalid.
+                if flags.contains(NeighborFlags::SOLICITED) && dst.is_multicast() {
+                    return self.drop(DropReason::Malformed);
+                }
+                let solicited = flags.contains(NeighborFlags::SOLICITED);
+                let Some(mac) = lladdr else {
+                    // RFC 4861 §7.2.5: no address to learn; S still confirms.
+                    if solicited && self.nd.confirm_reachable(&target_addr, now) {
+                        self.schedule_flush(IpAddr::V6(target_addr));
+                    }
+                    return;
+                };
+                let how = Fill::advertisement(solicited, flags.contains(NeighborFlags::OVERRIDE));
+                if self.nd.fill(target_addr, mac, how, now) != Filled::Ignored {
+                    self.schedule_flush(IpAddr::V6(target_addr));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn process_udp(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: IpIn<'_>,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let packet = match UdpPacket::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match UdpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.udp.rx_mode()) {
+            Ok(r) => r,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let data = packet.payload();
+        if repr.dst_port == 68 && repr.src_port == 67 {
+            if let (Some(dhcp), IpAddr::V4(src)) = (sockets.dhcp(), ip.src) {
+                match DhcpPacket::new_checked(data).and_then(|p| DhcpRepr::parse(&p)) {
+                    Ok(msg) => dhcp.process(now, src, &msg),
+                    Err(e) => self.drop(DropReason::from_wire(&e)),
+                }
+                return;
+            }
+        }
+        // Unicast to an address we do not own (accepted only for DHCP).
+        let ours = match ip.dst {
+            IpAddr::V4(a) => self.has_v4(&a) || ip.to_group,
+            IpAddr::V6(a) => self.has_v6(&a) || ip.to_group,
+        };
+        if !ours {
+            return self.drop(DropReason::NotForUs);
+        }
+        let src = crate::wire::IpEndpoint::new(ip.src, repr.src_port);
+        match sockets.udp_for(&ip.dst, repr.dst_port) {
+            Some(socket) if socket.accepts(&src, &crate::wire::IpEndpoint::new(ip.dst, repr.dst_port)) => {
+                if socket.process(now, src, ip.dst, data).is_err() {
+                    self.drop(DropReason::BufferFull);
+                }
+            }
+            _ => {
+                self.drop(DropReason::NoSocket);
+                // RFC 1122 §4.1.3.1: port unreachable for a datagram no one takes.
+                match ip.src {
+                    IpAddr::V4(_) => self.icmpv4_error(pending, now, &ip, Icmpv4Repr::DstUnreachable {
+                        reason: Icmpv4DstUnreachable::PortUnreachable,
+                        next_hop_mtu: 0,
+                        data: &[],
+                    }, out),
+                    IpAddr::V6(_) => self.icmpv6_error(pending, now, &ip, Icmpv6Repr::DstUnreachable {
+                        reason: icmpv6::DstUnreachable::PortUnreachable,
+                        data: &[],
+                    }, false, out),
+                }
+            }
+        }
+    }
+
+    /// Sends an ICMPv4 error about `ip` (its data field is filled here with
+    /// the quote), if the rules allow one.
+    pub(crate) fn icmpv4_error(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: &IpIn<'_>,
+        repr: Icmpv4Repr<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        // RFC 1122 §3.2.2: never about a broadcast/multicast datagram, a
+        // non-first fragment, a non-unicast source, or an ICMP error.
+        if ip.to_group || !ip.first_fragment || src.is_unspecified() || src.is_multicast() || self.is_v4_broadcast(&src) {
+            return;
+        }
+        if is_icmpv4_error(ip.packet) {
+            return;
+        }
+        if !self.icmp_limit.allow(now) {
+            return self.drop(DropReason::RateLimited);
+        }
+        let Some(reply_src) = (if self.has_v4(&dst) { Some(dst) } else { self.v4_source(&src) }) else {
+            return;
+        };
+        let quote_len = ip.packet.len().min(ICMP_ERROR_MAX - 20 - 8);
+        let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
+        let repr = match repr {
+            Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, .. } => Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, data: quote },
+            Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded { reason, data: quote },
+            Icmpv4Repr::ParamProblem { reason, pointer, .. } => Icmpv4Repr::ParamProblem { reason, pointer, data: quote },
+            _ => return,
+        };
+        let body = Body::icmpv4(&repr, self.caps.checksum.icmpv4.tx_mode());
+        let pkt = IpOut {
+            src: IpAddr::V4(reply_src),
+            dst: IpAddr::V4(src),
+            protocol: IpProtocol::Icmp,
+            hop_limit: self.hop_limit,
+            body,
+        };
+        self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
+        self.send_reply(pending, now, &pkt, out);
+    }
+
+    /// Sends an ICMPv6 error about `ip`, if RFC 4443 §2.4 allows one.
+    /// `to_group_ok`: the Parameter Problem code 2 exception of §2.4 (e.3).
+    pub(crate) fn icmpv6_error(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: &IpIn<'_>,
+        repr: Icmpv6Repr<'_>,
+        to_group_ok: bool,
+        out: &mut dyn FrameOut,
+    ) {
+        let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        // RFC 4443 §2.4 (e): not to a multicast destination (with two
+        // exceptions), not from an unspecified or multicast source, not
+        // about an ICMPv6 error.
+        if (ip.to_group && !to_group_ok) || src.is_unspecified() || src.is_multicast() {
+            return;
+        }
+        if is_icmpv6_error(ip.packet) {
+            return;
+        }
+        if !self.icmp_limit.allow(now) {
+            return self.drop(DropReason::RateLimited);
+        }
+        let Some(reply_src) = (if self.has_v6(&dst) { Some(dst) } else { self.v6_source(&src) }) else {
+            return;
+        };
+        // RFC 4443 §2.4 (c): as much of the invoking packet as fits in the
+        // minimum IPv6 MTU (1280).
+        let quote_len = ip.packet.len().min(1280 - 40 - 8);
+        let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
+        let repr = match repr {
+            Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable { reason, data: quote },
+            Icmpv6Repr::ParamProblem { reason, pointer, .. } => Icmpv6Repr::ParamProblem { reason, pointer, data: quote },
+            Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded { reason, data: quote },
+            _ => return,
+        };
+        let body = Body::icmpv6(&reply_src, &src, &repr, self.caps.checksum.icmpv6.tx_mode());
+        let pkt = IpOut {
+            src: IpAddr::V6(reply_src),
+            dst: IpAddr::V6(src),
+            protocol: IpProtocol::Icmpv6,
+            hop_limit: self.hop_limit,
+            body,
+        };
+        self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
+        self.send_reply(pending, now, &pkt, out);
+    }
+
+    /// Sends an ICMP Time Exceeded (fragment reassembly) for an expired datagram.
+    pub(crate) fn reassembly_timeout(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        first: &[u8],
+        out: &mut dyn FrameOut,
+    ) {
+        let Ok(p) = Ipv4Packet::new_checked_header(first) else { return };
+        let ip = IpIn {
+            src: IpAddr::V4(p.src_addr()),
+            dst: IpAddr::V4(p.dst_addr()),
+            packet: first,
+            to_group: p.dst_addr().is_multicast() || self.is_v4_broadcast(&p.dst_addr()),
+            first_fragment: true,
+        };
+        // RFC 792 / RFC 1122 §3.3.2: code 1, only when fragment zero arrived.
+        self.icmpv4_error(pending, now, &ip, Icmpv4Repr::TimeExceeded {
+            reason: Icmpv4TimeExceeded::FragReassemblyExceeded,
+            data: &[],
+        }, out);
+    }
+}
+
+fn is_icmpv4_error(packet: &[u8]) -> bool {
+    let Ok(p) = Ipv4Packet::new_checked_header(packet) else { return false };
+    if p.next_header() != IpProtocol::Icmp {
+        return false;
+    }
+    let icmp_type = packet.get(p.header_len()).copied().unwrap_or(0);
+    // Echo (0, 8), timestamp (13, 14) and info (15, 16) are queries; the rest errors.
+    !matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16 | 9 | 10)
+}
+
+fn is_icmpv6_error(packet: &[u8]) -> bool {
+    let Ok(p) = Ipv6Packet::new_checked_header(packet) else { return false };
+    let Ok(walk) = ipv6ext::walk(p.next_header(), packet.get(40..).unwrap_or(&[])) else {
+        return false;
+    };
+    // RFC 4443 §2.1: types 0–127 are errors.
+    walk.upper == IpProtocol::Icmpv6 && packet.get(40 + walk.upper_offset).is_some_and(|t| *t < 128)
+}
+
+/// Hands an ICMPv4 error to the UDP socket whose datagram it quotes.
+fn deliver_icmp_error_v4(repr: &Icmpv4Repr<'_>, kind: crate::socket::udp::SocketError, sockets: &mut SocketSet<'_>) {
+    let Ok(quoted) = repr.quoted_packet() else { return };
+    if quoted.next_header() != IpProtocol::Udp {
+        return;
+    }
+    let Some(udp) = repr.data().get(quoted.header_len()..quoted.header_len() + 4) else {
+        return;
+    };
+    let src_port = u16::from_be_bytes([udp[0], udp[1]]);
+    let dst_port = u16::from_be_bytes([udp[2], udp[3]]);
+    let local = IpAddr::V4(quoted.src_addr());
+    let remote = crate::wire::IpEndpoint::new(IpAddr::V4(quoted.dst_addr()), dst_port);
+    if let Some(s) = sockets.udp_for(&local, src_port) {
+        s.process_icmp_error(kind, remote);
+    }
+}
+
+/// Hands an ICMPv6 error to the UDP socket whose datagram it quotes.
+fn deliver_icmp_error_v6(data: &[u8], kind: crate::socket::udp::SocketError, sockets: &mut SocketSet<'_>) {
+    let Ok(quoted) = Ipv6Packet::new_checked_header(data) else { return };
+    let Ok(walk) = ipv6ext::walk(quoted.next_header(), data.get(40..).unwrap_or(&[])) else {
+        return;
+    };
+    if walk.upper != IpProtocol::Udp {
+        return;
+    }
+    let Some(udp) = data.get(40 + walk.upper_offset..40 + walk.upper_offset + 4) else {
+        return;
+    };
+    let src_port = u16::from_be_bytes([udp[0], udp[1]]);
+    let dst_port = u16::from_be_bytes([udp[2], udp[3]]);
+    let local = IpAddr::V6(quoted.src_addr());
+    let remote = crate::wire::IpEndpoint::new(IpAddr::V6(quoted.dst_addr()), dst_port);
+    if let Some(s) = sockets.udp_for(&local, src_port) {
+        s.process_icmp_error(kind, remote);
+    }
+}

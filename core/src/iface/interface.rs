@@ -1,0 +1,485 @@
+//! The interface: state, configuration and the poll loop.
+
+use managed::ManagedSlice;
+
+use super::acd::{Acd, AcdConfig, AcdState};
+use super::config::Config;
+use super::event::Event;
+use super::fragment::{ReassemblySlot, Reassembler};
+use super::neighbor::NeighborCache;
+use super::pending::PendingQueue;
+use super::ratelimit::TokenBucket;
+use super::route::{Route, RouteTableFull, Routes};
+use super::stats::{DropReason, Stats};
+use crate::phy::{Device, DeviceCapabilities, RxToken};
+use crate::socket::{SocketHandle, SocketSet};
+use crate::time::{Duration, Instant};
+use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+
+/// How many IPv4 addresses an interface holds.
+pub const MAX_IPV4_ADDRS: usize = 4;
+/// How many IPv6 addresses an interface holds (the link-local one included).
+pub const MAX_IPV6_ADDRS: usize = 4;
+/// How many IPv4 multicast groups an interface can join.
+pub const MAX_IPV4_GROUPS: usize = 8;
+/// Neighbor cache entries per family.
+pub const NEIGHBOR_CACHE_SIZE: usize = 32;
+/// Packets the resolution queue holds at most (its bytes are the storage's).
+pub const MAX_PENDING_PACKETS: usize = 64;
+/// Sockets remembered as waiting for link-layer resolution.
+pub const MAX_STALLED: usize = 16;
+/// Events kept until the user reads them (oldest dropped first).
+pub const EVENT_QUEUE_LEN: usize = 16;
+
+/// Memory an interface borrows (or owns, with `alloc`) for packets it holds.
+pub struct InterfaceStorage<'a> {
+    /// Reassembly slots for IPv4 fragments: each needs room for the largest
+    /// datagram it should rebuild (65 535 bytes for any). Empty: fragments
+    /// are dropped and counted.
+    pub reassembly: ManagedSlice<'a, ReassemblySlot<'a>>,
+    /// Bytes for packets waiting for link-layer resolution. Empty: such
+    /// packets are dropped and counted (socket data stays in the socket).
+    pub pending: ManagedSlice<'a, u8>,
+}
+
+impl<'a> InterfaceStorage<'a> {
+    /// No buffers at all: no reassembly, no queueing of generated replies.
+    pub fn none() -> InterfaceStorage<'a> {
+        InterfaceStorage {
+            reassembly: ManagedSlice::Borrowed(&mut []),
+            pending: ManagedSlice::Borrowed(&mut []),
+        }
+    }
+}
+
+/// One configured IPv4 address and its conflict-detection state.
+#[derive(Debug)]
+pub(crate) struct V4Addr {
+    pub cidr: Ipv4Cidr,
+    pub acd: Option<Acd>,
+}
+
+impl V4Addr {
+    /// RFC 5227 §2.1: an address being probed is not yet ours to use.
+    pub fn usable(&self) -> bool {
+        self.acd.as_ref().map_or(true, |a| a.is_usable())
+    }
+}
+
+/// The state the receive and transmit paths share.
+pub(crate) struct Inner {
+    pub hw: EthernetAddress,
+    pub vlan_id: Option<u16>,
+    pub hop_limit: u8,
+    pub config: Config,
+    pub v4: heapless::Vec<V4Addr, MAX_IPV4_ADDRS>,
+    pub v6: heapless::Vec<Ipv6Cidr, MAX_IPV6_ADDRS>,
+    pub v4_groups: heapless::Vec<Ipv4Addr, MAX_IPV4_GROUPS>,
+    pub routes: Routes,
+    pub arp: NeighborCache<Ipv4Addr, NEIGHBOR_CACHE_SIZE>,
+    pub nd: NeighborCache<Ipv6Addr, NEIGHBOR_CACHE_SIZE>,
+    pub stats: Stats,
+    pub events: heapless::Deque<Event, EVENT_QUEUE_LEN>,
+    pub ident: u16,
+    pub icmp_limit: TokenBucket,
+    pub rng: u64,
+    /// Next hops whose queued packets should be sent on this poll.
+    pub flush: heapless::Vec<IpAddr, 8>,
+    /// Sockets whose next datagram waits for a next hop to resolve: skipped
+    /// by egress and `poll_at` until it does (or fails), so a caller that
+    /// sleeps until `poll_at` does not spin.
+    pub stalled: heapless::Vec<(SocketHandle, IpAddr), MAX_STALLED>,
+    pub caps: DeviceCapabilities,
+    pub now: Instant,
+}
+
+impl Inner {
+    pub fn rand(&mut self) -> u32 {
+        // xorshift64*: the stack's only randomness, seeded by the user.
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+
+    pub fn drop(&mut self, reason: DropReason) {
+        net_debug!("drop: {}", reason.as_str());
+        self.stats.drop(reason);
+    }
+
+    pub fn event(&mut self, e: Event) {
+        if self.events.is_full() {
+            self.events.pop_front();
+        }
+        let _ = self.events.push_back(e);
+    }
+
+    pub fn next_ident(&mut self) -> u16 {
+        self.ident = self.ident.wrapping_add(1);
+        self.ident
+    }
+
+    pub fn schedule_flush(&mut self, hop: IpAddr) {
+        if !self.flush.contains(&hop) {
+            let _ = self.flush.push(hop);
+        }
+        self.unstall(&hop);
+    }
+
+    /// Marks a socket as waiting for `hop` (best effort: when the list is
+    /// full the socket is simply retried on every poll).
+    pub fn stall(&mut self, handle: SocketHandle, hop: IpAddr) {
+        if !self.is_stalled(handle) {
+            let _ = self.stalled.push((handle, hop));
+        }
+    }
+
+    pub fn is_stalled(&self, handle: SocketHandle) -> bool {
+        self.stalled.iter().any(|(h, _)| *h == handle)
+    }
+
+    /// The hop resolved or failed: its sockets may try again.
+    pub fn unstall(&mut self, hop: &IpAddr) {
+        self.stalled.retain(|(_, h)| h != hop);
+    }
+
+    /// True when `addr` is one of our usable IPv4 addresses.
+    pub fn has_v4(&self, addr: &Ipv4Addr) -> bool {
+        self.v4.iter().any(|a| a.cidr.address() == *addr && a.usable())
+    }
+
+    /// True when `addr` is one of our IPv6 addresses.
+    pub fn has_v6(&self, addr: &Ipv6Addr) -> bool {
+        self.v6.iter().any(|a| a.address() == *addr)
+    }
+
+    /// True for 255.255.255.255 and the directed broadcast of our networks.
+    pub fn is_v4_broadcast(&self, addr: &Ipv4Addr) -> bool {
+        addr.is_broadcast() || self.v4.iter().any(|a| a.cidr.broadcast() == Some(*addr))
+    }
+
+    /// The IPv4 source for a packet to `dst`: an address on the same network,
+    /// else the first usable one.
+    pub fn v4_source(&self, dst: &Ipv4Addr) -> Option<Ipv4Addr> {
+        let usable = || self.v4.iter().filter(|a| a.usable());
+        usable()
+            .find(|a| a.cidr.contains_addr(dst))
+            .or_else(|| usable().next())
+            .map(|a| a.cidr.address())
+    }
+
+    /// The IPv6 source for `dst` (RFC 6724 §5, reduced to the rules that
+    /// matter with a handful of addresses: same scope, then longest match).
+    pub fn v6_source(&self, dst: &Ipv6Addr) -> Option<Ipv6Addr> {
+        let dst_link_local = dst.is_unicast_link_local() || is_link_scope_multicast(dst);
+        let scope_ok = |a: &&Ipv6Cidr| a.address().is_unicast_link_local() == dst_link_local;
+        self.v6
+            .iter()
+            .filter(scope_ok)
+            .max_by_key(|a| (a.address().to_bits() ^ dst.to_bits()).leading_zeros())
+            .or_else(|| self.v6.first())
+            .map(|a| a.address())
+    }
+
+    /// Where to send a packet for `dst`: the next hop, or `None` without a route.
+    pub fn next_hop(&self, dst: &IpAddr) -> Option<IpAddr> {
+        match dst {
+            IpAddr::V4(a) => {
+                if a.is_broadcast() || a.is_multicast() || self.is_v4_broadcast(a) {
+                    return Some(*dst);
+                }
+                if self.v4.iter().any(|c| c.cidr.contains_addr(a)) {
+                    return Some(*dst);
+                }
+            }
+            IpAddr::V6(a) => {
+                // RFC 4861 §5.2: link-local and multicast are always on-link.
+                if a.is_multicast() || a.is_unicast_link_local() {
+                    return Some(*dst);
+                }
+                if self.v6.iter().any(|c| c.contains_addr(a)) {
+                    return Some(*dst);
+                }
+            }
+        }
+        match self.routes.lookup(dst, self.now)? {
+            Some(gw) => Some(gw),
+            None => Some(*dst),
+        }
+    }
+}
+
+fn is_link_scope_multicast(a: &Ipv6Addr) -> bool {
+    a.is_multicast() && (a.segments()[0] & 0x000f) <= 2
+}
+
+/// A network interface: one device, its addresses, neighbors and routes.
+///
+/// Drive it with [`poll`](Interface::poll) whenever the device has a frame,
+/// a socket has data, or [`poll_at`](Interface::poll_at) says so.
+pub struct Interface<'a> {
+    pub(crate) inner: Inner,
+    pub(crate) fragments: Reassembler<'a>,
+    pub(crate) pending: PendingQueue<'a>,
+}
+
+impl<'a> Interface<'a> {
+    /// A new interface. The IPv6 link-local address (EUI-64, RFC 4291 §2.5.1)
+    /// is configured at once.
+    pub fn new(config: Config, storage: InterfaceStorage<'a>, now: Instant) -> Interface<'a> {
+        let hw = config.hardware_addr;
+        let (rate, burst) = config.icmp_error_rate;
+        let mut inner = Inner {
+            hw,
+            vlan_id: config.vlan_id,
+            hop_limit: config.hop_limit,
+            arp: NeighborCache::new(config.neighbor),
+            nd: NeighborCache::new(config.neighbor),
+            v4: heapless::Vec::new(),
+            v6: heapless::Vec::new(),
+            v4_groups: heapless::Vec::new(),
+            routes: Routes::new(),
+            stats: Stats::default(),
+            events: heapless::Deque::new(),
+            ident: (config.random_seed >> 16) as u16,
+            icmp_limit: TokenBucket::new(rate, burst),
+            rng: config.random_seed | 1,
+            flush: heapless::Vec::new(),
+            stalled: heapless::Vec::new(),
+            caps: DeviceCapabilities::default(),
+            now,
+            config,
+        };
+        let ll = link_local_from_mac(&hw);
+        if let Some(c) = Ipv6Cidr::new(ll, 64) {
+            let _ = inner.v6.push(c);
+        }
+        let timeout = inner.config.reassembly_timeout;
+        Interface {
+            inner,
+            fragments: Reassembler::new(storage.reassembly, timeout),
+            pending: PendingQueue::new(storage.pending, MAX_PENDING_PACKETS),
+        }
+    }
+
+    /// The MAC address.
+    pub fn hardware_addr(&self) -> EthernetAddress {
+        self.inner.hw
+    }
+
+    /// Adds an IPv4 address. With `ipv4_probe` on (the default) the address
+    /// is probed first (RFC 5227) and used only once
+    /// [`Event::AddressReady`] is reported.
+    pub fn add_ipv4_address(&mut self, cidr: Ipv4Cidr, now: Instant) -> Result<(), AddressError> {
+        if cidr.address().is_unspecified() || cidr.address().is_multicast() || cidr.address().is_broadcast() {
+            return Err(AddressError::Invalid);
+        }
+        self.inner.v4.retain(|a| a.cidr.address() != cidr.address());
+        let acd = if self.inner.config.ipv4_probe {
+            let r = self.inner.rand();
+            Some(Acd::new(cidr.address(), self.inner.hw, AcdConfig::default(), now, r))
+        } else {
+            None
+        };
+        self.inner
+            .v4
+            .push(V4Addr { cidr, acd })
+            .map_err(|_| AddressError::Full)?;
+        if acd_disabled(&self.inner.v4) {
+            self.inner.event(Event::AddressReady(cidr.address()));
+        }
+        Ok(())
+    }
+
+    /// Removes an IPv4 address (and nothing else).
+    pub fn remove_ipv4_address(&mut self, addr: &Ipv4Addr) -> bool {
+        let before = self.inner.v4.len();
+        self.inner.v4.retain(|a| a.cidr.address() != *addr);
+        before != self.inner.v4.len()
+    }
+
+    /// Adds a static IPv6 address. (DAD arrives with SLAAC in a later release;
+    /// a static address is used at once.)
+    pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
+        let a = cidr.address();
+        if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
+            return Err(AddressError::Invalid);
+        }
+        if self.inner.v6.iter().any(|c| c.address() == a) {
+            return Ok(());
+        }
+        self.inner.v6.push(cidr).map_err(|_| AddressError::Full)
+    }
+
+    /// Every configured address: IPv4 (usable or still probing) and IPv6.
+    pub fn ip_addrs(&self) -> impl Iterator<Item = IpCidr> + '_ {
+        self.inner
+            .v4
+            .iter()
+            .map(|a| IpCidr::V4(a.cidr))
+            .chain(self.inner.v6.iter().map(|c| IpCidr::V6(*c)))
+    }
+
+    /// The IPv4 addresses in use (probing finished).
+    pub fn ipv4_addrs(&self) -> impl Iterator<Item = Ipv4Cidr> + '_ {
+        self.inner.v4.iter().filter(|a| a.usable()).map(|a| a.cidr)
+    }
+
+    /// The route table.
+    pub fn routes(&self) -> &Routes {
+        &self.inner.routes
+    }
+
+    /// The route table, to change.
+    pub fn routes_mut(&mut self) -> &mut Routes {
+        &mut self.inner.routes
+    }
+
+    /// Adds a default gateway for the gateway's family.
+    pub fn add_default_gateway(&mut self, gateway: IpAddr) -> Result<(), RouteTableFull> {
+        self.inner.routes.add(Route::default_via(gateway))
+    }
+
+    /// Joins an IPv4 multicast group: frames to it are taken from now on.
+    pub fn join_ipv4_group(&mut self, group: Ipv4Addr) -> Result<(), AddressError> {
+        if !group.is_multicast() {
+            return Err(AddressError::Invalid);
+        }
+        if !self.inner.v4_groups.contains(&group) {
+            self.inner.v4_groups.push(group).map_err(|_| AddressError::Full)?;
+        }
+        Ok(())
+    }
+
+    /// Leaves an IPv4 multicast group.
+    pub fn leave_ipv4_group(&mut self, group: &Ipv4Addr) -> bool {
+        let before = self.inner.v4_groups.len();
+        self.inner.v4_groups.retain(|g| g != group);
+        before != self.inner.v4_groups.len()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// The oldest unread event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.inner.events.pop_front()
+    }
+
+    /// The ARP cache.
+    pub fn arp_cache(&self) -> &NeighborCache<Ipv4Addr, NEIGHBOR_CACHE_SIZE> {
+        &self.inner.arp
+    }
+
+    /// The IPv6 neighbor cache.
+    pub fn neighbor_cache(&self) -> &NeighborCache<Ipv6Addr, NEIGHBOR_CACHE_SIZE> {
+        &self.inner.nd
+    }
+
+    /// Moves frames: takes what the device received (up to its burst size),
+    /// then sends what timers and sockets have ready. Returns true when
+    /// anything was received or sent.
+    pub fn poll<D: Device>(&mut self, now: Instant, device: &mut D, sockets: &mut SocketSet<'_>) -> bool {
+        self.inner.now = now;
+        self.inner.caps = device.capabilities();
+        let mut changed = false;
+        let burst = self.inner.caps.max_burst_size.unwrap_or(usize::MAX).max(1);
+        for _ in 0..burst {
+            let Some((rx, tx)) = device.receive(now) else {
+                break;
+            };
+            changed = true;
+            rx.consume(|frame| self.process_frame(now, frame, sockets, tx));
+        }
+        changed |= self.egress(now, device, sockets);
+        changed
+    }
+
+    /// The next instant at which [`poll`](Self::poll) has timer work, or
+    /// `Some(now)` when sockets have data to send. `None`: only an incoming
+    /// frame or a user call can create work.
+    pub fn poll_at(&self, now: Instant, sockets: &SocketSet<'_>) -> Option<Instant> {
+        let inner = &self.inner;
+        let mut at: Option<Instant> = None;
+        let mut take = |t: Option<Instant>| {
+            if let Some(t) = t {
+                at = Some(at.map_or(t, |a: Instant| a.min(t)));
+            }
+        };
+        take(inner.arp.poll_at(now));
+        take(inner.nd.poll_at(now));
+        take(self.fragments.poll_at());
+        for a in inner.v4.iter() {
+            take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
+        }
+        if !self.pending.is_empty() {
+            take(Some(now + inner.config.pending_timeout.min(Duration::from_secs(1))));
+        }
+        if !inner.flush.is_empty() {
+            take(Some(now));
+        }
+        for (h, s) in sockets.iter() {
+            if !inner.is_stalled(h) {
+                take(super::egress::socket_poll_at(s, now));
+            }
+        }
+        at.map(|t| t.max(now))
+    }
+
+    /// How long the caller may sleep before the next [`poll`](Self::poll):
+    /// `poll_at - now`, zero when overdue, `None` for "until a frame arrives".
+    pub fn poll_delay(&self, now: Instant, sockets: &SocketSet<'_>) -> Option<Duration> {
+        self.poll_at(now, sockets).map(|t| t - now)
+    }
+}
+
+fn acd_disabled(v4: &[V4Addr]) -> bool {
+    v4.last().is_some_and(|a| a.acd.is_none())
+}
+
+impl V4Addr {
+    pub(crate) fn acd_state(&self) -> Option<AcdState> {
+        self.acd.as_ref().map(|a| a.state())
+    }
+}
+
+/// The EUI-64 link-local address of a MAC (RFC 4291 §2.5.1, appendix A).
+pub fn link_local_from_mac(mac: &EthernetAddress) -> Ipv6Addr {
+    let m = mac.as_bytes();
+    Ipv6Addr::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([m[0] ^ 0x02, m[1]]),
+        u16::from_be_bytes([m[2], 0xff]),
+        u16::from_be_bytes([0xfe, m[3]]),
+        u16::from_be_bytes([m[4], m[5]]),
+    )
+}
+
+/// Why an address could not be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AddressError {
+    /// Unspecified, multicast, broadcast or loopback.
+    Invalid,
+    /// The interface holds as many as it can.
+    Full,
+}
+
+impl core::fmt::Display for AddressError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            AddressError::Invalid => "address not valid for an interface",
+            AddressError::Full => "address table full",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for AddressError {}

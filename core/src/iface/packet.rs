@@ -1,0 +1,264 @@
+//! Outgoing IP packets as the interface builds them, before they meet a buffer.
+//!
+//! A transport payload is kept as a small `head` (the transport header,
+//! checksum already computed) and a borrowed `tail` (the data, wherever it
+//! lives: a socket's send ring, the received frame being answered, a
+//! reassembly buffer). Writing the packet, or any fragment of it, copies
+//! straight from those two places into the device's transmit buffer: the
+//! data is copied exactly once, and fragmentation needs no scratch buffer.
+
+use crate::wire::checksum;
+use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
+use crate::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
+use crate::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
+use crate::wire::udp::{UdpPacket, UdpRepr};
+use crate::wire::{ChecksumMode, IpAddr, IpProtocol, Ipv6Addr};
+
+/// The longest transport header kept in a [`Head`] (TCP with options: 60).
+pub(crate) const MAX_HEAD: usize = 60;
+
+/// A transport header, built in place with its checksum.
+#[derive(Clone, Copy)]
+pub(crate) struct Head {
+    bytes: [u8; MAX_HEAD],
+    len: usize,
+}
+
+impl Head {
+    fn new(len: usize) -> Head {
+        Head {
+            bytes: [0; MAX_HEAD],
+            len: len.min(MAX_HEAD),
+        }
+    }
+
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..self.len]
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// What follows the IP header.
+#[derive(Clone, Copy)]
+pub(crate) enum Body<'p> {
+    /// A header built here and data borrowed from elsewhere.
+    Split { head: Head, tail: &'p [u8] },
+    /// A DHCP message over UDP, written in place (always fits one frame).
+    Dhcp { udp: UdpRepr, repr: DhcpRepr<'p> },
+    /// A whole ICMPv6 message (NDP) emitted by its repr; small, one frame.
+    Icmpv6(Icmpv6Repr<'p>),
+}
+
+impl<'p> Body<'p> {
+    /// A UDP datagram with its checksum over the pseudo-header.
+    pub(crate) fn udp(
+        src: &IpAddr,
+        dst: &IpAddr,
+        repr: UdpRepr,
+        data: &'p [u8],
+        csum: ChecksumMode,
+    ) -> Body<'p> {
+        let mut head = Head::new(8);
+        let len = 8 + data.len();
+        {
+            let mut p = UdpPacket::new_unchecked(head.as_mut());
+            p.set_src_port(repr.src_port);
+            p.set_dst_port(repr.dst_port);
+            p.set_len(u16::try_from(len).unwrap_or(0));
+            p.set_checksum(0);
+        }
+        if csum.is_check() {
+            let ph = checksum::pseudo_header(src, dst, IpProtocol::Udp, len as u32);
+            let mut c = checksum::finish(checksum::combine(&[
+                ph,
+                checksum::sum(head.as_slice()),
+                checksum::sum(data),
+            ]));
+            // RFC 768: a computed zero is sent as all ones (zero means "none").
+            if c == 0 {
+                c = 0xffff;
+            }
+            UdpPacket::new_unchecked(head.as_mut()).set_checksum(c);
+        }
+        Body::Split { head, tail: data }
+    }
+
+    /// An ICMPv4 message; the data of echo and error messages is borrowed.
+    pub(crate) fn icmpv4(repr: &Icmpv4Repr<'p>, csum: ChecksumMode) -> Body<'p> {
+        let mut head = Head::new(8);
+        let data = repr.data();
+        // Emit the header alone: Icmpv4Repr::emit wants the data in the same
+        // buffer, so write an empty-data copy and then sum the data in.
+        let empty = with_data_v4(repr, &[]);
+        empty.emit(
+            &mut Icmpv4Packet::new_unchecked(head.as_mut()),
+            ChecksumMode::Skip,
+        );
+        Icmpv4Packet::new_unchecked(head.as_mut()).set_checksum(0);
+        if csum.is_check() {
+            let c = checksum::finish(checksum::combine(&[
+                checksum::sum(head.as_slice()),
+                checksum::sum(data),
+            ]));
+            Icmpv4Packet::new_unchecked(head.as_mut()).set_checksum(c);
+        }
+        Body::Split { head, tail: data }
+    }
+
+    /// An ICMPv6 echo or error message; its data is borrowed.
+    pub(crate) fn icmpv6(
+        src: &Ipv6Addr,
+        dst: &Ipv6Addr,
+        repr: &Icmpv6Repr<'p>,
+        csum: ChecksumMode,
+    ) -> Body<'p> {
+        let data = match *repr {
+            Icmpv6Repr::DstUnreachable { data, .. }
+            | Icmpv6Repr::PktTooBig { data, .. }
+            | Icmpv6Repr::TimeExceeded { data, .. }
+            | Icmpv6Repr::ParamProblem { data, .. }
+            | Icmpv6Repr::EchoRequest { data, .. }
+            | Icmpv6Repr::EchoReply { data, .. } => data,
+            _ => return Body::Icmpv6(*repr),
+        };
+        let mut head = Head::new(8);
+        let empty = with_data_v6(repr, &[]);
+        empty.emit(
+            src,
+            dst,
+            &mut Icmpv6Packet::new_unchecked(head.as_mut()),
+            ChecksumMode::Skip,
+        );
+        Icmpv6Packet::new_unchecked(head.as_mut()).set_checksum(0);
+        if csum.is_check() {
+            let len = 8 + data.len();
+            let ph = checksum::pseudo_header_v6(src, dst, IpProtocol::Icmpv6, len as u32);
+            let c = checksum::finish(checksum::combine(&[
+                ph,
+                checksum::sum(head.as_slice()),
+                checksum::sum(data),
+            ]));
+            Icmpv6Packet::new_unchecked(head.as_mut()).set_checksum(c);
+        }
+        Body::Split { head, tail: data }
+    }
+
+    /// A message whose bytes the user built (ICMP sockets): the first
+    /// `checksum_at` bytes' checksum field is recomputed over everything.
+    pub(crate) fn prebuilt(
+        message: &'p [u8],
+        pseudo: Option<u16>,
+        checksum_at: usize,
+        csum: ChecksumMode,
+    ) -> Option<Body<'p>> {
+        let head_len = message.len().min(8);
+        let (h, tail) = message.split_at_checked(head_len)?;
+        let mut head = Head::new(head_len);
+        head.as_mut().copy_from_slice(h);
+        if csum.is_check() {
+            let field = head.as_mut().get_mut(checksum_at..checksum_at + 2)?;
+            field.copy_from_slice(&[0, 0]);
+            let c = checksum::finish(checksum::combine(&[
+                pseudo.unwrap_or(0),
+                checksum::sum(head.as_slice()),
+                checksum::sum(tail),
+            ]));
+            head.as_mut()
+                .get_mut(checksum_at..checksum_at + 2)?
+                .copy_from_slice(&c.to_be_bytes());
+        }
+        Some(Body::Split { head, tail })
+    }
+
+    /// Bytes after the IP header.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Body::Split { head, tail } => head.len + tail.len(),
+            Body::Dhcp { repr, .. } => 8 + repr.buffer_len(),
+            Body::Icmpv6(repr) => repr.buffer_len(),
+        }
+    }
+
+    /// True when the body can be cut into fragments.
+    pub(crate) fn is_splittable(&self) -> bool {
+        matches!(self, Body::Split { .. })
+    }
+
+    /// Writes bytes `offset..offset + out.len()` of the body into `out`.
+    /// Only `Split` bodies can be written in parts; the others need
+    /// `offset == 0` and the whole length.
+    pub(crate) fn write(&self, offset: usize, out: &mut [u8], src: &IpAddr, dst: &IpAddr, csum: ChecksumMode) {
+        match self {
+            Body::Split { head, tail } => {
+                let head = head.as_slice();
+                let mut written = 0;
+                if offset < head.len() {
+                    let part = &head[offset..head.len().min(offset + out.len())];
+                    out[..part.len()].copy_from_slice(part);
+                    written = part.len();
+                }
+                let tail_from = offset.saturating_sub(head.len()) ;
+                let rest = &mut out[written..];
+                if let Some(src_bytes) = tail.get(tail_from..tail_from + rest.len()) {
+                    rest.copy_from_slice(src_bytes);
+                }
+            }
+            Body::Dhcp { udp, repr } => {
+                let dhcp_len = repr.buffer_len();
+                let mut p = UdpPacket::new_unchecked(&mut *out);
+                udp.emit(
+                    &mut p,
+                    src,
+                    dst,
+                    dhcp_len,
+                    |payload| {
+                        // buffer_len() bytes were reserved: emit cannot run short.
+                        let _ = repr.emit(&mut DhcpPacket::new_unchecked(payload));
+                    },
+                    csum,
+                );
+            }
+            Body::Icmpv6(repr) => {
+                if let (IpAddr::V6(s), IpAddr::V6(d)) = (src, dst) {
+                    repr.emit(s, d, &mut Icmpv6Packet::new_unchecked(out), csum);
+                }
+            }
+        }
+    }
+}
+
+fn with_data_v4<'x>(repr: &Icmpv4Repr<'_>, data: &'x [u8]) -> Icmpv4Repr<'x> {
+    match *repr {
+        Icmpv4Repr::EchoRequest { ident, seq_no, .. } => Icmpv4Repr::EchoRequest { ident, seq_no, data },
+        Icmpv4Repr::EchoReply { ident, seq_no, .. } => Icmpv4Repr::EchoReply { ident, seq_no, data },
+        Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, .. } => Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, data },
+        Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded { reason, data },
+        Icmpv4Repr::ParamProblem { reason, pointer, .. } => Icmpv4Repr::ParamProblem { reason, pointer, data },
+        Icmpv4Repr::Redirect { reason, gateway, .. } => Icmpv4Repr::Redirect { reason, gateway, data },
+    }
+}
+
+fn with_data_v6<'x>(repr: &Icmpv6Repr<'_>, data: &'x [u8]) -> Icmpv6Repr<'x> {
+    match *repr {
+        Icmpv6Repr::EchoRequest { ident, seq_no, .. } => Icmpv6Repr::EchoRequest { ident, seq_no, data },
+        Icmpv6Repr::EchoReply { ident, seq_no, .. } => Icmpv6Repr::EchoReply { ident, seq_no, data },
+        Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable { reason, data },
+        Icmpv6Repr::PktTooBig { mtu, .. } => Icmpv6Repr::PktTooBig { mtu, data },
+        Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded { reason, data },
+        Icmpv6Repr::ParamProblem { reason, pointer, .. } => Icmpv6Repr::ParamProblem { reason, pointer, data },
+        _ => Icmpv6Repr::EchoReply { ident: 0, seq_no: 0, data },
+    }
+}
+
+/// An IP packet to send.
+#[derive(Clone, Copy)]
+pub(crate) struct IpOut<'p> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub protocol: IpProtocol,
+    pub hop_limit: u8,
+    pub body: Body<'p>,
+}

@@ -1,0 +1,346 @@
+//! The socket index: finds the socket for an incoming packet without
+//! scanning the set.
+//!
+//! An open-addressing hash table over caller storage, keyed by what a
+//! packet's header names (protocol kind, local port, local address). A lookup
+//! costs a hash and, at load ≤ ½, about one probe: 10 000 sockets cost what
+//! 10 do. The hash is keyed by a per-set seed, so a peer that chooses ports
+//! cannot aim collisions at one bucket chain.
+
+use managed::ManagedSlice;
+
+use crate::wire::IpAddr;
+
+/// What kind of socket a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Udp,
+    Icmp,
+    Raw,
+    Dhcp,
+}
+
+/// The lookup key: a kind, a port (or ICMP ident, or raw protocol) and the
+/// local address, `None` for "every address".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    pub kind: Kind,
+    pub port: u16,
+    pub addr: Option<IpAddr>,
+}
+
+/// One slot of the index's storage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndexSlot {
+    state: SlotState,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+enum SlotState {
+    #[default]
+    Empty,
+    /// Removed: lookups probe past it, inserts reuse it.
+    Tombstone,
+    Used {
+        key: Key,
+        handle: usize,
+    },
+}
+
+/// The table is full (borrowed storage cannot grow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexFull;
+
+pub(crate) struct SocketIndex<'a> {
+    slots: ManagedSlice<'a, IndexSlot>,
+    used: usize,
+    tombstones: usize,
+    seed: u64,
+}
+
+impl<'a> SocketIndex<'a> {
+    pub(crate) fn new(slots: ManagedSlice<'a, IndexSlot>, seed: u64) -> SocketIndex<'a> {
+        let mut index = SocketIndex {
+            slots,
+            used: 0,
+            tombstones: 0,
+            seed,
+        };
+        for s in index.slots.iter_mut() {
+            *s = IndexSlot::default();
+        }
+        index
+    }
+
+    /// Slots a probe sequence uses: the largest power of two in storage.
+    fn capacity(&self) -> usize {
+        match self.slots.len() {
+            0 => 0,
+            n => 1 << (usize::BITS - 1 - n.leading_zeros()),
+        }
+    }
+
+    fn hash(&self, key: &Key) -> u64 {
+        // A keyed multiply-xorshift mix (splitmix64 finaliser) over the key's
+        // fields; cheap, and unpredictable without the seed.
+        let mut h = self.seed ^ 0x9e37_79b9_7f4a_7c15;
+        let mut mix = |v: u64| {
+            h = (h ^ v).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            h ^= h >> 31;
+        };
+        mix(key.kind as u64);
+        mix(u64::from(key.port));
+        match key.addr {
+            None => mix(0),
+            Some(IpAddr::V4(a)) => mix(u64::from(a.to_bits()) | 1 << 40),
+            Some(IpAddr::V6(a)) => {
+                let b = a.to_bits();
+                mix((b >> 64) as u64);
+                mix(b as u64 | 1);
+            }
+        }
+        h ^= h >> 27;
+        h.wrapping_mul(0x94d0_49bb_1331_11eb)
+    }
+
+    pub(crate) fn get(&self, key: &Key) -> Option<usize> {
+        let cap = self.capacity();
+        if cap == 0 {
+            return None;
+        }
+        let mask = cap - 1;
+        let mut i = self.hash(key) as usize & mask;
+        for _ in 0..cap {
+            match self.slots.get(i)?.state {
+                SlotState::Empty => return None,
+                SlotState::Used { key: k, handle } if k == *key => return Some(handle),
+                _ => {}
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    pub(crate) fn insert(&mut self, key: Key, handle: usize) -> Result<(), IndexFull> {
+        self.remove(&key);
+        self.reserve_one()?;
+        let cap = self.capacity();
+        let mask = cap - 1;
+        let mut i = self.hash(&key) as usize & mask;
+        for _ in 0..cap {
+            let slot = self.slots.get_mut(i).ok_or(IndexFull)?;
+            match slot.state {
+                SlotState::Empty | SlotState::Tombstone => {
+                    if matches!(slot.state, SlotState::Tombstone) {
+                        self.tombstones -= 1;
+                    }
+                    slot.state = SlotState::Used { key, handle };
+                    self.used += 1;
+                    return Ok(());
+                }
+                SlotState::Used { .. } => {}
+            }
+            i = (i + 1) & mask;
+        }
+        Err(IndexFull)
+    }
+
+    pub(crate) fn remove(&mut self, key: &Key) -> Option<usize> {
+        let cap = self.capacity();
+        if cap == 0 {
+            return None;
+        }
+        let mask = cap - 1;
+        let mut i = self.hash(key) as usize & mask;
+        for _ in 0..cap {
+            let slot = self.slots.get_mut(i)?;
+            match slot.state {
+                SlotState::Empty => return None,
+                SlotState::Used { key: k, handle } if k == *key => {
+                    slot.state = SlotState::Tombstone;
+                    self.used -= 1;
+                    self.tombstones += 1;
+                    return Some(handle);
+                }
+                _ => {}
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    /// Makes room for one more key: keeps the load (used + tombstones)
+    /// at most ½ so probes stay short; grows owned storage, rebuilds in
+    /// place when tombstones are the problem, refuses when borrowed storage
+    /// is truly full.
+    fn reserve_one(&mut self) -> Result<(), IndexFull> {
+        let cap = self.capacity();
+        if (self.used + self.tombstones + 1) * 2 <= cap {
+            return Ok(());
+        }
+        let want = if (self.used + 1) * 2 <= cap {
+            cap
+        } else {
+            (cap * 2).max(16)
+        };
+        self.rebuild(want)?;
+        if (self.used + 1) * 2 <= self.capacity() || self.used < self.capacity() {
+            Ok(())
+        } else {
+            Err(IndexFull)
+        }
+    }
+
+    fn rebuild(&mut self, want: usize) -> Result<(), IndexFull> {
+        let grow = want > self.capacity();
+        #[cfg(feature = "alloc")]
+        if grow {
+            if let ManagedSlice::Owned(v) = &mut self.slots {
+                let mut old = core::mem::take(v);
+                v.resize(want, IndexSlot::default());
+                self.used = 0;
+                self.tombstones = 0;
+                for slot in old.drain(..) {
+                    if let SlotState::Used { key, handle } = slot.state {
+                        self.insert_fresh(key, handle);
+                    }
+                }
+                return Ok(());
+            }
+        }
+        if grow && self.tombstones == 0 {
+            // Borrowed storage: fill past ½ rather than refuse while any
+            // slot is free; lookups stay correct, only slower.
+            return if self.used < self.capacity() {
+                Ok(())
+            } else {
+                Err(IndexFull)
+            };
+        }
+        // Rehash in place to drop tombstones: collect live entries by
+        // repeatedly taking one out and reinserting (bounded by capacity).
+        let cap = self.capacity();
+        let mut live: usize = 0;
+        for i in 0..cap {
+            if let Some(s) = self.slots.get_mut(i) {
+                match s.state {
+                    SlotState::Tombstone => s.state = SlotState::Empty,
+                    SlotState::Used { .. } => live += 1,
+                    SlotState::Empty => {}
+                }
+            }
+        }
+        self.tombstones = 0;
+        // Entries may now sit after an Empty slot that breaks their probe
+        // chain: reinsert every live entry.
+        for i in 0..cap {
+            let Some(s) = self.slots.get_mut(i) else {
+                continue;
+            };
+            if let SlotState::Used { key, handle } = s.state {
+                s.state = SlotState::Empty;
+                self.used -= 1;
+                self.insert_fresh(key, handle);
+            }
+        }
+        debug_assert_eq!(self.used, live);
+        Ok(())
+    }
+
+    /// Inserts a key known to be absent into a table with a free slot.
+    fn insert_fresh(&mut self, key: Key, handle: usize) {
+        let cap = self.capacity();
+        if cap == 0 {
+            return;
+        }
+        let mask = cap - 1;
+        let mut i = self.hash(&key) as usize & mask;
+        for _ in 0..cap {
+            if let Some(slot) = self.slots.get_mut(i) {
+                if matches!(slot.state, SlotState::Empty) {
+                    slot.state = SlotState::Used { key, handle };
+                    self.used += 1;
+                    return;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::wire::Ipv4Addr;
+    use std::vec;
+
+    fn key(port: u16) -> Key {
+        Key {
+            kind: Kind::Udp,
+            port,
+            addr: None,
+        }
+    }
+
+    #[test]
+    fn insert_get_remove_in_borrowed_storage() {
+        let mut storage = [IndexSlot::default(); 8];
+        let mut idx = SocketIndex::new(ManagedSlice::Borrowed(&mut storage[..]), 42);
+        for p in 1..=8u16 {
+            idx.insert(key(p), p as usize).unwrap();
+        }
+        assert_eq!(idx.insert(key(9), 9), Err(IndexFull));
+        for p in 1..=8u16 {
+            assert_eq!(idx.get(&key(p)), Some(p as usize));
+        }
+        assert_eq!(idx.remove(&key(3)), Some(3));
+        assert_eq!(idx.get(&key(3)), None);
+        idx.insert(key(9), 9).unwrap();
+        assert_eq!(idx.get(&key(9)), Some(9));
+        for p in [1u16, 2, 4, 5, 6, 7, 8] {
+            assert_eq!(idx.get(&key(p)), Some(p as usize));
+        }
+    }
+
+    #[test]
+    fn churn_does_not_fill_with_tombstones() {
+        let mut storage = [IndexSlot::default(); 16];
+        let mut idx = SocketIndex::new(ManagedSlice::Borrowed(&mut storage[..]), 7);
+        for round in 0..1000u16 {
+            idx.insert(key(round), round as usize).unwrap();
+            assert_eq!(idx.get(&key(round)), Some(round as usize));
+            assert_eq!(idx.remove(&key(round)), Some(round as usize));
+        }
+        assert_eq!(idx.used, 0);
+    }
+
+    #[test]
+    fn address_is_part_of_the_key() {
+        let mut idx = SocketIndex::new(ManagedSlice::Owned(vec![]), 1);
+        let a = Key {
+            kind: Kind::Udp,
+            port: 7,
+            addr: Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
+        };
+        idx.insert(a, 1).unwrap();
+        idx.insert(key(7), 2).unwrap();
+        assert_eq!(idx.get(&a), Some(1));
+        assert_eq!(idx.get(&key(7)), Some(2));
+        let icmp = Key { kind: Kind::Icmp, ..key(7) };
+        assert_eq!(idx.get(&icmp), None);
+    }
+
+    #[test]
+    fn owned_storage_grows_to_ten_thousand_keys() {
+        let mut idx = SocketIndex::new(ManagedSlice::Owned(vec![]), 99);
+        for p in 0..10_000u16 {
+            idx.insert(key(p), p as usize).unwrap();
+        }
+        assert!(idx.capacity() >= 20_000);
+        for p in 0..10_000u16 {
+            assert_eq!(idx.get(&key(p)), Some(p as usize));
+        }
+        assert_eq!(idx.get(&key(10_001)), None);
+    }
+}
