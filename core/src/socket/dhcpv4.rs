@@ -2261,6 +2261,28 @@ mod tests {
         }
         let mut r = XorShift64::new(0);
         assert!((0..1000).all(|_| r.up_to(5) <= 5));
-        assert!(r.up_to(u64::MAX) > 0 || r.up_to(u64::MAX) > 0);
+        assert!((0..100).all(|_| r.up_to(0) == 0));
+        let draws: StdVec<u64> = (0..1000).map(|_| r.up_to(1)).collect();
+        assert!(draws.contains(&0) && draws.contains(&1));
+    }
+
+    /// An ACK to a renewal that names another address is not an extension
+    /// of this lease (the server must ACK ciaddr or NAK): ignored.
+    #[test]
+    fn renewal_ack_for_other_address_ignored() {
+        let mut c = client(config(), 23);
+        let (lease, _) = acquire(&mut c, Instant::ZERO);
+        let q = dispatch(&mut c, lease.renew_at).unwrap();
+        let xid = q.repr().transaction_id;
+        c.process(lease.renew_at, SERVER, &ack(xid, ADDR2, SERVER));
+        assert_eq!(c.state(), Dhcpv4State::Renewing);
+        assert!(events(&mut c).is_empty());
+        assert_eq!(c.lease(), Some(&lease));
+    }
+
+    /// No heap, and small enough to sit in a socket set.
+    #[test]
+    fn client_is_small() {
+        assert!(core::mem::size_of::<Dhcpv4Client>() <= 1024);
     }
 }
