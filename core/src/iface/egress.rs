@@ -771,6 +771,21 @@ impl Inner {
                     self.send_socket_packet(out, &pkt)
                 }
             }
+            DhcpOutput::ArpAnnounce { address } => {
+                // RFC 5227 §2.3: sender and target IP both the address.
+                let repr = ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Request,
+                    source_hardware_addr: self.hw,
+                    source_protocol_addr: address,
+                    target_hardware_addr: EthernetAddress::UNSPECIFIED,
+                    target_protocol_addr: address,
+                };
+                if self.send_arp(out, EthernetAddress::BROADCAST, &repr) {
+                    Ok(())
+                } else {
+                    Err(SendError::Busy)
+                }
+            }
             DhcpOutput::ArpProbe { target } => {
                 // RFC 5227 §2.1.1: sender IP all zeros, target the address probed.
                 let repr = ArpRepr::EthernetIpv4 {

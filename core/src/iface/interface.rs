@@ -12,6 +12,7 @@ use super::ratelimit::TokenBucket;
 use super::route::{Route, RouteTableFull, Routes};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
+use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::{SocketHandle, SocketSet};
 use crate::time::{Duration, Instant};
 use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
@@ -91,6 +92,8 @@ pub(crate) struct Inner {
     pub stalled: heapless::Vec<(SocketHandle, IpAddr), MAX_STALLED>,
     pub caps: DeviceCapabilities,
     pub now: Instant,
+    /// The address and router applied from a DHCP lease.
+    pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
 }
 
 impl Inner {
@@ -250,6 +253,7 @@ impl<'a> Interface<'a> {
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
             now,
+            dhcp: None,
             config,
         };
         let ll = link_local_from_mac(&hw);
@@ -358,6 +362,49 @@ impl<'a> Interface<'a> {
         let before = self.inner.v4_groups.len();
         self.inner.v4_groups.retain(|g| g != group);
         before != self.inner.v4_groups.len()
+    }
+
+    /// Applies what the DHCPv4 client reported, for a caller that wants the
+    /// lease used as is: `Configured`/`Renewed` set the address, prefix and
+    /// default route (the client already probed the address, RFC 5227, so it
+    /// is used at once); `Deconfigured` removes them. Returns true when the
+    /// configuration changed. DNS servers are the caller's to use.
+    pub fn apply_dhcpv4(&mut self, event: &Dhcpv4Event) -> bool {
+        match event {
+            Dhcpv4Event::Configured(lease) | Dhcpv4Event::Renewed(lease) => {
+                let same = self.inner.dhcp == Some((lease.address, lease.router));
+                if same {
+                    return false;
+                }
+                self.drop_dhcp_config();
+                self.inner.v4.retain(|a| a.cidr.address() != lease.address.address());
+                if self.inner.v4.push(V4Addr { cidr: lease.address, acd: None }).is_err() {
+                    return false;
+                }
+                if let Some(router) = lease.router {
+                    let _ = self.inner.routes.add(Route {
+                        cidr: IpCidr::V4(Ipv4Cidr::ANY),
+                        via: Some(IpAddr::V4(router)),
+                        expires_at: Some(lease.expires_at),
+                    });
+                }
+                self.inner.dhcp = Some((lease.address, lease.router));
+                true
+            }
+            Dhcpv4Event::Deconfigured => self.drop_dhcp_config(),
+            _ => false,
+        }
+    }
+
+    fn drop_dhcp_config(&mut self) -> bool {
+        let Some((cidr, router)) = self.inner.dhcp.take() else {
+            return false;
+        };
+        self.inner.v4.retain(|a| a.cidr != cidr);
+        if router.is_some() {
+            self.inner.routes.remove(&IpCidr::V4(Ipv4Cidr::ANY));
+        }
+        true
     }
 
     /// The counters.
