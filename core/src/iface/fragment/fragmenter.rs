@@ -137,7 +137,9 @@ pub const fn fragment_count(payload_len: usize, max_payload_per_fragment: usize)
     if step == 0 {
         return None;
     }
-    Some(payload_len.div_ceil(step))
+    // Full pieces until what is left fits the last one.
+    let full = (payload_len - max_payload_per_fragment).div_ceil(step);
+    Some(full + 1)
 }
 
 /// Why an IPv4 datagram cannot be sent as fragments.
@@ -369,5 +371,343 @@ impl Ipv4Fragment<'_> {
         packet.set_more_frags(self.more);
         packet.fill_checksum();
         Ok(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::iface::fragment::{
+        Fragment, FragmentKey, Reassembler, ReassemblyConfig, ReassemblySlot,
+    };
+    use crate::time::Instant;
+    use crate::wire::ipv4::Ipv4Repr;
+    use crate::wire::{ChecksumMode, IpProtocol, Ipv4Addr};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// The invariants of every plan: lengths sum to the payload, offsets are
+    /// contiguous and 8-aligned, every non-last piece is the largest multiple
+    /// of 8 that fits, only the last has `more` clear.
+    fn check_plan(payload_len: usize, max: usize) -> Vec<FragmentPlan> {
+        let plan: Vec<FragmentPlan> = fragments(payload_len, max).collect();
+        assert_eq!(Some(plan.len()), fragment_count(payload_len, max));
+        let mut next = 0;
+        for (i, p) in plan.iter().enumerate() {
+            assert_eq!(p.offset, next, "contiguous");
+            assert_eq!(p.offset % 8, 0, "8-aligned");
+            assert!(p.len <= max);
+            let last = i + 1 == plan.len();
+            assert_eq!(p.more, !last);
+            if !last {
+                assert_eq!(p.len, max & !7, "largest multiple of 8");
+            }
+            next += p.len;
+        }
+        assert_eq!(next, payload_len, "lengths sum to the payload");
+        plan
+    }
+
+    #[test]
+    fn plan_for_mtu_1500_and_10000_bytes() {
+        // RFC 791 §3.2: 1500 − 20 = 1480 = 185 blocks of 8.
+        let plan = check_plan(10_000, 1480);
+        assert_eq!(plan.len(), 7);
+        assert_eq!(
+            plan[6],
+            FragmentPlan {
+                offset: 8880,
+                len: 1120,
+                more: false
+            }
+        );
+    }
+
+    #[test]
+    fn plan_for_mtu_576_and_10000_bytes() {
+        // 576 − 20 = 556, rounded down to 552 per non-last fragment.
+        let plan = check_plan(10_000, 556);
+        assert_eq!(plan.len(), 19);
+        assert!(plan[..18].iter().all(|p| p.len == 552));
+        assert_eq!(
+            plan[18],
+            FragmentPlan {
+                offset: 9936,
+                len: 64,
+                more: false
+            }
+        );
+    }
+
+    #[test]
+    fn plans_hold_their_invariants_over_many_sizes() {
+        for max in [8, 9, 15, 16, 17, 100, 556, 1232, 1480] {
+            for len in (0..3000).step_by(13) {
+                check_plan(len, max);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_payload_gives_one_empty_fragment() {
+        assert_eq!(
+            check_plan(0, 1480),
+            vec![FragmentPlan {
+                offset: 0,
+                len: 0,
+                more: false
+            }]
+        );
+        assert_eq!(fragments(0, 0).count(), 1);
+    }
+
+    #[test]
+    fn payload_that_fits_exactly_is_one_fragment() {
+        assert_eq!(check_plan(1480, 1480).len(), 1);
+        assert_eq!(check_plan(1481, 1480).len(), 2);
+    }
+
+    #[test]
+    fn fewer_than_8_bytes_per_fragment_cannot_progress() {
+        assert_eq!(fragment_count(10, 7), None);
+        assert_eq!(fragments(10, 7).count(), 0);
+        assert_eq!(fragment_count(7, 7), Some(1));
+    }
+
+    #[test]
+    fn first_fragment_may_have_a_different_maximum() {
+        let plan: Vec<FragmentPlan> = Fragments::new(100, 20, 40).collect();
+        assert_eq!(
+            plan,
+            vec![
+                FragmentPlan {
+                    offset: 0,
+                    len: 16,
+                    more: true
+                },
+                FragmentPlan {
+                    offset: 16,
+                    len: 40,
+                    more: true
+                },
+                FragmentPlan {
+                    offset: 56,
+                    len: 40,
+                    more: true
+                },
+                FragmentPlan {
+                    offset: 96,
+                    len: 4,
+                    more: false
+                },
+            ]
+        );
+    }
+
+    const SRC: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+    const DST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
+
+    fn header(payload_len: usize, options: &[u8], dont_frag: bool) -> Vec<u8> {
+        let mut h = vec![0u8; 20 + options.len()];
+        let repr = Ipv4Repr {
+            src_addr: SRC,
+            dst_addr: DST,
+            next_header: IpProtocol::Udp,
+            payload_len: payload_len + options.len(),
+            hop_limit: 64,
+            dscp: 0,
+            ecn: 0,
+            ident: 0x1234,
+            dont_frag,
+            more_frags: false,
+            frag_offset: 0,
+        };
+        let mut p = Ipv4Packet::new_unchecked(&mut h[..]);
+        repr.emit(&mut p, ChecksumMode::Skip);
+        p.set_header_len(20 + options.len());
+        p.options_mut().copy_from_slice(options);
+        p.fill_checksum();
+        h
+    }
+
+    fn payload(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 31 + 5) as u8).collect()
+    }
+
+    /// Emits every fragment into its own buffer, as a device would send them.
+    fn emit_all(f: &Ipv4Fragmenter<'_>) -> Vec<Vec<u8>> {
+        f.iter()
+            .map(|piece| {
+                let mut buf = vec![0xffu8; piece.len() + 10];
+                let n = piece.emit(&mut buf).unwrap();
+                assert_eq!(n, piece.len());
+                buf.truncate(n);
+                buf
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ipv4_fragments_parse_and_reassemble_to_the_original() {
+        let data = payload(10_000);
+        let h = header(data.len(), &[], false);
+        for mtu in [1500, 576, 68] {
+            let f = Ipv4Fragmenter::new(&h, &data, mtu).unwrap();
+            let frames = emit_all(&f);
+            assert_eq!(frames.len(), f.count());
+            assert_eq!(Some(frames.len()), fragment_count(data.len(), mtu - 20));
+            let mut bufs = vec![0u8; ReassemblySlot::buffer_len_for(10_100)];
+            let mut slots = [ReassemblySlot::new(&mut bufs[..])];
+            let mut r = Reassembler::with_config(&mut slots[..], ReassemblyConfig::default());
+            let mut next = 0;
+            let mut done = None;
+            // Reverse order, to exercise the reassembler's fragment-zero-last path.
+            for frame in frames.iter().rev() {
+                assert!(frame.len() <= mtu);
+                let p = Ipv4Packet::new_checked(&frame[..]).unwrap();
+                let repr = Ipv4Repr::parse(&p, ChecksumMode::Check).unwrap();
+                assert_eq!(repr.ident, 0x1234);
+                assert_eq!(usize::from(repr.frag_offset) % 8, 0);
+                next += repr.payload_len;
+                let out = r
+                    .add(
+                        Instant::ZERO,
+                        Fragment {
+                            key: FragmentKey::V4 {
+                                src: SRC,
+                                dst: DST,
+                                ident: 0x1234,
+                                protocol: IpProtocol::Udp,
+                            },
+                            offset_bytes: usize::from(repr.frag_offset),
+                            more_fragments: repr.more_frags,
+                            header: &frame[..p.header_len()],
+                            payload: p.payload(),
+                        },
+                    )
+                    .unwrap();
+                if let Some(d) = out {
+                    done = Some((d.payload.to_vec(), d.datagram().len()));
+                }
+            }
+            assert_eq!(next, data.len());
+            assert_eq!(done, Some((data.clone(), data.len() + 20)), "mtu {mtu}");
+        }
+    }
+
+    #[test]
+    fn ipv4_only_copied_options_go_into_later_fragments() {
+        // RFC 791 §3.1: Router Alert (148) has the copied flag, a 7-byte
+        // Record Route (7) does not; then EOL padding.
+        let options = [148, 4, 0, 0, 7, 7, 4, 0, 0, 0, 0, 0];
+        let data = payload(100);
+        let h = header(data.len(), &options, false);
+        let f = Ipv4Fragmenter::new(&h, &data, 32 + 40).unwrap();
+        let frames = emit_all(&f);
+        // First: 32-byte header, 40 bytes of data; then 24-byte headers and
+        // 48 bytes, then the rest.
+        let lens: Vec<(usize, usize)> = frames
+            .iter()
+            .map(|fr| {
+                let p = Ipv4Packet::new_checked(&fr[..]).unwrap();
+                assert!(p.verify_checksum());
+                (p.header_len(), p.payload().len())
+            })
+            .collect();
+        assert_eq!(lens, vec![(32, 40), (24, 48), (24, 12)]);
+        let first = Ipv4Packet::new_checked(&frames[0][..]).unwrap();
+        assert_eq!(first.options(), &options);
+        let later = Ipv4Packet::new_checked(&frames[1][..]).unwrap();
+        assert_eq!(later.options(), &[148, 4, 0, 0]);
+        assert_eq!(later.frag_offset(), 40);
+        assert!(later.more_frags());
+        let last = Ipv4Packet::new_checked(&frames[2][..]).unwrap();
+        assert_eq!(last.frag_offset(), 88);
+        assert!(!last.more_frags());
+        assert_eq!(last.payload(), &data[88..]);
+    }
+
+    #[test]
+    fn datagram_that_fits_is_sent_whole_even_with_dont_fragment() {
+        let data = payload(1480);
+        let h = header(data.len(), &[], true);
+        let f = Ipv4Fragmenter::new(&h, &data, 1500).unwrap();
+        let frames = emit_all(&f);
+        assert_eq!(frames.len(), 1);
+        let mut whole = h.clone();
+        whole.extend_from_slice(&data);
+        assert_eq!(frames[0], whole, "unchanged, checksum included");
+    }
+
+    #[test]
+    fn dont_fragment_refuses_to_split() {
+        let data = payload(1481);
+        let h = header(data.len(), &[], true);
+        assert_eq!(
+            Ipv4Fragmenter::new(&h, &data, 1500).err(),
+            Some(FragmentError::DontFragment)
+        );
+    }
+
+    #[test]
+    fn mtu_too_small_header_bad_or_datagram_too_long() {
+        let data = payload(100);
+        let h = header(data.len(), &[], false);
+        assert_eq!(
+            Ipv4Fragmenter::new(&h, &data, 27).err(),
+            Some(FragmentError::MtuTooSmall)
+        );
+        assert!(Ipv4Fragmenter::new(&h, &data, 28).is_ok());
+        assert_eq!(
+            Ipv4Fragmenter::new(&h[..19], &data, 1500).err(),
+            Some(FragmentError::BadHeader)
+        );
+        let mut h24 = h.clone();
+        h24.extend_from_slice(&[0; 4]); // IHL still says 20
+        assert_eq!(
+            Ipv4Fragmenter::new(&h24, &data, 1500).err(),
+            Some(FragmentError::BadHeader)
+        );
+        let big = vec![0u8; 65516];
+        assert_eq!(
+            Ipv4Fragmenter::new(&h, &big, 1500).err(),
+            Some(FragmentError::TooLong)
+        );
+        assert!(Ipv4Fragmenter::new(&h, &big[..65515], 1500).is_ok());
+    }
+
+    #[test]
+    fn emit_into_short_buffer_fails_without_writing_past_it() {
+        let data = payload(100);
+        let h = header(data.len(), &[], false);
+        let f = Ipv4Fragmenter::new(&h, &data, 68).unwrap();
+        let piece = f.iter().next().unwrap();
+        assert_eq!(piece.len(), 68);
+        let mut buf = [0u8; 67];
+        assert_eq!(piece.emit(&mut buf), Err(FragmentError::BufferTooSmall));
+    }
+
+    #[test]
+    fn refragmenting_a_fragment_keeps_its_offset_and_more_flag() {
+        // RFC 791 §3.2: pieces of a middle fragment keep MF set on the last
+        // piece, and offsets add to the fragment's own.
+        let data = payload(64);
+        let mut h = header(data.len(), &[], false);
+        {
+            let mut p = Ipv4Packet::new_unchecked(&mut h[..]);
+            p.set_frag_offset(800);
+            p.set_more_frags(true);
+            p.fill_checksum();
+        }
+        let f = Ipv4Fragmenter::new(&h, &data, 20 + 32).unwrap();
+        let got: Vec<(u16, bool, usize)> = emit_all(&f)
+            .iter()
+            .map(|fr| {
+                let p = Ipv4Packet::new_checked(&fr[..]).unwrap();
+                (p.frag_offset(), p.more_frags(), p.payload().len())
+            })
+            .collect();
+        assert_eq!(got, vec![(800, true, 32), (832, true, 32)]);
     }
 }
