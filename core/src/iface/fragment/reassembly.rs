@@ -473,9 +473,11 @@ impl<'a> ReassemblySlot<'a> {
         if new_first {
             // Move what arrived before fragment zero behind its real header,
             // then put the header in front.
-            if base != a.base && a.max_end > 0 {
-                let from = a.base..a.base + a.max_end;
-                data.copy_within(from, base);
+            // Both ranges lie in the data area: `a.base + a.max_end` was
+            // checked when that data came, `base + reach` just above.
+            let fits = a.base + a.max_end <= data.len() && base + a.max_end <= data.len();
+            if base != a.base && a.max_end > 0 && fits {
+                data.copy_within(a.base..a.base + a.max_end, base);
             }
             if let Some(dst) = data.get_mut(..base) {
                 dst.copy_from_slice(fragment.header);
