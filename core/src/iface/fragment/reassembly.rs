@@ -1632,6 +1632,33 @@ mod tests {
     }
 
     #[test]
+    fn v4_last_fragment_inside_earlier_data_still_fixes_the_end() {
+        // Its bytes came with a longer, earlier fragment (keep-first), but it
+        // is what says the datagram ends at 16: that completes it.
+        let whole = data(16, 21);
+        with(1, 256, ReassemblyConfig::default(), |r| {
+            assert_eq!(add4(r, T0, 7, &whole, (0, 16, true)), Ok(None));
+            let (h, d) = add4(r, T0, 7, &whole, (8, 8, false)).unwrap().unwrap();
+            check_v4_whole(&h, &d, &whole);
+        });
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn owned_slots_from_vecs() {
+        let slots = vec![
+            ReassemblySlot::new(vec![0u8; 65535]),
+            ReassemblySlot::new(vec![0u8; ReassemblySlot::MAX_BUFFER_LEN]),
+        ];
+        let mut r = Reassembler::new(slots);
+        let whole = data(3000, 22);
+        for p in plan(whole.len(), 1480) {
+            let out = add4(&mut r, T0, 7, &whole, p).unwrap();
+            assert_eq!(out.map(|o| o.1 == whole), (!p.2).then_some(true));
+        }
+    }
+
+    #[test]
     fn error_reasons_are_distinct() {
         use ReassemblyError::*;
         let all = [
