@@ -1,1 +1,6 @@
 //! (placeholder: being written on a wip branch)
+
+/// placeholder
+pub struct PacketBuffer;
+/// placeholder
+pub struct PacketMetadata;
