@@ -235,6 +235,25 @@ impl<'a, T: 'a> RingBuffer<'a, T> {
             .unwrap_or(&mut [])
     }
 
+    /// Dequeues up to `size` contiguous elements and then `skip` more, and
+    /// lends the first `size`; rewinds to slot 0 if that empties the ring.
+    ///
+    /// For the packet buffer: a payload and the padding behind it leave in
+    /// one step, while the payload is lent to the caller.
+    pub(crate) fn dequeue_lend_and_skip(&mut self, size: usize, skip: usize) -> &mut [T] {
+        let start = self.read_at;
+        let count = min(size, self.contiguous_len());
+        self.advance_read(count);
+        let skip = min(skip, self.length);
+        self.advance_read(skip);
+        if self.length == 0 {
+            self.read_at = 0;
+        }
+        self.storage
+            .get_mut(start..start + count)
+            .unwrap_or(&mut [])
+    }
+
     /// The queued elements reachable from the head without wrapping.
     fn contiguous_len(&self) -> usize {
         min(self.length, self.capacity() - self.read_at)
