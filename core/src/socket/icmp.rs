@@ -20,13 +20,13 @@
 //! # How the interface drives a socket
 //!
 //! - Receive: for an ICMPv4 message from `src` to `dst`, call
-//!   [`accepts_v4`](IcmpSocket::accepts_v4) on each open ICMP socket and
-//!   [`process`](IcmpSocket::process) on those that accept (the interface
+//!   `accepts_v4` on each open ICMP socket and
+//!   `process` on those that accept (the interface
 //!   still answers echo requests itself, RFC 1122 §3.2.2.6). Likewise with
-//!   [`accepts_v6`](IcmpSocket::accepts_v6) for ICMPv6. The checksum has
+//!   `accepts_v6` for ICMPv6. The checksum has
 //!   been verified before.
-//! - Transmit: call [`dispatch`](IcmpSocket::dispatch) when
-//!   [`poll_at`](IcmpSocket::poll_at) is due; its closure wraps the message
+//! - Transmit: call `dispatch` when
+//!   `poll_at` is due; its closure wraps the message
 //!   in an IP header to the destination (protocol 1 or 58 by family), fills
 //!   in the checksum, and returns `Err` to keep the message queued when the
 //!   device or the neighbor is not ready.

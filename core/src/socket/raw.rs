@@ -8,14 +8,14 @@
 //! # How the interface drives a socket
 //!
 //! - Receive: for each IP packet that is for this host, call
-//!   [`accepts`](RawSocket::accepts) with its version and upper-layer
+//!   `accepts` with its version and upper-layer
 //!   protocol (for IPv6, the protocol after any extension headers) and
-//!   [`process`](RawSocket::process) with the whole packet on each socket
+//!   `process` with the whole packet on each socket
 //!   that accepts. Whether the stack also handles the packet itself, or
 //!   answers "protocol unreachable" (RFC 1122 §3.2.2.1) when no one does,
 //!   is the interface's decision.
-//! - Transmit: call [`dispatch`](RawSocket::dispatch) when
-//!   [`poll_at`](RawSocket::poll_at) is due. The socket hands over only
+//! - Transmit: call `dispatch` when
+//!   `poll_at` is due. The socket hands over only
 //!   packets whose header is well formed, of its version and protocol, and
 //!   whose length fields match the packet; others are dropped and counted.
 //!   The interface routes the packet by its destination and sends it as is

@@ -11,19 +11,19 @@
 //! # How the interface drives a socket
 //!
 //! - Receive: for a UDP datagram from `src` to `dst`, deliver to every open
-//!   socket whose [`accepts`](UdpSocket::accepts) says yes (usually one; for
+//!   socket whose `accepts` says yes (usually one; for
 //!   broadcast or multicast, each), by calling
-//!   [`process`](UdpSocket::process). If none accepts, answer with ICMP Port
+//!   `process`. If none accepts, answer with ICMP Port
 //!   Unreachable (RFC 1122 §4.1.3.1), unless the datagram was a broadcast or
 //!   multicast (RFC 1122 §3.2.2).
-//! - Transmit: call [`dispatch`](UdpSocket::dispatch) whenever
-//!   [`poll_at`](UdpSocket::poll_at) is due; its closure builds the UDP and IP
+//! - Transmit: call `dispatch` whenever
+//!   `poll_at` is due; its closure builds the UDP and IP
 //!   headers around the payload (choosing the source address when the
 //!   metadata leaves it `None`) and returns `Err` when the device has no
 //!   transmit token or the neighbor is not resolved yet, which keeps the
 //!   datagram queued.
 //! - ICMP errors: for an error quoting a UDP datagram from `local` to
-//!   `remote`, call [`process_icmp_error`](UdpSocket::process_icmp_error) on
+//!   `remote`, call `process_icmp_error` on
 //!   the sockets for which `accepts(&remote, &local)` holds.
 
 use core::fmt;

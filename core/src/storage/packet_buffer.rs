@@ -250,6 +250,7 @@ mod tests {
     extern crate std;
     use std::borrow::ToOwned;
     use std::vec;
+    use std::vec::Vec;
 
     use super::*;
 
@@ -453,5 +454,59 @@ mod tests {
         let (h, p) = b.dequeue().unwrap();
         assert_eq!((h, p.len(), p[29_999]), (3, 30_000, 3));
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn random_traffic_matches_a_simple_queue_model() {
+        // A deterministic pseudo-random mix of sizes, enqueues, dequeues and
+        // refused dequeue_with calls, checked against a VecDeque: no packet
+        // is lost, reordered, corrupted or cut, and space always comes back.
+        use std::collections::VecDeque;
+        let mut b = buffer(5, 97);
+        let mut model: VecDeque<(u32, Vec<u8>)> = VecDeque::new();
+        let mut seed: u32 = 0x2545_f491;
+        let mut next = move || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            seed >> 8
+        };
+        for step in 0..20_000u32 {
+            let r = next();
+            match r % 4 {
+                0 | 1 => {
+                    let size = (next() % 60) as usize;
+                    let data: Vec<u8> = (0..size).map(|i| (step as usize + i) as u8).collect();
+                    if b.enqueue_slice(&data, step).is_ok() {
+                        model.push_back((step, data));
+                    } else {
+                        // Refused only for a real reason: never into an
+                        // empty buffer, never an empty packet while a
+                        // descriptor is free, never when the bytes and a
+                        // descriptor (two, should padding be needed) are free.
+                        assert!(!model.is_empty(), "step {step}");
+                        assert!(size > 0 || b.is_full(), "step {step}");
+                        assert!(
+                            size > b.payload_bytes_free() / 2
+                                || b.packet_capacity() - b.packet_count() < 2,
+                            "step {step}"
+                        );
+                    }
+                }
+                2 => {
+                    let got = b.dequeue().map(|(h, p)| (h, p.to_vec())).ok();
+                    assert_eq!(got, model.pop_front(), "step {step}");
+                }
+                _ => {
+                    let r: Result<Result<(), ()>, Empty> = b.dequeue_with(|_, _| Err(()));
+                    assert_eq!(r.is_err(), model.is_empty());
+                }
+            }
+            assert_eq!(b.is_empty(), model.is_empty(), "step {step}");
+            let used: usize = model.iter().map(|(_, d)| d.len()).sum();
+            // Padding (at most the tail end) is the only unaccounted space.
+            assert!(b.payload_bytes_free() + used <= 97);
+            if model.is_empty() {
+                assert_eq!(b.payload_bytes_free(), 97, "step {step}");
+            }
+        }
     }
 }
