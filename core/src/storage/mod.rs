@@ -3,3 +3,6 @@
 
 pub mod packet_buffer;
 pub mod ring_buffer;
+
+pub use self::packet_buffer::{PacketBuffer, PacketMetadata};
+pub use self::ring_buffer::{Empty, Full, RingBuffer};
