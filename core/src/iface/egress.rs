@@ -94,7 +94,12 @@ impl Inner {
     fn write_eth(&self, buf: &mut [u8], dst: EthernetAddress, ethertype: EtherType) -> usize {
         let mut vlan = heapless::Vec::new();
         if let Some(vid) = self.vlan_id {
-            let _ = vlan.push(VlanTag::new_8021q(0, vid));
+            let _ = vlan.push(VlanTag {
+                pcp: 0,
+                dei: false,
+                id: vid,
+                tpid: EtherType::Vlan,
+            });
         }
         let repr = EthernetRepr {
             src_addr: self.hw,
@@ -610,7 +615,7 @@ impl<'a> Interface<'a> {
                 }
                 Socket::Icmp(s) => {
                     while s.poll_at(now).is_some_and(|t| t <= now) {
-                        let r = s.dispatch(now, |dst, message| {
+                        let r = s.dispatch(now, |dst, hop_limit, message| {
                             let (src, protocol, pseudo) = match dst {
                                 IpAddr::V4(d) => match inner.v4_source(&d) {
                                     Some(a) => (IpAddr::V4(a), IpProtocol::Icmp, None),
@@ -637,7 +642,7 @@ impl<'a> Interface<'a> {
                                 src,
                                 dst,
                                 protocol,
-                                hop_limit: inner.hop_limit,
+                                hop_limit: hop_limit.unwrap_or(inner.hop_limit),
                                 body,
                             };
                             inner.send_socket_packet(out, &pkt).or_else(dropped_is_done)

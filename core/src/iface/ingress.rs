@@ -72,7 +72,7 @@ impl<'a> Interface<'a> {
         let first_tag = tags.next();
         let vlan_ok = match (inner.vlan_id, first_tag) {
             (None, None) => true,
-            (Some(id), Some(tag)) => tag.vid == id && tags.next().is_none(),
+            (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
             _ => false,
         };
         if !vlan_ok {
@@ -218,7 +218,7 @@ impl<'a> Interface<'a> {
                     let ip = IpIn {
                         src: IpAddr::V4(repr.src_addr),
                         dst: IpAddr::V4(dst),
-                        packet: done.header,
+                        packet: done.datagram(),
                         to_group,
                         first_fragment: true,
                     };
@@ -227,7 +227,10 @@ impl<'a> Interface<'a> {
                     Self::deliver_v4(&mut self.inner, &mut self.pending, now, ip, proto, payload, sockets, out);
                 }
                 Ok(None) => {}
-                Err(_) => self.inner.drop(DropReason::Reassembly),
+                Err(e) => {
+                    net_debug!("reassembly: {}", e.reason());
+                    self.inner.drop(DropReason::Reassembly);
+                }
             }
             return;
         }
@@ -255,7 +258,7 @@ impl<'a> Interface<'a> {
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
             raw_taken = true;
-            if raw.process(now, ip.packet, payload).is_err() {
+            if raw.process(now, ip.packet).is_err() {
                 inner.drop(DropReason::BufferFull);
             }
         }
@@ -318,21 +321,26 @@ impl<'a> Interface<'a> {
         };
         // RFC 8200 §4.2: an unrecognised option's two high bits say what to do.
         let mut chain = ipv6ext::Ipv6ExtChain::new(repr.next_header, body);
+        let mut last_header_offset = None;
         for header in chain.by_ref() {
             let Ok(header) = header else { break };
+            last_header_offset = Some(header.offset);
             let (Ipv6ExtView::HopByHop(opts) | Ipv6ExtView::DestOpts(opts)) = &header.view else {
                 continue;
             };
             let mut at = header.offset + 2;
             for option in opts.iter() {
                 let Ok(option) = option else { break };
-                if let ipv6ext::Ipv6Option::Unknown { kind, .. } = option {
-                    match kind.failure_action() {
+                if let ipv6ext::Ipv6Option::Other { kind, .. } = option {
+                    // Router Alert (RFC 2711) is understood; its value matters
+                    // only to routers.
+                    let understood = u8::from(kind) == 5;
+                    match if understood { Ipv6OptionFailureAction::Skip } else { kind.failure_action() } {
                         Ipv6OptionFailureAction::Skip => {}
                         Ipv6OptionFailureAction::Discard => return inner.drop(DropReason::Unsupported),
                         action => {
                             inner.drop(DropReason::Unsupported);
-                            let send = action == Ipv6OptionFailureAction::DiscardSendAll || !to_group;
+                            let send = action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
                             if send {
                                 let pointer = (40 + at) as u32;
                                 inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
@@ -356,7 +364,7 @@ impl<'a> Interface<'a> {
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, walk.upper) {
             raw_taken = true;
-            if raw.process(now, whole, upper_payload).is_err() {
+            if raw.process(now, whole).is_err() {
                 inner.drop(DropReason::BufferFull);
             }
         }
@@ -371,10 +379,11 @@ impl<'a> Interface<'a> {
                 // RFC 8200 §4: unrecognised Next Header → Parameter Problem
                 // code 1 pointing at the field that named it.
                 inner.drop(DropReason::Unsupported);
-                let pointer = if walk.headers.is_empty() {
-                    6
-                } else {
-                    (40 + walk.upper_offset.saturating_sub(walk.last_header_len())) as u32
+                // The Next Header field is byte 6 of the fixed header, or
+                // byte 0 of the last extension header.
+                let pointer = match last_header_offset {
+                    None => 6,
+                    Some(off) => (40 + off) as u32,
                 };
                 inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
                     reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
@@ -464,13 +473,22 @@ impl Inner {
                 self.send_reply(pending, now, &pkt, out);
             }
             Icmpv4Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
-                Some(s) => {
+                Some(s) if s.accepts_v4(src, dst, &packet) => {
                     if s.process(now, ip.src, payload).is_err() {
                         self.drop(DropReason::BufferFull);
                     }
                 }
-                None => self.drop(DropReason::NoSocket),
+                _ => self.drop(DropReason::NoSocket),
             },
+            _ if quoted_echo_ident_v4(&repr).is_some() => {
+                // An error about one of our pings: the ping socket hears it.
+                let ident = quoted_echo_ident_v4(&repr).unwrap_or(0);
+                if let Some(s) = sockets.icmp_for(ident) {
+                    if s.accepts_v4(src, dst, &packet) && s.process(now, ip.src, payload).is_err() {
+                        self.drop(DropReason::BufferFull);
+                    }
+                }
+            }
             Icmpv4Repr::DstUnreachable { reason, .. } => {
                 let kind = match reason {
                     Icmpv4DstUnreachable::PortUnreachable | Icmpv4DstUnreachable::ProtoUnreachable => {
@@ -529,12 +547,12 @@ impl Inner {
                 self.send_reply(pending, now, &pkt, out);
             }
             Icmpv6Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
-                Some(s) => {
+                Some(s) if s.accepts_v6(src, dst, &packet) => {
                     if s.process(now, ip.src, payload).is_err() {
                         self.drop(DropReason::BufferFull);
                     }
                 }
-                None => self.drop(DropReason::NoSocket),
+                _ => self.drop(DropReason::NoSocket),
             },
             Icmpv6Repr::DstUnreachable { data, reason } => {
                 let kind = if reason == icmpv6::DstUnreachable::PortUnreachable {
@@ -813,10 +831,21 @@ impl Inner {
         };
         // RFC 792 / RFC 1122 §3.3.2: code 1, only when fragment zero arrived.
         self.icmpv4_error(pending, now, &ip, Icmpv4Repr::TimeExceeded {
-            reason: Icmpv4TimeExceeded::FragReassemblyExceeded,
+            reason: Icmpv4TimeExceeded::FragExpired,
             data: &[],
         }, out);
     }
+}
+
+/// The identifier of the echo request an ICMPv4 error quotes, if it does.
+fn quoted_echo_ident_v4(repr: &Icmpv4Repr<'_>) -> Option<u16> {
+    let quoted = repr.quoted_packet().ok()?;
+    if quoted.next_header() != IpProtocol::Icmp || quoted.frag_offset() != 0 {
+        return None;
+    }
+    let inner = repr.data().get(quoted.header_len()..)?;
+    // Type 8 (echo request), code, checksum, then the identifier.
+    (inner.first() == Some(&8)).then(|| inner.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])))?
 }
 
 fn is_icmpv4_error(packet: &[u8]) -> bool {

@@ -2,10 +2,10 @@
 
 use managed::ManagedSlice;
 
-use super::acd::{Acd, AcdConfig, AcdState};
+use super::acd::{Acd, AcdConfig};
 use super::config::Config;
 use super::event::Event;
-use super::fragment::{ReassemblySlot, Reassembler};
+use super::fragment::{ReassemblyConfig, ReassemblySlot, Reassembler};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::ratelimit::TokenBucket;
@@ -263,7 +263,13 @@ impl<'a> Interface<'a> {
         let timeout = inner.config.reassembly_timeout;
         Interface {
             inner,
-            fragments: Reassembler::new(storage.reassembly, timeout),
+            fragments: Reassembler::with_config(
+                storage.reassembly,
+                ReassemblyConfig {
+                    ipv4_timeout: timeout,
+                    ..ReassemblyConfig::default()
+                },
+            ),
             pending: PendingQueue::new(storage.pending, MAX_PENDING_PACKETS),
         }
     }
@@ -486,12 +492,6 @@ impl<'a> Interface<'a> {
 
 fn acd_disabled(v4: &[V4Addr]) -> bool {
     v4.last().is_some_and(|a| a.acd.is_none())
-}
-
-impl V4Addr {
-    pub(crate) fn acd_state(&self) -> Option<AcdState> {
-        self.acd.as_ref().map(|a| a.state())
-    }
 }
 
 /// The EUI-64 link-local address of a MAC (RFC 4291 §2.5.1, appendix A).

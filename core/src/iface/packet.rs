@@ -42,7 +42,7 @@ impl Head {
 }
 
 /// What follows the IP header.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) enum Body<'p> {
     /// A header built here and data borrowed from elsewhere.
     Split { head: Head, tail: &'p [u8] },
@@ -254,7 +254,7 @@ fn with_data_v6<'x>(repr: &Icmpv6Repr<'_>, data: &'x [u8]) -> Icmpv6Repr<'x> {
 }
 
 /// An IP packet to send.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct IpOut<'p> {
     pub src: IpAddr,
     pub dst: IpAddr,

@@ -17,7 +17,6 @@ pub(crate) enum Kind {
     Udp,
     Icmp,
     Raw,
-    Dhcp,
 }
 
 /// The lookup key: a kind, a port (or ICMP ident, or raw protocol) and the
