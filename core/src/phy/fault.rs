@@ -538,48 +538,58 @@ struct Slot {
     full: bool,
 }
 
-/// Wraps a [`Device`] and injects faults in both directions.
+/// The state of a fault injector without the device: configuration, random
+/// streams, kept frames and counters of both directions.
+///
+/// [`FaultInjector`] owns one together with its device. Keep a `Faults`
+/// apart instead when the device is borrowed anew for every poll, as the
+/// ends of a [`Link`](super::loopback::Link) are, and
+/// [`attach`](Faults::attach) it each time: the kept frames and the random
+/// streams carry over from one poll to the next.
 ///
 /// ```
-/// use rstcp::phy::fault::{Chance, FaultConfig, FaultInjector};
-/// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, TxToken};
-/// use rstcp::time::{Duration, Instant};
+/// use rstcp::phy::fault::{Chance, FaultConfig, Faults};
+/// use rstcp::phy::{loopback::Link, Device, DeviceCapabilities, TxToken};
+/// use rstcp::time::Instant;
 ///
-/// let config = FaultConfig {
-///     drop_pct: Chance::percent(5),
-///     delay: Duration::from_millis(20),
-///     ..FaultConfig::none()
-/// };
-/// let mut dev = FaultInjector::new(Loopback::new(DeviceCapabilities::default()), config, 42);
-/// dev.transmit(Instant::ZERO).unwrap().consume(60, |b| b.fill(0));
-/// // A test loop polls at the earlier of this and the interface's poll_at.
-/// let _next: Option<Instant> = dev.poll_at();
+/// let lossy = FaultConfig { drop_pct: Chance::percent(10), ..FaultConfig::none() };
+/// let mut link = Link::new(DeviceCapabilities::default(), 64);
+/// let mut faults = Faults::new(lossy, lossy, 7);
+/// let now = Instant::ZERO;
+/// // One poll of interface A, through the faults:
+/// let mut a = faults.attach(link.a());
+/// a.transmit(now).unwrap().consume(60, |b| b.fill(0));
+/// // ... then one poll of interface B on the clean end, `link.b()`.
 /// ```
 #[derive(Debug)]
-pub struct FaultInjector<D: Device> {
-    inner: D,
+pub struct Faults {
     rx: Direction,
     tx: Direction,
     rx_slot: Slot,
 }
 
-impl<D: Device> FaultInjector<D> {
-    /// Wraps `inner` with the same faults on receive and on transmit.
-    pub fn new(inner: D, config: FaultConfig, seed: u64) -> FaultInjector<D> {
-        FaultInjector::with_configs(inner, config, config, seed)
-    }
-
-    /// Wraps `inner` with `rx` faults on received frames and `tx` faults on
-    /// transmitted ones. The two directions draw from independent streams
-    /// derived from `seed`, so traffic in one does not shift the decisions
-    /// of the other.
-    pub fn with_configs(inner: D, rx: FaultConfig, tx: FaultConfig, seed: u64) -> FaultInjector<D> {
-        let frame_cap = inner.capabilities().max_frame_len();
-        FaultInjector {
-            inner,
+impl Faults {
+    /// `rx` faults on received frames, `tx` faults on transmitted ones. The
+    /// two directions draw from independent streams derived from `seed`, so
+    /// traffic in one does not shift the decisions of the other.
+    pub fn new(rx: FaultConfig, tx: FaultConfig, seed: u64) -> Faults {
+        // Refined from the device's capabilities when attached.
+        let frame_cap = DeviceCapabilities::default().max_frame_len();
+        Faults {
             rx: Direction::new(rx, seed, frame_cap),
             tx: Direction::new(tx, seed ^ 0x5555_5555_5555_5555, frame_cap),
             rx_slot: Slot::default(),
+        }
+    }
+
+    /// `inner` seen through these faults, for as long as the borrow lasts.
+    pub fn attach<D: Device>(&mut self, inner: D) -> Attached<'_, D> {
+        let frame_cap = inner.capabilities().max_frame_len();
+        self.rx.frame_cap = frame_cap;
+        self.tx.frame_cap = frame_cap;
+        Attached {
+            inner,
+            faults: self,
         }
     }
 
@@ -634,26 +644,11 @@ impl<D: Device> FaultInjector<D> {
         }
     }
 
-    /// The wrapped device.
-    pub fn inner(&self) -> &D {
-        &self.inner
-    }
-
-    /// The wrapped device, mutably (e.g. to inject frames into a loopback).
-    pub fn inner_mut(&mut self) -> &mut D {
-        &mut self.inner
-    }
-
-    /// The wrapped device; kept frames are discarded.
-    pub fn into_inner(self) -> D {
-        self.inner
-    }
-
-    /// Hands the transmit frames that are due to the inner device, in
-    /// order, while it takes them.
-    fn flush_tx(&mut self, now: Instant) {
+    /// Hands the transmit frames that are due to `inner`, in order, while
+    /// it takes them.
+    fn flush_tx<D: Device>(&mut self, inner: &mut D, now: Instant) {
         while self.tx.has_due(now) {
-            let Some(tok) = self.inner.transmit(now) else {
+            let Some(tok) = inner.transmit(now) else {
                 break;
             };
             let Some(item) = self.tx.next_due(now) else {
@@ -668,9 +663,9 @@ impl<D: Device> FaultInjector<D> {
     }
 
     /// Puts the next frame for the interface in the receive slot: a kept
-    /// frame that is due, else the next frame of the inner device that
-    /// passes at once. False when there is none.
-    fn fill_rx_slot(&mut self, now: Instant) -> bool {
+    /// frame that is due, else the next frame of `inner` that passes at
+    /// once. False when there is none.
+    fn fill_rx_slot<D: Device>(&mut self, inner: &mut D, now: Instant) -> bool {
         loop {
             if let Some(item) = self.rx.next_due(now) {
                 self.rx
@@ -679,7 +674,7 @@ impl<D: Device> FaultInjector<D> {
                 return true;
             }
             let mut buf = self.rx.take_buf();
-            let got = match self.inner.receive(now) {
+            let got = match inner.receive(now) {
                 Some((rx, _tx)) => {
                     rx.consume(|frame| buf.extend_from_slice(frame));
                     true
@@ -717,6 +712,187 @@ impl<D: Device> FaultInjector<D> {
         let old = mem::replace(&mut self.rx_slot.buf, buf);
         self.rx.give_buf(old);
         self.rx_slot.full = true;
+    }
+
+    /// [`Device::receive`] of `inner` seen through the faults.
+    fn receive<'a, D: Device>(
+        &'a mut self,
+        inner: &'a mut D,
+        now: Instant,
+    ) -> Option<(FaultRxToken<'a>, FaultTxToken<'a, D>)> {
+        self.flush_tx(inner, now);
+        if !self.rx_slot.full && !self.fill_rx_slot(inner, now) {
+            return None;
+        }
+        // Frames still waiting go first: the reply is kept behind them.
+        let tok = if self.tx.has_due(now) {
+            None
+        } else {
+            inner.transmit(now)
+        };
+        Some((
+            FaultRxToken {
+                slot: &mut self.rx_slot,
+            },
+            FaultTxToken {
+                inner: tok,
+                dir: &mut self.tx,
+                now,
+            },
+        ))
+    }
+
+    /// [`Device::transmit`] of `inner` seen through the faults.
+    fn transmit<'a, D: Device>(
+        &'a mut self,
+        inner: &'a mut D,
+        now: Instant,
+    ) -> Option<FaultTxToken<'a, D>> {
+        self.flush_tx(inner, now);
+        if self.tx.has_due(now) {
+            // The inner device refused frames that are due: back-pressure.
+            return None;
+        }
+        let tok = inner.transmit(now)?;
+        Some(FaultTxToken {
+            inner: Some(tok),
+            dir: &mut self.tx,
+            now,
+        })
+    }
+}
+
+/// Wraps a [`Device`] and injects faults in both directions.
+///
+/// ```
+/// use rstcp::phy::fault::{Chance, FaultConfig, FaultInjector};
+/// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, TxToken};
+/// use rstcp::time::{Duration, Instant};
+///
+/// let config = FaultConfig {
+///     drop_pct: Chance::percent(5),
+///     delay: Duration::from_millis(20),
+///     ..FaultConfig::none()
+/// };
+/// let mut dev = FaultInjector::new(Loopback::new(DeviceCapabilities::default()), config, 42);
+/// dev.transmit(Instant::ZERO).unwrap().consume(60, |b| b.fill(0));
+/// // A test loop polls at the earlier of this and the interface's poll_at.
+/// let _next: Option<Instant> = dev.poll_at();
+/// ```
+#[derive(Debug)]
+pub struct FaultInjector<D: Device> {
+    inner: D,
+    faults: Faults,
+}
+
+impl<D: Device> FaultInjector<D> {
+    /// Wraps `inner` with the same faults on receive and on transmit.
+    pub fn new(inner: D, config: FaultConfig, seed: u64) -> FaultInjector<D> {
+        FaultInjector::with_configs(inner, config, config, seed)
+    }
+
+    /// Wraps `inner` with `rx` faults on received frames and `tx` faults on
+    /// transmitted ones (see [`Faults::new`]).
+    pub fn with_configs(inner: D, rx: FaultConfig, tx: FaultConfig, seed: u64) -> FaultInjector<D> {
+        let mut faults = Faults::new(rx, tx, seed);
+        let frame_cap = inner.capabilities().max_frame_len();
+        faults.rx.frame_cap = frame_cap;
+        faults.tx.frame_cap = frame_cap;
+        FaultInjector { inner, faults }
+    }
+
+    /// The fault state (configuration, counters, kept frames).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The fault state, mutably.
+    pub fn faults_mut(&mut self) -> &mut Faults {
+        &mut self.faults
+    }
+
+    /// The faults on received frames.
+    pub fn rx_config(&self) -> &FaultConfig {
+        self.faults.rx_config()
+    }
+
+    /// The faults on received frames, to change them mid-run.
+    pub fn rx_config_mut(&mut self) -> &mut FaultConfig {
+        self.faults.rx_config_mut()
+    }
+
+    /// The faults on transmitted frames.
+    pub fn tx_config(&self) -> &FaultConfig {
+        self.faults.tx_config()
+    }
+
+    /// The faults on transmitted frames, to change them mid-run.
+    pub fn tx_config_mut(&mut self) -> &mut FaultConfig {
+        self.faults.tx_config_mut()
+    }
+
+    /// What happened to received frames.
+    pub fn rx_stats(&self) -> &FaultStats {
+        self.faults.rx_stats()
+    }
+
+    /// What happened to transmitted frames.
+    pub fn tx_stats(&self) -> &FaultStats {
+        self.faults.tx_stats()
+    }
+
+    /// Frames kept in the receive direction.
+    pub fn rx_queued(&self) -> usize {
+        self.faults.rx_queued()
+    }
+
+    /// Frames kept in the transmit direction.
+    pub fn tx_queued(&self) -> usize {
+        self.faults.tx_queued()
+    }
+
+    /// When the next kept frame is due (see [`Faults::poll_at`]).
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.faults.poll_at()
+    }
+
+    /// The wrapped device.
+    pub fn inner(&self) -> &D {
+        &self.inner
+    }
+
+    /// The wrapped device, mutably (e.g. to inject frames into a loopback).
+    pub fn inner_mut(&mut self) -> &mut D {
+        &mut self.inner
+    }
+
+    /// The wrapped device and the fault state (with any kept frames).
+    pub fn into_parts(self) -> (D, Faults) {
+        (self.inner, self.faults)
+    }
+
+    /// The wrapped device; kept frames are discarded.
+    pub fn into_inner(self) -> D {
+        self.inner
+    }
+}
+
+/// A device seen through a borrowed [`Faults`], from [`Faults::attach`].
+#[derive(Debug)]
+pub struct Attached<'f, D: Device> {
+    inner: D,
+    faults: &'f mut Faults,
+}
+
+impl<D: Device> Attached<'_, D> {
+    /// The wrapped device.
+    pub fn inner_mut(&mut self) -> &mut D {
+        &mut self.inner
+    }
+
+    /// The fault state.
+    pub fn faults(&self) -> &Faults {
+        self.faults
     }
 }
 
@@ -797,40 +973,34 @@ impl<D: Device> Device for FaultInjector<D> {
         Self: 'a;
 
     fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        self.flush_tx(now);
-        if !self.rx_slot.full && !self.fill_rx_slot(now) {
-            return None;
-        }
-        // Frames still waiting go first: the reply is kept behind them.
-        let inner = if self.tx.has_due(now) {
-            None
-        } else {
-            self.inner.transmit(now)
-        };
-        Some((
-            FaultRxToken {
-                slot: &mut self.rx_slot,
-            },
-            FaultTxToken {
-                inner,
-                dir: &mut self.tx,
-                now,
-            },
-        ))
+        self.faults.receive(&mut self.inner, now)
     }
 
     fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
-        self.flush_tx(now);
-        if self.tx.has_due(now) {
-            // The inner device refused frames that are due: back-pressure.
-            return None;
-        }
-        let inner = self.inner.transmit(now)?;
-        Some(FaultTxToken {
-            inner: Some(inner),
-            dir: &mut self.tx,
-            now,
-        })
+        self.faults.transmit(&mut self.inner, now)
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        self.inner.capabilities()
+    }
+}
+
+impl<D: Device> Device for Attached<'_, D> {
+    type RxToken<'a>
+        = FaultRxToken<'a>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = FaultTxToken<'a, D>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        self.faults.receive(&mut self.inner, now)
+    }
+
+    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
+        self.faults.transmit(&mut self.inner, now)
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
@@ -842,7 +1012,7 @@ impl<D: Device> Device for FaultInjector<D> {
 mod tests {
     extern crate std;
     use super::*;
-    use crate::phy::loopback::Loopback;
+    use crate::phy::loopback::{Loopback, Side};
     use std::vec;
 
     const LEN: usize = 64;
@@ -1423,6 +1593,42 @@ mod tests {
         drain(&mut fi, Instant::ZERO, &mut out);
         assert_eq!(out.len(), 1);
         assert_ne!(out[0].1, frame(2).to_vec());
+    }
+
+    #[test]
+    fn faults_attached_to_a_link_end_persist_across_polls() {
+        use crate::phy::loopback::Link;
+        let c = FaultConfig {
+            delay: Duration::from_millis(2),
+            duplicate_pct: Chance::ALWAYS,
+            ..cfg()
+        };
+        let mut link = Link::new(DeviceCapabilities::ethernet(9000), 8);
+        let mut faults = Faults::new(cfg(), c, 3);
+        let t0 = Instant::ZERO;
+        {
+            let mut a = faults.attach(link.a());
+            assert_eq!(a.capabilities().mtu, 9000);
+            a.transmit(t0)
+                .unwrap()
+                .consume(LEN, |b| b.copy_from_slice(&frame(1)));
+        }
+        // Kept by the faults, not on the wire yet.
+        assert_eq!(link.queued(Side::B), 0);
+        assert_eq!(faults.tx_queued(), 1);
+        let due = t0 + Duration::from_millis(2);
+        assert_eq!(faults.poll_at(), Some(due));
+        // A's next poll, at the due instant, puts the frame and then its
+        // copy on the wire.
+        let mut out = Vec::new();
+        assert!(faults.attach(link.a()).receive(due).is_none());
+        assert_eq!(faults.poll_at(), None);
+        let mut b = link.b();
+        while let Some((rx, _)) = b.receive(due) {
+            out.push(rx.consume(|f| f.to_vec()));
+        }
+        assert_eq!(out, vec![frame(1).to_vec(), frame(1).to_vec()]);
+        assert_eq!(faults.tx_stats().delivered, 2);
     }
 
     #[test]
