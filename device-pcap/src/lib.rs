@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod device;
 mod endian;
 mod error;
 mod linktype;
@@ -26,6 +27,7 @@ mod reader;
 mod source;
 mod timestamp;
 
+pub use device::{PcapRecorder, RecorderStats};
 pub use error::PcapError;
 pub use linktype::LinkType;
 pub use packet::Packet;
