@@ -2,4 +2,5 @@
 
 pub mod compare;
 pub mod fuzz;
+pub mod sim;
 pub mod tshark;

@@ -113,7 +113,12 @@ impl Inner {
     }
 
     /// Sends an ARP packet in one frame.
-    pub(crate) fn send_arp(&mut self, out: &mut dyn FrameOut, dst: EthernetAddress, repr: &ArpRepr) -> bool {
+    pub(crate) fn send_arp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        dst: EthernetAddress,
+        repr: &ArpRepr,
+    ) -> bool {
         let hl = self.eth_header_len();
         let len = hl + repr.buffer_len();
         let this = &*self;
@@ -158,7 +163,11 @@ impl Inner {
     /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
     /// which gets each packet's length and a writer. Stops at the first
     /// packet the sink refuses; returns how many went.
-    fn write_ip(&mut self, pkt: &IpOut<'_>, sink: &mut dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool) -> usize {
+    fn write_ip(
+        &mut self,
+        pkt: &IpOut<'_>,
+        sink: &mut dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool,
+    ) -> usize {
         let csum_ip = self.caps.checksum.ipv4.tx_mode();
         let csum_l4 = match pkt.protocol {
             IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),
@@ -171,7 +180,11 @@ impl Inner {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = self.next_ident();
                 let mtu = self.caps.mtu;
-                let per = if 20 + body_len <= mtu { body_len.max(1) } else { (mtu.saturating_sub(20)) & !7 };
+                let per = if 20 + body_len <= mtu {
+                    body_len.max(1)
+                } else {
+                    (mtu.saturating_sub(20)) & !7
+                };
                 if per == 0 {
                     return 0;
                 }
@@ -242,7 +255,12 @@ impl Inner {
     }
 
     /// Sends `pkt` to a known MAC through `out`; false if `out` ran dry.
-    pub(crate) fn send_ip_to(&mut self, out: &mut dyn FrameOut, mac: EthernetAddress, pkt: &IpOut<'_>) -> bool {
+    pub(crate) fn send_ip_to(
+        &mut self,
+        out: &mut dyn FrameOut,
+        mac: EthernetAddress,
+        pkt: &IpOut<'_>,
+    ) -> bool {
         let Some(frames) = self.frames_needed(pkt) else {
             self.drop(DropReason::TooBig);
             return true;
@@ -284,7 +302,9 @@ impl Inner {
     /// The MAC for a next hop of a multicast or broadcast destination.
     fn group_mac(&self, hop: &IpAddr) -> Option<EthernetAddress> {
         match hop {
-            IpAddr::V4(a) if a.is_broadcast() || self.is_v4_broadcast(a) => Some(EthernetAddress::BROADCAST),
+            IpAddr::V4(a) if a.is_broadcast() || self.is_v4_broadcast(a) => {
+                Some(EthernetAddress::BROADCAST)
+            }
             IpAddr::V4(a) if a.is_multicast() => Some(EthernetAddress::from_ipv4_multicast(a)),
             IpAddr::V6(a) if a.is_multicast() => Some(EthernetAddress::from_ipv6_multicast(a)),
             _ => None,
@@ -293,7 +313,11 @@ impl Inner {
 
     /// Routes and resolves `pkt`, sending a resolution request when one is
     /// due. `Ok(mac)` when it can go now.
-    pub(crate) fn resolve(&mut self, out: &mut dyn FrameOut, pkt: &IpOut<'_>) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
+    pub(crate) fn resolve(
+        &mut self,
+        out: &mut dyn FrameOut,
+        pkt: &IpOut<'_>,
+    ) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
         let Some(hop) = self.next_hop(&pkt.dst) else {
             self.drop(DropReason::NoRoute);
             return Err((pkt.dst, SendError::Dropped));
@@ -328,10 +352,17 @@ impl Inner {
 
     /// Sends an ARP request or a Neighbor Solicitation for `hop`
     /// (unicast to `known` when confirming a cached entry).
-    pub(crate) fn send_solicit(&mut self, out: &mut dyn FrameOut, hop: IpAddr, known: Option<EthernetAddress>) -> bool {
+    pub(crate) fn send_solicit(
+        &mut self,
+        out: &mut dyn FrameOut,
+        hop: IpAddr,
+        known: Option<EthernetAddress>,
+    ) -> bool {
         match hop {
             IpAddr::V4(target) => {
-                let Some(src) = self.v4_source(&target) else { return false };
+                let Some(src) = self.v4_source(&target) else {
+                    return false;
+                };
                 let repr = ArpRepr::EthernetIpv4 {
                     operation: ArpOperation::Request,
                     source_hardware_addr: self.hw,
@@ -342,7 +373,9 @@ impl Inner {
                 self.send_arp(out, known.unwrap_or(EthernetAddress::BROADCAST), &repr)
             }
             IpAddr::V6(target) => {
-                let Some(src) = self.v6_source(&target) else { return false };
+                let Some(src) = self.v6_source(&target) else {
+                    return false;
+                };
                 // RFC 4861 §7.2.2: multicast to the solicited-node group, or
                 // unicast when probing a known neighbor.
                 let dst = match known {
@@ -371,7 +404,13 @@ impl Inner {
 
     /// Sends a packet the interface generated (a reply or an error): now if
     /// the neighbor is known and it fits `out`, else into the pending queue.
-    pub(crate) fn send_reply(&mut self, pending: &mut PendingQueue<'_>, now: Instant, pkt: &IpOut<'_>, out: &mut dyn FrameOut) {
+    pub(crate) fn send_reply(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        pkt: &IpOut<'_>,
+        out: &mut dyn FrameOut,
+    ) {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
                 if self.frames_needed(pkt).is_some_and(|n| n <= out.room()) {
@@ -383,17 +422,27 @@ impl Inner {
                     self.schedule_flush(hop);
                 }
             }
-            Err((hop, SendError::Pending(_) | SendError::Busy)) => self.enqueue(pending, now, hop, pkt),
+            Err((hop, SendError::Pending(_) | SendError::Busy)) => {
+                self.enqueue(pending, now, hop, pkt)
+            }
             Err((_, SendError::Dropped)) => {}
         }
     }
 
     /// Stores `pkt` as ready-made IP packets (fragments) for `hop`.
-    fn enqueue(&mut self, pending: &mut PendingQueue<'_>, now: Instant, hop: IpAddr, pkt: &IpOut<'_>) {
+    fn enqueue(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        hop: IpAddr,
+        pkt: &IpOut<'_>,
+    ) {
         let Some(frames) = self.frames_needed(pkt) else {
             return self.drop(DropReason::TooBig);
         };
-        let queued = self.write_ip(pkt, &mut |len, fill| pending.enqueue(hop, now, len, |buf| fill(buf)).is_ok());
+        let queued = self.write_ip(pkt, &mut |len, fill| {
+            pending.enqueue(hop, now, len, |buf| fill(buf)).is_ok()
+        });
         if queued < frames {
             self.drop(DropReason::Unresolved);
         }
@@ -429,7 +478,12 @@ pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instan
 
 impl<'a> Interface<'a> {
     /// Timers and sockets: everything `poll` sends that was not a reply.
-    pub(crate) fn egress<D: Device>(&mut self, now: Instant, device: &mut D, sockets: &mut SocketSet<'_>) -> bool {
+    pub(crate) fn egress<D: Device>(
+        &mut self,
+        now: Instant,
+        device: &mut D,
+        sockets: &mut SocketSet<'_>,
+    ) -> bool {
         let mut out = DeviceOut { device, now };
         let before = self.inner.stats.tx_frames;
         self.neighbor_timers(now, &mut out);
@@ -492,8 +546,12 @@ impl<'a> Interface<'a> {
         let inner = &mut self.inner;
         for i in 0..inner.v4.len() {
             let hw = inner.hw;
-            let Some(addr) = inner.v4.get_mut(i) else { break };
-            let Some(acd) = addr.acd.as_mut() else { continue };
+            let Some(addr) = inner.v4.get_mut(i) else {
+                break;
+            };
+            let Some(acd) = addr.acd.as_mut() else {
+                continue;
+            };
             let was_usable = acd.is_usable();
             let mut packet = None;
             let _ = acd.dispatch(now, |p| {
@@ -527,8 +585,12 @@ impl<'a> Interface<'a> {
         let inner = &mut self.inner;
         while let Some(hop) = inner.flush.pop() {
             let mac = match hop {
-                IpAddr::V4(a) => inner.group_mac(&hop).or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
-                IpAddr::V6(a) => inner.group_mac(&hop).or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
+                IpAddr::V4(a) => inner
+                    .group_mac(&hop)
+                    .or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
+                IpAddr::V6(a) => inner
+                    .group_mac(&hop)
+                    .or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
             };
             let Some(mac) = mac else { continue };
             let hl = inner.eth_header_len();
@@ -561,7 +623,12 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn dispatch_sockets(&mut self, now: Instant, out: &mut dyn FrameOut, sockets: &mut SocketSet<'_>) {
+    fn dispatch_sockets(
+        &mut self,
+        now: Instant,
+        out: &mut dyn FrameOut,
+        sockets: &mut SocketSet<'_>,
+    ) {
         let inner = &mut self.inner;
         for (handle, socket) in sockets.iter_mut() {
             if inner.is_stalled(handle) {
@@ -590,7 +657,13 @@ impl<'a> Interface<'a> {
                                 src_port: local.port,
                                 dst_port: meta.endpoint.port,
                             };
-                            let body = Body::udp(&src, &dst, repr, data, inner.caps.checksum.udp.tx_mode());
+                            let body = Body::udp(
+                                &src,
+                                &dst,
+                                repr,
+                                data,
+                                inner.caps.checksum.udp.tx_mode(),
+                            );
                             let pkt = IpOut {
                                 src,
                                 dst,
@@ -625,7 +698,12 @@ impl<'a> Interface<'a> {
                                     Some(a) => (
                                         IpAddr::V6(a),
                                         IpProtocol::Icmpv6,
-                                        Some(crate::wire::checksum::pseudo_header_v6(&a, &d, IpProtocol::Icmpv6, message.len() as u32)),
+                                        Some(crate::wire::checksum::pseudo_header_v6(
+                                            &a,
+                                            &d,
+                                            IpProtocol::Icmpv6,
+                                            message.len() as u32,
+                                        )),
                                     ),
                                     None => return dropped_is_done(SendError::Dropped),
                                 },
@@ -662,7 +740,9 @@ impl<'a> Interface<'a> {
                 }
                 Socket::Raw(s) => {
                     while s.poll_at(now).is_some_and(|t| t <= now) {
-                        let r = s.dispatch(now, |packet| inner.send_raw(out, packet).or_else(dropped_is_done));
+                        let r = s.dispatch(now, |packet| {
+                            inner.send_raw(out, packet).or_else(dropped_is_done)
+                        });
                         match r {
                             Ok(()) => {}
                             Err(SendError::Pending(hop)) => {
@@ -677,7 +757,9 @@ impl<'a> Interface<'a> {
                     }
                 }
                 Socket::Dhcpv4(c) => {
-                    match c.dispatch(now, |output| inner.send_dhcp(out, output).or_else(dropped_is_done)) {
+                    match c.dispatch(now, |output| {
+                        inner.send_dhcp(out, output).or_else(dropped_is_done)
+                    }) {
                         Err(SendError::Pending(hop)) => inner.stall(handle, hop),
                         Err(_) => busy = true,
                         Ok(()) => {}
@@ -694,7 +776,11 @@ impl<'a> Interface<'a> {
 impl Inner {
     /// Routes, resolves and sends a socket's packet. `Pending`/`Busy` keep it
     /// in the socket for a later poll.
-    pub(crate) fn send_socket_packet(&mut self, out: &mut dyn FrameOut, pkt: &IpOut<'_>) -> Result<(), SendError> {
+    pub(crate) fn send_socket_packet(
+        &mut self,
+        out: &mut dyn FrameOut,
+        pkt: &IpOut<'_>,
+    ) -> Result<(), SendError> {
         if self.frames_needed(pkt).is_none() {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
@@ -730,11 +816,16 @@ impl Inner {
             dst,
             protocol: IpProtocol::Unknown(255),
             hop_limit: 0,
-            body: Body::prebuilt(&[], None, 0, crate::wire::ChecksumMode::Skip).ok_or(SendError::Dropped)?,
+            body: Body::prebuilt(&[], None, 0, crate::wire::ChecksumMode::Skip)
+                .ok_or(SendError::Dropped)?,
         };
         let (_, mac) = self.resolve(out, &probe).map_err(|(_, e)| e)?;
         let hl = self.eth_header_len();
-        let ethertype = if matches!(dst, IpAddr::V4(_)) { EtherType::Ipv4 } else { EtherType::Ipv6 };
+        let ethertype = if matches!(dst, IpAddr::V4(_)) {
+            EtherType::Ipv4
+        } else {
+            EtherType::Ipv6
+        };
         let this = &*self;
         let ok = out.frame(hl + packet.len(), &mut |buf| {
             let at = this.write_eth(buf, mac, ethertype);
@@ -751,12 +842,19 @@ impl Inner {
     }
 
     /// Sends what the DHCP client asked for.
-    fn send_dhcp(&mut self, out: &mut dyn FrameOut, output: crate::socket::dhcpv4::DhcpOutput<'_>) -> Result<(), SendError> {
+    fn send_dhcp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        output: crate::socket::dhcpv4::DhcpOutput<'_>,
+    ) -> Result<(), SendError> {
         use crate::socket::dhcpv4::DhcpOutput;
         match output {
             DhcpOutput::Message { src, dst, repr } => {
                 let body = Body::Dhcp {
-                    udp: crate::wire::udp::UdpRepr { src_port: 68, dst_port: 67 },
+                    udp: crate::wire::udp::UdpRepr {
+                        src_port: 68,
+                        dst_port: 67,
+                    },
                     repr,
                 };
                 let pkt = IpOut {
@@ -809,4 +907,3 @@ impl Inner {
         }
     }
 }
-

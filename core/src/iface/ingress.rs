@@ -59,7 +59,10 @@ impl<'a> Interface<'a> {
             Err(e) => return inner.drop(DropReason::from_wire(&e)),
         };
         let dst = eth.dst_addr();
-        if !(dst == inner.hw || dst.is_broadcast() || (dst.is_multicast() && inner.accepts_multicast_mac(&dst))) {
+        if !(dst == inner.hw
+            || dst.is_broadcast()
+            || (dst.is_multicast() && inner.accepts_multicast_mac(&dst)))
+        {
             return inner.drop(DropReason::NotForUs);
         }
         if eth.src_addr() == inner.hw {
@@ -92,7 +95,14 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn process_arp(&mut self, now: Instant, eth_dst: EthernetAddress, payload: &[u8], sockets: &mut SocketSet<'_>, out: &mut dyn FrameOut) {
+    fn process_arp(
+        &mut self,
+        now: Instant,
+        eth_dst: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
         let inner = &mut self.inner;
         let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
             Ok(r) => r,
@@ -139,7 +149,11 @@ impl<'a> Interface<'a> {
         // RFC 826 "merge": update an existing entry from any ARP packet;
         // create one only when the packet is addressed to us.
         let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
-        if inner.arp.fill(spa, sha, Fill::arp(for_us, unicast_reply), now) != Filled::Ignored {
+        if inner
+            .arp
+            .fill(spa, sha, Fill::arp(for_us, unicast_reply), now)
+            != Filled::Ignored
+        {
             inner.schedule_flush(IpAddr::V4(spa));
         }
         if for_us && operation == ArpOperation::Request {
@@ -197,7 +211,9 @@ impl<'a> Interface<'a> {
             return inner.drop(DropReason::NotForUs);
         }
         let header_len = packet.header_len();
-        let whole = payload.get(..header_len + repr.payload_len).unwrap_or(payload);
+        let whole = payload
+            .get(..header_len + repr.payload_len)
+            .unwrap_or(payload);
         if repr.more_frags || repr.frag_offset != 0 {
             let key = FragmentKey::V4 {
                 src: repr.src_addr,
@@ -224,7 +240,16 @@ impl<'a> Interface<'a> {
                     };
                     let proto = repr.next_header;
                     let payload = done.payload;
-                    Self::deliver_v4(&mut self.inner, &mut self.pending, now, ip, proto, payload, sockets, out);
+                    Self::deliver_v4(
+                        &mut self.inner,
+                        &mut self.pending,
+                        now,
+                        ip,
+                        proto,
+                        payload,
+                        sockets,
+                        out,
+                    );
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -241,7 +266,16 @@ impl<'a> Interface<'a> {
             to_group,
             first_fragment: true,
         };
-        Self::deliver_v4(&mut self.inner, &mut self.pending, now, ip, repr.next_header, packet.payload(), sockets, out);
+        Self::deliver_v4(
+            &mut self.inner,
+            &mut self.pending,
+            now,
+            ip,
+            repr.next_header,
+            packet.payload(),
+            sockets,
+            out,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -272,11 +306,17 @@ impl<'a> Interface<'a> {
             _ => {
                 // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
                 inner.drop(DropReason::Unsupported);
-                inner.icmpv4_error(pending, now, &ip, Icmpv4Repr::DstUnreachable {
-                    reason: Icmpv4DstUnreachable::ProtoUnreachable,
-                    next_hop_mtu: 0,
-                    data: &[],
-                }, out);
+                inner.icmpv4_error(
+                    pending,
+                    now,
+                    &ip,
+                    Icmpv4Repr::DstUnreachable {
+                        reason: Icmpv4DstUnreachable::ProtoUnreachable,
+                        next_hop_mtu: 0,
+                        data: &[],
+                    },
+                    out,
+                );
             }
         }
     }
@@ -335,19 +375,33 @@ impl<'a> Interface<'a> {
                     // Router Alert (RFC 2711) is understood; its value matters
                     // only to routers.
                     let understood = u8::from(kind) == 5;
-                    match if understood { Ipv6OptionFailureAction::Skip } else { kind.failure_action() } {
+                    match if understood {
+                        Ipv6OptionFailureAction::Skip
+                    } else {
+                        kind.failure_action()
+                    } {
                         Ipv6OptionFailureAction::Skip => {}
-                        Ipv6OptionFailureAction::Discard => return inner.drop(DropReason::Unsupported),
+                        Ipv6OptionFailureAction::Discard => {
+                            return inner.drop(DropReason::Unsupported)
+                        }
                         action => {
                             inner.drop(DropReason::Unsupported);
-                            let send = action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
+                            let send =
+                                action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
                             if send {
                                 let pointer = (40 + at) as u32;
-                                inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
-                                    reason: icmpv6::ParamProblem::UnrecognizedOption,
-                                    pointer,
-                                    data: &[],
-                                }, true, out);
+                                inner.icmpv6_error(
+                                    &mut self.pending,
+                                    now,
+                                    &ip,
+                                    Icmpv6Repr::ParamProblem {
+                                        reason: icmpv6::ParamProblem::UnrecognizedOption,
+                                        pointer,
+                                        data: &[],
+                                    },
+                                    true,
+                                    out,
+                                );
                             }
                             return;
                         }
@@ -369,10 +423,19 @@ impl<'a> Interface<'a> {
             }
         }
         match walk.upper {
-            IpProtocol::Icmpv6 => {
-                inner.process_icmpv6(&mut self.pending, now, src_mac, repr.hop_limit, ip, upper_payload, sockets, out)
+            IpProtocol::Icmpv6 => inner.process_icmpv6(
+                &mut self.pending,
+                now,
+                src_mac,
+                repr.hop_limit,
+                ip,
+                upper_payload,
+                sockets,
+                out,
+            ),
+            IpProtocol::Udp => {
+                inner.process_udp(&mut self.pending, now, ip, upper_payload, sockets, out)
             }
-            IpProtocol::Udp => inner.process_udp(&mut self.pending, now, ip, upper_payload, sockets, out),
             IpProtocol::Ipv6NoNxt => {}
             _ if raw_taken => {}
             _ => {
@@ -385,11 +448,18 @@ impl<'a> Interface<'a> {
                     None => 6,
                     Some(off) => (40 + off) as u32,
                 };
-                inner.icmpv6_error(&mut self.pending, now, &ip, Icmpv6Repr::ParamProblem {
-                    reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
-                    pointer,
-                    data: &[],
-                }, false, out);
+                inner.icmpv6_error(
+                    &mut self.pending,
+                    now,
+                    &ip,
+                    Icmpv6Repr::ParamProblem {
+                        reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
+                        pointer,
+                        data: &[],
+                    },
+                    false,
+                    out,
+                );
             }
         }
     }
@@ -419,10 +489,9 @@ impl Inner {
         if m[0] == 0x33 && m[1] == 0x33 {
             // IPv6: all-nodes and the solicited-node groups of our addresses.
             return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
-                || self
-                    .v6
-                    .iter()
-                    .any(|c| *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address())));
+                || self.v6.iter().any(|c| {
+                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
+                });
         }
         *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
             || self
@@ -452,16 +521,28 @@ impl Inner {
             return;
         };
         match repr {
-            Icmpv4Repr::EchoRequest { ident, seq_no, data } => {
+            Icmpv4Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => {
                 if ip.to_group && !self.config.echo_reply_to_broadcast {
                     return self.drop(DropReason::NotForUs);
                 }
                 // RFC 1122 §3.2.2.6: reply from the address the request was
                 // sent to; for a broadcast request, from one of ours.
-                let Some(reply_src) = (if self.has_v4(&dst) { Some(dst) } else { self.v4_source(&src) }) else {
+                let Some(reply_src) = (if self.has_v4(&dst) {
+                    Some(dst)
+                } else {
+                    self.v4_source(&src)
+                }) else {
                     return self.drop(DropReason::NoRoute);
                 };
-                let reply = Icmpv4Repr::EchoReply { ident, seq_no, data };
+                let reply = Icmpv4Repr::EchoReply {
+                    ident,
+                    seq_no,
+                    data,
+                };
                 let body = Body::icmpv4(&reply, self.caps.checksum.icmpv4.tx_mode());
                 let pkt = IpOut {
                     src: IpAddr::V4(reply_src),
@@ -491,16 +572,23 @@ impl Inner {
             }
             Icmpv4Repr::DstUnreachable { reason, .. } => {
                 let kind = match reason {
-                    Icmpv4DstUnreachable::PortUnreachable | Icmpv4DstUnreachable::ProtoUnreachable => {
+                    Icmpv4DstUnreachable::PortUnreachable
+                    | Icmpv4DstUnreachable::ProtoUnreachable => {
                         crate::socket::udp::SocketError::ConnectionRefused
                     }
-                    Icmpv4DstUnreachable::NetUnreachable => crate::socket::udp::SocketError::NetworkUnreachable,
+                    Icmpv4DstUnreachable::NetUnreachable => {
+                        crate::socket::udp::SocketError::NetworkUnreachable
+                    }
                     _ => crate::socket::udp::SocketError::HostUnreachable,
                 };
                 deliver_icmp_error_v4(&repr, kind, sockets);
             }
             Icmpv4Repr::TimeExceeded { .. } | Icmpv4Repr::ParamProblem { .. } => {
-                deliver_icmp_error_v4(&repr, crate::socket::udp::SocketError::HostUnreachable, sockets);
+                deliver_icmp_error_v4(
+                    &repr,
+                    crate::socket::udp::SocketError::HostUnreachable,
+                    sockets,
+                );
             }
             Icmpv4Repr::Redirect { .. } => {}
         }
@@ -526,17 +614,35 @@ impl Inner {
             Ok(p) => p,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
-        let repr = match Icmpv6Repr::parse(&src, &dst, &packet, self.caps.checksum.icmpv6.rx_mode()) {
+        let repr = match Icmpv6Repr::parse(&src, &dst, &packet, self.caps.checksum.icmpv6.rx_mode())
+        {
             Ok(r) => r,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
         match repr {
-            Icmpv6Repr::EchoRequest { ident, seq_no, data } => {
-                let Some(reply_src) = (if self.has_v6(&dst) { Some(dst) } else { self.v6_source(&src) }) else {
+            Icmpv6Repr::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            } => {
+                let Some(reply_src) = (if self.has_v6(&dst) {
+                    Some(dst)
+                } else {
+                    self.v6_source(&src)
+                }) else {
                     return self.drop(DropReason::NoRoute);
                 };
-                let reply = Icmpv6Repr::EchoReply { ident, seq_no, data };
-                let body = Body::icmpv6(&reply_src, &src, &reply, self.caps.checksum.icmpv6.tx_mode());
+                let reply = Icmpv6Repr::EchoReply {
+                    ident,
+                    seq_no,
+                    data,
+                };
+                let body = Body::icmpv6(
+                    &reply_src,
+                    &src,
+                    &reply,
+                    self.caps.checksum.icmpv6.tx_mode(),
+                );
                 let pkt = IpOut {
                     src: IpAddr::V6(reply_src),
                     dst: IpAddr::V6(src),
@@ -588,7 +694,11 @@ impl Inner {
     ) {
         let _ = pending;
         match ndisc {
-            NdiscRepr::NeighborSolicit { target_addr, lladdr, .. } => {
+            NdiscRepr::NeighborSolicit {
+                target_addr,
+                lladdr,
+                ..
+            } => {
                 if !self.has_v6(&target_addr) {
                     return self.drop(DropReason::NotForUs);
                 }
@@ -615,7 +725,12 @@ impl Inner {
                     lladdr: Some(self.hw),
                     options: &[],
                 });
-                let body = Body::icmpv6(&target_addr, &reply_dst, &advert, self.caps.checksum.icmpv6.tx_mode());
+                let body = Body::icmpv6(
+                    &target_addr,
+                    &reply_dst,
+                    &advert,
+                    self.caps.checksum.icmpv6.tx_mode(),
+                );
                 let pkt = IpOut {
                     src: IpAddr::V6(target_addr),
                     dst: IpAddr::V6(reply_dst),
@@ -633,7 +748,12 @@ impl Inner {
                     self.drop(DropReason::DeviceBusy);
                 }
             }
-            NdiscRepr::NeighborAdvert { flags, target_addr, lladdr, .. } => {
+            NdiscRepr::NeighborAdvert {
+                flags,
+                target_addr,
+                lladdr,
+                ..
+            } => {
                 // RFC 4861 §7.1.2: a solicited advert to a multicast address is invalid.
                 if flags.contains(NeighborFlags::SOLICITED) && dst.is_multicast() {
                     return self.drop(DropReason::Malformed);
@@ -668,7 +788,8 @@ impl Inner {
             Ok(p) => p,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
-        let repr = match UdpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.udp.rx_mode()) {
+        let repr = match UdpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.udp.rx_mode())
+        {
             Ok(r) => r,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
@@ -692,7 +813,9 @@ impl Inner {
         }
         let src = crate::wire::IpEndpoint::new(ip.src, repr.src_port);
         match sockets.udp_for(&ip.dst, repr.dst_port) {
-            Some(socket) if socket.accepts(&src, &crate::wire::IpEndpoint::new(ip.dst, repr.dst_port)) => {
+            Some(socket)
+                if socket.accepts(&src, &crate::wire::IpEndpoint::new(ip.dst, repr.dst_port)) =>
+            {
                 if socket.process(now, src, ip.dst, data).is_err() {
                     self.drop(DropReason::BufferFull);
                 }
@@ -701,15 +824,28 @@ impl Inner {
                 self.drop(DropReason::NoSocket);
                 // RFC 1122 §4.1.3.1: port unreachable for a datagram no one takes.
                 match ip.src {
-                    IpAddr::V4(_) => self.icmpv4_error(pending, now, &ip, Icmpv4Repr::DstUnreachable {
-                        reason: Icmpv4DstUnreachable::PortUnreachable,
-                        next_hop_mtu: 0,
-                        data: &[],
-                    }, out),
-                    IpAddr::V6(_) => self.icmpv6_error(pending, now, &ip, Icmpv6Repr::DstUnreachable {
-                        reason: icmpv6::DstUnreachable::PortUnreachable,
-                        data: &[],
-                    }, false, out),
+                    IpAddr::V4(_) => self.icmpv4_error(
+                        pending,
+                        now,
+                        &ip,
+                        Icmpv4Repr::DstUnreachable {
+                            reason: Icmpv4DstUnreachable::PortUnreachable,
+                            next_hop_mtu: 0,
+                            data: &[],
+                        },
+                        out,
+                    ),
+                    IpAddr::V6(_) => self.icmpv6_error(
+                        pending,
+                        now,
+                        &ip,
+                        Icmpv6Repr::DstUnreachable {
+                            reason: icmpv6::DstUnreachable::PortUnreachable,
+                            data: &[],
+                        },
+                        false,
+                        out,
+                    ),
                 }
             }
         }
@@ -730,7 +866,12 @@ impl Inner {
         };
         // RFC 1122 §3.2.2: never about a broadcast/multicast datagram, a
         // non-first fragment, a non-unicast source, or an ICMP error.
-        if ip.to_group || !ip.first_fragment || src.is_unspecified() || src.is_multicast() || self.is_v4_broadcast(&src) {
+        if ip.to_group
+            || !ip.first_fragment
+            || src.is_unspecified()
+            || src.is_multicast()
+            || self.is_v4_broadcast(&src)
+        {
             return;
         }
         if is_icmpv4_error(ip.packet) {
@@ -739,15 +880,36 @@ impl Inner {
         if !self.icmp_limit.allow(now) {
             return self.drop(DropReason::RateLimited);
         }
-        let Some(reply_src) = (if self.has_v4(&dst) { Some(dst) } else { self.v4_source(&src) }) else {
+        let Some(reply_src) = (if self.has_v4(&dst) {
+            Some(dst)
+        } else {
+            self.v4_source(&src)
+        }) else {
             return;
         };
         let quote_len = ip.packet.len().min(ICMP_ERROR_MAX - 20 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
         let repr = match repr {
-            Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, .. } => Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, data: quote },
-            Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded { reason, data: quote },
-            Icmpv4Repr::ParamProblem { reason, pointer, .. } => Icmpv4Repr::ParamProblem { reason, pointer, data: quote },
+            Icmpv4Repr::DstUnreachable {
+                reason,
+                next_hop_mtu,
+                ..
+            } => Icmpv4Repr::DstUnreachable {
+                reason,
+                next_hop_mtu,
+                data: quote,
+            },
+            Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded {
+                reason,
+                data: quote,
+            },
+            Icmpv4Repr::ParamProblem {
+                reason, pointer, ..
+            } => Icmpv4Repr::ParamProblem {
+                reason,
+                pointer,
+                data: quote,
+            },
             _ => return,
         };
         let body = Body::icmpv4(&repr, self.caps.checksum.icmpv4.tx_mode());
@@ -788,7 +950,11 @@ impl Inner {
         if !self.icmp_limit.allow(now) {
             return self.drop(DropReason::RateLimited);
         }
-        let Some(reply_src) = (if self.has_v6(&dst) { Some(dst) } else { self.v6_source(&src) }) else {
+        let Some(reply_src) = (if self.has_v6(&dst) {
+            Some(dst)
+        } else {
+            self.v6_source(&src)
+        }) else {
             return;
         };
         // RFC 4443 §2.4 (c): as much of the invoking packet as fits in the
@@ -796,9 +962,21 @@ impl Inner {
         let quote_len = ip.packet.len().min(1280 - 40 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
         let repr = match repr {
-            Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable { reason, data: quote },
-            Icmpv6Repr::ParamProblem { reason, pointer, .. } => Icmpv6Repr::ParamProblem { reason, pointer, data: quote },
-            Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded { reason, data: quote },
+            Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable {
+                reason,
+                data: quote,
+            },
+            Icmpv6Repr::ParamProblem {
+                reason, pointer, ..
+            } => Icmpv6Repr::ParamProblem {
+                reason,
+                pointer,
+                data: quote,
+            },
+            Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded {
+                reason,
+                data: quote,
+            },
             _ => return,
         };
         let body = Body::icmpv6(&reply_src, &src, &repr, self.caps.checksum.icmpv6.tx_mode());
@@ -821,7 +999,9 @@ impl Inner {
         first: &[u8],
         out: &mut dyn FrameOut,
     ) {
-        let Ok(p) = Ipv4Packet::new_checked_header(first) else { return };
+        let Ok(p) = Ipv4Packet::new_checked_header(first) else {
+            return;
+        };
         let ip = IpIn {
             src: IpAddr::V4(p.src_addr()),
             dst: IpAddr::V4(p.dst_addr()),
@@ -830,10 +1010,16 @@ impl Inner {
             first_fragment: true,
         };
         // RFC 792 / RFC 1122 §3.3.2: code 1, only when fragment zero arrived.
-        self.icmpv4_error(pending, now, &ip, Icmpv4Repr::TimeExceeded {
-            reason: Icmpv4TimeExceeded::FragExpired,
-            data: &[],
-        }, out);
+        self.icmpv4_error(
+            pending,
+            now,
+            &ip,
+            Icmpv4Repr::TimeExceeded {
+                reason: Icmpv4TimeExceeded::FragExpired,
+                data: &[],
+            },
+            out,
+        );
     }
 }
 
@@ -845,11 +1031,14 @@ fn quoted_echo_ident_v4(repr: &Icmpv4Repr<'_>) -> Option<u16> {
     }
     let inner = repr.data().get(quoted.header_len()..)?;
     // Type 8 (echo request), code, checksum, then the identifier.
-    (inner.first() == Some(&8)).then(|| inner.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])))?
+    (inner.first() == Some(&8))
+        .then(|| inner.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])))?
 }
 
 fn is_icmpv4_error(packet: &[u8]) -> bool {
-    let Ok(p) = Ipv4Packet::new_checked_header(packet) else { return false };
+    let Ok(p) = Ipv4Packet::new_checked_header(packet) else {
+        return false;
+    };
     if p.next_header() != IpProtocol::Icmp {
         return false;
     }
@@ -859,7 +1048,9 @@ fn is_icmpv4_error(packet: &[u8]) -> bool {
 }
 
 fn is_icmpv6_error(packet: &[u8]) -> bool {
-    let Ok(p) = Ipv6Packet::new_checked_header(packet) else { return false };
+    let Ok(p) = Ipv6Packet::new_checked_header(packet) else {
+        return false;
+    };
     let Ok(walk) = ipv6ext::walk(p.next_header(), packet.get(40..).unwrap_or(&[])) else {
         return false;
     };
@@ -868,12 +1059,21 @@ fn is_icmpv6_error(packet: &[u8]) -> bool {
 }
 
 /// Hands an ICMPv4 error to the UDP socket whose datagram it quotes.
-fn deliver_icmp_error_v4(repr: &Icmpv4Repr<'_>, kind: crate::socket::udp::SocketError, sockets: &mut SocketSet<'_>) {
-    let Ok(quoted) = repr.quoted_packet() else { return };
+fn deliver_icmp_error_v4(
+    repr: &Icmpv4Repr<'_>,
+    kind: crate::socket::udp::SocketError,
+    sockets: &mut SocketSet<'_>,
+) {
+    let Ok(quoted) = repr.quoted_packet() else {
+        return;
+    };
     if quoted.next_header() != IpProtocol::Udp {
         return;
     }
-    let Some(udp) = repr.data().get(quoted.header_len()..quoted.header_len() + 4) else {
+    let Some(udp) = repr
+        .data()
+        .get(quoted.header_len()..quoted.header_len() + 4)
+    else {
         return;
     };
     let src_port = u16::from_be_bytes([udp[0], udp[1]]);
@@ -886,8 +1086,14 @@ fn deliver_icmp_error_v4(repr: &Icmpv4Repr<'_>, kind: crate::socket::udp::Socket
 }
 
 /// Hands an ICMPv6 error to the UDP socket whose datagram it quotes.
-fn deliver_icmp_error_v6(data: &[u8], kind: crate::socket::udp::SocketError, sockets: &mut SocketSet<'_>) {
-    let Ok(quoted) = Ipv6Packet::new_checked_header(data) else { return };
+fn deliver_icmp_error_v6(
+    data: &[u8],
+    kind: crate::socket::udp::SocketError,
+    sockets: &mut SocketSet<'_>,
+) {
+    let Ok(quoted) = Ipv6Packet::new_checked_header(data) else {
+        return;
+    };
     let Ok(walk) = ipv6ext::walk(quoted.next_header(), data.get(40..).unwrap_or(&[])) else {
         return;
     };

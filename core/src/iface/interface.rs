@@ -5,7 +5,7 @@ use managed::ManagedSlice;
 use super::acd::{Acd, AcdConfig};
 use super::config::Config;
 use super::event::Event;
-use super::fragment::{ReassemblyConfig, ReassemblySlot, Reassembler};
+use super::fragment::{Reassembler, ReassemblyConfig, ReassemblySlot};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::ratelimit::TokenBucket;
@@ -150,7 +150,9 @@ impl Inner {
 
     /// True when `addr` is one of our usable IPv4 addresses.
     pub fn has_v4(&self, addr: &Ipv4Addr) -> bool {
-        self.v4.iter().any(|a| a.cidr.address() == *addr && a.usable())
+        self.v4
+            .iter()
+            .any(|a| a.cidr.address() == *addr && a.usable())
     }
 
     /// True when `addr` is one of our IPv6 addresses.
@@ -283,13 +285,22 @@ impl<'a> Interface<'a> {
     /// is probed first (RFC 5227) and used only once
     /// [`Event::AddressReady`] is reported.
     pub fn add_ipv4_address(&mut self, cidr: Ipv4Cidr, now: Instant) -> Result<(), AddressError> {
-        if cidr.address().is_unspecified() || cidr.address().is_multicast() || cidr.address().is_broadcast() {
+        if cidr.address().is_unspecified()
+            || cidr.address().is_multicast()
+            || cidr.address().is_broadcast()
+        {
             return Err(AddressError::Invalid);
         }
         self.inner.v4.retain(|a| a.cidr.address() != cidr.address());
         let acd = if self.inner.config.ipv4_probe {
             let r = self.inner.rand();
-            Some(Acd::new(cidr.address(), self.inner.hw, AcdConfig::default(), now, r))
+            Some(Acd::new(
+                cidr.address(),
+                self.inner.hw,
+                AcdConfig::default(),
+                now,
+                r,
+            ))
         } else {
             None
         };
@@ -358,7 +369,10 @@ impl<'a> Interface<'a> {
             return Err(AddressError::Invalid);
         }
         if !self.inner.v4_groups.contains(&group) {
-            self.inner.v4_groups.push(group).map_err(|_| AddressError::Full)?;
+            self.inner
+                .v4_groups
+                .push(group)
+                .map_err(|_| AddressError::Full)?;
         }
         Ok(())
     }
@@ -383,8 +397,18 @@ impl<'a> Interface<'a> {
                     return false;
                 }
                 self.drop_dhcp_config();
-                self.inner.v4.retain(|a| a.cidr.address() != lease.address.address());
-                if self.inner.v4.push(V4Addr { cidr: lease.address, acd: None }).is_err() {
+                self.inner
+                    .v4
+                    .retain(|a| a.cidr.address() != lease.address.address());
+                if self
+                    .inner
+                    .v4
+                    .push(V4Addr {
+                        cidr: lease.address,
+                        acd: None,
+                    })
+                    .is_err()
+                {
                     return false;
                 }
                 if let Some(router) = lease.router {
@@ -436,7 +460,12 @@ impl<'a> Interface<'a> {
     /// Moves frames: takes what the device received (up to its burst size),
     /// then sends what timers and sockets have ready. Returns true when
     /// anything was received or sent.
-    pub fn poll<D: Device>(&mut self, now: Instant, device: &mut D, sockets: &mut SocketSet<'_>) -> bool {
+    pub fn poll<D: Device>(
+        &mut self,
+        now: Instant,
+        device: &mut D,
+        sockets: &mut SocketSet<'_>,
+    ) -> bool {
         self.inner.now = now;
         self.inner.caps = device.capabilities();
         let mut changed = false;
@@ -470,7 +499,9 @@ impl<'a> Interface<'a> {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }
         if !self.pending.is_empty() {
-            take(Some(now + inner.config.pending_timeout.min(Duration::from_secs(1))));
+            take(Some(
+                now + inner.config.pending_timeout.min(Duration::from_secs(1)),
+            ));
         }
         if !inner.flush.is_empty() {
             take(Some(now));

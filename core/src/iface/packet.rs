@@ -190,7 +190,14 @@ impl<'p> Body<'p> {
     /// Writes bytes `offset..offset + out.len()` of the body into `out`.
     /// Only `Split` bodies can be written in parts; the others need
     /// `offset == 0` and the whole length.
-    pub(crate) fn write(&self, offset: usize, out: &mut [u8], src: &IpAddr, dst: &IpAddr, csum: ChecksumMode) {
+    pub(crate) fn write(
+        &self,
+        offset: usize,
+        out: &mut [u8],
+        src: &IpAddr,
+        dst: &IpAddr,
+        csum: ChecksumMode,
+    ) {
         match self {
             Body::Split { head, tail } => {
                 let head = head.as_slice();
@@ -200,7 +207,7 @@ impl<'p> Body<'p> {
                     out[..part.len()].copy_from_slice(part);
                     written = part.len();
                 }
-                let tail_from = offset.saturating_sub(head.len()) ;
+                let tail_from = offset.saturating_sub(head.len());
                 let rest = &mut out[written..];
                 if let Some(src_bytes) = tail.get(tail_from..tail_from + rest.len()) {
                     rest.copy_from_slice(src_bytes);
@@ -232,24 +239,70 @@ impl<'p> Body<'p> {
 
 fn with_data_v4<'x>(repr: &Icmpv4Repr<'_>, data: &'x [u8]) -> Icmpv4Repr<'x> {
     match *repr {
-        Icmpv4Repr::EchoRequest { ident, seq_no, .. } => Icmpv4Repr::EchoRequest { ident, seq_no, data },
-        Icmpv4Repr::EchoReply { ident, seq_no, .. } => Icmpv4Repr::EchoReply { ident, seq_no, data },
-        Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, .. } => Icmpv4Repr::DstUnreachable { reason, next_hop_mtu, data },
+        Icmpv4Repr::EchoRequest { ident, seq_no, .. } => Icmpv4Repr::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        },
+        Icmpv4Repr::EchoReply { ident, seq_no, .. } => Icmpv4Repr::EchoReply {
+            ident,
+            seq_no,
+            data,
+        },
+        Icmpv4Repr::DstUnreachable {
+            reason,
+            next_hop_mtu,
+            ..
+        } => Icmpv4Repr::DstUnreachable {
+            reason,
+            next_hop_mtu,
+            data,
+        },
         Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded { reason, data },
-        Icmpv4Repr::ParamProblem { reason, pointer, .. } => Icmpv4Repr::ParamProblem { reason, pointer, data },
-        Icmpv4Repr::Redirect { reason, gateway, .. } => Icmpv4Repr::Redirect { reason, gateway, data },
+        Icmpv4Repr::ParamProblem {
+            reason, pointer, ..
+        } => Icmpv4Repr::ParamProblem {
+            reason,
+            pointer,
+            data,
+        },
+        Icmpv4Repr::Redirect {
+            reason, gateway, ..
+        } => Icmpv4Repr::Redirect {
+            reason,
+            gateway,
+            data,
+        },
     }
 }
 
 fn with_data_v6<'x>(repr: &Icmpv6Repr<'_>, data: &'x [u8]) -> Icmpv6Repr<'x> {
     match *repr {
-        Icmpv6Repr::EchoRequest { ident, seq_no, .. } => Icmpv6Repr::EchoRequest { ident, seq_no, data },
-        Icmpv6Repr::EchoReply { ident, seq_no, .. } => Icmpv6Repr::EchoReply { ident, seq_no, data },
+        Icmpv6Repr::EchoRequest { ident, seq_no, .. } => Icmpv6Repr::EchoRequest {
+            ident,
+            seq_no,
+            data,
+        },
+        Icmpv6Repr::EchoReply { ident, seq_no, .. } => Icmpv6Repr::EchoReply {
+            ident,
+            seq_no,
+            data,
+        },
         Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable { reason, data },
         Icmpv6Repr::PktTooBig { mtu, .. } => Icmpv6Repr::PktTooBig { mtu, data },
         Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded { reason, data },
-        Icmpv6Repr::ParamProblem { reason, pointer, .. } => Icmpv6Repr::ParamProblem { reason, pointer, data },
-        _ => Icmpv6Repr::EchoReply { ident: 0, seq_no: 0, data },
+        Icmpv6Repr::ParamProblem {
+            reason, pointer, ..
+        } => Icmpv6Repr::ParamProblem {
+            reason,
+            pointer,
+            data,
+        },
+        _ => Icmpv6Repr::EchoReply {
+            ident: 0,
+            seq_no: 0,
+            data,
+        },
     }
 }
 

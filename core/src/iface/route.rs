@@ -118,7 +118,10 @@ mod tests {
         .unwrap();
         let now = Instant::from_secs(1);
         assert_eq!(t.lookup(&v4(8, 8, 8, 8), now), Some(Some(v4(10, 0, 0, 1))));
-        assert_eq!(t.lookup(&v4(172, 17, 1, 1), now), Some(Some(v4(10, 0, 0, 2))));
+        assert_eq!(
+            t.lookup(&v4(172, 17, 1, 1), now),
+            Some(Some(v4(10, 0, 0, 2)))
+        );
         // At the expiry instant the route no longer applies.
         assert_eq!(
             t.lookup(&v4(172, 17, 1, 1), Instant::from_secs(10)),
@@ -126,7 +129,8 @@ mod tests {
         );
         let v6: IpAddr = IpAddr::V6("2001:db8::1".parse::<Ipv6Addr>().unwrap());
         assert_eq!(t.lookup(&v6, now), None);
-        t.add_default_gateway(IpAddr::V6("fe80::1".parse::<Ipv6Addr>().unwrap())).unwrap();
+        t.add_default_gateway(IpAddr::V6("fe80::1".parse::<Ipv6Addr>().unwrap()))
+            .unwrap();
         assert!(t.lookup(&v6, now).is_some());
         assert!(t.remove(&Route::default_via(v4(0, 0, 0, 0)).cidr));
         assert_eq!(t.lookup(&v4(8, 8, 8, 8), now), None);

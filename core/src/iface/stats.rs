@@ -160,6 +160,9 @@ mod tests {
             assert_eq!(s.dropped(*r), i as u64 + 1, "{}", r.as_str());
         }
         assert_eq!(s.dropped_total(), (1..=16).sum::<u64>());
-        assert_eq!(DropReason::from_wire(&crate::wire::Error::Checksum), DropReason::BadChecksum);
+        assert_eq!(
+            DropReason::from_wire(&crate::wire::Error::Checksum),
+            DropReason::BadChecksum
+        );
     }
 }

@@ -326,7 +326,10 @@ mod tests {
         idx.insert(key(7), 2).unwrap();
         assert_eq!(idx.get(&a), Some(1));
         assert_eq!(idx.get(&key(7)), Some(2));
-        let icmp = Key { kind: Kind::Icmp, ..key(7) };
+        let icmp = Key {
+            kind: Kind::Icmp,
+            ..key(7)
+        };
         assert_eq!(idx.get(&icmp), None);
     }
 

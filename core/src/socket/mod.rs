@@ -243,11 +243,10 @@ impl<'a> SocketSet<'a> {
 
     /// Every socket with its handle.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (SocketHandle, &mut Socket<'a>)> {
-        self.sockets.iter_mut().enumerate().filter_map(|(i, s)| {
-            s.inner
-                .as_mut()
-                .map(|it| (SocketHandle(i), &mut it.socket))
-        })
+        self.sockets
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.inner.as_mut().map(|it| (SocketHandle(i), &mut it.socket)))
     }
 
     /// Binds a UDP socket. Port 0 picks a free ephemeral port. Returns the
@@ -348,7 +347,11 @@ impl<'a> SocketSet<'a> {
                 port + 1
             };
             let taken = [addr, None].iter().any(|a| {
-                let key = Key { kind, port, addr: *a };
+                let key = Key {
+                    kind,
+                    port,
+                    addr: *a,
+                };
                 self.index.get(&key).is_some_and(|i| self.is_live(i, &key))
             });
             if !taken {
@@ -366,7 +369,10 @@ impl<'a> SocketSet<'a> {
             port,
             addr: Some(*addr),
         };
-        let any = Key { addr: None, ..exact };
+        let any = Key {
+            addr: None,
+            ..exact
+        };
         let i = [exact, any]
             .iter()
             .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))?;
@@ -391,7 +397,11 @@ impl<'a> SocketSet<'a> {
     }
 
     /// The raw socket for an IP version and protocol.
-    pub(crate) fn raw_for(&mut self, version: raw::IpVersion, protocol: IpProtocol) -> Option<&mut raw::RawSocket<'a>> {
+    pub(crate) fn raw_for(
+        &mut self,
+        version: raw::IpVersion,
+        protocol: IpProtocol,
+    ) -> Option<&mut raw::RawSocket<'a>> {
         let key = raw_key(version, protocol);
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
