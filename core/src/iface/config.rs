@@ -39,7 +39,7 @@ impl Config {
     pub fn new(hardware_addr: EthernetAddress) -> Config {
         Config {
             hardware_addr,
-            random_seed: 0x5eed_0f_7c9,
+            random_seed: 0x05ee_d0f7_c9a1,
             vlan_id: None,
             hop_limit: 64,
             neighbor: NeighborConfig::default(),

@@ -75,6 +75,10 @@ impl<D: Device> FrameOut for DeviceOut<'_, D> {
     }
 }
 
+/// Takes one IP packet of the given length, written by the inner closure;
+/// false when it has no room.
+type IpSink<'s> = dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool + 's;
+
 /// Why an outgoing packet did not leave now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SendError {
@@ -163,11 +167,7 @@ impl Inner {
     /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
     /// which gets each packet's length and a writer. Stops at the first
     /// packet the sink refuses; returns how many went.
-    fn write_ip(
-        &mut self,
-        pkt: &IpOut<'_>,
-        sink: &mut dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool,
-    ) -> usize {
+    fn write_ip(&mut self, pkt: &IpOut<'_>, sink: &mut IpSink<'_>) -> usize {
         let csum_ip = self.caps.checksum.ipv4.tx_mode();
         let csum_l4 = match pkt.protocol {
             IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),

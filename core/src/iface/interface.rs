@@ -63,7 +63,7 @@ pub(crate) struct V4Addr {
 impl V4Addr {
     /// RFC 5227 §2.1: an address being probed is not yet ours to use.
     pub fn usable(&self) -> bool {
-        self.acd.as_ref().map_or(true, |a| a.is_usable())
+        self.acd.as_ref().is_none_or(|a| a.is_usable())
     }
 }
 

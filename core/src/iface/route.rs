@@ -91,7 +91,7 @@ impl Routes {
         self.routes
             .iter()
             .filter(|r| r.cidr.contains_addr(dst))
-            .filter(|r| r.expires_at.map_or(true, |t| now < t))
+            .filter(|r| r.expires_at.is_none_or(|t| now < t))
             .max_by_key(|r| r.cidr.prefix_len())
             .map(|r| r.via)
     }

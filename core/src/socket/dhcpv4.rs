@@ -980,7 +980,7 @@ impl Dhcpv4Client {
                 txn,
                 address,
                 server,
-            } if answers(&txn) && repr.server_identifier.map_or(true, |s| s == server) => {
+            } if answers(&txn) && repr.server_identifier.is_none_or(|s| s == server) => {
                 // Replies from another server than the chosen one were
                 // filtered above (RFC 2131 §4.4.1: it declined them).
                 if kind == DhcpMessageType::Ack && repr.your_ip == address {
@@ -1014,7 +1014,7 @@ impl Dhcpv4Client {
                 Phase::Rebooting { txn, address }
             }
             Phase::Renewing { lease, txn }
-                if answers(&txn) && repr.server_identifier.map_or(true, |s| s == lease.server) =>
+                if answers(&txn) && repr.server_identifier.is_none_or(|s| s == lease.server) =>
             {
                 self.on_extend(lease, txn, false, kind, nak, src_ip, repr)
             }

@@ -24,7 +24,11 @@ pub use self::index::{IndexFull, IndexSlot};
 use self::index::{Key, Kind, SocketIndex};
 
 /// A socket of any kind.
+///
+/// Sockets sit inline in the set's slots (no heap to box them into on bare
+/// metal), so every slot is as large as the largest kind, the DHCP client.
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Socket<'a> {
     /// A UDP socket.
     Udp(udp::UdpSocket<'a>),

@@ -54,7 +54,7 @@ impl IpListenEndpoint {
 
     /// True when a datagram for `addr:port` is for this endpoint.
     pub fn accepts(&self, addr: &IpAddr, port: u16) -> bool {
-        self.port == port && self.addr.map_or(true, |a| a == *addr)
+        self.port == port && self.addr.is_none_or(|a| a == *addr)
     }
 }
 
