@@ -184,6 +184,104 @@ impl<D: Device, W: Write> PcapRecorder<D, W> {
     }
 }
 
+/// A recording that is not tied to one device value: [`attach`](Self::attach)
+/// it to a device borrowed for one poll (an in-memory link's end, say) and
+/// every frame that crosses it during that poll is written. The file stays
+/// open across polls.
+#[derive(Debug)]
+pub struct PcapTap<W: Write> {
+    rec: RefCell<Recording<W>>,
+}
+
+impl<W: Write> PcapTap<W> {
+    /// Writes an Ethernet, microsecond pcap header to `writer`.
+    pub fn new(writer: W) -> Result<Self, PcapError> {
+        let writer = PcapWriter::new(
+            writer,
+            LinkType::Ethernet,
+            MAX_CAPLEN,
+            TimestampResolution::Microsecond,
+        )?;
+        Ok(PcapTap {
+            rec: RefCell::new(Recording {
+                writer,
+                stats: RecorderStats::default(),
+                error: None,
+                broken: false,
+            }),
+        })
+    }
+
+    /// `device` seen through this recording for as long as the borrow lasts.
+    pub fn attach<D: Device>(&mut self, device: D) -> Tapped<'_, D, W> {
+        Tapped {
+            inner: device,
+            rec: &self.rec,
+        }
+    }
+
+    /// What has been written so far.
+    pub fn stats(&self) -> RecorderStats {
+        self.rec.borrow().stats
+    }
+
+    /// The writer, flushed (a flush error is dropped: the records before it
+    /// are whole).
+    pub fn into_inner(self) -> W {
+        let mut rec = self.rec.into_inner();
+        let _ = rec.writer.flush();
+        rec.writer.into_inner()
+    }
+}
+
+/// A device seen through a [`PcapTap`], from [`PcapTap::attach`].
+pub struct Tapped<'t, D: Device, W: Write> {
+    inner: D,
+    rec: &'t RefCell<Recording<W>>,
+}
+
+impl<'t, D: Device, W: Write> Device for Tapped<'t, D, W> {
+    type RxToken<'a>
+        = RecorderRxToken<'a, D, W>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = RecorderTxToken<'a, D, W>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        let rec = self.rec;
+        let (rx, tx) = self.inner.receive(now)?;
+        Some((
+            RecorderRxToken {
+                inner: rx,
+                rec,
+                now,
+            },
+            RecorderTxToken {
+                inner: tx,
+                rec,
+                now,
+            },
+        ))
+    }
+
+    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
+        let rec = self.rec;
+        let tx = self.inner.transmit(now)?;
+        Some(RecorderTxToken {
+            inner: tx,
+            rec,
+            now,
+        })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        self.inner.capabilities()
+    }
+}
+
 /// A received frame of the wrapped device; recorded when consumed.
 pub struct RecorderRxToken<'a, D: Device + 'a, W: Write> {
     inner: D::RxToken<'a>,

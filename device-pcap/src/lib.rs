@@ -3,7 +3,9 @@
 //!
 //! - [`CaptureReader`] opens either format by its magic number;
 //!   [`PcapReader`] and [`PcapngReader`] read one format each.
-//! - [`PcapWriter`] writes classic pcap (to record frames crossing a device).
+//! - [`PcapWriter`] writes classic pcap.
+//! - [`PcapRecorder`] wraps any `rstcp` device and records every frame that
+//!   crosses it; [`PcapTap`] does the same for a device borrowed per poll.
 //!
 //! Readers work on any [`std::io::Read`] (files, pipes), buffer internally,
 //! and lend each [`Packet`] from one reused buffer, so a whole file is read
@@ -11,8 +13,8 @@
 //! ([`MAX_CAPLEN`]) before it sizes anything, no input makes them panic, and
 //! every format error names the byte offset of the problem.
 //!
-//! This crate frames records only: it never looks inside packets, and it
-//! depends on nothing from the stack's core.
+//! The readers and writer frame records only: they never look inside
+//! packets. Only the device wrappers use the core (its `Device` trait).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -27,7 +29,7 @@ mod reader;
 mod source;
 mod timestamp;
 
-pub use device::{PcapRecorder, RecorderStats};
+pub use device::{PcapRecorder, PcapTap, RecorderStats, Tapped};
 pub use error::PcapError;
 pub use linktype::LinkType;
 pub use packet::Packet;

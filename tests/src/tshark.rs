@@ -169,6 +169,22 @@ fn program() -> String {
     std::env::var("TSHARK").unwrap_or_else(|_| "tshark".to_string())
 }
 
+/// The tshark program for a test that needs it, or `None` after printing
+/// why the test skips. Under `CI=true` a missing tshark fails the test
+/// instead: CI installs it, so its absence is a broken setup.
+pub fn required(what: &str) -> Option<String> {
+    if available() {
+        return Some(program());
+    }
+    let why = format!("skipping {what}: tshark not found (apt-get install tshark, or set TSHARK)");
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "{why}, but CI=true requires it"
+    );
+    eprintln!("{why}");
+    None
+}
+
 /// Whether tshark can be run here.
 pub fn available() -> bool {
     Command::new(program())

@@ -62,9 +62,16 @@ fn polls_allocations(sim: &mut Sim, rounds: usize) -> u64 {
 
 fn echo_request(seq_no: u16, len: usize) -> Vec<u8> {
     let data = vec![0x5a; len];
-    let repr = Icmpv4Repr::EchoRequest { ident: 0x600d, seq_no, data: &data };
+    let repr = Icmpv4Repr::EchoRequest {
+        ident: 0x600d,
+        seq_no,
+        data: &data,
+    };
     let mut buf = vec![0u8; repr.buffer_len()];
-    repr.emit(&mut Icmpv4Packet::new_unchecked(&mut buf[..]), ChecksumMode::Check);
+    repr.emit(
+        &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
+        ChecksumMode::Check,
+    );
     buf
 }
 
@@ -81,9 +88,15 @@ fn receive_path_does_not_allocate() {
     for round in 0..3u16 {
         for (i, len) in [56usize, 1400, 4000].into_iter().enumerate() {
             let req = echo_request(round * 10 + i as u16, len);
-            sim.a.icmp_socket(ping).send_slice(&req, IpAddr::V4(IP4_B)).unwrap();
+            sim.a
+                .icmp_socket(ping)
+                .send_slice(&req, IpAddr::V4(IP4_B))
+                .unwrap();
         }
-        sim.a.udp_socket(client).send_slice(&[1u8; 3000], to_b.into()).unwrap();
+        sim.a
+            .udp_socket(client)
+            .send_slice(&[1u8; 3000], to_b.into())
+            .unwrap();
         sim.run_for(Duration::from_millis(50));
         while sim.a.icmp_socket(ping).recv().is_ok() {}
         while sim.b.udp_socket(server).recv().is_ok() {}
@@ -97,9 +110,15 @@ fn receive_path_does_not_allocate() {
     for round in 0..20u16 {
         for (i, len) in [56usize, 1400, 4000].into_iter().enumerate() {
             let req = echo_request(1000 + round * 10 + i as u16, len);
-            sim.a.icmp_socket(ping).send_slice(&req, IpAddr::V4(IP4_B)).unwrap();
+            sim.a
+                .icmp_socket(ping)
+                .send_slice(&req, IpAddr::V4(IP4_B))
+                .unwrap();
         }
-        sim.a.udp_socket(client).send_slice(&[2u8; 3000], to_b.into()).unwrap();
+        sim.a
+            .udp_socket(client)
+            .send_slice(&[2u8; 3000], to_b.into())
+            .unwrap();
         allocations += polls_allocations(&mut sim, 40);
         while sim.a.icmp_socket(ping).recv().is_ok() {
             replies += 1;
@@ -110,6 +129,9 @@ fn receive_path_does_not_allocate() {
     }
     assert_eq!(replies, 60, "every ping answered");
     assert_eq!(datagrams, 20, "every datagram delivered");
-    assert!(sim.b.iface.stats().reassembled >= 40, "fragmented traffic was measured");
+    assert!(
+        sim.b.iface.stats().reassembled >= 40,
+        "fragmented traffic was measured"
+    );
     assert_eq!(allocations, 0, "poll allocated {allocations} times");
 }
