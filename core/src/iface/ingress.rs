@@ -141,11 +141,25 @@ impl<'a> Interface<'a> {
         if let Some(dhcp) = sockets.dhcp() {
             dhcp.process_arp(now, spa, sha, tpa);
         }
-        // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn.
+        let for_us = inner.has_v4(&tpa);
+        // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
+        // probe for our address is answered (as Linux does) so that the
+        // prober sees the conflict. The reply goes to the prober's MAC.
         if spa.is_unspecified() {
+            if for_us && operation == ArpOperation::Request {
+                let reply = ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Reply,
+                    source_hardware_addr: inner.hw,
+                    source_protocol_addr: tpa,
+                    target_hardware_addr: sha,
+                    target_protocol_addr: spa,
+                };
+                if !inner.send_arp(out, sha, &reply) {
+                    inner.drop(DropReason::DeviceBusy);
+                }
+            }
             return;
         }
-        let for_us = inner.has_v4(&tpa);
         // RFC 826 "merge": update an existing entry from any ARP packet;
         // create one only when the packet is addressed to us.
         let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
