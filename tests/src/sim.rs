@@ -41,9 +41,21 @@ impl Host {
     /// A host with reassembly room for two 64 KiB datagrams and a 64 KiB
     /// resolution queue. `probe`: run RFC 5227 probing on its IPv4 address.
     pub fn new(mac: EthernetAddress, ip4: Ipv4Addr, ip6: Ipv6Addr, seed: u64, probe: bool) -> Host {
+        Host::with_config(Host::config(mac, seed, probe), ip4, ip6)
+    }
+
+    /// The configuration [`Host::new`] uses, to adjust before
+    /// [`Host::with_config`].
+    pub fn config(mac: EthernetAddress, seed: u64, probe: bool) -> Config {
         let mut config = Config::new(mac);
         config.random_seed = seed;
         config.ipv4_probe = probe;
+        config
+    }
+
+    /// A host with the given configuration (see [`Host::new`]).
+    pub fn with_config(config: Config, ip4: Ipv4Addr, ip6: Ipv6Addr) -> Host {
+        let seed = config.random_seed;
         let storage = InterfaceStorage {
             reassembly: vec![
                 ReassemblySlot::new(vec![0u8; ReassemblySlot::MAX_BUFFER_LEN]),
@@ -68,9 +80,14 @@ impl Host {
     /// Adds a UDP socket bound to `port` (0: ephemeral) with room for
     /// `bytes` of payload each way.
     pub fn udp(&mut self, port: u16, bytes: usize) -> SocketHandle {
+        self.udp_with(port, bytes, 64)
+    }
+
+    /// [`udp`](Self::udp) with room for `packets` datagrams each way.
+    pub fn udp_with(&mut self, port: u16, bytes: usize, packets: usize) -> SocketHandle {
         let buf = || {
             PacketBuffer::new(
-                vec![PacketMetadata::<UdpMetadata>::EMPTY; 64],
+                vec![PacketMetadata::<UdpMetadata>::EMPTY; packets],
                 vec![0u8; bytes],
             )
         };
@@ -114,10 +131,19 @@ impl Sim {
     /// Two hosts on an Ethernet link of MTU `mtu`. Probing is off unless
     /// `probe`, so tests that are not about RFC 5227 start at once.
     pub fn new(mtu: usize, probe: bool) -> Sim {
+        Sim::with_configs(
+            mtu,
+            Host::config(MAC_A, 0xa11ce, probe),
+            Host::config(MAC_B, 0xb0b, probe),
+        )
+    }
+
+    /// Two hosts with the given configurations (MACs included).
+    pub fn with_configs(mtu: usize, a: Config, b: Config) -> Sim {
         Sim {
             link: Link::new(DeviceCapabilities::ethernet(mtu), 256),
-            a: Host::new(MAC_A, IP4_A, IP6_A, 0xa11ce, probe),
-            b: Host::new(MAC_B, IP4_B, IP6_B, 0xb0b, probe),
+            a: Host::with_config(a, IP4_A, IP6_A),
+            b: Host::with_config(b, IP4_B, IP6_B),
             now: Instant::ZERO,
         }
     }
