@@ -14,6 +14,9 @@ use rstcp::socket::udp::{UdpMetadata, UdpSocket};
 use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::packet_buffer::{PacketBuffer, PacketMetadata};
 use rstcp::time::{Duration, Instant};
+use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
+use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
+use rstcp::wire::ChecksumMode;
 use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
 /// The MAC of host A (locally administered).
@@ -213,4 +216,38 @@ impl Sim {
             self.now = end;
         }
     }
+}
+
+/// An ICMPv4 echo request message (for a ping socket's `send_slice`).
+pub fn echo_request_v4(ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
+    let repr = Icmpv4Repr::EchoRequest {
+        ident,
+        seq_no,
+        data,
+    };
+    let mut buf = vec![0u8; repr.buffer_len()];
+    repr.emit(
+        &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
+        ChecksumMode::Check,
+    );
+    buf
+}
+
+/// An ICMPv6 echo request message. Its checksum is left for the interface
+/// to fill in: only the interface knows the source address it will use.
+pub fn echo_request_v6(ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
+    let repr = Icmpv6Repr::EchoRequest {
+        ident,
+        seq_no,
+        data,
+    };
+    let mut buf = vec![0u8; repr.buffer_len()];
+    let any = Ipv6Addr::UNSPECIFIED;
+    repr.emit(
+        &any,
+        &any,
+        &mut Icmpv6Packet::new_unchecked(&mut buf[..]),
+        ChecksumMode::Skip,
+    );
+    buf
 }

@@ -4,22 +4,11 @@
 use rstcp::iface::DropReason;
 use rstcp::phy::fault::{Chance, FaultConfig, Faults};
 use rstcp::time::Duration;
-use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
-use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint};
+use rstcp::wire::{IpAddr, IpEndpoint};
 use rstcp_tests::sim::*;
 
 fn ping_bytes(seq_no: u16) -> Vec<u8> {
-    let repr = Icmpv4Repr::EchoRequest {
-        ident: 0x10,
-        seq_no,
-        data: b"lossy",
-    };
-    let mut buf = vec![0u8; repr.buffer_len()];
-    repr.emit(
-        &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
-        ChecksumMode::Check,
-    );
-    buf
+    echo_request_v4(0x10, seq_no, b"lossy")
 }
 
 #[test]

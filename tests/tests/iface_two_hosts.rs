@@ -14,37 +14,6 @@ use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol};
 use rstcp_tests::sim::*;
 
-fn echo_request_v4(ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
-    let repr = Icmpv4Repr::EchoRequest {
-        ident,
-        seq_no,
-        data,
-    };
-    let mut buf = vec![0u8; repr.buffer_len()];
-    repr.emit(
-        &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
-        ChecksumMode::Check,
-    );
-    buf
-}
-
-fn echo_request_v6(ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
-    let repr = Icmpv6Repr::EchoRequest {
-        ident,
-        seq_no,
-        data,
-    };
-    let mut buf = vec![0u8; repr.buffer_len()];
-    // The interface fills the checksum (it knows the source address).
-    repr.emit(
-        &IP6_A,
-        &IP6_B,
-        &mut Icmpv6Packet::new_unchecked(&mut buf[..]),
-        ChecksumMode::Skip,
-    );
-    buf
-}
-
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
 }

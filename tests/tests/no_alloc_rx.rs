@@ -9,8 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use rstcp::time::Duration;
-use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
-use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint};
+use rstcp::wire::{IpAddr, IpEndpoint};
 use rstcp_tests::sim::*;
 
 struct Counting;
@@ -61,18 +60,7 @@ fn polls_allocations(sim: &mut Sim, rounds: usize) -> u64 {
 }
 
 fn echo_request(seq_no: u16, len: usize) -> Vec<u8> {
-    let data = vec![0x5a; len];
-    let repr = Icmpv4Repr::EchoRequest {
-        ident: 0x600d,
-        seq_no,
-        data: &data,
-    };
-    let mut buf = vec![0u8; repr.buffer_len()];
-    repr.emit(
-        &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
-        ChecksumMode::Check,
-    );
-    buf
+    echo_request_v4(0x600d, seq_no, &vec![0x5a; len])
 }
 
 #[test]

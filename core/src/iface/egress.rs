@@ -630,6 +630,7 @@ impl<'a> Interface<'a> {
         sockets: &mut SocketSet<'_>,
     ) {
         let inner = &mut self.inner;
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         for (handle, socket) in sockets.iter_mut() {
             if inner.is_stalled(handle) {
                 continue;
@@ -637,124 +638,31 @@ impl<'a> Interface<'a> {
             let mut busy = false;
             match socket {
                 Socket::Udp(s) => {
-                    while s.poll_at(now).is_some_and(|t| t <= now) {
-                        let r = s.dispatch(now, |meta, local, data| {
-                            let dst = meta.endpoint.addr;
-                            let src = match meta.local_address.or(local.addr) {
-                                Some(a) => a,
-                                None => match dst {
-                                    IpAddr::V4(d) => match inner.v4_source(&d) {
-                                        Some(a) => IpAddr::V4(a),
-                                        None => return dropped_is_done(SendError::Dropped),
-                                    },
-                                    IpAddr::V6(d) => match inner.v6_source(&d) {
-                                        Some(a) => IpAddr::V6(a),
-                                        None => return dropped_is_done(SendError::Dropped),
-                                    },
-                                },
-                            };
-                            let repr = crate::wire::udp::UdpRepr {
-                                src_port: local.port,
-                                dst_port: meta.endpoint.port,
-                            };
-                            let body = Body::udp(
-                                &src,
-                                &dst,
-                                repr,
-                                data,
-                                inner.caps.checksum.udp.tx_mode(),
-                            );
-                            let pkt = IpOut {
-                                src,
-                                dst,
-                                protocol: IpProtocol::Udp,
-                                hop_limit: meta.hop_limit.unwrap_or(inner.hop_limit),
-                                body,
-                            };
-                            inner.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-                        });
-                        match r {
-                            Ok(()) => {}
-                            Err(SendError::Pending(hop)) => {
-                                inner.stall(handle, hop);
-                                break;
-                            }
-                            Err(_) => {
-                                busy = true;
-                                break;
-                            }
-                        }
-                    }
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |meta, local, data| {
+                                inner.send_udp(&mut *out, meta, local, data)
+                            })
+                        })
+                    });
                 }
                 Socket::Icmp(s) => {
-                    while s.poll_at(now).is_some_and(|t| t <= now) {
-                        let r = s.dispatch(now, |dst, hop_limit, message| {
-                            let (src, protocol, pseudo) = match dst {
-                                IpAddr::V4(d) => match inner.v4_source(&d) {
-                                    Some(a) => (IpAddr::V4(a), IpProtocol::Icmp, None),
-                                    None => return dropped_is_done(SendError::Dropped),
-                                },
-                                IpAddr::V6(d) => match inner.v6_source(&d) {
-                                    Some(a) => (
-                                        IpAddr::V6(a),
-                                        IpProtocol::Icmpv6,
-                                        Some(crate::wire::checksum::pseudo_header_v6(
-                                            &a,
-                                            &d,
-                                            IpProtocol::Icmpv6,
-                                            message.len() as u32,
-                                        )),
-                                    ),
-                                    None => return dropped_is_done(SendError::Dropped),
-                                },
-                            };
-                            let csum = if protocol == IpProtocol::Icmp {
-                                inner.caps.checksum.icmpv4.tx_mode()
-                            } else {
-                                inner.caps.checksum.icmpv6.tx_mode()
-                            };
-                            let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
-                                return dropped_is_done(SendError::Dropped);
-                            };
-                            let pkt = IpOut {
-                                src,
-                                dst,
-                                protocol,
-                                hop_limit: hop_limit.unwrap_or(inner.hop_limit),
-                                body,
-                            };
-                            inner.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-                        });
-                        match r {
-                            Ok(()) => {}
-                            Err(SendError::Pending(hop)) => {
-                                inner.stall(handle, hop);
-                                break;
-                            }
-                            Err(_) => {
-                                busy = true;
-                                break;
-                            }
-                        }
-                    }
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |dst, hop_limit, message| {
+                                inner.send_icmp(&mut *out, dst, hop_limit, message)
+                            })
+                        })
+                    });
                 }
                 Socket::Raw(s) => {
-                    while s.poll_at(now).is_some_and(|t| t <= now) {
-                        let r = s.dispatch(now, |packet| {
-                            inner.send_raw(out, packet).or_else(dropped_is_done)
-                        });
-                        match r {
-                            Ok(()) => {}
-                            Err(SendError::Pending(hop)) => {
-                                inner.stall(handle, hop);
-                                break;
-                            }
-                            Err(_) => {
-                                busy = true;
-                                break;
-                            }
-                        }
-                    }
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |packet| {
+                                inner.send_raw(&mut *out, packet).or_else(dropped_is_done)
+                            })
+                        })
+                    });
                 }
                 Socket::Dhcpv4(c) => {
                     match c.dispatch(now, |output| {
@@ -773,7 +681,107 @@ impl<'a> Interface<'a> {
     }
 }
 
+/// Sends a socket's queued packets (`step` sends one, `None` when none is
+/// due) until it has none, waits for a next hop (the socket is stalled on
+/// it), or the device is full (returns true: stop for this poll).
+fn drain(
+    inner: &mut Inner,
+    handle: crate::socket::SocketHandle,
+    mut step: impl FnMut(&mut Inner) -> Option<Result<(), SendError>>,
+) -> bool {
+    while let Some(r) = step(inner) {
+        match r {
+            Ok(()) => {}
+            Err(SendError::Pending(hop)) => {
+                inner.stall(handle, hop);
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 impl Inner {
+    /// The source address for `dst` when the socket named none.
+    fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
+        match dst {
+            IpAddr::V4(d) => self.v4_source(d).map(IpAddr::V4),
+            IpAddr::V6(d) => self.v6_source(d).map(IpAddr::V6),
+        }
+    }
+
+    /// Sends one UDP datagram from a socket's send ring.
+    fn send_udp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        meta: &crate::socket::udp::UdpMetadata,
+        local: crate::wire::IpListenEndpoint,
+        data: &[u8],
+    ) -> Result<(), SendError> {
+        let dst = meta.endpoint.addr;
+        let Some(src) = meta
+            .local_address
+            .or(local.addr)
+            .or_else(|| self.source_for(&dst))
+        else {
+            self.drop(DropReason::NoRoute);
+            return Ok(());
+        };
+        let repr = crate::wire::udp::UdpRepr {
+            src_port: local.port,
+            dst_port: meta.endpoint.port,
+        };
+        let body = Body::udp(&src, &dst, repr, data, self.caps.checksum.udp.tx_mode());
+        let pkt = IpOut {
+            src,
+            dst,
+            protocol: IpProtocol::Udp,
+            hop_limit: meta.hop_limit.unwrap_or(self.hop_limit),
+            body,
+        };
+        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
+    }
+
+    /// Sends one ICMP message from a ping socket, checksum computed here.
+    fn send_icmp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        dst: IpAddr,
+        hop_limit: Option<u8>,
+        message: &[u8],
+    ) -> Result<(), SendError> {
+        let Some(src) = self.source_for(&dst) else {
+            self.drop(DropReason::NoRoute);
+            return Ok(());
+        };
+        let (protocol, pseudo, csum) = match (src, dst) {
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                let len = message.len() as u32;
+                // RFC 4443 §2.3: the ICMPv6 checksum covers a pseudo-header.
+                let ph = crate::wire::checksum::pseudo_header_v6(&s, &d, IpProtocol::Icmpv6, len);
+                (
+                    IpProtocol::Icmpv6,
+                    Some(ph),
+                    self.caps.checksum.icmpv6.tx_mode(),
+                )
+            }
+            _ => (IpProtocol::Icmp, None, self.caps.checksum.icmpv4.tx_mode()),
+        };
+        let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
+            self.drop(DropReason::Malformed);
+            return Ok(());
+        };
+        let pkt = IpOut {
+            src,
+            dst,
+            protocol,
+            hop_limit: hop_limit.unwrap_or(self.hop_limit),
+            body,
+        };
+        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
+    }
+
     /// Routes, resolves and sends a socket's packet. `Pending`/`Busy` keep it
     /// in the socket for a later poll.
     pub(crate) fn send_socket_packet(

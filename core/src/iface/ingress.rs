@@ -903,29 +903,8 @@ impl Inner {
         };
         let quote_len = ip.packet.len().min(ICMP_ERROR_MAX - 20 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
-        let repr = match repr {
-            Icmpv4Repr::DstUnreachable {
-                reason,
-                next_hop_mtu,
-                ..
-            } => Icmpv4Repr::DstUnreachable {
-                reason,
-                next_hop_mtu,
-                data: quote,
-            },
-            Icmpv4Repr::TimeExceeded { reason, .. } => Icmpv4Repr::TimeExceeded {
-                reason,
-                data: quote,
-            },
-            Icmpv4Repr::ParamProblem {
-                reason, pointer, ..
-            } => Icmpv4Repr::ParamProblem {
-                reason,
-                pointer,
-                data: quote,
-            },
-            _ => return,
-        };
+        // Callers pass an error message with empty data: the quote goes in.
+        let repr = super::packet::with_data_v4(&repr, quote);
         let body = Body::icmpv4(&repr, self.caps.checksum.icmpv4.tx_mode());
         let pkt = IpOut {
             src: IpAddr::V4(reply_src),
@@ -975,24 +954,7 @@ impl Inner {
         // minimum IPv6 MTU (1280).
         let quote_len = ip.packet.len().min(1280 - 40 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
-        let repr = match repr {
-            Icmpv6Repr::DstUnreachable { reason, .. } => Icmpv6Repr::DstUnreachable {
-                reason,
-                data: quote,
-            },
-            Icmpv6Repr::ParamProblem {
-                reason, pointer, ..
-            } => Icmpv6Repr::ParamProblem {
-                reason,
-                pointer,
-                data: quote,
-            },
-            Icmpv6Repr::TimeExceeded { reason, .. } => Icmpv6Repr::TimeExceeded {
-                reason,
-                data: quote,
-            },
-            _ => return,
-        };
+        let repr = super::packet::with_data_v6(&repr, quote);
         let body = Body::icmpv6(&reply_src, &src, &repr, self.caps.checksum.icmpv6.tx_mode());
         let pkt = IpOut {
             src: IpAddr::V6(reply_src),
@@ -1081,21 +1043,10 @@ fn deliver_icmp_error_v4(
     let Ok(quoted) = repr.quoted_packet() else {
         return;
     };
-    if quoted.next_header() != IpProtocol::Udp {
-        return;
-    }
-    let Some(udp) = repr
-        .data()
-        .get(quoted.header_len()..quoted.header_len() + 4)
-    else {
-        return;
-    };
-    let src_port = u16::from_be_bytes([udp[0], udp[1]]);
-    let dst_port = u16::from_be_bytes([udp[2], udp[3]]);
-    let local = IpAddr::V4(quoted.src_addr());
-    let remote = crate::wire::IpEndpoint::new(IpAddr::V4(quoted.dst_addr()), dst_port);
-    if let Some(s) = sockets.udp_for(&local, src_port) {
-        s.process_icmp_error(kind, remote);
+    if quoted.next_header() == IpProtocol::Udp {
+        let udp = repr.data().get(quoted.header_len()..).unwrap_or(&[]);
+        let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
+        deliver_to_udp(src, dst, udp, kind, sockets);
     }
 }
 
@@ -1111,16 +1062,28 @@ fn deliver_icmp_error_v6(
     let Ok(walk) = ipv6ext::walk(quoted.next_header(), data.get(40..).unwrap_or(&[])) else {
         return;
     };
-    if walk.upper != IpProtocol::Udp {
-        return;
+    if walk.upper == IpProtocol::Udp {
+        let udp = data.get(40 + walk.upper_offset..).unwrap_or(&[]);
+        let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
+        deliver_to_udp(src, dst, udp, kind, sockets);
     }
-    let Some(udp) = data.get(40 + walk.upper_offset..40 + walk.upper_offset + 4) else {
+}
+
+/// The quoted datagram went from our `local` to `remote`; its UDP header
+/// (at least the ports) starts `udp`.
+fn deliver_to_udp(
+    local: IpAddr,
+    remote: IpAddr,
+    udp: &[u8],
+    kind: crate::socket::udp::SocketError,
+    sockets: &mut SocketSet<'_>,
+) {
+    let Some(ports) = udp.get(..4) else {
         return;
     };
-    let src_port = u16::from_be_bytes([udp[0], udp[1]]);
-    let dst_port = u16::from_be_bytes([udp[2], udp[3]]);
-    let local = IpAddr::V6(quoted.src_addr());
-    let remote = crate::wire::IpEndpoint::new(IpAddr::V6(quoted.dst_addr()), dst_port);
+    let src_port = u16::from_be_bytes([ports[0], ports[1]]);
+    let dst_port = u16::from_be_bytes([ports[2], ports[3]]);
+    let remote = crate::wire::IpEndpoint::new(remote, dst_port);
     if let Some(s) = sockets.udp_for(&local, src_port) {
         s.process_icmp_error(kind, remote);
     }

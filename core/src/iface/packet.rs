@@ -237,7 +237,8 @@ impl<'p> Body<'p> {
     }
 }
 
-fn with_data_v4<'x>(repr: &Icmpv4Repr<'_>, data: &'x [u8]) -> Icmpv4Repr<'x> {
+/// `repr` with its data replaced (echo data or an error's quote).
+pub(crate) fn with_data_v4<'x>(repr: &Icmpv4Repr<'_>, data: &'x [u8]) -> Icmpv4Repr<'x> {
     match *repr {
         Icmpv4Repr::EchoRequest { ident, seq_no, .. } => Icmpv4Repr::EchoRequest {
             ident,
@@ -276,7 +277,9 @@ fn with_data_v4<'x>(repr: &Icmpv4Repr<'_>, data: &'x [u8]) -> Icmpv4Repr<'x> {
     }
 }
 
-fn with_data_v6<'x>(repr: &Icmpv6Repr<'_>, data: &'x [u8]) -> Icmpv6Repr<'x> {
+/// `repr` with its data replaced; NDP and MLD messages (which carry no
+/// data) become an empty echo reply, so callers pass only echo and errors.
+pub(crate) fn with_data_v6<'x>(repr: &Icmpv6Repr<'_>, data: &'x [u8]) -> Icmpv6Repr<'x> {
     match *repr {
         Icmpv6Repr::EchoRequest { ident, seq_no, .. } => Icmpv6Repr::EchoRequest {
             ident,
