@@ -24,6 +24,8 @@ struct Server {
     script: Script,
     offers: Vec<Ipv4Addr>,
     seen: Vec<DhcpMessageType>,
+    /// The IP destination of each message seen.
+    seen_dst: Vec<Option<IpAddr>>,
     naked: bool,
 }
 
@@ -36,6 +38,7 @@ impl Server {
             script,
             offers,
             seen: Vec::new(),
+            seen_dst: Vec::new(),
             naked: false,
         }
     }
@@ -43,7 +46,7 @@ impl Server {
     /// Answers what the client sent, like a minimal RFC 2131 server.
     fn serve(&mut self, sim: &mut Sim) {
         loop {
-            let Ok((bytes, _)) = sim
+            let Ok((bytes, meta)) = sim
                 .b
                 .udp_socket(self.socket)
                 .recv()
@@ -51,6 +54,7 @@ impl Server {
             else {
                 return;
             };
+            self.seen_dst.push(meta.local_address);
             let packet = DhcpPacket::new_checked(&bytes[..]).unwrap();
             let msg = DhcpRepr::parse(&packet).unwrap();
             self.seen.push(msg.message_type);
@@ -251,4 +255,64 @@ fn conflict_on_the_offered_address_is_declined() {
     assert!(server.seen.contains(&DhcpMessageType::Decline));
     assert!(sim.a.iface.ipv4_addrs().any(|c| c.address() == free));
     assert!(!sim.a.iface.ipv4_addrs().any(|c| c.address() == IP4_B));
+}
+
+#[test]
+fn lease_is_renewed_at_t1_by_unicast_to_the_server() {
+    let mut sim = Sim::new(1500, false);
+    let dhcp = client(&mut sim);
+    let leased = Ipv4Addr::new(192, 168, 69, 53);
+    let mut server = Server::new(&mut sim, Script::Ack, vec![leased]);
+    let mut events = Vec::new();
+    assert!(run_to_lease(&mut sim, &mut server, dhcp, &mut events));
+    let Some(Dhcpv4Event::Configured(lease)) = events.last().cloned() else {
+        unreachable!()
+    };
+    // T1 = half of the 3600 s lease, counted from the REQUEST (RFC 2131 §4.4.5, §4.4.1).
+    assert_eq!(
+        lease.renew_at - lease.acquired_at,
+        Duration::from_secs(1800)
+    );
+    let renewed = sim.run_until(Duration::from_secs(2000), |s| {
+        server.serve(s);
+        let mut renewed = false;
+        while let Some(e) =
+            s.a.sockets
+                .get_mut::<Dhcpv4Client>(dhcp)
+                .unwrap()
+                .poll_event()
+        {
+            renewed |= matches!(e, Dhcpv4Event::Renewed(_));
+            apply(&mut s.a.iface, &e);
+        }
+        renewed
+    });
+    assert!(renewed, "no renewal; server saw {:?}", server.seen);
+    assert!(
+        sim.now >= lease.renew_at && sim.now - lease.renew_at < Duration::from_secs(1),
+        "renewed at {}",
+        sim.now
+    );
+    assert_eq!(
+        server
+            .seen
+            .iter()
+            .filter(|m| **m == DhcpMessageType::Request)
+            .count(),
+        2
+    );
+    assert_eq!(
+        server.seen_dst.first(),
+        Some(&Some(IpAddr::V4(Ipv4Addr::BROADCAST))),
+        "DISCOVER broadcast"
+    );
+    assert_eq!(
+        server.seen_dst.last(),
+        Some(&Some(IpAddr::V4(IP4_B))),
+        "renewing REQUEST unicast"
+    );
+    assert!(
+        sim.a.iface.ipv4_addrs().any(|c| c.address() == leased),
+        "address kept across the renewal"
+    );
 }

@@ -15,7 +15,9 @@ use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame};
-use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
+use crate::wire::icmpv4::{
+    Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4ParamProblem, Icmpv4Repr, Icmpv4TimeExceeded,
+};
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
@@ -199,7 +201,32 @@ impl<'a> Interface<'a> {
         };
         let repr = match Ipv4Repr::parse(&packet, inner.caps.checksum.ipv4.rx_mode()) {
             Ok(r) => r,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+            Err(e) => {
+                inner.drop(DropReason::from_wire(&e));
+                // RFC 1122 §3.2.1.8 / RFC 792: a bad option in an otherwise
+                // sound header (version, checksum) earns a Parameter Problem
+                // pointing at it, for datagrams addressed to us.
+                if let (Some(pointer), true) =
+                    (bad_option_offset(&packet), inner.has_v4(&packet.dst_addr()))
+                {
+                    let ip = IpIn {
+                        src: IpAddr::V4(packet.src_addr()),
+                        dst: IpAddr::V4(packet.dst_addr()),
+                        packet: payload
+                            .get(..usize::from(packet.total_len()))
+                            .unwrap_or(payload),
+                        to_group: false,
+                        first_fragment: packet.frag_offset() == 0,
+                    };
+                    let problem = Icmpv4Repr::ParamProblem {
+                        reason: Icmpv4ParamProblem::PointerIndicatesError,
+                        pointer,
+                        data: &[],
+                    };
+                    inner.icmpv4_error(&mut self.pending, now, &ip, problem, out);
+                }
+                return;
+            }
         };
         // RFC 1122 §3.2.1.3: a source address must be a host address.
         if repr.src_addr.is_multicast() || inner.is_v4_broadcast(&repr.src_addr) {
@@ -1009,6 +1036,24 @@ fn quoted_echo_ident_v4(repr: &Icmpv4Repr<'_>) -> Option<u16> {
     // Type 8 (echo request), code, checksum, then the identifier.
     (inner.first() == Some(&8))
         .then(|| inner.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])))?
+}
+
+/// The offset (from the start of the header) of the option that makes the
+/// walk fail, when that is what is wrong with a version-4, checksum-valid
+/// header.
+fn bad_option_offset(packet: &Ipv4Packet<&[u8]>) -> Option<u8> {
+    if packet.version() != 4 || !packet.verify_checksum() {
+        return None;
+    }
+    let mut offset = 20usize;
+    for option in packet.options_iter() {
+        match option {
+            Ok(o) if o.kind == 1 => offset += 1,
+            Ok(o) => offset += 2 + o.data.len(),
+            Err(_) => return u8::try_from(offset).ok(),
+        }
+    }
+    None
 }
 
 fn is_icmpv4_error(packet: &[u8]) -> bool {
