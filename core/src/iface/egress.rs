@@ -7,7 +7,7 @@ use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
 use crate::phy::{Device, TxToken};
-use crate::socket::{Socket, SocketSet};
+use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
@@ -631,10 +631,30 @@ impl<'a> Interface<'a> {
     ) {
         let inner = &mut self.inner;
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
-        for (handle, socket) in sockets.iter_mut() {
-            if inner.is_stalled(handle) {
+        // Only sockets the application touched (or with timers) can have
+        // something new: visit those, not all ten thousand.
+        let visit = sockets.take_touched();
+        let (list, all) = match visit {
+            Touched::All => (heapless::Vec::new(), true),
+            Touched::Some(list) => (list, false),
+        };
+        let count = if all { sockets.slots() } else { list.len() };
+        let mut stop = false;
+        for pos in 0..count {
+            let i = if all {
+                pos
+            } else {
+                list.get(pos).copied().unwrap_or(usize::MAX)
+            };
+            let handle = SocketHandle::from_index(i);
+            if stop || inner.is_stalled(handle) {
+                // Not done: look again on the next poll.
+                sockets.touch(i);
                 continue;
             }
+            let Some(socket) = sockets.slot_mut(i) else {
+                continue;
+            };
             let mut busy = false;
             match socket {
                 Socket::Udp(s) => {
@@ -674,9 +694,11 @@ impl<'a> Interface<'a> {
                     }
                 }
             }
-            if busy {
-                break;
+            let more = super::egress::socket_poll_at(socket, now).is_some();
+            if busy || more {
+                sockets.touch(i);
             }
+            stop |= busy;
         }
     }
 }

@@ -13,7 +13,7 @@ use super::route::{Route, RouteTableFull, Routes};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
 use crate::socket::dhcpv4::Dhcpv4Event;
-use crate::socket::{SocketHandle, SocketSet};
+use crate::socket::{SocketHandle, SocketSet, Touched};
 use crate::time::{Duration, Instant};
 use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
@@ -506,10 +506,15 @@ impl<'a> Interface<'a> {
         if !inner.flush.is_empty() {
             take(Some(now));
         }
-        for (h, s) in sockets.iter() {
-            if !inner.is_stalled(h) {
+        let mut visit = |i: usize| {
+            let h = SocketHandle::from_index(i);
+            if let Some(s) = sockets.slot(i).filter(|_| !inner.is_stalled(h)) {
                 take(super::egress::socket_poll_at(s, now));
             }
+        };
+        match sockets.peek_touched() {
+            Touched::All => (0..sockets.slots()).for_each(&mut visit),
+            Touched::Some(list) => list.into_iter().for_each(&mut visit),
         }
         at.map(|t| t.max(now))
     }

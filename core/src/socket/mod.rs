@@ -89,6 +89,10 @@ impl SocketHandle {
     pub const fn index(&self) -> usize {
         self.0
     }
+
+    pub(crate) const fn from_index(i: usize) -> SocketHandle {
+        SocketHandle(i)
+    }
 }
 
 /// One slot of a socket set's storage. Make arrays of
@@ -143,6 +147,14 @@ impl core::fmt::Display for SetError {
 #[cfg(feature = "std")]
 impl std::error::Error for SetError {}
 
+/// Which sockets the interface should visit for outgoing data.
+pub(crate) enum Touched {
+    /// Every socket.
+    All,
+    /// Only these slots.
+    Some(heapless::Vec<usize, TOUCHED_LEN>),
+}
+
 /// The ephemeral port range (RFC 6335 §6: 49152–65535, as IANA suggests).
 pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 
@@ -152,7 +164,17 @@ pub struct SocketSet<'a> {
     index: SocketIndex<'a>,
     next_port: u16,
     dhcp: Option<usize>,
+    /// Sockets the application touched since the interface last looked:
+    /// only these can have new data to send, so `poll` and `poll_at` visit
+    /// them instead of walking the whole set.
+    touched: heapless::Vec<usize, TOUCHED_LEN>,
+    /// More sockets were touched than `touched` holds: visit them all.
+    touched_all: bool,
 }
+
+/// How many touched sockets the set remembers before it falls back to
+/// visiting every socket on the next poll.
+pub const TOUCHED_LEN: usize = 64;
 
 impl<'a> SocketSet<'a> {
     /// A set over `sockets` (a borrowed `[SocketStorage::EMPTY; N]` or, with
@@ -170,6 +192,8 @@ impl<'a> SocketSet<'a> {
             index: SocketIndex::new(index.into(), seed),
             next_port: EPHEMERAL_PORTS.start() + (seed % span) as u16,
             dhcp: None,
+            touched: heapless::Vec::new(),
+            touched_all: false,
         }
     }
 
@@ -209,6 +233,7 @@ impl<'a> SocketSet<'a> {
 
     /// The socket behind `handle`, if it is a `T`.
     pub fn get_mut<T: AnySocket<'a>>(&mut self, handle: SocketHandle) -> Option<&mut T> {
+        self.touch(handle.0);
         let item = self.sockets.get_mut(handle.0)?.inner.as_mut()?;
         T::downcast_mut(&mut item.socket)
     }
@@ -247,6 +272,7 @@ impl<'a> SocketSet<'a> {
 
     /// Every socket with its handle.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (SocketHandle, &mut Socket<'a>)> {
+        self.touched_all = true;
         self.sockets
             .iter_mut()
             .enumerate()
@@ -365,6 +391,60 @@ impl<'a> SocketSet<'a> {
         Err(SetError::NoPorts)
     }
 
+    /// Remembers that socket `i` may have something to send.
+    pub(crate) fn touch(&mut self, i: usize) {
+        if !self.touched_all && !self.touched.contains(&i) && self.touched.push(i).is_err() {
+            self.touched_all = true;
+        }
+    }
+
+    /// The sockets that may have something to send: the touched ones and
+    /// the DHCP client (it has timers of its own). Clears the record; the
+    /// interface touches again those it could not finish.
+    pub(crate) fn take_touched(&mut self) -> Touched {
+        let all = core::mem::take(&mut self.touched_all);
+        let mut list = core::mem::take(&mut self.touched);
+        if let Some(d) = self.dhcp {
+            if !list.contains(&d) && list.push(d).is_err() {
+                return Touched::All;
+            }
+        }
+        if all {
+            Touched::All
+        } else {
+            Touched::Some(list)
+        }
+    }
+
+    /// Like [`take_touched`](Self::take_touched) without clearing.
+    pub(crate) fn peek_touched(&self) -> Touched {
+        if self.touched_all {
+            return Touched::All;
+        }
+        let mut list = self.touched.clone();
+        if let Some(d) = self.dhcp {
+            if !list.contains(&d) && list.push(d).is_err() {
+                return Touched::All;
+            }
+        }
+        Touched::Some(list)
+    }
+
+    /// The socket in slot `i`.
+    pub(crate) fn slot_mut(&mut self, i: usize) -> Option<&mut Socket<'a>> {
+        Some(&mut self.sockets.get_mut(i)?.inner.as_mut()?.socket)
+    }
+
+    /// The socket in slot `i`.
+    pub(crate) fn slot(&self, i: usize) -> Option<&Socket<'a>> {
+        Some(&self.sockets.get(i)?.inner.as_ref()?.socket)
+    }
+
+    /// Number of slots (used or free).
+    pub(crate) fn slots(&self) -> usize {
+        self.sockets.len()
+    }
+
     /// The UDP socket for a datagram to `addr:port`: one bound to exactly
     /// that address first, then one bound to every address.
     pub(crate) fn udp_for(&mut self, addr: &IpAddr, port: u16) -> Option<&mut udp::UdpSocket<'a>> {
@@ -433,5 +513,59 @@ fn raw_key(version: raw::IpVersion, protocol: IpProtocol) -> Key {
         kind: Kind::Raw,
         port: v << 8 | u16::from(u8::from(protocol)),
         addr: None,
+    }
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::storage::{PacketBuffer, PacketMetadata};
+    use std::vec;
+
+    fn udp() -> udp::UdpSocket<'static> {
+        let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 2], vec![0u8; 64]);
+        udp::UdpSocket::new(buf(), buf())
+    }
+
+    fn list(t: Touched) -> Option<std::vec::Vec<usize>> {
+        match t {
+            Touched::All => None,
+            Touched::Some(l) => Some(l.into_iter().collect()),
+        }
+    }
+
+    #[test]
+    fn only_touched_sockets_are_visited_and_overflow_means_all() {
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let handles: std::vec::Vec<_> = (0..100).map(|_| set.add(udp()).unwrap()).collect();
+        let _ = set.take_touched();
+        assert_eq!(list(set.take_touched()), Some(vec![]));
+        set.get_mut::<udp::UdpSocket>(handles[42]).unwrap();
+        set.get_mut::<udp::UdpSocket>(handles[7]).unwrap();
+        set.get_mut::<udp::UdpSocket>(handles[42]).unwrap();
+        assert_eq!(list(set.peek_touched()), Some(vec![42, 7]));
+        assert_eq!(list(set.take_touched()), Some(vec![42, 7]));
+        assert_eq!(list(set.take_touched()), Some(vec![]), "taking clears");
+        for h in &handles[..TOUCHED_LEN + 1] {
+            set.get_mut::<udp::UdpSocket>(*h).unwrap();
+        }
+        assert_eq!(list(set.take_touched()), None, "too many: visit all");
+        let _ = set.iter_mut().count();
+        assert_eq!(list(set.take_touched()), None, "iter_mut may touch any");
+    }
+
+    #[test]
+    fn binding_checks_the_index_for_conflicts() {
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let a = set.add(udp()).unwrap();
+        let b = set.add(udp()).unwrap();
+        assert_eq!(set.bind_udp(a, 7).unwrap().port, 7);
+        assert_eq!(set.bind_udp(b, 7), Err(SetError::AddrInUse));
+        let eph = set.bind_udp(b, 0).unwrap();
+        assert!(EPHEMERAL_PORTS.contains(&eph.port));
+        set.remove(a).unwrap();
+        let c = set.add(udp()).unwrap();
+        assert_eq!(set.bind_udp(c, 7).unwrap().port, 7, "freed by remove");
     }
 }
