@@ -147,7 +147,9 @@ impl core::fmt::Display for SetError {
 #[cfg(feature = "std")]
 impl std::error::Error for SetError {}
 
-/// Which sockets the interface should visit for outgoing data.
+/// Which sockets the interface should visit for outgoing data (a stack
+/// value, built once per poll: its size is no concern).
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Touched {
     /// Every socket.
     All,
