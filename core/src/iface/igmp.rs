@@ -947,10 +947,6 @@ mod tests {
         Instant::from_secs(s)
     }
 
-    fn ms(m: i64) -> Instant {
-        Instant::from_millis(m)
-    }
-
     /// One message as it went on the wire.
     #[derive(Debug)]
     struct Sent {
@@ -1666,6 +1662,5 @@ mod tests {
         let group = igmp.poll_at().unwrap();
         igmp.join(C, secs(11), 2).unwrap();
         assert_eq!(igmp.poll_at(), Some(group.min(secs(11))));
-        let _ = ms(0);
     }
 }
