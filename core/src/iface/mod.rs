@@ -12,6 +12,7 @@ mod config;
 mod egress;
 mod event;
 pub mod fragment;
+pub mod igmp;
 mod ingress;
 mod interface;
 pub mod neighbor;
