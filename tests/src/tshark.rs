@@ -1,6 +1,6 @@
 //! Wireshark's `tshark` as the reference decoder.
 //!
-//! [`reference`] runs `tshark` once per capture and turns its output into one
+//! [`reference()`] runs `tshark` once per capture and turns its output into one
 //! JSON object per frame, in the same schema as `rstcp-dump --json`, holding
 //! only the keys that tshark can tell. The comparison lives in
 //! [`crate::compare`].

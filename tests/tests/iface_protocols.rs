@@ -300,3 +300,86 @@ fn checksums_of_what_b_sends_verify() {
     assert!(ip.verify_checksum());
     assert_eq!(checksum::sum(ip.payload()), 0xffff, "ICMP checksum");
 }
+
+#[test]
+fn joined_multicast_groups_are_reported_and_receive_datagrams() {
+    use rstcp::wire::igmp::{IgmpPacket, IgmpRepr};
+    use rstcp::wire::{IpEndpoint, Ipv4Addr};
+    let group = Ipv4Addr::new(239, 1, 2, 3);
+    let mut sim = Sim::new(1500, false);
+    // B listens like a multicast router: IGMPv3 reports go to 224.0.0.22.
+    let igmp = sim
+        .b
+        .sockets
+        .add(raw_socket(IpVersion::Ipv4, IpProtocol::Igmp))
+        .unwrap();
+    sim.b.sockets.bind_raw(igmp).unwrap();
+    sim.b
+        .iface
+        .join_ipv4_group(Ipv4Addr::new(224, 0, 0, 22), sim.now)
+        .unwrap();
+    sim.run_for(Duration::from_secs(3));
+    while sim
+        .b
+        .sockets
+        .get_mut::<RawSocket>(igmp)
+        .unwrap()
+        .recv()
+        .is_ok()
+    {}
+
+    sim.a.iface.join_ipv4_group(group, sim.now).unwrap();
+    sim.run_for(Duration::from_secs(3));
+    // RFC 3376 §5.1: the state change is reported Robustness (2) times.
+    let mut reports = 0;
+    while let Ok(p) = sim.b.sockets.get_mut::<RawSocket>(igmp).unwrap().recv() {
+        let ip = Ipv4Packet::new_checked(p).unwrap();
+        assert_eq!(
+            (ip.src_addr(), ip.dst_addr(), ip.hop_limit()),
+            (IP4_A, Ipv4Addr::new(224, 0, 0, 22), 1)
+        );
+        assert_eq!(ip.options(), &[0x94, 4, 0, 0], "router alert");
+        let repr = IgmpRepr::parse(
+            &IgmpPacket::new_checked(ip.payload()).unwrap(),
+            ChecksumMode::Check,
+        )
+        .unwrap();
+        assert!(
+            matches!(repr, IgmpRepr::MembershipReportV3 { .. }),
+            "{repr:?}"
+        );
+        reports += 1;
+    }
+    assert_eq!(reports, 2);
+
+    // Datagrams to the group reach a socket on a member, not on others.
+    let server = sim.a.udp(5000, 4096);
+    let client = sim.b.udp(0, 4096);
+    sim.b
+        .udp_socket(client)
+        .send_slice(
+            b"to the group",
+            IpEndpoint::new(IpAddr::V4(group), 5000).into(),
+        )
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(1), |s| s
+        .a
+        .udp_socket(server)
+        .can_recv()));
+    let (data, meta) = sim.a.udp_socket(server).recv().unwrap();
+    assert_eq!(
+        (data, meta.local_address),
+        (&b"to the group"[..], Some(IpAddr::V4(group)))
+    );
+
+    assert!(sim.a.iface.leave_ipv4_group(&group, sim.now));
+    sim.b
+        .udp_socket(client)
+        .send_slice(
+            b"after leave",
+            IpEndpoint::new(IpAddr::V4(group), 5000).into(),
+        )
+        .unwrap();
+    sim.run_for(Duration::from_secs(1));
+    assert!(!sim.a.udp_socket(server).can_recv(), "left the group");
+}

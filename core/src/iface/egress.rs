@@ -92,30 +92,48 @@ pub(crate) enum SendError {
 
 impl Inner {
     fn eth_header_len(&self) -> usize {
-        14 + if self.vlan_id.is_some() { 4 } else { 0 }
+        eth_header_len(self.vlan_id)
     }
 
     fn write_eth(&self, buf: &mut [u8], dst: EthernetAddress, ethertype: EtherType) -> usize {
-        let mut vlan = heapless::Vec::new();
-        if let Some(vid) = self.vlan_id {
-            let _ = vlan.push(VlanTag {
-                pcp: 0,
-                dei: false,
-                id: vid,
-                tpid: EtherType::Vlan,
-            });
-        }
-        let repr = EthernetRepr {
-            src_addr: self.hw,
-            dst_addr: dst,
-            ethertype,
-            vlan,
-        };
-        let n = repr.buffer_len();
-        let _ = repr.emit(&mut EthernetFrame::new_unchecked(&mut *buf));
-        n
+        write_eth(buf, self.hw, self.vlan_id, dst, ethertype)
     }
+}
 
+/// Ethernet header length: 14, plus 4 for an 802.1Q tag.
+fn eth_header_len(vlan_id: Option<u16>) -> usize {
+    14 + if vlan_id.is_some() { 4 } else { 0 }
+}
+
+/// Writes an Ethernet header (tagged when `vlan_id` is set); returns its length.
+fn write_eth(
+    buf: &mut [u8],
+    src: EthernetAddress,
+    vlan_id: Option<u16>,
+    dst: EthernetAddress,
+    ethertype: EtherType,
+) -> usize {
+    let mut vlan = heapless::Vec::new();
+    if let Some(vid) = vlan_id {
+        let _ = vlan.push(VlanTag {
+            pcp: 0,
+            dei: false,
+            id: vid,
+            tpid: EtherType::Vlan,
+        });
+    }
+    let repr = EthernetRepr {
+        src_addr: src,
+        dst_addr: dst,
+        ethertype,
+        vlan,
+    };
+    let n = repr.buffer_len();
+    let _ = repr.emit(&mut EthernetFrame::new_unchecked(&mut *buf));
+    n
+}
+
+impl Inner {
     /// Sends an ARP packet in one frame.
     pub(crate) fn send_arp(
         &mut self,
@@ -488,6 +506,7 @@ impl<'a> Interface<'a> {
         let before = self.inner.stats.tx_frames;
         self.neighbor_timers(now, &mut out);
         self.address_timers(now, &mut out);
+        self.igmp_timers(now, &mut out);
         self.reassembly_timers(now, &mut out);
         self.flush_pending(now, &mut out);
         self.dispatch_sockets(now, &mut out, sockets);
@@ -567,6 +586,42 @@ impl<'a> Interface<'a> {
             if usable && !was_usable {
                 inner.event(super::event::Event::AddressReady(address));
             }
+        }
+    }
+
+    fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
+        let src = inner
+            .v4
+            .iter()
+            .find(|a| a.usable())
+            .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
+        let (hw, vlan) = (inner.hw, inner.vlan_id);
+        let csum = inner.caps.checksum.ipv4.tx_mode();
+        while inner.igmp.poll_at().is_some_and(|t| t <= now) {
+            let ident = inner.next_ident();
+            let mut sent = 0;
+            let r = inner.igmp.dispatch(now, |msg| {
+                let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
+                let len = eth_header_len(vlan) + msg.datagram_len();
+                let ok = out.frame(len, &mut |buf| {
+                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv4);
+                    if let Some(rest) = buf.get_mut(at..) {
+                        let _ = msg.emit_datagram(src, ident, rest, csum);
+                    }
+                });
+                sent = len;
+                if ok {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            });
+            if r.is_err() || sent == 0 {
+                break;
+            }
+            inner.count_tx(sent);
         }
     }
 

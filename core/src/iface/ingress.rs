@@ -19,12 +19,13 @@ use crate::wire::icmpv4::{
     Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4ParamProblem, Icmpv4Repr, Icmpv4TimeExceeded,
 };
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
+use crate::wire::igmp::{IgmpPacket, IgmpRepr};
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
 use crate::wire::udp::{UdpPacket, UdpRepr};
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
+use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
 
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
@@ -244,7 +245,7 @@ impl<'a> Interface<'a> {
         let for_us = inner.has_v4(&dst)
             || inner.is_v4_broadcast(&dst)
             || dst == Ipv4Addr::new(224, 0, 0, 1)
-            || inner.v4_groups.contains(&dst)
+            || inner.igmp.is_joined(dst)
             // A DHCP server may unicast its OFFER/ACK to the address it is
             // offering, before we own it (RFC 2131 §4.1).
             || (repr.next_header == IpProtocol::Udp && sockets.dhcp().is_some());
@@ -340,9 +341,7 @@ impl<'a> Interface<'a> {
         match protocol {
             IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
             IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
-            IpProtocol::Igmp => {
-                // Queries need no answer until IGMP reports land; counted as seen.
-            }
+            IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
             _ if raw_taken => {}
             _ => {
                 // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
@@ -536,9 +535,29 @@ impl Inner {
         }
         *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
             || self
-                .v4_groups
-                .iter()
-                .any(|g| *mac == EthernetAddress::from_ipv4_multicast(g))
+                .igmp
+                .groups()
+                .any(|g| *mac == EthernetAddress::from_ipv4_multicast(&g))
+    }
+
+    fn process_igmp(&mut self, now: Instant, ip: &IpIn<'_>, payload: &[u8]) {
+        let IpAddr::V4(dst) = ip.dst else { return };
+        let repr = match IgmpPacket::new_checked(payload)
+            .and_then(|p| IgmpRepr::parse(&p, ChecksumMode::Check))
+        {
+            Ok(r) => r,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        match repr {
+            IgmpRepr::MembershipQuery { .. } | IgmpRepr::MembershipQueryV3 { .. } => {
+                let r = self.rand();
+                self.igmp.process_query(now, &repr, dst, r);
+            }
+            // RFC 2236 §3: another member's report suppresses ours.
+            IgmpRepr::MembershipReportV1 { group_addr }
+            | IgmpRepr::MembershipReportV2 { group_addr } => self.igmp.process_report(group_addr),
+            _ => {}
+        }
     }
 
     fn process_icmpv4(

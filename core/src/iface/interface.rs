@@ -6,6 +6,7 @@ use super::acd::{Acd, AcdConfig};
 use super::config::Config;
 use super::event::Event;
 use super::fragment::{Reassembler, ReassemblyConfig, ReassemblySlot};
+use super::igmp::{Igmp, IgmpError};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::ratelimit::TokenBucket;
@@ -75,7 +76,8 @@ pub(crate) struct Inner {
     pub config: Config,
     pub v4: heapless::Vec<V4Addr, MAX_IPV4_ADDRS>,
     pub v6: heapless::Vec<Ipv6Cidr, MAX_IPV6_ADDRS>,
-    pub v4_groups: heapless::Vec<Ipv4Addr, MAX_IPV4_GROUPS>,
+    /// Joined IPv4 groups and their IGMP reporting state.
+    pub igmp: Igmp<MAX_IPV4_GROUPS>,
     pub routes: Routes,
     pub arp: NeighborCache<Ipv4Addr, NEIGHBOR_CACHE_SIZE>,
     pub nd: NeighborCache<Ipv6Addr, NEIGHBOR_CACHE_SIZE>,
@@ -244,7 +246,7 @@ impl<'a> Interface<'a> {
             nd: NeighborCache::new(config.neighbor),
             v4: heapless::Vec::new(),
             v6: heapless::Vec::new(),
-            v4_groups: heapless::Vec::new(),
+            igmp: Igmp::new(),
             routes: Routes::new(),
             stats: Stats::default(),
             events: heapless::Deque::new(),
@@ -363,25 +365,27 @@ impl<'a> Interface<'a> {
         self.inner.routes.add(Route::default_via(gateway))
     }
 
-    /// Joins an IPv4 multicast group: frames to it are taken from now on.
-    pub fn join_ipv4_group(&mut self, group: Ipv4Addr) -> Result<(), AddressError> {
-        if !group.is_multicast() {
-            return Err(AddressError::Invalid);
-        }
-        if !self.inner.v4_groups.contains(&group) {
-            self.inner
-                .v4_groups
-                .push(group)
-                .map_err(|_| AddressError::Full)?;
-        }
-        Ok(())
+    /// Joins an IPv4 multicast group: frames to it are taken from now on,
+    /// and routers hear of it (IGMPv3 reports, or v2/v1 when an older
+    /// querier is present: RFC 3376 §5.1, §7).
+    pub fn join_ipv4_group(&mut self, group: Ipv4Addr, now: Instant) -> Result<(), AddressError> {
+        let r = self.inner.rand();
+        self.inner.igmp.join(group, now, r).map_err(|e| match e {
+            IgmpError::NotMulticast => AddressError::Invalid,
+            _ => AddressError::Full,
+        })
     }
 
-    /// Leaves an IPv4 multicast group.
-    pub fn leave_ipv4_group(&mut self, group: &Ipv4Addr) -> bool {
-        let before = self.inner.v4_groups.len();
-        self.inner.v4_groups.retain(|g| g != group);
-        before != self.inner.v4_groups.len()
+    /// Leaves an IPv4 multicast group (routers are told, RFC 3376 §5.1 /
+    /// RFC 2236 §3). False if it was not joined.
+    pub fn leave_ipv4_group(&mut self, group: &Ipv4Addr, now: Instant) -> bool {
+        let r = self.inner.rand();
+        self.inner.igmp.leave(*group, now, r)
+    }
+
+    /// The IPv4 groups joined (224.0.0.1, always joined, is not listed).
+    pub fn ipv4_groups(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
+        self.inner.igmp.groups()
     }
 
     /// Applies what the DHCPv4 client reported, for a caller that wants the
@@ -495,6 +499,7 @@ impl<'a> Interface<'a> {
         take(inner.arp.poll_at(now));
         take(inner.nd.poll_at(now));
         take(self.fragments.poll_at());
+        take(inner.igmp.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }

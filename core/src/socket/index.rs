@@ -271,7 +271,9 @@ impl<'a> SocketIndex<'a> {
 mod tests {
     extern crate std;
     use super::*;
+    #[cfg(feature = "alloc")]
     use crate::wire::Ipv4Addr;
+    #[cfg(feature = "alloc")]
     use std::vec;
 
     fn key(port: u16) -> Key {
@@ -315,6 +317,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "alloc")]
     fn address_is_part_of_the_key() {
         let mut idx = SocketIndex::new(ManagedSlice::Owned(vec![]), 1);
         let a = Key {
@@ -334,6 +337,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "alloc")]
     fn owned_storage_grows_to_ten_thousand_keys() {
         let mut idx = SocketIndex::new(ManagedSlice::Owned(vec![]), 99);
         for p in 0..10_000u16 {

@@ -207,12 +207,16 @@ impl<'a> SocketSet<'a> {
         let slot = match self.sockets.iter().position(|s| s.inner.is_none()) {
             Some(i) => i,
             None => match &mut self.sockets {
-                ManagedSlice::Borrowed(_) => return Err(SetError::Full),
                 #[cfg(feature = "alloc")]
                 ManagedSlice::Owned(v) => {
                     v.push(SocketStorage { inner: None });
                     v.len() - 1
                 }
+                // Borrowed storage cannot grow. (`managed` may have its own
+                // alloc feature on through another crate while ours is off:
+                // then `Owned` exists but this crate never builds one.)
+                #[allow(unreachable_patterns)]
+                _ => return Err(SetError::Full),
             },
         };
         let storage = self.sockets.get_mut(slot).ok_or(SetError::Full)?;

@@ -197,7 +197,7 @@ impl<'a> RawSocket<'a> {
     }
 
     /// Queues a copy of the packet `data`, after checking it as
-    /// [`dispatch`](Self::dispatch) would.
+    /// `dispatch` would.
     pub fn send_slice(&mut self, data: &[u8]) -> Result<(), SendError> {
         if !is_sendable(self.ip_version, self.ip_protocol, data) {
             return Err(SendError::Malformed);

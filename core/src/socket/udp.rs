@@ -5,7 +5,7 @@
 //! a datagram straight into the transmit buffer ([`UdpSocket::send`] lends
 //! the slice) and the interface hands it to a device token from there; the
 //! one copy of a received datagram is the interface's copy from the device
-//! buffer into the receive buffer ([`UdpSocket::process`]), from which the
+//! buffer into the receive buffer (`UdpSocket::process`), from which the
 //! application reads in place ([`UdpSocket::recv`]).
 //!
 //! # How the interface drives a socket
