@@ -486,6 +486,34 @@ fn udp_rx(c: &mut Criterion, n: u16) -> (usize, usize) {
     allocs
 }
 
+/// A poll with nothing received among `n` bound sockets: what `poll` costs
+/// before any frame, i.e. the per-poll walk over the sockets for data to send
+/// (both stacks do it). Subtracted from `udp_rx`, it leaves the receive path.
+fn poll_idle(c: &mut Criterion, n: u16) -> (usize, usize) {
+    let ports = FIRST_PORT..FIRST_PORT + n;
+    let mut dev_a = FixedDevice::new(udp_frame(FIRST_PORT));
+    let mut a = ours::Stack::new(ports.clone(), &mut dev_a);
+    let mut dev_b = FixedDevice::new(udp_frame(FIRST_PORT));
+    let mut b = theirs::Stack::new(ports, &mut dev_b);
+    assert!(!a.poll(&mut dev_a) && !b.poll(&mut dev_b), "idle");
+
+    let mut step_a = || black_box(a.poll(&mut dev_a));
+    let mut step_b = || black_box(b.poll(&mut dev_b));
+    let allocs = (
+        allocations(1000, || {
+            step_a();
+        }),
+        allocations(1000, || {
+            step_b();
+        }),
+    );
+    let mut g = c.benchmark_group(format!("poll_idle_{n}_sockets"));
+    g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
+    g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));
+    g.finish();
+    allocs
+}
+
 /// The ICMP part of an echo reply: type, code, checksum, ident, seq, data.
 fn echo_reply_of(tx: &[u8]) -> Option<&[u8]> {
     let ok = tx.len() > 34
@@ -588,6 +616,8 @@ fn main() {
         ("udp_rx_10_sockets", udp_rx(&mut c, 10)),
         ("udp_rx_10000_sockets", udp_rx(&mut c, 10_000)),
         ("icmp_echo_rx_tx", icmp_echo_rx_tx(&mut c)),
+        ("poll_idle_10_sockets", poll_idle(&mut c, 10)),
+        ("poll_idle_10000_sockets", poll_idle(&mut c, 10_000)),
     ];
     c.final_summary();
 
@@ -605,4 +635,9 @@ fn main() {
             _ => println!("{g:<24} (no estimate: run without a filter)"),
         }
     }
+    println!(
+        "socket slot size: rstcp {} B, smoltcp {} B",
+        std::mem::size_of::<rstcp::socket::SocketStorage>(),
+        std::mem::size_of::<smoltcp::iface::SocketStorage>()
+    );
 }
