@@ -452,7 +452,11 @@ fn udp_rx(c: &mut Criterion, n: u16) -> (usize, usize) {
     assert_eq!(b.recv(hb), 64, "smoltcp must deliver the datagram");
     assert_eq!(b.recv(hb), 0, "smoltcp must deliver it once");
     for dev in [&dev_a, &dev_b] {
-        assert_eq!((dev.tx_arp, dev.tx_ipv4), (1, 0), "nothing sent but the warm-up's ARP reply");
+        assert_eq!(
+            (dev.tx_arp, dev.tx_ipv4),
+            (1, 0),
+            "nothing sent but the warm-up's ARP reply"
+        );
         assert_eq!(dev.frame, frame);
     }
 
@@ -479,9 +483,12 @@ fn udp_rx(c: &mut Criterion, n: u16) -> (usize, usize) {
     g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
     g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));
     g.finish();
-    drop((step_a, step_b));
     for dev in [&dev_a, &dev_b] {
-        assert_eq!((dev.tx_arp, dev.tx_ipv4), (1, 0), "nothing sent while timed");
+        assert_eq!(
+            (dev.tx_arp, dev.tx_ipv4),
+            (1, 0),
+            "nothing sent while timed"
+        );
     }
     allocs
 }
@@ -581,7 +588,6 @@ fn icmp_echo_rx_tx(c: &mut Criterion) -> (usize, usize) {
     g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
     g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));
     g.finish();
-    drop((step_a, step_b));
     for (name, dev) in [("rstcp", &dev_a), ("smoltcp", &dev_b)] {
         assert_eq!(dev.tx_arp, 1, "{name}: no ARP while timed");
         assert!(dev.tx_ipv4 > 1000, "{name}: a reply per request");
