@@ -9,8 +9,14 @@
 use std::path::Path;
 use std::time::Instant;
 
+use rstcp_tests::fuzz::iface::CountingAlloc;
 use rstcp_tests::fuzz::seeds::{collect, CORPUS_DIR};
 use rstcp_tests::fuzz::TARGETS;
+
+// The `iface` body checks that `Interface::poll` never allocates when the
+// binary counts allocations, as the cargo-fuzz target does.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// How many seeds per target also have every prefix replayed: the smallest
 /// ones, so that the quadratic cost stays small.

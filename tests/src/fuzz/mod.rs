@@ -27,6 +27,7 @@ mod dhcpv4;
 mod ethernet;
 mod icmpv4;
 mod icmpv6;
+pub mod iface;
 mod ipv4;
 mod ipv6;
 mod pcap;
@@ -39,6 +40,7 @@ pub use self::dhcpv4::dhcpv4;
 pub use self::ethernet::ethernet;
 pub use self::icmpv4::icmpv4;
 pub use self::icmpv6::icmpv6;
+pub use self::iface::iface;
 pub use self::ipv4::ipv4;
 pub use self::ipv6::ipv6;
 pub use self::pcap::pcap;
@@ -60,6 +62,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("udp", udp),
     ("dhcpv4", dhcpv4),
     ("pcap", pcap),
+    ("iface", iface),
 ];
 
 /// Reads a fixed-size prefix off `data`: the address prefixes of the

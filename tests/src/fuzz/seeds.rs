@@ -69,6 +69,12 @@ pub fn collect(corpus_dir: &Path) -> std::io::Result<Seeds> {
                 cut.link_layer(packet.link_type, packet.data);
             }
         }
+        // `iface` inputs are sequences of this file's Ethernet frames.
+        if let Some(frames) = cut.0.get("ethernet").cloned() {
+            for seed in super::iface::capture_seeds(&frames) {
+                cut.add("iface", &seed);
+            }
+        }
         for (target, seeds) in cut.0 {
             let fresh: Vec<Vec<u8>> = seeds
                 .into_iter()
@@ -82,6 +88,8 @@ pub fn collect(corpus_dir: &Path) -> std::io::Result<Seeds> {
         .iter()
         .map(|(t, _)| (*t, Vec::new()))
         .collect();
+    // Crafted `iface` inputs first, so that the cap never cuts them.
+    out.insert("iface", super::iface::crafted_seeds());
     for (target, mut lists) in per_file {
         let seeds = out.entry(target).or_default();
         for list in &mut lists {
