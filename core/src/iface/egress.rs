@@ -1,6 +1,7 @@
 //! The transmit path: resolving next hops, framing, fragmenting, and the
 //! timer and socket work of each poll.
 
+use super::fragment::{fragment_count, fragments};
 use super::interface::{Inner, Interface};
 use super::neighbor::{Lookup, NeighborAction};
 use super::packet::{Body, IpOut};
@@ -175,11 +176,7 @@ impl Inner {
         if matches!(pkt.dst, IpAddr::V6(_)) || !pkt.body.is_splittable() || total > 65535 {
             return None;
         }
-        let per = (mtu.checked_sub(hl)?) & !7;
-        if per == 0 {
-            return None;
-        }
-        Some(pkt.body.len().div_ceil(per))
+        fragment_count(pkt.body.len(), mtu.checked_sub(hl)?)
     }
 
     /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
@@ -197,20 +194,11 @@ impl Inner {
         match (pkt.src, pkt.dst) {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = self.next_ident();
-                let mtu = self.caps.mtu;
-                let per = if 20 + body_len <= mtu {
-                    body_len.max(1)
-                } else {
-                    (mtu.saturating_sub(20)) & !7
-                };
-                if per == 0 {
-                    return 0;
-                }
-                let mut offset = 0;
+                // RFC 791 §3.2: every piece but the last a multiple of 8 bytes.
+                let plan = fragments(body_len, self.caps.mtu.saturating_sub(20));
                 let mut sent = 0;
-                loop {
-                    let len = per.min(body_len - offset);
-                    let more = offset + len < body_len;
+                for piece in plan {
+                    let (offset, len) = (piece.offset, piece.len);
                     let repr = Ipv4Repr {
                         src_addr: src,
                         dst_addr: dst,
@@ -223,7 +211,7 @@ impl Inner {
                         // RFC 1191 path MTU discovery is for TCP; datagrams
                         // may be fragmented on the way, as Linux does for UDP.
                         dont_frag: false,
-                        more_frags: more,
+                        more_frags: piece.more,
                         frag_offset: offset as u16,
                     };
                     let body = &pkt.body;
@@ -234,20 +222,14 @@ impl Inner {
                         }
                     });
                     if !ok {
-                        return sent;
+                        break;
                     }
                     sent += 1;
-                    if more {
-                        self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(1);
-                    }
-                    offset += len;
-                    if offset >= body_len {
-                        if sent > 1 {
-                            self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(1);
-                        }
-                        return sent;
-                    }
                 }
+                if sent > 1 {
+                    self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(sent as u64);
+                }
+                sent
             }
             (IpAddr::V6(src), IpAddr::V6(dst)) => {
                 let repr = Ipv6Repr {
