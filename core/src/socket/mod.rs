@@ -14,6 +14,7 @@ pub mod dhcpv4;
 pub mod icmp;
 mod index;
 pub mod raw;
+pub mod tcp;
 pub mod udp;
 
 use managed::ManagedSlice;

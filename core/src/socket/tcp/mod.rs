@@ -1,0 +1,18 @@
+//! TCP (RFC 9293): the connection state machine and its parts.
+//!
+//! The parts are sans-IO and independent of the socket, so each is tested on
+//! its own against its RFC:
+//!
+//! - [`rtt`]: RTT estimation and the retransmission timer (RFC 6298, 7323).
+//! - [`congestion`]: congestion control behind a trait — NewReno (RFC 5681,
+//!   6582) and CUBIC (RFC 9438).
+//! - [`sack`]: the sender's SACK scoreboard (RFC 2018, 6675).
+//! - [`assembler`]: the receiver's out-of-order map and the SACK blocks it
+//!   reports (RFC 2018 §4).
+//! - [`isn`]: initial sequence numbers (RFC 6528) and SYN cookies.
+
+pub mod assembler;
+pub mod congestion;
+pub mod isn;
+pub mod rtt;
+pub mod sack;
