@@ -12,7 +12,7 @@
 //!   `tx_frames` every frame the device took;
 //! - `poll_at(now)` is never earlier than `now`;
 //! - `dropped_total()` is at most `rx_frames` plus what the interface tried
-//!   to send (see [`Harness::check`] for how that is counted);
+//!   to send (see `Harness::check` for how that is counted);
 //! - every frame it transmitted parses as Ethernet from our MAC, and its
 //!   ARP / IPv4 / IPv6 payload parses with the wire `Repr`s with checksums
 //!   checked ([`ChecksumMode::Check`]), down to ICMP, IGMP and UDP.
