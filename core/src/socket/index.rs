@@ -17,6 +17,7 @@ pub(crate) enum Kind {
     Udp,
     Icmp,
     Raw,
+    Tcp,
 }
 
 /// The lookup key: a kind, a port (or ICMP ident, or raw protocol) and the
@@ -26,6 +27,8 @@ pub(crate) struct Key {
     pub kind: Kind,
     pub port: u16,
     pub addr: Option<IpAddr>,
+    /// The remote endpoint of a connected TCP socket (`None` for the rest).
+    pub remote: Option<crate::wire::IpEndpoint>,
 }
 
 /// One slot of the index's storage.
@@ -89,6 +92,17 @@ impl<'a> SocketIndex<'a> {
         };
         mix(key.kind as u64);
         mix(u64::from(key.port));
+        if let Some(r) = key.remote {
+            mix(u64::from(r.port) | 1 << 20);
+            match r.addr {
+                IpAddr::V4(a) => mix(u64::from(a.to_bits())),
+                IpAddr::V6(a) => {
+                    let b = a.to_bits();
+                    mix((b >> 64) as u64);
+                    mix(b as u64);
+                }
+            }
+        }
         match key.addr {
             None => mix(0),
             Some(IpAddr::V4(a)) => mix(u64::from(a.to_bits()) | 1 << 40),
@@ -281,6 +295,7 @@ mod tests {
             kind: Kind::Udp,
             port,
             addr: None,
+            remote: None,
         }
     }
 
@@ -324,6 +339,7 @@ mod tests {
             kind: Kind::Udp,
             port: 7,
             addr: Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
+            remote: None,
         };
         idx.insert(a, 1).unwrap();
         idx.insert(key(7), 2).unwrap();

@@ -39,6 +39,10 @@ pub enum Socket<'a> {
     Raw(raw::RawSocket<'a>),
     /// The DHCPv4 client.
     Dhcpv4(dhcpv4::Dhcpv4Client),
+    /// A TCP connection.
+    Tcp(tcp::TcpSocket<'a>),
+    /// A listening TCP endpoint.
+    TcpListener(tcp::TcpListener<'a>),
 }
 
 /// Converts between a concrete socket type and [`Socket`].
@@ -79,6 +83,8 @@ any_socket!(udp::UdpSocket<'a>, Udp);
 any_socket!(icmp::IcmpSocket<'a>, Icmp);
 any_socket!(raw::RawSocket<'a>, Raw);
 any_socket!(dhcpv4::Dhcpv4Client, Dhcpv4);
+any_socket!(tcp::TcpSocket<'a>, Tcp);
+any_socket!(tcp::TcpListener<'a>, TcpListener);
 
 /// Names one socket in a [`SocketSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -301,6 +307,7 @@ impl<'a> SocketSet<'a> {
             kind: Kind::Udp,
             port: ep.port,
             addr: ep.addr,
+            remote: None,
         };
         self.claim(handle, key, |s| match s {
             Socket::Udp(u) => u.bind(ep).map_err(|_| SetError::Refused),
@@ -315,6 +322,7 @@ impl<'a> SocketSet<'a> {
             kind: Kind::Icmp,
             port: ident,
             addr: None,
+            remote: None,
         };
         self.claim(handle, key, |s| match s {
             Socket::Icmp(i) => i
@@ -370,6 +378,8 @@ impl<'a> SocketSet<'a> {
             && match &item.socket {
                 Socket::Udp(u) => u.is_open(),
                 Socket::Icmp(s) => s.is_open(),
+                Socket::Tcp(t) => t.state() != tcp::State::Closed,
+                Socket::TcpListener(l) => l.is_open(),
                 _ => true,
             }
     }
@@ -388,6 +398,7 @@ impl<'a> SocketSet<'a> {
                     kind,
                     port,
                     addr: *a,
+                    remote: None,
                 };
                 self.index.get(&key).is_some_and(|i| self.is_live(i, &key))
             });
@@ -459,6 +470,7 @@ impl<'a> SocketSet<'a> {
             kind: Kind::Udp,
             port,
             addr: Some(*addr),
+            remote: None,
         };
         let any = Key {
             addr: None,
@@ -479,6 +491,7 @@ impl<'a> SocketSet<'a> {
             kind: Kind::Icmp,
             port: ident,
             addr: None,
+            remote: None,
         };
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
@@ -501,6 +514,99 @@ impl<'a> SocketSet<'a> {
         }
     }
 
+    /// Makes a listener listen on `endpoint` (port 0 picks an ephemeral one).
+    pub fn listen(
+        &mut self,
+        handle: SocketHandle,
+        endpoint: impl Into<IpListenEndpoint>,
+    ) -> Result<IpListenEndpoint, SetError> {
+        let mut ep = endpoint.into();
+        if ep.port == 0 {
+            ep.port = self.free_port(Kind::Tcp, ep.addr)?;
+        }
+        let key = Key {
+            kind: Kind::Tcp,
+            port: ep.port,
+            addr: ep.addr,
+            remote: None,
+        };
+        self.claim(handle, key, |s| match s {
+            Socket::TcpListener(l) => {
+                l.set_endpoint(ep);
+                Ok(())
+            }
+            _ => Err(SetError::BadHandle),
+        })?;
+        Ok(ep)
+    }
+
+    /// A free local port for a TCP connection from `local` (ephemeral range).
+    pub(crate) fn tcp_port(&mut self, local: IpAddr) -> Result<u16, SetError> {
+        self.free_port(Kind::Tcp, Some(local))
+    }
+
+    /// Registers a TCP connection's 4-tuple (after connect or accept).
+    pub(crate) fn register_tcp(
+        &mut self,
+        handle: SocketHandle,
+        local: crate::wire::IpEndpoint,
+        remote: crate::wire::IpEndpoint,
+    ) -> Result<(), SetError> {
+        let key = Key {
+            kind: Kind::Tcp,
+            port: local.port,
+            addr: Some(local.addr),
+            remote: Some(remote),
+        };
+        if let Some(other) = self.index.get(&key) {
+            if other != handle.0 && self.is_live(other, &key) {
+                return Err(SetError::AddrInUse);
+            }
+        }
+        let item = self
+            .sockets
+            .get_mut(handle.0)
+            .and_then(|s| s.inner.as_mut())
+            .ok_or(SetError::BadHandle)?;
+        if let Some(old) = item.key.replace(key) {
+            self.index.remove(&old);
+        }
+        self.index
+            .insert(key, handle.0)
+            .map_err(|_| SetError::IndexFull)
+    }
+
+    /// The socket a TCP segment from `remote` to `local` belongs to: the
+    /// connection for its 4-tuple, else a listener on the address, else one
+    /// on every address.
+    pub(crate) fn tcp_for(
+        &self,
+        local: &crate::wire::IpEndpoint,
+        remote: &crate::wire::IpEndpoint,
+    ) -> Option<(SocketHandle, bool)> {
+        let conn = Key {
+            kind: Kind::Tcp,
+            port: local.port,
+            addr: Some(local.addr),
+            remote: Some(*remote),
+        };
+        if let Some(i) = self.index.get(&conn).filter(|i| self.is_live(*i, &conn)) {
+            return Some((SocketHandle(i), true));
+        }
+        let exact = Key {
+            remote: None,
+            ..conn
+        };
+        let any = Key {
+            addr: None,
+            ..exact
+        };
+        [exact, any]
+            .iter()
+            .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))
+            .map(|i| (SocketHandle(i), false))
+    }
+
     /// The DHCPv4 client, if the set holds one.
     pub(crate) fn dhcp(&mut self) -> Option<&mut dhcpv4::Dhcpv4Client> {
         let i = self.dhcp?;
@@ -520,6 +626,7 @@ fn raw_key(version: raw::IpVersion, protocol: IpProtocol) -> Key {
         kind: Kind::Raw,
         port: v << 8 | u16::from(u8::from(protocol)),
         addr: None,
+        remote: None,
     }
 }
 

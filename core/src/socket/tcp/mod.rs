@@ -10,9 +10,18 @@
 //! - [`assembler`]: the receiver's out-of-order map and the SACK blocks it
 //!   reports (RFC 2018 §4).
 //! - [`isn`]: initial sequence numbers (RFC 6528) and SYN cookies.
+//!
+//! [`TcpSocket`] is one connection; [`TcpListener`] takes connections on a
+//! port into sockets the application lends it.
 
 pub mod assembler;
 pub mod congestion;
 pub mod isn;
+mod listener;
 pub mod rtt;
 pub mod sack;
+mod socket;
+
+pub use self::listener::{HalfOpen, ListenError, ListenerStats, TcpListener};
+pub(crate) use self::socket::TcpContext;
+pub use self::socket::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};

@@ -1,0 +1,322 @@
+//! A listening TCP endpoint: a bounded SYN queue, SYN cookies when it is
+//! full, and a bounded accept queue of connections built on sockets the
+//! application lent it.
+//!
+//! Unlike a one-socket-per-connection listener, one `TcpListener` takes any
+//! number of connections on its port, like every OS does. The memory is the
+//! application's: each connection needs its own buffers, so it hands the
+//! listener a pool of closed [`TcpSocket`](super::TcpSocket)s (by handle);
+//! a completed handshake takes one, and [`TcpListener::accept`] returns it.
+//!
+//! Half-open connections (SYN received, SYN-ACK sent) are small records in
+//! the SYN queue, not sockets: a SYN flood fills the queue, after which SYN
+//! cookies (RFC 4987 §3.6) answer without keeping any state, so legitimate
+//! clients still get through.
+
+use managed::ManagedSlice;
+
+use crate::socket::SocketHandle;
+use crate::time::{Duration, Instant};
+use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
+use crate::wire::{IpEndpoint, IpListenEndpoint};
+
+/// SYN-ACK retransmissions before a half-open connection is dropped
+/// (Linux `tcp_synack_retries` = 5).
+pub const SYNACK_RETRIES: u8 = 5;
+
+/// The first SYN-ACK retransmission timeout (RFC 6298 §2.1: 1 s), doubled
+/// on each retry.
+pub const SYNACK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A connection in the SYN queue: what the SYN said and what we answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HalfOpen {
+    /// Our address and port.
+    pub local: IpEndpoint,
+    /// The client's.
+    pub remote: IpEndpoint,
+    /// The client's initial sequence number.
+    pub irs: TcpSeqNumber,
+    /// Ours.
+    pub iss: TcpSeqNumber,
+    /// The client's MSS option.
+    pub mss: Option<u16>,
+    /// The client's window scale option.
+    pub window_scale: Option<u8>,
+    /// The client offered SACK.
+    pub sack_permitted: bool,
+    /// The client's TSval, when it sent timestamps.
+    pub tsval: Option<u32>,
+    /// The client's (unscaled) window in the SYN.
+    pub window: u16,
+    /// When the SYN arrived.
+    pub created: Instant,
+    /// When the SYN-ACK is due again (`created` at first: due now).
+    pub next_at: Instant,
+    /// SYN-ACKs sent so far.
+    pub sent: u8,
+    /// The window scale we offered in the SYN-ACK (the accepting socket
+    /// must use the same).
+    pub rcv_shift: u8,
+}
+
+impl HalfOpen {
+    /// The record for a received SYN, SYN-ACK due now.
+    pub fn from_syn(
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        syn: &TcpRepr<'_>,
+        iss: TcpSeqNumber,
+        now: Instant,
+    ) -> HalfOpen {
+        HalfOpen {
+            local,
+            remote,
+            irs: syn.seq_number,
+            iss,
+            mss: syn.max_seg_size,
+            window_scale: syn.window_scale,
+            sack_permitted: syn.sack_permitted,
+            tsval: syn.timestamp.map(|(v, _)| v),
+            window: syn.window_len,
+            created: now,
+            next_at: now,
+            sent: 0,
+            rcv_shift: 0,
+        }
+    }
+}
+
+/// Counters of one listener (`nstat`'s ListenOverflows & co).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenerStats {
+    /// SYNs received.
+    pub syns: u64,
+    /// SYNs answered with a cookie because the SYN queue was full.
+    pub cookies_sent: u64,
+    /// Connections completed from a valid cookie.
+    pub cookies_accepted: u64,
+    /// Handshakes completed into an accepted connection.
+    pub accepted: u64,
+    /// Completed handshakes dropped: no pooled socket or accept queue full.
+    pub overflows: u64,
+    /// Half-open connections that never completed.
+    pub expired: u64,
+}
+
+/// Why a listener call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ListenError {
+    /// The pool's storage is full.
+    PoolFull,
+}
+
+/// A listening socket (see the module documentation).
+#[derive(Debug)]
+pub struct TcpListener<'a> {
+    endpoint: IpListenEndpoint,
+    open: bool,
+    syn_queue: ManagedSlice<'a, Option<HalfOpen>>,
+    pool: ManagedSlice<'a, Option<SocketHandle>>,
+    accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
+    accept_head: usize,
+    accept_len: usize,
+    stats: ListenerStats,
+}
+
+impl<'a> TcpListener<'a> {
+    /// A listener with room for `syn_queue.len()` half-open connections,
+    /// `pool.len()` lent sockets and `accept_queue.len()` connections
+    /// waiting for [`accept`](Self::accept) (the backlog).
+    pub fn new(
+        syn_queue: impl Into<ManagedSlice<'a, Option<HalfOpen>>>,
+        pool: impl Into<ManagedSlice<'a, Option<SocketHandle>>>,
+        accept_queue: impl Into<ManagedSlice<'a, Option<SocketHandle>>>,
+    ) -> TcpListener<'a> {
+        let mut l = TcpListener {
+            endpoint: IpListenEndpoint::default(),
+            open: false,
+            syn_queue: syn_queue.into(),
+            pool: pool.into(),
+            accept_queue: accept_queue.into(),
+            accept_head: 0,
+            accept_len: 0,
+            stats: ListenerStats::default(),
+        };
+        l.syn_queue.iter_mut().for_each(|s| *s = None);
+        l.pool.iter_mut().for_each(|s| *s = None);
+        l.accept_queue.iter_mut().for_each(|s| *s = None);
+        l
+    }
+
+    /// The endpoint listened on.
+    pub fn endpoint(&self) -> IpListenEndpoint {
+        self.endpoint
+    }
+
+    /// True while listening.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub(crate) fn set_endpoint(&mut self, endpoint: IpListenEndpoint) {
+        self.endpoint = endpoint;
+        self.open = true;
+    }
+
+    /// Stops listening: half-open connections are forgotten; accepted
+    /// ones stay with the application.
+    pub fn close(&mut self) {
+        self.open = false;
+        self.syn_queue.iter_mut().for_each(|s| *s = None);
+    }
+
+    /// Lends a closed TCP socket (by handle in the same set) for a future
+    /// connection.
+    pub fn provide(&mut self, socket: SocketHandle) -> Result<(), ListenError> {
+        if self.pool.contains(&Some(socket)) {
+            return Ok(());
+        }
+        match self.pool.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => {
+                *slot = Some(socket);
+                Ok(())
+            }
+            None => Err(ListenError::PoolFull),
+        }
+    }
+
+    /// Sockets lent and not yet used.
+    pub fn pooled(&self) -> usize {
+        self.pool.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// The next established connection, if any.
+    pub fn accept(&mut self) -> Option<SocketHandle> {
+        if self.accept_len == 0 {
+            return None;
+        }
+        let cap = self.accept_queue.len();
+        let h = self.accept_queue.get_mut(self.accept_head)?.take();
+        self.accept_head = (self.accept_head + 1) % cap.max(1);
+        self.accept_len -= 1;
+        h
+    }
+
+    /// Connections waiting for `accept`.
+    pub fn backlog(&self) -> usize {
+        self.accept_len
+    }
+
+    /// Half-open connections in the SYN queue.
+    pub fn half_open(&self) -> usize {
+        self.syn_queue.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> ListenerStats {
+        self.stats
+    }
+
+    // ----- for the interface ---------------------------------------------
+
+    pub(crate) fn stats_mut(&mut self) -> &mut ListenerStats {
+        &mut self.stats
+    }
+
+    /// The half-open record for a 4-tuple.
+    pub(crate) fn find(
+        &mut self,
+        local: &IpEndpoint,
+        remote: &IpEndpoint,
+    ) -> Option<&mut HalfOpen> {
+        self.syn_queue
+            .iter_mut()
+            .flatten()
+            .find(|h| h.local == *local && h.remote == *remote)
+    }
+
+    /// Stores a half-open connection; false when the SYN queue is full.
+    pub(crate) fn enqueue_syn(&mut self, half: HalfOpen) -> bool {
+        match self.syn_queue.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => {
+                *slot = Some(half);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes and returns the half-open record for a 4-tuple.
+    pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
+        self.syn_queue
+            .iter_mut()
+            .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
+            .and_then(Option::take)
+    }
+
+    /// True when a completed handshake can become a connection now.
+    pub(crate) fn has_room(&self) -> bool {
+        self.accept_len < self.accept_queue.len() && self.pool.iter().any(Option::is_some)
+    }
+
+    /// The pooled socket the next connection will take.
+    pub(crate) fn peek_pooled(&self) -> Option<SocketHandle> {
+        self.pool.iter().flatten().next().copied()
+    }
+
+    /// Takes a pooled socket for a new connection.
+    pub(crate) fn take_pooled(&mut self) -> Option<SocketHandle> {
+        self.pool
+            .iter_mut()
+            .find(|s| s.is_some())
+            .and_then(Option::take)
+    }
+
+    /// Queues an established connection for `accept`.
+    pub(crate) fn push_accepted(&mut self, h: SocketHandle) -> bool {
+        let cap = self.accept_queue.len();
+        if self.accept_len >= cap {
+            return false;
+        }
+        let at = (self.accept_head + self.accept_len) % cap;
+        match self.accept_queue.get_mut(at) {
+            Some(slot) => {
+                *slot = Some(h);
+                self.accept_len += 1;
+                self.stats.accepted = self.stats.accepted.wrapping_add(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The half-open connections whose SYN-ACK is due, expiring those out
+    /// of retries (counted). Calls `f` for each due one; `f` returns false
+    /// when it could not send (stop for now).
+    pub(crate) fn due_synacks(&mut self, now: Instant, mut f: impl FnMut(&mut HalfOpen) -> bool) {
+        for slot in self.syn_queue.iter_mut() {
+            let Some(h) = slot else { continue };
+            if h.next_at > now {
+                continue;
+            }
+            if h.sent > SYNACK_RETRIES {
+                *slot = None;
+                self.stats.expired = self.stats.expired.wrapping_add(1);
+                continue;
+            }
+            if !f(h) {
+                return;
+            }
+            h.sent = h.sent.saturating_add(1);
+            // RFC 6298 §5.5-style doubling from 1 s.
+            h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
+        }
+    }
+
+    /// When the next SYN-ACK is due.
+    pub(crate) fn poll_at(&self) -> Option<Instant> {
+        self.syn_queue.iter().flatten().map(|h| h.next_at).min()
+    }
+}

@@ -1,0 +1,2219 @@
+//! The TCP connection: RFC 9293's state machine over two byte rings.
+//!
+//! The socket is sans-IO. The interface hands it each segment for its
+//! 4-tuple ([`TcpSocket::process`]) and asks it for the next segment to send
+//! ([`TcpSocket::dispatch`]); [`TcpSocket::poll_at`] says when a timer
+//! (retransmission, delayed ACK, persist, keepalive, TIME-WAIT) is due.
+//!
+//! Data lives in two [`RingBuffer`]s. Sent data stays in the send ring until
+//! acknowledged and is written to the wire straight from it; received data,
+//! in order or not, is written into the receive ring at its place (the
+//! out-of-order map is the [`Assembler`]), so nothing is copied twice.
+
+use core::fmt;
+
+use super::assembler::Assembler;
+use super::congestion::{Congestion, CongestionControl, CongestionKind};
+use super::rtt::{RtoConfig, RttEstimator, RttTimer};
+use super::sack::Scoreboard;
+use crate::storage::RingBuffer;
+use crate::time::{Duration, Instant};
+use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::{IpAddr, IpEndpoint};
+
+/// Out-of-order ranges the receiver keeps (holes + 1).
+pub const ASSEMBLER_RANGES: usize = 8;
+/// SACKed ranges the sender remembers.
+pub const SCOREBOARD_RANGES: usize = 8;
+
+/// Maximum segment lifetime (RFC 9293 §3.4.2 suggests 2 minutes; Linux's
+/// TIME-WAIT is 60 s, i.e. MSL 30 s). TIME-WAIT lasts 2·MSL.
+pub const DEFAULT_MSL: Duration = Duration::from_secs(30);
+
+/// The states of RFC 9293 §3.3.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum State {
+    /// No connection.
+    Closed,
+    /// Waiting for a SYN (only a listener's child passes through here).
+    Listen,
+    /// SYN sent, waiting for SYN-ACK.
+    SynSent,
+    /// SYN received and answered, waiting for the ACK.
+    SynReceived,
+    /// Open: data flows both ways.
+    Established,
+    /// We closed; our FIN is not yet acknowledged.
+    FinWait1,
+    /// Our FIN is acknowledged; waiting for the peer's.
+    FinWait2,
+    /// The peer closed; we may still send.
+    CloseWait,
+    /// Both closed at once; waiting for the ACK of our FIN.
+    Closing,
+    /// The peer closed, then we did; waiting for the ACK of our FIN.
+    LastAck,
+    /// Both closed; waiting 2·MSL for stray segments.
+    TimeWait,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Closed => "CLOSED",
+            State::Listen => "LISTEN",
+            State::SynSent => "SYN-SENT",
+            State::SynReceived => "SYN-RECEIVED",
+            State::Established => "ESTABLISHED",
+            State::FinWait1 => "FIN-WAIT-1",
+            State::FinWait2 => "FIN-WAIT-2",
+            State::CloseWait => "CLOSE-WAIT",
+            State::Closing => "CLOSING",
+            State::LastAck => "LAST-ACK",
+            State::TimeWait => "TIME-WAIT",
+        })
+    }
+}
+
+/// Why a connection ended badly (read with [`TcpSocket::error`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TcpError {
+    /// The peer answered the SYN with a reset, or ICMP said port/protocol
+    /// unreachable during SYN-SENT.
+    ConnectionRefused,
+    /// The peer reset an open connection.
+    ConnectionReset,
+    /// The user timeout or the keepalive probes ran out.
+    TimedOut,
+    /// ICMP reported the host or network unreachable for too long.
+    Unreachable,
+}
+
+impl fmt::Display for TcpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TcpError::ConnectionRefused => "connection refused",
+            TcpError::ConnectionReset => "connection reset by peer",
+            TcpError::TimedOut => "connection timed out",
+            TcpError::Unreachable => "destination unreachable",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for TcpError {}
+
+/// A user call that does not fit the connection's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TcpApiError {
+    /// Not in a state that allows it (e.g. send after close).
+    InvalidState,
+    /// An unspecified remote address or port 0.
+    Unaddressable,
+    /// The connection ended with an error (see [`TcpSocket::error`]).
+    Failed(TcpError),
+}
+
+impl fmt::Display for TcpApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TcpApiError::InvalidState => f.write_str("invalid state"),
+            TcpApiError::Unaddressable => f.write_str("unaddressable endpoint"),
+            TcpApiError::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for TcpApiError {}
+
+/// Per-connection tunables; `Default` gives what Linux does where the RFCs
+/// leave a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TcpConfig {
+    /// Nagle's algorithm (RFC 9293 §3.8.6.2.1; on by default, like
+    /// `TCP_NODELAY` off).
+    pub nagle: bool,
+    /// Delayed ACK timeout (RFC 9293 §3.8.6.3: under 0.5 s; Linux 40 ms),
+    /// `None` to ACK every segment at once.
+    pub ack_delay: Option<Duration>,
+    /// Retransmission timer bounds.
+    pub rto: RtoConfig,
+    /// Congestion control algorithm (CUBIC by default).
+    pub congestion: CongestionKind,
+    /// Give up when data stays unacknowledged this long (RFC 9293 §3.8.3
+    /// user timeout; RFC 5482). `None`: 15 retransmissions as Linux.
+    pub user_timeout: Option<Duration>,
+    /// Keepalive: idle time, probe interval, probes (RFC 9293 §3.8.4; off by
+    /// default as RFC 1122 §4.2.3.6 asks).
+    pub keepalive: Option<(Duration, Duration, u32)>,
+    /// Offer timestamps (RFC 7323 §3).
+    pub timestamps: bool,
+    /// Offer SACK (RFC 2018).
+    pub sack: bool,
+    /// Offer window scaling (RFC 7323 §2); the shift follows the receive
+    /// buffer size.
+    pub window_scaling: bool,
+    /// Maximum segment lifetime; TIME-WAIT is twice this.
+    pub msl: Duration,
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig {
+            nagle: true,
+            ack_delay: Some(Duration::from_millis(40)),
+            rto: RtoConfig::default(),
+            congestion: CongestionKind::Cubic,
+            user_timeout: None,
+            keepalive: None,
+            timestamps: true,
+            sack: true,
+            window_scaling: true,
+            msl: DEFAULT_MSL,
+        }
+    }
+}
+
+/// The `ss -ti` of one connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpStats {
+    /// Smoothed RTT.
+    pub srtt: Option<Duration>,
+    /// RTT variation.
+    pub rttvar: Option<Duration>,
+    /// Current retransmission timeout.
+    pub rto: Duration,
+    /// Congestion window (bytes).
+    pub cwnd: usize,
+    /// Slow-start threshold (bytes).
+    pub ssthresh: usize,
+    /// The send MSS in use.
+    pub mss: usize,
+    /// Segments retransmitted.
+    pub retransmits: u64,
+    /// Of which by timeout.
+    pub timeouts: u64,
+    /// Fast retransmits (dupacks or SACK).
+    pub fast_retransmits: u64,
+    /// Payload bytes acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// Payload bytes received in order.
+    pub bytes_received: u64,
+    /// Segments sent.
+    pub segments_out: u64,
+    /// Segments received.
+    pub segments_in: u64,
+}
+
+/// What the interface must know about the IP layer when it asks for a segment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TcpContext {
+    pub now: Instant,
+    /// The largest IP packet the path carries (device MTU).
+    pub mtu: usize,
+}
+
+/// Timestamps state (RFC 7323 §3, §4, §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Timestamps {
+    /// TS.Recent: the peer's last TSval to echo.
+    recent: u32,
+    /// When TS.Recent was set (PAWS invalidates it after 24 days, §5.5).
+    recent_at: Instant,
+    /// Random offset of our clock (RFC 7323 §7.1).
+    offset: u32,
+}
+
+/// A received segment's acceptance, decided before the state machine acts.
+enum Verdict {
+    /// Drop it silently.
+    Drop,
+    /// Drop it and answer with an ACK (out of window, RFC 5961 challenge).
+    Ack,
+    /// Process it.
+    Accept,
+}
+
+/// A TCP connection.
+pub struct TcpSocket<'a> {
+    state: State,
+    config: TcpConfig,
+    rx: RingBuffer<'a, u8>,
+    tx: RingBuffer<'a, u8>,
+    local: IpEndpoint,
+    remote: IpEndpoint,
+
+    // RFC 9293 §3.3.1 send sequence variables.
+    iss: TcpSeqNumber,
+    snd_una: TcpSeqNumber,
+    snd_nxt: TcpSeqNumber,
+    /// The highest sequence number sent (snd_nxt can be pulled back by a
+    /// retransmission timeout; this cannot).
+    snd_max: TcpSeqNumber,
+    snd_wnd: usize,
+    snd_wl1: TcpSeqNumber,
+    snd_wl2: TcpSeqNumber,
+    max_snd_wnd: usize,
+    /// Shift applied to the peer's window field (its window scale).
+    snd_shift: u8,
+
+    // Receive sequence variables.
+    irs: TcpSeqNumber,
+    rcv_nxt: TcpSeqNumber,
+    /// Shift we apply to our window field (our window scale).
+    rcv_shift: u8,
+    /// The right edge of the window we last advertised (never moves left,
+    /// RFC 9293 §3.8.6.2.2).
+    rcv_adv: TcpSeqNumber,
+    /// A FIN received beyond rcv_nxt, consumed when the data before it is.
+    fin_at: Option<TcpSeqNumber>,
+
+    // Negotiated.
+    mss: usize,
+    peer_mss: usize,
+    sack_ok: bool,
+    ts: Option<Timestamps>,
+    /// The peer sent a SYN with these options (a passive open).
+    peer_ws: Option<u8>,
+
+    // Our FIN.
+    fin_queued: bool,
+    fin_sent: bool,
+
+    // Timers.
+    rtt: RttEstimator,
+    rtt_timer: RttTimer,
+    rto_at: Option<Instant>,
+    ack_at: Option<Instant>,
+    ack_now: bool,
+    /// Segments received since our last ACK (ACK every second one, RFC 9293 §3.8.6.3).
+    unacked_segments: u32,
+    persist_at: Option<Instant>,
+    persist_backoff: u32,
+    timewait_at: Option<Instant>,
+    keepalive_at: Option<Instant>,
+    keepalive_probes: u32,
+    /// When the oldest unacknowledged data was first sent (user timeout).
+    first_unacked_at: Option<Instant>,
+    last_activity: Instant,
+    retries: u32,
+
+    // Loss recovery.
+    cc: Congestion,
+    dupacks: u32,
+    /// RFC 6582 recover: the highest sequence sent when recovery began.
+    recover: Option<TcpSeqNumber>,
+    /// RFC 6675 HighRxt (exclusive: one past the last byte retransmitted).
+    high_rxt: TcpSeqNumber,
+    /// SACK recovery: the segment at SND.UNA is to be resent first.
+    rtx_head: bool,
+    scoreboard: Scoreboard<SCOREBOARD_RANGES>,
+    assembler: Assembler<ASSEMBLER_RANGES>,
+    /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
+    challenge_ack: bool,
+    /// A reset is owed (to the segment that earned it: seq, ack, ack flag).
+    reset: Option<(TcpSeqNumber, Option<TcpSeqNumber>)>,
+
+    error: Option<TcpError>,
+    stats: TcpStats,
+}
+
+impl fmt::Debug for TcpSocket<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpSocket")
+            .field("state", &self.state)
+            .field("local", &self.local)
+            .field("remote", &self.remote)
+            .field("snd_una", &self.snd_una)
+            .field("snd_nxt", &self.snd_nxt)
+            .field("rcv_nxt", &self.rcv_nxt)
+            .field("snd_wnd", &self.snd_wnd)
+            .field("tx", &self.tx.len())
+            .field("rx", &self.rx.len())
+            .field("rx_window", &self.rx.window())
+            .field("rto_at", &self.rto_at)
+            .field("persist_at", &self.persist_at)
+            .field("ack_now", &self.ack_now)
+            .finish()
+    }
+}
+
+fn unspecified_endpoint() -> IpEndpoint {
+    IpEndpoint::new(IpAddr::V4(crate::wire::Ipv4Addr::UNSPECIFIED), 0)
+}
+
+impl<'a> TcpSocket<'a> {
+    /// A closed socket with the given receive and send rings.
+    pub fn new(rx: RingBuffer<'a, u8>, tx: RingBuffer<'a, u8>) -> TcpSocket<'a> {
+        Self::with_config(rx, tx, TcpConfig::default())
+    }
+
+    /// [`new`](Self::new) with non-default tunables.
+    pub fn with_config(
+        rx: RingBuffer<'a, u8>,
+        tx: RingBuffer<'a, u8>,
+        config: TcpConfig,
+    ) -> TcpSocket<'a> {
+        TcpSocket {
+            state: State::Closed,
+            rx,
+            tx,
+            local: unspecified_endpoint(),
+            remote: unspecified_endpoint(),
+            iss: TcpSeqNumber(0),
+            snd_una: TcpSeqNumber(0),
+            snd_nxt: TcpSeqNumber(0),
+            snd_max: TcpSeqNumber(0),
+            snd_wnd: 0,
+            snd_wl1: TcpSeqNumber(0),
+            snd_wl2: TcpSeqNumber(0),
+            max_snd_wnd: 0,
+            snd_shift: 0,
+            irs: TcpSeqNumber(0),
+            rcv_nxt: TcpSeqNumber(0),
+            rcv_shift: 0,
+            rcv_adv: TcpSeqNumber(0),
+            fin_at: None,
+            mss: 536,
+            peer_mss: 536,
+            sack_ok: false,
+            ts: None,
+            peer_ws: None,
+            fin_queued: false,
+            fin_sent: false,
+            rtt: RttEstimator::new(config.rto),
+            rtt_timer: RttTimer::default(),
+            rto_at: None,
+            ack_at: None,
+            ack_now: false,
+            unacked_segments: 0,
+            persist_at: None,
+            persist_backoff: 0,
+            timewait_at: None,
+            keepalive_at: None,
+            keepalive_probes: 0,
+            first_unacked_at: None,
+            last_activity: Instant::ZERO,
+            retries: 0,
+            cc: Congestion::new(config.congestion, 536),
+            dupacks: 0,
+            recover: None,
+            high_rxt: TcpSeqNumber(0),
+            rtx_head: false,
+            scoreboard: Scoreboard::default(),
+            assembler: Assembler::default(),
+            challenge_ack: false,
+            reset: None,
+            error: None,
+            stats: TcpStats::default(),
+            config,
+        }
+    }
+
+    // ----- user API -------------------------------------------------------
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// How the connection ended, if it ended badly.
+    pub fn error(&self) -> Option<TcpError> {
+        self.error
+    }
+
+    /// The local endpoint (address chosen at connect or accept).
+    pub fn local_endpoint(&self) -> Option<IpEndpoint> {
+        (self.state != State::Closed || self.local.port != 0).then_some(self.local)
+    }
+
+    /// The remote endpoint.
+    pub fn remote_endpoint(&self) -> Option<IpEndpoint> {
+        (self.remote.port != 0).then_some(self.remote)
+    }
+
+    /// The tunables, to change (Nagle, delayed ACK, keepalive, …).
+    pub fn config_mut(&mut self) -> &mut TcpConfig {
+        &mut self.config
+    }
+
+    /// Turns Nagle's algorithm off (`TCP_NODELAY`) or on.
+    pub fn set_nodelay(&mut self, nodelay: bool) {
+        self.config.nagle = !nodelay;
+    }
+
+    /// True while the connection can carry data or is being set up.
+    pub fn is_open(&self) -> bool {
+        !matches!(self.state, State::Closed | State::TimeWait | State::Listen)
+    }
+
+    /// True once the three-way handshake completed and the connection has
+    /// not been fully closed.
+    pub fn is_established(&self) -> bool {
+        matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait
+        )
+    }
+
+    /// True when [`send`](Self::send) can queue at least one byte.
+    pub fn can_send(&self) -> bool {
+        matches!(
+            self.state,
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+        ) && !self.fin_queued
+            && self.tx.window() > 0
+    }
+
+    /// True when [`recv`](Self::recv) has at least one byte.
+    pub fn can_recv(&self) -> bool {
+        !self.rx.is_empty()
+    }
+
+    /// True when the peer closed its side and every byte it sent was read.
+    pub fn recv_finished(&self) -> bool {
+        self.rx.is_empty()
+            && matches!(
+                self.state,
+                State::CloseWait
+                    | State::LastAck
+                    | State::Closing
+                    | State::TimeWait
+                    | State::Closed
+            )
+    }
+
+    /// Bytes queued to send and not yet acknowledged.
+    pub fn send_queue(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Bytes received and not yet read.
+    pub fn recv_queue(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Per-connection statistics.
+    pub fn stats(&self) -> TcpStats {
+        let mut s = self.stats;
+        s.srtt = self.rtt.srtt();
+        s.rttvar = self.rtt.rttvar();
+        s.rto = self.rtt.rto();
+        s.cwnd = self.cc.cwnd();
+        s.ssthresh = self.cc.ssthresh();
+        s.mss = self.mss;
+        s
+    }
+
+    /// Queues data to send in place: `f` gets the free contiguous part of
+    /// the send ring and returns how many bytes it wrote (and a value).
+    pub fn send<R>(&mut self, f: impl FnOnce(&mut [u8]) -> (usize, R)) -> Result<R, TcpApiError> {
+        self.check_send()?;
+        let (_, r) = self.tx.enqueue_many_with(f);
+        Ok(r)
+    }
+
+    /// Copies as much of `data` as fits into the send ring; returns the count.
+    pub fn send_slice(&mut self, data: &[u8]) -> Result<usize, TcpApiError> {
+        self.check_send()?;
+        Ok(self.tx.enqueue_slice(data))
+    }
+
+    fn check_send(&self) -> Result<(), TcpApiError> {
+        if let Some(e) = self.error {
+            return Err(TcpApiError::Failed(e));
+        }
+        match self.state {
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+                if !self.fin_queued =>
+            {
+                Ok(())
+            }
+            _ => Err(TcpApiError::InvalidState),
+        }
+    }
+
+    /// Reads in place: `f` gets the contiguous readable part of the receive
+    /// ring and returns how many bytes it consumed (and a value).
+    pub fn recv<R>(&mut self, f: impl FnOnce(&mut [u8]) -> (usize, R)) -> Result<R, TcpApiError> {
+        self.check_recv()?;
+        let (n, r) = self.rx.dequeue_many_with(f);
+        self.after_read(n);
+        Ok(r)
+    }
+
+    /// Copies received bytes into `data`; returns the count (0: nothing yet,
+    /// or the peer finished: see [`recv_finished`](Self::recv_finished)).
+    pub fn recv_slice(&mut self, data: &mut [u8]) -> Result<usize, TcpApiError> {
+        self.check_recv()?;
+        let n = self.rx.dequeue_slice(data);
+        self.after_read(n);
+        Ok(n)
+    }
+
+    fn check_recv(&self) -> Result<(), TcpApiError> {
+        if !self.rx.is_empty() {
+            return Ok(());
+        }
+        match self.error {
+            Some(e) => Err(TcpApiError::Failed(e)),
+            None if self.state == State::Closed => Err(TcpApiError::InvalidState),
+            None => Ok(()),
+        }
+    }
+
+    /// RFC 9293 §3.8.6.2.2: after a read, advertise the larger window only
+    /// once it grew by a full segment or half the buffer (receiver SWS
+    /// avoidance), so a slow reader does not cause a storm of tiny updates.
+    fn after_read(&mut self, n: usize) {
+        if n == 0 || !self.is_established() {
+            return;
+        }
+        let advertised = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
+        let now_window = self.rx_window();
+        let threshold = self.mss.min(self.rx.capacity() / 2).max(1);
+        if now_window >= advertised + threshold {
+            self.ack_now = true;
+        }
+    }
+
+    /// Closes our side: queued data is sent, then a FIN (RFC 9293 §3.10.4).
+    pub fn close(&mut self) {
+        match self.state {
+            State::Listen | State::SynSent => self.set_closed(),
+            State::SynReceived | State::Established => {
+                self.fin_queued = true;
+                self.state = State::FinWait1;
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.state = State::LastAck;
+            }
+            _ => {}
+        }
+    }
+
+    /// Shuts the write side (`shutdown(SHUT_WR)`): the same as close for TCP,
+    /// reading continues until the peer's FIN.
+    pub fn shutdown(&mut self) {
+        self.close();
+    }
+
+    /// Aborts: sends a reset and forgets the connection (RFC 9293 §3.10.5).
+    pub fn abort(&mut self) {
+        if self.is_open() && self.state != State::SynSent {
+            self.reset = Some((self.snd_nxt, None));
+        }
+        self.set_closed();
+        self.tx.clear();
+        self.rx.clear();
+    }
+
+    // ----- setup (by the interface) ---------------------------------------
+
+    /// Starts an active open. `local` has the address the interface chose.
+    pub(crate) fn connect(
+        &mut self,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        iss: TcpSeqNumber,
+        now: Instant,
+    ) -> Result<(), TcpApiError> {
+        if self.is_open() || self.state == State::TimeWait {
+            return Err(TcpApiError::InvalidState);
+        }
+        if remote.port == 0 || remote.addr.is_unspecified() || local.port == 0 {
+            return Err(TcpApiError::Unaddressable);
+        }
+        self.reset_state(now);
+        self.local = local;
+        self.remote = remote;
+        self.iss = iss;
+        self.snd_una = iss;
+        self.snd_nxt = iss;
+        self.snd_max = iss;
+        self.high_rxt = iss;
+        self.state = State::SynSent;
+        Ok(())
+    }
+
+    /// Becomes an established child of a listener: the handshake in
+    /// `half` completed with `ack` (RFC 9293 §3.10.7.4, SYN-RECEIVED).
+    pub(crate) fn accept_established(
+        &mut self,
+        half: &super::HalfOpen,
+        ack: &TcpRepr<'_>,
+        our_mss: usize,
+        now: Instant,
+    ) {
+        self.reset_state(now);
+        self.local = half.local;
+        self.remote = half.remote;
+        self.iss = half.iss;
+        self.irs = half.irs;
+        self.snd_una = half.iss + 1;
+        self.snd_nxt = self.snd_una;
+        self.snd_max = self.snd_una;
+        self.high_rxt = self.snd_una;
+        self.rcv_nxt = half.irs + 1;
+        let syn = TcpRepr {
+            src_port: half.remote.port,
+            dst_port: half.local.port,
+            control: TcpFlags::SYN,
+            seq_number: half.irs,
+            ack_number: None,
+            window_len: half.window,
+            window_scale: half.window_scale,
+            max_seg_size: half.mss,
+            sack_permitted: half.sack_permitted,
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: half.tsval.map(|v| (v, 0)),
+            urgent_at: None,
+            payload: &[],
+        };
+        self.take_syn_options(&syn, now);
+        self.rcv_shift = if half.window_scale.is_some() {
+            half.rcv_shift
+        } else {
+            0
+        };
+        self.mss = self.send_mss_for(our_mss);
+        self.cc.set_mss(self.mss);
+        self.snd_wnd = usize::from(ack.window_len) << self.snd_shift;
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = ack.seq_number;
+        self.snd_wl2 = ack.ack_number.unwrap_or(self.snd_una);
+        self.state = State::Established;
+        self.rcv_adv = self.rcv_nxt + (self.rx_window() >> self.rcv_shift << self.rcv_shift);
+    }
+
+    /// The receive window shift this socket would offer in a SYN-ACK.
+    pub(crate) fn offered_window(&self) -> (usize, u8) {
+        (self.rx.capacity().min(0xffff), self.our_window_shift())
+    }
+
+    /// Becomes an established child of a listener directly from a SYN
+    /// cookie's ACK (RFC 4987 §3.6): the SYN's options that fit the cookie.
+    pub(crate) fn accept_cookie(
+        &mut self,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        ack: &TcpRepr<'_>,
+        mss: u16,
+        now: Instant,
+    ) {
+        self.reset_state(now);
+        self.local = local;
+        self.remote = remote;
+        let ack_number = ack.ack_number.unwrap_or(TcpSeqNumber(0));
+        self.iss = ack_number - 1;
+        self.snd_una = ack_number;
+        self.snd_nxt = ack_number;
+        self.snd_max = ack_number;
+        self.high_rxt = ack_number;
+        self.irs = ack.seq_number - 1;
+        self.rcv_nxt = ack.seq_number;
+        self.snd_wl1 = ack.seq_number;
+        self.snd_wl2 = ack_number;
+        self.peer_mss = usize::from(mss);
+        // Without the SYN's options: no scaling, SACK or timestamps.
+        self.snd_shift = 0;
+        self.rcv_shift = 0;
+        self.sack_ok = false;
+        self.ts = None;
+        self.snd_wnd = usize::from(ack.window_len);
+        self.max_snd_wnd = self.snd_wnd;
+        self.state = State::Established;
+        self.rcv_adv = self.rcv_nxt + self.rx_window().min(0xffff);
+    }
+
+    fn reset_state(&mut self, now: Instant) {
+        let config = self.config;
+        self.rx.clear();
+        self.tx.clear();
+        self.fin_at = None;
+        self.fin_queued = false;
+        self.fin_sent = false;
+        self.sack_ok = false;
+        self.ts = None;
+        self.peer_ws = None;
+        self.snd_shift = 0;
+        self.rcv_shift = self.our_window_shift();
+        self.rtt = RttEstimator::new(config.rto);
+        self.rtt_timer = RttTimer::default();
+        self.rto_at = None;
+        self.ack_at = None;
+        self.ack_now = false;
+        self.unacked_segments = 0;
+        self.persist_at = None;
+        self.persist_backoff = 0;
+        self.timewait_at = None;
+        self.keepalive_at = None;
+        self.keepalive_probes = 0;
+        self.first_unacked_at = None;
+        self.last_activity = now;
+        self.retries = 0;
+        self.cc = Congestion::new(config.congestion, 536);
+        self.dupacks = 0;
+        self.recover = None;
+        self.rtx_head = false;
+        self.scoreboard = Scoreboard::default();
+        self.assembler = Assembler::default();
+        self.challenge_ack = false;
+        self.reset = None;
+        self.error = None;
+        self.stats = TcpStats::default();
+    }
+
+    /// RFC 7323 §2.3: the smallest shift that lets the window field cover
+    /// the whole receive buffer.
+    fn our_window_shift(&self) -> u8 {
+        if !self.config.window_scaling {
+            return 0;
+        }
+        let mut shift = 0u8;
+        while shift < 14 && (self.rx.capacity() >> shift) > 0xffff {
+            shift += 1;
+        }
+        shift
+    }
+
+    fn take_syn_options(&mut self, syn: &TcpRepr<'_>, now: Instant) {
+        // RFC 9293 §3.7.1: without the option, 536 (IPv4) / 1220 (IPv6).
+        let default_mss = match self.remote.addr {
+            IpAddr::V4(_) => 536,
+            IpAddr::V6(_) => 1220,
+        };
+        self.peer_mss = syn.max_seg_size.map_or(default_mss, usize::from).max(64);
+        // RFC 7323 §2.2: both sides must send the option for scaling to apply.
+        match (syn.window_scale, self.config.window_scaling) {
+            (Some(ws), true) => {
+                self.peer_ws = Some(ws);
+                // RFC 7323 §2.3: shifts above 14 are used as 14.
+                self.snd_shift = ws.min(14);
+            }
+            _ => {
+                self.snd_shift = 0;
+                self.rcv_shift = 0;
+            }
+        }
+        self.sack_ok = syn.sack_permitted && self.config.sack;
+        self.ts = match (syn.timestamp, self.config.timestamps) {
+            (Some((tsval, _)), true) => Some(Timestamps {
+                recent: tsval,
+                recent_at: now,
+                offset: self.iss.0.rotate_left(13),
+            }),
+            _ => None,
+        };
+    }
+
+    // ----- segment arrival (RFC 9293 §3.10.7) -----------------------------
+
+    /// Processes a segment addressed to this connection.
+    pub(crate) fn process(&mut self, now: Instant, repr: &TcpRepr<'_>) {
+        self.stats.segments_in = self.stats.segments_in.wrapping_add(1);
+        match self.state {
+            State::Closed | State::Listen => {}
+            State::SynSent => self.process_syn_sent(now, repr),
+            _ => self.process_synchronized(now, repr),
+        }
+    }
+
+    fn process_syn_sent(&mut self, now: Instant, repr: &TcpRepr<'_>) {
+        // RFC 9293 §3.10.7.3, first: the ACK must cover our SYN exactly.
+        if let Some(ack) = repr.ack_number {
+            if ack <= self.iss || ack > self.snd_nxt {
+                if !repr.control.contains(TcpFlags::RST) {
+                    self.reset = Some((ack, None));
+                }
+                return;
+            }
+        }
+        if repr.control.contains(TcpFlags::RST) {
+            // Second: a reset with an acceptable ACK refuses the connection;
+            // without an ACK it is dropped (RFC 5961 §3.2 spirit).
+            if repr.ack_number.is_some() {
+                self.fail(TcpError::ConnectionRefused);
+            }
+            return;
+        }
+        if !repr.control.contains(TcpFlags::SYN) {
+            return;
+        }
+        self.irs = repr.seq_number;
+        self.rcv_nxt = repr.seq_number + 1;
+        self.take_syn_options(repr, now);
+        self.mss = self.send_mss_for(self.mss_budget());
+        self.cc.set_mss(self.mss);
+        match repr.ack_number {
+            Some(ack) => {
+                self.ack_advance(now, ack);
+                // RFC 7323 §2.2: the SYN-ACK's window is not scaled.
+                self.snd_wnd = usize::from(repr.window_len);
+                self.max_snd_wnd = self.snd_wnd;
+                self.snd_wl1 = repr.seq_number;
+                self.snd_wl2 = ack;
+                self.state = State::Established;
+                self.ack_now = true;
+                self.rcv_adv = self.rcv_nxt;
+            }
+            None => {
+                // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-ACK back.
+                self.state = State::SynReceived;
+                self.snd_nxt = self.iss;
+                self.snd_wnd = usize::from(repr.window_len);
+                self.rto_at = Some(now);
+            }
+        }
+    }
+
+    /// The MSS budget from the MTU the interface last told us.
+    fn mss_budget(&self) -> usize {
+        self.mss
+    }
+
+    /// The send MSS: the peer's limit and ours, less the timestamps option
+    /// we put in every segment (RFC 9293 §3.7.1, RFC 7323 §3).
+    fn send_mss_for(&self, ours: usize) -> usize {
+        let ts = if self.ts.is_some() { 12 } else { 0 };
+        self.peer_mss.min(ours).saturating_sub(ts).max(64)
+    }
+
+    fn process_synchronized(&mut self, now: Instant, repr: &TcpRepr<'_>) {
+        if self.state == State::TimeWait
+            && repr.control.contains(TcpFlags::FIN)
+            && !repr.control.contains(TcpFlags::RST)
+            && repr.seq_number + repr.payload.len() + 1 == self.rcv_nxt
+        {
+            // RFC 9293 §3.10.7.4: a retransmitted FIN in TIME-WAIT is
+            // acknowledged again and the 2·MSL wait restarts.
+            self.ack_now = true;
+            self.enter_time_wait(now);
+            return;
+        }
+        match self.acceptance(now, repr) {
+            Verdict::Drop => return,
+            Verdict::Ack => {
+                self.challenge_ack = true;
+                return;
+            }
+            Verdict::Accept => {}
+        }
+        self.last_activity = now;
+        self.keepalive_probes = 0;
+        if let (Some(ts), Some((tsval, _))) = (self.ts.as_mut(), repr.timestamp) {
+            // RFC 7323 §4.3: TS.Recent follows the segment at the left edge.
+            if repr.seq_number <= self.rcv_nxt && wrapping_ge(tsval, ts.recent) {
+                ts.recent = tsval;
+                ts.recent_at = now;
+            }
+        }
+        let Some(ack) = repr.ack_number else {
+            // RFC 9293 §3.10.7.4 fifth: no ACK, drop.
+            return;
+        };
+        if self.state == State::SynReceived {
+            if ack <= self.snd_una || ack > self.snd_nxt {
+                self.reset = Some((ack, None));
+                return;
+            }
+            self.state = State::Established;
+            self.snd_wnd = usize::from(repr.window_len) << self.snd_shift;
+            self.max_snd_wnd = self.snd_wnd;
+            self.snd_wl1 = repr.seq_number;
+            self.snd_wl2 = ack;
+        }
+        self.process_ack(now, repr, ack);
+        if self.state == State::Closed {
+            return;
+        }
+        self.process_text(now, repr);
+        self.process_fin(now);
+    }
+
+    /// RFC 9293 §3.10.7.4 first to fourth checks, with PAWS (RFC 7323 §5)
+    /// and the RFC 5961 blind-attack mitigations.
+    fn acceptance(&mut self, now: Instant, repr: &TcpRepr<'_>) -> Verdict {
+        let rst = repr.control.contains(TcpFlags::RST);
+        // RFC 7323 §5.3 PAWS: an older timestamp than TS.Recent is a
+        // duplicate from an earlier incarnation of the sequence space.
+        if let (Some(ts), Some((tsval, _))) = (self.ts, repr.timestamp) {
+            let stale = now - ts.recent_at > Duration::from_secs(24 * 24 * 3600);
+            if !rst && !stale && !wrapping_ge(tsval, ts.recent) {
+                return Verdict::Ack;
+            }
+        }
+        let len = repr.segment_len();
+        let wnd = self.rx_window();
+        let seq = repr.seq_number;
+        let in_window = |s: TcpSeqNumber| s >= self.rcv_nxt && s < self.rcv_nxt + wnd;
+        // RFC 9293 §3.10.7.4 first: the four acceptability cases.
+        let acceptable = match (len, wnd) {
+            (0, 0) => seq == self.rcv_nxt,
+            (0, _) => in_window(seq),
+            (_, 0) => false,
+            (_, _) => in_window(seq) || in_window(seq + (len - 1)),
+        };
+        if rst {
+            // RFC 5961 §3.2: reset only on an exact match; in-window
+            // resets get a challenge ACK; others are dropped.
+            return if seq == self.rcv_nxt {
+                match self.state {
+                    State::SynReceived => self.set_closed(),
+                    State::TimeWait | State::Closing | State::LastAck => self.set_closed(),
+                    _ => self.fail(TcpError::ConnectionReset),
+                }
+                Verdict::Drop
+            } else if acceptable || in_window(seq) {
+                Verdict::Ack
+            } else {
+                Verdict::Drop
+            };
+        }
+        if repr.control.contains(TcpFlags::SYN) {
+            // RFC 5961 §4.2: any SYN in a synchronized state gets a challenge
+            // ACK (a retransmitted SYN in SYN-RECEIVED too: the ACK helps).
+            if self.state == State::TimeWait && seq > self.rcv_nxt {
+                // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reuse a
+                // TIME-WAIT 4-tuple; the listener handles it once we are gone.
+                self.set_closed();
+                return Verdict::Drop;
+            }
+            return Verdict::Ack;
+        }
+        if !acceptable {
+            // Zero-window probes and old duplicates: re-ACK what we have.
+            return Verdict::Ack;
+        }
+        if let Some(ack) = repr.ack_number {
+            // RFC 5961 §5.2: the ACK must be within the window we could have
+            // sent; above SND.NXT it is answered with an ACK and dropped.
+            let max_back = self.max_snd_wnd.max(1);
+            if ack > self.snd_max {
+                return Verdict::Ack;
+            }
+            if ack < self.snd_una - max_back && self.state != State::SynReceived {
+                return Verdict::Ack;
+            }
+        }
+        Verdict::Accept
+    }
+
+    fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
+        let window = usize::from(repr.window_len) << self.snd_shift;
+        // SACK scoreboard first: loss detection looks at it.
+        if self.sack_ok {
+            let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); MAX_SACK_BLOCKS];
+            let mut n = 0;
+            for (l, r) in repr.sack_ranges.iter().flatten() {
+                if let Some(b) = blocks.get_mut(n) {
+                    *b = (TcpSeqNumber(*l), TcpSeqNumber(*r));
+                    n += 1;
+                }
+            }
+            self.scoreboard
+                .update(self.snd_una, self.snd_max, &blocks[..n]);
+        }
+        // RTT samples come from Karn's timer (one segment timed at a time,
+        // never a retransmitted one). Timestamp echoes would give more, but
+        // during loss the receiver echoes the TSval of the last in-order
+        // segment (RFC 7323 §4.3), which inflates SRTT badly on a lossy
+        // path; Linux likewise prefers the sequence-based sample.
+        if ack > self.snd_una {
+            let acked = ack.distance_from(self.snd_una).max(0) as usize;
+            let sample = self.rtt_timer.on_ack(ack, now);
+            if let Some(rtt) = sample {
+                self.rtt.sample(rtt);
+            }
+            self.rtt.reset_backoff();
+            self.retries = 0;
+            let in_flight = self.in_flight();
+            self.ack_advance(now, ack);
+            match self.recover {
+                // RFC 6582 §3.2 step 6: a full ACK ends recovery.
+                Some(recover) if ack >= recover => {
+                    self.recover = None;
+                    self.rtx_head = false;
+                    self.dupacks = 0;
+                    self.cc.on_recovery_exit(now);
+                }
+                // RFC 6582 step 5: a partial ACK retransmits the next hole
+                // at once. With SACK, NextSeg finds the holes (RFC 6675 §5).
+                Some(_) => {
+                    self.cc.on_recovery_ack(now, acked, in_flight);
+                    if self.sack_ok {
+                        self.rtx_head = true;
+                    } else {
+                        self.snd_nxt = self.snd_nxt.max(self.snd_una);
+                        self.retransmit_head();
+                    }
+                }
+                None => {
+                    self.dupacks = 0;
+                    self.cc.on_ack(now, acked, in_flight, sample);
+                }
+            }
+        } else if ack == self.snd_una && self.snd_max > self.snd_una {
+            // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; §3.2 fast retransmit at
+            // the third. With SACK the scoreboard decides instead (RFC 6675
+            // §5: IsLost(SND.UNA)), whatever the window field did.
+            if self.is_duplicate_ack(repr, window) {
+                self.dupacks = self.dupacks.saturating_add(1);
+            }
+            let sack_lost = self.sack_ok && self.scoreboard.is_lost(self.snd_una, self.mss);
+            if self.recover.is_none() && (self.dupacks >= 3 || sack_lost) {
+                // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
+                self.recover = Some(self.snd_max);
+                let in_flight = self.in_flight();
+                self.cc.on_congestion(now, in_flight);
+                self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
+                if self.sack_ok {
+                    // RFC 6675 §5 (4.3): resend the first unacknowledged
+                    // segment now; NextSeg picks the other holes as pipe allows.
+                    self.high_rxt = self.snd_una;
+                    self.rtx_head = true;
+                    self.rtt_timer.on_retransmit();
+                } else {
+                    self.retransmit_head();
+                }
+            }
+        }
+        // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
+        // RFC 9293 §3.10.7.4 orders updates by (SEG.SEQ, SEG.ACK); for two
+        // ACKs with both equal (pure ACKs reordered on the way) only a larger
+        // window is taken, as Linux does, so a stale ACK cannot close it.
+        let newer = self.snd_wl1 < repr.seq_number
+            || (self.snd_wl1 == repr.seq_number && self.snd_wl2 < ack)
+            || (self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack && window > self.snd_wnd);
+        if newer {
+            self.snd_wnd = window;
+            self.max_snd_wnd = self.max_snd_wnd.max(window);
+            self.snd_wl1 = repr.seq_number;
+            self.snd_wl2 = ack;
+            if window > 0 {
+                self.persist_at = None;
+                self.persist_backoff = 0;
+            }
+        }
+        // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in
+        // flight (so no retransmission timer) starts the persist timer; its
+        // probes get the window reopened even when the update was lost.
+        let unsent = self.tx.len() > self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        if self.snd_wnd == 0 && unsent && self.rto_at.is_none() && self.persist_at.is_none() {
+            let backoff = 1u32 << self.persist_backoff.min(6);
+            self.persist_at = Some(now + self.rtt.rto() * backoff);
+        }
+        // Our FIN acknowledged?
+        let fin_acked = self.fin_sent && ack == self.snd_max && self.tx.is_empty();
+        match self.state {
+            State::FinWait1 if fin_acked => self.state = State::FinWait2,
+            State::Closing if fin_acked => self.enter_time_wait(now),
+            State::LastAck if fin_acked => self.set_closed(),
+            // A retransmitted FIN: re-ACK and restart 2·MSL (§3.10.7.4).
+            State::TimeWait if repr.control.contains(TcpFlags::FIN) => {
+                self.ack_now = true;
+                self.enter_time_wait(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// RFC 5681 §2: an ACK is a duplicate when it carries no data, no
+    /// SYN/FIN, the same ack and window, and data is outstanding.
+    fn is_duplicate_ack(&self, repr: &TcpRepr<'_>, window: usize) -> bool {
+        repr.payload.is_empty()
+            && !repr.control.intersects(TcpFlags::SYN | TcpFlags::FIN)
+            && window == self.snd_wnd
+            && self.snd_max > self.snd_una
+    }
+
+    /// Moves SND.UNA to `ack`, dropping acknowledged bytes from the send ring.
+    fn ack_advance(&mut self, now: Instant, ack: TcpSeqNumber) {
+        let mut acked = ack.distance_from(self.snd_una).max(0) as usize;
+        // The SYN and FIN occupy sequence space but no ring bytes.
+        if self.snd_una == self.iss && acked > 0 {
+            acked -= 1;
+        }
+        let data = acked.min(self.tx.len());
+        self.tx.dequeue_allocated(data);
+        self.stats.bytes_acked = self.stats.bytes_acked.wrapping_add(data as u64);
+        self.snd_una = ack;
+        if self.snd_nxt < ack {
+            self.snd_nxt = ack;
+        }
+        if self.high_rxt < ack {
+            self.high_rxt = ack;
+        }
+        self.first_unacked_at = if self.snd_una == self.snd_max {
+            None
+        } else {
+            Some(now)
+        };
+        self.rto_at = if self.snd_una == self.snd_max {
+            None
+        } else {
+            // RFC 6298 §5.3: restart the timer on new data acknowledged.
+            Some(now + self.rtt.rto())
+        };
+    }
+
+    /// Processes the segment's data (RFC 9293 §3.10.7.4 seventh).
+    fn process_text(&mut self, now: Instant, repr: &TcpRepr<'_>) {
+        if !matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        ) {
+            return;
+        }
+        let mut seq = repr.seq_number;
+        let mut data = repr.payload;
+        if repr.control.contains(TcpFlags::SYN) {
+            seq += 1;
+        }
+        // Trim what we already have.
+        let behind = self.rcv_nxt.distance_from(seq);
+        if behind > 0 {
+            let skip = (behind as usize).min(data.len());
+            data = data.get(skip..).unwrap_or(&[]);
+            seq += skip;
+        }
+        if repr.control.contains(TcpFlags::FIN) {
+            self.fin_at = Some(seq + data.len());
+        }
+        if data.is_empty() {
+            if repr.segment_len() > 0 {
+                // A duplicate: ACK at once (RFC 5681 §4.2 out-of-order rule).
+                self.ack_now = true;
+            }
+            return;
+        }
+        let offset = seq.distance_from(self.rcv_nxt).max(0) as usize;
+        // Trim to the window we offered.
+        let room = self.rx.window().saturating_sub(offset);
+        let data = data.get(..data.len().min(room)).unwrap_or(&[]);
+        if data.is_empty() {
+            self.ack_now = true;
+            return;
+        }
+        // Write the bytes at their place in the ring (in order or not) and
+        // let the assembler say how far the contiguous front now reaches.
+        if self.assembler.add(offset, data.len()).is_err() {
+            // Too many holes: drop it; the sender retransmits (RFC 9293 §3.10.7.4
+            // allows a receiver to keep only in-order data).
+            self.ack_now = true;
+            return;
+        }
+        self.rx.write_unallocated(offset, data);
+        let advanced = self.rx.enqueue_unallocated(self.assembler.remove_front());
+        if advanced == 0 {
+            // Out of order: ACK at once so the sender sees a duplicate ACK
+            // and our SACK blocks (RFC 5681 §4.2).
+            self.ack_now = true;
+            return;
+        }
+        let filled_hole = !self.assembler.is_empty() || advanced > data.len();
+        self.rcv_nxt += advanced;
+        self.stats.bytes_received = self.stats.bytes_received.wrapping_add(advanced as u64);
+        self.unacked_segments += 1;
+        // RFC 9293 §3.8.6.3: ACK at least every second full segment;
+        // RFC 5681 §4.2: at once when a hole was (partly) filled.
+        if self.unacked_segments >= 2 || filled_hole || self.config.ack_delay.is_none() {
+            self.ack_now = true;
+        } else if self.ack_at.is_none() {
+            self.ack_at = self.config.ack_delay.map(|d| now + d);
+        }
+    }
+
+    /// Consumes the peer's FIN once every byte before it arrived (eighth).
+    fn process_fin(&mut self, now: Instant) {
+        let Some(fin) = self.fin_at else { return };
+        if fin != self.rcv_nxt {
+            return;
+        }
+        self.fin_at = None;
+        self.rcv_nxt += 1;
+        self.ack_now = true;
+        match self.state {
+            State::SynReceived | State::Established => self.state = State::CloseWait,
+            State::FinWait1 => {
+                if self.fin_sent && self.snd_una == self.snd_max {
+                    self.enter_time_wait(now);
+                } else {
+                    self.state = State::Closing;
+                }
+            }
+            State::FinWait2 => self.enter_time_wait(now),
+            _ => {}
+        }
+    }
+
+    fn enter_time_wait(&mut self, now: Instant) {
+        self.state = State::TimeWait;
+        self.timewait_at = Some(now + self.config.msl * 2);
+        self.rto_at = None;
+        self.persist_at = None;
+        self.keepalive_at = None;
+    }
+
+    fn set_closed(&mut self) {
+        self.state = State::Closed;
+        self.rto_at = None;
+        self.ack_at = None;
+        self.persist_at = None;
+        self.timewait_at = None;
+        self.keepalive_at = None;
+    }
+
+    fn fail(&mut self, error: TcpError) {
+        net_debug!("tcp {} -> {}: {}", self.local, self.remote, error);
+        self.error = Some(error);
+        self.set_closed();
+    }
+
+    /// An ICMP error about this connection (RFC 9293 §3.9, RFC 5927): hard
+    /// errors refuse a connection that is being opened; on an open one they
+    /// are soft and the retransmission timer decides.
+    pub(crate) fn process_icmp_error(&mut self, refused: bool) {
+        if self.state == State::SynSent && refused {
+            self.fail(TcpError::ConnectionRefused);
+        }
+    }
+
+    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201): a smaller
+    /// MSS from now on, and the segment resent in smaller pieces.
+    pub(crate) fn process_path_mtu(&mut self, mtu: usize) {
+        let header = match self.remote.addr {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
+        };
+        // RFC 1191 §3: never below 68 (v4); RFC 8200: 1280 for v6.
+        let floor = match self.remote.addr {
+            IpAddr::V4(_) => 68,
+            IpAddr::V6(_) => 1280,
+        };
+        let new = self.send_mss_for(mtu.max(floor).saturating_sub(header));
+        if new < self.mss {
+            self.mss = new;
+            self.cc.set_mss(new);
+            // Resend what the oversize segment carried.
+            self.retransmit_head();
+        }
+    }
+
+    // ----- sending --------------------------------------------------------
+
+    /// The receive window we can offer: free ring space.
+    fn rx_window(&self) -> usize {
+        self.rx.window()
+    }
+
+    /// The window to advertise: RFC 9293 §3.8.6.2.2 receiver SWS avoidance —
+    /// the right edge moves only in steps of min(MSS, buffer/2), and never
+    /// left — so the window field stays steady while a loss is repaired
+    /// (duplicate ACKs need an unchanged window, RFC 5681 §2).
+    fn advertised_window(&self) -> usize {
+        let free = self.rx_window();
+        if !self.is_established() {
+            return free;
+        }
+        let promised = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
+        let step = self.mss.min(self.rx.capacity() / 2).max(1);
+        if free >= promised.saturating_add(step) {
+            free
+        } else {
+            promised.min(free.max(promised))
+        }
+    }
+
+    /// True in SACK-based loss recovery (RFC 6675).
+    fn sack_recovery(&self) -> bool {
+        self.sack_ok && self.recover.is_some()
+    }
+
+    /// Bytes in the network: RFC 6675 SetPipe in SACK recovery, else what
+    /// was sent and not acknowledged.
+    fn pipe(&self) -> usize {
+        if self.sack_recovery() {
+            self.scoreboard
+                .pipe(self.snd_una, self.snd_max, self.high_rxt, self.mss)
+        } else {
+            self.snd_nxt.distance_from(self.snd_una).max(0) as usize
+        }
+    }
+
+    /// The next SACK-recovery retransmission (RFC 6675 §5 NextSeg), as
+    /// (offset from SND.UNA, length); `None` when there is none or pipe
+    /// leaves no room.
+    fn sack_retransmission(&self) -> Option<(usize, usize)> {
+        if !self.sack_recovery() {
+            return None;
+        }
+        if self.rtx_head {
+            return Some((0, self.mss.min(self.tx.len().max(1))));
+        }
+        if self.pipe() >= self.cc.cwnd() {
+            return None;
+        }
+        let unsent = self.tx.len() > self.snd_max.distance_from(self.snd_una).max(0) as usize;
+        let (seq, len) = self.scoreboard.next_seg(
+            self.snd_una,
+            self.snd_max,
+            self.high_rxt,
+            self.mss,
+            unsent,
+        )?;
+        if seq >= self.snd_max {
+            return None; // rule 2: new data, sent by the normal path
+        }
+        Some((
+            seq.distance_from(self.snd_una).max(0) as usize,
+            len.min(self.mss),
+        ))
+    }
+
+    fn in_flight(&self) -> usize {
+        self.snd_max.distance_from(self.snd_una).max(0) as usize
+    }
+
+    /// Go back to SND.UNA for the next segment (timeout, fast retransmit).
+    fn retransmit_head(&mut self) {
+        self.snd_nxt = self.snd_una;
+        self.rtt_timer.on_retransmit();
+        if self.fin_sent && self.tx.is_empty() {
+            // Only the FIN is outstanding: it goes again.
+            self.fin_sent = false;
+        }
+    }
+
+    fn ts_now(&self, now: Instant, offset: u32) -> u32 {
+        // RFC 7323 §5.4: a clock between 1 ms and 1 s per tick: 1 ms here.
+        (now.total_millis() as u32).wrapping_add(offset)
+    }
+
+    /// When the socket next wants to send or a timer fires.
+    pub(crate) fn poll_at(&self, now: Instant) -> Option<Instant> {
+        if self.reset.is_some() || self.challenge_ack || self.ack_now {
+            return Some(now);
+        }
+        if self.state == State::Closed {
+            return None;
+        }
+        if self.has_segment_to_send() {
+            return Some(now);
+        }
+        [
+            self.rto_at,
+            self.ack_at,
+            self.persist_at,
+            self.timewait_at,
+            self.keepalive_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|t| t.max(now))
+    }
+
+    fn has_segment_to_send(&self) -> bool {
+        match self.state {
+            State::SynSent | State::SynReceived => self.snd_nxt == self.iss,
+            State::Established
+            | State::CloseWait
+            | State::FinWait1
+            | State::LastAck
+            | State::Closing => self.sendable_now() > 0 || self.fin_due() || self.persist_needed(),
+            _ => false,
+        }
+    }
+
+    /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
+    fn sendable_now(&self) -> usize {
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        let unsent = self.tx.len().saturating_sub(sent);
+        if unsent == 0 {
+            return 0;
+        }
+        let in_flight = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        // The peer's window counts from SND.UNA; the congestion window
+        // against what is in the network (RFC 6675 pipe during recovery).
+        // RFC 3042 limited transmit: each of the first two duplicate ACKs
+        // lets one new segment out beyond cwnd, so a small window still
+        // gets the three duplicate ACKs that fast retransmit needs.
+        let limited = if self.recover.is_none() {
+            self.mss * (self.dupacks.min(2) as usize)
+        } else {
+            0
+        };
+        let usable = self
+            .snd_wnd
+            .saturating_sub(in_flight)
+            .min((self.cc.cwnd() + limited).saturating_sub(self.pipe()));
+        let n = unsent.min(usable).min(self.mss);
+        if n == 0 {
+            return 0;
+        }
+        // RFC 9293 §3.8.6.2.1 sender SWS avoidance with Nagle: send a full
+        // segment, or all that is left when nothing is in flight (or Nagle
+        // is off), or half the largest window the peer offered.
+        let full = n >= self.mss;
+        let all_left = n == unsent && (in_flight == 0 || !self.config.nagle || self.fin_queued);
+        let half_window = self.max_snd_wnd > 0 && n >= self.max_snd_wnd / 2;
+        if full || all_left || half_window {
+            n
+        } else {
+            0
+        }
+    }
+
+    /// Data waits behind a zero window with no timer running: dispatch must
+    /// arm the persist timer (RFC 9293 §3.8.6.1).
+    fn persist_needed(&self) -> bool {
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        self.snd_wnd == 0
+            && self.tx.len() > sent
+            && self.persist_at.is_none()
+            && self.rto_at.is_none()
+    }
+
+    fn fin_due(&self) -> bool {
+        self.fin_queued && !self.fin_sent && {
+            let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+            sent >= self.tx.len()
+        }
+    }
+
+    /// Runs the timers due at `now` (before building a segment).
+    fn run_timers(&mut self, now: Instant) {
+        if self.timewait_at.is_some_and(|t| now >= t) {
+            self.set_closed();
+            return;
+        }
+        if self.ack_at.is_some_and(|t| now >= t) {
+            self.ack_now = true;
+            self.ack_at = None;
+        }
+        if let Some(limit) = self.config.user_timeout {
+            if self.first_unacked_at.is_some_and(|t| now - t >= limit) {
+                self.fail(TcpError::TimedOut);
+                return;
+            }
+        }
+        if self.rto_at.is_some_and(|t| now >= t) {
+            self.on_rto(now);
+        }
+        if self.persist_at.is_some_and(|t| now >= t) {
+            self.persist_at = None;
+            self.persist_backoff = self.persist_backoff.saturating_add(1);
+            self.ack_now = true; // the probe goes out as a one-byte segment below
+        }
+        if let Some((idle, interval, probes)) = self.config.keepalive {
+            if self.state == State::Established && self.snd_una == self.snd_max {
+                let due = if self.keepalive_probes == 0 {
+                    idle
+                } else {
+                    interval
+                };
+                if now - self.last_activity
+                    >= due + interval * self.keepalive_probes.saturating_sub(1)
+                {
+                    if self.keepalive_probes >= probes {
+                        self.fail(TcpError::TimedOut);
+                        return;
+                    }
+                    self.keepalive_probes += 1;
+                    self.challenge_ack = true; // probe: seq = SND.UNA − 1
+                }
+                self.keepalive_at =
+                    Some(self.last_activity + idle + interval * self.keepalive_probes);
+            }
+        }
+    }
+
+    /// RFC 6298 §5.4–5.6: retransmit the earliest segment, back off.
+    fn on_rto(&mut self, now: Instant) {
+        self.retries = self.retries.saturating_add(1);
+        let max_retries = if matches!(self.state, State::SynSent | State::SynReceived) {
+            6
+        } else {
+            15
+        };
+        if self.config.user_timeout.is_none() && self.retries > max_retries {
+            self.fail(TcpError::TimedOut);
+            return;
+        }
+        self.stats.timeouts = self.stats.timeouts.wrapping_add(1);
+        let in_flight = self.in_flight();
+        if self.state != State::SynSent && self.state != State::SynReceived {
+            self.cc.on_timeout(now, in_flight);
+        }
+        self.rtt.backoff();
+        self.recover = None;
+        self.rtx_head = false;
+        self.dupacks = 0;
+        self.scoreboard.clear();
+        if matches!(self.state, State::SynSent | State::SynReceived) {
+            self.snd_nxt = self.iss;
+        } else {
+            self.retransmit_head();
+        }
+        self.rto_at = Some(now + self.rtt.rto());
+    }
+
+    /// Offers the next segment to `emit`; state changes only when it
+    /// returns `Ok`. `Ok(())` when nothing is due.
+    pub(crate) fn dispatch<E>(
+        &mut self,
+        ctx: TcpContext,
+        emit: impl FnOnce(&TcpRepr<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let now = ctx.now;
+        self.run_timers(now);
+        let our_mss = ctx.mtu.saturating_sub(match self.remote.addr {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
+        });
+
+        // A reset owed to the peer goes first (RFC 9293 §3.10.7).
+        if let Some((seq, ack)) = self.reset {
+            let mut repr = self.base_repr(now);
+            repr.control = TcpFlags::RST;
+            repr.seq_number = seq;
+            repr.ack_number = ack;
+            repr.window_len = 0;
+            repr.timestamp = None;
+            emit(&repr)?;
+            self.reset = None;
+            return Ok(());
+        }
+
+        match self.state {
+            State::Closed | State::Listen => return Ok(()),
+            State::SynSent | State::SynReceived => {
+                if self.snd_nxt == self.iss {
+                    self.mss = our_mss.max(64);
+                    let mut repr = self.base_repr(now);
+                    repr.control = TcpFlags::SYN;
+                    repr.seq_number = self.iss;
+                    repr.max_seg_size = Some(u16::try_from(our_mss).unwrap_or(u16::MAX));
+                    // RFC 7323 §2.2: the SYN's window is not scaled.
+                    repr.window_len = u16::try_from(self.rx_window()).unwrap_or(u16::MAX);
+                    let active = self.state == State::SynSent;
+                    if active {
+                        repr.ack_number = None;
+                        repr.window_scale = self.config.window_scaling.then_some(self.rcv_shift);
+                        repr.sack_permitted = self.config.sack;
+                        repr.timestamp = self
+                            .config
+                            .timestamps
+                            .then(|| (self.ts_now(now, self.iss.0.rotate_left(13)), 0));
+                    } else {
+                        repr.window_scale = self.peer_ws.map(|_| self.rcv_shift);
+                        repr.sack_permitted = self.sack_ok;
+                        repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
+                    }
+                    emit(&repr)?;
+                    self.snd_nxt = self.iss + 1;
+                    self.snd_max = self.snd_max.max(self.snd_nxt);
+                    if self.rto_at.is_none() || self.rto_at.is_some_and(|t| now >= t) {
+                        self.rto_at = Some(now + self.rtt.rto());
+                    }
+                    self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
+                    if self.retries > 0 {
+                        self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
+                    }
+                    return Ok(());
+                }
+                if self.state == State::SynSent && !self.challenge_ack {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        if self.state == State::TimeWait && !self.ack_now && !self.challenge_ack {
+            return Ok(());
+        }
+
+        // SACK recovery retransmissions go before new data (RFC 6675 §5).
+        if let Some((offset, len)) = self.sack_retransmission() {
+            let payload = self.tx.get_allocated(offset, len);
+            let seq = self.snd_una + offset;
+            let mut repr = self.base_repr(now);
+            repr.seq_number = seq;
+            repr.payload = payload;
+            let sent_len = payload.len();
+            // Only the FIN is left there (no data at that offset).
+            let fin = sent_len == 0 && self.fin_sent;
+            if fin {
+                repr.control |= TcpFlags::FIN;
+            }
+            let window_len = repr.window_len;
+            emit(&repr)?;
+            let end = seq + sent_len + usize::from(fin);
+            if self.high_rxt < end {
+                self.high_rxt = end;
+            }
+            self.rtx_head = false;
+            self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
+            self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
+            self.rtt_timer.on_retransmit();
+            if self.rto_at.is_none() {
+                self.rto_at = Some(now + self.rtt.rto());
+            }
+            self.ack_now = false;
+            self.challenge_ack = false;
+            self.ack_at = None;
+            self.unacked_segments = 0;
+            self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+            return Ok(());
+        }
+
+        // Data (and FIN) segments.
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        let mut len = self.sendable_now();
+        let zero_window_probe =
+            self.snd_wnd == 0 && self.tx.len() > sent && self.persist_backoff > 0 && self.ack_now;
+        if zero_window_probe {
+            // RFC 9293 §3.8.6.1: probe a zero window with one byte.
+            len = 1;
+        }
+        let payload = self.tx.get_allocated(sent, len);
+        let len = payload.len();
+        let fin = self.fin_due_after(sent + len);
+        let need_ack = self.ack_now || self.challenge_ack;
+        if len == 0 && !fin && !need_ack {
+            // A window the peer closed on data we still have: arm the persist timer.
+            if self.snd_wnd == 0
+                && self.tx.len() > sent
+                && self.persist_at.is_none()
+                && self.rto_at.is_none()
+            {
+                let backoff = 1u32 << self.persist_backoff.min(6);
+                self.persist_at = Some(now + self.rtt.rto() * backoff);
+            }
+            return Ok(());
+        }
+        let mut repr = self.base_repr(now);
+        // A keepalive/challenge ACK with no data uses SND.NXT, except the
+        // keepalive probe (RFC 9293 §3.8.4: one below SND.UNA).
+        repr.seq_number = if len == 0 && !fin && self.keepalive_probes > 0 && self.challenge_ack {
+            self.snd_una - 1
+        } else {
+            self.snd_nxt
+        };
+        repr.payload = payload;
+        if fin {
+            repr.control |= TcpFlags::FIN;
+        }
+        if len > 0 && sent + len == self.tx.len() {
+            repr.control |= TcpFlags::PSH;
+        }
+        let window_len = repr.window_len;
+        emit(&repr)?;
+
+        // Sent: update the state.
+        self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
+        let seg_end = self.snd_nxt + len + usize::from(fin);
+        if len > 0 || fin {
+            let retransmission = self.snd_nxt < self.snd_max;
+            if retransmission {
+                self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
+            } else {
+                self.rtt_timer.start(seg_end, now);
+            }
+            self.snd_nxt = seg_end;
+            if self.snd_max < seg_end {
+                self.snd_max = seg_end;
+            }
+            if fin {
+                self.fin_sent = true;
+            }
+            if self.rto_at.is_none() {
+                self.rto_at = Some(now + self.rtt.rto());
+            }
+            if self.first_unacked_at.is_none() {
+                self.first_unacked_at = Some(now);
+            }
+        }
+        self.ack_now = false;
+        self.challenge_ack = false;
+        self.ack_at = None;
+        self.unacked_segments = 0;
+        self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+        Ok(())
+    }
+
+    fn fin_due_after(&self, sent_after: usize) -> bool {
+        self.fin_queued && !self.fin_sent && sent_after >= self.tx.len()
+    }
+
+    /// The fields every segment of this connection shares.
+    fn base_repr<'r>(&self, now: Instant) -> TcpRepr<'r> {
+        let window = (self.advertised_window() >> self.rcv_shift).min(0xffff) as u16;
+        let mut sack_ranges = [None; MAX_SACK_BLOCKS];
+        if self.sack_ok {
+            // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
+            let max = if self.ts.is_some() { 3 } else { 4 };
+            for (slot, block) in sack_ranges
+                .iter_mut()
+                .zip(self.assembler.sack_blocks(self.rcv_nxt, max))
+            {
+                *slot = block.map(|(l, r)| (l.0, r.0));
+            }
+        }
+        TcpRepr {
+            src_port: self.local.port,
+            dst_port: self.remote.port,
+            control: TcpFlags::empty(),
+            seq_number: self.snd_nxt,
+            ack_number: Some(self.rcv_nxt),
+            window_len: window,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges,
+            timestamp: self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent)),
+            urgent_at: None,
+            payload: &[],
+        }
+    }
+}
+
+/// `a ≥ b` in the wrapping 32-bit timestamp space (RFC 7323 §5.2).
+fn wrapping_ge(a: u32, b: u32) -> bool {
+    a.wrapping_sub(b) < 0x8000_0000
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each RFC rule driven with crafted segments; the emitted segments are
+    //! checked field by field.
+    extern crate std;
+    use super::tests_support::*;
+
+    #[test]
+    fn syn_carries_our_options_and_the_iss() {
+        let mut s = socket(256 * 1024);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        assert_eq!(s.state(), State::SynSent);
+        let syn = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(syn.control, TcpFlags::SYN);
+        assert_eq!(syn.seq, ISS);
+        assert_eq!(syn.ack, None);
+        // RFC 9293 §3.7.1: MTU − 40. RFC 7323 §2.3: the smallest shift
+        // that makes 256 KiB fit 16 bits is 3 (262 144 >> 2 = 65 536).
+        assert_eq!(syn.mss, Some(1460));
+        assert_eq!(syn.ws, Some(3));
+        assert!(syn.sack_perm);
+        assert!(syn.ts.is_some());
+        // RFC 7323 §2.2: the SYN's window is not scaled (and fits 16 bits).
+        assert_eq!(syn.window, 65535);
+        // Nothing more until the SYN's timer: RFC 6298 §2.1, 1 s.
+        assert_eq!(out(&mut s, Instant::from_millis(999)), None);
+        let again = out(&mut s, Instant::from_secs(1)).unwrap();
+        assert_eq!((again.control, again.seq), (TcpFlags::SYN, ISS));
+    }
+
+    #[test]
+    fn reset_in_window_but_not_exact_earns_a_challenge_ack() {
+        // RFC 5961 §3.2.
+        let mut s = established(8192);
+        s.process(Instant::ZERO, &seg(TcpFlags::RST, IRS + 100, None, &[]));
+        assert_eq!(s.state(), State::Established);
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(
+            (ack.control, ack.seq, ack.ack),
+            (TcpFlags::empty(), ISS + 1, Some(IRS + 1))
+        );
+        // Out of the window: dropped silently.
+        s.process(Instant::ZERO, &seg(TcpFlags::RST, IRS + 100_000, None, &[]));
+        assert_eq!(out(&mut s, Instant::ZERO), None);
+        // Exact: the connection is reset.
+        s.process(Instant::ZERO, &seg(TcpFlags::RST, IRS + 1, None, &[]));
+        assert_eq!(s.state(), State::Closed);
+        assert_eq!(s.error(), Some(TcpError::ConnectionReset));
+    }
+
+    #[test]
+    fn syn_on_an_established_connection_earns_a_challenge_ack() {
+        // RFC 5961 §4.2.
+        let mut s = established(8192);
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS + 5, None, &[]));
+        assert_eq!(s.state(), State::Established);
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 1));
+    }
+
+    #[test]
+    fn ack_of_unsent_data_is_answered_and_ignored() {
+        // RFC 5961 §5.2 / RFC 9293 §3.10.7.4.
+        let mut s = established(8192);
+        s.send_slice(b"abc").unwrap();
+        let data = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(data.payload, b"abc");
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1000), &[]),
+        );
+        assert_eq!(s.send_queue(), 3, "nothing was acknowledged");
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((ack.seq, ack.ack), (ISS + 4, Some(IRS + 1)));
+    }
+
+    #[test]
+    fn delayed_ack_waits_40ms_or_for_a_second_segment() {
+        // RFC 9293 §3.8.6.3.
+        let mut s = established(8192);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::PSH, IRS + 1, Some(ISS + 1), b"one"),
+        );
+        assert_eq!(out(&mut s, Instant::from_millis(39)), None);
+        let ack = out(&mut s, Instant::from_millis(40)).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 4));
+        s.process(
+            Instant::from_millis(50),
+            &seg(TcpFlags::empty(), IRS + 4, Some(ISS + 1), b"two"),
+        );
+        s.process(
+            Instant::from_millis(50),
+            &seg(TcpFlags::empty(), IRS + 7, Some(ISS + 1), b"3rd"),
+        );
+        let ack = out(&mut s, Instant::from_millis(50)).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 10), "every second segment at once");
+    }
+
+    #[test]
+    fn out_of_order_data_is_acked_at_once_and_kept_in_place() {
+        let mut s = established(8192);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 4, Some(ISS + 1), b"def"),
+        );
+        let dup = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(dup.ack, Some(IRS + 1), "a duplicate ACK for the hole");
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"abc"),
+        );
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 7), "the hole filled: both acknowledged");
+        let mut buf = [0u8; 16];
+        let n = s.recv_slice(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"abcdef");
+    }
+
+    #[test]
+    fn sack_blocks_describe_out_of_order_data() {
+        // RFC 2018 §4: the block with the latest segment first.
+        let mut s = socket(8192);
+        s.config.timestamps = false;
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+        synack.sack_permitted = true;
+        s.process(Instant::ZERO, &synack);
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 11, Some(ISS + 1), b"0123456789"),
+        );
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 31, Some(ISS + 1), b"0123456789"),
+        );
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 1));
+        assert_eq!(
+            ack.sack,
+            vec![((IRS + 31).0, (IRS + 41).0), ((IRS + 11).0, (IRS + 21).0)]
+        );
+    }
+
+    #[test]
+    fn three_duplicate_acks_retransmit_the_first_segment() {
+        // RFC 5681 §3.2.
+        let mut s = established(64 * 1024);
+        s.set_nodelay(true);
+        s.send_slice(&[7u8; 1460 * 4]).unwrap();
+        let mut sent = Vec::new();
+        while let Some(seg) = out(&mut s, Instant::ZERO) {
+            sent.push(seg);
+        }
+        assert_eq!(sent.len(), 4);
+        let t = Instant::from_millis(1);
+        for _ in 0..3 {
+            s.process(t, &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]));
+        }
+        let re = out(&mut s, t).unwrap();
+        assert_eq!(re.seq, ISS + 1, "the lost segment again");
+        assert_eq!(re.payload.len(), 1460);
+        assert_eq!(s.stats().fast_retransmits, 1);
+    }
+
+    #[test]
+    fn rto_retransmits_and_backs_off() {
+        // RFC 6298 §5.4–5.5 (initial RTO 1 s, then 2 s).
+        let mut s = established(8192);
+        s.send_slice(b"lost").unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(out(&mut s, Instant::from_millis(999)), None);
+        let re = out(&mut s, Instant::from_secs(1)).unwrap();
+        assert_eq!((re.seq, &re.payload[..]), (ISS + 1, &b"lost"[..]));
+        assert_eq!(out(&mut s, Instant::from_millis(2999)), None);
+        assert!(
+            out(&mut s, Instant::from_secs(3)).is_some(),
+            "doubled: 2 s later"
+        );
+        assert_eq!(s.stats().timeouts, 2);
+    }
+
+    #[test]
+    fn nagle_holds_a_small_segment_while_data_is_unacknowledged() {
+        // RFC 9293 §3.8.6.2.1.
+        let mut s = established(8192);
+        s.send_slice(b"a").unwrap();
+        assert!(out(&mut s, Instant::ZERO).is_some());
+        s.send_slice(b"b").unwrap();
+        assert_eq!(out(&mut s, Instant::ZERO), None, "held: 'a' is in flight");
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+        );
+        let next = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(next.payload, b"b");
+        // TCP_NODELAY sends at once.
+        s.set_nodelay(true);
+        s.send_slice(b"c").unwrap();
+        assert!(out(&mut s, Instant::ZERO).is_some());
+    }
+
+    #[test]
+    fn zero_window_is_probed_until_it_opens() {
+        // RFC 9293 §3.8.6.1.
+        let mut s = established(8192);
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        s.send_slice(b"waiting").unwrap();
+        assert_eq!(
+            out(&mut s, Instant::ZERO),
+            None,
+            "nothing fits a zero window"
+        );
+        let probe_at = s.poll_at(Instant::ZERO).expect("persist timer armed");
+        let probe = out(&mut s, probe_at).unwrap();
+        assert_eq!(
+            (probe.seq, probe.payload.len()),
+            (ISS + 1, 1),
+            "a one-byte probe"
+        );
+    }
+
+    #[test]
+    fn active_close_goes_through_time_wait_for_two_msl() {
+        let mut s = established(8192);
+        s.close();
+        let fin = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((fin.control, fin.seq), (TcpFlags::FIN, ISS + 1));
+        assert_eq!(s.state(), State::FinWait1);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+        );
+        assert_eq!(s.state(), State::FinWait2);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]),
+        );
+        assert_eq!(s.state(), State::TimeWait);
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 2));
+        // A retransmitted FIN is acknowledged again and restarts the wait.
+        let t = Instant::from_secs(30);
+        s.process(t, &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]));
+        assert_eq!(out(&mut s, t).unwrap().ack, Some(IRS + 2));
+        assert!(s.poll_at(t) == Some(t + DEFAULT_MSL * 2));
+        let _ = out(&mut s, t + DEFAULT_MSL * 2 - Duration::from_micros(1));
+        assert_eq!(s.state(), State::TimeWait);
+        let _ = out(&mut s, t + DEFAULT_MSL * 2);
+        assert_eq!(s.state(), State::Closed);
+    }
+
+    #[test]
+    fn simultaneous_open_answers_a_syn_with_a_syn_ack() {
+        // RFC 9293 §3.5, figure 8.
+        let mut s = socket(8192);
+        s.config.timestamps = false;
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        assert_eq!(s.state(), State::SynReceived);
+        let synack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(
+            (synack.control, synack.seq, synack.ack),
+            (TcpFlags::SYN, ISS, Some(IRS + 1))
+        );
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::Established);
+    }
+
+    #[test]
+    fn reset_answering_our_syn_refuses_the_connection() {
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        // Wrong ACK: dropped (RFC 9293 §3.10.7.3).
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::RST, TcpSeqNumber(0), Some(ISS + 7), &[]),
+        );
+        assert_eq!(s.state(), State::SynSent);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::RST, TcpSeqNumber(0), Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::Closed);
+        assert_eq!(s.error(), Some(TcpError::ConnectionRefused));
+    }
+}
+
+#[cfg(test)]
+mod limited_transmit_tests {
+    extern crate std;
+    use super::tests_support::*;
+
+    #[test]
+    fn first_two_duplicate_acks_each_release_one_new_segment() {
+        // RFC 3042 §2: cwnd is full; two duplicate ACKs send two new segments.
+        let mut s = established(64 * 1024);
+        s.set_nodelay(true);
+        let iw = s.stats().cwnd;
+        s.send_slice(&std::vec![1u8; iw + 3 * 1460]).unwrap();
+        let mut first = 0;
+        while out(&mut s, Instant::ZERO).is_some() {
+            first += 1;
+        }
+        assert_eq!(first * 1460, iw, "cwnd worth sent");
+        let t = Instant::from_millis(1);
+        s.process(t, &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]));
+        let one = out(&mut s, t).expect("first duplicate ACK: one new segment");
+        assert_eq!(one.seq, ISS + 1 + iw);
+        assert_eq!(out(&mut s, t), None);
+        s.process(t, &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]));
+        let two = out(&mut s, t).expect("second duplicate ACK: one more");
+        assert_eq!(two.seq, ISS + 1 + iw + 1460);
+        assert_eq!(out(&mut s, t), None);
+    }
+}
+
+#[cfg(test)]
+mod tests_support {
+    //! Crafted segments in, emitted segments out, for the rule tests.
+    extern crate std;
+    pub(super) use super::*;
+    use crate::wire::Ipv4Addr;
+    pub(super) use std::vec;
+    pub(super) use std::vec::Vec;
+
+    pub(super) const LOCAL: IpEndpoint =
+        IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 49152);
+    pub(super) const REMOTE: IpEndpoint =
+        IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 80);
+    pub(super) const ISS: TcpSeqNumber = TcpSeqNumber(0xffff_fff0); // near the 2^32 wrap
+    pub(super) const IRS: TcpSeqNumber = TcpSeqNumber(1000);
+    pub(super) const MTU: usize = 1500;
+
+    /// An owned copy of an emitted segment.
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) struct Seg {
+        pub control: TcpFlags,
+        pub seq: TcpSeqNumber,
+        pub ack: Option<TcpSeqNumber>,
+        pub window: u16,
+        pub mss: Option<u16>,
+        pub ws: Option<u8>,
+        pub sack_perm: bool,
+        pub sack: Vec<(u32, u32)>,
+        pub ts: Option<(u32, u32)>,
+        pub payload: Vec<u8>,
+    }
+
+    pub(super) fn socket(buf: usize) -> TcpSocket<'static> {
+        TcpSocket::new(
+            RingBuffer::new(vec![0u8; buf]),
+            RingBuffer::new(vec![0u8; buf]),
+        )
+    }
+
+    pub(super) fn out(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
+        let mut got = None;
+        let _ = s.dispatch::<()>(TcpContext { now, mtu: MTU }, |r| {
+            got = Some(Seg {
+                control: r.control,
+                seq: r.seq_number,
+                ack: r.ack_number,
+                window: r.window_len,
+                mss: r.max_seg_size,
+                ws: r.window_scale,
+                sack_perm: r.sack_permitted,
+                sack: r.sack_ranges.iter().flatten().copied().collect(),
+                ts: r.timestamp,
+                payload: r.payload.to_vec(),
+            });
+            Ok(())
+        });
+        got
+    }
+
+    pub(super) fn seg<'p>(
+        control: TcpFlags,
+        seq: TcpSeqNumber,
+        ack: Option<TcpSeqNumber>,
+        payload: &'p [u8],
+    ) -> TcpRepr<'p> {
+        TcpRepr {
+            src_port: REMOTE.port,
+            dst_port: LOCAL.port,
+            control,
+            seq_number: seq,
+            ack_number: ack,
+            window_len: 65535,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: None,
+            urgent_at: None,
+            payload,
+        }
+    }
+
+    /// An established client connection without options (so numbers are plain).
+    pub(super) fn established(buf: usize) -> TcpSocket<'static> {
+        let mut s = socket(buf);
+        s.config.timestamps = false;
+        s.config.sack = false;
+        s.config.window_scaling = false;
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        let syn = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(syn.control, TcpFlags::SYN);
+        let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+        synack.max_seg_size = Some(1460);
+        s.process(Instant::ZERO, &synack);
+        assert_eq!(s.state(), State::Established);
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((ack.seq, ack.ack), (ISS + 1, Some(IRS + 1)));
+        s
+    }
+}
