@@ -76,6 +76,9 @@ impl<D: Device> FrameOut for DeviceOut<'_, D> {
     }
 }
 
+/// Packets one socket may send per poll before the next socket's turn.
+const MAX_PACKETS_PER_SOCKET: usize = 64;
+
 /// Takes one IP packet of the given length, written by the inner closure;
 /// false when it has no room.
 type IpSink<'s> = dyn FnMut(usize, &mut dyn FnMut(&mut [u8])) -> bool + 's;
@@ -473,6 +476,8 @@ pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instan
         Socket::Icmp(s) => s.poll_at(now),
         Socket::Raw(s) => s.poll_at(now),
         Socket::Dhcpv4(s) => s.poll_at(now),
+        Socket::Tcp(s) => s.poll_at(now),
+        Socket::TcpListener(l) => l.poll_at().map(|t| t.max(now)),
     }
 }
 
@@ -689,11 +694,34 @@ impl<'a> Interface<'a> {
                 sockets.touch(i);
                 continue;
             }
+            // A listener's SYN-ACK offers the window of the socket that the
+            // connection will take from its pool.
+            let offered = match sockets.slot(i) {
+                Some(Socket::TcpListener(l)) => l
+                    .peek_pooled()
+                    .and_then(|p| match sockets.slot(p.index()) {
+                        Some(Socket::Tcp(t)) => Some(t.offered_window()),
+                        _ => None,
+                    })
+                    .unwrap_or((0xffff, 0)),
+                _ => (0, 0),
+            };
             let Some(socket) = sockets.slot_mut(i) else {
                 continue;
             };
             let mut busy = false;
             match socket {
+                Socket::Tcp(s) => {
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(now, &mut *out, handle, s))
+                    });
+                }
+                Socket::TcpListener(l) => match inner.dispatch_listener(now, &mut *out, l, offered)
+                {
+                    Err(SendError::Pending(hop)) => inner.stall(handle, hop),
+                    Err(_) => busy = true,
+                    Ok(()) => {}
+                },
                 Socket::Udp(s) => {
                     busy = drain(inner, handle, |inner| {
                         due(s.poll_at(now)).then(|| {
@@ -748,7 +776,10 @@ fn drain(
     handle: crate::socket::SocketHandle,
     mut step: impl FnMut(&mut Inner) -> Option<Result<(), SendError>>,
 ) -> bool {
-    while let Some(r) = step(inner) {
+    // A bound per poll: fairness between sockets, and no spin if a socket
+    // says it is due but has nothing to send (it stays touched).
+    for _ in 0..MAX_PACKETS_PER_SOCKET {
+        let Some(r) = step(inner) else { break };
         match r {
             Ok(()) => {}
             Err(SendError::Pending(hop)) => {

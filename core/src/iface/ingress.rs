@@ -341,6 +341,7 @@ impl<'a> Interface<'a> {
         match protocol {
             IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
             IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
+            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, payload, sockets, out),
             IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
             _ if raw_taken => {}
             _ => {
@@ -475,6 +476,9 @@ impl<'a> Interface<'a> {
             ),
             IpProtocol::Udp => {
                 inner.process_udp(&mut self.pending, now, ip, upper_payload, sockets, out)
+            }
+            IpProtocol::Tcp => {
+                inner.process_tcp(&mut self.pending, now, ip, upper_payload, sockets, out)
             }
             IpProtocol::Ipv6NoNxt => {}
             _ if raw_taken => {}
@@ -726,7 +730,13 @@ impl Inner {
                 } else {
                     crate::socket::udp::SocketError::HostUnreachable
                 };
-                deliver_icmp_error_v6(data, kind, sockets);
+                deliver_icmp_error_v6(data, kind, None, sockets);
+            }
+            // RFC 8201: a smaller path MTU for the connection it quotes.
+            Icmpv6Repr::PktTooBig { mtu, data } => {
+                let mtu = usize::try_from(mtu).unwrap_or(usize::MAX);
+                let kind = crate::socket::udp::SocketError::HostUnreachable;
+                deliver_icmp_error_v6(data, kind, Some(mtu), sockets);
             }
             Icmpv6Repr::Ndisc(ndisc) => {
                 // RFC 4861 §7.1.1/§7.1.2: ND messages arrive with hop limit
@@ -1107,17 +1117,60 @@ fn deliver_icmp_error_v4(
     let Ok(quoted) = repr.quoted_packet() else {
         return;
     };
-    if quoted.next_header() == IpProtocol::Udp {
-        let udp = repr.data().get(quoted.header_len()..).unwrap_or(&[]);
-        let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
-        deliver_to_udp(src, dst, udp, kind, sockets);
+    let transport = repr.data().get(quoted.header_len()..).unwrap_or(&[]);
+    let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
+    match quoted.next_header() {
+        IpProtocol::Udp => deliver_to_udp(src, dst, transport, kind, sockets),
+        IpProtocol::Tcp => {
+            let mtu = match repr {
+                Icmpv4Repr::DstUnreachable {
+                    reason: Icmpv4DstUnreachable::FragRequired,
+                    next_hop_mtu,
+                    ..
+                } => Some(usize::from(*next_hop_mtu)),
+                _ => None,
+            };
+            deliver_to_tcp(src, dst, transport, kind, mtu, sockets)
+        }
+        _ => {}
     }
+}
+
+/// The quoted segment went from our `local` to `remote`: a hard error
+/// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
+/// "fragmentation needed" lowers its MSS (RFC 1191, RFC 8201).
+fn deliver_to_tcp(
+    local: IpAddr,
+    remote: IpAddr,
+    tcp: &[u8],
+    kind: crate::socket::udp::SocketError,
+    mtu: Option<usize>,
+    sockets: &mut SocketSet<'_>,
+) {
+    let Some(ports) = tcp.get(..4) else {
+        return;
+    };
+    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([ports[0], ports[1]]));
+    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([ports[2], ports[3]]));
+    let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
+        return;
+    };
+    if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
+        match mtu {
+            Some(mtu) => s.process_path_mtu(mtu),
+            None => {
+                s.process_icmp_error(kind == crate::socket::udp::SocketError::ConnectionRefused)
+            }
+        }
+    }
+    sockets.touch(h.index());
 }
 
 /// Hands an ICMPv6 error to the UDP socket whose datagram it quotes.
 fn deliver_icmp_error_v6(
     data: &[u8],
     kind: crate::socket::udp::SocketError,
+    mtu: Option<usize>,
     sockets: &mut SocketSet<'_>,
 ) {
     let Ok(quoted) = Ipv6Packet::new_checked_header(data) else {
@@ -1126,10 +1179,12 @@ fn deliver_icmp_error_v6(
     let Ok(walk) = ipv6ext::walk(quoted.next_header(), data.get(40..).unwrap_or(&[])) else {
         return;
     };
-    if walk.upper == IpProtocol::Udp {
-        let udp = data.get(40 + walk.upper_offset..).unwrap_or(&[]);
-        let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
-        deliver_to_udp(src, dst, udp, kind, sockets);
+    let transport = data.get(40 + walk.upper_offset..).unwrap_or(&[]);
+    let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
+    match walk.upper {
+        IpProtocol::Udp => deliver_to_udp(src, dst, transport, kind, sockets),
+        IpProtocol::Tcp => deliver_to_tcp(src, dst, transport, kind, mtu, sockets),
+        _ => {}
     }
 }
 

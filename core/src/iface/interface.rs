@@ -14,6 +14,7 @@ use super::route::{Route, RouteTableFull, Routes};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
 use crate::socket::dhcpv4::Dhcpv4Event;
+use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
 use crate::socket::{SocketHandle, SocketSet, Touched};
 use crate::time::{Duration, Instant};
 use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
@@ -96,6 +97,10 @@ pub(crate) struct Inner {
     pub now: Instant,
     /// The address and router applied from a DHCP lease.
     pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
+    /// TCP initial sequence numbers (RFC 6528).
+    pub isn: IsnGenerator,
+    /// TCP SYN cookies (RFC 4987 §3.6).
+    pub syn_cookies: SynCookies,
 }
 
 impl Inner {
@@ -238,6 +243,7 @@ impl<'a> Interface<'a> {
     pub fn new(config: Config, storage: InterfaceStorage<'a>, now: Instant) -> Interface<'a> {
         let hw = config.hardware_addr;
         let (rate, burst) = config.icmp_error_rate;
+        let seed = config.random_seed;
         let mut inner = Inner {
             hw,
             vlan_id: config.vlan_id,
@@ -258,6 +264,8 @@ impl<'a> Interface<'a> {
             caps: DeviceCapabilities::default(),
             now,
             dhcp: None,
+            isn: IsnGenerator::new(secret(seed, 1)),
+            syn_cookies: SynCookies::new(secret(seed, 2)),
             config,
         };
         let ll = link_local_from_mac(&hw);
@@ -533,6 +541,24 @@ impl<'a> Interface<'a> {
 
 fn acd_disabled(v4: &[V4Addr]) -> bool {
     v4.last().is_some_and(|a| a.acd.is_none())
+}
+
+/// A 128-bit key from the user's seed (splitmix64 steps): the stack has no
+/// entropy of its own, so the TCP secrets are only as good as the seed.
+fn secret(seed: u64, which: u64) -> [u8; 16] {
+    let mut x = seed ^ which.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut next = || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let (a, b) = (next(), next());
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&a.to_le_bytes());
+    k[8..].copy_from_slice(&b.to_le_bytes());
+    k
 }
 
 /// The EUI-64 link-local address of a MAC (RFC 4291 §2.5.1, appendix A).

@@ -21,6 +21,7 @@ pub mod pending;
 pub mod ratelimit;
 pub mod route;
 mod stats;
+mod tcp;
 
 pub use self::config::Config;
 pub use self::event::Event;
@@ -30,3 +31,4 @@ pub use self::interface::{
 };
 pub use self::route::{Route, RouteTableFull, Routes};
 pub use self::stats::{DropReason, Stats};
+pub use self::tcp::ConnectError;

@@ -11,6 +11,7 @@ use crate::wire::checksum;
 use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
 use crate::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use crate::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
+use crate::wire::tcp::{TcpPacket, TcpRepr};
 use crate::wire::udp::{UdpPacket, UdpRepr};
 use crate::wire::{ChecksumMode, IpAddr, IpProtocol, Ipv6Addr};
 
@@ -82,6 +83,42 @@ impl<'p> Body<'p> {
                 c = 0xffff;
             }
             UdpPacket::new_unchecked(head.as_mut()).set_checksum(c);
+        }
+        Body::Split { head, tail: data }
+    }
+
+    /// A TCP segment: the header (options included) built here with the
+    /// checksum over the pseudo-header and the data, the data borrowed
+    /// (from the socket's send ring).
+    pub(crate) fn tcp(
+        src: &IpAddr,
+        dst: &IpAddr,
+        repr: &TcpRepr<'p>,
+        csum: ChecksumMode,
+    ) -> Body<'p> {
+        let data = repr.payload;
+        let header_only = TcpRepr {
+            payload: &[],
+            ..*repr
+        };
+        let mut head = Head::new(header_only.header_len());
+        header_only.emit(
+            &mut TcpPacket::new_unchecked(head.as_mut()),
+            src,
+            dst,
+            ChecksumMode::Skip,
+        );
+        TcpPacket::new_unchecked(head.as_mut()).set_checksum(0);
+        if csum.is_check() {
+            let len = head.len + data.len();
+            let ph = checksum::pseudo_header(src, dst, IpProtocol::Tcp, len as u32);
+            // The header is a multiple of 4 bytes: the data's sum lines up.
+            let c = checksum::finish(checksum::combine(&[
+                ph,
+                checksum::sum(head.as_slice()),
+                checksum::sum(data),
+            ]));
+            TcpPacket::new_unchecked(head.as_mut()).set_checksum(c);
         }
         Body::Split { head, tail: data }
     }

@@ -1,0 +1,427 @@
+//! TCP in the interface: segments to connections and listeners, resets for
+//! segments no one takes, SYN-ACKs from the SYN queue or a cookie, and the
+//! active open.
+
+use super::egress::{FrameOut, SendError};
+use super::ingress::IpIn;
+use super::interface::{Inner, Interface};
+use super::packet::{Body, IpOut};
+use super::pending::PendingQueue;
+use super::stats::DropReason;
+use crate::socket::tcp::{HalfOpen, TcpContext, TcpListener, TcpSocket};
+use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
+use crate::time::Instant;
+use crate::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::{IpAddr, IpEndpoint, IpProtocol};
+
+/// Why an active open could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// No such TCP socket in the set.
+    BadHandle,
+    /// The socket is not closed.
+    InvalidState,
+    /// Unspecified remote address, or port 0.
+    Unaddressable,
+    /// No local address of the remote's family.
+    NoSourceAddress,
+    /// No free local port, or the 4-tuple is taken.
+    AddrInUse,
+}
+
+impl core::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ConnectError::BadHandle => "no such TCP socket",
+            ConnectError::InvalidState => "socket is not closed",
+            ConnectError::Unaddressable => "unaddressable remote endpoint",
+            ConnectError::NoSourceAddress => "no local address for the remote's family",
+            ConnectError::AddrInUse => "address in use",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ConnectError {}
+
+impl<'a> Interface<'a> {
+    /// Opens a TCP connection to `remote` from `local_port` (0: an
+    /// ephemeral port), choosing the source address and the initial
+    /// sequence number (RFC 6528). Returns the local endpoint.
+    pub fn tcp_connect(
+        &mut self,
+        now: Instant,
+        sockets: &mut SocketSet<'_>,
+        handle: SocketHandle,
+        remote: IpEndpoint,
+        local_port: u16,
+    ) -> Result<IpEndpoint, ConnectError> {
+        if remote.port == 0 || remote.addr.is_unspecified() || remote.addr.is_multicast() {
+            return Err(ConnectError::Unaddressable);
+        }
+        let inner = &mut self.inner;
+        let local_addr = match remote.addr {
+            IpAddr::V4(a) => inner.v4_source(&a).map(IpAddr::V4),
+            IpAddr::V6(a) => inner.v6_source(&a).map(IpAddr::V6),
+        }
+        .ok_or(ConnectError::NoSourceAddress)?;
+        let port = match local_port {
+            0 => sockets
+                .tcp_port(local_addr)
+                .map_err(|_| ConnectError::AddrInUse)?,
+            p => p,
+        };
+        let local = IpEndpoint::new(local_addr, port);
+        let iss = inner.isn.isn(local, remote, now);
+        let socket = sockets
+            .get_mut::<TcpSocket>(handle)
+            .ok_or(ConnectError::BadHandle)?;
+        socket
+            .connect(local, remote, iss, now)
+            .map_err(|e| match e {
+                crate::socket::tcp::TcpApiError::Unaddressable => ConnectError::Unaddressable,
+                _ => ConnectError::InvalidState,
+            })?;
+        sockets
+            .register_tcp(handle, local, remote)
+            .map_err(|e| match e {
+                SetError::AddrInUse => ConnectError::AddrInUse,
+                _ => ConnectError::BadHandle,
+            })?;
+        Ok(local)
+    }
+}
+
+impl Inner {
+    /// The MSS we offer: the MTU less the IP and TCP headers.
+    fn our_mss(&self, remote: &IpAddr) -> u16 {
+        let header = match remote {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
+        };
+        u16::try_from(self.caps.mtu.saturating_sub(header)).unwrap_or(u16::MAX)
+    }
+
+    pub(crate) fn process_tcp(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        ip: IpIn<'_>,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let packet = match TcpPacket::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match TcpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.tcp.rx_mode())
+        {
+            Ok(r) => r,
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        };
+        // RFC 1122 §4.2.3.10: TCP is unicast only.
+        if ip.to_group {
+            return self.drop(DropReason::NotForUs);
+        }
+        let local = IpEndpoint::new(ip.dst, repr.dst_port);
+        let remote = IpEndpoint::new(ip.src, repr.src_port);
+        match sockets.tcp_for(&local, &remote) {
+            Some((h, true)) => {
+                if let Some(Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
+                    s.process(now, &repr);
+                }
+                sockets.touch(h.index());
+            }
+            Some((h, false)) => {
+                self.listener_segment(pending, now, h, local, remote, &repr, sockets, out)
+            }
+            None => {
+                self.drop(DropReason::NoSocket);
+                self.tcp_reset_for(pending, now, local, remote, &repr, out);
+            }
+        }
+    }
+
+    /// RFC 9293 §3.10.7.1: a segment for no connection earns a reset,
+    /// unless it is one.
+    fn tcp_reset_for(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        if repr.control.contains(TcpFlags::RST) {
+            return;
+        }
+        let (seq, ack) = match repr.ack_number {
+            Some(ack) => (ack, None),
+            None => (TcpSeqNumber(0), Some(repr.seq_number + repr.segment_len())),
+        };
+        let rst = TcpRepr {
+            src_port: local.port,
+            dst_port: remote.port,
+            control: TcpFlags::RST,
+            seq_number: seq,
+            ack_number: ack,
+            window_len: 0,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: None,
+            urgent_at: None,
+            payload: &[],
+        };
+        self.send_tcp_reply(pending, now, local, remote, &rst, out);
+    }
+
+    fn send_tcp_reply(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let body = Body::tcp(
+            &local.addr,
+            &remote.addr,
+            repr,
+            self.caps.checksum.tcp.tx_mode(),
+        );
+        let pkt = IpOut {
+            src: local.addr,
+            dst: remote.addr,
+            protocol: IpProtocol::Tcp,
+            hop_limit: self.hop_limit,
+            body,
+        };
+        self.send_reply(pending, now, &pkt, out);
+    }
+
+    /// A segment for a listener (RFC 9293 §3.10.7.2, RFC 4987 §3.6).
+    #[allow(clippy::too_many_arguments)]
+    fn listener_segment(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        h: SocketHandle,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'_>,
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let rst = repr.control.contains(TcpFlags::RST);
+        let syn = repr.control.contains(TcpFlags::SYN);
+        let our_mss = self.our_mss(&remote.addr);
+        let Some(Socket::TcpListener(l)) = sockets.slot_mut(h.index()) else {
+            return;
+        };
+        if rst {
+            // A reset for a half-open connection ends it; otherwise ignored.
+            l.take(&local, &remote);
+            return;
+        }
+        match (syn, repr.ack_number) {
+            (true, None) => {
+                l.stats_mut().syns = l.stats_mut().syns.wrapping_add(1);
+                if let Some(half) = l.find(&local, &remote) {
+                    // A retransmitted SYN: answer it again now.
+                    if half.irs == repr.seq_number {
+                        half.next_at = now;
+                    }
+                    sockets.touch(h.index());
+                    return;
+                }
+                let iss = self.isn.isn(local, remote, now);
+                let half = HalfOpen::from_syn(local, remote, repr, iss, now);
+                if l.enqueue_syn(half) {
+                    sockets.touch(h.index());
+                    return;
+                }
+                // The SYN queue is full: a SYN cookie keeps no state
+                // (RFC 4987 §3.6), so a flood cannot crowd clients out.
+                l.stats_mut().cookies_sent = l.stats_mut().cookies_sent.wrapping_add(1);
+                let client_mss = repr.max_seg_size.unwrap_or(536).min(our_mss);
+                let cookie =
+                    self.syn_cookies
+                        .encode(now, local, remote, repr.seq_number, client_mss);
+                let mut cookie_half = HalfOpen::from_syn(local, remote, repr, cookie, now);
+                // Options that the cookie cannot carry are not offered.
+                cookie_half.window_scale = None;
+                cookie_half.sack_permitted = false;
+                cookie_half.tsval = None;
+                let synack = synack_repr(&cookie_half, our_mss, 0xffff, 0, now);
+                self.send_tcp_reply(pending, now, local, remote, &synack, out);
+            }
+            (false, Some(ack)) => {
+                let established = match l.find(&local, &remote) {
+                    Some(half) if ack == half.iss + 1 => l.take(&local, &remote).map(|h| (h, None)),
+                    Some(_) => None,
+                    None => self
+                        .syn_cookies
+                        .decode(now, local, remote, repr.seq_number - 1, ack - 1)
+                        .map(|mss| {
+                            (
+                                HalfOpen::from_syn(local, remote, repr, ack - 1, now),
+                                Some(mss),
+                            )
+                        }),
+                };
+                let Some((half, cookie_mss)) = established else {
+                    // RFC 9293 §3.10.7.2: an ACK to a listener gets a reset.
+                    self.drop(DropReason::NoSocket);
+                    return self.tcp_reset_for(pending, now, local, remote, repr, out);
+                };
+                if !l.has_room() {
+                    // Accept queue full or no socket lent: drop, as Linux
+                    // does; the client's retransmission tries again.
+                    l.stats_mut().overflows = l.stats_mut().overflows.wrapping_add(1);
+                    if cookie_mss.is_none() {
+                        let _ = l.enqueue_syn(half);
+                    }
+                    return self.drop(DropReason::BufferFull);
+                }
+                let Some(child) = l.take_pooled() else { return };
+                if cookie_mss.is_some() {
+                    l.stats_mut().cookies_accepted = l.stats_mut().cookies_accepted.wrapping_add(1);
+                }
+                let pushed = l.push_accepted(child);
+                let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) else {
+                    return;
+                };
+                match cookie_mss {
+                    Some(mss) => s.accept_cookie(local, remote, repr, mss, now),
+                    None => s.accept_established(&half, repr, usize::from(our_mss), now),
+                }
+                // The ACK may carry data already.
+                s.process(now, repr);
+                if !pushed || sockets.register_tcp(child, local, remote).is_err() {
+                    if let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) {
+                        s.abort();
+                    }
+                }
+                sockets.touch(child.index());
+            }
+            _ => {
+                // A SYN-ACK or a bare segment to a listener.
+                if repr.ack_number.is_some() {
+                    self.tcp_reset_for(pending, now, local, remote, repr, out);
+                }
+            }
+        }
+    }
+
+    /// Sends a TCP segment of a socket; `Pending`/`Busy` keep it queued.
+    pub(crate) fn send_tcp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'_>,
+    ) -> Result<(), SendError> {
+        let body = Body::tcp(
+            &local.addr,
+            &remote.addr,
+            repr,
+            self.caps.checksum.tcp.tx_mode(),
+        );
+        let pkt = IpOut {
+            src: local.addr,
+            dst: remote.addr,
+            protocol: IpProtocol::Tcp,
+            hop_limit: self.hop_limit,
+            body,
+        };
+        self.send_socket_packet(out, &pkt)
+    }
+
+    /// Sends one TCP socket's due segments; true when the device is full.
+    pub(crate) fn dispatch_tcp(
+        &mut self,
+        now: Instant,
+        out: &mut dyn FrameOut,
+        handle: SocketHandle,
+        s: &mut TcpSocket<'_>,
+    ) -> Result<(), SendError> {
+        let _ = handle;
+        let (Some(local), Some(remote)) = (s.local_endpoint(), s.remote_endpoint()) else {
+            return Ok(());
+        };
+        let ctx = TcpContext {
+            now,
+            mtu: self.caps.mtu,
+        };
+        s.dispatch(ctx, |repr| self.send_tcp(out, local, remote, repr))
+    }
+
+    /// Sends a listener's due SYN-ACKs.
+    pub(crate) fn dispatch_listener(
+        &mut self,
+        now: Instant,
+        out: &mut dyn FrameOut,
+        l: &mut TcpListener<'_>,
+        window: (usize, u8),
+    ) -> Result<(), SendError> {
+        let mut result = Ok(());
+        l.due_synacks(now, |half| {
+            let mss = self.our_mss(&half.remote.addr);
+            half.rcv_shift = if half.window_scale.is_some() {
+                window.1
+            } else {
+                0
+            };
+            let repr = synack_repr(half, mss, window.0, half.rcv_shift, now);
+            match self.send_tcp(out, half.local, half.remote, &repr) {
+                Ok(()) => true,
+                Err(e) => {
+                    result = Err(e);
+                    false
+                }
+            }
+        });
+        result
+    }
+}
+
+/// The SYN-ACK for a half-open connection (RFC 9293 §3.10.7.2): our ISN,
+/// the client's plus one, and the options it offered that we take.
+fn synack_repr(
+    half: &HalfOpen,
+    mss: u16,
+    window: usize,
+    shift: u8,
+    now: Instant,
+) -> TcpRepr<'static> {
+    TcpRepr {
+        src_port: half.local.port,
+        dst_port: half.remote.port,
+        control: TcpFlags::SYN,
+        seq_number: half.iss,
+        ack_number: Some(half.irs + 1),
+        // RFC 7323 §2.2: the window of a SYN segment is never scaled.
+        window_len: u16::try_from(window).unwrap_or(u16::MAX),
+        window_scale: half.window_scale.map(|_| shift),
+        max_seg_size: Some(mss),
+        sack_permitted: half.sack_permitted,
+        sack_ranges: [None; MAX_SACK_BLOCKS],
+        // RFC 7323 §3.2: echo the client's TSval.
+        timestamp: half.tsval.map(|tsval| (ts_clock(now, half.iss), tsval)),
+        urgent_at: None,
+        payload: &[],
+    }
+}
+
+/// Our timestamp clock for a connection: 1 ms ticks plus a per-connection
+/// offset (RFC 7323 §5.4, §7.1), the same function the socket uses.
+pub(crate) fn ts_clock(now: Instant, iss: TcpSeqNumber) -> u32 {
+    (now.total_millis() as u32).wrapping_add(iss.0.rotate_left(13))
+}
