@@ -1,4 +1,6 @@
 //! Shared code for the `rstcp` examples (the example binaries live in
-//! `examples/examples/`).
+//! `examples/examples/`) and for the integration tests.
 
 pub mod dump;
+pub mod sim;
+pub mod transfer;

@@ -2,5 +2,8 @@
 
 pub mod compare;
 pub mod fuzz;
-pub mod sim;
+/// Two interfaces in simulated time (shared with the examples).
+pub use rstcp_examples::sim;
+/// TCP bulk transfers through a faulty link (shared with the examples).
+pub use rstcp_examples::transfer;
 pub mod tshark;

@@ -791,8 +791,20 @@ fn check_tx_ipv4(bytes: &[u8]) -> Option<usize> {
             check_tx_udp(payload, &src, &dst);
             Some(2)
         }
+        IpProtocol::Tcp => {
+            check_tx_tcp(payload, &src, &dst);
+            None
+        }
         other => panic!("tx: IPv4 protocol {other:?}"),
     }
+}
+
+/// A segment the interface sent (a reset for a segment no socket took):
+/// well-formed, checksum right.
+fn check_tx_tcp(bytes: &[u8], src: &IpAddr, dst: &IpAddr) {
+    let p = TcpPacket::new_checked(bytes).expect("tx: TCP length");
+    rstcp::wire::tcp::TcpRepr::parse(&p, src, dst, ChecksumMode::Check)
+        .expect("tx: TcpRepr (checksum)");
 }
 
 fn check_tx_ipv6(bytes: &[u8]) -> Option<usize> {
@@ -820,6 +832,11 @@ fn check_tx_ipv6(bytes: &[u8]) -> Option<usize> {
             let (src, dst) = (IpAddr::V6(repr.src_addr), IpAddr::V6(repr.dst_addr));
             check_tx_udp(upper, &src, &dst);
             Some(4)
+        }
+        IpProtocol::Tcp => {
+            let (src, dst) = (IpAddr::V6(repr.src_addr), IpAddr::V6(repr.dst_addr));
+            check_tx_tcp(upper, &src, &dst);
+            None
         }
         other => panic!("tx: IPv6 upper protocol {other:?}"),
     }

@@ -10,9 +10,11 @@ use rstcp::iface::{Config, Interface, InterfaceStorage};
 use rstcp::phy::loopback::Link;
 use rstcp::phy::DeviceCapabilities;
 use rstcp::socket::icmp::IcmpSocket;
+use rstcp::socket::tcp::{HalfOpen, TcpListener, TcpSocket};
 use rstcp::socket::udp::{UdpMetadata, UdpSocket};
 use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::packet_buffer::{PacketBuffer, PacketMetadata};
+use rstcp::storage::RingBuffer;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
@@ -105,6 +107,53 @@ impl Host {
         let h = self.sockets.add(IcmpSocket::new(buf(), buf())).unwrap();
         self.sockets.bind_icmp(h, ident).unwrap();
         h
+    }
+
+    /// Adds a closed TCP socket with `bytes` of buffer each way.
+    pub fn tcp(&mut self, bytes: usize) -> SocketHandle {
+        let s = TcpSocket::new(
+            RingBuffer::new(vec![0u8; bytes]),
+            RingBuffer::new(vec![0u8; bytes]),
+        );
+        self.sockets.add(s).unwrap()
+    }
+
+    /// Adds a listener on `port` with a SYN queue of `syn_queue`, a backlog
+    /// of `backlog`, and `pool` sockets of `bytes` lent to it.
+    pub fn tcp_listener(
+        &mut self,
+        port: u16,
+        syn_queue: usize,
+        backlog: usize,
+        pool: usize,
+        bytes: usize,
+    ) -> SocketHandle {
+        let l = TcpListener::new(
+            vec![None::<HalfOpen>; syn_queue],
+            vec![None; pool],
+            vec![None; backlog],
+        );
+        let h = self.sockets.add(l).unwrap();
+        self.sockets.listen(h, port).unwrap();
+        for _ in 0..pool {
+            let s = self.tcp(bytes);
+            self.sockets
+                .get_mut::<TcpListener>(h)
+                .unwrap()
+                .provide(s)
+                .unwrap();
+        }
+        h
+    }
+
+    /// The TCP socket behind `h`.
+    pub fn tcp_socket(&mut self, h: SocketHandle) -> &mut TcpSocket<'static> {
+        self.sockets.get_mut::<TcpSocket>(h).unwrap()
+    }
+
+    /// The listener behind `h`.
+    pub fn listener(&mut self, h: SocketHandle) -> &mut TcpListener<'static> {
+        self.sockets.get_mut::<TcpListener>(h).unwrap()
     }
 
     /// The UDP socket behind `h`.
