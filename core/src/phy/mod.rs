@@ -34,6 +34,8 @@
 pub mod fault;
 #[cfg(feature = "alloc")]
 pub mod loopback;
+#[cfg(feature = "std")]
+pub mod wait;
 
 use crate::time::Instant;
 
