@@ -257,7 +257,7 @@ mod tests {
         assert!(err.to_string().contains("at most 15"), "{err}");
     }
 
-    /// True when root and /dev/net/tun are there; otherwise says why and
+    /// True when root, /dev/net/tun and `ip` are there; otherwise says why and
     /// returns false, or fails under CI=true, where the tests must run.
     fn have_tap() -> bool {
         // SAFETY: geteuid(2) cannot fail and has no arguments.
@@ -266,6 +266,12 @@ mod tests {
             "not root"
         } else if !std::path::Path::new("/dev/net/tun").exists() {
             "no /dev/net/tun"
+        } else if !Command::new("ip")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            "no `ip` command (install iproute2)"
         } else {
             return true;
         };
