@@ -298,7 +298,6 @@ pub struct TcpSocket<'a> {
     persist_at: Option<Instant>,
     persist_backoff: u32,
     timewait_at: Option<Instant>,
-    keepalive_at: Option<Instant>,
     keepalive_probes: u32,
     /// When the oldest unacknowledged data was first sent (user timeout).
     first_unacked_at: Option<Instant>,
@@ -397,7 +396,6 @@ impl<'a> TcpSocket<'a> {
             persist_at: None,
             persist_backoff: 0,
             timewait_at: None,
-            keepalive_at: None,
             keepalive_probes: 0,
             first_unacked_at: None,
             last_activity: Instant::ZERO,
@@ -755,7 +753,6 @@ impl<'a> TcpSocket<'a> {
         self.persist_at = None;
         self.persist_backoff = 0;
         self.timewait_at = None;
-        self.keepalive_at = None;
         self.keepalive_probes = 0;
         self.first_unacked_at = None;
         self.last_activity = now;
@@ -1260,7 +1257,6 @@ impl<'a> TcpSocket<'a> {
         self.timewait_at = Some(now + self.config.msl * 2);
         self.rto_at = None;
         self.persist_at = None;
-        self.keepalive_at = None;
     }
 
     fn set_closed(&mut self) {
@@ -1269,7 +1265,6 @@ impl<'a> TcpSocket<'a> {
         self.ack_at = None;
         self.persist_at = None;
         self.timewait_at = None;
-        self.keepalive_at = None;
     }
 
     fn fail(&mut self, error: TcpError) {
@@ -1414,7 +1409,8 @@ impl<'a> TcpSocket<'a> {
             self.ack_at,
             self.persist_at,
             self.timewait_at,
-            self.keepalive_at,
+            self.keepalive_deadline(),
+            self.user_timeout_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -1514,27 +1510,36 @@ impl<'a> TcpSocket<'a> {
             self.persist_backoff = self.persist_backoff.saturating_add(1);
             self.ack_now = true; // the probe goes out as a one-byte segment below
         }
-        if let Some((idle, interval, probes)) = self.config.keepalive {
-            if self.state == State::Established && self.snd_una == self.snd_max {
-                let due = if self.keepalive_probes == 0 {
-                    idle
-                } else {
-                    interval
-                };
-                if now - self.last_activity
-                    >= due + interval * self.keepalive_probes.saturating_sub(1)
-                {
-                    if self.keepalive_probes >= probes {
-                        self.fail(TcpError::TimedOut);
-                        return;
-                    }
-                    self.keepalive_probes += 1;
-                    self.challenge_ack = true; // probe: seq = SND.UNA − 1
+        if let (Some((_, _, probes)), Some(due)) =
+            (self.config.keepalive, self.keepalive_deadline())
+        {
+            if now >= due {
+                if self.keepalive_probes >= probes {
+                    self.fail(TcpError::TimedOut);
+                    return;
                 }
-                self.keepalive_at =
-                    Some(self.last_activity + idle + interval * self.keepalive_probes);
+                self.keepalive_probes += 1;
+                self.challenge_ack = true; // probe: seq = SND.UNA − 1
             }
         }
+    }
+
+    /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: the next keepalive probe (or,
+    /// after the last, giving up) is due `idle` after the last segment
+    /// received, then every `interval`. Computed from the configuration
+    /// rather than cached, so keepalive turned on (or retuned) on an open,
+    /// idle connection takes effect without waiting for other traffic.
+    fn keepalive_deadline(&self) -> Option<Instant> {
+        let (idle, interval, _) = self.config.keepalive?;
+        (self.state == State::Established && self.snd_una == self.snd_max)
+            .then(|| self.last_activity + idle + interval * self.keepalive_probes)
+    }
+
+    /// RFC 9293 §3.8.3 (RFC 5482): the connection is given up when data
+    /// stays unacknowledged for the user timeout. A deadline of its own, so
+    /// it fires on time instead of at the next backed-off retransmission.
+    fn user_timeout_deadline(&self) -> Option<Instant> {
+        Some(self.first_unacked_at? + self.config.user_timeout?)
     }
 
     /// RFC 6298 §5.4–5.6: retransmit the earliest segment, back off.
@@ -1620,6 +1625,10 @@ impl<'a> TcpSocket<'a> {
                         repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
                     }
                     emit(&repr)?;
+                    // The user timeout covers the handshake too.
+                    if self.first_unacked_at.is_none() {
+                        self.first_unacked_at = Some(now);
+                    }
                     self.snd_nxt = self.iss + 1;
                     self.snd_max = self.snd_max.max(self.snd_nxt);
                     if self.rto_at.is_none() || self.rto_at.is_some_and(|t| now >= t) {
@@ -2045,6 +2054,63 @@ mod tests {
         assert_eq!(s.state(), State::TimeWait);
         let _ = out(&mut s, t + DEFAULT_MSL * 2);
         assert_eq!(s.state(), State::Closed);
+    }
+
+    #[test]
+    fn keepalive_turned_on_when_idle_arms_its_timer() {
+        // RFC 9293 §3.8.4: probes after `idle`, then every `interval`;
+        // given up after `count` unanswered probes.
+        let mut s = established(8192);
+        assert_eq!(s.poll_at(Instant::ZERO), None, "idle, nothing armed");
+        s.config_mut().keepalive = Some((Duration::from_secs(10), Duration::from_secs(2), 2));
+        assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::from_secs(10)));
+        let probe = out(&mut s, Instant::from_secs(10)).unwrap();
+        assert_eq!((probe.seq, probe.payload.len()), (ISS, 0), "SND.NXT − 1");
+        assert_eq!(
+            s.poll_at(Instant::from_secs(10)),
+            Some(Instant::from_secs(12))
+        );
+        assert_eq!(out(&mut s, Instant::from_secs(11)), None, "not early");
+        assert!(out(&mut s, Instant::from_secs(12)).is_some());
+        assert_eq!(
+            s.poll_at(Instant::from_secs(12)),
+            Some(Instant::from_secs(14))
+        );
+        let _ = out(&mut s, Instant::from_secs(14));
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+    }
+
+    #[test]
+    fn user_timeout_fires_on_time_not_at_the_next_retransmission() {
+        // RFC 9293 §3.8.3 / RFC 5482.
+        let mut s = established(8192);
+        s.config_mut().user_timeout = Some(Duration::from_secs(20));
+        s.send_slice(b"lost").unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut t = Instant::ZERO;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            let _ = out(&mut s, t);
+        }
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+        assert_eq!(t, Instant::from_secs(20), "not at the RTO after it (31 s)");
+    }
+
+    #[test]
+    fn user_timeout_covers_the_handshake() {
+        let mut s = socket(8192);
+        s.config_mut().user_timeout = Some(Duration::from_secs(5));
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut t = Instant::ZERO;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            let _ = out(&mut s, t);
+        }
+        assert_eq!(
+            (s.error(), t),
+            (Some(TcpError::TimedOut), Instant::from_secs(5))
+        );
     }
 
     #[test]

@@ -1,0 +1,506 @@
+//! TCP rules end to end: two interfaces through a bridge that sees every
+//! segment and can lose, answer or forge frames (tests/src/relay.rs), in
+//! simulated time. Each test checks what an application relies on, and the
+//! segments on the wire where the rule is about them.
+
+use rstcp::socket::tcp::{State, TcpApiError, TcpError};
+use rstcp::socket::SocketHandle;
+use rstcp::time::{Duration, Instant};
+use rstcp::wire::icmpv4::Icmpv4DstUnreachable;
+use rstcp::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber};
+use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_tests::relay::*;
+use rstcp_tests::sim::*;
+
+const PORT: u16 = 80;
+
+/// A listener on B and a client on A, connected; (client, server).
+fn connect(r: &mut Relay, to: IpAddr, buffer: usize) -> (SocketHandle, SocketHandle) {
+    let listener = r.b.tcp_listener(PORT, 4, 4, 1, buffer);
+    let client = r.a.tcp(buffer);
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(now, &mut r.a.sockets, client, IpEndpoint::new(to, PORT), 0)
+        .unwrap();
+    let mut server = None;
+    assert!(r.run_until(Duration::from_secs(5), |r| {
+        if server.is_none() {
+            server = r.b.listener(listener).accept();
+        }
+        server.is_some() && r.a.tcp_socket(client).state() == State::Established
+    }));
+    (client, server.unwrap())
+}
+
+/// FNV-1a, to compare what was sent with what arrived.
+#[allow(dead_code)] // used by the IPv6 test below
+fn fnv(h: &mut u64, data: &[u8]) {
+    for b in data {
+        *h ^= u64::from(*b);
+        *h = h.wrapping_mul(0x100_0000_01b3);
+    }
+}
+
+/// A deterministic byte stream.
+fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// Sends `data` from `from` (on A) to `to` (on B), reading as it comes;
+/// returns what B read.
+fn push(
+    r: &mut Relay,
+    from: SocketHandle,
+    to: SocketHandle,
+    data: &[u8],
+    limit: Duration,
+) -> Vec<u8> {
+    let mut sent = 0;
+    let mut got = Vec::with_capacity(data.len());
+    let done = r.run_until(limit, |r| {
+        if sent < data.len() {
+            sent += r.a.tcp_socket(from).send_slice(&data[sent..]).unwrap();
+        }
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = r.b.tcp_socket(to).recv_slice(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        got.len() == data.len()
+    });
+    assert!(done, "only {} of {} bytes arrived", got.len(), data.len());
+    got
+}
+
+// ----- 1. keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6) ------------------
+
+const IDLE: Duration = Duration::from_secs(10);
+const INTERVAL: Duration = Duration::from_secs(2);
+const PROBES: u32 = 3;
+
+/// Within a few milliseconds of `expected` (the idle time counts from the
+/// last segment received, a few simulated microseconds before `connect`
+/// returned).
+fn near(t: Instant, expected: Instant) -> bool {
+    t + Duration::from_millis(5) >= expected && t < expected + Duration::from_millis(5)
+}
+
+/// Keepalive probes from A: empty segments one below SND.NXT.
+fn probes(r: &Relay, from: usize) -> Vec<Seen> {
+    r.seen(Dir::AtoB, from)
+        .filter(|s| s.len == 0 && s.flags.is_empty() && s.ack.is_some())
+        .cloned()
+        .collect::<Vec<_>>()
+}
+
+#[test]
+fn keepalive_probes_an_idle_connection_and_an_alive_peer_keeps_it_open() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).config_mut().keepalive = Some((IDLE, INTERVAL, PROBES));
+    let start = r.now;
+    let mark = r.log.len();
+    let last_ack = r.seen(Dir::AtoB, 0).last().unwrap().seq;
+    r.run_for(Duration::from_secs(35));
+    let p = probes(&r, mark);
+    assert_eq!(p.len(), 3, "one probe per idle period: {p:?}");
+    for (i, probe) in p.iter().enumerate() {
+        // RFC 9293 §3.8.4: SEG.SEQ = SND.NXT − 1, so the peer must answer.
+        assert_eq!(probe.seq, last_ack - 1);
+        let expected = start + IDLE * (i as u32 + 1);
+        assert!(
+            near(probe.at, expected),
+            "probe {i} at {} (idle since {start})",
+            probe.at
+        );
+        // The peer answered each one.
+        assert!(r
+            .seen(Dir::BtoA, 0)
+            .any(|s| s.at >= probe.at && s.at < probe.at + Duration::from_millis(1)));
+    }
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    assert_eq!(r.a.tcp_socket(client).error(), None);
+    // The connection still carries data.
+    let got = push(
+        &mut r,
+        client,
+        server,
+        b"still here",
+        Duration::from_secs(1),
+    );
+    assert_eq!(got, b"still here");
+}
+
+#[test]
+fn keepalive_gives_up_on_a_vanished_peer_after_count_probes() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).config_mut().keepalive = Some((IDLE, INTERVAL, PROBES));
+    let start = r.now;
+    let mark = r.log.len();
+    r.set_filter(|_, _, _| Verdict::Drop);
+    assert!(
+        r.run_until(Duration::from_secs(60), |r| r.a.tcp_socket(client).state()
+            == State::Closed)
+    );
+    let failed_at = r.now;
+    let p = probes(&r, mark);
+    assert_eq!(p.len(), PROBES as usize, "{p:?}");
+    for (i, probe) in p.iter().enumerate() {
+        let expected = start + IDLE + INTERVAL * i as u32;
+        assert!(
+            near(probe.at, expected),
+            "probe {i} at {}, expected {expected}",
+            probe.at
+        );
+    }
+    // Given up one interval after the last unanswered probe.
+    let expected = start + IDLE + INTERVAL * PROBES;
+    assert!(
+        near(failed_at, expected),
+        "failed at {failed_at}, expected {expected}"
+    );
+    assert_eq!(r.a.tcp_socket(client).error(), Some(TcpError::TimedOut));
+    assert_eq!(
+        r.a.tcp_socket(client).send_slice(b"x"),
+        Err(TcpApiError::Failed(TcpError::TimedOut))
+    );
+    // B had keepalive off: it knows nothing.
+    assert_eq!(r.b.tcp_socket(server).state(), State::Established);
+}
+
+// ----- 2. user timeout (RFC 9293 §3.8.3, RFC 5482) -------------------------
+
+#[test]
+fn unacknowledged_data_past_the_user_timeout_fails_the_connection() {
+    let mut r = Relay::new(1500);
+    let (client, _server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    let limit = Duration::from_secs(20);
+    r.a.tcp_socket(client).config_mut().user_timeout = Some(limit);
+    r.set_filter(|_, _, _| Verdict::Drop);
+    let mark = r.log.len();
+    r.a.tcp_socket(client).send_slice(b"into the void").unwrap();
+    let sent_at = r.now;
+    assert!(
+        r.run_until(Duration::from_secs(120), |r| r.a.tcp_socket(client).state()
+            == State::Closed)
+    );
+    let failed_at = r.now;
+    assert_eq!(r.a.tcp_socket(client).error(), Some(TcpError::TimedOut));
+    // On time: not before the limit, and not a whole backed-off RTO later.
+    assert!(
+        failed_at >= sent_at + limit && failed_at < sent_at + limit + Duration::from_millis(50),
+        "failed at {failed_at}, data sent at {sent_at}"
+    );
+    let data: Vec<_> = r.seen(Dir::AtoB, mark).filter(|s| s.len > 0).collect();
+    assert!(data.len() >= 4, "retransmitted with backoff: {data:?}");
+    // The documented choice (TcpError::TimedOut): no reset, the peer is
+    // presumed unreachable.
+    assert!(!r.seen(Dir::AtoB, mark).any(Seen::is_rst));
+    assert_eq!(
+        r.a.tcp_socket(client).send_slice(b"more"),
+        Err(TcpApiError::Failed(TcpError::TimedOut))
+    );
+}
+
+// ----- 3. ICMP errors (RFC 9293 §3.9, RFC 5927, RFC 1191) -------------------
+
+#[test]
+fn port_unreachable_in_syn_sent_refuses_the_connect() {
+    let mut r = Relay::new(1500);
+    r.set_filter(|dir, frame, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.is_syn() => Verdict::Reply(
+            icmpv4_unreachable(frame, IP4_B, Icmpv4DstUnreachable::PortUnreachable, 0).unwrap(),
+        ),
+        _ => Verdict::Pass,
+    });
+    let client = r.a.tcp(4096);
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(
+            now,
+            &mut r.a.sockets,
+            client,
+            IpEndpoint::new(IpAddr::V4(IP4_B), 9),
+            0,
+        )
+        .unwrap();
+    assert!(
+        r.run_until(Duration::from_secs(10), |r| r.a.tcp_socket(client).state()
+            == State::Closed)
+    );
+    assert_eq!(
+        r.a.tcp_socket(client).error(),
+        Some(TcpError::ConnectionRefused)
+    );
+    // At once: before the SYN's first retransmission (RFC 6298 §2.1: 1 s).
+    assert!(r.now < Instant::from_millis(100), "{}", r.now);
+    assert_eq!(r.seen(Dir::AtoB, 0).filter(|s| s.is_syn()).count(), 1);
+}
+
+#[test]
+fn fragmentation_needed_lowers_the_mss_and_the_data_gets_through() {
+    const PATH_MTU: usize = 1000;
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 64 * 1024);
+    // A router whose next hop carries 1000-byte packets (RFC 1191 §4).
+    r.set_filter(move |dir, frame, seg| {
+        let Some(s) = seg else { return Verdict::Pass };
+        if dir != Dir::AtoB || s.ip_len <= PATH_MTU {
+            return Verdict::Pass;
+        }
+        // RFC 1191 §3: a host doing path MTU discovery sets DF on every
+        // datagram; a router fragments those without.
+        let df = frame.get(14 + 6).is_some_and(|b| b & 0x40 != 0);
+        assert!(df, "a TCP segment of {} bytes without DF", s.ip_len);
+        Verdict::Reply(
+            icmpv4_unreachable(
+                frame,
+                IP4_B,
+                Icmpv4DstUnreachable::FragRequired,
+                PATH_MTU as u16,
+            )
+            .unwrap(),
+        )
+    });
+    let mark = r.log.len();
+    let data = pattern(100_000, 3);
+    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    assert!(got == data, "the data arrived intact");
+    let passed: Vec<_> = r
+        .seen(Dir::AtoB, mark)
+        .filter(|s| s.passed && s.len > 0)
+        .collect();
+    assert!(passed.iter().all(|s| s.ip_len <= PATH_MTU));
+    // Full-sized segments for the new path: 1000 − 40, less the timestamps.
+    assert_eq!(passed.iter().map(|s| s.len).max(), Some(PATH_MTU - 40 - 12));
+    assert_eq!(r.a.tcp_socket(client).stats().mss, PATH_MTU - 40 - 12);
+    // The first segments were too big and were bounced.
+    assert!(r.seen(Dir::AtoB, mark).any(|s| !s.passed));
+}
+
+// ----- 4. window scaling and timestamps (RFC 7323) --------------------------
+
+#[test]
+fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 256 * 1024);
+    let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap().clone();
+    let synack = r
+        .seen(Dir::BtoA, 0)
+        .find(|s| s.is_synack())
+        .unwrap()
+        .clone();
+    // RFC 7323 §2.3: 256 KiB needs a shift of 3 to fit 16 bits.
+    assert_eq!(syn.ws, Some(3));
+    assert_eq!(synack.ws, Some(3));
+    assert!(syn.sack_permitted && synack.sack_permitted);
+    assert_eq!(syn.mss, Some(1460));
+    // RFC 7323 §3.2: the SYN-ACK echoes the SYN's TSval.
+    let (syn_tsval, _) = syn.ts.expect("timestamps in the SYN");
+    let (_, echoed) = synack.ts.expect("timestamps in the SYN-ACK");
+    assert_eq!(echoed, syn_tsval);
+    // RFC 7323 §2.2: SYN windows are not scaled.
+    assert_eq!(syn.window, 65535);
+    assert_eq!(synack.window, 65535);
+
+    let mark = r.log.len();
+    let data = pattern(2 << 20, 4);
+    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    assert!(got == data);
+    // Every later segment carries timestamps (RFC 7323 §3.2).
+    assert!(r.log[mark..].iter().all(|s| s.ts.is_some()));
+    // B advertised more than 64 KiB (field << 3), and A used it: more than
+    // 65535 bytes were in flight at once.
+    let max_window = r
+        .seen(Dir::BtoA, mark)
+        .map(|s| usize::from(s.window) << 3)
+        .max()
+        .unwrap();
+    assert!(max_window > 65535, "{max_window}");
+    let (mut high_sent, mut high_ack, mut max_flight) = (syn.seq + 1, syn.seq + 1, 0usize);
+    for s in &r.log[mark..] {
+        match s.dir {
+            Dir::AtoB if s.seq + s.len > high_sent => high_sent = s.seq + s.len,
+            Dir::BtoA => {
+                if let Some(a) = s.ack.filter(|a| *a > high_ack) {
+                    high_ack = a;
+                }
+            }
+            _ => {}
+        }
+        max_flight = max_flight.max(high_sent.distance_from(high_ack).max(0) as usize);
+    }
+    assert!(max_flight > 65535, "largest flight {max_flight}");
+}
+
+// ----- 5. simultaneous open and close (RFC 9293 §3.5 figures 8 and 13) -----
+
+#[test]
+fn simultaneous_open_connects_both_sides() {
+    let mut r = Relay::new(1500);
+    let a = r.a.tcp(4096);
+    let b = r.b.tcp(4096);
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(
+            now,
+            &mut r.a.sockets,
+            a,
+            IpEndpoint::new(IpAddr::V4(IP4_B), 5000),
+            6000,
+        )
+        .unwrap();
+    r.b.iface
+        .tcp_connect(
+            now,
+            &mut r.b.sockets,
+            b,
+            IpEndpoint::new(IpAddr::V4(IP4_A), 6000),
+            5000,
+        )
+        .unwrap();
+    let mut saw_syn_received = (false, false);
+    assert!(r.run_until(Duration::from_secs(5), |r| {
+        saw_syn_received.0 |= r.a.tcp_socket(a).state() == State::SynReceived;
+        saw_syn_received.1 |= r.b.tcp_socket(b).state() == State::SynReceived;
+        r.a.tcp_socket(a).state() == State::Established
+            && r.b.tcp_socket(b).state() == State::Established
+    }));
+    assert_eq!(saw_syn_received, (true, true), "both SYNs crossed");
+    // No reset, and only the two SYNs and two SYN-ACKs.
+    assert!(!r.log.iter().any(Seen::is_rst));
+    assert_eq!(r.log.iter().filter(|s| s.is_syn()).count(), 2);
+    assert_eq!(r.log.iter().filter(|s| s.is_synack()).count(), 2);
+    let got = push(&mut r, a, b, b"ping", Duration::from_secs(1));
+    assert_eq!(got, b"ping");
+}
+
+#[test]
+fn simultaneous_close_goes_through_closing_and_time_wait() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).close();
+    r.b.tcp_socket(server).close();
+    let mut states = (Vec::new(), Vec::new());
+    assert!(r.run_until(Duration::from_secs(5), |r| {
+        let (sa, sb) = (
+            r.a.tcp_socket(client).state(),
+            r.b.tcp_socket(server).state(),
+        );
+        if states.0.last() != Some(&sa) {
+            states.0.push(sa);
+        }
+        if states.1.last() != Some(&sb) {
+            states.1.push(sb);
+        }
+        sa == State::TimeWait && sb == State::TimeWait
+    }));
+    let path = vec![State::FinWait1, State::Closing, State::TimeWait];
+    assert_eq!(states.0, path);
+    assert_eq!(states.1, path);
+    // Each side's FIN crossed the other's and was acknowledged.
+    assert_eq!(r.log.iter().filter(|s| s.is_fin()).count(), 2);
+    assert!(r.run_until(Duration::from_secs(61), |r| {
+        r.a.tcp_socket(client).state() == State::Closed
+            && r.b.tcp_socket(server).state() == State::Closed
+    }));
+    assert_eq!(r.a.tcp_socket(client).error(), None);
+    assert_eq!(r.b.tcp_socket(server).error(), None);
+}
+
+// ----- 6. resets (RFC 9293 §3.10.5, RFC 5961 §3) ---------------------------
+
+#[test]
+fn abort_resets_the_peer() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    let mark = r.log.len();
+    r.b.tcp_socket(server).abort();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.a.tcp_socket(client).state()
+            == State::Closed)
+    );
+    assert_eq!(
+        r.a.tcp_socket(client).error(),
+        Some(TcpError::ConnectionReset)
+    );
+    let rst: Vec<_> = r.seen(Dir::BtoA, mark).filter(|s| s.is_rst()).collect();
+    assert_eq!(rst.len(), 1);
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        r.a.tcp_socket(client).recv_slice(&mut buf),
+        Err(TcpApiError::Failed(TcpError::ConnectionReset))
+    );
+}
+
+/// A reset from B's side of the connection with sequence number `seq`.
+fn forged_rst(r: &Relay, seq: TcpSeqNumber) -> Vec<u8> {
+    let last = r.seen(Dir::BtoA, 0).last().unwrap();
+    let repr = TcpRepr {
+        src_port: last.src_port,
+        dst_port: last.dst_port,
+        control: TcpFlags::RST,
+        seq_number: seq,
+        ack_number: None,
+        window_len: 0,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 4],
+        timestamp: None,
+        urgent_at: None,
+        payload: &[],
+    };
+    tcp_v4_frame(Dir::BtoA, &repr)
+}
+
+#[test]
+fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    let a_ack = r.seen(Dir::AtoB, 0).last().unwrap().clone();
+    let rcv_nxt = a_ack.ack.unwrap();
+
+    // Far outside the window: dropped without a word (RFC 5961 §3.2).
+    let mark = r.log.len();
+    assert!(r.inject(Dir::BtoA, &forged_rst(&r, rcv_nxt + (1 << 30))));
+    r.run_for(Duration::from_millis(200));
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    assert_eq!(r.seen(Dir::AtoB, mark).count(), 0, "no answer");
+
+    // In the window but not at RCV.NXT: a challenge ACK, nothing else.
+    let mark = r.log.len();
+    assert!(r.inject(Dir::BtoA, &forged_rst(&r, rcv_nxt + 100)));
+    r.run_for(Duration::from_millis(200));
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    let answers: Vec<_> = r.seen(Dir::AtoB, mark).collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let challenge = answers[0];
+    assert!(challenge.flags.is_empty() && challenge.len == 0);
+    assert_eq!((challenge.seq, challenge.ack), (a_ack.seq, Some(rcv_nxt)));
+    // The connection is untouched.
+    let got = push(&mut r, client, server, b"unharmed", Duration::from_secs(1));
+    assert_eq!(got, b"unharmed");
+
+    // Exactly at RCV.NXT: the connection is reset.
+    let rcv_nxt = r.seen(Dir::AtoB, 0).last().unwrap().ack.unwrap();
+    assert!(r.inject(Dir::BtoA, &forged_rst(&r, rcv_nxt)));
+    r.run_for(Duration::from_millis(10));
+    assert_eq!(r.a.tcp_socket(client).state(), State::Closed);
+    assert_eq!(
+        r.a.tcp_socket(client).error(),
+        Some(TcpError::ConnectionReset)
+    );
+}
