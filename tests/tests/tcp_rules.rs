@@ -33,7 +33,6 @@ fn connect(r: &mut Relay, to: IpAddr, buffer: usize) -> (SocketHandle, SocketHan
 }
 
 /// FNV-1a, to compare what was sent with what arrived.
-#[allow(dead_code)] // used by the IPv6 test below
 fn fnv(h: &mut u64, data: &[u8]) {
     for b in data {
         *h ^= u64::from(*b);
@@ -502,5 +501,270 @@ fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
     assert_eq!(
         r.a.tcp_socket(client).error(),
         Some(TcpError::ConnectionReset)
+    );
+}
+
+// ----- 7. backlog overflow (RFC 4987 §3.6) ----------------------------------
+
+#[test]
+fn more_clients_than_queues_all_connect_and_are_accepted_once() {
+    const N: usize = 12;
+    let mut r = Relay::new(1500);
+    // A SYN queue of 2 and a backlog of 2 for 12 clients at once; enough
+    // sockets lent for all of them.
+    let listener = r.b.tcp_listener(PORT, 2, 2, N, 2048);
+    let clients: Vec<_> = (0..N).map(|_| r.a.tcp(2048)).collect();
+    for &c in &clients {
+        let now = r.now;
+        r.a.iface
+            .tcp_connect(
+                now,
+                &mut r.a.sockets,
+                c,
+                IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
+                0,
+            )
+            .unwrap();
+    }
+    // Each client speaks first, as HTTP does.
+    let mut greeted = [false; N];
+    let mut accepted = Vec::new();
+    let mut heard: Vec<Vec<u8>> = Vec::new();
+    let mut all = false;
+    // A slow application: one accept every 300 ms.
+    for _ in 0..400 {
+        r.run_until(Duration::from_millis(300), |r| {
+            for (i, &c) in clients.iter().enumerate() {
+                if !greeted[i] && r.a.tcp_socket(c).state() == State::Established {
+                    let msg = format!("client {i:02}");
+                    assert_eq!(r.a.tcp_socket(c).send_slice(msg.as_bytes()), Ok(9));
+                    greeted[i] = true;
+                }
+            }
+            for (k, &h) in accepted.iter().enumerate() {
+                let mut buf = [0u8; 16];
+                let n = r.b.tcp_socket(h).recv_slice(&mut buf).unwrap();
+                heard[k].extend_from_slice(&buf[..n]);
+            }
+            false
+        });
+        if let Some(h) = r.b.listener(listener).accept() {
+            accepted.push(h);
+            heard.push(Vec::new());
+            assert!(accepted.len() <= N, "accepted more than once");
+        }
+        if heard.iter().filter(|m| m.len() == 9).count() == N {
+            all = true;
+            break;
+        }
+    }
+    let st = r.b.listener(listener).stats();
+    assert!(
+        all,
+        "accepted {} of {N} at {}: {st:?}; clients {:?}",
+        accepted.len(),
+        r.now,
+        clients
+            .iter()
+            .map(|&c| (r.a.tcp_socket(c).state(), r.a.tcp_socket(c).send_queue()))
+            .collect::<Vec<_>>()
+    );
+    // The queues overflowed, and nobody was lost.
+    // (A completed handshake that finds the accept queue full is dropped,
+    // as Linux does; the client's data retransmission completes it later.)
+    assert!(st.cookies_sent > 0 && st.overflows > 0, "{st:?}");
+    let mut names: Vec<_> = heard
+        .iter()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .collect();
+    names.sort();
+    let expected: Vec<_> = (0..N).map(|i| format!("client {i:02}")).collect();
+    assert_eq!(names, expected, "each client served exactly once");
+    let mut unique = accepted.clone();
+    unique.sort_by_key(|h| h.index());
+    unique.dedup();
+    assert_eq!(unique.len(), N);
+    assert_eq!(r.b.listener(listener).accept(), None);
+    assert_eq!(st.accepted, N as u64);
+}
+
+// ----- 8. TIME-WAIT (RFC 9293 §3.10.7.4) ------------------------------------
+
+#[test]
+fn a_retransmitted_fin_in_time_wait_is_acked_again_and_restarts_the_wait() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).close();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.b.tcp_socket(server).state()
+            == State::CloseWait)
+    );
+    // Lose A's ACK of B's FIN, once.
+    let mut lost = false;
+    r.set_filter(move |dir, _, seg| match seg {
+        Some(s) if dir == Dir::AtoB && !lost && s.len == 0 && !s.is_fin() => {
+            lost = true;
+            Verdict::Drop
+        }
+        _ => Verdict::Pass,
+    });
+    let mark = r.log.len();
+    r.b.tcp_socket(server).close();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.a.tcp_socket(client).state()
+            == State::TimeWait)
+    );
+    let entered = r.now;
+    assert!(
+        r.run_until(Duration::from_secs(30), |r| r.b.tcp_socket(server).state()
+            == State::Closed)
+    );
+    let fins: Vec<_> = r
+        .seen(Dir::BtoA, mark)
+        .filter(|s| s.is_fin())
+        .cloned()
+        .collect();
+    assert_eq!(fins.len(), 2, "B's FIN and its retransmission: {fins:?}");
+    let again = &fins[1];
+    assert_eq!(again.seq, fins[0].seq);
+    assert!(again.at > entered);
+    let reack = r
+        .seen(Dir::AtoB, mark)
+        .find(|s| s.at >= again.at && s.passed)
+        .expect("A answered the retransmitted FIN");
+    assert_eq!(reack.ack, Some(again.seq + 1));
+    assert_eq!(r.b.tcp_socket(server).error(), None);
+    // 2·MSL counts again from the retransmitted FIN.
+    assert!(
+        r.run_until(Duration::from_secs(120), |r| r.a.tcp_socket(client).state()
+            == State::Closed)
+    );
+    let msl2 = Duration::from_secs(60);
+    assert!(
+        r.now >= again.at + msl2 && r.now < again.at + msl2 + Duration::from_millis(5),
+        "closed at {}, FIN again at {} (first TIME-WAIT at {entered})",
+        r.now,
+        again.at
+    );
+}
+
+// ----- 9. zero window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17) --------------
+
+#[test]
+fn a_zero_window_is_probed_with_backoff_and_reopens_when_the_app_reads() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    let data = pattern(32 * 1024, 9);
+    let mut sent = r.a.tcp_socket(client).send_slice(&data).unwrap();
+    let mark = r.log.len();
+    // B's application does not read for two minutes.
+    let stall = Duration::from_secs(120);
+    let start = r.now;
+    r.run_until(stall, |r| {
+        if sent < data.len() {
+            sent += r.a.tcp_socket(client).send_slice(&data[sent..]).unwrap();
+        }
+        false
+    });
+    assert_eq!(
+        r.b.tcp_socket(server).recv_queue(),
+        4096,
+        "B's buffer is full"
+    );
+    // The receiver keeps answering: the connection must stay open
+    // (RFC 1122 §4.2.2.17) and be probed at growing intervals.
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    let zero_at = r
+        .seen(Dir::BtoA, mark)
+        .find(|s| s.window == 0)
+        .expect("B closed its window")
+        .at;
+    let probes: Vec<_> = r
+        .seen(Dir::AtoB, mark)
+        .filter(|s| s.at > zero_at && s.len <= 1)
+        .map(|s| s.at)
+        .collect();
+    assert!(probes.len() >= 4, "probes at {probes:?}");
+    let gaps: Vec<_> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps.windows(2).all(|g| g[1] >= g[0]) && gaps.last() > gaps.first(),
+        "backoff: gaps {gaps:?}"
+    );
+    assert!(r.now >= start + stall - Duration::from_millis(1));
+    // The application reads: the window reopens and everything arrives.
+    let mut got = Vec::new();
+    assert!(r.run_until(Duration::from_secs(60), |r| {
+        if sent < data.len() {
+            sent += r.a.tcp_socket(client).send_slice(&data[sent..]).unwrap();
+        }
+        let mut buf = [0u8; 1024];
+        let n = r.b.tcp_socket(server).recv_slice(&mut buf).unwrap();
+        got.extend_from_slice(&buf[..n]);
+        got.len() == data.len()
+    }));
+    assert!(got == data);
+}
+
+// ----- 10. Nagle (RFC 9293 §3.8.6.2.1) --------------------------------------
+
+/// Writes 200 bytes as 10-byte writes one millisecond apart; returns the
+/// data segments A sent.
+fn tiny_writes(nodelay: bool) -> usize {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).set_nodelay(nodelay);
+    let mark = r.log.len();
+    let data = pattern(200, 10);
+    for chunk in data.chunks(10) {
+        assert_eq!(r.a.tcp_socket(client).send_slice(chunk), Ok(10));
+        r.run_for(Duration::from_millis(1));
+    }
+    let mut got = Vec::new();
+    assert!(r.run_until(Duration::from_secs(1), |r| {
+        let mut buf = [0u8; 256];
+        let n = r.b.tcp_socket(server).recv_slice(&mut buf).unwrap();
+        got.extend_from_slice(&buf[..n]);
+        got.len() == data.len()
+    }));
+    assert_eq!(got, data);
+    r.seen(Dir::AtoB, mark).filter(|s| s.len > 0).count()
+}
+
+#[test]
+fn nagle_coalesces_tiny_writes_and_nodelay_does_not() {
+    let nagle = tiny_writes(false);
+    let nodelay = tiny_writes(true);
+    assert_eq!(nodelay, 20, "one segment per write");
+    // With Nagle, writes wait for the ACK of the segment in flight (B
+    // delays its ACK 40 ms): a handful of segments.
+    assert!(nagle <= 4, "{nagle} segments with Nagle");
+}
+
+// ----- 11. IPv6 -------------------------------------------------------------
+
+#[test]
+fn a_transfer_over_ipv6_arrives_intact() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V6(IP6_B), 64 * 1024);
+    assert_eq!(
+        r.a.tcp_socket(client).local_endpoint().unwrap().addr,
+        IpAddr::V6(IP6_A)
+    );
+    let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap();
+    assert_eq!((syn.src, syn.dst), (IpAddr::V6(IP6_A), IpAddr::V6(IP6_B)));
+    // RFC 9293 §3.7.1: MTU − 60 for IPv6.
+    assert_eq!(syn.mss, Some(1440));
+    let data = pattern(1 << 20, 11);
+    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let (mut h_sent, mut h_got) = (0xcbf2_9ce4_8422_2325u64, 0xcbf2_9ce4_8422_2325u64);
+    fnv(&mut h_sent, &data);
+    fnv(&mut h_got, &got);
+    assert_eq!((got.len(), h_got), (data.len(), h_sent));
+    assert!(r.log.iter().all(|s| matches!(s.src, IpAddr::V6(_))));
+    assert!(r.log.iter().all(|s| s.ip_len <= 1500));
+    assert_eq!(
+        r.seen(Dir::AtoB, 0).map(|s| s.len).max(),
+        Some(1440 - 12),
+        "full segments, less the timestamps"
     );
 }

@@ -1098,6 +1098,13 @@ impl<'a> TcpSocket<'a> {
             if window > 0 {
                 self.persist_at = None;
                 self.persist_backoff = 0;
+                // A probe byte still unacknowledged (probes run no
+                // retransmission timer) was most likely dropped by the full
+                // receiver: it goes again at the head of the data, which
+                // Nagle would otherwise hold behind it for a whole RTO.
+                if self.snd_nxt > self.snd_una && self.rto_at.is_none() {
+                    self.snd_nxt = self.snd_una;
+                }
             }
         }
         // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in
@@ -1126,8 +1133,11 @@ impl<'a> TcpSocket<'a> {
     /// RFC 5681 §2: an ACK is a duplicate when it carries no data, no
     /// SYN/FIN, the same ack and window, and data is outstanding.
     fn is_duplicate_ack(&self, repr: &TcpRepr<'_>, window: usize) -> bool {
+        // A zero window says the reader is slow, not that a segment was lost:
+        // the answers to zero-window probes must not trigger fast retransmit.
         repr.payload.is_empty()
             && !repr.control.intersects(TcpFlags::SYN | TcpFlags::FIN)
+            && window > 0
             && window == self.snd_wnd
             && self.snd_max > self.snd_una
     }
@@ -1509,6 +1519,8 @@ impl<'a> TcpSocket<'a> {
             self.persist_at = None;
             self.persist_backoff = self.persist_backoff.saturating_add(1);
             self.ack_now = true; // the probe goes out as a one-byte segment below
+                                 // Each probe carries the first unacknowledged byte again.
+            self.snd_nxt = self.snd_una;
         }
         if let (Some((_, _, probes)), Some(due)) =
             (self.config.keepalive, self.keepalive_deadline())
@@ -1734,7 +1746,8 @@ impl<'a> TcpSocket<'a> {
             let retransmission = self.snd_nxt < self.snd_max;
             if retransmission {
                 self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
-            } else {
+            } else if !zero_window_probe {
+                // Not a probe: its ACK waits for the receiver's reader.
                 self.rtt_timer.start(seg_end, now);
             }
             self.snd_nxt = seg_end;
@@ -1744,7 +1757,14 @@ impl<'a> TcpSocket<'a> {
             if fin {
                 self.fin_sent = true;
             }
-            if self.rto_at.is_none() {
+            if zero_window_probe {
+                // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probes are paced by
+                // the persist timer, backing off exponentially, and not by
+                // retransmission timeouts: a receiver that keeps answering
+                // with a zero window keeps the connection open however long.
+                let backoff = 1u32 << self.persist_backoff.min(6);
+                self.persist_at = Some(now + self.rtt.rto() * backoff);
+            } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
             if self.first_unacked_at.is_none() {
@@ -2024,6 +2044,37 @@ mod tests {
             (ISS + 1, 1),
             "a one-byte probe"
         );
+    }
+
+    #[test]
+    fn zero_window_probes_back_off_and_never_give_up_while_answered() {
+        // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17.
+        let mut s = established(8192);
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        s.send_slice(b"waiting").unwrap();
+        assert_eq!(out(&mut s, Instant::ZERO), None);
+        let mut t = Instant::ZERO;
+        let mut gaps = vec![];
+        for _ in 0..20 {
+            let next = s.poll_at(t).expect("persist timer armed");
+            gaps.push(next - t);
+            t = next;
+            let probe = out(&mut s, t).expect("a probe");
+            assert_eq!((probe.seq, &probe.payload[..]), (ISS + 1, &b"w"[..]));
+            // The receiver answers: still no room.
+            s.process(t, &closed);
+        }
+        assert_eq!(s.state(), State::Established);
+        assert_eq!(s.stats().fast_retransmits, 0, "answers are not dupacks");
+        assert!(gaps.windows(2).all(|g| g[1] >= g[0]) && gaps[5] > gaps[0]);
+        // The window opens: the data goes, from the probed byte on.
+        let mut open = closed;
+        open.window_len = 4096;
+        s.process(t, &open);
+        let data = out(&mut s, t).unwrap();
+        assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
     }
 
     #[test]
