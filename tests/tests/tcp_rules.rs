@@ -328,8 +328,15 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
         .max()
         .unwrap();
     assert!(max_window > 65535, "{max_window}");
-    let (mut high_sent, mut high_ack, mut max_flight) = (syn.seq + 1, syn.seq + 1, 0usize);
-    for s in &r.log[mark..] {
+    let max_flight = max_flight(&r.log[mark..], syn.seq + 1);
+    assert!(max_flight > 65535, "largest flight {max_flight}");
+}
+
+/// The most bytes A had sent and B not yet acknowledged, over `log`
+/// (which starts when both were at `start`).
+fn max_flight(log: &[Seen], start: TcpSeqNumber) -> usize {
+    let (mut high_sent, mut high_ack, mut max) = (start, start, 0usize);
+    for s in log {
         match s.dir {
             Dir::AtoB if s.seq + s.len > high_sent => high_sent = s.seq + s.len,
             Dir::BtoA => {
@@ -339,9 +346,9 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
             }
             _ => {}
         }
-        max_flight = max_flight.max(high_sent.distance_from(high_ack).max(0) as usize);
+        max = max.max(high_sent.distance_from(high_ack).max(0) as usize);
     }
-    assert!(max_flight > 65535, "largest flight {max_flight}");
+    max
 }
 
 // ----- 5. simultaneous open and close (RFC 9293 §3.5 figures 8 and 13) -----
@@ -767,4 +774,79 @@ fn a_transfer_over_ipv6_arrives_intact() {
         Some(1440 - 12),
         "full segments, less the timestamps"
     );
+}
+
+// ----- 12. SYN cookies keep the options (RFC 4987 §3.6, RFC 7323) ----------
+
+#[test]
+fn a_syn_cookie_connection_negotiates_window_scaling_sack_and_timestamps() {
+    let mut r = Relay::new(1500);
+    // No SYN queue at all: every SYN is answered with a cookie.
+    let listener = r.b.tcp_listener(PORT, 0, 4, 1, 256 * 1024);
+    let client = r.a.tcp(256 * 1024);
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(
+            now,
+            &mut r.a.sockets,
+            client,
+            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
+            0,
+        )
+        .unwrap();
+    let mut server = None;
+    assert!(r.run_until(Duration::from_secs(5), |r| {
+        if server.is_none() {
+            server = r.b.listener(listener).accept();
+        }
+        server.is_some() && r.a.tcp_socket(client).state() == State::Established
+    }));
+    let server = server.unwrap();
+    let st = r.b.listener(listener).stats();
+    assert_eq!((st.cookies_sent, st.cookies_accepted), (1, 1), "{st:?}");
+    let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap().clone();
+    let synack = r
+        .seen(Dir::BtoA, 0)
+        .find(|s| s.is_synack())
+        .unwrap()
+        .clone();
+    assert_eq!(synack.ws, Some(3), "our shift for 256 KiB");
+    assert!(synack.sack_permitted);
+    assert_eq!(synack.mss, Some(1460));
+    let (_, echoed) = synack.ts.expect("timestamps in the cookie SYN-ACK");
+    assert_eq!(echoed, syn.ts.unwrap().0);
+    // The server's later TSvals never go below the stamped one (PAWS on
+    // the client, RFC 7323 §5).
+    let stamped = synack.ts.unwrap().0;
+    assert!(r
+        .seen(Dir::BtoA, 0)
+        .filter_map(|s| s.ts)
+        .all(|(v, _)| v.wrapping_sub(stamped) < 1 << 31));
+
+    // A transfer with one segment lost: B reports it with SACK blocks, and
+    // more than 64 KiB is in flight at once (window scaling in use).
+    let mut data_segments = 0;
+    r.set_filter(move |dir, _, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.len > 0 => {
+            data_segments += 1;
+            if data_segments == 60 {
+                Verdict::Drop
+            } else {
+                Verdict::Pass
+            }
+        }
+        _ => Verdict::Pass,
+    });
+    let mark = r.log.len();
+    let data = pattern(2 << 20, 12);
+    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    assert!(got == data);
+    assert!(
+        r.seen(Dir::BtoA, mark).any(|s| !s.sack.is_empty()),
+        "B sent SACK blocks"
+    );
+    assert!(r.log[mark..].iter().all(|s| s.ts.is_some()));
+    let flight = max_flight(&r.log[mark..], syn.seq + 1);
+    assert!(flight > 65535, "largest flight {flight}");
+    assert!(r.a.tcp_socket(client).stats().fast_retransmits >= 1);
 }

@@ -694,16 +694,7 @@ impl<'a> Interface<'a> {
             }
             // A listener's SYN-ACK offers the window of the socket that the
             // connection will take from its pool.
-            let offered = match sockets.slot(i) {
-                Some(Socket::TcpListener(l)) => l
-                    .peek_pooled()
-                    .and_then(|p| match sockets.slot(p.index()) {
-                        Some(Socket::Tcp(t)) => Some(t.offered_window()),
-                        _ => None,
-                    })
-                    .unwrap_or((0xffff, 0)),
-                _ => (0, 0),
-            };
+            let offered = super::tcp::listener_offered_window(sockets, handle);
             let Some(socket) = sockets.slot_mut(i) else {
                 continue;
             };

@@ -8,6 +8,7 @@ use super::interface::{Inner, Interface};
 use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
+use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
 use crate::socket::tcp::{HalfOpen, TcpContext, TcpListener, TcpSocket};
 use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
@@ -222,6 +223,7 @@ impl Inner {
         let rst = repr.control.contains(TcpFlags::RST);
         let syn = repr.control.contains(TcpFlags::SYN);
         let our_mss = self.our_mss(&remote.addr);
+        let offered = listener_offered_window(sockets, h);
         let Some(Socket::TcpListener(l)) = sockets.slot_mut(h.index()) else {
             return;
         };
@@ -255,11 +257,22 @@ impl Inner {
                     self.syn_cookies
                         .encode(now, local, remote, repr.seq_number, client_mss);
                 let mut cookie_half = HalfOpen::from_syn(local, remote, repr, cookie, now);
-                // Options that the cookie cannot carry are not offered.
-                cookie_half.window_scale = None;
-                cookie_half.sack_permitted = false;
-                cookie_half.tsval = None;
-                let synack = synack_repr(&cookie_half, our_mss, 0xffff, 0, now);
+                let mut shift = offered.1;
+                if repr.timestamp.is_none() {
+                    // Window scale and SACK-permitted fit only in a
+                    // timestamp: without one they are not offered.
+                    cookie_half.window_scale = None;
+                    cookie_half.sack_permitted = false;
+                    shift = 0;
+                }
+                let mut synack = synack_repr(&cookie_half, our_mss, offered.0, shift, now);
+                if let Some((tsval, tsecr)) = synack.timestamp {
+                    // The usual cookie scheme (RFC 4987 §3.6 with RFC 7323):
+                    // the client's options ride in the low bits of our
+                    // TSval, which its ACK echoes in TSecr.
+                    let options = encode_ts_options(repr.window_scale, repr.sack_permitted);
+                    synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
+                }
                 self.send_tcp_reply(pending, now, local, remote, &synack, out);
             }
             (false, Some(ack)) => {
@@ -299,7 +312,18 @@ impl Inner {
                     return;
                 };
                 match cookie_mss {
-                    Some(mss) => s.accept_cookie(local, remote, repr, mss, now),
+                    Some(mss) => {
+                        let options = repr.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
+                        s.accept_cookie(
+                            local,
+                            remote,
+                            repr,
+                            mss,
+                            options,
+                            usize::from(our_mss),
+                            now,
+                        )
+                    }
                     None => s.accept_established(&half, repr, usize::from(our_mss), now),
                 }
                 // The ACK may carry data already.
@@ -389,6 +413,24 @@ impl Inner {
             }
         });
         result
+    }
+}
+
+/// The receive window and window shift a listener's SYN-ACK offers: those
+/// of the socket the connection will take from its pool. A SYN cookie
+/// connection recomputes its shift from its own buffer when the ACK comes
+/// (as Linux does), so the sockets lent to one listener should share a
+/// receive buffer size.
+pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) -> (usize, u8) {
+    match sockets.slot(h.index()) {
+        Some(Socket::TcpListener(l)) => l
+            .peek_pooled()
+            .and_then(|p| match sockets.slot(p.index()) {
+                Some(Socket::Tcp(t)) => Some(t.offered_window()),
+                _ => None,
+            })
+            .unwrap_or((0xffff, 0)),
+        _ => (0, 0),
     }
 }
 

@@ -698,13 +698,19 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Becomes an established child of a listener directly from a SYN
-    /// cookie's ACK (RFC 4987 §3.6): the SYN's options that fit the cookie.
+    /// cookie's ACK (RFC 4987 §3.6): the MSS the cookie held, and the
+    /// window scale and SACK-permitted the SYN-ACK's TSval carried when the
+    /// client echoes it (`options`, from the ACK's TSecr). Without them:
+    /// no scaling, SACK or timestamps.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn accept_cookie(
         &mut self,
         local: IpEndpoint,
         remote: IpEndpoint,
         ack: &TcpRepr<'_>,
         mss: u16,
+        options: Option<super::isn::TsCookieOptions>,
+        our_mss: usize,
         now: Instant,
     ) {
         self.reset_state(now);
@@ -720,16 +726,32 @@ impl<'a> TcpSocket<'a> {
         self.rcv_nxt = ack.seq_number;
         self.snd_wl1 = ack.seq_number;
         self.snd_wl2 = ack_number;
-        self.peer_mss = usize::from(mss);
-        // Without the SYN's options: no scaling, SACK or timestamps.
-        self.snd_shift = 0;
-        self.rcv_shift = 0;
-        self.sack_ok = false;
-        self.ts = None;
-        self.snd_wnd = usize::from(ack.window_len);
+        // The SYN as far as the cookie and the timestamp remember it.
+        let options = options.filter(|_| ack.timestamp.is_some());
+        let syn = TcpRepr {
+            src_port: remote.port,
+            dst_port: local.port,
+            control: TcpFlags::SYN,
+            seq_number: self.irs,
+            ack_number: None,
+            window_len: ack.window_len,
+            window_scale: options.and_then(|o| o.wscale),
+            max_seg_size: Some(mss),
+            sack_permitted: options.is_some_and(|o| o.sack_ok),
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: options.and(ack.timestamp).map(|(v, _)| (v, 0)),
+            urgent_at: None,
+            payload: &[],
+        };
+        self.take_syn_options(&syn, now);
+        self.mss = self.send_mss_for(our_mss);
+        self.cc.set_mss(self.mss);
+        // Not a SYN: the ACK's window is scaled (RFC 7323 §2.2).
+        self.snd_wnd = usize::from(ack.window_len) << self.snd_shift;
         self.max_snd_wnd = self.snd_wnd;
         self.state = State::Established;
-        self.rcv_adv = self.rcv_nxt + self.rx_window().min(0xffff);
+        self.rcv_adv =
+            self.rcv_nxt + ((self.rx_window() >> self.rcv_shift).min(0xffff) << self.rcv_shift);
     }
 
     fn reset_state(&mut self, now: Instant) {
@@ -2075,6 +2097,64 @@ mod tests {
         s.process(t, &open);
         let data = out(&mut s, t).unwrap();
         assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
+    }
+
+    #[test]
+    fn a_cookie_ack_echoing_options_gets_scaling_sack_and_timestamps() {
+        // RFC 4987 §3.6, the options carried in our TSval (isn.rs).
+        use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options};
+        let mut s = socket(256 * 1024);
+        let mut ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        ack.window_len = 1000;
+        ack.timestamp = Some((5000, 0x1234_5677));
+        let options = decode_ts_options(encode_ts_options(Some(7), true));
+        s.accept_cookie(
+            LOCAL,
+            REMOTE,
+            &ack,
+            1460,
+            Some(options),
+            1460,
+            Instant::ZERO,
+        );
+        assert_eq!(s.state(), State::Established);
+        assert_eq!(s.stats().mss, 1460 - 12, "less the timestamps option");
+        // Out-of-order data: the ACK carries SACK, timestamps, our scaled window.
+        let mut data = seg(TcpFlags::empty(), IRS + 101, Some(ISS + 1), &[1; 10]);
+        data.timestamp = Some((5001, 0x1234_5677));
+        s.process(Instant::ZERO, &data);
+        let a = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(a.sack, vec![((IRS + 101).0, (IRS + 111).0)]);
+        assert_eq!(a.ts.map(|t| t.1), Some(5000), "TS.Recent from the ACK");
+        assert_eq!(a.window, ((256 * 1024) >> 3) as u16, "shift 3");
+        // The peer's window is scaled by its shift: 1000 << 7 bytes.
+        s.set_nodelay(true);
+        s.send_slice(&[0; 200_000]).unwrap();
+        let mut sent = 0;
+        while let Some(seg) = out(&mut s, Instant::ZERO) {
+            sent += seg.payload.len();
+        }
+        assert!(sent > 1000, "{sent} bytes sent into a 128000-byte window");
+
+        // Without an echoed timestamp: none of the options.
+        let mut s = socket(256 * 1024);
+        ack.timestamp = None;
+        s.accept_cookie(
+            LOCAL,
+            REMOTE,
+            &ack,
+            1460,
+            Some(options),
+            1460,
+            Instant::ZERO,
+        );
+        assert_eq!(s.stats().mss, 1460);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 101, Some(ISS + 1), &[1; 10]),
+        );
+        let a = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((a.sack.len(), a.ts, a.window), (0, None, 65535));
     }
 
     #[test]
