@@ -249,6 +249,53 @@ fn port_unreachable_in_syn_sent_refuses_the_connect() {
 }
 
 #[test]
+fn a_forged_port_unreachable_not_quoting_our_syn_is_ignored() {
+    // RFC 5927 §4.1: the quoted sequence number must be one in flight.
+    let mut r = Relay::new(1500);
+    let listener = r.b.tcp_listener(PORT, 4, 4, 1, 4096);
+    let mut forged = 0;
+    r.set_filter(move |dir, frame, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.is_syn() && forged == 0 => {
+            forged += 1;
+            // An attacker who saw the ports but not the ISN.
+            let mut guess = frame.to_vec();
+            let seq = &mut guess[14 + 20 + 4..14 + 20 + 8];
+            let wrong = u32::from_be_bytes([seq[0], seq[1], seq[2], seq[3]]) ^ 0x8000_0000;
+            seq.copy_from_slice(&wrong.to_be_bytes());
+            Verdict::Reply(
+                icmpv4_unreachable(&guess, IP4_B, Icmpv4DstUnreachable::PortUnreachable, 0)
+                    .unwrap(),
+            )
+        }
+        _ => Verdict::Pass,
+    });
+    let client = r.a.tcp(4096);
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(
+            now,
+            &mut r.a.sockets,
+            client,
+            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
+            0,
+        )
+        .unwrap();
+    // The first SYN was lost; the retransmitted one connects.
+    assert!(
+        r.run_until(Duration::from_secs(5), |r| r.a.tcp_socket(client).state()
+            != State::SynSent)
+    );
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    assert_eq!(r.a.tcp_socket(client).error(), None);
+    assert_eq!(r.seen(Dir::AtoB, 0).filter(|s| s.is_syn()).count(), 2);
+    assert!(r.run_until(Duration::from_secs(1), |r| r
+        .b
+        .listener(listener)
+        .accept()
+        .is_some()));
+}
+
+#[test]
 fn fragmentation_needed_lowers_the_mss_and_the_data_gets_through() {
     const PATH_MTU: usize = 1000;
     let mut r = Relay::new(1500);

@@ -1305,18 +1305,33 @@ impl<'a> TcpSocket<'a> {
         self.set_closed();
     }
 
-    /// An ICMP error about this connection (RFC 9293 §3.9, RFC 5927): hard
-    /// errors refuse a connection that is being opened; on an open one they
-    /// are soft and the retransmission timer decides.
-    pub(crate) fn process_icmp_error(&mut self, refused: bool) {
+    /// RFC 5927 §4.1: an ICMP error counts only when the segment it quotes
+    /// could be one of ours in flight, SND.UNA ≤ SEG.SEQ < SND.MAX; anyone
+    /// can forge an ICMP error, few can guess the sequence number.
+    fn icmp_quotes_ours(&self, quoted_seq: TcpSeqNumber) -> bool {
+        quoted_seq >= self.snd_una && quoted_seq < self.snd_max
+    }
+
+    /// An ICMP error about this connection, quoting a segment that started
+    /// at `quoted_seq` (RFC 9293 §3.9, RFC 5927): hard errors refuse a
+    /// connection that is being opened; on an open one they are soft and
+    /// the retransmission timer decides.
+    pub(crate) fn process_icmp_error(&mut self, quoted_seq: TcpSeqNumber, refused: bool) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
         if self.state == State::SynSent && refused {
             self.fail(TcpError::ConnectionRefused);
         }
     }
 
-    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201): a smaller
-    /// MSS from now on, and the segment resent in smaller pieces.
-    pub(crate) fn process_path_mtu(&mut self, mtu: usize) {
+    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
+    /// segment at `quoted_seq`: a smaller MSS from now on, and the segment
+    /// resent in smaller pieces.
+    pub(crate) fn process_path_mtu(&mut self, quoted_seq: TcpSeqNumber, mtu: usize) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
         let header = match self.remote.addr {
             IpAddr::V4(_) => 40,
             IpAddr::V6(_) => 60,
@@ -2155,6 +2170,30 @@ mod tests {
         );
         let a = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!((a.sack.len(), a.ts, a.window), (0, None, 65535));
+    }
+
+    #[test]
+    fn icmp_errors_count_only_when_they_quote_a_segment_in_flight() {
+        // RFC 5927 §4.1: SND.UNA ≤ quoted SEG.SEQ < SND.NXT (SND.MAX here).
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process_icmp_error(ISS + 1, true);
+        s.process_icmp_error(ISS - 1, true);
+        assert_eq!(s.state(), State::SynSent, "forged: not our SYN");
+        s.process_icmp_error(ISS, true);
+        assert_eq!(s.error(), Some(TcpError::ConnectionRefused));
+
+        let mut s = established(8192);
+        s.send_slice(&[0; 4000]).unwrap();
+        let first = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(first.payload.len(), 1460);
+        s.process_path_mtu(ISS + 100_000, 576);
+        assert_eq!(s.stats().mss, 1460, "forged: ignored");
+        s.process_path_mtu(ISS + 1, 576);
+        assert_eq!(s.stats().mss, 536);
+        let again = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((again.seq, again.payload.len()), (ISS + 1, 536));
     }
 
     #[test]
