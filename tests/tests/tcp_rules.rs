@@ -759,6 +759,40 @@ fn a_zero_window_is_probed_with_backoff_and_reopens_when_the_app_reads() {
     assert!(got == data);
 }
 
+#[test]
+fn a_zero_window_peer_that_stops_answering_is_given_up() {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    // B's 4096-byte buffer fills, and more waits behind its closed window.
+    assert_eq!(r.a.tcp_socket(client).send_slice(&[7; 4096]), Ok(4096));
+    assert!(r.run_until(Duration::from_secs(5), |r| r
+        .b
+        .tcp_socket(server)
+        .recv_queue()
+        == 4096));
+    assert_eq!(r.a.tcp_socket(client).send_slice(&[8; 1000]), Ok(1000));
+    r.run_for(Duration::from_secs(5));
+    assert_eq!(r.a.tcp_socket(client).send_queue(), 1000);
+    // B vanishes while its window is closed.
+    r.set_filter(|_, _, _| Verdict::Drop);
+    let mark = r.log.len();
+    let vanished = r.now;
+    assert!(r.run_until(Duration::from_secs(3600), |r| r
+        .a
+        .tcp_socket(client)
+        .state()
+        == State::Closed));
+    assert_eq!(r.a.tcp_socket(client).error(), Some(TcpError::TimedOut));
+    // Probed with backoff for minutes first (15 probes; once A's ARP entry
+    // for B expires, they no longer reach the wire).
+    let elapsed = r.now - vanished;
+    assert!(
+        elapsed > Duration::from_secs(60) && elapsed < Duration::from_secs(600),
+        "gave up after {elapsed}"
+    );
+    assert!(r.seen(Dir::AtoB, mark).filter(|s| s.len == 1).count() >= 2);
+}
+
 // ----- 10. Nagle (RFC 9293 §3.8.6.2.1) --------------------------------------
 
 /// Writes 200 bytes as 10-byte writes one millisecond apart; returns the

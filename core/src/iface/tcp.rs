@@ -384,7 +384,9 @@ impl Inner {
             now,
             mtu: self.caps.mtu,
         };
-        s.dispatch(ctx, |repr| self.send_tcp(out, local, remote, repr))
+        s.dispatch(ctx, |repr| {
+            lost_on_the_way(self.send_tcp(out, local, remote, repr))
+        })
     }
 
     /// Sends a listener's due SYN-ACKs.
@@ -413,6 +415,18 @@ impl Inner {
             }
         });
         result
+    }
+}
+
+/// A segment that can never go (no route, next hop unreachable, too big)
+/// is lost as on the wire (and counted as a drop): the socket takes it as
+/// sent, so its retransmission, persist and keepalive timers run on and
+/// give up in time (RFC 9293 §3.8.1, §3.8.3). Refused, the segment would
+/// be offered again on every poll and no timer would ever fire.
+fn lost_on_the_way(sent: Result<(), SendError>) -> Result<(), SendError> {
+    match sent {
+        Err(SendError::Dropped) => Ok(()),
+        other => other,
     }
 }
 
@@ -466,4 +480,21 @@ fn synack_repr(
 /// offset (RFC 7323 §5.4, §7.1), the same function the socket uses.
 pub(crate) fn ts_clock(now: Instant, iss: TcpSeqNumber) -> u32 {
     (now.total_millis() as u32).wrapping_add(iss.0.rotate_left(13))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_that_cannot_go_is_lost_not_retried() {
+        assert_eq!(lost_on_the_way(Err(SendError::Dropped)), Ok(()));
+        assert_eq!(lost_on_the_way(Err(SendError::Busy)), Err(SendError::Busy));
+        let hop = IpAddr::V4(crate::wire::Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(
+            lost_on_the_way(Err(SendError::Pending(hop))),
+            Err(SendError::Pending(hop))
+        );
+        assert_eq!(lost_on_the_way(Ok(())), Ok(()));
+    }
 }

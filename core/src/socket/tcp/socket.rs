@@ -26,6 +26,12 @@ pub const ASSEMBLER_RANGES: usize = 8;
 /// SACKed ranges the sender remembers.
 pub const SCOREBOARD_RANGES: usize = 8;
 
+/// Retransmissions of data (and unanswered zero-window probes) before the
+/// connection is given up when no user timeout is set (Linux `tcp_retries2`).
+const MAX_RETRIES: u32 = 15;
+/// Retransmissions of a SYN or SYN-ACK (Linux `tcp_syn_retries`).
+const MAX_SYN_RETRIES: u32 = 6;
+
 /// Maximum segment lifetime (RFC 9293 §3.4.2 suggests 2 minutes; Linux's
 /// TIME-WAIT is 60 s, i.e. MSL 30 s). TIME-WAIT lasts 2·MSL.
 pub const DEFAULT_MSL: Duration = Duration::from_secs(30);
@@ -148,10 +154,15 @@ pub struct TcpConfig {
     /// Congestion control algorithm (CUBIC by default).
     pub congestion: CongestionKind,
     /// Give up when data stays unacknowledged this long (RFC 9293 §3.8.3
-    /// user timeout; RFC 5482). `None`: 15 retransmissions as Linux.
+    /// user timeout; RFC 5482). `None`: 15 retransmissions (or 15
+    /// unanswered zero-window probes) as Linux. Giving up sends no reset,
+    /// as Linux: the peer is presumed unreachable. The error is
+    /// [`TcpError::TimedOut`].
     pub user_timeout: Option<Duration>,
     /// Keepalive: idle time, probe interval, probes (RFC 9293 §3.8.4; off by
-    /// default as RFC 1122 §4.2.3.6 asks).
+    /// default as RFC 1122 §4.2.3.6 asks). Takes effect at once, also on an
+    /// open connection. When the probes go unanswered the connection ends
+    /// with [`TcpError::TimedOut`], without a reset.
     pub keepalive: Option<(Duration, Duration, u32)>,
     /// Offer timestamps (RFC 7323 §3).
     pub timestamps: bool,
@@ -297,6 +308,8 @@ pub struct TcpSocket<'a> {
     unacked_segments: u32,
     persist_at: Option<Instant>,
     persist_backoff: u32,
+    /// Zero-window probes sent since the peer last answered.
+    persist_unanswered: u32,
     timewait_at: Option<Instant>,
     keepalive_probes: u32,
     /// When the oldest unacknowledged data was first sent (user timeout).
@@ -395,6 +408,7 @@ impl<'a> TcpSocket<'a> {
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
+            persist_unanswered: 0,
             timewait_at: None,
             keepalive_probes: 0,
             first_unacked_at: None,
@@ -776,6 +790,7 @@ impl<'a> TcpSocket<'a> {
         self.persist_backoff = 0;
         self.timewait_at = None;
         self.keepalive_probes = 0;
+        self.persist_unanswered = 0;
         self.first_unacked_at = None;
         self.last_activity = now;
         self.retries = 0;
@@ -928,6 +943,7 @@ impl<'a> TcpSocket<'a> {
         }
         self.last_activity = now;
         self.keepalive_probes = 0;
+        self.persist_unanswered = 0;
         if let (Some(ts), Some((tsval, _))) = (self.ts.as_mut(), repr.timestamp) {
             // RFC 7323 §4.3: TS.Recent follows the segment at the left edge.
             if repr.seq_number <= self.rcv_nxt && wrapping_ge(tsval, ts.recent) {
@@ -1553,6 +1569,14 @@ impl<'a> TcpSocket<'a> {
             self.on_rto(now);
         }
         if self.persist_at.is_some_and(|t| now >= t) {
+            // RFC 1122 §4.2.2.17 keeps the connection open as long as the
+            // receiver answers the probes; one that stopped answering is
+            // given up like unacknowledged data (or by the user timeout).
+            if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
+                self.fail(TcpError::TimedOut);
+                return;
+            }
+            self.persist_unanswered += 1;
             self.persist_at = None;
             self.persist_backoff = self.persist_backoff.saturating_add(1);
             self.ack_now = true; // the probe goes out as a one-byte segment below
@@ -1595,9 +1619,9 @@ impl<'a> TcpSocket<'a> {
     fn on_rto(&mut self, now: Instant) {
         self.retries = self.retries.saturating_add(1);
         let max_retries = if matches!(self.state, State::SynSent | State::SynReceived) {
-            6
+            MAX_SYN_RETRIES
         } else {
-            15
+            MAX_RETRIES
         };
         if self.config.user_timeout.is_none() && self.retries > max_retries {
             self.fail(TcpError::TimedOut);
@@ -2112,6 +2136,23 @@ mod tests {
         s.process(t, &open);
         let data = out(&mut s, t).unwrap();
         assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
+    }
+
+    #[test]
+    fn zero_window_probes_unanswered_give_the_connection_up() {
+        let mut s = established(8192);
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        s.send_slice(b"waiting").unwrap();
+        let mut t = Instant::ZERO;
+        let mut probes = 0;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            probes += usize::from(out(&mut s, t).is_some());
+        }
+        assert_eq!(probes, 15);
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
     }
 
     #[test]
