@@ -13,8 +13,9 @@ use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr};
+use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
-use rstcp::wire::ipv6::Ipv6Packet;
+use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber};
 use rstcp::wire::{ChecksumMode, IpAddr, IpProtocol};
 
@@ -223,6 +224,43 @@ pub fn icmpv4_unreachable(
         frag_offset: 0,
     };
     Some(ipv4_frame(eth.src_addr(), eth.dst_addr(), &reply, &body))
+}
+
+/// The ICMPv6 Packet Too Big a router at `from` sends back about the IPv6
+/// packet inside `frame` (RFC 4443 §3.2), quoting as much of it as fits
+/// in the minimum MTU (§2.4 (c)).
+pub fn icmpv6_packet_too_big(
+    frame: &[u8],
+    from: rstcp::wire::Ipv6Addr,
+    mtu: u32,
+) -> Option<Vec<u8>> {
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    let ip = Ipv6Packet::new_checked(eth.payload()).ok()?;
+    let quoted = eth.payload().get(..ip.total_len().min(1280 - 40 - 8))?;
+    let icmp = Icmpv6Repr::PktTooBig { mtu, data: quoted };
+    let to = ip.src_addr();
+    let header = Ipv6Repr {
+        src_addr: from,
+        dst_addr: to,
+        next_header: IpProtocol::Icmpv6,
+        payload_len: icmp.buffer_len() as u16,
+        hop_limit: 64,
+        traffic_class: 0,
+        flow_label: 0,
+    };
+    let mut buf = vec![0u8; 14 + 40 + icmp.buffer_len()];
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    f.set_dst_addr(eth.src_addr());
+    f.set_src_addr(eth.dst_addr());
+    f.set_ethertype(EtherType::Ipv6);
+    header.emit(&mut Ipv6Packet::new_unchecked(&mut buf[14..54]));
+    icmp.emit(
+        &from,
+        &to,
+        &mut Icmpv6Packet::new_unchecked(&mut buf[54..]),
+        ChecksumMode::Check,
+    );
+    Some(buf)
 }
 
 /// A TCP segment `repr` from `src` to `dst` over IPv4 between the two

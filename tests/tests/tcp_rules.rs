@@ -336,6 +336,31 @@ fn fragmentation_needed_lowers_the_mss_and_the_data_gets_through() {
     assert!(r.seen(Dir::AtoB, mark).any(|s| !s.passed));
 }
 
+#[test]
+fn packet_too_big_lowers_the_mss_over_ipv6() {
+    // RFC 8201 §4; IPv6 never goes below 1280 (RFC 8200 §5).
+    const PATH_MTU: usize = 1280;
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V6(IP6_B), 64 * 1024);
+    r.set_filter(|dir, frame, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.ip_len > PATH_MTU => {
+            Verdict::Reply(icmpv6_packet_too_big(frame, IP6_B, PATH_MTU as u32).unwrap())
+        }
+        _ => Verdict::Pass,
+    });
+    let mark = r.log.len();
+    let data = pattern(100_000, 6);
+    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    assert!(got == data, "the data arrived intact");
+    assert!(r.seen(Dir::AtoB, mark).any(|s| !s.passed), "some bounced");
+    let passed: Vec<_> = r
+        .seen(Dir::AtoB, mark)
+        .filter(|s| s.passed && s.len > 0)
+        .collect();
+    assert!(passed.iter().all(|s| s.ip_len <= PATH_MTU));
+    assert_eq!(passed.iter().map(|s| s.len).max(), Some(PATH_MTU - 60 - 12));
+}
+
 // ----- 4. window scaling and timestamps (RFC 7323) --------------------------
 
 #[test]
