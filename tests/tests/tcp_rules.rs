@@ -82,6 +82,34 @@ fn push(
     got
 }
 
+/// Sends `data` from `from` (on B) to `to` (on A); returns what A read.
+fn pull(
+    r: &mut Relay,
+    from: SocketHandle,
+    to: SocketHandle,
+    data: &[u8],
+    limit: Duration,
+) -> Vec<u8> {
+    let mut sent = 0;
+    let mut got = Vec::with_capacity(data.len());
+    let done = r.run_until(limit, |r| {
+        if sent < data.len() {
+            sent += r.b.tcp_socket(from).send_slice(&data[sent..]).unwrap();
+        }
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = r.a.tcp_socket(to).recv_slice(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        got.len() == data.len()
+    });
+    assert!(done, "only {} of {} bytes arrived", got.len(), data.len());
+    got
+}
+
 // ----- 1. keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6) ------------------
 
 const IDLE: Duration = Duration::from_secs(10);
@@ -402,16 +430,40 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
     assert!(max_window > 65535, "{max_window}");
     let max_flight = max_flight(&r.log[mark..], syn.seq + 1);
     assert!(max_flight > 65535, "largest flight {max_flight}");
+
+    // The other way too: the accepted socket scales its window and A's.
+    let mark = r.log.len();
+    let data = pattern(2 << 20, 5);
+    let got = pull(&mut r, server, client, &data, Duration::from_secs(60));
+    assert!(got == data);
+    let max_window = r
+        .seen(Dir::AtoB, mark)
+        .map(|s| usize::from(s.window) << 3)
+        .max()
+        .unwrap();
+    assert!(max_window > 65535, "{max_window}");
+    let start = r.seen(Dir::BtoA, mark).next().unwrap().seq;
+    let flight = max_flight_from_b(&r.log[mark..], start);
+    assert!(flight > 65535, "largest flight B→A {flight}");
 }
 
 /// The most bytes A had sent and B not yet acknowledged, over `log`
 /// (which starts when both were at `start`).
 fn max_flight(log: &[Seen], start: TcpSeqNumber) -> usize {
+    flight(log, start, Dir::AtoB)
+}
+
+/// [`max_flight`] for data from B to A.
+fn max_flight_from_b(log: &[Seen], start: TcpSeqNumber) -> usize {
+    flight(log, start, Dir::BtoA)
+}
+
+fn flight(log: &[Seen], start: TcpSeqNumber, data: Dir) -> usize {
     let (mut high_sent, mut high_ack, mut max) = (start, start, 0usize);
     for s in log {
         match s.dir {
-            Dir::AtoB if s.seq + s.len > high_sent => high_sent = s.seq + s.len,
-            Dir::BtoA => {
+            d if d == data && s.seq + s.len > high_sent => high_sent = s.seq + s.len,
+            d if d != data => {
                 if let Some(a) = s.ack.filter(|a| *a > high_ack) {
                     high_ack = a;
                 }
@@ -525,11 +577,16 @@ fn abort_resets_the_peer() {
 
 /// A reset from B's side of the connection with sequence number `seq`.
 fn forged_rst(r: &Relay, seq: TcpSeqNumber) -> Vec<u8> {
+    forged(r, TcpFlags::RST, seq)
+}
+
+/// A bare segment with `control` from B's side of the connection.
+fn forged(r: &Relay, control: TcpFlags, seq: TcpSeqNumber) -> Vec<u8> {
     let last = r.seen(Dir::BtoA, 0).last().unwrap();
     let repr = TcpRepr {
         src_port: last.src_port,
         dst_port: last.dst_port,
-        control: TcpFlags::RST,
+        control,
         seq_number: seq,
         ack_number: None,
         window_len: 0,
@@ -571,6 +628,18 @@ fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
     // The connection is untouched.
     let got = push(&mut r, client, server, b"unharmed", Duration::from_secs(1));
     assert_eq!(got, b"unharmed");
+
+    // RFC 5961 §4.2: a SYN on the open connection, even in the window,
+    // gets a challenge ACK and changes nothing.
+    let rcv_nxt = r.seen(Dir::AtoB, 0).last().unwrap().ack.unwrap();
+    let mark = r.log.len();
+    assert!(r.inject(Dir::BtoA, &forged(&r, TcpFlags::SYN, rcv_nxt + 10)));
+    r.run_for(Duration::from_millis(200));
+    assert_eq!(r.a.tcp_socket(client).state(), State::Established);
+    let answers: Vec<_> = r.seen(Dir::AtoB, mark).collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].ack, Some(rcv_nxt));
+    assert!(!answers[0].is_rst() && !answers[0].is_syn());
 
     // Exactly at RCV.NXT: the connection is reset.
     let rcv_nxt = r.seen(Dir::AtoB, 0).last().unwrap().ack.unwrap();
