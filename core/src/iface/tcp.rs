@@ -406,7 +406,7 @@ impl Inner {
                 0
             };
             let repr = synack_repr(half, mss, window.0, half.rcv_shift, now);
-            match self.send_tcp(out, half.local, half.remote, &repr) {
+            match lost_on_the_way(self.send_tcp(out, half.local, half.remote, &repr)) {
                 Ok(()) => true,
                 Err(e) => {
                     result = Err(e);
