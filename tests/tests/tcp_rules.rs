@@ -207,6 +207,31 @@ fn keepalive_gives_up_on_a_vanished_peer_after_count_probes() {
     assert_eq!(r.b.tcp_socket(server).state(), State::Established);
 }
 
+#[test]
+fn keepalive_with_linux_defaults_gives_up_even_once_arp_fails() {
+    // Two hours idle, nine probes 75 s apart: long enough for A's ARP entry
+    // for B to expire, so the probes die unresolved before the wire.
+    let (idle, interval, count) = (Duration::from_secs(7200), Duration::from_secs(75), 9);
+    let mut r = Relay::new(1500);
+    let (client, _server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
+    r.a.tcp_socket(client).config_mut().keepalive = Some((idle, interval, count));
+    let start = r.now;
+    r.set_filter(|_, _, _| Verdict::Drop);
+    assert!(r.run_until(Duration::from_secs(4 * 3600), |r| r
+        .a
+        .tcp_socket(client)
+        .state()
+        == State::Closed));
+    assert_eq!(r.a.tcp_socket(client).error(), Some(TcpError::TimedOut));
+    let expected = start + idle + interval * count;
+    // Each probe may first wait for ARP to fail (a few seconds).
+    assert!(
+        r.now + Duration::from_millis(5) >= expected && r.now < expected + Duration::from_secs(60),
+        "gave up at {}, expected {expected}",
+        r.now
+    );
+}
+
 // ----- 2. user timeout (RFC 9293 §3.8.3, RFC 5482) -------------------------
 
 #[test]
