@@ -8,4 +8,5 @@ pub mod tap_stack;
 pub use rstcp_examples::sim;
 /// TCP bulk transfers through a faulty link (shared with the examples).
 pub use rstcp_examples::transfer;
+pub mod relay;
 pub mod tshark;
