@@ -14,7 +14,7 @@ use core::fmt;
 
 use super::assembler::Assembler;
 use super::congestion::{Congestion, CongestionControl, CongestionKind};
-use super::rtt::{RtoConfig, RttEstimator, RttTimer};
+use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
 use super::sack::Scoreboard;
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
@@ -889,6 +889,10 @@ impl<'a> TcpSocket<'a> {
         self.cc.set_mss(self.mss);
         match repr.ack_number {
             Some(ack) => {
+                // The handshake is the first RTT sample (RFC 6298 §2.2),
+                // unless the SYN was retransmitted and nothing tells which
+                // copy this answers (Karn).
+                self.sample_rtt(now, repr, ack);
                 self.ack_advance(now, ack);
                 // RFC 7323 §2.2: the SYN-ACK's window is not scaled.
                 self.snd_wnd = usize::from(repr.window_len);
@@ -1057,17 +1061,9 @@ impl<'a> TcpSocket<'a> {
             self.scoreboard
                 .update(self.snd_una, self.snd_max, &blocks[..n]);
         }
-        // RTT samples come from Karn's timer (one segment timed at a time,
-        // never a retransmitted one). Timestamp echoes would give more, but
-        // during loss the receiver echoes the TSval of the last in-order
-        // segment (RFC 7323 §4.3), which inflates SRTT badly on a lossy
-        // path; Linux likewise prefers the sequence-based sample.
         if ack > self.snd_una {
             let acked = ack.distance_from(self.snd_una).max(0) as usize;
-            let sample = self.rtt_timer.on_ack(ack, now);
-            if let Some(rtt) = sample {
-                self.rtt.sample(rtt);
-            }
+            let sample = self.sample_rtt(now, repr, ack);
             self.rtt.reset_backoff();
             self.retries = 0;
             let in_flight = self.in_flight();
@@ -1437,6 +1433,55 @@ impl<'a> TcpSocket<'a> {
         ))
     }
 
+    /// One RTT sample for an ACK that advances SND.UNA.
+    ///
+    /// With timestamps, RFC 7323 §4.1 (RTTM): every such ACK echoes the
+    /// TSval of the segment that caused it, so each gives a sample, even
+    /// for retransmitted data (the echo names the transmission that got
+    /// through, which settles Karn's ambiguity: fast retransmissions are
+    /// timed), and the gains shrink with the number of samples per window
+    /// (Appendix G). Not after a timeout (see below). Only ACKs that advance
+    /// SND.UNA are used: a duplicate ACK during loss echoes the TSval of the
+    /// last in-order segment (§4.3), which would inflate the estimate.
+    /// Without timestamps, Karn's timer times one segment per RTT and never
+    /// a retransmitted one (RFC 6298 §3).
+    fn sample_rtt(
+        &mut self,
+        now: Instant,
+        repr: &TcpRepr<'_>,
+        ack: TcpSeqNumber,
+    ) -> Option<Duration> {
+        let timed = self.rtt_timer.on_ack(ack, now);
+        // After a retransmission timeout the echo is unreliable: when the
+        // ACK of the copy that got through was lost, the receiver answers
+        // the next copy (a duplicate, outside its window) with the TS.Recent
+        // of the earlier one (RFC 7323 §5.3 R2 comes before R3), and the
+        // "RTT" spans the whole backoff. One such sample inflates the RTO
+        // for many round trips; Karn's rule governs until the timer is reset.
+        let ts = self.ts.filter(|_| self.rtt.backoffs() == 0);
+        let echo = match (ts, repr.timestamp) {
+            (Some(ts), Some((_, tsecr))) => Some(rtt_from_echo(self.ts_now(now, ts.offset), tsecr)),
+            _ => None,
+        };
+        match echo {
+            Some(Some(rtt)) => {
+                let flight = self.in_flight().div_ceil(self.mss.max(1));
+                self.rtt.sample_with_timestamps(rtt, flight);
+                Some(rtt)
+            }
+            // Timestamps in use but this echo is unusable (zero, from the
+            // future, absurd): no sample rather than a Karn one that the
+            // next echo would contradict.
+            Some(None) => None,
+            None => {
+                if let Some(rtt) = timed {
+                    self.rtt.sample(rtt);
+                }
+                timed
+            }
+        }
+    }
+
     fn in_flight(&self) -> usize {
         self.snd_max.distance_from(self.snd_una).max(0) as usize
     }
@@ -1710,6 +1755,11 @@ impl<'a> TcpSocket<'a> {
                     self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
                     if self.retries > 0 {
                         self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
+                        // Karn: the answer may be to either copy.
+                        self.rtt_timer.on_retransmit();
+                    } else {
+                        // Time the handshake (RFC 6298 §2.2's first sample).
+                        self.rtt_timer.start(self.iss + 1, now);
                     }
                     return Ok(());
                 }
@@ -2050,17 +2100,22 @@ mod tests {
 
     #[test]
     fn rto_retransmits_and_backs_off() {
-        // RFC 6298 §5.4–5.5 (initial RTO 1 s, then 2 s).
+        // RFC 6298 §5.4–5.5: retransmit after one RTO, then after twice it.
+        // The handshake (RTT 0) gave the first sample, so the RTO is the
+        // configured floor.
         let mut s = established(8192);
+        let rto = s.stats().rto;
+        assert_eq!(rto, s.config.rto.min);
+        let ms = Duration::from_millis(1);
         s.send_slice(b"lost").unwrap();
         out(&mut s, Instant::ZERO).unwrap();
-        assert_eq!(out(&mut s, Instant::from_millis(999)), None);
-        let re = out(&mut s, Instant::from_secs(1)).unwrap();
+        assert_eq!(out(&mut s, Instant::ZERO + rto - ms), None);
+        let re = out(&mut s, Instant::ZERO + rto).unwrap();
         assert_eq!((re.seq, &re.payload[..]), (ISS + 1, &b"lost"[..]));
-        assert_eq!(out(&mut s, Instant::from_millis(2999)), None);
+        assert_eq!(out(&mut s, Instant::ZERO + rto * 3 - ms), None);
         assert!(
-            out(&mut s, Instant::from_secs(3)).is_some(),
-            "doubled: 2 s later"
+            out(&mut s, Instant::ZERO + rto * 3).is_some(),
+            "doubled: 2 RTOs later"
         );
         assert_eq!(s.stats().timeouts, 2);
     }
@@ -2391,6 +2446,96 @@ mod limited_transmit_tests {
         let two = out(&mut s, t).expect("second duplicate ACK: one more");
         assert_eq!(two.seq, ISS + 1 + iw + 1460);
         assert_eq!(out(&mut s, t), None);
+    }
+}
+
+#[cfg(test)]
+mod rttm_tests {
+    extern crate std;
+    use super::tests_support::*;
+
+    /// An established connection, timestamps on or off, handshake at 10 ms.
+    fn connected(timestamps: bool) -> TcpSocket<'static> {
+        let mut s = socket(64 * 1024);
+        s.config.timestamps = timestamps;
+        s.config.sack = false;
+        s.config.window_scaling = false;
+        s.set_nodelay(true);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        let syn = out(&mut s, Instant::ZERO).unwrap();
+        let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+        synack.max_seg_size = Some(1460);
+        synack.timestamp = syn.ts.map(|(v, _)| (7, v));
+        let t = Instant::from_millis(10);
+        s.process(t, &synack);
+        assert_eq!(s.state(), State::Established);
+        out(&mut s, t).unwrap();
+        s
+    }
+
+    /// An ACK up to `ack` from the peer, echoing `echo`'s TSval.
+    fn ack_echoing(ack: TcpSeqNumber, echo: &Seg) -> TcpRepr<'static> {
+        let mut a = seg(TcpFlags::empty(), IRS + 1, Some(ack), &[]);
+        a.timestamp = echo.ts.map(|(v, _)| (8, v));
+        a
+    }
+
+    /// Four segments, three duplicate ACKs, a fast retransmission of the
+    /// first, and the ACK of all four 50 ms after the retransmission left,
+    /// echoing it. SRTT before and after that ACK.
+    fn fast_retransmitted_then_acked(timestamps: bool) -> (Duration, Duration) {
+        let mut s = connected(timestamps);
+        let t = Instant::from_millis(10);
+        let mss = s.stats().mss;
+        s.send_slice(&std::vec![5; 4 * mss]).unwrap();
+        let first = out(&mut s, t).unwrap();
+        while out(&mut s, t).is_some() {}
+        let before = s.stats().srtt.expect("the handshake gave a sample");
+        assert!(before <= Duration::from_millis(10));
+        let t1 = t + Duration::from_millis(1);
+        for _ in 0..3 {
+            s.process(t1, &ack_echoing(ISS + 1, &first));
+        }
+        let again = out(&mut s, t1).expect("fast retransmission");
+        assert_eq!(again.seq, first.seq);
+        assert_eq!(s.stats().timeouts, 0);
+        s.process(
+            t1 + Duration::from_millis(50),
+            &ack_echoing(ISS + 1 + 4 * mss, &again),
+        );
+        (before, s.stats().srtt.unwrap())
+    }
+
+    #[test]
+    fn timestamps_time_a_fast_retransmission() {
+        // RFC 7323 §4.1: the echo names the copy that got through.
+        let (before, after) = fast_retransmitted_then_acked(true);
+        assert!(after > before, "sample taken: {before:?} -> {after:?}");
+        assert!(after <= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn without_timestamps_karn_skips_a_retransmitted_segment() {
+        // RFC 6298 §3 (Karn): an ACK of retransmitted data gives no sample.
+        let (before, after) = fast_retransmitted_then_acked(false);
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_stale_echo_after_a_timeout_is_not_a_sample() {
+        // The ACK of the first copy was lost; the answer to the timeout's
+        // copy echoes the first copy's TSval, seconds old.
+        let mut s = connected(true);
+        let t = Instant::from_millis(10);
+        s.send_slice(&[5; 100]).unwrap();
+        let first = out(&mut s, t).unwrap();
+        let before = s.stats().srtt.unwrap();
+        let rto_at = s.poll_at(t).unwrap();
+        out(&mut s, rto_at).expect("RTO retransmission");
+        let later = rto_at + Duration::from_secs(3);
+        s.process(later, &ack_echoing(ISS + 101, &first));
+        assert_eq!(s.send_queue(), 0, "the data is acknowledged");
+        assert_eq!(s.stats().srtt, Some(before), "no 3 s sample");
     }
 }
 
