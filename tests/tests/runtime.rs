@@ -399,3 +399,81 @@ fn stop_joins_the_thread_and_the_peer_sees_the_connection_end() {
     // Stopping twice is harmless.
     a.stop().unwrap();
 }
+
+/// A minimal RFC 2131 server on stack B's UDP port 67: offers and acks
+/// `offer`, with B as router, for `rounds` DISCOVER/REQUEST messages.
+fn dhcp_server(b: &Stack, offer: Ipv4Addr, rounds: usize) -> thread::JoinHandle<()> {
+    use rstcp::wire::dhcpv4::{DhcpMessageType, DhcpPacket, DhcpRepr};
+    let socket = UdpSocket::bind(b, 67).unwrap();
+    socket.set_broadcast(true).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        for _ in 0..rounds {
+            let (n, _) = socket.recv_from(&mut buf).unwrap();
+            let packet = DhcpPacket::new_checked(&buf[..n]).unwrap();
+            let msg = DhcpRepr::parse(&packet).unwrap();
+            let kind = match msg.message_type {
+                DhcpMessageType::Discover => DhcpMessageType::Offer,
+                DhcpMessageType::Request => DhcpMessageType::Ack,
+                _ => continue,
+            };
+            let mut reply = DhcpRepr {
+                message_type: kind,
+                transaction_id: msg.transaction_id,
+                secs: 0,
+                client_hardware_address: msg.client_hardware_address,
+                client_ip: Ipv4Addr::UNSPECIFIED,
+                your_ip: offer,
+                server_ip: IP4_B,
+                relay_agent_ip: Ipv4Addr::UNSPECIFIED,
+                broadcast: msg.broadcast,
+                requested_ip: None,
+                server_identifier: Some(IP4_B),
+                subnet_mask: Some(Ipv4Addr::new(255, 255, 255, 0)),
+                router: Some(IP4_B),
+                dns_servers: Default::default(),
+                lease_duration: Some(3600),
+                renew_duration: None,
+                rebind_duration: None,
+                parameter_request_list: None,
+                client_identifier: None,
+                host_name: None,
+                domain_name: None,
+                max_size: None,
+            };
+            reply.dns_servers.push(IP4_B).unwrap();
+            let mut out = vec![0u8; reply.buffer_len()];
+            reply
+                .emit(&mut DhcpPacket::new_unchecked(&mut out[..]))
+                .unwrap();
+            socket
+                .send_to(&out, SocketAddr::from((Ipv4Addr::BROADCAST, 68)))
+                .unwrap();
+        }
+    })
+}
+
+#[test]
+fn without_a_static_address_dhcp_configures_the_stack() {
+    let (da, db) = pipe::pair();
+    let mut ca = config(1, IP4_A, IP6_A);
+    ca.ipv4.clear();
+    let a = Stack::start(da, ca).unwrap();
+    let b = Stack::start(db, config(2, IP4_B, IP6_B)).unwrap();
+    b.wait_configured(Duration::from_secs(5)).unwrap();
+    let offered = Ipv4Addr::new(192, 168, 69, 50);
+    let server = dhcp_server(&b, offered, 2);
+    // Nothing usable before the lease.
+    assert!(!a
+        .addresses()
+        .iter()
+        .any(|c| matches!(c, rstcp::wire::IpCidr::V4(_))));
+    // DORA, then the client probes the address (RFC 5227: several seconds).
+    a.wait_configured(Duration::from_secs(30)).unwrap();
+    server.join().unwrap();
+    assert!(a
+        .addresses()
+        .contains(&Ipv4Cidr::new(offered, 24).unwrap().into()));
+    // The lease is in use: B answers A's ping from the leased address.
+    ping(&a, IpAddr::V4(IP4_B), 56, Duration::from_secs(5)).unwrap();
+}

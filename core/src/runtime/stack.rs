@@ -691,8 +691,27 @@ impl core::fmt::Debug for Stack {
     }
 }
 
+/// Marks the stack stopped when its thread ends, however it ends: a
+/// panic in the thread must not leave user calls waiting forever.
+struct ExitGuard<'a>(&'a Shared);
+
+impl Drop for ExitGuard<'_> {
+    fn drop(&mut self) {
+        let mut core = self.0.lock();
+        if core.run != Run::Stopped {
+            core.run = Run::Stopped;
+            if std::thread::panicking() && core.failure.is_none() {
+                core.failure = Some("its thread panicked".to_string());
+            }
+        }
+        drop(core);
+        self.0.polled.notify_all();
+    }
+}
+
 /// The stack's thread.
 fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
+    let _guard = ExitGuard(shared);
     loop {
         let mut core = shared.lock();
         let now = core.now();
@@ -724,11 +743,8 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             continue;
         }
         if let Err(e) = device.inner.wait(delay.map(StdDuration::from)) {
-            let mut core = shared.lock();
-            core.failure = Some(format!("waiting on the device: {e}"));
-            core.run = Run::Stopped;
-            drop(core);
-            shared.polled.notify_all();
+            // The guard marks the stack stopped and wakes the waiters.
+            shared.lock().failure = Some(format!("waiting on the device: {e}"));
             return;
         }
     }

@@ -268,9 +268,11 @@ impl TcpStream {
         let r = self
             .shared
             .block(Deadline::new(o.nonblocking, o.read_timeout), |core| {
-                let s = core.tcp(h)?;
+                // Look without touching: only a read marks the socket for
+                // the next poll (its window may open).
+                let s = core.tcp_ref(h)?;
                 if s.can_recv() {
-                    let n = s.recv_slice(buf).map_err(api_error)?;
+                    let n = core.tcp(h)?.recv_slice(buf).map_err(api_error)?;
                     core.kick();
                     return Ok(Some(n));
                 }
