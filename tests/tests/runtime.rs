@@ -284,8 +284,10 @@ fn a_reset_connection_reads_reset_and_writes_broken_pipe() {
     let listener = TcpListener::bind(&b, 11, 4).unwrap();
     let client = TcpStream::connect(&a, b_addr(11)).unwrap();
     // The connection waits in the backlog; closing the listener resets it.
-    assert!(eventually(Duration::from_secs(5), || b.socket_count() > 0));
-    thread::sleep(Duration::from_millis(50));
+    assert!(eventually(Duration::from_secs(5), || listener
+        .stats()
+        .accepted
+        == 1));
     drop(listener);
     let mut buf = [0u8; 4];
     let err = (&client).read(&mut buf).unwrap_err();
@@ -476,4 +478,72 @@ fn without_a_static_address_dhcp_configures_the_stack() {
         .contains(&Ipv4Cidr::new(offered, 24).unwrap().into()));
     // The lease is in use: B answers A's ping from the leased address.
     ping(&a, IpAddr::V4(IP4_B), 56, Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn tcp_over_ipv6() {
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, SocketAddr::from((Ipv6Addr::UNSPECIFIED, 22)), 1).unwrap();
+    assert!(listener.local_addr().unwrap().is_ipv6());
+    let server = thread::spawn(move || echo(listener.accept().unwrap().0));
+    let to = SocketAddr::new(IpAddr::V6(IP6_B), 22);
+    let mut s = TcpStream::connect(&a, to).unwrap();
+    assert_eq!(s.local_addr().unwrap().ip(), IpAddr::V6(IP6_A));
+    let msg = data(100_000);
+    let mut back = Vec::new();
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            (&s).write_all(&msg).unwrap();
+            s.shutdown(Shutdown::Write).unwrap();
+        });
+        (&s).read_to_end(&mut back).unwrap();
+    });
+    assert_eq!(hash(&back), hash(&msg));
+    s.set_nodelay(true).unwrap();
+    assert!(s.nodelay().unwrap());
+    s.flush().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn the_configured_mtu_limits_the_segment_size() {
+    let (da, db) = pipe::pair();
+    let mut ca = config(1, IP4_A, IP6_A);
+    ca.mtu = Some(1000);
+    let a = Stack::start(da, ca).unwrap();
+    let b = Stack::start(db, config(2, IP4_B, IP6_B)).unwrap();
+    let listener = TcpListener::bind(&b, 7, 1).unwrap();
+    let client = TcpStream::connect(&a, b_addr(7)).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    // 1000 less 20 bytes of IPv4 and 20 of TCP header, less options.
+    assert!(client.stats().mss <= 960, "{:?}", client.stats());
+    // B learns it from A's MSS option (RFC 9293 §3.7.1).
+    assert!(server.stats().mss <= 960, "{:?}", server.stats());
+}
+
+#[test]
+fn a_write_timeout_gives_would_block_when_the_peer_does_not_read() {
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, 13, 1).unwrap();
+    let client = TcpStream::connect(&a, b_addr(13)).unwrap();
+    // Accepted and never read: its window and our send buffer fill up.
+    let _server = listener.accept().unwrap();
+    client
+        .set_write_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let chunk = vec![0u8; 16 * 1024];
+    let mut written = 0usize;
+    let err = loop {
+        match (&client).write(&chunk) {
+            Ok(n) => written += n,
+            Err(e) => break e,
+        }
+        assert!(written < 10 * 1024 * 1024, "the writes never blocked");
+    };
+    assert!(
+        matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{err}"
+    );
+    // Both 64 KiB buffers (B's receive, A's send) are full.
+    assert!(written >= 64 * 1024, "{written}");
 }
