@@ -547,3 +547,48 @@ fn a_write_timeout_gives_would_block_when_the_peer_does_not_read() {
     // Both 64 KiB buffers (B's receive, A's send) are full.
     assert!(written >= 64 * 1024, "{written}");
 }
+
+#[test]
+fn the_socket_limit_is_kept() {
+    let (da, _db) = pipe::pair();
+    let mut c = config(1, IP4_A, IP6_A);
+    c.max_sockets = 2;
+    let a = Stack::start(da, c).unwrap();
+    let _one = UdpSocket::bind(&a, 1).unwrap();
+    let _two = UdpSocket::bind(&a, 2).unwrap();
+    let err = UdpSocket::bind(&a, 3).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfMemory, "{err}");
+    assert!(err.to_string().contains("limit of 2 sockets"), "{err}");
+    // A dropped socket is freed by the stack's thread, making room.
+    drop(_two);
+    assert!(eventually(Duration::from_secs(5), || a.socket_count() == 1));
+    // A listener needs itself plus its pool of 4: refused whole, with
+    // nothing left over.
+    let err = TcpListener::bind(&a, 80, 4).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfMemory, "{err}");
+    assert_eq!(a.socket_count(), 1);
+}
+
+#[test]
+fn stop_does_not_wait_out_the_grace_period_when_connections_close() {
+    let (da, db) = pipe::pair();
+    let mut ca = config(1, IP4_A, IP6_A);
+    ca.shutdown_grace = Duration::from_secs(20);
+    let a = Stack::start(da, ca).unwrap();
+    let b = Stack::start(db, config(2, IP4_B, IP6_B)).unwrap();
+    let listener = TcpListener::bind(&b, 14, 1).unwrap();
+    let _client = TcpStream::connect(&a, b_addr(14)).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let closer = thread::spawn(move || {
+        // B closes its side once A's FIN arrives.
+        assert_eq!((&server).read(&mut [0u8; 4]).unwrap(), 0);
+    });
+    let start = Instant::now();
+    a.stop().unwrap();
+    closer.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "stop took {:?}",
+        start.elapsed()
+    );
+}

@@ -719,6 +719,11 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
         let c = &mut *core;
         let busy = c.iface.poll(now, &mut device, &mut c.sockets);
         core.after_poll(now);
+        if matches!(core.run, Run::Stopping { .. }) {
+            // The poll may have finished the last connection (or there was
+            // none): go on at once rather than after the grace period.
+            core.stop_step(now);
+        }
         let stopped = core.run == Run::Stopped;
         let mut delay = match (busy, core.run) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),

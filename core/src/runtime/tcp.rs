@@ -410,8 +410,10 @@ impl TcpListener {
                 .ok_or_else(|| io::Error::other("the listener is gone"))?
                 .accept();
             let Some(c) = got else { return Ok(None) };
-            // Lend a socket in place of the one taken.
-            core.top_up_listener(h)?;
+            // Lend a socket in place of the one taken. At the socket limit
+            // the pool stays short (handshakes then overflow and are
+            // counted); the connection taken is still returned.
+            let _ = core.top_up_listener(h);
             core.kick();
             let remote = core.tcp_ref(c)?.remote_endpoint();
             Ok(Some((c, remote)))
