@@ -476,6 +476,10 @@ fn without_a_static_address_dhcp_configures_the_stack() {
     assert!(a
         .addresses()
         .contains(&Ipv4Cidr::new(offered, 24).unwrap().into()));
+    let lease = a.dhcp_lease().expect("a lease");
+    assert_eq!(lease.router, Some(IP4_B));
+    assert_eq!(&lease.dns_servers[..], &[IP4_B]);
+    assert!(b.dhcp_lease().is_none());
     // The lease is in use: B answers A's ping from the leased address.
     ping(&a, IpAddr::V4(IP4_B), 56, Duration::from_secs(5)).unwrap();
 }

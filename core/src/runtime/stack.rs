@@ -616,12 +616,15 @@ impl Stack {
             }
         }
         self.shared.waker.wake();
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(t) = thread {
+        // Joined under the lock: a second caller returns only once the
+        // thread has ended too.
+        let mut thread = self.thread.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = thread.take() {
             if t.join().is_err() {
                 return Err(io::Error::other("the network stack's thread panicked"));
             }
         }
+        drop(thread);
         match &self.shared.lock().failure {
             Some(f) => Err(io::Error::other(format!("the network stack failed: {f}"))),
             None => Ok(()),
@@ -660,6 +663,15 @@ impl Stack {
             .map(IpCidr::V4)
             .chain(core.iface.ip_addrs().filter(|c| matches!(c, IpCidr::V6(_))))
             .collect()
+    }
+
+    /// The DHCPv4 lease in use (its DNS servers, router, expiry), if the
+    /// stack runs DHCPv4 and holds one. Its instants count from the
+    /// stack's start.
+    pub fn dhcp_lease(&self) -> Option<crate::socket::dhcpv4::Lease> {
+        let core = self.shared.lock();
+        let client = core.sockets.get::<Dhcpv4Client>(core.dhcp?)?;
+        client.lease().cloned()
     }
 
     /// The interface's counters.
