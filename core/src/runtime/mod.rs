@@ -30,8 +30,8 @@
 //! interface's next deadline or a wake. User calls share the interface and
 //! sockets with it behind one mutex; a call that changes a socket wakes the
 //! thread through the device's [`Waker`](crate::phy::wait::Waker), and a
-//! call that must wait sleeps on a condition variable the thread notifies
-//! after each poll. Sockets the application drops are freed by the thread
+//! call that must wait sleeps on a condition variable of its own, which the
+//! thread notifies after a poll that changed that call's socket. Sockets the application drops are freed by the thread
 //! once their connection is over; nothing accumulates over thousands of
 //! connections.
 

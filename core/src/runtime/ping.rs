@@ -84,7 +84,7 @@ pub fn ping(stack: &Stack, addr: IpAddr, size: usize, timeout: Duration) -> io::
         ))
     })?;
     let start = Instant::now();
-    let r = shared.block(Deadline::At(start + timeout), |core| {
+    let r = shared.block(Deadline::At(start + timeout), Some(handle), |core| {
         let s = core
             .sockets
             .get_mut::<IcmpSocket>(handle)

@@ -6,8 +6,8 @@
 //! a mutex shared with the application's threads. A user call locks it, acts
 //! on its socket, wakes the stack thread if it changed anything the
 //! interface must act on (queued data, read data that opens the window, a
-//! close), and if it must wait, sleeps on a condition variable that the stack
-//! thread notifies after each poll.
+//! close), and if it must wait, sleeps on a condition variable of its own
+//! that the stack thread notifies after a poll that changed its socket.
 
 use std::format;
 use std::io;
@@ -25,7 +25,7 @@ use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
 use crate::phy::{Device, DeviceCapabilities};
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
-use crate::socket::tcp::{HalfOpen, State, TcpListener, TcpSocket};
+use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
 use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
@@ -86,14 +86,36 @@ pub(crate) struct Core {
     /// A user call changed something the interface must act on.
     kick: bool,
     next_ident: u16,
+    waiters: Vec<Waiter>,
+    next_waiter: u64,
 }
 
 /// What user calls share with the stack's thread.
 pub(crate) struct Shared {
     core: Mutex<Core>,
-    /// Notified after every poll.
-    polled: Condvar,
     waker: Waker,
+}
+
+/// What a waiting call last saw of its socket. The stack thread wakes the
+/// call only when the socket's mark changed in a poll, so a frame for one
+/// connection does not wake the threads blocked on all the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// A connection: state, bytes to read, bytes unacknowledged, error.
+    Tcp(State, usize, usize, Option<TcpError>),
+    /// A listener: connections waiting for accept.
+    Listener(usize),
+    /// Anything else (datagram sockets, the interface's addresses): woken
+    /// after every poll.
+    Other,
+}
+
+/// A call blocked in [`Shared::block`].
+struct Waiter {
+    id: u64,
+    watch: Option<SocketHandle>,
+    seen: Mark,
+    wake: Arc<Condvar>,
 }
 
 /// When a blocking call gives up.
@@ -146,14 +168,17 @@ impl Shared {
         r
     }
 
-    /// Runs `f` until it returns a result, waiting for a poll between tries,
-    /// or until `deadline`.
+    /// Runs `f` until it returns a result, or until `deadline`. Between
+    /// tries the call sleeps until a poll changes socket `watch` (`None`:
+    /// until any poll).
     pub(crate) fn block<T>(
         &self,
         deadline: Deadline,
+        watch: Option<SocketHandle>,
         mut f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
     ) -> io::Result<Result<T, Expired>> {
         let mut core = self.lock();
+        let mut wake: Option<Arc<Condvar>> = None;
         loop {
             core.check_running()?;
             let r = f(&mut core);
@@ -163,20 +188,30 @@ impl Shared {
             if let Some(v) = r? {
                 return Ok(Ok(v));
             }
-            core = match deadline {
+            let left = match deadline {
                 Deadline::Now => return Ok(Err(Expired::WouldBlock)),
-                Deadline::Never => self.polled.wait(core).unwrap_or_else(|e| e.into_inner()),
+                Deadline::Never => None,
                 Deadline::At(at) => {
                     let left = at.saturating_duration_since(StdInstant::now());
                     if left.is_zero() {
                         return Ok(Err(Expired::TimedOut));
                     }
-                    self.polled
-                        .wait_timeout(core, left)
+                    Some(left)
+                }
+            };
+            // Registered under the same lock the check above ran under: a
+            // poll that changes the socket after the check sees the waiter.
+            let cv = wake.get_or_insert_with(|| Arc::new(Condvar::new())).clone();
+            let id = core.add_waiter(watch, cv.clone());
+            core = match left {
+                None => cv.wait(core).unwrap_or_else(|e| e.into_inner()),
+                Some(left) => {
+                    cv.wait_timeout(core, left)
                         .unwrap_or_else(|e| e.into_inner())
                         .0
                 }
             };
+            core.waiters.retain(|w| w.id != id);
         }
     }
 
@@ -195,6 +230,46 @@ impl Core {
     /// The stack's clock: time since start.
     pub(crate) fn now(&self) -> Instant {
         Instant::from_micros(self.epoch.elapsed().as_micros() as i64)
+    }
+
+    /// What a waiter on `watch` sees of it now.
+    fn mark(&self, watch: Option<SocketHandle>) -> Mark {
+        let Some(h) = watch else { return Mark::Other };
+        if let Some(s) = self.sockets.get::<TcpSocket>(h) {
+            return Mark::Tcp(s.state(), s.recv_queue(), s.send_queue(), s.error());
+        }
+        if let Some(l) = self.sockets.get::<TcpListener>(h) {
+            return Mark::Listener(l.backlog());
+        }
+        Mark::Other
+    }
+
+    fn add_waiter(&mut self, watch: Option<SocketHandle>, wake: Arc<Condvar>) -> u64 {
+        self.next_waiter += 1;
+        let id = self.next_waiter;
+        let seen = self.mark(watch);
+        self.waiters.push(Waiter {
+            id,
+            watch,
+            seen,
+            wake,
+        });
+        id
+    }
+
+    /// After a poll: wakes the calls whose socket changed (every call once
+    /// the stack stops).
+    fn wake_waiters(&mut self) {
+        let stopping = self.run != Run::Running;
+        for i in 0..self.waiters.len() {
+            let w = &self.waiters[i];
+            let now = self.mark(w.watch);
+            if stopping || now == Mark::Other || now != w.seen {
+                let w = &mut self.waiters[i];
+                w.seen = now;
+                w.wake.notify_one();
+            }
+        }
     }
 
     /// Asks the stack's thread to poll soon.
@@ -584,8 +659,9 @@ impl Stack {
                 run: Run::Running,
                 failure: None,
                 kick: false,
+                waiters: Vec::new(),
+                next_waiter: 0,
             }),
-            polled: Condvar::new(),
             waker,
         });
         let for_thread = shared.clone();
@@ -644,7 +720,7 @@ impl Stack {
         let deadline = Deadline::At(StdInstant::now() + timeout);
         match self
             .shared
-            .block(deadline, |core| Ok(core.configured().then_some(())))?
+            .block(deadline, None, |core| Ok(core.configured().then_some(())))?
         {
             Ok(()) => Ok(()),
             Err(_) => Err(io::Error::new(
@@ -716,8 +792,7 @@ impl Drop for ExitGuard<'_> {
                 core.failure = Some("its thread panicked".to_string());
             }
         }
-        drop(core);
-        self.0.polled.notify_all();
+        core.wake_waiters();
     }
 }
 
@@ -749,8 +824,8 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             };
             delay = Some(delay.map_or(left, |d| d.min(left)));
         }
+        core.wake_waiters();
         drop(core);
-        shared.polled.notify_all();
         if stopped {
             return;
         }

@@ -107,7 +107,7 @@ impl TcpStream {
             }
         })?;
         let deadline = Deadline::new(false, timeout);
-        let r = shared.block(deadline, |core| {
+        let r = shared.block(deadline, Some(handle), |core| {
             let s = core.tcp_ref(handle)?;
             match s.state() {
                 State::SynSent | State::SynReceived => Ok(None),
@@ -265,9 +265,10 @@ impl TcpStream {
             return Ok(0);
         }
         let h = self.handle;
-        let r = self
-            .shared
-            .block(Deadline::new(o.nonblocking, o.read_timeout), |core| {
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.read_timeout),
+            Some(h),
+            |core| {
                 // Look without touching: only a read marks the socket for
                 // the next poll (its window may open).
                 let s = core.tcp_ref(h)?;
@@ -283,7 +284,8 @@ impl TcpStream {
                     return Ok(Some(0));
                 }
                 Ok(None)
-            })?;
+            },
+        )?;
         r.map_err(|e| expired(e, "read"))
     }
 
@@ -293,9 +295,10 @@ impl TcpStream {
         }
         let o = self.options();
         let h = self.handle;
-        let r = self
-            .shared
-            .block(Deadline::new(o.nonblocking, o.write_timeout), |core| {
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.write_timeout),
+            Some(h),
+            |core| {
                 let s = core.tcp(h)?;
                 match s.send_slice(buf) {
                     Ok(0) => Ok(None),
@@ -309,7 +312,8 @@ impl TcpStream {
                         _ => "the connection is shut down for writing",
                     })),
                 }
-            })?;
+            },
+        )?;
         r.map_err(|e| expired(e, "write"))
     }
 }
@@ -403,7 +407,7 @@ impl TcpListener {
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let h = self.handle;
         let deadline = Deadline::new(self.nonblocking.load(Ordering::Relaxed), None);
-        let r = self.shared.block(deadline, |core| {
+        let r = self.shared.block(deadline, Some(h), |core| {
             let got = core
                 .sockets
                 .get_mut::<crate::socket::tcp::TcpListener>(h)

@@ -151,9 +151,10 @@ impl UdpSocket {
     fn send_inner(&self, buf: &[u8], meta: Option<UdpMetadata>) -> io::Result<usize> {
         let o = self.options();
         let h = self.handle;
-        let r = self
-            .shared
-            .block(Deadline::new(o.nonblocking, o.write_timeout), |core| {
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.write_timeout),
+            Some(h),
+            |core| {
                 let s = Self::socket(core, h)?;
                 let sent = match meta {
                     Some(meta) => s.send_slice(buf, meta),
@@ -178,7 +179,8 @@ impl UdpSocket {
                     Err(SendError::BufferFull) => Ok(None),
                     Err(e) => Err(send_error(e)),
                 }
-            })?;
+            },
+        )?;
         r.map_err(|e| expired(e, "send"))
     }
 
@@ -196,9 +198,10 @@ impl UdpSocket {
     fn recv_inner(&self, buf: &mut [u8], connected: bool) -> io::Result<(usize, SocketAddr)> {
         let o = self.options();
         let h = self.handle;
-        let r = self
-            .shared
-            .block(Deadline::new(o.nonblocking, o.read_timeout), |core| {
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.read_timeout),
+            Some(h),
+            |core| {
                 let s = Self::socket(core, h)?;
                 if connected {
                     if s.remote_endpoint().is_none() {
@@ -219,7 +222,8 @@ impl UdpSocket {
                     }
                     Err(_) => Ok(None),
                 }
-            })?;
+            },
+        )?;
         r.map_err(|e| expired(e, "receive"))
     }
 
