@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::io::Write;
 
+use rstcp::phy::wait::{WaitDevice, Waker};
 use rstcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
 use rstcp::time::Instant;
 
@@ -360,6 +361,26 @@ impl<D: Device, W: Write> Device for PcapRecorder<D, W> {
     }
 }
 
+/// A recorder over a device a thread can sleep on is one too, so the std
+/// runtime can record what crosses a TAP.
+impl<D: WaitDevice, W: Write + Send> WaitDevice for PcapRecorder<D, W> {
+    fn wait(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+        // Flush before sleeping: an idle stack then leaves a complete file on
+        // disk, even if the process is killed rather than stopped.
+        let rec = self.rec.get_mut();
+        if let Err(e) = rec.writer.flush() {
+            if rec.error.is_none() {
+                rec.error = Some(e);
+            }
+        }
+        self.inner.wait(timeout)
+    }
+
+    fn waker(&self) -> Waker {
+        self.inner.waker()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,5 +581,61 @@ mod tests {
         // Wireshark dissects them as the ARP requests they are.
         assert_eq!(lines[0], "1\t10.0.0.0");
         assert_eq!(lines[5], "6\t10.0.0.2");
+    }
+
+    /// A loopback that a thread can "sleep" on: counts its waits.
+    struct Sleepy {
+        lo: Loopback,
+        waits: usize,
+    }
+
+    impl Device for Sleepy {
+        type RxToken<'a> = <Loopback as Device>::RxToken<'a>;
+        type TxToken<'a> = <Loopback as Device>::TxToken<'a>;
+        fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+            self.lo.receive(now)
+        }
+        fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
+            self.lo.transmit(now)
+        }
+        fn capabilities(&self) -> DeviceCapabilities {
+            self.lo.capabilities()
+        }
+    }
+
+    struct NoWake;
+    impl rstcp::phy::wait::Wake for NoWake {
+        fn wake(&self) {}
+    }
+
+    impl WaitDevice for Sleepy {
+        fn wait(&mut self, _timeout: Option<std::time::Duration>) -> io::Result<()> {
+            self.waits += 1;
+            Ok(())
+        }
+        fn waker(&self) -> Waker {
+            std::sync::Arc::new(NoWake)
+        }
+    }
+
+    #[test]
+    fn waiting_flushes_the_capture_to_disk() {
+        let dir = std::env::temp_dir().join(format!("rstcp-pcap-wait-{}", std::process::id()));
+        let file = std::fs::File::create(&dir).unwrap();
+        let sleepy = Sleepy {
+            lo: Loopback::new(DeviceCapabilities::default()),
+            waits: 0,
+        };
+        let mut dev = PcapRecorder::new(sleepy, io::BufWriter::new(file)).unwrap();
+        send(&mut dev, Instant::from_millis(1), &arp(7));
+        // Still in the BufWriter: a reader of the file sees the header at most.
+        let before = std::fs::read(&dir).unwrap();
+        assert!(PcapReader::new(&before[..]).map_or(true, |mut r| r.next_packet().is_none()));
+        dev.wait(Some(std::time::Duration::ZERO)).unwrap();
+        assert_eq!(dev.inner().waits, 1, "the wait reaches the device");
+        let after = std::fs::read(&dir).unwrap();
+        let mut r = PcapReader::new(&after[..]).unwrap();
+        assert_eq!(r.next_packet().unwrap().unwrap().data, &arp(7)[..]);
+        let _ = std::fs::remove_file(&dir);
     }
 }

@@ -1,7 +1,37 @@
 //! A Linux TAP device for `rstcp`.
 //!
-//! This crate will open `/dev/net/tun` with `TUNSETIFF` (`IFF_TAP | IFF_NO_PI`)
-//! and implement the core's device trait over it. It is empty until the device
-//! trait exists in the core (see the interface issue); it is a workspace member
-//! now so that the layout is fixed from the start.
+//! [`TapDevice::open`] attaches to (or creates) a TAP interface through
+//! `/dev/net/tun` with `TUNSETIFF` (`IFF_TAP | IFF_NO_PI`): every `read(2)`
+//! on the fd returns one whole Ethernet frame the kernel sent to the
+//! interface, every `write(2)` injects one. The device implements
+//! [`rstcp::phy::Device`] over two buffers allocated once, so no frame
+//! allocates, and [`rstcp::phy::wait::WaitDevice`] with `ppoll(2)` over the
+//! TAP fd and an eventfd, so a thread can sleep until a frame, a deadline or
+//! a wake from another thread.
+//!
+//! ```no_run
+//! use rstcp::phy::wait::WaitDevice;
+//! use rstcp_tap::TapDevice;
+//!
+//! let mut tap = TapDevice::open("tap0")?;
+//! tap.set_up()?;
+//! println!("{} has MTU {}", tap.name(), tap.mtu());
+//! tap.wait(Some(std::time::Duration::from_millis(10)))?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Opening a TAP needs `CAP_NET_ADMIN` (root) unless the interface was
+//! created beforehand for the user (`ip tuntap add NAME mode tap user U`).
+//!
+//! This is the only crate of the workspace with `unsafe`: each block is a
+//! libc call with its `// SAFETY:` argument next to it.
 #![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod device;
+mod ifreq;
+mod wake;
+
+pub use device::{TapDevice, TapRxToken, TapStats, TapTxToken};
+pub use ifreq::MAX_NAME_LEN;
+pub use wake::EventWaker;

@@ -1,6 +1,7 @@
 //! Shared code for the `rstcp` examples (the example binaries live in
 //! `examples/examples/`) and for the integration tests.
 
+pub mod cli;
 pub mod dump;
 pub mod sim;
 pub mod transfer;

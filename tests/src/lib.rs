@@ -2,8 +2,11 @@
 
 pub mod compare;
 pub mod fuzz;
+pub mod netns;
+pub mod tap_stack;
 /// Two interfaces in simulated time (shared with the examples).
 pub use rstcp_examples::sim;
 /// TCP bulk transfers through a faulty link (shared with the examples).
 pub use rstcp_examples::transfer;
+pub mod relay;
 pub mod tshark;

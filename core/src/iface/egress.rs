@@ -211,9 +211,7 @@ impl Inner {
                         dscp: 0,
                         ecn: 0,
                         ident,
-                        // RFC 1191 path MTU discovery is for TCP; datagrams
-                        // may be fragmented on the way, as Linux does for UDP.
-                        dont_frag: false,
+                        dont_frag: dont_fragment(pkt.protocol, piece.more || offset > 0),
                         more_frags: piece.more,
                         frag_offset: offset as u16,
                     };
@@ -696,16 +694,7 @@ impl<'a> Interface<'a> {
             }
             // A listener's SYN-ACK offers the window of the socket that the
             // connection will take from its pool.
-            let offered = match sockets.slot(i) {
-                Some(Socket::TcpListener(l)) => l
-                    .peek_pooled()
-                    .and_then(|p| match sockets.slot(p.index()) {
-                        Some(Socket::Tcp(t)) => Some(t.offered_window()),
-                        _ => None,
-                    })
-                    .unwrap_or((0xffff, 0)),
-                _ => (0, 0),
-            };
+            let offered = super::tcp::listener_offered_window(sockets, handle);
             let Some(socket) = sockets.slot_mut(i) else {
                 continue;
             };
@@ -1003,5 +992,28 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+/// The DF bit of an outgoing IPv4 packet. RFC 1191 §3: a host doing path
+/// MTU discovery sets DF, so a router with a smaller next hop answers
+/// "fragmentation needed" instead of fragmenting. TCP does it (its
+/// segments never exceed the MSS, which that ICMP error lowers); other
+/// datagrams may be fragmented on the way, as Linux does for UDP, and a
+/// packet we fragmented ourselves is already a piece.
+fn dont_fragment(protocol: IpProtocol, fragmented: bool) -> bool {
+    protocol == IpProtocol::Tcp && !fragmented
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_segments_carry_dont_fragment_for_path_mtu_discovery() {
+        assert!(dont_fragment(IpProtocol::Tcp, false));
+        assert!(!dont_fragment(IpProtocol::Udp, false));
+        assert!(!dont_fragment(IpProtocol::Icmp, false));
+        assert!(!dont_fragment(IpProtocol::Tcp, true));
     }
 }

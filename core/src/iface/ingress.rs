@@ -1147,20 +1147,24 @@ fn deliver_to_tcp(
     mtu: Option<usize>,
     sockets: &mut SocketSet<'_>,
 ) {
-    let Some(ports) = tcp.get(..4) else {
+    // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
+    let Some(head) = tcp.get(..8) else {
         return;
     };
-    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([ports[0], ports[1]]));
-    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([ports[2], ports[3]]));
+    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([head[0], head[1]]));
+    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([head[2], head[3]]));
+    let seq =
+        crate::wire::tcp::TcpSeqNumber(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
     let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
         return;
     };
     if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
         match mtu {
-            Some(mtu) => s.process_path_mtu(mtu),
-            None => {
-                s.process_icmp_error(kind == crate::socket::udp::SocketError::ConnectionRefused)
-            }
+            Some(mtu) => s.process_path_mtu(seq, mtu),
+            None => s.process_icmp_error(
+                seq,
+                kind == crate::socket::udp::SocketError::ConnectionRefused,
+            ),
         }
     }
     sockets.touch(h.index());

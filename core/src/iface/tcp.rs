@@ -8,6 +8,7 @@ use super::interface::{Inner, Interface};
 use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
+use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
 use crate::socket::tcp::{HalfOpen, TcpContext, TcpListener, TcpSocket};
 use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
@@ -222,6 +223,7 @@ impl Inner {
         let rst = repr.control.contains(TcpFlags::RST);
         let syn = repr.control.contains(TcpFlags::SYN);
         let our_mss = self.our_mss(&remote.addr);
+        let offered = listener_offered_window(sockets, h);
         let Some(Socket::TcpListener(l)) = sockets.slot_mut(h.index()) else {
             return;
         };
@@ -255,11 +257,22 @@ impl Inner {
                     self.syn_cookies
                         .encode(now, local, remote, repr.seq_number, client_mss);
                 let mut cookie_half = HalfOpen::from_syn(local, remote, repr, cookie, now);
-                // Options that the cookie cannot carry are not offered.
-                cookie_half.window_scale = None;
-                cookie_half.sack_permitted = false;
-                cookie_half.tsval = None;
-                let synack = synack_repr(&cookie_half, our_mss, 0xffff, 0, now);
+                let mut shift = offered.1;
+                if repr.timestamp.is_none() {
+                    // Window scale and SACK-permitted fit only in a
+                    // timestamp: without one they are not offered.
+                    cookie_half.window_scale = None;
+                    cookie_half.sack_permitted = false;
+                    shift = 0;
+                }
+                let mut synack = synack_repr(&cookie_half, our_mss, offered.0, shift, now);
+                if let Some((tsval, tsecr)) = synack.timestamp {
+                    // The usual cookie scheme (RFC 4987 §3.6 with RFC 7323):
+                    // the client's options ride in the low bits of our
+                    // TSval, which its ACK echoes in TSecr.
+                    let options = encode_ts_options(repr.window_scale, repr.sack_permitted);
+                    synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
+                }
                 self.send_tcp_reply(pending, now, local, remote, &synack, out);
             }
             (false, Some(ack)) => {
@@ -299,7 +312,18 @@ impl Inner {
                     return;
                 };
                 match cookie_mss {
-                    Some(mss) => s.accept_cookie(local, remote, repr, mss, now),
+                    Some(mss) => {
+                        let options = repr.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
+                        s.accept_cookie(
+                            local,
+                            remote,
+                            repr,
+                            mss,
+                            options,
+                            usize::from(our_mss),
+                            now,
+                        )
+                    }
                     None => s.accept_established(&half, repr, usize::from(our_mss), now),
                 }
                 // The ACK may carry data already.
@@ -360,7 +384,9 @@ impl Inner {
             now,
             mtu: self.caps.mtu,
         };
-        s.dispatch(ctx, |repr| self.send_tcp(out, local, remote, repr))
+        s.dispatch(ctx, |repr| {
+            lost_on_the_way(self.send_tcp(out, local, remote, repr))
+        })
     }
 
     /// Sends a listener's due SYN-ACKs.
@@ -380,7 +406,7 @@ impl Inner {
                 0
             };
             let repr = synack_repr(half, mss, window.0, half.rcv_shift, now);
-            match self.send_tcp(out, half.local, half.remote, &repr) {
+            match lost_on_the_way(self.send_tcp(out, half.local, half.remote, &repr)) {
                 Ok(()) => true,
                 Err(e) => {
                     result = Err(e);
@@ -389,6 +415,36 @@ impl Inner {
             }
         });
         result
+    }
+}
+
+/// A segment that can never go (no route, next hop unreachable, too big)
+/// is lost as on the wire (and counted as a drop): the socket takes it as
+/// sent, so its retransmission, persist and keepalive timers run on and
+/// give up in time (RFC 9293 §3.8.1, §3.8.3). Refused, the segment would
+/// be offered again on every poll and no timer would ever fire.
+fn lost_on_the_way(sent: Result<(), SendError>) -> Result<(), SendError> {
+    match sent {
+        Err(SendError::Dropped) => Ok(()),
+        other => other,
+    }
+}
+
+/// The receive window and window shift a listener's SYN-ACK offers: those
+/// of the socket the connection will take from its pool. A SYN cookie
+/// connection recomputes its shift from its own buffer when the ACK comes
+/// (as Linux does), so the sockets lent to one listener should share a
+/// receive buffer size.
+pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) -> (usize, u8) {
+    match sockets.slot(h.index()) {
+        Some(Socket::TcpListener(l)) => l
+            .peek_pooled()
+            .and_then(|p| match sockets.slot(p.index()) {
+                Some(Socket::Tcp(t)) => Some(t.offered_window()),
+                _ => None,
+            })
+            .unwrap_or((0xffff, 0)),
+        _ => (0, 0),
     }
 }
 
@@ -424,4 +480,21 @@ fn synack_repr(
 /// offset (RFC 7323 §5.4, §7.1), the same function the socket uses.
 pub(crate) fn ts_clock(now: Instant, iss: TcpSeqNumber) -> u32 {
     (now.total_millis() as u32).wrapping_add(iss.0.rotate_left(13))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_that_cannot_go_is_lost_not_retried() {
+        assert_eq!(lost_on_the_way(Err(SendError::Dropped)), Ok(()));
+        assert_eq!(lost_on_the_way(Err(SendError::Busy)), Err(SendError::Busy));
+        let hop = IpAddr::V4(crate::wire::Ipv4Addr::new(10, 0, 0, 1));
+        assert_eq!(
+            lost_on_the_way(Err(SendError::Pending(hop))),
+            Err(SendError::Pending(hop))
+        );
+        assert_eq!(lost_on_the_way(Ok(())), Ok(()));
+    }
 }

@@ -233,6 +233,112 @@ impl fmt::Display for IpCidr {
     }
 }
 
+/// Why a CIDR string such as `192.168.69.1/24` did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CidrParseError {
+    /// No `/` between the address and the prefix length.
+    MissingPrefix,
+    /// The address part is not an address of this family.
+    Address,
+    /// The prefix length is not a number within the family's bits.
+    PrefixLen,
+}
+
+impl fmt::Display for CidrParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CidrParseError::MissingPrefix => "expected ADDRESS/PREFIX_LEN",
+            CidrParseError::Address => "invalid address",
+            CidrParseError::PrefixLen => "invalid prefix length",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for CidrParseError {}
+
+/// Splits `addr/len` and parses both halves; the length must be at most `max`.
+fn split_cidr<A: core::str::FromStr>(s: &str, max: u8) -> Result<(A, u8), CidrParseError> {
+    let (addr, len) = s.split_once('/').ok_or(CidrParseError::MissingPrefix)?;
+    let addr = addr.parse().map_err(|_| CidrParseError::Address)?;
+    // u8::from_str accepts a leading '+'; a prefix length never has one.
+    if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CidrParseError::PrefixLen);
+    }
+    match len.parse::<u8>() {
+        Ok(n) if n <= max => Ok((addr, n)),
+        _ => Err(CidrParseError::PrefixLen),
+    }
+}
+
+impl core::str::FromStr for Ipv4Cidr {
+    type Err = CidrParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (a, n) = split_cidr(s, 32)?;
+        Ipv4Cidr::new(a, n).ok_or(CidrParseError::PrefixLen)
+    }
+}
+
+impl core::str::FromStr for Ipv6Cidr {
+    type Err = CidrParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (a, n) = split_cidr(s, 128)?;
+        Ipv6Cidr::new(a, n).ok_or(CidrParseError::PrefixLen)
+    }
+}
+
+impl core::str::FromStr for IpCidr {
+    type Err = CidrParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<Ipv4Cidr>() {
+            Ok(c) => Ok(c.into()),
+            Err(CidrParseError::Address) => s.parse::<Ipv6Cidr>().map(Into::into),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn cidr_text_round_trips_and_bad_text_is_named() {
+        let v4: Ipv4Cidr = "192.168.69.1/24".parse().unwrap();
+        assert_eq!(
+            (v4.address(), v4.prefix_len()),
+            (Ipv4Addr::new(192, 168, 69, 1), 24)
+        );
+        let v6: IpCidr = "fd00::1/64".parse().unwrap();
+        assert_eq!(
+            v6,
+            IpCidr::V6(Ipv6Cidr::new(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1), 64).unwrap())
+        );
+        assert_eq!(
+            "10.0.0.1".parse::<Ipv4Cidr>(),
+            Err(CidrParseError::MissingPrefix)
+        );
+        assert_eq!(
+            "10.0.0.1/33".parse::<Ipv4Cidr>(),
+            Err(CidrParseError::PrefixLen)
+        );
+        assert_eq!(
+            "10.0.0.1/+8".parse::<Ipv4Cidr>(),
+            Err(CidrParseError::PrefixLen)
+        );
+        assert_eq!(
+            "fd00::1/24".parse::<Ipv4Cidr>(),
+            Err(CidrParseError::Address)
+        );
+        assert_eq!(
+            "fd00::1/129".parse::<IpCidr>(),
+            Err(CidrParseError::PrefixLen)
+        );
+        assert_eq!("nonsense/8".parse::<IpCidr>(), Err(CidrParseError::Address));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

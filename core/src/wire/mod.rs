@@ -39,7 +39,7 @@ pub mod ndp;
 pub mod tcp;
 pub mod udp;
 
-pub use self::cidr::{IpCidr, Ipv4Cidr, Ipv6Cidr};
+pub use self::cidr::{CidrParseError, IpCidr, Ipv4Cidr, Ipv6Cidr};
 pub use self::endpoint::{IpEndpoint, IpListenEndpoint};
 pub use self::ip::IpProtocol;
 pub use self::mac::EthernetAddress;

@@ -26,6 +26,12 @@ pub const ASSEMBLER_RANGES: usize = 8;
 /// SACKed ranges the sender remembers.
 pub const SCOREBOARD_RANGES: usize = 8;
 
+/// Retransmissions of data (and unanswered zero-window probes) before the
+/// connection is given up when no user timeout is set (Linux `tcp_retries2`).
+const MAX_RETRIES: u32 = 15;
+/// Retransmissions of a SYN or SYN-ACK (Linux `tcp_syn_retries`).
+const MAX_SYN_RETRIES: u32 = 6;
+
 /// Maximum segment lifetime (RFC 9293 §3.4.2 suggests 2 minutes; Linux's
 /// TIME-WAIT is 60 s, i.e. MSL 30 s). TIME-WAIT lasts 2·MSL.
 pub const DEFAULT_MSL: Duration = Duration::from_secs(30);
@@ -148,10 +154,15 @@ pub struct TcpConfig {
     /// Congestion control algorithm (CUBIC by default).
     pub congestion: CongestionKind,
     /// Give up when data stays unacknowledged this long (RFC 9293 §3.8.3
-    /// user timeout; RFC 5482). `None`: 15 retransmissions as Linux.
+    /// user timeout; RFC 5482). `None`: 15 retransmissions (or 15
+    /// unanswered zero-window probes) as Linux. Giving up sends no reset,
+    /// as Linux: the peer is presumed unreachable. The error is
+    /// [`TcpError::TimedOut`].
     pub user_timeout: Option<Duration>,
     /// Keepalive: idle time, probe interval, probes (RFC 9293 §3.8.4; off by
-    /// default as RFC 1122 §4.2.3.6 asks).
+    /// default as RFC 1122 §4.2.3.6 asks). Takes effect at once, also on an
+    /// open connection. When the probes go unanswered the connection ends
+    /// with [`TcpError::TimedOut`], without a reset.
     pub keepalive: Option<(Duration, Duration, u32)>,
     /// Offer timestamps (RFC 7323 §3).
     pub timestamps: bool,
@@ -297,8 +308,9 @@ pub struct TcpSocket<'a> {
     unacked_segments: u32,
     persist_at: Option<Instant>,
     persist_backoff: u32,
+    /// Zero-window probes sent since the peer last answered.
+    persist_unanswered: u32,
     timewait_at: Option<Instant>,
-    keepalive_at: Option<Instant>,
     keepalive_probes: u32,
     /// When the oldest unacknowledged data was first sent (user timeout).
     first_unacked_at: Option<Instant>,
@@ -396,8 +408,8 @@ impl<'a> TcpSocket<'a> {
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
+            persist_unanswered: 0,
             timewait_at: None,
-            keepalive_at: None,
             keepalive_probes: 0,
             first_unacked_at: None,
             last_activity: Instant::ZERO,
@@ -700,13 +712,19 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Becomes an established child of a listener directly from a SYN
-    /// cookie's ACK (RFC 4987 §3.6): the SYN's options that fit the cookie.
+    /// cookie's ACK (RFC 4987 §3.6): the MSS the cookie held, and the
+    /// window scale and SACK-permitted the SYN-ACK's TSval carried when the
+    /// client echoes it (`options`, from the ACK's TSecr). Without them:
+    /// no scaling, SACK or timestamps.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn accept_cookie(
         &mut self,
         local: IpEndpoint,
         remote: IpEndpoint,
         ack: &TcpRepr<'_>,
         mss: u16,
+        options: Option<super::isn::TsCookieOptions>,
+        our_mss: usize,
         now: Instant,
     ) {
         self.reset_state(now);
@@ -722,16 +740,32 @@ impl<'a> TcpSocket<'a> {
         self.rcv_nxt = ack.seq_number;
         self.snd_wl1 = ack.seq_number;
         self.snd_wl2 = ack_number;
-        self.peer_mss = usize::from(mss);
-        // Without the SYN's options: no scaling, SACK or timestamps.
-        self.snd_shift = 0;
-        self.rcv_shift = 0;
-        self.sack_ok = false;
-        self.ts = None;
-        self.snd_wnd = usize::from(ack.window_len);
+        // The SYN as far as the cookie and the timestamp remember it.
+        let options = options.filter(|_| ack.timestamp.is_some());
+        let syn = TcpRepr {
+            src_port: remote.port,
+            dst_port: local.port,
+            control: TcpFlags::SYN,
+            seq_number: self.irs,
+            ack_number: None,
+            window_len: ack.window_len,
+            window_scale: options.and_then(|o| o.wscale),
+            max_seg_size: Some(mss),
+            sack_permitted: options.is_some_and(|o| o.sack_ok),
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: options.and(ack.timestamp).map(|(v, _)| (v, 0)),
+            urgent_at: None,
+            payload: &[],
+        };
+        self.take_syn_options(&syn, now);
+        self.mss = self.send_mss_for(our_mss);
+        self.cc.set_mss(self.mss);
+        // Not a SYN: the ACK's window is scaled (RFC 7323 §2.2).
+        self.snd_wnd = usize::from(ack.window_len) << self.snd_shift;
         self.max_snd_wnd = self.snd_wnd;
         self.state = State::Established;
-        self.rcv_adv = self.rcv_nxt + self.rx_window().min(0xffff);
+        self.rcv_adv =
+            self.rcv_nxt + ((self.rx_window() >> self.rcv_shift).min(0xffff) << self.rcv_shift);
     }
 
     fn reset_state(&mut self, now: Instant) {
@@ -755,8 +789,8 @@ impl<'a> TcpSocket<'a> {
         self.persist_at = None;
         self.persist_backoff = 0;
         self.timewait_at = None;
-        self.keepalive_at = None;
         self.keepalive_probes = 0;
+        self.persist_unanswered = 0;
         self.first_unacked_at = None;
         self.last_activity = now;
         self.retries = 0;
@@ -909,6 +943,7 @@ impl<'a> TcpSocket<'a> {
         }
         self.last_activity = now;
         self.keepalive_probes = 0;
+        self.persist_unanswered = 0;
         if let (Some(ts), Some((tsval, _))) = (self.ts.as_mut(), repr.timestamp) {
             // RFC 7323 §4.3: TS.Recent follows the segment at the left edge.
             if repr.seq_number <= self.rcv_nxt && wrapping_ge(tsval, ts.recent) {
@@ -1101,6 +1136,13 @@ impl<'a> TcpSocket<'a> {
             if window > 0 {
                 self.persist_at = None;
                 self.persist_backoff = 0;
+                // A probe byte still unacknowledged (probes run no
+                // retransmission timer) was most likely dropped by the full
+                // receiver: it goes again at the head of the data, which
+                // Nagle would otherwise hold behind it for a whole RTO.
+                if self.snd_nxt > self.snd_una && self.rto_at.is_none() {
+                    self.snd_nxt = self.snd_una;
+                }
             }
         }
         // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in
@@ -1129,8 +1171,11 @@ impl<'a> TcpSocket<'a> {
     /// RFC 5681 §2: an ACK is a duplicate when it carries no data, no
     /// SYN/FIN, the same ack and window, and data is outstanding.
     fn is_duplicate_ack(&self, repr: &TcpRepr<'_>, window: usize) -> bool {
+        // A zero window says the reader is slow, not that a segment was lost:
+        // the answers to zero-window probes must not trigger fast retransmit.
         repr.payload.is_empty()
             && !repr.control.intersects(TcpFlags::SYN | TcpFlags::FIN)
+            && window > 0
             && window == self.snd_wnd
             && self.snd_max > self.snd_una
     }
@@ -1260,7 +1305,6 @@ impl<'a> TcpSocket<'a> {
         self.timewait_at = Some(now + self.config.msl * 2);
         self.rto_at = None;
         self.persist_at = None;
-        self.keepalive_at = None;
     }
 
     fn set_closed(&mut self) {
@@ -1269,7 +1313,6 @@ impl<'a> TcpSocket<'a> {
         self.ack_at = None;
         self.persist_at = None;
         self.timewait_at = None;
-        self.keepalive_at = None;
     }
 
     fn fail(&mut self, error: TcpError) {
@@ -1278,18 +1321,33 @@ impl<'a> TcpSocket<'a> {
         self.set_closed();
     }
 
-    /// An ICMP error about this connection (RFC 9293 §3.9, RFC 5927): hard
-    /// errors refuse a connection that is being opened; on an open one they
-    /// are soft and the retransmission timer decides.
-    pub(crate) fn process_icmp_error(&mut self, refused: bool) {
+    /// RFC 5927 §4.1: an ICMP error counts only when the segment it quotes
+    /// could be one of ours in flight, SND.UNA ≤ SEG.SEQ < SND.MAX; anyone
+    /// can forge an ICMP error, few can guess the sequence number.
+    fn icmp_quotes_ours(&self, quoted_seq: TcpSeqNumber) -> bool {
+        quoted_seq >= self.snd_una && quoted_seq < self.snd_max
+    }
+
+    /// An ICMP error about this connection, quoting a segment that started
+    /// at `quoted_seq` (RFC 9293 §3.9, RFC 5927): hard errors refuse a
+    /// connection that is being opened; on an open one they are soft and
+    /// the retransmission timer decides.
+    pub(crate) fn process_icmp_error(&mut self, quoted_seq: TcpSeqNumber, refused: bool) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
         if self.state == State::SynSent && refused {
             self.fail(TcpError::ConnectionRefused);
         }
     }
 
-    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201): a smaller
-    /// MSS from now on, and the segment resent in smaller pieces.
-    pub(crate) fn process_path_mtu(&mut self, mtu: usize) {
+    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
+    /// segment at `quoted_seq`: a smaller MSS from now on, and the segment
+    /// resent in smaller pieces.
+    pub(crate) fn process_path_mtu(&mut self, quoted_seq: TcpSeqNumber, mtu: usize) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
         let header = match self.remote.addr {
             IpAddr::V4(_) => 40,
             IpAddr::V6(_) => 60,
@@ -1414,7 +1472,8 @@ impl<'a> TcpSocket<'a> {
             self.ack_at,
             self.persist_at,
             self.timewait_at,
-            self.keepalive_at,
+            self.keepalive_deadline(),
+            self.user_timeout_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -1510,40 +1569,59 @@ impl<'a> TcpSocket<'a> {
             self.on_rto(now);
         }
         if self.persist_at.is_some_and(|t| now >= t) {
+            // RFC 1122 §4.2.2.17 keeps the connection open as long as the
+            // receiver answers the probes; one that stopped answering is
+            // given up like unacknowledged data (or by the user timeout).
+            if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
+                self.fail(TcpError::TimedOut);
+                return;
+            }
+            self.persist_unanswered += 1;
             self.persist_at = None;
             self.persist_backoff = self.persist_backoff.saturating_add(1);
             self.ack_now = true; // the probe goes out as a one-byte segment below
+                                 // Each probe carries the first unacknowledged byte again.
+            self.snd_nxt = self.snd_una;
         }
-        if let Some((idle, interval, probes)) = self.config.keepalive {
-            if self.state == State::Established && self.snd_una == self.snd_max {
-                let due = if self.keepalive_probes == 0 {
-                    idle
-                } else {
-                    interval
-                };
-                if now - self.last_activity
-                    >= due + interval * self.keepalive_probes.saturating_sub(1)
-                {
-                    if self.keepalive_probes >= probes {
-                        self.fail(TcpError::TimedOut);
-                        return;
-                    }
-                    self.keepalive_probes += 1;
-                    self.challenge_ack = true; // probe: seq = SND.UNA − 1
+        if let (Some((_, _, probes)), Some(due)) =
+            (self.config.keepalive, self.keepalive_deadline())
+        {
+            if now >= due {
+                if self.keepalive_probes >= probes {
+                    self.fail(TcpError::TimedOut);
+                    return;
                 }
-                self.keepalive_at =
-                    Some(self.last_activity + idle + interval * self.keepalive_probes);
+                self.keepalive_probes += 1;
+                self.challenge_ack = true; // probe: seq = SND.UNA − 1
             }
         }
+    }
+
+    /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: the next keepalive probe (or,
+    /// after the last, giving up) is due `idle` after the last segment
+    /// received, then every `interval`. Computed from the configuration
+    /// rather than cached, so keepalive turned on (or retuned) on an open,
+    /// idle connection takes effect without waiting for other traffic.
+    fn keepalive_deadline(&self) -> Option<Instant> {
+        let (idle, interval, _) = self.config.keepalive?;
+        (self.state == State::Established && self.snd_una == self.snd_max)
+            .then(|| self.last_activity + idle + interval * self.keepalive_probes)
+    }
+
+    /// RFC 9293 §3.8.3 (RFC 5482): the connection is given up when data
+    /// stays unacknowledged for the user timeout. A deadline of its own, so
+    /// it fires on time instead of at the next backed-off retransmission.
+    fn user_timeout_deadline(&self) -> Option<Instant> {
+        Some(self.first_unacked_at? + self.config.user_timeout?)
     }
 
     /// RFC 6298 §5.4–5.6: retransmit the earliest segment, back off.
     fn on_rto(&mut self, now: Instant) {
         self.retries = self.retries.saturating_add(1);
         let max_retries = if matches!(self.state, State::SynSent | State::SynReceived) {
-            6
+            MAX_SYN_RETRIES
         } else {
-            15
+            MAX_RETRIES
         };
         if self.config.user_timeout.is_none() && self.retries > max_retries {
             self.fail(TcpError::TimedOut);
@@ -1620,6 +1698,10 @@ impl<'a> TcpSocket<'a> {
                         repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
                     }
                     emit(&repr)?;
+                    // The user timeout covers the handshake too.
+                    if self.first_unacked_at.is_none() {
+                        self.first_unacked_at = Some(now);
+                    }
                     self.snd_nxt = self.iss + 1;
                     self.snd_max = self.snd_max.max(self.snd_nxt);
                     if self.rto_at.is_none() || self.rto_at.is_some_and(|t| now >= t) {
@@ -1725,7 +1807,8 @@ impl<'a> TcpSocket<'a> {
             let retransmission = self.snd_nxt < self.snd_max;
             if retransmission {
                 self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
-            } else {
+            } else if !zero_window_probe {
+                // Not a probe: its ACK waits for the receiver's reader.
                 self.rtt_timer.start(seg_end, now);
             }
             self.snd_nxt = seg_end;
@@ -1735,7 +1818,14 @@ impl<'a> TcpSocket<'a> {
             if fin {
                 self.fin_sent = true;
             }
-            if self.rto_at.is_none() {
+            if zero_window_probe {
+                // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: probes are paced by
+                // the persist timer, backing off exponentially, and not by
+                // retransmission timeouts: a receiver that keeps answering
+                // with a zero window keeps the connection open however long.
+                let backoff = 1u32 << self.persist_backoff.min(6);
+                self.persist_at = Some(now + self.rtt.rto() * backoff);
+            } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
             if self.first_unacked_at.is_none() {
@@ -2018,6 +2108,136 @@ mod tests {
     }
 
     #[test]
+    fn zero_window_probes_back_off_and_never_give_up_while_answered() {
+        // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17.
+        let mut s = established(8192);
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        s.send_slice(b"waiting").unwrap();
+        assert_eq!(out(&mut s, Instant::ZERO), None);
+        let mut t = Instant::ZERO;
+        let mut gaps = vec![];
+        for _ in 0..20 {
+            let next = s.poll_at(t).expect("persist timer armed");
+            gaps.push(next - t);
+            t = next;
+            let probe = out(&mut s, t).expect("a probe");
+            assert_eq!((probe.seq, &probe.payload[..]), (ISS + 1, &b"w"[..]));
+            // The receiver answers: still no room.
+            s.process(t, &closed);
+        }
+        assert_eq!(s.state(), State::Established);
+        assert_eq!(s.stats().fast_retransmits, 0, "answers are not dupacks");
+        assert!(gaps.windows(2).all(|g| g[1] >= g[0]) && gaps[5] > gaps[0]);
+        // The window opens: the data goes, from the probed byte on.
+        let mut open = closed;
+        open.window_len = 4096;
+        s.process(t, &open);
+        let data = out(&mut s, t).unwrap();
+        assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
+    }
+
+    #[test]
+    fn zero_window_probes_unanswered_give_the_connection_up() {
+        let mut s = established(8192);
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        s.send_slice(b"waiting").unwrap();
+        let mut t = Instant::ZERO;
+        let mut probes = 0;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            probes += usize::from(out(&mut s, t).is_some());
+        }
+        assert_eq!(probes, 15);
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+    }
+
+    #[test]
+    fn a_cookie_ack_echoing_options_gets_scaling_sack_and_timestamps() {
+        // RFC 4987 §3.6, the options carried in our TSval (isn.rs).
+        use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options};
+        let mut s = socket(256 * 1024);
+        let mut ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        ack.window_len = 1000;
+        ack.timestamp = Some((5000, 0x1234_5677));
+        let options = decode_ts_options(encode_ts_options(Some(7), true));
+        s.accept_cookie(
+            LOCAL,
+            REMOTE,
+            &ack,
+            1460,
+            Some(options),
+            1460,
+            Instant::ZERO,
+        );
+        assert_eq!(s.state(), State::Established);
+        assert_eq!(s.stats().mss, 1460 - 12, "less the timestamps option");
+        // Out-of-order data: the ACK carries SACK, timestamps, our scaled window.
+        let mut data = seg(TcpFlags::empty(), IRS + 101, Some(ISS + 1), &[1; 10]);
+        data.timestamp = Some((5001, 0x1234_5677));
+        s.process(Instant::ZERO, &data);
+        let a = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(a.sack, vec![((IRS + 101).0, (IRS + 111).0)]);
+        assert_eq!(a.ts.map(|t| t.1), Some(5000), "TS.Recent from the ACK");
+        assert_eq!(a.window, ((256 * 1024) >> 3) as u16, "shift 3");
+        // The peer's window is scaled by its shift: 1000 << 7 bytes.
+        s.set_nodelay(true);
+        s.send_slice(&[0; 200_000]).unwrap();
+        let mut sent = 0;
+        while let Some(seg) = out(&mut s, Instant::ZERO) {
+            sent += seg.payload.len();
+        }
+        assert!(sent > 1000, "{sent} bytes sent into a 128000-byte window");
+
+        // Without an echoed timestamp: none of the options.
+        let mut s = socket(256 * 1024);
+        ack.timestamp = None;
+        s.accept_cookie(
+            LOCAL,
+            REMOTE,
+            &ack,
+            1460,
+            Some(options),
+            1460,
+            Instant::ZERO,
+        );
+        assert_eq!(s.stats().mss, 1460);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 101, Some(ISS + 1), &[1; 10]),
+        );
+        let a = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((a.sack.len(), a.ts, a.window), (0, None, 65535));
+    }
+
+    #[test]
+    fn icmp_errors_count_only_when_they_quote_a_segment_in_flight() {
+        // RFC 5927 §4.1: SND.UNA ≤ quoted SEG.SEQ < SND.NXT (SND.MAX here).
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process_icmp_error(ISS + 1, true);
+        s.process_icmp_error(ISS - 1, true);
+        assert_eq!(s.state(), State::SynSent, "forged: not our SYN");
+        s.process_icmp_error(ISS, true);
+        assert_eq!(s.error(), Some(TcpError::ConnectionRefused));
+
+        let mut s = established(8192);
+        s.send_slice(&[0; 4000]).unwrap();
+        let first = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(first.payload.len(), 1460);
+        s.process_path_mtu(ISS + 100_000, 576);
+        assert_eq!(s.stats().mss, 1460, "forged: ignored");
+        s.process_path_mtu(ISS + 1, 576);
+        assert_eq!(s.stats().mss, 536);
+        let again = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((again.seq, again.payload.len()), (ISS + 1, 536));
+    }
+
+    #[test]
     fn active_close_goes_through_time_wait_for_two_msl() {
         let mut s = established(8192);
         s.close();
@@ -2045,6 +2265,63 @@ mod tests {
         assert_eq!(s.state(), State::TimeWait);
         let _ = out(&mut s, t + DEFAULT_MSL * 2);
         assert_eq!(s.state(), State::Closed);
+    }
+
+    #[test]
+    fn keepalive_turned_on_when_idle_arms_its_timer() {
+        // RFC 9293 §3.8.4: probes after `idle`, then every `interval`;
+        // given up after `count` unanswered probes.
+        let mut s = established(8192);
+        assert_eq!(s.poll_at(Instant::ZERO), None, "idle, nothing armed");
+        s.config_mut().keepalive = Some((Duration::from_secs(10), Duration::from_secs(2), 2));
+        assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::from_secs(10)));
+        let probe = out(&mut s, Instant::from_secs(10)).unwrap();
+        assert_eq!((probe.seq, probe.payload.len()), (ISS, 0), "SND.NXT − 1");
+        assert_eq!(
+            s.poll_at(Instant::from_secs(10)),
+            Some(Instant::from_secs(12))
+        );
+        assert_eq!(out(&mut s, Instant::from_secs(11)), None, "not early");
+        assert!(out(&mut s, Instant::from_secs(12)).is_some());
+        assert_eq!(
+            s.poll_at(Instant::from_secs(12)),
+            Some(Instant::from_secs(14))
+        );
+        let _ = out(&mut s, Instant::from_secs(14));
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+    }
+
+    #[test]
+    fn user_timeout_fires_on_time_not_at_the_next_retransmission() {
+        // RFC 9293 §3.8.3 / RFC 5482.
+        let mut s = established(8192);
+        s.config_mut().user_timeout = Some(Duration::from_secs(20));
+        s.send_slice(b"lost").unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut t = Instant::ZERO;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            let _ = out(&mut s, t);
+        }
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+        assert_eq!(t, Instant::from_secs(20), "not at the RTO after it (31 s)");
+    }
+
+    #[test]
+    fn user_timeout_covers_the_handshake() {
+        let mut s = socket(8192);
+        s.config_mut().user_timeout = Some(Duration::from_secs(5));
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut t = Instant::ZERO;
+        while let Some(next) = s.poll_at(t) {
+            t = next;
+            let _ = out(&mut s, t);
+        }
+        assert_eq!(
+            (s.error(), t),
+            (Some(TcpError::TimedOut), Instant::from_secs(5))
+        );
     }
 
     #[test]

@@ -1,0 +1,125 @@
+//! The command-line flags every TAP example shares, PyTCP's set: which TAP,
+//! which MAC, static addresses or DHCPv4, an optional capture, verbosity.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args};
+use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+
+/// Where the stack lives and how it is addressed.
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// The TAP interface to open (created if it does not exist; needs root).
+    #[arg(long, default_value = "tap7", value_name = "NAME")]
+    pub tap: String,
+    /// The stack's MAC address.
+    #[arg(long, default_value = "02:00:00:77:77:77")]
+    pub mac: EthernetAddress,
+    /// A static IPv4 address with its prefix length (repeatable). Without
+    /// one, the stack asks a DHCPv4 server.
+    #[arg(long = "ipv4", value_name = "ADDR/LEN")]
+    pub ipv4: Vec<Ipv4Cidr>,
+    /// The IPv4 default gateway (with static addresses).
+    #[arg(long, value_name = "ADDR")]
+    pub gateway4: Option<Ipv4Addr>,
+    /// A static IPv6 address with its prefix length (repeatable). The
+    /// link-local address derived from the MAC is always there.
+    #[arg(long = "ipv6", value_name = "ADDR/LEN")]
+    pub ipv6: Vec<Ipv6Cidr>,
+    /// The IPv6 default gateway.
+    #[arg(long, value_name = "ADDR")]
+    pub gateway6: Option<Ipv6Addr>,
+    /// Record every frame that crosses the TAP into this pcap file.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
+    /// More log output on stderr (-v: info, -vv: debug, -vvv: trace).
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl NetArgs {
+    /// Installs the stderr logger at the level `-v` asked for.
+    pub fn init_logging(&self) {
+        let level = match self.verbose {
+            0 => log::LevelFilter::Warn,
+            1 => log::LevelFilter::Info,
+            2 => log::LevelFilter::Debug,
+            _ => log::LevelFilter::Trace,
+        };
+        // A second call (tests run several examples' mains) keeps the first.
+        if log::set_logger(&STDERR_LOGGER).is_ok() {
+            log::set_max_level(level);
+        }
+    }
+}
+
+/// Writes log records to stderr with the time since start. A few lines of
+/// our own rather than a logging crate: the examples need nothing more.
+struct StderrLogger;
+
+static STDERR_LOGGER: StderrLogger = StderrLogger;
+
+fn started() -> std::time::Instant {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(std::time::Instant::now)
+}
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            let t = started().elapsed();
+            eprintln!(
+                "[{:>4}.{:03}] {:<5} {}: {}",
+                t.as_secs(),
+                t.subsec_millis(),
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        net: NetArgs,
+    }
+
+    #[test]
+    fn defaults_are_pytcps_and_addresses_parse() {
+        let c = Cli::try_parse_from(["x"]).unwrap();
+        assert_eq!(c.net.tap, "tap7");
+        assert_eq!(c.net.mac, EthernetAddress([2, 0, 0, 0x77, 0x77, 0x77]));
+        assert!(c.net.ipv4.is_empty(), "no --ipv4 means DHCPv4");
+        let c = Cli::try_parse_from([
+            "x",
+            "--ipv4",
+            "192.168.69.1/24",
+            "--ipv4",
+            "10.0.0.1/8",
+            "--ipv6",
+            "fd00::1/64",
+            "-vv",
+        ])
+        .unwrap();
+        assert_eq!(c.net.ipv4.len(), 2);
+        assert_eq!(c.net.ipv6[0].prefix_len(), 64);
+        assert_eq!(c.net.verbose, 2);
+        let err = Cli::try_parse_from(["x", "--ipv4", "192.168.69.1"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("ADDRESS/PREFIX_LEN"), "{err}");
+    }
+}

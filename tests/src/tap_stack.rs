@@ -1,0 +1,169 @@
+//! The stack under test on a thread of its own, driving a real device.
+//!
+//! Kernel tests need the stack to run while the test thread blocks in
+//! `ping` or a `std::net` call, so the polling loop runs on a thread:
+//! poll, serve (echo), sleep in [`WaitDevice::wait`] until a frame, a timer
+//! or a wake. The test reaches the sockets through [`StackThread::with`],
+//! which wakes the loop afterwards so what the test queued goes out at once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration as StdDuration, Instant as StdInstant};
+
+use rstcp::phy::wait::{WaitDevice, Waker};
+use rstcp::socket::tcp::TcpSocket;
+use rstcp::socket::udp::UdpSocket;
+use rstcp::socket::SocketHandle;
+use rstcp::time::Instant;
+
+use crate::sim::Host;
+
+/// Called after every poll, with the host, to serve its sockets.
+pub type Service = Box<dyn FnMut(&mut Host) + Send>;
+
+/// An interface and its sockets, polled on a thread over `device`.
+/// Dropping it stops the thread and closes the device.
+pub struct StackThread {
+    host: Arc<Mutex<Host>>,
+    waker: Waker,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    start: StdInstant,
+}
+
+impl StackThread {
+    /// Starts polling `host` over `device`, calling `service` after each poll.
+    pub fn spawn<D: WaitDevice + 'static>(mut device: D, host: Host, mut service: Service) -> Self {
+        let host = Arc::new(Mutex::new(host));
+        let stop = Arc::new(AtomicBool::new(false));
+        let waker = device.waker();
+        let start = StdInstant::now();
+        let thread = {
+            let (host, stop) = (host.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);
+                while !stop.load(Ordering::Acquire) {
+                    let delay = {
+                        let mut guard = host.lock().unwrap_or_else(|e| e.into_inner());
+                        let h = &mut *guard;
+                        let now = clock();
+                        h.iface.poll(now, &mut device, &mut h.sockets);
+                        service(h);
+                        // Serving may have queued data: poll again before
+                        // sleeping if it did.
+                        h.iface.poll(now, &mut device, &mut h.sockets);
+                        h.iface.poll_delay(clock(), &h.sockets)
+                    };
+                    // Bounded, so a lost wake costs 100 ms, not the test.
+                    let delay = delay
+                        .map(StdDuration::from)
+                        .unwrap_or(StdDuration::MAX)
+                        .min(StdDuration::from_millis(100));
+                    device.wait(Some(delay)).expect("wait on the device");
+                }
+            })
+        };
+        StackThread {
+            host,
+            waker,
+            stop,
+            thread: Some(thread),
+            start,
+        }
+    }
+
+    /// The stack's clock (microseconds since the thread started).
+    pub fn now(&self) -> Instant {
+        Instant::from_micros(self.start.elapsed().as_micros() as i64)
+    }
+
+    /// Runs `f` on the host between polls, then wakes the loop.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Host) -> R) -> R {
+        let r = f(&mut self.host.lock().unwrap_or_else(|e| e.into_inner()));
+        self.waker.wake();
+        r
+    }
+
+    /// Checks `f` between polls until it gives a value or `timeout` passes.
+    pub fn wait_for<R>(
+        &self,
+        timeout: StdDuration,
+        mut f: impl FnMut(&mut Host) -> Option<R>,
+    ) -> Option<R> {
+        let deadline = StdInstant::now() + timeout;
+        loop {
+            if let Some(r) = self.with(&mut f) {
+                return Some(r);
+            }
+            if StdInstant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(StdDuration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for StackThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        self.waker.wake();
+        if let Some(t) = self.thread.take() {
+            // A panic on the loop thread fails the test that joins it;
+            // during an unwinding test, one panic is enough.
+            if t.join().is_err() && !std::thread::panicking() {
+                panic!("the stack's polling thread panicked");
+            }
+        }
+    }
+}
+
+/// Echo on `port` for TCP (a listener lent `connections` sockets of
+/// `bytes` each way) and UDP (`bytes` of datagrams each way): adds the
+/// sockets to `host` and returns the service that answers them.
+pub fn echo_service(host: &mut Host, port: u16, connections: usize, bytes: usize) -> Service {
+    let listener = host.tcp_listener(port, 16, connections, connections, bytes);
+    let udp = host.udp_with(port, bytes.max(65536), 32);
+    let mut open: Vec<SocketHandle> = Vec::new();
+    let mut scratch = vec![0u8; 65536];
+    Box::new(move |h: &mut Host| {
+        while let Some(s) = h.listener(listener).accept() {
+            open.push(s);
+        }
+        open.retain(|&s| {
+            let socket = h.sockets.get_mut::<TcpSocket>(s).unwrap();
+            echo_tcp(socket, &mut scratch);
+            let done = !socket.is_open();
+            if done {
+                h.listener(listener).provide(s).unwrap();
+            }
+            !done
+        });
+        let socket = h.sockets.get_mut::<UdpSocket>(udp).unwrap();
+        while socket.can_recv() && socket.can_send() {
+            let Ok((n, meta)) = socket.recv_slice(&mut scratch) else {
+                break;
+            };
+            // A reply with no room is lost, as UDP may; the test that sent
+            // it sees no echo.
+            let _ = socket.send_slice(&scratch[..n], meta.endpoint.into());
+        }
+    })
+}
+
+/// Moves what the send ring has room for from the receive ring to it, and
+/// closes once the peer finished and everything was echoed.
+fn echo_tcp(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
+    while socket.can_recv() {
+        let room = socket.send(|free| (0, free.len())).unwrap_or(0);
+        let room = room.min(scratch.len());
+        let n = socket.recv_slice(&mut scratch[..room]).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        assert_eq!(socket.send_slice(&scratch[..n]).unwrap(), n);
+    }
+    if socket.recv_finished() {
+        socket.close();
+    }
+}
