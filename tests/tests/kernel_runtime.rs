@@ -3,7 +3,8 @@
 //! `std::net` sockets of the kernel on the other.
 //!
 //! Needs root, /dev/net/tun and `ip` (iproute2); without them each test says
-//! why and passes, except under CI=true. The DHCP test also needs `dnsmasq`.
+//! why and passes, except under CI=true. The DHCP test also needs `dnsmasq`
+//! (Debian: dnsmasq-base).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
@@ -24,6 +25,8 @@ use rstcp_tests::sim::MAC_A;
 /// goes.
 struct Rig {
     stack: Stack,
+    /// The TAP's interface name in the namespace.
+    tap: String,
     ns: NetNs,
 }
 
@@ -41,7 +44,11 @@ impl Rig {
         let ns = NetNs::new("rstcp-rt-").expect("namespace");
         let tap = KernelTap::new(&ns).expect("TAP in the namespace");
         let stack = Stack::start(tap.device, config).expect("start the stack");
-        Rig { stack, ns }
+        Rig {
+            stack,
+            tap: tap.name,
+            ns,
+        }
     }
 
     /// Runs `f` on a thread inside the namespace (its `std::net` sockets
@@ -230,4 +237,80 @@ fn stopping_the_stack_ends_the_kernels_connection() {
         Ok(n) => panic!("{n} unexpected bytes"),
         Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
     }
+}
+
+/// True when `dnsmasq` runs; otherwise says why the test is skipped (and
+/// fails under CI=true).
+fn require_dnsmasq() -> bool {
+    let ok = std::process::Command::new("dnsmasq")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    let why = "no dnsmasq (apt-get install dnsmasq-base)";
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("kernel test cannot run under CI=true: {why}");
+    }
+    eprintln!("skipped: {why}");
+    false
+}
+
+#[test]
+fn dhcp_from_dnsmasq_configures_the_runtime() {
+    if !require_root() || !require_dnsmasq() {
+        return;
+    }
+    let mut c = config();
+    c.ipv4.clear();
+    let rig = Rig::new(c);
+    let leases = std::env::temp_dir().join(format!("rstcp-rt-{}.leases", std::process::id()));
+    let leases_arg = format!("--dhcp-leasefile={}", leases.display());
+    let iface_arg = format!("--interface={}", rig.tap);
+    let _dnsmasq = rig
+        .ns
+        .spawn(
+            "dnsmasq",
+            &[
+                "--no-daemon",
+                "--port=0",
+                "--bind-interfaces",
+                &iface_arg,
+                "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,1h",
+                "--dhcp-option=option:router,192.168.69.100",
+                "--dhcp-option=option:dns-server,192.168.69.100",
+                &leases_arg,
+                "--pid-file=",
+            ],
+        )
+        .expect("start dnsmasq");
+    // DORA, then the client's RFC 5227 probe of the address (seconds).
+    rig.stack.wait_configured(Duration::from_secs(30)).unwrap();
+    let lease = rig.stack.dhcp_lease().expect("a lease");
+    let addr = lease.address.address();
+    assert!(
+        (50..=60).contains(&addr.octets()[3]) && lease.address.prefix_len() == 24,
+        "{lease:?}"
+    );
+    assert_eq!(lease.router, Some(KERNEL_V4));
+    assert_eq!(&lease.dns_servers[..], &[KERNEL_V4]);
+    assert!(rig
+        .stack
+        .addresses()
+        .contains(&rstcp::wire::IpCidr::V4(lease.address)));
+    // The leased address works: the kernel answers our ping, and reaches
+    // a listener of ours at it.
+    ping(
+        &rig.stack,
+        IpAddr::V4(KERNEL_V4),
+        56,
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let listener = TcpListener::bind(&rig.stack, 7, 1).unwrap();
+    let _kernel = rig.in_kernel(move || std::net::TcpStream::connect((addr, 7)).unwrap());
+    let (_ours, peer) = listener.accept().unwrap();
+    assert_eq!(peer.ip(), IpAddr::V4(KERNEL_V4));
+    let _ = std::fs::remove_file(&leases);
 }
