@@ -9,6 +9,8 @@ command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
 # The kernel tests (tests/tests/kernel_*.rs, netns_harness.rs): namespaces and ping.
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+# The runtime's DHCPv4 kernel test (tests/tests/kernel_runtime.rs).
+command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_apt[*]} (apt)"

@@ -14,7 +14,9 @@
 //! # Features
 //! - `alloc`: lets buffers and socket sets live in a `Vec` and enables the
 //!   in-memory test devices ([`phy::loopback`], [`phy::fault`]).
-//! - `std`: `alloc`, plus `std::error::Error` for the error types.
+//! - `std`: `alloc`, plus `std::error::Error` for the error types, the
+//!   threaded [`runtime`] with blocking sockets shaped like `std::net`, and
+//!   the in-memory [`phy::pipe`] device it is tested over.
 //! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
 #![no_std]
 #![deny(unsafe_code)]
@@ -31,6 +33,8 @@ mod macros;
 
 pub mod iface;
 pub mod phy;
+#[cfg(feature = "std")]
+pub mod runtime;
 pub mod socket;
 pub mod storage;
 pub mod time;

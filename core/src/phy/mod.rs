@@ -35,6 +35,8 @@ pub mod fault;
 #[cfg(feature = "alloc")]
 pub mod loopback;
 #[cfg(feature = "std")]
+pub mod pipe;
+#[cfg(feature = "std")]
 pub mod wait;
 
 use crate::time::Instant;

@@ -1,0 +1,89 @@
+//! What a [`Stack`](super::Stack) is started with.
+
+use std::time::Duration;
+use std::vec::Vec;
+
+use crate::socket::tcp::TcpConfig;
+use crate::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+
+/// The configuration of a [`Stack`](super::Stack). Build it with
+/// [`StackConfig::new`] and adjust the fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StackConfig {
+    /// The interface's MAC address. The IPv6 link-local address is always
+    /// derived from it (RFC 4291 §2.5.1).
+    pub mac: EthernetAddress,
+    /// The IP MTU to use instead of the device's.
+    pub mtu: Option<usize>,
+    /// Static IPv4 addresses. When empty and [`dhcpv4`](Self::dhcpv4) is on,
+    /// a DHCPv4 client configures the interface.
+    pub ipv4: Vec<Ipv4Cidr>,
+    /// The IPv4 default gateway.
+    pub ipv4_gateway: Option<Ipv4Addr>,
+    /// IPv6 addresses besides the link-local one.
+    pub ipv6: Vec<Ipv6Cidr>,
+    /// The IPv6 default gateway.
+    pub ipv6_gateway: Option<Ipv6Addr>,
+    /// Run DHCPv4 when no static IPv4 address is given (on by default).
+    pub dhcpv4: bool,
+    /// Probe static IPv4 addresses before using them (RFC 5227; about 5 s).
+    /// On by default; [`Stack::wait_configured`](super::Stack::wait_configured)
+    /// returns once probing is over.
+    pub ipv4_probe: bool,
+    /// Seed for the interface's random choices (ISNs, ephemeral ports,
+    /// DHCP transaction IDs). `None`: drawn from the process's hash keys
+    /// and the clock.
+    pub random_seed: Option<u64>,
+    /// Receive buffer of each TCP connection, in bytes.
+    pub tcp_rx_buffer: usize,
+    /// Send buffer of each TCP connection, in bytes.
+    pub tcp_tx_buffer: usize,
+    /// Tunables of every TCP connection (Nagle, delayed ACK, TIME-WAIT …).
+    pub tcp: TcpConfig,
+    /// Half-open connections each listener keeps (beyond them it answers
+    /// with SYN cookies).
+    pub syn_queue: usize,
+    /// Payload bytes each UDP socket buffers per direction.
+    pub udp_buffer: usize,
+    /// Datagrams each UDP socket buffers per direction.
+    pub udp_packets: usize,
+    /// Most sockets of all kinds at once (listener pools and closing
+    /// connections included); past it, new sockets fail with
+    /// `OutOfMemory`.
+    pub max_sockets: usize,
+    /// How long [`Stack::stop`](super::Stack::stop) lets connections close
+    /// with a FIN before it resets the rest.
+    pub shutdown_grace: Duration,
+    /// How long a connection the application dropped may take to close
+    /// (FIN-WAIT-2 with a silent peer, a send buffer that never drains)
+    /// before it is reset and freed (Linux's `tcp_fin_timeout` is 60 s).
+    pub orphan_timeout: Duration,
+}
+
+impl StackConfig {
+    /// Defaults for the given MAC: no static address (so DHCPv4), 64 KiB
+    /// TCP buffers, Linux-like TCP.
+    pub fn new(mac: EthernetAddress) -> StackConfig {
+        StackConfig {
+            mac,
+            mtu: None,
+            ipv4: Vec::new(),
+            ipv4_gateway: None,
+            ipv6: Vec::new(),
+            ipv6_gateway: None,
+            dhcpv4: true,
+            ipv4_probe: true,
+            random_seed: None,
+            tcp_rx_buffer: 64 * 1024,
+            tcp_tx_buffer: 64 * 1024,
+            tcp: TcpConfig::default(),
+            syn_queue: 64,
+            udp_buffer: 64 * 1024,
+            udp_packets: 64,
+            max_sockets: 4096,
+            shutdown_grace: Duration::from_secs(1),
+            orphan_timeout: Duration::from_secs(60),
+        }
+    }
+}

@@ -1,0 +1,843 @@
+//! The stack's thread, and the state that user calls share with it.
+//!
+//! One thread owns the device and runs the loop every rstcp program has:
+//! poll the interface, then sleep in [`WaitDevice::wait`] until a frame, the
+//! interface's next deadline or a wake. The interface and the sockets sit in
+//! a mutex shared with the application's threads. A user call locks it, acts
+//! on its socket, wakes the stack thread if it changed anything the
+//! interface must act on (queued data, read data that opens the window, a
+//! close), and if it must wait, sleeps on a condition variable of its own
+//! that the stack thread notifies after a poll that changed its socket.
+
+use std::format;
+use std::io;
+use std::string::{String, ToString};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration as StdDuration, Instant as StdInstant};
+use std::vec;
+use std::vec::Vec;
+
+use super::config::StackConfig;
+use super::error;
+use crate::iface::fragment::ReassemblySlot;
+use crate::iface::{Config, Interface, InterfaceStorage};
+use crate::phy::wait::{WaitDevice, Waker};
+use crate::phy::{Device, DeviceCapabilities};
+use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
+use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
+use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
+use crate::storage::RingBuffer;
+use crate::time::{Duration, Instant};
+use crate::wire::{IpAddr, IpCidr, IpListenEndpoint};
+
+/// A network stack running on its own thread over one device.
+///
+/// Sockets are created with a reference to it
+/// ([`TcpStream::connect`](super::TcpStream::connect),
+/// [`TcpListener::bind`](super::TcpListener::bind),
+/// [`UdpSocket::bind`](super::UdpSocket::bind)) and keep working for as long
+/// as the stack runs, whether or not this value still exists: dropping it
+/// stops the stack (as [`stop`](Self::stop) does), after which their calls
+/// fail with `NotConnected`.
+pub struct Stack {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Where the stack's thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Running,
+    /// `stop` asked; the thread has not begun closing yet.
+    StopRequested,
+    /// Connections were closed with a FIN; those still open at `until` are
+    /// reset.
+    Stopping {
+        until: Instant,
+    },
+    /// Everything was reset; one more poll sends the RSTs.
+    Final,
+    Stopped,
+}
+
+/// A connection or datagram socket the application let go of, kept until
+/// it has nothing left to send.
+struct Orphan {
+    handle: SocketHandle,
+    since: Instant,
+}
+
+/// The interface, its sockets, and the runtime's bookkeeping.
+pub(crate) struct Core {
+    pub(crate) iface: Interface<'static>,
+    pub(crate) sockets: SocketSet<'static>,
+    pub(crate) config: StackConfig,
+    epoch: StdInstant,
+    dhcp: Option<SocketHandle>,
+    orphans: Vec<Orphan>,
+    /// Each listener and how many sockets its pool is kept at.
+    listeners: Vec<(SocketHandle, usize)>,
+    /// Sockets in the set (counted: `SocketSet::len` scans).
+    live: usize,
+    run: Run,
+    /// Why the thread ended, if not by `stop`.
+    failure: Option<String>,
+    /// A user call changed something the interface must act on.
+    kick: bool,
+    next_ident: u16,
+    waiters: Vec<Waiter>,
+    next_waiter: u64,
+}
+
+/// What user calls share with the stack's thread.
+pub(crate) struct Shared {
+    core: Mutex<Core>,
+    waker: Waker,
+}
+
+/// What a waiting call last saw of its socket. The stack thread wakes the
+/// call only when the socket's mark changed in a poll, so a frame for one
+/// connection does not wake the threads blocked on all the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// A connection: state, bytes to read, bytes unacknowledged, error.
+    Tcp(State, usize, usize, Option<TcpError>),
+    /// A listener: connections waiting for accept.
+    Listener(usize),
+    /// Anything else (datagram sockets, the interface's addresses): woken
+    /// after every poll.
+    Other,
+}
+
+/// A call blocked in [`Shared::block`].
+struct Waiter {
+    id: u64,
+    watch: Option<SocketHandle>,
+    seen: Mark,
+    wake: Arc<Condvar>,
+}
+
+/// When a blocking call gives up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Deadline {
+    /// Wait as long as it takes.
+    Never,
+    /// Do not wait (nonblocking mode).
+    Now,
+    /// Wait until then.
+    At(StdInstant),
+}
+
+impl Deadline {
+    /// The deadline for a call with this timeout, or none in nonblocking
+    /// mode.
+    pub(crate) fn new(nonblocking: bool, timeout: Option<StdDuration>) -> Deadline {
+        match (nonblocking, timeout) {
+            (true, _) => Deadline::Now,
+            (false, None) => Deadline::Never,
+            (false, Some(t)) => Deadline::At(StdInstant::now() + t),
+        }
+    }
+}
+
+/// How a blocking call ended without a result.
+pub(crate) enum Expired {
+    /// Nonblocking mode and not ready.
+    WouldBlock,
+    /// The timeout passed.
+    TimedOut,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        // Every socket operation leaves the socket consistent before it can
+        // panic (they only panic on bugs); keep serving the other sockets.
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the running stack, once, and wakes the stack's thread if
+    /// `f` asked for it.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Core) -> io::Result<T>) -> io::Result<T> {
+        let mut core = self.lock();
+        core.check_running()?;
+        let r = f(&mut core);
+        if core.take_kick() {
+            self.waker.wake();
+        }
+        r
+    }
+
+    /// Runs `f` until it returns a result, or until `deadline`. Between
+    /// tries the call sleeps until a poll changes socket `watch` (`None`:
+    /// until any poll).
+    pub(crate) fn block<T>(
+        &self,
+        deadline: Deadline,
+        watch: Option<SocketHandle>,
+        mut f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
+    ) -> io::Result<Result<T, Expired>> {
+        let mut core = self.lock();
+        let mut wake: Option<Arc<Condvar>> = None;
+        loop {
+            core.check_running()?;
+            let r = f(&mut core);
+            if core.take_kick() {
+                self.waker.wake();
+            }
+            if let Some(v) = r? {
+                return Ok(Ok(v));
+            }
+            let left = match deadline {
+                Deadline::Now => return Ok(Err(Expired::WouldBlock)),
+                Deadline::Never => None,
+                Deadline::At(at) => {
+                    let left = at.saturating_duration_since(StdInstant::now());
+                    if left.is_zero() {
+                        return Ok(Err(Expired::TimedOut));
+                    }
+                    Some(left)
+                }
+            };
+            // Registered under the same lock the check above ran under: a
+            // poll that changes the socket after the check sees the waiter.
+            let cv = wake.get_or_insert_with(|| Arc::new(Condvar::new())).clone();
+            let id = core.add_waiter(watch, cv.clone());
+            core = match left {
+                None => cv.wait(core).unwrap_or_else(|e| e.into_inner()),
+                Some(left) => {
+                    cv.wait_timeout(core, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+            core.waiters.retain(|w| w.id != id);
+        }
+    }
+
+    /// Runs `f` whether or not the stack still runs (for drops), waking the
+    /// thread if it asked.
+    pub(crate) fn release(&self, f: impl FnOnce(&mut Core)) {
+        let mut core = self.lock();
+        f(&mut core);
+        if core.take_kick() {
+            self.waker.wake();
+        }
+    }
+}
+
+impl Core {
+    /// The stack's clock: time since start.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_micros(self.epoch.elapsed().as_micros() as i64)
+    }
+
+    /// What a waiter on `watch` sees of it now.
+    fn mark(&self, watch: Option<SocketHandle>) -> Mark {
+        let Some(h) = watch else { return Mark::Other };
+        if let Some(s) = self.sockets.get::<TcpSocket>(h) {
+            return Mark::Tcp(s.state(), s.recv_queue(), s.send_queue(), s.error());
+        }
+        if let Some(l) = self.sockets.get::<TcpListener>(h) {
+            return Mark::Listener(l.backlog());
+        }
+        Mark::Other
+    }
+
+    fn add_waiter(&mut self, watch: Option<SocketHandle>, wake: Arc<Condvar>) -> u64 {
+        self.next_waiter += 1;
+        let id = self.next_waiter;
+        let seen = self.mark(watch);
+        self.waiters.push(Waiter {
+            id,
+            watch,
+            seen,
+            wake,
+        });
+        id
+    }
+
+    /// After a poll: wakes the calls whose socket changed (every call once
+    /// the stack stops).
+    fn wake_waiters(&mut self) {
+        let stopping = self.run != Run::Running;
+        for i in 0..self.waiters.len() {
+            let w = &self.waiters[i];
+            let now = self.mark(w.watch);
+            if stopping || now == Mark::Other || now != w.seen {
+                let w = &mut self.waiters[i];
+                w.seen = now;
+                w.wake.notify_one();
+            }
+        }
+    }
+
+    /// Asks the stack's thread to poll soon.
+    pub(crate) fn kick(&mut self) {
+        self.kick = true;
+    }
+
+    fn take_kick(&mut self) -> bool {
+        core::mem::take(&mut self.kick)
+    }
+
+    pub(crate) fn check_running(&self) -> io::Result<()> {
+        match self.run {
+            Run::Running => Ok(()),
+            _ => Err(error::stopped(self.failure.as_deref())),
+        }
+    }
+
+    /// Adds a socket within the configured limit.
+    pub(crate) fn add<T: AnySocket<'static>>(&mut self, socket: T) -> io::Result<SocketHandle> {
+        if self.live >= self.config.max_sockets {
+            return Err(error::too_many_sockets(self.config.max_sockets));
+        }
+        let h = self
+            .sockets
+            .add(socket)
+            .map_err(|e| error::set(e, "adding a socket"))?;
+        self.live += 1;
+        Ok(h)
+    }
+
+    /// Frees a socket at once.
+    pub(crate) fn remove(&mut self, handle: SocketHandle) {
+        if self.sockets.remove(handle).is_some() {
+            self.live -= 1;
+        }
+    }
+
+    /// Hands a socket the application let go of to the reaper, which frees
+    /// it once it has nothing left to send (a TCP connection: once CLOSED).
+    pub(crate) fn orphan(&mut self, handle: SocketHandle) {
+        let since = self.now();
+        self.orphans.push(Orphan { handle, since });
+        self.kick();
+    }
+
+    /// A closed TCP socket with the configured buffers.
+    pub(crate) fn new_tcp(&mut self) -> io::Result<SocketHandle> {
+        let s = TcpSocket::with_config(
+            RingBuffer::new(vec![0u8; self.config.tcp_rx_buffer]),
+            RingBuffer::new(vec![0u8; self.config.tcp_tx_buffer]),
+            self.config.tcp,
+        );
+        self.add(s)
+    }
+
+    /// The TCP connection behind `h`.
+    pub(crate) fn tcp(&mut self, h: SocketHandle) -> io::Result<&mut TcpSocket<'static>> {
+        self.sockets
+            .get_mut::<TcpSocket>(h)
+            .ok_or_else(|| io::Error::other("the TCP socket is gone"))
+    }
+
+    /// The TCP connection behind `h`, to look at (does not mark it for the
+    /// next poll).
+    pub(crate) fn tcp_ref(&self, h: SocketHandle) -> io::Result<&TcpSocket<'static>> {
+        self.sockets
+            .get::<TcpSocket>(h)
+            .ok_or_else(|| io::Error::other("the TCP socket is gone"))
+    }
+
+    /// A listener on `endpoint` whose pool is kept at `backlog` sockets.
+    pub(crate) fn listen(
+        &mut self,
+        endpoint: IpListenEndpoint,
+        backlog: usize,
+    ) -> io::Result<(SocketHandle, IpListenEndpoint)> {
+        let backlog = backlog.max(1);
+        let l = TcpListener::new(
+            vec![None::<HalfOpen>; self.config.syn_queue.max(1)],
+            vec![None; backlog],
+            vec![None; backlog],
+        );
+        let h = self.add(l)?;
+        let ep = match self.sockets.listen(h, endpoint) {
+            Ok(ep) => ep,
+            Err(e) => {
+                self.remove(h);
+                return Err(error::set(e, &format!("listening on TCP {endpoint}")));
+            }
+        };
+        self.listeners.push((h, backlog));
+        if let Err(e) = self.top_up(h, backlog) {
+            self.close_listener(h);
+            return Err(e);
+        }
+        self.kick();
+        Ok((h, ep))
+    }
+
+    /// Lends listener `h` closed sockets until it holds `target`.
+    pub(crate) fn top_up_listener(&mut self, h: SocketHandle) -> io::Result<()> {
+        match self.listeners.iter().find(|(l, _)| *l == h) {
+            Some(&(_, target)) => self.top_up(h, target),
+            None => Ok(()),
+        }
+    }
+
+    fn top_up(&mut self, h: SocketHandle, target: usize) -> io::Result<()> {
+        let pooled = match self.sockets.get::<TcpListener>(h) {
+            Some(l) => l.pooled(),
+            None => return Ok(()),
+        };
+        for _ in pooled..target {
+            let s = self.new_tcp()?;
+            let lent = self
+                .sockets
+                .get_mut::<TcpListener>(h)
+                .map(|l| l.provide(s).is_ok());
+            if lent != Some(true) {
+                self.remove(s);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops listener `h`: connections not yet accepted are reset, pooled
+    /// sockets freed, the listener removed.
+    pub(crate) fn close_listener(&mut self, h: SocketHandle) {
+        self.listeners.retain(|(l, _)| *l != h);
+        let mut pooled = Vec::new();
+        let mut waiting = Vec::new();
+        if let Some(l) = self.sockets.get_mut::<TcpListener>(h) {
+            l.close();
+            while let Some(s) = l.accept() {
+                waiting.push(s);
+            }
+            while let Some(s) = l.take_pooled() {
+                pooled.push(s);
+            }
+        }
+        for s in waiting {
+            if let Ok(sock) = self.tcp(s) {
+                sock.abort();
+            }
+            self.orphan(s);
+        }
+        for s in pooled {
+            self.remove(s);
+        }
+        self.remove(h);
+    }
+
+    /// A free ICMP echo identifier for a ping.
+    pub(crate) fn next_ident(&mut self) -> u16 {
+        self.next_ident = self.next_ident.wrapping_add(1);
+        self.next_ident
+    }
+
+    /// True once an address is usable: an IPv4 address past probing, or,
+    /// with neither static IPv4 nor DHCPv4, a configured global IPv6 one.
+    fn configured(&self) -> bool {
+        if self.iface.ipv4_addrs().next().is_some() {
+            return true;
+        }
+        self.dhcp.is_none() && self.config.ipv4.is_empty() && !self.config.ipv6.is_empty()
+    }
+
+    /// After each poll: DHCP leases, events, orphans, listener pools.
+    fn after_poll(&mut self, now: Instant) {
+        if let Some(h) = self.dhcp {
+            while let Some(ev) = self
+                .sockets
+                .get_mut::<Dhcpv4Client>(h)
+                .and_then(|c| c.poll_event())
+            {
+                self.iface.apply_dhcpv4(&ev);
+            }
+        }
+        // Interface events are for applications that run the loop
+        // themselves; this one keeps the queue from filling with stale ones.
+        while self.iface.poll_event().is_some() {}
+        self.reap(now);
+        for i in 0..self.listeners.len() {
+            let (h, target) = self.listeners[i];
+            // Out of socket room: the listener overflows and counts it.
+            let _ = self.top_up(h, target);
+        }
+    }
+
+    /// Frees orphans that finished; resets those that took too long.
+    fn reap(&mut self, now: Instant) {
+        let limit = Duration::from(self.config.orphan_timeout);
+        let mut i = 0;
+        while i < self.orphans.len() {
+            let Orphan { handle, since } = self.orphans[i];
+            let done = self.finished(handle, now);
+            if done {
+                self.remove(handle);
+                self.orphans.swap_remove(i);
+                continue;
+            }
+            if now - since >= limit {
+                if let Some(s) = self.sockets.get_mut::<TcpSocket>(handle) {
+                    s.abort();
+                }
+                if let Some(s) = self
+                    .sockets
+                    .get_mut::<crate::socket::udp::UdpSocket>(handle)
+                {
+                    s.close();
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// True when the socket has nothing left to do (or is gone).
+    fn finished(&self, h: SocketHandle, now: Instant) -> bool {
+        if let Some(s) = self.sockets.get::<TcpSocket>(h) {
+            return s.state() == State::Closed && s.poll_at(now).is_none();
+        }
+        if let Some(s) = self.sockets.get::<crate::socket::udp::UdpSocket>(h) {
+            return !s.is_open() || s.poll_at(now).is_none();
+        }
+        true
+    }
+
+    /// The stop sequence, run by the stack's thread before each poll.
+    fn stop_step(&mut self, now: Instant) {
+        match self.run {
+            Run::StopRequested => {
+                for (_, s) in self.sockets.iter_mut() {
+                    match s {
+                        Socket::Tcp(t) => t.close(),
+                        Socket::TcpListener(l) => l.close(),
+                        _ => {}
+                    }
+                }
+                let grace = Duration::from(self.config.shutdown_grace);
+                self.run = Run::Stopping { until: now + grace };
+            }
+            Run::Stopping { until } => {
+                let open = self.sockets.iter().any(|(_, s)| match s {
+                    Socket::Tcp(t) => {
+                        !matches!(t.state(), State::Closed | State::TimeWait)
+                            || t.poll_at(now) == Some(now)
+                    }
+                    _ => false,
+                });
+                if !open {
+                    self.run = Run::Final;
+                } else if now >= until {
+                    for (_, s) in self.sockets.iter_mut() {
+                        if let Socket::Tcp(t) = s {
+                            if t.state() != State::TimeWait {
+                                t.abort();
+                            }
+                        }
+                    }
+                    self.run = Run::Final;
+                }
+            }
+            Run::Final => self.run = Run::Stopped,
+            Run::Running | Run::Stopped => {}
+        }
+    }
+}
+
+/// A device with the configured MTU in place of its own.
+struct WithMtu<D> {
+    inner: D,
+    mtu: Option<usize>,
+}
+
+impl<D: Device> Device for WithMtu<D> {
+    type RxToken<'a>
+        = D::RxToken<'a>
+    where
+        Self: 'a;
+    type TxToken<'a>
+        = D::TxToken<'a>
+    where
+        Self: 'a;
+
+    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        self.inner.receive(now)
+    }
+
+    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
+        self.inner.transmit(now)
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut caps = self.inner.capabilities();
+        if let Some(mtu) = self.mtu {
+            caps.mtu = mtu;
+        }
+        caps
+    }
+}
+
+/// A seed from the process's random hash keys and the clock: the stack has
+/// no entropy of its own.
+fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::collections::hash_map::RandomState::new().hash_one(nanos)
+}
+
+fn invalid(what: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, what)
+}
+
+impl Stack {
+    /// Configures an interface over `device` and starts its thread.
+    ///
+    /// Fails when the configuration is refused (an address or gateway the
+    /// interface cannot take) or the thread cannot be spawned.
+    pub fn start<D: WaitDevice + 'static>(device: D, config: StackConfig) -> io::Result<Stack> {
+        let seed = config.random_seed.unwrap_or_else(random_seed);
+        let mut ic = Config::new(config.mac);
+        ic.random_seed = seed;
+        ic.ipv4_probe = config.ipv4_probe;
+        let storage = InterfaceStorage {
+            // Room to rebuild two 64 KiB datagrams at once, and to queue
+            // packets while their next hop resolves.
+            reassembly: vec![
+                ReassemblySlot::new(vec![0u8; ReassemblySlot::MAX_BUFFER_LEN]),
+                ReassemblySlot::new(vec![0u8; ReassemblySlot::MAX_BUFFER_LEN]),
+            ]
+            .into(),
+            pending: vec![0u8; 64 * 1024].into(),
+        };
+        let mut iface = Interface::new(ic, storage, Instant::ZERO);
+        for a in &config.ipv4 {
+            iface
+                .add_ipv4_address(*a, Instant::ZERO)
+                .map_err(|e| invalid(format!("IPv4 address {a}: {e}")))?;
+        }
+        for a in &config.ipv6 {
+            iface
+                .add_ipv6_address(*a)
+                .map_err(|e| invalid(format!("IPv6 address {a}: {e}")))?;
+        }
+        let gateways = [
+            config.ipv4_gateway.map(IpAddr::V4),
+            config.ipv6_gateway.map(IpAddr::V6),
+        ];
+        for gw in gateways.into_iter().flatten() {
+            iface
+                .add_default_gateway(gw)
+                .map_err(|_| invalid(format!("gateway {gw}: route table full")))?;
+        }
+        let mut sockets = SocketSet::new(vec![], vec![], seed.rotate_left(17) ^ 0x5eed);
+        let mut live = 0;
+        let dhcp = if config.ipv4.is_empty() && config.dhcpv4 {
+            let client = Dhcpv4Client::new(Dhcpv4Config::default(), config.mac, seed ^ 0xd4c9);
+            live += 1;
+            Some(
+                sockets
+                    .add(client)
+                    .map_err(|e| error::set(e, "adding the DHCPv4 client"))?,
+            )
+        } else {
+            None
+        };
+        let device = WithMtu {
+            inner: device,
+            mtu: config.mtu,
+        };
+        let waker = device.inner.waker();
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                iface,
+                sockets,
+                next_ident: seed as u16,
+                config,
+                epoch: StdInstant::now(),
+                dhcp,
+                orphans: Vec::new(),
+                listeners: Vec::new(),
+                live,
+                run: Run::Running,
+                failure: None,
+                kick: false,
+                waiters: Vec::new(),
+                next_waiter: 0,
+            }),
+            waker,
+        });
+        let for_thread = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("rstcp".to_string())
+            .spawn(move || run(&for_thread, device))?;
+        Ok(Stack {
+            shared,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Closes every connection (a FIN, then after
+    /// [`shutdown_grace`](StackConfig::shutdown_grace) a reset for those
+    /// still open), stops the thread and waits for it. Sockets still held
+    /// fail with `NotConnected` afterwards. Calling it again does nothing.
+    ///
+    /// Fails if the thread had stopped on a device error or panicked.
+    pub fn stop(&self) -> io::Result<()> {
+        {
+            let mut core = self.shared.lock();
+            if core.run == Run::Running {
+                core.run = Run::StopRequested;
+            }
+        }
+        self.shared.waker.wake();
+        // Joined under the lock: a second caller returns only once the
+        // thread has ended too.
+        let mut thread = self.thread.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = thread.take() {
+            if t.join().is_err() {
+                return Err(io::Error::other("the network stack's thread panicked"));
+            }
+        }
+        drop(thread);
+        match &self.shared.lock().failure {
+            Some(f) => Err(io::Error::other(format!("the network stack failed: {f}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// True until the stack stops.
+    pub fn is_running(&self) -> bool {
+        self.shared.lock().run == Run::Running
+    }
+
+    /// Waits until the interface has a usable address: an IPv4 address
+    /// that passed probing (RFC 5227) or came with a DHCPv4 lease, or, on a
+    /// stack without IPv4, its first static IPv6 address. Fails with
+    /// `TimedOut` after `timeout`.
+    pub fn wait_configured(&self, timeout: StdDuration) -> io::Result<()> {
+        let deadline = Deadline::At(StdInstant::now() + timeout);
+        match self
+            .shared
+            .block(deadline, None, |core| Ok(core.configured().then_some(())))?
+        {
+            Ok(()) => Ok(()),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no usable address within {timeout:?}"),
+            )),
+        }
+    }
+
+    /// The addresses in use: IPv4 addresses past probing, and every IPv6
+    /// address (the link-local one included).
+    pub fn addresses(&self) -> Vec<IpCidr> {
+        let core = self.shared.lock();
+        core.iface
+            .ipv4_addrs()
+            .map(IpCidr::V4)
+            .chain(core.iface.ip_addrs().filter(|c| matches!(c, IpCidr::V6(_))))
+            .collect()
+    }
+
+    /// The DHCPv4 lease in use (its DNS servers, router, expiry), if the
+    /// stack runs DHCPv4 and holds one. Its instants count from the
+    /// stack's start.
+    pub fn dhcp_lease(&self) -> Option<crate::socket::dhcpv4::Lease> {
+        let core = self.shared.lock();
+        let client = core.sockets.get::<Dhcpv4Client>(core.dhcp?)?;
+        client.lease().cloned()
+    }
+
+    /// The interface's counters.
+    pub fn stats(&self) -> crate::iface::Stats {
+        self.shared.lock().iface.stats().clone()
+    }
+
+    /// How many sockets the stack holds, those it keeps for listeners and
+    /// connections still closing included.
+    pub fn socket_count(&self) -> usize {
+        self.shared.lock().live
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+impl core::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let core = self.shared.lock();
+        f.debug_struct("Stack")
+            .field("mac", &core.config.mac)
+            .field("run", &core.run)
+            .field("sockets", &core.live)
+            .finish()
+    }
+}
+
+/// Marks the stack stopped when its thread ends, however it ends: a
+/// panic in the thread must not leave user calls waiting forever.
+struct ExitGuard<'a>(&'a Shared);
+
+impl Drop for ExitGuard<'_> {
+    fn drop(&mut self) {
+        let mut core = self.0.lock();
+        if core.run != Run::Stopped {
+            core.run = Run::Stopped;
+            if std::thread::panicking() && core.failure.is_none() {
+                core.failure = Some("its thread panicked".to_string());
+            }
+        }
+        core.wake_waiters();
+    }
+}
+
+/// The stack's thread.
+fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
+    let _guard = ExitGuard(shared);
+    loop {
+        let mut core = shared.lock();
+        let now = core.now();
+        core.stop_step(now);
+        let c = &mut *core;
+        let busy = c.iface.poll(now, &mut device, &mut c.sockets);
+        core.after_poll(now);
+        if matches!(core.run, Run::Stopping { .. }) {
+            // The poll may have finished the last connection (or there was
+            // none): go on at once rather than after the grace period.
+            core.stop_step(now);
+        }
+        let stopped = core.run == Run::Stopped;
+        let mut delay = match (busy, core.run) {
+            (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
+            _ => core.iface.poll_delay(now, &core.sockets),
+        };
+        if let Run::Stopping { until } = core.run {
+            let left = if until > now {
+                until - now
+            } else {
+                Duration::ZERO
+            };
+            delay = Some(delay.map_or(left, |d| d.min(left)));
+        }
+        core.wake_waiters();
+        drop(core);
+        if stopped {
+            return;
+        }
+        if delay == Some(Duration::ZERO) {
+            // Let the application's threads at the lock between polls.
+            std::thread::yield_now();
+            continue;
+        }
+        if let Err(e) = device.inner.wait(delay.map(StdDuration::from)) {
+            // The guard marks the stack stopped and wakes the waiters.
+            shared.lock().failure = Some(format!("waiting on the device: {e}"));
+            return;
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Blocking TCP: [`TcpStream`] and [`TcpListener`], shaped like `std::net`'s.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::error;
+use super::stack::{Core, Deadline, Expired, Shared, Stack};
+use super::{endpoint_to_socket_addr, ListenAddr};
+use crate::socket::tcp::{State, TcpApiError, TcpStats};
+use crate::socket::SocketHandle;
+use crate::wire::{IpEndpoint, IpListenEndpoint};
+
+/// Per-stream options, as `setsockopt` would keep them.
+#[derive(Debug, Default, Clone, Copy)]
+struct Options {
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    nonblocking: bool,
+    /// `shutdown(Read)`: reads return end of stream.
+    read_shut: bool,
+}
+
+/// A TCP connection (like `std::net::TcpStream`).
+///
+/// Reads and writes block until data or room is there, the timeout set
+/// passes (`WouldBlock`, as `std` on Unix) or, in nonblocking mode, return
+/// `WouldBlock` at once. Both also work through `&TcpStream`, so one thread
+/// can read while another writes.
+///
+/// Dropping the stream closes the connection gracefully: queued data is
+/// sent, then a FIN; the stack frees the socket once the connection is
+/// CLOSED (after TIME-WAIT if this side closed first).
+pub struct TcpStream {
+    shared: Arc<Shared>,
+    handle: SocketHandle,
+    options: Mutex<Options>,
+}
+
+/// A TCP socket listening for connections (like `std::net::TcpListener`).
+///
+/// The stack keeps `backlog` closed sockets lent to the listener, so up to
+/// `backlog` handshakes can complete before [`accept`](Self::accept) is
+/// called; each `accept` lends a new one.
+pub struct TcpListener {
+    shared: Arc<Shared>,
+    handle: SocketHandle,
+    local: SocketAddr,
+    nonblocking: AtomicBool,
+}
+
+fn check_timeout(t: Option<Duration>) -> io::Result<()> {
+    // std refuses a zero timeout (it would mean "none" to the kernel).
+    if t == Some(Duration::ZERO) {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            "cannot set a 0 duration timeout",
+        ));
+    }
+    Ok(())
+}
+
+fn expired(e: Expired, what: &str) -> io::Error {
+    match e {
+        Expired::WouldBlock => error::would_block(what),
+        Expired::TimedOut => error::timed_out(ErrorKind::WouldBlock, what),
+    }
+}
+
+impl TcpStream {
+    /// Opens a connection to `addr`, waiting as long as TCP retries the
+    /// handshake. Fails with `ConnectionRefused` when the peer answers with
+    /// a reset or ICMP reports the port unreachable.
+    pub fn connect(stack: &Stack, addr: impl Into<SocketAddr>) -> io::Result<TcpStream> {
+        Self::open(stack, addr.into(), None)
+    }
+
+    /// [`connect`](Self::connect) that gives up with `TimedOut` after
+    /// `timeout`.
+    pub fn connect_timeout(
+        stack: &Stack,
+        addr: &SocketAddr,
+        timeout: Duration,
+    ) -> io::Result<TcpStream> {
+        check_timeout(Some(timeout))?;
+        Self::open(stack, *addr, Some(timeout))
+    }
+
+    fn open(stack: &Stack, addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+        let shared = stack.shared();
+        let remote = IpEndpoint::new(addr.ip(), addr.port());
+        let handle = shared.with(|core| {
+            let h = core.new_tcp()?;
+            let now = core.now();
+            let Core { iface, sockets, .. } = core;
+            match iface.tcp_connect(now, sockets, h, remote, 0) {
+                Ok(_) => {
+                    core.kick();
+                    Ok(h)
+                }
+                Err(e) => {
+                    core.remove(h);
+                    Err(error::connect(e))
+                }
+            }
+        })?;
+        let deadline = Deadline::new(false, timeout);
+        let r = shared.block(deadline, Some(handle), |core| {
+            let s = core.tcp_ref(handle)?;
+            match s.state() {
+                State::SynSent | State::SynReceived => Ok(None),
+                State::Closed => Err(match s.error() {
+                    Some(e) => error::tcp(e),
+                    None => io::Error::new(
+                        ErrorKind::ConnectionAborted,
+                        "the connection closed during the handshake",
+                    ),
+                }),
+                _ => Ok(Some(())),
+            }
+        });
+        match r {
+            Ok(Ok(())) => Ok(TcpStream::from_handle(shared.clone(), handle)),
+            Ok(Err(_)) => {
+                Self::discard(shared, handle);
+                Err(io::Error::new(
+                    ErrorKind::TimedOut,
+                    std::format!("connecting to {addr} timed out"),
+                ))
+            }
+            Err(e) => {
+                Self::discard(shared, handle);
+                Err(e)
+            }
+        }
+    }
+
+    /// Drops a connection attempt: reset if it got anywhere, then freed.
+    fn discard(shared: &Shared, handle: SocketHandle) {
+        shared.release(|core| {
+            if let Ok(s) = core.tcp(handle) {
+                s.abort();
+            }
+            core.orphan(handle);
+        });
+    }
+
+    pub(crate) fn from_handle(shared: Arc<Shared>, handle: SocketHandle) -> TcpStream {
+        TcpStream {
+            shared,
+            handle,
+            options: Mutex::new(Options::default()),
+        }
+    }
+
+    fn options(&self) -> Options {
+        *self.options.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_options(&self, f: impl FnOnce(&mut Options)) {
+        f(&mut self.options.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// The remote end.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        let ep = self.shared.lock().tcp_ref(self.handle)?.remote_endpoint();
+        ep.map(endpoint_to_socket_addr)
+            .ok_or_else(|| io::Error::new(ErrorKind::NotConnected, "no remote endpoint"))
+    }
+
+    /// The local end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        let ep = self.shared.lock().tcp_ref(self.handle)?.local_endpoint();
+        ep.map(endpoint_to_socket_addr)
+            .ok_or_else(|| io::Error::new(ErrorKind::NotConnected, "no local endpoint"))
+    }
+
+    /// Shuts down the write side (a FIN after the queued data), the read
+    /// side (later reads return 0), or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        if matches!(how, Shutdown::Read | Shutdown::Both) {
+            self.set_options(|o| o.read_shut = true);
+        }
+        if matches!(how, Shutdown::Write | Shutdown::Both) {
+            let h = self.handle;
+            self.shared.with(|core| {
+                core.tcp(h)?.shutdown();
+                core.kick();
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// How long a read waits (`None`: forever). Zero is refused, as by std.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.set_options(|o| o.read_timeout = timeout);
+        Ok(())
+    }
+
+    /// How long a write waits for room (`None`: forever).
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.set_options(|o| o.write_timeout = timeout);
+        Ok(())
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.options().read_timeout)
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.options().write_timeout)
+    }
+
+    /// In nonblocking mode reads and writes that would wait fail with
+    /// `WouldBlock` instead.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.set_options(|o| o.nonblocking = nonblocking);
+        Ok(())
+    }
+
+    /// Turns Nagle's algorithm off (`TCP_NODELAY`) or back on.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let h = self.handle;
+        self.shared.with(|core| {
+            core.tcp(h)?.set_nodelay(nodelay);
+            core.kick();
+            Ok(())
+        })
+    }
+
+    /// True when Nagle's algorithm is off.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        let h = self.handle;
+        self.shared.with(|core| {
+            let nagle = core.tcp(h)?.config_mut().nagle;
+            Ok(!nagle)
+        })
+    }
+
+    /// The connection's statistics (RTT, congestion window, retransmits …).
+    pub fn stats(&self) -> TcpStats {
+        let core = self.shared.lock();
+        core.tcp_ref(self.handle)
+            .map(|s| s.stats())
+            .unwrap_or_default()
+    }
+
+    /// The connection's state (for diagnostics).
+    pub fn state(&self) -> State {
+        let core = self.shared.lock();
+        core.tcp_ref(self.handle)
+            .map_or(State::Closed, |s| s.state())
+    }
+
+    fn read_inner(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let o = self.options();
+        if buf.is_empty() || o.read_shut {
+            return Ok(0);
+        }
+        let h = self.handle;
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.read_timeout),
+            Some(h),
+            |core| {
+                // Look without touching: only a read marks the socket for
+                // the next poll (its window may open).
+                let s = core.tcp_ref(h)?;
+                if s.can_recv() {
+                    let n = core.tcp(h)?.recv_slice(buf).map_err(api_error)?;
+                    core.kick();
+                    return Ok(Some(n));
+                }
+                if let Some(e) = s.error() {
+                    return Err(error::tcp(e));
+                }
+                if s.recv_finished() {
+                    return Ok(Some(0));
+                }
+                Ok(None)
+            },
+        )?;
+        r.map_err(|e| expired(e, "read"))
+    }
+
+    fn write_inner(&self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let o = self.options();
+        let h = self.handle;
+        let r = self.shared.block(
+            Deadline::new(o.nonblocking, o.write_timeout),
+            Some(h),
+            |core| {
+                let s = core.tcp(h)?;
+                match s.send_slice(buf) {
+                    Ok(0) => Ok(None),
+                    Ok(n) => {
+                        core.kick();
+                        Ok(Some(n))
+                    }
+                    Err(TcpApiError::Failed(e)) => Err(error::broken_pipe(&std::format!("{e}"))),
+                    Err(_) => Err(error::broken_pipe(match s.state() {
+                        State::Closed | State::TimeWait => "the connection is closed",
+                        _ => "the connection is shut down for writing",
+                    })),
+                }
+            },
+        )?;
+        r.map_err(|e| expired(e, "write"))
+    }
+}
+
+fn api_error(e: TcpApiError) -> io::Error {
+    match e {
+        TcpApiError::Failed(e) => error::tcp(e),
+        e => io::Error::new(ErrorKind::NotConnected, e),
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_inner(buf)
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_inner(buf)
+    }
+
+    /// Data is handed to the stack by `write`; there is nothing to flush.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_inner(buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_inner(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        let h = self.handle;
+        self.shared.release(|core| {
+            if let Ok(s) = core.tcp(h) {
+                s.close();
+            }
+            core.orphan(h);
+        });
+    }
+}
+
+impl core::fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl TcpListener {
+    /// Listens on `addr` (a port, or a `SocketAddr` whose unspecified
+    /// address means every local address; port 0 picks a free one), with
+    /// room for `backlog` connections waiting for `accept`. Fails with
+    /// `AddrInUse` when another listener has the port.
+    pub fn bind(stack: &Stack, addr: impl ListenAddr, backlog: usize) -> io::Result<TcpListener> {
+        let shared = stack.shared();
+        let endpoint: IpListenEndpoint = addr.listen_endpoint();
+        let (handle, ep) = shared.with(|core| core.listen(endpoint, backlog))?;
+        Ok(TcpListener {
+            shared: shared.clone(),
+            handle,
+            local: super::listen_to_socket_addr(ep, addr.is_ipv6()),
+            nonblocking: AtomicBool::new(false),
+        })
+    }
+
+    /// The address listened on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.local)
+    }
+
+    /// Waits for the next connection (in nonblocking mode: `WouldBlock` when
+    /// there is none).
+    pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let h = self.handle;
+        let deadline = Deadline::new(self.nonblocking.load(Ordering::Relaxed), None);
+        let r = self.shared.block(deadline, Some(h), |core| {
+            let got = core
+                .sockets
+                .get_mut::<crate::socket::tcp::TcpListener>(h)
+                .ok_or_else(|| io::Error::other("the listener is gone"))?
+                .accept();
+            let Some(c) = got else { return Ok(None) };
+            // Lend a socket in place of the one taken. At the socket limit
+            // the pool stays short (handshakes then overflow and are
+            // counted); the connection taken is still returned.
+            let _ = core.top_up_listener(h);
+            core.kick();
+            let remote = core.tcp_ref(c)?.remote_endpoint();
+            Ok(Some((c, remote)))
+        })?;
+        match r {
+            Ok((c, remote)) => {
+                let stream = TcpStream::from_handle(self.shared.clone(), c);
+                let peer = remote.map_or_else(
+                    || SocketAddr::from(([0, 0, 0, 0], 0)),
+                    endpoint_to_socket_addr,
+                );
+                Ok((stream, peer))
+            }
+            Err(e) => Err(expired(e, "accept")),
+        }
+    }
+
+    /// The connections, one `accept` each.
+    pub fn incoming(&self) -> impl Iterator<Item = io::Result<TcpStream>> + '_ {
+        core::iter::repeat_with(move || self.accept().map(|(s, _)| s))
+    }
+
+    /// In nonblocking mode `accept` fails with `WouldBlock` instead of
+    /// waiting.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.nonblocking.store(nonblocking, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The listener's counters (accepted, overflows, expired half-open).
+    pub fn stats(&self) -> crate::socket::tcp::ListenerStats {
+        self.shared
+            .lock()
+            .sockets
+            .get::<crate::socket::tcp::TcpListener>(self.handle)
+            .map(|l| l.stats())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        let h = self.handle;
+        self.shared.release(|core| {
+            core.close_listener(h);
+            core.kick();
+        });
+    }
+}
+
+impl core::fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local", &self.local)
+            .finish()
+    }
+}
