@@ -3,8 +3,15 @@
 
 use std::path::PathBuf;
 
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::time::Duration;
+
 use clap::{ArgAction, Args};
+use rstcp::runtime::{Stack, StackConfig};
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp_pcap::device::PcapRecorder;
+use rstcp_tap::TapDevice;
 
 /// Where the stack lives and how it is addressed.
 #[derive(Args, Debug, Clone)]
@@ -38,6 +45,51 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
+    /// The runtime configuration these flags describe: static addresses
+    /// when given, else DHCPv4.
+    pub fn stack_config(&self) -> StackConfig {
+        let mut c = StackConfig::new(self.mac);
+        c.ipv4 = self.ipv4.clone();
+        c.ipv4_gateway = self.gateway4;
+        c.ipv6 = self.ipv6.clone();
+        c.ipv6_gateway = self.gateway6;
+        c.dhcpv4 = self.ipv4.is_empty();
+        c
+    }
+
+    /// Opens the TAP (recording it when `--pcap` was given), starts the
+    /// stack on it and waits up to `timeout` for an address (DHCPv4, or
+    /// RFC 5227 probing of a static one, takes a few seconds).
+    pub fn start(&self, timeout: Duration) -> io::Result<Stack> {
+        self.start_with(self.stack_config(), timeout)
+    }
+
+    /// [`start`](Self::start) with a configuration the caller adjusted.
+    pub fn start_with(&self, config: StackConfig, timeout: Duration) -> io::Result<Stack> {
+        let tap = TapDevice::open(&self.tap)?;
+        tap.set_up()?;
+        let stack = match &self.pcap {
+            Some(path) => {
+                let file = File::create(path).map_err(|e| {
+                    io::Error::new(e.kind(), format!("creating {}: {e}", path.display()))
+                })?;
+                let dev = PcapRecorder::new(tap, BufWriter::new(file))
+                    .map_err(|e| io::Error::other(format!("starting the capture: {e}")))?;
+                Stack::start(dev, config)?
+            }
+            None => Stack::start(tap, config)?,
+        };
+        stack.wait_configured(timeout).map_err(|e| {
+            let how = if self.ipv4.is_empty() {
+                "no DHCPv4 lease"
+            } else {
+                "address not usable"
+            };
+            io::Error::new(e.kind(), format!("{how} after {timeout:?}: {e}"))
+        })?;
+        Ok(stack)
+    }
+
     /// Installs the stderr logger at the level `-v` asked for.
     pub fn init_logging(&self) {
         let level = match self.verbose {

@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod dump;
+pub mod services;
 pub mod sim;
 pub mod transfer;
