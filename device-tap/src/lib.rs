@@ -20,6 +20,23 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! With the std runtime, a TAP is all a program needs to talk TCP (the
+//! README's snippet, kept compiling here):
+//!
+//! ```no_run
+//! use std::io::Write;
+//! use rstcp::runtime::{Stack, StackConfig, TcpStream};
+//!
+//! let tap = rstcp_tap::TapDevice::open("tap7")?;
+//! let mut config = StackConfig::new("02:00:00:77:77:77".parse().unwrap());
+//! config.ipv4 = vec!["192.168.69.1/24".parse().unwrap()]; // none: DHCPv4
+//! let stack = Stack::start(tap, config)?;
+//! stack.wait_configured(std::time::Duration::from_secs(10))?;
+//! let mut s = TcpStream::connect(&stack, ([192, 168, 69, 100], 7))?;
+//! s.write_all(b"hello")?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! Opening a TAP needs `CAP_NET_ADMIN` (root) unless the interface was
 //! created beforehand for the user (`ip tuntap add NAME mode tap user U`).
 //!
