@@ -134,6 +134,62 @@ fn ping_10000_bytes_goes_through_fragmentation_both_ways() {
 }
 
 #[test]
+fn ping_v6_10000_bytes_goes_through_fragmentation_both_ways() {
+    // RFC 8200 §4.5: the source fragments, the destination reassembles.
+    let mut sim = Sim::new(1500, false);
+    let h = sim.a.icmp(7, 32 * 1024);
+    let data = pattern(10_000);
+    let req = echo_request_v6(7, 1, &data);
+    sim.a
+        .icmp_socket(h)
+        .send_slice(&req, IpAddr::V6(IP6_B))
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(2), |s| s.a.icmp_socket(h).can_recv()));
+    let (msg, from) = sim
+        .a
+        .icmp_socket(h)
+        .recv()
+        .map(|(m, f)| (m.to_vec(), f))
+        .unwrap();
+    assert_eq!(from, IpAddr::V6(IP6_B));
+    let p = Icmpv6Packet::new_checked(&msg[..]).unwrap();
+    match Icmpv6Repr::parse(&IP6_B, &IP6_A, &p, ChecksumMode::Check).expect("checksum valid") {
+        Icmpv6Repr::EchoReply { data: got, .. } => assert!(got == &data[..], "echoed data differs"),
+        other => panic!("not an echo reply: {other:?}"),
+    }
+    // 10 008 bytes of ICMPv6; a piece holds 1500 - 40 - 8 = 1452 bytes, all
+    // but the last a multiple of 8 (1448): 7 fragments each way.
+    assert_eq!(sim.a.iface.stats().fragments_sent, 7);
+    assert_eq!(sim.b.iface.stats().fragments_sent, 7);
+    assert_eq!(sim.a.iface.stats().reassembled, 1);
+    assert_eq!(sim.b.iface.stats().reassembled, 1);
+    assert_eq!(sim.b.iface.stats().dropped_total(), 0);
+}
+
+#[test]
+fn udp_over_ipv6_carries_a_60000_byte_datagram() {
+    let mut sim = Sim::new(1500, false);
+    let client = sim.a.udp(0, 256 * 1024);
+    let server = sim.b.udp(7, 256 * 1024);
+    let sent = pattern(60_000);
+    sim.a
+        .udp_socket(client)
+        .send_slice(&sent, IpEndpoint::new(IpAddr::V6(IP6_B), 7).into())
+        .unwrap();
+    let mut got = None;
+    assert!(sim.run_until(Duration::from_secs(2), |s| {
+        if let Ok((d, m)) = s.b.udp_socket(server).recv() {
+            got = Some((d.to_vec(), m.endpoint.addr));
+        }
+        got.is_some()
+    }));
+    let (data, from) = got.unwrap();
+    assert!(data == sent, "datagram differs");
+    assert_eq!(from, IpAddr::V6(IP6_A));
+    assert_eq!(sim.b.iface.stats().reassembled, 1);
+}
+
+#[test]
 fn udp_echo_of_60000_byte_datagrams_over_mtu_1500() {
     let mut sim = Sim::new(1500, false);
     let client = sim.a.udp(0, 256 * 1024);

@@ -140,8 +140,6 @@ fn kernel_pings_the_stack_with_8000_bytes_over_ipv4() {
 }
 
 #[test]
-#[ignore = "the stack has no IPv6 fragmentation yet (iface/egress.rs frames_needed): \
-            it reassembles the request but cannot send the 8048-byte reply"]
 fn kernel_pings_the_stack_with_8000_bytes_over_ipv6() {
     if !require_root() {
         return;
@@ -269,8 +267,6 @@ fn stack_pings_the_kernel_with_8000_bytes_over_ipv4() {
 }
 
 #[test]
-#[ignore = "the stack has no IPv6 fragmentation yet (iface/egress.rs frames_needed): \
-            an 8048-byte echo request cannot be sent at MTU 1500"]
 fn stack_pings_the_kernel_with_8000_bytes_over_ipv6() {
     if !require_root() {
         return;

@@ -15,6 +15,7 @@ use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
 use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
 
@@ -78,6 +79,8 @@ impl<D: Device> FrameOut for DeviceOut<'_, D> {
 
 /// Packets one socket may send per poll before the next socket's turn.
 const MAX_PACKETS_PER_SOCKET: usize = 64;
+/// The IPv6 Fragment header's length (RFC 8200 §4.5).
+const IPV6_FRAGMENT_HEADER: usize = 8;
 
 /// Takes one IP packet of the given length, written by the inner closure;
 /// false when it has no room.
@@ -174,12 +177,17 @@ impl Inner {
         if total <= mtu {
             return Some(1);
         }
-        // IPv6 fragmentation arrives with the next release; DHCP/NDP bodies
-        // are small and never split.
-        if matches!(pkt.dst, IpAddr::V6(_)) || !pkt.body.is_splittable() || total > 65535 {
+        // DHCP/NDP bodies are small and never split.
+        if !pkt.body.is_splittable() || pkt.body.len() > 65535 {
             return None;
         }
-        fragment_count(pkt.body.len(), mtu.checked_sub(hl)?)
+        let per_fragment = match pkt.dst {
+            IpAddr::V4(_) if total > 65535 => return None,
+            IpAddr::V4(_) => mtu.checked_sub(hl)?,
+            // RFC 8200 §4.5: each fragment carries a Fragment header.
+            IpAddr::V6(_) => mtu.checked_sub(hl + IPV6_FRAGMENT_HEADER)?,
+        };
+        fragment_count(pkt.body.len(), per_fragment)
     }
 
     /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
@@ -232,7 +240,7 @@ impl Inner {
                 }
                 sent
             }
-            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+            (IpAddr::V6(src), IpAddr::V6(dst)) if 40 + body_len <= self.caps.mtu => {
                 let repr = Ipv6Repr {
                     src_addr: src,
                     dst_addr: dst,
@@ -250,6 +258,53 @@ impl Inner {
                     }
                 });
                 usize::from(ok)
+            }
+            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+                // RFC 8200 §4.5: the source fragments; each piece is the
+                // fixed header, a Fragment header and a multiple of 8 bytes
+                // (but the last). RFC 7739 §5: an unpredictable
+                // Identification, so that no one off-path can forge pieces.
+                let ident = self.rand();
+                let plan = fragments(
+                    body_len,
+                    self.caps.mtu.saturating_sub(40 + IPV6_FRAGMENT_HEADER),
+                );
+                let mut sent = 0;
+                for piece in plan {
+                    let (offset, len) = (piece.offset, piece.len);
+                    let repr = Ipv6Repr {
+                        src_addr: src,
+                        dst_addr: dst,
+                        next_header: IpProtocol::Ipv6Frag,
+                        payload_len: (IPV6_FRAGMENT_HEADER + len) as u16,
+                        hop_limit: pkt.hop_limit,
+                        traffic_class: 0,
+                        flow_label: 0,
+                    };
+                    let frag = Ipv6FragmentRepr {
+                        next_header: pkt.protocol,
+                        frag_offset: offset as u16,
+                        more_frags: piece.more,
+                        ident,
+                    };
+                    let body = &pkt.body;
+                    let total = 40 + IPV6_FRAGMENT_HEADER + len;
+                    let ok = sink(total, &mut |buf| {
+                        repr.emit(&mut Ipv6Packet::new_unchecked(&mut *buf));
+                        if let Some(h) = buf.get_mut(40..40 + IPV6_FRAGMENT_HEADER) {
+                            frag.emit(&mut Ipv6FragmentHeader::new_unchecked(h));
+                        }
+                        if let Some(rest) = buf.get_mut(40 + IPV6_FRAGMENT_HEADER..total) {
+                            body.write(offset, rest, &pkt.src, &pkt.dst, csum_l4);
+                        }
+                    });
+                    if !ok {
+                        break;
+                    }
+                    sent += 1;
+                }
+                self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(sent as u64);
+                sent
             }
             _ => 0,
         }

@@ -451,35 +451,153 @@ impl<'a> Interface<'a> {
                 at += option.buffer_len();
             }
         }
-        if walk.fragment.is_some() {
-            // IPv6 reassembly arrives with the next release.
-            return inner.drop(DropReason::Unsupported);
+        if let Some(frag) = walk.fragment {
+            return self.reassemble_v6(now, src_mac, repr.hop_limit, ip, body, frag, sockets, out);
         }
         let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
+        Self::deliver_v6(
+            inner,
+            &mut self.pending,
+            now,
+            src_mac,
+            repr.hop_limit,
+            ip,
+            walk.upper,
+            upper_payload,
+            last_header_offset,
+            sockets,
+            out,
+        );
+    }
+
+    /// RFC 8200 §4.5: a fragment joins its packet in the reassembler; the
+    /// completed packet's fragmentable part is walked and delivered.
+    #[allow(clippy::too_many_arguments)]
+    fn reassemble_v6(
+        &mut self,
+        now: Instant,
+        src_mac: EthernetAddress,
+        hop_limit: u8,
+        ip: IpIn<'_>,
+        body: &[u8],
+        frag: ipv6ext::Ipv6ExtFragment,
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        let data_at = frag.header_offset + 8;
+        let data = body.get(data_at..).unwrap_or(&[]);
+        // RFC 8200 §4.5: a fragment that is not the last must carry a
+        // multiple of 8 bytes; Parameter Problem code 0 points at its
+        // Payload Length.
+        if frag.repr.more_frags && data.len() % 8 != 0 {
+            self.inner.drop(DropReason::Reassembly);
+            if !ip.to_group {
+                self.inner.icmpv6_error(
+                    &mut self.pending,
+                    now,
+                    &ip,
+                    Icmpv6Repr::ParamProblem {
+                        reason: icmpv6::ParamProblem::ErroneousHdrField,
+                        pointer: 4,
+                        data: &[],
+                    },
+                    false,
+                    out,
+                );
+            }
+            return;
+        }
+        let fragment = Fragment {
+            key: FragmentKey::V6 {
+                src,
+                dst,
+                ident: frag.repr.ident,
+            },
+            offset_bytes: usize::from(frag.repr.frag_offset),
+            more_fragments: frag.repr.more_frags,
+            header: ip.packet.get(..40 + data_at).unwrap_or(&[]),
+            payload: data,
+        };
+        match self.fragments.add(now, fragment) {
+            Ok(Some(done)) => {
+                self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                let Some(first) = done.next_header() else {
+                    return self.inner.drop(DropReason::Reassembly);
+                };
+                // Extension headers may follow the Fragment header (in the
+                // fragmentable part): walk them in the whole payload.
+                let walk = match ipv6ext::walk(first, done.payload) {
+                    Ok(w) => w,
+                    Err(e) => return self.inner.drop(DropReason::from_wire(&e)),
+                };
+                let whole = IpIn {
+                    packet: done.datagram(),
+                    first_fragment: true,
+                    ..ip
+                };
+                let upper_payload = done.payload.get(walk.upper_offset..).unwrap_or(&[]);
+                Self::deliver_v6(
+                    &mut self.inner,
+                    &mut self.pending,
+                    now,
+                    src_mac,
+                    hop_limit,
+                    whole,
+                    walk.upper,
+                    upper_payload,
+                    // An unknown protocol is named by the Fragment header.
+                    Some(frag.header_offset),
+                    sockets,
+                    out,
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                net_debug!("reassembly: {}", e.reason());
+                self.inner.drop(DropReason::Reassembly);
+            }
+        }
+    }
+
+    /// Hands an IPv6 packet's upper layer to raw sockets and its protocol.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_v6(
+        inner: &mut Inner,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        src_mac: EthernetAddress,
+        hop_limit: u8,
+        ip: IpIn<'_>,
+        upper: IpProtocol,
+        upper_payload: &[u8],
+        last_header_offset: Option<usize>,
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let whole = ip.packet;
         let mut raw_taken = false;
-        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, walk.upper) {
+        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, upper) {
             raw_taken = true;
             if raw.process(now, whole).is_err() {
                 inner.drop(DropReason::BufferFull);
             }
         }
-        match walk.upper {
+        match upper {
             IpProtocol::Icmpv6 => inner.process_icmpv6(
-                &mut self.pending,
+                pending,
                 now,
                 src_mac,
-                repr.hop_limit,
+                hop_limit,
                 ip,
                 upper_payload,
                 sockets,
                 out,
             ),
-            IpProtocol::Udp => {
-                inner.process_udp(&mut self.pending, now, ip, upper_payload, sockets, out)
-            }
-            IpProtocol::Tcp => {
-                inner.process_tcp(&mut self.pending, now, ip, upper_payload, sockets, out)
-            }
+            IpProtocol::Udp => inner.process_udp(pending, now, ip, upper_payload, sockets, out),
+            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, upper_payload, sockets, out),
             IpProtocol::Ipv6NoNxt => {}
             _ if raw_taken => {}
             _ => {
@@ -493,7 +611,7 @@ impl<'a> Interface<'a> {
                     Some(off) => (40 + off) as u32,
                 };
                 inner.icmpv6_error(
-                    &mut self.pending,
+                    pending,
                     now,
                     &ip,
                     Icmpv6Repr::ParamProblem {
@@ -1031,6 +1149,26 @@ impl Inner {
         first: &[u8],
         out: &mut dyn FrameOut,
     ) {
+        if first.first().is_some_and(|b| b >> 4 == 6) {
+            // RFC 8200 §4.5: Time Exceeded code 1 to the source, only when
+            // the first fragment arrived (the reassembler hands it).
+            let Ok(p) = Ipv6Packet::new_checked_header(first) else {
+                return;
+            };
+            let dst = p.dst_addr();
+            let ip = IpIn {
+                src: IpAddr::V6(p.src_addr()),
+                dst: IpAddr::V6(dst),
+                packet: first,
+                to_group: dst.is_multicast(),
+                first_fragment: true,
+            };
+            let repr = Icmpv6Repr::TimeExceeded {
+                reason: icmpv6::TimeExceeded::FragReassemblyExceeded,
+                data: &[],
+            };
+            return self.icmpv6_error(pending, now, &ip, repr, false, out);
+        }
         let Ok(p) = Ipv4Packet::new_checked_header(first) else {
             return;
         };
