@@ -1643,7 +1643,7 @@ impl<'a> TcpSocket<'a> {
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
         if let Some((offset, len)) = self.sack_retransmission() {
-            let payload = self.tx.get_allocated(offset, len);
+            let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
             let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
             repr.seq_number = seq;
@@ -1677,7 +1677,7 @@ impl<'a> TcpSocket<'a> {
 
         // Data (and FIN) segments.
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        let mut len = self.sendable_now();
+        let mut len = self.sendable_now().min(self.data_room(now));
         let zero_window_probe =
             self.snd_wnd == 0 && self.tx.len() > sent && self.persist_backoff > 0 && self.ack_now;
         if zero_window_probe {
@@ -1752,6 +1752,16 @@ impl<'a> TcpSocket<'a> {
 
     fn fin_due_after(&self, sent_after: usize) -> bool {
         self.fin_queued && !self.fin_sent && sent_after >= self.tx.len()
+    }
+
+    /// The payload that fits in a segment beside the options it will carry.
+    /// `mss` allows for timestamps only; SACK blocks come out of the data
+    /// (RFC 9293 §3.7.1: the effective send MSS counts the TCP options; RFC
+    /// 6691), or the datagram would exceed the path MTU.
+    fn data_room(&self, now: Instant) -> usize {
+        let options = self.base_repr(now).header_len().saturating_sub(20);
+        let ts = if self.ts.is_some() { 12 } else { 0 };
+        (self.mss + ts).saturating_sub(options).max(1)
     }
 
     /// The fields every segment of this connection shares.
@@ -1935,6 +1945,52 @@ mod tests {
             ack.sack,
             vec![((IRS + 31).0, (IRS + 41).0), ((IRS + 11).0, (IRS + 21).0)]
         );
+    }
+
+    #[test]
+    fn sack_blocks_take_their_room_from_the_data() {
+        // RFC 9293 §3.7.1, RFC 6691: the MSS counts no options, so a data
+        // segment carrying timestamps and SACK blocks must carry less data
+        // to fit the MTU (found by the `tcp_socket` fuzz target: a full
+        // 1448-byte segment with a SACK block made a 1512-byte datagram).
+        for timestamps in [true, false] {
+            let mut s = socket(64 * 1024);
+            s.config.timestamps = timestamps;
+            s.set_nodelay(true);
+            s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+            out(&mut s, Instant::ZERO).unwrap();
+            let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+            synack.max_seg_size = Some(1460);
+            synack.sack_permitted = true;
+            synack.timestamp = timestamps.then_some((1, 0));
+            s.process(Instant::ZERO, &synack);
+            out(&mut s, Instant::ZERO).unwrap();
+            // Out of order data: the next segments carry a SACK block.
+            let mut ooo = seg(TcpFlags::empty(), IRS + 11, Some(ISS + 1), b"0123456789");
+            ooo.timestamp = timestamps.then_some((2, 0));
+            s.process(Instant::ZERO, &ooo);
+            s.send_slice(&[7u8; 1460 * 2]).unwrap();
+            let mut data = 0;
+            while let Some(seg) = out(&mut s, Instant::ZERO) {
+                let ts = if seg.ts.is_some() { 10 + 2 } else { 0 };
+                let sack = if seg.sack.is_empty() {
+                    0
+                } else {
+                    2 + 8 * seg.sack.len() + 2
+                };
+                assert!(
+                    20 + 20 + ts + sack + seg.payload.len() <= MTU,
+                    "{} bytes beside {} bytes of options",
+                    seg.payload.len(),
+                    ts + sack
+                );
+                if !seg.payload.is_empty() {
+                    assert_eq!(seg.sack.len(), 1, "the block rides on the data");
+                }
+                data += seg.payload.len();
+            }
+            assert_eq!(data, 1460 * 2, "all of it goes, in smaller segments");
+        }
     }
 
     #[test]
