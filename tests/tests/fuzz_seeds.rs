@@ -6,12 +6,12 @@
 //! Inputs a fuzzer finds crashing go at the bottom of this file as regression
 //! tests (none so far: the 5-minute runs of every target found no crash).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use rstcp_tests::fuzz::iface::CountingAlloc;
 use rstcp_tests::fuzz::seeds::{collect, CORPUS_DIR};
-use rstcp_tests::fuzz::TARGETS;
+use rstcp_tests::fuzz::{self, Target, TARGETS};
 
 // The `iface` body checks that `Interface::poll` never allocates when the
 // binary counts allocations, as the cargo-fuzz target does.
@@ -22,9 +22,39 @@ static ALLOC: CountingAlloc = CountingAlloc;
 /// ones, so that the quadratic cost stays small.
 const PREFIXED_SEEDS: usize = 3;
 
+/// The crafted seeds need no capture corpus: they always run, prefixes
+/// included (a cut-off script is the commonest malformation of these).
+#[test]
+fn fuzz_bodies_hold_on_crafted_seeds() {
+    let crafted: [(&str, Target, Vec<Vec<u8>>); 2] = [
+        ("iface", fuzz::iface, fuzz::iface::crafted_seeds()),
+        ("tcp_socket", fuzz::tcp_socket, fuzz::tcp_socket::seeds()),
+    ];
+    for (name, body, seeds) in crafted {
+        let started = Instant::now();
+        let mut prefixes = 0;
+        for seed in &seeds {
+            body(seed);
+            // Every 7th prefix: the scripts are long, and each cut is a run.
+            for end in (0..seed.len()).step_by(7) {
+                body(&seed[..end]);
+                prefixes += 1;
+            }
+        }
+        println!(
+            "{name:<10} {:>5} crafted {prefixes:>6} prefixes in {:?}",
+            seeds.len(),
+            started.elapsed()
+        );
+    }
+}
+
 #[test]
 fn fuzz_bodies_hold_on_corpus_seeds() {
-    let corpus = Path::new(CORPUS_DIR);
+    // RSTCP_CORPUS_DIR: the corpus elsewhere (a worktree, a CI checkout).
+    let corpus = std::env::var_os("RSTCP_CORPUS_DIR")
+        .map_or_else(|| PathBuf::from(CORPUS_DIR), PathBuf::from);
+    let corpus = corpus.as_path();
     if !corpus.is_dir() {
         let reason = format!(
             "fuzz_seeds: skipped, capture corpus not found at {}",

@@ -251,7 +251,7 @@ fn count() {
 }
 
 /// Runs `f` and returns how many allocations it made on this thread.
-fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+pub(super) fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     ALLOCS.with(|a| a.set(0));
     COUNTING.with(|c| c.set(true));
     let r = f();
@@ -260,7 +260,7 @@ fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
 }
 
 /// True when [`CountingAlloc`] is the global allocator (probed once).
-fn counting_installed() -> bool {
+pub(super) fn counting_installed() -> bool {
     static STATE: AtomicU8 = AtomicU8::new(0);
     match STATE.load(Ordering::Relaxed) {
         1 => true,
@@ -895,7 +895,7 @@ fn caps(config: u8) -> DeviceCapabilities {
 /// circulation (both queues, both receive slots, one reply), so that the
 /// device never allocates during a poll: a device cost the check must not
 /// blame on the interface.
-fn warm_up(link: &mut Link) {
+pub(super) fn warm_up(link: &mut Link) {
     let now = Instant::ZERO;
     let frame = [0u8; 14];
     let send = |end: &mut rstcp::phy::loopback::LinkEnd<'_>| {
@@ -1179,7 +1179,7 @@ fn check_tx_udp(bytes: &[u8], src: &IpAddr, dst: &IpAddr) {
 
 /// The reply a neighbor at [`PEER_MAC`] gives to an ARP request or a
 /// neighbor solicitation the interface sent, as a frame.
-fn answer_resolution(frame: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn answer_resolution(frame: &[u8]) -> Option<Vec<u8>> {
     let eth = EthernetFrame::new_checked(frame).ok()?;
     match eth.ethertype() {
         EtherType::Arp => {
