@@ -1677,16 +1677,27 @@ impl<'a> TcpSocket<'a> {
 
         // Data (and FIN) segments.
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        let mut len = self.sendable_now().min(self.data_room(now));
-        let zero_window_probe =
-            self.snd_wnd == 0 && self.tx.len() > sent && self.persist_backoff > 0 && self.ack_now;
+        // An ACK owed during the handshake (RFC 5961 challenge) carries no
+        // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
+        // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let mut len = if handshake {
+            0
+        } else {
+            self.sendable_now().min(self.data_room(now))
+        };
+        let zero_window_probe = !handshake
+            && self.snd_wnd == 0
+            && self.tx.len() > sent
+            && self.persist_backoff > 0
+            && self.ack_now;
         if zero_window_probe {
             // RFC 9293 §3.8.6.1: probe a zero window with one byte.
             len = 1;
         }
         let payload = self.tx.get_allocated(sent, len);
         let len = payload.len();
-        let fin = self.fin_due_after(sent + len);
+        let fin = !handshake && self.fin_due_after(sent + len);
         let need_ack = self.ack_now || self.challenge_ack;
         if len == 0 && !fin && !need_ack {
             // A window the peer closed on data we still have: arm the persist timer.
@@ -1991,6 +2002,41 @@ mod tests {
             }
             assert_eq!(data, 1460 * 2, "all of it goes, in smaller segments");
         }
+    }
+
+    #[test]
+    fn an_ack_owed_during_the_handshake_carries_no_data() {
+        // RFC 9293 §3.10.2: data written in SYN-RECEIVED waits for
+        // ESTABLISHED. Found by the `tcp_socket` fuzz target: a challenge
+        // ACK in SYN-RECEIVED (simultaneous open) carried the data from
+        // buffer offset 1 at ISS + 1, the SYN counted as a buffer byte.
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        assert_eq!(s.state(), State::SynReceived);
+        let synack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(synack.control, TcpFlags::SYN);
+        // More than a segment, so Nagle does not hold it.
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        s.send_slice(&bytes).unwrap();
+        // Below the window: a challenge ACK is owed.
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS - 2000, Some(ISS + 1), &[]),
+        );
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((ack.seq, ack.ack), (ISS + 1, Some(IRS + 1)));
+        assert!(ack.payload.is_empty(), "data before ESTABLISHED");
+        // The handshake completes: the data goes from its first byte.
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::Established);
+        let data = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(data.seq, ISS + 1);
+        assert_eq!(data.payload[..], bytes[..data.payload.len()]);
     }
 
     #[test]
