@@ -1598,7 +1598,14 @@ impl<'a> TcpSocket<'a> {
             State::Closed | State::Listen => return Ok(()),
             State::SynSent | State::SynReceived => {
                 if self.snd_nxt == self.iss {
-                    self.mss = our_mss.max(64);
+                    // Active: a budget until the SYN-ACK's options say
+                    // more. Passive (simultaneous open): the SYN's options
+                    // are known and no later segment revisits them.
+                    self.mss = if self.state == State::SynSent {
+                        our_mss.max(64)
+                    } else {
+                        self.send_mss_for(our_mss)
+                    };
                     let mut repr = self.base_repr(now);
                     repr.control = TcpFlags::SYN;
                     repr.seq_number = self.iss;
@@ -2037,6 +2044,33 @@ mod tests {
         let data = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!(data.seq, ISS + 1);
         assert_eq!(data.payload[..], bytes[..data.payload.len()]);
+    }
+
+    #[test]
+    fn simultaneous_open_keeps_the_peer_mss() {
+        // RFC 9293 §3.7.1, figure 8 of §3.5. Found by the `tcp_socket` fuzz
+        // target: sending the SYN-ACK in SYN-RECEIVED reset the send MSS to
+        // our own, so the peer's MSS and the timestamps' 12 bytes were
+        // forgotten (1460-byte segments with timestamps: fragmented).
+        let mut s = socket(64 * 1024);
+        s.set_nodelay(true);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        let mut syn = seg(TcpFlags::SYN, IRS, None, &[]);
+        syn.max_seg_size = Some(536);
+        syn.timestamp = Some((1, 0));
+        // The peer's SYN before ours went out (ours waited for ARP).
+        s.process(Instant::ZERO, &syn);
+        assert_eq!(s.state(), State::SynReceived);
+        let synack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(synack.control, TcpFlags::SYN);
+        assert!(synack.ts.is_some());
+        let mut ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        ack.timestamp = Some((2, synack.ts.unwrap().0));
+        s.process(Instant::ZERO, &ack);
+        assert_eq!(s.state(), State::Established);
+        s.send_slice(&[1u8; 3000]).unwrap();
+        let data = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(data.payload.len(), 536 - 12, "the peer's MSS less TSopt");
     }
 
     #[test]
