@@ -588,6 +588,9 @@ impl<'a> TcpSocket<'a> {
     pub fn close(&mut self) {
         match self.state {
             State::Listen | State::SynSent => self.set_closed(),
+            // RFC 9293 §3.10.4: with data pending, the close waits for
+            // ESTABLISHED (the SYN is unacknowledged: no data can go yet).
+            State::SynReceived if !self.tx.is_empty() => self.fin_queued = true,
             State::SynReceived | State::Established => {
                 self.fin_queued = true;
                 self.state = State::FinWait1;
@@ -925,7 +928,12 @@ impl<'a> TcpSocket<'a> {
                 self.reset = Some((ack, None));
                 return;
             }
-            self.state = State::Established;
+            // A close queued in SYN-RECEIVED takes effect now (RFC 9293 §3.10.4).
+            self.state = if self.fin_queued {
+                State::FinWait1
+            } else {
+                State::Established
+            };
             self.snd_wnd = usize::from(repr.window_len) << self.snd_shift;
             self.max_snd_wnd = self.snd_wnd;
             self.snd_wl1 = repr.seq_number;
@@ -1436,6 +1444,11 @@ impl<'a> TcpSocket<'a> {
 
     /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
     fn sendable_now(&self) -> usize {
+        if self.snd_una == self.iss {
+            // Our SYN is unacknowledged: no data yet (and `sent` would
+            // count the SYN as a buffer byte).
+            return 0;
+        }
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
         let unsent = self.tx.len().saturating_sub(sent);
         if unsent == 0 {
@@ -1687,7 +1700,8 @@ impl<'a> TcpSocket<'a> {
         // An ACK owed during the handshake (RFC 5961 challenge) carries no
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
-        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let handshake =
+            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
         let mut len = if handshake {
             0
         } else {
@@ -2071,6 +2085,40 @@ mod tests {
         s.send_slice(&[1u8; 3000]).unwrap();
         let data = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!(data.payload.len(), 536 - 12, "the peer's MSS less TSopt");
+    }
+
+    #[test]
+    fn close_in_syn_received_with_data_waits_for_established() {
+        // RFC 9293 §3.10.4. Found by the `tcp_socket` fuzz target: the close
+        // moved to FIN-WAIT-1 with the SYN unacknowledged, and the data then
+        // went from buffer offset 1 at ISS + 1.
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        out(&mut s, Instant::ZERO).unwrap();
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        s.send_slice(&bytes).unwrap();
+        s.close();
+        assert_eq!(s.state(), State::SynReceived);
+        assert_eq!(
+            s.poll_at(Instant::ZERO).map(|t| t > Instant::ZERO),
+            Some(true)
+        );
+        for t in [40, 1000] {
+            // Delayed ACK, then the SYN-ACK again: never data.
+            if let Some(seg) = out(&mut s, Instant::from_millis(t)) {
+                assert!(seg.payload.is_empty(), "data before ESTABLISHED");
+            }
+        }
+        s.process(
+            Instant::from_millis(1001),
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::FinWait1);
+        let data = out(&mut s, Instant::from_millis(1001)).unwrap();
+        assert_eq!(data.seq, ISS + 1);
+        assert_eq!(data.payload[..], bytes[..data.payload.len()]);
     }
 
     #[test]
