@@ -254,6 +254,8 @@ struct Harness {
     /// The next sequence number the application reads (IRS + 1 onwards),
     /// once the socket has acknowledged the peer's SYN.
     read_seq: Option<TcpSeqNumber>,
+    /// IRS + 1 of the listener's latest SYN-ACK: `read_seq` at the accept.
+    accept_read: Option<TcpSeqNumber>,
     /// Bytes the application wrote on this connection.
     written: u64,
     check_allocs: bool,
@@ -338,6 +340,7 @@ impl Harness {
             seen: Seen::default(),
             peer_ack: None,
             read_seq: None,
+            accept_read: None,
             written: 0,
             check_allocs: counting_installed(),
             injected: 0,
@@ -556,13 +559,22 @@ impl Harness {
         if self.check_allocs {
             assert_eq!(allocs, 0, "Interface::poll allocated {allocs} times");
         }
+        self.drain_tx();
         if let Some(l) = self.listener {
-            let l = self.sockets.get_mut::<TcpListener>(l).expect("listener");
-            while let Some(h) = l.accept() {
+            while let Some(h) = self
+                .sockets
+                .get_mut::<TcpListener>(l)
+                .expect("listener")
+                .accept()
+            {
                 assert_eq!(h, self.socket, "accepted a socket never lent");
+                // The accept emptied the buffers: the stream starts after
+                // the SYN the listener answered, the writes start over.
+                assert_eq!(self.socket().send_queue(), 0, "accepted with data queued");
+                self.read_seq = self.accept_read;
+                self.written = 0;
             }
         }
-        self.drain_tx();
         self.check();
     }
 
@@ -666,14 +678,22 @@ impl Harness {
                 // from when the socket last emptied its buffers, which the
                 // harness sees elsewhere (connect, accept, abort).
                 self.seen = Seen::default();
-                self.read_seq = None;
                 self.seen.tx_base = Some(base);
+                if self.listener.is_none() {
+                    self.read_seq = None;
+                }
             }
             if let Some(ack) = r.ack_number {
-                // SYN-ACK: IRS + 1.
-                self.read_seq.get_or_insert(ack);
+                // SYN-ACK: IRS + 1. The listener's is for a connection the
+                // socket takes only at the accept; until then what it holds
+                // is the previous connection's.
+                if self.listener.is_some() {
+                    self.accept_read = Some(ack);
+                } else {
+                    self.read_seq.get_or_insert(ack);
+                }
             }
-        } else if let Some(ack) = r.ack_number {
+        } else if let (Some(ack), None) = (r.ack_number, self.listener) {
             self.read_seq.get_or_insert(ack);
         }
         if let Some(ack) = r.ack_number {
@@ -718,12 +738,6 @@ impl Harness {
         let local_port = self.local_port();
         let s = self.sockets.get::<TcpSocket>(self.socket).expect("tcp");
         let state = s.state();
-        if self.listener.is_some() && self.last_state == State::Closed && state != State::Closed {
-            // Accepted: the socket's buffers start empty (and nothing could
-            // be written while it was closed).
-            assert_eq!(s.send_queue(), 0, "accepted with data queued");
-            self.written = 0;
-        }
         self.last_state = state;
         assert!(s.recv_queue() <= RX, "{state}: rx queue over the buffer");
         assert!(s.send_queue() <= TX, "{state}: tx queue over the buffer");
