@@ -9,7 +9,7 @@ secs="${1:-300}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(ethernet arp ipv4 ipv6 icmpv4 icmpv6 tcp udp dhcpv4 pcap iface)
+  targets=(ethernet arp ipv4 ipv6 icmpv4 icmpv6 tcp udp dhcpv4 pcap iface tcp_socket)
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz
 echo "== seeds from ../../shared/corpus/tcpdump"

@@ -2,9 +2,10 @@
 //!
 //! Every frame on the wire is the attacker's. The body builds one interface
 //! (IPv4 192.168.69.1/24, IPv6 fd00::1/64, default gateways, a UDP echo
-//! socket on port 7, a ping socket, a raw socket for IPv4/TCP and, if the
-//! input asks, a DHCPv4 client), injects the input's frames one by one with
-//! time passing between polls, and after every poll checks that:
+//! socket on port 7, a ping socket, a raw socket for IPv4/TCP, TCP (see
+//! below) and, if the input asks, a DHCPv4 client), injects the input's
+//! frames one by one with time passing between polls, and after every poll
+//! checks that:
 //!
 //! - nothing panicked and, when the binary installed [`CountingAlloc`],
 //!   `poll` allocated nothing (the device's buffers are warmed up first);
@@ -15,7 +16,27 @@
 //!   to send (see `Harness::check` for how that is counted);
 //! - every frame it transmitted parses as Ethernet from our MAC, and its
 //!   ARP / IPv4 / IPv6 payload parses with the wire `Repr`s with checksums
-//!   checked ([`ChecksumMode::Check`]), down to ICMP, IGMP and UDP.
+//!   checked ([`ChecksumMode::Check`]), down to ICMP, IGMP, UDP and TCP, and
+//!   only the listener's port and the client's originate SYNs;
+//! - every TCP socket's queues fit its buffers, a failed connection is
+//!   closed, an open one has both endpoints (and the ones it was opened
+//!   with), and the listener's queues fit theirs.
+//!
+//! # TCP
+//!
+//! A listener on [`TCP_PORT`] (any address) with a SYN queue of
+//! [`SYN_QUEUE`], a backlog of [`BACKLOG`] and [`POOL`] lent sockets, so
+//! that two SYNs fill the queue and the third gets a SYN cookie; and a
+//! client socket that connects from [`CLIENT_PORT`] to
+//! `PEER4:`[`PEER_PORT`] at the start (its SYN leaves once the harness
+//! answers ARP) and again, up to [`RECONNECTS`] times, when it closes. The
+//! buffers are small ([`TCP_RX`], [`TCP_TX`]) so that a few segments fill a
+//! window (zero window, persist), and keepalive is on so that idle
+//! connections probe. The user's side echoes what an accepted connection
+//! receives, closes it when the peer has, and lends closed sockets back;
+//! the client sends [`TCP_TX`] bytes once established and closes once they
+//! are acknowledged (or the peer closed). Time records then drive retransmission, persist, keepalive,
+//! delayed ACK, SYN-ACK retransmission and TIME-WAIT.
 //!
 //! # Device
 //!
@@ -53,15 +74,17 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use rstcp::iface::fragment::ReassemblySlot;
-use rstcp::iface::{Config, Interface, InterfaceStorage};
+use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
 use rstcp::phy::loopback::{Link, QueueStats, Side};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
 use rstcp::socket::icmp::IcmpSocket;
 use rstcp::socket::raw::{IpVersion, RawSocket};
+use rstcp::socket::tcp::{HalfOpen, ListenerStats, State, TcpConfig, TcpListener, TcpSocket};
 use rstcp::socket::udp::{UdpMetadata, UdpSocket};
 use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::packet_buffer::{PacketBuffer, PacketMetadata};
+use rstcp::storage::RingBuffer;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use rstcp::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr};
@@ -72,10 +95,11 @@ use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use rstcp::wire::ipv6ext::walk;
 use rstcp::wire::ndp::NdiscRepr;
-use rstcp::wire::tcp::TcpPacket;
+use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use rstcp::wire::udp::{UdpPacket, UdpRepr};
 use rstcp::wire::{
-    ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr,
+    ChecksumMode, EthernetAddress, IpAddr, IpEndpoint, IpProtocol, Ipv4Addr, Ipv4Cidr, Ipv6Addr,
+    Ipv6Cidr,
 };
 
 /// The interface's MAC.
@@ -101,6 +125,25 @@ pub const PING_IDENT: u16 = 0x1234;
 
 /// The link MTU.
 const MTU: usize = 1500;
+/// The TCP listener's port.
+pub const TCP_PORT: u16 = 80;
+/// The client socket's local port.
+pub const CLIENT_PORT: u16 = 40000;
+/// The port the client connects to on [`PEER4`].
+pub const PEER_PORT: u16 = 5000;
+/// The listener's SYN queue.
+pub const SYN_QUEUE: usize = 2;
+/// The listener's accept queue.
+pub const BACKLOG: usize = 1;
+/// Sockets lent to the listener.
+pub const POOL: usize = 2;
+/// TCP receive buffer: a few segments fill it.
+pub const TCP_RX: usize = 2048;
+/// TCP send buffer.
+pub const TCP_TX: usize = 4096;
+/// How many times the client connects again after its connection closes.
+pub const RECONNECTS: u32 = 2;
+
 /// Frames per direction of the link.
 const LINK_CAPACITY: usize = 64;
 /// Polls at `poll_at` after the last record.
@@ -208,7 +251,7 @@ fn count() {
 }
 
 /// Runs `f` and returns how many allocations it made on this thread.
-fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+pub(super) fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
     ALLOCS.with(|a| a.set(0));
     COUNTING.with(|c| c.set(true));
     let r = f();
@@ -217,7 +260,7 @@ fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
 }
 
 /// True when [`CountingAlloc`] is the global allocator (probed once).
-fn counting_installed() -> bool {
+pub(super) fn counting_installed() -> bool {
     static STATE: AtomicU8 = AtomicU8::new(0);
     match STATE.load(Ordering::Relaxed) {
         1 => true,
@@ -244,8 +287,41 @@ pub struct Outcome {
     /// The interface's counters at the end.
     pub stats: rstcp::iface::Stats,
     /// Transmitted frames by EtherType, then IP protocol: (ARP, ICMPv4,
-    /// UDP over IPv4, ICMPv6, UDP over IPv6).
-    pub sent: [u64; 5],
+    /// UDP over IPv4, ICMPv6, UDP over IPv6, TCP over either).
+    pub sent: [u64; 6],
+    /// ARP replies sent (the client's SYN makes ARP requests too).
+    pub arp_replies: u64,
+    /// The first [`MAX_TCP_LOG`] TCP segments sent (seeds read the
+    /// interface's initial sequence numbers off them).
+    pub tcp: Vec<SentSegment>,
+    /// The listener's counters at the end.
+    pub listener: ListenerStats,
+    /// Connections the application accepted.
+    pub accepted: u64,
+    /// Payload bytes the client socket received, over all its connections.
+    pub client_received: u64,
+    /// The states the client socket was seen in after polls.
+    pub client_states: Vec<State>,
+}
+
+/// How many sent TCP segments [`Outcome::tcp`] keeps.
+pub const MAX_TCP_LOG: usize = 64;
+
+/// The header of a TCP segment the interface sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentSegment {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Control bits (as the wire repr: without ACK).
+    pub control: TcpFlags,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number, when ACK is set.
+    pub ack: Option<u32>,
+    /// Payload length.
+    pub len: usize,
 }
 
 /// Runs the body over `data`; `None` for an empty input.
@@ -281,9 +357,20 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
         h.poll();
     }
     h.finish();
+    let listener = h
+        .sockets
+        .get::<TcpListener>(h.listener)
+        .expect("listener")
+        .stats();
     Some(Outcome {
         stats: h.iface.stats().clone(),
         sent: h.sent,
+        arp_replies: h.arp_replies,
+        tcp: h.tcp_log,
+        listener,
+        accepted: h.accepted,
+        client_received: h.client_received,
+        client_states: h.client_states,
     })
 }
 
@@ -297,6 +384,19 @@ struct Harness {
     icmp: SocketHandle,
     raw: SocketHandle,
     dhcp: Option<SocketHandle>,
+    listener: SocketHandle,
+    pool: [SocketHandle; POOL],
+    client: SocketHandle,
+    /// The client has sent its data on this connection.
+    client_sent: bool,
+    reconnects: u32,
+    /// Polls so far.
+    polls: u64,
+    accepted: u64,
+    client_received: u64,
+    client_states: Vec<State>,
+    tcp_log: Vec<SentSegment>,
+    arp_replies: u64,
     answer: bool,
     check_allocs: bool,
     /// Frames put on B→A.
@@ -306,7 +406,7 @@ struct Harness {
     /// Upper bound of the frames the echo socket's datagrams become.
     app_frames: u64,
     /// Transmitted frames by kind (see [`Outcome::sent`]).
-    sent: [u64; 5],
+    sent: [u64; 6],
     /// Reused buffers (the harness may allocate; `poll` may not).
     scratch: Vec<u8>,
     replies: Vec<Vec<u8>>,
@@ -340,7 +440,7 @@ impl Harness {
             .add_default_gateway(IpAddr::V6(GW6))
             .expect("IPv6 gateway");
 
-        let mut sockets = SocketSet::new(Vec::with_capacity(8), Vec::with_capacity(32), 0x50c);
+        let mut sockets = SocketSet::new(Vec::with_capacity(16), Vec::with_capacity(32), 0x50c);
         let udp_buf = || {
             PacketBuffer::new(
                 vec![PacketMetadata::<UdpMetadata>::EMPTY; 16],
@@ -377,6 +477,29 @@ impl Harness {
                 .expect("add dhcp")
         });
 
+        let listener = sockets
+            .add(TcpListener::new(
+                vec![None::<HalfOpen>; SYN_QUEUE],
+                vec![None; POOL],
+                vec![None; BACKLOG],
+            ))
+            .expect("add listener");
+        sockets.listen(listener, TCP_PORT).expect("listen");
+        let pool = [(); POOL].map(|()| sockets.add(tcp_socket()).expect("add tcp"));
+        for h in pool {
+            sockets
+                .get_mut::<TcpListener>(listener)
+                .expect("listener")
+                .provide(h)
+                .expect("provide");
+        }
+        let client = sockets.add(tcp_socket()).expect("add client");
+        // Before the first poll, as an application would; with RFC 5227
+        // probing on, the address is not usable yet and `use_tcp` retries.
+        let connected = iface
+            .tcp_connect(now, &mut sockets, client, CLIENT_REMOTE, CLIENT_PORT)
+            .is_ok();
+
         let mut link = Link::new(caps(config), LINK_CAPACITY);
         warm_up(&mut link);
         let base = *link.stats(Side::A);
@@ -389,12 +512,23 @@ impl Harness {
             icmp,
             raw,
             dhcp,
+            listener,
+            pool,
+            client,
+            client_sent: false,
+            reconnects: if connected { 0 } else { u32::MAX },
+            polls: 0,
+            accepted: 0,
+            client_received: 0,
+            client_states: Vec::new(),
+            tcp_log: Vec::new(),
+            arp_replies: 0,
             answer: config & CFG_ANSWER != 0,
             check_allocs: counting_installed(),
             injected: 0,
             base,
             app_frames: 0,
-            sent: [0; 5],
+            sent: [0; 6],
             scratch: Vec::with_capacity(64 * 1024),
             replies: Vec::new(),
         }
@@ -452,6 +586,7 @@ impl Harness {
             ..
         } = self;
         let (_, allocs) = allocations(|| iface.poll(*now, &mut link.a(), sockets));
+        self.polls += 1;
         if self.check_allocs {
             assert_eq!(allocs, 0, "Interface::poll allocated {allocs} times");
         }
@@ -471,11 +606,16 @@ impl Harness {
         let answer = self.answer;
         let replies = &mut self.replies;
         let sent = &mut self.sent;
+        let log = &mut self.tcp_log;
+        let arp_replies = &mut self.arp_replies;
         let mut b = self.link.b();
         while let Some((rx, _)) = b.receive(self.now) {
             rx.consume(|frame| {
-                if let Some(kind) = check_tx(frame) {
+                if let Some(kind) = check_tx(frame, log) {
                     sent[kind] += 1;
+                }
+                if is_arp_reply(frame) {
+                    *arp_replies += 1;
                 }
                 if answer {
                     if let Some(reply) = answer_resolution(frame) {
@@ -518,7 +658,10 @@ impl Harness {
         // tokens the device refused, at most one reply or ICMP error per
         // received frame (whose fragments are bounded by the frames the
         // request came in), and the frames of the echo socket's datagrams.
-        let tried = stats.tx_frames + refused + stats.rx_frames + self.app_frames;
+        // TCP adds, per poll, at most one failed send (an unresolved
+        // neighbor) per socket and per half-open connection.
+        let tcp = self.polls * (POOL + 1 + SYN_QUEUE) as u64;
+        let tried = stats.tx_frames + refused + stats.rx_frames + self.app_frames + tcp;
         assert!(
             stats.dropped_total() <= stats.rx_frames + tried,
             "dropped_total {} > rx_frames {} + tried {tried}: {:?}",
@@ -526,6 +669,62 @@ impl Harness {
             stats.rx_frames,
             stats.drops().filter(|d| d.1 > 0).collect::<Vec<_>>()
         );
+        self.check_tcp();
+    }
+
+    /// The TCP invariants: queues within their buffers, failed connections
+    /// closed, open ones with the endpoints they were opened with.
+    fn check_tcp(&self) {
+        let l = self
+            .sockets
+            .get::<TcpListener>(self.listener)
+            .expect("listener");
+        assert!(l.is_open(), "the listener closed by itself");
+        assert!(l.half_open() <= SYN_QUEUE, "SYN queue over its size");
+        assert!(l.backlog() <= BACKLOG, "accept queue over its size");
+        assert!(l.pooled() <= POOL, "pool over its size");
+        let tcp = |h| self.sockets.get::<TcpSocket>(h).expect("tcp socket");
+        for (h, port) in self
+            .pool
+            .iter()
+            .map(|h| (*h, TCP_PORT))
+            .chain([(self.client, CLIENT_PORT)])
+        {
+            let s = tcp(h);
+            let state = s.state();
+            assert!(
+                s.recv_queue() <= TCP_RX,
+                "{state}: rx queue over the buffer"
+            );
+            assert!(
+                s.send_queue() <= TCP_TX,
+                "{state}: tx queue over the buffer"
+            );
+            if s.error().is_some() {
+                assert_eq!(
+                    state,
+                    State::Closed,
+                    "failed ({:?}) but not closed",
+                    s.error()
+                );
+            }
+            if matches!(state, State::Closed | State::Listen) {
+                assert!(!s.can_send(), "{state}: can_send");
+                continue;
+            }
+            let local = s
+                .local_endpoint()
+                .expect("open socket without a local endpoint");
+            let remote = s
+                .remote_endpoint()
+                .expect("open socket without a remote endpoint");
+            assert_eq!(local.port, port, "{state}: local port");
+            assert!(remote.port != 0, "{state}: remote port 0");
+            if h == self.client {
+                assert_eq!(remote, CLIENT_REMOTE, "client connected elsewhere");
+                assert_eq!(local.addr, IpAddr::V4(IP4), "client's source address");
+            }
+        }
     }
 
     /// The user's side: echo UDP, read pings and raw packets, apply DHCP.
@@ -555,6 +754,7 @@ impl Harness {
                 "raw socket delivered a packet that is not IPv4"
             );
         }
+        self.use_tcp();
         if let Some(dhcp) = self.dhcp {
             while let Some(e) = self
                 .sockets
@@ -567,6 +767,88 @@ impl Harness {
         }
         while let Some(e) = self.iface.poll_event() {
             black_box(e);
+        }
+    }
+
+    /// What an echo server and a one-request client do with their sockets.
+    fn use_tcp(&mut self) {
+        let l = self
+            .sockets
+            .get_mut::<TcpListener>(self.listener)
+            .expect("listener");
+        while let Some(h) = l.accept() {
+            assert!(self.pool.contains(&h), "accepted a socket never lent");
+            self.accepted += 1;
+        }
+        let mut buf = [0u8; 512];
+        for h in self.pool {
+            let s = self.sockets.get_mut::<TcpSocket>(h).expect("tcp");
+            // Echo: read only what can be written back.
+            while s.can_recv() && s.can_send() {
+                let n = s.recv_slice(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                let _ = s.send_slice(&buf[..n]);
+            }
+            if s.state() == State::CloseWait {
+                s.close();
+            }
+            if s.state() == State::Closed {
+                // Accept queue drained above: lending it again is safe.
+                self.sockets
+                    .get_mut::<TcpListener>(self.listener)
+                    .expect("listener")
+                    .provide(h)
+                    .expect("pool has room for its own sockets");
+            }
+        }
+        let s = self
+            .sockets
+            .get_mut::<TcpSocket>(self.client)
+            .expect("client");
+        while let Ok(n) = s.recv_slice(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.client_received += n as u64;
+        }
+        if s.state() == State::Established && !self.client_sent {
+            self.client_sent = true;
+            let sent = s
+                .send_slice(&[0x5a; TCP_TX])
+                .expect("send when established");
+            assert_eq!(sent, TCP_TX, "an empty send buffer takes TCP_TX bytes");
+        }
+        // Active close once the data is acknowledged (FIN-WAIT, TIME-WAIT);
+        // passive once the peer closed first.
+        let done = self.client_sent && s.send_queue() == 0 && s.state() == State::Established;
+        if done || s.state() == State::CloseWait {
+            s.close();
+        }
+        let state = s.state();
+        if self.client_states.last() != Some(&state) && self.client_states.len() < 64 {
+            self.client_states.push(state);
+        }
+        // `reconnects` is u32::MAX until the first connect succeeds.
+        let budget = self.reconnects == u32::MAX || self.reconnects < RECONNECTS;
+        if state == State::Closed && budget {
+            let r = self.iface.tcp_connect(
+                self.now,
+                &mut self.sockets,
+                self.client,
+                CLIENT_REMOTE,
+                CLIENT_PORT,
+            );
+            match r {
+                Ok(_) => {
+                    self.reconnects = self.reconnects.wrapping_add(1);
+                    self.client_sent = false;
+                }
+                // The address may be tentative (probing) or gone (DHCP).
+                Err(ConnectError::NoSourceAddress) => {}
+                Err(e) => panic!("connect from a closed socket: {e:?}"),
+            }
         }
     }
 
@@ -583,6 +865,24 @@ impl Harness {
     }
 }
 
+/// Where the client socket connects.
+const CLIENT_REMOTE: IpEndpoint = IpEndpoint {
+    addr: IpAddr::V4(PEER4),
+    port: PEER_PORT,
+};
+
+/// A TCP socket with small buffers and keepalive (10 s idle, 1 s apart,
+/// 3 probes) so the keepalive timer fires within a few time records.
+fn tcp_socket() -> TcpSocket<'static> {
+    let mut config = TcpConfig::default();
+    config.keepalive = Some((Duration::from_secs(10), Duration::from_secs(1), 3));
+    TcpSocket::with_config(
+        RingBuffer::new(vec![0u8; TCP_RX]),
+        RingBuffer::new(vec![0u8; TCP_TX]),
+        config,
+    )
+}
+
 fn caps(config: u8) -> DeviceCapabilities {
     let mut caps = DeviceCapabilities::ethernet(MTU);
     if config & CFG_BURST != 0 {
@@ -595,7 +895,7 @@ fn caps(config: u8) -> DeviceCapabilities {
 /// circulation (both queues, both receive slots, one reply), so that the
 /// device never allocates during a poll: a device cost the check must not
 /// blame on the interface.
-fn warm_up(link: &mut Link) {
+pub(super) fn warm_up(link: &mut Link) {
     let now = Instant::ZERO;
     let frame = [0u8; 14];
     let send = |end: &mut rstcp::phy::loopback::LinkEnd<'_>| {
@@ -740,7 +1040,7 @@ fn fix_l4(proto: IpProtocol, src: &IpAddr, dst: &IpAddr, l4: &mut [u8]) {
 
 /// Everything the interface sends must be a well-formed frame from us.
 /// Returns its index in [`Outcome::sent`], if it counts there.
-fn check_tx(frame: &[u8]) -> Option<usize> {
+fn check_tx(frame: &[u8], log: &mut Vec<SentSegment>) -> Option<usize> {
     assert!(
         frame.len() <= DeviceCapabilities::ethernet(MTU).max_frame_len(),
         "tx: frame of {} bytes",
@@ -757,13 +1057,21 @@ fn check_tx(frame: &[u8]) -> Option<usize> {
             ArpRepr::parse(&arp).expect("tx: ArpRepr");
             Some(0)
         }
-        EtherType::Ipv4 => check_tx_ipv4(payload),
-        EtherType::Ipv6 => check_tx_ipv6(payload),
+        EtherType::Ipv4 => check_tx_ipv4(payload, log),
+        EtherType::Ipv6 => check_tx_ipv6(payload, log),
         other => panic!("tx: EtherType {other:?}"),
     }
 }
 
-fn check_tx_ipv4(bytes: &[u8]) -> Option<usize> {
+fn is_arp_reply(frame: &[u8]) -> bool {
+    let Ok(eth) = EthernetFrame::new_checked(frame) else {
+        return false;
+    };
+    eth.ethertype() == EtherType::Arp
+        && ArpPacket::new_checked(eth.payload()).is_ok_and(|a| a.operation() == ArpOperation::Reply)
+}
+
+fn check_tx_ipv4(bytes: &[u8], log: &mut Vec<SentSegment>) -> Option<usize> {
     let ip = Ipv4Packet::new_checked(bytes).expect("tx: IPv4 length");
     let repr = Ipv4Repr::parse(&ip, ChecksumMode::Check).expect("tx: Ipv4Repr (checksum)");
     assert!(
@@ -792,22 +1100,44 @@ fn check_tx_ipv4(bytes: &[u8]) -> Option<usize> {
             Some(2)
         }
         IpProtocol::Tcp => {
-            check_tx_tcp(payload, &src, &dst);
-            None
+            check_tx_tcp(payload, &src, &dst, log);
+            Some(5)
         }
         other => panic!("tx: IPv4 protocol {other:?}"),
     }
 }
 
-/// A segment the interface sent (a reset for a segment no socket took):
-/// well-formed, checksum right.
-fn check_tx_tcp(bytes: &[u8], src: &IpAddr, dst: &IpAddr) {
+/// A segment the interface sent: well-formed, checksum right, and a SYN
+/// only from the ports that open connections (a reset or an ACK may go to
+/// any port a frame came from).
+fn check_tx_tcp(bytes: &[u8], src: &IpAddr, dst: &IpAddr, log: &mut Vec<SentSegment>) {
     let p = TcpPacket::new_checked(bytes).expect("tx: TCP length");
-    rstcp::wire::tcp::TcpRepr::parse(&p, src, dst, ChecksumMode::Check)
-        .expect("tx: TcpRepr (checksum)");
+    let repr = TcpRepr::parse(&p, src, dst, ChecksumMode::Check).expect("tx: TcpRepr (checksum)");
+    if repr.control.contains(TcpFlags::SYN) {
+        assert!(
+            repr.src_port == TCP_PORT || repr.src_port == CLIENT_PORT,
+            "tx: SYN from port {}",
+            repr.src_port
+        );
+        assert!(
+            !repr.control.intersects(TcpFlags::RST | TcpFlags::FIN),
+            "tx: SYN with {:?}",
+            repr.control
+        );
+    }
+    if log.len() < MAX_TCP_LOG {
+        log.push(SentSegment {
+            src_port: repr.src_port,
+            dst_port: repr.dst_port,
+            control: repr.control,
+            seq: repr.seq_number.0,
+            ack: repr.ack_number.map(|a| a.0),
+            len: repr.payload.len(),
+        });
+    }
 }
 
-fn check_tx_ipv6(bytes: &[u8]) -> Option<usize> {
+fn check_tx_ipv6(bytes: &[u8], log: &mut Vec<SentSegment>) -> Option<usize> {
     let ip = Ipv6Packet::new_checked(bytes).expect("tx: IPv6 length");
     let repr = Ipv6Repr::parse(&ip).expect("tx: Ipv6Repr");
     assert!(
@@ -835,8 +1165,8 @@ fn check_tx_ipv6(bytes: &[u8]) -> Option<usize> {
         }
         IpProtocol::Tcp => {
             let (src, dst) = (IpAddr::V6(repr.src_addr), IpAddr::V6(repr.dst_addr));
-            check_tx_tcp(upper, &src, &dst);
-            None
+            check_tx_tcp(upper, &src, &dst, log);
+            Some(5)
         }
         other => panic!("tx: IPv6 upper protocol {other:?}"),
     }
@@ -849,7 +1179,7 @@ fn check_tx_udp(bytes: &[u8], src: &IpAddr, dst: &IpAddr) {
 
 /// The reply a neighbor at [`PEER_MAC`] gives to an ARP request or a
 /// neighbor solicitation the interface sent, as a frame.
-fn answer_resolution(frame: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn answer_resolution(frame: &[u8]) -> Option<Vec<u8>> {
     let eth = EthernetFrame::new_checked(frame).ok()?;
     match eth.ethertype() {
         EtherType::Arp => {
@@ -1261,6 +1591,347 @@ pub fn crafted_seeds() -> Vec<Vec<u8>> {
     // Timers only: ARP retransmits towards the gateway for an echo request
     // from off-link, never answered.
     seeds.push(Input::new(0).frame(0, &off_link).wait(JUMP, 8).into_bytes());
+    seeds.extend(tcp_seeds());
+    seeds
+}
+
+/// Options of a crafted TCP segment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SegOpts {
+    /// MSS option.
+    pub mss: Option<u16>,
+    /// Window scale option.
+    pub window_scale: Option<u8>,
+    /// SACK-permitted option.
+    pub sack_permitted: bool,
+    /// Timestamps option (TSval, TSecr).
+    pub timestamp: Option<(u32, u32)>,
+    /// SACK blocks.
+    pub sack: [Option<(u32, u32)>; MAX_SACK_BLOCKS],
+}
+
+/// A TCP segment (checksum left to the IP layer's fix).
+pub fn tcp_segment(
+    (src_port, dst_port): (u16, u16),
+    seq: u32,
+    ack: Option<u32>,
+    control: TcpFlags,
+    window: u16,
+    opts: SegOpts,
+    payload: &[u8],
+) -> Vec<u8> {
+    let repr = TcpRepr {
+        src_port,
+        dst_port,
+        control,
+        seq_number: TcpSeqNumber(seq),
+        ack_number: ack.map(TcpSeqNumber),
+        window_len: window,
+        window_scale: opts.window_scale,
+        max_seg_size: opts.mss,
+        sack_permitted: opts.sack_permitted,
+        sack_ranges: opts.sack,
+        timestamp: opts.timestamp,
+        urgent_at: None,
+        payload,
+    };
+    let mut m = vec![0u8; repr.buffer_len()];
+    let (src, dst) = (IpAddr::V4(PEER4), IpAddr::V4(IP4));
+    repr.emit(
+        &mut TcpPacket::new_unchecked(&mut m[..]),
+        &src,
+        &dst,
+        ChecksumMode::Check,
+    );
+    m
+}
+
+/// A TCP segment from PEER4 to IP4 as a frame.
+pub fn tcp4_frame(segment: &[u8]) -> Vec<u8> {
+    ipv4_frame(PEER4, IP4, IpProtocol::Tcp, (0x7c, 0, false), segment)
+}
+
+/// The interface's side of one connection, read off a run's sent segments:
+/// its initial sequence number (of the SYN or SYN-ACK) and the sequence
+/// number after everything it sent.
+fn our_side(out: &Outcome, local_port: u16, remote_port: u16) -> Option<(u32, u32)> {
+    let segs = out
+        .tcp
+        .iter()
+        .filter(|s| s.src_port == local_port && s.dst_port == remote_port);
+    let iss = segs
+        .clone()
+        .find(|s| s.control.contains(TcpFlags::SYN))?
+        .seq;
+    // Modular maximum: sequence numbers wrap.
+    let nxt = segs
+        .map(|s| {
+            let ctl = usize::from(s.control.intersects(TcpFlags::SYN | TcpFlags::FIN));
+            TcpSeqNumber(s.seq) + s.len + ctl
+        })
+        .reduce(|a, b| if b > a { b } else { a })?;
+    Some((iss, nxt.0))
+}
+
+/// Runs a seed prefix (the interface is deterministic for a given input,
+/// so what it sent is what it will send when the whole seed replays).
+fn replay(input: &Input) -> Outcome {
+    run(&input.0).expect("non-empty input")
+}
+
+/// TCP inputs: SYNs with and without options, a SYN flood into cookies, whole
+/// connections to the listener and from the client with out-of-order data,
+/// SACK, FIN, RST and the timers in between.
+pub fn tcp_seeds() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    let all_opts = SegOpts {
+        mss: Some(1460),
+        window_scale: Some(7),
+        sack_permitted: true,
+        timestamp: Some((1000, 0)),
+        ..SegOpts::default()
+    };
+    let syn = |port: u16, opts: SegOpts| {
+        tcp4_frame(&tcp_segment(
+            (port, TCP_PORT),
+            0x1000_0000,
+            None,
+            TcpFlags::SYN,
+            65535,
+            opts,
+            &[],
+        ))
+    };
+    // 0, 1: a bare SYN, and one with every option (v4 and v6).
+    seeds.push(
+        Input::new(CFG_ANSWER)
+            .frame(0, &syn(1234, SegOpts::default()))
+            .into_bytes(),
+    );
+    let mut syn6 = tcp_segment(
+        (1235, TCP_PORT),
+        7,
+        None,
+        TcpFlags::SYN,
+        1000,
+        all_opts,
+        &[],
+    );
+    let s6 = IpAddr::V6(PEER6);
+    let d6 = IpAddr::V6(IP6);
+    TcpPacket::new_unchecked(&mut syn6[..]).fill_checksum(&s6, &d6);
+    seeds.push(
+        Input::new(CFG_ANSWER)
+            .frame(0, &syn(1235, all_opts))
+            .frame(0, &ipv6_frame(PEER6, IP6, IpProtocol::Tcp, &syn6))
+            .wait(JUMP, 8)
+            .into_bytes(),
+    );
+
+    // 2: a SYN flood: two fill the SYN queue, the third gets a cookie, whose
+    // ACK completes a connection without state.
+    let mut flood = Input::new(CFG_ANSWER);
+    for port in [2001, 2002, 2003] {
+        flood = flood.frame(0, &syn(port, all_opts));
+    }
+    let cookie = our_side(&replay(&flood), TCP_PORT, 2003).map(|(iss, _)| iss);
+    let ack = |port: u16, seq: u32, ack: u32, ctl: TcpFlags, opts: SegOpts, data: &[u8]| {
+        tcp4_frame(&tcp_segment(
+            (port, TCP_PORT),
+            seq,
+            Some(ack),
+            ctl,
+            65535,
+            opts,
+            data,
+        ))
+    };
+    if let Some(c) = cookie {
+        let ts = SegOpts {
+            timestamp: Some((1001, 0)),
+            ..SegOpts::default()
+        };
+        flood = flood.frame(
+            0,
+            &ack(
+                2003,
+                0x1000_0001,
+                c.wrapping_add(1),
+                TcpFlags::empty(),
+                ts,
+                &[],
+            ),
+        );
+    }
+    seeds.push(flood.wait(JUMP, 8).into_bytes());
+
+    // 3: a whole connection to the listener: handshake, data in two
+    // segments delivered out of order, a FIN, then our echo acknowledged
+    // with SACK blocks, and time for every timer.
+    let opts = SegOpts {
+        mss: Some(536),
+        window_scale: Some(2),
+        sack_permitted: true,
+        ..SegOpts::default()
+    };
+    let port = 3000;
+    let irs = 0x1000_0000u32;
+    // The SYN-ACK leaves on the poll after the SYN's.
+    let mut conn = Input::new(CFG_ANSWER).frame(0, &syn(port, opts)).wait(0, 1);
+    if let Some((iss, _)) = our_side(&replay(&conn), TCP_PORT, port) {
+        let a = iss.wrapping_add(1);
+        let none = SegOpts::default();
+        conn = conn
+            .frame(0, &ack(port, irs + 1, a, TcpFlags::empty(), none, &[]))
+            .frame(
+                0,
+                &ack(port, irs + 101, a, TcpFlags::PSH, none, &[b'b'; 100]),
+            )
+            .frame(
+                0,
+                &ack(port, irs + 1, a, TcpFlags::empty(), none, &[b'a'; 100]),
+            )
+            .wait(2, 2);
+        if let Some((_, nxt)) = our_side(&replay(&conn), TCP_PORT, port) {
+            // Acknowledge the first echoed bytes, SACK the rest.
+            let sack = SegOpts {
+                sack: [Some((a.wrapping_add(50), nxt)), None, None, None],
+                ..SegOpts::default()
+            };
+            conn = conn
+                .frame(
+                    0,
+                    &ack(
+                        port,
+                        irs + 201,
+                        a.wrapping_add(10),
+                        TcpFlags::empty(),
+                        sack,
+                        &[],
+                    ),
+                )
+                .frame(
+                    0,
+                    &ack(
+                        port,
+                        irs + 201,
+                        a.wrapping_add(10),
+                        TcpFlags::empty(),
+                        sack,
+                        &[],
+                    ),
+                )
+                .wait(7, 2)
+                .frame(0, &ack(port, irs + 201, nxt, TcpFlags::FIN, none, &[]))
+                .wait(JUMP, 4);
+            if let Some((_, fin)) = our_side(&replay(&conn), TCP_PORT, port) {
+                conn = conn.frame(0, &ack(port, irs + 202, fin, TcpFlags::empty(), none, &[]));
+            }
+        }
+    }
+    seeds.push(conn.wait(JUMP, 8).into_bytes());
+
+    // 4-6: the client: SYN-ACK, then (4) the data acknowledged in pieces
+    // with SACK, our FIN acknowledged and the peer's FIN (TIME-WAIT), (5) a
+    // zero window (persist), (6) a reset in the window.
+    let client = Input::new(CFG_ANSWER).wait(1, 2);
+    let syn_sent = replay(&client);
+    if let Some((iss, _)) = our_side(&syn_sent, CLIENT_PORT, PEER_PORT) {
+        let peer_isn = 0x3000_0000u32;
+        let to_client = |seq: u32, ack: u32, ctl: TcpFlags, window: u16, opts: SegOpts| {
+            tcp4_frame(&tcp_segment(
+                (PEER_PORT, CLIENT_PORT),
+                seq,
+                Some(ack),
+                ctl,
+                window,
+                opts,
+                &[],
+            ))
+        };
+        let synack = |window: u16| {
+            to_client(
+                peer_isn,
+                iss.wrapping_add(1),
+                TcpFlags::SYN,
+                window,
+                SegOpts {
+                    mss: Some(1000),
+                    sack_permitted: true,
+                    ..SegOpts::default()
+                },
+            )
+        };
+        let seq = peer_isn + 1;
+        let none = SegOpts::default();
+        let base = iss.wrapping_add(1);
+
+        let mut data = client.clone().frame(0, &synack(65535)).wait(0, 1);
+        let sack = SegOpts {
+            sack: [Some((base + 2000, base + 4000)), None, None, None],
+            ..SegOpts::default()
+        };
+        for _ in 0..3 {
+            data = data.frame(
+                0,
+                &to_client(seq, base + 1000, TcpFlags::empty(), 65535, sack),
+            );
+        }
+        data = data.wait(3, 2);
+        // Acknowledge all that was sent until the FIN has been.
+        for _ in 0..6 {
+            let Some((_, nxt)) = our_side(&replay(&data), CLIENT_PORT, PEER_PORT) else {
+                break;
+            };
+            data = data
+                .frame(0, &to_client(seq, nxt, TcpFlags::empty(), 65535, none))
+                .wait(3, 2);
+            if nxt.wrapping_sub(base) > TCP_TX as u32 {
+                data = data.frame(0, &to_client(seq, nxt, TcpFlags::FIN, 65535, none));
+                break;
+            }
+        }
+        seeds.push(data.wait(JUMP, 8).into_bytes());
+
+        let zero = client
+            .clone()
+            .frame(0, &synack(0))
+            .wait(7, 8)
+            .frame(0, &to_client(seq, base, TcpFlags::empty(), 4000, none))
+            .wait(JUMP, 8);
+        seeds.push(zero.into_bytes());
+
+        let reset = client
+            .clone()
+            .frame(0, &synack(65535))
+            .wait(6, 2)
+            .frame(0, &to_client(seq, base, TcpFlags::RST, 0, none))
+            .wait(JUMP, 8);
+        seeds.push(reset.into_bytes());
+    }
+
+    // 7: resets: to a closed port, to a half-open connection, and a
+    // segment for a closed port that earns one.
+    let rst = |port: u16, dst: u16, ctl: TcpFlags, ack: Option<u32>| {
+        tcp4_frame(&tcp_segment(
+            (port, dst),
+            0x1000_0001,
+            ack,
+            ctl,
+            0,
+            SegOpts::default(),
+            &[],
+        ))
+    };
+    seeds.push(
+        Input::new(CFG_ANSWER)
+            .frame(0, &rst(4000, 9999, TcpFlags::RST, None))
+            .frame(0, &rst(4001, 9999, TcpFlags::empty(), Some(5)))
+            .frame(0, &syn(4002, SegOpts::default()))
+            .frame(0, &rst(4002, TCP_PORT, TcpFlags::RST, None))
+            .wait(JUMP, 4)
+            .into_bytes(),
+    );
     seeds
 }
 
@@ -1293,7 +1964,7 @@ mod tests {
         let seeds = crafted_seeds();
         let o: Vec<Outcome> = seeds.iter().map(|s| run(s).expect("input")).collect();
         // ARP request for our IP: answered.
-        assert_eq!(o[0].sent[0], 1);
+        assert_eq!(o[0].arp_replies, 1);
         // UDP to port 7 with the harness answering ARP: echoed.
         assert_eq!(o[9].sent[2], 1);
         // Everything at once: echo replies v4 and v6, UDP echoes v4 and v6.
@@ -1304,5 +1975,55 @@ mod tests {
         assert_eq!(o[13].stats.dropped(rstcp::iface::DropReason::Reassembly), 1);
         // DHCP: the client's DISCOVERs go out.
         assert!(o[17].sent[2] >= 2);
+    }
+
+    /// The TCP seeds open, use and close connections as they say.
+    #[test]
+    fn tcp_seeds_reach_deep() {
+        let o: Vec<Outcome> = tcp_seeds().iter().map(|s| run(s).expect("input")).collect();
+        assert_eq!(o.len(), 8, "a seed was not built");
+        let from = |o: &Outcome, port: u16, ctl: TcpFlags| {
+            o.tcp
+                .iter()
+                .filter(|s| s.src_port == port && s.control.contains(ctl))
+                .count()
+        };
+        // A SYN-ACK for the bare SYN and for both with options.
+        assert!(from(&o[0], TCP_PORT, TcpFlags::SYN) >= 1);
+        assert!(from(&o[1], TCP_PORT, TcpFlags::SYN) >= 2);
+        // Flood: the third SYN got a cookie, whose ACK was a connection.
+        assert_eq!(o[2].listener.cookies_sent, 1);
+        assert_eq!(o[2].listener.cookies_accepted, 1);
+        assert_eq!(o[2].accepted, 1);
+        // The echo connection: the 200 bytes (reassembled) came back, then
+        // our FIN after the peer's.
+        assert_eq!(o[3].accepted, 1);
+        let echoed: usize = o[3]
+            .tcp
+            .iter()
+            .filter(|s| s.src_port == TCP_PORT && s.dst_port == 3000)
+            .map(|s| s.len)
+            .max()
+            .unwrap_or(0);
+        assert_eq!(echoed, 200);
+        assert!(from(&o[3], TCP_PORT, TcpFlags::FIN) >= 1);
+        // The client: data, our FIN acknowledged, the peer's FIN: TIME-WAIT,
+        // then closed and connected again.
+        let states = &o[4].client_states;
+        assert!(states.contains(&State::TimeWait), "{states:?}");
+        assert!(from(&o[4], CLIENT_PORT, TcpFlags::SYN) >= 2);
+        // Zero window: one-byte window probes.
+        assert!(o[5]
+            .tcp
+            .iter()
+            .any(|s| s.src_port == CLIENT_PORT && s.len == 1));
+        // A reset in the window closes the client, which connects again.
+        let states = &o[6].client_states;
+        assert_eq!(
+            states[..3],
+            [State::SynSent, State::Established, State::Closed]
+        );
+        // A segment to a closed port earns a reset.
+        assert!(from(&o[7], 9999, TcpFlags::RST) >= 1);
     }
 }

@@ -33,6 +33,7 @@ mod ipv6;
 mod pcap;
 pub mod seeds;
 mod tcp;
+pub mod tcp_socket;
 mod udp;
 
 pub use self::arp::arp;
@@ -45,6 +46,7 @@ pub use self::ipv4::ipv4;
 pub use self::ipv6::ipv6;
 pub use self::pcap::pcap;
 pub use self::tcp::tcp;
+pub use self::tcp_socket::tcp_socket;
 pub use self::udp::udp;
 
 /// A fuzz target body: arbitrary bytes in, a panic on a bug.
@@ -63,6 +65,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dhcpv4", dhcpv4),
     ("pcap", pcap),
     ("iface", iface),
+    ("tcp_socket", tcp_socket),
 ];
 
 /// Reads a fixed-size prefix off `data`: the address prefixes of the

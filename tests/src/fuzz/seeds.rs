@@ -90,6 +90,8 @@ pub fn collect(corpus_dir: &Path) -> std::io::Result<Seeds> {
         .collect();
     // Crafted `iface` inputs first, so that the cap never cuts them.
     out.insert("iface", super::iface::crafted_seeds());
+    // `tcp_socket` inputs are scripts for a peer, not captures: crafted only.
+    out.insert("tcp_socket", super::tcp_socket::seeds());
     for (target, mut lists) in per_file {
         let seeds = out.entry(target).or_default();
         for list in &mut lists {

@@ -600,6 +600,9 @@ impl<'a> TcpSocket<'a> {
     pub fn close(&mut self) {
         match self.state {
             State::Listen | State::SynSent => self.set_closed(),
+            // RFC 9293 §3.10.4: with data pending, the close waits for
+            // ESTABLISHED (the SYN is unacknowledged: no data can go yet).
+            State::SynReceived if !self.tx.is_empty() => self.fin_queued = true,
             State::SynReceived | State::Established => {
                 self.fin_queued = true;
                 self.state = State::FinWait1;
@@ -964,7 +967,12 @@ impl<'a> TcpSocket<'a> {
                 self.reset = Some((ack, None));
                 return;
             }
-            self.state = State::Established;
+            // A close queued in SYN-RECEIVED takes effect now (RFC 9293 §3.10.4).
+            self.state = if self.fin_queued {
+                State::FinWait1
+            } else {
+                State::Established
+            };
             self.snd_wnd = usize::from(repr.window_len) << self.snd_shift;
             self.max_snd_wnd = self.snd_wnd;
             self.snd_wl1 = repr.seq_number;
@@ -1540,6 +1548,11 @@ impl<'a> TcpSocket<'a> {
 
     /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
     fn sendable_now(&self) -> usize {
+        if self.snd_una == self.iss {
+            // Our SYN is unacknowledged: no data yet (and `sent` would
+            // count the SYN as a buffer byte).
+            return 0;
+        }
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
         let unsent = self.tx.len().saturating_sub(sent);
         if unsent == 0 {
@@ -1721,7 +1734,14 @@ impl<'a> TcpSocket<'a> {
             State::Closed | State::Listen => return Ok(()),
             State::SynSent | State::SynReceived => {
                 if self.snd_nxt == self.iss {
-                    self.mss = our_mss.max(64);
+                    // Active: a budget until the SYN-ACK's options say
+                    // more. Passive (simultaneous open): the SYN's options
+                    // are known and no later segment revisits them.
+                    self.mss = if self.state == State::SynSent {
+                        our_mss.max(64)
+                    } else {
+                        self.send_mss_for(our_mss)
+                    };
                     let mut repr = self.base_repr(now);
                     repr.control = TcpFlags::SYN;
                     repr.seq_number = self.iss;
@@ -1775,7 +1795,7 @@ impl<'a> TcpSocket<'a> {
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
         if let Some((offset, len)) = self.sack_retransmission() {
-            let payload = self.tx.get_allocated(offset, len);
+            let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
             let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
             repr.seq_number = seq;
@@ -1809,16 +1829,28 @@ impl<'a> TcpSocket<'a> {
 
         // Data (and FIN) segments.
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        let mut len = self.sendable_now();
-        let zero_window_probe =
-            self.snd_wnd == 0 && self.tx.len() > sent && self.persist_backoff > 0 && self.ack_now;
+        // An ACK owed during the handshake (RFC 5961 challenge) carries no
+        // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
+        // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
+        let handshake =
+            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
+        let mut len = if handshake {
+            0
+        } else {
+            self.sendable_now().min(self.data_room(now))
+        };
+        let zero_window_probe = !handshake
+            && self.snd_wnd == 0
+            && self.tx.len() > sent
+            && self.persist_backoff > 0
+            && self.ack_now;
         if zero_window_probe {
             // RFC 9293 §3.8.6.1: probe a zero window with one byte.
             len = 1;
         }
         let payload = self.tx.get_allocated(sent, len);
         let len = payload.len();
-        let fin = self.fin_due_after(sent + len);
+        let fin = !handshake && self.fin_due_after(sent + len);
         let need_ack = self.ack_now || self.challenge_ack;
         if len == 0 && !fin && !need_ack {
             // A window the peer closed on data we still have: arm the persist timer.
@@ -1892,6 +1924,16 @@ impl<'a> TcpSocket<'a> {
 
     fn fin_due_after(&self, sent_after: usize) -> bool {
         self.fin_queued && !self.fin_sent && sent_after >= self.tx.len()
+    }
+
+    /// The payload that fits in a segment beside the options it will carry.
+    /// `mss` allows for timestamps only; SACK blocks come out of the data
+    /// (RFC 9293 §3.7.1: the effective send MSS counts the TCP options; RFC
+    /// 6691), or the datagram would exceed the path MTU.
+    fn data_room(&self, now: Instant) -> usize {
+        let options = self.base_repr(now).header_len().saturating_sub(20);
+        let ts = if self.ts.is_some() { 12 } else { 0 };
+        (self.mss + ts).saturating_sub(options).max(1)
     }
 
     /// The fields every segment of this connection shares.
@@ -2075,6 +2117,148 @@ mod tests {
             ack.sack,
             vec![((IRS + 31).0, (IRS + 41).0), ((IRS + 11).0, (IRS + 21).0)]
         );
+    }
+
+    #[test]
+    fn sack_blocks_take_their_room_from_the_data() {
+        // RFC 9293 §3.7.1, RFC 6691: the MSS counts no options, so a data
+        // segment carrying timestamps and SACK blocks must carry less data
+        // to fit the MTU (found by the `tcp_socket` fuzz target: a full
+        // 1448-byte segment with a SACK block made a 1512-byte datagram).
+        for timestamps in [true, false] {
+            let mut s = socket(64 * 1024);
+            s.config.timestamps = timestamps;
+            s.set_nodelay(true);
+            s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+            out(&mut s, Instant::ZERO).unwrap();
+            let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+            synack.max_seg_size = Some(1460);
+            synack.sack_permitted = true;
+            synack.timestamp = timestamps.then_some((1, 0));
+            s.process(Instant::ZERO, &synack);
+            out(&mut s, Instant::ZERO).unwrap();
+            // Out of order data: the next segments carry a SACK block.
+            let mut ooo = seg(TcpFlags::empty(), IRS + 11, Some(ISS + 1), b"0123456789");
+            ooo.timestamp = timestamps.then_some((2, 0));
+            s.process(Instant::ZERO, &ooo);
+            s.send_slice(&[7u8; 1460 * 2]).unwrap();
+            let mut data = 0;
+            while let Some(seg) = out(&mut s, Instant::ZERO) {
+                let ts = if seg.ts.is_some() { 10 + 2 } else { 0 };
+                let sack = if seg.sack.is_empty() {
+                    0
+                } else {
+                    2 + 8 * seg.sack.len() + 2
+                };
+                assert!(
+                    20 + 20 + ts + sack + seg.payload.len() <= MTU,
+                    "{} bytes beside {} bytes of options",
+                    seg.payload.len(),
+                    ts + sack
+                );
+                if !seg.payload.is_empty() {
+                    assert_eq!(seg.sack.len(), 1, "the block rides on the data");
+                }
+                data += seg.payload.len();
+            }
+            assert_eq!(data, 1460 * 2, "all of it goes, in smaller segments");
+        }
+    }
+
+    #[test]
+    fn an_ack_owed_during_the_handshake_carries_no_data() {
+        // RFC 9293 §3.10.2: data written in SYN-RECEIVED waits for
+        // ESTABLISHED. Found by the `tcp_socket` fuzz target: a challenge
+        // ACK in SYN-RECEIVED (simultaneous open) carried the data from
+        // buffer offset 1 at ISS + 1, the SYN counted as a buffer byte.
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        assert_eq!(s.state(), State::SynReceived);
+        let synack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(synack.control, TcpFlags::SYN);
+        // More than a segment, so Nagle does not hold it.
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        s.send_slice(&bytes).unwrap();
+        // Below the window: a challenge ACK is owed.
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS - 2000, Some(ISS + 1), &[]),
+        );
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((ack.seq, ack.ack), (ISS + 1, Some(IRS + 1)));
+        assert!(ack.payload.is_empty(), "data before ESTABLISHED");
+        // The handshake completes: the data goes from its first byte.
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::Established);
+        let data = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(data.seq, ISS + 1);
+        assert_eq!(data.payload[..], bytes[..data.payload.len()]);
+    }
+
+    #[test]
+    fn simultaneous_open_keeps_the_peer_mss() {
+        // RFC 9293 §3.7.1, figure 8 of §3.5. Found by the `tcp_socket` fuzz
+        // target: sending the SYN-ACK in SYN-RECEIVED reset the send MSS to
+        // our own, so the peer's MSS and the timestamps' 12 bytes were
+        // forgotten (1460-byte segments with timestamps: fragmented).
+        let mut s = socket(64 * 1024);
+        s.set_nodelay(true);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        let mut syn = seg(TcpFlags::SYN, IRS, None, &[]);
+        syn.max_seg_size = Some(536);
+        syn.timestamp = Some((1, 0));
+        // The peer's SYN before ours went out (ours waited for ARP).
+        s.process(Instant::ZERO, &syn);
+        assert_eq!(s.state(), State::SynReceived);
+        let synack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(synack.control, TcpFlags::SYN);
+        assert!(synack.ts.is_some());
+        let mut ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+        ack.timestamp = Some((2, synack.ts.unwrap().0));
+        s.process(Instant::ZERO, &ack);
+        assert_eq!(s.state(), State::Established);
+        s.send_slice(&[1u8; 3000]).unwrap();
+        let data = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(data.payload.len(), 536 - 12, "the peer's MSS less TSopt");
+    }
+
+    #[test]
+    fn close_in_syn_received_with_data_waits_for_established() {
+        // RFC 9293 §3.10.4. Found by the `tcp_socket` fuzz target: the close
+        // moved to FIN-WAIT-1 with the SYN unacknowledged, and the data then
+        // went from buffer offset 1 at ISS + 1.
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        out(&mut s, Instant::ZERO).unwrap();
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        s.send_slice(&bytes).unwrap();
+        s.close();
+        assert_eq!(s.state(), State::SynReceived);
+        assert_eq!(
+            s.poll_at(Instant::ZERO).map(|t| t > Instant::ZERO),
+            Some(true)
+        );
+        for t in [40, 1000] {
+            // Delayed ACK, then the SYN-ACK again: never data.
+            if let Some(seg) = out(&mut s, Instant::from_millis(t)) {
+                assert!(seg.payload.is_empty(), "data before ESTABLISHED");
+            }
+        }
+        s.process(
+            Instant::from_millis(1001),
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::FinWait1);
+        let data = out(&mut s, Instant::from_millis(1001)).unwrap();
+        assert_eq!(data.seq, ISS + 1);
+        assert_eq!(data.payload[..], bytes[..data.payload.len()]);
     }
 
     #[test]
