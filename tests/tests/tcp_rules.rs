@@ -677,6 +677,71 @@ fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
     );
 }
 
+#[test]
+fn a_handshake_ack_outside_the_offered_window_does_not_establish() {
+    // RFC 9293 §3.10.7.4, first check in SYN-RECEIVED: right ACK number,
+    // sequence number outside the window → dropped, no connection.
+    let mut r = Relay::new(1500);
+    let listener = r.b.tcp_listener(PORT, 4, 4, 1, 4096);
+    let client = r.a.tcp(4096);
+    // Lose the client's handshake-completing ACK (and anything after it).
+    r.set_filter(|dir, _, seen| match (dir, seen) {
+        (Dir::AtoB, Some(s)) if !s.is_syn() => Verdict::Drop,
+        _ => Verdict::Pass,
+    });
+    let now = r.now;
+    r.a.iface
+        .tcp_connect(
+            now,
+            &mut r.a.sockets,
+            client,
+            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
+            0,
+        )
+        .unwrap();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.a.tcp_socket(client).state()
+            == State::Established)
+    );
+    let synack = r
+        .seen(Dir::BtoA, 0)
+        .find(|s| s.is_synack())
+        .unwrap()
+        .clone();
+    let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap().clone();
+    let mut repr = TcpRepr {
+        src_port: syn.src_port,
+        dst_port: syn.dst_port,
+        control: TcpFlags::empty(),
+        seq_number: syn.seq + 1 + (1 << 20),
+        ack_number: Some(synack.seq + 1),
+        window_len: 1024,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 4],
+        timestamp: None,
+        urgent_at: None,
+        payload: &[],
+    };
+    let mark = r.log.len();
+    assert!(r.inject(Dir::AtoB, &tcp_v4_frame(Dir::AtoB, &repr)));
+    r.run_for(Duration::from_millis(100));
+    assert!(r.b.listener(listener).accept().is_none(), "not established");
+    assert!(
+        r.seen(Dir::BtoA, mark).all(|s| !s.is_rst()),
+        "dropped, not reset"
+    );
+    // The right sequence number completes it.
+    repr.seq_number = syn.seq + 1;
+    assert!(r.inject(Dir::AtoB, &tcp_v4_frame(Dir::AtoB, &repr)));
+    let mut server = None;
+    assert!(r.run_until(Duration::from_millis(100), |r| {
+        server = r.b.listener(listener).accept();
+        server.is_some()
+    }));
+}
+
 // ----- 7. backlog overflow (RFC 4987 §3.6) ----------------------------------
 
 #[test]

@@ -277,7 +277,18 @@ impl Inner {
             }
             (false, Some(ack)) => {
                 let established = match l.find(&local, &remote) {
-                    Some(half) if ack == half.iss + 1 => l.take(&local, &remote).map(|h| (h, None)),
+                    Some(half) if ack == half.iss + 1 => {
+                        // RFC 9293 §3.10.7.4 first check, in SYN-RECEIVED:
+                        // the sequence number must fall in the window we
+                        // offered (unscaled in the SYN-ACK); an unacceptable
+                        // segment is dropped, and the SYN-ACK's
+                        // retransmission tells the peer where we are.
+                        let off = repr.seq_number.distance_from(half.irs + 1);
+                        if !(0..=i64::from(u16::MAX)).contains(&(off as i64)) {
+                            return self.drop(DropReason::Malformed);
+                        }
+                        l.take(&local, &remote).map(|h| (h, None))
+                    }
                     Some(_) => None,
                     None => self
                         .syn_cookies
