@@ -33,8 +33,9 @@ struct Args {
     /// Stop after sending COUNT requests (default: until interrupted).
     #[arg(short = 'c', long, value_name = "COUNT")]
     count: Option<u64>,
-    /// Bytes of data in each request (the ICMP header adds 8). Sizes past
-    /// the MTU are sent in fragments.
+    /// Bytes of data in each request (the ICMP header adds 8). Over IPv4,
+    /// sizes past the MTU are sent in fragments; the stack does not
+    /// fragment IPv6 yet.
     #[arg(short = 's', long, default_value_t = 56, value_name = "SIZE")]
     size: usize,
     /// Seconds between requests.

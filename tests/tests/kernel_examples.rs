@@ -192,6 +192,43 @@ fn run_example(ns: &NetNs, name: &str, args: &[String], stdin: &[u8], limit: Dur
     output
 }
 
+/// Starts example `name` in `ns` in the background; its stdout lines
+/// arrive on the returned channel as it prints them.
+fn spawn_example(ns: &NetNs, name: &str, args: &[String]) -> (Running, mpsc::Receiver<String>) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = Running(
+        ns.command(example(name).to_str().unwrap(), &args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the example"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+/// Sends `signal` to the example and waits (at most 15 s) for it to exit.
+fn stop_with(child: &mut Running, signal: &str) -> std::process::ExitStatus {
+    // `ip netns exec` execs the example: the pid is the example's.
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "no exit after {signal}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -258,6 +295,28 @@ fn ping_prints_replies_and_the_summary_v4_and_v6() {
     let out = run_example(&ns, "ping", &args, b"", LIMIT);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("2 packets transmitted, 0 received, 100% packet loss"));
+
+    // Without -c it pings until interrupted, then sums up and exits 0.
+    let args = static_args(&["-i", "0.2", "192.168.69.100"]);
+    let (mut child, rx) = spawn_example(&ns, "ping", &args);
+    let deadline = Instant::now() + LIMIT;
+    while !rx
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .expect("ping printed no third reply")
+        .contains("icmp_seq=3 ")
+    {}
+    let status = stop_with(&mut child, "-INT");
+    assert!(status.success(), "ping exited with {status} on SIGINT");
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(
+        rest.iter()
+            .any(|l| l == "--- 192.168.69.100 ping statistics ---"),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter().any(|l| l.contains("received, 0% packet loss")),
+        "{rest:?}"
+    );
 }
 
 /// A directory for one test's files, removed first if a run left it.
@@ -565,21 +624,7 @@ fn services_serve_the_kernel_and_stop_cleanly_on_sigterm() {
     let dir = temp_dir("services");
     let pcap = dir.join("services.pcap");
     let args = static_args(&["--pcap", pcap.to_str().unwrap()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = Running(
-        ns.command(example("services").to_str().unwrap(), &args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start services"),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = spawn_example(&ns, "services", &args);
     let ready = rx.recv_timeout(LIMIT).expect("services printed nothing");
     assert!(ready.starts_with("ready "), "{ready}");
     assert!(ready.contains("192.168.69.1/24"), "{ready}");
