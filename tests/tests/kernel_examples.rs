@@ -575,7 +575,7 @@ fn http_get_fetches_a_file_from_a_kernel_server() {
 }
 
 #[test]
-fn dhcp_client_prints_the_lease_from_dnsmasq() {
+fn dhcp_client_prints_the_lease_from_dnsmasq_and_its_renewal() {
     if !require_root() || !require_tool("dnsmasq", "--version", "dnsmasq-base") {
         return;
     }
@@ -613,6 +613,28 @@ fn dhcp_client_prints_the_lease_from_dnsmasq() {
     assert!(stdout.contains("router      192.168.69.100"), "{stdout}");
     assert!(stdout.contains("dns         192.168.69.100"), "{stdout}");
     assert!(stdout.contains("lease time  120 s"), "{stdout}");
+
+    // Without --once it keeps the lease: the renewal at T1 (half of the
+    // 2-minute lease, RFC 2131 §4.4.5) is printed, and SIGTERM ends it.
+    let args: Vec<String> = ["--tap", TAP].map(String::from).to_vec();
+    let (mut child, rx) = spawn_example(&ns, "dhcp_client", &args);
+    let first = rx.recv_timeout(LIMIT).expect("no lease printed");
+    assert!(first.starts_with(&format!("lease {addr}/24 ")), "{first}");
+    let deadline = Instant::now() + Duration::from_secs(100);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("no renewal printed within 100 s");
+        if line.starts_with("renewed ") {
+            assert!(line.starts_with(&format!("renewed {addr}/24 ")), "{line}");
+            break;
+        }
+    }
+    let status = stop_with(&mut child, "-TERM");
+    assert!(
+        status.success(),
+        "dhcp_client exited with {status} on SIGTERM"
+    );
 }
 
 #[test]
