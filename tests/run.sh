@@ -11,6 +11,9 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 # The runtime's DHCPv4 kernel test (tests/tests/kernel_runtime.rs).
 command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
+# The examples' kernel test (tests/tests/kernel_examples.rs): http_get
+# fetches from `python3 -m http.server`.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_apt[*]} (apt)"

@@ -3,6 +3,8 @@
 
 pub mod cli;
 pub mod dump;
+pub mod http;
+pub mod pingstats;
 pub mod services;
 pub mod sim;
 pub mod transfer;

@@ -6,7 +6,7 @@
 //! and a [`StackConfig`], and runs the interface's poll loop on a thread of
 //! its own. [`TcpStream`], [`TcpListener`] and [`UdpSocket`] then work as
 //! their `std::net` namesakes do, with the stack passed where std would use
-//! the kernel's; [`ping`] measures one echo round trip. Errors are
+//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip. Errors are
 //! `std::io::Error`s of the kinds std uses (`ConnectionRefused`,
 //! `ConnectionReset`, `TimedOut`, `AddrInUse`, `WouldBlock`, `NotConnected`,
 //! `BrokenPipe`).
@@ -43,7 +43,7 @@ mod tcp;
 mod udp;
 
 pub use self::config::StackConfig;
-pub use self::ping::ping;
+pub use self::ping::{ping, ping_seq};
 pub use self::stack::Stack;
 pub use self::tcp::{TcpListener, TcpStream};
 pub use self::udp::UdpSocket;

@@ -18,13 +18,26 @@ const ECHO_REQUEST_V4: u8 = 8;
 const ECHO_REPLY_V4: u8 = 0;
 const ECHO_REQUEST_V6: u8 = 128;
 const ECHO_REPLY_V6: u8 = 129;
-/// The sequence number of the one request sent.
-const SEQ: u16 = 1;
-
 /// Sends one echo request with `size` bytes of data to `addr` and waits for
 /// the matching reply; returns the round-trip time. Fails with `TimedOut`
-/// when no reply came within `timeout`.
+/// when no reply came within `timeout`. The request carries sequence
+/// number 1; [`ping_seq`] chooses it.
 pub fn ping(stack: &Stack, addr: IpAddr, size: usize, timeout: Duration) -> io::Result<Duration> {
+    ping_seq(stack, addr, 1, size, timeout)
+}
+
+/// [`ping`] with the request's sequence number `seq`: a ping(8)-like tool
+/// numbers its requests so that its `icmp_seq=N` lines match what a
+/// capture of the wire shows. A reply must echo `seq` to count (RFC 792,
+/// RFC 4443 §4.2: the reply returns the identifier, sequence number and
+/// data unchanged).
+pub fn ping_seq(
+    stack: &Stack,
+    addr: IpAddr,
+    seq: u16,
+    size: usize,
+    timeout: Duration,
+) -> io::Result<Duration> {
     let (request_type, reply_type) = match addr {
         IpAddr::V4(_) => (ECHO_REQUEST_V4, ECHO_REPLY_V4),
         IpAddr::V6(_) => (ECHO_REQUEST_V6, ECHO_REPLY_V6),
@@ -34,7 +47,7 @@ pub fn ping(stack: &Stack, addr: IpAddr, size: usize, timeout: Duration) -> io::
     request[0] = request_type;
     // Checksum and identifier (bytes 2..6) are filled in by the interface
     // and the socket.
-    request[6..8].copy_from_slice(&SEQ.to_be_bytes());
+    request[6..8].copy_from_slice(&seq.to_be_bytes());
     request[HEADER_LEN..].copy_from_slice(&data);
 
     let shared = stack.shared();
@@ -93,7 +106,7 @@ pub fn ping(stack: &Stack, addr: IpAddr, size: usize, timeout: Duration) -> io::
             let matches = from == addr
                 && reply.len() == HEADER_LEN + size
                 && reply[0] == reply_type
-                && reply[6..8] == SEQ.to_be_bytes()
+                && reply[6..8] == seq.to_be_bytes()
                 && reply[HEADER_LEN..] == data[..];
             if matches {
                 return Ok(Some(start.elapsed()));

@@ -1,0 +1,109 @@
+//! A TCP echo client on a TAP: connects to an echo server (RFC 862), sends
+//! each line of stdin (or `--message TEXT`, `--count` times), prints what
+//! comes back and checks it is what was sent.
+//!
+//! ```text
+//! echo hello | sudo cargo run --release -p rstcp-examples --example tcp_echo_client -- \
+//!     --ipv4 192.168.69.1/24 192.168.69.100 7
+//! ```
+//!
+//! Exits 1 with a message when the connection fails or an echo differs.
+
+use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::time::Duration;
+
+use clap::Parser;
+use rstcp::runtime::TcpStream;
+use rstcp_examples::cli::NetArgs;
+
+/// Sends lines to a TCP echo server and verifies the echoes.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    #[command(flatten)]
+    net: NetArgs,
+    /// Send this text instead of reading lines from stdin.
+    #[arg(long, value_name = "TEXT")]
+    message: Option<String>,
+    /// How many times to send `--message`.
+    #[arg(long, default_value_t = 1, requires = "message", value_name = "N")]
+    count: u64,
+    /// Seconds to wait for the connection and for each echo.
+    #[arg(long, default_value_t = 5)]
+    timeout: u64,
+    /// The echo server's address.
+    addr: IpAddr,
+    /// The echo server's port.
+    port: u16,
+}
+
+fn main() {
+    let args = Args::parse();
+    args.net.init_logging();
+    if let Err(e) = run(&args) {
+        eprintln!("tcp_echo_client: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> io::Result<()> {
+    let stack = args.net.start(Duration::from_secs(30))?;
+    let server = SocketAddr::new(args.addr, args.port);
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let mut stream = TcpStream::connect_timeout(&stack, &server, timeout)
+        .map_err(|e| io::Error::new(e.kind(), format!("connecting to {server}: {e}")))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    eprintln!(
+        "connected to {server} from {}",
+        stream.local_addr().map_or("?".into(), |a| a.to_string())
+    );
+
+    let lines: Box<dyn Iterator<Item = io::Result<String>>> = match &args.message {
+        Some(m) => Box::new((0..args.count).map(|_| Ok(m.clone()))),
+        None => Box::new(io::stdin().lock().lines()),
+    };
+    let mut echoed = 0u64;
+    let mut back = Vec::new();
+    for line in lines {
+        let mut sent = line?.into_bytes();
+        sent.push(b'\n');
+        stream.write_all(&sent)?;
+        back.resize(sent.len(), 0);
+        stream.read_exact(&mut back).map_err(|e| match e.kind() {
+            ErrorKind::UnexpectedEof => io::Error::new(
+                e.kind(),
+                format!("{server} closed the connection before echoing everything"),
+            ),
+            _ => io::Error::new(e.kind(), format!("waiting for the echo: {e}")),
+        })?;
+        if back != sent {
+            return Err(io::Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "the echo differs: sent {:?}, got {:?}",
+                    String::from_utf8_lossy(&sent),
+                    String::from_utf8_lossy(&back)
+                ),
+            ));
+        }
+        print!("{}", String::from_utf8_lossy(&back));
+        io::stdout().flush()?;
+        echoed += 1;
+    }
+    // Close our side and wait for the server's: an echo server sends
+    // nothing more, so any extra byte is an error too.
+    stream.shutdown(Shutdown::Write)?;
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest)?;
+    if !rest.is_empty() {
+        return Err(io::Error::new(
+            ErrorKind::InvalidData,
+            format!("{} unexpected bytes after the last echo", rest.len()),
+        ));
+    }
+    eprintln!("{echoed} lines echoed correctly");
+    drop(stream);
+    stack.stop()
+}
