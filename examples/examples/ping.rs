@@ -20,10 +20,6 @@ use rstcp::runtime::ping_seq;
 use rstcp_examples::cli::NetArgs;
 use rstcp_examples::pingstats::PingStats;
 
-/// The most data an IPv6 echo request carries in one 1500-byte frame:
-/// the IPv6 header (40) and ICMPv6 header (8) take the rest.
-const MAX_V6_SIZE: usize = 1500 - 40 - 8;
-
 /// Sends ICMP echo requests and reports the replies, as ping(8).
 #[derive(Parser)]
 #[command(version)]
@@ -33,9 +29,8 @@ struct Args {
     /// Stop after sending COUNT requests (default: until interrupted).
     #[arg(short = 'c', long, value_name = "COUNT")]
     count: Option<u64>,
-    /// Bytes of data in each request (the ICMP header adds 8). Over IPv4,
-    /// sizes past the MTU are sent in fragments; the stack does not
-    /// fragment IPv6 yet.
+    /// Bytes of data in each request (the ICMP header adds 8). Sizes past
+    /// the MTU are sent in fragments.
     #[arg(short = 's', long, default_value_t = 56, value_name = "SIZE")]
     size: usize,
     /// Seconds between requests.
@@ -75,17 +70,6 @@ fn run(args: &Args) -> io::Result<bool> {
         return Err(io::Error::new(
             ErrorKind::InvalidInput,
             format!("packet size {} is too large (at most 65000)", args.size),
-        ));
-    }
-    // The stack does not fragment IPv6 yet (IPv4 it does): say so rather
-    // than time out on requests that never leave.
-    if args.destination.is_ipv6() && args.size > MAX_V6_SIZE {
-        return Err(io::Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "packet size {} needs IPv6 fragmentation, which the stack does not do yet (at most {MAX_V6_SIZE})",
-                args.size
-            ),
         ));
     }
     let (stop_tx, stop_rx) = mpsc::channel();

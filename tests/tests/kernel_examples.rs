@@ -283,12 +283,18 @@ fn ping_prints_replies_and_the_summary_v4_and_v6() {
     }
 
     // 8000 bytes of data leave in fragments and come back reassembled.
-    let args = static_args(&["-c", "2", "-i", "0.2", "-s", "8000", "192.168.69.100"]);
-    let out = run_example(&ns, "ping", &args, b"", LIMIT);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert_eq!(stdout.matches("8008 bytes from 192.168.69.100").count(), 2);
-    assert!(stdout.contains("2 received, 0% packet loss"), "{stdout}");
+    for target in ["192.168.69.100", "fd00::100"] {
+        let args = static_args(&["-c", "2", "-i", "0.2", "-s", "8000", target]);
+        let out = run_example(&ns, "ping", &args, b"", LIMIT);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            stdout.matches(&format!("8008 bytes from {target}")).count(),
+            2,
+            "{stdout}"
+        );
+        assert!(stdout.contains("2 received, 0% packet loss"), "{stdout}");
+    }
 
     // Nobody at .99: no reply, 100% loss, exit status 1 as ping(8).
     let args = static_args(&["-c", "2", "-i", "0.1", "-W", "0.5", "192.168.69.99"]);
