@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
+pub mod bulk;
 pub mod compare;
 pub mod fuzz;
 pub mod netns;

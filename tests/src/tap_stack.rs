@@ -5,6 +5,10 @@
 //! poll, serve (echo), sleep in [`WaitDevice::wait`] until a frame, a timer
 //! or a wake. The test reaches the sockets through [`StackThread::with`],
 //! which wakes the loop afterwards so what the test queued goes out at once.
+//!
+//! [`KernelRig`] puts it on a [`KernelTap`] in a namespace of its own;
+//! [`echo_service`] and [`bulk_service`] are the servings the kernel tests
+//! use.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,12 +16,15 @@ use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use rstcp::phy::wait::{WaitDevice, Waker};
-use rstcp::socket::tcp::TcpSocket;
+use rstcp::socket::tcp::{TcpError, TcpSocket};
 use rstcp::socket::udp::UdpSocket;
 use rstcp::socket::SocketHandle;
 use rstcp::time::Instant;
+use rstcp_tap::TapDevice;
 
-use crate::sim::Host;
+use crate::bulk::{Pattern, StreamHash};
+use crate::netns::{KernelTap, NetNs, STACK_V4, STACK_V6};
+use crate::sim::{Host, MAC_A};
 
 /// Called after every poll, with the host, to serve its sockets.
 pub type Service = Box<dyn FnMut(&mut Host) + Send>;
@@ -122,11 +129,21 @@ impl Drop for StackThread {
 /// `bytes` each way) and UDP (`bytes` of datagrams each way): adds the
 /// sockets to `host` and returns the service that answers them.
 pub fn echo_service(host: &mut Host, port: u16, connections: usize, bytes: usize) -> Service {
+    echo_service_with_listener(host, port, connections, bytes).0
+}
+
+/// [`echo_service`], and the TCP listener's handle (to read its stats).
+pub fn echo_service_with_listener(
+    host: &mut Host,
+    port: u16,
+    connections: usize,
+    bytes: usize,
+) -> (Service, SocketHandle) {
     let listener = host.tcp_listener(port, 16, connections, connections, bytes);
     let udp = host.udp_with(port, bytes.max(65536), 32);
     let mut open: Vec<SocketHandle> = Vec::new();
     let mut scratch = vec![0u8; 65536];
-    Box::new(move |h: &mut Host| {
+    let service = Box::new(move |h: &mut Host| {
         while let Some(s) = h.listener(listener).accept() {
             open.push(s);
         }
@@ -148,7 +165,8 @@ pub fn echo_service(host: &mut Host, port: u16, connections: usize, bytes: usize
             // it sees no echo.
             let _ = socket.send_slice(&scratch[..n], meta.endpoint.into());
         }
-    })
+    });
+    (service, listener)
 }
 
 /// Moves what the send ring has room for from the receive ring to it, and
@@ -165,5 +183,149 @@ fn echo_tcp(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
     }
     if socket.recv_finished() {
         socket.close();
+    }
+}
+
+/// A namespace with the kernel on one end of a TAP and the stack, polled on
+/// a thread, on the other. Fields drop in order: the stack thread stops and
+/// closes the TAP (and whatever wraps it) before the namespace goes.
+pub struct KernelRig {
+    /// The stack.
+    pub stack: StackThread,
+    /// The kernel side's interface name, in `ns`.
+    pub tap_name: String,
+    /// The kernel's namespace.
+    pub ns: NetNs,
+}
+
+impl KernelRig {
+    /// The stack's host as the kernel tests want it: our MAC, 192.168.69.1
+    /// and fd00::1 ([`STACK_V4`], [`STACK_V6`]), no RFC 5227 probing.
+    pub fn host() -> Host {
+        Host::new(MAC_A, STACK_V4, STACK_V6, 0x5eed, false)
+    }
+
+    /// A namespace named after `prefix`, a TAP into it, and `host` polled
+    /// over the TAP with the service `serve` adds to it.
+    pub fn new(prefix: &str, host: Host, serve: impl FnOnce(&mut Host) -> Service) -> KernelRig {
+        KernelRig::wrapped(prefix, host, serve, |tap| tap)
+    }
+
+    /// [`new`](Self::new), with the TAP wrapped by `wrap` (a recorder, say)
+    /// before the stack gets it.
+    pub fn wrapped<D: WaitDevice + 'static>(
+        prefix: &str,
+        mut host: Host,
+        serve: impl FnOnce(&mut Host) -> Service,
+        wrap: impl FnOnce(TapDevice) -> D,
+    ) -> KernelRig {
+        let ns = NetNs::new(prefix).expect("namespace");
+        let tap = KernelTap::new(&ns).expect("TAP in the namespace");
+        let service = serve(&mut host);
+        KernelRig {
+            stack: StackThread::spawn(wrap(tap.device), host, service),
+            tap_name: tap.name,
+            ns,
+        }
+    }
+}
+
+/// How a bulk transfer on a stack socket is going (see [`bulk_service`]).
+#[derive(Debug, Clone, Default)]
+pub struct BulkProgress {
+    /// Bytes queued on the socket so far.
+    pub sent: usize,
+    /// The hash of what was read so far.
+    pub received: StreamHash,
+    /// Everything was queued, our FIN too, and the peer's FIN was read.
+    pub done: bool,
+    /// The socket's error, once it failed.
+    pub error: Option<TcpError>,
+    /// When the connection was first seen established.
+    pub established: Option<StdInstant>,
+    /// When `done` became true.
+    pub finished: Option<StdInstant>,
+}
+
+impl BulkProgress {
+    /// From established to done (zero until both happened).
+    pub fn elapsed(&self) -> StdDuration {
+        match (self.established, self.finished) {
+            (Some(a), Some(b)) => b - a,
+            _ => StdDuration::ZERO,
+        }
+    }
+}
+
+/// Serves one end of a bulk transfer on the stack socket `socket` (the
+/// test connects it, or it is accepted elsewhere): queues `send` bytes of
+/// the stream for `seed` as room frees up, then closes, and hashes every
+/// byte it reads until the peer's FIN. The progress is shared with the test.
+pub fn bulk_service(
+    socket: SocketHandle,
+    send: usize,
+    seed: u64,
+) -> (Service, Arc<Mutex<BulkProgress>>) {
+    let progress = Arc::new(Mutex::new(BulkProgress::default()));
+    let shared = progress.clone();
+    let mut pattern = Pattern::new(seed);
+    let mut closed = false;
+    let service = Box::new(move |h: &mut Host| {
+        let s = h.tcp_socket(socket);
+        let mut p = shared.lock().unwrap_or_else(|e| e.into_inner());
+        if p.established.is_none() && s.is_established() {
+            p.established = Some(StdInstant::now());
+        }
+        // Fill the ring in place: no copy through a scratch buffer.
+        while s.can_send() && p.sent < send {
+            let left = send - p.sent;
+            let n = s
+                .send(|free| {
+                    let n = free.len().min(left);
+                    pattern.fill(&mut free[..n]);
+                    (n, n)
+                })
+                .unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            p.sent += n;
+        }
+        if p.sent == send && !closed && s.is_established() {
+            s.close();
+            closed = true;
+        }
+        while s.can_recv() {
+            let n = s
+                .recv(|data| {
+                    p.received.write(data);
+                    (data.len(), data.len())
+                })
+                .unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+        }
+        if p.error.is_none() {
+            p.error = s.error();
+        }
+        if !p.done && closed && s.recv_finished() {
+            p.done = true;
+            p.finished = Some(StdInstant::now());
+        }
+    });
+    (service, progress)
+}
+
+/// Waits until the bulk transfer is done or failed, or `timeout` passes;
+/// gives its last progress.
+pub fn wait_bulk(progress: &Mutex<BulkProgress>, timeout: StdDuration) -> BulkProgress {
+    let deadline = StdInstant::now() + timeout;
+    loop {
+        let p = progress.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if p.done || p.error.is_some() || StdInstant::now() >= deadline {
+            return p;
+        }
+        std::thread::sleep(StdDuration::from_millis(5));
     }
 }
