@@ -45,6 +45,25 @@ pub fn require_root() -> bool {
     false
 }
 
+/// True when `program` runs (`program --version`). Otherwise prints that
+/// the test is skipped and which apt `package` has it, or panics under
+/// `CI=true`, like [`require_root`].
+pub fn require_program(program: &str, package: &str) -> bool {
+    let runs = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if runs {
+        return true;
+    }
+    let why = format!("no `{program}` (apt-get install {package})");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("kernel test cannot run under CI=true: {why}");
+    }
+    eprintln!("skipped: {why}");
+    false
+}
+
 fn missing_privilege() -> Option<String> {
     // SAFETY: geteuid(2) takes no arguments and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
