@@ -9,8 +9,9 @@ command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
 # The kernel tests (tests/tests/kernel_*.rs, netns_harness.rs): namespaces and ping.
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
-# The runtime's DHCPv4 kernel test (tests/tests/kernel_runtime.rs).
-command -v dnsmasq >/dev/null 2>&1 || need_apt+=(dnsmasq-base)
+# The DHCPv4 kernel tests (tests/tests/kernel_runtime.rs, kernel_dhcp.rs)
+# against dnsmasq.
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need_apt+=(dnsmasq-base)
 # The examples' kernel test (tests/tests/kernel_examples.rs): http_get
 # fetches from `python3 -m http.server`.
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)

@@ -17,7 +17,7 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config, Dhcpv4Event, Lease};
 use rstcp::socket::SocketHandle;
 use rstcp::time::Duration;
-use rstcp::wire::Ipv4Addr;
+use rstcp::wire::{IpAddr, Ipv4Addr};
 use rstcp_tests::netns::{require_program, require_root, NetNs, KERNEL_V4, STACK_V4};
 use rstcp_tests::sim::{Host, MAC_A};
 use rstcp_tests::tap_stack::KernelRig;
@@ -136,7 +136,10 @@ fn stack_leases_from_dnsmasq_answers_ping_and_renews() {
     let leased = lease.address.address();
     let octets = leased.octets();
     assert_eq!(&octets[..3], &[192, 168, 69], "{lease:?}");
-    assert!((50..=60).contains(&octets[3]), "outside the range: {lease:?}");
+    assert!(
+        (50..=60).contains(&octets[3]),
+        "outside the range: {lease:?}"
+    );
     assert_eq!(lease.address.prefix_len(), 24);
     assert_eq!(lease.server, KERNEL_V4);
     // dnsmasq names itself as router by default.
@@ -165,6 +168,15 @@ fn stack_leases_from_dnsmasq_answers_ping_and_renews() {
         )
     });
     check_renewal(&lease, &renewed);
+    // The default route via dnsmasq now lasts as long as the renewed lease.
+    let route_end = rig.stack.with(|h| {
+        h.iface
+            .routes()
+            .iter()
+            .find(|r| r.via == Some(IpAddr::V4(KERNEL_V4)))
+            .map(|r| r.expires_at)
+    });
+    assert_eq!(route_end, Some(Some(renewed.expires_at)));
     assert!(
         !events
             .lock()
@@ -176,7 +188,9 @@ fn stack_leases_from_dnsmasq_answers_ping_and_renews() {
     );
     // dnsmasq acknowledged twice: the lease and its renewal.
     let log = files.log();
-    let acks = log.matches(&format!("DHCPACK({}) {leased}", rig.tap_name)).count();
+    let acks = log
+        .matches(&format!("DHCPACK({}) {leased}", rig.tap_name))
+        .count();
     assert_eq!(acks, 2, "dnsmasq log:\n{log}");
     // And the address still answers.
     kernel_pings(&rig.ns, leased);
@@ -191,7 +205,10 @@ fn check_renewal(lease: &Lease, renewed: &Lease) {
         "renewed before T1: {lease:?} -> {renewed:?}"
     );
     assert!(renewed.expires_at > lease.expires_at);
-    assert_eq!(renewed.renew_at - renewed.acquired_at, Duration::from_secs(T1));
+    assert_eq!(
+        renewed.renew_at - renewed.acquired_at,
+        Duration::from_secs(T1)
+    );
 }
 
 /// Three pings from the kernel to `addr`, all answered.

@@ -399,13 +399,24 @@ impl<'a> Interface<'a> {
     /// Applies what the DHCPv4 client reported, for a caller that wants the
     /// lease used as is: `Configured`/`Renewed` set the address, prefix and
     /// default route (the client already probed the address, RFC 5227, so it
-    /// is used at once); `Deconfigured` removes them. Returns true when the
-    /// configuration changed. DNS servers are the caller's to use.
+    /// is used at once); `Deconfigured` removes them. The default route
+    /// lasts as long as the lease, so a renewal of the same lease moves its
+    /// end. Returns true when the address or router changed. DNS servers
+    /// are the caller's to use.
     pub fn apply_dhcpv4(&mut self, event: &Dhcpv4Event) -> bool {
         match event {
             Dhcpv4Event::Configured(lease) | Dhcpv4Event::Renewed(lease) => {
                 let same = self.inner.dhcp == Some((lease.address, lease.router));
                 if same {
+                    if let Some(router) = lease.router {
+                        // Replaces the route of the previous lease: only
+                        // its end differs.
+                        let _ = self.inner.routes.add(Route {
+                            cidr: IpCidr::V4(Ipv4Cidr::ANY),
+                            via: Some(IpAddr::V4(router)),
+                            expires_at: Some(lease.expires_at),
+                        });
+                    }
                     return false;
                 }
                 self.drop_dhcp_config();
@@ -597,3 +608,40 @@ impl core::fmt::Display for AddressError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for AddressError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::dhcpv4::Lease;
+
+    fn lease(acquired: u64, duration: u64) -> Lease {
+        let at = Instant::from_secs(acquired as i64);
+        Lease {
+            address: Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 50), 24).unwrap(),
+            router: Some(Ipv4Addr::new(192, 168, 69, 100)),
+            dns_servers: heapless::Vec::new(),
+            server: Ipv4Addr::new(192, 168, 69, 100),
+            lease_duration: Duration::from_secs(duration),
+            acquired_at: at,
+            renew_at: at + Duration::from_secs(duration / 2),
+            rebind_at: at + Duration::from_secs(duration * 7 / 8),
+            expires_at: at + Duration::from_secs(duration),
+        }
+    }
+
+    #[test]
+    fn a_renewed_lease_keeps_the_default_route_until_its_new_end() {
+        let config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 1]));
+        let mut iface = Interface::new(config, InterfaceStorage::none(), Instant::ZERO);
+        let off_link = IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3));
+        let router = Some(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)));
+        assert!(iface.apply_dhcpv4(&Dhcpv4Event::Configured(lease(0, 120))));
+        // Renewed at T1: the same address and router, 60 s later.
+        assert!(!iface.apply_dhcpv4(&Dhcpv4Event::Renewed(lease(60, 120))));
+        // Past the first lease's end, within the renewed one.
+        let after_first = Instant::from_secs(150);
+        assert_eq!(iface.routes().lookup(&off_link, after_first), Some(router));
+        let after_renewed = Instant::from_secs(180);
+        assert_eq!(iface.routes().lookup(&off_link, after_renewed), None);
+    }
+}
