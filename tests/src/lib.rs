@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod compare;
+pub mod expert;
 pub mod fuzz;
 pub mod netns;
 pub mod tap_stack;

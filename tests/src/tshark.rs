@@ -165,7 +165,7 @@ pub const PREFS: &[&str] = &[
 ];
 
 /// The tshark program: `$TSHARK` if set, else `tshark` from `PATH`.
-fn program() -> String {
+pub(crate) fn program() -> String {
     std::env::var("TSHARK").unwrap_or_else(|_| "tshark".to_string())
 }
 
