@@ -228,6 +228,17 @@ impl KernelRig {
             ns,
         }
     }
+
+    /// Segments the kernel retransmitted in the namespace (`nstat`'s
+    /// TcpRetransSegs), or `None` when nstat cannot tell: for reports, as
+    /// a lossless TAP should need none.
+    pub fn kernel_retransmits(&self) -> Option<u64> {
+        let out = self.ns.exec_ok("nstat", &["-asz", "TcpRetransSegs"]).ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("TcpRetransSegs"))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+    }
 }
 
 /// How a bulk transfer on a stack socket is going (see [`bulk_service`]).
@@ -241,6 +252,8 @@ pub struct BulkProgress {
     pub done: bool,
     /// The socket's error, once it failed.
     pub error: Option<TcpError>,
+    /// Segments the stack retransmitted on it.
+    pub retransmits: u64,
     /// When the connection was first seen established.
     pub established: Option<StdInstant>,
     /// When `done` became true.
@@ -309,6 +322,7 @@ pub fn bulk_service(
         if p.error.is_none() {
             p.error = s.error();
         }
+        p.retransmits = s.stats().retransmits;
         if !p.done && closed && s.recv_finished() {
             p.done = true;
             p.finished = Some(StdInstant::now());

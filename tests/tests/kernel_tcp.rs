@@ -76,9 +76,10 @@ fn kernel_client_through_echo(server: SocketAddr, len: usize) {
     );
     println!(
         "kernel client -> stack echo -> kernel over {server}: {len} bytes each way in {:.2?}: \
-         {:.0} Mbit/s each way",
+         {:.0} Mbit/s each way; kernel retransmitted {:?} segments",
         seen.elapsed,
-        mbps(len, seen.elapsed)
+        mbps(len, seen.elapsed),
+        rig.kernel_retransmits()
     );
 }
 
@@ -177,9 +178,12 @@ fn stack_client_with_kernel_server(kernel: IpAddr, stack_sends: usize, kernel_se
     );
     println!(
         "stack client <-> kernel server at {kernel}: stack sent {stack_sends}, kernel sent \
-         {kernel_sends} bytes in {:.2?}: {:.0} Mbit/s (the larger direction)",
+         {kernel_sends} bytes in {:.2?}: {:.0} Mbit/s (the larger direction); \
+         retransmitted segments: stack {}, kernel {:?}",
         stack_saw.elapsed(),
-        mbps(stack_sends.max(kernel_sends), stack_saw.elapsed())
+        mbps(stack_sends.max(kernel_sends), stack_saw.elapsed()),
+        stack_saw.retransmits,
+        rig.kernel_retransmits()
     );
 }
 
@@ -280,6 +284,17 @@ fn kernel_opens_200_connections_at_once_to_one_stack_listener() {
     let stats = rig.stack.with(|h| h.listener(listener).stats());
     assert_eq!(stats.accepted, CONNECTIONS as u64, "{stats:?}");
     assert_eq!(stats.overflows, 0, "{stats:?}");
+    // Each connection closed cleanly (the kernel's last ACK ended LAST-ACK)
+    // and its socket went back to the listener for the next client.
+    let pooled = rig.stack.wait_for(StdDuration::from_secs(5), |h| {
+        let l = h.listener(listener);
+        (l.pooled() == CONNECTIONS).then_some(())
+    });
+    let now_pooled = rig.stack.with(|h| h.listener(listener).pooled());
+    assert!(
+        pooled.is_some(),
+        "{now_pooled} of {CONNECTIONS} sockets back in the pool"
+    );
 }
 
 // ----- refusals --------------------------------------------------------------
