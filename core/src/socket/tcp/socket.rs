@@ -12,7 +12,7 @@
 
 use core::fmt;
 
-use super::assembler::Assembler;
+use super::assembler::{Assembler, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
 use super::sack::Scoreboard;
@@ -290,6 +290,10 @@ pub struct TcpSocket<'a> {
     mss: usize,
     peer_mss: usize,
     sack_ok: bool,
+    /// A duplicate segment's range, reported once as a D-SACK block in the
+    /// next ACK (RFC 2883 §4): it tells the sender its retransmission (a
+    /// tail loss probe, say) was spurious, so it can undo its reaction.
+    dsack: Option<SackBlock>,
     ts: Option<Timestamps>,
     /// The peer sent a SYN with these options (a passive open).
     peer_ws: Option<u8>,
@@ -396,6 +400,7 @@ impl<'a> TcpSocket<'a> {
             mss: 536,
             peer_mss: 536,
             sack_ok: false,
+            dsack: None,
             ts: None,
             peer_ws: None,
             fin_queued: false,
@@ -779,6 +784,7 @@ impl<'a> TcpSocket<'a> {
         self.fin_queued = false;
         self.fin_sent = false;
         self.sack_ok = false;
+        self.dsack = None;
         self.ts = None;
         self.peer_ws = None;
         self.snd_shift = 0;
@@ -1037,7 +1043,14 @@ impl<'a> TcpSocket<'a> {
             return Verdict::Ack;
         }
         if !acceptable {
-            // Zero-window probes and old duplicates: re-ACK what we have.
+            // Zero-window probes and old duplicates: re-ACK what we have,
+            // naming the duplicate data (RFC 2883 §4: "the first SACK
+            // block … MUST specify the contiguous sequence space of the
+            // duplicate segment" that triggered the ACK).
+            let data = repr.payload.len();
+            if self.sack_ok && data > 0 && seq + data <= self.rcv_nxt {
+                self.dsack = Some((seq, seq + data));
+            }
             return Verdict::Ack;
         }
         if let Some(ack) = repr.ack_number {
@@ -1231,6 +1244,11 @@ impl<'a> TcpSocket<'a> {
         let behind = self.rcv_nxt.distance_from(seq);
         if behind > 0 {
             let skip = (behind as usize).min(data.len());
+            if self.sack_ok && skip > 0 {
+                // Partly a duplicate: report the old part (RFC 2883 §4.1.1).
+                self.dsack = Some((seq, seq + skip));
+                self.ack_now = true;
+            }
             data = data.get(skip..).unwrap_or(&[]);
             seq += skip;
         }
@@ -1821,6 +1839,7 @@ impl<'a> TcpSocket<'a> {
             }
             self.ack_now = false;
             self.challenge_ack = false;
+            self.dsack = None;
             self.ack_at = None;
             self.unacked_segments = 0;
             self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
@@ -1916,6 +1935,7 @@ impl<'a> TcpSocket<'a> {
         }
         self.ack_now = false;
         self.challenge_ack = false;
+        self.dsack = None;
         self.ack_at = None;
         self.unacked_segments = 0;
         self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
@@ -1943,10 +1963,11 @@ impl<'a> TcpSocket<'a> {
         if self.sack_ok {
             // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
             let max = if self.ts.is_some() { 3 } else { 4 };
-            for (slot, block) in sack_ranges
-                .iter_mut()
-                .zip(self.assembler.sack_blocks(self.rcv_nxt, max))
-            {
+            let blocks = match self.dsack {
+                Some(dup) => self.assembler.dsack_blocks(self.rcv_nxt, max, dup),
+                None => self.assembler.sack_blocks(self.rcv_nxt, max),
+            };
+            for (slot, block) in sack_ranges.iter_mut().zip(blocks) {
                 *slot = block.map(|(l, r)| (l.0, r.0));
             }
         }
@@ -2117,6 +2138,81 @@ mod tests {
             ack.sack,
             vec![((IRS + 31).0, (IRS + 41).0), ((IRS + 11).0, (IRS + 21).0)]
         );
+    }
+
+    /// Established with SACK, no timestamps (so 4 blocks fit), every
+    /// segment ACKed at once.
+    fn established_with_sack() -> TcpSocket<'static> {
+        let mut s = socket(8192);
+        s.config.timestamps = false;
+        s.config.ack_delay = None;
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+        synack.sack_permitted = true;
+        s.process(Instant::ZERO, &synack);
+        out(&mut s, Instant::ZERO).unwrap();
+        s
+    }
+
+    #[test]
+    fn a_duplicate_segment_is_reported_once_as_a_dsack_block() {
+        // RFC 2883 §4: the ACK a duplicate triggers names it in its first
+        // SACK block; Linux's tail loss probe retransmits the last segment
+        // and learns from the D-SACK that nothing was lost.
+        let mut s = established_with_sack();
+        let data = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"0123456789");
+        s.process(Instant::ZERO, &data);
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((ack.ack, ack.sack.clone()), (Some(IRS + 11), vec![]));
+        s.process(Instant::ZERO, &data);
+        let dup = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(dup.ack, Some(IRS + 11));
+        assert_eq!(dup.sack, vec![((IRS + 1).0, (IRS + 11).0)]);
+        // Reported once: the next ACK carries no D-SACK.
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 11, Some(ISS + 1), b"ab"),
+        );
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 13, Some(ISS + 1), b"cd"),
+        );
+        let next = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((next.ack, next.sack), (Some(IRS + 15), vec![]));
+    }
+
+    #[test]
+    fn a_partly_duplicate_segment_reports_its_old_part() {
+        // RFC 2883 §4.1.1 style: 5 old bytes and 5 new ones.
+        let mut s = established_with_sack();
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"01234"),
+        );
+        out(&mut s, Instant::ZERO);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"0123456789"),
+        );
+        let ack = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!(ack.ack, Some(IRS + 11));
+        assert_eq!(ack.sack, vec![((IRS + 1).0, (IRS + 6).0)]);
+        let mut buf = [0u8; 16];
+        let n = s.recv_slice(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"0123456789");
+    }
+
+    #[test]
+    fn without_sack_a_duplicate_gets_a_plain_ack() {
+        let mut s = established(8192);
+        s.config.ack_delay = None;
+        let data = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"0123456789");
+        s.process(Instant::ZERO, &data);
+        out(&mut s, Instant::ZERO);
+        s.process(Instant::ZERO, &data);
+        let dup = out(&mut s, Instant::ZERO).unwrap();
+        assert_eq!((dup.ack, dup.sack), (Some(IRS + 11), vec![]));
     }
 
     #[test]
