@@ -233,7 +233,7 @@ fn kernel_opens_200_connections_at_once_to_one_stack_listener() {
         return;
     }
     const CONNECTIONS: usize = 200;
-    const THREADS: usize = 8;
+    const THREADS: usize = 200;
     let mut listener = None;
     let rig = KernelRig::new("rstcp-kt-", KernelRig::host(), |h| {
         let (service, handle) = echo_service_with_listener(h, ECHO, CONNECTIONS, 4096);
@@ -241,6 +241,8 @@ fn kernel_opens_200_connections_at_once_to_one_stack_listener() {
         service
     });
     let listener = listener.unwrap();
+    // A thread per connection, so the SYNs come at once (more than the
+    // 16-entry SYN queue holds: the listener may answer with SYN cookies).
     // Every connection is open before any sends: all 200 are established
     // on the stack at the same time.
     let all_open = Arc::new(Barrier::new(THREADS));
@@ -250,13 +252,18 @@ fn kernel_opens_200_connections_at_once_to_one_stack_listener() {
             rig.ns.in_ns(move || -> io::Result<Vec<usize>> {
                 let server = SocketAddr::from(([192, 168, 69, 1], ECHO));
                 let mine: Vec<usize> = (t..CONNECTIONS).step_by(THREADS).collect();
-                let mut streams = Vec::new();
-                for _ in &mine {
-                    let s = TcpStream::connect_timeout(&server, StdDuration::from_secs(10))?;
-                    s.set_read_timeout(Some(StdDuration::from_secs(10)))?;
-                    streams.push(s);
-                }
+                let connected: io::Result<Vec<TcpStream>> = mine
+                    .iter()
+                    .map(|_| {
+                        let s = TcpStream::connect_timeout(&server, StdDuration::from_secs(10))?;
+                        s.set_read_timeout(Some(StdDuration::from_secs(10)))?;
+                        Ok(s)
+                    })
+                    .collect();
+                // Every thread reaches the barrier, also after a failed
+                // connect, or the others would wait for it forever.
                 all_open.wait();
+                let mut streams = connected?;
                 for (&i, s) in mine.iter().zip(&mut streams) {
                     s.write_all(&message(i))?;
                     s.shutdown(Shutdown::Write)?;
@@ -284,6 +291,7 @@ fn kernel_opens_200_connections_at_once_to_one_stack_listener() {
     let stats = rig.stack.with(|h| h.listener(listener).stats());
     assert_eq!(stats.accepted, CONNECTIONS as u64, "{stats:?}");
     assert_eq!(stats.overflows, 0, "{stats:?}");
+    println!("listener after {CONNECTIONS} connections: {stats:?}");
     // Each connection closed cleanly (the kernel's last ACK ended LAST-ACK)
     // and its socket went back to the listener for the next client.
     let pooled = rig.stack.wait_for(StdDuration::from_secs(5), |h| {
