@@ -135,7 +135,8 @@ pub struct Exchanged {
 /// Runs one end of a bulk transfer over a kernel socket: writes `send`
 /// bytes of the stream for `seed` and then shuts the write side, while
 /// reading (and hashing) everything until the peer closes. Both at once:
-/// a peer that echoes cannot hold the whole stream.
+/// a peer that echoes cannot hold the whole stream. Set a read timeout on
+/// `stream`: a stalled transfer then ends in an error, not a hang.
 pub fn exchange(stream: TcpStream, send: usize, seed: u64) -> io::Result<Exchanged> {
     let start = Instant::now();
     let mut writer = stream.try_clone()?;
@@ -162,6 +163,11 @@ pub fn exchange(stream: TcpStream, send: usize, seed: u64) -> io::Result<Exchang
             Err(e) => break Err(e),
         }
     };
+    if read.is_err() {
+        // Unblocks a writer stuck on a peer that stopped reading, so the
+        // join below cannot hang the test.
+        let _ = reader.shutdown(Shutdown::Both);
+    }
     let written = write
         .join()
         .map_err(|_| io::Error::other("writer thread panicked"))?;
