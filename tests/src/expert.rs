@@ -67,13 +67,34 @@ pub struct ExpertReport {
     pub items: Vec<ExpertInfo>,
 }
 
-/// Separates the occurrences of one field: a byte no message contains.
-const AGGREGATOR: char = '\u{1e}';
+/// The numbers of the frames in the capture at `path` that match the
+/// Wireshark display filter `filter`.
+pub fn matching_frames(path: &Path, filter: &str) -> Result<Vec<u64>, String> {
+    let out = tshark(path)
+        .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+        .output()
+        .map_err(|e| format!("cannot run tshark: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "tshark -Y {filter:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            l.trim()
+                .parse()
+                .map_err(|_| format!("not a frame number: {l:?}"))
+        })
+        .collect()
+}
 
-/// Runs tshark's dissectors, with checksum validation on (Wireshark leaves
-/// it off by default) and its default TCP sequence analysis, over the
-/// capture at `path`.
-pub fn expert_infos(path: &Path) -> Result<ExpertReport, String> {
+/// tshark reading `path` with an empty configuration (so a user's own
+/// preferences cannot change the result), no name resolution, and
+/// checksum validation on (Wireshark leaves it off by default).
+fn tshark(path: &Path) -> Command {
     let mut cmd = Command::new(crate::tshark::program());
     let config = std::env::temp_dir().join("rstcp-tshark-empty-config");
     // Best effort: tshark runs with its defaults if the directory is missing.
@@ -87,6 +108,16 @@ pub fn expert_infos(path: &Path) -> Result<ExpertReport, String> {
     ] {
         cmd.arg("-o").arg(pref);
     }
+    cmd
+}
+
+/// Separates the occurrences of one field: a byte no message contains.
+const AGGREGATOR: char = '\u{1e}';
+
+/// Runs tshark's dissectors, with checksum validation on and its default
+/// TCP sequence analysis, over the capture at `path`.
+pub fn expert_infos(path: &Path) -> Result<ExpertReport, String> {
+    let mut cmd = tshark(path);
     cmd.args(["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]);
     cmd.arg("-E").arg(format!("aggregator={AGGREGATOR}"));
     for field in [
