@@ -35,10 +35,12 @@ if [ -z "$SMOL_SRC" ]; then
 fi
 cp -r "$SMOL_SRC" "$WORK/smoltcp"
 # Its own lints are not ours to read: keep the log for a failed build only.
-(cd "$WORK/smoltcp" && CARGO_TARGET_DIR="${SMOLTCP_TARGET_DIR:-$WORK/smoltcp-target}" \
+# (Its build script rejects any unknown SMOLTCP_* variable, hence the name
+# RSTCP_BENCH_SMOLTCP_TARGET for an optional persistent target dir.)
+(cd "$WORK/smoltcp" && CARGO_TARGET_DIR="${RSTCP_BENCH_SMOLTCP_TARGET:-$WORK/smoltcp-target}" \
   cargo build --release -q --example benchmark 2>"$WORK/smoltcp-build.log") \
   || { cat "$WORK/smoltcp-build.log" >&2; exit 1; }
-SMOL="${SMOLTCP_TARGET_DIR:-$WORK/smoltcp-target}/release/examples/benchmark"
+SMOL="${RSTCP_BENCH_SMOLTCP_TARGET:-$WORK/smoltcp-target}/release/examples/benchmark"
 
 run() { # binary mode extra-args...
   local bin="$1" mode="$2" out="" try
