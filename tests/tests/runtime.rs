@@ -298,6 +298,46 @@ fn a_reset_connection_reads_reset_and_writes_broken_pipe() {
 }
 
 #[test]
+fn dropping_a_stream_with_unread_data_resets_the_peer() {
+    // RFC 2525 §2.17: data the application never read is reported lost.
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, 12, 4).unwrap();
+    let mut client = TcpStream::connect(&a, b_addr(12)).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    client.write_all(b"never read").unwrap();
+    assert!(eventually(Duration::from_secs(5), || server
+        .stats()
+        .bytes_received
+        >= 10));
+    drop(server);
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 4];
+    let err = client.read(&mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}");
+}
+
+#[test]
+fn dropping_a_drained_stream_closes_gracefully() {
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, 13, 4).unwrap();
+    let mut client = TcpStream::connect(&a, b_addr(13)).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    client.write_all(b"read").unwrap();
+    let mut got = [0u8; 4];
+    server.read_exact(&mut got).unwrap();
+    server.write_all(b"bye").unwrap();
+    drop(server);
+    let mut rest = Vec::new();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"bye", "the data, then end of stream");
+}
+
+#[test]
 fn udp_echo_both_ways_and_connected() {
     let (a, b) = stacks();
     let server = UdpSocket::bind(&b, 5353).unwrap();

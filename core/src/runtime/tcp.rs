@@ -363,7 +363,15 @@ impl Drop for TcpStream {
         let h = self.handle;
         self.shared.release(|core| {
             if let Ok(s) = core.tcp(h) {
-                s.close();
+                // RFC 2525 §2.17 (and Linux): closing with data the
+                // application never read resets the connection, so the
+                // peer learns that what it sent was lost rather than
+                // taking a FIN for "all delivered".
+                if s.recv_queue() > 0 {
+                    s.abort();
+                } else {
+                    s.close();
+                }
             }
             core.orphan(h);
         });
