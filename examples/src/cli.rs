@@ -36,6 +36,10 @@ pub struct NetArgs {
     /// The IPv6 default gateway.
     #[arg(long, value_name = "ADDR")]
     pub gateway6: Option<Ipv6Addr>,
+    /// Use static IPv4 addresses at once, without RFC 5227 probing (about
+    /// 6 s) for another host that has them. Only on a link you control.
+    #[arg(long)]
+    pub no_probe: bool,
     /// Record every frame that crosses the TAP into this pcap file.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
@@ -54,6 +58,7 @@ impl NetArgs {
         c.ipv6 = self.ipv6.clone();
         c.ipv6_gateway = self.gateway6;
         c.dhcpv4 = self.ipv4.is_empty();
+        c.ipv4_probe = !self.no_probe;
         c
     }
 
