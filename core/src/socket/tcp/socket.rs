@@ -173,6 +173,12 @@ pub struct TcpConfig {
     pub window_scaling: bool,
     /// Maximum segment lifetime; TIME-WAIT is twice this.
     pub msl: Duration,
+    /// At most one RFC 5961 challenge ACK (for an in-window RST or SYN, or
+    /// an ACK of data never sent) per this interval: RFC 5961 §7 asks for
+    /// throttling so that forged segments cannot make the connection an
+    /// ACK reflector. Per connection, not per host: a host-wide budget is
+    /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
+    pub challenge_ack_interval: Duration,
 }
 
 impl Default for TcpConfig {
@@ -188,6 +194,7 @@ impl Default for TcpConfig {
             sack: true,
             window_scaling: true,
             msl: DEFAULT_MSL,
+            challenge_ack_interval: Duration::from_millis(100),
         }
     }
 }
@@ -221,6 +228,8 @@ pub struct TcpStats {
     pub segments_out: u64,
     /// Segments received.
     pub segments_in: u64,
+    /// RFC 5961 challenge ACKs withheld by the throttle.
+    pub challenge_acks_throttled: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -246,8 +255,10 @@ struct Timestamps {
 enum Verdict {
     /// Drop it silently.
     Drop,
-    /// Drop it and answer with an ACK (out of window, RFC 5961 challenge).
+    /// Drop it and answer with an ACK (out of window, RFC 9293 §3.10.7.4).
     Ack,
+    /// Drop it and answer with an RFC 5961 challenge ACK, throttled (§7).
+    Challenge,
     /// Process it.
     Accept,
 }
@@ -334,6 +345,8 @@ pub struct TcpSocket<'a> {
     assembler: Assembler<ASSEMBLER_RANGES>,
     /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
     challenge_ack: bool,
+    /// When the last RFC 5961 challenge ACK was allowed (throttle, §7).
+    last_challenge: Option<Instant>,
     /// A reset is owed (to the segment that earned it: seq, ack, ack flag).
     reset: Option<(TcpSeqNumber, Option<TcpSeqNumber>)>,
 
@@ -427,6 +440,7 @@ impl<'a> TcpSocket<'a> {
             scoreboard: Scoreboard::default(),
             assembler: Assembler::default(),
             challenge_ack: false,
+            last_challenge: None,
             reset: None,
             error: None,
             stats: TcpStats::default(),
@@ -810,6 +824,7 @@ impl<'a> TcpSocket<'a> {
         self.scoreboard = Scoreboard::default();
         self.assembler = Assembler::default();
         self.challenge_ack = false;
+        self.last_challenge = None;
         self.reset = None;
         self.error = None;
         self.stats = TcpStats::default();
@@ -952,6 +967,18 @@ impl<'a> TcpSocket<'a> {
                 self.challenge_ack = true;
                 return;
             }
+            Verdict::Challenge => {
+                let gap = self.config.challenge_ack_interval;
+                let allowed = self.last_challenge.is_none_or(|t| now - t >= gap);
+                if allowed {
+                    self.last_challenge = Some(now);
+                    self.challenge_ack = true;
+                } else {
+                    self.stats.challenge_acks_throttled =
+                        self.stats.challenge_acks_throttled.wrapping_add(1);
+                }
+                return;
+            }
             Verdict::Accept => {}
         }
         self.last_activity = now;
@@ -1026,7 +1053,7 @@ impl<'a> TcpSocket<'a> {
                 }
                 Verdict::Drop
             } else if acceptable || in_window(seq) {
-                Verdict::Ack
+                Verdict::Challenge
             } else {
                 Verdict::Drop
             };
@@ -1040,7 +1067,7 @@ impl<'a> TcpSocket<'a> {
                 self.set_closed();
                 return Verdict::Drop;
             }
-            return Verdict::Ack;
+            return Verdict::Challenge;
         }
         if !acceptable {
             // Zero-window probes and old duplicates: re-ACK what we have,
@@ -1058,10 +1085,10 @@ impl<'a> TcpSocket<'a> {
             // sent; above SND.NXT it is answered with an ACK and dropped.
             let max_back = self.max_snd_wnd.max(1);
             if ack > self.snd_max {
-                return Verdict::Ack;
+                return Verdict::Challenge;
             }
             if ack < self.snd_una - max_back && self.state != State::SynReceived {
-                return Verdict::Ack;
+                return Verdict::Challenge;
             }
         }
         Verdict::Accept
@@ -2042,6 +2069,30 @@ mod tests {
         s.process(Instant::ZERO, &seg(TcpFlags::RST, IRS + 1, None, &[]));
         assert_eq!(s.state(), State::Closed);
         assert_eq!(s.error(), Some(TcpError::ConnectionReset));
+    }
+
+    #[test]
+    fn challenge_acks_are_throttled() {
+        // RFC 5961 §7: a burst of forged in-window resets gets one
+        // challenge ACK per interval, not one each.
+        let mut s = established(8192);
+        let gap = s.config.challenge_ack_interval;
+        assert!(gap > Duration::ZERO);
+        let mut answered = 0;
+        for i in 0..10 {
+            let t = Instant::ZERO + Duration::from_millis(i);
+            s.process(t, &seg(TcpFlags::RST, IRS + 100, None, &[]));
+            if out(&mut s, t).is_some() {
+                answered += 1;
+            }
+        }
+        assert_eq!(answered, 1);
+        assert_eq!(s.stats().challenge_acks_throttled, 9);
+        // After the interval, the next one is answered again.
+        let later = Instant::ZERO + gap + Duration::from_millis(10);
+        s.process(later, &seg(TcpFlags::SYN, IRS + 5, None, &[]));
+        assert!(out(&mut s, later).is_some());
+        assert_eq!(s.state(), State::Established);
     }
 
     #[test]
