@@ -1707,7 +1707,10 @@ impl<'a> TcpSocket<'a> {
     /// idle connection takes effect without waiting for other traffic.
     fn keepalive_deadline(&self) -> Option<Instant> {
         let (idle, interval, _) = self.config.keepalive?;
-        (self.state == State::Established && self.snd_una == self.snd_max)
+        // CLOSE-WAIT too (as Linux): the peer closed its side, ours is
+        // open, and a peer that vanished since would hold it forever.
+        let open = matches!(self.state, State::Established | State::CloseWait);
+        (open && self.snd_una == self.snd_max)
             .then(|| self.last_activity + idle + interval * self.keepalive_probes)
     }
 
@@ -2674,6 +2677,24 @@ mod tests {
             Some(Instant::from_secs(14))
         );
         let _ = out(&mut s, Instant::from_secs(14));
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+    }
+
+    #[test]
+    fn keepalive_also_probes_in_close_wait() {
+        // The peer closed its side; a peer that vanished since must not
+        // hold our open half forever (Linux probes here too).
+        let mut s = established(8192);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 1), &[]),
+        );
+        assert_eq!(s.state(), State::CloseWait);
+        let _ = out(&mut s, Instant::ZERO); // the ACK of the FIN
+        s.config_mut().keepalive = Some((Duration::from_secs(10), Duration::from_secs(2), 1));
+        let probe = out(&mut s, Instant::from_secs(10)).expect("a probe");
+        assert_eq!((probe.seq, probe.payload.len()), (ISS, 0), "SND.NXT − 1");
+        let _ = out(&mut s, Instant::from_secs(12));
         assert_eq!(s.error(), Some(TcpError::TimedOut));
     }
 
