@@ -338,6 +338,25 @@ fn dropping_a_drained_stream_closes_gracefully() {
 }
 
 #[test]
+fn shutdown_of_the_read_side_ends_a_blocked_read() {
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, 14, 4).unwrap();
+    let client = std::sync::Arc::new(TcpStream::connect(&a, b_addr(14)).unwrap());
+    let _server = listener.accept().unwrap();
+    let reader = client.clone();
+    let t = thread::spawn(move || {
+        let mut buf = [0u8; 8];
+        (&*reader).read(&mut buf)
+    });
+    // Let the read block first: nothing will arrive.
+    thread::sleep(Duration::from_millis(200));
+    assert!(!t.is_finished(), "the read waits for data");
+    client.shutdown(std::net::Shutdown::Read).unwrap();
+    assert!(eventually(Duration::from_secs(2), || t.is_finished()));
+    assert_eq!(t.join().unwrap().unwrap(), 0, "end of stream, as on Linux");
+}
+
+#[test]
 fn udp_echo_both_ways_and_connected() {
     let (a, b) = stacks();
     let server = UdpSocket::bind(&b, 5353).unwrap();

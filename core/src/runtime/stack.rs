@@ -272,6 +272,14 @@ impl Core {
         }
     }
 
+    /// Wakes the calls waiting on `h` now, without a poll: for changes made
+    /// by the application itself (a `shutdown` of the read side).
+    pub(crate) fn wake_socket(&mut self, h: SocketHandle) {
+        for w in self.waiters.iter().filter(|w| w.watch == Some(h)) {
+            w.wake.notify_one();
+        }
+    }
+
     /// Asks the stack's thread to poll soon.
     pub(crate) fn kick(&mut self) {
         self.kick = true;

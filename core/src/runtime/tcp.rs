@@ -182,6 +182,10 @@ impl TcpStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         if matches!(how, Shutdown::Read | Shutdown::Both) {
             self.set_options(|o| o.read_shut = true);
+            // A read already blocked on this stream returns 0 now, as on
+            // Linux, rather than at its next wake.
+            let h = self.handle;
+            self.shared.release(|core| core.wake_socket(h));
         }
         if matches!(how, Shutdown::Write | Shutdown::Both) {
             let h = self.handle;
@@ -269,6 +273,9 @@ impl TcpStream {
             Deadline::new(o.nonblocking, o.read_timeout),
             Some(h),
             |core| {
+                if self.options().read_shut {
+                    return Ok(Some(0));
+                }
                 // Look without touching: only a read marks the socket for
                 // the next poll (its window may open).
                 let s = core.tcp_ref(h)?;
