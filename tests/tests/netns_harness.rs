@@ -43,8 +43,19 @@ fn processes_in_the_namespace_end_with_it() {
     let ns = NetNs::new("rstcp-h-").unwrap();
     let mut sleeper = ns.spawn("sleep", &["600"]).unwrap();
     let pid = sleeper.child().id();
-    let pids = ns.exec_ok("ip", &["netns", "pids", ns.name()]).unwrap();
-    assert!(String::from_utf8_lossy(&pids.stdout).contains(&pid.to_string()));
+    // `ip netns exec` enters the namespace after the fork: under load the
+    // child may not be in it yet at the first look, so look for a while.
+    let listed = || {
+        let pids = ns.exec_ok("ip", &["netns", "pids", ns.name()]).unwrap();
+        String::from_utf8_lossy(&pids.stdout)
+            .split_whitespace()
+            .any(|p| p == pid.to_string())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !listed() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(listed(), "sleep {pid} never showed up in the namespace");
     // Leak the guard: the namespace's drop must still end the process.
     std::mem::forget(sleeper);
     drop(ns);
