@@ -11,17 +11,9 @@ fn handshake_data_both_ways_and_close() {
     let mut sim = Sim::new(1500, false);
     let listener = sim.b.tcp_listener(80, 8, 4, 2, 64 * 1024);
     let client = sim.a.tcp(64 * 1024);
-    let now = sim.now;
     let local = sim
         .a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 80),
-            0,
-        )
+        .connect(sim.now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 80), 0)
         .unwrap();
     assert_eq!(local.addr, IpAddr::V4(IP4_A));
     assert!(
@@ -81,16 +73,8 @@ fn handshake_data_both_ways_and_close() {
 fn connecting_to_a_closed_port_is_refused() {
     let mut sim = Sim::new(1500, false);
     let client = sim.a.tcp(4096);
-    let now = sim.now;
     sim.a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 81),
-            0,
-        )
+        .connect(sim.now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 81), 0)
         .unwrap();
     assert!(
         sim.run_until(Duration::from_secs(2), |s| s.a.tcp_socket(client).state()
@@ -109,16 +93,8 @@ fn a_thousand_concurrent_connections_through_one_listener() {
     let listener = sim.b.tcp_listener(7, 64, N, N, 2048);
     let clients: Vec<_> = (0..N).map(|_| sim.a.tcp(2048)).collect();
     for &c in &clients {
-        let now = sim.now;
         sim.a
-            .iface
-            .tcp_connect(
-                now,
-                &mut sim.a.sockets,
-                c,
-                IpEndpoint::new(IpAddr::V4(IP4_B), 7),
-                0,
-            )
+            .connect(sim.now, c, IpEndpoint::new(IpAddr::V4(IP4_B), 7), 0)
             .unwrap();
     }
     let mut servers = Vec::new();
@@ -242,24 +218,9 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
     assert!(flooded > 1000);
     // Now a real client connects while the SYN queue is full of garbage.
     let client = sim.a.tcp(4096);
-    let now = sim.now;
-    sim.a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 80),
-            0,
-        )
-        .unwrap();
-    let mut accepted = None;
-    assert!(sim.run_until(Duration::from_secs(10), |s| {
-        if accepted.is_none() {
-            accepted = s.b.listener(listener).accept();
-        }
-        accepted.is_some() && s.a.tcp_socket(client).state() == State::Established
-    }));
+    let remote = IpEndpoint::new(IpAddr::V4(IP4_B), 80);
+    let server = establish(&mut sim, listener, client, remote, Duration::from_secs(10))
+        .expect("the real client connected");
     let st = sim.b.listener(listener).stats();
     assert!(
         st.cookies_sent > 0,
@@ -271,7 +232,6 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
         .tcp_socket(client)
         .send_slice(b"through the flood")
         .unwrap();
-    let server = accepted.unwrap();
     assert!(sim.run_until(Duration::from_secs(2), |s| s
         .b
         .tcp_socket(server)
