@@ -228,12 +228,7 @@ impl Sim {
 
     /// The earliest deadline either interface asked for.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let a = self.a.iface.poll_at(self.now, &self.a.sockets);
-        let b = self.b.iface.poll_at(self.now, &self.b.sockets);
-        match (a, b) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        }
+        next_deadline(self.now, &self.a, &self.b)
     }
 
     /// Runs until `done` holds (true) or simulated time passes `limit`
@@ -277,6 +272,16 @@ impl Sim {
         if self.now < end {
             self.now = end;
         }
+    }
+}
+
+/// The earliest time after `now` at which `a` or `b` asked to be polled.
+pub fn next_deadline(now: Instant, a: &Host, b: &Host) -> Option<Instant> {
+    let a = a.iface.poll_at(now, &a.sockets);
+    let b = b.iface.poll_at(now, &b.sockets);
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
     }
 }
 

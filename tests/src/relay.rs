@@ -454,12 +454,7 @@ impl Relay {
 
     /// The earliest deadline either interface asked for.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let a = self.a.iface.poll_at(self.now, &self.a.sockets);
-        let b = self.b.iface.poll_at(self.now, &self.b.sockets);
-        match (a, b) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        }
+        crate::sim::next_deadline(self.now, &self.a, &self.b)
     }
 
     /// Runs until `done` holds (true) or simulated time passes `limit`

@@ -4,6 +4,7 @@
 use rstcp::socket::tcp::{State, TcpError};
 use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_tests::relay::bare_tcp;
 use rstcp_tests::sim::*;
 
 #[test]
@@ -157,19 +158,15 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
     for i in 0..2000u32 {
         let src = Ipv4Addr::new(10, 66, (i >> 8) as u8, i as u8);
         let tcp = TcpRepr {
-            src_port: 1024 + (i % 50000) as u16,
-            dst_port: 80,
-            control: TcpFlags::SYN,
-            seq_number: TcpSeqNumber(i.wrapping_mul(2_654_435_761)),
-            ack_number: None,
-            window_len: 1024,
-            window_scale: None,
             max_seg_size: Some(1460),
-            sack_permitted: false,
-            sack_ranges: [None; 4],
-            timestamp: None,
-            urgent_at: None,
-            payload: &[],
+            ..bare_tcp(
+                1024 + (i % 50000) as u16,
+                80,
+                TcpFlags::SYN,
+                TcpSeqNumber(i.wrapping_mul(2_654_435_761)),
+                None,
+                1024,
+            )
         };
         let ip = Ipv4Repr {
             src_addr: src,
