@@ -32,6 +32,21 @@ pub struct UdpSocket {
     options: SocketOptions,
 }
 
+/// For `send`/`recv` on a connected socket: fails when it is not
+/// connected, or with the error an ICMP message from the peer left.
+fn check_connected(s: &mut udp::UdpSocket<'_>) -> io::Result<()> {
+    if s.remote_endpoint().is_none() {
+        return Err(io::Error::new(
+            ErrorKind::NotConnected,
+            "the UDP socket is not connected",
+        ));
+    }
+    match s.take_error() {
+        Some(e) => Err(socket_error(e)),
+        None => Ok(()),
+    }
+}
+
 fn send_error(e: SendError) -> io::Error {
     let kind = match e {
         SendError::BroadcastNotEnabled => ErrorKind::PermissionDenied,
@@ -145,15 +160,7 @@ impl UdpSocket {
                 let sent = match meta {
                     Some(meta) => s.send_slice(buf, meta),
                     None => {
-                        if s.remote_endpoint().is_none() {
-                            return Err(io::Error::new(
-                                ErrorKind::NotConnected,
-                                "the UDP socket is not connected",
-                            ));
-                        }
-                        if let Some(e) = s.take_error() {
-                            return Err(socket_error(e));
-                        }
+                        check_connected(s)?;
                         s.send_slice_connected(buf)
                     }
                 };
@@ -190,15 +197,7 @@ impl UdpSocket {
             |core| {
                 let s = Self::socket(core, h)?;
                 if connected {
-                    if s.remote_endpoint().is_none() {
-                        return Err(io::Error::new(
-                            ErrorKind::NotConnected,
-                            "the UDP socket is not connected",
-                        ));
-                    }
-                    if let Some(e) = s.take_error() {
-                        return Err(socket_error(e));
-                    }
+                    check_connected(s)?;
                 }
                 match s.recv() {
                     Ok((data, meta)) => {
