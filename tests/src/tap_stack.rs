@@ -29,6 +29,7 @@ use rstcp_tap::TapDevice;
 use crate::bulk::{exchange, Exchanged, Pattern, StreamHash};
 use crate::netns::{KernelTap, NetNs, STACK_V4, STACK_V6};
 use crate::sim::{Host, MAC_A};
+use rstcp_examples::services::echo_tcp;
 
 /// Called after every poll, with the host, to serve its sockets.
 pub type Service = Box<dyn FnMut(&mut Host) + Send>;
@@ -181,23 +182,6 @@ pub fn echo_service_with_listener(
     (service, listener)
 }
 
-/// Moves what the send ring has room for from the receive ring to it, and
-/// closes once the peer finished and everything was echoed.
-fn echo_tcp(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
-    while socket.can_recv() {
-        let room = socket.send(|free| (0, free.len())).unwrap_or(0);
-        let room = room.min(scratch.len());
-        let n = socket.recv_slice(&mut scratch[..room]).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        assert_eq!(socket.send_slice(&scratch[..n]).unwrap(), n);
-    }
-    if socket.recv_finished() {
-        socket.close();
-    }
-}
-
 /// A namespace with the kernel on one end of a TAP and the stack, polled on
 /// a thread, on the other. Fields drop in order: the stack thread stops and
 /// closes the TAP (and whatever wraps it) before the namespace goes.
@@ -260,10 +244,15 @@ impl KernelRig {
             .expect("TCP transfer")
     }
 
-    /// `ping ARGS` in the namespace; asserts that it succeeded and that
-    /// all 3 requests were answered (ARGS say `-c 3`).
-    pub fn kernel_ping(&self, args: &[&str]) {
-        let out = self.ns.exec("ping", args).expect("run ping");
+    /// Three pings of `size` bytes (56 is ping's default) from the
+    /// namespace to `target`, 0.2 s apart; asserts that all were answered.
+    pub fn kernel_ping(&self, target: &str, size: usize) {
+        let family = if target.contains(':') { "-6" } else { "-4" };
+        let size = size.to_string();
+        let args = [
+            family, "-c", "3", "-i", "0.2", "-W", "2", "-s", &size, target,
+        ];
+        let out = self.ns.exec("ping", &args).expect("run ping");
         let text = output_text(&out);
         assert!(
             out.status.success() && text.contains(" 3 received"),

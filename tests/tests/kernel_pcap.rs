@@ -59,20 +59,10 @@ fn record(path: &Path) {
         |h| echo_service(h, ECHO, 2, 256 * 1024),
         |tap| PcapRecorder::new(tap, file).expect("pcap header"),
     );
-    rig.kernel_ping(&["-c", "3", "-i", "0.2", "-W", "2", "192.168.69.1"]);
-    rig.kernel_ping(&["-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00::1"]);
+    rig.kernel_ping("192.168.69.1", 56);
+    rig.kernel_ping("fd00::1", 56);
     // Fragmented both ways.
-    rig.kernel_ping(&[
-        "-c",
-        "3",
-        "-i",
-        "0.2",
-        "-W",
-        "2",
-        "-s",
-        "4000",
-        "192.168.69.1",
-    ]);
+    rig.kernel_ping("192.168.69.1", 4000);
     echo_through_stack(&rig, SocketAddr::from(([192, 168, 69, 1], ECHO)), 2 << 20);
     echo_through_stack(&rig, "[fd00::1]:7".parse().unwrap(), 1 << 20);
     // Dropping the rig stops the stack and drops the recorder, which

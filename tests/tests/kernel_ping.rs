@@ -47,7 +47,7 @@ fn kernel_pings_the_stack_over_ipv4_after_arp() {
         return;
     }
     let rig = rig();
-    rig.kernel_ping(&["-c", "3", "-i", "0.2", "-W", "2", "192.168.69.1"]);
+    rig.kernel_ping("192.168.69.1", 56);
     // The kernel learned our MAC from our ARP reply (RFC 826).
     let neigh = rig.kernel_neighbor("192.168.69.1");
     assert!(neigh.contains("02:00:00:00:00:0a"), "{neigh}");
@@ -61,7 +61,7 @@ fn kernel_pings_the_stack_over_ipv6_after_ndp() {
         return;
     }
     let rig = rig();
-    rig.kernel_ping(&["-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00::1"]);
+    rig.kernel_ping("fd00::1", 56);
     let neigh = rig.kernel_neighbor("fd00::1");
     assert!(neigh.contains("02:00:00:00:00:0a"), "{neigh}");
 }
@@ -73,17 +73,7 @@ fn kernel_pings_the_stack_with_8000_bytes_over_ipv4() {
     }
     let rig = rig();
     // 8008 bytes of ICMP: six fragments each way at MTU 1500.
-    rig.kernel_ping(&[
-        "-c",
-        "3",
-        "-i",
-        "0.2",
-        "-W",
-        "2",
-        "-s",
-        "8000",
-        "192.168.69.1",
-    ]);
+    rig.kernel_ping("192.168.69.1", 8000);
 }
 
 #[test]
@@ -92,9 +82,7 @@ fn kernel_pings_the_stack_with_8000_bytes_over_ipv6() {
         return;
     }
     let rig = rig();
-    rig.kernel_ping(&[
-        "-6", "-c", "3", "-i", "0.2", "-W", "2", "-s", "8000", "fd00::1",
-    ]);
+    rig.kernel_ping("fd00::1", 8000);
 }
 
 // ----- the stack pings the kernel -------------------------------------------

@@ -45,29 +45,6 @@ fn pattern(len: usize, seed: u64) -> Vec<u8> {
     Pattern::bytes(seed, len)
 }
 
-/// Sends `data` from `from` (on A) to `to` (on B), reading as it comes;
-/// returns what B read.
-fn push(
-    r: &mut Relay,
-    from: SocketHandle,
-    to: SocketHandle,
-    data: &[u8],
-    limit: Duration,
-) -> Vec<u8> {
-    carry(r, Dir::AtoB, from, to, data, limit)
-}
-
-/// Sends `data` from `from` (on B) to `to` (on A); returns what A read.
-fn pull(
-    r: &mut Relay,
-    from: SocketHandle,
-    to: SocketHandle,
-    data: &[u8],
-    limit: Duration,
-) -> Vec<u8> {
-    carry(r, Dir::BtoA, from, to, data, limit)
-}
-
 /// Sends `data` from `from` to `to` the way `dir` says, reading as it
 /// comes; returns what was read.
 fn carry(
@@ -151,8 +128,9 @@ fn keepalive_probes_an_idle_connection_and_an_alive_peer_keeps_it_open() {
     assert_eq!(r.a.tcp_socket(client).state(), State::Established);
     assert_eq!(r.a.tcp_socket(client).error(), None);
     // The connection still carries data.
-    let got = push(
+    let got = carry(
         &mut r,
+        Dir::AtoB,
         client,
         server,
         b"still here",
@@ -349,7 +327,14 @@ fn fragmentation_needed_lowers_the_mss_and_the_data_gets_through() {
     });
     let mark = r.log.len();
     let data = pattern(100_000, 3);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(30),
+    );
     assert!(got == data, "the data arrived intact");
     let passed: Vec<_> = r
         .seen(Dir::AtoB, mark)
@@ -377,7 +362,14 @@ fn packet_too_big_lowers_the_mss_over_ipv6() {
     });
     let mark = r.log.len();
     let data = pattern(100_000, 6);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(30),
+    );
     assert!(got == data, "the data arrived intact");
     assert!(r.seen(Dir::AtoB, mark).any(|s| !s.passed), "some bounced");
     let passed: Vec<_> = r
@@ -415,7 +407,14 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
 
     let mark = r.log.len();
     let data = pattern(2 << 20, 4);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     // Every later segment carries timestamps (RFC 7323 §3.2).
     assert!(r.log[mark..].iter().all(|s| s.ts.is_some()));
@@ -433,7 +432,14 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
     // The other way too: the accepted socket scales its window and A's.
     let mark = r.log.len();
     let data = pattern(2 << 20, 5);
-    let got = pull(&mut r, server, client, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::BtoA,
+        server,
+        client,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     let max_window = r
         .seen(Dir::AtoB, mark)
@@ -498,7 +504,7 @@ fn simultaneous_open_connects_both_sides() {
     assert!(!r.log.iter().any(Seen::is_rst));
     assert_eq!(r.log.iter().filter(|s| s.is_syn()).count(), 2);
     assert_eq!(r.log.iter().filter(|s| s.is_synack()).count(), 2);
-    let got = push(&mut r, a, b, b"ping", Duration::from_secs(1));
+    let got = carry(&mut r, Dir::AtoB, a, b, b"ping", Duration::from_secs(1));
     assert_eq!(got, b"ping");
 }
 
@@ -597,7 +603,14 @@ fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
     assert!(challenge.flags.is_empty() && challenge.len == 0);
     assert_eq!((challenge.seq, challenge.ack), (a_ack.seq, Some(rcv_nxt)));
     // The connection is untouched.
-    let got = push(&mut r, client, server, b"unharmed", Duration::from_secs(1));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        b"unharmed",
+        Duration::from_secs(1),
+    );
     assert_eq!(got, b"unharmed");
 
     // RFC 5961 §4.2: a SYN on the open connection, even in the window,
@@ -948,7 +961,14 @@ fn a_transfer_over_ipv6_arrives_intact() {
     // RFC 9293 §3.7.1: MTU − 60 for IPv6.
     assert_eq!(syn.mss, Some(1440));
     let data = pattern(1 << 20, 11);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
     assert_eq!((got.len(), hash(&got)), (data.len(), hash(&data)));
     assert!(r.log.iter().all(|s| matches!(s.src, IpAddr::V6(_))));
     assert!(r.log.iter().all(|s| s.ip_len <= 1500));
@@ -1005,7 +1025,14 @@ fn a_syn_cookie_connection_negotiates_window_scaling_sack_and_timestamps() {
     });
     let mark = r.log.len();
     let data = pattern(2 << 20, 12);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     assert!(
         r.seen(Dir::BtoA, mark).any(|s| !s.sack.is_empty()),
