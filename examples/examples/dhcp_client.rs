@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use rstcp::socket::dhcpv4::Lease;
-use rstcp_examples::cli::NetArgs;
+use rstcp_examples::cli::{self, NetArgs};
 
 /// Acquires and keeps a DHCPv4 lease, printing it.
 #[derive(Parser)]
@@ -34,10 +34,7 @@ struct Args {
 fn main() {
     let args = Args::parse();
     args.net.init_logging();
-    if let Err(e) = run(&args) {
-        eprintln!("dhcp_client: {e}");
-        std::process::exit(1);
-    }
+    cli::exit_on_error("dhcp_client", run(&args));
 }
 
 /// A lease's length, `infinite` for RFC 2131 §3.3's 0xffffffff.

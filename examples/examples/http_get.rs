@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use rstcp::runtime::TcpStream;
-use rstcp_examples::cli::NetArgs;
+use rstcp_examples::cli::{self, NetArgs};
 use rstcp_examples::http::{copy_body, read_head, Url};
 
 /// Fetches an http:// URL and prints the body.
@@ -33,10 +33,7 @@ struct Args {
 fn main() {
     let args = Args::parse();
     args.net.init_logging();
-    if let Err(e) = run(&args) {
-        eprintln!("http_get: {e}");
-        std::process::exit(1);
-    }
+    cli::exit_on_error("http_get", run(&args));
 }
 
 fn run(args: &Args) -> io::Result<()> {

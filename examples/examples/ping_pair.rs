@@ -19,9 +19,8 @@ use rstcp::socket::icmp::IcmpSocket;
 use rstcp::socket::SocketSet;
 use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::{Duration, Instant};
-use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
-use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
-use rstcp::wire::{ChecksumMode, EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp_examples::sim::echo_request;
 use rstcp_pcap::PcapTap;
 
 fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, SocketSet<'static>) {
@@ -43,40 +42,6 @@ fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, Socket
         .add_ipv6_address(Ipv6Cidr::new(v6, 64).unwrap())
         .unwrap();
     (iface, SocketSet::new(vec![], vec![], u64::from(mac[5])))
-}
-
-fn echo_request(to: IpAddr, seq_no: u16, data: &[u8]) -> Vec<u8> {
-    match to {
-        IpAddr::V4(_) => {
-            let repr = Icmpv4Repr::EchoRequest {
-                ident: 0,
-                seq_no,
-                data,
-            };
-            let mut buf = vec![0; repr.buffer_len()];
-            repr.emit(
-                &mut Icmpv4Packet::new_unchecked(&mut buf[..]),
-                ChecksumMode::Check,
-            );
-            buf
-        }
-        IpAddr::V6(dst) => {
-            // The interface fills in the ICMPv6 checksum: it picks the source.
-            let repr = Icmpv6Repr::EchoRequest {
-                ident: 0,
-                seq_no,
-                data,
-            };
-            let mut buf = vec![0; repr.buffer_len()];
-            repr.emit(
-                &dst,
-                &dst,
-                &mut Icmpv6Packet::new_unchecked(&mut buf[..]),
-                ChecksumMode::Skip,
-            );
-            buf
-        }
-    }
 }
 
 fn main() {
@@ -117,7 +82,7 @@ fn main() {
         if sent_at.len() < targets.len() && now >= Instant::from_millis(100 * sent_at.len() as i64)
         {
             let (to, size) = targets[sent_at.len()];
-            let request = echo_request(to, sent_at.len() as u16 + 1, &vec![0xa5; size]);
+            let request = echo_request(to, 0, sent_at.len() as u16 + 1, &vec![0xa5; size]);
             a_sockets
                 .get_mut::<IcmpSocket>(ping)
                 .unwrap()

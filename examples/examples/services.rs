@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use rstcp::runtime::{Stack, TcpListener, TcpStream, UdpSocket};
-use rstcp_examples::cli::NetArgs;
+use rstcp_examples::cli::{self, NetArgs};
 use rstcp_examples::services::{chargen_line, daytime, CHARGEN_WIDTH};
 
 /// Echo, discard, daytime and chargen over TCP and UDP on a TAP.
@@ -112,10 +112,7 @@ fn udp_service(stack: &Stack, port: u16, name: &'static str) -> io::Result<()> {
 fn main() {
     let args = Args::parse();
     args.net.init_logging();
-    if let Err(e) = run(&args) {
-        eprintln!("services: {e}");
-        std::process::exit(1);
-    }
+    cli::exit_on_error("services", run(&args));
 }
 
 fn run(args: &Args) -> io::Result<()> {

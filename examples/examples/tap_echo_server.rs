@@ -26,6 +26,7 @@ use rstcp::socket::SocketSet;
 use rstcp::storage::{PacketBuffer, PacketMetadata, RingBuffer};
 use rstcp::time::Instant;
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Cidr};
+use rstcp_examples::services::echo_tcp;
 use rstcp_tap::TapDevice;
 
 /// Connections served at once; each holds two 16 KiB rings.
@@ -104,20 +105,7 @@ fn main() -> std::io::Result<()> {
         }
         open.retain(|&h| {
             let socket = sockets.get_mut::<TcpSocket>(h).unwrap();
-            // Move only what the send ring can take now: the rest stays in
-            // the receive ring, and its closing window slows the peer.
-            while socket.can_recv() {
-                let room = socket.send(|free| (0, free.len())).unwrap_or(0);
-                let room = room.min(scratch.len());
-                let n = socket.recv_slice(&mut scratch[..room]).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                socket.send_slice(&scratch[..n]).unwrap();
-            }
-            if socket.recv_finished() {
-                socket.close(); // after what is queued, like shutdown(SHUT_WR)
-            }
+            echo_tcp(socket, &mut scratch);
             let done = !socket.is_open();
             if done {
                 // Lend it back for the next connection.

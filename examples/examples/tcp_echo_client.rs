@@ -9,13 +9,13 @@
 //!
 //! Exits 1 with a message when the connection fails or an echo differs.
 
-use std::io::{self, BufRead, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
 use rstcp::runtime::TcpStream;
-use rstcp_examples::cli::NetArgs;
+use rstcp_examples::cli::{self, Messages, NetArgs};
 
 /// Sends lines to a TCP echo server and verifies the echoes.
 #[derive(Parser)]
@@ -23,12 +23,8 @@ use rstcp_examples::cli::NetArgs;
 struct Args {
     #[command(flatten)]
     net: NetArgs,
-    /// Send this text instead of reading lines from stdin.
-    #[arg(long, value_name = "TEXT")]
-    message: Option<String>,
-    /// How many times to send `--message`.
-    #[arg(long, default_value_t = 1, requires = "message", value_name = "N")]
-    count: u64,
+    #[command(flatten)]
+    messages: Messages,
     /// Seconds to wait for the connection and for each echo.
     #[arg(long, default_value_t = 5)]
     timeout: u64,
@@ -41,10 +37,7 @@ struct Args {
 fn main() {
     let args = Args::parse();
     args.net.init_logging();
-    if let Err(e) = run(&args) {
-        eprintln!("tcp_echo_client: {e}");
-        std::process::exit(1);
-    }
+    cli::exit_on_error("tcp_echo_client", run(&args));
 }
 
 fn run(args: &Args) -> io::Result<()> {
@@ -60,13 +53,9 @@ fn run(args: &Args) -> io::Result<()> {
         stream.local_addr().map_or("?".into(), |a| a.to_string())
     );
 
-    let lines: Box<dyn Iterator<Item = io::Result<String>>> = match &args.message {
-        Some(m) => Box::new((0..args.count).map(|_| Ok(m.clone()))),
-        None => Box::new(io::stdin().lock().lines()),
-    };
     let mut echoed = 0u64;
     let mut back = Vec::new();
-    for line in lines {
+    for line in args.messages.lines() {
         let mut sent = line?.into_bytes();
         sent.push(b'\n');
         stream.write_all(&sent)?;

@@ -10,13 +10,13 @@
 //!
 //! Exits 1 with a message when a datagram gets no echo after all retries.
 
-use std::io::{self, BufRead, ErrorKind, Write};
+use std::io::{self, ErrorKind, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rstcp::runtime::UdpSocket;
-use rstcp_examples::cli::NetArgs;
+use rstcp_examples::cli::{self, Messages, NetArgs};
 
 /// Sends datagrams to a UDP echo server and verifies the echoes.
 #[derive(Parser)]
@@ -24,12 +24,8 @@ use rstcp_examples::cli::NetArgs;
 struct Args {
     #[command(flatten)]
     net: NetArgs,
-    /// Send this text instead of reading lines from stdin.
-    #[arg(long, value_name = "TEXT")]
-    message: Option<String>,
-    /// How many times to send `--message`.
-    #[arg(long, default_value_t = 1, requires = "message", value_name = "N")]
-    count: u64,
+    #[command(flatten)]
+    messages: Messages,
     /// Seconds to wait for each echo before sending again.
     #[arg(long, default_value_t = 1.0, value_parser = seconds)]
     timeout: f64,
@@ -53,10 +49,7 @@ fn seconds(s: &str) -> Result<f64, String> {
 fn main() {
     let args = Args::parse();
     args.net.init_logging();
-    if let Err(e) = run(&args) {
-        eprintln!("udp_echo_client: {e}");
-        std::process::exit(1);
-    }
+    cli::exit_on_error("udp_echo_client", run(&args));
 }
 
 fn run(args: &Args) -> io::Result<()> {
@@ -65,13 +58,9 @@ fn run(args: &Args) -> io::Result<()> {
     let socket = UdpSocket::bind(&stack, 0)?;
     let timeout = Duration::from_secs_f64(args.timeout);
 
-    let lines: Box<dyn Iterator<Item = io::Result<String>>> = match &args.message {
-        Some(m) => Box::new((0..args.count).map(|_| Ok(m.clone()))),
-        None => Box::new(io::stdin().lock().lines()),
-    };
     let mut buf = vec![0u8; 65_535];
     let mut echoed = 0u64;
-    for line in lines {
+    for line in args.messages.lines() {
         let sent = line?.into_bytes();
         echo(&socket, server, &sent, timeout, args.retries, &mut buf)?;
         println!("{}", String::from_utf8_lossy(&sent));

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufRead, BufWriter};
 use std::time::Duration;
 
 use clap::{ArgAction, Args};
@@ -107,6 +107,37 @@ impl NetArgs {
         if log::set_logger(&STDERR_LOGGER).is_ok() {
             log::set_max_level(level);
         }
+    }
+}
+
+/// What an echo client sends: `--message TEXT` `--count` times, or else
+/// each line of stdin.
+#[derive(Args, Debug, Clone)]
+pub struct Messages {
+    /// Send this text instead of reading lines from stdin.
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
+    /// How many times to send `--message`.
+    #[arg(long, default_value_t = 1, requires = "message", value_name = "N")]
+    pub count: u64,
+}
+
+impl Messages {
+    /// The messages to send, in order.
+    pub fn lines(&self) -> Box<dyn Iterator<Item = io::Result<String>> + '_> {
+        match &self.message {
+            Some(m) => Box::new((0..self.count).map(move |_| Ok(m.clone()))),
+            None => Box::new(io::stdin().lock().lines()),
+        }
+    }
+}
+
+/// Ends an example whose `run` gave `result`: on an error, prints it after
+/// the `program`'s name and exits with status 1.
+pub fn exit_on_error(program: &str, result: io::Result<()>) {
+    if let Err(e) = result {
+        eprintln!("{program}: {e}");
+        std::process::exit(1);
     }
 }
 

@@ -6,11 +6,11 @@
 //! gives the same result every time.
 
 use rstcp::iface::fragment::ReassemblySlot;
-use rstcp::iface::{Config, Interface, InterfaceStorage};
+use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
 use rstcp::phy::loopback::Link;
 use rstcp::phy::DeviceCapabilities;
 use rstcp::socket::icmp::IcmpSocket;
-use rstcp::socket::tcp::{HalfOpen, TcpListener, TcpSocket};
+use rstcp::socket::tcp::{HalfOpen, State, TcpListener, TcpSocket};
 use rstcp::socket::udp::{UdpMetadata, UdpSocket};
 use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::packet_buffer::{PacketBuffer, PacketMetadata};
@@ -19,7 +19,7 @@ use rstcp::time::{Duration, Instant};
 use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ChecksumMode;
-use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp::wire::{EthernetAddress, IpAddr, IpEndpoint, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
 /// The MAC of host A (locally administered).
 pub const MAC_A: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x0a]);
@@ -116,6 +116,19 @@ impl Host {
             RingBuffer::new(vec![0u8; bytes]),
         );
         self.sockets.add(s).unwrap()
+    }
+
+    /// Starts connecting the TCP socket `h` to `remote` from `local_port`
+    /// (0: an ephemeral one); gives the local endpoint.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        h: SocketHandle,
+        remote: IpEndpoint,
+        local_port: u16,
+    ) -> Result<IpEndpoint, ConnectError> {
+        self.iface
+            .tcp_connect(now, &mut self.sockets, h, remote, local_port)
     }
 
     /// Adds a listener on `port` with a SYN queue of `syn_queue`, a backlog
@@ -215,12 +228,7 @@ impl Sim {
 
     /// The earliest deadline either interface asked for.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let a = self.a.iface.poll_at(self.now, &self.a.sockets);
-        let b = self.b.iface.poll_at(self.now, &self.b.sockets);
-        match (a, b) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        }
+        next_deadline(self.now, &self.a, &self.b)
     }
 
     /// Runs until `done` holds (true) or simulated time passes `limit`
@@ -264,6 +272,77 @@ impl Sim {
         if self.now < end {
             self.now = end;
         }
+    }
+}
+
+/// The earliest time after `now` at which `a` or `b` asked to be polled.
+pub fn next_deadline(now: Instant, a: &Host, b: &Host) -> Option<Instant> {
+    let a = a.iface.poll_at(now, &a.sockets);
+    let b = b.iface.poll_at(now, &b.sockets);
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Two hosts in simulated time, however they are joined: back to back
+/// ([`Sim`]) or through a bridge that watches the wire (the tests' relay).
+pub trait TwoHosts {
+    /// Hosts A and B.
+    fn hosts(&mut self) -> (&mut Host, &mut Host);
+    /// The simulated clock.
+    fn now(&self) -> Instant;
+    /// Runs until `done` holds (true) or `limit` of simulated time passes
+    /// (false).
+    fn run_until(&mut self, limit: Duration, done: impl FnMut(&mut Self) -> bool) -> bool;
+}
+
+impl TwoHosts for Sim {
+    fn hosts(&mut self) -> (&mut Host, &mut Host) {
+        (&mut self.a, &mut self.b)
+    }
+
+    fn now(&self) -> Instant {
+        self.now
+    }
+
+    fn run_until(&mut self, limit: Duration, done: impl FnMut(&mut Self) -> bool) -> bool {
+        Sim::run_until(self, limit, done)
+    }
+}
+
+/// Connects `client` on A to `remote` (a listener on B) and runs until B
+/// accepted the connection from `listener` and A is established; gives the
+/// accepted socket, or `None` when that took longer than `limit`.
+pub fn establish<T: TwoHosts>(
+    t: &mut T,
+    listener: SocketHandle,
+    client: SocketHandle,
+    remote: IpEndpoint,
+    limit: Duration,
+) -> Option<SocketHandle> {
+    let now = t.now();
+    t.hosts()
+        .0
+        .connect(now, client, remote, 0)
+        .expect("connect");
+    let mut server = None;
+    let done = t.run_until(limit, |t| {
+        let (a, b) = t.hosts();
+        if server.is_none() {
+            server = b.listener(listener).accept();
+        }
+        server.is_some() && a.tcp_socket(client).state() == State::Established
+    });
+    server.filter(|_| done)
+}
+
+/// An echo request message to `to` (ICMPv4 or ICMPv6 by its family), for
+/// a ping socket's `send_slice`.
+pub fn echo_request(to: IpAddr, ident: u16, seq_no: u16, data: &[u8]) -> Vec<u8> {
+    match to {
+        IpAddr::V4(_) => echo_request_v4(ident, seq_no, data),
+        IpAddr::V6(_) => echo_request_v6(ident, seq_no, data),
     }
 }
 

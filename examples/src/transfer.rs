@@ -62,14 +62,7 @@ pub fn transfer(
     let client = sim.a.tcp(buffer);
     let now = sim.now;
     sim.a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 5001),
-            0,
-        )
+        .connect(now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 5001), 0)
         .expect("connect");
     let start = sim.now;
     let (mut sent, mut received) = (0usize, 0usize);

@@ -121,6 +121,13 @@ impl StreamHash {
     }
 }
 
+/// The [`StreamHash`] of `bytes` in one piece.
+pub fn hash(bytes: &[u8]) -> u64 {
+    let mut h = StreamHash::default();
+    h.write(bytes);
+    h.finish()
+}
+
 /// What one end of a [`exchange`] saw.
 #[derive(Debug, Clone)]
 pub struct Exchanged {

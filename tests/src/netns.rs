@@ -171,6 +171,16 @@ impl NetNs {
         let name = self.name.clone();
         std::thread::spawn(move || enter(&name).map(|()| f()))
     }
+
+    /// Runs `f` on a thread inside the namespace (its `std::net` sockets
+    /// are the kernel's there) and gives its result; panics if the thread
+    /// panicked or could not enter.
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        self.in_ns(f)
+            .join()
+            .expect("thread in the namespace")
+            .expect("enter the namespace")
+    }
 }
 
 /// Moves the calling thread into the network namespace `name`.

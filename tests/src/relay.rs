@@ -19,7 +19,7 @@ use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber};
 use rstcp::wire::{ChecksumMode, IpAddr, IpProtocol};
 
-use crate::sim::{Host, IP4_A, IP4_B, IP6_A, IP6_B, MAC_A, MAC_B};
+use crate::sim::{Host, TwoHosts, IP4_A, IP4_B, IP6_A, IP6_B, MAC_A, MAC_B};
 
 /// Which way a frame travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +106,32 @@ impl Seen {
     /// True for a FIN.
     pub fn is_fin(&self) -> bool {
         self.flags.contains(TcpFlags::FIN)
+    }
+}
+
+/// A TCP segment with no options and no payload, for forging.
+pub fn bare_tcp(
+    src_port: u16,
+    dst_port: u16,
+    control: TcpFlags,
+    seq_number: TcpSeqNumber,
+    ack_number: Option<TcpSeqNumber>,
+    window_len: u16,
+) -> TcpRepr<'static> {
+    TcpRepr {
+        src_port,
+        dst_port,
+        control,
+        seq_number,
+        ack_number,
+        window_len,
+        window_scale: None,
+        max_seg_size: None,
+        sack_permitted: false,
+        sack_ranges: [None; 4],
+        timestamp: None,
+        urgent_at: None,
+        payload: &[],
     }
 }
 
@@ -428,12 +454,7 @@ impl Relay {
 
     /// The earliest deadline either interface asked for.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let a = self.a.iface.poll_at(self.now, &self.a.sockets);
-        let b = self.b.iface.poll_at(self.now, &self.b.sockets);
-        match (a, b) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        }
+        crate::sim::next_deadline(self.now, &self.a, &self.b)
     }
 
     /// Runs until `done` holds (true) or simulated time passes `limit`
@@ -475,5 +496,19 @@ impl Relay {
         if self.now < end {
             self.now = end;
         }
+    }
+}
+
+impl TwoHosts for Relay {
+    fn hosts(&mut self) -> (&mut Host, &mut Host) {
+        (&mut self.a, &mut self.b)
+    }
+
+    fn now(&self) -> Instant {
+        self.now
+    }
+
+    fn run_until(&mut self, limit: Duration, done: impl FnMut(&mut Self) -> bool) -> bool {
+        Relay::run_until(self, limit, done)
     }
 }

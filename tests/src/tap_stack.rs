@@ -10,6 +10,9 @@
 //! [`echo_service`] and [`bulk_service`] are the servings the kernel tests
 //! use.
 
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -20,11 +23,13 @@ use rstcp::socket::tcp::{TcpError, TcpSocket};
 use rstcp::socket::udp::UdpSocket;
 use rstcp::socket::SocketHandle;
 use rstcp::time::Instant;
+use rstcp::wire::{EthernetAddress, IpEndpoint};
 use rstcp_tap::TapDevice;
 
-use crate::bulk::{Pattern, StreamHash};
+use crate::bulk::{exchange, Exchanged, Pattern, StreamHash};
 use crate::netns::{KernelTap, NetNs, STACK_V4, STACK_V6};
 use crate::sim::{Host, MAC_A};
+use rstcp_examples::services::echo_tcp;
 
 /// Called after every poll, with the host, to serve its sockets.
 pub type Service = Box<dyn FnMut(&mut Host) + Send>;
@@ -90,6 +95,14 @@ impl StackThread {
         let r = f(&mut self.host.lock().unwrap_or_else(|e| e.into_inner()));
         self.waker.wake();
         r
+    }
+
+    /// Starts a TCP connection from the stack's `socket` to `remote`
+    /// (an ephemeral local port); panics if the stack refuses to start it.
+    pub fn tcp_connect(&self, socket: SocketHandle, remote: IpEndpoint) {
+        let now = self.now();
+        self.with(|h| h.iface.tcp_connect(now, &mut h.sockets, socket, remote, 0))
+            .expect("connect");
     }
 
     /// Checks `f` between polls until it gives a value or `timeout` passes.
@@ -169,23 +182,6 @@ pub fn echo_service_with_listener(
     (service, listener)
 }
 
-/// Moves what the send ring has room for from the receive ring to it, and
-/// closes once the peer finished and everything was echoed.
-fn echo_tcp(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
-    while socket.can_recv() {
-        let room = socket.send(|free| (0, free.len())).unwrap_or(0);
-        let room = room.min(scratch.len());
-        let n = socket.recv_slice(&mut scratch[..room]).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        assert_eq!(socket.send_slice(&scratch[..n]).unwrap(), n);
-    }
-    if socket.recv_finished() {
-        socket.close();
-    }
-}
-
 /// A namespace with the kernel on one end of a TAP and the stack, polled on
 /// a thread, on the other. Fields drop in order: the stack thread stops and
 /// closes the TAP (and whatever wraps it) before the namespace goes.
@@ -229,6 +225,65 @@ impl KernelRig {
         }
     }
 
+    /// A kernel client connects to `server` and runs [`exchange`] with
+    /// `len` bytes of the stream for `seed`, failing a read after
+    /// `read_timeout` of silence.
+    pub fn kernel_exchange(
+        &self,
+        server: SocketAddr,
+        len: usize,
+        seed: u64,
+        read_timeout: StdDuration,
+    ) -> Exchanged {
+        self.ns
+            .run(move || -> io::Result<Exchanged> {
+                let stream = TcpStream::connect_timeout(&server, StdDuration::from_secs(5))?;
+                stream.set_read_timeout(Some(read_timeout))?;
+                exchange(stream, len, seed)
+            })
+            .expect("TCP transfer")
+    }
+
+    /// Three pings of `size` bytes (56 is ping's default) from the
+    /// namespace to `target`, 0.2 s apart; asserts that all were answered.
+    pub fn kernel_ping(&self, target: &str, size: usize) {
+        let family = if target.contains(':') { "-6" } else { "-4" };
+        let size = size.to_string();
+        let args = [
+            family, "-c", "3", "-i", "0.2", "-W", "2", "-s", &size, target,
+        ];
+        let out = self.ns.exec("ping", &args).expect("run ping");
+        let text = output_text(&out);
+        assert!(
+            out.status.success() && text.contains(" 3 received"),
+            "ping {args:?}:\n{text}"
+        );
+    }
+
+    /// The kernel side's MAC address.
+    pub fn kernel_mac(&self) -> EthernetAddress {
+        let out = self
+            .ns
+            .exec_ok("ip", &["-br", "link", "show", "dev", &self.tap_name])
+            .expect("ip link show");
+        let text = output_text(&out);
+        let mac = text.split_whitespace().nth(2).expect("a MAC in ip -br");
+        let bytes: Vec<u8> = mac
+            .split(':')
+            .map(|b| u8::from_str_radix(b, 16).expect("a hex MAC byte"))
+            .collect();
+        EthernetAddress(bytes.try_into().expect("six MAC bytes"))
+    }
+
+    /// The kernel's neighbor table entry for `addr` (`ip neigh show`).
+    pub fn kernel_neighbor(&self, addr: &str) -> String {
+        let out = self
+            .ns
+            .exec_ok("ip", &["neigh", "show", addr])
+            .expect("ip neigh show");
+        output_text(&out)
+    }
+
     /// Segments the kernel retransmitted in the namespace (`nstat`'s
     /// TcpRetransSegs), or `None` when nstat cannot tell: for reports, as
     /// a lossless TAP should need none.
@@ -239,6 +294,15 @@ impl KernelRig {
             .find_map(|l| l.strip_prefix("TcpRetransSegs"))
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
     }
+}
+
+/// A command's stdout and stderr, for assertions and messages.
+fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// How a bulk transfer on a stack socket is going (see [`bulk_service`]).

@@ -364,10 +364,7 @@ fn tshark(pcap: &Path, args: &[&str]) -> String {
 fn kernel_tcp_server(ns: &NetNs, port: u16, transform: fn(&mut [u8])) {
     for ip in [IpAddr::V4(KERNEL_V4), IpAddr::V6(KERNEL_V6)] {
         let listener = ns
-            .in_ns(move || std::net::TcpListener::bind(SocketAddr::new(ip, port)))
-            .join()
-            .unwrap()
-            .expect("enter the namespace")
+            .run(move || std::net::TcpListener::bind(SocketAddr::new(ip, port)))
             .expect("bind the kernel's listener");
         thread::spawn(move || {
             for mut s in listener.incoming().flatten() {
@@ -433,10 +430,7 @@ fn udp_echo_client_retries_and_checks_the_echoes() {
     let ns = namespace();
     for ip in [IpAddr::V4(KERNEL_V4), IpAddr::V6(KERNEL_V6)] {
         let socket = ns
-            .in_ns(move || UdpSocket::bind(SocketAddr::new(ip, 7)))
-            .join()
-            .unwrap()
-            .expect("enter the namespace")
+            .run(move || UdpSocket::bind(SocketAddr::new(ip, 7)))
             .expect("bind the kernel's UDP socket");
         // The first datagram is dropped, as a lossy network would: the
         // client must send it again.

@@ -14,13 +14,13 @@
 //! test says why and passes, except under CI=true.
 
 use std::fs::File;
-use std::io::{self, BufWriter};
-use std::net::{SocketAddr, TcpStream};
+use std::io::BufWriter;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
 use rstcp_pcap::device::PcapRecorder;
-use rstcp_tests::bulk::{exchange, Pattern};
+use rstcp_tests::bulk::Pattern;
 use rstcp_tests::expert::{expert_infos, matching_frames, ExpertInfo, Severity};
 use rstcp_tests::netns::{require_program, require_root};
 use rstcp_tests::tap_stack::{echo_service, KernelRig};
@@ -45,28 +45,9 @@ impl Drop for Capture {
 /// A kernel client sends `len` bytes through the stack's echo at `server`
 /// and checks what comes back.
 fn echo_through_stack(rig: &KernelRig, server: SocketAddr, len: usize) {
-    let seen = rig
-        .ns
-        .in_ns(move || -> io::Result<_> {
-            let stream = TcpStream::connect_timeout(&server, StdDuration::from_secs(5))?;
-            stream.set_read_timeout(Some(StdDuration::from_secs(20)))?;
-            exchange(stream, len, 0xcab)
-        })
-        .join()
-        .expect("client thread")
-        .expect("enter the namespace")
-        .expect("TCP through the echo");
+    let seen = rig.kernel_exchange(server, len, 0xcab, StdDuration::from_secs(20));
     assert_eq!(seen.received.len(), len);
     assert_eq!(seen.received.finish(), Pattern::hash(0xcab, len));
-}
-
-fn ping(rig: &KernelRig, args: &[&str]) {
-    let out = rig.ns.exec("ping", args).expect("run ping");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains(" 3 received"),
-        "ping {args:?}:\n{text}"
-    );
 }
 
 /// Records the stack's side of pings and TCP echo in `path`.
@@ -78,23 +59,10 @@ fn record(path: &Path) {
         |h| echo_service(h, ECHO, 2, 256 * 1024),
         |tap| PcapRecorder::new(tap, file).expect("pcap header"),
     );
-    ping(&rig, &["-c", "3", "-i", "0.2", "-W", "2", "192.168.69.1"]);
-    ping(&rig, &["-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00::1"]);
+    rig.kernel_ping("192.168.69.1", 56);
+    rig.kernel_ping("fd00::1", 56);
     // Fragmented both ways.
-    ping(
-        &rig,
-        &[
-            "-c",
-            "3",
-            "-i",
-            "0.2",
-            "-W",
-            "2",
-            "-s",
-            "4000",
-            "192.168.69.1",
-        ],
-    );
+    rig.kernel_ping("192.168.69.1", 4000);
     echo_through_stack(&rig, SocketAddr::from(([192, 168, 69, 1], ECHO)), 2 << 20);
     echo_through_stack(&rig, "[fd00::1]:7".parse().unwrap(), 1 << 20);
     // Dropping the rig stops the stack and drops the recorder, which

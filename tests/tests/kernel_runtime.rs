@@ -6,8 +6,6 @@
 //! why and passes, except under CI=true. The DHCP test also needs `dnsmasq`
 //! (Debian: dnsmasq-base).
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::Hasher;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::thread;
@@ -15,6 +13,7 @@ use std::time::Duration;
 
 use rstcp::runtime::{ping, Stack, StackConfig, TcpListener, TcpStream, UdpSocket};
 use rstcp::wire::{Ipv4Cidr, Ipv6Cidr};
+use rstcp_tests::bulk::{hash, Pattern};
 use rstcp_tests::netns::{
     require_root, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6,
 };
@@ -50,34 +49,12 @@ impl Rig {
             ns,
         }
     }
-
-    /// Runs `f` on a thread inside the namespace (its `std::net` sockets
-    /// are the kernel's there).
-    fn in_kernel<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        self.ns
-            .in_ns(f)
-            .join()
-            .unwrap()
-            .expect("enter the namespace")
-    }
 }
 
+/// Deterministic bytes that are not a short repeating pattern (a shifted
+/// or dropped segment changes the hash).
 fn data(len: usize) -> Vec<u8> {
-    let mut x = 0x0123_4567_89ab_cdefu64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    Pattern::bytes(0x0123_4567_89ab_cdef, len)
 }
 
 /// Writes `sent` on one thread while reading everything back on this one.
@@ -97,18 +74,25 @@ fn round_trip(stream: &TcpStream, sent: &[u8]) -> Vec<u8> {
 
 /// A kernel TCP echo server on `addr` in the namespace, for one connection.
 fn kernel_echo_server(rig: &Rig, addr: SocketAddr) -> thread::JoinHandle<()> {
-    let listener = rig.in_kernel(move || std::net::TcpListener::bind(addr).unwrap());
+    let listener = rig
+        .ns
+        .run(move || std::net::TcpListener::bind(addr).unwrap());
     thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = s.read(&mut buf).unwrap();
-            if n == 0 {
-                return;
-            }
-            s.write_all(&buf[..n]).unwrap();
-        }
+        let (s, _) = listener.accept().unwrap();
+        echo(s);
     })
+}
+
+/// Writes back what `s` reads until the peer closes its side.
+fn echo(mut s: impl Read + Write) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            return;
+        }
+        s.write_all(&buf[..n]).unwrap();
+    }
 }
 
 #[test]
@@ -137,20 +121,13 @@ fn kernel_client_echoes_a_megabyte_through_a_runtime_server() {
     let rig = Rig::new(config());
     let listener = TcpListener::bind(&rig.stack, 7, 4).unwrap();
     let server = thread::spawn(move || {
-        let (mut s, peer) = listener.accept().unwrap();
+        let (s, peer) = listener.accept().unwrap();
         assert_eq!(peer.ip(), IpAddr::V4(KERNEL_V4));
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = s.read(&mut buf).unwrap();
-            if n == 0 {
-                return;
-            }
-            s.write_all(&buf[..n]).unwrap();
-        }
+        echo(s);
     });
     let sent = data(1 << 20);
     let expect = hash(&sent);
-    let got = rig.in_kernel(move || {
+    let got = rig.ns.run(move || {
         let s = std::net::TcpStream::connect((STACK_V4, 7)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         thread::scope(|scope| {
@@ -196,7 +173,9 @@ fn udp_round_trip_with_a_kernel_echo() {
         return;
     }
     let rig = Rig::new(config());
-    let kernel = rig.in_kernel(|| std::net::UdpSocket::bind((KERNEL_V4, 5353)).unwrap());
+    let kernel = rig
+        .ns
+        .run(|| std::net::UdpSocket::bind((KERNEL_V4, 5353)).unwrap());
     let echo = thread::spawn(move || {
         let mut buf = [0u8; 2048];
         let (n, from) = kernel.recv_from(&mut buf).unwrap();
@@ -224,7 +203,9 @@ fn stopping_the_stack_ends_the_kernels_connection() {
     }
     let rig = Rig::new(config());
     let listener = TcpListener::bind(&rig.stack, 7, 1).unwrap();
-    let kernel = rig.in_kernel(|| std::net::TcpStream::connect((STACK_V4, 7)).unwrap());
+    let kernel = rig
+        .ns
+        .run(|| std::net::TcpStream::connect((STACK_V4, 7)).unwrap());
     let (_ours, _) = listener.accept().unwrap();
     kernel
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -309,7 +290,9 @@ fn dhcp_from_dnsmasq_configures_the_runtime() {
     )
     .unwrap();
     let listener = TcpListener::bind(&rig.stack, 7, 1).unwrap();
-    let _kernel = rig.in_kernel(move || std::net::TcpStream::connect((addr, 7)).unwrap());
+    let _kernel = rig
+        .ns
+        .run(move || std::net::TcpStream::connect((addr, 7)).unwrap());
     let (_ours, peer) = listener.accept().unwrap();
     assert_eq!(peer.ip(), IpAddr::V4(KERNEL_V4));
     let _ = std::fs::remove_file(&leases);

@@ -57,17 +57,7 @@ fn kernel_client_through_echo(server: SocketAddr, len: usize) {
     let rig = KernelRig::new("rstcp-kt-", KernelRig::host(), |h| {
         echo_service(h, ECHO, 1, BULK_BUFFER)
     });
-    let seen = rig
-        .ns
-        .in_ns(move || -> io::Result<Exchanged> {
-            let stream = TcpStream::connect_timeout(&server, StdDuration::from_secs(5))?;
-            stream.set_read_timeout(Some(StdDuration::from_secs(30)))?;
-            exchange(stream, len, KERNEL_SEED)
-        })
-        .join()
-        .expect("client thread")
-        .expect("enter the namespace")
-        .expect("TCP transfer through the echo");
+    let seen = rig.kernel_exchange(server, len, KERNEL_SEED, StdDuration::from_secs(30));
     assert_eq!(seen.received.len(), len, "bytes echoed");
     assert_eq!(
         seen.received.finish(),
@@ -139,18 +129,8 @@ fn stack_client_with_kernel_server(kernel: IpAddr, stack_sends: usize, kernel_se
     let (socket, progress) = bulk.unwrap();
     let addr = SocketAddr::new(std_ip(kernel), KERNEL_PORT);
     let server = kernel_server(&rig.ns, addr, kernel_sends);
-    let now = rig.stack.now();
     rig.stack
-        .with(|h| {
-            h.iface.tcp_connect(
-                now,
-                &mut h.sockets,
-                socket,
-                IpEndpoint::new(kernel, KERNEL_PORT),
-                0,
-            )
-        })
-        .expect("connect");
+        .tcp_connect(socket, IpEndpoint::new(kernel, KERNEL_PORT));
     let stack_saw = wait_bulk(&progress, TRANSFER_TIMEOUT);
     assert_eq!(stack_saw.error, None, "the stack's connection failed");
     assert!(stack_saw.done, "transfer not done in time: {stack_saw:?}");
@@ -315,18 +295,13 @@ fn kernel_connect_to_a_closed_stack_port_is_refused() {
     let rig = KernelRig::new("rstcp-kt-", KernelRig::host(), |h| {
         echo_service(h, ECHO, 1, 4096)
     });
-    let results = rig
-        .ns
-        .in_ns(|| {
-            ["192.168.69.1", "fd00::1"].map(|ip| {
-                let addr = SocketAddr::new(ip.parse().unwrap(), CLOSED);
-                let r = TcpStream::connect_timeout(&addr, StdDuration::from_secs(5));
-                (addr, r.map(|_| ()).map_err(|e| e.kind()))
-            })
+    let results = rig.ns.run(|| {
+        ["192.168.69.1", "fd00::1"].map(|ip| {
+            let addr = SocketAddr::new(ip.parse().unwrap(), CLOSED);
+            let r = TcpStream::connect_timeout(&addr, StdDuration::from_secs(5));
+            (addr, r.map(|_| ()).map_err(|e| e.kind()))
         })
-        .join()
-        .expect("client thread")
-        .expect("enter the namespace");
+    });
     for (addr, r) in results {
         // A timeout would mean no RST: RFC 9293 §3.10.7.1 wants one.
         assert_eq!(r, Err(ErrorKind::ConnectionRefused), "connect to {addr}");
@@ -343,20 +318,10 @@ fn stack_connect_to_a_closed_kernel_port_is_refused() {
         sockets = vec![h.tcp(4096), h.tcp(4096)];
         Box::new(|_| {})
     });
-    let now = rig.stack.now();
     let remotes = [IpAddr::V4(KERNEL_V4), IpAddr::V6(KERNEL_V6)];
     for (&socket, &remote) in sockets.iter().zip(&remotes) {
         rig.stack
-            .with(|h| {
-                h.iface.tcp_connect(
-                    now,
-                    &mut h.sockets,
-                    socket,
-                    IpEndpoint::new(remote, CLOSED),
-                    0,
-                )
-            })
-            .expect("connect");
+            .tcp_connect(socket, IpEndpoint::new(remote, CLOSED));
     }
     for (&socket, remote) in sockets.iter().zip(remotes) {
         let outcome = rig
@@ -379,20 +344,15 @@ fn kernel_udp_to_a_closed_stack_port_gets_connection_refused() {
         echo_service(h, ECHO, 1, 4096)
     });
     let started = StdInstant::now();
-    let results = rig
-        .ns
-        .in_ns(|| {
-            [("192.168.69.1", "0.0.0.0:0"), ("fd00::1", "[::]:0")].map(|(ip, local)| {
-                let server = SocketAddr::new(ip.parse().unwrap(), CLOSED);
-                (
-                    server,
-                    udp_refused(server, local).map_err(|e| e.to_string()),
-                )
-            })
+    let results = rig.ns.run(|| {
+        [("192.168.69.1", "0.0.0.0:0"), ("fd00::1", "[::]:0")].map(|(ip, local)| {
+            let server = SocketAddr::new(ip.parse().unwrap(), CLOSED);
+            (
+                server,
+                udp_refused(server, local).map_err(|e| e.to_string()),
+            )
         })
-        .join()
-        .expect("client thread")
-        .expect("enter the namespace");
+    });
     for (server, r) in results {
         // The stack's port unreachable (RFC 1122 §3.2.2.1, RFC 4443 §3.1)
         // reaches the connected socket as ECONNREFUSED.

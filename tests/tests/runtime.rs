@@ -1,7 +1,6 @@
 //! The std runtime: two `Stack`s, each on its own thread, joined by an
 //! in-memory pipe, used through the blocking `std::net`-shaped sockets.
 
-use std::hash::{DefaultHasher, Hasher};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use rstcp::phy::pipe;
 use rstcp::runtime::{ping, Stack, StackConfig, TcpListener, TcpStream, UdpSocket};
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp_tests::bulk::{hash, Pattern};
 
 const IP4_A: Ipv4Addr = Ipv4Addr::new(192, 168, 69, 1);
 const IP4_B: Ipv4Addr = Ipv4Addr::new(192, 168, 69, 2);
@@ -58,21 +58,7 @@ fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// Deterministic bytes that are not a short repeating pattern (a shifted
 /// or dropped segment changes the hash).
 fn data(len: usize) -> Vec<u8> {
-    let mut x = 0x1234_5678_9abc_def0u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    Pattern::bytes(0x1234_5678_9abc_def0, len)
 }
 
 /// Echoes one connection until the peer closes its side.

@@ -4,6 +4,7 @@
 use rstcp::socket::tcp::{State, TcpError};
 use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_tests::relay::bare_tcp;
 use rstcp_tests::sim::*;
 
 #[test]
@@ -11,17 +12,9 @@ fn handshake_data_both_ways_and_close() {
     let mut sim = Sim::new(1500, false);
     let listener = sim.b.tcp_listener(80, 8, 4, 2, 64 * 1024);
     let client = sim.a.tcp(64 * 1024);
-    let now = sim.now;
     let local = sim
         .a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 80),
-            0,
-        )
+        .connect(sim.now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 80), 0)
         .unwrap();
     assert_eq!(local.addr, IpAddr::V4(IP4_A));
     assert!(
@@ -81,16 +74,8 @@ fn handshake_data_both_ways_and_close() {
 fn connecting_to_a_closed_port_is_refused() {
     let mut sim = Sim::new(1500, false);
     let client = sim.a.tcp(4096);
-    let now = sim.now;
     sim.a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 81),
-            0,
-        )
+        .connect(sim.now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 81), 0)
         .unwrap();
     assert!(
         sim.run_until(Duration::from_secs(2), |s| s.a.tcp_socket(client).state()
@@ -109,16 +94,8 @@ fn a_thousand_concurrent_connections_through_one_listener() {
     let listener = sim.b.tcp_listener(7, 64, N, N, 2048);
     let clients: Vec<_> = (0..N).map(|_| sim.a.tcp(2048)).collect();
     for &c in &clients {
-        let now = sim.now;
         sim.a
-            .iface
-            .tcp_connect(
-                now,
-                &mut sim.a.sockets,
-                c,
-                IpEndpoint::new(IpAddr::V4(IP4_B), 7),
-                0,
-            )
+            .connect(sim.now, c, IpEndpoint::new(IpAddr::V4(IP4_B), 7), 0)
             .unwrap();
     }
     let mut servers = Vec::new();
@@ -181,19 +158,15 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
     for i in 0..2000u32 {
         let src = Ipv4Addr::new(10, 66, (i >> 8) as u8, i as u8);
         let tcp = TcpRepr {
-            src_port: 1024 + (i % 50000) as u16,
-            dst_port: 80,
-            control: TcpFlags::SYN,
-            seq_number: TcpSeqNumber(i.wrapping_mul(2_654_435_761)),
-            ack_number: None,
-            window_len: 1024,
-            window_scale: None,
             max_seg_size: Some(1460),
-            sack_permitted: false,
-            sack_ranges: [None; 4],
-            timestamp: None,
-            urgent_at: None,
-            payload: &[],
+            ..bare_tcp(
+                1024 + (i % 50000) as u16,
+                80,
+                TcpFlags::SYN,
+                TcpSeqNumber(i.wrapping_mul(2_654_435_761)),
+                None,
+                1024,
+            )
         };
         let ip = Ipv4Repr {
             src_addr: src,
@@ -242,24 +215,9 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
     assert!(flooded > 1000);
     // Now a real client connects while the SYN queue is full of garbage.
     let client = sim.a.tcp(4096);
-    let now = sim.now;
-    sim.a
-        .iface
-        .tcp_connect(
-            now,
-            &mut sim.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 80),
-            0,
-        )
-        .unwrap();
-    let mut accepted = None;
-    assert!(sim.run_until(Duration::from_secs(10), |s| {
-        if accepted.is_none() {
-            accepted = s.b.listener(listener).accept();
-        }
-        accepted.is_some() && s.a.tcp_socket(client).state() == State::Established
-    }));
+    let remote = IpEndpoint::new(IpAddr::V4(IP4_B), 80);
+    let server = establish(&mut sim, listener, client, remote, Duration::from_secs(10))
+        .expect("the real client connected");
     let st = sim.b.listener(listener).stats();
     assert!(
         st.cookies_sent > 0,
@@ -271,7 +229,6 @@ fn a_syn_flood_does_not_lock_out_a_real_client() {
         .tcp_socket(client)
         .send_slice(b"through the flood")
         .unwrap();
-    let server = accepted.unwrap();
     assert!(sim.run_until(Duration::from_secs(2), |s| s
         .b
         .tcp_socket(server)

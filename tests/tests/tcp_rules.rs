@@ -7,10 +7,11 @@ use rstcp::socket::tcp::{State, TcpApiError, TcpError};
 use rstcp::socket::SocketHandle;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::icmpv4::Icmpv4DstUnreachable;
-use rstcp::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber};
+use rstcp::wire::tcp::{TcpFlags, TcpSeqNumber};
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_tests::bulk::{hash, Pattern};
 use rstcp_tests::relay::*;
-use rstcp_tests::sim::*;
+use rstcp_tests::sim::{self, *};
 
 const PORT: u16 = 80;
 
@@ -18,45 +19,37 @@ const PORT: u16 = 80;
 fn connect(r: &mut Relay, to: IpAddr, buffer: usize) -> (SocketHandle, SocketHandle) {
     let listener = r.b.tcp_listener(PORT, 4, 4, 1, buffer);
     let client = r.a.tcp(buffer);
-    let now = r.now;
-    r.a.iface
-        .tcp_connect(now, &mut r.a.sockets, client, IpEndpoint::new(to, PORT), 0)
-        .unwrap();
-    let mut server = None;
-    assert!(r.run_until(Duration::from_secs(5), |r| {
-        if server.is_none() {
-            server = r.b.listener(listener).accept();
-        }
-        server.is_some() && r.a.tcp_socket(client).state() == State::Established
-    }));
-    (client, server.unwrap())
+    let server = establish(r, listener, client, to);
+    (client, server)
 }
 
-/// FNV-1a, to compare what was sent with what arrived.
-fn fnv(h: &mut u64, data: &[u8]) {
-    for b in data {
-        *h ^= u64::from(*b);
-        *h = h.wrapping_mul(0x100_0000_01b3);
-    }
+/// Connects `client` on A to `listener` on B at `to`; gives the accepted
+/// socket once both ends are established.
+fn establish(
+    r: &mut Relay,
+    listener: SocketHandle,
+    client: SocketHandle,
+    to: IpAddr,
+) -> SocketHandle {
+    let remote = IpEndpoint::new(to, PORT);
+    sim::establish(r, listener, client, remote, Duration::from_secs(5)).expect("connected")
+}
+
+/// Starts connecting `client` on A to `remote` from an ephemeral port.
+fn start_connect(r: &mut Relay, client: SocketHandle, remote: IpEndpoint) {
+    r.a.connect(r.now, client, remote, 0).unwrap();
 }
 
 /// A deterministic byte stream.
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    Pattern::bytes(seed, len)
 }
 
-/// Sends `data` from `from` (on A) to `to` (on B), reading as it comes;
-/// returns what B read.
-fn push(
+/// Sends `data` from `from` to `to` the way `dir` says, reading as it
+/// comes; returns what was read.
+fn carry(
     r: &mut Relay,
+    dir: Dir,
     from: SocketHandle,
     to: SocketHandle,
     data: &[u8],
@@ -65,40 +58,16 @@ fn push(
     let mut sent = 0;
     let mut got = Vec::with_capacity(data.len());
     let done = r.run_until(limit, |r| {
+        let (sender, receiver) = match dir {
+            Dir::AtoB => (&mut r.a, &mut r.b),
+            Dir::BtoA => (&mut r.b, &mut r.a),
+        };
         if sent < data.len() {
-            sent += r.a.tcp_socket(from).send_slice(&data[sent..]).unwrap();
+            sent += sender.tcp_socket(from).send_slice(&data[sent..]).unwrap();
         }
         let mut buf = [0u8; 4096];
         loop {
-            let n = r.b.tcp_socket(to).recv_slice(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        got.len() == data.len()
-    });
-    assert!(done, "only {} of {} bytes arrived", got.len(), data.len());
-    got
-}
-
-/// Sends `data` from `from` (on B) to `to` (on A); returns what A read.
-fn pull(
-    r: &mut Relay,
-    from: SocketHandle,
-    to: SocketHandle,
-    data: &[u8],
-    limit: Duration,
-) -> Vec<u8> {
-    let mut sent = 0;
-    let mut got = Vec::with_capacity(data.len());
-    let done = r.run_until(limit, |r| {
-        if sent < data.len() {
-            sent += r.b.tcp_socket(from).send_slice(&data[sent..]).unwrap();
-        }
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = r.a.tcp_socket(to).recv_slice(&mut buf).unwrap();
+            let n = receiver.tcp_socket(to).recv_slice(&mut buf).unwrap();
             if n == 0 {
                 break;
             }
@@ -159,8 +128,9 @@ fn keepalive_probes_an_idle_connection_and_an_alive_peer_keeps_it_open() {
     assert_eq!(r.a.tcp_socket(client).state(), State::Established);
     assert_eq!(r.a.tcp_socket(client).error(), None);
     // The connection still carries data.
-    let got = push(
+    let got = carry(
         &mut r,
+        Dir::AtoB,
         client,
         server,
         b"still here",
@@ -278,16 +248,7 @@ fn port_unreachable_in_syn_sent_refuses_the_connect() {
         _ => Verdict::Pass,
     });
     let client = r.a.tcp(4096);
-    let now = r.now;
-    r.a.iface
-        .tcp_connect(
-            now,
-            &mut r.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 9),
-            0,
-        )
-        .unwrap();
+    start_connect(&mut r, client, IpEndpoint::new(IpAddr::V4(IP4_B), 9));
     assert!(
         r.run_until(Duration::from_secs(10), |r| r.a.tcp_socket(client).state()
             == State::Closed)
@@ -323,16 +284,7 @@ fn a_forged_port_unreachable_not_quoting_our_syn_is_ignored() {
         _ => Verdict::Pass,
     });
     let client = r.a.tcp(4096);
-    let now = r.now;
-    r.a.iface
-        .tcp_connect(
-            now,
-            &mut r.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
-            0,
-        )
-        .unwrap();
+    start_connect(&mut r, client, IpEndpoint::new(IpAddr::V4(IP4_B), PORT));
     // The first SYN was lost; the retransmitted one connects.
     assert!(
         r.run_until(Duration::from_secs(5), |r| r.a.tcp_socket(client).state()
@@ -375,7 +327,14 @@ fn fragmentation_needed_lowers_the_mss_and_the_data_gets_through() {
     });
     let mark = r.log.len();
     let data = pattern(100_000, 3);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(30),
+    );
     assert!(got == data, "the data arrived intact");
     let passed: Vec<_> = r
         .seen(Dir::AtoB, mark)
@@ -403,7 +362,14 @@ fn packet_too_big_lowers_the_mss_over_ipv6() {
     });
     let mark = r.log.len();
     let data = pattern(100_000, 6);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(30));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(30),
+    );
     assert!(got == data, "the data arrived intact");
     assert!(r.seen(Dir::AtoB, mark).any(|s| !s.passed), "some bounced");
     let passed: Vec<_> = r
@@ -441,7 +407,14 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
 
     let mark = r.log.len();
     let data = pattern(2 << 20, 4);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     // Every later segment carries timestamps (RFC 7323 §3.2).
     assert!(r.log[mark..].iter().all(|s| s.ts.is_some()));
@@ -459,7 +432,14 @@ fn window_scale_and_timestamps_are_negotiated_and_the_window_exceeds_64k() {
     // The other way too: the accepted socket scales its window and A's.
     let mark = r.log.len();
     let data = pattern(2 << 20, 5);
-    let got = pull(&mut r, server, client, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::BtoA,
+        server,
+        client,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     let max_window = r
         .seen(Dir::AtoB, mark)
@@ -508,23 +488,9 @@ fn simultaneous_open_connects_both_sides() {
     let a = r.a.tcp(4096);
     let b = r.b.tcp(4096);
     let now = r.now;
-    r.a.iface
-        .tcp_connect(
-            now,
-            &mut r.a.sockets,
-            a,
-            IpEndpoint::new(IpAddr::V4(IP4_B), 5000),
-            6000,
-        )
+    r.a.connect(now, a, IpEndpoint::new(IpAddr::V4(IP4_B), 5000), 6000)
         .unwrap();
-    r.b.iface
-        .tcp_connect(
-            now,
-            &mut r.b.sockets,
-            b,
-            IpEndpoint::new(IpAddr::V4(IP4_A), 6000),
-            5000,
-        )
+    r.b.connect(now, b, IpEndpoint::new(IpAddr::V4(IP4_A), 6000), 5000)
         .unwrap();
     let mut saw_syn_received = (false, false);
     assert!(r.run_until(Duration::from_secs(5), |r| {
@@ -538,7 +504,7 @@ fn simultaneous_open_connects_both_sides() {
     assert!(!r.log.iter().any(Seen::is_rst));
     assert_eq!(r.log.iter().filter(|s| s.is_syn()).count(), 2);
     assert_eq!(r.log.iter().filter(|s| s.is_synack()).count(), 2);
-    let got = push(&mut r, a, b, b"ping", Duration::from_secs(1));
+    let got = carry(&mut r, Dir::AtoB, a, b, b"ping", Duration::from_secs(1));
     assert_eq!(got, b"ping");
 }
 
@@ -608,21 +574,7 @@ fn forged_rst(r: &Relay, seq: TcpSeqNumber) -> Vec<u8> {
 /// A bare segment with `control` from B's side of the connection.
 fn forged(r: &Relay, control: TcpFlags, seq: TcpSeqNumber) -> Vec<u8> {
     let last = r.seen(Dir::BtoA, 0).last().unwrap();
-    let repr = TcpRepr {
-        src_port: last.src_port,
-        dst_port: last.dst_port,
-        control,
-        seq_number: seq,
-        ack_number: None,
-        window_len: 0,
-        window_scale: None,
-        max_seg_size: None,
-        sack_permitted: false,
-        sack_ranges: [None; 4],
-        timestamp: None,
-        urgent_at: None,
-        payload: &[],
-    };
+    let repr = bare_tcp(last.src_port, last.dst_port, control, seq, None, 0);
     tcp_v4_frame(Dir::BtoA, &repr)
 }
 
@@ -651,7 +603,14 @@ fn resets_outside_the_window_are_ignored_and_inexact_ones_challenged() {
     assert!(challenge.flags.is_empty() && challenge.len == 0);
     assert_eq!((challenge.seq, challenge.ack), (a_ack.seq, Some(rcv_nxt)));
     // The connection is untouched.
-    let got = push(&mut r, client, server, b"unharmed", Duration::from_secs(1));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        b"unharmed",
+        Duration::from_secs(1),
+    );
     assert_eq!(got, b"unharmed");
 
     // RFC 5961 §4.2: a SYN on the open connection, even in the window,
@@ -689,16 +648,7 @@ fn a_handshake_ack_outside_the_offered_window_does_not_establish() {
         (Dir::AtoB, Some(s)) if !s.is_syn() => Verdict::Drop,
         _ => Verdict::Pass,
     });
-    let now = r.now;
-    r.a.iface
-        .tcp_connect(
-            now,
-            &mut r.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
-            0,
-        )
-        .unwrap();
+    start_connect(&mut r, client, IpEndpoint::new(IpAddr::V4(IP4_B), PORT));
     assert!(
         r.run_until(Duration::from_secs(1), |r| r.a.tcp_socket(client).state()
             == State::Established)
@@ -709,21 +659,14 @@ fn a_handshake_ack_outside_the_offered_window_does_not_establish() {
         .unwrap()
         .clone();
     let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap().clone();
-    let mut repr = TcpRepr {
-        src_port: syn.src_port,
-        dst_port: syn.dst_port,
-        control: TcpFlags::empty(),
-        seq_number: syn.seq + 1 + (1 << 20),
-        ack_number: Some(synack.seq + 1),
-        window_len: 1024,
-        window_scale: None,
-        max_seg_size: None,
-        sack_permitted: false,
-        sack_ranges: [None; 4],
-        timestamp: None,
-        urgent_at: None,
-        payload: &[],
-    };
+    let mut repr = bare_tcp(
+        syn.src_port,
+        syn.dst_port,
+        TcpFlags::empty(),
+        syn.seq + 1 + (1 << 20),
+        Some(synack.seq + 1),
+        1024,
+    );
     let mark = r.log.len();
     assert!(r.inject(Dir::AtoB, &tcp_v4_frame(Dir::AtoB, &repr)));
     r.run_for(Duration::from_millis(100));
@@ -753,16 +696,7 @@ fn more_clients_than_queues_all_connect_and_are_accepted_once() {
     let listener = r.b.tcp_listener(PORT, 2, 2, N, 2048);
     let clients: Vec<_> = (0..N).map(|_| r.a.tcp(2048)).collect();
     for &c in &clients {
-        let now = r.now;
-        r.a.iface
-            .tcp_connect(
-                now,
-                &mut r.a.sockets,
-                c,
-                IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
-                0,
-            )
-            .unwrap();
+        start_connect(&mut r, c, IpEndpoint::new(IpAddr::V4(IP4_B), PORT));
     }
     // Each client speaks first, as HTTP does.
     let mut greeted = [false; N];
@@ -1027,11 +961,15 @@ fn a_transfer_over_ipv6_arrives_intact() {
     // RFC 9293 §3.7.1: MTU − 60 for IPv6.
     assert_eq!(syn.mss, Some(1440));
     let data = pattern(1 << 20, 11);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
-    let (mut h_sent, mut h_got) = (0xcbf2_9ce4_8422_2325u64, 0xcbf2_9ce4_8422_2325u64);
-    fnv(&mut h_sent, &data);
-    fnv(&mut h_got, &got);
-    assert_eq!((got.len(), h_got), (data.len(), h_sent));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
+    assert_eq!((got.len(), hash(&got)), (data.len(), hash(&data)));
     assert!(r.log.iter().all(|s| matches!(s.src, IpAddr::V6(_))));
     assert!(r.log.iter().all(|s| s.ip_len <= 1500));
     assert_eq!(
@@ -1049,24 +987,7 @@ fn a_syn_cookie_connection_negotiates_window_scaling_sack_and_timestamps() {
     // No SYN queue at all: every SYN is answered with a cookie.
     let listener = r.b.tcp_listener(PORT, 0, 4, 1, 256 * 1024);
     let client = r.a.tcp(256 * 1024);
-    let now = r.now;
-    r.a.iface
-        .tcp_connect(
-            now,
-            &mut r.a.sockets,
-            client,
-            IpEndpoint::new(IpAddr::V4(IP4_B), PORT),
-            0,
-        )
-        .unwrap();
-    let mut server = None;
-    assert!(r.run_until(Duration::from_secs(5), |r| {
-        if server.is_none() {
-            server = r.b.listener(listener).accept();
-        }
-        server.is_some() && r.a.tcp_socket(client).state() == State::Established
-    }));
-    let server = server.unwrap();
+    let server = establish(&mut r, listener, client, IpAddr::V4(IP4_B));
     let st = r.b.listener(listener).stats();
     assert_eq!((st.cookies_sent, st.cookies_accepted), (1, 1), "{st:?}");
     let syn = r.seen(Dir::AtoB, 0).find(|s| s.is_syn()).unwrap().clone();
@@ -1104,7 +1025,14 @@ fn a_syn_cookie_connection_negotiates_window_scaling_sack_and_timestamps() {
     });
     let mark = r.log.len();
     let data = pattern(2 << 20, 12);
-    let got = push(&mut r, client, server, &data, Duration::from_secs(60));
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
     assert!(got == data);
     assert!(
         r.seen(Dir::BtoA, mark).any(|s| !s.sack.is_empty()),

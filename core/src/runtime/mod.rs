@@ -37,6 +37,7 @@
 
 mod config;
 mod error;
+mod options;
 mod ping;
 mod stack;
 mod tcp;

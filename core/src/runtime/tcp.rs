@@ -3,25 +3,16 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error;
+use super::options::{check_timeout, SocketOptions};
 use super::stack::{Core, Deadline, Expired, Shared, Stack};
 use super::{endpoint_to_socket_addr, ListenAddr};
 use crate::socket::tcp::{State, TcpApiError, TcpStats};
 use crate::socket::SocketHandle;
 use crate::wire::{IpEndpoint, IpListenEndpoint};
-
-/// Per-stream options, as `setsockopt` would keep them.
-#[derive(Debug, Default, Clone, Copy)]
-struct Options {
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
-    nonblocking: bool,
-    /// `shutdown(Read)`: reads return end of stream.
-    read_shut: bool,
-}
 
 /// A TCP connection (like `std::net::TcpStream`).
 ///
@@ -36,7 +27,9 @@ struct Options {
 pub struct TcpStream {
     shared: Arc<Shared>,
     handle: SocketHandle,
-    options: Mutex<Options>,
+    options: SocketOptions,
+    /// `shutdown(Read)`: reads return end of stream.
+    read_shut: AtomicBool,
 }
 
 /// A TCP socket listening for connections (like `std::net::TcpListener`).
@@ -49,17 +42,6 @@ pub struct TcpListener {
     handle: SocketHandle,
     local: SocketAddr,
     nonblocking: AtomicBool,
-}
-
-fn check_timeout(t: Option<Duration>) -> io::Result<()> {
-    // std refuses a zero timeout (it would mean "none" to the kernel).
-    if t == Some(Duration::ZERO) {
-        return Err(io::Error::new(
-            ErrorKind::InvalidInput,
-            "cannot set a 0 duration timeout",
-        ));
-    }
-    Ok(())
 }
 
 fn expired(e: Expired, what: &str) -> io::Error {
@@ -151,16 +133,9 @@ impl TcpStream {
         TcpStream {
             shared,
             handle,
-            options: Mutex::new(Options::default()),
+            options: SocketOptions::default(),
+            read_shut: AtomicBool::new(false),
         }
-    }
-
-    fn options(&self) -> Options {
-        *self.options.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn set_options(&self, f: impl FnOnce(&mut Options)) {
-        f(&mut self.options.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// The remote end.
@@ -181,7 +156,7 @@ impl TcpStream {
     /// side (later reads return 0), or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         if matches!(how, Shutdown::Read | Shutdown::Both) {
-            self.set_options(|o| o.read_shut = true);
+            self.read_shut.store(true, Ordering::Release);
             // A read already blocked on this stream returns 0 now, as on
             // Linux, rather than at its next wake.
             let h = self.handle;
@@ -200,33 +175,28 @@ impl TcpStream {
 
     /// How long a read waits (`None`: forever). Zero is refused, as by std.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
-        self.set_options(|o| o.read_timeout = timeout);
-        Ok(())
+        self.options.set_read_timeout(timeout)
     }
 
     /// How long a write waits for room (`None`: forever).
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
-        self.set_options(|o| o.write_timeout = timeout);
-        Ok(())
+        self.options.set_write_timeout(timeout)
     }
 
     /// The read timeout.
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.options().read_timeout)
+        Ok(self.options.get().read_timeout)
     }
 
     /// The write timeout.
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.options().write_timeout)
+        Ok(self.options.get().write_timeout)
     }
 
     /// In nonblocking mode reads and writes that would wait fail with
     /// `WouldBlock` instead.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.set_options(|o| o.nonblocking = nonblocking);
-        Ok(())
+        self.options.set_nonblocking(nonblocking)
     }
 
     /// Turns Nagle's algorithm off (`TCP_NODELAY`) or back on.
@@ -264,8 +234,8 @@ impl TcpStream {
     }
 
     fn read_inner(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let o = self.options();
-        if buf.is_empty() || o.read_shut {
+        let o = self.options.get();
+        if buf.is_empty() || self.read_shut.load(Ordering::Acquire) {
             return Ok(0);
         }
         let h = self.handle;
@@ -273,7 +243,7 @@ impl TcpStream {
             Deadline::new(o.nonblocking, o.read_timeout),
             Some(h),
             |core| {
-                if self.options().read_shut {
+                if self.read_shut.load(Ordering::Acquire) {
                     return Ok(Some(0));
                 }
                 // Look without touching: only a read marks the socket for
@@ -300,7 +270,7 @@ impl TcpStream {
         if buf.is_empty() {
             return Ok(0);
         }
-        let o = self.options();
+        let o = self.options.get();
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),

@@ -2,24 +2,18 @@
 
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use std::vec;
 
 use super::error;
+use super::options::SocketOptions;
 use super::stack::{Core, Deadline, Expired, Shared, Stack};
 use super::{endpoint_to_socket_addr, listen_to_socket_addr, ListenAddr};
 use crate::socket::udp::{self, SendError, SocketError, UdpMetadata};
 use crate::socket::SocketHandle;
 use crate::storage::{PacketBuffer, PacketMetadata};
 use crate::wire::IpEndpoint;
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Options {
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
-    nonblocking: bool,
-}
 
 /// A UDP socket (like `std::net::UdpSocket`).
 ///
@@ -35,7 +29,22 @@ pub struct UdpSocket {
     shared: Arc<Shared>,
     handle: SocketHandle,
     local: SocketAddr,
-    options: Mutex<Options>,
+    options: SocketOptions,
+}
+
+/// For `send`/`recv` on a connected socket: fails when it is not
+/// connected, or with the error an ICMP message from the peer left.
+fn check_connected(s: &mut udp::UdpSocket<'_>) -> io::Result<()> {
+    if s.remote_endpoint().is_none() {
+        return Err(io::Error::new(
+            ErrorKind::NotConnected,
+            "the UDP socket is not connected",
+        ));
+    }
+    match s.take_error() {
+        Some(e) => Err(socket_error(e)),
+        None => Ok(()),
+    }
 }
 
 fn send_error(e: SendError) -> io::Error {
@@ -91,16 +100,8 @@ impl UdpSocket {
             shared: shared.clone(),
             handle,
             local: listen_to_socket_addr(ep, addr.is_ipv6()),
-            options: Mutex::new(Options::default()),
+            options: SocketOptions::default(),
         })
-    }
-
-    fn options(&self) -> Options {
-        *self.options.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn set_options(&self, f: impl FnOnce(&mut Options)) {
-        f(&mut self.options.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     fn socket(core: &mut Core, h: SocketHandle) -> io::Result<&mut udp::UdpSocket<'static>> {
@@ -149,7 +150,7 @@ impl UdpSocket {
     }
 
     fn send_inner(&self, buf: &[u8], meta: Option<UdpMetadata>) -> io::Result<usize> {
-        let o = self.options();
+        let o = self.options.get();
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),
@@ -159,15 +160,7 @@ impl UdpSocket {
                 let sent = match meta {
                     Some(meta) => s.send_slice(buf, meta),
                     None => {
-                        if s.remote_endpoint().is_none() {
-                            return Err(io::Error::new(
-                                ErrorKind::NotConnected,
-                                "the UDP socket is not connected",
-                            ));
-                        }
-                        if let Some(e) = s.take_error() {
-                            return Err(socket_error(e));
-                        }
+                        check_connected(s)?;
                         s.send_slice_connected(buf)
                     }
                 };
@@ -196,7 +189,7 @@ impl UdpSocket {
     }
 
     fn recv_inner(&self, buf: &mut [u8], connected: bool) -> io::Result<(usize, SocketAddr)> {
-        let o = self.options();
+        let o = self.options.get();
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.read_timeout),
@@ -204,15 +197,7 @@ impl UdpSocket {
             |core| {
                 let s = Self::socket(core, h)?;
                 if connected {
-                    if s.remote_endpoint().is_none() {
-                        return Err(io::Error::new(
-                            ErrorKind::NotConnected,
-                            "the UDP socket is not connected",
-                        ));
-                    }
-                    if let Some(e) = s.take_error() {
-                        return Err(socket_error(e));
-                    }
+                    check_connected(s)?;
                 }
                 match s.recv() {
                     Ok((data, meta)) => {
@@ -230,32 +215,17 @@ impl UdpSocket {
     /// How long a receive waits (`None`: forever). Zero is refused, as by
     /// std.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        if timeout == Some(Duration::ZERO) {
-            return Err(io::Error::new(
-                ErrorKind::InvalidInput,
-                "cannot set a 0 duration timeout",
-            ));
-        }
-        self.set_options(|o| o.read_timeout = timeout);
-        Ok(())
+        self.options.set_read_timeout(timeout)
     }
 
     /// How long a send waits for buffer room (`None`: forever).
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        if timeout == Some(Duration::ZERO) {
-            return Err(io::Error::new(
-                ErrorKind::InvalidInput,
-                "cannot set a 0 duration timeout",
-            ));
-        }
-        self.set_options(|o| o.write_timeout = timeout);
-        Ok(())
+        self.options.set_write_timeout(timeout)
     }
 
     /// In nonblocking mode calls that would wait fail with `WouldBlock`.
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.set_options(|o| o.nonblocking = nonblocking);
-        Ok(())
+        self.options.set_nonblocking(nonblocking)
     }
 
     /// Allows sending to the limited broadcast address (`SO_BROADCAST`).

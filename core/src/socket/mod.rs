@@ -299,21 +299,10 @@ impl<'a> SocketSet<'a> {
         handle: SocketHandle,
         endpoint: impl Into<IpListenEndpoint>,
     ) -> Result<IpListenEndpoint, SetError> {
-        let mut ep = endpoint.into();
-        if ep.port == 0 {
-            ep.port = self.free_port(Kind::Udp, ep.addr)?;
-        }
-        let key = Key {
-            kind: Kind::Udp,
-            port: ep.port,
-            addr: ep.addr,
-            remote: None,
-        };
-        self.claim(handle, key, |s| match s {
+        self.claim_port(handle, Kind::Udp, endpoint.into(), |s, ep| match s {
             Socket::Udp(u) => u.bind(ep).map_err(|_| SetError::Refused),
             _ => Err(SetError::BadHandle),
-        })?;
-        Ok(ep)
+        })
     }
 
     /// Binds an ICMP socket to an echo identifier.
@@ -341,6 +330,29 @@ impl<'a> SocketSet<'a> {
         };
         let key = raw_key(version, protocol);
         self.claim(handle, key, |_| Ok(()))
+    }
+
+    /// Claims `ep` for `handle` among the sockets of `kind`, picking an
+    /// ephemeral port for port 0, and lets `bind` set it on the socket.
+    /// Returns the endpoint claimed.
+    fn claim_port(
+        &mut self,
+        handle: SocketHandle,
+        kind: Kind,
+        mut ep: IpListenEndpoint,
+        bind: impl FnOnce(&mut Socket<'a>, IpListenEndpoint) -> Result<(), SetError>,
+    ) -> Result<IpListenEndpoint, SetError> {
+        if ep.port == 0 {
+            ep.port = self.free_port(kind, ep.addr)?;
+        }
+        let key = Key {
+            kind,
+            port: ep.port,
+            addr: ep.addr,
+            remote: None,
+        };
+        self.claim(handle, key, |s| bind(s, ep))?;
+        Ok(ep)
     }
 
     fn claim(
@@ -520,24 +532,13 @@ impl<'a> SocketSet<'a> {
         handle: SocketHandle,
         endpoint: impl Into<IpListenEndpoint>,
     ) -> Result<IpListenEndpoint, SetError> {
-        let mut ep = endpoint.into();
-        if ep.port == 0 {
-            ep.port = self.free_port(Kind::Tcp, ep.addr)?;
-        }
-        let key = Key {
-            kind: Kind::Tcp,
-            port: ep.port,
-            addr: ep.addr,
-            remote: None,
-        };
-        self.claim(handle, key, |s| match s {
+        self.claim_port(handle, Kind::Tcp, endpoint.into(), |s, ep| match s {
             Socket::TcpListener(l) => {
                 l.set_endpoint(ep);
                 Ok(())
             }
             _ => Err(SetError::BadHandle),
-        })?;
-        Ok(ep)
+        })
     }
 
     /// A free local port for a TCP connection from `local` (ephemeral range).

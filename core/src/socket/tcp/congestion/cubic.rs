@@ -21,7 +21,7 @@
 //! Not implemented: the optional undo of spurious congestion events (§4.9)
 //! and HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
 
-use super::newreno::clamp_mss;
+use super::window::Window;
 use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
 use crate::time::{Duration, Instant};
 
@@ -48,10 +48,8 @@ struct Epoch {
 /// The CUBIC controller's state, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cubic {
-    /// SMSS, 1..=65535.
-    mss: usize,
-    cwnd: usize,
-    ssthresh: usize,
+    /// SMSS, cwnd, ssthresh and the RFC 5681 facts.
+    w: Window,
     /// `W_max` (§4.1.2): the window just before the last reduction, or the
     /// one at the start of congestion avoidance after a timeout (§4.8).
     w_max: usize,
@@ -62,12 +60,6 @@ pub struct Cubic {
     epoch: Option<Epoch>,
     /// The last RTT estimate the socket gave.
     rtt: Duration,
-    /// The last ACK (or restart) seen: idle time is measured from it.
-    last_ack: Option<Instant>,
-    /// Data has been acknowledged or lost: `set_mss` keeps the window.
-    started: bool,
-    /// A timeout happened and no ACK has arrived since (RFC 5681 §3.1).
-    in_rto_backoff: bool,
 }
 
 /// ⌊∛n⌋, bit by bit (no libm in `no_std`). ∛(2¹²⁸) < 2⁴³.
@@ -123,24 +115,18 @@ impl Cubic {
     /// A controller at the initial window for `mss` (RFC 6928 §2), with
     /// `ssthresh` "arbitrarily high" (RFC 5681 §3.1): [`MAX_WINDOW`].
     pub fn new(mss: usize) -> Cubic {
-        let mss = clamp_mss(mss);
         Cubic {
-            mss,
-            cwnd: initial_window(mss),
-            ssthresh: MAX_WINDOW,
+            w: Window::new(mss),
             w_max: 0,
             cwnd_prior: 0,
             epoch: None,
             rtt: Duration::ZERO,
-            last_ack: None,
-            started: false,
-            in_rto_backoff: false,
         }
     }
 
     /// The SMSS in use.
     pub fn mss(&self) -> usize {
-        self.mss
+        self.w.mss
     }
 
     /// `W_max` in bytes (RFC 9438 §4.1.2).
@@ -160,34 +146,28 @@ impl Cubic {
         self.epoch.map(|e| e.w_est)
     }
 
-    fn saw_ack(&mut self, now: Instant) {
-        self.started = true;
-        self.in_rto_backoff = false;
-        self.last_ack = Some(now);
-    }
-
     /// Begins a congestion-avoidance stage at `now` from the current cwnd.
     fn start_epoch(&mut self, now: Instant) -> Epoch {
-        let k = if self.w_max <= self.cwnd {
+        let k = if self.w_max <= self.w.cwnd {
             // §4.8: after a timeout W_max is the window at the start of
             // congestion avoidance and K = 0; the same holds whenever the
             // window already is above the old plateau.
-            self.w_max = self.cwnd;
+            self.w_max = self.w.cwnd;
             0
         } else {
-            cubic_k(self.w_max, self.cwnd, self.mss)
+            cubic_k(self.w_max, self.w.cwnd, self.w.mss)
         };
         net_trace!(
             "cubic: epoch, w_max {} cwnd {} K {} us",
             self.w_max,
-            self.cwnd,
+            self.w.cwnd,
             k
         );
         Epoch {
             start: now,
             k,
             // §4.3: W_est starts at cwnd_epoch.
-            w_est: self.cwnd,
+            w_est: self.w.cwnd,
             est_acc: 0,
             inc_acc: 0,
         }
@@ -199,7 +179,7 @@ impl Cubic {
             Some(ep) => ep,
             None => self.start_epoch(now),
         };
-        let cwnd = self.cwnd.max(1) as u64;
+        let cwnd = self.w.cwnd.max(1) as u64;
         let acked = acked.min(MAX_WINDOW) as u64;
         let t = (now - ep.start).total_micros();
 
@@ -208,29 +188,29 @@ impl Cubic {
         // cwnd_prior, then 1 (= 17/17).
         let alpha = if ep.w_est >= self.cwnd_prior { 17 } else { 9 };
         // ≤ 17·2³²·2¹⁶ + 17·2³²: fits u64.
-        ep.est_acc = ep.est_acc.saturating_add(alpha * self.mss as u64 * acked);
+        ep.est_acc = ep.est_acc.saturating_add(alpha * self.w.mss as u64 * acked);
         let div = 17 * cwnd;
         let grow = usize::try_from(ep.est_acc / div).unwrap_or(usize::MAX);
         ep.est_acc %= div;
         ep.w_est = ep.w_est.saturating_add(grow).min(MAX_WINDOW);
 
-        if w_cubic(t, ep.k, self.w_max, self.mss) < ep.w_est {
+        if w_cubic(t, ep.k, self.w_max, self.w.mss) < ep.w_est {
             // §4.3 Reno-friendly region: cwnd = W_est (never shrink on an ACK).
-            self.cwnd = self.cwnd.max(ep.w_est);
+            self.w.cwnd = self.w.cwnd.max(ep.w_est);
         } else {
             // §4.2: target = W_cubic(t + RTT), bounded to [cwnd, 1.5·cwnd];
             // §4.4/§4.5 (concave and convex alike): cwnd += (target −
             // cwnd)/cwnd per segment acked, i.e. (target − cwnd)·acked/cwnd
             // bytes, the remainder carried to the next ACK.
             let ahead = t.saturating_add(self.rtt.total_micros());
-            let high = self.cwnd.saturating_add(self.cwnd / 2).min(MAX_WINDOW);
-            let target = w_cubic(ahead, ep.k, self.w_max, self.mss).clamp(self.cwnd, high);
-            let gap = (target - self.cwnd) as u64;
+            let high = self.w.cwnd.saturating_add(self.w.cwnd / 2).min(MAX_WINDOW);
+            let target = w_cubic(ahead, ep.k, self.w_max, self.w.mss).clamp(self.w.cwnd, high);
+            let gap = (target - self.w.cwnd) as u64;
             // gap ≤ 2³¹, acked ≤ 2³²: the product fits; the sum saturates.
             ep.inc_acc = ep.inc_acc.saturating_add(gap * acked);
             let grow = usize::try_from(ep.inc_acc / cwnd).unwrap_or(usize::MAX);
             ep.inc_acc %= cwnd;
-            self.cwnd = self.cwnd.saturating_add(grow).min(high);
+            self.w.cwnd = self.w.cwnd.saturating_add(grow).min(high);
         }
         self.epoch = Some(ep);
     }
@@ -246,115 +226,111 @@ impl Cubic {
 
 impl CongestionControl for Cubic {
     fn cwnd(&self) -> usize {
-        self.cwnd
+        self.w.cwnd
     }
 
     fn ssthresh(&self) -> usize {
-        self.ssthresh
+        self.w.ssthresh
     }
 
     fn set_mss(&mut self, mss: usize) {
-        self.mss = clamp_mss(mss);
-        if !self.started {
-            // RFC 6928 §2: the IW follows the negotiated SMSS.
-            self.cwnd = initial_window(self.mss);
-        }
+        self.w.set_mss(mss);
     }
 
     fn on_ack(&mut self, now: Instant, acked: usize, in_flight: usize, rtt: Option<Duration>) {
         if let Some(rtt) = rtt {
             self.rtt = rtt;
         }
-        let since = self.last_ack.map_or(Duration::ZERO, |last| now - last);
-        self.saw_ack(now);
+        let since = self.w.last_ack.map_or(Duration::ZERO, |last| now - last);
+        self.w.saw_ack(now);
         if acked == 0 {
             return;
         }
-        if !is_cwnd_limited(self.cwnd, acked, in_flight) {
+        if !is_cwnd_limited(self.w.cwnd, acked, in_flight) {
             // §5.8: no growth, and the time does not count on the curve.
             self.shift_epoch(since);
             return;
         }
-        if self.cwnd < self.ssthresh {
+        if self.w.cwnd < self.w.ssthresh {
             // §4.10: Reno's slow start (RFC 5681 §3.1, RFC 3465 L = 2·SMSS).
-            self.cwnd = slow_start(self.cwnd, self.ssthresh, acked, self.mss);
+            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss);
         } else {
             self.avoid(now, acked);
         }
     }
 
     fn on_congestion(&mut self, _now: Instant, in_flight: usize) {
-        self.started = true;
+        self.w.started = true;
         // §4.7 fast convergence: a plateau lower than the last one means a
         // new flow is competing; release bandwidth by remembering less.
-        self.w_max = if self.cwnd < self.w_max {
+        self.w_max = if self.w.cwnd < self.w_max {
             // W_max = cwnd·(1 + β)/2 = cwnd·17/20.
-            (self.cwnd.min(MAX_WINDOW) as u64 * 17 / 20) as usize
+            (self.w.cwnd.min(MAX_WINDOW) as u64 * 17 / 20) as usize
         } else {
-            self.cwnd
+            self.w.cwnd
         };
         // §4.6: cwnd_prior = cwnd; ssthresh = flight_size·β_cubic, at
         // least 2 SMSS; cwnd = ssthresh.
-        self.cwnd_prior = self.cwnd;
-        self.ssthresh = times_beta(in_flight).max(self.mss.saturating_mul(2));
-        self.cwnd = self.ssthresh;
+        self.cwnd_prior = self.w.cwnd;
+        self.w.ssthresh = times_beta(in_flight).max(self.w.mss.saturating_mul(2));
+        self.w.cwnd = self.w.ssthresh;
         self.epoch = None;
         net_debug!(
             "cubic: loss, w_max {} ssthresh = cwnd = {}",
             self.w_max,
-            self.cwnd
+            self.w.cwnd
         );
     }
 
     fn on_recovery_ack(&mut self, now: Instant, _acked: usize, _in_flight: usize) {
         // RFC 6582 §3.2 step 5 deflation is the socket's pipe; CUBIC does
         // not grow cwnd during recovery.
-        self.saw_ack(now);
+        self.w.saw_ack(now);
     }
 
     fn on_recovery_exit(&mut self, now: Instant) {
         // RFC 6582 §3.2 step 6 option 2, and §4.2: the congestion-avoidance
         // stage (t_epoch) begins now.
-        self.saw_ack(now);
-        self.cwnd = self.ssthresh;
+        self.w.saw_ack(now);
+        self.w.cwnd = self.w.ssthresh;
         let ep = self.start_epoch(now);
         self.epoch = Some(ep);
     }
 
     fn on_timeout(&mut self, _now: Instant, in_flight: usize) {
-        self.started = true;
+        self.w.started = true;
         // §4.8: Reno's response with ssthresh from β_cubic (§4.6); RFC 5681
         // §3.1 holds ssthresh on a repeated timeout of the same data.
-        if !self.in_rto_backoff {
-            self.cwnd_prior = self.cwnd;
-            self.ssthresh = times_beta(in_flight).max(self.mss.saturating_mul(2));
+        if !self.w.in_rto_backoff {
+            self.cwnd_prior = self.w.cwnd;
+            self.w.ssthresh = times_beta(in_flight).max(self.w.mss.saturating_mul(2));
         }
-        self.in_rto_backoff = true;
+        self.w.in_rto_backoff = true;
         // §4.8: in the first congestion avoidance after the timeout, W_max
         // is the window at its start and K = 0 (see `start_epoch`).
         self.w_max = 0;
         self.epoch = None;
         // RFC 5681 §3.1: loss window, 1 SMSS.
-        self.cwnd = self.mss;
-        net_debug!("cubic: RTO, ssthresh {}", self.ssthresh);
+        self.w.cwnd = self.w.mss;
+        net_debug!("cubic: RTO, ssthresh {}", self.w.ssthresh);
     }
 
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {
-        let Some(last) = self.last_ack else {
+        let Some(last) = self.w.last_ack else {
             return;
         };
         let idle = now - last;
-        let rw = initial_window(self.mss);
-        if idle > rto && self.cwnd > rw {
+        let rw = initial_window(self.w.mss);
+        if idle > rto && self.w.cwnd > rw {
             // RFC 5681 §4.1: RW = min(IW, cwnd); the slow start that follows
             // ends in a new congestion-avoidance stage (§4.2).
-            self.cwnd = rw;
+            self.w.cwnd = rw;
             self.epoch = None;
         } else {
             // §5.8: idle time is not part of t.
             self.shift_epoch(idle);
         }
-        self.last_ack = Some(now);
+        self.w.last_ack = Some(now);
     }
 }
 
@@ -372,7 +348,7 @@ mod tests {
     /// `w_max_seg` segments (flight = cwnd), recovery ended at `at`.
     fn after_loss(w_max_seg: usize, at: Instant) -> Cubic {
         let mut cc = Cubic::new(MSS);
-        cc.cwnd = w_max_seg * MSS;
+        cc.w.cwnd = w_max_seg * MSS;
         cc.on_congestion(at, w_max_seg * MSS);
         cc.on_recovery_exit(at);
         cc
@@ -477,7 +453,7 @@ mod tests {
     #[test]
     fn rfc9438_beta_reduction_uses_flight() {
         let mut cc = Cubic::new(MSS);
-        cc.cwnd = 100 * MSS;
+        cc.w.cwnd = 100 * MSS;
         cc.on_congestion(secs(1.0), 100 * MSS);
         assert_eq!(cc.ssthresh(), 70 * MSS);
         assert_eq!(cc.cwnd(), 70 * MSS);
@@ -494,18 +470,18 @@ mod tests {
     #[test]
     fn rfc9438_fast_convergence_lowers_w_max() {
         let mut cc = Cubic::new(MSS);
-        cc.cwnd = 100 * MSS;
+        cc.w.cwnd = 100 * MSS;
         cc.on_congestion(secs(1.0), 100 * MSS);
         assert_eq!(cc.w_max(), 100 * MSS);
         cc.on_recovery_exit(secs(1.1));
         // The next loss comes at 80 segments, below W_max: W_max = 80·0.85.
-        cc.cwnd = 80 * MSS;
+        cc.w.cwnd = 80 * MSS;
         cc.on_congestion(secs(2.0), 80 * MSS);
         assert_eq!(cc.w_max(), 68 * MSS);
         assert_eq!(cc.cwnd(), 56 * MSS);
         // A loss at or above W_max records cwnd itself.
         cc.on_recovery_exit(secs(2.1));
-        cc.cwnd = 68 * MSS;
+        cc.w.cwnd = 68 * MSS;
         cc.on_congestion(secs(3.0), 68 * MSS);
         assert_eq!(cc.w_max(), 68 * MSS);
         // K after fast convergence: ∛((68 − 47.6)/0.4) with the bytes rounded.
@@ -554,7 +530,7 @@ mod tests {
     #[test]
     fn rfc9438_timeout_then_k_zero_at_new_plateau() {
         let mut cc = Cubic::new(MSS);
-        cc.cwnd = 100 * MSS;
+        cc.w.cwnd = 100 * MSS;
         cc.on_timeout(secs(1.0), 100 * MSS);
         assert_eq!(cc.ssthresh(), 70 * MSS);
         assert_eq!(cc.cwnd(), MSS);
@@ -660,7 +636,7 @@ mod tests {
         let mss = 65_535;
         let mut cc = Cubic::new(mss);
         let t0 = Instant::from_secs(1_000_000_000);
-        cc.cwnd = 1 << 30;
+        cc.w.cwnd = 1 << 30;
         cc.on_congestion(t0, 1 << 30);
         cc.on_recovery_exit(t0);
         assert_eq!(cc.w_max(), 1 << 30);

@@ -61,6 +61,7 @@
 
 mod cubic;
 mod newreno;
+mod window;
 
 pub use self::cubic::Cubic;
 pub use self::newreno::NewReno;

@@ -5,32 +5,18 @@
 //! The recovery *logic* (recovery point, partial/full ACKs, the dup-ACK
 //! count) is the socket's; see the [module docs](super) for the split.
 
+use super::window::Window;
 use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
 use crate::time::{Duration, Instant};
 
 /// The NewReno controller's state, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewReno {
-    /// SMSS, 1..=65535.
-    mss: usize,
-    cwnd: usize,
-    ssthresh: usize,
+    /// SMSS, cwnd, ssthresh and the RFC 5681 facts.
+    w: Window,
     /// RFC 3465 §2.1: bytes acknowledged since `cwnd` last grew in
     /// congestion avoidance.
     bytes_acked: usize,
-    /// The last ACK (or restart) seen: idle time is measured from it.
-    last_ack: Option<Instant>,
-    /// Data has been acknowledged or lost: `set_mss` keeps the window.
-    started: bool,
-    /// A timeout happened and no ACK has arrived since: a further timeout
-    /// is a repeated one (RFC 5681 §3.1 holds `ssthresh`).
-    in_rto_backoff: bool,
-}
-
-/// The SMSS actually used: at least 1 (no division by zero) and at most
-/// 65535, the largest value the 16-bit MSS option can carry (RFC 9293 §3.2).
-pub(super) fn clamp_mss(mss: usize) -> usize {
-    mss.clamp(1, u16::MAX as usize)
 }
 
 /// RFC 5681 §3.1 eq. 4 and §3.2 step 2: `max(FlightSize / 2, 2·SMSS)`.
@@ -42,120 +28,103 @@ impl NewReno {
     /// A controller at the initial window for `mss` (RFC 6928 §2), with
     /// `ssthresh` "arbitrarily high" (RFC 5681 §3.1): [`MAX_WINDOW`].
     pub fn new(mss: usize) -> NewReno {
-        let mss = clamp_mss(mss);
         NewReno {
-            mss,
-            cwnd: initial_window(mss),
-            ssthresh: MAX_WINDOW,
+            w: Window::new(mss),
             bytes_acked: 0,
-            last_ack: None,
-            started: false,
-            in_rto_backoff: false,
         }
     }
 
     /// The SMSS in use.
     pub fn mss(&self) -> usize {
-        self.mss
-    }
-
-    fn saw_ack(&mut self, now: Instant) {
-        self.started = true;
-        self.in_rto_backoff = false;
-        self.last_ack = Some(now);
+        self.w.mss
     }
 }
 
 impl CongestionControl for NewReno {
     fn cwnd(&self) -> usize {
-        self.cwnd
+        self.w.cwnd
     }
 
     fn ssthresh(&self) -> usize {
-        self.ssthresh
+        self.w.ssthresh
     }
 
     fn set_mss(&mut self, mss: usize) {
-        self.mss = clamp_mss(mss);
-        if !self.started {
-            // RFC 6928 §2: the IW is a function of the SMSS the handshake
-            // settled on.
-            self.cwnd = initial_window(self.mss);
-        }
+        self.w.set_mss(mss);
     }
 
     fn on_ack(&mut self, now: Instant, acked: usize, in_flight: usize, _rtt: Option<Duration>) {
-        self.saw_ack(now);
-        if acked == 0 || !is_cwnd_limited(self.cwnd, acked, in_flight) {
+        self.w.saw_ack(now);
+        if acked == 0 || !is_cwnd_limited(self.w.cwnd, acked, in_flight) {
             return;
         }
-        if self.cwnd < self.ssthresh {
+        if self.w.cwnd < self.w.ssthresh {
             // RFC 5681 §3.1 slow start, RFC 3465 §2.2 L = 2·SMSS.
-            self.cwnd = slow_start(self.cwnd, self.ssthresh, acked, self.mss);
+            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss);
         } else {
             // RFC 5681 §3.1 (the RECOMMENDED byte counting, RFC 3465 §2.1):
             // once a whole cwnd of bytes has been acknowledged, cwnd grows
             // by one SMSS — one SMSS per RTT.
             self.bytes_acked = self.bytes_acked.saturating_add(acked);
-            if self.bytes_acked >= self.cwnd {
+            if self.bytes_acked >= self.w.cwnd {
                 // Keep less than one window of credit so a huge stretch
                 // ACK cannot buy many later increments.
-                self.bytes_acked = (self.bytes_acked - self.cwnd).min(self.cwnd - 1);
-                self.cwnd = self.cwnd.saturating_add(self.mss).min(MAX_WINDOW);
+                self.bytes_acked = (self.bytes_acked - self.w.cwnd).min(self.w.cwnd - 1);
+                self.w.cwnd = self.w.cwnd.saturating_add(self.w.mss).min(MAX_WINDOW);
             }
         }
     }
 
     fn on_congestion(&mut self, _now: Instant, in_flight: usize) {
-        self.started = true;
+        self.w.started = true;
         // RFC 5681 §3.2 step 2; cwnd = ssthresh as in RFC 6675 §5 (4.2):
         // the socket's pipe replaces the RFC 6582 inflation (module docs).
-        self.ssthresh = reno_ssthresh(in_flight, self.mss);
-        self.cwnd = self.ssthresh;
+        self.w.ssthresh = reno_ssthresh(in_flight, self.w.mss);
+        self.w.cwnd = self.w.ssthresh;
         self.bytes_acked = 0;
-        net_debug!("newreno: loss, ssthresh = cwnd = {}", self.cwnd);
+        net_debug!("newreno: loss, ssthresh = cwnd = {}", self.w.cwnd);
     }
 
     fn on_recovery_ack(&mut self, now: Instant, _acked: usize, _in_flight: usize) {
         // RFC 6582 §3.2 step 5: the deflation is the shrinking FlightSize in
         // the socket's pipe; cwnd stays at ssthresh.
-        self.saw_ack(now);
+        self.w.saw_ack(now);
     }
 
     fn on_recovery_exit(&mut self, now: Instant) {
         // RFC 6582 §3.2 step 6, option 2: cwnd = ssthresh.
-        self.saw_ack(now);
-        self.cwnd = self.ssthresh;
+        self.w.saw_ack(now);
+        self.w.cwnd = self.w.ssthresh;
         self.bytes_acked = 0;
     }
 
     fn on_timeout(&mut self, _now: Instant, in_flight: usize) {
-        self.started = true;
+        self.w.started = true;
         // RFC 5681 §3.1: "when a TCP sender detects segment loss using the
         // retransmission timer and the given segment has already been
         // retransmitted by way of the retransmission timer at least once,
         // the value of ssthresh is held constant".
-        if !self.in_rto_backoff {
-            self.ssthresh = reno_ssthresh(in_flight, self.mss);
+        if !self.w.in_rto_backoff {
+            self.w.ssthresh = reno_ssthresh(in_flight, self.w.mss);
         }
-        self.in_rto_backoff = true;
+        self.w.in_rto_backoff = true;
         // RFC 5681 §3.1: the loss window LW is one SMSS.
-        self.cwnd = self.mss;
+        self.w.cwnd = self.w.mss;
         self.bytes_acked = 0;
-        net_debug!("newreno: RTO, ssthresh = {}", self.ssthresh);
+        net_debug!("newreno: RTO, ssthresh = {}", self.w.ssthresh);
     }
 
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {
-        let Some(last) = self.last_ack else {
+        let Some(last) = self.w.last_ack else {
             return;
         };
         // RFC 5681 §4.1: after an idle period longer than the RTO, restart
         // from RW = min(IW, cwnd).
         if now - last > rto {
-            self.cwnd = self.cwnd.min(initial_window(self.mss));
+            self.w.cwnd = self.w.cwnd.min(initial_window(self.w.mss));
             self.bytes_acked = 0;
         }
-        self.last_ack = Some(now);
+        self.w.last_ack = Some(now);
     }
 }
 
