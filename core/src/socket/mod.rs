@@ -179,6 +179,9 @@ pub struct SocketSet<'a> {
     touched: heapless::Vec<usize, TOUCHED_LEN>,
     /// More sockets were touched than `touched` holds: visit them all.
     touched_all: bool,
+    /// Every slot below this one is taken, so `add` looks from here: adding
+    /// N sockets costs O(N), not O(N²) (a runtime lends thousands).
+    first_free: usize,
 }
 
 /// How many touched sockets the set remembers before it falls back to
@@ -203,6 +206,7 @@ impl<'a> SocketSet<'a> {
             dhcp: None,
             touched: heapless::Vec::new(),
             touched_all: false,
+            first_free: 0,
         }
     }
 
@@ -211,8 +215,10 @@ impl<'a> SocketSet<'a> {
         let socket = socket.upcast();
         let is_dhcp = matches!(socket, Socket::Dhcpv4(_));
         let item = Item { socket, key: None };
-        let slot = match self.sockets.iter().position(|s| s.inner.is_none()) {
-            Some(i) => i,
+        let from = self.first_free.min(self.sockets.len());
+        let free = self.sockets[from..].iter().position(|s| s.inner.is_none());
+        let slot = match free {
+            Some(i) => from + i,
             None => match &mut self.sockets {
                 #[cfg(feature = "alloc")]
                 ManagedSlice::Owned(v) => {
@@ -231,10 +237,12 @@ impl<'a> SocketSet<'a> {
         if is_dhcp {
             if self.dhcp.is_some() {
                 storage.inner = None;
+                self.first_free = self.first_free.min(slot);
                 return Err(SetError::AddrInUse);
             }
             self.dhcp = Some(slot);
         }
+        self.first_free = slot + 1;
         Ok(SocketHandle(slot))
     }
 
@@ -254,6 +262,7 @@ impl<'a> SocketSet<'a> {
     /// Removes a socket and gives it back.
     pub fn remove(&mut self, handle: SocketHandle) -> Option<Socket<'a>> {
         let item = self.sockets.get_mut(handle.0)?.inner.take()?;
+        self.first_free = self.first_free.min(handle.0);
         if let Some(key) = item.key {
             if self.index.get(&key) == Some(handle.0) {
                 self.index.remove(&key);
@@ -668,6 +677,30 @@ mod tests {
         assert_eq!(list(set.take_touched()), None, "too many: visit all");
         let _ = set.iter_mut().count();
         assert_eq!(list(set.take_touched()), None, "iter_mut may touch any");
+    }
+
+    #[test]
+    fn freed_slots_are_reused_lowest_first() {
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let h: std::vec::Vec<_> = (0..5).map(|_| set.add(udp()).unwrap()).collect();
+        assert_eq!(
+            h.iter().map(|h| h.0).collect::<std::vec::Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+        set.remove(h[3]).unwrap();
+        set.remove(h[1]).unwrap();
+        assert_eq!(set.add(udp()).unwrap().0, 1, "the lowest free slot");
+        assert_eq!(set.add(udp()).unwrap().0, 3);
+        assert_eq!(set.add(udp()).unwrap().0, 5, "then the end");
+        // A full borrowed set says so, and a removal makes room again.
+        let mut storage = [SocketStorage::EMPTY, SocketStorage::EMPTY];
+        let mut index = [IndexSlot::EMPTY; 4];
+        let mut set = SocketSet::new(&mut storage[..], &mut index[..], 1);
+        let a = set.add(udp()).unwrap();
+        set.add(udp()).unwrap();
+        assert_eq!(set.add(udp()).err(), Some(SetError::Full));
+        set.remove(a).unwrap();
+        assert_eq!(set.add(udp()).unwrap(), a);
     }
 
     #[test]
