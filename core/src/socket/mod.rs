@@ -694,7 +694,7 @@ mod tests {
         assert_eq!(set.add(udp()).unwrap().0, 5, "then the end");
         // A full borrowed set says so, and a removal makes room again.
         let mut storage = [SocketStorage::EMPTY, SocketStorage::EMPTY];
-        let mut index = [IndexSlot::EMPTY; 4];
+        let mut index = [IndexSlot::default(); 4];
         let mut set = SocketSet::new(&mut storage[..], &mut index[..], 1);
         let a = set.add(udp()).unwrap();
         set.add(udp()).unwrap();
