@@ -568,22 +568,8 @@ impl<'a> SocketSet<'a> {
             addr: Some(local.addr),
             remote: Some(remote),
         };
-        if let Some(other) = self.index.get(&key) {
-            if other != handle.0 && self.is_live(other, &key) {
-                return Err(SetError::AddrInUse);
-            }
-        }
-        let item = self
-            .sockets
-            .get_mut(handle.0)
-            .and_then(|s| s.inner.as_mut())
-            .ok_or(SetError::BadHandle)?;
-        if let Some(old) = item.key.replace(key) {
-            self.index.remove(&old);
-        }
-        self.index
-            .insert(key, handle.0)
-            .map_err(|_| SetError::IndexFull)
+        // The socket already holds its endpoints: only the key changes.
+        self.claim(handle, key, |_| Ok(()))
     }
 
     /// The socket a TCP segment from `remote` to `local` belongs to: the
