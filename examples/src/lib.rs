@@ -7,4 +7,5 @@ pub mod http;
 pub mod pingstats;
 pub mod services;
 pub mod sim;
+pub mod stream_hash;
 pub mod transfer;

@@ -8,6 +8,7 @@ use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, IpEndpoint};
 
 use crate::sim::*;
+use crate::stream_hash::StreamHash;
 
 /// What one transfer did.
 #[derive(Debug, Clone, Copy)]
@@ -40,13 +41,6 @@ pub fn faults(
     }
 }
 
-fn fnv(h: &mut u64, data: &[u8]) {
-    for b in data {
-        *h ^= u64::from(*b);
-        *h = h.wrapping_mul(0x100_0000_01b3);
-    }
-}
-
 /// Sends `bytes` from A to B over a link with `fault` each way and socket
 /// buffers of `buffer` bytes, giving up after `limit` of simulated time.
 pub fn transfer(
@@ -66,7 +60,7 @@ pub fn transfer(
         .expect("connect");
     let start = sim.now;
     let (mut sent, mut received) = (0usize, 0usize);
-    let (mut h_sent, mut h_recv) = (0xcbf2_9ce4_8422_2325u64, 0xcbf2_9ce4_8422_2325u64);
+    let (mut h_sent, mut h_recv) = (StreamHash::default(), StreamHash::default());
     let mut server = None;
     let mut done_at = None;
     let mut x: u32 = 0x9e37_79b9;
@@ -88,7 +82,7 @@ pub fn transfer(
                 .send_slice(&chunk[..n])
                 .unwrap_or(0);
             // What did not fit is simply not sent: the hash covers what was.
-            fnv(&mut h_sent, &chunk[..queued]);
+            h_sent.write(&chunk[..queued]);
             sent += queued;
         }
         if sent == bytes && !closed {
@@ -104,7 +98,7 @@ pub fn transfer(
                 if n == 0 {
                     break;
                 }
-                fnv(&mut h_recv, &buf[..n]);
+                h_recv.write(&buf[..n]);
                 received += n;
             }
             if received == bytes && done_at.is_none() {
@@ -152,7 +146,7 @@ pub fn transfer(
             matches!(sim.b.tcp_socket(h).state(), State::Closed | State::TimeWait)
         });
     Outcome {
-        intact: received == bytes && h_sent == h_recv,
+        intact: received == bytes && h_sent.finish() == h_recv.finish(),
         finished,
         elapsed: done_at.unwrap_or(sim.now) - start,
         retransmits: stats.retransmits,

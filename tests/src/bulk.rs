@@ -5,11 +5,11 @@
 //! the hash of what arrived, so neither end keeps the data: the sender
 //! generates it as it goes, the receiver hashes it as it reads.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::Hasher;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
+
+pub use rstcp_examples::stream_hash::{hash, StreamHash};
 
 /// A deterministic pseudo-random byte stream (xorshift64). Every offset of
 /// a long stream differs from its neighbours, so a lost, duplicated or
@@ -87,45 +87,6 @@ impl Pattern {
         }
         h.finish()
     }
-}
-
-/// A hash of a byte stream that does not depend on how the stream was cut
-/// into reads (SipHash, which buffers a partial block between writes), and
-/// its length.
-#[derive(Debug, Clone, Default)]
-pub struct StreamHash {
-    hasher: DefaultHasher,
-    len: usize,
-}
-
-impl StreamHash {
-    /// Adds the next bytes of the stream.
-    pub fn write(&mut self, bytes: &[u8]) {
-        self.hasher.write(bytes);
-        self.len += bytes.len();
-    }
-
-    /// Bytes hashed so far.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True before any byte was hashed.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The hash of the stream so far.
-    pub fn finish(&self) -> u64 {
-        self.hasher.finish()
-    }
-}
-
-/// The [`StreamHash`] of `bytes` in one piece.
-pub fn hash(bytes: &[u8]) -> u64 {
-    let mut h = StreamHash::default();
-    h.write(bytes);
-    h.finish()
 }
 
 /// What one end of a [`exchange`] saw.
