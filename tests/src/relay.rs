@@ -119,19 +119,9 @@ pub fn bare_tcp(
     window_len: u16,
 ) -> TcpRepr<'static> {
     TcpRepr {
-        src_port,
-        dst_port,
-        control,
-        seq_number,
         ack_number,
         window_len,
-        window_scale: None,
-        max_seg_size: None,
-        sack_permitted: false,
-        sack_ranges: [None; 4],
-        timestamp: None,
-        urgent_at: None,
-        payload: &[],
+        ..TcpRepr::bare(src_port, dst_port, control, seq_number)
     }
 }
 

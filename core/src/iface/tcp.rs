@@ -165,19 +165,8 @@ impl Inner {
             None => (TcpSeqNumber(0), Some(repr.seq_number + repr.segment_len())),
         };
         let rst = TcpRepr {
-            src_port: local.port,
-            dst_port: remote.port,
-            control: TcpFlags::RST,
-            seq_number: seq,
             ack_number: ack,
-            window_len: 0,
-            window_scale: None,
-            max_seg_size: None,
-            sack_permitted: false,
-            sack_ranges: [None; MAX_SACK_BLOCKS],
-            timestamp: None,
-            urgent_at: None,
-            payload: &[],
+            ..TcpRepr::bare(local.port, remote.port, TcpFlags::RST, seq)
         };
         self.send_tcp_reply(pending, now, local, remote, &rst, out);
     }

@@ -604,6 +604,32 @@ struct OptionLayout {
 }
 
 impl<'a> TcpRepr<'a> {
+    /// A segment with no options, no ACK, a zero window and no payload:
+    /// the base of a reset or of a crafted segment, whose other fields the
+    /// caller sets with struct-update syntax.
+    pub const fn bare(
+        src_port: u16,
+        dst_port: u16,
+        control: TcpFlags,
+        seq_number: TcpSeqNumber,
+    ) -> TcpRepr<'a> {
+        TcpRepr {
+            src_port,
+            dst_port,
+            control,
+            seq_number,
+            ack_number: None,
+            window_len: 0,
+            window_scale: None,
+            max_seg_size: None,
+            sack_permitted: false,
+            sack_ranges: [None; MAX_SACK_BLOCKS],
+            timestamp: None,
+            urgent_at: None,
+            payload: &[],
+        }
+    }
+
     /// Reads and validates a segment received from `src` for `dst`.
     ///
     /// Checks lengths, ports, the option syntax and, with

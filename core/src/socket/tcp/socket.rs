@@ -2002,19 +2002,16 @@ impl<'a> TcpSocket<'a> {
             }
         }
         TcpRepr {
-            src_port: self.local.port,
-            dst_port: self.remote.port,
-            control: TcpFlags::empty(),
-            seq_number: self.snd_nxt,
             ack_number: Some(self.rcv_nxt),
             window_len: window,
-            window_scale: None,
-            max_seg_size: None,
-            sack_permitted: false,
             sack_ranges,
             timestamp: self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent)),
-            urgent_at: None,
-            payload: &[],
+            ..TcpRepr::bare(
+                self.local.port,
+                self.remote.port,
+                TcpFlags::empty(),
+                self.snd_nxt,
+            )
         }
     }
 }
@@ -2957,19 +2954,10 @@ mod tests_support {
         payload: &'p [u8],
     ) -> TcpRepr<'p> {
         TcpRepr {
-            src_port: REMOTE.port,
-            dst_port: LOCAL.port,
-            control,
-            seq_number: seq,
             ack_number: ack,
             window_len: 65535,
-            window_scale: None,
-            max_seg_size: None,
-            sack_permitted: false,
-            sack_ranges: [None; MAX_SACK_BLOCKS],
-            timestamp: None,
-            urgent_at: None,
             payload,
+            ..TcpRepr::bare(REMOTE.port, LOCAL.port, control, seq)
         }
     }
 
