@@ -78,18 +78,24 @@ echo "== ping -s 8000 $STACK4 (fragmented both ways)"
 in_ns ping -c 2 -i 0.2 -W 2 -s 8000 "$STACK4" | tail -2
 
 in_ns python3 - "$STACK4" "$STACK6" <<'PY'
-import socket, sys
+import socket, sys, threading
 v4, v6 = sys.argv[1], sys.argv[2]
 
 def tcp(addr, port, send):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    with socket.create_connection((addr, port), timeout=5) as s:
-        if send:
-            s.sendall(send)
+    with socket.create_connection((addr, port), timeout=10) as s:
+        # Send from a thread while this one reads: an echo of more than the
+        # buffers on both sides hold would otherwise stall both ends (the
+        # server cannot write back to a client that is not reading).
+        def writer():
+            if send:
+                s.sendall(send)
             s.shutdown(socket.SHUT_WR)
+        t = threading.Thread(target=writer)
+        t.start()
         out = b""
-        while chunk := s.recv(4096):
+        while chunk := s.recv(65536):
             out += chunk
+        t.join()
         return out
 
 def udp(addr, port, send):
