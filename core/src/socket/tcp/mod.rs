@@ -18,6 +18,7 @@ pub mod assembler;
 pub mod congestion;
 pub mod isn;
 mod listener;
+mod recovery;
 pub mod rtt;
 pub mod sack;
 mod socket;

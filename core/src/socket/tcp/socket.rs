@@ -14,8 +14,9 @@ use core::fmt;
 
 use super::assembler::{Assembler, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind};
+use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
-use super::sack::Scoreboard;
+use super::sack::{SackUpdate, Scoreboard};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
@@ -230,6 +231,9 @@ pub struct TcpStats {
     pub segments_in: u64,
     /// RFC 5961 challenge ACKs withheld by the throttle.
     pub challenge_acks_throttled: u64,
+    /// ACKs whose first SACK block was a D-SACK (RFC 2883): the peer got
+    /// a segment twice.
+    pub dsacks_received: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -335,8 +339,15 @@ pub struct TcpSocket<'a> {
     // Loss recovery.
     cc: Congestion,
     dupacks: u32,
-    /// RFC 6582 recover: the highest sequence sent when recovery began.
-    recover: Option<TcpSeqNumber>,
+    /// Which recovery the sender is in (fast retransmit or timeout).
+    phase: Phase,
+    /// RFC 6582 `recover` / RFC 6675 RecoveryPoint: the highest sequence
+    /// sent when the last recovery began (fast or by timeout). Kept after
+    /// the recovery ends: RFC 6582 §3.2 step 1 compares against it.
+    recover: TcpSeqNumber,
+    /// RFC 6675 §4 RescueRxt: the recovery point of the recovery whose
+    /// rescue retransmission was sent (one per recovery).
+    rescue_rxt: Option<TcpSeqNumber>,
     /// RFC 6675 HighRxt (exclusive: one past the last byte retransmitted).
     high_rxt: TcpSeqNumber,
     /// SACK recovery: the segment at SND.UNA is to be resent first.
@@ -434,7 +445,9 @@ impl<'a> TcpSocket<'a> {
             retries: 0,
             cc: Congestion::new(config.congestion, 536),
             dupacks: 0,
-            recover: None,
+            phase: Phase::Open,
+            recover: TcpSeqNumber(0),
+            rescue_rxt: None,
             high_rxt: TcpSeqNumber(0),
             rtx_head: false,
             scoreboard: Scoreboard::default(),
@@ -819,7 +832,8 @@ impl<'a> TcpSocket<'a> {
         self.retries = 0;
         self.cc = Congestion::new(config.congestion, 536);
         self.dupacks = 0;
-        self.recover = None;
+        self.phase = Phase::Open;
+        self.rescue_rxt = None;
         self.rtx_head = false;
         self.scoreboard = Scoreboard::default();
         self.assembler = Assembler::default();
@@ -1096,7 +1110,24 @@ impl<'a> TcpSocket<'a> {
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
-        // SACK scoreboard first: loss detection looks at it.
+        let advanced = ack > self.snd_una;
+        let acked = ack.distance_from(self.snd_una).max(0) as usize;
+        let mut sample = None;
+        if advanced {
+            sample = self.sample_rtt(now, repr, ack);
+            // RFC 6298 §5 (Karn): the backoff stays until a valid RTT
+            // sample (which `sample_rtt` gives the estimator) collapses it;
+            // an ACK of retransmitted data is none, and resetting here would
+            // loop in spurious timeouts at cwnd 1 when the RTT outgrew the
+            // unbacked RTO.
+            self.retries = 0;
+            self.ack_advance(now, ack);
+        }
+        // The SACK scoreboard after SND.UNA moved (its `update` wants the new
+        // cumulative ACK, RFC 6675 §5): a D-SACK block just below it is then
+        // recognised as one (RFC 3708 §2), and nothing below it is merged.
+        let mut sack = SackUpdate::default();
+        let has_blocks = repr.sack_ranges.iter().any(Option::is_some);
         if self.sack_ok {
             let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); MAX_SACK_BLOCKS];
             let mut n = 0;
@@ -1106,63 +1137,74 @@ impl<'a> TcpSocket<'a> {
                     n += 1;
                 }
             }
-            self.scoreboard
+            sack = self
+                .scoreboard
                 .update(self.snd_una, self.snd_max, &blocks[..n]);
+            if sack.dsack.is_some() {
+                self.stats.dsacks_received = self.stats.dsacks_received.wrapping_add(1);
+            }
         }
-        if ack > self.snd_una {
-            let acked = ack.distance_from(self.snd_una).max(0) as usize;
-            let sample = self.sample_rtt(now, repr, ack);
-            self.rtt.reset_backoff();
-            self.retries = 0;
+        if advanced {
+            // FlightSize after this ACK, as the controller expects: the
+            // flight before it would count the acknowledged bytes twice
+            // and let an application-limited sender grow cwnd (RFC 7661).
             let in_flight = self.in_flight();
-            self.ack_advance(now, ack);
-            match self.recover {
+            match self.phase {
                 // RFC 6582 §3.2 step 6: a full ACK ends recovery.
-                Some(recover) if ack >= recover => {
-                    self.recover = None;
+                Phase::Fast if ack >= self.recover => {
+                    self.phase = Phase::Open;
                     self.rtx_head = false;
                     self.dupacks = 0;
                     self.cc.on_recovery_exit(now);
                 }
-                // RFC 6582 step 5: a partial ACK retransmits the next hole
-                // at once. With SACK, NextSeg finds the holes (RFC 6675 §5).
-                Some(_) => {
+                Phase::Fast => {
                     self.cc.on_recovery_ack(now, acked, in_flight);
                     if self.sack_ok {
-                        self.rtx_head = true;
+                        // RFC 6675 §5: NextSeg finds the holes. The new head
+                        // goes at once only if it was never retransmitted
+                        // and SACKed data above it says it is missing;
+                        // resending a head already retransmitted (HighRxt
+                        // past it) would duplicate a repair in flight.
+                        self.rtx_head = self.high_rxt <= self.snd_una
+                            && self
+                                .scoreboard
+                                .highest_sacked()
+                                .is_some_and(|h| h > self.snd_una);
                     } else {
-                        self.snd_nxt = self.snd_nxt.max(self.snd_una);
-                        self.retransmit_head();
+                        // RFC 6582 §3.2 step 5: retransmit the first
+                        // unacknowledged segment, and only it.
+                        self.dupacks = dupacks_after_partial_ack(self.dupacks, acked, self.mss);
+                        self.rtx_head = true;
                     }
                 }
-                None => {
+                // After a timeout the window grows in slow start again
+                // (RFC 5681 §3.1) while the resent data is acknowledged.
+                Phase::Timeout | Phase::Open => {
+                    if self.phase == Phase::Timeout && ack >= self.recover {
+                        self.phase = Phase::Open;
+                    }
                     self.dupacks = 0;
                     self.cc.on_ack(now, acked, in_flight, sample);
                 }
             }
         } else if ack == self.snd_una && self.snd_max > self.snd_una {
-            // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; §3.2 fast retransmit at
-            // the third. With SACK the scoreboard decides instead (RFC 6675
-            // §5: IsLost(SND.UNA)), whatever the window field did.
-            if self.is_duplicate_ack(repr, window) {
+            // A duplicate ACK: with SACK, RFC 6675 §2's definition — an ACK
+            // that SACKs data not SACKed before, whatever its window field
+            // did (a receiver buffering out-of-order data may well change
+            // it); without SACK blocks, RFC 5681 §2's.
+            let duplicate = if self.sack_ok && has_blocks {
+                sack.newly_sacked > 0
+            } else {
+                self.is_duplicate_ack(repr, window)
+            };
+            if duplicate {
                 self.dupacks = self.dupacks.saturating_add(1);
             }
             let sack_lost = self.sack_ok && self.scoreboard.is_lost(self.snd_una, self.mss);
-            if self.recover.is_none() && (self.dupacks >= 3 || sack_lost) {
-                // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
-                self.recover = Some(self.snd_max);
-                let in_flight = self.in_flight();
-                self.cc.on_congestion(now, in_flight);
-                self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
-                if self.sack_ok {
-                    // RFC 6675 §5 (4.3): resend the first unacknowledged
-                    // segment now; NextSeg picks the other holes as pipe allows.
-                    self.high_rxt = self.snd_una;
-                    self.rtx_head = true;
-                    self.rtt_timer.on_retransmit();
-                } else {
-                    self.retransmit_head();
-                }
+            // RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again while a
+            // recovery (fast or after a timeout) is repairing this flight.
+            if self.phase == Phase::Open && (self.dupacks >= 3 || sack_lost) {
+                self.enter_fast_recovery(now);
             }
         }
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
@@ -1210,6 +1252,22 @@ impl<'a> TcpSocket<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Fast retransmit (RFC 5681 §3.2, RFC 6675 §5): the first
+    /// unacknowledged segment goes at once, and only it; the rest follows
+    /// as the pipe allows (NextSeg with SACK, new data without).
+    fn enter_fast_recovery(&mut self, now: Instant) {
+        // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
+        self.phase = Phase::Fast;
+        self.recover = self.snd_max;
+        self.rescue_rxt = None;
+        let in_flight = self.in_flight();
+        self.cc.on_congestion(now, in_flight);
+        self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
+        self.high_rxt = self.snd_una;
+        self.rtx_head = true;
+        self.rtt_timer.on_retransmit();
     }
 
     /// RFC 5681 §2: an ACK is a duplicate when it carries no data, no
@@ -1442,29 +1500,35 @@ impl<'a> TcpSocket<'a> {
 
     /// True in SACK-based loss recovery (RFC 6675).
     fn sack_recovery(&self) -> bool {
-        self.sack_ok && self.recover.is_some()
+        self.sack_ok && self.phase == Phase::Fast
     }
 
-    /// Bytes in the network: RFC 6675 SetPipe in SACK recovery, else what
-    /// was sent and not acknowledged.
+    /// Bytes in the network: RFC 6675 SetPipe in SACK recovery, RFC 6582's
+    /// inflated view without SACK, else what was sent and not acknowledged.
     fn pipe(&self) -> usize {
         if self.sack_recovery() {
             self.scoreboard
                 .pipe(self.snd_una, self.snd_max, self.high_rxt, self.mss)
+        } else if self.phase == Phase::Fast {
+            nonsack_pipe(self.in_flight(), self.dupacks, self.mss)
         } else {
             self.snd_nxt.distance_from(self.snd_una).max(0) as usize
         }
     }
 
-    /// The next SACK-recovery retransmission (RFC 6675 §5 NextSeg), as
-    /// (offset from SND.UNA, length); `None` when there is none or pipe
-    /// leaves no room.
-    fn sack_retransmission(&self) -> Option<(usize, usize)> {
-        if !self.sack_recovery() {
+    /// The next fast-recovery retransmission, as (offset from SND.UNA,
+    /// length): the head once at the start of recovery (and without SACK on
+    /// each partial ACK, RFC 6582 §3.2 step 5), then with SACK RFC 6675 §5
+    /// NextSeg; `None` when there is none or pipe leaves no room.
+    fn recovery_retransmission(&self) -> Option<(usize, usize)> {
+        if self.phase != Phase::Fast {
             return None;
         }
         if self.rtx_head {
             return Some((0, self.mss.min(self.tx.len().max(1))));
+        }
+        if !self.sack_ok {
+            return None;
         }
         if self.pipe() >= self.cc.cwnd() {
             return None;
@@ -1586,7 +1650,16 @@ impl<'a> TcpSocket<'a> {
             | State::CloseWait
             | State::FinWait1
             | State::LastAck
-            | State::Closing => self.sendable_now() > 0 || self.fin_due() || self.persist_needed(),
+            | State::Closing => {
+                // A pending fast retransmission counts even when neither
+                // window lets new data out: the interface asks `poll_at`
+                // before each dispatch, and a retransmission it was not
+                // told about waited for the RTO (issue 10 item 18).
+                self.recovery_retransmission().is_some()
+                    || self.sendable_now() > 0
+                    || self.fin_due()
+                    || self.persist_needed()
+            }
             _ => false,
         }
     }
@@ -1609,7 +1682,7 @@ impl<'a> TcpSocket<'a> {
         // RFC 3042 limited transmit: each of the first two duplicate ACKs
         // lets one new segment out beyond cwnd, so a small window still
         // gets the three duplicate ACKs that fast retransmit needs.
-        let limited = if self.recover.is_none() {
+        let limited = if self.phase == Phase::Open {
             self.mss * (self.dupacks.min(2) as usize)
         } else {
             0
@@ -1739,7 +1812,10 @@ impl<'a> TcpSocket<'a> {
             self.cc.on_timeout(now, in_flight);
         }
         self.rtt.backoff();
-        self.recover = None;
+        // RFC 6582 §3.2 step 4, RFC 6675 §5.1: remember the highest sequence
+        // sent; duplicate ACKs below it start no fast recovery.
+        self.phase = Phase::Timeout;
+        self.recover = self.snd_max;
         self.rtx_head = false;
         self.dupacks = 0;
         self.scoreboard.clear();
@@ -1842,7 +1918,7 @@ impl<'a> TcpSocket<'a> {
         }
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
-        if let Some((offset, len)) = self.sack_retransmission() {
+        if let Some((offset, len)) = self.recovery_retransmission() {
             let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
             let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
@@ -1878,6 +1954,12 @@ impl<'a> TcpSocket<'a> {
 
         // Data (and FIN) segments.
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        if sent == 0 && self.snd_una == self.snd_max && !self.tx.is_empty() {
+            // RFC 5681 §4.1: data starts from an empty flight; after an idle
+            // period longer than the RTO, cwnd restarts from min(IW, cwnd)
+            // (the controller measures the idle time; RFC 9438 §5.8).
+            self.cc.on_idle_restart(now, self.rtt.rto());
+        }
         // An ACK owed during the handshake (RFC 5961 challenge) carries no
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
@@ -2887,6 +2969,10 @@ mod rttm_tests {
         assert_eq!(s.stats().srtt, Some(before), "no 3 s sample");
     }
 }
+
+#[cfg(test)]
+#[path = "recovery_tests.rs"]
+mod recovery_tests;
 
 #[cfg(test)]
 mod tests_support {
