@@ -44,6 +44,11 @@ fn sack_ack(
 /// Established with SACK, no timestamps or scaling, MSS 1460, no delayed
 /// ACK, Nagle off, `buf`-byte rings; the peer's window is `window`.
 fn sack_socket(buf: usize, window: u16) -> TcpSocket<'static> {
+    sack_socket_rtt(buf, window, Duration::ZERO)
+}
+
+/// [`sack_socket`] whose handshake took `rtt`; the clock then reads `rtt`.
+fn sack_socket_rtt(buf: usize, window: u16, rtt: Duration) -> TcpSocket<'static> {
     let mut s = socket(buf);
     s.config.timestamps = false;
     s.config.window_scaling = false;
@@ -55,9 +60,10 @@ fn sack_socket(buf: usize, window: u16) -> TcpSocket<'static> {
     synack.sack_permitted = true;
     synack.max_seg_size = Some(MSS as u16);
     synack.window_len = window;
-    s.process(Instant::ZERO, &synack);
+    let t = Instant::ZERO + rtt;
+    s.process(t, &synack);
     assert_eq!(s.state(), State::Established);
-    out(&mut s, Instant::ZERO).unwrap();
+    out(&mut s, t).unwrap();
     s
 }
 
@@ -278,4 +284,207 @@ fn sack_duplicate_acks_count_whatever_the_window_and_segment_size() {
     assert_eq!(s.poll_at(t), Some(t));
     let re = out(&mut s, t).unwrap();
     assert_eq!(re.seq, small(0));
+}
+
+/// Established with timestamps (and SACK when `sack`), handshake at 10 ms.
+fn ts_socket(sack: bool) -> TcpSocket<'static> {
+    let mut s = socket(64 * 1024);
+    s.config.sack = sack;
+    s.config.window_scaling = false;
+    s.config.ack_delay = None;
+    s.set_nodelay(true);
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    let syn = out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.max_seg_size = Some(MSS as u16);
+    synack.sack_permitted = sack;
+    synack.timestamp = syn.ts.map(|(v, _)| (7, v));
+    s.process(ms(10), &synack);
+    out(&mut s, ms(10)).unwrap();
+    s
+}
+
+#[test]
+fn an_echo_of_the_timeout_retransmission_collapses_the_backoff() {
+    // RFC 7323 §4.1 / RFC 6298 §5: the echo names the copy sent after the
+    // timeout, so it is a valid sample even though the data was resent.
+    for sack in [false, true] {
+        let mut s = ts_socket(sack);
+        let mss = s.stats().mss;
+        s.send_slice(&std::vec![1u8; 2 * mss]).unwrap();
+        assert_eq!(drain(&mut s, ms(10)).len(), 2);
+        let rto = s.stats().rto;
+        let fired = ms(10) + rto;
+        let re = out(&mut s, fired).expect("timeout retransmission");
+        assert_eq!(s.stats().rto, rto * 2);
+        let mut a = ack(re.seq + re.payload.len(), 65535);
+        a.timestamp = re.ts.map(|(v, _)| (8, v));
+        s.process(fired + Duration::from_millis(5), &a);
+        assert_eq!(s.stats().rto, rto, "sack {sack}: the sample collapsed it");
+    }
+}
+
+// ----- RACK-TLP (RFC 8985), SACK across a timeout, undo -------------------
+
+#[test]
+fn a_tail_loss_is_probed_and_repaired_before_the_rto() {
+    // RFC 8985 §7: the last two segments lost. A probe resends the last
+    // one 2·SRTT after the ACK (not after the 200 ms RTO); its SACK then
+    // lets RACK mark the other lost.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[1u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 65535));
+    let due = s.poll_at(ms(1)).unwrap();
+    assert!(due < ms(20), "the probe is due at {due:?}");
+    let probe = out(&mut s, due).expect("tail loss probe");
+    assert_eq!(probe.seq, at(4), "the last segment");
+    assert_eq!(s.stats().loss_probes, 1);
+    let t = due + Duration::from_millis(1);
+    s.process(t, &sack_ack(at(3), 65535, &[(at(4), at(5))]));
+    let t = s.poll_at(t).unwrap();
+    let re = out(&mut s, t).expect("the other lost segment");
+    assert_eq!(re.seq, at(3));
+    assert!(t < ms(50));
+    assert_eq!(s.stats().timeouts, 0);
+}
+
+#[test]
+fn a_lost_retransmission_is_resent_without_a_timeout() {
+    // RFC 8985 §6.2: segments sent after the retransmission are SACKed, so
+    // the retransmission itself was lost.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[2u8; 20 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    let first: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    assert_eq!(first.first(), Some(&at(0)));
+    // More SACKs: room for new data, sent after the retransmission.
+    s.process(ms(2), &sack_ack(at(0), 65535, &[(at(1), at(10))]));
+    let new: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert!(new.contains(&at(10)), "{new:?}");
+    s.process(
+        ms(3),
+        &sack_ack(at(0), 65535, &[(at(10), at(11)), (at(1), at(10))]),
+    );
+    let t = s.poll_at(ms(3)).unwrap();
+    assert!(t < ms(10));
+    let again: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert!(again.contains(&at(0)), "{again:?}");
+    assert_eq!(s.stats().timeouts, 0);
+}
+
+#[test]
+fn sack_information_survives_a_timeout() {
+    // RFC 6675 §5.1 allows keeping it (Linux does): after the timeout,
+    // segments the peer holds are not sent again.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[3u8; 6 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 6);
+    s.process(ms(1), &sack_ack(at(0), 65535, &[(at(2), at(4))]));
+    let mut sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    let rto = s.poll_at(ms(1)).unwrap();
+    assert!(rto >= Instant::ZERO + s.stats().rto);
+    let mut t = rto;
+    for _ in 0..20 {
+        let now: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+        if let Some(&last) = now.last() {
+            s.process(
+                t + Duration::from_millis(1),
+                &sack_ack(at(0).max(last), 65535, &[]),
+            );
+        }
+        sent.extend(now);
+        t += Duration::from_millis(2);
+        if s.send_queue() == 0 {
+            break;
+        }
+    }
+    assert!(s.stats().timeouts >= 1);
+    assert!(
+        !sent.contains(&at(2)) && !sent.contains(&at(3)),
+        "SACKed data resent: {sent:?}"
+    );
+}
+
+#[test]
+fn a_dsack_for_every_retransmission_undoes_the_reduction() {
+    // RFC 3708 §3: the retransmission was spurious (the original was only
+    // reordered): cwnd and ssthresh go back.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[4u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    let before = s.stats();
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(out(&mut s, ms(1)).map(|g| g.seq), Some(at(0)));
+    assert!(s.stats().cwnd < before.cwnd);
+    // The original arrives, then the copy: the receiver reports it.
+    s.process(ms(2), &sack_ack(at(10), 65535, &[(at(0), at(1))]));
+    assert_eq!(s.stats().undos, 1);
+    assert!(s.stats().cwnd >= before.cwnd);
+    assert_eq!(s.stats().ssthresh, before.ssthresh);
+}
+
+#[test]
+fn a_spurious_timeout_is_detected_by_the_echo_and_undone() {
+    // RFC 3522 / RFC 4015: the first ACK after the timeout echoes the
+    // original's TSval: the original arrived, the timeout was spurious.
+    // The window comes back and the rest of the flight is not resent.
+    for sack in [false, true] {
+        let mut s = ts_socket(sack);
+        let mss = s.stats().mss;
+        s.send_slice(&std::vec![5u8; 3 * mss]).unwrap();
+        let sent = drain(&mut s, ms(10));
+        assert_eq!(sent.len(), 3);
+        let cwnd = s.stats().cwnd;
+        let fired = ms(10) + s.stats().rto;
+        let re = out(&mut s, fired).expect("timeout retransmission");
+        assert_eq!(re.seq, sent[0].seq);
+        let mut a = ack(sent[0].seq + mss, 65535);
+        a.timestamp = sent[0].ts.map(|(v, _)| (8, v));
+        let t = fired + Duration::from_millis(1);
+        s.process(t, &a);
+        assert_eq!(s.stats().undos, 1, "sack {sack}");
+        assert!(s.stats().cwnd >= cwnd, "sack {sack}");
+        assert!(
+            drain(&mut s, t).iter().all(|g| g.payload.is_empty()),
+            "sack {sack}: nothing resent"
+        );
+    }
+}
+
+#[test]
+fn reordering_within_the_window_once_seen_is_not_a_loss() {
+    // RFC 8985 §6.2: once reordering was seen, a hole below three SACKed
+    // segments waits min_RTT/4 (times the D-SACK multiplier) before it
+    // counts as lost; the late original then fills it: no retransmission.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[6u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(4)).len(), 10);
+    // One RTT of 4 ms; segment 1 arrives after segment 2 (reordering).
+    let t = ms(8);
+    s.process(t, &ack(at(1), 65535));
+    s.process(t, &sack_ack(at(1), 65535, &[(at(2), at(3))]));
+    s.process(t, &ack(at(3), 65535));
+    assert!(s.rack.reordering_seen());
+    let before = s.stats().retransmits;
+    drain(&mut s, t);
+    // Another hole: segment 3, three SACKed above it, then it arrives
+    // 0.5 ms later (under min_RTT/4 = 1 ms).
+    let t = ms(9);
+    for k in 5..=7 {
+        s.process(t, &sack_ack(at(3), 65535, &[(at(4), at(k))]));
+        drain(&mut s, t);
+    }
+    let t = t + Duration::from_micros(500);
+    assert!(s.poll_at(ms(9)).is_some_and(|d| d > t));
+    drain(&mut s, t);
+    s.process(t, &ack(at(7), 65535));
+    drain(&mut s, t);
+    assert_eq!(s.stats().retransmits, before, "no spurious retransmission");
+    assert_eq!(s.stats().fast_retransmits, 0);
 }

@@ -231,6 +231,23 @@ impl<const N: usize> Scoreboard<N> {
         segments >= DUP_THRESH || bytes > (DUP_THRESH - 1).saturating_mul(mss)
     }
 
+    /// The un-SACKed ranges of `[from, to)`, lowest first.
+    pub fn gaps(
+        &self,
+        from: TcpSeqNumber,
+        to: TcpSeqNumber,
+    ) -> impl Iterator<Item = SeqRange> + '_ {
+        self.holes(from, to).map(|(hole, _)| hole)
+    }
+
+    /// The SACKed bytes inside `[from, to)`.
+    pub fn sacked_between(&self, from: TcpSeqNumber, to: TcpSeqNumber) -> usize {
+        self.ranges
+            .iter()
+            .map(|&(l, r)| span(l.max(from), r.min(to)))
+            .sum()
+    }
+
     /// The holes (un-SACKed ranges) of `[snd_una, snd_nxt)`, lowest first,
     /// each with whether it lies below the highest SACKed byte.
     fn holes(

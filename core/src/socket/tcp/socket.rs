@@ -14,6 +14,7 @@ use core::fmt;
 
 use super::assembler::{Assembler, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind};
+use super::rack::Rack;
 use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
 use super::sack::{SackUpdate, Scoreboard};
@@ -21,6 +22,7 @@ use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use crate::wire::{IpAddr, IpEndpoint};
+use loss::Resend;
 
 /// Out-of-order ranges the receiver keeps (holes + 1).
 pub const ASSEMBLER_RANGES: usize = 8;
@@ -234,6 +236,11 @@ pub struct TcpStats {
     /// ACKs whose first SACK block was a D-SACK (RFC 2883): the peer got
     /// a segment twice.
     pub dsacks_received: u64,
+    /// Tail loss probes sent (RFC 8985 §7).
+    pub loss_probes: u64,
+    /// Window reductions undone as spurious (D-SACK, RFC 3708; Eifel, RFC
+    /// 4015).
+    pub undos: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -353,6 +360,30 @@ pub struct TcpSocket<'a> {
     /// SACK recovery: the segment at SND.UNA is to be resent first.
     rtx_head: bool,
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
+    /// RACK loss detection (RFC 8985 §6), with SACK.
+    rack: Rack,
+    /// RFC 8985 §7.2 probe timeout.
+    pto_at: Option<Instant>,
+    /// The probe timeout fired: the next dispatch sends the probe.
+    tlp_due: bool,
+    /// RFC 8985 TLP.end_seq: SND.NXT after the last probe, until its fate
+    /// is known (one probe at a time).
+    tlp_end: Option<TcpSeqNumber>,
+    /// TLP.is_retrans: the probe resent data rather than sending new data.
+    tlp_retrans: bool,
+    /// The TSval of the last timeout's retransmission: an echo older than
+    /// it spans the backoff and is no RTT sample; one at least as new is,
+    /// despite the backoff (RFC 7323 §4.1).
+    rto_tsval: Option<u32>,
+    /// The TSval of the first retransmission of a timeout recovery, until
+    /// the first ACK after it is checked (Eifel, RFC 3522).
+    eifel_tsval: Option<u32>,
+    /// cwnd, ssthresh and SND.UNA before the last reduction, while it may
+    /// still be undone (RFC 3708, RFC 4015).
+    undo: Option<(usize, usize, TcpSeqNumber)>,
+    /// Segments retransmitted since that reduction and not yet reported
+    /// as duplicates (Linux's `undo_retrans`).
+    undo_retrans: u32,
     assembler: Assembler<ASSEMBLER_RANGES>,
     /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
     challenge_ack: bool,
@@ -451,6 +482,15 @@ impl<'a> TcpSocket<'a> {
             high_rxt: TcpSeqNumber(0),
             rtx_head: false,
             scoreboard: Scoreboard::default(),
+            rack: Rack::default(),
+            pto_at: None,
+            tlp_due: false,
+            tlp_end: None,
+            tlp_retrans: false,
+            rto_tsval: None,
+            eifel_tsval: None,
+            undo: None,
+            undo_retrans: 0,
             assembler: Assembler::default(),
             challenge_ack: false,
             last_challenge: None,
@@ -836,6 +876,14 @@ impl<'a> TcpSocket<'a> {
         self.rescue_rxt = None;
         self.rtx_head = false;
         self.scoreboard = Scoreboard::default();
+        self.rack = Rack::default();
+        self.pto_at = None;
+        self.tlp_due = false;
+        self.tlp_end = None;
+        self.rto_tsval = None;
+        self.eifel_tsval = None;
+        self.undo = None;
+        self.undo_retrans = 0;
         self.assembler = Assembler::default();
         self.challenge_ack = false;
         self.last_challenge = None;
@@ -1110,6 +1158,7 @@ impl<'a> TcpSocket<'a> {
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
+        let old_una = self.snd_una;
         let advanced = ack > self.snd_una;
         let acked = ack.distance_from(self.snd_una).max(0) as usize;
         let mut sample = None;
@@ -1143,6 +1192,7 @@ impl<'a> TcpSocket<'a> {
             if sack.dsack.is_some() {
                 self.stats.dsacks_received = self.stats.dsacks_received.wrapping_add(1);
             }
+            self.rack_on_ack(now, old_una, repr, &sack);
         }
         if advanced {
             // FlightSize after this ACK, as the controller expects: the
@@ -1155,21 +1205,16 @@ impl<'a> TcpSocket<'a> {
                     self.phase = Phase::Open;
                     self.rtx_head = false;
                     self.dupacks = 0;
+                    self.rack.on_recovery_exit();
                     self.cc.on_recovery_exit(now);
                 }
                 Phase::Fast => {
                     self.cc.on_recovery_ack(now, acked, in_flight);
                     if self.sack_ok {
-                        // RFC 6675 §5: NextSeg finds the holes. The new head
-                        // goes at once only if it was never retransmitted
-                        // and SACKed data above it says it is missing;
-                        // resending a head already retransmitted (HighRxt
-                        // past it) would duplicate a repair in flight.
-                        self.rtx_head = self.high_rxt <= self.snd_una
-                            && self
-                                .scoreboard
-                                .highest_sacked()
-                                .is_some_and(|h| h > self.snd_una);
+                        // RACK decides what is lost (RFC 8985 §6): a head
+                        // already retransmitted (HighRxt past it) is a
+                        // repair in flight, not to be sent again.
+                        self.rtx_head = false;
                     } else {
                         // RFC 6582 §3.2 step 5: retransmit the first
                         // unacknowledged segment, and only it.
@@ -1180,8 +1225,15 @@ impl<'a> TcpSocket<'a> {
                 // After a timeout the window grows in slow start again
                 // (RFC 5681 §3.1) while the resent data is acknowledged.
                 Phase::Timeout | Phase::Open => {
+                    if self.phase == Phase::Timeout {
+                        self.eifel_on_ack(now, repr);
+                    }
                     if self.phase == Phase::Timeout && ack >= self.recover {
                         self.phase = Phase::Open;
+                        self.rack.on_recovery_exit();
+                        // What is acknowledged from now on was sent after
+                        // the timeout (and the TS clock must not wrap on it).
+                        self.rto_tsval = None;
                     }
                     self.dupacks = 0;
                     self.cc.on_ack(now, acked, in_flight, sample);
@@ -1203,9 +1255,19 @@ impl<'a> TcpSocket<'a> {
             let sack_lost = self.sack_ok && self.scoreboard.is_lost(self.snd_una, self.mss);
             // RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again while a
             // recovery (fast or after a timeout) is repairing this flight.
-            if self.phase == Phase::Open && (self.dupacks >= 3 || sack_lost) {
+            // With SACK, RACK marks the losses (below).
+            if !self.sack_ok && self.phase == Phase::Open && (self.dupacks >= 3 || sack_lost) {
                 self.enter_fast_recovery(now);
             }
+        }
+        // RFC 8985 §6: with SACK, a recovery starts once RACK deems a
+        // segment lost (with reo_wnd = 0 before any reordering is seen and
+        // DupThresh segments SACKed, as RFC 6675 §5 would).
+        if self.sack_ok && self.phase == Phase::Open && self.rack_has_lost() {
+            self.enter_fast_recovery(now);
+        }
+        if advanced {
+            self.schedule_tlp(now);
         }
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
         // RFC 9293 §3.10.7.4 orders updates by (SEG.SEQ, SEG.ACK); for two
@@ -1259,9 +1321,12 @@ impl<'a> TcpSocket<'a> {
     /// as the pipe allows (NextSeg with SACK, new data without).
     fn enter_fast_recovery(&mut self, now: Instant) {
         // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
+        self.save_undo();
         self.phase = Phase::Fast;
         self.recover = self.snd_max;
         self.rescue_rxt = None;
+        self.pto_at = None;
+        self.tlp_due = false;
         let in_flight = self.in_flight();
         self.cc.on_congestion(now, in_flight);
         self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
@@ -1498,17 +1563,12 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// True in SACK-based loss recovery (RFC 6675).
-    fn sack_recovery(&self) -> bool {
-        self.sack_ok && self.phase == Phase::Fast
-    }
-
-    /// Bytes in the network: RFC 6675 SetPipe in SACK recovery, RFC 6582's
-    /// inflated view without SACK, else what was sent and not acknowledged.
+    /// Bytes in the network: in a recovery with SACK, RFC 6675 SetPipe
+    /// with RACK's losses; RFC 6582's inflated view without SACK; else what
+    /// was sent and not acknowledged.
     fn pipe(&self) -> usize {
-        if self.sack_recovery() {
-            self.scoreboard
-                .pipe(self.snd_una, self.snd_max, self.high_rxt, self.mss)
+        if self.sack_ok && self.phase != Phase::Open {
+            self.rack.pipe(&self.scoreboard, self.snd_una, self.snd_max)
         } else if self.phase == Phase::Fast {
             nonsack_pipe(self.in_flight(), self.dupacks, self.mss)
         } else {
@@ -1516,38 +1576,22 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// The next fast-recovery retransmission, as (offset from SND.UNA,
-    /// length): the head once at the start of recovery (and without SACK on
-    /// each partial ACK, RFC 6582 §3.2 step 5), then with SACK RFC 6675 §5
-    /// NextSeg; `None` when there is none or pipe leaves no room.
-    fn recovery_retransmission(&self) -> Option<(usize, usize)> {
-        if self.phase != Phase::Fast {
+    /// The next recovery retransmission, as (offset from SND.UNA, length,
+    /// why). With SACK, RACK-TLP decides (`loss.rs`). Without, the head
+    /// once at the start of fast recovery and on each partial ACK (RFC 6582
+    /// §3.2 step 5); a timeout goes back to SND.UNA instead.
+    fn recovery_retransmission(&self) -> Option<(usize, usize, Resend)> {
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        if handshake || self.snd_una == self.snd_max {
             return None;
         }
-        if self.rtx_head {
-            return Some((0, self.mss.min(self.tx.len().max(1))));
+        if self.sack_ok {
+            return self.sack_resend();
         }
-        if !self.sack_ok {
+        if self.phase != Phase::Fast || !self.rtx_head {
             return None;
         }
-        if self.pipe() >= self.cc.cwnd() {
-            return None;
-        }
-        let unsent = self.tx.len() > self.snd_max.distance_from(self.snd_una).max(0) as usize;
-        let (seq, len) = self.scoreboard.next_seg(
-            self.snd_una,
-            self.snd_max,
-            self.high_rxt,
-            self.mss,
-            unsent,
-        )?;
-        if seq >= self.snd_max {
-            return None; // rule 2: new data, sent by the normal path
-        }
-        Some((
-            seq.distance_from(self.snd_una).max(0) as usize,
-            len.min(self.mss),
-        ))
+        Some((0, self.mss.min(self.tx.len().max(1)), Resend::Repair))
     }
 
     /// One RTT sample for an ACK that advances SND.UNA.
@@ -1575,7 +1619,13 @@ impl<'a> TcpSocket<'a> {
         // of the earlier one (RFC 7323 §5.3 R2 comes before R3), and the
         // "RTT" spans the whole backoff. One such sample inflates the RTO
         // for many round trips; Karn's rule governs until the timer is reset.
-        let ts = self.ts.filter(|_| self.rtt.backoffs() == 0);
+        // Only an echo of a transmission sent since the last timeout is
+        // sound: an older one spans the backoff (the case above), whether
+        // or not a sample has collapsed the backoff since.
+        let fresh = |tsecr: u32| self.rto_tsval.is_none_or(|v| wrapping_ge(tsecr, v));
+        let ts = self
+            .ts
+            .filter(|_| repr.timestamp.is_none_or(|(_, e)| e == 0 || fresh(e)));
         let echo = match (ts, repr.timestamp) {
             (Some(ts), Some((_, tsecr))) => Some(rtt_from_echo(self.ts_now(now, ts.offset), tsecr)),
             _ => None,
@@ -1593,6 +1643,7 @@ impl<'a> TcpSocket<'a> {
             None => {
                 if let Some(rtt) = timed {
                     self.rtt.sample(rtt);
+                    self.rack.on_rtt_sample(rtt);
                 }
                 timed
             }
@@ -1631,6 +1682,8 @@ impl<'a> TcpSocket<'a> {
         }
         [
             self.rto_at,
+            self.rack.timer(),
+            self.pto_at,
             self.ack_at,
             self.persist_at,
             self.timewait_at,
@@ -1682,11 +1735,16 @@ impl<'a> TcpSocket<'a> {
         // RFC 3042 limited transmit: each of the first two duplicate ACKs
         // lets one new segment out beyond cwnd, so a small window still
         // gets the three duplicate ACKs that fast retransmit needs.
-        let limited = if self.phase == Phase::Open {
+        let mut limited = if self.phase == Phase::Open {
             self.mss * (self.dupacks.min(2) as usize)
         } else {
             0
         };
+        if self.tlp_due {
+            // RFC 8985 §7.3: the probe sends new data if the peer's window
+            // allows, whatever cwnd says.
+            limited += self.mss;
+        }
         let usable = self
             .snd_wnd
             .saturating_sub(in_flight)
@@ -1743,6 +1801,12 @@ impl<'a> TcpSocket<'a> {
         }
         if self.rto_at.is_some_and(|t| now >= t) {
             self.on_rto(now);
+        }
+        if self.rack.timer().is_some_and(|t| now >= t) {
+            self.on_rack_timer(now);
+        }
+        if self.pto_at.is_some_and(|t| now >= t) {
+            self.on_pto();
         }
         if self.persist_at.is_some_and(|t| now >= t) {
             // RFC 1122 §4.2.2.17 keeps the connection open as long as the
@@ -1808,20 +1872,38 @@ impl<'a> TcpSocket<'a> {
         }
         self.stats.timeouts = self.stats.timeouts.wrapping_add(1);
         let in_flight = self.in_flight();
-        if self.state != State::SynSent && self.state != State::SynReceived {
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let first = self.phase != Phase::Timeout;
+        if !handshake {
+            self.rto_tsval = self.ts.map(|ts| self.ts_now(now, ts.offset));
+        }
+        if first && !handshake {
+            // The reduction may prove spurious (RFC 4015).
+            self.save_undo();
+            self.eifel_tsval = self.rto_tsval;
+        }
+        if !handshake {
             self.cc.on_timeout(now, in_flight);
         }
         self.rtt.backoff();
         // RFC 6582 §3.2 step 4, RFC 6675 §5.1: remember the highest sequence
         // sent; duplicate ACKs below it start no fast recovery.
-        self.phase = Phase::Timeout;
-        self.recover = self.snd_max;
+        if !handshake {
+            self.phase = Phase::Timeout;
+            self.recover = self.snd_max;
+        }
         self.rtx_head = false;
         self.dupacks = 0;
-        self.scoreboard.clear();
-        if matches!(self.state, State::SynSent | State::SynReceived) {
+        if handshake {
+            self.scoreboard.clear();
             self.snd_nxt = self.iss;
+        } else if self.sack_ok && self.data_outstanding() > 0 {
+            // Resend what is not SACKed, from the head, as cwnd allows.
+            self.rack_on_timeout();
+            self.rtx_head = true;
+            self.rtt_timer.on_retransmit();
         } else {
+            self.scoreboard.clear();
             self.retransmit_head();
         }
         self.rto_at = Some(now + self.rtt.rto());
@@ -1918,7 +2000,7 @@ impl<'a> TcpSocket<'a> {
         }
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
-        if let Some((offset, len)) = self.recovery_retransmission() {
+        if let Some((offset, len, kind)) = self.recovery_retransmission() {
             let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
             let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
@@ -1936,6 +2018,7 @@ impl<'a> TcpSocket<'a> {
             if self.high_rxt < end {
                 self.high_rxt = end;
             }
+            self.after_resend(now, seq, end, kind);
             self.rtx_head = false;
             self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
             self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
@@ -1959,6 +2042,9 @@ impl<'a> TcpSocket<'a> {
             // period longer than the RTO, cwnd restarts from min(IW, cwnd)
             // (the controller measures the idle time; RFC 9438 §5.8).
             self.cc.on_idle_restart(now, self.rtt.rto());
+        }
+        if sent == 0 && self.snd_una == self.snd_max {
+            self.rack_restart();
         }
         // An ACK owed during the handshake (RFC 5961 challenge) carries no
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
@@ -2019,6 +2105,11 @@ impl<'a> TcpSocket<'a> {
         if len > 0 || fin {
             let retransmission = self.snd_nxt < self.snd_max;
             if retransmission {
+                self.rack.on_retransmit(self.snd_nxt, seg_end, now);
+            } else if len > 0 {
+                self.rack.on_send_new(self.snd_nxt, now);
+            }
+            if retransmission {
                 self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
             } else if !zero_window_probe {
                 // Not a probe: its ACK waits for the receiver's reader.
@@ -2040,6 +2131,13 @@ impl<'a> TcpSocket<'a> {
                 self.persist_at = Some(now + self.rtt.rto() * backoff);
             } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
+            }
+            if !retransmission && !zero_window_probe && len > 0 {
+                if self.tlp_due {
+                    self.after_probe(now, true);
+                } else {
+                    self.schedule_tlp(now);
+                }
             }
             if self.first_unacked_at.is_none() {
                 self.first_unacked_at = Some(now);
@@ -2969,6 +3067,9 @@ mod rttm_tests {
         assert_eq!(s.stats().srtt, Some(before), "no 3 s sample");
     }
 }
+
+#[path = "loss.rs"]
+mod loss;
 
 #[cfg(test)]
 #[path = "recovery_tests.rs"]

@@ -148,6 +148,14 @@ pub trait CongestionControl {
     /// does nothing, so the socket may call it on every send that starts
     /// from an empty flight.
     fn on_idle_restart(&mut self, now: Instant, rto: Duration);
+
+    /// The last reduction was for nothing: every retransmission it caused
+    /// was reported as a duplicate (D-SACK, RFC 3708 §3), or the ACK after
+    /// a timeout echoed a transmission from before it (Eifel, RFC 3522,
+    /// RFC 4015 §2). `cwnd` and `ssthresh` go back to at least the values
+    /// they had before it (RFC 4015 §3.2's restoration; Linux's
+    /// `tcp_undo_cwnd_reduction`).
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize);
 }
 
 /// The initial window for a sender MSS (RFC 6928 §2):
@@ -272,6 +280,10 @@ impl CongestionControl for Congestion {
 
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {
         dispatch!(self, cc => cc.on_idle_restart(now, rto))
+    }
+
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize) {
+        dispatch!(self, cc => cc.undo(now, cwnd, ssthresh))
     }
 }
 
