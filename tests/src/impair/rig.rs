@@ -83,8 +83,10 @@ impl Rig {
                 ip(&["link", "set", &name, "netns", ns.name()])?;
                 // The kernel must not talk on this interface (router
                 // solicitations, MLD): it only carries rstcp's frames.
-                let sysctl = format!("net.ipv6.conf.{name}.disable_ipv6=1");
-                ns.exec_ok("sysctl", &["-qw", &sysctl])?;
+                // (Written from a thread in the namespace: /proc/sys/net is
+                // the writer's namespace's.)
+                let knob = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
+                ns.run(move || std::fs::write(&knob, "1"))?;
                 ns.exec_ok("ip", &["link", "set", &name, "up"])?;
                 long_queue(&ns, &name)?;
                 let port = ns.run(move || Port::packet(&name))?;
