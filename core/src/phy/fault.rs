@@ -33,9 +33,9 @@
 //! # Order of the faults for one frame
 //!
 //! oversize ([`FaultConfig::max_frame_len`]) → random drop → burst loss →
-//! rate limit → bottleneck queue → corruption → duplication → reordering, or
-//! else delay and jitter (counted from when the frame leaves the bottleneck).
-//! A reordered frame is held until the next [`FaultConfig::reorder_gap`]
+//! rate limit → bottleneck queue → corruption → duplication → delay and
+//! jitter (counted from when the frame leaves the bottleneck) → reordering
+//! (when the frame falls due). A reordered frame is held until the next [`FaultConfig::reorder_gap`]
 //! frames handed on in the same direction have gone (or until
 //! [`FaultConfig::reorder_timeout`]), then it goes right after them: with a
 //! gap of 1, neighbours swap. Jitter is drawn per frame, so it can reorder
@@ -344,8 +344,9 @@ impl Bucket {
 enum Hold {
     /// Handed on at once.
     Now,
-    /// Delayed until this instant.
-    Until(Instant),
+    /// Delayed until this instant; then held back to be overtaken if the
+    /// flag says so.
+    Until(Instant, bool),
     /// Held back to be overtaken, at the latest until this instant.
     Reorder(Instant),
 }
@@ -371,6 +372,8 @@ struct Held {
     buf: Vec<u8>,
     /// Whether a copy must follow it when it goes.
     duplicate: bool,
+    /// A delayed frame picked for reordering: held back when it falls due.
+    reorder: bool,
 }
 
 /// The state of one direction.
@@ -500,22 +503,23 @@ impl Direction {
         if duplicate {
             self.stats.duplicated += 1;
         }
-        let hold = if self.reorder.is_none() && c.reorder_pct.hit(d.reorder) {
+        let reorder = c.reorder_pct.hit(d.reorder);
+        let jitter = match c.jitter.total_micros().checked_add(1) {
+            Some(span) => d.jitter % span,
+            None => d.jitter,
+        };
+        let due = sent + c.delay + Duration::from_micros(jitter);
+        let hold = if due > now {
+            // Reordered (or not) when it falls due, among the frames that
+            // arrive then: a frame late by a bottleneck's queue must not
+            // keep the reorder slot that long.
+            self.stats.delayed += 1;
+            Hold::Until(due, reorder)
+        } else if reorder && self.reorder.is_none() {
             self.stats.reordered += 1;
-            // The wait for overtakers starts when it would have arrived.
-            Hold::Reorder(sent + c.delay + c.reorder_timeout)
+            Hold::Reorder(now + c.reorder_timeout)
         } else {
-            let jitter = match c.jitter.total_micros().checked_add(1) {
-                Some(span) => d.jitter % span,
-                None => d.jitter,
-            };
-            let due = sent + c.delay + Duration::from_micros(jitter);
-            if due > now {
-                self.stats.delayed += 1;
-                Hold::Until(due)
-            } else {
-                Hold::Now
-            }
+            Hold::Now
         };
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
@@ -556,21 +560,22 @@ impl Direction {
             self.give_buf(buf);
             return;
         }
-        let item = |due| Held {
+        let item = |due, reorder| Held {
             due,
             seq,
             buf,
             duplicate,
+            reorder,
         };
         match hold {
-            Hold::Now => self.ready.push_back(item(now)),
+            Hold::Now => self.ready.push_back(item(now, false)),
             Hold::Reorder(timeout) => {
-                self.reorder = Some(item(timeout));
+                self.reorder = Some(item(timeout, false));
                 self.reorder_left = self.config.reorder_gap.max(1);
             }
-            Hold::Until(due) => {
+            Hold::Until(due, reorder) => {
                 let at = self.held.partition_point(|h| (h.due, h.seq) <= (due, seq));
-                self.held.insert(at, item(due));
+                self.held.insert(at, item(due, reorder));
             }
         }
     }
@@ -588,6 +593,7 @@ impl Direction {
                     seq,
                     buf,
                     duplicate: false,
+                    reorder: false,
                 });
             } else {
                 self.stats.overflow += 1;
@@ -610,6 +616,19 @@ impl Direction {
             // Nobody overtook it in time: it goes anyway.
             if let Some(r) = self.reorder.take() {
                 self.ready.push_back(r);
+            }
+        }
+        // A delayed frame picked for reordering is held back now that it
+        // is due, until the frames behind it have overtaken it; if the slot
+        // is taken it simply goes.
+        while self.reorder.is_none() && self.held.front().is_some_and(|h| h.reorder && h.due <= now)
+        {
+            if let Some(mut h) = self.held.pop_front() {
+                h.due = now + self.config.reorder_timeout;
+                h.reorder = false;
+                self.stats.reordered += 1;
+                self.reorder_left = self.config.reorder_gap.max(1);
+                self.reorder = Some(h);
             }
         }
         !self.ready.is_empty() || self.held.front().is_some_and(|h| h.due <= now)
@@ -1416,6 +1435,32 @@ mod tests {
                 .collect();
             assert_eq!(ids, want, "{dir:?}");
             assert_eq!(s.reordered, 250);
+        }
+    }
+
+    #[test]
+    fn reordering_behind_a_delay_keeps_its_rate_and_gap() {
+        for dir in BOTH {
+            let c = FaultConfig {
+                reorder_pct: Chance::percent(2),
+                reorder_gap: 3,
+                delay: Duration::from_millis(10),
+                queue_limit: 1000,
+                ..cfg()
+            };
+            let (out, s) = run(dir, c, 6, N, STEP);
+            let ids: Vec<u32> = out.iter().map(|(_, f)| id(f)).collect();
+            assert_eq!(ids.len(), N as usize);
+            // About 2 % (fewer: a frame due while another is held goes).
+            assert!((150..=220).contains(&s.reordered), "{dir:?}: {s:?}");
+            // Each held frame arrives exactly three places late.
+            let late: Vec<usize> = (0..ids.len()).filter(|&p| (ids[p] as usize) < p).collect();
+            assert_eq!(late.len() as u64, s.reordered, "{dir:?}");
+            assert!(late.iter().all(|&p| ids[p] as usize == p - 3), "{dir:?}");
+            // And at the time of the frame it follows: no extra delay.
+            for &p in &late {
+                assert_eq!(out[p].0, out[p - 1].0, "{dir:?}");
+            }
         }
     }
 
