@@ -7,14 +7,16 @@
 # TAPs (tests/src/impair/), in network namespaces the run creates and
 # deletes. Needs root.
 #
-#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [-v]
+#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [-v]
 #       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
 #
 # A SPEC is comma-separated key=value, both directions unless prefixed
 # a. (from the tested side) or b. (back): loss=1%, gilbert=1%/30% (burst
 # enter/leave), corrupt=0.1%, dup=1%, delay=10ms, jitter=2ms,
 # reorder=2%/3 (chance/gap), rate=100mbit,queue=625k, hold=5ms.
-# Exits 1 if a cell failed or lost a byte.
+# --runs N runs each row N times in turn and reports each cell's median
+# (the machine's noise hits rstcp and Linux alike). Exits 1 if a cell
+# failed or lost a byte.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "impaired: needs root (namespaces and TAPs)" >&2; exit 1; }

@@ -30,6 +30,7 @@ fn every_cell_of_every_profile_completes_with_every_byte_intact() {
         // stall.
         stall: Duration::from_secs(20),
         prefix: "rstcp-kimp-".into(),
+        runs: 1,
     };
     let start = Instant::now();
     let mut table = header();

@@ -4,14 +4,15 @@
 //! `examples/scripts/impaired.sh` builds and runs it.
 //!
 //! ```text
-//! impaired [--seconds S] [--seed N] [--stall S] [--prefix P] [-v]
+//! impaired [--seconds S] [--seed N] [--runs N] [--stall S] [--prefix P] [-v]
 //!          [--profile NAME | --profile NAME=SPEC]... [--list]
 //! ```
 //!
 //! Without `--profile`, the standard rows. A SPEC is comma-separated
 //! `key=value` (see `rstcp_tests::impair::profile::Profile::parse`), e.g.
-//! `--profile 'burst=gilbert=1%/30%,delay=5ms'`. Exits 1 when a cell
-//! failed or lost a byte.
+//! `--profile 'burst=gilbert=1%/30%,delay=5ms'`. `--runs N` runs each
+//! row N times in turn and prints each cell's median (seeds N, N+1, …).
+//! Exits 1 when a cell failed or lost a byte.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,7 +22,8 @@ use rstcp_tests::impair::profile::{standard, Profile, STANDARD};
 use rstcp_tests::impair::table::print_table;
 use rstcp_tests::netns::require_root;
 
-const USAGE: &str = "usage: impaired [--seconds S] [--seed N] [--stall S] [--prefix P] [-v] \
+const USAGE: &str =
+    "usage: impaired [--seconds S] [--seed N] [--runs N] [--stall S] [--prefix P] [-v] \
                      [--profile NAME|NAME=SPEC]... [--list]";
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn run() -> Result<ExitCode, String> {
         seed: 1,
         stall: Duration::from_secs(30),
         prefix: "rstcp-imp-".into(),
+        runs: 1,
     };
     let mut profiles = Vec::new();
     let mut verbose = false;
@@ -56,6 +59,14 @@ fn run() -> Result<ExitCode, String> {
                     .map_err(|_| format!("--seed {v}: want a number"))?;
             }
             "--prefix" => cfg.prefix = value("a name prefix")?,
+            "--runs" => {
+                let v = value("a count")?;
+                cfg.runs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=99).contains(n))
+                    .ok_or(format!("--runs {v}: want 1 to 99"))?;
+            }
             "--profile" => profiles.push(Profile::from_arg(&value("a profile")?)?),
             "-v" | "--verbose" => verbose = true,
             "--list" => {
@@ -78,8 +89,9 @@ fn run() -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     eprintln!(
-        "impaired: {} s per cell, seed {}, rstcp std runtime with 1 MiB buffers",
+        "impaired: {} s per cell, {} run(s) each (median), seed {}, rstcp std runtime with 1 MiB buffers",
         cfg.duration.as_secs_f64(),
+        cfg.runs,
         cfg.seed
     );
     let rows = print_table(&profiles, &cfg, verbose);

@@ -47,6 +47,8 @@ pub struct CellConfig {
     pub stall: Duration,
     /// Namespace name prefix.
     pub prefix: String,
+    /// Runs per cell, for a median (see [`run_row`](super::table::run_row)).
+    pub runs: usize,
 }
 
 /// What a cell measured.

@@ -36,19 +36,47 @@ impl Row {
 }
 
 /// Runs the four cells of `profile`; `progress` hears of each as it ends.
+/// With [`CellConfig::runs`] above 1, the four are run that many times in
+/// turn (so a slow spell of the machine hits rstcp and Linux alike), each
+/// time with the next seed, and each cell reports its median run; a failed
+/// run is reported instead of the median.
 pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&str, &Cell)) -> Row {
-    let mut cell = |side, flow, what: &str| {
-        let c = run_cell(profile, side, flow, cfg);
-        progress(what, &c);
-        c
-    };
+    const CELLS: [(Side, Flow, &str); 4] = [
+        (Side::Rstcp, Flow::Send, "rstcp sends"),
+        (Side::Linux, Flow::Send, "Linux sends"),
+        (Side::Rstcp, Flow::Receive, "rstcp receives"),
+        (Side::Linux, Flow::Receive, "Linux receives"),
+    ];
+    let mut runs: [Vec<Cell>; 4] = Default::default();
+    for i in 0..cfg.runs.max(1) {
+        let cfg = CellConfig {
+            seed: cfg.seed.wrapping_add(i as u64),
+            ..cfg.clone()
+        };
+        for (slot, (side, flow, what)) in runs.iter_mut().zip(CELLS) {
+            let c = run_cell(profile, side, flow, &cfg);
+            progress(what, &c);
+            slot.push(c);
+        }
+    }
+    let [a, b, c, d] = runs.map(median);
     Row {
         profile: profile.clone(),
-        rstcp_sends: cell(Side::Rstcp, Flow::Send, "rstcp sends"),
-        linux_sends: cell(Side::Linux, Flow::Send, "Linux sends"),
-        rstcp_receives: cell(Side::Rstcp, Flow::Receive, "rstcp receives"),
-        linux_receives: cell(Side::Linux, Flow::Receive, "Linux receives"),
+        rstcp_sends: a,
+        linux_sends: b,
+        rstcp_receives: c,
+        linux_receives: d,
     }
+}
+
+/// The failed run if any, else the run of median goodput.
+fn median(mut runs: Vec<Cell>) -> Cell {
+    if let Some(i) = runs.iter().position(|c| !c.intact) {
+        return runs.swap_remove(i);
+    }
+    runs.sort_by(|x, y| x.mbps().total_cmp(&y.mbps()));
+    let mid = runs.len() / 2;
+    runs.swap_remove(mid)
 }
 
 /// The table's header, in the Markdown shape.
