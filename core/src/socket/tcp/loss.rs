@@ -134,7 +134,14 @@ impl TcpSocket<'_> {
             let len = data.min(self.mss);
             return (len > 0).then_some((data - len, len, Resend::Probe));
         }
-        if !self.rtx_head && self.pipe() >= self.cc.cwnd() {
+        // In fast recovery PRR paces the repairs (RFC 6937), after a
+        // timeout cwnd does; the first goes regardless (RFC 6675 §5 4.3).
+        let room = if self.phase == Phase::Fast {
+            self.prr.allowance() > 0
+        } else {
+            self.pipe() < self.cc.cwnd()
+        };
+        if !self.rtx_head && !room {
             return None;
         }
         if let Some((seq, len)) = self
@@ -146,10 +153,9 @@ impl TcpSocket<'_> {
         // RFC 6675 §4 rule 4: nothing lost to repair and no new data to
         // send: once per recovery, resend the last segment not SACKed, so
         // a tail loss is not left to the RTO.
-        if self.phase == Phase::Fast
-            && self.rescue_rxt != Some(self.recover)
-            && self.sendable_now() == 0
-        {
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        let new_data = self.tx.len() > sent && self.snd_wnd > self.in_flight();
+        if self.phase == Phase::Fast && self.rescue_rxt != Some(self.recover) && !new_data {
             let (seq, len) = self
                 .scoreboard
                 .rescue_seg(self.snd_una, self.snd_max, self.mss)?;

@@ -488,3 +488,40 @@ fn reordering_within_the_window_once_seen_is_not_a_loss() {
     assert_eq!(s.stats().retransmits, before, "no spurious retransmission");
     assert_eq!(s.stats().fast_retransmits, 0);
 }
+
+#[test]
+fn prr_spreads_the_reduction_over_the_recovery() {
+    // RFC 6937 §3.1: with pipe above ssthresh, each ACK lets out
+    // ssthresh/RecoverFS of what it reported delivered: half, as NewReno
+    // halves 20 segments in flight to 10, so a full segment every second
+    // ACK. RFC 6675 alone sends nothing until pipe falls below cwnd.
+    let mut s = sack_socket_rtt(256 * 1024, 65535, Duration::from_millis(4));
+    s.cc = Congestion::new(CongestionKind::NewReno, MSS);
+    s.send_slice(&[7u8; 40 * MSS]).unwrap();
+    // Slow start to 20 segments: each of the first 10 ACKed on its own.
+    let mut sent = 0;
+    for g in drain(&mut s, ms(4)) {
+        s.process(ms(8), &ack(g.seq + g.payload.len(), 65535));
+        sent += drain(&mut s, ms(8)).len();
+    }
+    assert_eq!(sent, 20);
+    // Segment 10 lost; the next ones SACKed one ACK at a time.
+    let t = ms(12);
+    for k in 1..=3 {
+        s.process(t, &sack_ack(at(10), 65535, &[(at(11), at(11 + k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert_eq!(s.stats().ssthresh, 10 * MSS);
+    let first: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert_eq!(first, [at(10)], "the head first");
+    let mut pattern = Vec::new();
+    for k in 4..=9 {
+        s.process(t, &sack_ack(at(10), 65535, &[(at(11), at(11 + k))]));
+        let sent = drain(&mut s, t);
+        assert!(sent.iter().all(|g| g.seq >= at(30)), "new data only");
+        pattern.push(sent.len());
+    }
+    // Delivered 2..7 segments since recovery began: half of it sent, the
+    // head included, in whole segments.
+    assert_eq!(pattern, [0, 0, 1, 0, 1, 0]);
+}

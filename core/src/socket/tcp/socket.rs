@@ -13,7 +13,7 @@
 use core::fmt;
 
 use super::assembler::{Assembler, SackBlock};
-use super::congestion::{Congestion, CongestionControl, CongestionKind};
+use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
 use super::rack::Rack;
 use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
@@ -362,6 +362,8 @@ pub struct TcpSocket<'a> {
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
     /// RACK loss detection (RFC 8985 §6), with SACK.
     rack: Rack,
+    /// What fast recovery may send per ACK (RFC 6937).
+    prr: Prr,
     /// RFC 8985 §7.2 probe timeout.
     pto_at: Option<Instant>,
     /// The probe timeout fired: the next dispatch sends the probe.
@@ -483,6 +485,7 @@ impl<'a> TcpSocket<'a> {
             rtx_head: false,
             scoreboard: Scoreboard::default(),
             rack: Rack::default(),
+            prr: Prr::default(),
             pto_at: None,
             tlp_due: false,
             tlp_end: None,
@@ -1266,6 +1269,21 @@ impl<'a> TcpSocket<'a> {
         if self.sack_ok && self.phase == Phase::Open && self.rack_has_lost() {
             self.enter_fast_recovery(now);
         }
+        if self.phase == Phase::Fast {
+            // RFC 6937 §3.1: DeliveredData = change in SND.UNA + newly
+            // SACKed bytes (without SACK, a duplicate ACK stands for one
+            // segment delivered).
+            let delivered = if self.sack_ok {
+                acked.saturating_add(sack.newly_sacked)
+            } else if advanced {
+                acked
+            } else {
+                self.mss
+            };
+            let pipe = self.pipe();
+            self.prr
+                .on_ack(delivered, pipe, self.cc.ssthresh(), self.mss);
+        }
         if advanced {
             self.schedule_tlp(now);
         }
@@ -1329,6 +1347,7 @@ impl<'a> TcpSocket<'a> {
         self.tlp_due = false;
         let in_flight = self.in_flight();
         self.cc.on_congestion(now, in_flight);
+        self.prr.start(in_flight);
         self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
         self.high_rxt = self.snd_una;
         self.rtx_head = true;
@@ -1745,10 +1764,13 @@ impl<'a> TcpSocket<'a> {
             // allows, whatever cwnd says.
             limited += self.mss;
         }
-        let usable = self
-            .snd_wnd
-            .saturating_sub(in_flight)
-            .min((self.cc.cwnd() + limited).saturating_sub(self.pipe()));
+        // In fast recovery PRR paces what goes (RFC 6937), else cwnd.
+        let congestion_room = if self.phase == Phase::Fast {
+            self.prr.allowance() + if self.tlp_due { self.mss } else { 0 }
+        } else {
+            (self.cc.cwnd() + limited).saturating_sub(self.pipe())
+        };
+        let usable = self.snd_wnd.saturating_sub(in_flight).min(congestion_room);
         let n = unsent.min(usable).min(self.mss);
         if n == 0 {
             return 0;
@@ -2019,6 +2041,9 @@ impl<'a> TcpSocket<'a> {
                 self.high_rxt = end;
             }
             self.after_resend(now, seq, end, kind);
+            if self.phase == Phase::Fast {
+                self.prr.on_sent(sent_len.max(1));
+            }
             self.rtx_head = false;
             self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
             self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
@@ -2108,6 +2133,9 @@ impl<'a> TcpSocket<'a> {
                 self.rack.on_retransmit(self.snd_nxt, seg_end, now);
             } else if len > 0 {
                 self.rack.on_send_new(self.snd_nxt, now);
+            }
+            if self.phase == Phase::Fast {
+                self.prr.on_sent(len);
             }
             if retransmission {
                 self.stats.retransmits = self.stats.retransmits.wrapping_add(1);

@@ -61,10 +61,12 @@
 
 mod cubic;
 mod newreno;
+pub mod prr;
 mod window;
 
 pub use self::cubic::Cubic;
 pub use self::newreno::NewReno;
+pub use self::prr::Prr;
 
 use crate::time::{Duration, Instant};
 
