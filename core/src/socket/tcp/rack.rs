@@ -36,12 +36,28 @@ use crate::time::{Duration, Instant};
 use crate::wire::tcp::TcpSeqNumber;
 
 /// First-transmission send-time marks kept.
-pub const SENT_MARKS: usize = 16;
+pub const SENT_MARKS: usize = 32;
 /// Retransmitted ranges kept.
 pub const RTX_RECORDS: usize = 12;
 /// RFC 8985 §6.2: the multiplier of the reordering window is reset after
 /// this many recoveries without a D-SACK.
 const REO_WND_PERSIST: u32 = 16;
+
+/// First transmissions from `seq` on (to the next mark) left between
+/// `first` and `first + span_us`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    seq: TcpSeqNumber,
+    first: Instant,
+    span_us: u32,
+}
+
+impl Mark {
+    /// The latest its data can have left.
+    fn last(&self) -> Instant {
+        self.first + Duration::from_micros(u64::from(self.span_us))
+    }
+}
 
 /// One retransmitted range and when it (last) left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +79,7 @@ fn span(a: TcpSeqNumber, b: TcpSeqNumber) -> usize {
 /// The RACK state of one connection (RFC 8985 §5.2 "per-connection").
 #[derive(Debug, Clone, Default)]
 pub struct Rack {
-    sent: Vec<(TcpSeqNumber, Instant), SENT_MARKS>,
+    sent: Vec<Mark, SENT_MARKS>,
     rtx: Vec<Rtx, RTX_RECORDS>,
     /// RACK.xmit_ts / RACK.end_seq: the most recently sent delivered data.
     xmit_ts: Option<Instant>,
@@ -135,27 +151,38 @@ impl Rack {
 
     /// New data `[seq, …)` left at `now` (first transmission).
     pub fn on_send_new(&mut self, seq: TcpSeqNumber, now: Instant) {
-        if self.sent.last().is_some_and(|&(_, t)| t == now) {
+        if self.sent.last().is_some_and(|m| m.last() == now) {
             return;
         }
         if self.sent.is_full() {
-            // Merge the two marks closest in time: the later one's data then
-            // reads as sent at the earlier one's time.
+            // Merge the two neighbours whose union spans the least time:
+            // the merged data then reads as sent somewhere in that span
+            // (the earliest time when it is the delivered data, the latest
+            // when it is a candidate for loss).
             let mut best = 1;
             let mut gap = None;
             for i in 1..self.sent.len() {
                 let (Some(a), Some(b)) = (self.sent.get(i - 1), self.sent.get(i)) else {
                     continue;
                 };
-                let g = b.1 - a.1;
+                let g = b.last() - a.first;
                 if gap.is_none_or(|x| g < x) {
                     gap = Some(g);
                     best = i;
                 }
             }
+            if let (Some(b), Some(a)) = (self.sent.get(best).copied(), self.sent.get_mut(best - 1))
+            {
+                let span = (b.last() - a.first).total_micros();
+                a.span_us = u32::try_from(span).unwrap_or(u32::MAX);
+            }
             self.sent.remove(best);
         }
-        let _ = self.sent.push((seq, now));
+        let _ = self.sent.push(Mark {
+            seq,
+            first: now,
+            span_us: 0,
+        });
     }
 
     /// `[start, end)` was retransmitted at `now`.
@@ -231,13 +258,13 @@ impl Rack {
         self.timer = None;
     }
 
-    /// The send time of the first transmission of byte `seq`.
+    /// The earliest the first transmission of byte `seq` can have left.
     fn first_sent(&self, seq: TcpSeqNumber) -> Option<Instant> {
         self.sent
             .iter()
             .rev()
-            .find(|&&(s, _)| s <= seq)
-            .map(|&(_, t)| t)
+            .find(|m| m.seq <= seq)
+            .map(|m| m.first)
     }
 
     /// RFC 8985 §6.2 steps 1–3 for data `[l, r)` newly delivered at `now`:
@@ -337,7 +364,7 @@ impl Rack {
 
     /// Drops state for data acknowledged (below `snd_una`) or SACKed.
     pub fn trim<const N: usize>(&mut self, snd_una: TcpSeqNumber, sb: &Scoreboard<N>) {
-        while self.sent.len() >= 2 && self.sent.get(1).is_some_and(|&(s, _)| s <= snd_una) {
+        while self.sent.len() >= 2 && self.sent.get(1).is_some_and(|m| m.seq <= snd_una) {
             self.sent.remove(0);
         }
         self.rtx.retain(|x| {
@@ -368,8 +395,10 @@ impl Rack {
         let mut arm = |t: Instant| timer = Some(timer.map_or(t, |x: Instant| x.min(t)));
         let before = self.lost_to;
         // First transmissions: their send time grows with the sequence.
-        for (i, &(seq, t)) in self.sent.iter().enumerate() {
-            let end = self.sent.get(i + 1).map_or(snd_max, |&(s, _)| s);
+        for (i, m) in self.sent.iter().enumerate() {
+            // A candidate for loss: the latest it can have left.
+            let (seq, t) = (m.seq, m.last());
+            let end = self.sent.get(i + 1).map_or(snd_max, |n| n.seq);
             if end <= self.lost_to {
                 continue;
             }
@@ -593,6 +622,31 @@ mod tests {
     }
 
     #[test]
+    fn merged_marks_never_make_later_data_look_sent_before_a_retransmission() {
+        // Segment 32 leaves 1 µs after the retransmission of segment 0;
+        // when the log fills, its mark merges with segment 31's (sent 6 µs
+        // before it), the closest pair. When the retransmission is
+        // delivered, data sent before it is lost; segment 32 is not.
+        let mut r = Rack::new(seq(0));
+        r.on_rtt_sample(Duration::from_micros(100));
+        for i in 0..32 {
+            r.on_send_new(seq(i), us(100 * i as i64));
+        }
+        r.on_retransmit(seq(0), seq(1), us(3105));
+        r.on_send_new(seq(32), us(3106));
+        r.on_send_new(seq(33), us(3300));
+        assert_eq!(r.sent.len(), SENT_MARKS);
+        r.on_delivered(seq(0), seq(1), us(3305), true);
+        assert!(r.detect_loss(us(3305), seq(34), Duration::ZERO));
+        assert!(r.lost_to() >= seq(30), "sent before the retransmission");
+        assert!(
+            r.lost_to() <= seq(32),
+            "segment 32 is not lost: {:?}",
+            r.lost_to()
+        );
+    }
+
+    #[test]
     fn logs_stay_bounded() {
         let mut r = Rack::new(seq(0));
         let sb = Scoreboard::<8>::new();
@@ -612,6 +666,6 @@ mod tests {
         r.trim(seq(150), &sb);
         // The mark holding SND.UNA stays, none wholly below it.
         assert!(r.first_sent(seq(150)).is_some());
-        assert!(r.sent.get(1).is_none_or(|&(s, _)| s > seq(150)));
+        assert!(r.sent.get(1).is_none_or(|m| m.seq > seq(150)));
     }
 }
