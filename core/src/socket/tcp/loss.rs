@@ -137,7 +137,7 @@ impl TcpSocket<'_> {
         // In fast recovery PRR paces the repairs (RFC 6937), after a
         // timeout cwnd does; the first goes regardless (RFC 6675 §5 4.3).
         let room = if self.phase == Phase::Fast {
-            self.prr.allowance() > 0
+            self.prr.allowance(self.pipe(), self.cc.ssthresh()) > 0
         } else {
             self.pipe() < self.cc.cwnd()
         };

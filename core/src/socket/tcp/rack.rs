@@ -94,6 +94,9 @@ pub struct Rack {
     reord: bool,
     reo_wnd_mult: u32,
     reo_wnd_persist: u32,
+    /// The longest a reordered original was seen to trail our decision to
+    /// resend it: the window is never shorter.
+    reo_floor: Duration,
     /// RACK.dsack_round: SND.NXT when the last D-SACK raised the multiplier.
     dsack_round: Option<TcpSeqNumber>,
     /// Bytes below this (not SACKed, not in a live retransmission) are lost.
@@ -120,6 +123,7 @@ impl Rack {
         self.reord = old.reord;
         self.reo_wnd_mult = old.reo_wnd_mult.max(1);
         self.reo_wnd_persist = old.reo_wnd_persist;
+        self.reo_floor = old.reo_floor;
         self.dsack_round = None;
     }
 
@@ -293,8 +297,18 @@ impl Rack {
             (None, None) => return,
         };
         // Step 2: an ACK of retransmitted data sooner than min_RTT after
-        // the retransmission answers the original: no information.
+        // the retransmission answers the original: no RTT information. The
+        // original filled the hole, so it was reordered, not lost: learn
+        // how late it was (the window to wait next time), as a D-SACK would
+        // teach a round trip later.
         if retransmitted && self.min_rtt.is_some_and(|m| now - t < m) {
+            if cumulative {
+                self.reord = true;
+                // Twice the lateness seen: reordering varies (a queue
+                // ahead of the late segment), and waiting a little longer
+                // for a real loss costs less than a spurious resend.
+                self.reo_floor = self.reo_floor.max((now - t) * 2);
+            }
             return;
         }
         if !retransmitted {
@@ -359,7 +373,9 @@ impl Rack {
             return Duration::ZERO;
         }
         let base = self.min_rtt.unwrap_or(srtt) / 4;
-        (base * self.reo_wnd_mult.max(1)).min(srtt)
+        (base * self.reo_wnd_mult.max(1))
+            .max(self.reo_floor)
+            .min(srtt)
     }
 
     /// Drops state for data acknowledged (below `snd_una`) or SACKed.

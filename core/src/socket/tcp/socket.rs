@@ -1766,7 +1766,8 @@ impl<'a> TcpSocket<'a> {
         }
         // In fast recovery PRR paces what goes (RFC 6937), else cwnd.
         let congestion_room = if self.phase == Phase::Fast {
-            self.prr.allowance() + if self.tlp_due { self.mss } else { 0 }
+            self.prr.allowance(self.pipe(), self.cc.ssthresh())
+                + if self.tlp_due { self.mss } else { 0 }
         } else {
             (self.cc.cwnd() + limited).saturating_sub(self.pipe())
         };

@@ -27,6 +27,8 @@ pub struct Prr {
     out: usize,
     /// sndcnt of the last ACK, less what was sent since.
     allow: usize,
+    /// An ACK arrived since recovery began.
+    clocked: bool,
 }
 
 impl Prr {
@@ -42,6 +44,7 @@ impl Prr {
     /// An ACK during recovery reported `delivered` bytes (DeliveredData);
     /// `pipe` is the data in flight after it, `ssthresh` the target.
     pub fn on_ack(&mut self, delivered: usize, pipe: usize, ssthresh: usize, mss: usize) {
+        self.clocked = true;
         self.delivered = self.delivered.saturating_add(delivered);
         let sndcnt = if pipe > ssthresh {
             // Proportional Rate Reduction:
@@ -71,8 +74,18 @@ impl Prr {
     }
 
     /// Bytes that may still be sent until the next ACK.
-    pub fn allowance(&self) -> usize {
-        self.allow
+    ///
+    /// Before any ACK of the recovery (one the RACK reordering timer
+    /// started, RFC 8985 §6.3, when every ACK had already come), PRR has
+    /// no clock: up to `ssthresh − pipe` may go, as RFC 6675 §5 would
+    /// send; otherwise a lost retransmission with nothing sent after it
+    /// could only be found by the retransmission timer.
+    pub fn allowance(&self, pipe: usize, ssthresh: usize) -> usize {
+        if self.clocked {
+            self.allow
+        } else {
+            self.allow.max(ssthresh.saturating_sub(pipe))
+        }
     }
 }
 
@@ -92,7 +105,7 @@ mod tests {
         for i in 1..=10 {
             let pipe = 20 * MSS - i * MSS;
             p.on_ack(MSS, pipe.max(10 * MSS + 1), 10 * MSS, MSS);
-            let n = p.allowance();
+            let n = p.allowance(usize::MAX, 0);
             p.on_sent(n);
             sent += n;
             assert_eq!(sent, (i * MSS).div_ceil(2), "after {i} ACKs");
@@ -106,12 +119,24 @@ mod tests {
         // A big loss: pipe far below ssthresh; each ACK of one segment
         // lets out at most two (delivered + one MSS).
         p.on_ack(MSS, 2 * MSS, 5 * MSS, MSS);
-        assert_eq!(p.allowance(), 2 * MSS);
+        assert_eq!(p.allowance(usize::MAX, 0), 2 * MSS);
         p.on_sent(2 * MSS);
-        assert_eq!(p.allowance(), 0);
+        assert_eq!(p.allowance(usize::MAX, 0), 0);
         // Never past ssthresh.
         p.on_ack(10 * MSS, 4 * MSS, 5 * MSS, MSS);
-        assert_eq!(p.allowance(), MSS);
+        assert_eq!(p.allowance(usize::MAX, 0), MSS);
+    }
+
+    #[test]
+    fn before_any_ack_the_recovery_may_fill_up_to_ssthresh() {
+        // Recovery started by a timer, not an ACK: no clock yet.
+        let mut p = Prr::default();
+        p.start(10 * MSS);
+        assert_eq!(p.allowance(2 * MSS, 7 * MSS), 5 * MSS);
+        assert_eq!(p.allowance(8 * MSS, 7 * MSS), 0);
+        // The first ACK's rule takes over.
+        p.on_ack(MSS, 2 * MSS, 7 * MSS, MSS);
+        assert_eq!(p.allowance(2 * MSS, 7 * MSS), 2 * MSS);
     }
 
     #[test]
@@ -119,9 +144,9 @@ mod tests {
         let mut p = Prr::default();
         p.start(0);
         p.on_ack(usize::MAX, usize::MAX, usize::MAX, usize::MAX);
-        assert_eq!(p.allowance(), 0);
+        assert_eq!(p.allowance(usize::MAX, 0), 0);
         p.on_sent(usize::MAX);
         p.on_ack(usize::MAX, 0, usize::MAX, usize::MAX);
-        assert_eq!(p.allowance(), usize::MAX);
+        assert_eq!(p.allowance(usize::MAX, 0), usize::MAX);
     }
 }
