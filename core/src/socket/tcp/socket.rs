@@ -275,6 +275,9 @@ pub struct TcpSocket<'a> {
     // RFC 9293 §3.3.1 send sequence variables.
     iss: TcpSeqNumber,
     snd_una: TcpSeqNumber,
+    /// Our SYN is acknowledged. State, not `SND.UNA == ISS`: after 2^32 − 1
+    /// bytes the cumulative ACK lands on the ISS again (issue 10 item 1).
+    syn_acked: bool,
     snd_nxt: TcpSeqNumber,
     /// The highest sequence number sent (snd_nxt can be pulled back by a
     /// retransmission timeout; this cannot).
@@ -361,6 +364,7 @@ impl fmt::Debug for TcpSocket<'_> {
             .field("local", &self.local)
             .field("remote", &self.remote)
             .field("snd_una", &self.snd_una)
+            .field("syn_acked", &self.syn_acked)
             .field("snd_nxt", &self.snd_nxt)
             .field("rcv_nxt", &self.rcv_nxt)
             .field("snd_wnd", &self.snd_wnd)
@@ -398,6 +402,7 @@ impl<'a> TcpSocket<'a> {
             remote: unspecified_endpoint(),
             iss: TcpSeqNumber(0),
             snd_una: TcpSeqNumber(0),
+            syn_acked: false,
             snd_nxt: TcpSeqNumber(0),
             snd_max: TcpSeqNumber(0),
             snd_wnd: 0,
@@ -693,6 +698,7 @@ impl<'a> TcpSocket<'a> {
         self.iss = half.iss;
         self.irs = half.irs;
         self.snd_una = half.iss + 1;
+        self.syn_acked = true;
         self.snd_nxt = self.snd_una;
         self.snd_max = self.snd_una;
         self.high_rxt = self.snd_una;
@@ -755,6 +761,7 @@ impl<'a> TcpSocket<'a> {
         let ack_number = ack.ack_number.unwrap_or(TcpSeqNumber(0));
         self.iss = ack_number - 1;
         self.snd_una = ack_number;
+        self.syn_acked = true;
         self.snd_nxt = ack_number;
         self.snd_max = ack_number;
         self.high_rxt = ack_number;
@@ -797,6 +804,7 @@ impl<'a> TcpSocket<'a> {
         self.fin_at = None;
         self.fin_queued = false;
         self.fin_sent = false;
+        self.syn_acked = false;
         self.sack_ok = false;
         self.dsack = None;
         self.ts = None;
@@ -1228,8 +1236,9 @@ impl<'a> TcpSocket<'a> {
     fn ack_advance(&mut self, now: Instant, ack: TcpSeqNumber) {
         let mut acked = ack.distance_from(self.snd_una).max(0) as usize;
         // The SYN and FIN occupy sequence space but no ring bytes.
-        if self.snd_una == self.iss && acked > 0 {
+        if !self.syn_acked && acked > 0 {
             acked -= 1;
+            self.syn_acked = true;
         }
         let data = acked.min(self.tx.len());
         self.tx.dequeue_allocated(data);
@@ -1593,7 +1602,7 @@ impl<'a> TcpSocket<'a> {
 
     /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
     fn sendable_now(&self) -> usize {
-        if self.snd_una == self.iss {
+        if !self.syn_acked {
             // Our SYN is unacknowledged: no data yet (and `sent` would
             // count the SYN as a buffer byte).
             return 0;
@@ -1790,6 +1799,11 @@ impl<'a> TcpSocket<'a> {
                     } else {
                         self.send_mss_for(our_mss)
                     };
+                    // The initial window follows the MSS (RFC 5681 §3.1): in
+                    // a simultaneous open whose SYN had not left yet, the
+                    // window was still sized for 536 bytes, below one
+                    // segment, and the send stalled.
+                    self.cc.set_mss(self.mss);
                     let mut repr = self.base_repr(now);
                     repr.control = TcpFlags::SYN;
                     repr.seq_number = self.iss;
@@ -1882,7 +1896,7 @@ impl<'a> TcpSocket<'a> {
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
         let handshake =
-            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
+            matches!(self.state, State::SynSent | State::SynReceived) || !self.syn_acked;
         let mut len = if handshake {
             0
         } else {
@@ -2979,3 +2993,7 @@ mod tests_support {
         s
     }
 }
+
+#[cfg(test)]
+#[path = "tests/mod.rs"]
+mod state_tests;
