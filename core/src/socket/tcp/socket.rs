@@ -314,6 +314,9 @@ pub struct TcpSocket<'a> {
 
     // Our FIN.
     fin_queued: bool,
+    /// The FIN went out at least once: it holds the last sequence number,
+    /// below SND.MAX, for good (a retransmission resends it at the same
+    /// place, and its ACK counts whenever it comes: issue 10 item 5).
     fin_sent: bool,
 
     // Timers.
@@ -326,6 +329,10 @@ pub struct TcpSocket<'a> {
     unacked_segments: u32,
     persist_at: Option<Instant>,
     persist_backoff: u32,
+    /// The persist timer fired: the next segment probes a zero window or,
+    /// when a window too small for SWS avoidance is open, sends what fits
+    /// (the override timeout, RFC 1122 §4.2.3.4).
+    probe_due: bool,
     /// Zero-window probes sent since the peer last answered.
     persist_unanswered: u32,
     timewait_at: Option<Instant>,
@@ -431,6 +438,7 @@ impl<'a> TcpSocket<'a> {
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
+            probe_due: false,
             persist_unanswered: 0,
             timewait_at: None,
             keepalive_probes: 0,
@@ -624,10 +632,14 @@ impl<'a> TcpSocket<'a> {
     pub fn close(&mut self) {
         match self.state {
             State::Listen | State::SynSent => self.set_closed(),
-            // RFC 9293 §3.10.4: with data pending, the close waits for
-            // ESTABLISHED (the SYN is unacknowledged: no data can go yet).
-            State::SynReceived if !self.tx.is_empty() => self.fin_queued = true,
-            State::SynReceived | State::Established => {
+            // RFC 9293 §3.10.4: the close waits for ESTABLISHED. The RFC
+            // lets a close without data send its FIN at once; ours would
+            // follow a SYN still unacknowledged, which only the SYN-RECEIVED
+            // state resends: FIN-WAIT-1 with the SYN outstanding sent
+            // nothing and asked to be polled at once forever (issue 10
+            // item 6). The ACK of the SYN moves to FIN-WAIT-1.
+            State::SynReceived => self.fin_queued = true,
+            State::Established => {
                 self.fin_queued = true;
                 self.state = State::FinWait1;
             }
@@ -819,6 +831,7 @@ impl<'a> TcpSocket<'a> {
         self.unacked_segments = 0;
         self.persist_at = None;
         self.persist_backoff = 0;
+        self.probe_due = false;
         self.timewait_at = None;
         self.keepalive_probes = 0;
         self.persist_unanswered = 0;
@@ -1047,7 +1060,16 @@ impl<'a> TcpSocket<'a> {
         let acceptable = match (len, wnd) {
             (0, 0) => seq == self.rcv_nxt,
             (0, _) => in_window(seq),
-            (_, 0) => false,
+            // "If the RCV.WND is zero, no segments will be acceptable, but
+            // special allowance should be made to accept valid ACKs, URGs,
+            // and RSTs": a segment that reaches the left edge (a zero-window
+            // probe, a retransmission) goes on for its ACK, window and RST;
+            // process_text keeps none of its data and answers with an ACK.
+            // Without this, two peers both at a zero window drop each
+            // other's ACKs (each probe advances SND.NXT) until they give up
+            // (issue 10 item 2). A bare FIN there is taken whole, as Linux
+            // does (tcp_data_queue): it needs no room in the buffer.
+            (_, 0) => seq <= self.rcv_nxt && seq + (len - 1) >= self.rcv_nxt,
             (_, _) => in_window(seq) || in_window(seq + (len - 1)),
         };
         if rst {
@@ -1055,7 +1077,11 @@ impl<'a> TcpSocket<'a> {
             // resets get a challenge ACK; others are dropped.
             return if seq == self.rcv_nxt {
                 match self.state {
-                    State::SynReceived => self.set_closed(),
+                    // Our SYN-RECEIVED sockets come from an active open
+                    // (simultaneous open, RFC 9293 §3.5 figure 8; a
+                    // listener's half-open connections live in the
+                    // listener): "the connection was refused" (§3.10.7.4).
+                    State::SynReceived => self.fail(TcpError::ConnectionRefused),
                     State::TimeWait | State::Closing | State::LastAck => self.set_closed(),
                     _ => self.fail(TcpError::ConnectionReset),
                 }
@@ -1173,13 +1199,20 @@ impl<'a> TcpSocket<'a> {
                 }
             }
         }
-        // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
-        // RFC 9293 §3.10.7.4 orders updates by (SEG.SEQ, SEG.ACK); for two
-        // ACKs with both equal (pure ACKs reordered on the way) only a larger
-        // window is taken, as Linux does, so a stale ACK cannot close it.
+        // RFC 9293 §3.10.7.4: update the send window when the segment is
+        // newer by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or equal and
+        // SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly reordered
+        // on the way) a larger window is taken, and a zero one (issue 10
+        // item 4; Linux's tcp_may_update_window), but not a smaller open
+        // one: a stale update reordered behind a newer one would shrink the
+        // window for nothing. A zero one is safe to obey even when stale:
+        // the persist timer's probe learns the true window within an RTO,
+        // while ignoring a true zero sends into a closed window and burns
+        // retransmission timeouts that end the connection.
+        let same = self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack;
         let newer = self.snd_wl1 < repr.seq_number
             || (self.snd_wl1 == repr.seq_number && self.snd_wl2 < ack)
-            || (self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack && window > self.snd_wnd);
+            || (same && (window > self.snd_wnd || window == 0));
         if newer {
             self.snd_wnd = window;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
@@ -1199,14 +1232,12 @@ impl<'a> TcpSocket<'a> {
         }
         // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in
         // flight (so no retransmission timer) starts the persist timer; its
-        // probes get the window reopened even when the update was lost.
-        let unsent = self.tx.len() > self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        if self.snd_wnd == 0 && unsent && self.rto_at.is_none() && self.persist_at.is_none() {
-            let backoff = 1u32 << self.persist_backoff.min(6);
-            self.persist_at = Some(now + self.rtt.rto() * backoff);
-        }
-        // Our FIN acknowledged?
-        let fin_acked = self.fin_sent && ack == self.snd_max && self.tx.is_empty();
+        // probes get the window reopened even when the update was lost. So
+        // does a window too small for SWS avoidance (the override timeout).
+        self.arm_persist(now);
+        // Our FIN acknowledged? It holds the last sequence number, so it is
+        // once SND.UNA reaches SND.MAX, however often it was sent.
+        let fin_acked = self.fin_acked();
         match self.state {
             State::FinWait1 if fin_acked => self.state = State::FinWait2,
             State::Closing if fin_acked => self.enter_time_wait(now),
@@ -1549,13 +1580,11 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Go back to SND.UNA for the next segment (timeout, fast retransmit).
+    /// A FIN in flight goes again when the resent data reaches it
+    /// ([`fin_due_after`](Self::fin_due_after)).
     fn retransmit_head(&mut self) {
         self.snd_nxt = self.snd_una;
         self.rtt_timer.on_retransmit();
-        if self.fin_sent && self.tx.is_empty() {
-            // Only the FIN is outstanding: it goes again.
-            self.fin_sent = false;
-        }
     }
 
     fn ts_now(&self, now: Instant, offset: u32) -> u32 {
@@ -1595,7 +1624,9 @@ impl<'a> TcpSocket<'a> {
             | State::CloseWait
             | State::FinWait1
             | State::LastAck
-            | State::Closing => self.sendable_now() > 0 || self.fin_due() || self.persist_needed(),
+            | State::Closing => {
+                self.sendable_now() > 0 || self.fin_due() || self.probe_due || self.persist_needed()
+            }
             _ => false,
         }
     }
@@ -1644,21 +1675,61 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// Data waits behind a zero window with no timer running: dispatch must
-    /// arm the persist timer (RFC 9293 §3.8.6.1).
+    /// Data (or our FIN) waits for the peer's window with nothing in flight,
+    /// so no retransmission timer will bring news of it: the persist timer
+    /// must run. RFC 9293 §3.8.6.1 for a zero window; for a window open but
+    /// too small for SWS avoidance (under a segment and half the largest
+    /// window seen), RFC 9293 §3.8.6.2.1 and RFC 1122 §4.2.3.4 (d) ask for
+    /// an override timeout, else one lost window update stalls the
+    /// connection forever (issue 10 item 3). Linux arms its probe timer in
+    /// both cases (tcp_check_probe_timer) and so do we: on expiry the next
+    /// segment probes the zero window or sends what the small one takes.
     fn persist_needed(&self) -> bool {
-        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        self.snd_wnd == 0
-            && self.tx.len() > sent
-            && self.persist_at.is_none()
-            && self.rto_at.is_none()
+        if self.persist_at.is_some()
+            || self.rto_at.is_some()
+            || self.probe_due
+            || !self.syn_acked
+            || self.snd_nxt != self.snd_una
+        {
+            return false;
+        }
+        let unsent = !self.tx.is_empty();
+        (unsent && self.sendable_now() == 0) || (!unsent && self.fin_held())
+    }
+
+    /// Arms the persist timer when [`persist_needed`](Self::persist_needed).
+    fn arm_persist(&mut self, now: Instant) {
+        if self.persist_needed() {
+            let backoff = 1u32 << self.persist_backoff.min(6);
+            self.persist_at = Some(now + self.rtt.rto() * backoff);
+        }
+    }
+
+    /// Our FIN is acknowledged: it was sent, and SND.UNA reached SND.MAX,
+    /// which lies beyond it.
+    fn fin_acked(&self) -> bool {
+        self.fin_sent && self.snd_una == self.snd_max
     }
 
     fn fin_due(&self) -> bool {
-        self.fin_queued && !self.fin_sent && {
-            let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-            sent >= self.tx.len()
-        }
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        self.fin_due_after(sent) && self.fin_fits(sent)
+    }
+
+    /// The FIN's sequence number, `sent_after` past SND.UNA, is inside the
+    /// peer's window: it occupies one (RFC 9293 §3.4), and a receiver at a
+    /// zero window may drop it (§3.10.7.4). One that does not fit waits for
+    /// the window, paced by the persist timer like a zero-window probe,
+    /// rather than being resent by retransmission timeouts that would end
+    /// the connection (issue 10 item 17).
+    fn fin_fits(&self, sent_after: usize) -> bool {
+        self.snd_wnd > sent_after
+    }
+
+    /// The FIN is due (all data sent) but the window holds it back.
+    fn fin_held(&self) -> bool {
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        self.fin_due_after(sent) && !self.fin_fits(sent)
     }
 
     /// Runs the timers due at `now` (before building a segment).
@@ -1691,8 +1762,12 @@ impl<'a> TcpSocket<'a> {
             self.persist_unanswered += 1;
             self.persist_at = None;
             self.persist_backoff = self.persist_backoff.saturating_add(1);
-            self.ack_now = true; // the probe goes out as a one-byte segment below
-                                 // Each probe carries the first unacknowledged byte again.
+            // The probe (or the override segment) goes out below. Its own
+            // flag, not `ack_now`: an ACK owed while the timer runs (a
+            // window update, say) must stay a pure ACK, or a peer at a zero
+            // window drops it with the probe's byte.
+            self.probe_due = true;
+            // Each probe carries the first unacknowledged byte again.
             self.snd_nxt = self.snd_una;
         }
         if let (Some((_, _, probes)), Some(due)) =
@@ -1902,36 +1977,48 @@ impl<'a> TcpSocket<'a> {
         } else {
             self.sendable_now().min(self.data_room(now))
         };
-        let zero_window_probe = !handshake
-            && self.snd_wnd == 0
-            && self.tx.len() > sent
-            && self.persist_backoff > 0
-            && self.ack_now;
-        if zero_window_probe {
-            // RFC 9293 §3.8.6.1: probe a zero window with one byte.
-            len = 1;
+        // The window left past what is in flight.
+        let usable = self.snd_wnd.saturating_sub(sent);
+        let probe = !handshake && self.probe_due;
+        let zero_window_probe = probe && usable == 0;
+        if probe && len == 0 {
+            len = if zero_window_probe {
+                // RFC 9293 §3.8.6.1: probe a zero window with one byte
+                // (none left: the FIN alone is the probe).
+                1
+            } else {
+                // RFC 1122 §4.2.3.4 (d): the override timeout sends what
+                // the small window takes.
+                usable.min(self.mss).min(self.data_room(now))
+            };
         }
         let payload = self.tx.get_allocated(sent, len);
         let len = payload.len();
-        let fin = !handshake && self.fin_due_after(sent + len);
+        let fin = !handshake
+            && self.fin_due_after(sent + len)
+            && (self.fin_fits(sent + len) || (zero_window_probe && len == 0));
         let need_ack = self.ack_now || self.challenge_ack;
         if len == 0 && !fin && !need_ack {
+            // Nothing to probe any more (acknowledged meanwhile).
+            self.probe_due = false;
             // A window the peer closed on data we still have: arm the persist timer.
-            if self.snd_wnd == 0
-                && self.tx.len() > sent
-                && self.persist_at.is_none()
-                && self.rto_at.is_none()
-            {
-                let backoff = 1u32 << self.persist_backoff.min(6);
-                self.persist_at = Some(now + self.rtt.rto() * backoff);
-            }
+            self.arm_persist(now);
             return Ok(());
         }
         let mut repr = self.base_repr(now);
         // A keepalive/challenge ACK with no data uses SND.NXT, except the
         // keepalive probe (RFC 9293 §3.8.4: one below SND.UNA).
+        let window_end = self.snd_una + self.snd_wnd;
         repr.seq_number = if len == 0 && !fin && self.keepalive_probes > 0 && self.challenge_ack {
             self.snd_una - 1
+        } else if len == 0 && !fin && self.snd_nxt > window_end {
+            // A pure ACK while a zero-window probe (or anything past the
+            // window) is out: SND.NXT lies beyond what the peer accepts,
+            // and a peer at a zero window would drop the ACK and answer
+            // with one of its own, which may be just as unacceptable to us
+            // (an ACK storm). The window's right edge is acceptable
+            // (Linux's tcp_acceptable_seq).
+            window_end
         } else {
             self.snd_nxt
         };
@@ -1979,6 +2066,7 @@ impl<'a> TcpSocket<'a> {
         }
         self.ack_now = false;
         self.challenge_ack = false;
+        self.probe_due = false;
         self.dsack = None;
         self.ack_at = None;
         self.unacked_segments = 0;
@@ -1986,8 +2074,11 @@ impl<'a> TcpSocket<'a> {
         Ok(())
     }
 
+    /// A segment ending `sent_after` past SND.UNA ends where the FIN goes:
+    /// after the last byte of data, at the same sequence number every time
+    /// (a retransmission carries it again), until it is acknowledged.
     fn fin_due_after(&self, sent_after: usize) -> bool {
-        self.fin_queued && !self.fin_sent && sent_after >= self.tx.len()
+        self.fin_queued && sent_after == self.tx.len() && !self.fin_acked()
     }
 
     /// The payload that fits in a segment beside the options it will carry.

@@ -1,5 +1,7 @@
 //! State-machine tests of issue 10, apart from socket.rs: a pair of sockets
 //! joined back to back ([`pair`]) and the rules each defect broke.
 
+mod close;
 mod pair;
+mod window;
 mod wrap;

@@ -38,6 +38,12 @@ pub(super) fn out_mtu(s: &mut TcpSocket<'_>, now: Instant, mtu: usize) -> Option
     got
 }
 
+/// Runs `s`'s timers at `now` with the device refusing every frame: what
+/// was due stays due (nothing is recorded as sent).
+pub(super) fn busy(s: &mut TcpSocket<'_>, now: Instant) {
+    let _ = s.dispatch::<()>(TcpContext { now, mtu: MTU }, |_| Err(()));
+}
+
 /// Hands `seg` to `to` as a received segment.
 pub(super) fn deliver(to: &mut TcpSocket<'_>, now: Instant, seg: &Seg) {
     let mut sack_ranges = [None; MAX_SACK_BLOCKS];
@@ -100,11 +106,14 @@ impl Pair {
     /// sends; `keep(from, seg)` false loses a segment. True if any moved.
     pub(super) fn exchange(&mut self, keep: &mut impl FnMut(usize, &Seg) -> bool) -> bool {
         let mut moved = false;
+        let mut count = 0;
         loop {
             let mut any = false;
             for from in [A, B] {
                 while let Some(seg) = self.emit(from) {
                     any = true;
+                    count += 1;
+                    assert!(count < 1_000_000, "an ACK storm at {:?}", self.now);
                     if keep(from, &seg) {
                         let now = self.now;
                         deliver(&mut self.s[1 - from], now, &seg);
