@@ -179,6 +179,15 @@ pub struct TcpConfig {
     /// ACK reflector. Per connection, not per host: a host-wide budget is
     /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
     pub challenge_ack_interval: Duration,
+    /// How long FIN-WAIT-2 may last once the application called
+    /// [`close`](TcpSocket::close) (Linux's `tcp_fin_timeout`, 60 s): a
+    /// peer that never sends its FIN would otherwise hold the connection
+    /// for ever, with nobody left to read it. Counted from whichever came
+    /// later, entering FIN-WAIT-2 or the close; the connection then ends
+    /// silently, as Linux's. A [`shutdown`](TcpSocket::shutdown) (the
+    /// application still reads) waits for the FIN without a limit.
+    /// `None`: no limit.
+    pub fin_wait2_timeout: Option<Duration>,
 }
 
 impl Default for TcpConfig {
@@ -195,6 +204,7 @@ impl Default for TcpConfig {
             window_scaling: true,
             msl: DEFAULT_MSL,
             challenge_ack_interval: Duration::from_millis(100),
+            fin_wait2_timeout: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -297,6 +307,8 @@ pub struct TcpSocket<'a> {
     /// The right edge of the window we last advertised (never moves left,
     /// RFC 9293 §3.8.6.2.2).
     rcv_adv: TcpSeqNumber,
+    /// Last.ACK.sent (RFC 7323 §4.3): the ACK field of our latest segment.
+    last_ack_sent: TcpSeqNumber,
     /// A FIN received beyond rcv_nxt, consumed when the data before it is.
     fin_at: Option<TcpSeqNumber>,
 
@@ -336,6 +348,11 @@ pub struct TcpSocket<'a> {
     /// Zero-window probes sent since the peer last answered.
     persist_unanswered: u32,
     timewait_at: Option<Instant>,
+    /// The application closed for good (close, not shutdown): FIN-WAIT-2
+    /// is bounded by `config.fin_wait2_timeout`.
+    orphaned: bool,
+    /// When an orphaned FIN-WAIT-2 gives up (set once both hold).
+    fin_wait2_at: Option<Instant>,
     keepalive_probes: u32,
     /// When the oldest unacknowledged data was first sent (user timeout).
     first_unacked_at: Option<Instant>,
@@ -421,6 +438,7 @@ impl<'a> TcpSocket<'a> {
             rcv_nxt: TcpSeqNumber(0),
             rcv_shift: 0,
             rcv_adv: TcpSeqNumber(0),
+            last_ack_sent: TcpSeqNumber(0),
             fin_at: None,
             mss: 536,
             peer_mss: 536,
@@ -441,6 +459,8 @@ impl<'a> TcpSocket<'a> {
             probe_due: false,
             persist_unanswered: 0,
             timewait_at: None,
+            orphaned: false,
+            fin_wait2_at: None,
             keepalive_probes: 0,
             first_unacked_at: None,
             last_activity: Instant::ZERO,
@@ -628,8 +648,24 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// Closes our side: queued data is sent, then a FIN (RFC 9293 §3.10.4).
+    /// Closes the connection for good (RFC 9293 §3.10.4): queued data is
+    /// sent, then a FIN, and the application will read no more, so a peer
+    /// that never closes its side is given up after
+    /// [`fin_wait2_timeout`](TcpConfig::fin_wait2_timeout) in FIN-WAIT-2
+    /// (Linux: `close()` of an orphaned socket). Bytes that still arrive
+    /// can be read until then. To keep reading until the peer's FIN
+    /// however long it takes, use [`shutdown`](Self::shutdown).
     pub fn close(&mut self) {
+        self.shutdown();
+        if self.is_open() {
+            self.orphaned = true;
+        }
+    }
+
+    /// Shuts the write side (`shutdown(SHUT_WR)`): queued data is sent,
+    /// then a FIN (RFC 9293 §3.10.4); reading continues until the peer's
+    /// FIN, without a time limit.
+    pub fn shutdown(&mut self) {
         match self.state {
             State::Listen | State::SynSent => self.set_closed(),
             // RFC 9293 §3.10.4: the close waits for ESTABLISHED. The RFC
@@ -649,12 +685,6 @@ impl<'a> TcpSocket<'a> {
             }
             _ => {}
         }
-    }
-
-    /// Shuts the write side (`shutdown(SHUT_WR)`): the same as close for TCP,
-    /// reading continues until the peer's FIN.
-    pub fn shutdown(&mut self) {
-        self.close();
     }
 
     /// Aborts: sends a reset and forgets the connection (RFC 9293 §3.10.5).
@@ -744,6 +774,12 @@ impl<'a> TcpSocket<'a> {
         self.snd_wl2 = ack.ack_number.unwrap_or(self.snd_una);
         self.state = State::Established;
         self.rcv_adv = self.rcv_nxt + (self.rx_window() >> self.rcv_shift << self.rcv_shift);
+        // The listener's SYN-ACK acknowledged the SYN.
+        self.last_ack_sent = self.rcv_nxt;
+        if half.sent > 1 {
+            // RFC 6298 §5.7: the SYN-ACK was retransmitted.
+            self.rtt.reset_after_syn_timeout();
+        }
     }
 
     /// The receive window shift this socket would offer in a SYN-ACK.
@@ -807,6 +843,7 @@ impl<'a> TcpSocket<'a> {
         self.state = State::Established;
         self.rcv_adv =
             self.rcv_nxt + ((self.rx_window() >> self.rcv_shift).min(0xffff) << self.rcv_shift);
+        self.last_ack_sent = self.rcv_nxt;
     }
 
     fn reset_state(&mut self, now: Instant) {
@@ -833,6 +870,8 @@ impl<'a> TcpSocket<'a> {
         self.persist_backoff = 0;
         self.probe_due = false;
         self.timewait_at = None;
+        self.orphaned = false;
+        self.fin_wait2_at = None;
         self.keepalive_probes = 0;
         self.persist_unanswered = 0;
         self.first_unacked_at = None;
@@ -909,7 +948,10 @@ impl<'a> TcpSocket<'a> {
     fn process_syn_sent(&mut self, now: Instant, repr: &TcpRepr<'_>) {
         // RFC 9293 §3.10.7.3, first: the ACK must cover our SYN exactly.
         if let Some(ack) = repr.ack_number {
-            if ack <= self.iss || ack > self.snd_nxt {
+            // Against the highest number sent: a timeout pulls SND.NXT back
+            // to the ISS before the SYN is resent, and the SYN-ACK to the
+            // first copy may arrive in between (issue 10 item 17).
+            if ack <= self.iss || ack > self.snd_max {
                 if !repr.control.contains(TcpFlags::RST) {
                     self.reset = Some((ack, None));
                 }
@@ -938,6 +980,14 @@ impl<'a> TcpSocket<'a> {
                 // unless the SYN was retransmitted and nothing tells which
                 // copy this answers (Karn).
                 self.sample_rtt(now, repr, ack);
+                if self.rtt.backoffs() > 0 {
+                    // RFC 6298 §5.7: the SYN timed out and (Karn) the
+                    // handshake gave no sample: "the RTO MUST be
+                    // re-initialized to 3 seconds when data transmission
+                    // begins".
+                    self.rtt.reset_after_syn_timeout();
+                }
+                self.retries = 0;
                 self.ack_advance(now, ack);
                 // RFC 7323 §2.2: the SYN-ACK's window is not scaled.
                 self.snd_wnd = usize::from(repr.window_len);
@@ -947,6 +997,12 @@ impl<'a> TcpSocket<'a> {
                 self.state = State::Established;
                 self.ack_now = true;
                 self.rcv_adv = self.rcv_nxt;
+                self.last_ack_sent = self.rcv_nxt;
+                // RFC 9293 §3.10.7.3: "If there are other controls or text
+                // in the segment, continue processing at the sixth step":
+                // data and a FIN riding on the SYN-ACK are taken.
+                self.process_text(now, repr);
+                self.process_fin(now);
             }
             None => {
                 // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-ACK back.
@@ -1006,8 +1062,12 @@ impl<'a> TcpSocket<'a> {
         self.keepalive_probes = 0;
         self.persist_unanswered = 0;
         if let (Some(ts), Some((tsval, _))) = (self.ts.as_mut(), repr.timestamp) {
-            // RFC 7323 §4.3: TS.Recent follows the segment at the left edge.
-            if repr.seq_number <= self.rcv_nxt && wrapping_ge(tsval, ts.recent) {
+            // RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment
+            // with SEG.SEQ =< Last.ACK.sent, the ACK we last sent, not
+            // RCV.NXT: while our ACK is delayed, the echo stays that of the
+            // earliest segment it will acknowledge, so the peer's RTT
+            // measure includes the delay (§4.3, figure 3).
+            if repr.seq_number <= self.last_ack_sent && wrapping_ge(tsval, ts.recent) {
                 ts.recent = tsval;
                 ts.recent_at = now;
             }
@@ -1017,9 +1077,15 @@ impl<'a> TcpSocket<'a> {
             return;
         };
         if self.state == State::SynReceived {
-            if ack <= self.snd_una || ack > self.snd_nxt {
+            // SND.MAX, not SND.NXT: see process_syn_sent.
+            if ack <= self.snd_una || ack > self.snd_max {
                 self.reset = Some((ack, None));
                 return;
+            }
+            if self.rtt.backoffs() > 0 {
+                // RFC 6298 §5.7: the SYN-ACK timed out; 3 s from now on
+                // unless a sample says otherwise.
+                self.rtt.reset_after_syn_timeout();
             }
             // A close queued in SYN-RECEIVED takes effect now (RFC 9293 §3.10.4).
             self.state = if self.fin_queued {
@@ -1239,7 +1305,10 @@ impl<'a> TcpSocket<'a> {
         // once SND.UNA reaches SND.MAX, however often it was sent.
         let fin_acked = self.fin_acked();
         match self.state {
-            State::FinWait1 if fin_acked => self.state = State::FinWait2,
+            State::FinWait1 if fin_acked => {
+                self.state = State::FinWait2;
+                self.arm_fin_wait2(now);
+            }
             State::Closing if fin_acked => self.enter_time_wait(now),
             State::LastAck if fin_acked => self.set_closed(),
             // A retransmitted FIN: re-ACK and restart 2·MSL (§3.10.7.4).
@@ -1389,8 +1458,16 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
+    /// An orphaned FIN-WAIT-2 ends `fin_wait2_timeout` after it began.
+    fn arm_fin_wait2(&mut self, now: Instant) {
+        if self.state == State::FinWait2 && self.orphaned && self.fin_wait2_at.is_none() {
+            self.fin_wait2_at = self.config.fin_wait2_timeout.map(|t| now + t);
+        }
+    }
+
     fn enter_time_wait(&mut self, now: Instant) {
         self.state = State::TimeWait;
+        self.fin_wait2_at = None;
         self.timewait_at = Some(now + self.config.msl * 2);
         self.rto_at = None;
         self.persist_at = None;
@@ -1402,6 +1479,7 @@ impl<'a> TcpSocket<'a> {
         self.ack_at = None;
         self.persist_at = None;
         self.timewait_at = None;
+        self.fin_wait2_at = None;
     }
 
     fn fail(&mut self, error: TcpError) {
@@ -1603,7 +1681,15 @@ impl<'a> TcpSocket<'a> {
         if self.has_segment_to_send() {
             return Some(now);
         }
+        let fin_wait2_unarmed = self.state == State::FinWait2
+            && self.orphaned
+            && self.fin_wait2_at.is_none()
+            && self.config.fin_wait2_timeout.is_some();
+        if fin_wait2_unarmed {
+            return Some(now); // dispatch arms it
+        }
         [
+            self.fin_wait2_at,
             self.rto_at,
             self.ack_at,
             self.persist_at,
@@ -1735,6 +1821,13 @@ impl<'a> TcpSocket<'a> {
     /// Runs the timers due at `now` (before building a segment).
     fn run_timers(&mut self, now: Instant) {
         if self.timewait_at.is_some_and(|t| now >= t) {
+            self.set_closed();
+            return;
+        }
+        // A close() that came in FIN-WAIT-2 starts its limit now.
+        self.arm_fin_wait2(now);
+        if self.fin_wait2_at.is_some_and(|t| now >= t) {
+            net_debug!("tcp {} -> {}: FIN-WAIT-2 timeout", self.local, self.remote);
             self.set_closed();
             return;
         }
@@ -1900,6 +1993,9 @@ impl<'a> TcpSocket<'a> {
                         repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
                     }
                     emit(&repr)?;
+                    if let Some(ack) = repr.ack_number {
+                        self.last_ack_sent = ack;
+                    }
                     // The user timeout covers the handshake too.
                     if self.first_unacked_at.is_none() {
                         self.first_unacked_at = Some(now);
@@ -1962,6 +2058,7 @@ impl<'a> TcpSocket<'a> {
             self.ack_at = None;
             self.unacked_segments = 0;
             self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+            self.last_ack_sent = self.rcv_nxt;
             return Ok(());
         }
 
@@ -2071,6 +2168,7 @@ impl<'a> TcpSocket<'a> {
         self.ack_at = None;
         self.unacked_segments = 0;
         self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+        self.last_ack_sent = self.rcv_nxt;
         Ok(())
     }
 

@@ -145,3 +145,39 @@ fn our_fin_into_a_zero_window_is_paced_by_the_persist_timer() {
     s.process(t, &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]));
     assert_eq!(s.state(), State::FinWait2);
 }
+
+#[test]
+fn an_orphaned_fin_wait_2_ends_after_the_fin_timeout() {
+    // Issue 10 item 17 (Linux tcp_fin_timeout): after close() nobody reads;
+    // a peer that never sends its FIN held the socket for ever.
+    let mut s = established(8192);
+    s.close();
+    out(&mut s, Instant::ZERO).unwrap();
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+    );
+    assert_eq!(s.state(), State::FinWait2);
+    let limit = s.config.fin_wait2_timeout.unwrap();
+    assert_eq!(limit, Duration::from_secs(60));
+    assert_eq!(s.poll_at(Instant::ZERO), Some(Instant::ZERO + limit));
+    let _ = out(&mut s, Instant::ZERO + limit);
+    assert_eq!((s.state(), s.error()), (State::Closed, None));
+
+    // After shutdown() the application still reads: no limit.
+    let mut s = established(8192);
+    s.shutdown();
+    out(&mut s, Instant::ZERO).unwrap();
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+    );
+    assert_eq!(s.poll_at(Instant::ZERO), None);
+    // A close() later starts the limit then.
+    s.close();
+    let t = Instant::from_secs(100);
+    assert_eq!(s.poll_at(t), Some(t));
+    let _ = out(&mut s, t);
+    assert_eq!(s.poll_at(t), Some(t + limit));
+    assert_eq!(s.state(), State::FinWait2);
+}

@@ -2,6 +2,8 @@
 //! joined back to back ([`pair`]) and the rules each defect broke.
 
 mod close;
+mod handshake;
 mod pair;
+mod timestamps;
 mod window;
 mod wrap;
