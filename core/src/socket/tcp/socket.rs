@@ -2108,7 +2108,7 @@ impl<'a> TcpSocket<'a> {
         let window_end = self.snd_una + self.snd_wnd;
         repr.seq_number = if len == 0 && !fin && self.keepalive_probes > 0 && self.challenge_ack {
             self.snd_una - 1
-        } else if len == 0 && !fin && self.snd_nxt > window_end {
+        } else if len == 0 && !fin && self.syn_acked && self.snd_nxt > window_end {
             // A pure ACK while a zero-window probe (or anything past the
             // window) is out: SND.NXT lies beyond what the peer accepts,
             // and a peer at a zero window would drop the ACK and answer
