@@ -1265,16 +1265,16 @@ impl<'a> TcpSocket<'a> {
                 }
             }
         }
-        // RFC 9293 §3.10.7.4: update the send window when the segment is
-        // newer by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or equal and
-        // SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly reordered
-        // on the way) a larger window is taken, and a zero one (issue 10
-        // item 4; Linux's tcp_may_update_window), but not a smaller open
-        // one: a stale update reordered behind a newer one would shrink the
-        // window for nothing. A zero one is safe to obey even when stale:
-        // the persist timer's probe learns the true window within an RTO,
-        // while ignoring a true zero sends into a closed window and burns
-        // retransmission timeouts that end the connection.
+        // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
+        // It orders updates by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or
+        // equal and SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly
+        // reordered on the way) a larger window is taken, and a zero one
+        // (issue 10 item 4; Linux's tcp_may_update_window), but not a
+        // smaller open one: a stale update reordered behind a newer one
+        // would shrink the window for nothing. A zero one is safe to obey
+        // even when stale: the persist timer's probe learns the true window
+        // within an RTO, while ignoring a true zero sends into a closed
+        // window and burns retransmission timeouts that end the connection.
         let same = self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack;
         let newer = self.snd_wl1 < repr.seq_number
             || (self.snd_wl1 == repr.seq_number && self.snd_wl2 < ack)
@@ -1678,7 +1678,8 @@ impl<'a> TcpSocket<'a> {
         if self.state == State::Closed {
             return None;
         }
-        if self.has_segment_to_send() {
+        // A persist timer that fired has its probe (or override) to send.
+        if self.probe_due || self.has_segment_to_send() {
             return Some(now);
         }
         let fin_wait2_unarmed = self.state == State::FinWait2
@@ -1710,9 +1711,7 @@ impl<'a> TcpSocket<'a> {
             | State::CloseWait
             | State::FinWait1
             | State::LastAck
-            | State::Closing => {
-                self.sendable_now() > 0 || self.fin_due() || self.probe_due || self.persist_needed()
-            }
+            | State::Closing => self.sendable_now() > 0 || self.fin_due() || self.persist_needed(),
             _ => false,
         }
     }
