@@ -173,12 +173,6 @@ pub struct TcpConfig {
     pub window_scaling: bool,
     /// Maximum segment lifetime; TIME-WAIT is twice this.
     pub msl: Duration,
-    /// At most one RFC 5961 challenge ACK (for an in-window RST or SYN, or
-    /// an ACK of data never sent) per this interval: RFC 5961 §7 asks for
-    /// throttling so that forged segments cannot make the connection an
-    /// ACK reflector. Per connection, not per host: a host-wide budget is
-    /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
-    pub challenge_ack_interval: Duration,
     /// How long FIN-WAIT-2 may last once the application called
     /// [`close`](TcpSocket::close) (Linux's `tcp_fin_timeout`, 60 s): a
     /// peer that never sends its FIN would otherwise hold the connection
@@ -188,6 +182,12 @@ pub struct TcpConfig {
     /// application still reads) waits for the FIN without a limit.
     /// `None`: no limit.
     pub fin_wait2_timeout: Option<Duration>,
+    /// At most one RFC 5961 challenge ACK (for an in-window RST or SYN, or
+    /// an ACK of data never sent) per this interval: RFC 5961 §7 asks for
+    /// throttling so that forged segments cannot make the connection an
+    /// ACK reflector. Per connection, not per host: a host-wide budget is
+    /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
+    pub challenge_ack_interval: Duration,
 }
 
 impl Default for TcpConfig {
@@ -203,8 +203,8 @@ impl Default for TcpConfig {
             sack: true,
             window_scaling: true,
             msl: DEFAULT_MSL,
-            challenge_ack_interval: Duration::from_millis(100),
             fin_wait2_timeout: Some(Duration::from_secs(60)),
+            challenge_ack_interval: Duration::from_millis(100),
         }
     }
 }
