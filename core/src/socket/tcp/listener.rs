@@ -58,15 +58,31 @@ pub struct HalfOpen {
     /// The window scale we offered in the SYN-ACK (the accepting socket
     /// must use the same).
     pub rcv_shift: u8,
+    /// The (unscaled) window our SYN-ACK offered: the span of sequence
+    /// numbers a reset or the final ACK may carry (RFC 9293 §3.10.7.4).
+    pub rcv_wnd: u16,
+    /// The offset of our timestamp clock for this connection (RFC 7323
+    /// §7.1), the one the accepting socket goes on with.
+    pub ts_offset: u32,
+    /// The client completed the handshake when we had no room for the
+    /// connection: it believes it is connected, so the record is kept
+    /// before unproven ones, its SYN-ACK retransmissions draw its ACK
+    /// again, and it is reset rather than forgotten when it expires.
+    pub acked: bool,
+    /// When we last answered a segment of this record with a bare ACK (an
+    /// RFC 5961 challenge or an out-of-window reply), for the rate limit.
+    pub last_ack_at: Option<Instant>,
 }
 
 impl HalfOpen {
-    /// The record for a received SYN, SYN-ACK due now.
+    /// The record for a received SYN, SYN-ACK due now; `ts_offset` is our
+    /// timestamp clock's offset for the connection.
     pub fn from_syn(
         local: IpEndpoint,
         remote: IpEndpoint,
         syn: &TcpRepr<'_>,
         iss: TcpSeqNumber,
+        ts_offset: u32,
         now: Instant,
     ) -> HalfOpen {
         HalfOpen {
@@ -83,6 +99,92 @@ impl HalfOpen {
             next_at: now,
             sent: 0,
             rcv_shift: 0,
+            rcv_wnd: u16::MAX,
+            ts_offset,
+            acked: false,
+            last_ack_at: None,
+        }
+    }
+
+    /// True when `seq` falls in the window our SYN-ACK offered, RCV.NXT
+    /// (the client's ISN + 1) included (RFC 9293 §3.10.7.4).
+    pub fn in_window(&self, seq: TcpSeqNumber) -> bool {
+        let off = seq.distance_from(self.irs + 1);
+        (0..=i64::from(self.rcv_wnd)).contains(&(off as i64))
+    }
+
+    /// Whether a bare ACK may answer a segment now: at most one per
+    /// [`INVALID_ACK_INTERVAL`] (RFC 5961 §7; Linux's
+    /// `tcp_invalid_ratelimit`), so forged segments cannot turn the
+    /// listener into a reflector. Records the answer when allowed.
+    pub fn may_ack(&mut self, now: Instant) -> bool {
+        if self
+            .last_ack_at
+            .is_some_and(|t| now - t < INVALID_ACK_INTERVAL)
+        {
+            return false;
+        }
+        self.last_ack_at = Some(now);
+        true
+    }
+}
+
+/// The least time between two bare ACKs answering invalid segments of one
+/// connection (Linux `tcp_invalid_ratelimit`, 500 ms).
+pub const INVALID_ACK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long after the listener last sent a SYN cookie it still checks ACKs
+/// for one: a cookie is valid for at most two 64 s slots
+/// ([`SYN_COOKIE_MAX_AGE_SLOTS`](super::isn::SYN_COOKIE_MAX_AGE_SLOTS)), so
+/// no valid cookie can exist later. Linux's `tcp_synq_no_recent_overflow`
+/// is the same idea (two minutes).
+pub const SYN_COOKIE_WINDOW: Duration = Duration::from_secs(
+    super::isn::SYN_COOKIE_SLOT_SECS as u64 * (super::isn::SYN_COOKIE_MAX_AGE_SLOTS as u64 + 1),
+);
+
+/// What a listener's SYN-ACK offers: the window and the options of the
+/// socket the connection will take from the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SynAckOffer {
+    /// The receive window (unscaled in the SYN-ACK, RFC 7323 §2.2).
+    pub window: usize,
+    /// Our window shift, `None` when the socket does not scale.
+    pub shift: Option<u8>,
+    /// SACK-permitted (RFC 2018 §2).
+    pub sack: bool,
+    /// Timestamps (RFC 7323 §3).
+    pub timestamps: bool,
+}
+
+impl SynAckOffer {
+    /// The offer when no socket is lent: the defaults of [`TcpConfig`]
+    /// without window scaling (no buffer to size it from).
+    ///
+    /// [`TcpConfig`]: super::TcpConfig
+    pub const DEFAULT: SynAckOffer = SynAckOffer {
+        window: 0xffff,
+        shift: None,
+        sack: true,
+        timestamps: true,
+    };
+}
+
+impl HalfOpen {
+    /// Keeps, of what the SYN offered, only what `offer` takes too (RFC
+    /// 7323 §2.2, §3.2; RFC 2018 §2: an option is in use only when both
+    /// sides sent it), and records our window shift. Done once, for the
+    /// first SYN-ACK: its retransmissions must repeat the same options.
+    pub(crate) fn negotiate(&mut self, offer: &SynAckOffer) {
+        if offer.shift.is_none() {
+            self.window_scale = None;
+        }
+        self.rcv_shift = match self.window_scale {
+            Some(_) => offer.shift.unwrap_or(0),
+            None => 0,
+        };
+        self.sack_permitted &= offer.sack;
+        if !offer.timestamps {
+            self.tsval = None;
         }
     }
 }
@@ -98,8 +200,16 @@ pub struct ListenerStats {
     pub cookies_accepted: u64,
     /// Handshakes completed into an accepted connection.
     pub accepted: u64,
-    /// Completed handshakes dropped: no pooled socket or accept queue full.
+    /// Completed handshakes that found no pooled socket or a full accept
+    /// queue (`ListenOverflows`): kept in the SYN queue to try again when
+    /// there was room there, else left to their cookie or reset.
     pub overflows: u64,
+    /// SYNs ignored because the listener had no room for another
+    /// connection (`ListenDrops`): the client retransmits its SYN.
+    pub syns_dropped: u64,
+    /// Clients reset because they completed a handshake the listener could
+    /// not take in time.
+    pub overflow_resets: u64,
     /// Half-open connections that never completed.
     pub expired: u64,
 }
@@ -123,6 +233,9 @@ pub struct TcpListener<'a> {
     accept_head: usize,
     accept_len: usize,
     stats: ListenerStats,
+    /// When the last SYN cookie went out (RFC 4987 §3.6): ACKs are checked
+    /// for a cookie only within [`SYN_COOKIE_WINDOW`] of it.
+    last_cookie_at: Option<Instant>,
 }
 
 impl<'a> TcpListener<'a> {
@@ -143,6 +256,7 @@ impl<'a> TcpListener<'a> {
             accept_head: 0,
             accept_len: 0,
             stats: ListenerStats::default(),
+            last_cookie_at: None,
         };
         l.syn_queue.iter_mut().for_each(|s| *s = None);
         l.pool.iter_mut().for_each(|s| *s = None);
@@ -248,6 +362,48 @@ impl<'a> TcpListener<'a> {
         }
     }
 
+    /// Stores a connection whose client completed the handshake when there
+    /// was no room for it: in a free slot, else in place of the oldest
+    /// record whose client has not (a SYN flood's, most likely; a real
+    /// client retransmits its SYN). False when every slot holds a client
+    /// that believes it is connected.
+    pub(crate) fn enqueue_acked(&mut self, half: HalfOpen) -> bool {
+        let slot = match self.syn_queue.iter().position(Option::is_none) {
+            Some(i) => Some(i),
+            None => self
+                .syn_queue
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.filter(|h| !h.acked).map(|h| (i, h.created)))
+                .min_by_key(|&(_, created)| created)
+                .map(|(i, _)| i),
+        };
+        match slot.and_then(|i| self.syn_queue.get_mut(i)) {
+            Some(slot) => {
+                *slot = Some(HalfOpen {
+                    acked: true,
+                    ..half
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Notes that a SYN cookie went out at `now`.
+    pub(crate) fn cookie_sent(&mut self, now: Instant) {
+        self.last_cookie_at = Some(now);
+        self.stats.cookies_sent = self.stats.cookies_sent.wrapping_add(1);
+    }
+
+    /// True when an ACK may be checked for a cookie: one went out recently
+    /// enough to be still valid. A listener that never ran out of SYN queue
+    /// so offers no brute-force target (24 bits of MAC) to forged ACKs.
+    pub(crate) fn cookies_recent(&self, now: Instant) -> bool {
+        self.last_cookie_at
+            .is_some_and(|t| now - t <= SYN_COOKIE_WINDOW)
+    }
+
     /// Removes and returns the half-open record for a 4-tuple.
     pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
         self.syn_queue
@@ -293,20 +449,32 @@ impl<'a> TcpListener<'a> {
     }
 
     /// The half-open connections whose SYN-ACK is due, expiring those out
-    /// of retries (counted). Calls `f` for each due one; `f` returns false
-    /// when it could not send (stop for now).
-    pub(crate) fn due_synacks(&mut self, now: Instant, mut f: impl FnMut(&mut HalfOpen) -> bool) {
+    /// of retries (counted). Calls `f(record, false)` for each due SYN-ACK
+    /// and `f(record, true)` for an expired record whose client completed
+    /// the handshake (it is owed a reset); `f` returns false when it could
+    /// not send (stop for now: the record stays due).
+    pub(crate) fn due_synacks(
+        &mut self,
+        now: Instant,
+        mut f: impl FnMut(&mut HalfOpen, bool) -> bool,
+    ) {
         for slot in self.syn_queue.iter_mut() {
             let Some(h) = slot else { continue };
             if h.next_at > now {
                 continue;
             }
             if h.sent > SYNACK_RETRIES {
+                if h.acked {
+                    if !f(h, true) {
+                        return;
+                    }
+                    self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
+                }
                 *slot = None;
                 self.stats.expired = self.stats.expired.wrapping_add(1);
                 continue;
             }
-            if !f(h) {
+            if !f(h, false) {
                 return;
             }
             h.sent = h.sent.saturating_add(1);
