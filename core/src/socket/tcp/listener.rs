@@ -106,11 +106,12 @@ impl HalfOpen {
         }
     }
 
-    /// True when `seq` falls in the window our SYN-ACK offered, RCV.NXT
-    /// (the client's ISN + 1) included (RFC 9293 §3.10.7.4).
+    /// True when `seq` falls in the window our SYN-ACK offered,
+    /// RCV.NXT ≤ seq < RCV.NXT + RCV.WND, RCV.NXT being the client's ISN + 1
+    /// (RFC 9293 §3.10.7.4; with a zero window only RCV.NXT itself).
     pub fn in_window(&self, seq: TcpSeqNumber) -> bool {
-        let off = seq.distance_from(self.irs + 1);
-        (0..=i64::from(self.rcv_wnd)).contains(&(off as i64))
+        let off = seq.distance_from(self.irs + 1) as i64;
+        off == 0 || (0..i64::from(self.rcv_wnd)).contains(&off)
     }
 
     /// Whether a bare ACK may answer a segment now: at most one per
@@ -486,5 +487,102 @@ impl<'a> TcpListener<'a> {
     /// When the next SYN-ACK is due.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
         self.syn_queue.iter().flatten().map(|h| h.next_at).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::wire::{IpAddr, Ipv4Addr};
+    use std::vec;
+
+    fn ep(last: u8, port: u16) -> IpEndpoint {
+        IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, last)), port)
+    }
+
+    fn half(port: u16, at: i64) -> HalfOpen {
+        let syn = TcpRepr::bare(port, 80, crate::wire::tcp::TcpFlags::SYN, TcpSeqNumber(7));
+        HalfOpen::from_syn(
+            ep(1, 80),
+            ep(2, port),
+            &syn,
+            TcpSeqNumber(1000),
+            0,
+            Instant::from_millis(at),
+        )
+    }
+
+    fn listener(syn_queue: usize) -> TcpListener<'static> {
+        TcpListener::new(vec![None; syn_queue], vec![None; 1], vec![None; 1])
+    }
+
+    #[test]
+    fn a_completed_handshake_evicts_the_oldest_unproven_record() {
+        let mut l = listener(2);
+        assert!(l.enqueue_syn(half(1, 5)));
+        assert!(l.enqueue_syn(half(2, 1)));
+        // Full: the acked one takes the place of the oldest unacked (port 2).
+        assert!(l.enqueue_acked(half(3, 9)));
+        assert!(l.find(&ep(1, 80), &ep(2, 2)).is_none());
+        assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some_and(|h| h.acked));
+        assert!(l.enqueue_acked(half(4, 9)));
+        assert!(l.find(&ep(1, 80), &ep(2, 1)).is_none());
+        // Every slot holds a client that believes it is connected.
+        assert!(!l.enqueue_acked(half(5, 9)));
+        assert_eq!(l.half_open(), 2);
+    }
+
+    #[test]
+    fn an_expired_completed_handshake_is_owed_a_reset() {
+        let mut l = listener(2);
+        assert!(l.enqueue_syn(half(1, 0)));
+        assert!(l.enqueue_acked(half(2, 0)));
+        let mut t = Instant::ZERO;
+        let mut resets = vec![];
+        for _ in 0..20 {
+            l.due_synacks(t, |h, expired| {
+                if expired {
+                    resets.push(h.remote.port);
+                }
+                true
+            });
+            t += Duration::from_secs(16);
+        }
+        assert_eq!(resets, [2], "only the acked one");
+        assert_eq!(l.half_open(), 0);
+        let st = l.stats();
+        assert_eq!((st.expired, st.overflow_resets), (2, 1));
+    }
+
+    #[test]
+    fn cookies_are_checked_only_after_a_recent_one() {
+        let mut l = listener(0);
+        assert!(!l.cookies_recent(Instant::ZERO));
+        l.cookie_sent(Instant::from_secs(10));
+        assert!(l.cookies_recent(Instant::from_secs(10) + SYN_COOKIE_WINDOW));
+        assert!(!l
+            .cookies_recent(Instant::from_secs(10) + SYN_COOKIE_WINDOW + Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn bare_acks_of_a_record_are_rate_limited() {
+        let mut h = half(1, 0);
+        assert!(h.may_ack(Instant::from_millis(0)));
+        assert!(!h.may_ack(Instant::from_millis(499)));
+        assert!(h.may_ack(Instant::from_millis(500)));
+    }
+
+    #[test]
+    fn the_window_check_starts_at_rcv_nxt() {
+        let mut h = half(1, 0);
+        h.rcv_wnd = 100;
+        assert!(!h.in_window(TcpSeqNumber(7)), "the SYN's own number");
+        assert!(h.in_window(TcpSeqNumber(8)));
+        assert!(h.in_window(TcpSeqNumber(107)));
+        assert!(!h.in_window(TcpSeqNumber(108)));
+        h.rcv_wnd = 0;
+        assert!(h.in_window(TcpSeqNumber(8)));
+        assert!(!h.in_window(TcpSeqNumber(9)));
     }
 }
