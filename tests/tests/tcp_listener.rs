@@ -499,3 +499,27 @@ fn a_syn_in_time_wait_starts_a_new_connection_at_once() {
     assert_eq!(syns, 1);
     assert_ne!(second, Some(server));
 }
+
+#[test]
+fn abort_on_overflow_resets_a_handshake_the_listener_cannot_take() {
+    // Linux's tcp_abort_on_overflow: the client learns at once.
+    let mut r = Relay::new(1500);
+    let listener = listener_with(&mut r, 4, 1, 1, 4096, |_| {});
+    r.b.listener(listener).set_abort_on_overflow(true);
+    let clients: Vec<_> = (0..3).map(|_| r.a.tcp(4096)).collect();
+    for &c in &clients {
+        r.a.connect(r.now, c, server_ep(), 0).unwrap();
+    }
+    r.run_for(Duration::from_millis(100));
+    let fates: Vec<_> = clients
+        .iter()
+        .map(|&c| (r.a.tcp_socket(c).state(), r.a.tcp_socket(c).error()))
+        .collect();
+    let reset = fates
+        .iter()
+        .filter(|f| **f == (State::Closed, Some(TcpError::ConnectionReset)))
+        .count();
+    assert_eq!(reset, 2, "{fates:?}");
+    assert_eq!(r.b.listener(listener).half_open(), 0);
+    assert_eq!(r.b.listener(listener).stats().overflow_resets, 2);
+}

@@ -346,18 +346,28 @@ impl Inner {
                     // completed; its SYN-ACK retransmissions draw the client's
                     // ACK again, and when it expires the client is reset, so
                     // no client is left believing in a connection that does
-                    // not exist. A cookie connection gets a record too when
-                    // one fits; else its cookie stays valid for the client's
-                    // retransmissions (≤ 128 s, then a reset).
+                    // not exist. A cookie connection gets a record too (in
+                    // place of an unproven one if need be). When every slot
+                    // holds a completed handshake, the cookie stays valid for
+                    // the client's retransmissions (at most 128 s, then they
+                    // earn a reset), as with Linux, unless the listener was
+                    // told to abort on overflow (`tcp_abort_on_overflow`).
                     l.stats_mut().overflows = l.stats_mut().overflows.wrapping_add(1);
                     let held = match cookie_mss {
                         None => half,
                         Some(mss) => cookie_record(half, repr, mss, &offer, now),
                     };
-                    if l.enqueue_acked(held) {
+                    if !l.abort_on_overflow() && l.enqueue_acked(held) {
                         sockets.touch(h.index());
+                        return self.drop(DropReason::BufferFull);
                     }
-                    return self.drop(DropReason::BufferFull);
+                    self.drop(DropReason::BufferFull);
+                    if l.abort_on_overflow() {
+                        l.stats_mut().overflow_resets =
+                            l.stats_mut().overflow_resets.wrapping_add(1);
+                        return self.tcp_reset_for(pending, now, local, remote, repr, out);
+                    }
+                    return;
                 }
                 let Some(child) = l.take_pooled() else { return };
                 if cookie_mss.is_some() {

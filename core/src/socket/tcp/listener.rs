@@ -209,7 +209,8 @@ pub struct ListenerStats {
     /// connection (`ListenDrops`): the client retransmits its SYN.
     pub syns_dropped: u64,
     /// Clients reset because they completed a handshake the listener could
-    /// not take in time.
+    /// not take (in time, or at all with
+    /// [`set_abort_on_overflow`](TcpListener::set_abort_on_overflow)).
     pub overflow_resets: u64,
     /// Half-open connections that never completed.
     pub expired: u64,
@@ -237,6 +238,9 @@ pub struct TcpListener<'a> {
     /// When the last SYN cookie went out (RFC 4987 §3.6): ACKs are checked
     /// for a cookie only within [`SYN_COOKIE_WINDOW`] of it.
     last_cookie_at: Option<Instant>,
+    /// Reset a client whose handshake completes when there is no room
+    /// (Linux `tcp_abort_on_overflow`).
+    abort_on_overflow: bool,
 }
 
 impl<'a> TcpListener<'a> {
@@ -258,6 +262,7 @@ impl<'a> TcpListener<'a> {
             accept_len: 0,
             stats: ListenerStats::default(),
             last_cookie_at: None,
+            abort_on_overflow: false,
         };
         l.syn_queue.iter_mut().for_each(|s| *s = None);
         l.pool.iter_mut().for_each(|s| *s = None);
@@ -300,6 +305,25 @@ impl<'a> TcpListener<'a> {
             }
             None => Err(ListenError::PoolFull),
         }
+    }
+
+    /// What to do with a handshake that completes when the accept queue is
+    /// full or no socket is lent. Off (the default, as Linux): the ACK is
+    /// dropped and the connection kept in the SYN queue, its SYN-ACK
+    /// retried, so it completes once the application accepts (a cookie
+    /// connection that finds no slot there completes on the client's
+    /// retransmission while its cookie is valid), and the client is reset
+    /// when it expires. On (Linux `tcp_abort_on_overflow`): the client is
+    /// reset at once, for applications that prefer clients to fail fast
+    /// and retry elsewhere.
+    pub fn set_abort_on_overflow(&mut self, abort: bool) {
+        self.abort_on_overflow = abort;
+    }
+
+    /// Whether overflowing handshakes are reset at once (see
+    /// [`set_abort_on_overflow`](Self::set_abort_on_overflow)).
+    pub fn abort_on_overflow(&self) -> bool {
+        self.abort_on_overflow
     }
 
     /// Sockets lent and not yet used.
