@@ -149,6 +149,40 @@ fn a_syn_ack_offers_only_what_the_pooled_sockets_enable() {
     assert!(flight > 60 * 1024, "B sent {flight} bytes into A's window");
 }
 
+#[test]
+fn a_cookie_syn_ack_offers_only_what_the_pooled_sockets_enable() {
+    let mut r = Relay::new(1500);
+    // No SYN queue: the SYN-ACK is a cookie's.
+    let listener = listener_with(&mut r, 0, 4, 1, 64 * 1024, |c| {
+        c.window_scaling = false;
+        c.sack = false;
+    });
+    let client = r.a.tcp(256 * 1024);
+    let server = sim::establish(
+        &mut r,
+        listener,
+        client,
+        server_ep(),
+        Duration::from_secs(5),
+    )
+    .expect("connected");
+    assert_eq!(r.b.listener(listener).stats().cookies_accepted, 1);
+    let port = r.a.tcp_socket(client).local_endpoint().unwrap().port;
+    let (_, synack) = handshake(&r, port);
+    assert_eq!(synack.ws, None, "{synack:?}");
+    assert!(!synack.sack_permitted, "{synack:?}");
+    assert!(synack.ts.is_some(), "timestamps stay on");
+    // Both ends agree: the data flows, timestamps on every segment.
+    let mark = r.log.len();
+    r.a.tcp_socket(client).send_slice(b"ping").unwrap();
+    assert!(r.run_until(Duration::from_secs(1), |r| r
+        .b
+        .tcp_socket(server)
+        .recv_queue()
+        == 4));
+    assert!(r.log[mark..].iter().all(|s| s.ts.is_some()));
+}
+
 // ----- item 13: RFC 5961 §3 for half-open connections -----------------------
 
 #[test]
