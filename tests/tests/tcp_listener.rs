@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use rstcp::socket::tcp::{HalfOpen, State, TcpConfig, TcpError, TcpListener};
+use rstcp::socket::tcp::{HalfOpen, ListenerStats, State, TcpConfig, TcpError, TcpListener};
 use rstcp::socket::SocketHandle;
 use rstcp::time::Duration;
 use rstcp::wire::tcp::{TcpFlags, TcpSeqNumber};
@@ -556,4 +556,76 @@ fn abort_on_overflow_resets_a_handshake_the_listener_cannot_take() {
     assert_eq!(reset, 2, "{fates:?}");
     assert_eq!(r.b.listener(listener).half_open(), 0);
     assert_eq!(r.b.listener(listener).stats().overflow_resets, 2);
+}
+
+/// What a burst of `N` clients against a SYN queue of 8, a backlog of 4
+/// and 4 lent sockets came to, the application taking one connection every
+/// 20 ms and lending a socket for each: (clients served, clients reset,
+/// the most clients ever established that B did not hold — accepted, in
+/// the accept queue or kept as a completed handshake — and the stats).
+fn burst(abort_on_overflow: bool) -> (usize, usize, usize, ListenerStats) {
+    const N: usize = 64;
+    let mut r = Relay::new(1500);
+    let listener = listener_with(&mut r, 8, 4, 4, 2048, |_| {});
+    r.b.listener(listener)
+        .set_abort_on_overflow(abort_on_overflow);
+    let clients: Vec<_> = (0..N).map(|_| r.a.tcp(2048)).collect();
+    for &c in &clients {
+        r.a.connect(r.now, c, server_ep(), 0).unwrap();
+    }
+    let mut accepted: Vec<SocketHandle> = Vec::new();
+    let mut greeted = [false; N];
+    let mut stranded_max = 0usize;
+    let heard = |r: &mut Relay, accepted: &[SocketHandle]| {
+        accepted
+            .iter()
+            .filter(|&&h| r.b.tcp_socket(h).recv_queue() == 2)
+            .count()
+    };
+    let reset = |r: &mut Relay| {
+        clients
+            .iter()
+            .filter(|&&c| r.a.tcp_socket(c).error().is_some())
+            .count()
+    };
+    for _ in 0..6000 {
+        r.run_for(Duration::from_millis(20));
+        if let Some(h) = r.b.listener(listener).accept() {
+            accepted.push(h);
+            let s = r.b.tcp(2048);
+            r.b.listener(listener).provide(s).unwrap();
+        }
+        for (i, &c) in clients.iter().enumerate() {
+            if !greeted[i] && r.a.tcp_socket(c).state() == State::Established {
+                r.a.tcp_socket(c).send_slice(b"hi").unwrap();
+                greeted[i] = true;
+            }
+        }
+        let l = r.b.listener(listener);
+        let held = accepted.len() + l.backlog() + l.half_open();
+        stranded_max = stranded_max.max(established(&mut r, &clients).saturating_sub(held));
+        if heard(&mut r, &accepted) + reset(&mut r) == N {
+            break;
+        }
+    }
+    let st = r.b.listener(listener).stats();
+    (heard(&mut r, &accepted), reset(&mut r), stranded_max, st)
+}
+
+#[test]
+fn a_burst_of_clients_beyond_every_queue_is_served() {
+    // As Linux: completed handshakes beyond the SYN queue's room wait on
+    // their cookie; the clients' retransmissions complete them.
+    let (served, reset, stranded, st) = burst(false);
+    assert_eq!((served, reset), (64, 0), "{st:?}");
+    println!("burst: {served} served, at most {stranded} clients waiting on a cookie: {st:?}");
+}
+
+#[test]
+fn a_burst_with_abort_on_overflow_strands_no_client() {
+    let (served, reset, stranded, st) = burst(true);
+    assert_eq!(stranded, 0, "{st:?}");
+    assert_eq!(served + reset, 64, "{st:?}");
+    assert!(served >= 4 && reset > 0, "{served} {reset} {st:?}");
+    println!("burst with abort: {served} served, {reset} reset: {st:?}");
 }
