@@ -389,9 +389,11 @@ impl<'a> TcpListener<'a> {
 
     /// Stores a connection whose client completed the handshake when there
     /// was no room for it: in a free slot, else in place of the oldest
-    /// record whose client has not (a SYN flood's, most likely; a real
-    /// client retransmits its SYN). False when every slot holds a client
-    /// that believes it is connected.
+    /// record whose client left a whole SYN-ACK timeout unanswered (a SYN
+    /// flood's, most likely: a real client that lost our SYN-ACK
+    /// retransmits its SYN). A record answered more recently may have its
+    /// ACK on the way, which would find nothing and earn a reset. False
+    /// when no slot can be had.
     pub(crate) fn enqueue_acked(&mut self, half: HalfOpen) -> bool {
         let slot = match self.syn_queue.iter().position(Option::is_none) {
             Some(i) => Some(i),
@@ -399,7 +401,10 @@ impl<'a> TcpListener<'a> {
                 .syn_queue
                 .iter()
                 .enumerate()
-                .filter_map(|(i, s)| s.filter(|h| !h.acked).map(|h| (i, h.created)))
+                .filter_map(|(i, s)| {
+                    s.filter(|h| !h.acked && h.sent >= 2)
+                        .map(|h| (i, h.created))
+                })
                 .min_by_key(|&(_, created)| created)
                 .map(|(i, _)| i),
         };
@@ -542,19 +547,30 @@ mod tests {
     }
 
     #[test]
-    fn a_completed_handshake_evicts_the_oldest_unproven_record() {
-        let mut l = listener(2);
-        assert!(l.enqueue_syn(half(1, 5)));
-        assert!(l.enqueue_syn(half(2, 1)));
+    fn a_completed_handshake_evicts_the_oldest_unanswered_record() {
+        let mut l = listener(3);
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 2,
+            ..half(1, 5)
+        }));
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 3,
+            ..half(2, 1)
+        }));
+        // Answered once only: its ACK may be on the way, it stays.
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 1,
+            ..half(6, 0)
+        }));
         // Full: the acked one takes the place of the oldest unacked (port 2).
         assert!(l.enqueue_acked(half(3, 9)));
         assert!(l.find(&ep(1, 80), &ep(2, 2)).is_none());
         assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some_and(|h| h.acked));
         assert!(l.enqueue_acked(half(4, 9)));
         assert!(l.find(&ep(1, 80), &ep(2, 1)).is_none());
-        // Every slot holds a client that believes it is connected.
         assert!(!l.enqueue_acked(half(5, 9)));
-        assert_eq!(l.half_open(), 2);
+        assert!(l.find(&ep(1, 80), &ep(2, 6)).is_some());
+        assert_eq!(l.half_open(), 3);
     }
 
     #[test]
