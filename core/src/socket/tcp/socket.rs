@@ -188,6 +188,12 @@ pub struct TcpConfig {
     /// ACK reflector. Per connection, not per host: a host-wide budget is
     /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
     pub challenge_ack_interval: Duration,
+    /// At most one ACK per this interval answers a segment without data
+    /// that is out of the window or fails PAWS (RFC 9293 §3.10.7.4 asks
+    /// for the ACK, RFC 7323 §5.3 too); Linux's `tcp_invalid_ratelimit`,
+    /// 500 ms. Segments with data are always answered.
+    /// `Duration::ZERO`: no limit.
+    pub invalid_ack_interval: Duration,
 }
 
 impl Default for TcpConfig {
@@ -205,6 +211,7 @@ impl Default for TcpConfig {
             msl: DEFAULT_MSL,
             fin_wait2_timeout: Some(Duration::from_secs(60)),
             challenge_ack_interval: Duration::from_millis(100),
+            invalid_ack_interval: Duration::from_millis(500),
         }
     }
 }
@@ -240,6 +247,9 @@ pub struct TcpStats {
     pub segments_in: u64,
     /// RFC 5961 challenge ACKs withheld by the throttle.
     pub challenge_acks_throttled: u64,
+    /// Replies to out-of-window or PAWS-failing pure ACKs withheld by the
+    /// throttle ([`TcpConfig::invalid_ack_interval`]).
+    pub invalid_acks_throttled: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -321,6 +331,9 @@ pub struct TcpSocket<'a> {
     /// tail loss probe, say) was spurious, so it can undo its reaction.
     dsack: Option<SackBlock>,
     ts: Option<Timestamps>,
+    /// Our timestamp clock's offset for this connection (RFC 7323 §7.1),
+    /// keyed per 4-tuple by the interface.
+    ts_offset: u32,
     /// The peer sent a SYN with these options (a passive open).
     peer_ws: Option<u8>,
 
@@ -374,6 +387,9 @@ pub struct TcpSocket<'a> {
     challenge_ack: bool,
     /// When the last RFC 5961 challenge ACK was allowed (throttle, §7).
     last_challenge: Option<Instant>,
+    /// When a pure ACK out of the window or failing PAWS was last answered
+    /// (Linux `tcp_invalid_ratelimit`).
+    last_invalid_ack: Option<Instant>,
     /// A reset is owed (to the segment that earned it: seq, ack, ack flag).
     reset: Option<(TcpSeqNumber, Option<TcpSeqNumber>)>,
 
@@ -445,6 +461,7 @@ impl<'a> TcpSocket<'a> {
             sack_ok: false,
             dsack: None,
             ts: None,
+            ts_offset: 0,
             peer_ws: None,
             fin_queued: false,
             fin_sent: false,
@@ -474,6 +491,7 @@ impl<'a> TcpSocket<'a> {
             assembler: Assembler::default(),
             challenge_ack: false,
             last_challenge: None,
+            last_invalid_ack: None,
             reset: None,
             error: None,
             stats: TcpStats::default(),
@@ -725,6 +743,12 @@ impl<'a> TcpSocket<'a> {
         Ok(())
     }
 
+    /// Sets the offset of our timestamp clock for the next connection (RFC
+    /// 7323 §7.1); the interface keys it per 4-tuple before an active open.
+    pub(crate) fn set_ts_offset(&mut self, offset: u32) {
+        self.ts_offset = offset;
+    }
+
     /// Becomes an established child of a listener: the handshake in
     /// `half` completed with `ack` (RFC 9293 §3.10.7.4, SYN-RECEIVED).
     pub(crate) fn accept_established(
@@ -760,12 +784,22 @@ impl<'a> TcpSocket<'a> {
             urgent_at: None,
             payload: &[],
         };
+        self.ts_offset = half.ts_offset;
         self.take_syn_options(&syn, now);
-        self.rcv_shift = if half.window_scale.is_some() {
-            half.rcv_shift
-        } else {
-            0
+        // What the SYN-ACK agreed to binds both ends, whatever this socket's
+        // own configuration (RFC 7323 §2.2, §3.2; RFC 2018 §2): the
+        // listener offered only what its pooled socket enables.
+        (self.snd_shift, self.rcv_shift) = match half.window_scale {
+            Some(ws) => (ws.min(14), half.rcv_shift),
+            None => (0, 0),
         };
+        self.peer_ws = half.window_scale;
+        self.sack_ok = half.sack_permitted;
+        self.ts = half.tsval.map(|recent| Timestamps {
+            recent,
+            recent_at: now,
+            offset: half.ts_offset,
+        });
         self.mss = self.send_mss_for(our_mss);
         self.cc.set_mss(self.mss);
         self.snd_wnd = usize::from(ack.window_len) << self.snd_shift;
@@ -782,9 +816,15 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// The receive window shift this socket would offer in a SYN-ACK.
-    pub(crate) fn offered_window(&self) -> (usize, u8) {
-        (self.rx.capacity().min(0xffff), self.our_window_shift())
+    /// What a listener's SYN-ACK offers for a connection this socket will
+    /// take: its window, and only the options its configuration enables.
+    pub(crate) fn offered_window(&self) -> super::listener::SynAckOffer {
+        super::listener::SynAckOffer {
+            window: self.rx.capacity().min(0xffff),
+            shift: self.config.window_scaling.then(|| self.our_window_shift()),
+            sack: self.config.sack,
+            timestamps: self.config.timestamps,
+        }
     }
 
     /// Becomes an established child of a listener directly from a SYN
@@ -801,11 +841,13 @@ impl<'a> TcpSocket<'a> {
         mss: u16,
         options: Option<super::isn::TsCookieOptions>,
         our_mss: usize,
+        ts_offset: u32,
         now: Instant,
     ) {
         self.reset_state(now);
         self.local = local;
         self.remote = remote;
+        self.ts_offset = ts_offset;
         let ack_number = ack.ack_number.unwrap_or(TcpSeqNumber(0));
         self.iss = ack_number - 1;
         self.snd_una = ack_number;
@@ -885,6 +927,7 @@ impl<'a> TcpSocket<'a> {
         self.assembler = Assembler::default();
         self.challenge_ack = false;
         self.last_challenge = None;
+        self.last_invalid_ack = None;
         self.reset = None;
         self.error = None;
         self.stats = TcpStats::default();
@@ -927,7 +970,7 @@ impl<'a> TcpSocket<'a> {
             (Some((tsval, _)), true) => Some(Timestamps {
                 recent: tsval,
                 recent_at: now,
-                offset: self.iss.0.rotate_left(13),
+                offset: self.ts_offset,
             }),
             _ => None,
         };
@@ -1041,7 +1084,21 @@ impl<'a> TcpSocket<'a> {
         match self.acceptance(now, repr) {
             Verdict::Drop => return,
             Verdict::Ack => {
-                self.challenge_ack = true;
+                // Linux's tcp_oow_rate_limited: a segment with data (or a
+                // SYN or FIN) always earns its ACK, its sender needs it;
+                // pure ACKs are answered at most once per interval, or
+                // two ends that disagree (or a forger) loop on them.
+                let gap = self.config.invalid_ack_interval;
+                let pure = repr.segment_len() == 0;
+                if !pure || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
+                    if pure {
+                        self.last_invalid_ack = Some(now);
+                    }
+                    self.challenge_ack = true;
+                } else {
+                    self.stats.invalid_acks_throttled =
+                        self.stats.invalid_acks_throttled.wrapping_add(1);
+                }
                 return;
             }
             Verdict::Challenge => {
@@ -1161,9 +1218,10 @@ impl<'a> TcpSocket<'a> {
         if repr.control.contains(TcpFlags::SYN) {
             // RFC 5961 §4.2: any SYN in a synchronized state gets a challenge
             // ACK (a retransmitted SYN in SYN-RECEIVED too: the ACK helps).
-            if self.state == State::TimeWait && seq > self.rcv_nxt {
+            if self.state == State::TimeWait && self.syn_reopens(repr) {
                 // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reuse a
-                // TIME-WAIT 4-tuple; the listener handles it once we are gone.
+                // TIME-WAIT 4-tuple; the interface hands this same SYN to
+                // the listener once we are gone.
                 self.set_closed();
                 return Verdict::Drop;
             }
@@ -1192,6 +1250,20 @@ impl<'a> TcpSocket<'a> {
             }
         }
         Verdict::Accept
+    }
+
+    /// RFC 6191 §2: a SYN (no ACK) in TIME-WAIT opens a new incarnation
+    /// when its timestamp is newer than the last one seen (both sides used
+    /// timestamps), else when its ISN is above RCV.NXT (RFC 9293
+    /// §3.10.7.4); nothing older can be confused with the new connection.
+    fn syn_reopens(&self, repr: &TcpRepr<'_>) -> bool {
+        if repr.ack_number.is_some() {
+            return false;
+        }
+        match (self.ts, repr.timestamp) {
+            (Some(ts), Some((tsval, _))) => tsval != ts.recent && wrapping_ge(tsval, ts.recent),
+            _ => repr.seq_number > self.rcv_nxt,
+        }
     }
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
@@ -1509,22 +1581,26 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
-    /// segment at `quoted_seq`: a smaller MSS from now on, and the segment
-    /// resent in smaller pieces.
-    pub(crate) fn process_path_mtu(&mut self, quoted_seq: TcpSeqNumber, mtu: usize) {
+    /// segment at `quoted_seq`, in a packet of `quoted_len` bytes: a smaller
+    /// MSS from now on, and the segment resent in smaller pieces. The
+    /// report is checked and bounded as [`super::pmtu`] says (RFC 5927).
+    pub(crate) fn process_path_mtu(
+        &mut self,
+        quoted_seq: TcpSeqNumber,
+        mtu: usize,
+        quoted_len: usize,
+    ) {
         if !self.icmp_quotes_ours(quoted_seq) {
             return;
         }
-        let header = match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
+        let (header, ipv6) = match self.remote.addr {
+            IpAddr::V4(_) => (40, false),
+            IpAddr::V6(_) => (60, true),
         };
-        // RFC 1191 §3: never below 68 (v4); RFC 8200: 1280 for v6.
-        let floor = match self.remote.addr {
-            IpAddr::V4(_) => 68,
-            IpAddr::V6(_) => 1280,
+        let Some(mtu) = super::pmtu::path_mtu_from_report(mtu, quoted_len, ipv6) else {
+            return;
         };
-        let new = self.send_mss_for(mtu.max(floor).saturating_sub(header));
+        let new = self.send_mss_for(mtu.saturating_sub(header));
         if new < self.mss {
             self.mss = new;
             self.cc.set_mss(new);
@@ -1985,7 +2061,7 @@ impl<'a> TcpSocket<'a> {
                         repr.timestamp = self
                             .config
                             .timestamps
-                            .then(|| (self.ts_now(now, self.iss.0.rotate_left(13)), 0));
+                            .then(|| (self.ts_now(now, self.ts_offset), 0));
                     } else {
                         repr.window_scale = self.peer_ws.map(|_| self.rcv_shift);
                         repr.sack_permitted = self.sack_ok;
@@ -2759,6 +2835,7 @@ mod tests {
             1460,
             Some(options),
             1460,
+            0,
             Instant::ZERO,
         );
         assert_eq!(s.state(), State::Established);
@@ -2790,6 +2867,7 @@ mod tests {
             1460,
             Some(options),
             1460,
+            0,
             Instant::ZERO,
         );
         assert_eq!(s.stats().mss, 1460);
@@ -2817,9 +2895,9 @@ mod tests {
         s.send_slice(&[0; 4000]).unwrap();
         let first = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!(first.payload.len(), 1460);
-        s.process_path_mtu(ISS + 100_000, 576);
+        s.process_path_mtu(ISS + 100_000, 576, 1500);
         assert_eq!(s.stats().mss, 1460, "forged: ignored");
-        s.process_path_mtu(ISS + 1, 576);
+        s.process_path_mtu(ISS + 1, 576, 1500);
         assert_eq!(s.stats().mss, 536);
         let again = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!((again.seq, again.payload.len()), (ISS + 1, 536));
@@ -3123,10 +3201,14 @@ mod tests_support {
     }
 
     pub(super) fn socket(buf: usize) -> TcpSocket<'static> {
-        TcpSocket::new(
+        let mut s = TcpSocket::new(
             RingBuffer::new(vec![0u8; buf]),
             RingBuffer::new(vec![0u8; buf]),
-        )
+        );
+        // The keyed offset the interface would set (RFC 7323 §7.1): never
+        // TSval 0 at time 0, which a peer cannot tell from "no echo".
+        s.set_ts_offset(0x5eed_0ff5);
+        s
     }
 
     pub(super) fn out(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
