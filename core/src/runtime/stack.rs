@@ -20,6 +20,7 @@ use std::vec::Vec;
 
 use super::config::StackConfig;
 use super::error;
+use super::poller::Registry;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
@@ -88,6 +89,8 @@ pub(crate) struct Core {
     next_ident: u16,
     waiters: Vec<Waiter>,
     next_waiter: u64,
+    /// The pollers and the sockets each watches.
+    pub(crate) registry: Registry,
 }
 
 /// What user calls share with the stack's thread.
@@ -105,15 +108,28 @@ enum Mark {
     Tcp(State, usize, usize, Option<TcpError>),
     /// A listener: connections waiting for accept.
     Listener(usize),
+    /// A poller: whether any of its sockets is ready.
+    Ready(bool),
     /// Anything else (datagram sockets, the interface's addresses): woken
     /// after every poll.
     Other,
 }
 
+/// What a blocked call waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Any poll (the interface's addresses, datagram sockets).
+    Any,
+    /// A change of one socket.
+    Socket(SocketHandle),
+    /// Some socket of a [`Poller`](super::Poller) becoming ready.
+    Poller(u64),
+}
+
 /// A call blocked in [`Shared::block`].
 struct Waiter {
     id: u64,
-    watch: Option<SocketHandle>,
+    watch: Watch,
     seen: Mark,
     wake: Arc<Condvar>,
 }
@@ -169,12 +185,11 @@ impl Shared {
     }
 
     /// Runs `f` until it returns a result, or until `deadline`. Between
-    /// tries the call sleeps until a poll changes socket `watch` (`None`:
-    /// until any poll).
+    /// tries the call sleeps until a poll changes what it watches.
     pub(crate) fn block<T>(
         &self,
         deadline: Deadline,
-        watch: Option<SocketHandle>,
+        watch: Watch,
         mut f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
     ) -> io::Result<Result<T, Expired>> {
         let mut core = self.lock();
@@ -233,8 +248,12 @@ impl Core {
     }
 
     /// What a waiter on `watch` sees of it now.
-    fn mark(&self, watch: Option<SocketHandle>) -> Mark {
-        let Some(h) = watch else { return Mark::Other };
+    fn mark(&self, watch: Watch) -> Mark {
+        let h = match watch {
+            Watch::Any => return Mark::Other,
+            Watch::Poller(id) => return Mark::Ready(self.any_ready(id)),
+            Watch::Socket(h) => h,
+        };
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
             return Mark::Tcp(s.state(), s.recv_queue(), s.send_queue(), s.error());
         }
@@ -244,7 +263,7 @@ impl Core {
         Mark::Other
     }
 
-    fn add_waiter(&mut self, watch: Option<SocketHandle>, wake: Arc<Condvar>) -> u64 {
+    fn add_waiter(&mut self, watch: Watch, wake: Arc<Condvar>) -> u64 {
         self.next_waiter += 1;
         let id = self.next_waiter;
         let seen = self.mark(watch);
@@ -275,7 +294,7 @@ impl Core {
     /// Wakes the calls waiting on `h` now, without a poll: for changes made
     /// by the application itself (a `shutdown` of the read side).
     pub(crate) fn wake_socket(&mut self, h: SocketHandle) {
-        for w in self.waiters.iter().filter(|w| w.watch == Some(h)) {
+        for w in self.waiters.iter().filter(|w| w.watch == Watch::Socket(h)) {
             w.wake.notify_one();
         }
     }
@@ -669,6 +688,7 @@ impl Stack {
                 kick: false,
                 waiters: Vec::new(),
                 next_waiter: 0,
+                registry: Registry::default(),
             }),
             waker,
         });
@@ -726,10 +746,9 @@ impl Stack {
     /// `TimedOut` after `timeout`.
     pub fn wait_configured(&self, timeout: StdDuration) -> io::Result<()> {
         let deadline = Deadline::At(StdInstant::now() + timeout);
-        match self
-            .shared
-            .block(deadline, None, |core| Ok(core.configured().then_some(())))?
-        {
+        match self.shared.block(deadline, Watch::Any, |core| {
+            Ok(core.configured().then_some(()))
+        })? {
             Ok(()) => Ok(()),
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
