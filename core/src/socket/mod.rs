@@ -382,8 +382,13 @@ impl<'a> SocketSet<'a> {
             .ok_or(SetError::BadHandle)?;
         bind(&mut item.socket)?;
         let old = item.key.replace(key);
+        // The old key may belong to another socket by now (this one was
+        // closed, the other took it): remove it only if it is still ours,
+        // as `remove` does.
         if let Some(old) = old {
-            self.index.remove(&old);
+            if self.index.get(&old) == Some(handle.0) {
+                self.index.remove(&old);
+            }
         }
         self.index
             .insert(key, handle.0)
@@ -701,5 +706,27 @@ mod tests {
         set.remove(a).unwrap();
         let c = set.add(udp()).unwrap();
         assert_eq!(set.bind_udp(c, 7).unwrap().port, 7, "freed by remove");
+    }
+
+    #[test]
+    fn reusing_a_closed_socket_leaves_its_old_key_to_the_new_owner() {
+        // A closed socket kept for reuse (the std runtime keeps spares)
+        // still holds its old key; another socket has since taken that
+        // key. Binding the closed one elsewhere must not unregister the
+        // other socket.
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let a = set.add(udp()).unwrap();
+        let b = set.add(udp()).unwrap();
+        set.bind_udp(a, 7).unwrap();
+        set.get_mut::<udp::UdpSocket>(a).unwrap().close();
+        set.bind_udp(b, 7).unwrap();
+        set.bind_udp(a, 8).unwrap();
+        let v4 = IpAddr::V4(crate::wire::Ipv4Addr::new(192, 168, 69, 1));
+        assert!(
+            set.udp_for(&v4, 7).is_some(),
+            "port 7 still reaches the socket bound to it"
+        );
+        let c = set.add(udp()).unwrap();
+        assert_eq!(set.bind_udp(c, 7), Err(SetError::AddrInUse));
     }
 }
