@@ -79,8 +79,14 @@ pub(crate) struct Core {
     orphans: Vec<Orphan>,
     /// Each listener and how many sockets its pool is kept at.
     listeners: Vec<(SocketHandle, usize)>,
-    /// Sockets in the set (counted: `SocketSet::len` scans).
+    /// Sockets in the set (counted: `SocketSet::len` scans), spares
+    /// included.
     live: usize,
+    /// Closed TCP sockets kept in the set for the next connection: a short
+    /// connection then costs no allocation (two zeroed rings of the
+    /// configured size) and no free. At most
+    /// [`spare_sockets`](StackConfig::spare_sockets); the rest are freed.
+    spare: Vec<SocketHandle>,
     run: Run,
     /// Why the thread ended, if not by `stop`.
     failure: Option<String>,
@@ -315,8 +321,14 @@ impl Core {
         }
     }
 
-    /// Adds a socket within the configured limit.
+    /// Adds a socket within the configured limit (spares do not count:
+    /// one is freed to make room).
     pub(crate) fn add<T: AnySocket<'static>>(&mut self, socket: T) -> io::Result<SocketHandle> {
+        if self.live >= self.config.max_sockets {
+            if let Some(h) = self.spare.pop() {
+                self.remove(h);
+            }
+        }
         if self.live >= self.config.max_sockets {
             return Err(error::too_many_sockets(self.config.max_sockets));
         }
@@ -343,8 +355,18 @@ impl Core {
         self.kick();
     }
 
-    /// A closed TCP socket with the configured buffers.
+    /// A closed TCP socket with the configured buffers and settings: a
+    /// spare if there is one, else a new one.
     pub(crate) fn new_tcp(&mut self) -> io::Result<SocketHandle> {
+        while let Some(h) = self.spare.pop() {
+            let tcp = self.config.tcp;
+            if let Some(s) = self.sockets.get_mut::<TcpSocket>(h) {
+                // What the last user set (nodelay …) goes; the connection
+                // state is reset by the next connect or accept.
+                *s.config_mut() = tcp;
+                return Ok(h);
+            }
+        }
         let s = TcpSocket::with_config(
             RingBuffer::new(vec![0u8; self.config.tcp_rx_buffer]),
             RingBuffer::new(vec![0u8; self.config.tcp_tx_buffer]),
@@ -496,7 +518,7 @@ impl Core {
             let Orphan { handle, since } = self.orphans[i];
             let done = self.finished(handle, now);
             if done {
-                self.remove(handle);
+                self.retire(handle);
                 self.orphans.swap_remove(i);
                 continue;
             }
@@ -512,6 +534,20 @@ impl Core {
                 }
             }
             i += 1;
+        }
+    }
+
+    /// Frees a finished socket, or keeps it as a spare (a closed TCP
+    /// connection, while there are fewer spares than configured).
+    fn retire(&mut self, h: SocketHandle) {
+        let closed_tcp = self
+            .sockets
+            .get::<TcpSocket>(h)
+            .is_some_and(|s| s.state() == State::Closed);
+        if closed_tcp && self.spare.len() < self.config.spare_sockets && self.run == Run::Running {
+            self.spare.push(h);
+        } else {
+            self.remove(h);
         }
     }
 
@@ -683,6 +719,7 @@ impl Stack {
                 orphans: Vec::new(),
                 listeners: Vec::new(),
                 live,
+                spare: Vec::new(),
                 run: Run::Running,
                 failure: None,
                 kick: false,
@@ -783,9 +820,11 @@ impl Stack {
     }
 
     /// How many sockets the stack holds, those it keeps for listeners and
-    /// connections still closing included.
+    /// connections still closing included (spare closed sockets kept for
+    /// reuse are not counted).
     pub fn socket_count(&self) -> usize {
-        self.shared.lock().live
+        let core = self.shared.lock();
+        core.live - core.spare.len()
     }
 }
 
