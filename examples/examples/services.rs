@@ -279,6 +279,8 @@ fn run(args: &Args) -> io::Result<()> {
 
     let mut config = args.net.stack_config();
     config.max_sockets = args.max_sockets;
+    // Memory back to the system after a burst of connections.
+    rstcp_examples::memory::map_large_buffers(config.tcp_rx_buffer.min(config.tcp_tx_buffer));
     let stack = args.net.start_with(config, Duration::from_secs(30))?;
     let services = [
         (7, "echo", Service::Echo),
