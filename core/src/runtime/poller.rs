@@ -7,7 +7,7 @@
 //! sockets are used in nonblocking mode; a call that fails with
 //! `WouldBlock` is retried after the next `wait` reports the socket.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, ErrorKind};
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
@@ -16,7 +16,7 @@ use std::vec::Vec;
 use super::stack::{Core, Deadline, Shared, Stack, Watch};
 use crate::socket::tcp::{State, TcpListener, TcpSocket};
 use crate::socket::udp::UdpSocket;
-use crate::socket::SocketHandle;
+use crate::socket::{SocketHandle, SocketSet};
 
 /// What a registered socket is watched for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,13 +130,46 @@ pub struct Poller {
 struct Registration {
     token: usize,
     interest: Interest,
+    /// A listener or datagram socket: looked at on every check (there are
+    /// few, and not every change of theirs is recorded as a touch).
+    always: bool,
+}
+
+/// What one poller watches, and which of its sockets to look at next.
+#[derive(Default)]
+struct Watched {
+    regs: HashMap<SocketHandle, Registration>,
+    /// The listeners and datagram sockets among `regs`.
+    always: Vec<SocketHandle>,
+    /// Connections whose readiness may have changed since they were last
+    /// looked at (touched by a frame, a timer or a call), or that were
+    /// ready then (level-triggered: they are reported until they are not).
+    /// The rest are known not ready, so a check costs what changed, not
+    /// what is registered: thousands of idle connections cost nothing.
+    dirty: HashSet<SocketHandle>,
+    /// Everything may have changed.
+    all_dirty: bool,
+}
+
+impl Watched {
+    /// The sockets worth looking at now.
+    fn candidates(&self) -> Vec<SocketHandle> {
+        if self.all_dirty {
+            return self.regs.keys().copied().collect();
+        }
+        self.dirty
+            .iter()
+            .chain(self.always.iter())
+            .copied()
+            .collect()
+    }
 }
 
 /// Every poller of a stack and what each watches (kept in the stack's
 /// `Core`, under its lock).
 #[derive(Default)]
 pub(crate) struct Registry {
-    pollers: HashMap<u64, HashMap<SocketHandle, Registration>>,
+    pollers: HashMap<u64, Watched>,
     /// Which poller each registered socket belongs to, so a socket that is
     /// dropped leaves its poller at once (its handle is reused later).
     owner: HashMap<SocketHandle, u64>,
@@ -147,66 +180,105 @@ impl Registry {
     /// Forgets socket `h` (it is being dropped).
     pub(crate) fn forget(&mut self, h: SocketHandle) {
         if let Some(p) = self.owner.remove(&h) {
-            if let Some(regs) = self.pollers.get_mut(&p) {
-                regs.remove(&h);
+            if let Some(w) = self.pollers.get_mut(&p) {
+                w.regs.remove(&h);
+                w.dirty.remove(&h);
+                w.always.retain(|a| *a != h);
+            }
+        }
+    }
+
+    /// Takes the set's record of touched sockets: those registered are
+    /// looked at on their poller's next check.
+    pub(crate) fn note_changes(&mut self, sockets: &mut SocketSet<'_>) {
+        match sockets.take_changed() {
+            None => self.pollers.values_mut().for_each(|w| w.all_dirty = true),
+            Some(list) => {
+                for i in list {
+                    let h = SocketHandle::from_index(i);
+                    let Some(w) = self.owner.get(&h).and_then(|p| self.pollers.get_mut(p)) else {
+                        continue;
+                    };
+                    // Sockets looked at always are not listed twice.
+                    if w.regs.get(&h).is_some_and(|r| !r.always) {
+                        w.dirty.insert(h);
+                    }
+                }
             }
         }
     }
 }
 
-impl Core {
-    /// What socket `h` is ready for now. A socket that is gone is ready for
-    /// both: the call made on it then reports why.
-    fn readiness(&self, h: SocketHandle) -> (bool, bool) {
-        if let Some(s) = self.sockets.get::<TcpSocket>(h) {
-            let failed = s.error().is_some();
-            let readable = s.can_recv() || s.recv_finished() || failed;
-            let writable = match s.state() {
-                // A write would wait for the handshake.
-                State::SynSent | State::SynReceived => failed,
-                State::Established | State::CloseWait => s.can_send() || failed,
-                // Shut down for writing or closed: a write fails at once.
-                _ => true,
-            };
-            return (readable, writable);
-        }
-        if let Some(l) = self.sockets.get::<TcpListener>(h) {
-            return (l.backlog() > 0 || !l.is_open(), false);
-        }
-        if let Some(u) = self.sockets.get::<UdpSocket>(h) {
-            return (u.can_recv(), u.can_send());
-        }
-        (true, true)
+/// What socket `h` is ready for now (readable, writable). A socket that is
+/// gone is ready for both: the call made on it then reports why.
+fn readiness(sockets: &SocketSet<'_>, h: SocketHandle) -> (bool, bool) {
+    if let Some(s) = sockets.get::<TcpSocket>(h) {
+        let failed = s.error().is_some();
+        let readable = s.can_recv() || s.recv_finished() || failed;
+        let writable = match s.state() {
+            // A write would wait for the handshake.
+            State::SynSent | State::SynReceived => failed,
+            State::Established | State::CloseWait => s.can_send() || failed,
+            // Shut down for writing or closed: a write fails at once.
+            _ => true,
+        };
+        return (readable, writable);
     }
+    if let Some(l) = sockets.get::<TcpListener>(h) {
+        return (l.backlog() > 0 || !l.is_open(), false);
+    }
+    if let Some(u) = sockets.get::<UdpSocket>(h) {
+        return (u.can_recv(), u.can_send());
+    }
+    (true, true)
+}
 
+/// The event for `h` under `r`, if it is ready for what `r` watches.
+fn event(sockets: &SocketSet<'_>, h: SocketHandle, r: &Registration) -> Option<Event> {
+    let (readable, writable) = readiness(sockets, h);
+    let readable = readable && r.interest.readable;
+    let writable = writable && r.interest.writable;
+    (readable || writable).then_some(Event {
+        token: r.token,
+        readable,
+        writable,
+    })
+}
+
+impl Core {
     /// Appends the ready sockets of poller `id` to `events`.
-    fn ready(&self, id: u64, events: &mut Vec<Event>) {
-        let Some(regs) = self.registry.pollers.get(&id) else {
+    fn ready(&mut self, id: u64, events: &mut Vec<Event>) {
+        let Core {
+            registry, sockets, ..
+        } = self;
+        registry.note_changes(sockets);
+        let Some(w) = registry.pollers.get_mut(&id) else {
             return;
         };
-        for (&h, r) in regs {
-            let (readable, writable) = self.readiness(h);
-            let readable = readable && r.interest.readable;
-            let writable = writable && r.interest.writable;
-            if readable || writable {
-                events.push(Event {
-                    token: r.token,
-                    readable,
-                    writable,
-                });
+        let look = w.candidates();
+        w.dirty.clear();
+        w.all_dirty = false;
+        for h in look {
+            let Some(r) = w.regs.get(&h) else { continue };
+            if let Some(ev) = event(sockets, h, r) {
+                events.push(ev);
+                if !r.always {
+                    w.dirty.insert(h);
+                }
             }
         }
     }
 
     /// True when some socket of poller `id` is ready (for the stack's
-    /// thread deciding whether to wake it).
+    /// thread deciding whether to wake it; `note_changes` ran first).
     pub(crate) fn any_ready(&self, id: u64) -> bool {
-        let Some(regs) = self.registry.pollers.get(&id) else {
+        let Some(w) = self.registry.pollers.get(&id) else {
             return true;
         };
-        regs.iter().any(|(&h, r)| {
-            let (readable, writable) = self.readiness(h);
-            (readable && r.interest.readable) || (writable && r.interest.writable)
+        w.candidates().into_iter().any(|h| {
+            w.regs
+                .get(&h)
+                .is_some_and(|r| event(&self.sockets, h, r).is_some())
         })
     }
 }
@@ -220,7 +292,7 @@ impl Poller {
             let reg = &mut core.registry;
             reg.next += 1;
             let id = reg.next;
-            reg.pollers.insert(id, HashMap::new());
+            reg.pollers.insert(id, Watched::default());
             id
         };
         Poller { shared, id }
@@ -247,11 +319,29 @@ impl Poller {
             }
             _ => {}
         }
-        let regs = reg
+        let always = core.sockets.get::<TcpSocket>(h).is_none();
+        let reg = &mut core.registry;
+        let w = reg
             .pollers
             .get_mut(&self.id)
             .ok_or_else(|| io::Error::other("the poller is gone"))?;
-        regs.insert(h, Registration { token, interest });
+        let new = w
+            .regs
+            .insert(
+                h,
+                Registration {
+                    token,
+                    interest,
+                    always,
+                },
+            )
+            .is_none();
+        if always && new {
+            w.always.push(h);
+        } else if !always {
+            // Look at it on the next check, whatever it was doing.
+            w.dirty.insert(h);
+        }
         reg.owner.insert(h, self.id);
         Ok(())
     }
@@ -291,8 +381,8 @@ impl Drop for Poller {
     fn drop(&mut self) {
         let mut core = self.shared.lock();
         let reg = &mut core.registry;
-        if let Some(regs) = reg.pollers.remove(&self.id) {
-            for h in regs.keys() {
+        if let Some(w) = reg.pollers.remove(&self.id) {
+            for h in w.regs.keys() {
                 reg.owner.remove(h);
             }
         }

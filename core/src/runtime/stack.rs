@@ -285,6 +285,7 @@ impl Core {
     /// After a poll: wakes the calls whose socket changed (every call once
     /// the stack stops).
     fn wake_waiters(&mut self) {
+        self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
         for i in 0..self.waiters.len() {
             let w = &self.waiters[i];
