@@ -1269,19 +1269,41 @@ pub fn ipv4_frame(
     frag: (u16, u16, bool),
     payload: &[u8],
 ) -> Vec<u8> {
+    let mut f = Vec::with_capacity(1514);
+    ipv4_frame_into(&mut f, src, dst, (proto, payload.len()), frag, |p| {
+        p.copy_from_slice(payload)
+    });
+    f
+}
+
+/// [`ipv4_frame`] into `out` (cleared first, reused without allocating once
+/// big enough), its payload of `l4.1` bytes written by `fill`, then the
+/// checksums filled.
+pub(super) fn ipv4_frame_into(
+    out: &mut Vec<u8>,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    l4: (IpProtocol, usize),
+    frag: (u16, u16, bool),
+    fill: impl FnOnce(&mut [u8]),
+) {
+    let (proto, len) = l4;
     let dst_mac = if dst.is_broadcast() {
         EthernetAddress::BROADCAST
     } else {
         MAC
     };
-    let mut f = ethernet(dst_mac, PEER_MAC, EtherType::Ipv4);
-    let at = f.len();
-    f.resize(at + 20 + payload.len(), 0);
+    out.clear();
+    out.extend_from_slice(dst_mac.as_bytes());
+    out.extend_from_slice(PEER_MAC.as_bytes());
+    out.extend_from_slice(&u16::from(EtherType::Ipv4).to_be_bytes());
+    let at = out.len();
+    out.resize(at + 20 + len, 0);
     {
-        let mut ip = Ipv4Packet::new_unchecked(&mut f[at..]);
+        let mut ip = Ipv4Packet::new_unchecked(&mut out[at..]);
         ip.set_version(4);
         ip.set_header_len(20);
-        ip.set_total_len((20 + payload.len()) as u16);
+        ip.set_total_len((20 + len) as u16);
         ip.set_ident(frag.0);
         ip.set_frag_offset(frag.1 * 8);
         ip.set_more_frags(frag.2);
@@ -1289,10 +1311,9 @@ pub fn ipv4_frame(
         ip.set_next_header(proto);
         ip.set_src_addr(src);
         ip.set_dst_addr(dst);
-        ip.payload_mut().copy_from_slice(payload);
+        fill(ip.payload_mut());
     }
-    fix_ipv4(&mut f[at..], F_FIX);
-    f
+    fix_ipv4(&mut out[at..], F_FIX);
 }
 
 /// An IPv6 frame from PEER_MAC, its upper-layer checksum filled.
