@@ -284,7 +284,8 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
     let mut rest = &rest[n..];
     let iss = seq_choice(u16::from_be_bytes([sel[0], sel[1]]));
     let irs = seq_choice(u16::from_be_bytes([sel[2], sel[3]])).unwrap_or(PEER_ISS);
-    let mut h = Harness::new(config, iss, irs);
+    let f = isn_offset(config);
+    let mut h = Harness::new(config, iss, irs, Some(f));
     while let Some((&head, tail)) = rest.split_first() {
         rest = tail;
         match head & 0xc0 {
@@ -361,7 +362,7 @@ fn isn_offset(config: u8) -> u32 {
     if let Some(f) = table[usize::from(config)] {
         return f;
     }
-    let mut h = Harness::new(config, None, PEER_ISS);
+    let mut h = Harness::new(config, None, PEER_ISS, None);
     if h.listener.is_some() {
         let syn = TcpFlags::SYN.bits() as u8;
         h.segment(syn, &[0, 0, 0, 0, 0xff, 0xff, 0, 0], &[]);
@@ -391,6 +392,8 @@ struct Harness {
     frame: Vec<u8>,
     /// The peer's initial sequence number.
     irs: u32,
+    /// `F` of the socket's ISS (`None` in the run that learns it).
+    isn_f: Option<u32>,
     iface: Interface<'static>,
     sockets: SocketSet<'static>,
     now: Instant,
@@ -418,14 +421,15 @@ struct Harness {
 
 impl Harness {
     /// A harness whose socket's ISS is `iss` (the interface's own choice at
-    /// time 0 if `None`) and whose peer's is `irs`.
-    fn new(config: u8, iss: Option<u32>, irs: u32) -> Harness {
+    /// time 0 if `None`) and whose peer's is `irs`; `isn_f` is `F` of the
+    /// ISS (see [`isn_offset`]), `None` only to learn it.
+    fn new(config: u8, iss: Option<u32>, irs: u32, isn_f: Option<u32>) -> Harness {
         // RFC 6528: ISS = M + F with M = now / 4 µs (mod 2^32), so the clock
         // starts where M = iss - F (within 2^32 * 4 µs, about 4.8 h).
-        let now = iss.map_or(Instant::ZERO, |iss| {
-            let m = iss.wrapping_sub(isn_offset(config));
-            Instant::from_micros(4 * i64::from(m))
-        });
+        let now = match (iss, isn_f) {
+            (Some(iss), Some(f)) => Instant::from_micros(4 * i64::from(iss.wrapping_sub(f))),
+            _ => Instant::ZERO,
+        };
         let mut cfg = Config::new(MAC);
         cfg.random_seed = 0x7c9_0000 | u64::from(config);
         cfg.ipv4_probe = false;
@@ -496,6 +500,7 @@ impl Harness {
             link: Some(reused.link),
             frame: reused.frame,
             irs,
+            isn_f,
             iface,
             sockets,
             now,
@@ -542,7 +547,7 @@ impl Harness {
         let rcv_ref = self.seen.ack.unwrap_or(TcpSeqNumber(self.irs));
         let snd_ref = match self.peer_ack {
             Some(prev) if opts & O_PREV_ACK != 0 => prev,
-            _ => self.seen.snd_max.unwrap_or(TcpSeqNumber(0)),
+            _ => self.seen.snd_max.unwrap_or_else(|| self.blind_ack()),
         };
         let seq = add(rcv_ref, i32::from(seq_delta));
         let ack = add(snd_ref, i32::from(ack_delta));
@@ -595,6 +600,19 @@ impl Harness {
         });
         self.inject(&frame);
         self.frame = frame;
+    }
+
+    /// What the peer acknowledges before it saw the socket's SYN: half the
+    /// sequence space away from the ISS the socket would pick now, beyond
+    /// the reach of an ack delta. A peer that guessed ISS + 1 would complete
+    /// a handshake whose SYN-ACK it never saw (legitimately: the listener
+    /// cannot tell), and the harness would not know the stream's start.
+    fn blind_ack(&self) -> TcpSeqNumber {
+        let Some(f) = self.isn_f else {
+            return TcpSeqNumber(0);
+        };
+        let m = self.now.total_micros().div_euclid(4) as u32;
+        TcpSeqNumber(m.wrapping_add(f).wrapping_add(1 << 31))
     }
 
     fn inject(&mut self, frame: &[u8]) {
