@@ -192,3 +192,24 @@ fn regression_tcp_socket_blind_ack_is_iss_plus_one() {
     ];
     fuzz::tcp_socket(INPUT);
 }
+
+/// `tcp_socket`, a bug in the stack (not fixed here: core/src): a client in
+/// SYN-SENT whose SYN has not left yet (ARP pending, SND.NXT = ISS) takes a
+/// SYN-ACK acknowledging ISS + 2^31. `process_syn_sent` rejects with
+/// `ack <= iss || ack > snd_nxt`, and `TcpSeqNumber`'s `partial_cmp` is
+/// `None` at exactly 2^31 apart, so both comparisons are false and the
+/// segment passes: the socket becomes ESTABLISHED without ever sending its
+/// SYN and sends data from sequence number ISS (the SYN's). Input: client, no
+/// options; a SYN-ACK acking the blind reference - 2^15, then one acking
+/// 2^15 below that (`O_PREV_ACK`) = ISS + 2^31; write, wait.
+#[test]
+#[ignore = "stack bug in core/src/socket/tcp/socket.rs process_syn_sent: ACK at ISS + 2^31 accepted (routed to the TCP owner)"]
+fn regression_tcp_socket_syn_sent_ack_half_turn() {
+    const INPUT: &[u8] = &[
+        0x00, 0x00, 0x00, 0x00, 0x00, // config, ISS and IRS selectors
+        0x12, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0x00, 0x00, // SYN-ACK, ack -2^15
+        0x12, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0x10, 0x00, // again from there
+        0x40, 0x81, 0x82, // write 512, wait 1 ms, then 10 ms
+    ];
+    fuzz::tcp_socket(INPUT);
+}

@@ -602,17 +602,20 @@ impl Harness {
         self.frame = frame;
     }
 
-    /// What the peer acknowledges before it saw the socket's SYN: half the
-    /// sequence space away from the ISS the socket would pick now, beyond
-    /// the reach of an ack delta. A peer that guessed ISS + 1 would complete
-    /// a handshake whose SYN-ACK it never saw (legitimately: the listener
-    /// cannot tell), and the harness would not know the stream's start.
+    /// What the peer acknowledges before it saw the socket's SYN: about half
+    /// the sequence space away from the ISS the socket would pick now,
+    /// beyond the reach of one ack delta. A peer that guessed ISS + 1 would
+    /// complete a handshake whose SYN-ACK it never saw (legitimately: the
+    /// listener cannot tell), and the harness would not know the stream's
+    /// start. 2^16 past the half-turn: the half-turn itself, where sequence
+    /// comparisons are undefined, takes two steps (`O_PREV_ACK`), so it is
+    /// found as a case, not hit by every input.
     fn blind_ack(&self) -> TcpSeqNumber {
         let Some(f) = self.isn_f else {
             return TcpSeqNumber(0);
         };
         let m = self.now.total_micros().div_euclid(4) as u32;
-        TcpSeqNumber(m.wrapping_add(f).wrapping_add(1 << 31))
+        TcpSeqNumber(m.wrapping_add(f).wrapping_add((1 << 31) + (1 << 16)))
     }
 
     fn inject(&mut self, frame: &[u8]) {
