@@ -98,7 +98,8 @@ fn after_a_syn_ack_timeout_data_starts_with_a_3_second_rto() {
 
     let mut child = socket(8192);
     let syn = seg(TcpFlags::SYN, IRS, None, &[]);
-    let mut half = super::super::super::HalfOpen::from_syn(LOCAL, REMOTE, &syn, ISS, Instant::ZERO);
+    let mut half =
+        super::super::super::HalfOpen::from_syn(LOCAL, REMOTE, &syn, ISS, 0, Instant::ZERO);
     half.sent = 2;
     let ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
     child.accept_established(&half, &ack, 1460, Instant::from_secs(1));
