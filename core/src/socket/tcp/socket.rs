@@ -993,8 +993,15 @@ impl<'a> TcpSocket<'a> {
         if let Some(ack) = repr.ack_number {
             // Against the highest number sent: a timeout pulls SND.NXT back
             // to the ISS before the SYN is resent, and the SYN-ACK to the
-            // first copy may arrive in between (issue 10 item 17).
-            if ack <= self.iss || ack > self.snd_max {
+            // first copy may arrive in between (issue 10 item 17). Stated
+            // as what is acceptable, ISS < SEG.ACK =< SND.MAX: half the
+            // space away, sequence numbers compare neither way, and the
+            // negation "SEG.ACK =< ISS or SEG.ACK > SND.MAX" let an ACK at
+            // ISS + 2^31 through before our SYN had even left (SND.MAX =
+            // ISS), which sent data from the SYN's number (found by the
+            // `tcp_socket` fuzz target).
+            let acceptable = ack > self.iss && ack <= self.snd_max;
+            if !acceptable {
                 if !repr.control.contains(TcpFlags::RST) {
                     self.reset = Some((ack, None));
                 }
@@ -1134,8 +1141,9 @@ impl<'a> TcpSocket<'a> {
             return;
         };
         if self.state == State::SynReceived {
-            // SND.MAX, not SND.NXT: see process_syn_sent.
-            if ack <= self.snd_una || ack > self.snd_max {
+            // SND.UNA < SEG.ACK =< SND.MAX, stated positively: see
+            // process_syn_sent.
+            if !(ack > self.snd_una && ack <= self.snd_max) {
                 self.reset = Some((ack, None));
                 return;
             }
