@@ -41,8 +41,11 @@
 //!
 //! Retransmitting the first unacknowledged segment on a partial ACK (step 5)
 //! and the dup-ACK count are the socket's. [`CongestionControl::on_recovery_ack`]
-//! therefore leaves `cwnd` at `ssthresh`; it exists so a controller can see
-//! the ACK clock during recovery (for instance PRR, RFC 6937, later).
+//! therefore leaves `cwnd` at `ssthresh`. How much the socket sends per ACK
+//! during fast recovery is [`Prr`]'s (RFC 6937): it spreads the reduction to
+//! `ssthresh` over the recovery instead of waiting for `pipe < cwnd`. A
+//! reduction found spurious later (D-SACK, Eifel) is reverted with
+//! [`CongestionControl::undo`].
 //!
 //! On the full ACK, [`CongestionControl::on_recovery_exit`] sets
 //! `cwnd = ssthresh`: RFC 6582 §3.2 step 6 **option 2**. Option 1
