@@ -362,3 +362,36 @@ fn a_fragmented_echo_reply_leaves_whole_when_the_queue_is_nearly_full() {
     assert_eq!(sim.a.iface.stats().reassembled, 1);
     let _ = Instant::ZERO;
 }
+
+/// Item 20, the device side: a link that holds four frames takes the first
+/// four fragments of a 10 000-byte datagram and refuses the rest. The rest
+/// must follow once the link has room, never be lost.
+#[test]
+fn a_datagram_the_device_takes_only_in_part_is_finished_on_the_next_poll() {
+    use rstcp::phy::loopback::Link;
+    use rstcp::phy::DeviceCapabilities;
+    let mut sim = Sim::new(1500, false);
+    sim.link = Link::new(DeviceCapabilities::ethernet(1500), 4);
+    let client = sim.a.udp(0, 64 * 1024);
+    let server = sim.b.udp(9, 64 * 1024);
+    let to_b: UdpMetadata = IpEndpoint::new(IpAddr::V4(IP4_B), 9).into();
+    // Resolve first, with a datagram of one frame.
+    sim.a.udp_socket(client).send_slice(b"hello", to_b).unwrap();
+    assert!(sim.run_until(Duration::from_secs(2), |s| s
+        .b
+        .udp_socket(server)
+        .recv()
+        .is_ok()));
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 13) as u8).collect();
+    sim.a.udp_socket(client).send_slice(&data, to_b).unwrap();
+    let mut got = None;
+    sim.run_until(Duration::from_secs(2), |s| {
+        if let Ok((d, _)) = s.b.udp_socket(server).recv() {
+            got = Some(d.to_vec());
+        }
+        got.is_some()
+    });
+    assert!(got == Some(data), "the datagram never arrived whole");
+    assert_eq!(sim.a.iface.stats().dropped(DropReason::DeviceBusy), 0);
+    assert_eq!(sim.a.iface.stats().fragments_sent, 7);
+}
