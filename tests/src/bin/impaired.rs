@@ -4,7 +4,7 @@
 //! `examples/scripts/impaired.sh` builds and runs it.
 //!
 //! ```text
-//! impaired [--seconds S] [--seed N] [--runs N] [--stall S] [--prefix P] [-v]
+//! impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--stall S] [--prefix P] [-v]
 //!          [--profile NAME | --profile NAME=SPEC]... [--list]
 //! ```
 //!
@@ -12,7 +12,9 @@
 //! `key=value` (see `rstcp_tests::impair::profile::Profile::parse`), e.g.
 //! `--profile 'burst=gilbert=1%/30%,delay=5ms'`. `--runs N` runs each
 //! row N times in turn and prints each cell's median (seeds N, N+1, …).
-//! Exits 1 when a cell failed or lost a byte.
+//! `--cc` sets the kernels' congestion control on each socket (default
+//! cubic, as rstcp's; a namespace would take the host's default, which
+//! may be BBR). Exits 1 when a cell failed or lost a byte.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -23,7 +25,7 @@ use rstcp_tests::impair::table::print_table;
 use rstcp_tests::netns::require_root;
 
 const USAGE: &str =
-    "usage: impaired [--seconds S] [--seed N] [--runs N] [--stall S] [--prefix P] [-v] \
+    "usage: impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--stall S] [--prefix P] [-v] \
                      [--profile NAME|NAME=SPEC]... [--list]";
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn run() -> Result<ExitCode, String> {
         stall: Duration::from_secs(30),
         prefix: "rstcp-imp-".into(),
         runs: 1,
+        linux_cc: Some("cubic".into()),
     };
     let mut profiles = Vec::new();
     let mut verbose = false;
@@ -59,6 +62,7 @@ fn run() -> Result<ExitCode, String> {
                     .map_err(|_| format!("--seed {v}: want a number"))?;
             }
             "--prefix" => cfg.prefix = value("a name prefix")?,
+            "--cc" => cfg.linux_cc = Some(value("a congestion control")?),
             "--runs" => {
                 let v = value("a count")?;
                 cfg.runs = v
@@ -89,10 +93,12 @@ fn run() -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     eprintln!(
-        "impaired: {} s per cell, {} run(s) each (median), seed {}, rstcp std runtime with 1 MiB buffers",
+        "impaired: {} s per cell, {} run(s) each (median), seed {}, rstcp std runtime with 1 MiB buffers, \
+         Linux with {} and its default buffers",
         cfg.duration.as_secs_f64(),
         cfg.runs,
-        cfg.seed
+        cfg.seed,
+        cfg.linux_cc.as_deref().unwrap_or_default()
     );
     let rows = print_table(&profiles, &cfg, verbose);
     let bad: Vec<String> = rows
