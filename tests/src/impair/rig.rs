@@ -3,10 +3,11 @@
 //! forwarder bridging the two TAPs, impairing both directions.
 //!
 //! ```text
-//!  tested side                        forwarder                       peer (ns "k")
-//!  rstcp: Stack on a TAP fd ── TAP netdev ─ AF_PACKET ┐            ┌─ TAP fd ── TAP netdev 192.168.69.100
-//!         (netdev in ns "f", no address)              ├ a→b / b→a ─┤           Linux TCP
-//!  Linux: TAP netdev 192.168.69.1 (ns "l") ── TAP fd ─┘            │
+//!  tested side (one of)                 forwarder (threads here)      peer
+//!  rstcp Stack ── TAP fd ══ netdev ── AF_PACKET ─┐               ┌─ TAP fd ══ netdev ── Linux TCP
+//!                 (ns "f", no address)           ├─ a→b ─▶ b→a ◀─┤  (ns "k", 192.168.69.100)
+//!  Linux TCP ── netdev ══ TAP fd ────────────────┘
+//!  (ns "l", 192.168.69.1)
 //! ```
 //!
 //! The rstcp stack owns its TAP's fd, so the forwarder reaches that TAP
