@@ -74,6 +74,9 @@ pub struct Cell {
     pub error: Option<String>,
     /// What the forwarder did (tested→peer, peer→tested).
     pub link: [DirectionStats; 2],
+    /// Frames the hosts' TAP interfaces dropped (see
+    /// [`Rig::tap_drops`]); `None` when they could not be read.
+    pub tap_drops: Option<u64>,
 }
 
 impl Cell {
@@ -94,6 +97,7 @@ impl Cell {
             retransmitted: None,
             error: Some(why),
             link: Default::default(),
+            tap_drops: None,
         }
     }
 }
@@ -273,6 +277,7 @@ pub fn run_cell(profile: &Profile, side: Side, flow: Flow, cfg: &CellConfig) -> 
         Ok(mut rig) => {
             let mut cell =
                 transfer(&rig, flow, cfg).unwrap_or_else(|e| Cell::failed(e.to_string()));
+            cell.tap_drops = rig.tap_drops().ok();
             cell.link = rig.stop_forwarder();
             cell
         }
@@ -365,5 +370,6 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
             )
         }),
         link: Default::default(),
+        tap_drops: None,
     })
 }

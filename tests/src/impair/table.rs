@@ -108,8 +108,14 @@ fn cell_text(c: &Cell, whose: &str) -> String {
     if let Some(e) = &c.error {
         return format!("FAIL ({e})");
     }
+    // Drops at the hosts' TAPs are not the link's: say so beside the
+    // retransmissions they caused.
+    let drops = match c.tap_drops {
+        Some(n) if n > 0 => format!(", {n} TAP drops"),
+        _ => String::new(),
+    };
     match c.retransmitted {
-        Some(r) => format!("{} ({whose}{:.1} %)", mbps(c.mbps()), r * 100.0),
+        Some(r) => format!("{} ({whose}{:.1} %{drops})", mbps(c.mbps()), r * 100.0),
         None => mbps(c.mbps()),
     }
 }
@@ -142,12 +148,13 @@ pub fn print_table(profiles: &[Profile], cfg: &CellConfig, verbose: bool) -> Vec
         let row = run_row(p, cfg, &mut |what, c| {
             if verbose {
                 eprintln!(
-                    "  {:<24} {:<15} {:>9.1} Mbit/s {:>11} B {} link a→b {:?} b→a {:?}",
+                    "  {:<24} {:<15} {:>9.1} Mbit/s {:>11} B {} TAP drops {:?} link a→b {:?} b→a {:?}",
                     p.name,
                     what,
                     c.mbps(),
                     c.received,
                     if c.intact { "intact" } else { "NOT INTACT" },
+                    c.tap_drops,
                     c.link[0],
                     c.link[1],
                 );
