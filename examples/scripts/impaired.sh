@@ -38,4 +38,9 @@ echo "== building the forwarder and the table (release)" >&2
 cargo build --release -q -p rstcp-tests --bin impaired
 BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/impaired"
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)" >&2
-"$BIN" --prefix "$PREFIX" "$@"
+status=0
+"$BIN" --prefix "$PREFIX" "$@" || status=$?
+# Other work on the machine skews the absolute numbers (the ratio within
+# one run much less): say how busy it was.
+echo "== load at the end $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exit "$status"
