@@ -111,7 +111,7 @@ fn cell_text(c: &Cell, whose: &str) -> String {
     // Drops at the hosts' TAPs are not the link's: say so beside the
     // retransmissions they caused.
     let drops = match c.tap_drops {
-        Some(n) if n > 0 => format!(", {n} TAP drops"),
+        Some(n) if n > 0 => format!(", {n} dropped at a TAP"),
         _ => String::new(),
     };
     match c.retransmitted {
