@@ -7,7 +7,8 @@
 # TAPs (tests/src/impair/), in network namespaces the run creates and
 # deletes. Needs root.
 #
-#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [--cc cubic] [-v]
+#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [--cc cubic]
+#       [--only rstcp|linux] [-v]
 #       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
 #
 # A SPEC is comma-separated key=value, both directions unless prefixed

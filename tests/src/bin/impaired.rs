@@ -4,7 +4,8 @@
 //! `examples/scripts/impaired.sh` builds and runs it.
 //!
 //! ```text
-//! impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--stall S] [--prefix P] [-v]
+//! impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux]
+//!          [--stall S] [--prefix P] [-v]
 //!          [--profile NAME | --profile NAME=SPEC]... [--list]
 //! ```
 //!
@@ -12,7 +13,8 @@
 //! `key=value` (see `rstcp_tests::impair::profile::Profile::parse`), e.g.
 //! `--profile 'burst=gilbert=1%/30%,delay=5ms'`. `--runs N` runs each
 //! row N times in turn and prints each cell's median (seeds N, N+1, …).
-//! `--cc` sets the kernels' congestion control on each socket (default
+//! `--only rstcp` leaves the Linux cells out (to iterate on rstcp; the
+//! yardstick changes little between runs). `--cc` sets the kernels' congestion control on each socket (default
 //! cubic, as rstcp's; a namespace would take the host's default, which
 //! may be BBR). Exits 1 when a cell failed or lost a byte.
 
@@ -21,12 +23,13 @@ use std::time::Duration;
 
 use rstcp_tests::impair::cell::CellConfig;
 use rstcp_tests::impair::profile::{standard, Profile, STANDARD};
+use rstcp_tests::impair::rig::Side;
 use rstcp_tests::impair::table::print_table;
 use rstcp_tests::netns::require_root;
 
 const USAGE: &str =
-    "usage: impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--stall S] [--prefix P] [-v] \
-                     [--profile NAME|NAME=SPEC]... [--list]";
+    "usage: impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux] \
+     [--stall S] [--prefix P] [-v] [--profile NAME|NAME=SPEC]... [--list]";
 
 fn main() -> ExitCode {
     match run() {
@@ -45,6 +48,7 @@ fn run() -> Result<ExitCode, String> {
         stall: Duration::from_secs(30),
         prefix: "rstcp-imp-".into(),
         runs: 1,
+        only: None,
         linux_cc: Some("cubic".into()),
     };
     let mut profiles = Vec::new();
@@ -63,6 +67,13 @@ fn run() -> Result<ExitCode, String> {
             }
             "--prefix" => cfg.prefix = value("a name prefix")?,
             "--cc" => cfg.linux_cc = Some(value("a congestion control")?),
+            "--only" => {
+                cfg.only = match value("rstcp or linux")?.as_str() {
+                    "rstcp" => Some(Side::Rstcp),
+                    "linux" => Some(Side::Linux),
+                    other => return Err(format!("--only {other}: rstcp or linux")),
+                }
+            }
             "--runs" => {
                 let v = value("a count")?;
                 cfg.runs = v

@@ -49,6 +49,9 @@ pub struct CellConfig {
     pub prefix: String,
     /// Runs per cell, for a median (see [`run_row`](super::table::run_row)).
     pub runs: usize,
+    /// Only this side's cells of a row (`None`: both), to iterate faster
+    /// on one stack.
+    pub only: Option<Side>,
     /// The kernels' TCP congestion control (`cubic`, like rstcp's), set
     /// on each kernel socket: a new namespace takes the host's default
     /// (BBR on some hosts, which loss does not slow down) and may only pick
@@ -77,6 +80,8 @@ pub struct Cell {
     /// Frames the hosts' TAP interfaces dropped (see
     /// [`Rig::tap_drops`]); `None` when they could not be read.
     pub tap_drops: Option<u64>,
+    /// False for a cell left out ([`CellConfig::only`]).
+    pub ran: bool,
 }
 
 impl Cell {
@@ -98,6 +103,17 @@ impl Cell {
             error: Some(why),
             link: Default::default(),
             tap_drops: None,
+            ran: true,
+        }
+    }
+
+    /// A cell left out: nothing measured, nothing wrong.
+    pub fn skipped() -> Cell {
+        Cell {
+            intact: true,
+            error: None,
+            ran: false,
+            ..Cell::failed(String::new())
         }
     }
 }
@@ -371,5 +387,6 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
         }),
         link: Default::default(),
         tap_drops: None,
+        ran: true,
     })
 }

@@ -54,6 +54,10 @@ pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&st
             ..cfg.clone()
         };
         for (slot, (side, flow, what)) in runs.iter_mut().zip(CELLS) {
+            if cfg.only.is_some_and(|only| only != side) {
+                slot.push(Cell::skipped());
+                continue;
+            }
             let c = run_cell(profile, side, flow, &cfg);
             progress(what, &c);
             slot.push(c);
@@ -105,6 +109,9 @@ pub fn format_row(row: &Row) -> String {
 }
 
 fn cell_text(c: &Cell, whose: &str) -> String {
+    if !c.ran {
+        return "-".into();
+    }
     if let Some(e) = &c.error {
         return format!("FAIL ({e})");
     }
@@ -132,7 +139,12 @@ fn mbps(v: f64) -> String {
 }
 
 fn ratio(ours: &Cell, linux: &Cell) -> String {
-    if ours.error.is_some() || linux.error.is_some() || linux.mbps() <= 0.0 {
+    if !ours.ran
+        || !linux.ran
+        || ours.error.is_some()
+        || linux.error.is_some()
+        || linux.mbps() <= 0.0
+    {
         return "-".into();
     }
     format!("{:.2}", ours.mbps() / linux.mbps())
