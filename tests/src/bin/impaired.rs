@@ -124,7 +124,10 @@ fn run() -> Result<ExitCode, String> {
     if bad.is_empty() {
         println!(
             "\nevery cell complete, every byte verified ({} cells)",
-            rows.len() * 4
+            rows.iter()
+                .flat_map(|r| r.cells())
+                .filter(|(_, c)| c.ran)
+                .count()
         );
         Ok(ExitCode::SUCCESS)
     } else {
