@@ -69,7 +69,7 @@
 //! run even on inputs without time records.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -376,7 +376,7 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
 
 /// One interface on end A of a link, its sockets, and what the checks need.
 struct Harness {
-    link: Link,
+    link: SpareLink,
     iface: Interface<'static>,
     sockets: SocketSet<'static>,
     now: Instant,
@@ -386,6 +386,9 @@ struct Harness {
     dhcp: Option<SocketHandle>,
     listener: SocketHandle,
     pool: [SocketHandle; POOL],
+    /// Which pool sockets the harness lent (and the application has not
+    /// accepted since).
+    lent: [bool; POOL],
     client: SocketHandle,
     /// The client has sent its data on this connection.
     client_sent: bool,
@@ -500,8 +503,7 @@ impl Harness {
             .tcp_connect(now, &mut sockets, client, CLIENT_REMOTE, CLIENT_PORT)
             .is_ok();
 
-        let mut link = Link::new(caps(config), LINK_CAPACITY);
-        warm_up(&mut link);
+        let link = SpareLink::take(config & CFG_BURST != 0);
         let base = *link.stats(Side::A);
         Harness {
             link,
@@ -514,6 +516,7 @@ impl Harness {
             dhcp,
             listener,
             pool,
+            lent: [true; POOL],
             client,
             client_sent: false,
             reconnects: if connected { 0 } else { u32::MAX },
@@ -728,31 +731,58 @@ impl Harness {
     }
 
     /// The user's side: echo UDP, read pings and raw packets, apply DHCP.
+    ///
+    /// A socket is borrowed mutably only when there is something to do with
+    /// it, as an application that waits for readiness does: `get_mut` marks
+    /// the socket for the interface's next visit, so touching every socket on
+    /// every poll would hide a socket the interface forgets to visit on its
+    /// own (a timer, a pending reply), and costs a visit each.
     fn use_sockets(&mut self) {
-        let udp = self.sockets.get_mut::<UdpSocket>(self.udp).expect("udp");
-        while let Ok((data, meta)) = udp.recv() {
-            self.scratch.clear();
-            self.scratch.extend_from_slice(data);
-            let reply = UdpMetadata {
-                endpoint: meta.endpoint,
-                local_address: meta.local_address,
-                hop_limit: None,
-            };
-            if udp.send_slice(&self.scratch, reply).is_ok() {
-                self.app_frames += (self.scratch.len() as u64 + 8) / 1200 + 1;
+        if self
+            .sockets
+            .get::<UdpSocket>(self.udp)
+            .expect("udp")
+            .can_recv()
+        {
+            let udp = self.sockets.get_mut::<UdpSocket>(self.udp).expect("udp");
+            while let Ok((data, meta)) = udp.recv() {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(data);
+                let reply = UdpMetadata {
+                    endpoint: meta.endpoint,
+                    local_address: meta.local_address,
+                    hop_limit: None,
+                };
+                if udp.send_slice(&self.scratch, reply).is_ok() {
+                    self.app_frames += (self.scratch.len() as u64 + 8) / 1200 + 1;
+                }
             }
         }
-        let icmp = self.sockets.get_mut::<IcmpSocket>(self.icmp).expect("icmp");
-        while let Ok((data, from)) = icmp.recv() {
-            black_box((data, from));
+        if self
+            .sockets
+            .get::<IcmpSocket>(self.icmp)
+            .expect("icmp")
+            .can_recv()
+        {
+            let icmp = self.sockets.get_mut::<IcmpSocket>(self.icmp).expect("icmp");
+            while let Ok((data, from)) = icmp.recv() {
+                black_box((data, from));
+            }
         }
-        let raw = self.sockets.get_mut::<RawSocket>(self.raw).expect("raw");
-        while let Ok(data) = raw.recv() {
-            // The raw socket hands over what the interface accepted as IPv4.
-            assert!(
-                Ipv4Packet::new_checked(data).is_ok(),
-                "raw socket delivered a packet that is not IPv4"
-            );
+        if self
+            .sockets
+            .get::<RawSocket>(self.raw)
+            .expect("raw")
+            .can_recv()
+        {
+            let raw = self.sockets.get_mut::<RawSocket>(self.raw).expect("raw");
+            while let Ok(data) = raw.recv() {
+                // The raw socket hands over what the interface accepted as IPv4.
+                assert!(
+                    Ipv4Packet::new_checked(data).is_ok(),
+                    "raw socket delivered a packet that is not IPv4"
+                );
+            }
         }
         self.use_tcp();
         if let Some(dhcp) = self.dhcp {
@@ -774,47 +804,67 @@ impl Harness {
     fn use_tcp(&mut self) {
         let l = self
             .sockets
-            .get_mut::<TcpListener>(self.listener)
+            .get::<TcpListener>(self.listener)
             .expect("listener");
-        while let Some(h) = l.accept() {
-            assert!(self.pool.contains(&h), "accepted a socket never lent");
-            self.accepted += 1;
+        let pooled = l.pooled();
+        if l.backlog() > 0 {
+            let l = self
+                .sockets
+                .get_mut::<TcpListener>(self.listener)
+                .expect("listener");
+            while let Some(h) = l.accept() {
+                let i = self.pool.iter().position(|p| *p == h);
+                let i = i.expect("accepted a socket never lent");
+                self.lent[i] = false;
+                self.accepted += 1;
+            }
         }
+        let lent = self.lent.iter().filter(|l| **l).count();
         let mut buf = [0u8; 512];
-        for h in self.pool {
-            let s = self.sockets.get_mut::<TcpSocket>(h).expect("tcp");
-            // Echo: read only what can be written back.
-            while s.can_recv() && s.can_send() {
-                let n = s.recv_slice(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break;
+        for (i, h) in self.pool.into_iter().enumerate() {
+            let s = self.sockets.get::<TcpSocket>(h).expect("tcp");
+            let (echo, state) = (s.can_recv() && s.can_send(), s.state());
+            if echo {
+                let s = self.sockets.get_mut::<TcpSocket>(h).expect("tcp");
+                // Echo: read only what can be written back.
+                while s.can_recv() && s.can_send() {
+                    let n = s.recv_slice(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    let _ = s.send_slice(&buf[..n]);
                 }
-                let _ = s.send_slice(&buf[..n]);
             }
-            if s.state() == State::CloseWait {
-                s.close();
+            if state == State::CloseWait {
+                self.sockets.get_mut::<TcpSocket>(h).expect("tcp").close();
             }
-            if s.state() == State::Closed {
-                // Accept queue drained above: lending it again is safe.
+            // Lend a closed socket again once accepted (accept queue drained
+            // above, so that is safe); all of them if the listener holds
+            // fewer than lent (it may drop one whose connection failed).
+            if state == State::Closed && (!self.lent[i] || pooled < lent) {
                 self.sockets
                     .get_mut::<TcpListener>(self.listener)
                     .expect("listener")
                     .provide(h)
                     .expect("pool has room for its own sockets");
+                self.lent[i] = true;
             }
         }
-        let s = self
-            .sockets
-            .get_mut::<TcpSocket>(self.client)
-            .expect("client");
-        while let Ok(n) = s.recv_slice(&mut buf) {
-            if n == 0 {
-                break;
+        let client = self.client;
+        let s = self.sockets.get::<TcpSocket>(client).expect("client");
+        if s.can_recv() {
+            let s = self.sockets.get_mut::<TcpSocket>(client).expect("client");
+            while let Ok(n) = s.recv_slice(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                self.client_received += n as u64;
             }
-            self.client_received += n as u64;
         }
+        let s = self.sockets.get::<TcpSocket>(client).expect("client");
         if s.state() == State::Established && !self.client_sent {
             self.client_sent = true;
+            let s = self.sockets.get_mut::<TcpSocket>(client).expect("client");
             let sent = s
                 .send_slice(&[0x5a; TCP_TX])
                 .expect("send when established");
@@ -822,11 +872,19 @@ impl Harness {
         }
         // Active close once the data is acknowledged (FIN-WAIT, TIME-WAIT);
         // passive once the peer closed first.
+        let s = self.sockets.get::<TcpSocket>(client).expect("client");
         let done = self.client_sent && s.send_queue() == 0 && s.state() == State::Established;
         if done || s.state() == State::CloseWait {
-            s.close();
+            self.sockets
+                .get_mut::<TcpSocket>(client)
+                .expect("client")
+                .close();
         }
-        let state = s.state();
+        let state = self
+            .sockets
+            .get::<TcpSocket>(client)
+            .expect("client")
+            .state();
         if self.client_states.last() != Some(&state) && self.client_states.len() < 64 {
             self.client_states.push(state);
         }
@@ -865,6 +923,70 @@ impl Harness {
     }
 }
 
+thread_local! {
+    /// A warmed-up, empty link per burst setting, from the previous run.
+    static SPARE_LINKS: RefCell<[Option<Link>; 2]> = const { RefCell::new([None, None]) };
+}
+
+/// The harness's link: taken from the thread's spare (built and warmed up
+/// only the first time, which is most of a run's setup), handed back
+/// emptied when the run ends without a panic. Its counters run on from run
+/// to run; the harness reads them against their value at its start.
+struct SpareLink {
+    link: Option<Link>,
+    burst: bool,
+}
+
+impl SpareLink {
+    fn take(burst: bool) -> SpareLink {
+        let spare = SPARE_LINKS.with_borrow_mut(|s| s[usize::from(burst)].take());
+        let link = spare.unwrap_or_else(|| {
+            let mut caps = DeviceCapabilities::ethernet(MTU);
+            if burst {
+                caps.max_burst_size = Some(2);
+            }
+            let mut link = Link::new(caps, LINK_CAPACITY);
+            warm_up(&mut link);
+            link
+        });
+        SpareLink {
+            link: Some(link),
+            burst,
+        }
+    }
+}
+
+impl std::ops::Deref for SpareLink {
+    type Target = Link;
+    fn deref(&self) -> &Link {
+        self.link.as_ref().expect("the link until drop")
+    }
+}
+
+impl std::ops::DerefMut for SpareLink {
+    fn deref_mut(&mut self) -> &mut Link {
+        self.link.as_mut().expect("the link until drop")
+    }
+}
+
+impl Drop for SpareLink {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let Some(mut link) = self.link.take() else {
+            return;
+        };
+        for side in [Side::A, Side::B] {
+            let mut end = link.end(side);
+            while let Some((rx, _)) = end.receive(Instant::ZERO) {
+                rx.consume(|_| {});
+            }
+        }
+        SPARE_LINKS.with_borrow_mut(|s| s[usize::from(self.burst)] = Some(link));
+    }
+}
+
 /// Where the client socket connects.
 const CLIENT_REMOTE: IpEndpoint = IpEndpoint {
     addr: IpAddr::V4(PEER4),
@@ -881,14 +1003,6 @@ fn tcp_socket() -> TcpSocket<'static> {
         RingBuffer::new(vec![0u8; TCP_TX]),
         config,
     )
-}
-
-fn caps(config: u8) -> DeviceCapabilities {
-    let mut caps = DeviceCapabilities::ethernet(MTU);
-    if config & CFG_BURST != 0 {
-        caps.max_burst_size = Some(2);
-    }
-    caps
 }
 
 /// Fills the link's buffer free list to the most buffers that can ever be in
@@ -1269,19 +1383,41 @@ pub fn ipv4_frame(
     frag: (u16, u16, bool),
     payload: &[u8],
 ) -> Vec<u8> {
+    let mut f = Vec::with_capacity(1514);
+    ipv4_frame_into(&mut f, src, dst, (proto, payload.len()), frag, |p| {
+        p.copy_from_slice(payload)
+    });
+    f
+}
+
+/// [`ipv4_frame`] into `out` (cleared first, reused without allocating once
+/// big enough), its payload of `l4.1` bytes written by `fill`, then the
+/// checksums filled.
+pub(super) fn ipv4_frame_into(
+    out: &mut Vec<u8>,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    l4: (IpProtocol, usize),
+    frag: (u16, u16, bool),
+    fill: impl FnOnce(&mut [u8]),
+) {
+    let (proto, len) = l4;
     let dst_mac = if dst.is_broadcast() {
         EthernetAddress::BROADCAST
     } else {
         MAC
     };
-    let mut f = ethernet(dst_mac, PEER_MAC, EtherType::Ipv4);
-    let at = f.len();
-    f.resize(at + 20 + payload.len(), 0);
+    out.clear();
+    out.extend_from_slice(dst_mac.as_bytes());
+    out.extend_from_slice(PEER_MAC.as_bytes());
+    out.extend_from_slice(&u16::from(EtherType::Ipv4).to_be_bytes());
+    let at = out.len();
+    out.resize(at + 20 + len, 0);
     {
-        let mut ip = Ipv4Packet::new_unchecked(&mut f[at..]);
+        let mut ip = Ipv4Packet::new_unchecked(&mut out[at..]);
         ip.set_version(4);
         ip.set_header_len(20);
-        ip.set_total_len((20 + payload.len()) as u16);
+        ip.set_total_len((20 + len) as u16);
         ip.set_ident(frag.0);
         ip.set_frag_offset(frag.1 * 8);
         ip.set_more_frags(frag.2);
@@ -1289,10 +1425,9 @@ pub fn ipv4_frame(
         ip.set_next_header(proto);
         ip.set_src_addr(src);
         ip.set_dst_addr(dst);
-        ip.payload_mut().copy_from_slice(payload);
+        fill(ip.payload_mut());
     }
-    fix_ipv4(&mut f[at..], F_FIX);
-    f
+    fix_ipv4(&mut out[at..], F_FIX);
 }
 
 /// An IPv6 frame from PEER_MAC, its upper-layer checksum filled.
@@ -1944,6 +2079,12 @@ pub fn capture_seeds(frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
         let mut plain = Input::new(0);
         let mut deep = Input::new(CFG_ANSWER | (i as u8) << 4);
         for f in chunk {
+            // The harness cuts a frame to the link's largest anyway; a
+            // capture's offloaded 64 KiB segments would only make the seed
+            // long (and slow to mutate) for nothing.
+            let f = &f[..f
+                .len()
+                .min(DeviceCapabilities::ethernet(MTU).max_frame_len())];
             plain = plain.frame(F_BATCH, f);
             deep = deep.frame(F_DEEP, f);
         }

@@ -31,6 +31,8 @@
 //! config byte: bit 0 server (else client), bits 1-3 the peer offers
 //!   timestamps, SACK, window scale in its SYN; bit 4 Nagle off, bit 5 no
 //!   delayed ACK, bit 6 keepalive and a user timeout, bit 7 NewReno
+//! ISS selector (u16), IRS selector (u16): see [`seq_choice`]; 0 keeps
+//!   the defaults (the ISS the interface picks at time 0, IRS [`PEER_ISS`])
 //! records until the input ends:
 //!   00cccccc: a segment, control bits c (FIN SYN RST PSH ACK URG from bit
 //!     0), then seq delta (i16), ack delta (i16), window (u16), option byte
@@ -48,8 +50,28 @@
 //! The sequence delta is added to the socket's last ACK (the peer's ISN
 //! before there is one), the ack delta to the highest sequence number the
 //! socket sent.
+//!
+//! # Sequence numbers near the wrap
+//!
+//! The selectors put the socket's ISS and the peer's IRS just below 2^32,
+//! just below 2^31 (where a difference read as `i32` changes sign), just
+//! above 0, or anywhere, so that the few kilobytes an input moves cross the
+//! wrap in either direction. The peer picks its IRS freely; the socket's
+//! ISS is RFC 6528's `M + F(4-tuple, secret)` with `M` the 4 µs clock, so
+//! the harness starts its clock where `M` lands the ISS on the choice. `F`
+//! is learnt once per configuration (and thread) from a throwaway run.
+//!
+//! # Cost
+//!
+//! A run is a few hundred polls at most; what is around them is kept small:
+//! the link (with its frame buffers) is reused from run to run, segments are
+//! built in one reused buffer, and the byte streams are slices of one
+//! precomputed table (copied and compared with `memcpy`/`memcmp`, not byte by
+//! byte under the fuzzer's comparison tracing).
 
+use std::cell::{Cell, RefCell};
 use std::hint::black_box;
+use std::sync::OnceLock;
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, Interface, InterfaceStorage};
@@ -66,7 +88,7 @@ use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOC
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol, Ipv4Cidr};
 
 use super::iface::{
-    allocations, answer_resolution, counting_installed, ipv4_frame, warm_up, IP4, MAC, PEER4,
+    allocations, answer_resolution, counting_installed, ipv4_frame_into, warm_up, IP4, MAC, PEER4,
 };
 
 /// The listener's port (server role).
@@ -75,8 +97,8 @@ pub const SERVER_PORT: u16 = 80;
 pub const CLIENT_PORT: u16 = 40000;
 /// The peer's port.
 pub const PEER_PORT: u16 = 5000;
-/// The peer's initial sequence number: close to the wrap, so that
-/// connections cross it.
+/// The peer's initial sequence number when the input's IRS selector is 0:
+/// close to the wrap, so that connections cross it.
 pub const PEER_ISS: u32 = 0xffff_f000;
 /// The socket's receive buffer.
 pub const RX: usize = 4096;
@@ -155,14 +177,79 @@ const STEPS: [u64; 16] = [
 const LINK_CAPACITY: usize = 64;
 const MTU: usize = 1500;
 
+/// The period of the byte streams: a prime larger than every buffer, so a
+/// byte read or sent at a wrong offset differs from the right one (unless
+/// the offset is off by a multiple of the period).
+const PERIOD: usize = 65_521;
+/// The longest slice [`pattern`] hands out from any start.
+const SPAN: usize = 4096;
+
+/// `PERIOD` pseudorandom bytes, then their first `SPAN` again, so that any
+/// `SPAN` bytes of the periodic stream are one slice.
+fn pattern() -> &'static [u8] {
+    static TABLE: OnceLock<Box<[u8]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut x: u32 = 0x9e37_79b9;
+        let mut t: Vec<u8> = (0..PERIOD)
+            .map(|_| {
+                // xorshift32
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect();
+        t.extend_from_within(..SPAN);
+        t.into_boxed_slice()
+    })
+}
+
+/// The peer's stream from sequence number `seq`, `len` (at most [`SPAN`])
+/// bytes: before the wrap and after it (byte `s` is the table's `s % PERIOD`).
+fn peer_stream(seq: u32, len: usize) -> (&'static [u8], &'static [u8]) {
+    let t = pattern();
+    let before = usize::try_from((1u64 << 32) - u64::from(seq)).unwrap_or(usize::MAX);
+    let first = len.min(before);
+    let at = seq as usize % PERIOD;
+    (&t[at..at + first], &t[..len - first])
+}
+
 /// The peer's payload byte at sequence number `seq`.
 pub fn peer_byte(seq: u32) -> u8 {
-    (seq ^ (seq >> 8) ^ (seq >> 19)) as u8
+    pattern()[seq as usize % PERIOD]
+}
+
+/// The application's bytes `n..n + len` (`len` at most [`SPAN`]).
+fn app_stream(n: u64, len: usize) -> &'static [u8] {
+    let at = (n % PERIOD as u64) as usize;
+    &pattern()[at..at + len]
 }
 
 /// The application's `n`-th byte written on a connection.
 pub fn app_byte(n: u64) -> u8 {
-    (n.wrapping_mul(31) ^ (n >> 9)) as u8
+    app_stream(n, 1)[0]
+}
+
+/// Where an ISS or IRS selector puts the sequence number (`None` for 0: the
+/// default). The top two bits pick the region, the low 14 a distance `d`:
+/// `2^32 - d` (just below the wrap), `2^31 - d` (just below the half-turn),
+/// `d` (just after the wrap), `d << 18` (anywhere).
+pub fn seq_choice(sel: u16) -> Option<u32> {
+    if sel == 0 {
+        return None;
+    }
+    let d = u32::from(sel & 0x3fff);
+    Some(match sel >> 14 {
+        0 => 0u32.wrapping_sub(d),
+        1 => (1u32 << 31).wrapping_sub(d),
+        2 => d,
+        _ => d << 18,
+    })
+}
+
+/// The selector whose [`seq_choice`] is `2^32 - d` (`d` in 1..2^14).
+pub fn below_wrap(d: u16) -> u16 {
+    d & 0x3fff
 }
 
 /// Fuzz body; see the module docs for the input.
@@ -183,12 +270,22 @@ pub struct Outcome {
     pub sent: [u64; 5],
     /// The socket's counters at the end.
     pub stats: rstcp::socket::tcp::TcpStats,
+    /// The ISS of the socket's first SYN or SYN-ACK.
+    pub iss: Option<u32>,
 }
 
 /// Runs the body over `data`; `None` for an empty input.
 pub fn run(data: &[u8]) -> Option<Outcome> {
-    let (&config, mut rest) = data.split_first()?;
-    let mut h = Harness::new(config);
+    let (&config, rest) = data.split_first()?;
+    // A cut-off selector reads as zero bytes: every prefix is an input.
+    let mut sel = [0u8; 4];
+    let n = rest.len().min(4);
+    sel[..n].copy_from_slice(&rest[..n]);
+    let mut rest = &rest[n..];
+    let iss = seq_choice(u16::from_be_bytes([sel[0], sel[1]]));
+    let irs = seq_choice(u16::from_be_bytes([sel[2], sel[3]])).unwrap_or(PEER_ISS);
+    let f = isn_offset(config);
+    let mut h = Harness::new(config, iss, irs, Some(f));
     while let Some((&head, tail)) = rest.split_first() {
         rest = tail;
         match head & 0xc0 {
@@ -223,7 +320,8 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
         h.poll();
     }
     let stats = h.socket().stats();
-    Some(Outcome { stats, ..h.out })
+    let out = std::mem::take(&mut h.out);
+    Some(Outcome { stats, ..out })
 }
 
 /// What the peer knows of the socket's current connection, read off the
@@ -240,8 +338,62 @@ struct Seen {
     tsval: u32,
 }
 
-struct Harness {
+/// What runs reuse: the link with its frame buffers (warmed up once, so
+/// `poll` never allocates), the harness's frame buffers.
+struct Reused {
     link: Link,
+    scratch: Vec<u8>,
+    frame: Vec<u8>,
+}
+
+thread_local! {
+    /// The previous run's [`Reused`], handed back when it ended cleanly.
+    static REUSED: RefCell<Option<Reused>> = const { RefCell::new(None) };
+    /// Per config byte, `F` of RFC 6528's `ISS = M + F` for the socket's
+    /// connection (see [`isn_offset`]).
+    static ISN_OFFSET: Cell<[Option<u32>; 256]> = const { Cell::new([None; 256]) };
+}
+
+/// `F` of the ISS the socket gets under `config` (the random seed and the
+/// role come from it): learnt from a throwaway run at time 0, where `M` is
+/// 0 and the first SYN's sequence number is `F` itself.
+fn isn_offset(config: u8) -> u32 {
+    let mut table = ISN_OFFSET.get();
+    if let Some(f) = table[usize::from(config)] {
+        return f;
+    }
+    let mut h = Harness::new(config, None, PEER_ISS, None);
+    if h.listener.is_some() {
+        let syn = TcpFlags::SYN.bits() as u8;
+        h.segment(syn, &[0, 0, 0, 0, 0xff, 0xff, 0, 0], &[]);
+    }
+    // The SYN (or SYN-ACK) leaves once the harness answered ARP.
+    for _ in 0..4 {
+        if h.seen.tx_base.is_some() {
+            break;
+        }
+        h.poll();
+    }
+    assert_eq!(h.now, Instant::ZERO, "the learning run kept the clock at 0");
+    let f = h
+        .seen
+        .tx_base
+        .expect("the learning run's SYN")
+        .0
+        .wrapping_sub(1);
+    table[usize::from(config)] = Some(f);
+    ISN_OFFSET.set(table);
+    f
+}
+
+struct Harness {
+    /// Always `Some` but in `drop`, which hands it back for the next run.
+    link: Option<Link>,
+    frame: Vec<u8>,
+    /// The peer's initial sequence number.
+    irs: u32,
+    /// `F` of the socket's ISS (`None` in the run that learns it).
+    isn_f: Option<u32>,
     iface: Interface<'static>,
     sockets: SocketSet<'static>,
     now: Instant,
@@ -268,7 +420,16 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(config: u8) -> Harness {
+    /// A harness whose socket's ISS is `iss` (the interface's own choice at
+    /// time 0 if `None`) and whose peer's is `irs`; `isn_f` is `F` of the
+    /// ISS (see [`isn_offset`]), `None` only to learn it.
+    fn new(config: u8, iss: Option<u32>, irs: u32, isn_f: Option<u32>) -> Harness {
+        // RFC 6528: ISS = M + F with M = now / 4 µs (mod 2^32), so the clock
+        // starts where M = iss - F (within 2^32 * 4 µs, about 4.8 h).
+        let now = match (iss, isn_f) {
+            (Some(iss), Some(f)) => Instant::from_micros(4 * i64::from(iss.wrapping_sub(f))),
+            _ => Instant::ZERO,
+        };
         let mut cfg = Config::new(MAC);
         cfg.random_seed = 0x7c9_0000 | u64::from(config);
         cfg.ipv4_probe = false;
@@ -280,7 +441,6 @@ impl Harness {
             .into(),
             pending: vec![0u8; 16 * 1024].into(),
         };
-        let now = Instant::ZERO;
         let mut iface = Interface::new(cfg, storage, now);
         iface
             .add_ipv4_address(Ipv4Cidr::new(IP4, 24).expect("cidr"), now)
@@ -327,10 +487,20 @@ impl Harness {
                 .tcp_connect(now, &mut sockets, socket, peer(), CLIENT_PORT)
                 .expect("connect");
         }
-        let mut link = Link::new(DeviceCapabilities::ethernet(MTU), LINK_CAPACITY);
-        warm_up(&mut link);
+        let reused = REUSED.take().unwrap_or_else(|| {
+            let mut link = Link::new(DeviceCapabilities::ethernet(MTU), LINK_CAPACITY);
+            warm_up(&mut link);
+            Reused {
+                link,
+                scratch: Vec::with_capacity(2048),
+                frame: Vec::with_capacity(2048),
+            }
+        });
         Harness {
-            link,
+            link: Some(reused.link),
+            frame: reused.frame,
+            irs,
+            isn_f,
             iface,
             sockets,
             now,
@@ -347,8 +517,12 @@ impl Harness {
             nodelay: config & CFG_NODELAY != 0,
             last_state: State::Closed,
             out: Outcome::default(),
-            scratch: Vec::with_capacity(2048),
+            scratch: reused.scratch,
         }
+    }
+
+    fn link(&mut self) -> &mut Link {
+        self.link.as_mut().expect("the link until drop")
     }
 
     fn local_port(&self) -> u16 {
@@ -370,10 +544,10 @@ impl Harness {
         let window = u16::from_be_bytes([f[4], f[5]]);
         let opts = f[6];
         let len = (usize::from(f[7]) * 8).min(MTU - 40 - 40);
-        let rcv_ref = self.seen.ack.unwrap_or(TcpSeqNumber(PEER_ISS));
+        let rcv_ref = self.seen.ack.unwrap_or(TcpSeqNumber(self.irs));
         let snd_ref = match self.peer_ack {
             Some(prev) if opts & O_PREV_ACK != 0 => prev,
-            _ => self.seen.snd_max.unwrap_or(TcpSeqNumber(0)),
+            _ => self.seen.snd_max.unwrap_or_else(|| self.blind_ack()),
         };
         let seq = add(rcv_ref, i32::from(seq_delta));
         let ack = add(snd_ref, i32::from(ack_delta));
@@ -392,11 +566,11 @@ impl Harness {
         }
         let mut payload = [0u8; MTU];
         let payload = &mut payload[..len];
-        for (i, b) in payload.iter_mut().enumerate() {
-            // SYN data starts after the SYN's sequence number.
-            let at = seq + i + usize::from(ctl.contains(TcpFlags::SYN));
-            *b = peer_byte(at.0);
-        }
+        // SYN data starts after the SYN's sequence number.
+        let first = seq.0.wrapping_add(u32::from(ctl.contains(TcpFlags::SYN)));
+        let (a, b) = peer_stream(first, len);
+        payload[..a.len()].copy_from_slice(a);
+        payload[a.len()..].copy_from_slice(b);
         let tsval = (self.now.total_millis() as u32).wrapping_add(1);
         let repr = TcpRepr {
             src_port: PEER_PORT,
@@ -414,23 +588,43 @@ impl Harness {
             urgent_at: None,
             payload,
         };
-        let mut seg = vec![0u8; repr.buffer_len()];
-        repr.emit(
-            &mut TcpPacket::new_unchecked(&mut seg[..]),
-            &IpAddr::V4(PEER4),
-            &IpAddr::V4(IP4),
-            ChecksumMode::Check,
-        );
-        let frame = ipv4_frame(PEER4, IP4, IpProtocol::Tcp, (1, 0, false), &seg);
+        let mut frame = std::mem::take(&mut self.frame);
+        let l4 = (IpProtocol::Tcp, repr.buffer_len());
+        ipv4_frame_into(&mut frame, PEER4, IP4, l4, (1, 0, false), |seg| {
+            repr.emit(
+                &mut TcpPacket::new_unchecked(seg),
+                &IpAddr::V4(PEER4),
+                &IpAddr::V4(IP4),
+                ChecksumMode::Check,
+            );
+        });
         self.inject(&frame);
+        self.frame = frame;
+    }
+
+    /// What the peer acknowledges before it saw the socket's SYN: about half
+    /// the sequence space away from the ISS the socket would pick now,
+    /// beyond the reach of one ack delta. A peer that guessed ISS + 1 would
+    /// complete a handshake whose SYN-ACK it never saw (legitimately: the
+    /// listener cannot tell), and the harness would not know the stream's
+    /// start. 2^16 past the half-turn: the half-turn itself, where sequence
+    /// comparisons are undefined, takes two steps (`O_PREV_ACK`), so it is
+    /// found as a case, not hit by every input.
+    fn blind_ack(&self) -> TcpSeqNumber {
+        let Some(f) = self.isn_f else {
+            return TcpSeqNumber(0);
+        };
+        let m = self.now.total_micros().div_euclid(4) as u32;
+        TcpSeqNumber(m.wrapping_add(f).wrapping_add((1 << 31) + (1 << 16)))
     }
 
     fn inject(&mut self, frame: &[u8]) {
-        if self.link.queued(Side::A) >= LINK_CAPACITY {
+        if self.link().queued(Side::A) >= LINK_CAPACITY {
             self.poll();
         }
-        let mut wire = self.link.b();
-        let token = wire.transmit(self.now).expect("room after a poll");
+        let now = self.now;
+        let mut wire = self.link().b();
+        let token = wire.transmit(now).expect("room after a poll");
         token.consume(frame.len(), |buf| buf.copy_from_slice(frame));
         self.injected += 1;
     }
@@ -439,13 +633,9 @@ impl Harness {
     fn app(&mut self, call: u8, n: u8) {
         match call {
             A_WRITE => {
-                let want = (usize::from(n) + 1) * 512;
-                let mut chunk = [0u8; 4096];
-                let len = want.min(chunk.len());
-                for (i, b) in chunk[..len].iter_mut().enumerate() {
-                    *b = app_byte(self.written + i as u64);
-                }
-                if let Ok(k) = self.socket().send_slice(&chunk[..len]) {
+                let len = ((usize::from(n) + 1) * 512).min(SPAN);
+                let chunk = app_stream(self.written, len);
+                if let Ok(k) = self.socket().send_slice(chunk) {
                     self.written += k as u64;
                 }
             }
@@ -516,12 +706,14 @@ impl Harness {
             let at = self
                 .read_seq
                 .expect("data read before the socket acknowledged a SYN");
-            for (i, b) in buf[..n].iter().enumerate() {
-                assert_eq!(
-                    *b,
-                    peer_byte((at + i).0),
+            let (a, b) = peer_stream(at.0, n);
+            if buf[..a.len()] != *a || buf[a.len()..n] != *b {
+                let i = (0..n)
+                    .find(|&i| buf[i] != peer_byte(at.0.wrapping_add(i as u32)))
+                    .unwrap_or(0);
+                panic!(
                     "read byte {i} of {n} at seq {} is not the peer's",
-                    (at + i).0
+                    at.0.wrapping_add(i as u32)
                 );
             }
             self.read_seq = Some(at + n);
@@ -555,6 +747,7 @@ impl Harness {
             now,
             ..
         } = self;
+        let link = link.as_mut().expect("the link until drop");
         let (_, allocs) = allocations(|| iface.poll(*now, &mut link.a(), sockets));
         if self.check_allocs {
             assert_eq!(allocs, 0, "Interface::poll allocated {allocs} times");
@@ -585,11 +778,12 @@ impl Harness {
         loop {
             self.scratch.clear();
             {
-                let mut b = self.link.b();
-                let Some((rx, _)) = b.receive(self.now) else {
+                let now = self.now;
+                let Harness { link, scratch, .. } = self;
+                let mut b = link.as_mut().expect("the link until drop").b();
+                let Some((rx, _)) = b.receive(now) else {
                     break;
                 };
-                let scratch = &mut self.scratch;
                 rx.consume(|frame| scratch.extend_from_slice(frame));
             }
             let frame = std::mem::take(&mut self.scratch);
@@ -672,6 +866,7 @@ impl Harness {
             self.seen.tsval = tsval;
         }
         if syn {
+            self.out.iss.get_or_insert(r.seq_number.0);
             let base = r.seq_number + 1;
             if self.seen.tx_base != Some(base) {
                 // A new connection (or its first SYN). `written` counts
@@ -715,20 +910,19 @@ impl Harness {
             r.payload.len(),
             self.written
         );
-        for (i, b) in r.payload.iter().enumerate() {
-            assert_eq!(
-                *b,
-                app_byte(off + i as u64),
-                "tx: byte {} is wrong",
-                off + i as u64
-            );
+        if r.payload != app_stream(off, r.payload.len()) {
+            let i = (0..r.payload.len())
+                .find(|&i| r.payload[i] != app_byte(off + i as u64))
+                .unwrap_or(0);
+            panic!("tx: byte {} is wrong", off + i as u64);
         }
         self.out.sent_data += r.payload.len() as u64;
     }
 
     fn check(&mut self) {
+        let queued = self.link().queued(Side::A) as u64;
         assert_eq!(
-            self.iface.stats().rx_frames + self.link.queued(Side::A) as u64,
+            self.iface.stats().rx_frames + queued,
             self.injected,
             "rx_frames vs injected"
         );
@@ -761,6 +955,30 @@ impl Harness {
             assert!(l.half_open() <= 2 && l.backlog() <= 1 && l.pooled() <= 1);
         }
         black_box(s.stats());
+    }
+}
+
+impl Drop for Harness {
+    /// Hands the link, emptied, and the buffers to the next run; not after
+    /// a panic (the state may be anything).
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let Some(mut link) = self.link.take() else {
+            return;
+        };
+        for side in [Side::A, Side::B] {
+            let mut end = link.end(side);
+            while let Some((rx, _)) = end.receive(self.now) {
+                rx.consume(|_| {});
+            }
+        }
+        REUSED.set(Some(Reused {
+            link,
+            scratch: std::mem::take(&mut self.scratch),
+            frame: std::mem::take(&mut self.frame),
+        }));
     }
 }
 
@@ -799,9 +1017,18 @@ pub struct Seg {
 }
 
 impl Input {
-    /// An input with this config byte.
+    /// An input with this config byte and the default ISS and IRS.
     pub fn new(config: u8) -> Input {
-        Input(vec![config])
+        Input::with_seqs(config, 0, 0)
+    }
+
+    /// An input with this config byte and ISS and IRS selectors
+    /// ([`seq_choice`]).
+    pub fn with_seqs(config: u8, iss: u16, irs: u16) -> Input {
+        let mut v = vec![config];
+        v.extend_from_slice(&iss.to_be_bytes());
+        v.extend_from_slice(&irs.to_be_bytes());
+        Input(v)
     }
 
     /// A segment record.
@@ -1001,6 +1228,70 @@ pub fn seeds() -> Vec<Vec<u8>> {
                 .into_bytes(),
         );
     }
+    // Both ends' sequence numbers just below the wrap: the data both ways
+    // and the FINs cross it (client and server, SACK recovery across it).
+    for (config, iss, irs) in [
+        (all, below_wrap(700), below_wrap(300)),
+        (all | CFG_SERVER, below_wrap(1), below_wrap(2)),
+        (CFG_SACK, 0x4000 | 500, 0x4000 | 900),
+        (CFG_NEWRENO | CFG_SERVER, 0x8000 | 3, below_wrap(1500)),
+    ] {
+        let server = config & CFG_SERVER != 0;
+        let ts = if config & CFG_TS != 0 { O_TS } else { 0 };
+        let ack = |len: usize| Seg {
+            opts: ts,
+            ..ack(len)
+        };
+        let open = if server {
+            Input::with_seqs(config, iss, irs)
+                .seg(Seg {
+                    opts: O_SYN | ts,
+                    ..syn
+                })
+                .wait(0, 1)
+                .seg(ack(0))
+        } else {
+            Input::with_seqs(config, iss, irs).wait(1, 2).seg(Seg {
+                opts: O_SYN | ts,
+                ..synack
+            })
+        };
+        seeds.push(
+            // Each segment acknowledged (delayed ACK at most 40 ms) before
+            // the next, whose sequence number counts from that ACK.
+            open.app(A_WRITE, 7)
+                .seg(ack(1400))
+                .wait(3, 1)
+                .seg(ack(1400))
+                .wait(3, 1)
+                .seg(Seg {
+                    ack: -2896,
+                    sack: &[(1448, 1448)],
+                    ..ack(0)
+                })
+                .seg(Seg {
+                    opts: ts | O_PREV_ACK,
+                    sack: &[(1448, 2896)],
+                    ..ack(0)
+                })
+                .seg(Seg {
+                    opts: ts | O_PREV_ACK,
+                    sack: &[(1448, 4344)],
+                    ..ack(0)
+                })
+                .app(A_READ, 0)
+                .wait(3, 2)
+                .seg(ack(0))
+                .app(A_CLOSE, 0)
+                .wait(2, 1)
+                .seg(Seg {
+                    control: TcpFlags::FIN | TcpFlags::ACK,
+                    ..ack(0)
+                })
+                .wait(15, 4)
+                .into_bytes(),
+        );
+    }
     seeds
 }
 
@@ -1037,5 +1328,21 @@ mod tests {
         // Server role reaches established and reads too.
         assert_eq!(o[5].read, 200, "{:?}", o[5]);
         assert!(o[9].states.contains(&State::TimeWait), "{:?}", o[9].states);
+        // Near the wrap: the ISS is the input's choice, and data both ways
+        // (and the FINs) cross 2^32 (or 2^31) intact.
+        let wrap = &o[20..];
+        assert_eq!(wrap.len(), 4);
+        let iss = [
+            0u32.wrapping_sub(700),
+            0u32.wrapping_sub(1),
+            (1 << 31) - 500,
+            3,
+        ];
+        for (i, (o, iss)) in wrap.iter().zip(iss).enumerate() {
+            assert_eq!(o.iss, Some(iss), "wrap seed {i}");
+            assert_eq!(o.read, 2800, "wrap seed {i}: {o:?}");
+            assert!(o.sent_data >= 4096, "wrap seed {i}: {o:?}");
+            assert!(o.states.contains(&State::Established), "{:?}", o.states);
+        }
     }
 }
