@@ -284,6 +284,7 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
     let mut rest = &rest[n..];
     let iss = seq_choice(u16::from_be_bytes([sel[0], sel[1]]));
     let irs = seq_choice(u16::from_be_bytes([sel[2], sel[3]])).unwrap_or(PEER_ISS);
+    super::iface::keep_heap();
     let f = isn_offset(config);
     let mut h = Harness::new(config, iss, irs, Some(f));
     while let Some((&head, tail)) = rest.split_first() {
