@@ -10,13 +10,14 @@
 //! sudo cargo run --release -p rstcp-examples --example services -- --ipv4 192.168.69.1/24
 //! ```
 
-use std::io::{self, Read, Write};
+use std::collections::HashMap;
+use std::io::{self, ErrorKind, Read, Write};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
-use rstcp::runtime::{Stack, TcpListener, TcpStream, UdpSocket};
+use rstcp::runtime::{Interest, Poller, Stack, TcpListener, TcpStream, UdpSocket};
 use rstcp_examples::cli::{self, NetArgs};
 use rstcp_examples::services::{chargen_line, daytime, CHARGEN_WIDTH};
 
@@ -26,55 +27,209 @@ use rstcp_examples::services::{chargen_line, daytime, CHARGEN_WIDTH};
 struct Args {
     #[command(flatten)]
     net: NetArgs,
+    /// Most sockets the stack holds at once (connections, listener pools
+    /// and connections still closing): raise it for more clients at once.
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    max_sockets: usize,
+    /// Connections each TCP service lets complete before it accepts them.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    backlog: usize,
 }
 
-/// A TCP service: what it does with one connection.
-type Serve = fn(TcpStream) -> io::Result<()>;
+/// The TCP services: what each does with a connection.
+#[derive(Clone, Copy)]
+enum Service {
+    /// RFC 862: sends back what it reads.
+    Echo,
+    /// RFC 863: reads and throws away.
+    Discard,
+    /// RFC 867: writes the date and time, then closes.
+    Daytime,
+    /// RFC 864: writes lines until the client closes.
+    Chargen,
+}
 
-fn echo(mut s: TcpStream) -> io::Result<()> {
-    let mut buf = [0u8; 4096];
-    loop {
-        match s.read(&mut buf)? {
-            0 => return Ok(()),
-            n => s.write_all(&buf[..n])?,
+/// One connection of a TCP service: its stream and what it still owes.
+struct Conn {
+    stream: TcpStream,
+    /// Bytes to write before reading more (echo, daytime): kept small,
+    /// because the socket's own buffers hold the rest.
+    pending: Vec<u8>,
+    /// The next chargen line.
+    line: usize,
+}
+
+/// What a connection waits for next, or `None` when it is done.
+type Next = io::Result<Option<Interest>>;
+
+impl Conn {
+    /// Moves what can move without blocking; says what to wait for next.
+    fn step(&mut self, service: Service, scratch: &mut [u8]) -> Next {
+        match service {
+            Service::Echo => loop {
+                if !self.flush()? {
+                    // Read no more until the peer takes what we owe it:
+                    // its unread data then closes its window, not our RAM.
+                    return Ok(Some(Interest::WRITABLE));
+                }
+                match would_block(self.stream.read(scratch))? {
+                    Some(0) => return Ok(None),
+                    Some(n) => self.pending.extend_from_slice(&scratch[..n]),
+                    None => return Ok(Some(Interest::READABLE)),
+                }
+            },
+            Service::Discard => loop {
+                match would_block(self.stream.read(scratch))? {
+                    Some(0) => return Ok(None),
+                    Some(_) => {}
+                    None => return Ok(Some(Interest::READABLE)),
+                }
+            },
+            Service::Daytime => {
+                if self.line == 0 {
+                    self.pending = daytime(SystemTime::now()).into_bytes();
+                    self.line = 1;
+                }
+                Ok(if self.flush()? {
+                    None
+                } else {
+                    Some(Interest::WRITABLE)
+                })
+            }
+            Service::Chargen => {
+                // The client's close ends the stream (its FIN, or the
+                // reset its kernel sends for lines it will not read).
+                while let Some(n) = would_block(self.stream.read(scratch))? {
+                    if n == 0 {
+                        return Ok(None);
+                    }
+                }
+                let mut text = [0u8; CHARGEN_WIDTH + 2];
+                loop {
+                    if !self.flush()? {
+                        return Ok(Some(Interest::BOTH));
+                    }
+                    chargen_line(self.line, &mut text);
+                    self.line += 1;
+                    self.pending.extend_from_slice(&text);
+                }
+            }
         }
     }
-}
 
-fn discard(mut s: TcpStream) -> io::Result<()> {
-    io::copy(&mut s, &mut io::sink()).map(drop)
-}
-
-fn daytime_tcp(mut s: TcpStream) -> io::Result<()> {
-    s.write_all(daytime(SystemTime::now()).as_bytes())
-}
-
-fn chargen(mut s: TcpStream) -> io::Result<()> {
-    // RFC 864: lines until the client closes (a write then fails).
-    let mut line = [0u8; CHARGEN_WIDTH + 2];
-    for n in 0.. {
-        chargen_line(n, &mut line);
-        s.write_all(&line)?;
+    /// Writes what is pending; true once all of it is written.
+    fn flush(&mut self) -> io::Result<bool> {
+        while !self.pending.is_empty() {
+            match would_block(self.stream.write(&self.pending))? {
+                Some(n) => {
+                    self.pending.drain(..n);
+                }
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
     }
-    Ok(())
 }
 
-fn tcp_service(stack: &Stack, port: u16, name: &'static str, serve: Serve) -> io::Result<()> {
-    let listener = TcpListener::bind(stack, port, 64)?;
+/// `Ok(None)` for a call that would have blocked.
+fn would_block(r: io::Result<usize>) -> io::Result<Option<usize>> {
+    match r {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The listener's token; connections count from 1.
+const LISTENER: usize = 0;
+
+/// One thread per service, however many clients: the listener and every
+/// connection in one [`Poller`]. (A thread per connection would hold a
+/// stack and a malloc arena per client, and never give all of it back.)
+fn tcp_service(
+    stack: &Stack,
+    port: u16,
+    name: &'static str,
+    service: Service,
+    backlog: usize,
+) -> io::Result<()> {
+    let listener = TcpListener::bind(stack, port, backlog)?;
+    listener.set_nonblocking(true)?;
+    let poller = Poller::new(stack);
+    poller.register(&listener, LISTENER, Interest::READABLE)?;
     thread::Builder::new()
         .name(format!("tcp/{name}"))
         .spawn(move || {
-            // accept fails once the stack stops: that ends the service.
-            while let Ok((stream, peer)) = listener.accept() {
-                log::info!("tcp/{name}: connection from {peer}");
-                thread::spawn(move || {
-                    if let Err(e) = serve(stream) {
-                        log::info!("tcp/{name}: {peer}: {e}");
+            let mut conns: HashMap<usize, Conn> = HashMap::new();
+            let mut next_token = LISTENER + 1;
+            let mut scratch = vec![0u8; 16 * 1024];
+            let mut events = Vec::new();
+            // wait fails once the stack stops: that ends the service.
+            while poller.wait(&mut events, None).is_ok() {
+                for event in &events {
+                    if event.token != LISTENER {
+                        serve(
+                            &poller,
+                            &mut conns,
+                            event.token,
+                            service,
+                            &mut scratch,
+                            name,
+                        );
+                        continue;
                     }
-                });
+                    // Every connection waiting; each takes its first step at
+                    // once (daytime and chargen speak first).
+                    loop {
+                        match listener.accept() {
+                            Ok((stream, peer)) => {
+                                log::info!("tcp/{name}: connection from {peer}");
+                                let _ = stream.set_nonblocking(true);
+                                let token = next_token;
+                                next_token += 1;
+                                let conn = Conn {
+                                    stream,
+                                    pending: Vec::new(),
+                                    line: 0,
+                                };
+                                conns.insert(token, conn);
+                                serve(&poller, &mut conns, token, service, &mut scratch, name);
+                            }
+                            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                            Err(e) => {
+                                log::warn!("tcp/{name}: accept: {e}");
+                                break;
+                            }
+                        }
+                    }
+                }
             }
         })?;
     Ok(())
+}
+
+/// Lets connection `token` move on, then waits for what it needs next, or
+/// drops it (which closes it: a FIN after what is queued) when it is done.
+fn serve(
+    poller: &Poller,
+    conns: &mut HashMap<usize, Conn>,
+    token: usize,
+    service: Service,
+    scratch: &mut [u8],
+    name: &str,
+) {
+    let Some(conn) = conns.get_mut(&token) else {
+        return;
+    };
+    match conn.step(service, scratch) {
+        Ok(Some(interest)) => match poller.register(&conn.stream, token, interest) {
+            Ok(()) => return,
+            Err(e) => log::warn!("tcp/{name}: {e}"),
+        },
+        Ok(None) => {}
+        Err(e) => log::info!("tcp/{name}: {e}"),
+    }
+    conns.remove(&token);
 }
 
 fn udp_service(stack: &Stack, port: u16, name: &'static str) -> io::Result<()> {
@@ -122,15 +277,19 @@ fn run(args: &Args) -> io::Result<()> {
     })
     .map_err(io::Error::other)?;
 
-    let stack = args.net.start(Duration::from_secs(30))?;
-    let services: [(u16, &'static str, Serve); 4] = [
-        (7, "echo", echo),
-        (9, "discard", discard),
-        (13, "daytime", daytime_tcp),
-        (19, "chargen", chargen),
+    let mut config = args.net.stack_config();
+    config.max_sockets = args.max_sockets;
+    // Memory back to the system after a burst of connections.
+    rstcp_examples::memory::map_large_buffers(config.tcp_rx_buffer.min(config.tcp_tx_buffer));
+    let stack = args.net.start_with(config, Duration::from_secs(30))?;
+    let services = [
+        (7, "echo", Service::Echo),
+        (9, "discard", Service::Discard),
+        (13, "daytime", Service::Daytime),
+        (19, "chargen", Service::Chargen),
     ];
-    for (port, name, serve) in services {
-        tcp_service(&stack, port, name, serve)?;
+    for (port, name, service) in services {
+        tcp_service(&stack, port, name, service, args.backlog)?;
         udp_service(&stack, port, name)?;
     }
     let addrs: Vec<String> = stack.addresses().iter().map(|a| a.to_string()).collect();

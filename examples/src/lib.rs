@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod dump;
 pub mod http;
+pub mod memory;
 pub mod pingstats;
 pub mod services;
 pub mod sim;

@@ -4,7 +4,7 @@
 
 use rstcp::phy::fault::{Chance, FaultConfig, Faults};
 use rstcp::socket::tcp::State;
-use rstcp::time::Duration;
+use rstcp::time::{Duration, Instant};
 use rstcp::wire::{IpAddr, IpEndpoint};
 
 use crate::sim::*;
@@ -23,6 +23,49 @@ pub struct Outcome {
     pub retransmits: u64,
     /// Of which after a timeout.
     pub timeouts: u64,
+    /// Segments the sender sent.
+    pub segments: u64,
+    /// The sender's MSS.
+    pub mss: usize,
+    /// Frames from the sender the link lost (dropped, burst, queue …): what
+    /// a sender that never retransmits needlessly would resend, about.
+    pub link_lost: u64,
+}
+
+/// A transfer to run with [`transfer_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer {
+    /// Bytes from A to B.
+    pub bytes: usize,
+    /// Socket buffers, each way, both ends.
+    pub buffer: usize,
+    /// The link's faults, each way.
+    pub fault: FaultConfig,
+    /// Seeds the link and both interfaces.
+    pub seed: u64,
+    /// Simulated time after which it gives up.
+    pub limit: Duration,
+    /// When A connects. A connection's ISN is its tuple's secret offset
+    /// plus a 4 µs clock (RFC 6528 §3), so the start time places the ISN.
+    pub start: Instant,
+    /// Bytes of the first write, sent alone before the buffer is filled
+    /// (0: none): shifts where segment boundaries fall in sequence space.
+    pub first_write: usize,
+}
+
+impl Transfer {
+    /// `bytes` through `fault` with `buffer`-byte sockets, from time zero.
+    pub fn new(bytes: usize, buffer: usize, fault: FaultConfig, seed: u64) -> Transfer {
+        Transfer {
+            bytes,
+            buffer,
+            fault,
+            seed,
+            limit: Duration::from_secs(3600),
+            start: Instant::ZERO,
+            first_write: 0,
+        }
+    }
 }
 
 /// A link fault profile, applied in both directions.
@@ -50,7 +93,25 @@ pub fn transfer(
     seed: u64,
     limit: Duration,
 ) -> Outcome {
+    transfer_with(&Transfer {
+        limit,
+        ..Transfer::new(bytes, buffer, fault, seed)
+    })
+}
+
+/// Runs `t` (see [`Transfer`]).
+pub fn transfer_with(t: &Transfer) -> Outcome {
+    let &Transfer {
+        bytes,
+        buffer,
+        fault,
+        seed,
+        limit,
+        start,
+        first_write,
+    } = t;
     let mut sim = Sim::new(1500, false);
+    sim.now = start;
     let mut link_faults = Faults::new(fault, fault, seed);
     let listener = sim.b.tcp_listener(5001, 4, 2, 1, buffer);
     let client = sim.a.tcp(buffer);
@@ -67,9 +128,18 @@ pub fn transfer(
     let mut chunk = vec![0u8; 16 * 1024];
     let mut closed = false;
     while sim.now - start < limit {
-        // The application: keep the send buffer full, read all there is.
-        if sent < bytes && sim.a.tcp_socket(client).can_send() {
-            let n = (bytes - sent).min(chunk.len());
+        // The application: keep the send buffer full, read all there is
+        // (after a first write alone, once it is acknowledged).
+        let s = sim.a.tcp_socket(client);
+        let first = if sent < first_write {
+            s.is_established().then_some(first_write - sent)
+        } else if sent == first_write && first_write > 0 && s.send_queue() > 0 {
+            None
+        } else {
+            Some(chunk.len())
+        };
+        if let Some(n) = first.filter(|_| sent < bytes && s.can_send()) {
+            let n = (bytes - sent).min(n).min(chunk.len());
             for b in chunk[..n].iter_mut() {
                 x ^= x << 13;
                 x ^= x >> 17;
@@ -151,6 +221,9 @@ pub fn transfer(
         elapsed: done_at.unwrap_or(sim.now) - start,
         retransmits: stats.retransmits,
         timeouts: stats.timeouts,
+        segments: stats.segments_out,
+        mss: stats.mss,
+        link_lost: link_faults.tx_stats().lost(),
     }
 }
 

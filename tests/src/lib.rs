@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod compare;
 pub mod expert;
 pub mod fuzz;
+pub mod impair;
 pub mod netns;
 pub mod tap_stack;
 /// Two interfaces in simulated time (shared with the examples).

@@ -193,17 +193,18 @@ fn regression_tcp_socket_blind_ack_is_iss_plus_one() {
     fuzz::tcp_socket(INPUT);
 }
 
-/// `tcp_socket`, a bug in the stack (not fixed here: core/src): a client in
-/// SYN-SENT whose SYN has not left yet (ARP pending, SND.NXT = ISS) takes a
-/// SYN-ACK acknowledging ISS + 2^31. `process_syn_sent` rejects with
-/// `ack <= iss || ack > snd_nxt`, and `TcpSeqNumber`'s `partial_cmp` is
-/// `None` at exactly 2^31 apart, so both comparisons are false and the
-/// segment passes: the socket becomes ESTABLISHED without ever sending its
-/// SYN and sends data from sequence number ISS (the SYN's). Input: client, no
+/// `tcp_socket`, a bug in the stack: a client in SYN-SENT whose SYN has not
+/// left yet (ARP pending, SND.NXT = ISS) took a SYN-ACK acknowledging ISS +
+/// 2^31. `process_syn_sent` rejected with `ack <= iss || ack > snd_nxt`, and
+/// `TcpSeqNumber`'s `partial_cmp` is `None` at exactly 2^31 apart, so both
+/// comparisons were false and the segment passed: the socket became
+/// ESTABLISHED without ever sending its SYN and sent data from sequence
+/// number ISS (the SYN's). Fixed by stating what is acceptable instead
+/// (core/src/socket/tcp/socket.rs; unit test
+/// `an_ack_half_the_space_from_the_iss_is_refused`). Input: client, no
 /// options; a SYN-ACK acking the blind reference - 2^15, then one acking
 /// 2^15 below that (`O_PREV_ACK`) = ISS + 2^31; write, wait.
 #[test]
-#[ignore = "stack bug in core/src/socket/tcp/socket.rs process_syn_sent: ACK at ISS + 2^31 accepted (routed to the TCP owner)"]
 fn regression_tcp_socket_syn_sent_ack_half_turn() {
     const INPUT: &[u8] = &[
         0x00, 0x00, 0x00, 0x00, 0x00, // config, ISS and IRS selectors

@@ -380,6 +380,76 @@ fn packet_too_big_lowers_the_mss_over_ipv6() {
     assert_eq!(passed.iter().map(|s| s.len).max(), Some(PATH_MTU - 60 - 12));
 }
 
+/// Carries 100 kB from A to B through a router that bounces every IPv4
+/// packet above `path_mtu` with a "fragmentation needed" naming
+/// `reported` as its next-hop MTU; gives A's MSS afterwards and the
+/// largest payload that got through.
+fn through_a_small_path(path_mtu: usize, reported: u16) -> (usize, usize) {
+    let mut r = Relay::new(1500);
+    let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 64 * 1024);
+    r.set_filter(move |dir, frame, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.ip_len > path_mtu => Verdict::Reply(
+            icmpv4_unreachable(frame, IP4_B, Icmpv4DstUnreachable::FragRequired, reported).unwrap(),
+        ),
+        _ => Verdict::Pass,
+    });
+    let mark = r.log.len();
+    let data = pattern(100_000, 7);
+    let got = carry(
+        &mut r,
+        Dir::AtoB,
+        client,
+        server,
+        &data,
+        Duration::from_secs(60),
+    );
+    assert!(got == data, "the data arrived intact");
+    let largest = r
+        .seen(Dir::AtoB, mark)
+        .filter(|s| s.passed)
+        .map(|s| s.len)
+        .max()
+        .unwrap();
+    (r.a.tcp_socket(client).stats().mss, largest)
+}
+
+#[test]
+fn fragmentation_needed_from_an_old_router_walks_the_plateaus() {
+    // RFC 1191 §5: a router from before RFC 1191 reports MTU 0; the host
+    // takes the next plateau below the bounced packet's length: 1500 →
+    // 1492 (bounced again) → 1006 (fits a 1006-byte hop).
+    let (mss, largest) = through_a_small_path(1006, 0);
+    assert_eq!(mss, 1006 - 40 - 12);
+    assert_eq!(largest, 1006 - 40 - 12);
+}
+
+#[test]
+fn a_tiny_reported_mtu_stops_at_the_floor() {
+    // A forged (or broken) report of 100 bytes: Linux's min_pmtu, 552,
+    // bounds how small anyone can make the segments (RFC 5927 §7).
+    let (mss, largest) = through_a_small_path(600, 100);
+    assert_eq!(mss, 552 - 40 - 12);
+    assert_eq!(largest, 552 - 40 - 12);
+}
+
+#[test]
+fn fragmentation_needed_above_the_quoted_packet_size_is_ignored() {
+    // RFC 5927 §7.2: a 152-byte packet cannot have been too big for a
+    // 1000-byte hop; such an error is forged or stale.
+    let mut r = Relay::new(1500);
+    let (client, _server) = connect(&mut r, IpAddr::V4(IP4_B), 64 * 1024);
+    let before = r.a.tcp_socket(client).stats().mss;
+    r.set_filter(|dir, frame, seg| match seg {
+        Some(s) if dir == Dir::AtoB && s.len == 100 => Verdict::Reply(
+            icmpv4_unreachable(frame, IP4_B, Icmpv4DstUnreachable::FragRequired, 1000).unwrap(),
+        ),
+        _ => Verdict::Pass,
+    });
+    r.a.tcp_socket(client).send_slice(&[7u8; 100]).unwrap();
+    r.run_for(Duration::from_millis(50));
+    assert_eq!(r.a.tcp_socket(client).stats().mss, before);
+}
+
 // ----- 4. window scaling and timestamps (RFC 7323) --------------------------
 
 #[test]

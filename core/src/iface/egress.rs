@@ -2,10 +2,10 @@
 //! timer and socket work of each poll.
 
 use super::fragment::{fragment_count, fragments};
-use super::interface::{Inner, Interface};
+use super::interface::{Inner, Interface, MAX_PENDING_PACKETS};
 use super::neighbor::{Lookup, NeighborAction};
 use super::packet::{Body, IpOut};
-use super::pending::PendingQueue;
+use super::pending::{PendingQueue, Room};
 use super::stats::DropReason;
 use crate::phy::{Device, TxToken};
 use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
@@ -26,6 +26,62 @@ pub(crate) trait FrameOut {
     fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
     /// How many frames can still be written (1 for a token, many for a device).
     fn room(&self) -> usize;
+    /// Moves a socket's packet for a next hop being resolved into the
+    /// pending queue, so that the socket goes on with its next packets
+    /// (see [`ParkOut`]). The default has no queue: the socket waits.
+    fn park(&mut self, _inner: &mut Inner, _hop: IpAddr, _pkt: &IpOut<'_>) -> Parked {
+        Parked::No
+    }
+}
+
+/// What [`FrameOut::park`] did with a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parked {
+    /// It waits in the pending queue: the socket may forget it.
+    Yes,
+    /// The next hop's share of the queue is full: the packet was dropped
+    /// and counted (a sender with its own retransmission, the listener).
+    Dropped,
+    /// Not parked: the socket keeps it and waits for the hop.
+    No,
+}
+
+/// A device seen by a socket with many peers (a listener's SYN-ACKs, a UDP
+/// or ping socket's datagrams): a packet whose next hop is being resolved
+/// waits in the pending queue, within the hop's share, instead of holding
+/// up the socket's packets to other hops (issue 10 items 19, 23). Linux
+/// likewise queues on the neighbor (`unres_qlen`), never on the socket.
+pub(crate) struct ParkOut<'o, 'q, 'p> {
+    /// Where frames go.
+    pub out: &'o mut dyn FrameOut,
+    /// Where packets wait for their next hop.
+    pub pending: &'q mut PendingQueue<'p>,
+    /// The poll's time.
+    pub now: Instant,
+    /// The hop's share is full: drop the packet (true), or leave it to the
+    /// socket (false).
+    pub drop_when_full: bool,
+}
+
+impl FrameOut for ParkOut<'_, '_, '_> {
+    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        self.out.frame(len, fill)
+    }
+
+    fn room(&self) -> usize {
+        self.out.room()
+    }
+
+    fn park(&mut self, inner: &mut Inner, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
+        if inner.queue(self.pending, self.now, hop, pkt, Room::Refuse) {
+            Parked::Yes
+        } else if self.drop_when_full {
+            inner.drop(DropReason::Unresolved);
+            Parked::Dropped
+        } else {
+            Parked::No
+        }
+    }
 }
 
 /// The transmit token lent with a received frame.
@@ -459,7 +515,18 @@ impl Inner {
     }
 
     /// Sends a packet the interface generated (a reply or an error): now if
-    /// the neighbor is known and it fits `out`, else into the pending queue.
+    /// the neighbor is known and every frame of it fits `out`, else into the
+    /// pending queue, whole or not at all (issue 10 item 20: the token lent
+    /// with a received frame holds one frame, so a fragmented reply always
+    /// goes through the queue).
+    ///
+    /// TCP segments answered from the receive path (a reset, a SYN-ACK
+    /// carrying a SYN cookie) take no pending slot while the next hop is
+    /// being resolved: the stack keeps no state for them (RFC 9293
+    /// §3.10.7.1, RFC 4987 §3.6) and the peer's retransmission draws the
+    /// answer again, by then resolved. A SYN flood from spoofed on-link
+    /// sources therefore costs the queue nothing (issue 10 item 21); the
+    /// request for the neighbor still goes out.
     pub(crate) fn send_reply(
         &mut self,
         pending: &mut PendingQueue<'_>,
@@ -473,35 +540,75 @@ impl Inner {
                     if !self.send_ip_to(out, mac, pkt) {
                         self.drop(DropReason::DeviceBusy);
                     }
-                } else {
-                    self.enqueue(pending, now, hop, pkt);
+                } else if self.queue(pending, now, hop, pkt, Room::Resolved) {
                     self.schedule_flush(hop);
                 }
             }
+            Err((_, SendError::Pending(_))) if pkt.protocol == IpProtocol::Tcp => {
+                self.drop(DropReason::Unresolved);
+            }
             Err((hop, SendError::Pending(_) | SendError::Busy)) => {
-                self.enqueue(pending, now, hop, pkt)
+                self.queue(pending, now, hop, pkt, Room::KeepLatest);
             }
             Err((_, SendError::Dropped)) => {}
         }
     }
 
-    /// Stores `pkt` as ready-made IP packets (fragments) for `hop`.
-    fn enqueue(
+    /// Stores `pkt` as ready-made IP packets (its fragments) for `hop`,
+    /// whole or not at all, after making room as `room` allows (datagrams
+    /// evicted for it are counted as drops). False (and counted) when it was
+    /// not stored.
+    pub(crate) fn queue(
         &mut self,
         pending: &mut PendingQueue<'_>,
         now: Instant,
         hop: IpAddr,
         pkt: &IpOut<'_>,
-    ) {
-        let Some(frames) = self.frames_needed(pkt) else {
-            return self.drop(DropReason::TooBig);
+        room: Room,
+    ) -> bool {
+        let Some((packets, bytes)) = self.ip_packets_len(pkt) else {
+            self.drop(DropReason::TooBig);
+            return false;
         };
-        let queued = self.write_ip(pkt, &mut |len, fill| {
-            pending.enqueue(hop, now, len, |buf| fill(buf)).is_ok()
-        });
-        if queued < frames {
-            self.drop(DropReason::Unresolved);
+        match pending.make_room(&hop, packets, bytes, room) {
+            Ok(evicted) => (0..evicted).for_each(|_| self.drop(DropReason::Unresolved)),
+            Err(_) => {
+                self.drop(DropReason::Unresolved);
+                return false;
+            }
         }
+        let mut first = true;
+        let queued = self.write_ip(pkt, &mut |len, fill| {
+            let part = core::mem::replace(&mut first, false);
+            pending
+                .enqueue_part(hop, now, len, part, |buf| fill(buf))
+                .is_ok()
+        });
+        if queued < packets {
+            // make_room made room for all of them; never reached. Drop what
+            // was stored rather than let part of a datagram leave.
+            pending.drop_for(&hop);
+            self.drop(DropReason::Unresolved);
+            return false;
+        }
+        true
+    }
+
+    /// How many IP packets `pkt` becomes at the device MTU, and their bytes
+    /// in all: the fragment plan `write_ip` follows.
+    fn ip_packets_len(&self, pkt: &IpOut<'_>) -> Option<(usize, usize)> {
+        let frames = self.frames_needed(pkt)?;
+        let hl = ip_header_len(&pkt.dst);
+        let body = pkt.body.len();
+        if frames == 1 {
+            return Some((1, hl + body));
+        }
+        // Every fragment repeats the header (IPv6: and a Fragment header).
+        let per_packet = match pkt.dst {
+            IpAddr::V4(_) => hl,
+            IpAddr::V6(_) => hl + IPV6_FRAGMENT_HEADER,
+        };
+        Some((frames, body + frames * per_packet))
     }
 }
 
@@ -572,6 +679,7 @@ impl<'a> Interface<'a> {
                     for _ in 0..self.pending.drop_for(&IpAddr::V4(addr)) {
                         inner.drop(DropReason::Unresolved);
                     }
+                    inner.unstall(&IpAddr::V4(addr));
                 }
             }
         }
@@ -592,6 +700,7 @@ impl<'a> Interface<'a> {
                     for _ in 0..self.pending.drop_for(&IpAddr::V6(addr)) {
                         inner.drop(DropReason::Unresolved);
                     }
+                    inner.unstall(&IpAddr::V6(addr));
                 }
             }
         }
@@ -676,46 +785,69 @@ impl<'a> Interface<'a> {
         });
     }
 
+    /// Sends the packets queued for next hops that resolved (or that were
+    /// queued only for want of a device buffer). A packet leaves the queue
+    /// only once a device buffer took it: when the device is full the rest
+    /// waits for the next poll, so no fragment of a datagram is lost on the
+    /// way out (issue 10 item 20).
     fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        while let Some(hop) = inner.flush.pop() {
-            let mac = match hop {
-                IpAddr::V4(a) => inner
-                    .group_mac(&hop)
-                    .or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
-                IpAddr::V6(a) => inner
-                    .group_mac(&hop)
-                    .or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
-            };
-            let Some(mac) = mac else { continue };
-            let hl = inner.eth_header_len();
-            loop {
-                let mut busy = false;
-                let r = self.pending.pop_for(&hop, |ip_packet| {
-                    let ethertype = match hop {
-                        IpAddr::V4(_) => EtherType::Ipv4,
-                        IpAddr::V6(_) => EtherType::Ipv6,
-                    };
-                    let this = &*inner;
-                    let ok = out.frame(hl + ip_packet.len(), &mut |buf| {
-                        let at = this.write_eth(buf, mac, ethertype);
-                        if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
-                            rest.copy_from_slice(ip_packet);
-                        }
-                    });
-                    busy = !ok;
-                    hl + ip_packet.len()
-                });
-                match r {
-                    Some(len) if !busy => inner.count_tx(len),
-                    Some(_) => {
-                        inner.drop(DropReason::DeviceBusy);
-                        break;
-                    }
-                    None => break,
+        if core::mem::take(&mut self.inner.flush_all) {
+            // Every hop with a packet queued, each once.
+            let mut hops: heapless::Vec<IpAddr, MAX_PENDING_PACKETS> = heapless::Vec::new();
+            for hop in self.pending.hops() {
+                if !hops.contains(&hop) && hops.push(hop).is_err() {
+                    break;
+                }
+            }
+            for hop in hops {
+                if !self.flush_hop(now, hop, out) {
+                    self.inner.flush_all = true;
+                    return;
                 }
             }
         }
+        while let Some(hop) = self.inner.flush.pop() {
+            if !self.flush_hop(now, hop, out) {
+                self.inner.schedule_flush(hop);
+                return;
+            }
+        }
+    }
+
+    /// Sends the packets queued for `hop` if it is resolved; false when the
+    /// device ran out of buffers (what is left stays queued).
+    fn flush_hop(&mut self, now: Instant, hop: IpAddr, out: &mut dyn FrameOut) -> bool {
+        let inner = &mut self.inner;
+        let mac = match hop {
+            IpAddr::V4(a) => inner
+                .group_mac(&hop)
+                .or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
+            IpAddr::V6(a) => inner
+                .group_mac(&hop)
+                .or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
+        };
+        let Some(mac) = mac else { return true };
+        let hl = inner.eth_header_len();
+        let ethertype = match hop {
+            IpAddr::V4(_) => EtherType::Ipv4,
+            IpAddr::V6(_) => EtherType::Ipv6,
+        };
+        while let Some(ip_packet) = self.pending.peek_for(&hop) {
+            let this = &*inner;
+            let len = hl + ip_packet.len();
+            let sent = out.frame(len, &mut |buf| {
+                let at = this.write_eth(buf, mac, ethertype);
+                if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
+                    rest.copy_from_slice(ip_packet);
+                }
+            });
+            if !sent {
+                return false;
+            }
+            inner.count_tx(len);
+            self.pending.pop_for(&hop, |_| ());
+        }
+        true
     }
 
     fn dispatch_sockets(
@@ -725,6 +857,7 @@ impl<'a> Interface<'a> {
         sockets: &mut SocketSet<'_>,
     ) {
         let inner = &mut self.inner;
+        let pending = &mut self.pending;
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         // Only sockets the application touched (or with timers) can have
         // something new: visit those, not all ten thousand.
@@ -742,7 +875,7 @@ impl<'a> Interface<'a> {
                 list.get(pos).copied().unwrap_or(usize::MAX)
             };
             let handle = SocketHandle::from_index(i);
-            if stop || inner.is_stalled(handle) {
+            if stop || inner.waits_for_hop(handle, now) {
                 // Not done: look again on the next poll.
                 sockets.touch(i);
                 continue;
@@ -760,26 +893,63 @@ impl<'a> Interface<'a> {
                         due(s.poll_at(now)).then(|| inner.dispatch_tcp(now, &mut *out, handle, s))
                     });
                 }
-                Socket::TcpListener(l) => match inner.dispatch_listener(now, &mut *out, l, offered)
-                {
-                    Err(SendError::Pending(hop)) => inner.stall(handle, hop),
-                    Err(_) => busy = true,
-                    Ok(()) => {}
-                },
+                Socket::TcpListener(l) => {
+                    // Each SYN-ACK is for another peer: one whose next hop
+                    // is being resolved waits in the pending queue (or is
+                    // lost, and retried on the half-open's own timer), never
+                    // in front of the others (issue 10 item 19).
+                    let mut park = ParkOut {
+                        out: &mut *out,
+                        pending: &mut *pending,
+                        now,
+                        drop_when_full: true,
+                    };
+                    match inner.dispatch_listener(now, &mut park, l, offered) {
+                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
+                        Err(_) => busy = true,
+                        Ok(()) => {}
+                    }
+                }
                 Socket::Udp(s) => {
+                    let mut park = ParkOut {
+                        out: &mut *out,
+                        pending: &mut *pending,
+                        now,
+                        drop_when_full: false,
+                    };
                     busy = drain(inner, handle, |inner| {
+                        // With the hop's share of the queue full, a datagram
+                        // waits in the socket only when every datagram
+                        // behind it goes to the same place; otherwise it is
+                        // dropped and counted, so that it never holds up
+                        // datagrams to other neighbors (issue 10 item 23).
+                        let one = s.queued_for_one_destination();
                         due(s.poll_at(now)).then(|| {
                             s.dispatch(now, |meta, local, data| {
-                                inner.send_udp(&mut *out, meta, local, data)
+                                match inner.send_udp(&mut park, meta, local, data) {
+                                    Err(SendError::Pending(_))
+                                        if one != Some(meta.endpoint.addr) =>
+                                    {
+                                        inner.drop(DropReason::Unresolved);
+                                        Ok(())
+                                    }
+                                    r => r,
+                                }
                             })
                         })
                     });
                 }
                 Socket::Icmp(s) => {
+                    let mut park = ParkOut {
+                        out: &mut *out,
+                        pending: &mut *pending,
+                        now,
+                        drop_when_full: false,
+                    };
                     busy = drain(inner, handle, |inner| {
                         due(s.poll_at(now)).then(|| {
                             s.dispatch(now, |dst, hop_limit, message| {
-                                inner.send_icmp(&mut *out, dst, hop_limit, message)
+                                inner.send_icmp(&mut park, dst, hop_limit, message)
                             })
                         })
                     });
@@ -837,6 +1007,30 @@ fn drain(
 }
 
 impl Inner {
+    /// True when the socket waits for a next hop still being resolved. A
+    /// socket whose hop is no longer INCOMPLETE (resolved, failed, or its
+    /// entry evicted or removed, whether or not that was reported) is
+    /// released here, so that no socket waits forever.
+    fn waits_for_hop(&mut self, handle: SocketHandle, now: Instant) -> bool {
+        let Some(hop) = self
+            .stalled
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, a)| *a)
+        else {
+            return false;
+        };
+        let state = match hop {
+            IpAddr::V4(a) => self.arp.get(&a, now).map(|e| e.state),
+            IpAddr::V6(a) => self.nd.get(&a, now).map(|e| e.state),
+        };
+        if state == Some(super::neighbor::NeighborState::Incomplete) {
+            return true;
+        }
+        self.unstall(&hop);
+        false
+    }
+
     /// The source address for `dst` when the socket named none.
     fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {
@@ -927,7 +1121,17 @@ impl Inner {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
         }
-        let (_, mac) = self.resolve(out, pkt).map_err(|(_, e)| e)?;
+        let mac = match self.resolve(out, pkt) {
+            Ok((_, mac)) => mac,
+            Err((hop, SendError::Pending(_))) => {
+                return match out.park(self, hop, pkt) {
+                    Parked::Yes => Ok(()),
+                    Parked::Dropped => Err(SendError::Dropped),
+                    Parked::No => Err(SendError::Pending(hop)),
+                };
+            }
+            Err((_, e)) => return Err(e),
+        };
         if self.send_ip_to(out, mac, pkt) {
             Ok(())
         } else {

@@ -1265,7 +1265,7 @@ fn deliver_icmp_error_v4(
                     reason: Icmpv4DstUnreachable::FragRequired,
                     next_hop_mtu,
                     ..
-                } => Some(usize::from(*next_hop_mtu)),
+                } => Some((usize::from(*next_hop_mtu), usize::from(quoted.total_len()))),
                 _ => None,
             };
             deliver_to_tcp(src, dst, transport, kind, mtu, sockets)
@@ -1276,13 +1276,14 @@ fn deliver_icmp_error_v4(
 
 /// The quoted segment went from our `local` to `remote`: a hard error
 /// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
-/// "fragmentation needed" lowers its MSS (RFC 1191, RFC 8201).
+/// "fragmentation needed" (`mtu`: the reported MTU and the quoted packet's
+/// total length) lowers its MSS (RFC 1191, RFC 8201).
 fn deliver_to_tcp(
     local: IpAddr,
     remote: IpAddr,
     tcp: &[u8],
     kind: crate::socket::udp::SocketError,
-    mtu: Option<usize>,
+    mtu: Option<(usize, usize)>,
     sockets: &mut SocketSet<'_>,
 ) {
     // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
@@ -1298,7 +1299,7 @@ fn deliver_to_tcp(
     };
     if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
         match mtu {
-            Some(mtu) => s.process_path_mtu(seq, mtu),
+            Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
             None => s.process_icmp_error(
                 seq,
                 kind == crate::socket::udp::SocketError::ConnectionRefused,
@@ -1325,7 +1326,10 @@ fn deliver_icmp_error_v6(
     let (src, dst) = (quoted.src_addr().into(), quoted.dst_addr().into());
     match walk.upper {
         IpProtocol::Udp => deliver_to_udp(src, dst, transport, kind, sockets),
-        IpProtocol::Tcp => deliver_to_tcp(src, dst, transport, kind, mtu, sockets),
+        IpProtocol::Tcp => {
+            let mtu = mtu.map(|m| (m, quoted.total_len()));
+            deliver_to_tcp(src, dst, transport, kind, mtu, sockets)
+        }
         _ => {}
     }
 }

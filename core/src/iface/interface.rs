@@ -89,6 +89,8 @@ pub(crate) struct Inner {
     pub rng: u64,
     /// Next hops whose queued packets should be sent on this poll.
     pub flush: heapless::Vec<IpAddr, 8>,
+    /// More hops resolved than `flush` holds: look at every queued packet.
+    pub flush_all: bool,
     /// Sockets whose next datagram waits for a next hop to resolve: skipped
     /// by egress and `poll_at` until it does (or fails), so a caller that
     /// sleeps until `poll_at` does not spin.
@@ -132,8 +134,8 @@ impl Inner {
     }
 
     pub fn schedule_flush(&mut self, hop: IpAddr) {
-        if !self.flush.contains(&hop) {
-            let _ = self.flush.push(hop);
+        if !self.flush.contains(&hop) && self.flush.push(hop).is_err() {
+            self.flush_all = true;
         }
         self.unstall(&hop);
     }
@@ -260,6 +262,7 @@ impl<'a> Interface<'a> {
             icmp_limit: TokenBucket::new(rate, burst),
             rng: config.random_seed | 1,
             flush: heapless::Vec::new(),
+            flush_all: false,
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
             now,
@@ -527,7 +530,7 @@ impl<'a> Interface<'a> {
                 now + inner.config.pending_timeout.min(Duration::from_secs(1)),
             ));
         }
-        if !inner.flush.is_empty() {
+        if !inner.flush.is_empty() || inner.flush_all {
             take(Some(now));
         }
         let mut visit = |i: usize| {

@@ -17,10 +17,18 @@
 //! [`NeighborCache::fill`] records what the caller learned from a received
 //! ARP packet or ND message. Time only moves when the caller passes `now`.
 //!
-//! Capacity is fixed (`N` entries, no heap). When a new entry is needed and the
-//! cache is full, the least valuable entry is evicted: a FAILED one first, then
-//! the least recently used resolved entry, then (only for our own lookups) the
-//! oldest INCOMPLETE one. PERMANENT entries are never evicted.
+//! Capacity is fixed (`N` entries, no heap). Unresolved (INCOMPLETE) entries
+//! may take at most [`NeighborCache::MAX_UNRESOLVED`] (half the cache, as
+//! Linux bounds what unresolved neighbors hold with `gc_thresh` and
+//! `unres_qlen`): a new resolution beyond that replaces the oldest
+//! INCOMPLETE entry, so a flood of packets from or to addresses that never
+//! answer (spoofed SYNs, random frames) churns through its own half of the
+//! cache and can neither evict the neighbors we are talking to nor leave no
+//! room to record an answer. When a new entry is needed and the cache is
+//! full, the least valuable entry is evicted: a FAILED one first, then (only
+//! for our own lookups) the oldest INCOMPLETE one, then the least recently
+//! used STALE one, and only then the least recently used of the recently
+//! confirmed (REACHABLE, DELAY, PROBE). PERMANENT entries are never evicted.
 //!
 //! [`NeighborCache<Ipv4Addr, N>`]: NeighborCache
 //! [`NeighborCache<Ipv6Addr, N>`]: NeighborCache
@@ -345,11 +353,15 @@ impl<A: Copy> Entry<A> {
 pub struct NeighborCache<A, const N: usize> {
     entries: heapless::Vec<Entry<A>, N>,
     config: NeighborConfig,
-    /// An INCOMPLETE entry evicted since the last `poll`, reported by it. One
-    /// slot: if two are evicted between polls, the older's queued packets are
-    /// left to the pending queue's expiry.
-    evicted: Option<A>,
+    /// INCOMPLETE entries evicted since the last `poll`, reported by it. A
+    /// few slots: under a flood more can be evicted between two polls; the
+    /// oldest reports are then forgotten and their queued packets are left
+    /// to the pending queue's own eviction and expiry.
+    evicted: heapless::Deque<A, EVICTED_REPORTS>,
 }
+
+/// How many eviction reports a cache keeps between two polls.
+const EVICTED_REPORTS: usize = 8;
 
 impl<A: Copy + Eq, const N: usize> Default for NeighborCache<A, N> {
     fn default() -> Self {
@@ -363,9 +375,14 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         NeighborCache {
             entries: heapless::Vec::new(),
             config,
-            evicted: None,
+            evicted: heapless::Deque::new(),
         }
     }
+
+    /// The most INCOMPLETE entries held at once: half the cache (at least
+    /// one). The other half is always left to resolved entries and to
+    /// answers that create entries.
+    pub const MAX_UNRESOLVED: usize = if N / 2 > 1 { N / 2 } else { 1 };
 
     /// The timers in use.
     pub fn config(&self) -> &NeighborConfig {
@@ -494,7 +511,23 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
 
         // RFC 4861 §7.2.2: create an INCOMPLETE entry and send the first
         // solicitation now; RFC 826 likewise broadcasts a request.
-        if self.config.max_multicast_solicit == 0 || !self.make_room(true) {
+        if self.config.max_multicast_solicit == 0 {
+            return Lookup::Failed;
+        }
+        // Unresolved entries keep to their share: past it, the oldest
+        // INCOMPLETE entry makes way (a flood of unanswered addresses churns
+        // through its own share instead of through resolved neighbors).
+        let unresolved = self
+            .entries
+            .iter()
+            .filter(|e| e.state == NeighborState::Incomplete)
+            .count();
+        let room = if unresolved >= Self::MAX_UNRESOLVED {
+            self.evict(|s| (s == NeighborState::Incomplete).then_some(0))
+        } else {
+            self.make_room(true)
+        };
+        if !room {
             return Lookup::Failed;
         }
         let entry = Entry {
@@ -512,22 +545,30 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     }
 
     /// Frees one slot if the cache is full. Victims, best first: a FAILED
-    /// entry, the least recently used resolved entry, and (only when
-    /// `evict_incomplete`) the oldest INCOMPLETE entry. Returns false when no
-    /// slot could be freed.
+    /// entry, (only when `evict_incomplete`) the oldest INCOMPLETE entry, the
+    /// least recently used STALE entry, the least recently used REACHABLE,
+    /// DELAY or PROBE entry. Returns false when no slot could be freed.
+    ///
+    /// Unresolved entries go before resolved ones (as Linux's forced garbage
+    /// collection takes FAILED and unconfirmed entries first): a neighbor we
+    /// talk to must outlive a flood of addresses that never answer.
     fn make_room(&mut self, evict_incomplete: bool) -> bool {
         if !self.entries.is_full() {
             return true;
         }
-        let rank = |s: NeighborState| match s {
+        self.evict(|s| match s {
             NeighborState::Failed => Some(0u8),
-            NeighborState::Reachable
-            | NeighborState::Stale
-            | NeighborState::Delay
-            | NeighborState::Probe => Some(1),
-            NeighborState::Incomplete if evict_incomplete => Some(2),
+            NeighborState::Incomplete if evict_incomplete => Some(1),
+            NeighborState::Stale => Some(2),
+            NeighborState::Reachable | NeighborState::Delay | NeighborState::Probe => Some(3),
             NeighborState::Incomplete | NeighborState::Permanent => None,
-        };
+        })
+    }
+
+    /// Removes the entry of lowest `rank` (the least recently used among
+    /// equals; `None`: never), reporting an evicted INCOMPLETE entry to
+    /// `poll`. Returns false when no entry may go.
+    fn evict(&mut self, rank: impl Fn(NeighborState) -> Option<u8>) -> bool {
         let victim = self
             .entries
             .iter()
@@ -539,7 +580,10 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         };
         let gone = self.entries.swap_remove(i);
         if gone.state == NeighborState::Incomplete {
-            self.evicted = Some(gone.addr);
+            if self.evicted.is_full() {
+                self.evicted.pop_front();
+            }
+            let _ = self.evicted.push_back(gone.addr);
         }
         true
     }
@@ -705,7 +749,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// does). The caller drops any packets still queued for resolution.
     pub fn flush(&mut self) {
         self.entries.retain(|e| e.state == NeighborState::Permanent);
-        self.evicted = None;
+        self.evicted.clear();
     }
 
     /// The entries as they stand at `now`, in no particular order.
@@ -733,7 +777,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     ///   deleted silently (RFC 4861 §7.3.3; no packet waits on it).
     /// - REACHABLE → STALE and the end of a FAILED hold happen silently.
     pub fn poll(&mut self, now: Instant) -> Option<NeighborAction<A>> {
-        if let Some(addr) = self.evicted.take() {
+        if let Some(addr) = self.evicted.pop_front() {
             return Some(NeighborAction::Evicted(addr));
         }
         let config = self.config;
@@ -806,7 +850,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// a pending eviction report): REACHABLE → STALE and the end of a FAILED
     /// hold are applied lazily by every call, so they never wake the caller.
     pub fn poll_at(&self, now: Instant) -> Option<Instant> {
-        if self.evicted.is_some() {
+        if !self.evicted.is_empty() {
             return Some(now);
         }
         self.entries
@@ -1241,7 +1285,11 @@ mod tests {
 
     #[test]
     fn full_of_incomplete_evicts_the_oldest_and_reports_it() {
-        let mut c: NeighborCache<Ipv4Addr, 2> = NeighborCache::default();
+        const IP_D: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 4);
+        const IP_E: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 5);
+        let mut c: NeighborCache<Ipv4Addr, 4> = NeighborCache::default();
+        c.insert_permanent(IP_C, HW_C, t(0)).unwrap();
+        c.insert_permanent(IP_D, HW_C, t(0)).unwrap();
         assert_eq!(c.lookup(&IP_A, t(0)), Lookup::Request);
         assert_eq!(c.lookup(&IP_B, t(1)), Lookup::Request);
         assert_eq!(
@@ -1251,7 +1299,7 @@ mod tests {
         );
         // A fill that would create an entry never evicts our resolutions.
         assert_eq!(
-            c.fill(IP_C, HW_C, Fill::solicitation(), t(2)),
+            c.fill(IP_E, HW_B, Fill::solicitation(), t(2)),
             Filled::Ignored
         );
         assert_eq!(
@@ -1260,11 +1308,64 @@ mod tests {
             "A's first retransmission is due"
         );
         // Our own lookup does: the oldest INCOMPLETE (A) goes.
-        assert_eq!(c.lookup(&IP_C, t(2)), Lookup::Request);
+        assert_eq!(c.lookup(&IP_E, t(2)), Lookup::Request);
         assert!(c.get(&IP_A, t(2)).is_none());
         assert_eq!(c.poll_at(t(2)), Some(t(2)));
         assert_eq!(c.poll(t(2)), Some(NeighborAction::Evicted(IP_A)));
         assert_eq!(c.poll_at(t(2)), Some(t(2)), "B's retransmission is due");
+    }
+
+    /// Issue 10 items 19 and 21: a flood of lookups for addresses that never
+    /// answer (the SYN-ACKs to spoofed sources) must not evict a neighbor
+    /// that answered, however long it lasts.
+    #[test]
+    fn a_flood_of_unresolved_lookups_never_evicts_a_confirmed_neighbor() {
+        let mut c: NeighborCache<Ipv4Addr, 32> = NeighborCache::default();
+        let client = Ipv4Addr::new(10, 0, 0, 1);
+        assert_eq!(c.lookup(&client, t(0)), Lookup::Request);
+        c.fill(client, HW_A, Fill::arp(true, true), t(0));
+        // Other neighbors we talk to, resolved but idle for a while.
+        for i in 0..8u8 {
+            let a = Ipv4Addr::new(10, 0, 1, i);
+            c.fill(a, HW_B, Fill::arp(true, false), t(0));
+        }
+        for i in 0..5_000u32 {
+            let now = Instant::ZERO + Duration::from_micros(100 * u64::from(i));
+            let spoofed = Ipv4Addr::from_bits(0x0a01_0000 | (i % 250 + 2_000));
+            let r = c.lookup(&spoofed, now);
+            assert!(matches!(r, Lookup::Request | Lookup::Pending), "{r:?}");
+            while c.poll(now).is_some() {}
+            assert!(
+                c.entries(now)
+                    .filter(|e| e.state == NeighborState::Incomplete)
+                    .count()
+                    <= NeighborCache::<Ipv4Addr, 32>::MAX_UNRESOLVED
+            );
+        }
+        let now = Instant::ZERO + Duration::from_millis(500);
+        assert_eq!(c.lookup(&client, now), Lookup::Found(HW_A));
+        for i in 0..8u8 {
+            let a = Ipv4Addr::new(10, 0, 1, i);
+            assert!(c.get(&a, now).is_some(), "idle neighbor {a} kept");
+        }
+    }
+
+    /// Issue 10 item 21: when a flood fills the cache with unresolved
+    /// entries, the answer of a neighbor we asked (its own INCOMPLETE entry
+    /// already replaced by the flood) must still be recorded.
+    #[test]
+    fn an_answer_is_recorded_while_the_cache_is_flooded_with_unresolved_entries() {
+        let mut c: NeighborCache<Ipv4Addr, 32> = NeighborCache::default();
+        for i in 0..100u32 {
+            let spoofed = Ipv4Addr::from_bits(0x0a01_0000 | i);
+            assert_eq!(c.lookup(&spoofed, t(0)), Lookup::Request);
+        }
+        let client = Ipv4Addr::new(10, 0, 0, 1);
+        assert_eq!(
+            c.fill(client, HW_A, Fill::arp(true, true), t(0)),
+            Filled::Created
+        );
+        assert_eq!(c.lookup(&client, t(0)), Lookup::Found(HW_A));
     }
 
     #[test]

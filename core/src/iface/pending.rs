@@ -15,6 +15,22 @@
 //! nothing leaks however packets come and go. Queues are short (packets wait
 //! at most a few seconds), so this move is cheap, and it keeps the arena free
 //! of any allocator.
+//!
+//! A datagram too big for one frame is stored as its fragments, one packet
+//! each, side by side; the first carries a mark, so that whatever leaves the
+//! queue — sent, dropped, evicted — leaves as a whole datagram: a receiver
+//! can do nothing with part of one (issue 10 item 20).
+//!
+//! # Bounds
+//!
+//! What unresolved neighbors may hold is bounded, as Linux bounds it per
+//! neighbor (`unres_qlen_bytes`) and in total: a next hop still being
+//! resolved holds at most a quarter of the packets and of the bytes
+//! ([`PendingQueue::per_hop_packets`], [`PendingQueue::per_hop_bytes`]).
+//! When the queue is full, room is made by evicting the oldest datagram of
+//! the next hop that holds the most packets, so a flood of packets to many
+//! addresses that never answer (one family or both) cannot keep a new
+//! neighbor's packet out; see [`PendingQueue::make_room`].
 
 use core::fmt;
 
@@ -48,8 +64,13 @@ mod field {
     pub const HOP: Field = 2..19;
     /// Enqueue instant, in µs (`Instant::total_micros`).
     pub const TIME: Field = 19..27;
+    /// Flags: [`FIRST`].
+    pub const FLAGS: usize = 27;
+    /// The packet starts a datagram (any other is a later fragment of the
+    /// datagram stored just before it).
+    pub const FIRST: u8 = 1;
     /// Total header length.
-    pub const HEADER_LEN: usize = TIME.end;
+    pub const HEADER_LEN: usize = FLAGS + 1;
 }
 
 /// A next hop as stored: a family byte (4 or 6) then the address octets,
@@ -71,12 +92,42 @@ fn hop_key(addr: &IpAddr) -> HopKey {
     key
 }
 
+/// The address a [`HopKey`] holds.
+fn hop_addr(key: &HopKey) -> IpAddr {
+    let mut v6 = [0u8; 16];
+    v6.copy_from_slice(&key[1..17]);
+    if key[0] == 4 {
+        IpAddr::V4(crate::wire::Ipv4Addr::new(v6[0], v6[1], v6[2], v6[3]))
+    } else {
+        IpAddr::V6(crate::wire::Ipv6Addr::from(v6))
+    }
+}
+
 /// The header of the packet stored at one offset.
 struct Header {
     hop: HopKey,
     time: Instant,
     /// Header plus packet bytes.
     total: usize,
+    /// It starts a datagram.
+    first: bool,
+}
+
+/// How [`PendingQueue::make_room`] treats the next hop's own share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Room {
+    /// The hop is resolved: its packets wait only for device buffers and
+    /// leave on this poll. No per-hop bound.
+    Resolved,
+    /// The hop is being resolved and keeps to its share; past it, its oldest
+    /// datagrams make way (RFC 1122 §2.3.2.2: save "at least one (the
+    /// latest)"). For replies the stack generates.
+    KeepLatest,
+    /// The hop is being resolved and keeps to its share; past it, the new
+    /// datagram is refused (a socket keeps it and tries again later, so its
+    /// datagrams stay in order).
+    Refuse,
 }
 
 /// A bounded FIFO of IP packets waiting for their next hop's link-layer
@@ -135,14 +186,173 @@ impl<'a> PendingQueue<'a> {
         self.max_packets
     }
 
-    /// Queues a packet of `len` bytes for `next_hop`, written in place by
-    /// `fill` (the slice is zeroed first, so no byte of an earlier packet can
-    /// leak onto the wire). `fill` is not called when the queue is full.
+    /// The most packets a next hop being resolved may hold: a quarter of
+    /// [`max_packets`](Self::max_packets) (at least one).
+    pub fn per_hop_packets(&self) -> usize {
+        (self.max_packets / 4).max(1)
+    }
+
+    /// The most arena bytes (headers included) a next hop being resolved may
+    /// hold: a quarter of the arena.
+    pub fn per_hop_bytes(&self) -> usize {
+        self.storage.len() / 4
+    }
+
+    /// Makes room for a datagram of `packets` packets holding `bytes` bytes
+    /// in all (headers not included) for `next_hop`, evicting whole
+    /// datagrams: first the hop's own oldest when `room` is
+    /// [`Room::KeepLatest`] and its share is full, then, while the queue is
+    /// full, the oldest datagram of the other hop holding the most packets
+    /// (the oldest such hop among equals). Returns how many packets were
+    /// evicted (the caller counts them as drops); on `Err` nothing was
+    /// evicted and the datagram does not fit.
+    pub fn make_room(
+        &mut self,
+        next_hop: &IpAddr,
+        packets: usize,
+        bytes: usize,
+        room: Room,
+    ) -> Result<usize, QueueFull> {
+        let key = hop_key(next_hop);
+        let need = packets
+            .checked_mul(field::HEADER_LEN)
+            .and_then(|h| h.checked_add(bytes))
+            .ok_or(QueueFull)?;
+        let capped = room != Room::Resolved;
+        if packets > self.max_packets
+            || need > self.storage.len()
+            || (capped && (packets > self.per_hop_packets() || need > self.per_hop_bytes()))
+        {
+            return Err(QueueFull);
+        }
+        let (own_packets, own_bytes) = self.held_by(&key);
+        let own_over = capped
+            && (own_packets + packets > self.per_hop_packets()
+                || own_bytes + need > self.per_hop_bytes());
+        if own_over && room == Room::Refuse {
+            return Err(QueueFull);
+        }
+        // Check before evicting anything: everything but the hop's own
+        // packets may go, and with KeepLatest those too.
+        let evictable_bytes = if room == Room::KeepLatest {
+            self.used
+        } else {
+            self.used - own_bytes
+        };
+        let evictable_packets = if room == Room::KeepLatest {
+            self.count
+        } else {
+            self.count - own_packets
+        };
+        let keep_packets = self.count - evictable_packets;
+        let keep_bytes = self.used - evictable_bytes;
+        if keep_packets + packets > self.max_packets || keep_bytes + need > self.storage.len() {
+            return Err(QueueFull);
+        }
+        let mut evicted = 0;
+        if own_over {
+            loop {
+                let (p, b) = self.held_by(&key);
+                if p + packets <= self.per_hop_packets() && b + need <= self.per_hop_bytes() {
+                    break;
+                }
+                match self.evict_oldest_of(&key) {
+                    0 => break,
+                    n => evicted += n,
+                }
+            }
+        }
+        while self.count + packets > self.max_packets || self.used + need > self.storage.len() {
+            let victim = match room {
+                Room::KeepLatest => self.largest_hop(None),
+                _ => self.largest_hop(Some(&key)),
+            };
+            let Some(victim) = victim else { break };
+            match self.evict_oldest_of(&victim) {
+                0 => break,
+                n => evicted += n,
+            }
+        }
+        Ok(evicted)
+    }
+
+    /// Packets and arena bytes held for `key`.
+    fn held_by(&self, key: &HopKey) -> (usize, usize) {
+        let (mut packets, mut bytes, mut offset) = (0, 0, 0);
+        while let Some(h) = self.header_at(offset) {
+            if h.hop == *key {
+                packets += 1;
+                bytes += h.total;
+            }
+            offset += h.total;
+        }
+        (packets, bytes)
+    }
+
+    /// The hop holding the most packets (the one queued first among
+    /// equals), `except` one. Quadratic in the packets queued, which are
+    /// few (the queue's packet bound), and run only when the queue is full.
+    fn largest_hop(&self, except: Option<&HopKey>) -> Option<HopKey> {
+        let mut best: Option<(usize, HopKey)> = None;
+        let mut offset = 0;
+        while let Some(h) = self.header_at(offset) {
+            offset += h.total;
+            if Some(&h.hop) == except {
+                continue;
+            }
+            let n = self.held_by(&h.hop).0;
+            if best.is_none_or(|(m, _)| n > m) {
+                best = Some((n, h.hop));
+            }
+        }
+        best.map(|(_, k)| k)
+    }
+
+    /// Removes the oldest datagram queued for `key` (its first stored packet
+    /// and the fragments after it); returns how many packets went.
+    fn evict_oldest_of(&mut self, key: &HopKey) -> usize {
+        let Some((offset, first)) = self.find(key) else {
+            return 0;
+        };
+        let (mut end, mut n) = (offset + first.total, 1);
+        while let Some(h) = self.header_at(end) {
+            if h.first || h.hop != *key {
+                break;
+            }
+            end += h.total;
+            n += 1;
+        }
+        self.storage.copy_within(end..self.used, offset);
+        self.used -= end - offset;
+        self.count = self.count.saturating_sub(n);
+        n
+    }
+
+    /// Queues a packet of `len` bytes for `next_hop`, a datagram of its own,
+    /// written in place by `fill` (the slice is zeroed first, so no byte of
+    /// an earlier packet can leak onto the wire). `fill` is not called when
+    /// the queue is full.
     pub fn enqueue(
         &mut self,
         next_hop: IpAddr,
         now: Instant,
         len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<(), QueueFull> {
+        self.enqueue_part(next_hop, now, len, true, fill)
+    }
+
+    /// [`enqueue`](Self::enqueue) for one packet of a datagram stored as
+    /// several (its fragments, queued one after another with no other
+    /// packet between them): `first` marks the packet that starts it. Call
+    /// [`make_room`](Self::make_room) for the whole datagram first, so that
+    /// it is stored whole or not at all.
+    pub fn enqueue_part(
+        &mut self,
+        next_hop: IpAddr,
+        now: Instant,
+        len: usize,
+        first: bool,
         fill: impl FnOnce(&mut [u8]),
     ) -> Result<(), QueueFull> {
         if self.count >= self.max_packets {
@@ -157,6 +367,7 @@ impl<'a> PendingQueue<'a> {
         header[field::LEN].copy_from_slice(&len16.to_be_bytes());
         header[field::HOP].copy_from_slice(&hop_key(&next_hop));
         header[field::TIME].copy_from_slice(&now.total_micros().to_be_bytes());
+        header[field::FLAGS] = if first { field::FIRST } else { 0 };
         packet.fill(0);
         fill(packet);
         self.used = end;
@@ -176,6 +387,7 @@ impl<'a> PendingQueue<'a> {
         let len = u16::from_be_bytes(h.get(field::LEN)?.try_into().ok()?);
         let hop: HopKey = h.get(field::HOP)?.try_into().ok()?;
         let micros = i64::from_be_bytes(h.get(field::TIME)?.try_into().ok()?);
+        let first = h.get(field::FLAGS)? & field::FIRST != 0;
         let total = field::HEADER_LEN + usize::from(len);
         if offset.checked_add(total)? > self.used {
             return None;
@@ -184,6 +396,7 @@ impl<'a> PendingQueue<'a> {
             hop,
             time: Instant::from_micros(micros),
             total,
+            first,
         })
     }
 
@@ -274,6 +487,17 @@ impl<'a> PendingQueue<'a> {
             offset += h.total;
         }
         oldest
+    }
+
+    /// The next hop of every packet queued, oldest first (a hop appears
+    /// once per packet).
+    pub fn hops(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let mut offset = 0;
+        core::iter::from_fn(move || {
+            let h = self.header_at(offset)?;
+            offset += h.total;
+            Some(hop_addr(&h.hop))
+        })
     }
 
     /// Drops every packet.
@@ -470,6 +694,104 @@ mod tests {
         q.clear();
         assert_eq!((q.len(), q.bytes_used()), (0, 0));
         assert_eq!(take(&mut q, C), None);
+    }
+
+    /// Queues a datagram of `parts` packets of `len` bytes for `hop`, after
+    /// making room for it with `room`; gives the packets evicted.
+    fn put_datagram(
+        q: &mut PendingQueue<'_>,
+        hop: IpAddr,
+        tag: u8,
+        parts: usize,
+        len: usize,
+        room: Room,
+    ) -> Result<usize, QueueFull> {
+        let evicted = q.make_room(&hop, parts, parts * len, room)?;
+        for i in 0..parts {
+            q.enqueue_part(hop, t(0), len, i == 0, |b| b.fill(tag))
+                .expect("make_room made room");
+        }
+        Ok(evicted)
+    }
+
+    /// Issue 10 item 20: a datagram in several packets is stored whole,
+    /// making room by evicting whole datagrams of others, never in part.
+    #[test]
+    fn a_fragmented_datagram_is_stored_whole_or_not_at_all() {
+        let mut buf = [0u8; 64 * (H + 100)];
+        let mut q = PendingQueue::new(&mut buf[..], 64);
+        // 63 one-packet datagrams for 63 hops: one slot left.
+        for i in 0..63u32 {
+            let hop = IpAddr::V4(Ipv4Addr::from_bits(0x0a00_0100 + i));
+            put_datagram(&mut q, hop, 1, 1, 100, Room::KeepLatest).unwrap();
+        }
+        assert_eq!(q.len(), 63);
+        let evicted = put_datagram(&mut q, C, 9, 3, 100, Room::Resolved).unwrap();
+        assert_eq!(evicted, 2, "the two oldest datagrams made way");
+        assert_eq!(q.len(), 64);
+        for _ in 0..3 {
+            assert_eq!(take(&mut q, C), Some((9, 100)));
+        }
+        let first = IpAddr::V4(Ipv4Addr::from_bits(0x0a00_0100));
+        assert_eq!(take(&mut q, first), None, "the oldest went first");
+    }
+
+    #[test]
+    fn evicting_a_fragmented_datagram_takes_all_its_fragments() {
+        let mut buf = [0u8; 8 * (H + 100)];
+        let mut q = PendingQueue::new(&mut buf[..], 8);
+        put_datagram(&mut q, A, 1, 3, 100, Room::Resolved).unwrap();
+        put_datagram(&mut q, A, 2, 2, 100, Room::Resolved).unwrap();
+        put_datagram(&mut q, B, 3, 3, 100, Room::Resolved).unwrap();
+        // Full: C's two packets evict A's first datagram (A holds the most),
+        // all three of its fragments, and nothing of its second.
+        assert_eq!(put_datagram(&mut q, C, 4, 2, 100, Room::Resolved), Ok(3));
+        assert_eq!(take(&mut q, A), Some((2, 100)));
+        assert_eq!(take(&mut q, A), Some((2, 100)));
+        assert_eq!(take(&mut q, A), None);
+        assert_eq!(q.len(), 5);
+    }
+
+    #[test]
+    fn an_unresolved_hop_keeps_to_its_share() {
+        let mut buf = [0u8; 16 * (H + 100)];
+        let mut q = PendingQueue::new(&mut buf[..], 16);
+        assert_eq!(q.per_hop_packets(), 4);
+        for tag in 0..4 {
+            put_datagram(&mut q, A, tag, 1, 100, Room::Refuse).unwrap();
+        }
+        // Refuse: a fifth is refused and nothing is evicted.
+        assert_eq!(
+            put_datagram(&mut q, A, 4, 1, 100, Room::Refuse),
+            Err(QueueFull)
+        );
+        assert_eq!(q.len(), 4);
+        // KeepLatest: the oldest makes way (RFC 1122 §2.3.2.2).
+        assert_eq!(put_datagram(&mut q, A, 5, 1, 100, Room::KeepLatest), Ok(1));
+        assert_eq!(take(&mut q, A), Some((1, 100)));
+        // Larger than a share: never queued for an unresolved hop, but a
+        // resolved hop may use the whole queue.
+        assert_eq!(
+            put_datagram(&mut q, B, 6, 5, 100, Room::KeepLatest),
+            Err(QueueFull)
+        );
+        assert_eq!(put_datagram(&mut q, B, 6, 13, 100, Room::Resolved), Ok(0));
+        assert_eq!(q.len(), 16);
+    }
+
+    /// Issue 10 item 19: a queue full of packets for many unresolved IPv4
+    /// hops still takes a packet for a new IPv6 neighbor.
+    #[test]
+    fn a_flood_to_many_hops_of_one_family_leaves_room_for_another() {
+        let mut buf = [0u8; 64 * (H + 60)];
+        let mut q = PendingQueue::new(&mut buf[..], 64);
+        for i in 0..300u32 {
+            let hop = IpAddr::V4(Ipv4Addr::from_bits(0x0a00_0000 + i));
+            put_datagram(&mut q, hop, 1, 1, 60, Room::KeepLatest).unwrap();
+        }
+        assert_eq!(q.len(), 64);
+        assert_eq!(put_datagram(&mut q, C, 7, 1, 60, Room::KeepLatest), Ok(1));
+        assert_eq!(take(&mut q, C), Some((7, 60)));
     }
 
     #[cfg(feature = "alloc")]

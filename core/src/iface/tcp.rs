@@ -9,7 +9,7 @@ use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
 use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
-use crate::socket::tcp::{HalfOpen, TcpContext, TcpListener, TcpSocket};
+use crate::socket::tcp::{HalfOpen, State, SynAckOffer, TcpContext, TcpListener, TcpSocket};
 use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
 use crate::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
@@ -79,6 +79,7 @@ impl<'a> Interface<'a> {
         let socket = sockets
             .get_mut::<TcpSocket>(handle)
             .ok_or(ConnectError::BadHandle)?;
+        socket.set_ts_offset(inner.isn.ts_offset(local, remote));
         socket
             .connect(local, remote, iss, now)
             .map_err(|e| match e {
@@ -131,10 +132,24 @@ impl Inner {
         let remote = IpEndpoint::new(ip.src, repr.src_port);
         match sockets.tcp_for(&local, &remote) {
             Some((h, true)) => {
+                let mut reopened = false;
                 if let Some(Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
+                    let time_wait = s.state() == State::TimeWait;
                     s.process(now, &repr);
+                    reopened = time_wait && s.state() == State::Closed;
                 }
                 sockets.touch(h.index());
+                if reopened && repr.control.contains(TcpFlags::SYN) {
+                    // RFC 9293 §3.10.7.4 / RFC 6191: the SYN ended the
+                    // TIME-WAIT to open a new connection; the listener takes
+                    // it now rather than after the client's retransmission
+                    // (a whole SYN timeout), and without one it is refused.
+                    match sockets.tcp_for(&local, &remote) {
+                        Some((l, false)) => self
+                            .listener_segment(pending, now, l, local, remote, &repr, sockets, out),
+                        _ => self.tcp_reset_for(pending, now, local, remote, &repr, out),
+                    }
+                }
             }
             Some((h, false)) => {
                 self.listener_segment(pending, now, h, local, remote, &repr, sockets, out)
@@ -212,13 +227,24 @@ impl Inner {
         let rst = repr.control.contains(TcpFlags::RST);
         let syn = repr.control.contains(TcpFlags::SYN);
         let our_mss = self.our_mss(&remote.addr);
-        let offered = listener_offered_window(sockets, h);
+        let offer = listener_offered_window(sockets, h);
         let Some(Socket::TcpListener(l)) = sockets.slot_mut(h.index()) else {
             return;
         };
         if rst {
-            // A reset for a half-open connection ends it; otherwise ignored.
-            l.take(&local, &remote);
+            // RFC 5961 §3.2 (all states but SYN-SENT), in SYN-RECEIVED: only
+            // a reset at exactly RCV.NXT ends the half-open connection; one
+            // elsewhere in the window earns a challenge ACK (throttled), so a
+            // blind attacker must hit one number in 2³², not one window.
+            let Some(half) = l.find(&local, &remote) else {
+                return;
+            };
+            if repr.seq_number == half.irs + 1 {
+                l.take(&local, &remote);
+            } else if half.sent > 0 && half.in_window(repr.seq_number) && half.may_ack(now) {
+                let ack = half_open_ack(half, now);
+                self.send_tcp_reply(pending, now, local, remote, &ack, out);
+            }
             return;
         }
         match (syn, repr.ack_number) {
@@ -232,62 +258,82 @@ impl Inner {
                     sockets.touch(h.index());
                     return;
                 }
+                if !l.has_room() {
+                    // No room for one more connection (accept queue full or
+                    // no socket lent): ignore the SYN, as Linux does with a
+                    // full accept queue (`tcp_conn_request`). The client
+                    // stays in SYN-SENT and retransmits; answered, it would
+                    // believe in a connection we cannot hold.
+                    l.stats_mut().syns_dropped = l.stats_mut().syns_dropped.wrapping_add(1);
+                    return self.drop(DropReason::BufferFull);
+                }
                 let iss = self.isn.isn(local, remote, now);
-                let half = HalfOpen::from_syn(local, remote, repr, iss, now);
+                let ts_offset = self.isn.ts_offset(local, remote);
+                let half = HalfOpen::from_syn(local, remote, repr, iss, ts_offset, now);
                 if l.enqueue_syn(half) {
                     sockets.touch(h.index());
                     return;
                 }
                 // The SYN queue is full: a SYN cookie keeps no state
                 // (RFC 4987 §3.6), so a flood cannot crowd clients out.
-                l.stats_mut().cookies_sent = l.stats_mut().cookies_sent.wrapping_add(1);
+                l.cookie_sent(now);
                 let client_mss = repr.max_seg_size.unwrap_or(536).min(our_mss);
                 let cookie =
                     self.syn_cookies
                         .encode(now, local, remote, repr.seq_number, client_mss);
-                let mut cookie_half = HalfOpen::from_syn(local, remote, repr, cookie, now);
-                let mut shift = offered.1;
-                if repr.timestamp.is_none() {
+                let mut cookie_half =
+                    HalfOpen::from_syn(local, remote, repr, cookie, ts_offset, now);
+                cookie_half.negotiate(&offer);
+                if cookie_half.tsval.is_none() {
                     // Window scale and SACK-permitted fit only in a
                     // timestamp: without one they are not offered.
                     cookie_half.window_scale = None;
                     cookie_half.sack_permitted = false;
-                    shift = 0;
+                    cookie_half.rcv_shift = 0;
                 }
-                let mut synack = synack_repr(&cookie_half, our_mss, offered.0, shift, now);
+                let mut synack = synack_repr(&cookie_half, our_mss, offer.window, now);
                 if let Some((tsval, tsecr)) = synack.timestamp {
                     // The usual cookie scheme (RFC 4987 §3.6 with RFC 7323):
-                    // the client's options ride in the low bits of our
-                    // TSval, which its ACK echoes in TSecr.
-                    let options = encode_ts_options(repr.window_scale, repr.sack_permitted);
+                    // the options agreed to ride in the low bits of our
+                    // TSval, which the client's ACK echoes in TSecr.
+                    let options =
+                        encode_ts_options(cookie_half.window_scale, cookie_half.sack_permitted);
                     synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
                 }
                 self.send_tcp_reply(pending, now, local, remote, &synack, out);
             }
             (false, Some(ack)) => {
+                let cookies_recent = l.cookies_recent(now);
                 let established = match l.find(&local, &remote) {
                     Some(half) if ack == half.iss + 1 => {
                         // RFC 9293 §3.10.7.4 first check, in SYN-RECEIVED:
                         // the sequence number must fall in the window we
-                        // offered (unscaled in the SYN-ACK); an unacceptable
-                        // segment is dropped, and the SYN-ACK's
-                        // retransmission tells the peer where we are.
-                        let off = repr.seq_number.distance_from(half.irs + 1);
-                        if !(0..=i64::from(u16::MAX)).contains(&(off as i64)) {
+                        // offered; an unacceptable segment is dropped and
+                        // answered with an ACK (rate-limited, as Linux's
+                        // `tcp_oow_rate_limited`).
+                        if !half.in_window(repr.seq_number) {
+                            if half.may_ack(now) {
+                                let reply = half_open_ack(half, now);
+                                self.send_tcp_reply(pending, now, local, remote, &reply, out);
+                            }
                             return self.drop(DropReason::Malformed);
                         }
                         l.take(&local, &remote).map(|h| (h, None))
                     }
                     Some(_) => None,
-                    None => self
+                    // RFC 4987 §3.6: a cookie is checked only while one we
+                    // sent may still be valid.
+                    None if cookies_recent => self
                         .syn_cookies
                         .decode(now, local, remote, repr.seq_number - 1, ack - 1)
                         .map(|mss| {
+                            let ts_offset = self.isn.ts_offset(local, remote);
                             (
-                                HalfOpen::from_syn(local, remote, repr, ack - 1, now),
+                                HalfOpen::from_syn(local, remote, repr, ack - 1, ts_offset, now),
                                 Some(mss),
                             )
                         }),
+                    None => None,
                 };
                 let Some((half, cookie_mss)) = established else {
                     // RFC 9293 §3.10.7.2: an ACK to a listener gets a reset.
@@ -295,13 +341,33 @@ impl Inner {
                     return self.tcp_reset_for(pending, now, local, remote, repr, out);
                 };
                 if !l.has_room() {
-                    // Accept queue full or no socket lent: drop, as Linux
-                    // does; the client's retransmission tries again.
+                    // Accept queue full or no socket lent: as Linux, drop the
+                    // ACK and keep the connection in the SYN queue, marked as
+                    // completed; its SYN-ACK retransmissions draw the client's
+                    // ACK again, and when it expires the client is reset, so
+                    // no client is left believing in a connection that does
+                    // not exist. A cookie connection gets a record too (in
+                    // place of an unproven one if need be). When every slot
+                    // holds a completed handshake, the cookie stays valid for
+                    // the client's retransmissions (at most 128 s, then they
+                    // earn a reset), as with Linux, unless the listener was
+                    // told to abort on overflow (`tcp_abort_on_overflow`).
                     l.stats_mut().overflows = l.stats_mut().overflows.wrapping_add(1);
-                    if cookie_mss.is_none() {
-                        let _ = l.enqueue_syn(half);
+                    let held = match cookie_mss {
+                        None => half,
+                        Some(mss) => cookie_record(half, repr, mss, &offer, now),
+                    };
+                    if !l.abort_on_overflow() && l.enqueue_acked(held) {
+                        sockets.touch(h.index());
+                        return self.drop(DropReason::BufferFull);
                     }
-                    return self.drop(DropReason::BufferFull);
+                    self.drop(DropReason::BufferFull);
+                    if l.abort_on_overflow() {
+                        l.stats_mut().overflow_resets =
+                            l.stats_mut().overflow_resets.wrapping_add(1);
+                        return self.tcp_reset_for(pending, now, local, remote, repr, out);
+                    }
+                    return;
                 }
                 let Some(child) = l.take_pooled() else { return };
                 if cookie_mss.is_some() {
@@ -321,6 +387,7 @@ impl Inner {
                             mss,
                             options,
                             usize::from(our_mss),
+                            half.ts_offset,
                             now,
                         )
                     }
@@ -389,23 +456,36 @@ impl Inner {
         })
     }
 
-    /// Sends a listener's due SYN-ACKs.
+    /// Sends a listener's due SYN-ACKs, and the resets owed to clients
+    /// whose completed handshake expired in the SYN queue.
     pub(crate) fn dispatch_listener(
         &mut self,
         now: Instant,
         out: &mut dyn FrameOut,
         l: &mut TcpListener<'_>,
-        window: (usize, u8),
+        offer: SynAckOffer,
     ) -> Result<(), SendError> {
         let mut result = Ok(());
-        l.due_synacks(now, |half| {
-            let mss = self.our_mss(&half.remote.addr);
-            half.rcv_shift = if half.window_scale.is_some() {
-                window.1
+        l.due_synacks(now, |half, expired| {
+            let repr = if expired {
+                // The client is in ESTABLISHED with RCV.NXT = our ISS + 1:
+                // a reset there is accepted (RFC 9293 §3.10.7.4, RFC 5961
+                // §3.2) and tells it the connection is gone.
+                TcpRepr::bare(
+                    half.local.port,
+                    half.remote.port,
+                    TcpFlags::RST,
+                    half.iss + 1,
+                )
             } else {
-                0
+                if half.sent == 0 {
+                    half.negotiate(&offer);
+                }
+                let mss = self.our_mss(&half.remote.addr);
+                let repr = synack_repr(half, mss, offer.window, now);
+                half.rcv_wnd = repr.window_len;
+                repr
             };
-            let repr = synack_repr(half, mss, window.0, half.rcv_shift, now);
             match lost_on_the_way(self.send_tcp(out, half.local, half.remote, &repr)) {
                 Ok(()) => true,
                 Err(e) => {
@@ -430,12 +510,13 @@ fn lost_on_the_way(sent: Result<(), SendError>) -> Result<(), SendError> {
     }
 }
 
-/// The receive window and window shift a listener's SYN-ACK offers: those
-/// of the socket the connection will take from its pool. A SYN cookie
-/// connection recomputes its shift from its own buffer when the ACK comes
-/// (as Linux does), so the sockets lent to one listener should share a
+/// What a listener's SYN-ACK offers: the window and the options of the
+/// socket the connection will take from its pool. A queued connection
+/// keeps what its first SYN-ACK offered; a SYN cookie connection takes its
+/// options from the accepting socket when the ACK comes (as Linux does),
+/// so the sockets lent to one listener should share a configuration and a
 /// receive buffer size.
-pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) -> (usize, u8) {
+pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) -> SynAckOffer {
     match sockets.slot(h.index()) {
         Some(Socket::TcpListener(l)) => l
             .peek_pooled()
@@ -443,20 +524,58 @@ pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) 
                 Some(Socket::Tcp(t)) => Some(t.offered_window()),
                 _ => None,
             })
-            .unwrap_or((0xffff, 0)),
-        _ => (0, 0),
+            .unwrap_or(SynAckOffer::DEFAULT),
+        _ => SynAckOffer::DEFAULT,
     }
+}
+
+/// The bare ACK of a half-open connection (SYN-RECEIVED: <SEQ=ISS+1>
+/// <ACK=RCV.NXT>), answering an in-window reset (RFC 5961 §3.2) or an
+/// unacceptable segment (RFC 9293 §3.10.7.4). Not a SYN: its window is
+/// scaled when scaling was agreed (RFC 7323 §2.2).
+fn half_open_ack(half: &HalfOpen, now: Instant) -> TcpRepr<'static> {
+    TcpRepr {
+        ack_number: Some(half.irs + 1),
+        window_len: half.rcv_wnd >> half.rcv_shift,
+        timestamp: half
+            .tsval
+            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
+        ..TcpRepr::bare(
+            half.local.port,
+            half.remote.port,
+            TcpFlags::empty(),
+            half.iss + 1,
+        )
+    }
+}
+
+/// The SYN-queue record of a cookie connection that completed when the
+/// listener had no room (RFC 4987 §3.6 gives it back: the client's ISN
+/// from SEG.SEQ, ours from SEG.ACK, the MSS from the cookie, the options
+/// from TSecr), as if its SYN-ACK had been sent once.
+fn cookie_record(
+    mut half: HalfOpen,
+    ack: &TcpRepr<'_>,
+    mss: u16,
+    offer: &SynAckOffer,
+    now: Instant,
+) -> HalfOpen {
+    let options = ack.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
+    half.irs = ack.seq_number - 1;
+    half.mss = Some(mss);
+    half.window_scale = options.and_then(|o| o.wscale);
+    half.sack_permitted = options.is_some_and(|o| o.sack_ok);
+    half.tsval = ack.timestamp.map(|(tsval, _)| tsval);
+    half.negotiate(offer);
+    half.rcv_wnd = u16::try_from(offer.window).unwrap_or(u16::MAX);
+    half.sent = 1;
+    half.next_at = now + crate::socket::tcp::SYNACK_TIMEOUT;
+    half
 }
 
 /// The SYN-ACK for a half-open connection (RFC 9293 §3.10.7.2): our ISN,
 /// the client's plus one, and the options it offered that we take.
-fn synack_repr(
-    half: &HalfOpen,
-    mss: u16,
-    window: usize,
-    shift: u8,
-    now: Instant,
-) -> TcpRepr<'static> {
+fn synack_repr(half: &HalfOpen, mss: u16, window: usize, now: Instant) -> TcpRepr<'static> {
     TcpRepr {
         src_port: half.local.port,
         dst_port: half.remote.port,
@@ -465,21 +584,24 @@ fn synack_repr(
         ack_number: Some(half.irs + 1),
         // RFC 7323 §2.2: the window of a SYN segment is never scaled.
         window_len: u16::try_from(window).unwrap_or(u16::MAX),
-        window_scale: half.window_scale.map(|_| shift),
+        window_scale: half.window_scale.map(|_| half.rcv_shift),
         max_seg_size: Some(mss),
         sack_permitted: half.sack_permitted,
         sack_ranges: [None; MAX_SACK_BLOCKS],
         // RFC 7323 §3.2: echo the client's TSval.
-        timestamp: half.tsval.map(|tsval| (ts_clock(now, half.iss), tsval)),
+        timestamp: half
+            .tsval
+            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
         urgent_at: None,
         payload: &[],
     }
 }
 
-/// Our timestamp clock for a connection: 1 ms ticks plus a per-connection
-/// offset (RFC 7323 §5.4, §7.1), the same function the socket uses.
-pub(crate) fn ts_clock(now: Instant, iss: TcpSeqNumber) -> u32 {
-    (now.total_millis() as u32).wrapping_add(iss.0.rotate_left(13))
+/// Our timestamp clock for a connection: 1 ms ticks plus its keyed
+/// per-connection offset (RFC 7323 §5.4, §7.1), the same function the
+/// socket uses.
+pub(crate) fn ts_clock(now: Instant, offset: u32) -> u32 {
+    (now.total_millis() as u32).wrapping_add(offset)
 }
 
 #[cfg(test)]

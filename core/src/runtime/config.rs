@@ -52,6 +52,10 @@ pub struct StackConfig {
     /// connections included); past it, new sockets fail with
     /// `OutOfMemory`.
     pub max_sockets: usize,
+    /// Closed TCP sockets kept for reuse instead of freed: a new
+    /// connection takes one without allocating or zeroing its buffers.
+    /// Each holds its two buffers; beyond this many they are freed.
+    pub spare_sockets: usize,
     /// How long [`Stack::stop`](super::Stack::stop) lets connections close
     /// with a FIN before it resets the rest.
     pub shutdown_grace: Duration,
@@ -82,6 +86,7 @@ impl StackConfig {
             udp_buffer: 64 * 1024,
             udp_packets: 64,
             max_sockets: 4096,
+            spare_sockets: 64,
             shutdown_grace: Duration::from_secs(1),
             orphan_timeout: Duration::from_secs(60),
         }

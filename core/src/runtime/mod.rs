@@ -39,12 +39,14 @@ mod config;
 mod error;
 mod options;
 mod ping;
+mod poller;
 mod stack;
 mod tcp;
 mod udp;
 
 pub use self::config::StackConfig;
 pub use self::ping::{ping, ping_seq};
+pub use self::poller::{Event, Interest, Poller, Source};
 pub use self::stack::Stack;
 pub use self::tcp::{TcpListener, TcpStream};
 pub use self::udp::UdpSocket;

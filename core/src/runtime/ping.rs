@@ -7,7 +7,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::error;
-use super::stack::{Deadline, Stack};
+use super::stack::{Deadline, Stack, Watch};
 use crate::socket::icmp::{IcmpSocket, SendError};
 use crate::socket::SetError;
 use crate::storage::{PacketBuffer, PacketMetadata};
@@ -97,23 +97,27 @@ pub fn ping_seq(
         ))
     })?;
     let start = Instant::now();
-    let r = shared.block(Deadline::At(start + timeout), Some(handle), |core| {
-        let s = core
-            .sockets
-            .get_mut::<IcmpSocket>(handle)
-            .ok_or_else(|| io::Error::other("the ICMP socket is gone"))?;
-        while let Ok((reply, from)) = s.recv() {
-            let matches = from == addr
-                && reply.len() == HEADER_LEN + size
-                && reply[0] == reply_type
-                && reply[6..8] == seq.to_be_bytes()
-                && reply[HEADER_LEN..] == data[..];
-            if matches {
-                return Ok(Some(start.elapsed()));
+    let r = shared.block(
+        Deadline::At(start + timeout),
+        Watch::Socket(handle),
+        |core| {
+            let s = core
+                .sockets
+                .get_mut::<IcmpSocket>(handle)
+                .ok_or_else(|| io::Error::other("the ICMP socket is gone"))?;
+            while let Ok((reply, from)) = s.recv() {
+                let matches = from == addr
+                    && reply.len() == HEADER_LEN + size
+                    && reply[0] == reply_type
+                    && reply[6..8] == seq.to_be_bytes()
+                    && reply[HEADER_LEN..] == data[..];
+                if matches {
+                    return Ok(Some(start.elapsed()));
+                }
             }
-        }
-        Ok(None)
-    });
+            Ok(None)
+        },
+    );
     shared.release(|core| core.remove(handle));
     match r? {
         Ok(rtt) => Ok(rtt),

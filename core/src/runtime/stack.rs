@@ -20,6 +20,7 @@ use std::vec::Vec;
 
 use super::config::StackConfig;
 use super::error;
+use super::poller::Registry;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
@@ -78,8 +79,14 @@ pub(crate) struct Core {
     orphans: Vec<Orphan>,
     /// Each listener and how many sockets its pool is kept at.
     listeners: Vec<(SocketHandle, usize)>,
-    /// Sockets in the set (counted: `SocketSet::len` scans).
+    /// Sockets in the set (counted: `SocketSet::len` scans), spares
+    /// included.
     live: usize,
+    /// Closed TCP sockets kept in the set for the next connection: a short
+    /// connection then costs no allocation (two zeroed rings of the
+    /// configured size) and no free. At most
+    /// [`spare_sockets`](StackConfig::spare_sockets); the rest are freed.
+    spare: Vec<SocketHandle>,
     run: Run,
     /// Why the thread ended, if not by `stop`.
     failure: Option<String>,
@@ -88,6 +95,8 @@ pub(crate) struct Core {
     next_ident: u16,
     waiters: Vec<Waiter>,
     next_waiter: u64,
+    /// The pollers and the sockets each watches.
+    pub(crate) registry: Registry,
 }
 
 /// What user calls share with the stack's thread.
@@ -105,15 +114,28 @@ enum Mark {
     Tcp(State, usize, usize, Option<TcpError>),
     /// A listener: connections waiting for accept.
     Listener(usize),
+    /// A poller: whether any of its sockets is ready.
+    Ready(bool),
     /// Anything else (datagram sockets, the interface's addresses): woken
     /// after every poll.
     Other,
 }
 
+/// What a blocked call waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Watch {
+    /// Any poll (the interface's addresses, datagram sockets).
+    Any,
+    /// A change of one socket.
+    Socket(SocketHandle),
+    /// Some socket of a [`Poller`](super::Poller) becoming ready.
+    Poller(u64),
+}
+
 /// A call blocked in [`Shared::block`].
 struct Waiter {
     id: u64,
-    watch: Option<SocketHandle>,
+    watch: Watch,
     seen: Mark,
     wake: Arc<Condvar>,
 }
@@ -169,12 +191,11 @@ impl Shared {
     }
 
     /// Runs `f` until it returns a result, or until `deadline`. Between
-    /// tries the call sleeps until a poll changes socket `watch` (`None`:
-    /// until any poll).
+    /// tries the call sleeps until a poll changes what it watches.
     pub(crate) fn block<T>(
         &self,
         deadline: Deadline,
-        watch: Option<SocketHandle>,
+        watch: Watch,
         mut f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
     ) -> io::Result<Result<T, Expired>> {
         let mut core = self.lock();
@@ -233,8 +254,12 @@ impl Core {
     }
 
     /// What a waiter on `watch` sees of it now.
-    fn mark(&self, watch: Option<SocketHandle>) -> Mark {
-        let Some(h) = watch else { return Mark::Other };
+    fn mark(&self, watch: Watch) -> Mark {
+        let h = match watch {
+            Watch::Any => return Mark::Other,
+            Watch::Poller(id) => return Mark::Ready(self.any_ready(id)),
+            Watch::Socket(h) => h,
+        };
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
             return Mark::Tcp(s.state(), s.recv_queue(), s.send_queue(), s.error());
         }
@@ -244,7 +269,7 @@ impl Core {
         Mark::Other
     }
 
-    fn add_waiter(&mut self, watch: Option<SocketHandle>, wake: Arc<Condvar>) -> u64 {
+    fn add_waiter(&mut self, watch: Watch, wake: Arc<Condvar>) -> u64 {
         self.next_waiter += 1;
         let id = self.next_waiter;
         let seen = self.mark(watch);
@@ -260,6 +285,7 @@ impl Core {
     /// After a poll: wakes the calls whose socket changed (every call once
     /// the stack stops).
     fn wake_waiters(&mut self) {
+        self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
         for i in 0..self.waiters.len() {
             let w = &self.waiters[i];
@@ -275,7 +301,7 @@ impl Core {
     /// Wakes the calls waiting on `h` now, without a poll: for changes made
     /// by the application itself (a `shutdown` of the read side).
     pub(crate) fn wake_socket(&mut self, h: SocketHandle) {
-        for w in self.waiters.iter().filter(|w| w.watch == Some(h)) {
+        for w in self.waiters.iter().filter(|w| w.watch == Watch::Socket(h)) {
             w.wake.notify_one();
         }
     }
@@ -296,8 +322,14 @@ impl Core {
         }
     }
 
-    /// Adds a socket within the configured limit.
+    /// Adds a socket within the configured limit (spares do not count:
+    /// one is freed to make room).
     pub(crate) fn add<T: AnySocket<'static>>(&mut self, socket: T) -> io::Result<SocketHandle> {
+        if self.live >= self.config.max_sockets {
+            if let Some(h) = self.spare.pop() {
+                self.remove(h);
+            }
+        }
         if self.live >= self.config.max_sockets {
             return Err(error::too_many_sockets(self.config.max_sockets));
         }
@@ -324,8 +356,18 @@ impl Core {
         self.kick();
     }
 
-    /// A closed TCP socket with the configured buffers.
+    /// A closed TCP socket with the configured buffers and settings: a
+    /// spare if there is one, else a new one.
     pub(crate) fn new_tcp(&mut self) -> io::Result<SocketHandle> {
+        while let Some(h) = self.spare.pop() {
+            let tcp = self.config.tcp;
+            if let Some(s) = self.sockets.get_mut::<TcpSocket>(h) {
+                // What the last user set (nodelay …) goes; the connection
+                // state is reset by the next connect or accept.
+                *s.config_mut() = tcp;
+                return Ok(h);
+            }
+        }
         let s = TcpSocket::with_config(
             RingBuffer::new(vec![0u8; self.config.tcp_rx_buffer]),
             RingBuffer::new(vec![0u8; self.config.tcp_tx_buffer]),
@@ -477,7 +519,7 @@ impl Core {
             let Orphan { handle, since } = self.orphans[i];
             let done = self.finished(handle, now);
             if done {
-                self.remove(handle);
+                self.retire(handle);
                 self.orphans.swap_remove(i);
                 continue;
             }
@@ -493,6 +535,20 @@ impl Core {
                 }
             }
             i += 1;
+        }
+    }
+
+    /// Frees a finished socket, or keeps it as a spare (a closed TCP
+    /// connection, while there are fewer spares than configured).
+    fn retire(&mut self, h: SocketHandle) {
+        let closed_tcp = self
+            .sockets
+            .get::<TcpSocket>(h)
+            .is_some_and(|s| s.state() == State::Closed);
+        if closed_tcp && self.spare.len() < self.config.spare_sockets && self.run == Run::Running {
+            self.spare.push(h);
+        } else {
+            self.remove(h);
         }
     }
 
@@ -664,11 +720,13 @@ impl Stack {
                 orphans: Vec::new(),
                 listeners: Vec::new(),
                 live,
+                spare: Vec::new(),
                 run: Run::Running,
                 failure: None,
                 kick: false,
                 waiters: Vec::new(),
                 next_waiter: 0,
+                registry: Registry::default(),
             }),
             waker,
         });
@@ -726,10 +784,9 @@ impl Stack {
     /// `TimedOut` after `timeout`.
     pub fn wait_configured(&self, timeout: StdDuration) -> io::Result<()> {
         let deadline = Deadline::At(StdInstant::now() + timeout);
-        match self
-            .shared
-            .block(deadline, None, |core| Ok(core.configured().then_some(())))?
-        {
+        match self.shared.block(deadline, Watch::Any, |core| {
+            Ok(core.configured().then_some(()))
+        })? {
             Ok(()) => Ok(()),
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -764,9 +821,11 @@ impl Stack {
     }
 
     /// How many sockets the stack holds, those it keeps for listeners and
-    /// connections still closing included.
+    /// connections still closing included (spare closed sockets kept for
+    /// reuse are not counted).
     pub fn socket_count(&self) -> usize {
-        self.shared.lock().live
+        let core = self.shared.lock();
+        core.live - core.spare.len()
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::error;
 use super::options::{check_timeout, SocketOptions};
-use super::stack::{Core, Deadline, Expired, Shared, Stack};
+use super::stack::{Core, Deadline, Expired, Shared, Stack, Watch};
 use super::{endpoint_to_socket_addr, ListenAddr};
 use crate::socket::tcp::{State, TcpApiError, TcpStats};
 use crate::socket::SocketHandle;
@@ -89,7 +89,7 @@ impl TcpStream {
             }
         })?;
         let deadline = Deadline::new(false, timeout);
-        let r = shared.block(deadline, Some(handle), |core| {
+        let r = shared.block(deadline, Watch::Socket(handle), |core| {
             let s = core.tcp_ref(handle)?;
             match s.state() {
                 State::SynSent | State::SynReceived => Ok(None),
@@ -136,6 +136,10 @@ impl TcpStream {
             options: SocketOptions::default(),
             read_shut: AtomicBool::new(false),
         }
+    }
+
+    pub(crate) fn handle(&self) -> SocketHandle {
+        self.handle
     }
 
     /// The remote end.
@@ -241,7 +245,7 @@ impl TcpStream {
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.read_timeout),
-            Some(h),
+            Watch::Socket(h),
             |core| {
                 if self.read_shut.load(Ordering::Acquire) {
                     return Ok(Some(0));
@@ -274,7 +278,7 @@ impl TcpStream {
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),
-            Some(h),
+            Watch::Socket(h),
             |core| {
                 let s = core.tcp(h)?;
                 match s.send_slice(buf) {
@@ -339,6 +343,7 @@ impl Drop for TcpStream {
     fn drop(&mut self) {
         let h = self.handle;
         self.shared.release(|core| {
+            core.registry.forget(h);
             if let Ok(s) = core.tcp(h) {
                 // RFC 2525 §2.17 (and Linux): closing with data the
                 // application never read resets the connection, so the
@@ -387,12 +392,16 @@ impl TcpListener {
         Ok(self.local)
     }
 
+    pub(crate) fn handle(&self) -> SocketHandle {
+        self.handle
+    }
+
     /// Waits for the next connection (in nonblocking mode: `WouldBlock` when
     /// there is none).
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let h = self.handle;
         let deadline = Deadline::new(self.nonblocking.load(Ordering::Relaxed), None);
-        let r = self.shared.block(deadline, Some(h), |core| {
+        let r = self.shared.block(deadline, Watch::Socket(h), |core| {
             let got = core
                 .sockets
                 .get_mut::<crate::socket::tcp::TcpListener>(h)
@@ -447,6 +456,7 @@ impl Drop for TcpListener {
     fn drop(&mut self) {
         let h = self.handle;
         self.shared.release(|core| {
+            core.registry.forget(h);
             core.close_listener(h);
             core.kick();
         });

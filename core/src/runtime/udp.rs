@@ -8,7 +8,7 @@ use std::vec;
 
 use super::error;
 use super::options::SocketOptions;
-use super::stack::{Core, Deadline, Expired, Shared, Stack};
+use super::stack::{Core, Deadline, Expired, Shared, Stack, Watch};
 use super::{endpoint_to_socket_addr, listen_to_socket_addr, ListenAddr};
 use crate::socket::udp::{self, SendError, SocketError, UdpMetadata};
 use crate::socket::SocketHandle;
@@ -110,6 +110,10 @@ impl UdpSocket {
             .ok_or_else(|| io::Error::other("the UDP socket is gone"))
     }
 
+    pub(crate) fn handle(&self) -> SocketHandle {
+        self.handle
+    }
+
     /// The address bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.local)
@@ -154,7 +158,7 @@ impl UdpSocket {
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),
-            Some(h),
+            Watch::Socket(h),
             |core| {
                 let s = Self::socket(core, h)?;
                 let sent = match meta {
@@ -193,7 +197,7 @@ impl UdpSocket {
         let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.read_timeout),
-            Some(h),
+            Watch::Socket(h),
             |core| {
                 let s = Self::socket(core, h)?;
                 if connected {
@@ -241,7 +245,10 @@ impl UdpSocket {
 impl Drop for UdpSocket {
     fn drop(&mut self) {
         let h = self.handle;
-        self.shared.release(|core| core.orphan(h));
+        self.shared.release(|core| {
+            core.registry.forget(h);
+            core.orphan(h);
+        });
     }
 }
 

@@ -179,6 +179,13 @@ pub struct SocketSet<'a> {
     touched: heapless::Vec<usize, TOUCHED_LEN>,
     /// More sockets were touched than `touched` holds: visit them all.
     touched_all: bool,
+    /// Sockets touched since [`take_changed`](Self::take_changed) last
+    /// looked: a frame for them arrived, a timer of theirs ran, or the
+    /// application used them. A runtime asks it after each poll to learn
+    /// whose readiness may have changed without looking at every socket.
+    changed: heapless::Vec<usize, CHANGED_LEN>,
+    /// More sockets changed than `changed` holds.
+    changed_all: bool,
     /// Every slot below this one is taken, so `add` looks from here: adding
     /// N sockets costs O(N), not O(N²) (a runtime lends thousands).
     first_free: usize,
@@ -187,6 +194,10 @@ pub struct SocketSet<'a> {
 /// How many touched sockets the set remembers before it falls back to
 /// visiting every socket on the next poll.
 pub const TOUCHED_LEN: usize = 64;
+
+/// How many changed sockets the set remembers for
+/// [`SocketSet::take_changed`] before it reports "all".
+pub const CHANGED_LEN: usize = 256;
 
 impl<'a> SocketSet<'a> {
     /// A set over `sockets` (a borrowed `[SocketStorage::EMPTY; N]` or, with
@@ -206,6 +217,8 @@ impl<'a> SocketSet<'a> {
             dhcp: None,
             touched: heapless::Vec::new(),
             touched_all: false,
+            changed: heapless::Vec::new(),
+            changed_all: false,
             first_free: 0,
         }
     }
@@ -295,6 +308,7 @@ impl<'a> SocketSet<'a> {
     /// Every socket with its handle.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (SocketHandle, &mut Socket<'a>)> {
         self.touched_all = true;
+        self.changed_all = true;
         self.sockets
             .iter_mut()
             .enumerate()
@@ -382,8 +396,13 @@ impl<'a> SocketSet<'a> {
             .ok_or(SetError::BadHandle)?;
         bind(&mut item.socket)?;
         let old = item.key.replace(key);
+        // The old key may belong to another socket by now (this one was
+        // closed, the other took it): remove it only if it is still ours,
+        // as `remove` does.
         if let Some(old) = old {
-            self.index.remove(&old);
+            if self.index.get(&old) == Some(handle.0) {
+                self.index.remove(&old);
+            }
         }
         self.index
             .insert(key, handle.0)
@@ -435,6 +454,25 @@ impl<'a> SocketSet<'a> {
         if !self.touched_all && !self.touched.contains(&i) && self.touched.push(i).is_err() {
             self.touched_all = true;
         }
+        // The last few first: a socket touched again in a row (every
+        // segment of a burst) is found at once.
+        if !self.changed_all
+            && !self.changed.iter().rev().take(8).any(|&c| c == i)
+            && self.changed.push(i).is_err()
+        {
+            self.changed_all = true;
+        }
+    }
+
+    /// The slots of the sockets touched since the last call (a frame, a
+    /// timer, or the application), and clears the record; `None` for
+    /// "maybe all": more than [`CHANGED_LEN`] were, or `iter_mut` lent
+    /// them all. A slot may be listed twice. For the std runtime, which
+    /// wakes whoever waits on a socket.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn take_changed(&mut self) -> Option<heapless::Vec<usize, CHANGED_LEN>> {
+        let list = core::mem::take(&mut self.changed);
+        (!core::mem::take(&mut self.changed_all)).then_some(list)
     }
 
     /// The sockets that may have something to send: the touched ones and
@@ -701,5 +739,46 @@ mod tests {
         set.remove(a).unwrap();
         let c = set.add(udp()).unwrap();
         assert_eq!(set.bind_udp(c, 7).unwrap().port, 7, "freed by remove");
+    }
+
+    #[test]
+    fn changed_sockets_are_recorded_until_taken_and_overflow_means_all() {
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let h: std::vec::Vec<_> = (0..CHANGED_LEN + 1)
+            .map(|_| set.add(udp()).unwrap())
+            .collect();
+        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+        set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
+        set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
+        set.get_mut::<udp::UdpSocket>(h[1]).unwrap();
+        assert_eq!(set.take_changed().unwrap().as_slice(), &[3, 1]);
+        assert_eq!(set.take_changed().map(|l| l.len()), Some(0), "cleared");
+        for &s in &h {
+            set.get_mut::<udp::UdpSocket>(s).unwrap();
+        }
+        assert!(set.take_changed().is_none(), "too many: look at all");
+        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+    }
+
+    #[test]
+    fn reusing_a_closed_socket_leaves_its_old_key_to_the_new_owner() {
+        // A closed socket kept for reuse (the std runtime keeps spares)
+        // still holds its old key; another socket has since taken that
+        // key. Binding the closed one elsewhere must not unregister the
+        // other socket.
+        let mut set = SocketSet::new(vec![], vec![], 1);
+        let a = set.add(udp()).unwrap();
+        let b = set.add(udp()).unwrap();
+        set.bind_udp(a, 7).unwrap();
+        set.get_mut::<udp::UdpSocket>(a).unwrap().close();
+        set.bind_udp(b, 7).unwrap();
+        set.bind_udp(a, 8).unwrap();
+        let v4 = IpAddr::V4(crate::wire::Ipv4Addr::new(192, 168, 69, 1));
+        assert!(
+            set.udp_for(&v4, 7).is_some(),
+            "port 7 still reaches the socket bound to it"
+        );
+        let c = set.add(udp()).unwrap();
+        assert_eq!(set.bind_udp(c, 7), Err(SetError::AddrInUse));
     }
 }

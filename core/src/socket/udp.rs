@@ -227,7 +227,20 @@ pub struct UdpSocket<'a> {
     /// The destination of the last datagram that left, for ICMP errors on
     /// a socket that is not connected (see `process_icmp_error`).
     last_destination: Option<IpEndpoint>,
+    /// Where the datagrams in the transmit buffer go, as far as the
+    /// interface needs to know: all to one address, or not.
+    tx_destinations: Destinations,
     counters: UdpCounters,
+}
+
+/// Where the queued datagrams go (see
+/// [`UdpSocket::queued_for_one_destination`]). Conservative: once two
+/// addresses were queued it stays `Several` until the buffer empties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destinations {
+    None,
+    One(IpAddr),
+    Several,
 }
 
 impl<'a> UdpSocket<'a> {
@@ -245,6 +258,7 @@ impl<'a> UdpSocket<'a> {
             broadcast: false,
             error: None,
             last_destination: None,
+            tx_destinations: Destinations::None,
             counters: UdpCounters::default(),
         }
     }
@@ -387,9 +401,18 @@ impl<'a> UdpSocket<'a> {
     /// payload for writing (zero copy: fill the whole slice).
     pub fn send(&mut self, size: usize, meta: UdpMetadata) -> Result<&mut [u8], SendError> {
         self.check_send(size, &meta)?;
-        self.tx_buffer
+        let dst = meta.endpoint.addr;
+        let destinations = match self.tx_destinations {
+            _ if self.tx_buffer.is_empty() => Destinations::One(dst),
+            Destinations::One(a) if a == dst => Destinations::One(dst),
+            _ => Destinations::Several,
+        };
+        let payload = self
+            .tx_buffer
             .enqueue(size, meta)
-            .map_err(|Full| SendError::BufferFull)
+            .map_err(|Full| SendError::BufferFull)?;
+        self.tx_destinations = destinations;
+        Ok(payload)
     }
 
     /// Queues a copy of `data` to `meta.endpoint`.
@@ -581,10 +604,25 @@ impl<'a> UdpSocket<'a> {
             Err(Empty) => Ok(()),
             Ok(Err(e)) => Err(e),
             Ok(Ok(destination)) => {
+                if self.tx_buffer.is_empty() {
+                    self.tx_destinations = Destinations::None;
+                }
                 self.last_destination = Some(destination);
                 self.counters.tx_datagrams = self.counters.tx_datagrams.wrapping_add(1);
                 Ok(())
             }
+        }
+    }
+
+    /// The address every datagram in the transmit buffer goes to, when
+    /// they all go to one (`None` when empty or mixed). The interface lets
+    /// such a socket wait for that address's next hop without holding up
+    /// datagrams to anyone else; a mixed queue's datagram for a hop that
+    /// cannot take more is dropped instead (issue 10 item 23).
+    pub(crate) fn queued_for_one_destination(&self) -> Option<IpAddr> {
+        match self.tx_destinations {
+            Destinations::One(a) if !self.tx_buffer.is_empty() => Some(a),
+            _ => None,
         }
     }
 

@@ -143,6 +143,7 @@ impl Message {
 /// gets unrelated ISNs and cookie MACs.
 const DOMAIN_ISN: u8 = b'I';
 const DOMAIN_COOKIE: u8 = b'C';
+const DOMAIN_TS: u8 = b'T';
 
 // ---------------------------------------------------------------------------
 // RFC 6528 initial sequence numbers
@@ -190,7 +191,26 @@ impl IsnGenerator {
     /// F(localip, localport, remoteip, remoteport, secretkey): the tuple's
     /// secret, time-independent offset.
     fn offset(&self, local: IpEndpoint, remote: IpEndpoint) -> u32 {
-        let mut msg = Message::new(DOMAIN_ISN);
+        self.keyed(DOMAIN_ISN, local, remote)
+    }
+
+    /// The offset of our timestamp clock for the connection from `local`
+    /// to `remote` (RFC 7323 §7.1: "a random offset … per connection", so
+    /// TSvals do not reveal the host's uptime; Linux keys it with SipHash).
+    ///
+    /// Keyed by the same secret as the ISN but in its own domain, so one
+    /// says nothing about the other: with `ISN.rotate_left(13)` anyone who
+    /// saw a SYN could subtract it from TSval and read our clock. It depends
+    /// on the 4-tuple only, not on time: every incarnation of a 4-tuple
+    /// reads the same clock, so a new SYN's TSval is above the old
+    /// connection's, which is what lets a peer in TIME-WAIT accept it
+    /// (RFC 6191) and what PAWS expects (RFC 7323 §5).
+    pub fn ts_offset(&self, local: IpEndpoint, remote: IpEndpoint) -> u32 {
+        self.keyed(DOMAIN_TS, local, remote)
+    }
+
+    fn keyed(&self, domain: u8, local: IpEndpoint, remote: IpEndpoint) -> u32 {
+        let mut msg = Message::new(domain);
         msg.put_endpoint(local);
         msg.put_endpoint(remote);
         msg.hash(&self.secret) as u32
@@ -648,6 +668,22 @@ mod tests {
         for (bit, &count) in ones.iter().enumerate() {
             assert!((1800..2300).contains(&count), "bit {bit} set {count}/4096");
         }
+    }
+
+    #[test]
+    fn ts_offset_is_keyed_per_tuple_and_unrelated_to_the_isn() {
+        // RFC 7323 §7.1: nothing an observer sees gives the offset away.
+        let g = IsnGenerator::new(key());
+        let now = Instant::from_millis(123_456);
+        let off = g.ts_offset(local(), remote());
+        let isn = g.isn(local(), remote(), now);
+        assert_ne!(off, isn.0.rotate_left(13));
+        assert_ne!(off, g.offset(local(), remote()));
+        // Stable for the tuple (every incarnation reads one clock)…
+        assert_eq!(off, g.ts_offset(local(), remote()));
+        // …and different for another tuple or another secret.
+        assert_ne!(off, g.ts_offset(local(), v4([192, 0, 2, 9], 40001)));
+        assert_ne!(off, IsnGenerator::new([9; 16]).ts_offset(local(), remote()));
     }
 
     #[test]

@@ -58,15 +58,31 @@ pub struct HalfOpen {
     /// The window scale we offered in the SYN-ACK (the accepting socket
     /// must use the same).
     pub rcv_shift: u8,
+    /// The (unscaled) window our SYN-ACK offered: the span of sequence
+    /// numbers a reset or the final ACK may carry (RFC 9293 §3.10.7.4).
+    pub rcv_wnd: u16,
+    /// The offset of our timestamp clock for this connection (RFC 7323
+    /// §7.1), the one the accepting socket goes on with.
+    pub ts_offset: u32,
+    /// The client completed the handshake when we had no room for the
+    /// connection: it believes it is connected, so the record is kept
+    /// before unproven ones, its SYN-ACK retransmissions draw its ACK
+    /// again, and it is reset rather than forgotten when it expires.
+    pub acked: bool,
+    /// When we last answered a segment of this record with a bare ACK (an
+    /// RFC 5961 challenge or an out-of-window reply), for the rate limit.
+    pub last_ack_at: Option<Instant>,
 }
 
 impl HalfOpen {
-    /// The record for a received SYN, SYN-ACK due now.
+    /// The record for a received SYN, SYN-ACK due now; `ts_offset` is our
+    /// timestamp clock's offset for the connection.
     pub fn from_syn(
         local: IpEndpoint,
         remote: IpEndpoint,
         syn: &TcpRepr<'_>,
         iss: TcpSeqNumber,
+        ts_offset: u32,
         now: Instant,
     ) -> HalfOpen {
         HalfOpen {
@@ -83,6 +99,93 @@ impl HalfOpen {
             next_at: now,
             sent: 0,
             rcv_shift: 0,
+            rcv_wnd: u16::MAX,
+            ts_offset,
+            acked: false,
+            last_ack_at: None,
+        }
+    }
+
+    /// True when `seq` falls in the window our SYN-ACK offered,
+    /// RCV.NXT ≤ seq < RCV.NXT + RCV.WND, RCV.NXT being the client's ISN + 1
+    /// (RFC 9293 §3.10.7.4; with a zero window only RCV.NXT itself).
+    pub fn in_window(&self, seq: TcpSeqNumber) -> bool {
+        let off = seq.distance_from(self.irs + 1) as i64;
+        off == 0 || (0..i64::from(self.rcv_wnd)).contains(&off)
+    }
+
+    /// Whether a bare ACK may answer a segment now: at most one per
+    /// [`INVALID_ACK_INTERVAL`] (RFC 5961 §7; Linux's
+    /// `tcp_invalid_ratelimit`), so forged segments cannot turn the
+    /// listener into a reflector. Records the answer when allowed.
+    pub fn may_ack(&mut self, now: Instant) -> bool {
+        if self
+            .last_ack_at
+            .is_some_and(|t| now - t < INVALID_ACK_INTERVAL)
+        {
+            return false;
+        }
+        self.last_ack_at = Some(now);
+        true
+    }
+}
+
+/// The least time between two bare ACKs answering invalid segments of one
+/// connection (Linux `tcp_invalid_ratelimit`, 500 ms).
+pub const INVALID_ACK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long after the listener last sent a SYN cookie it still checks ACKs
+/// for one: a cookie is valid for at most two 64 s slots
+/// ([`SYN_COOKIE_MAX_AGE_SLOTS`](super::isn::SYN_COOKIE_MAX_AGE_SLOTS)), so
+/// no valid cookie can exist later. Linux's `tcp_synq_no_recent_overflow`
+/// is the same idea (two minutes).
+pub const SYN_COOKIE_WINDOW: Duration = Duration::from_secs(
+    super::isn::SYN_COOKIE_SLOT_SECS as u64 * (super::isn::SYN_COOKIE_MAX_AGE_SLOTS as u64 + 1),
+);
+
+/// What a listener's SYN-ACK offers: the window and the options of the
+/// socket the connection will take from the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SynAckOffer {
+    /// The receive window (unscaled in the SYN-ACK, RFC 7323 §2.2).
+    pub window: usize,
+    /// Our window shift, `None` when the socket does not scale.
+    pub shift: Option<u8>,
+    /// SACK-permitted (RFC 2018 §2).
+    pub sack: bool,
+    /// Timestamps (RFC 7323 §3).
+    pub timestamps: bool,
+}
+
+impl SynAckOffer {
+    /// The offer when no socket is lent: the defaults of [`TcpConfig`]
+    /// without window scaling (no buffer to size it from).
+    ///
+    /// [`TcpConfig`]: super::TcpConfig
+    pub const DEFAULT: SynAckOffer = SynAckOffer {
+        window: 0xffff,
+        shift: None,
+        sack: true,
+        timestamps: true,
+    };
+}
+
+impl HalfOpen {
+    /// Keeps, of what the SYN offered, only what `offer` takes too (RFC
+    /// 7323 §2.2, §3.2; RFC 2018 §2: an option is in use only when both
+    /// sides sent it), and records our window shift. Done once, for the
+    /// first SYN-ACK: its retransmissions must repeat the same options.
+    pub(crate) fn negotiate(&mut self, offer: &SynAckOffer) {
+        if offer.shift.is_none() {
+            self.window_scale = None;
+        }
+        self.rcv_shift = match self.window_scale {
+            Some(_) => offer.shift.unwrap_or(0),
+            None => 0,
+        };
+        self.sack_permitted &= offer.sack;
+        if !offer.timestamps {
+            self.tsval = None;
         }
     }
 }
@@ -98,8 +201,17 @@ pub struct ListenerStats {
     pub cookies_accepted: u64,
     /// Handshakes completed into an accepted connection.
     pub accepted: u64,
-    /// Completed handshakes dropped: no pooled socket or accept queue full.
+    /// Completed handshakes that found no pooled socket or a full accept
+    /// queue (`ListenOverflows`): kept in the SYN queue to try again when
+    /// there was room there, else left to their cookie or reset.
     pub overflows: u64,
+    /// SYNs ignored because the listener had no room for another
+    /// connection (`ListenDrops`): the client retransmits its SYN.
+    pub syns_dropped: u64,
+    /// Clients reset because they completed a handshake the listener could
+    /// not take (in time, or at all with
+    /// [`set_abort_on_overflow`](TcpListener::set_abort_on_overflow)).
+    pub overflow_resets: u64,
     /// Half-open connections that never completed.
     pub expired: u64,
 }
@@ -123,6 +235,12 @@ pub struct TcpListener<'a> {
     accept_head: usize,
     accept_len: usize,
     stats: ListenerStats,
+    /// When the last SYN cookie went out (RFC 4987 §3.6): ACKs are checked
+    /// for a cookie only within [`SYN_COOKIE_WINDOW`] of it.
+    last_cookie_at: Option<Instant>,
+    /// Reset a client whose handshake completes when there is no room
+    /// (Linux `tcp_abort_on_overflow`).
+    abort_on_overflow: bool,
 }
 
 impl<'a> TcpListener<'a> {
@@ -143,6 +261,8 @@ impl<'a> TcpListener<'a> {
             accept_head: 0,
             accept_len: 0,
             stats: ListenerStats::default(),
+            last_cookie_at: None,
+            abort_on_overflow: false,
         };
         l.syn_queue.iter_mut().for_each(|s| *s = None);
         l.pool.iter_mut().for_each(|s| *s = None);
@@ -185,6 +305,25 @@ impl<'a> TcpListener<'a> {
             }
             None => Err(ListenError::PoolFull),
         }
+    }
+
+    /// What to do with a handshake that completes when the accept queue is
+    /// full or no socket is lent. Off (the default, as Linux): the ACK is
+    /// dropped and the connection kept in the SYN queue, its SYN-ACK
+    /// retried, so it completes once the application accepts (a cookie
+    /// connection that finds no slot there completes on the client's
+    /// retransmission while its cookie is valid), and the client is reset
+    /// when it expires. On (Linux `tcp_abort_on_overflow`): the client is
+    /// reset at once, for applications that prefer clients to fail fast
+    /// and retry elsewhere.
+    pub fn set_abort_on_overflow(&mut self, abort: bool) {
+        self.abort_on_overflow = abort;
+    }
+
+    /// Whether overflowing handshakes are reset at once (see
+    /// [`set_abort_on_overflow`](Self::set_abort_on_overflow)).
+    pub fn abort_on_overflow(&self) -> bool {
+        self.abort_on_overflow
     }
 
     /// Sockets lent and not yet used.
@@ -248,6 +387,53 @@ impl<'a> TcpListener<'a> {
         }
     }
 
+    /// Stores a connection whose client completed the handshake when there
+    /// was no room for it: in a free slot, else in place of the oldest
+    /// record whose client left a whole SYN-ACK timeout unanswered (a SYN
+    /// flood's, most likely: a real client that lost our SYN-ACK
+    /// retransmits its SYN). A record answered more recently may have its
+    /// ACK on the way, which would find nothing and earn a reset. False
+    /// when no slot can be had.
+    pub(crate) fn enqueue_acked(&mut self, half: HalfOpen) -> bool {
+        let slot = match self.syn_queue.iter().position(Option::is_none) {
+            Some(i) => Some(i),
+            None => self
+                .syn_queue
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| {
+                    s.filter(|h| !h.acked && h.sent >= 2)
+                        .map(|h| (i, h.created))
+                })
+                .min_by_key(|&(_, created)| created)
+                .map(|(i, _)| i),
+        };
+        match slot.and_then(|i| self.syn_queue.get_mut(i)) {
+            Some(slot) => {
+                *slot = Some(HalfOpen {
+                    acked: true,
+                    ..half
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Notes that a SYN cookie went out at `now`.
+    pub(crate) fn cookie_sent(&mut self, now: Instant) {
+        self.last_cookie_at = Some(now);
+        self.stats.cookies_sent = self.stats.cookies_sent.wrapping_add(1);
+    }
+
+    /// True when an ACK may be checked for a cookie: one went out recently
+    /// enough to be still valid. A listener that never ran out of SYN queue
+    /// so offers no brute-force target (24 bits of MAC) to forged ACKs.
+    pub(crate) fn cookies_recent(&self, now: Instant) -> bool {
+        self.last_cookie_at
+            .is_some_and(|t| now - t <= SYN_COOKIE_WINDOW)
+    }
+
     /// Removes and returns the half-open record for a 4-tuple.
     pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
         self.syn_queue
@@ -293,20 +479,32 @@ impl<'a> TcpListener<'a> {
     }
 
     /// The half-open connections whose SYN-ACK is due, expiring those out
-    /// of retries (counted). Calls `f` for each due one; `f` returns false
-    /// when it could not send (stop for now).
-    pub(crate) fn due_synacks(&mut self, now: Instant, mut f: impl FnMut(&mut HalfOpen) -> bool) {
+    /// of retries (counted). Calls `f(record, false)` for each due SYN-ACK
+    /// and `f(record, true)` for an expired record whose client completed
+    /// the handshake (it is owed a reset); `f` returns false when it could
+    /// not send (stop for now: the record stays due).
+    pub(crate) fn due_synacks(
+        &mut self,
+        now: Instant,
+        mut f: impl FnMut(&mut HalfOpen, bool) -> bool,
+    ) {
         for slot in self.syn_queue.iter_mut() {
             let Some(h) = slot else { continue };
             if h.next_at > now {
                 continue;
             }
             if h.sent > SYNACK_RETRIES {
+                if h.acked {
+                    if !f(h, true) {
+                        return;
+                    }
+                    self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
+                }
                 *slot = None;
                 self.stats.expired = self.stats.expired.wrapping_add(1);
                 continue;
             }
-            if !f(h) {
+            if !f(h, false) {
                 return;
             }
             h.sent = h.sent.saturating_add(1);
@@ -318,5 +516,113 @@ impl<'a> TcpListener<'a> {
     /// When the next SYN-ACK is due.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
         self.syn_queue.iter().flatten().map(|h| h.next_at).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::wire::{IpAddr, Ipv4Addr};
+    use std::vec;
+
+    fn ep(last: u8, port: u16) -> IpEndpoint {
+        IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, last)), port)
+    }
+
+    fn half(port: u16, at: i64) -> HalfOpen {
+        let syn = TcpRepr::bare(port, 80, crate::wire::tcp::TcpFlags::SYN, TcpSeqNumber(7));
+        HalfOpen::from_syn(
+            ep(1, 80),
+            ep(2, port),
+            &syn,
+            TcpSeqNumber(1000),
+            0,
+            Instant::from_millis(at),
+        )
+    }
+
+    fn listener(syn_queue: usize) -> TcpListener<'static> {
+        TcpListener::new(vec![None; syn_queue], vec![None; 1], vec![None; 1])
+    }
+
+    #[test]
+    fn a_completed_handshake_evicts_the_oldest_unanswered_record() {
+        let mut l = listener(3);
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 2,
+            ..half(1, 5)
+        }));
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 3,
+            ..half(2, 1)
+        }));
+        // Answered once only: its ACK may be on the way, it stays.
+        assert!(l.enqueue_syn(HalfOpen {
+            sent: 1,
+            ..half(6, 0)
+        }));
+        // Full: the acked one takes the place of the oldest unacked (port 2).
+        assert!(l.enqueue_acked(half(3, 9)));
+        assert!(l.find(&ep(1, 80), &ep(2, 2)).is_none());
+        assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some_and(|h| h.acked));
+        assert!(l.enqueue_acked(half(4, 9)));
+        assert!(l.find(&ep(1, 80), &ep(2, 1)).is_none());
+        assert!(!l.enqueue_acked(half(5, 9)));
+        assert!(l.find(&ep(1, 80), &ep(2, 6)).is_some());
+        assert_eq!(l.half_open(), 3);
+    }
+
+    #[test]
+    fn an_expired_completed_handshake_is_owed_a_reset() {
+        let mut l = listener(2);
+        assert!(l.enqueue_syn(half(1, 0)));
+        assert!(l.enqueue_acked(half(2, 0)));
+        let mut t = Instant::ZERO;
+        let mut resets = vec![];
+        for _ in 0..20 {
+            l.due_synacks(t, |h, expired| {
+                if expired {
+                    resets.push(h.remote.port);
+                }
+                true
+            });
+            t += Duration::from_secs(16);
+        }
+        assert_eq!(resets, [2], "only the acked one");
+        assert_eq!(l.half_open(), 0);
+        let st = l.stats();
+        assert_eq!((st.expired, st.overflow_resets), (2, 1));
+    }
+
+    #[test]
+    fn cookies_are_checked_only_after_a_recent_one() {
+        let mut l = listener(0);
+        assert!(!l.cookies_recent(Instant::ZERO));
+        l.cookie_sent(Instant::from_secs(10));
+        assert!(l.cookies_recent(Instant::from_secs(10) + SYN_COOKIE_WINDOW));
+        assert!(!l
+            .cookies_recent(Instant::from_secs(10) + SYN_COOKIE_WINDOW + Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn bare_acks_of_a_record_are_rate_limited() {
+        let mut h = half(1, 0);
+        assert!(h.may_ack(Instant::from_millis(0)));
+        assert!(!h.may_ack(Instant::from_millis(499)));
+        assert!(h.may_ack(Instant::from_millis(500)));
+    }
+
+    #[test]
+    fn the_window_check_starts_at_rcv_nxt() {
+        let mut h = half(1, 0);
+        h.rcv_wnd = 100;
+        assert!(!h.in_window(TcpSeqNumber(7)), "the SYN's own number");
+        assert!(h.in_window(TcpSeqNumber(8)));
+        assert!(h.in_window(TcpSeqNumber(107)));
+        assert!(!h.in_window(TcpSeqNumber(108)));
+        h.rcv_wnd = 0;
+        assert!(h.in_window(TcpSeqNumber(8)));
+        assert!(!h.in_window(TcpSeqNumber(9)));
     }
 }

@@ -18,10 +18,15 @@ pub mod assembler;
 pub mod congestion;
 pub mod isn;
 mod listener;
+pub mod pmtu;
 pub mod rtt;
 pub mod sack;
 mod socket;
 
-pub use self::listener::{HalfOpen, ListenError, ListenerStats, TcpListener};
+pub(crate) use self::listener::SynAckOffer;
+pub use self::listener::{
+    HalfOpen, ListenError, ListenerStats, TcpListener, INVALID_ACK_INTERVAL, SYNACK_RETRIES,
+    SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
+};
 pub(crate) use self::socket::TcpContext;
 pub use self::socket::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};

@@ -173,12 +173,27 @@ pub struct TcpConfig {
     pub window_scaling: bool,
     /// Maximum segment lifetime; TIME-WAIT is twice this.
     pub msl: Duration,
+    /// How long FIN-WAIT-2 may last once the application called
+    /// [`close`](TcpSocket::close) (Linux's `tcp_fin_timeout`, 60 s): a
+    /// peer that never sends its FIN would otherwise hold the connection
+    /// for ever, with nobody left to read it. Counted from whichever came
+    /// later, entering FIN-WAIT-2 or the close; the connection then ends
+    /// silently, as Linux's. A [`shutdown`](TcpSocket::shutdown) (the
+    /// application still reads) waits for the FIN without a limit.
+    /// `None`: no limit.
+    pub fin_wait2_timeout: Option<Duration>,
     /// At most one RFC 5961 challenge ACK (for an in-window RST or SYN, or
     /// an ACK of data never sent) per this interval: RFC 5961 §7 asks for
     /// throttling so that forged segments cannot make the connection an
     /// ACK reflector. Per connection, not per host: a host-wide budget is
     /// itself a side channel (CVE-2016-5696). `Duration::ZERO`: no limit.
     pub challenge_ack_interval: Duration,
+    /// At most one ACK per this interval answers a segment without data
+    /// that is out of the window or fails PAWS (RFC 9293 §3.10.7.4 asks
+    /// for the ACK, RFC 7323 §5.3 too); Linux's `tcp_invalid_ratelimit`,
+    /// 500 ms. Segments with data are always answered.
+    /// `Duration::ZERO`: no limit.
+    pub invalid_ack_interval: Duration,
 }
 
 impl Default for TcpConfig {
@@ -194,7 +209,9 @@ impl Default for TcpConfig {
             sack: true,
             window_scaling: true,
             msl: DEFAULT_MSL,
+            fin_wait2_timeout: Some(Duration::from_secs(60)),
             challenge_ack_interval: Duration::from_millis(100),
+            invalid_ack_interval: Duration::from_millis(500),
         }
     }
 }
@@ -230,6 +247,9 @@ pub struct TcpStats {
     pub segments_in: u64,
     /// RFC 5961 challenge ACKs withheld by the throttle.
     pub challenge_acks_throttled: u64,
+    /// Replies to out-of-window or PAWS-failing pure ACKs withheld by the
+    /// throttle ([`TcpConfig::invalid_ack_interval`]).
+    pub invalid_acks_throttled: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -275,6 +295,9 @@ pub struct TcpSocket<'a> {
     // RFC 9293 §3.3.1 send sequence variables.
     iss: TcpSeqNumber,
     snd_una: TcpSeqNumber,
+    /// Our SYN is acknowledged. State, not `SND.UNA == ISS`: after 2^32 − 1
+    /// bytes the cumulative ACK lands on the ISS again (issue 10 item 1).
+    syn_acked: bool,
     snd_nxt: TcpSeqNumber,
     /// The highest sequence number sent (snd_nxt can be pulled back by a
     /// retransmission timeout; this cannot).
@@ -294,6 +317,8 @@ pub struct TcpSocket<'a> {
     /// The right edge of the window we last advertised (never moves left,
     /// RFC 9293 §3.8.6.2.2).
     rcv_adv: TcpSeqNumber,
+    /// Last.ACK.sent (RFC 7323 §4.3): the ACK field of our latest segment.
+    last_ack_sent: TcpSeqNumber,
     /// A FIN received beyond rcv_nxt, consumed when the data before it is.
     fin_at: Option<TcpSeqNumber>,
 
@@ -306,11 +331,17 @@ pub struct TcpSocket<'a> {
     /// tail loss probe, say) was spurious, so it can undo its reaction.
     dsack: Option<SackBlock>,
     ts: Option<Timestamps>,
+    /// Our timestamp clock's offset for this connection (RFC 7323 §7.1),
+    /// keyed per 4-tuple by the interface.
+    ts_offset: u32,
     /// The peer sent a SYN with these options (a passive open).
     peer_ws: Option<u8>,
 
     // Our FIN.
     fin_queued: bool,
+    /// The FIN went out at least once: it holds the last sequence number,
+    /// below SND.MAX, for good (a retransmission resends it at the same
+    /// place, and its ACK counts whenever it comes: issue 10 item 5).
     fin_sent: bool,
 
     // Timers.
@@ -323,9 +354,18 @@ pub struct TcpSocket<'a> {
     unacked_segments: u32,
     persist_at: Option<Instant>,
     persist_backoff: u32,
+    /// The persist timer fired: the next segment probes a zero window or,
+    /// when a window too small for SWS avoidance is open, sends what fits
+    /// (the override timeout, RFC 1122 §4.2.3.4).
+    probe_due: bool,
     /// Zero-window probes sent since the peer last answered.
     persist_unanswered: u32,
     timewait_at: Option<Instant>,
+    /// The application closed for good (close, not shutdown): FIN-WAIT-2
+    /// is bounded by `config.fin_wait2_timeout`.
+    orphaned: bool,
+    /// When an orphaned FIN-WAIT-2 gives up (set once both hold).
+    fin_wait2_at: Option<Instant>,
     keepalive_probes: u32,
     /// When the oldest unacknowledged data was first sent (user timeout).
     first_unacked_at: Option<Instant>,
@@ -347,6 +387,9 @@ pub struct TcpSocket<'a> {
     challenge_ack: bool,
     /// When the last RFC 5961 challenge ACK was allowed (throttle, §7).
     last_challenge: Option<Instant>,
+    /// When a pure ACK out of the window or failing PAWS was last answered
+    /// (Linux `tcp_invalid_ratelimit`).
+    last_invalid_ack: Option<Instant>,
     /// A reset is owed (to the segment that earned it: seq, ack, ack flag).
     reset: Option<(TcpSeqNumber, Option<TcpSeqNumber>)>,
 
@@ -361,6 +404,7 @@ impl fmt::Debug for TcpSocket<'_> {
             .field("local", &self.local)
             .field("remote", &self.remote)
             .field("snd_una", &self.snd_una)
+            .field("syn_acked", &self.syn_acked)
             .field("snd_nxt", &self.snd_nxt)
             .field("rcv_nxt", &self.rcv_nxt)
             .field("snd_wnd", &self.snd_wnd)
@@ -398,6 +442,7 @@ impl<'a> TcpSocket<'a> {
             remote: unspecified_endpoint(),
             iss: TcpSeqNumber(0),
             snd_una: TcpSeqNumber(0),
+            syn_acked: false,
             snd_nxt: TcpSeqNumber(0),
             snd_max: TcpSeqNumber(0),
             snd_wnd: 0,
@@ -409,12 +454,14 @@ impl<'a> TcpSocket<'a> {
             rcv_nxt: TcpSeqNumber(0),
             rcv_shift: 0,
             rcv_adv: TcpSeqNumber(0),
+            last_ack_sent: TcpSeqNumber(0),
             fin_at: None,
             mss: 536,
             peer_mss: 536,
             sack_ok: false,
             dsack: None,
             ts: None,
+            ts_offset: 0,
             peer_ws: None,
             fin_queued: false,
             fin_sent: false,
@@ -426,8 +473,11 @@ impl<'a> TcpSocket<'a> {
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
+            probe_due: false,
             persist_unanswered: 0,
             timewait_at: None,
+            orphaned: false,
+            fin_wait2_at: None,
             keepalive_probes: 0,
             first_unacked_at: None,
             last_activity: Instant::ZERO,
@@ -441,6 +491,7 @@ impl<'a> TcpSocket<'a> {
             assembler: Assembler::default(),
             challenge_ack: false,
             last_challenge: None,
+            last_invalid_ack: None,
             reset: None,
             error: None,
             stats: TcpStats::default(),
@@ -615,14 +666,34 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// Closes our side: queued data is sent, then a FIN (RFC 9293 §3.10.4).
+    /// Closes the connection for good (RFC 9293 §3.10.4): queued data is
+    /// sent, then a FIN, and the application will read no more, so a peer
+    /// that never closes its side is given up after
+    /// [`fin_wait2_timeout`](TcpConfig::fin_wait2_timeout) in FIN-WAIT-2
+    /// (Linux: `close()` of an orphaned socket). Bytes that still arrive
+    /// can be read until then. To keep reading until the peer's FIN
+    /// however long it takes, use [`shutdown`](Self::shutdown).
     pub fn close(&mut self) {
+        self.shutdown();
+        if self.is_open() {
+            self.orphaned = true;
+        }
+    }
+
+    /// Shuts the write side (`shutdown(SHUT_WR)`): queued data is sent,
+    /// then a FIN (RFC 9293 §3.10.4); reading continues until the peer's
+    /// FIN, without a time limit.
+    pub fn shutdown(&mut self) {
         match self.state {
             State::Listen | State::SynSent => self.set_closed(),
-            // RFC 9293 §3.10.4: with data pending, the close waits for
-            // ESTABLISHED (the SYN is unacknowledged: no data can go yet).
-            State::SynReceived if !self.tx.is_empty() => self.fin_queued = true,
-            State::SynReceived | State::Established => {
+            // RFC 9293 §3.10.4: the close waits for ESTABLISHED. The RFC
+            // lets a close without data send its FIN at once; ours would
+            // follow a SYN still unacknowledged, which only the SYN-RECEIVED
+            // state resends: FIN-WAIT-1 with the SYN outstanding sent
+            // nothing and asked to be polled at once forever (issue 10
+            // item 6). The ACK of the SYN moves to FIN-WAIT-1.
+            State::SynReceived => self.fin_queued = true,
+            State::Established => {
                 self.fin_queued = true;
                 self.state = State::FinWait1;
             }
@@ -632,12 +703,6 @@ impl<'a> TcpSocket<'a> {
             }
             _ => {}
         }
-    }
-
-    /// Shuts the write side (`shutdown(SHUT_WR)`): the same as close for TCP,
-    /// reading continues until the peer's FIN.
-    pub fn shutdown(&mut self) {
-        self.close();
     }
 
     /// Aborts: sends a reset and forgets the connection (RFC 9293 §3.10.5).
@@ -678,6 +743,12 @@ impl<'a> TcpSocket<'a> {
         Ok(())
     }
 
+    /// Sets the offset of our timestamp clock for the next connection (RFC
+    /// 7323 §7.1); the interface keys it per 4-tuple before an active open.
+    pub(crate) fn set_ts_offset(&mut self, offset: u32) {
+        self.ts_offset = offset;
+    }
+
     /// Becomes an established child of a listener: the handshake in
     /// `half` completed with `ack` (RFC 9293 §3.10.7.4, SYN-RECEIVED).
     pub(crate) fn accept_established(
@@ -693,6 +764,7 @@ impl<'a> TcpSocket<'a> {
         self.iss = half.iss;
         self.irs = half.irs;
         self.snd_una = half.iss + 1;
+        self.syn_acked = true;
         self.snd_nxt = self.snd_una;
         self.snd_max = self.snd_una;
         self.high_rxt = self.snd_una;
@@ -712,12 +784,22 @@ impl<'a> TcpSocket<'a> {
             urgent_at: None,
             payload: &[],
         };
+        self.ts_offset = half.ts_offset;
         self.take_syn_options(&syn, now);
-        self.rcv_shift = if half.window_scale.is_some() {
-            half.rcv_shift
-        } else {
-            0
+        // What the SYN-ACK agreed to binds both ends, whatever this socket's
+        // own configuration (RFC 7323 §2.2, §3.2; RFC 2018 §2): the
+        // listener offered only what its pooled socket enables.
+        (self.snd_shift, self.rcv_shift) = match half.window_scale {
+            Some(ws) => (ws.min(14), half.rcv_shift),
+            None => (0, 0),
         };
+        self.peer_ws = half.window_scale;
+        self.sack_ok = half.sack_permitted;
+        self.ts = half.tsval.map(|recent| Timestamps {
+            recent,
+            recent_at: now,
+            offset: half.ts_offset,
+        });
         self.mss = self.send_mss_for(our_mss);
         self.cc.set_mss(self.mss);
         self.snd_wnd = usize::from(ack.window_len) << self.snd_shift;
@@ -726,11 +808,23 @@ impl<'a> TcpSocket<'a> {
         self.snd_wl2 = ack.ack_number.unwrap_or(self.snd_una);
         self.state = State::Established;
         self.rcv_adv = self.rcv_nxt + (self.rx_window() >> self.rcv_shift << self.rcv_shift);
+        // The listener's SYN-ACK acknowledged the SYN.
+        self.last_ack_sent = self.rcv_nxt;
+        if half.sent > 1 {
+            // RFC 6298 §5.7: the SYN-ACK was retransmitted.
+            self.rtt.reset_after_syn_timeout();
+        }
     }
 
-    /// The receive window shift this socket would offer in a SYN-ACK.
-    pub(crate) fn offered_window(&self) -> (usize, u8) {
-        (self.rx.capacity().min(0xffff), self.our_window_shift())
+    /// What a listener's SYN-ACK offers for a connection this socket will
+    /// take: its window, and only the options its configuration enables.
+    pub(crate) fn offered_window(&self) -> super::listener::SynAckOffer {
+        super::listener::SynAckOffer {
+            window: self.rx.capacity().min(0xffff),
+            shift: self.config.window_scaling.then(|| self.our_window_shift()),
+            sack: self.config.sack,
+            timestamps: self.config.timestamps,
+        }
     }
 
     /// Becomes an established child of a listener directly from a SYN
@@ -747,14 +841,17 @@ impl<'a> TcpSocket<'a> {
         mss: u16,
         options: Option<super::isn::TsCookieOptions>,
         our_mss: usize,
+        ts_offset: u32,
         now: Instant,
     ) {
         self.reset_state(now);
         self.local = local;
         self.remote = remote;
+        self.ts_offset = ts_offset;
         let ack_number = ack.ack_number.unwrap_or(TcpSeqNumber(0));
         self.iss = ack_number - 1;
         self.snd_una = ack_number;
+        self.syn_acked = true;
         self.snd_nxt = ack_number;
         self.snd_max = ack_number;
         self.high_rxt = ack_number;
@@ -788,6 +885,7 @@ impl<'a> TcpSocket<'a> {
         self.state = State::Established;
         self.rcv_adv =
             self.rcv_nxt + ((self.rx_window() >> self.rcv_shift).min(0xffff) << self.rcv_shift);
+        self.last_ack_sent = self.rcv_nxt;
     }
 
     fn reset_state(&mut self, now: Instant) {
@@ -797,6 +895,7 @@ impl<'a> TcpSocket<'a> {
         self.fin_at = None;
         self.fin_queued = false;
         self.fin_sent = false;
+        self.syn_acked = false;
         self.sack_ok = false;
         self.dsack = None;
         self.ts = None;
@@ -811,7 +910,10 @@ impl<'a> TcpSocket<'a> {
         self.unacked_segments = 0;
         self.persist_at = None;
         self.persist_backoff = 0;
+        self.probe_due = false;
         self.timewait_at = None;
+        self.orphaned = false;
+        self.fin_wait2_at = None;
         self.keepalive_probes = 0;
         self.persist_unanswered = 0;
         self.first_unacked_at = None;
@@ -825,6 +927,7 @@ impl<'a> TcpSocket<'a> {
         self.assembler = Assembler::default();
         self.challenge_ack = false;
         self.last_challenge = None;
+        self.last_invalid_ack = None;
         self.reset = None;
         self.error = None;
         self.stats = TcpStats::default();
@@ -867,7 +970,7 @@ impl<'a> TcpSocket<'a> {
             (Some((tsval, _)), true) => Some(Timestamps {
                 recent: tsval,
                 recent_at: now,
-                offset: self.iss.0.rotate_left(13),
+                offset: self.ts_offset,
             }),
             _ => None,
         };
@@ -888,7 +991,17 @@ impl<'a> TcpSocket<'a> {
     fn process_syn_sent(&mut self, now: Instant, repr: &TcpRepr<'_>) {
         // RFC 9293 §3.10.7.3, first: the ACK must cover our SYN exactly.
         if let Some(ack) = repr.ack_number {
-            if ack <= self.iss || ack > self.snd_nxt {
+            // Against the highest number sent: a timeout pulls SND.NXT back
+            // to the ISS before the SYN is resent, and the SYN-ACK to the
+            // first copy may arrive in between (issue 10 item 17). Stated
+            // as what is acceptable, ISS < SEG.ACK =< SND.MAX: half the
+            // space away, sequence numbers compare neither way, and the
+            // negation "SEG.ACK =< ISS or SEG.ACK > SND.MAX" let an ACK at
+            // ISS + 2^31 through before our SYN had even left (SND.MAX =
+            // ISS), which sent data from the SYN's number (found by the
+            // `tcp_socket` fuzz target).
+            let acceptable = ack > self.iss && ack <= self.snd_max;
+            if !acceptable {
                 if !repr.control.contains(TcpFlags::RST) {
                     self.reset = Some((ack, None));
                 }
@@ -917,6 +1030,14 @@ impl<'a> TcpSocket<'a> {
                 // unless the SYN was retransmitted and nothing tells which
                 // copy this answers (Karn).
                 self.sample_rtt(now, repr, ack);
+                if self.rtt.backoffs() > 0 {
+                    // RFC 6298 §5.7: the SYN timed out and (Karn) the
+                    // handshake gave no sample: "the RTO MUST be
+                    // re-initialized to 3 seconds when data transmission
+                    // begins".
+                    self.rtt.reset_after_syn_timeout();
+                }
+                self.retries = 0;
                 self.ack_advance(now, ack);
                 // RFC 7323 §2.2: the SYN-ACK's window is not scaled.
                 self.snd_wnd = usize::from(repr.window_len);
@@ -926,6 +1047,12 @@ impl<'a> TcpSocket<'a> {
                 self.state = State::Established;
                 self.ack_now = true;
                 self.rcv_adv = self.rcv_nxt;
+                self.last_ack_sent = self.rcv_nxt;
+                // RFC 9293 §3.10.7.3: "If there are other controls or text
+                // in the segment, continue processing at the sixth step":
+                // data and a FIN riding on the SYN-ACK are taken.
+                self.process_text(now, repr);
+                self.process_fin(now);
             }
             None => {
                 // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-ACK back.
@@ -964,7 +1091,21 @@ impl<'a> TcpSocket<'a> {
         match self.acceptance(now, repr) {
             Verdict::Drop => return,
             Verdict::Ack => {
-                self.challenge_ack = true;
+                // Linux's tcp_oow_rate_limited: a segment with data (or a
+                // SYN or FIN) always earns its ACK, its sender needs it;
+                // pure ACKs are answered at most once per interval, or
+                // two ends that disagree (or a forger) loop on them.
+                let gap = self.config.invalid_ack_interval;
+                let pure = repr.segment_len() == 0;
+                if !pure || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
+                    if pure {
+                        self.last_invalid_ack = Some(now);
+                    }
+                    self.challenge_ack = true;
+                } else {
+                    self.stats.invalid_acks_throttled =
+                        self.stats.invalid_acks_throttled.wrapping_add(1);
+                }
                 return;
             }
             Verdict::Challenge => {
@@ -985,8 +1126,12 @@ impl<'a> TcpSocket<'a> {
         self.keepalive_probes = 0;
         self.persist_unanswered = 0;
         if let (Some(ts), Some((tsval, _))) = (self.ts.as_mut(), repr.timestamp) {
-            // RFC 7323 §4.3: TS.Recent follows the segment at the left edge.
-            if repr.seq_number <= self.rcv_nxt && wrapping_ge(tsval, ts.recent) {
+            // RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment
+            // with SEG.SEQ =< Last.ACK.sent, the ACK we last sent, not
+            // RCV.NXT: while our ACK is delayed, the echo stays that of the
+            // earliest segment it will acknowledge, so the peer's RTT
+            // measure includes the delay (§4.3, figure 3).
+            if repr.seq_number <= self.last_ack_sent && wrapping_ge(tsval, ts.recent) {
                 ts.recent = tsval;
                 ts.recent_at = now;
             }
@@ -996,9 +1141,16 @@ impl<'a> TcpSocket<'a> {
             return;
         };
         if self.state == State::SynReceived {
-            if ack <= self.snd_una || ack > self.snd_nxt {
+            // SND.UNA < SEG.ACK =< SND.MAX, stated positively: see
+            // process_syn_sent.
+            if !(ack > self.snd_una && ack <= self.snd_max) {
                 self.reset = Some((ack, None));
                 return;
+            }
+            if self.rtt.backoffs() > 0 {
+                // RFC 6298 §5.7: the SYN-ACK timed out; 3 s from now on
+                // unless a sample says otherwise.
+                self.rtt.reset_after_syn_timeout();
             }
             // A close queued in SYN-RECEIVED takes effect now (RFC 9293 §3.10.4).
             self.state = if self.fin_queued {
@@ -1039,7 +1191,16 @@ impl<'a> TcpSocket<'a> {
         let acceptable = match (len, wnd) {
             (0, 0) => seq == self.rcv_nxt,
             (0, _) => in_window(seq),
-            (_, 0) => false,
+            // "If the RCV.WND is zero, no segments will be acceptable, but
+            // special allowance should be made to accept valid ACKs, URGs,
+            // and RSTs": a segment that reaches the left edge (a zero-window
+            // probe, a retransmission) goes on for its ACK, window and RST;
+            // process_text keeps none of its data and answers with an ACK.
+            // Without this, two peers both at a zero window drop each
+            // other's ACKs (each probe advances SND.NXT) until they give up
+            // (issue 10 item 2). A bare FIN there is taken whole, as Linux
+            // does (tcp_data_queue): it needs no room in the buffer.
+            (_, 0) => seq <= self.rcv_nxt && seq + (len - 1) >= self.rcv_nxt,
             (_, _) => in_window(seq) || in_window(seq + (len - 1)),
         };
         if rst {
@@ -1047,7 +1208,11 @@ impl<'a> TcpSocket<'a> {
             // resets get a challenge ACK; others are dropped.
             return if seq == self.rcv_nxt {
                 match self.state {
-                    State::SynReceived => self.set_closed(),
+                    // Our SYN-RECEIVED sockets come from an active open
+                    // (simultaneous open, RFC 9293 §3.5 figure 8; a
+                    // listener's half-open connections live in the
+                    // listener): "the connection was refused" (§3.10.7.4).
+                    State::SynReceived => self.fail(TcpError::ConnectionRefused),
                     State::TimeWait | State::Closing | State::LastAck => self.set_closed(),
                     _ => self.fail(TcpError::ConnectionReset),
                 }
@@ -1061,9 +1226,10 @@ impl<'a> TcpSocket<'a> {
         if repr.control.contains(TcpFlags::SYN) {
             // RFC 5961 §4.2: any SYN in a synchronized state gets a challenge
             // ACK (a retransmitted SYN in SYN-RECEIVED too: the ACK helps).
-            if self.state == State::TimeWait && seq > self.rcv_nxt {
+            if self.state == State::TimeWait && self.syn_reopens(repr) {
                 // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reuse a
-                // TIME-WAIT 4-tuple; the listener handles it once we are gone.
+                // TIME-WAIT 4-tuple; the interface hands this same SYN to
+                // the listener once we are gone.
                 self.set_closed();
                 return Verdict::Drop;
             }
@@ -1092,6 +1258,20 @@ impl<'a> TcpSocket<'a> {
             }
         }
         Verdict::Accept
+    }
+
+    /// RFC 6191 §2: a SYN (no ACK) in TIME-WAIT opens a new incarnation
+    /// when its timestamp is newer than the last one seen (both sides used
+    /// timestamps), else when its ISN is above RCV.NXT (RFC 9293
+    /// §3.10.7.4); nothing older can be confused with the new connection.
+    fn syn_reopens(&self, repr: &TcpRepr<'_>) -> bool {
+        if repr.ack_number.is_some() {
+            return false;
+        }
+        match (self.ts, repr.timestamp) {
+            (Some(ts), Some((tsval, _))) => tsval != ts.recent && wrapping_ge(tsval, ts.recent),
+            _ => repr.seq_number > self.rcv_nxt,
+        }
     }
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
@@ -1166,12 +1346,19 @@ impl<'a> TcpSocket<'a> {
             }
         }
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
-        // RFC 9293 §3.10.7.4 orders updates by (SEG.SEQ, SEG.ACK); for two
-        // ACKs with both equal (pure ACKs reordered on the way) only a larger
-        // window is taken, as Linux does, so a stale ACK cannot close it.
+        // It orders updates by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or
+        // equal and SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly
+        // reordered on the way) a larger window is taken, and a zero one
+        // (issue 10 item 4; Linux's tcp_may_update_window), but not a
+        // smaller open one: a stale update reordered behind a newer one
+        // would shrink the window for nothing. A zero one is safe to obey
+        // even when stale: the persist timer's probe learns the true window
+        // within an RTO, while ignoring a true zero sends into a closed
+        // window and burns retransmission timeouts that end the connection.
+        let same = self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack;
         let newer = self.snd_wl1 < repr.seq_number
             || (self.snd_wl1 == repr.seq_number && self.snd_wl2 < ack)
-            || (self.snd_wl1 == repr.seq_number && self.snd_wl2 == ack && window > self.snd_wnd);
+            || (same && (window > self.snd_wnd || window == 0));
         if newer {
             self.snd_wnd = window;
             self.max_snd_wnd = self.max_snd_wnd.max(window);
@@ -1191,16 +1378,17 @@ impl<'a> TcpSocket<'a> {
         }
         // RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in
         // flight (so no retransmission timer) starts the persist timer; its
-        // probes get the window reopened even when the update was lost.
-        let unsent = self.tx.len() > self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        if self.snd_wnd == 0 && unsent && self.rto_at.is_none() && self.persist_at.is_none() {
-            let backoff = 1u32 << self.persist_backoff.min(6);
-            self.persist_at = Some(now + self.rtt.rto() * backoff);
-        }
-        // Our FIN acknowledged?
-        let fin_acked = self.fin_sent && ack == self.snd_max && self.tx.is_empty();
+        // probes get the window reopened even when the update was lost. So
+        // does a window too small for SWS avoidance (the override timeout).
+        self.arm_persist(now);
+        // Our FIN acknowledged? It holds the last sequence number, so it is
+        // once SND.UNA reaches SND.MAX, however often it was sent.
+        let fin_acked = self.fin_acked();
         match self.state {
-            State::FinWait1 if fin_acked => self.state = State::FinWait2,
+            State::FinWait1 if fin_acked => {
+                self.state = State::FinWait2;
+                self.arm_fin_wait2(now);
+            }
             State::Closing if fin_acked => self.enter_time_wait(now),
             State::LastAck if fin_acked => self.set_closed(),
             // A retransmitted FIN: re-ACK and restart 2·MSL (§3.10.7.4).
@@ -1228,8 +1416,9 @@ impl<'a> TcpSocket<'a> {
     fn ack_advance(&mut self, now: Instant, ack: TcpSeqNumber) {
         let mut acked = ack.distance_from(self.snd_una).max(0) as usize;
         // The SYN and FIN occupy sequence space but no ring bytes.
-        if self.snd_una == self.iss && acked > 0 {
+        if !self.syn_acked && acked > 0 {
             acked -= 1;
+            self.syn_acked = true;
         }
         let data = acked.min(self.tx.len());
         self.tx.dequeue_allocated(data);
@@ -1349,8 +1538,16 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
+    /// An orphaned FIN-WAIT-2 ends `fin_wait2_timeout` after it began.
+    fn arm_fin_wait2(&mut self, now: Instant) {
+        if self.state == State::FinWait2 && self.orphaned && self.fin_wait2_at.is_none() {
+            self.fin_wait2_at = self.config.fin_wait2_timeout.map(|t| now + t);
+        }
+    }
+
     fn enter_time_wait(&mut self, now: Instant) {
         self.state = State::TimeWait;
+        self.fin_wait2_at = None;
         self.timewait_at = Some(now + self.config.msl * 2);
         self.rto_at = None;
         self.persist_at = None;
@@ -1362,6 +1559,7 @@ impl<'a> TcpSocket<'a> {
         self.ack_at = None;
         self.persist_at = None;
         self.timewait_at = None;
+        self.fin_wait2_at = None;
     }
 
     fn fail(&mut self, error: TcpError) {
@@ -1391,22 +1589,26 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
-    /// segment at `quoted_seq`: a smaller MSS from now on, and the segment
-    /// resent in smaller pieces.
-    pub(crate) fn process_path_mtu(&mut self, quoted_seq: TcpSeqNumber, mtu: usize) {
+    /// segment at `quoted_seq`, in a packet of `quoted_len` bytes: a smaller
+    /// MSS from now on, and the segment resent in smaller pieces. The
+    /// report is checked and bounded as [`super::pmtu`] says (RFC 5927).
+    pub(crate) fn process_path_mtu(
+        &mut self,
+        quoted_seq: TcpSeqNumber,
+        mtu: usize,
+        quoted_len: usize,
+    ) {
         if !self.icmp_quotes_ours(quoted_seq) {
             return;
         }
-        let header = match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
+        let (header, ipv6) = match self.remote.addr {
+            IpAddr::V4(_) => (40, false),
+            IpAddr::V6(_) => (60, true),
         };
-        // RFC 1191 §3: never below 68 (v4); RFC 8200: 1280 for v6.
-        let floor = match self.remote.addr {
-            IpAddr::V4(_) => 68,
-            IpAddr::V6(_) => 1280,
+        let Some(mtu) = super::pmtu::path_mtu_from_report(mtu, quoted_len, ipv6) else {
+            return;
         };
-        let new = self.send_mss_for(mtu.max(floor).saturating_sub(header));
+        let new = self.send_mss_for(mtu.saturating_sub(header));
         if new < self.mss {
             self.mss = new;
             self.cc.set_mss(new);
@@ -1540,13 +1742,11 @@ impl<'a> TcpSocket<'a> {
     }
 
     /// Go back to SND.UNA for the next segment (timeout, fast retransmit).
+    /// A FIN in flight goes again when the resent data reaches it
+    /// ([`fin_due_after`](Self::fin_due_after)).
     fn retransmit_head(&mut self) {
         self.snd_nxt = self.snd_una;
         self.rtt_timer.on_retransmit();
-        if self.fin_sent && self.tx.is_empty() {
-            // Only the FIN is outstanding: it goes again.
-            self.fin_sent = false;
-        }
     }
 
     fn ts_now(&self, now: Instant, offset: u32) -> u32 {
@@ -1562,10 +1762,19 @@ impl<'a> TcpSocket<'a> {
         if self.state == State::Closed {
             return None;
         }
-        if self.has_segment_to_send() {
+        // A persist timer that fired has its probe (or override) to send.
+        if self.probe_due || self.has_segment_to_send() {
             return Some(now);
         }
+        let fin_wait2_unarmed = self.state == State::FinWait2
+            && self.orphaned
+            && self.fin_wait2_at.is_none()
+            && self.config.fin_wait2_timeout.is_some();
+        if fin_wait2_unarmed {
+            return Some(now); // dispatch arms it
+        }
         [
+            self.fin_wait2_at,
             self.rto_at,
             self.ack_at,
             self.persist_at,
@@ -1593,7 +1802,7 @@ impl<'a> TcpSocket<'a> {
 
     /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
     fn sendable_now(&self) -> usize {
-        if self.snd_una == self.iss {
+        if !self.syn_acked {
             // Our SYN is unacknowledged: no data yet (and `sent` would
             // count the SYN as a buffer byte).
             return 0;
@@ -1635,26 +1844,73 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// Data waits behind a zero window with no timer running: dispatch must
-    /// arm the persist timer (RFC 9293 §3.8.6.1).
+    /// Data (or our FIN) waits for the peer's window with nothing in flight,
+    /// so no retransmission timer will bring news of it: the persist timer
+    /// must run. RFC 9293 §3.8.6.1 for a zero window; for a window open but
+    /// too small for SWS avoidance (under a segment and half the largest
+    /// window seen), RFC 9293 §3.8.6.2.1 and RFC 1122 §4.2.3.4 (d) ask for
+    /// an override timeout, else one lost window update stalls the
+    /// connection forever (issue 10 item 3). Linux arms its probe timer in
+    /// both cases (tcp_check_probe_timer) and so do we: on expiry the next
+    /// segment probes the zero window or sends what the small one takes.
     fn persist_needed(&self) -> bool {
-        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-        self.snd_wnd == 0
-            && self.tx.len() > sent
-            && self.persist_at.is_none()
-            && self.rto_at.is_none()
+        if self.persist_at.is_some()
+            || self.rto_at.is_some()
+            || self.probe_due
+            || !self.syn_acked
+            || self.snd_nxt != self.snd_una
+        {
+            return false;
+        }
+        let unsent = !self.tx.is_empty();
+        (unsent && self.sendable_now() == 0) || (!unsent && self.fin_held())
+    }
+
+    /// Arms the persist timer when [`persist_needed`](Self::persist_needed).
+    fn arm_persist(&mut self, now: Instant) {
+        if self.persist_needed() {
+            let backoff = 1u32 << self.persist_backoff.min(6);
+            self.persist_at = Some(now + self.rtt.rto() * backoff);
+        }
+    }
+
+    /// Our FIN is acknowledged: it was sent, and SND.UNA reached SND.MAX,
+    /// which lies beyond it.
+    fn fin_acked(&self) -> bool {
+        self.fin_sent && self.snd_una == self.snd_max
     }
 
     fn fin_due(&self) -> bool {
-        self.fin_queued && !self.fin_sent && {
-            let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
-            sent >= self.tx.len()
-        }
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        self.fin_due_after(sent) && self.fin_fits(sent)
+    }
+
+    /// The FIN's sequence number, `sent_after` past SND.UNA, is inside the
+    /// peer's window: it occupies one (RFC 9293 §3.4), and a receiver at a
+    /// zero window may drop it (§3.10.7.4). One that does not fit waits for
+    /// the window, paced by the persist timer like a zero-window probe,
+    /// rather than being resent by retransmission timeouts that would end
+    /// the connection (issue 10 item 17).
+    fn fin_fits(&self, sent_after: usize) -> bool {
+        self.snd_wnd > sent_after
+    }
+
+    /// The FIN is due (all data sent) but the window holds it back.
+    fn fin_held(&self) -> bool {
+        let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        self.fin_due_after(sent) && !self.fin_fits(sent)
     }
 
     /// Runs the timers due at `now` (before building a segment).
     fn run_timers(&mut self, now: Instant) {
         if self.timewait_at.is_some_and(|t| now >= t) {
+            self.set_closed();
+            return;
+        }
+        // A close() that came in FIN-WAIT-2 starts its limit now.
+        self.arm_fin_wait2(now);
+        if self.fin_wait2_at.is_some_and(|t| now >= t) {
+            net_debug!("tcp {} -> {}: FIN-WAIT-2 timeout", self.local, self.remote);
             self.set_closed();
             return;
         }
@@ -1682,8 +1938,12 @@ impl<'a> TcpSocket<'a> {
             self.persist_unanswered += 1;
             self.persist_at = None;
             self.persist_backoff = self.persist_backoff.saturating_add(1);
-            self.ack_now = true; // the probe goes out as a one-byte segment below
-                                 // Each probe carries the first unacknowledged byte again.
+            // The probe (or the override segment) goes out below. Its own
+            // flag, not `ack_now`: an ACK owed while the timer runs (a
+            // window update, say) must stay a pure ACK, or a peer at a zero
+            // window drops it with the probe's byte.
+            self.probe_due = true;
+            // Each probe carries the first unacknowledged byte again.
             self.snd_nxt = self.snd_una;
         }
         if let (Some((_, _, probes)), Some(due)) =
@@ -1790,6 +2050,11 @@ impl<'a> TcpSocket<'a> {
                     } else {
                         self.send_mss_for(our_mss)
                     };
+                    // The initial window follows the MSS (RFC 5681 §3.1): in
+                    // a simultaneous open whose SYN had not left yet, the
+                    // window was still sized for 536 bytes, below one
+                    // segment, and the send stalled.
+                    self.cc.set_mss(self.mss);
                     let mut repr = self.base_repr(now);
                     repr.control = TcpFlags::SYN;
                     repr.seq_number = self.iss;
@@ -1804,13 +2069,16 @@ impl<'a> TcpSocket<'a> {
                         repr.timestamp = self
                             .config
                             .timestamps
-                            .then(|| (self.ts_now(now, self.iss.0.rotate_left(13)), 0));
+                            .then(|| (self.ts_now(now, self.ts_offset), 0));
                     } else {
                         repr.window_scale = self.peer_ws.map(|_| self.rcv_shift);
                         repr.sack_permitted = self.sack_ok;
                         repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
                     }
                     emit(&repr)?;
+                    if let Some(ack) = repr.ack_number {
+                        self.last_ack_sent = ack;
+                    }
                     // The user timeout covers the handshake too.
                     if self.first_unacked_at.is_none() {
                         self.first_unacked_at = Some(now);
@@ -1873,6 +2141,7 @@ impl<'a> TcpSocket<'a> {
             self.ack_at = None;
             self.unacked_segments = 0;
             self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+            self.last_ack_sent = self.rcv_nxt;
             return Ok(());
         }
 
@@ -1882,42 +2151,54 @@ impl<'a> TcpSocket<'a> {
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
         let handshake =
-            matches!(self.state, State::SynSent | State::SynReceived) || self.snd_una == self.iss;
+            matches!(self.state, State::SynSent | State::SynReceived) || !self.syn_acked;
         let mut len = if handshake {
             0
         } else {
             self.sendable_now().min(self.data_room(now))
         };
-        let zero_window_probe = !handshake
-            && self.snd_wnd == 0
-            && self.tx.len() > sent
-            && self.persist_backoff > 0
-            && self.ack_now;
-        if zero_window_probe {
-            // RFC 9293 §3.8.6.1: probe a zero window with one byte.
-            len = 1;
+        // The window left past what is in flight.
+        let usable = self.snd_wnd.saturating_sub(sent);
+        let probe = !handshake && self.probe_due;
+        let zero_window_probe = probe && usable == 0;
+        if probe && len == 0 {
+            len = if zero_window_probe {
+                // RFC 9293 §3.8.6.1: probe a zero window with one byte
+                // (none left: the FIN alone is the probe).
+                1
+            } else {
+                // RFC 1122 §4.2.3.4 (d): the override timeout sends what
+                // the small window takes.
+                usable.min(self.mss).min(self.data_room(now))
+            };
         }
         let payload = self.tx.get_allocated(sent, len);
         let len = payload.len();
-        let fin = !handshake && self.fin_due_after(sent + len);
+        let fin = !handshake
+            && self.fin_due_after(sent + len)
+            && (self.fin_fits(sent + len) || (zero_window_probe && len == 0));
         let need_ack = self.ack_now || self.challenge_ack;
         if len == 0 && !fin && !need_ack {
+            // Nothing to probe any more (acknowledged meanwhile).
+            self.probe_due = false;
             // A window the peer closed on data we still have: arm the persist timer.
-            if self.snd_wnd == 0
-                && self.tx.len() > sent
-                && self.persist_at.is_none()
-                && self.rto_at.is_none()
-            {
-                let backoff = 1u32 << self.persist_backoff.min(6);
-                self.persist_at = Some(now + self.rtt.rto() * backoff);
-            }
+            self.arm_persist(now);
             return Ok(());
         }
         let mut repr = self.base_repr(now);
         // A keepalive/challenge ACK with no data uses SND.NXT, except the
         // keepalive probe (RFC 9293 §3.8.4: one below SND.UNA).
+        let window_end = self.snd_una + self.snd_wnd;
         repr.seq_number = if len == 0 && !fin && self.keepalive_probes > 0 && self.challenge_ack {
             self.snd_una - 1
+        } else if len == 0 && !fin && self.syn_acked && self.snd_nxt > window_end {
+            // A pure ACK while a zero-window probe (or anything past the
+            // window) is out: SND.NXT lies beyond what the peer accepts,
+            // and a peer at a zero window would drop the ACK and answer
+            // with one of its own, which may be just as unacceptable to us
+            // (an ACK storm). The window's right edge is acceptable
+            // (Linux's tcp_acceptable_seq).
+            window_end
         } else {
             self.snd_nxt
         };
@@ -1965,15 +2246,20 @@ impl<'a> TcpSocket<'a> {
         }
         self.ack_now = false;
         self.challenge_ack = false;
+        self.probe_due = false;
         self.dsack = None;
         self.ack_at = None;
         self.unacked_segments = 0;
         self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+        self.last_ack_sent = self.rcv_nxt;
         Ok(())
     }
 
+    /// A segment ending `sent_after` past SND.UNA ends where the FIN goes:
+    /// after the last byte of data, at the same sequence number every time
+    /// (a retransmission carries it again), until it is acknowledged.
     fn fin_due_after(&self, sent_after: usize) -> bool {
-        self.fin_queued && !self.fin_sent && sent_after >= self.tx.len()
+        self.fin_queued && sent_after == self.tx.len() && !self.fin_acked()
     }
 
     /// The payload that fits in a segment beside the options it will carry.
@@ -2557,6 +2843,7 @@ mod tests {
             1460,
             Some(options),
             1460,
+            0,
             Instant::ZERO,
         );
         assert_eq!(s.state(), State::Established);
@@ -2588,6 +2875,7 @@ mod tests {
             1460,
             Some(options),
             1460,
+            0,
             Instant::ZERO,
         );
         assert_eq!(s.stats().mss, 1460);
@@ -2615,9 +2903,9 @@ mod tests {
         s.send_slice(&[0; 4000]).unwrap();
         let first = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!(first.payload.len(), 1460);
-        s.process_path_mtu(ISS + 100_000, 576);
+        s.process_path_mtu(ISS + 100_000, 576, 1500);
         assert_eq!(s.stats().mss, 1460, "forged: ignored");
-        s.process_path_mtu(ISS + 1, 576);
+        s.process_path_mtu(ISS + 1, 576, 1500);
         assert_eq!(s.stats().mss, 536);
         let again = out(&mut s, Instant::ZERO).unwrap();
         assert_eq!((again.seq, again.payload.len()), (ISS + 1, 536));
@@ -2921,10 +3209,14 @@ mod tests_support {
     }
 
     pub(super) fn socket(buf: usize) -> TcpSocket<'static> {
-        TcpSocket::new(
+        let mut s = TcpSocket::new(
             RingBuffer::new(vec![0u8; buf]),
             RingBuffer::new(vec![0u8; buf]),
-        )
+        );
+        // The keyed offset the interface would set (RFC 7323 §7.1): never
+        // TSval 0 at time 0, which a peer cannot tell from "no echo".
+        s.set_ts_offset(0x5eed_0ff5);
+        s
     }
 
     pub(super) fn out(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
@@ -2979,3 +3271,7 @@ mod tests_support {
         s
     }
 }
+
+#[cfg(test)]
+#[path = "tests/mod.rs"]
+mod state_tests;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue 10's table: rstcp (std runtime, 1 MiB buffers, on a TAP) and the
+# Linux kernel, each sending to and receiving from a Linux peer through
+# the same impaired link, for each link profile; Mbit/s with the sender's
+# retransmitted share, every byte checked against the hash of a seeded
+# stream. This kernel has no netem: the link is our own forwarder between
+# TAPs (tests/src/impair/), in network namespaces the run creates and
+# deletes. Needs root.
+#
+#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [-v]
+#       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
+#
+# A SPEC is comma-separated key=value, both directions unless prefixed
+# a. (from the tested side) or b. (back): loss=1%, gilbert=1%/30% (burst
+# enter/leave), corrupt=0.1%, dup=1%, delay=10ms, jitter=2ms,
+# reorder=2%/3 (chance/gap), rate=100mbit,queue=625k, hold=5ms.
+# --runs N runs each row N times in turn and reports each cell's median
+# (the machine's noise hits rstcp and Linux alike). Exits 1 if a cell
+# failed or lost a byte.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(id -u)" = 0 ] || { echo "impaired: needs root (namespaces and TAPs)" >&2; exit 1; }
+
+PREFIX="rstcp-imp-$$-"
+cleanup() {
+  # The binary deletes its namespaces; this catches an interrupted run.
+  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" |
+    while read -r ns; do
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$ns" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT INT TERM
+
+echo "== building the forwarder and the table (release)" >&2
+cargo build --release -q -p rstcp-tests --bin impaired
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/impaired"
+echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)" >&2
+"$BIN" --prefix "$PREFIX" "$@"

@@ -1,0 +1,158 @@
+//! The forwarder: two threads, one per direction, each reading frames
+//! from one [`Port`], passing them through its [`Line`] and writing what
+//! the line delivers, on time, to the other port.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::line::{Line, LineStats};
+use super::port::Port;
+use super::profile::Profile;
+
+/// Frames read in one go before the line is drained again: bounds how
+/// late a due frame can leave while a burst arrives.
+const READ_BURST: usize = 64;
+/// The longest sleep, so `stop` is noticed.
+const MAX_SLEEP: Duration = Duration::from_millis(10);
+/// Large enough for any frame of a 1500-byte MTU and then some; a longer
+/// one is dropped and counted.
+const FRAME_BUFFER: usize = 16 * 1024;
+
+/// What one direction of the forwarder did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirectionStats {
+    /// The impairments' work.
+    pub line: LineStats,
+    /// Frames the receiving port did not take (its queue was full).
+    pub send_errors: u64,
+    /// Frames that could not be read (too long, or a read error).
+    pub recv_errors: u64,
+}
+
+/// A running forwarder between two ports. Stops on [`stop`](Self::stop)
+/// or drop.
+#[derive(Debug)]
+pub struct Forwarder {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<DirectionStats>>,
+}
+
+impl Forwarder {
+    /// Starts forwarding between `a` (the tested side) and `b` (the
+    /// peer), `profile.a_to_b` impairing what goes from `a` to `b` and
+    /// `profile.b_to_a` the way back, each direction with its own random
+    /// stream derived from `seed`.
+    pub fn start(a: Port, b: Port, profile: &Profile, seed: u64) -> Forwarder {
+        let (a, b) = (Arc::new(a), Arc::new(b));
+        let stop = Arc::new(AtomicBool::new(false));
+        let epoch = Instant::now();
+        let directions = [
+            (a.clone(), b.clone(), profile.a_to_b, seed),
+            // Another stream for the way back: the same seed would lose
+            // the matching frames of both directions.
+            (b, a, profile.b_to_a, seed ^ 0xb7e1_5162_8aed_2a6b),
+        ];
+        let threads = directions
+            .into_iter()
+            .map(|(from, to, imp, seed)| {
+                let stop = stop.clone();
+                let line = Line::new(imp, seed);
+                std::thread::spawn(move || pump(&from, &to, line, &stop, epoch))
+            })
+            .collect();
+        Forwarder { stop, threads }
+    }
+
+    /// Stops both directions; gives what each did (`a_to_b`, `b_to_a`).
+    pub fn stop(mut self) -> [DirectionStats; 2] {
+        self.join()
+    }
+
+    fn join(&mut self) -> [DirectionStats; 2] {
+        self.stop.store(true, Ordering::Release);
+        let mut out = [DirectionStats::default(); 2];
+        for (slot, t) in out.iter_mut().zip(self.threads.drain(..)) {
+            *slot = t.join().unwrap_or_default();
+        }
+        out
+    }
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// Nanoseconds since `epoch`: the lines' clock.
+fn ns(epoch: Instant) -> u64 {
+    epoch.elapsed().as_nanos() as u64
+}
+
+/// One direction's loop: read what arrived, deliver what is due, sleep
+/// until the next frame arrives or falls due.
+fn pump(
+    from: &Port,
+    to: &Port,
+    mut line: Line,
+    stop: &AtomicBool,
+    epoch: Instant,
+) -> DirectionStats {
+    // Sub-millisecond delays and a 100 Mbit/s pace (120 µs a frame) need
+    // wake-ups closer than the default 50 µs timer slack.
+    // SAFETY: prctl(PR_SET_TIMERSLACK) takes a plain integer.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
+    let mut stats = DirectionStats::default();
+    let mut buf = vec![0u8; FRAME_BUFFER];
+    while !stop.load(Ordering::Acquire) {
+        let mut more = false;
+        let now = ns(epoch);
+        for i in 0..READ_BURST {
+            match from.recv(&mut buf) {
+                Ok(Some(n)) => line.admit(now, buf[..n].to_vec()),
+                Ok(None) => break,
+                Err(_) => {
+                    stats.recv_errors += 1;
+                    break;
+                }
+            }
+            more = i + 1 == READ_BURST;
+        }
+        let now = ns(epoch);
+        while let Some(frame) = line.pop_due(now) {
+            if to.send(&frame).is_err() {
+                stats.send_errors += 1;
+            }
+        }
+        if more {
+            continue;
+        }
+        let wait = match line.next_due() {
+            Some(t) => Duration::from_nanos(t.saturating_sub(ns(epoch))).min(MAX_SLEEP),
+            None => MAX_SLEEP,
+        };
+        if !wait.is_zero() {
+            wait_readable(from, wait);
+        }
+    }
+    stats.line = line.stats();
+    stats
+}
+
+/// Sleeps until `port` has a frame or `timeout` passed.
+fn wait_readable(port: &Port, timeout: Duration) {
+    let mut pfd = libc::pollfd {
+        fd: port.raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: one valid pollfd, a valid timespec, no signal mask.
+    // An error (EINTR) only ends the sleep early.
+    unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
+}

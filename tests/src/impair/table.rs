@@ -1,0 +1,166 @@
+//! Issue 10's table: for each link profile, rstcp and Linux sending to
+//! and receiving from the kernel peer, side by side.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use super::cell::{run_cell, Cell, CellConfig, Flow};
+use super::profile::Profile;
+use super::rig::Side;
+
+/// The four cells of one profile.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The link.
+    pub profile: Profile,
+    /// rstcp writes to the kernel peer.
+    pub rstcp_sends: Cell,
+    /// Linux writes to the kernel peer.
+    pub linux_sends: Cell,
+    /// The kernel peer writes to rstcp.
+    pub rstcp_receives: Cell,
+    /// The kernel peer writes to Linux.
+    pub linux_receives: Cell,
+}
+
+impl Row {
+    /// The four cells with what each is.
+    pub fn cells(&self) -> [(&'static str, &Cell); 4] {
+        [
+            ("rstcp sends", &self.rstcp_sends),
+            ("Linux sends", &self.linux_sends),
+            ("rstcp receives", &self.rstcp_receives),
+            ("Linux receives", &self.linux_receives),
+        ]
+    }
+}
+
+/// Runs the four cells of `profile`; `progress` hears of each as it ends.
+/// With [`CellConfig::runs`] above 1, the four are run that many times in
+/// turn (so a slow spell of the machine hits rstcp and Linux alike), each
+/// time with the next seed, and each cell reports its median run; a failed
+/// run is reported instead of the median.
+pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&str, &Cell)) -> Row {
+    const CELLS: [(Side, Flow, &str); 4] = [
+        (Side::Rstcp, Flow::Send, "rstcp sends"),
+        (Side::Linux, Flow::Send, "Linux sends"),
+        (Side::Rstcp, Flow::Receive, "rstcp receives"),
+        (Side::Linux, Flow::Receive, "Linux receives"),
+    ];
+    let mut runs: [Vec<Cell>; 4] = Default::default();
+    for i in 0..cfg.runs.max(1) {
+        let cfg = CellConfig {
+            seed: cfg.seed.wrapping_add(i as u64),
+            ..cfg.clone()
+        };
+        for (slot, (side, flow, what)) in runs.iter_mut().zip(CELLS) {
+            let c = run_cell(profile, side, flow, &cfg);
+            progress(what, &c);
+            slot.push(c);
+        }
+    }
+    let [a, b, c, d] = runs.map(median);
+    Row {
+        profile: profile.clone(),
+        rstcp_sends: a,
+        linux_sends: b,
+        rstcp_receives: c,
+        linux_receives: d,
+    }
+}
+
+/// The failed run if any, else the run of median goodput.
+fn median(mut runs: Vec<Cell>) -> Cell {
+    if let Some(i) = runs.iter().position(|c| !c.intact) {
+        return runs.swap_remove(i);
+    }
+    runs.sort_by(|x, y| x.mbps().total_cmp(&y.mbps()));
+    let mid = runs.len() / 2;
+    runs.swap_remove(mid)
+}
+
+/// The table's header, in the issue's Markdown shape.
+pub fn header() -> String {
+    "| link | rstcp sends | Linux sends | ratio | rstcp receives | Linux receives | ratio |\n\
+     |---|---|---|---|---|---|---|\n"
+        .to_string()
+}
+
+/// One Markdown row: Mbit/s and the sender's retransmitted share (the
+/// peer's, in the receive columns), ratios rstcp / Linux.
+pub fn format_row(row: &Row) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} | {} | {} |",
+        row.profile.name,
+        cell_text(&row.rstcp_sends, ""),
+        cell_text(&row.linux_sends, ""),
+        ratio(&row.rstcp_sends, &row.linux_sends),
+        cell_text(&row.rstcp_receives, "peer "),
+        cell_text(&row.linux_receives, "peer "),
+        ratio(&row.rstcp_receives, &row.linux_receives),
+    );
+    s
+}
+
+fn cell_text(c: &Cell, whose: &str) -> String {
+    if let Some(e) = &c.error {
+        return format!("FAIL ({e})");
+    }
+    match c.retransmitted {
+        Some(r) => format!("{} ({whose}{:.1} %)", mbps(c.mbps()), r * 100.0),
+        None => mbps(c.mbps()),
+    }
+}
+
+/// Three significant digits or so, like the issue's table.
+fn mbps(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn ratio(ours: &Cell, linux: &Cell) -> String {
+    if ours.error.is_some() || linux.error.is_some() || linux.mbps() <= 0.0 {
+        return "-".into();
+    }
+    format!("{:.2}", ours.mbps() / linux.mbps())
+}
+
+/// Runs every profile and prints the table to stdout as rows complete,
+/// progress to stderr; gives the rows.
+pub fn print_table(profiles: &[Profile], cfg: &CellConfig, verbose: bool) -> Vec<Row> {
+    print!("{}", header());
+    let _ = std::io::stdout().flush();
+    let mut rows = Vec::new();
+    for p in profiles {
+        let row = run_row(p, cfg, &mut |what, c| {
+            if verbose {
+                eprintln!(
+                    "  {:<24} {:<15} {:>9.1} Mbit/s {:>11} B {} link a→b {:?} b→a {:?}",
+                    p.name,
+                    what,
+                    c.mbps(),
+                    c.received,
+                    if c.intact { "intact" } else { "NOT INTACT" },
+                    c.link[0],
+                    c.link[1],
+                );
+            } else {
+                eprint!(".");
+            }
+        });
+        if !verbose {
+            eprintln!();
+        }
+        print!("{}", format_row(&row));
+        let _ = std::io::stdout().flush();
+        rows.push(row);
+    }
+    rows
+}
