@@ -2087,24 +2087,8 @@ impl<'a> TcpSocket<'a> {
         if self.pto_at.is_some_and(|t| now >= t) {
             self.on_pto();
         }
-        if self.persist_at.is_some_and(|t| now >= t) {
-            // RFC 1122 §4.2.2.17 keeps the connection open as long as the
-            // receiver answers the probes; one that stopped answering is
-            // given up like unacknowledged data (or by the user timeout).
-            if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
-                self.fail(TcpError::TimedOut);
-                return;
-            }
-            self.persist_unanswered += 1;
-            self.persist_at = None;
-            self.persist_backoff = self.persist_backoff.saturating_add(1);
-            // The probe (or the override segment) goes out below. Its own
-            // flag, not `ack_now`: an ACK owed while the timer runs (a
-            // window update, say) must stay a pure ACK, or a peer at a zero
-            // window drops it with the probe's byte.
-            self.probe_due = true;
-            // Each probe carries the first unacknowledged byte again.
-            self.snd_nxt = self.snd_una;
+        if self.persist_at.is_some_and(|t| now >= t) && !self.on_persist() {
+            return;
         }
         if let (Some((_, _, probes)), Some(due)) =
             (self.config.keepalive, self.keepalive_deadline())
@@ -2118,6 +2102,30 @@ impl<'a> TcpSocket<'a> {
                 self.challenge_ack = true; // probe: seq = SND.UNA − 1
             }
         }
+    }
+
+    /// The persist timer fired (or the retransmission timer with a zero
+    /// window): the next dispatch probes. `false` when the connection was
+    /// given up.
+    fn on_persist(&mut self) -> bool {
+        // RFC 1122 §4.2.2.17 keeps the connection open as long as the
+        // receiver answers the probes; one that stopped answering is
+        // given up like unacknowledged data (or by the user timeout).
+        if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
+            self.fail(TcpError::TimedOut);
+            return false;
+        }
+        self.persist_unanswered += 1;
+        self.persist_at = None;
+        self.persist_backoff = self.persist_backoff.saturating_add(1);
+        // The probe (or the override segment) goes out below. Its own
+        // flag, not `ack_now`: an ACK owed while the timer runs (a
+        // window update, say) must stay a pure ACK, or a peer at a zero
+        // window drops it with the probe's byte.
+        self.probe_due = true;
+        // Each probe carries the first unacknowledged byte again.
+        self.snd_nxt = self.snd_una;
+        true
     }
 
     /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: the next keepalive probe (or,
@@ -2143,6 +2151,25 @@ impl<'a> TcpSocket<'a> {
 
     /// RFC 6298 §5.4–5.6: retransmit the earliest segment, back off.
     fn on_rto(&mut self, now: Instant) {
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        if !handshake && self.snd_wnd == 0 {
+            // The peer closed its window on data (or a FIN) in flight: what
+            // it lacks it cannot take, and resending nothing while counting
+            // the expiry toward MAX_RETRIES ended a connection whose
+            // receiver answers every probe. Probe the head instead, paced
+            // and given up by the persist timer (RFC 9293 §3.8.6.1, RFC
+            // 1122 §4.2.2.17), which an answer resets; Linux's
+            // tcp_retransmit_timer likewise spares a zero window the
+            // retries2 limit while the peer answers. A zero window is flow
+            // control, not congestion: cwnd is left alone.
+            self.rto_at = None;
+            self.pto_at = None;
+            self.tlp_due = false;
+            // Karn: the data timed is in flight again.
+            self.rtt_timer.on_retransmit();
+            self.on_persist();
+            return;
+        }
         self.retries = self.retries.saturating_add(1);
         let max_retries = if matches!(self.state, State::SynSent | State::SynReceived) {
             MAX_SYN_RETRIES
@@ -2155,7 +2182,6 @@ impl<'a> TcpSocket<'a> {
         }
         self.stats.timeouts = self.stats.timeouts.wrapping_add(1);
         let in_flight = self.in_flight();
-        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
         let first = self.phase != Phase::Timeout;
         if !handshake {
             self.rto_tsval = self.ts.map(|ts| self.ts_now(now, ts.offset));
@@ -3017,6 +3043,70 @@ mod tests {
         s.process(t, &open);
         let data = out(&mut s, t).unwrap();
         assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
+    }
+
+    #[test]
+    fn a_window_closed_on_data_in_flight_keeps_the_connection_while_answered() {
+        // The peer takes part of the flight and closes its window: the
+        // retransmission timer then fires with a zero window. RFC 1122
+        // §4.2.2.17 keeps a connection open while the receiver answers;
+        // Linux's tcp_retransmit_timer resends the head and does not count
+        // the expiry toward tcp_retries2 while ACKs keep coming. Each
+        // expiry must probe (send something) and never end the connection.
+        for sack in [false, true] {
+            window_closed_on_flight(if sack {
+                established_with_sack()
+            } else {
+                established(8192)
+            });
+        }
+    }
+
+    fn window_closed_on_flight(mut s: TcpSocket<'static>) {
+        s.send_slice(b"abcdefgh").unwrap();
+        assert!(out(&mut s, Instant::ZERO).is_some());
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 5), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        let mut t = Instant::ZERO;
+        for i in 0..40 {
+            let next = s.poll_at(t).expect("a timer armed");
+            assert!(next > t, "no busy loop at expiry {i}");
+            t = next;
+            let probe = out(&mut s, t).expect("each expiry sends a probe");
+            assert_eq!(probe.seq, ISS + 5, "from the head");
+            s.process(t, &closed);
+            assert_eq!(s.state(), State::Established, "after expiry {i}");
+        }
+        assert_eq!(s.error(), None);
+        // The window opens: the rest goes.
+        let mut open = closed;
+        open.window_len = 4096;
+        s.process(t, &open);
+        let data = out(&mut s, t).unwrap();
+        assert_eq!((data.seq, &data.payload[..]), (ISS + 5, &b"efgh"[..]));
+    }
+
+    #[test]
+    fn a_window_closed_on_data_in_flight_by_a_vanished_peer_times_out() {
+        // The other half: the probes that replace the retransmissions are
+        // given up when nothing answers them, as data would be.
+        let mut s = established_with_sack();
+        s.send_slice(b"abcdefgh").unwrap();
+        assert!(out(&mut s, Instant::ZERO).is_some());
+        let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 5), &[]);
+        closed.window_len = 0;
+        s.process(Instant::ZERO, &closed);
+        let mut t = Instant::ZERO;
+        let mut sent = 0;
+        while let Some(next) = s.poll_at(t) {
+            assert!(next > t || sent == 0, "no busy loop");
+            t = next;
+            sent += usize::from(out(&mut s, t).is_some());
+            assert!(sent < 100);
+        }
+        assert_eq!(s.error(), Some(TcpError::TimedOut));
+        assert!(sent >= 15, "probed before giving up: {sent}");
     }
 
     #[test]
