@@ -3526,8 +3526,13 @@ mod tests_support {
     }
 
     pub(super) fn out(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
+        out_mtu(s, now, MTU)
+    }
+
+    /// Emits the next segment of `s` with this MTU, copied.
+    pub(super) fn out_mtu(s: &mut TcpSocket<'_>, now: Instant, mtu: usize) -> Option<Seg> {
         let mut got = None;
-        let _ = s.dispatch::<()>(TcpContext { now, mtu: MTU }, |r| {
+        let _ = s.dispatch::<()>(TcpContext { now, mtu }, |r| {
             got = Some(Seg {
                 control: r.control,
                 seq: r.seq_number,

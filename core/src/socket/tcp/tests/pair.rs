@@ -17,27 +17,6 @@ pub(super) struct Pair {
     pub(super) mtu: usize,
 }
 
-/// Emits the next segment of `s` with this MTU, copied.
-pub(super) fn out_mtu(s: &mut TcpSocket<'_>, now: Instant, mtu: usize) -> Option<Seg> {
-    let mut got = None;
-    let _ = s.dispatch::<()>(TcpContext { now, mtu }, |r| {
-        got = Some(Seg {
-            control: r.control,
-            seq: r.seq_number,
-            ack: r.ack_number,
-            window: r.window_len,
-            mss: r.max_seg_size,
-            ws: r.window_scale,
-            sack_perm: r.sack_permitted,
-            sack: r.sack_ranges.iter().flatten().copied().collect(),
-            ts: r.timestamp,
-            payload: r.payload.to_vec(),
-        });
-        Ok(())
-    });
-    got
-}
-
 /// Runs `s`'s timers at `now` with the device refusing every frame: what
 /// was due stays due (nothing is recorded as sent).
 pub(super) fn busy(s: &mut TcpSocket<'_>, now: Instant) {
