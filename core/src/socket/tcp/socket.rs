@@ -1124,7 +1124,10 @@ impl<'a> TcpSocket<'a> {
                 self.state = State::SynReceived;
                 self.snd_nxt = self.iss;
                 self.snd_wnd = usize::from(repr.window_len);
-                self.rto_at = Some(now);
+                // The SYN-ACK goes at once (SND.NXT = ISS asks for it) and
+                // arms its own timer: an expired timer here made it a
+                // timeout, backing the RTO off and spending a SYN retry.
+                self.rto_at = None;
             }
         }
     }
@@ -3334,6 +3337,24 @@ mod tests {
             &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]),
         );
         assert_eq!(s.state(), State::Established);
+    }
+
+    #[test]
+    fn simultaneous_open_syn_ack_is_no_timeout() {
+        // RFC 9293 §3.5 figure 8: the SYN-ACK answering the peer's SYN is
+        // a reply, not a retransmission timeout: it must not back the RTO
+        // off, count a retransmission, or spend a SYN retry.
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let rto = s.poll_at(Instant::ZERO).expect("the SYN's timer") - Instant::ZERO;
+        let t = Instant::from_millis(10);
+        s.process(t, &seg(TcpFlags::SYN, IRS, None, &[]));
+        let synack = out(&mut s, t).unwrap();
+        assert_eq!((synack.control, synack.ack), (TcpFlags::SYN, Some(IRS + 1)));
+        assert_eq!(s.stats().retransmits, 0);
+        assert_eq!(s.stats().timeouts, 0);
+        assert_eq!(s.poll_at(t), Some(t + rto), "the RTO, not backed off");
     }
 
     #[test]
