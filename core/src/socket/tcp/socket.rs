@@ -395,8 +395,6 @@ pub struct TcpSocket<'a> {
     /// RFC 6675 §4 RescueRxt: the recovery point of the recovery whose
     /// rescue retransmission was sent (one per recovery).
     rescue_rxt: Option<TcpSeqNumber>,
-    /// RFC 6675 HighRxt (exclusive: one past the last byte retransmitted).
-    high_rxt: TcpSeqNumber,
     /// SACK recovery: the segment at SND.UNA is to be resent first.
     rtx_head: bool,
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
@@ -531,7 +529,6 @@ impl<'a> TcpSocket<'a> {
             phase: Phase::Open,
             recover: TcpSeqNumber(0),
             rescue_rxt: None,
-            high_rxt: TcpSeqNumber(0),
             rtx_head: false,
             scoreboard: Scoreboard::default(),
             rack: Rack::default(),
@@ -794,7 +791,6 @@ impl<'a> TcpSocket<'a> {
         self.snd_una = iss;
         self.snd_nxt = iss;
         self.snd_max = iss;
-        self.high_rxt = iss;
         self.state = State::SynSent;
         Ok(())
     }
@@ -823,7 +819,6 @@ impl<'a> TcpSocket<'a> {
         self.syn_acked = true;
         self.snd_nxt = self.snd_una;
         self.snd_max = self.snd_una;
-        self.high_rxt = self.snd_una;
         self.rcv_nxt = half.irs + 1;
         let syn = TcpRepr {
             src_port: half.remote.port,
@@ -910,7 +905,6 @@ impl<'a> TcpSocket<'a> {
         self.syn_acked = true;
         self.snd_nxt = ack_number;
         self.snd_max = ack_number;
-        self.high_rxt = ack_number;
         self.irs = ack.seq_number - 1;
         self.rcv_nxt = ack.seq_number;
         self.snd_wl1 = ack.seq_number;
@@ -1398,7 +1392,7 @@ impl<'a> TcpSocket<'a> {
                     self.cc.on_recovery_ack(now, acked, in_flight);
                     if self.sack_ok {
                         // RACK decides what is lost (RFC 8985 §6): a head
-                        // already retransmitted (HighRxt past it) is a
+                        // already retransmitted (in a RACK record) is a
                         // repair in flight, not to be sent again.
                         self.rtx_head = false;
                     } else {
@@ -1540,7 +1534,6 @@ impl<'a> TcpSocket<'a> {
         self.cc.on_congestion(now, in_flight);
         self.prr.start(in_flight);
         self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
-        self.high_rxt = self.snd_una;
         self.rtx_head = true;
         self.rtt_timer.on_retransmit();
     }
@@ -1571,9 +1564,6 @@ impl<'a> TcpSocket<'a> {
         self.snd_una = ack;
         if self.snd_nxt < ack {
             self.snd_nxt = ack;
-        }
-        if self.high_rxt < ack {
-            self.high_rxt = ack;
         }
         self.first_unacked_at = if self.snd_una == self.snd_max {
             None
@@ -2335,9 +2325,6 @@ impl<'a> TcpSocket<'a> {
             let window_len = repr.window_len;
             emit(&repr)?;
             let end = seq + sent_len + usize::from(fin);
-            if self.high_rxt < end {
-                self.high_rxt = end;
-            }
             self.after_resend(now, seq, end, kind);
             if self.phase == Phase::Fast {
                 self.prr.on_sent(sent_len.max(1));
