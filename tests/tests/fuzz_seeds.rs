@@ -193,23 +193,43 @@ fn regression_tcp_socket_blind_ack_is_iss_plus_one() {
     fuzz::tcp_socket(INPUT);
 }
 
-/// `tcp_socket`, a bug in the stack (not fixed here: core/src): a client in
-/// SYN-SENT whose SYN has not left yet (ARP pending, SND.NXT = ISS) takes a
-/// SYN-ACK acknowledging ISS + 2^31. `process_syn_sent` rejects with
-/// `ack <= iss || ack > snd_nxt`, and `TcpSeqNumber`'s `partial_cmp` is
-/// `None` at exactly 2^31 apart, so both comparisons are false and the
-/// segment passes: the socket becomes ESTABLISHED without ever sending its
-/// SYN and sends data from sequence number ISS (the SYN's). Input: client, no
+/// `tcp_socket`, a bug in the stack: a client in SYN-SENT whose SYN has not
+/// left yet (ARP pending, SND.NXT = ISS) took a SYN-ACK acknowledging ISS +
+/// 2^31. `process_syn_sent` rejected with `ack <= iss || ack > snd_nxt`, and
+/// `TcpSeqNumber`'s `partial_cmp` is `None` at exactly 2^31 apart, so both
+/// comparisons were false and the segment passed: the socket became
+/// ESTABLISHED without ever sending its SYN and sent data from sequence
+/// number ISS (the SYN's). Fixed by stating what is acceptable instead
+/// (core/src/socket/tcp/socket.rs; unit test
+/// `an_ack_half_the_space_from_the_iss_is_refused`). Input: client, no
 /// options; a SYN-ACK acking the blind reference - 2^15, then one acking
 /// 2^15 below that (`O_PREV_ACK`) = ISS + 2^31; write, wait.
 #[test]
-#[ignore = "stack bug in core/src/socket/tcp/socket.rs process_syn_sent: ACK at ISS + 2^31 accepted (routed to the TCP owner)"]
 fn regression_tcp_socket_syn_sent_ack_half_turn() {
     const INPUT: &[u8] = &[
         0x00, 0x00, 0x00, 0x00, 0x00, // config, ISS and IRS selectors
         0x12, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0x00, 0x00, // SYN-ACK, ack -2^15
         0x12, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0x10, 0x00, // again from there
         0x40, 0x81, 0x82, // write 512, wait 1 ms, then 10 ms
+    ];
+    fuzz::tcp_socket(INPUT);
+}
+
+/// `tcp_socket` (a harness bug, not the stack's): a SYN-ACK carrying 128
+/// bytes of data, which the socket now queues (RFC 9293 §3.10.7.3); the
+/// harness took the socket's first ACK (IRS + 129) as the stream's start, so
+/// the application's read of the SYN data looked wrong. The start is now
+/// that ACK less what the socket holds (and its FIN).
+#[test]
+fn regression_tcp_socket_data_in_syn_ack() {
+    const INPUT: &[u8] = &[
+        0x84, 0x00, 0x00, 0x00, 0x00, 0x91, 0x12, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x09, 0x10,
+        0x00, 0xff, 0x00, 0xff, 0x00, 0x40, 0x10, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0xaf,
+        0x10, 0x05, 0x78, 0x00, 0x00, 0xff, 0x00, 0x91, 0x12, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+        0x09, 0x00, 0x40, 0x10, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xec, 0xff, 0xff, 0xfe, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf5, 0x00, 0xff, 0x00, 0xaf, 0x9b, 0x41, 0x43, 0x83,
+        0x10, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00, 0x00, 0xff,
+        0xff, 0x00, 0x00, 0xac,
     ];
     fuzz::tcp_socket(INPUT);
 }

@@ -98,9 +98,41 @@ fn after_a_syn_ack_timeout_data_starts_with_a_3_second_rto() {
 
     let mut child = socket(8192);
     let syn = seg(TcpFlags::SYN, IRS, None, &[]);
-    let mut half = super::super::super::HalfOpen::from_syn(LOCAL, REMOTE, &syn, ISS, Instant::ZERO);
+    let mut half =
+        super::super::super::HalfOpen::from_syn(LOCAL, REMOTE, &syn, ISS, 0, Instant::ZERO);
     half.sent = 2;
     let ack = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
     child.accept_established(&half, &ack, 1460, Instant::from_secs(1));
     assert_eq!(child.stats().rto, Duration::from_secs(3));
+}
+
+#[test]
+fn an_ack_half_the_space_from_the_iss_is_refused() {
+    // Sequence numbers 2^31 apart compare neither way (RFC 1982), so the
+    // rejection "SEG.ACK =< ISS or SEG.ACK > SND.MAX" let ISS + 2^31 pass,
+    // even before our SYN left: the socket became ESTABLISHED and sent
+    // data from the SYN's number (the `tcp_socket` fuzz target).
+    for syn_sent in [false, true] {
+        let mut s = socket(8192);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        if syn_sent {
+            out(&mut s, Instant::ZERO).unwrap();
+        }
+        let half_turn = ISS + (1usize << 31);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::SYN, IRS, Some(half_turn), &[]),
+        );
+        assert_eq!(s.state(), State::SynSent);
+        // The simultaneous open's SYN-RECEIVED too.
+        s.process(Instant::ZERO, &seg(TcpFlags::SYN, IRS, None, &[]));
+        assert_eq!(s.state(), State::SynReceived);
+        let _ = out(&mut s, Instant::ZERO);
+        let _ = out(&mut s, Instant::ZERO);
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + (1usize << 31)), &[]),
+        );
+        assert_eq!(s.state(), State::SynReceived);
+    }
 }
