@@ -12,7 +12,9 @@
 
 use core::fmt;
 
-use super::assembler::{Assembler, SackBlock};
+use managed::ManagedSlice;
+
+use super::assembler::{Assembler, RangeSlot, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
 use super::sack::Scoreboard;
@@ -21,8 +23,6 @@ use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use crate::wire::{IpAddr, IpEndpoint};
 
-/// Out-of-order ranges the receiver keeps (holes + 1).
-pub const ASSEMBLER_RANGES: usize = 8;
 /// SACKed ranges the sender remembers.
 pub const SCOREBOARD_RANGES: usize = 8;
 
@@ -245,6 +245,9 @@ pub struct TcpStats {
     pub segments_out: u64,
     /// Segments received.
     pub segments_in: u64,
+    /// Out-of-order segments dropped for want of room in the out-of-order
+    /// map (Linux `TCPOFODrop`): the sender must resend them.
+    pub out_of_order_dropped: u64,
     /// RFC 5961 challenge ACKs withheld by the throttle.
     pub challenge_acks_throttled: u64,
     /// Replies to out-of-window or PAWS-failing pure ACKs withheld by the
@@ -382,7 +385,7 @@ pub struct TcpSocket<'a> {
     /// SACK recovery: the segment at SND.UNA is to be resent first.
     rtx_head: bool,
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
-    assembler: Assembler<ASSEMBLER_RANGES>,
+    assembler: Assembler<'a>,
     /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
     challenge_ack: bool,
     /// When the last RFC 5961 challenge ACK was allowed (throttle, §7).
@@ -519,6 +522,23 @@ impl<'a> TcpSocket<'a> {
     /// The remote endpoint.
     pub fn remote_endpoint(&self) -> Option<IpEndpoint> {
         (self.remote.port != 0).then_some(self.remote)
+    }
+
+    /// Lends the receiver's out-of-order map its range slots: each hole in
+    /// the received data takes one (RFC 9293 §3.10.7.4 lets a receiver
+    /// keep out-of-order segments; without room it drops them and the
+    /// sender must resend them). Without this the socket holds
+    /// [`INLINE_RANGES`](super::assembler::INLINE_RANGES) ranges, too few
+    /// for a large window under loss: at 5 % loss a 1 MiB window has some
+    /// 36 holes in flight. Lend it before data arrives (held ranges that
+    /// do not fit are forgotten); it stays across connections.
+    pub fn set_out_of_order_storage(&mut self, storage: impl Into<ManagedSlice<'a, RangeSlot>>) {
+        self.assembler.set_storage(storage);
+    }
+
+    /// How many holes the out-of-order map can hold.
+    pub fn out_of_order_capacity(&self) -> usize {
+        self.assembler.capacity()
     }
 
     /// The tunables, to change (Nagle, delayed ACK, keepalive, …).
@@ -924,7 +944,7 @@ impl<'a> TcpSocket<'a> {
         self.recover = None;
         self.rtx_head = false;
         self.scoreboard = Scoreboard::default();
-        self.assembler = Assembler::default();
+        self.assembler.clear();
         self.challenge_ack = false;
         self.last_challenge = None;
         self.last_invalid_ack = None;
@@ -1491,6 +1511,7 @@ impl<'a> TcpSocket<'a> {
         if self.assembler.add(offset, data.len()).is_err() {
             // Too many holes: drop it; the sender retransmits (RFC 9293 §3.10.7.4
             // allows a receiver to keep only in-order data).
+            self.stats.out_of_order_dropped = self.stats.out_of_order_dropped.wrapping_add(1);
             self.ack_now = true;
             return;
         }
@@ -3181,6 +3202,7 @@ mod tests_support {
     //! Crafted segments in, emitted segments out, for the rule tests.
     extern crate std;
     pub(super) use super::*;
+    pub(super) use crate::socket::tcp::assembler::INLINE_RANGES;
     use crate::wire::Ipv4Addr;
     pub(super) use std::vec;
     pub(super) use std::vec::Vec;
