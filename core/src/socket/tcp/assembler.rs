@@ -108,8 +108,14 @@ pub struct Assembler<'a> {
     /// One offset inside each of the most recently received segments, newest
     /// first, at most one per block (RFC 2018 §4: the first SACK block is the
     /// one holding the latest segment, then the most recently reported ones).
-    recent: Vec<usize, MAX_SACK_BLOCKS>,
+    recent: Vec<usize, RECENT>,
+    /// How many entries at the head of `recent` no ACK has reported yet.
+    fresh: usize,
 }
+
+/// Blocks remembered as recently received: enough for the few ACKs that
+/// report a burst of segments processed before one transmission.
+const RECENT: usize = 3 * MAX_SACK_BLOCKS;
 
 impl Default for Assembler<'_> {
     fn default() -> Self {
@@ -125,6 +131,7 @@ impl<'a> Assembler<'a> {
             storage: Storage::Inline([(0, 0); INLINE_RANGES]),
             len: 0,
             recent: Vec::new(),
+            fresh: 0,
         }
     }
 
@@ -139,6 +146,7 @@ impl<'a> Assembler<'a> {
             storage: Storage::Lent(storage.into()),
             len: 0,
             recent: Vec::new(),
+            fresh: 0,
         }
     }
 
@@ -176,6 +184,7 @@ impl<'a> Assembler<'a> {
         self.front = 0;
         self.len = 0;
         self.recent.clear();
+        self.fresh = 0;
     }
 
     /// Whether no byte past the front is held.
@@ -307,12 +316,19 @@ impl<'a> Assembler<'a> {
         let (start, end) = self
             .block_of(offset)
             .unwrap_or((offset, offset.saturating_add(1)));
-        self.recent.retain(|&o| o < start || o >= end);
-        if self.recent.is_full() {
+        let old = self.recent.iter().position(|&o| start <= o && o < end);
+        if let Some(i) = old {
+            self.recent.remove(i);
+        } else if self.recent.is_full() {
             self.recent.pop();
+        }
+        // A block already fresh only moves to the head.
+        if old.is_none_or(|i| i >= self.fresh) {
+            self.fresh += 1;
         }
         // Cannot fail: one slot was just made free.
         let _ = self.recent.insert(0, offset);
+        self.fresh = self.fresh.min(self.recent.len());
     }
 
     /// The held block (in-order run included) holding byte `offset`.
@@ -347,6 +363,13 @@ impl<'a> Assembler<'a> {
             *r = (r.0.saturating_sub(shift), r.1.saturating_sub(shift));
         }
         // Segments now acknowledged cumulatively are no longer SACK material.
+        let gone = self
+            .recent
+            .iter()
+            .take(self.fresh)
+            .filter(|&&o| o < n)
+            .count();
+        self.fresh -= gone;
         self.recent.retain(|&o| o >= n);
         for o in self.recent.iter_mut() {
             *o -= n;
@@ -387,7 +410,55 @@ impl<'a> Assembler<'a> {
     /// not yet taken are not reported (a block at `RCV.NXT` is not SACK
     /// material).
     pub fn sack_blocks(&self, rcv_nxt: TcpSeqNumber, max: usize) -> [Option<SackBlock>; 4] {
-        self.blocks_after(rcv_nxt, max, None)
+        self.blocks_after(rcv_nxt, max, None, 0)
+    }
+
+    /// How many distinct blocks got segments since [`reported`]: several
+    /// segments processed before the socket transmits (a burst read from
+    /// the device at once) may make more new blocks than one ACK carries,
+    /// and a block never reported is one the sender will retransmit
+    /// (RFC 6675 §5, RFC 8985 §6.2 mark unSACKed data below SACKed data
+    /// lost). The socket sends one ACK per `max` of them, each from
+    /// [`report_blocks`] with its own `skip`, as Linux sends one ACK per
+    /// out-of-order segment.
+    ///
+    /// [`reported`]: Assembler::reported
+    /// [`report_blocks`]: Assembler::report_blocks
+    pub fn unreported(&self) -> usize {
+        let mut seen: Vec<(usize, usize), RECENT> = Vec::new();
+        for block in self
+            .recent
+            .iter()
+            .take(self.fresh)
+            .filter_map(|&o| self.block_of_ranges(o))
+        {
+            if !seen.contains(&block) {
+                let _ = seen.push(block);
+            }
+        }
+        seen.len()
+    }
+
+    /// Every block so far has been reported (an ACK carrying the last of
+    /// them left).
+    pub fn reported(&mut self) {
+        self.fresh = 0;
+    }
+
+    /// The SACK blocks of the next ACK in a burst: like [`dsack_blocks`]
+    /// (with `dup`) or [`sack_blocks`], but the first `skip` recent blocks
+    /// are left to the ACKs before it.
+    ///
+    /// [`dsack_blocks`]: Assembler::dsack_blocks
+    /// [`sack_blocks`]: Assembler::sack_blocks
+    pub fn report_blocks(
+        &self,
+        rcv_nxt: TcpSeqNumber,
+        max: usize,
+        dup: Option<SackBlock>,
+        skip: usize,
+    ) -> [Option<SackBlock>; 4] {
+        self.blocks_after(rcv_nxt, max, dup, skip)
     }
 
     /// The SACK blocks for an ACK answering a duplicate segment (RFC 2883
@@ -408,7 +479,7 @@ impl<'a> Assembler<'a> {
         max: usize,
         dup: SackBlock,
     ) -> [Option<SackBlock>; 4] {
-        self.blocks_after(rcv_nxt, max, Some(dup))
+        self.blocks_after(rcv_nxt, max, Some(dup), 0)
     }
 
     fn blocks_after(
@@ -416,6 +487,7 @@ impl<'a> Assembler<'a> {
         rcv_nxt: TcpSeqNumber,
         max: usize,
         dsack: Option<SackBlock>,
+        skip: usize,
     ) -> [Option<SackBlock>; 4] {
         let max = max.min(MAX_SACK_BLOCKS);
         let mut out = [None; 4];
@@ -440,11 +512,14 @@ impl<'a> Assembler<'a> {
                 }
             }
         }
-        let candidates = self
-            .recent
-            .iter()
-            .filter_map(|&o| self.block_of_ranges(o))
-            .chain(self.held());
+        // The recent blocks, each once, the first `skip` left out.
+        let mut distinct: Vec<(usize, usize), RECENT> = Vec::new();
+        for block in self.recent.iter().filter_map(|&o| self.block_of_ranges(o)) {
+            if !distinct.contains(&block) {
+                let _ = distinct.push(block);
+            }
+        }
+        let candidates = distinct.iter().copied().skip(skip).chain(self.held());
         for block in candidates {
             if slots == 0 {
                 break;
@@ -737,12 +812,13 @@ mod tests {
     }
 
     #[test]
-    fn blocks_fill_from_the_lowest_when_history_is_short() {
+    fn blocks_follow_recency_across_a_merge() {
         let mut a = asm(8);
         for i in 0..6 {
             a.add(100 * (i + 1), 10).unwrap();
         }
-        // Bridge 500 and 600 with one segment: history collapses.
+        // Bridge 500 and 600 with one segment: one block, newest; the others
+        // follow in the order they came.
         a.add(510, 90).unwrap();
         assert_eq!(
             a.sack_blocks(seq(0), 4),
@@ -750,7 +826,7 @@ mod tests {
                 Some((seq(500), seq(610))),
                 Some((seq(400), seq(410))),
                 Some((seq(300), seq(310))),
-                Some((seq(100), seq(110))),
+                Some((seq(200), seq(210))),
             ]
         );
     }

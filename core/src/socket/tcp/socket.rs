@@ -12,6 +12,7 @@
 
 use core::fmt;
 
+use heapless::Vec;
 use managed::ManagedSlice;
 
 use super::assembler::{Assembler, RangeSlot, SackBlock};
@@ -23,6 +24,8 @@ use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use crate::wire::{IpAddr, IpEndpoint};
 
+/// Duplicate ranges waiting for their D-SACK report (RFC 2883), one per ACK.
+const DSACKS_OWED: usize = 4;
 /// SACKed ranges the sender remembers.
 pub const SCOREBOARD_RANGES: usize = 8;
 
@@ -329,10 +332,15 @@ pub struct TcpSocket<'a> {
     mss: usize,
     peer_mss: usize,
     sack_ok: bool,
-    /// A duplicate segment's range, reported once as a D-SACK block in the
-    /// next ACK (RFC 2883 §4): it tells the sender its retransmission (a
-    /// tail loss probe, say) was spurious, so it can undo its reaction.
-    dsack: Option<SackBlock>,
+
+    /// Duplicate segments' ranges, each reported once as a D-SACK block in
+    /// an ACK of its own (RFC 2883 §4): they tell the sender a
+    /// retransmission (a tail loss probe, say) was spurious, so it can undo
+    /// its reaction.
+    dsack: Vec<SackBlock, DSACKS_OWED>,
+    /// Recent SACK blocks the ACKs sent since the last segments arrived
+    /// reported already (see `ack_sent`).
+    sack_skip: usize,
     ts: Option<Timestamps>,
     /// Our timestamp clock's offset for this connection (RFC 7323 §7.1),
     /// keyed per 4-tuple by the interface.
@@ -462,7 +470,8 @@ impl<'a> TcpSocket<'a> {
             mss: 536,
             peer_mss: 536,
             sack_ok: false,
-            dsack: None,
+            dsack: Vec::new(),
+            sack_skip: 0,
             ts: None,
             ts_offset: 0,
             peer_ws: None,
@@ -917,7 +926,8 @@ impl<'a> TcpSocket<'a> {
         self.fin_sent = false;
         self.syn_acked = false;
         self.sack_ok = false;
-        self.dsack = None;
+        self.dsack.clear();
+        self.sack_skip = 0;
         self.ts = None;
         self.peer_ws = None;
         self.snd_shift = 0;
@@ -1261,8 +1271,8 @@ impl<'a> TcpSocket<'a> {
             // block … MUST specify the contiguous sequence space of the
             // duplicate segment" that triggered the ACK).
             let data = repr.payload.len();
-            if self.sack_ok && data > 0 && seq + data <= self.rcv_nxt {
-                self.dsack = Some((seq, seq + data));
+            if data > 0 && seq + data <= self.rcv_nxt {
+                self.owe_dsack((seq, seq + data));
             }
             return Verdict::Ack;
         }
@@ -1482,7 +1492,7 @@ impl<'a> TcpSocket<'a> {
             let skip = (behind as usize).min(data.len());
             if self.sack_ok && skip > 0 {
                 // Partly a duplicate: report the old part (RFC 2883 §4.1.1).
-                self.dsack = Some((seq, seq + skip));
+                self.owe_dsack((seq, seq + skip));
                 self.ack_now = true;
             }
             data = data.get(skip..).unwrap_or(&[]);
@@ -1505,6 +1515,11 @@ impl<'a> TcpSocket<'a> {
         if data.is_empty() {
             self.ack_now = true;
             return;
+        }
+        // RFC 2883 §4.1.3: data held out of order arriving again (the
+        // sender resent what it did not see SACKed) is a duplicate too.
+        if let Some((o, l)) = self.assembler.overlap(offset, data.len()) {
+            self.owe_dsack((self.rcv_nxt + o, self.rcv_nxt + o + l));
         }
         // Write the bytes at their place in the ring (in order or not) and
         // let the assembler say how far the contiguous front now reaches.
@@ -2156,13 +2171,7 @@ impl<'a> TcpSocket<'a> {
             if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
-            self.ack_now = false;
-            self.challenge_ack = false;
-            self.dsack = None;
-            self.ack_at = None;
-            self.unacked_segments = 0;
-            self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
-            self.last_ack_sent = self.rcv_nxt;
+            self.ack_sent(window_len);
             return Ok(());
         }
 
@@ -2265,15 +2274,68 @@ impl<'a> TcpSocket<'a> {
                 self.first_unacked_at = Some(now);
             }
         }
+        self.probe_due = false;
+        self.ack_sent(window_len);
+        Ok(())
+    }
+
+    /// A segment carrying our ACK (and window `window_len`) left.
+    fn ack_sent(&mut self, window_len: u16) {
         self.ack_now = false;
         self.challenge_ack = false;
-        self.probe_due = false;
-        self.dsack = None;
         self.ack_at = None;
         self.unacked_segments = 0;
         self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
         self.last_ack_sent = self.rcv_nxt;
-        Ok(())
+        if !self.sack_ok {
+            self.dsack.clear();
+            return;
+        }
+        // RFC 2883 §4: each duplicate is reported once, in one ACK.
+        let had_dup = !self.dsack.is_empty();
+        if had_dup {
+            self.dsack.remove(0);
+        }
+        // Several segments processed before this transmission (a burst the
+        // device handed over at once) may have touched more blocks than
+        // one ACK reports, or brought several duplicates: one more ACK
+        // each, at once, as Linux ACKs every out-of-order segment (a
+        // block never reported is data the sender will resend).
+        self.sack_skip += self.sack_max().saturating_sub(usize::from(had_dup));
+        if self.sack_skip < self.assembler.unreported() || !self.dsack.is_empty() {
+            self.ack_now = true;
+        } else {
+            self.sack_skip = 0;
+            self.assembler.reported();
+        }
+    }
+
+    /// SACK blocks per segment: RFC 2018 §3, 3 beside timestamps, 4 without.
+    fn sack_max(&self) -> usize {
+        if self.ts.is_some() {
+            3
+        } else {
+            4
+        }
+    }
+
+    /// Owes the peer a D-SACK block for `dup` (RFC 2883 §4), merged with
+    /// the last one owed when they touch (one retransmitted run).
+    fn owe_dsack(&mut self, dup: SackBlock) {
+        if !self.sack_ok {
+            return;
+        }
+        if let Some(last) = self.dsack.last_mut() {
+            if dup.0 <= last.1 && dup.1 >= last.0 {
+                *last = (
+                    if dup.0 < last.0 { dup.0 } else { last.0 },
+                    if dup.1 > last.1 { dup.1 } else { last.1 },
+                );
+                return;
+            }
+        }
+        // Full: the rest go unreported (D-SACK is advisory).
+        let _ = self.dsack.push(dup);
     }
 
     /// A segment ending `sent_after` past SND.UNA ends where the FIN goes:
@@ -2299,11 +2361,11 @@ impl<'a> TcpSocket<'a> {
         let mut sack_ranges = [None; MAX_SACK_BLOCKS];
         if self.sack_ok {
             // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
-            let max = if self.ts.is_some() { 3 } else { 4 };
-            let blocks = match self.dsack {
-                Some(dup) => self.assembler.dsack_blocks(self.rcv_nxt, max, dup),
-                None => self.assembler.sack_blocks(self.rcv_nxt, max),
-            };
+            let max = self.sack_max();
+            let dup = self.dsack.first().copied();
+            let blocks = self
+                .assembler
+                .report_blocks(self.rcv_nxt, max, dup, self.sack_skip);
             for (slot, block) in sack_ranges.iter_mut().zip(blocks) {
                 *slot = block.map(|(l, r)| (l.0, r.0));
             }

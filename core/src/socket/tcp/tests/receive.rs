@@ -67,3 +67,88 @@ fn without_lent_storage_the_inline_ranges_bound_the_holes() {
     }
     assert_eq!(s.stats().out_of_order_dropped, 20 - INLINE_RANGES as u64);
 }
+
+/// Every segment `s` sends now.
+fn drain(s: &mut TcpSocket<'_>) -> Vec<Seg> {
+    let mut all = Vec::new();
+    while let Some(seg) = out(s, Instant::ZERO) {
+        all.push(seg);
+        assert!(all.len() < 100, "an ACK storm");
+    }
+    all
+}
+
+#[test]
+fn a_burst_of_new_holes_is_reported_whole_before_the_next_data() {
+    // The device hands over a burst of frames before the socket sends:
+    // 10 segments, each after a lost one, make 10 blocks, and the single
+    // ACK sent for them reported 4; the sender (RFC 6675 §5, RACK) took
+    // the other 6 for lost and resent them. Linux ACKs each out-of-order
+    // segment; at least every block must reach the sender.
+    let mut s = receiver(1 << 20);
+    s.set_out_of_order_storage(vec![(0, 0); 64]);
+    let payload = [1u8; SEG];
+    for k in (1..20).step_by(2) {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    let acks = drain(&mut s);
+    assert!(acks.len() >= 3, "{} ACK(s)", acks.len());
+    for k in (1..20).step_by(2) {
+        let left = (IRS + 1 + k * SEG).0;
+        assert!(
+            acks.iter()
+                .any(|a| a.sack.contains(&(left, left + SEG as u32))),
+            "segment {k} never SACKed: {acks:?}"
+        );
+    }
+    // Every ACK is a duplicate ACK of the same point and window.
+    assert!(acks.iter().all(|a| a.ack == Some(IRS + 1)));
+    assert!(acks.iter().all(|a| a.window == acks[0].window));
+    // Reported: the next segment gets one ACK.
+    s.process(Instant::ZERO, &data_seg(40, &payload));
+    let next = drain(&mut s);
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].sack[0],
+        ((IRS + 1 + 40 * SEG).0, (IRS + 1 + 41 * SEG).0)
+    );
+}
+
+#[test]
+fn each_duplicate_of_a_burst_gets_its_dsack() {
+    // RFC 2883 §4: each duplicate segment is reported in a D-SACK block.
+    // Two spurious retransmissions processed together were reported as
+    // one (the last), and the sender never learnt the first was spurious.
+    let mut s = receiver(1 << 20);
+    let payload = [2u8; SEG];
+    for k in 0..4 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    drain(&mut s);
+    s.process(Instant::ZERO, &data_seg(0, &payload));
+    s.process(Instant::ZERO, &data_seg(2, &payload));
+    let acks = drain(&mut s);
+    let first = |k: usize| ((IRS + 1 + k * SEG).0, (IRS + 1 + (k + 1) * SEG).0);
+    let dsacks: Vec<_> = acks
+        .iter()
+        .filter_map(|a| a.sack.first().copied())
+        .collect();
+    assert_eq!(dsacks, [first(0), first(2)], "{acks:?}");
+}
+
+#[test]
+fn a_duplicate_of_data_held_out_of_order_gets_a_dsack() {
+    // RFC 2883 §4.1.3: data above RCV.NXT arriving again (the sender did
+    // not see it SACKed and resent it) is reported too: first the
+    // duplicate, then the block holding it.
+    let mut s = receiver(1 << 20);
+    let payload = [3u8; SEG];
+    s.process(Instant::ZERO, &data_seg(2, &payload));
+    s.process(Instant::ZERO, &data_seg(3, &payload));
+    drain(&mut s);
+    s.process(Instant::ZERO, &data_seg(3, &payload));
+    let acks = drain(&mut s);
+    assert_eq!(acks.len(), 1);
+    let at = |k: usize| (IRS + 1 + k * SEG).0;
+    assert_eq!(acks[0].sack, vec![(at(3), at(4)), (at(2), at(4))]);
+}
