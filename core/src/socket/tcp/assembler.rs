@@ -410,7 +410,8 @@ impl<'a> Assembler<'a> {
     /// not yet taken are not reported (a block at `RCV.NXT` is not SACK
     /// material).
     pub fn sack_blocks(&self, rcv_nxt: TcpSeqNumber, max: usize) -> [Option<SackBlock>; 4] {
-        self.blocks_after(rcv_nxt, max, None, 0)
+        // Every block counted as reported: newest first.
+        self.blocks_after(rcv_nxt, max, None, usize::MAX)
     }
 
     /// How many distinct blocks got segments since [`reported`]: several
@@ -446,8 +447,9 @@ impl<'a> Assembler<'a> {
     }
 
     /// The SACK blocks of the next ACK in a burst: like [`dsack_blocks`]
-    /// (with `dup`) or [`sack_blocks`], but the first `skip` recent blocks
-    /// are left to the ACKs before it.
+    /// (with `dup`) or [`sack_blocks`], but first the oldest unreported
+    /// blocks the ACKs before it (which reported `skip` of them, oldest
+    /// first) left.
     ///
     /// [`dsack_blocks`]: Assembler::dsack_blocks
     /// [`sack_blocks`]: Assembler::sack_blocks
@@ -479,7 +481,7 @@ impl<'a> Assembler<'a> {
         max: usize,
         dup: SackBlock,
     ) -> [Option<SackBlock>; 4] {
-        self.blocks_after(rcv_nxt, max, Some(dup), 0)
+        self.blocks_after(rcv_nxt, max, Some(dup), usize::MAX)
     }
 
     fn blocks_after(
@@ -512,14 +514,27 @@ impl<'a> Assembler<'a> {
                 }
             }
         }
-        // The recent blocks, each once, the first `skip` left out.
+        // The recent blocks, each once, newest first.
         let mut distinct: Vec<(usize, usize), RECENT> = Vec::new();
         for block in self.recent.iter().filter_map(|&o| self.block_of_ranges(o)) {
             if !distinct.contains(&block) {
                 let _ = distinct.push(block);
             }
         }
-        let candidates = distinct.iter().copied().skip(skip).chain(self.held());
+        // The unreported ones go out oldest first across the ACKs of a
+        // burst, so the sender learns of deliveries in the order they
+        // happened (a block SACKed after a newer one reads as reordering
+        // and widens its RACK window, RFC 8985 §6.2), and the last ACK
+        // starts with the newest segment's block (RFC 2018 §4).
+        let left = self.unreported().saturating_sub(skip);
+        let chunk = distinct
+            .get(left.saturating_sub(slots)..left)
+            .unwrap_or(&[]);
+        let candidates = chunk
+            .iter()
+            .chain(distinct.iter())
+            .copied()
+            .chain(self.held());
         for block in candidates {
             if slots == 0 {
                 break;

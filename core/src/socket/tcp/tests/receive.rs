@@ -101,6 +101,12 @@ fn a_burst_of_new_holes_is_reported_whole_before_the_next_data() {
             "segment {k} never SACKed: {acks:?}"
         );
     }
+    // Oldest first across the ACKs (the sender sees deliveries in their
+    // order, not as reordering), the newest segment's block heading the
+    // last one (RFC 2018 §4).
+    let block = |k: usize| ((IRS + 1 + k * SEG).0, (IRS + 1 + (k + 1) * SEG).0);
+    assert!(acks[0].sack.contains(&block(1)), "{acks:?}");
+    assert_eq!(acks.last().unwrap().sack[0], block(19));
     // Every ACK is a duplicate ACK of the same point and window.
     assert!(acks.iter().all(|a| a.ack == Some(IRS + 1)));
     assert!(acks.iter().all(|a| a.window == acks[0].window));
