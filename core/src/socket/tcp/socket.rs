@@ -338,6 +338,9 @@ pub struct TcpSocket<'a> {
     /// retransmission (a tail loss probe, say) was spurious, so it can undo
     /// its reaction.
     dsack: Vec<SackBlock, DSACKS_OWED>,
+    /// We reopened a window closed to less than a segment and no data has
+    /// come since: the update may have been lost (see `Verdict::Ack`).
+    window_reopened: bool,
     /// Recent SACK blocks the ACKs sent since the last segments arrived
     /// reported already (see `ack_sent`).
     sack_skip: usize,
@@ -472,6 +475,7 @@ impl<'a> TcpSocket<'a> {
             sack_ok: false,
             dsack: Vec::new(),
             sack_skip: 0,
+            window_reopened: false,
             ts: None,
             ts_offset: 0,
             peer_ws: None,
@@ -928,6 +932,7 @@ impl<'a> TcpSocket<'a> {
         self.sack_ok = false;
         self.dsack.clear();
         self.sack_skip = 0;
+        self.window_reopened = false;
         self.ts = None;
         self.peer_ws = None;
         self.snd_shift = 0;
@@ -1125,9 +1130,15 @@ impl<'a> TcpSocket<'a> {
                 // SYN or FIN) always earns its ACK, its sender needs it;
                 // pure ACKs are answered at most once per interval, or
                 // two ends that disagree (or a forger) loop on them.
+                // A probe (one below RCV.NXT) while our reopened window is
+                // unconfirmed: the window update may have been lost, and
+                // the peer must learn of it at once (RFC 9293 §3.8.6.1),
+                // not after another persist interval or several. Once per
+                // reopening, so no ACK loop can build on it.
                 let gap = self.config.invalid_ack_interval;
                 let pure = repr.segment_len() == 0;
-                if !pure || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
+                let news = pure && core::mem::take(&mut self.window_reopened);
+                if !pure || news || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
                     if pure {
                         self.last_invalid_ack = Some(now);
                     }
@@ -1508,6 +1519,8 @@ impl<'a> TcpSocket<'a> {
             }
             return;
         }
+        // Data in the window: the peer saw it open.
+        self.window_reopened = false;
         let offset = seq.distance_from(self.rcv_nxt).max(0) as usize;
         // Trim to the window we offered.
         let room = self.rx.window().saturating_sub(offset);
@@ -2285,7 +2298,12 @@ impl<'a> TcpSocket<'a> {
         self.challenge_ack = false;
         self.ack_at = None;
         self.unacked_segments = 0;
-        self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+        let before = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
+        let window = usize::from(window_len) << self.rcv_shift;
+        if before < self.mss && window >= self.mss {
+            self.window_reopened = true;
+        }
+        self.rcv_adv = self.rcv_nxt + window;
         self.last_ack_sent = self.rcv_nxt;
         if !self.sack_ok {
             self.dsack.clear();

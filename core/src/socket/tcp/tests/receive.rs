@@ -158,3 +158,38 @@ fn a_duplicate_of_data_held_out_of_order_gets_a_dsack() {
     let at = |k: usize| (IRS + 1 + k * SEG).0;
     assert_eq!(acks[0].sack, vec![(at(3), at(4)), (at(2), at(4))]);
 }
+
+#[test]
+fn a_probe_after_a_lost_window_update_learns_the_window_at_once() {
+    // A filled hole makes a whole buffer readable at once: the ACK says
+    // window 0, the reader empties the buffer, and the window update is
+    // lost (5 % of the ACKs were). The peer's zero-window probes (one
+    // below RCV.NXT, no data) were then answered at most once per 500 ms
+    // (the out-of-window ACK throttle), so the sender stayed stalled for
+    // 1.5 s of a 3 s transfer; an answer carrying a newly opened window
+    // is no ACK loop.
+    let buf = 16 * SEG;
+    let mut s = receiver(buf);
+    let payload = [4u8; SEG];
+    for k in 0..16 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    let acks = drain(&mut s);
+    assert_eq!(acks.last().unwrap().window, 0);
+    let probe = seg(TcpFlags::empty(), IRS + 16 * SEG, Some(ISS + 1), &[]);
+    s.process(Instant::ZERO, &probe);
+    assert_eq!(drain(&mut s).len(), 1, "the first probe is answered");
+    // The reader empties the buffer; its window update is lost.
+    let mut sink = vec![0u8; buf];
+    assert_eq!(s.recv_slice(&mut sink), Ok(buf));
+    let lost = drain(&mut s);
+    assert!(lost.iter().any(|a| a.window > 0));
+    // The next probe, 200 ms later (Linux's minimum RTO).
+    let later = Instant::from_millis(200);
+    s.process(later, &probe);
+    let answer = out(&mut s, later).expect("the probe is answered");
+    assert!(usize::from(answer.window) << 7 >= buf - SEG, "{answer:?}");
+    // A second probe with nothing new is throttled as before.
+    s.process(later, &probe);
+    assert_eq!(out(&mut s, later), None);
+}
