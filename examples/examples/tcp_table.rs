@@ -21,14 +21,10 @@
 //! ```
 
 use rstcp::phy::fault::{Bottleneck, BurstLoss, Chance, FaultConfig};
-use rstcp::phy::{Device, RxToken, TxToken};
-use rstcp::time::{Duration, Instant};
-use rstcp::wire::ethernet::{EtherType, EthernetFrame};
-use rstcp::wire::ipv4::Ipv4Packet;
-use rstcp::wire::tcp::TcpPacket;
-use rstcp::wire::{IpAddr, IpEndpoint, IpProtocol};
-use rstcp_examples::sim::{Sim, IP4_B};
-use rstcp_examples::transfer::{faults, seconds, transfer, transfer_with, Outcome, Transfer};
+use rstcp::time::Duration;
+use rstcp_examples::transfer::{
+    faults, seconds, start_for_isn, transfer, transfer_with, Outcome, Transfer,
+};
 
 fn main() {
     let mut bytes: usize = 1 << 20;
@@ -285,7 +281,7 @@ fn wrap_run(wraps: u64) {
         ("full-sized", 0usize),
         ("aligned on ISS + 2^32", aligned as usize),
     ] {
-        let start = match place_isn(TARGET) {
+        let start = match start_for_isn(TARGET) {
             Ok(start) => start,
             Err(e) => {
                 println!("{what:<34} cannot place the ISN: {e}");
@@ -300,6 +296,9 @@ fn wrap_run(wraps: u64) {
         };
         let wall = std::time::Instant::now();
         let o = transfer_with(&t);
+        if o.isn != Some(TARGET) {
+            println!("(the ISN was {:x?}, not {TARGET:#x})", o.isn);
+        }
         if o.mss as u64 != mss {
             println!(
                 "(the MSS was {}, not {mss}: the boundaries fell elsewhere)",
@@ -309,79 +308,12 @@ fn wrap_run(wraps: u64) {
         println!(
             "{:<34} {:>#11x} {:>9.1} {:>8} {:>6} {:>7}   ({:.0} s of CPU)",
             what,
-            syn_seq(start).unwrap_or(0),
+            o.isn.unwrap_or(0),
             seconds(o.elapsed),
             o.retransmits,
             o.timeouts,
             result(&o),
             wall.elapsed().as_secs_f64()
         );
-    }
-}
-
-/// The ISN A's connection gets when it connects at `at` in a fresh [`Sim`]
-/// (the transfer's: same seed, so the same ephemeral port and secret), read
-/// off the SYN on the wire.
-fn syn_seq(at: Instant) -> Option<u32> {
-    let mut sim = Sim::new(1500, false);
-    sim.now = at;
-    let client = sim.a.tcp(1024);
-    let now = sim.now;
-    sim.a
-        .connect(now, client, IpEndpoint::new(IpAddr::V4(IP4_B), 5001), 0)
-        .ok()?;
-    // A asks for B's MAC, B answers, A sends the SYN: look at each frame B
-    // would receive, taking them off the link ourselves once ARP is done.
-    for _ in 0..8 {
-        let a = &mut sim.a;
-        a.iface.poll(sim.now, &mut sim.link.a(), &mut a.sockets);
-        let mut b = sim.link.b();
-        let mut others = Vec::new();
-        while let Some((rx, _)) = b.receive(sim.now) {
-            let frame = rx.consume(|f| f.to_vec());
-            if let Some(seq) = tcp_syn_seq(&frame) {
-                return Some(seq);
-            }
-            others.push(frame);
-        }
-        // Not a SYN yet (ARP): let B see it and answer.
-        let mut a = sim.link.a();
-        for f in others {
-            let tok = a.transmit(sim.now)?;
-            tok.consume(f.len(), |b| b.copy_from_slice(&f));
-        }
-        let bh = &mut sim.b;
-        bh.iface.poll(sim.now, &mut sim.link.b(), &mut bh.sockets);
-        sim.now += Duration::from_millis(1);
-    }
-    None
-}
-
-/// The sequence number of a TCP SYN in an Ethernet/IPv4 frame.
-fn tcp_syn_seq(frame: &[u8]) -> Option<u32> {
-    let eth = EthernetFrame::new_checked(frame).ok()?;
-    if eth.ethertype() != EtherType::Ipv4 {
-        return None;
-    }
-    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
-    if ip.next_header() != IpProtocol::Tcp {
-        return None;
-    }
-    let tcp = TcpPacket::new_checked(ip.payload()).ok()?;
-    (tcp.syn() && !tcp.ack()).then(|| tcp.seq_number().0)
-}
-
-/// A start time at which the transfer's connection gets ISN `target`:
-/// the ISN advances one per 4 µs of the clock (RFC 6528 §3), so probe it
-/// once and move the clock by the difference.
-fn place_isn(target: u32) -> Result<Instant, String> {
-    let t0 = Instant::from_secs(1);
-    let s0 = syn_seq(t0).ok_or("no SYN seen")?;
-    let ticks = target.wrapping_sub(s0);
-    let start = t0 + Duration::from_micros(u64::from(ticks) * 4);
-    match syn_seq(start) {
-        Some(s) if s == target => Ok(start),
-        Some(s) => Err(format!("wanted ISN {target:#x}, got {s:#x}")),
-        None => Err("no SYN seen".into()),
     }
 }

@@ -7,13 +7,16 @@
 # TAPs (tests/src/impair/), in network namespaces the run creates and
 # deletes. Needs root.
 #
-#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [-v]
+#   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [--cc cubic]
+#       [--only rstcp|linux] [-v]
 #       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
 #
 # A SPEC is comma-separated key=value, both directions unless prefixed
 # a. (from the tested side) or b. (back): loss=1%, gilbert=1%/30% (burst
 # enter/leave), corrupt=0.1%, dup=1%, delay=10ms, jitter=2ms,
 # reorder=2%/3 (chance/gap), rate=100mbit,queue=625k, hold=5ms.
+# The kernels' sockets run CUBIC (--cc), as rstcp does, whatever the
+# host's default (BBR on some hosts, which loss does not slow down).
 # --runs N runs each row N times in turn and reports each cell's median
 # (the machine's noise hits rstcp and Linux alike). Exits 1 if a cell
 # failed or lost a byte.
@@ -36,4 +39,9 @@ echo "== building the forwarder and the table (release)" >&2
 cargo build --release -q -p rstcp-tests --bin impaired
 BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/impaired"
 echo "== $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)" >&2
-"$BIN" --prefix "$PREFIX" "$@"
+status=0
+"$BIN" --prefix "$PREFIX" "$@" || status=$?
+# Other work on the machine skews the absolute numbers (the ratio within
+# one run much less): say how busy it was.
+echo "== load at the end $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+exit "$status"

@@ -735,3 +735,54 @@ fn services_serve_the_kernel_and_stop_cleanly_on_sigterm() {
     let frames = tshark(&pcap, &["-Y", "tcp.port == 7 || udp.port == 7"]);
     assert!(frames.lines().count() >= 10, "{frames}");
 }
+
+/// The threads of process `pid` (`Threads:` of /proc/PID/status).
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("Threads: in /proc/PID/status")
+}
+
+#[test]
+fn services_serves_many_clients_at_once_on_a_fixed_number_of_threads() {
+    // A thread per connection held a stack and a malloc arena per client
+    // and gave the memory back to nobody (issue 10 item 24); one event
+    // loop per service holds the same number of threads for 1 or 300.
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    let (mut child, rx) = spawn_example(&ns, "services", &static_args(&[]));
+    let ready = rx.recv_timeout(LIMIT).expect("services printed nothing");
+    assert!(ready.starts_with("ready "), "{ready}");
+    let pid = child.0.id();
+    let idle = threads_of(pid);
+    let during = ns
+        .in_ns(move || {
+            let t = Some(Duration::from_secs(10));
+            let mut conns: Vec<TcpStream> = (0..300)
+                .map(|_| TcpStream::connect(SocketAddr::new(IpAddr::V4(STACK_V4), 7)).unwrap())
+                .collect();
+            // Every connection open at once, then each echoes.
+            for (i, s) in conns.iter_mut().enumerate() {
+                s.set_read_timeout(t).unwrap();
+                let msg = format!("client {i}");
+                s.write_all(msg.as_bytes()).unwrap();
+                let mut back = vec![0u8; msg.len()];
+                s.read_exact(&mut back).unwrap();
+                assert_eq!(back, msg.as_bytes());
+            }
+            threads_of(pid)
+        })
+        .join()
+        .expect("the kernel's clients")
+        .expect("enter the namespace");
+    assert_eq!(
+        during, idle,
+        "300 open connections took threads: {idle} before, {during} with them"
+    );
+    assert!(stop_with(&mut child, "-TERM").success());
+}

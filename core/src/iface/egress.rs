@@ -32,6 +32,18 @@ pub(crate) trait FrameOut {
     fn park(&mut self, _inner: &mut Inner, _hop: IpAddr, _pkt: &IpOut<'_>) -> Parked {
         Parked::No
     }
+    /// Queues the rest of a datagram whose first `skip` packets left before
+    /// the device ran out of buffers; false when there is no queue or no
+    /// room in it.
+    fn park_rest(
+        &mut self,
+        _inner: &mut Inner,
+        _pkt: &IpOut<'_>,
+        _ident: u32,
+        _skip: usize,
+    ) -> bool {
+        false
+    }
 }
 
 /// What [`FrameOut::park`] did with a packet.
@@ -70,6 +82,10 @@ impl FrameOut for ParkOut<'_, '_, '_> {
 
     fn room(&self) -> usize {
         self.out.room()
+    }
+
+    fn park_rest(&mut self, inner: &mut Inner, pkt: &IpOut<'_>, ident: u32, skip: usize) -> bool {
+        inner.queue_rest(self.pending, self.now, pkt, ident, skip)
     }
 
     fn park(&mut self, inner: &mut Inner, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
@@ -250,6 +266,32 @@ impl Inner {
     /// which gets each packet's length and a writer. Stops at the first
     /// packet the sink refuses; returns how many went.
     fn write_ip(&mut self, pkt: &IpOut<'_>, sink: &mut IpSink<'_>) -> usize {
+        let ident = self.datagram_ident(pkt);
+        self.write_ip_from(pkt, ident, 0, sink)
+    }
+
+    /// A fresh Identification for `pkt`: the next IPv4 ident, or for an
+    /// IPv6 datagram that is fragmented an unpredictable one (RFC 7739 §5,
+    /// so that no one off-path can forge pieces).
+    fn datagram_ident(&mut self, pkt: &IpOut<'_>) -> u32 {
+        match pkt.dst {
+            IpAddr::V4(_) => u32::from(self.next_ident()),
+            IpAddr::V6(_) if self.frames_needed(pkt).is_some_and(|n| n > 1) => self.rand(),
+            IpAddr::V6(_) => 0,
+        }
+    }
+
+    /// [`write_ip`](Self::write_ip) with a given Identification, starting
+    /// at packet `skip` (the first `skip` went already): how the rest of a
+    /// datagram is written after the device ran out of buffers halfway.
+    /// Returns how many packets went in all, the skipped ones included.
+    fn write_ip_from(
+        &mut self,
+        pkt: &IpOut<'_>,
+        ident: u32,
+        skip: usize,
+        sink: &mut IpSink<'_>,
+    ) -> usize {
         let csum_ip = self.caps.checksum.ipv4.tx_mode();
         let csum_l4 = match pkt.protocol {
             IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),
@@ -260,11 +302,11 @@ impl Inner {
         let body_len = pkt.body.len();
         match (pkt.src, pkt.dst) {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
-                let ident = self.next_ident();
+                let ident = ident as u16;
                 // RFC 791 §3.2: every piece but the last a multiple of 8 bytes.
                 let plan = fragments(body_len, self.caps.mtu.saturating_sub(20));
-                let mut sent = 0;
-                for piece in plan {
+                let mut sent = skip;
+                for piece in plan.skip(skip) {
                     let (offset, len) = (piece.offset, piece.len);
                     let repr = Ipv4Repr {
                         src_addr: src,
@@ -292,7 +334,8 @@ impl Inner {
                     sent += 1;
                 }
                 if sent > 1 {
-                    self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(sent as u64);
+                    let new = (sent - skip) as u64;
+                    self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(new);
                 }
                 sent
             }
@@ -318,15 +361,13 @@ impl Inner {
             (IpAddr::V6(src), IpAddr::V6(dst)) => {
                 // RFC 8200 §4.5: the source fragments; each piece is the
                 // fixed header, a Fragment header and a multiple of 8 bytes
-                // (but the last). RFC 7739 §5: an unpredictable
-                // Identification, so that no one off-path can forge pieces.
-                let ident = self.rand();
+                // (but the last).
                 let plan = fragments(
                     body_len,
                     self.caps.mtu.saturating_sub(40 + IPV6_FRAGMENT_HEADER),
                 );
-                let mut sent = 0;
-                for piece in plan {
+                let mut sent = skip;
+                for piece in plan.skip(skip) {
                     let (offset, len) = (piece.offset, piece.len);
                     let repr = Ipv6Repr {
                         src_addr: src,
@@ -359,7 +400,8 @@ impl Inner {
                     }
                     sent += 1;
                 }
-                self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(sent as u64);
+                let new = (sent - skip) as u64;
+                self.stats.fragments_sent = self.stats.fragments_sent.wrapping_add(new);
                 sent
             }
             _ => 0,
@@ -388,7 +430,8 @@ impl Inner {
         let mut eth = [0u8; 18];
         let eth_len = self.write_eth(&mut eth, mac, ethertype);
         let mut bytes = 0usize;
-        let sent = self.write_ip(pkt, &mut |len, fill| {
+        let ident = self.datagram_ident(pkt);
+        let sent = self.write_ip_from(pkt, ident, 0, &mut |len, fill| {
             bytes += hl + len;
             out.frame(hl + len, &mut |buf| {
                 if let Some(h) = buf.get_mut(..eth_len) {
@@ -403,12 +446,81 @@ impl Inner {
             self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
         }
         self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(bytes as u64);
-        if sent < frames {
-            // Part of a fragmented datagram left: the rest is lost (UDP/ICMP
-            // have no retransmission), and the receiver's reassembly times out.
+        if sent > 0 && sent < frames {
+            // Part of a fragmented datagram left and the device ran out of
+            // buffers: the rest waits in the pending queue for the next poll
+            // (issue 10 item 20). Only where no queue is at hand, or it has
+            // no room, is the rest lost (counted; the receiver's reassembly
+            // times out).
+            if out.park_rest(self, pkt, ident, sent) {
+                return true;
+            }
             self.drop(DropReason::DeviceBusy);
         }
         sent == frames
+    }
+
+    /// Queues the packets of `pkt` from `skip` on (written with `ident`) for
+    /// its next hop, whole or not at all, and schedules their flush.
+    pub(crate) fn queue_rest(
+        &mut self,
+        pending: &mut PendingQueue<'_>,
+        now: Instant,
+        pkt: &IpOut<'_>,
+        ident: u32,
+        skip: usize,
+    ) -> bool {
+        let Some(hop) = self.next_hop(&pkt.dst) else {
+            return false;
+        };
+        let (Some(frames), Some(lens)) = (self.frames_needed(pkt), self.packet_lens(pkt)) else {
+            return false;
+        };
+        let packets = frames.saturating_sub(skip);
+        let bytes: usize = lens.skip(skip).sum();
+        match pending.make_room(&hop, packets, bytes, Room::Resolved) {
+            Ok(evicted) => (0..evicted).for_each(|_| self.drop(DropReason::Unresolved)),
+            Err(_) => return false,
+        }
+        let mut first = true;
+        let sent = self.write_ip_from(pkt, ident, skip, &mut |len, fill| {
+            let part = core::mem::replace(&mut first, false);
+            pending
+                .enqueue_part(hop, now, len, part, |buf| fill(buf))
+                .is_ok()
+        });
+        if sent < frames {
+            pending.drop_for(&hop);
+            return false;
+        }
+        self.schedule_flush(hop);
+        true
+    }
+
+    /// The length of each IP packet `pkt` becomes at the device MTU, in
+    /// order: the fragment plan `write_ip` follows.
+    fn packet_lens(&self, pkt: &IpOut<'_>) -> Option<impl Iterator<Item = usize>> {
+        let frames = self.frames_needed(pkt)?;
+        let hl = ip_header_len(&pkt.dst);
+        let body = pkt.body.len();
+        // Every fragment repeats the header (IPv6: and a Fragment header).
+        let per_packet = match pkt.dst {
+            IpAddr::V4(_) => hl,
+            IpAddr::V6(_) if frames > 1 => hl + IPV6_FRAGMENT_HEADER,
+            IpAddr::V6(_) => hl,
+        };
+        let (plan, whole) = if frames > 1 {
+            let max = self.caps.mtu.saturating_sub(per_packet);
+            (Some(fragments(body, max)), None)
+        } else {
+            (None, Some(hl + body))
+        };
+        Some(
+            plan.into_iter()
+                .flatten()
+                .map(move |p| per_packet + p.len)
+                .chain(whole),
+        )
     }
 
     /// The MAC for a next hop of a multicast or broadcast destination.
@@ -595,20 +707,10 @@ impl Inner {
     }
 
     /// How many IP packets `pkt` becomes at the device MTU, and their bytes
-    /// in all: the fragment plan `write_ip` follows.
+    /// in all.
     fn ip_packets_len(&self, pkt: &IpOut<'_>) -> Option<(usize, usize)> {
         let frames = self.frames_needed(pkt)?;
-        let hl = ip_header_len(&pkt.dst);
-        let body = pkt.body.len();
-        if frames == 1 {
-            return Some((1, hl + body));
-        }
-        // Every fragment repeats the header (IPv6: and a Fragment header).
-        let per_packet = match pkt.dst {
-            IpAddr::V4(_) => hl,
-            IpAddr::V6(_) => hl + IPV6_FRAGMENT_HEADER,
-        };
-        Some((frames, body + frames * per_packet))
+        Some((frames, self.packet_lens(pkt)?.sum()))
     }
 }
 

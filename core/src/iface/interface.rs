@@ -483,6 +483,12 @@ impl<'a> Interface<'a> {
         &self.inner.nd
     }
 
+    /// Packets waiting in the resolution queue (for a next hop being
+    /// resolved, or for a device buffer).
+    pub fn pending_packets(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Moves frames: takes what the device received (up to its burst size),
     /// then sends what timers and sockets have ready. Returns true when
     /// anything was received or sent.

@@ -674,6 +674,28 @@ mod tests {
         out
     }
 
+    /// The interface lets a socket wait for an unresolved hop only when
+    /// nothing behind its head datagram goes elsewhere (issue 10 item 23).
+    #[test]
+    fn queued_destinations_are_tracked_until_the_buffer_empties() {
+        let mut s = socket();
+        s.bind(5000).unwrap();
+        let (peer, other) = (IpAddr::V4(PEER), IpAddr::V4(OTHER));
+        assert_eq!(s.queued_for_one_destination(), None);
+        s.send_slice(b"a", ep(PEER, 53).into()).unwrap();
+        s.send_slice(b"b", ep(PEER, 54).into()).unwrap();
+        assert_eq!(s.queued_for_one_destination(), Some(peer));
+        s.send_slice(b"c", ep(OTHER, 53).into()).unwrap();
+        assert_eq!(s.queued_for_one_destination(), None);
+        // Still mixed while anything is queued, even once only OTHER's is.
+        take_sent(&mut s).unwrap();
+        take_sent(&mut s).unwrap();
+        assert_eq!(s.queued_for_one_destination(), None);
+        take_sent(&mut s).unwrap();
+        s.send_slice(b"d", ep(OTHER, 53).into()).unwrap();
+        assert_eq!(s.queued_for_one_destination(), Some(other));
+    }
+
     #[test]
     fn bind_refuses_port_zero_and_rebinding() {
         let mut s = socket();

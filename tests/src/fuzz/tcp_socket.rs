@@ -284,6 +284,7 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
     let mut rest = &rest[n..];
     let iss = seq_choice(u16::from_be_bytes([sel[0], sel[1]]));
     let irs = seq_choice(u16::from_be_bytes([sel[2], sel[3]])).unwrap_or(PEER_ISS);
+    super::iface::keep_heap();
     let f = isn_offset(config);
     let mut h = Harness::new(config, iss, irs, Some(f));
     while let Some((&head, tail)) = rest.split_first() {
@@ -884,12 +885,14 @@ impl Harness {
                 // is the previous connection's.
                 if self.listener.is_some() {
                     self.accept_read = Some(ack);
-                } else {
-                    self.read_seq.get_or_insert(ack);
+                } else if self.read_seq.is_none() {
+                    self.read_seq = Some(self.stream_start(ack));
                 }
             }
         } else if let (Some(ack), None) = (r.ack_number, self.listener) {
-            self.read_seq.get_or_insert(ack);
+            if self.read_seq.is_none() {
+                self.read_seq = Some(self.stream_start(ack));
+            }
         }
         if let Some(ack) = r.ack_number {
             self.seen.ack = Some(ack);
@@ -917,6 +920,24 @@ impl Harness {
             panic!("tx: byte {} is wrong", off + i as u64);
         }
         self.out.sent_data += r.payload.len() as u64;
+    }
+
+    /// IRS + 1, from the socket's first acknowledgment of the peer's SYN
+    /// (client role): what it acknowledges less what it already holds, the
+    /// data and FIN a SYN-ACK may carry (RFC 9293 §3.10.7.3: "Data or controls
+    /// that were queued for transmission may be included"). Nothing was read
+    /// yet: the application reads only after the stream start is known.
+    fn stream_start(&self, ack: TcpSeqNumber) -> TcpSeqNumber {
+        let s = self.sockets.get::<TcpSocket>(self.socket).expect("tcp");
+        let fin = matches!(
+            s.state(),
+            State::CloseWait | State::LastAck | State::Closing | State::TimeWait
+        );
+        TcpSeqNumber(
+            ack.0
+                .wrapping_sub(s.recv_queue() as u32)
+                .wrapping_sub(u32::from(fin)),
+        )
     }
 
     fn check(&mut self) {

@@ -49,6 +49,14 @@ pub struct CellConfig {
     pub prefix: String,
     /// Runs per cell, for a median (see [`run_row`](super::table::run_row)).
     pub runs: usize,
+    /// Only this side's cells of a row (`None`: both), to iterate faster
+    /// on one stack.
+    pub only: Option<Side>,
+    /// The kernels' TCP congestion control (`cubic`, like rstcp's), set
+    /// on each kernel socket: a new namespace takes the host's default
+    /// (BBR on some hosts, which loss does not slow down) and may only pick
+    /// a default among the host's "allowed" ones. `None`: the default.
+    pub linux_cc: Option<String>,
 }
 
 /// What a cell measured.
@@ -69,6 +77,11 @@ pub struct Cell {
     pub error: Option<String>,
     /// What the forwarder did (tested→peer, peer→tested).
     pub link: [DirectionStats; 2],
+    /// Frames the hosts' TAP interfaces dropped (see
+    /// [`Rig::tap_drops`]); `None` when they could not be read.
+    pub tap_drops: Option<u64>,
+    /// False for a cell left out ([`CellConfig::only`]).
+    pub ran: bool,
 }
 
 impl Cell {
@@ -89,6 +102,18 @@ impl Cell {
             retransmitted: None,
             error: Some(why),
             link: Default::default(),
+            tap_drops: None,
+            ran: true,
+        }
+    }
+
+    /// A cell left out: nothing measured, nothing wrong.
+    pub fn skipped() -> Cell {
+        Cell {
+            intact: true,
+            error: None,
+            ran: false,
+            ..Cell::failed(String::new())
         }
     }
 }
@@ -149,6 +174,50 @@ impl Conn {
         };
         (segs > 0).then(|| retrans as f64 / segs as f64)
     }
+}
+
+/// Sets a kernel socket's congestion control before any data moved, and
+/// reads it back: a cell must not silently measure another one.
+fn set_congestion_control(s: &std::net::TcpStream, cc: &str) -> io::Result<()> {
+    let fd = s.as_raw_fd();
+    // SAFETY: the name is readable for its length.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_CONGESTION,
+            cc.as_ptr().cast(),
+            cc.len() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!("congestion control {cc}: {e}"),
+        ));
+    }
+    let mut name = [0u8; 16];
+    let mut len = name.len() as libc::socklen_t;
+    // SAFETY: `name` is writable for `len` bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_CONGESTION,
+            name.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    let got = &name[..(len as usize).min(name.len())];
+    let got = got.split(|&b| b == 0).next().unwrap_or_default();
+    if rc < 0 || got != cc.as_bytes() {
+        return Err(io::Error::other(format!(
+            "congestion control is {:?}, not {cc}",
+            String::from_utf8_lossy(got)
+        )));
+    }
+    Ok(())
 }
 
 /// `getsockopt(TCP_INFO)` of a kernel socket.
@@ -224,6 +293,7 @@ pub fn run_cell(profile: &Profile, side: Side, flow: Flow, cfg: &CellConfig) -> 
         Ok(mut rig) => {
             let mut cell =
                 transfer(&rig, flow, cfg).unwrap_or_else(|e| Cell::failed(e.to_string()));
+            cell.tap_drops = rig.tap_drops().ok();
             cell.link = rig.stop_forwarder();
             cell
         }
@@ -265,8 +335,12 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
         .join()
         .map_err(|_| io::Error::other("accept thread panicked"))?;
     let (tested, peer) = (tested?, peer?);
-    tested.set_timeouts(stall)?;
-    peer.set_timeouts(stall)?;
+    for conn in [&tested, &peer] {
+        conn.set_timeouts(stall)?;
+        if let (Conn::Linux(s), Some(cc)) = (conn, &cfg.linux_cc) {
+            set_congestion_control(s, cc)?;
+        }
+    }
     let (writer, reader) = match flow {
         Flow::Send => (tested, peer),
         Flow::Receive => (peer, tested),
@@ -312,5 +386,7 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
             )
         }),
         link: Default::default(),
+        tap_drops: None,
+        ran: true,
     })
 }

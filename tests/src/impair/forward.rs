@@ -156,3 +156,92 @@ fn wait_readable(port: &Port, timeout: Duration) {
     // An error (EINTR) only ends the sleep early.
     unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixDatagram;
+
+    use super::*;
+
+    /// A forwarder between two socket pairs; the test's ends.
+    fn rig(spec: &str) -> (Forwarder, UnixDatagram, UnixDatagram) {
+        let (a, a_fwd) = UnixDatagram::pair().unwrap();
+        let (b, b_fwd) = UnixDatagram::pair().unwrap();
+        for s in [&a_fwd, &b_fwd] {
+            s.set_nonblocking(true).unwrap();
+        }
+        let port = |s: UnixDatagram| Port::datagram(std::os::fd::OwnedFd::from(s));
+        let p = Profile::parse("t", spec).unwrap();
+        let f = Forwarder::start(port(a_fwd), port(b_fwd), &p, 1);
+        for s in [&a, &b] {
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        }
+        (f, a, b)
+    }
+
+    fn frame(n: u32) -> Vec<u8> {
+        let mut f = vec![0u8; 64];
+        f[..4].copy_from_slice(&n.to_be_bytes());
+        f
+    }
+
+    #[test]
+    fn frames_cross_both_ways_after_the_delay_in_order() {
+        let (f, a, b) = rig("delay=20ms,b.delay=5ms");
+        let start = Instant::now();
+        for i in 0..50 {
+            a.send(&frame(i)).unwrap();
+        }
+        let mut buf = [0u8; 128];
+        for i in 0..50 {
+            let n = b.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], &frame(i)[..]);
+            if i == 0 {
+                assert!(start.elapsed() >= Duration::from_millis(20), "early");
+            }
+        }
+        let back = Instant::now();
+        b.send(&frame(7)).unwrap();
+        let n = a.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &frame(7)[..]);
+        let took = back.elapsed();
+        assert!(
+            took >= Duration::from_millis(5),
+            "{took:?}: b→a has its own delay"
+        );
+        let [ab, ba] = f.stop();
+        assert_eq!((ab.line.frames_out, ba.line.frames_out), (50, 1));
+    }
+
+    #[test]
+    fn loss_is_counted_and_the_rest_arrives() {
+        let (f, a, b) = rig("a.loss=10%");
+        b.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        // Read while sending: a socket pair holds few datagrams.
+        let reader = std::thread::spawn(move || {
+            let mut got = 0u64;
+            let mut buf = [0u8; 128];
+            while b.recv(&mut buf).is_ok() {
+                got += 1;
+            }
+            got
+        });
+        for i in 0..1000 {
+            a.send(&frame(i)).unwrap();
+            if i % 25 == 24 {
+                // Paced, so that a descheduled reader does not overflow
+                // the pair's small queue (which would count as send errors).
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let got = reader.join().unwrap();
+        let [ab, _] = f.stop();
+        assert_eq!(ab.line.frames_in, 1000);
+        assert_eq!(ab.line.frames_out, 1000 - ab.line.lost);
+        // Every frame the line let through was read, or counted as refused.
+        assert_eq!(got + ab.send_errors, ab.line.frames_out);
+        assert!(ab.send_errors < 50, "{ab:?}");
+        assert!((50..=150).contains(&ab.line.lost), "{ab:?}");
+    }
+}

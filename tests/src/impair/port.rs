@@ -26,6 +26,7 @@ pub struct Port {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// One frame per read(2)/write(2): a TAP, or a datagram socket.
     Tap,
     Packet,
 }
@@ -40,6 +41,16 @@ impl Port {
             fd: tap.as_fd().try_clone_to_owned()?,
             kind: Kind::Tap,
         })
+    }
+
+    /// Any non-blocking fd that moves one frame per read(2) and write(2),
+    /// such as one end of a `SOCK_SEQPACKET` socket pair (tests of the
+    /// forwarder that need no root).
+    pub fn datagram(fd: OwnedFd) -> Port {
+        Port {
+            fd,
+            kind: Kind::Tap,
+        }
     }
 
     /// An `AF_PACKET` socket on the interface `ifname` of the calling

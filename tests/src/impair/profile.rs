@@ -21,9 +21,10 @@ pub struct Gilbert {
 }
 
 /// Reordering: with probability `chance` a frame is held back until `gap`
-/// later frames of the same direction have gone ahead of it (or, when
-/// traffic stops, until [`Impairment::reorder_hold`] passed), so it
-/// arrives `gap` places late. Gap 3 is exactly what triggers a sender's
+/// later frames of the same direction have gone ahead of it, and arrives
+/// right before the next one (or, when traffic stops, after
+/// [`Impairment::reorder_hold`], 1 ms at most once its gap has gone by),
+/// so it arrives `gap` places late. Gap 3 is exactly what triggers a sender's
 /// duplicate-ACK threshold (RFC 5681 §3.2) on a frame that was not lost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reorder {

@@ -3,10 +3,11 @@
 //! forwarder bridging the two TAPs, impairing both directions.
 //!
 //! ```text
-//!  tested side                        forwarder                       peer (ns "k")
-//!  rstcp: Stack on a TAP fd ── TAP netdev ─ AF_PACKET ┐            ┌─ TAP fd ── TAP netdev 192.168.69.100
-//!         (netdev in ns "f", no address)              ├ a→b / b→a ─┤           Linux TCP
-//!  Linux: TAP netdev 192.168.69.1 (ns "l") ── TAP fd ─┘            │
+//!  tested side (one of)                 forwarder (threads here)      peer
+//!  rstcp Stack ── TAP fd ══ netdev ── AF_PACKET ─┐               ┌─ TAP fd ══ netdev ── Linux TCP
+//!                 (ns "f", no address)           ├─ a→b ─▶ b→a ◀─┤  (ns "k", 192.168.69.100)
+//!  Linux TCP ── netdev ══ TAP fd ────────────────┘
+//!  (ns "l", 192.168.69.1)
 //! ```
 //!
 //! The rstcp stack owns its TAP's fd, so the forwarder reaches that TAP
@@ -55,6 +56,8 @@ pub struct Rig {
     pub tested: Tested,
     forwarder: Option<Forwarder>,
     _peer_tap: TapDevice,
+    /// The TAP interfaces' names: the peer's, the tested side's.
+    tap_names: [String; 2],
     /// The kernel peer's namespace (192.168.69.100, fd00::100).
     pub peer: NetNs,
     /// For rstcp: the namespace holding its TAP's interface.
@@ -69,12 +72,12 @@ impl Rig {
         let peer_tap = KernelTap::new(&peer)?;
         long_queue(&peer, &peer_tap.name)?;
         let peer_port = Port::tap(&peer_tap.device)?;
-        let (tested, tested_port, rstcp_ns) = match side {
+        let (tested, tested_port, rstcp_ns, tested_tap) = match side {
             Side::Linux => {
                 let ns = NetNs::new(&format!("{prefix}l"))?;
                 let tap = kernel_side_tap(&ns)?;
                 let port = Port::tap(&tap)?;
-                (Tested::Linux(ns), port, None)
+                (Tested::Linux(ns), port, None, tap.name().to_string())
             }
             Side::Rstcp => {
                 let ns = NetNs::new(&format!("{prefix}f"))?;
@@ -89,9 +92,12 @@ impl Rig {
                 ns.run(move || std::fs::write(&knob, "1"))?;
                 ns.exec_ok("ip", &["link", "set", &name, "up"])?;
                 long_queue(&ns, &name)?;
-                let port = ns.run(move || Port::packet(&name))?;
+                let port = {
+                    let name = name.clone();
+                    ns.run(move || Port::packet(&name))?
+                };
                 let stack = Stack::start(tap, rstcp_config(seed))?;
-                (Tested::Rstcp(stack), port, Some(ns))
+                (Tested::Rstcp(stack), port, Some(ns), name)
             }
         };
         let forwarder = Forwarder::start(tested_port, peer_port, profile, seed);
@@ -99,9 +105,36 @@ impl Rig {
             tested,
             forwarder: Some(forwarder),
             _peer_tap: peer_tap.device,
+            tap_names: [peer_tap.name, tested_tap],
             peer,
             _rstcp_ns: rstcp_ns,
         })
+    }
+
+    /// Frames the two TAP interfaces dropped so far, either way: a host
+    /// that did not keep up (a full queue towards a TAP's reader, a full
+    /// backlog into a kernel), not the link's doing. Their retransmissions
+    /// are in the senders' counts all the same.
+    pub fn tap_drops(&self) -> io::Result<u64> {
+        let tested_ns = match (&self.tested, &self._rstcp_ns) {
+            (Tested::Linux(ns), _) | (Tested::Rstcp(_), Some(ns)) => ns,
+            (Tested::Rstcp(_), None) => {
+                return Err(io::Error::other("no namespace for rstcp's TAP"))
+            }
+        };
+        let mut total = 0;
+        for (ns, name) in [
+            (&self.peer, &self.tap_names[0]),
+            (tested_ns, &self.tap_names[1]),
+        ] {
+            let out = ns.exec_ok("ip", &["-s", "-j", "link", "show", "dev", name])?;
+            let v: serde_json::Value =
+                serde_json::from_slice(&out.stdout).map_err(io::Error::other)?;
+            for dir in ["rx", "tx"] {
+                total += v[0]["stats64"][dir]["dropped"].as_u64().unwrap_or(0);
+            }
+        }
+        Ok(total)
     }
 
     /// Stops the forwarder; what it did in each direction (tested→peer,

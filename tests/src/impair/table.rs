@@ -54,6 +54,10 @@ pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&st
             ..cfg.clone()
         };
         for (slot, (side, flow, what)) in runs.iter_mut().zip(CELLS) {
+            if cfg.only.is_some_and(|only| only != side) {
+                slot.push(Cell::skipped());
+                continue;
+            }
             let c = run_cell(profile, side, flow, &cfg);
             progress(what, &c);
             slot.push(c);
@@ -105,11 +109,20 @@ pub fn format_row(row: &Row) -> String {
 }
 
 fn cell_text(c: &Cell, whose: &str) -> String {
+    if !c.ran {
+        return "-".into();
+    }
     if let Some(e) = &c.error {
         return format!("FAIL ({e})");
     }
+    // Drops at the hosts' TAPs are not the link's: say so beside the
+    // retransmissions they caused.
+    let drops = match c.tap_drops {
+        Some(n) if n > 0 => format!(", {n} dropped at a TAP"),
+        _ => String::new(),
+    };
     match c.retransmitted {
-        Some(r) => format!("{} ({whose}{:.1} %)", mbps(c.mbps()), r * 100.0),
+        Some(r) => format!("{} ({whose}{:.1} %{drops})", mbps(c.mbps()), r * 100.0),
         None => mbps(c.mbps()),
     }
 }
@@ -126,7 +139,12 @@ fn mbps(v: f64) -> String {
 }
 
 fn ratio(ours: &Cell, linux: &Cell) -> String {
-    if ours.error.is_some() || linux.error.is_some() || linux.mbps() <= 0.0 {
+    if !ours.ran
+        || !linux.ran
+        || ours.error.is_some()
+        || linux.error.is_some()
+        || linux.mbps() <= 0.0
+    {
         return "-".into();
     }
     format!("{:.2}", ours.mbps() / linux.mbps())
@@ -142,12 +160,13 @@ pub fn print_table(profiles: &[Profile], cfg: &CellConfig, verbose: bool) -> Vec
         let row = run_row(p, cfg, &mut |what, c| {
             if verbose {
                 eprintln!(
-                    "  {:<24} {:<15} {:>9.1} Mbit/s {:>11} B {} link a→b {:?} b→a {:?}",
+                    "  {:<24} {:<15} {:>9.1} Mbit/s {:>11} B {} TAP drops {:?} link a→b {:?} b→a {:?}",
                     p.name,
                     what,
                     c.mbps(),
                     c.received,
                     if c.intact { "intact" } else { "NOT INTACT" },
+                    c.tap_drops,
                     c.link[0],
                     c.link[1],
                 );

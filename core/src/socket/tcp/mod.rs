@@ -7,6 +7,7 @@
 //! - [`congestion`]: congestion control behind a trait — NewReno (RFC 5681,
 //!   6582) and CUBIC (RFC 9438).
 //! - [`sack`]: the sender's SACK scoreboard (RFC 2018, 6675).
+//! - [`rack`]: RACK time-based loss detection (RFC 8985).
 //! - [`assembler`]: the receiver's out-of-order map and the SACK blocks it
 //!   reports (RFC 2018 §4).
 //! - [`isn`]: initial sequence numbers (RFC 6528) and SYN cookies.
@@ -19,6 +20,8 @@ pub mod congestion;
 pub mod isn;
 mod listener;
 pub mod pmtu;
+pub mod rack;
+mod recovery;
 pub mod rtt;
 pub mod sack;
 mod socket;

@@ -16,9 +16,13 @@
 //!   retransmitting `(seq, len)` below `SND.NXT`, the socket sets `high_rxt =
 //!   seq + len` (§5 step C.3; see [`pipe`](Scoreboard::pipe) for this
 //!   crate's exclusive convention).
-//! - On a retransmission timeout: [`clear`](Scoreboard::clear) (RFC 2018 §8:
-//!   the receiver may have reneged, so prior SACK information is not used to
-//!   choose what to retransmit; RFC 6675 §5.1 keeps that rule).
+//! - On a retransmission timeout the socket keeps it (RFC 6675 §5.1 allows
+//!   it, Linux does) and resends only what is not SACKed; on a second
+//!   timeout in a row it calls [`clear`](Scoreboard::clear) (RFC 2018 §8:
+//!   the receiver may have reneged).
+//! - With RACK (RFC 8985, `rack.rs`) the socket asks [`gaps`](Scoreboard::gaps)
+//!   and [`sacked_between`](Scoreboard::sacked_between) rather than
+//!   `is_lost`/`pipe`/`next_seg`, which remain RFC 6675's rules.
 //!
 //! # Capacity
 //! At most `N` SACKed ranges are kept. When a new disjoint range does not
@@ -229,6 +233,23 @@ impl<const N: usize> Scoreboard<N> {
             segments = segments.saturating_add(len.div_ceil(mss));
         }
         segments >= DUP_THRESH || bytes > (DUP_THRESH - 1).saturating_mul(mss)
+    }
+
+    /// The un-SACKed ranges of `[from, to)`, lowest first.
+    pub fn gaps(
+        &self,
+        from: TcpSeqNumber,
+        to: TcpSeqNumber,
+    ) -> impl Iterator<Item = SeqRange> + '_ {
+        self.holes(from, to).map(|(hole, _)| hole)
+    }
+
+    /// The SACKed bytes inside `[from, to)`.
+    pub fn sacked_between(&self, from: TcpSeqNumber, to: TcpSeqNumber) -> usize {
+        self.ranges
+            .iter()
+            .map(|&(l, r)| span(l.max(from), r.min(to)))
+            .sum()
     }
 
     /// The holes (un-SACKed ranges) of `[snd_una, snd_nxt)`, lowest first,

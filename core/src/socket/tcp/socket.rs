@@ -16,13 +16,16 @@ use heapless::Vec;
 use managed::ManagedSlice;
 
 use super::assembler::{Assembler, RangeSlot, SackBlock};
-use super::congestion::{Congestion, CongestionControl, CongestionKind};
+use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
+use super::rack::Rack;
+use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
 use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
-use super::sack::Scoreboard;
+use super::sack::{SackUpdate, Scoreboard};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use crate::wire::{IpAddr, IpEndpoint};
+use loss::Resend;
 
 /// Duplicate ranges waiting for their D-SACK report (RFC 2883), one per ACK.
 const DSACKS_OWED: usize = 4;
@@ -256,6 +259,14 @@ pub struct TcpStats {
     /// Replies to out-of-window or PAWS-failing pure ACKs withheld by the
     /// throttle ([`TcpConfig::invalid_ack_interval`]).
     pub invalid_acks_throttled: u64,
+    /// ACKs whose first SACK block was a D-SACK (RFC 2883): the peer got
+    /// a segment twice.
+    pub dsacks_received: u64,
+    /// Tail loss probes sent (RFC 8985 §7).
+    pub loss_probes: u64,
+    /// Window reductions undone as spurious (D-SACK, RFC 3708; Eifel, RFC
+    /// 4015).
+    pub undos: u64,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -389,13 +400,46 @@ pub struct TcpSocket<'a> {
     // Loss recovery.
     cc: Congestion,
     dupacks: u32,
-    /// RFC 6582 recover: the highest sequence sent when recovery began.
-    recover: Option<TcpSeqNumber>,
+    /// Which recovery the sender is in (fast retransmit or timeout).
+    phase: Phase,
+    /// RFC 6582 `recover` / RFC 6675 RecoveryPoint: the highest sequence
+    /// sent when the last recovery began (fast or by timeout). Kept after
+    /// the recovery ends: RFC 6582 §3.2 step 1 compares against it.
+    recover: TcpSeqNumber,
+    /// RFC 6675 §4 RescueRxt: the recovery point of the recovery whose
+    /// rescue retransmission was sent (one per recovery).
+    rescue_rxt: Option<TcpSeqNumber>,
     /// RFC 6675 HighRxt (exclusive: one past the last byte retransmitted).
     high_rxt: TcpSeqNumber,
     /// SACK recovery: the segment at SND.UNA is to be resent first.
     rtx_head: bool,
     scoreboard: Scoreboard<SCOREBOARD_RANGES>,
+    /// RACK loss detection (RFC 8985 §6), with SACK.
+    rack: Rack,
+    /// What fast recovery may send per ACK (RFC 6937).
+    prr: Prr,
+    /// RFC 8985 §7.2 probe timeout.
+    pto_at: Option<Instant>,
+    /// The probe timeout fired: the next dispatch sends the probe.
+    tlp_due: bool,
+    /// RFC 8985 TLP.end_seq: SND.NXT after the last probe, until its fate
+    /// is known (one probe at a time).
+    tlp_end: Option<TcpSeqNumber>,
+    /// TLP.is_retrans: the probe resent data rather than sending new data.
+    tlp_retrans: bool,
+    /// The TSval of the last timeout's retransmission: an echo older than
+    /// it spans the backoff and is no RTT sample; one at least as new is,
+    /// despite the backoff (RFC 7323 §4.1).
+    rto_tsval: Option<u32>,
+    /// The TSval of the first retransmission of a timeout recovery, until
+    /// the first ACK after it is checked (Eifel, RFC 3522).
+    eifel_tsval: Option<u32>,
+    /// cwnd, ssthresh and SND.UNA before the last reduction, while it may
+    /// still be undone (RFC 3708, RFC 4015).
+    undo: Option<(usize, usize, TcpSeqNumber)>,
+    /// Segments retransmitted since that reduction and not yet reported
+    /// as duplicates (Linux's `undo_retrans`).
+    undo_retrans: u32,
     assembler: Assembler<'a>,
     /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
     challenge_ack: bool,
@@ -500,10 +544,22 @@ impl<'a> TcpSocket<'a> {
             retries: 0,
             cc: Congestion::new(config.congestion, 536),
             dupacks: 0,
-            recover: None,
+            phase: Phase::Open,
+            recover: TcpSeqNumber(0),
+            rescue_rxt: None,
             high_rxt: TcpSeqNumber(0),
             rtx_head: false,
             scoreboard: Scoreboard::default(),
+            rack: Rack::default(),
+            prr: Prr::default(),
+            pto_at: None,
+            tlp_due: false,
+            tlp_end: None,
+            tlp_retrans: false,
+            rto_tsval: None,
+            eifel_tsval: None,
+            undo: None,
+            undo_retrans: 0,
             assembler: Assembler::default(),
             challenge_ack: false,
             last_challenge: None,
@@ -956,9 +1012,18 @@ impl<'a> TcpSocket<'a> {
         self.retries = 0;
         self.cc = Congestion::new(config.congestion, 536);
         self.dupacks = 0;
-        self.recover = None;
+        self.phase = Phase::Open;
+        self.rescue_rxt = None;
         self.rtx_head = false;
         self.scoreboard = Scoreboard::default();
+        self.rack = Rack::default();
+        self.pto_at = None;
+        self.tlp_due = false;
+        self.tlp_end = None;
+        self.rto_tsval = None;
+        self.eifel_tsval = None;
+        self.undo = None;
+        self.undo_retrans = 0;
         self.assembler.clear();
         self.challenge_ack = false;
         self.last_challenge = None;
@@ -1317,7 +1382,25 @@ impl<'a> TcpSocket<'a> {
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
-        // SACK scoreboard first: loss detection looks at it.
+        let old_una = self.snd_una;
+        let advanced = ack > self.snd_una;
+        let acked = ack.distance_from(self.snd_una).max(0) as usize;
+        let mut sample = None;
+        if advanced {
+            sample = self.sample_rtt(now, repr, ack);
+            // RFC 6298 §5 (Karn): the backoff stays until a valid RTT
+            // sample (which `sample_rtt` gives the estimator) collapses it;
+            // an ACK of retransmitted data is none, and resetting here would
+            // loop in spurious timeouts at cwnd 1 when the RTT outgrew the
+            // unbacked RTO.
+            self.retries = 0;
+            self.ack_advance(now, ack);
+        }
+        // The SACK scoreboard after SND.UNA moved (its `update` wants the new
+        // cumulative ACK, RFC 6675 §5): a D-SACK block just below it is then
+        // recognised as one (RFC 3708 §2), and nothing below it is merged.
+        let mut sack = SackUpdate::default();
+        let has_blocks = repr.sack_ranges.iter().any(Option::is_some);
         if self.sack_ok {
             let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); MAX_SACK_BLOCKS];
             let mut n = 0;
@@ -1327,64 +1410,103 @@ impl<'a> TcpSocket<'a> {
                     n += 1;
                 }
             }
-            self.scoreboard
+            sack = self
+                .scoreboard
                 .update(self.snd_una, self.snd_max, &blocks[..n]);
+            if sack.dsack.is_some() {
+                self.stats.dsacks_received = self.stats.dsacks_received.wrapping_add(1);
+            }
+            self.rack_on_ack(now, old_una, repr, &sack);
         }
-        if ack > self.snd_una {
-            let acked = ack.distance_from(self.snd_una).max(0) as usize;
-            let sample = self.sample_rtt(now, repr, ack);
-            self.rtt.reset_backoff();
-            self.retries = 0;
+        if advanced {
+            // FlightSize after this ACK, as the controller expects: the
+            // flight before it would count the acknowledged bytes twice
+            // and let an application-limited sender grow cwnd (RFC 7661).
             let in_flight = self.in_flight();
-            self.ack_advance(now, ack);
-            match self.recover {
+            match self.phase {
                 // RFC 6582 §3.2 step 6: a full ACK ends recovery.
-                Some(recover) if ack >= recover => {
-                    self.recover = None;
+                Phase::Fast if ack >= self.recover => {
+                    self.phase = Phase::Open;
                     self.rtx_head = false;
                     self.dupacks = 0;
+                    self.rack.on_recovery_exit();
                     self.cc.on_recovery_exit(now);
                 }
-                // RFC 6582 step 5: a partial ACK retransmits the next hole
-                // at once. With SACK, NextSeg finds the holes (RFC 6675 §5).
-                Some(_) => {
+                Phase::Fast => {
                     self.cc.on_recovery_ack(now, acked, in_flight);
                     if self.sack_ok {
-                        self.rtx_head = true;
+                        // RACK decides what is lost (RFC 8985 §6): a head
+                        // already retransmitted (HighRxt past it) is a
+                        // repair in flight, not to be sent again.
+                        self.rtx_head = false;
                     } else {
-                        self.snd_nxt = self.snd_nxt.max(self.snd_una);
-                        self.retransmit_head();
+                        // RFC 6582 §3.2 step 5: retransmit the first
+                        // unacknowledged segment, and only it.
+                        self.dupacks = dupacks_after_partial_ack(self.dupacks, acked, self.mss);
+                        self.rtx_head = true;
                     }
                 }
-                None => {
+                // After a timeout the window grows in slow start again
+                // (RFC 5681 §3.1) while the resent data is acknowledged.
+                Phase::Timeout | Phase::Open => {
+                    if self.phase == Phase::Timeout {
+                        self.eifel_on_ack(now, repr);
+                    }
+                    if self.phase == Phase::Timeout && ack >= self.recover {
+                        self.phase = Phase::Open;
+                        self.rack.on_recovery_exit();
+                        // What is acknowledged from now on was sent after
+                        // the timeout (and the TS clock must not wrap on it).
+                        self.rto_tsval = None;
+                    }
                     self.dupacks = 0;
                     self.cc.on_ack(now, acked, in_flight, sample);
                 }
             }
         } else if ack == self.snd_una && self.snd_max > self.snd_una {
-            // RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT; §3.2 fast retransmit at
-            // the third. With SACK the scoreboard decides instead (RFC 6675
-            // §5: IsLost(SND.UNA)), whatever the window field did.
-            if self.is_duplicate_ack(repr, window) {
+            // A duplicate ACK: with SACK, RFC 6675 §2's definition — an ACK
+            // that SACKs data not SACKed before, whatever its window field
+            // did (a receiver buffering out-of-order data may well change
+            // it); without SACK blocks, RFC 5681 §2's.
+            let duplicate = if self.sack_ok && has_blocks {
+                sack.newly_sacked > 0
+            } else {
+                self.is_duplicate_ack(repr, window)
+            };
+            if duplicate {
                 self.dupacks = self.dupacks.saturating_add(1);
             }
             let sack_lost = self.sack_ok && self.scoreboard.is_lost(self.snd_una, self.mss);
-            if self.recover.is_none() && (self.dupacks >= 3 || sack_lost) {
-                // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
-                self.recover = Some(self.snd_max);
-                let in_flight = self.in_flight();
-                self.cc.on_congestion(now, in_flight);
-                self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
-                if self.sack_ok {
-                    // RFC 6675 §5 (4.3): resend the first unacknowledged
-                    // segment now; NextSeg picks the other holes as pipe allows.
-                    self.high_rxt = self.snd_una;
-                    self.rtx_head = true;
-                    self.rtt_timer.on_retransmit();
-                } else {
-                    self.retransmit_head();
-                }
+            // RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again while a
+            // recovery (fast or after a timeout) is repairing this flight.
+            // With SACK, RACK marks the losses (below).
+            if !self.sack_ok && self.phase == Phase::Open && (self.dupacks >= 3 || sack_lost) {
+                self.enter_fast_recovery(now);
             }
+        }
+        // RFC 8985 §6: with SACK, a recovery starts once RACK deems a
+        // segment lost (with reo_wnd = 0 before any reordering is seen and
+        // DupThresh segments SACKed, as RFC 6675 §5 would).
+        if self.sack_ok && self.phase == Phase::Open && self.rack_has_lost() {
+            self.enter_fast_recovery(now);
+        }
+        if self.phase == Phase::Fast {
+            // RFC 6937 §3.1: DeliveredData = change in SND.UNA + newly
+            // SACKed bytes (without SACK, a duplicate ACK stands for one
+            // segment delivered).
+            let delivered = if self.sack_ok {
+                acked.saturating_add(sack.newly_sacked)
+            } else if advanced {
+                acked
+            } else {
+                self.mss
+            };
+            let pipe = self.pipe();
+            self.prr
+                .on_ack(delivered, pipe, self.cc.ssthresh(), self.mss);
+        }
+        if advanced {
+            self.schedule_tlp(now);
         }
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
         // It orders updates by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or
@@ -1439,6 +1561,26 @@ impl<'a> TcpSocket<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Fast retransmit (RFC 5681 §3.2, RFC 6675 §5): the first
+    /// unacknowledged segment goes at once, and only it; the rest follows
+    /// as the pipe allows (NextSeg with SACK, new data without).
+    fn enter_fast_recovery(&mut self, now: Instant) {
+        // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
+        self.save_undo();
+        self.phase = Phase::Fast;
+        self.recover = self.snd_max;
+        self.rescue_rxt = None;
+        self.pto_at = None;
+        self.tlp_due = false;
+        let in_flight = self.in_flight();
+        self.cc.on_congestion(now, in_flight);
+        self.prr.start(in_flight);
+        self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
+        self.high_rxt = self.snd_una;
+        self.rtx_head = true;
+        self.rtt_timer.on_retransmit();
     }
 
     /// RFC 5681 §2: an ACK is a duplicate when it carries no data, no
@@ -1691,50 +1833,35 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// True in SACK-based loss recovery (RFC 6675).
-    fn sack_recovery(&self) -> bool {
-        self.sack_ok && self.recover.is_some()
-    }
-
-    /// Bytes in the network: RFC 6675 SetPipe in SACK recovery, else what
+    /// Bytes in the network: in a recovery with SACK, RFC 6675 SetPipe
+    /// with RACK's losses; RFC 6582's inflated view without SACK; else what
     /// was sent and not acknowledged.
     fn pipe(&self) -> usize {
-        if self.sack_recovery() {
-            self.scoreboard
-                .pipe(self.snd_una, self.snd_max, self.high_rxt, self.mss)
+        if self.sack_ok && self.phase != Phase::Open {
+            self.rack.pipe(&self.scoreboard, self.snd_una, self.snd_max)
+        } else if self.phase == Phase::Fast {
+            nonsack_pipe(self.in_flight(), self.dupacks, self.mss)
         } else {
             self.snd_nxt.distance_from(self.snd_una).max(0) as usize
         }
     }
 
-    /// The next SACK-recovery retransmission (RFC 6675 §5 NextSeg), as
-    /// (offset from SND.UNA, length); `None` when there is none or pipe
-    /// leaves no room.
-    fn sack_retransmission(&self) -> Option<(usize, usize)> {
-        if !self.sack_recovery() {
+    /// The next recovery retransmission, as (offset from SND.UNA, length,
+    /// why). With SACK, RACK-TLP decides (`loss.rs`). Without, the head
+    /// once at the start of fast recovery and on each partial ACK (RFC 6582
+    /// §3.2 step 5); a timeout goes back to SND.UNA instead.
+    fn recovery_retransmission(&self) -> Option<(usize, usize, Resend)> {
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        if handshake || self.snd_una == self.snd_max {
             return None;
         }
-        if self.rtx_head {
-            return Some((0, self.mss.min(self.tx.len().max(1))));
+        if self.sack_ok {
+            return self.sack_resend();
         }
-        if self.pipe() >= self.cc.cwnd() {
+        if self.phase != Phase::Fast || !self.rtx_head {
             return None;
         }
-        let unsent = self.tx.len() > self.snd_max.distance_from(self.snd_una).max(0) as usize;
-        let (seq, len) = self.scoreboard.next_seg(
-            self.snd_una,
-            self.snd_max,
-            self.high_rxt,
-            self.mss,
-            unsent,
-        )?;
-        if seq >= self.snd_max {
-            return None; // rule 2: new data, sent by the normal path
-        }
-        Some((
-            seq.distance_from(self.snd_una).max(0) as usize,
-            len.min(self.mss),
-        ))
+        Some((0, self.mss.min(self.tx.len().max(1)), Resend::Repair))
     }
 
     /// One RTT sample for an ACK that advances SND.UNA.
@@ -1762,7 +1889,13 @@ impl<'a> TcpSocket<'a> {
         // of the earlier one (RFC 7323 §5.3 R2 comes before R3), and the
         // "RTT" spans the whole backoff. One such sample inflates the RTO
         // for many round trips; Karn's rule governs until the timer is reset.
-        let ts = self.ts.filter(|_| self.rtt.backoffs() == 0);
+        // Only an echo of a transmission sent since the last timeout is
+        // sound: an older one spans the backoff (the case above), whether
+        // or not a sample has collapsed the backoff since.
+        let fresh = |tsecr: u32| self.rto_tsval.is_none_or(|v| wrapping_ge(tsecr, v));
+        let ts = self
+            .ts
+            .filter(|_| repr.timestamp.is_none_or(|(_, e)| e == 0 || fresh(e)));
         let echo = match (ts, repr.timestamp) {
             (Some(ts), Some((_, tsecr))) => Some(rtt_from_echo(self.ts_now(now, ts.offset), tsecr)),
             _ => None,
@@ -1780,6 +1913,7 @@ impl<'a> TcpSocket<'a> {
             None => {
                 if let Some(rtt) = timed {
                     self.rtt.sample(rtt);
+                    self.rack.on_rtt_sample(rtt);
                 }
                 timed
             }
@@ -1825,6 +1959,8 @@ impl<'a> TcpSocket<'a> {
         [
             self.fin_wait2_at,
             self.rto_at,
+            self.rack.timer(),
+            self.pto_at,
             self.ack_at,
             self.persist_at,
             self.timewait_at,
@@ -1844,7 +1980,16 @@ impl<'a> TcpSocket<'a> {
             | State::CloseWait
             | State::FinWait1
             | State::LastAck
-            | State::Closing => self.sendable_now() > 0 || self.fin_due() || self.persist_needed(),
+            | State::Closing => {
+                // A pending fast retransmission counts even when neither
+                // window lets new data out: the interface asks `poll_at`
+                // before each dispatch, and a retransmission it was not
+                // told about waited for the RTO (issue 10 item 18).
+                self.recovery_retransmission().is_some()
+                    || self.sendable_now() > 0
+                    || self.fin_due()
+                    || self.persist_needed()
+            }
             _ => false,
         }
     }
@@ -1867,15 +2012,24 @@ impl<'a> TcpSocket<'a> {
         // RFC 3042 limited transmit: each of the first two duplicate ACKs
         // lets one new segment out beyond cwnd, so a small window still
         // gets the three duplicate ACKs that fast retransmit needs.
-        let limited = if self.recover.is_none() {
+        let mut limited = if self.phase == Phase::Open {
             self.mss * (self.dupacks.min(2) as usize)
         } else {
             0
         };
-        let usable = self
-            .snd_wnd
-            .saturating_sub(in_flight)
-            .min((self.cc.cwnd() + limited).saturating_sub(self.pipe()));
+        if self.tlp_due {
+            // RFC 8985 §7.3: the probe sends new data if the peer's window
+            // allows, whatever cwnd says.
+            limited += self.mss;
+        }
+        // In fast recovery PRR paces what goes (RFC 6937), else cwnd.
+        let congestion_room = if self.phase == Phase::Fast {
+            self.prr.allowance(self.pipe(), self.cc.ssthresh())
+                + if self.tlp_due { self.mss } else { 0 }
+        } else {
+            (self.cc.cwnd() + limited).saturating_sub(self.pipe())
+        };
+        let usable = self.snd_wnd.saturating_sub(in_flight).min(congestion_room);
         let n = unsent.min(usable).min(self.mss);
         if n == 0 {
             return 0;
@@ -1976,6 +2130,12 @@ impl<'a> TcpSocket<'a> {
         if self.rto_at.is_some_and(|t| now >= t) {
             self.on_rto(now);
         }
+        if self.rack.timer().is_some_and(|t| now >= t) {
+            self.on_rack_timer(now);
+        }
+        if self.pto_at.is_some_and(|t| now >= t) {
+            self.on_pto();
+        }
         if self.persist_at.is_some_and(|t| now >= t) {
             // RFC 1122 §4.2.2.17 keeps the connection open as long as the
             // receiver answers the probes; one that stopped answering is
@@ -2044,17 +2204,38 @@ impl<'a> TcpSocket<'a> {
         }
         self.stats.timeouts = self.stats.timeouts.wrapping_add(1);
         let in_flight = self.in_flight();
-        if self.state != State::SynSent && self.state != State::SynReceived {
+        let handshake = matches!(self.state, State::SynSent | State::SynReceived);
+        let first = self.phase != Phase::Timeout;
+        if !handshake {
+            self.rto_tsval = self.ts.map(|ts| self.ts_now(now, ts.offset));
+        }
+        if first && !handshake {
+            // The reduction may prove spurious (RFC 4015).
+            self.save_undo();
+            self.eifel_tsval = self.rto_tsval;
+        }
+        if !handshake {
             self.cc.on_timeout(now, in_flight);
         }
         self.rtt.backoff();
-        self.recover = None;
+        // RFC 6582 §3.2 step 4, RFC 6675 §5.1: remember the highest sequence
+        // sent; duplicate ACKs below it start no fast recovery.
+        if !handshake {
+            self.phase = Phase::Timeout;
+            self.recover = self.snd_max;
+        }
         self.rtx_head = false;
         self.dupacks = 0;
-        self.scoreboard.clear();
-        if matches!(self.state, State::SynSent | State::SynReceived) {
+        if handshake {
+            self.scoreboard.clear();
             self.snd_nxt = self.iss;
+        } else if self.sack_ok && self.data_outstanding() > 0 {
+            // Resend what is not SACKed, from the head, as cwnd allows.
+            self.rack_on_timeout();
+            self.rtx_head = true;
+            self.rtt_timer.on_retransmit();
         } else {
+            self.scoreboard.clear();
             self.retransmit_head();
         }
         self.rto_at = Some(now + self.rtt.rto());
@@ -2159,7 +2340,7 @@ impl<'a> TcpSocket<'a> {
         }
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
-        if let Some((offset, len)) = self.sack_retransmission() {
+        if let Some((offset, len, kind)) = self.recovery_retransmission() {
             let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
             let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
@@ -2177,6 +2358,10 @@ impl<'a> TcpSocket<'a> {
             if self.high_rxt < end {
                 self.high_rxt = end;
             }
+            self.after_resend(now, seq, end, kind);
+            if self.phase == Phase::Fast {
+                self.prr.on_sent(sent_len.max(1));
+            }
             self.rtx_head = false;
             self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
             self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
@@ -2190,6 +2375,15 @@ impl<'a> TcpSocket<'a> {
 
         // Data (and FIN) segments.
         let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+        if sent == 0 && self.snd_una == self.snd_max && !self.tx.is_empty() {
+            // RFC 5681 §4.1: data starts from an empty flight; after an idle
+            // period longer than the RTO, cwnd restarts from min(IW, cwnd)
+            // (the controller measures the idle time; RFC 9438 §5.8).
+            self.cc.on_idle_restart(now, self.rtt.rto());
+        }
+        if sent == 0 && self.snd_una == self.snd_max {
+            self.rack_restart();
+        }
         // An ACK owed during the handshake (RFC 5961 challenge) carries no
         // data: RFC 9293 §3.10.2 queues data until ESTABLISHED, and with
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
@@ -2261,6 +2455,14 @@ impl<'a> TcpSocket<'a> {
         if len > 0 || fin {
             let retransmission = self.snd_nxt < self.snd_max;
             if retransmission {
+                self.rack.on_retransmit(self.snd_nxt, seg_end, now);
+            } else if len > 0 {
+                self.rack.on_send_new(self.snd_nxt, now);
+            }
+            if self.phase == Phase::Fast {
+                self.prr.on_sent(len);
+            }
+            if retransmission {
                 self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
             } else if !zero_window_probe {
                 // Not a probe: its ACK waits for the receiver's reader.
@@ -2282,6 +2484,13 @@ impl<'a> TcpSocket<'a> {
                 self.persist_at = Some(now + self.rtt.rto() * backoff);
             } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
+            }
+            if !retransmission && !zero_window_probe && len > 0 {
+                if self.tlp_due {
+                    self.after_probe(now, true);
+                } else {
+                    self.schedule_tlp(now);
+                }
             }
             if self.first_unacked_at.is_none() {
                 self.first_unacked_at = Some(now);
@@ -3276,6 +3485,13 @@ mod rttm_tests {
         assert_eq!(s.stats().srtt, Some(before), "no 3 s sample");
     }
 }
+
+#[path = "loss.rs"]
+mod loss;
+
+#[cfg(test)]
+#[path = "recovery_tests.rs"]
+mod recovery_tests;
 
 #[cfg(test)]
 mod tests_support {

@@ -18,8 +18,9 @@
 //! `u128` with checked arithmetic that saturates: a window of 4 GiB and a
 //! `t` of many hours cannot overflow. `K` comes from an integer cube root.
 //!
-//! Not implemented: the optional undo of spurious congestion events (§4.9)
-//! and HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
+//! The undo of spurious congestion events (§4.9) restores the window and
+//! the plateau; the socket detects them (D-SACK, Eifel). Not implemented:
+//! HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
 
 use super::window::Window;
 use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
@@ -313,6 +314,15 @@ impl CongestionControl for Cubic {
         // RFC 5681 §3.1: loss window, 1 SMSS.
         self.w.cwnd = self.w.mss;
         net_debug!("cubic: RTO, ssthresh {}", self.w.ssthresh);
+    }
+
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize) {
+        // RFC 9438 §4.9: back to the window before the spurious event;
+        // the plateau it remembered is at least that window.
+        self.w.saw_ack(now);
+        self.w.undo(cwnd, ssthresh);
+        self.w_max = self.w_max.max(self.cwnd_prior).max(cwnd);
+        self.epoch = None;
     }
 
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {

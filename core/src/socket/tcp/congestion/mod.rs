@@ -41,8 +41,11 @@
 //!
 //! Retransmitting the first unacknowledged segment on a partial ACK (step 5)
 //! and the dup-ACK count are the socket's. [`CongestionControl::on_recovery_ack`]
-//! therefore leaves `cwnd` at `ssthresh`; it exists so a controller can see
-//! the ACK clock during recovery (for instance PRR, RFC 6937, later).
+//! therefore leaves `cwnd` at `ssthresh`. How much the socket sends per ACK
+//! during fast recovery is [`Prr`]'s (RFC 6937): it spreads the reduction to
+//! `ssthresh` over the recovery instead of waiting for `pipe < cwnd`. A
+//! reduction found spurious later (D-SACK, Eifel) is reverted with
+//! [`CongestionControl::undo`].
 //!
 //! On the full ACK, [`CongestionControl::on_recovery_exit`] sets
 //! `cwnd = ssthresh`: RFC 6582 §3.2 step 6 **option 2**. Option 1
@@ -61,10 +64,12 @@
 
 mod cubic;
 mod newreno;
+pub mod prr;
 mod window;
 
 pub use self::cubic::Cubic;
 pub use self::newreno::NewReno;
+pub use self::prr::Prr;
 
 use crate::time::{Duration, Instant};
 
@@ -148,6 +153,14 @@ pub trait CongestionControl {
     /// does nothing, so the socket may call it on every send that starts
     /// from an empty flight.
     fn on_idle_restart(&mut self, now: Instant, rto: Duration);
+
+    /// The last reduction was for nothing: every retransmission it caused
+    /// was reported as a duplicate (D-SACK, RFC 3708 §3), or the ACK after
+    /// a timeout echoed a transmission from before it (Eifel, RFC 3522,
+    /// RFC 4015 §2). `cwnd` and `ssthresh` go back to at least the values
+    /// they had before it (RFC 4015 §3.2's restoration; Linux's
+    /// `tcp_undo_cwnd_reduction`).
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize);
 }
 
 /// The initial window for a sender MSS (RFC 6928 §2):
@@ -272,6 +285,10 @@ impl CongestionControl for Congestion {
 
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {
         dispatch!(self, cc => cc.on_idle_restart(now, rto))
+    }
+
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize) {
+        dispatch!(self, cc => cc.undo(now, cwnd, ssthresh))
     }
 }
 

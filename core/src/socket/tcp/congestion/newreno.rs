@@ -114,6 +114,12 @@ impl CongestionControl for NewReno {
         net_debug!("newreno: RTO, ssthresh = {}", self.w.ssthresh);
     }
 
+    fn undo(&mut self, now: Instant, cwnd: usize, ssthresh: usize) {
+        self.w.saw_ack(now);
+        self.w.undo(cwnd, ssthresh);
+        self.bytes_acked = 0;
+    }
+
     fn on_idle_restart(&mut self, now: Instant, rto: Duration) {
         let Some(last) = self.w.last_ack else {
             return;

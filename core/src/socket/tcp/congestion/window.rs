@@ -50,6 +50,14 @@ impl Window {
         }
     }
 
+    /// Restores a window reduction found spurious (never below the
+    /// current values).
+    pub fn undo(&mut self, cwnd: usize, ssthresh: usize) {
+        self.cwnd = self.cwnd.max(cwnd).min(MAX_WINDOW);
+        self.ssthresh = self.ssthresh.max(ssthresh);
+        self.in_rto_backoff = false;
+    }
+
     /// An ACK arrived at `now`: the connection has started, a timeout
     /// after it is a first one again, and idle time counts from it.
     pub fn saw_ack(&mut self, now: Instant) {

@@ -1,0 +1,687 @@
+//! RACK: time-based loss detection (RFC 8985 §6), for connections with SACK.
+//!
+//! A segment is deemed lost when a segment sent *after* it has been
+//! delivered (cumulatively ACKed or SACKed) and more than `RACK.rtt +
+//! reo_wnd` has passed since it was sent (§6.2 step 5). Unlike the
+//! DupThresh rule of RFC 6675 this repairs a lost retransmission in about
+//! an RTT (the retransmission was sent at a known time; a later segment
+//! delivered says it is gone), needs no three segments above a hole (small
+//! windows, tails), and tolerates reordering up to a window adapted from
+//! D-SACK feedback (§6.2 step 4): 1/4 of the minimum RTT once reordering
+//! was seen, times a multiplier that each D-SACK round raises.
+//!
+//! # Without per-segment state
+//!
+//! The core keeps no per-segment records (no heap): send times live in two
+//! small logs.
+//!
+//! - First transmissions go out in sequence order, so their send time is a
+//!   step function of the sequence number: [`SENT_MARKS`] marks `(seq,
+//!   time)`, one per distinct send instant; when the log is full the two
+//!   closest marks in time merge (the later ones then read as sent a little
+//!   earlier, by less than the merged gap).
+//! - Retransmissions break that order: [`RTX_RECORDS`] ranges `(start, end,
+//!   time)`, contiguous ones merged. When the log is full, the two ranges
+//!   closest in sequence merge, so a few never-retransmitted bytes may read
+//!   as retransmitted: they are then repaired one RACK round later, never
+//!   sent twice.
+//!
+//! A byte is *lost* when it is below [`Rack::lost_to`], not SACKed, and not
+//! in a live retransmission record (one not itself deemed lost).
+
+use heapless::Vec;
+
+use super::sack::Scoreboard;
+use crate::time::{Duration, Instant};
+use crate::wire::tcp::TcpSeqNumber;
+
+/// First-transmission send-time marks kept.
+pub const SENT_MARKS: usize = 32;
+/// Retransmitted ranges kept.
+pub const RTX_RECORDS: usize = 12;
+/// RFC 8985 §6.2: the multiplier of the reordering window is reset after
+/// this many recoveries without a D-SACK.
+const REO_WND_PERSIST: u32 = 16;
+
+/// First transmissions from `seq` on (to the next mark) left between
+/// `first` and `first + span_us`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    seq: TcpSeqNumber,
+    first: Instant,
+    span_us: u32,
+}
+
+impl Mark {
+    /// The latest its data can have left.
+    fn last(&self) -> Instant {
+        self.first + Duration::from_micros(u64::from(self.span_us))
+    }
+}
+
+/// One retransmitted range and when it (last) left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rtx {
+    start: TcpSeqNumber,
+    end: TcpSeqNumber,
+    at: Instant,
+}
+
+/// `(t1, e1)` was sent after `(t2, e2)` (RFC 8985 §6.2 RACK_sent_after).
+fn sent_after(t1: Instant, e1: TcpSeqNumber, t2: Instant, e2: TcpSeqNumber) -> bool {
+    t1 > t2 || (t1 == t2 && e1 > e2)
+}
+
+fn span(a: TcpSeqNumber, b: TcpSeqNumber) -> usize {
+    usize::try_from(b - a).unwrap_or(0)
+}
+
+/// The RACK state of one connection (RFC 8985 §5.2 "per-connection").
+#[derive(Debug, Clone, Default)]
+pub struct Rack {
+    sent: Vec<Mark, SENT_MARKS>,
+    rtx: Vec<Rtx, RTX_RECORDS>,
+    /// RACK.xmit_ts / RACK.end_seq: the most recently sent delivered data.
+    xmit_ts: Option<Instant>,
+    end_seq: TcpSeqNumber,
+    /// RACK.rtt: the RTT of that delivery.
+    rtt: Duration,
+    /// RACK.min_RTT.
+    min_rtt: Option<Duration>,
+    /// RACK.fack: the highest sequence delivered.
+    fack: TcpSeqNumber,
+    /// RACK.reord: reordering was observed.
+    reord: bool,
+    reo_wnd_mult: u32,
+    reo_wnd_persist: u32,
+    /// The longest a reordered original was seen to trail our decision to
+    /// resend it: the window is never shorter.
+    reo_floor: Duration,
+    /// RACK.dsack_round: SND.NXT when the last D-SACK raised the multiplier.
+    dsack_round: Option<TcpSeqNumber>,
+    /// Bytes below this (not SACKed, not in a live retransmission) are lost.
+    lost_to: TcpSeqNumber,
+    /// RFC 8985 §6.3 reordering timer.
+    timer: Option<Instant>,
+}
+
+impl Rack {
+    /// Fresh state for a connection whose next byte to send is `snd_nxt`.
+    pub fn new(snd_nxt: TcpSeqNumber) -> Rack {
+        Rack {
+            end_seq: snd_nxt,
+            fack: snd_nxt,
+            lost_to: snd_nxt,
+            reo_wnd_mult: 1,
+            ..Rack::default()
+        }
+    }
+
+    /// Carries over what was learnt about reordering (RFC 8985 §6.2) from
+    /// `old` when the sequence references restart.
+    pub fn keep_reordering_state(&mut self, old: &Rack) {
+        self.reord = old.reord;
+        self.reo_wnd_mult = old.reo_wnd_mult.max(1);
+        self.reo_wnd_persist = old.reo_wnd_persist;
+        self.reo_floor = old.reo_floor;
+        self.dsack_round = None;
+    }
+
+    /// Bytes below this sequence number, not SACKed and not being
+    /// retransmitted, are deemed lost.
+    pub fn lost_to(&self) -> TcpSeqNumber {
+        self.lost_to
+    }
+
+    /// The reordering timer (RFC 8985 §6.3), if armed.
+    pub fn timer(&self) -> Option<Instant> {
+        self.timer
+    }
+
+    /// Whether reordering has been observed.
+    pub fn reordering_seen(&self) -> bool {
+        self.reord
+    }
+
+    /// RACK.min_RTT.
+    pub fn min_rtt(&self) -> Option<Duration> {
+        self.min_rtt
+    }
+
+    /// An RTT sample (RACK's own, or Karn's from the socket): RACK.min_RTT.
+    pub fn on_rtt_sample(&mut self, rtt: Duration) {
+        self.min_rtt = Some(self.min_rtt.map_or(rtt, |m| m.min(rtt)));
+    }
+
+    /// New data `[seq, …)` left at `now` (first transmission).
+    pub fn on_send_new(&mut self, seq: TcpSeqNumber, now: Instant) {
+        if self.sent.last().is_some_and(|m| m.last() == now) {
+            return;
+        }
+        if self.sent.is_full() {
+            // Merge the two neighbours whose union spans the least time:
+            // the merged data then reads as sent somewhere in that span
+            // (the earliest time when it is the delivered data, the latest
+            // when it is a candidate for loss).
+            let mut best = 1;
+            let mut gap = None;
+            for i in 1..self.sent.len() {
+                let (Some(a), Some(b)) = (self.sent.get(i - 1), self.sent.get(i)) else {
+                    continue;
+                };
+                let g = b.last() - a.first;
+                if gap.is_none_or(|x| g < x) {
+                    gap = Some(g);
+                    best = i;
+                }
+            }
+            if let (Some(b), Some(a)) = (self.sent.get(best).copied(), self.sent.get_mut(best - 1))
+            {
+                let span = (b.last() - a.first).total_micros();
+                a.span_us = u32::try_from(span).unwrap_or(u32::MAX);
+            }
+            self.sent.remove(best);
+        }
+        let _ = self.sent.push(Mark {
+            seq,
+            first: now,
+            span_us: 0,
+        });
+    }
+
+    /// `[start, end)` was retransmitted at `now`.
+    pub fn on_retransmit(&mut self, start: TcpSeqNumber, end: TcpSeqNumber, now: Instant) {
+        if start >= end {
+            return;
+        }
+        // The range replaces what it covers of older records.
+        self.rtx.retain(|x| !(start <= x.start && x.end <= end));
+        if let Some(last) = self.rtx.last_mut() {
+            if last.end == start {
+                last.end = end;
+                last.at = now;
+                return;
+            }
+        }
+        if self.rtx.is_full() {
+            // Merge the two records closest in sequence (see the module
+            // documentation).
+            let mut order: Vec<usize, RTX_RECORDS> = (0..self.rtx.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (x, y) = (self.rtx.get(a), self.rtx.get(b));
+                match (x, y) {
+                    (Some(x), Some(y)) => x
+                        .start
+                        .0
+                        .wrapping_sub(start.0)
+                        .cmp(&y.start.0.wrapping_sub(start.0)),
+                    _ => core::cmp::Ordering::Equal,
+                }
+            });
+            let mut best: Option<(usize, usize, usize)> = None;
+            for w in order.windows(2) {
+                let (Some(&i), Some(&j)) = (w.first(), w.get(1)) else {
+                    continue;
+                };
+                let (Some(a), Some(b)) = (self.rtx.get(i), self.rtx.get(j)) else {
+                    continue;
+                };
+                let gap = span(a.end, b.start);
+                if best.is_none_or(|(g, _, _)| gap < g) {
+                    best = Some((gap, i, j));
+                }
+            }
+            if let Some((_, i, j)) = best {
+                if let (Some(a), Some(b)) = (self.rtx.get(i).copied(), self.rtx.get(j).copied()) {
+                    if let Some(slot) = self.rtx.get_mut(i) {
+                        *slot = Rtx {
+                            start: a.start.min(b.start),
+                            end: a.end.max(b.end),
+                            at: a.at.max(b.at),
+                        };
+                    }
+                    self.rtx.remove(j);
+                }
+            } else {
+                self.rtx.remove(0);
+            }
+        }
+        let _ = self.rtx.push(Rtx {
+            start,
+            end,
+            at: now,
+        });
+    }
+
+    /// A retransmission timeout: everything outstanding is lost, and every
+    /// retransmission too (RFC 8985 §6.4 / Linux's `tcp_timeout_mark_lost`;
+    /// the SACKed bytes are kept).
+    pub fn on_timeout(&mut self, snd_max: TcpSeqNumber) {
+        self.lost_to = snd_max;
+        self.rtx.clear();
+        self.timer = None;
+    }
+
+    /// The earliest the first transmission of byte `seq` can have left.
+    fn first_sent(&self, seq: TcpSeqNumber) -> Option<Instant> {
+        self.sent
+            .iter()
+            .rev()
+            .find(|m| m.seq <= seq)
+            .map(|m| m.first)
+    }
+
+    /// RFC 8985 §6.2 steps 1–3 for data `[l, r)` newly delivered at `now`:
+    /// cumulatively ACKed (`cumulative`), or a SACK block that SACKed
+    /// something for the first time.
+    pub fn on_delivered(
+        &mut self,
+        l: TcpSeqNumber,
+        r: TcpSeqNumber,
+        now: Instant,
+        cumulative: bool,
+    ) {
+        if l >= r {
+            return;
+        }
+        let first = self.first_sent(r - 1);
+        let rtx = self
+            .rtx
+            .iter()
+            .filter(|x| x.start < r && l < x.end)
+            .map(|x| x.at)
+            .max();
+        let (t, retransmitted) = match (first, rtx) {
+            (_, Some(tr)) => (tr, true),
+            (Some(t), None) => (t, false),
+            (None, None) => return,
+        };
+        // Step 2: an ACK of retransmitted data sooner than min_RTT after
+        // the retransmission answers the original: no RTT information. The
+        // original filled the hole, so it was reordered, not lost: learn
+        // how late it was (the window to wait next time), as a D-SACK would
+        // teach a round trip later.
+        if retransmitted && self.min_rtt.is_some_and(|m| now - t < m) {
+            if cumulative {
+                self.reord = true;
+                // Twice the lateness seen: reordering varies (a queue
+                // ahead of the late segment), and waiting a little longer
+                // for a real loss costs less than a spurious resend.
+                self.reo_floor = self.reo_floor.max((now - t) * 2);
+            }
+            return;
+        }
+        if !retransmitted {
+            // A µs sample of our own: the 1 ms timestamp clock reads a LAN
+            // RTT as 0, which would close the reordering window.
+            self.on_rtt_sample(now - t);
+        }
+        // Step 3 (RACK_detect_reordering): delivered below the highest
+        // delivered sequence without having been retransmitted.
+        // A cumulative ACK from below FACK filled a hole (its first bytes
+        // were never SACKed); a SACK block whose right edge is not above
+        // FACK delivered its new bytes below it.
+        let below = if cumulative {
+            l < self.fack
+        } else {
+            r <= self.fack
+        };
+        if below && !retransmitted {
+            self.reord = true;
+        }
+        if r > self.fack {
+            self.fack = r;
+        }
+        // Step 4 (RACK_update): the most recently sent delivered data.
+        if self
+            .xmit_ts
+            .is_none_or(|x| sent_after(t, r, x, self.end_seq))
+        {
+            self.xmit_ts = Some(t);
+            self.end_seq = r;
+            self.rtt = now - t;
+        }
+    }
+
+    /// A D-SACK arrived (RFC 8985 §6.2 step 4, RACK_update_reo_wnd): at most
+    /// once per round trip the reordering window grows by one step.
+    pub fn on_dsack(&mut self, snd_una: TcpSeqNumber, snd_max: TcpSeqNumber) {
+        self.reord = true;
+        if self.dsack_round.is_none_or(|r| snd_una >= r) {
+            self.dsack_round = Some(snd_max);
+            self.reo_wnd_mult = self.reo_wnd_mult.saturating_add(1).min(64);
+            self.reo_wnd_persist = REO_WND_PERSIST;
+        }
+    }
+
+    /// A recovery ended: after 16 without D-SACK the window shrinks back.
+    pub fn on_recovery_exit(&mut self) {
+        if self.reo_wnd_persist > 0 {
+            self.reo_wnd_persist -= 1;
+            if self.reo_wnd_persist == 0 {
+                self.reo_wnd_mult = 1;
+            }
+        }
+    }
+
+    /// RFC 8985 §6.2 step 4: the reordering window. Zero while no
+    /// reordering was seen and either a recovery is under way or DupThresh
+    /// segments are SACKed above the hole (then RACK acts as RFC 6675
+    /// would); else min_RTT/4 times the D-SACK multiplier, at most SRTT.
+    pub fn reo_wnd(&self, in_recovery: bool, dupthresh: bool, srtt: Duration) -> Duration {
+        if !self.reord && (in_recovery || dupthresh) {
+            return Duration::ZERO;
+        }
+        let base = self.min_rtt.unwrap_or(srtt) / 4;
+        (base * self.reo_wnd_mult.max(1))
+            .max(self.reo_floor)
+            .min(srtt)
+    }
+
+    /// Drops state for data acknowledged (below `snd_una`) or SACKed.
+    pub fn trim<const N: usize>(&mut self, snd_una: TcpSeqNumber, sb: &Scoreboard<N>) {
+        while self.sent.len() >= 2 && self.sent.get(1).is_some_and(|m| m.seq <= snd_una) {
+            self.sent.remove(0);
+        }
+        self.rtx.retain(|x| {
+            x.end > snd_una
+                && sb.sacked_between(x.start.max(snd_una), x.end)
+                    < span(x.start.max(snd_una), x.end)
+        });
+        if self.lost_to < snd_una {
+            self.lost_to = snd_una;
+        }
+        if self.fack < snd_una {
+            self.fack = snd_una;
+        }
+    }
+
+    /// RFC 8985 §6.2 step 5 (RACK_detect_loss) at `now`: moves
+    /// [`lost_to`](Self::lost_to), drops retransmission records deemed lost
+    /// (their bytes are to be sent again), and arms the reordering timer
+    /// for the earliest segment not yet due (§6.3). Returns whether
+    /// anything new was marked lost.
+    pub fn detect_loss(&mut self, now: Instant, snd_max: TcpSeqNumber, reo_wnd: Duration) -> bool {
+        self.timer = None;
+        let Some(rx) = self.xmit_ts else {
+            return false;
+        };
+        let wait = self.rtt + reo_wnd;
+        let mut timer: Option<Instant> = None;
+        let mut arm = |t: Instant| timer = Some(timer.map_or(t, |x: Instant| x.min(t)));
+        let before = self.lost_to;
+        // First transmissions: their send time grows with the sequence.
+        for (i, m) in self.sent.iter().enumerate() {
+            // A candidate for loss: the latest it can have left.
+            let (seq, t) = (m.seq, m.last());
+            let end = self.sent.get(i + 1).map_or(snd_max, |n| n.seq);
+            if end <= self.lost_to {
+                continue;
+            }
+            let sent_before_end = if t < rx {
+                end
+            } else if t == rx {
+                end.min(self.end_seq)
+            } else {
+                break;
+            };
+            if sent_before_end <= seq.max(self.lost_to) {
+                break;
+            }
+            if t + wait <= now {
+                self.lost_to = sent_before_end;
+                if sent_before_end < end {
+                    break;
+                }
+            } else {
+                arm(t + wait);
+                break;
+            }
+        }
+        if self.lost_to > snd_max {
+            self.lost_to = snd_max;
+        }
+        let mut lost_rtx = false;
+        let end_seq = self.end_seq;
+        self.rtx.retain(|x| {
+            if !sent_after(rx, end_seq, x.at, x.end) {
+                return true;
+            }
+            if x.at + wait <= now {
+                lost_rtx = true;
+                false
+            } else {
+                arm(x.at + wait);
+                true
+            }
+        });
+        self.timer = timer;
+        lost_rtx || self.lost_to > before
+    }
+
+    /// Whether byte `seq` is in a retransmission not deemed lost.
+    pub fn is_retransmitting(&self, seq: TcpSeqNumber) -> bool {
+        self.live_rtx_at(seq).is_some()
+    }
+
+    fn live_rtx_at(&self, seq: TcpSeqNumber) -> Option<TcpSeqNumber> {
+        self.rtx
+            .iter()
+            .find(|x| x.start <= seq && seq < x.end)
+            .map(|x| x.end)
+    }
+
+    /// The first lost segment to resend, as `(seq, len)` with `len <= mss`
+    /// (what RFC 6675 NextSeg rule 1 gives, with RACK's notion of lost).
+    pub fn next_lost<const N: usize>(
+        &self,
+        sb: &Scoreboard<N>,
+        snd_una: TcpSeqNumber,
+        mss: usize,
+    ) -> Option<(TcpSeqNumber, usize)> {
+        for (hs, he) in sb.gaps(snd_una, self.lost_to) {
+            let mut s = hs;
+            // Bounded: each step moves past one record.
+            for _ in 0..=RTX_RECORDS {
+                match self.live_rtx_at(s) {
+                    Some(end) if end > s => s = end,
+                    _ => break,
+                }
+            }
+            if s >= he {
+                continue;
+            }
+            let mut e = he.min(s + mss.max(1));
+            for x in self.rtx.iter() {
+                if x.start > s && x.start < e {
+                    e = x.start;
+                }
+            }
+            return Some((s, span(s, e)));
+        }
+        None
+    }
+
+    /// Whether any byte is deemed lost and not being retransmitted.
+    pub fn has_lost<const N: usize>(&self, sb: &Scoreboard<N>, snd_una: TcpSeqNumber) -> bool {
+        self.next_lost(sb, snd_una, 1).is_some()
+    }
+
+    /// The bytes in the network (RFC 6675 SetPipe with RACK's losses, as
+    /// Linux's `packets_out − sacked_out − lost_out + retrans_out`).
+    pub fn pipe<const N: usize>(
+        &self,
+        sb: &Scoreboard<N>,
+        snd_una: TcpSeqNumber,
+        snd_max: TcpSeqNumber,
+    ) -> usize {
+        let outstanding = span(snd_una, snd_max);
+        let sacked = sb.sacked_between(snd_una, snd_max);
+        let lost: usize = sb
+            .gaps(snd_una, self.lost_to.min(snd_max))
+            .map(|(l, r)| span(l, r))
+            .sum();
+        let retrans: usize = self
+            .rtx
+            .iter()
+            .map(|x| {
+                let (l, r) = (x.start.max(snd_una), x.end.min(snd_max));
+                span(l, r).saturating_sub(sb.sacked_between(l, r))
+            })
+            .sum();
+        outstanding
+            .saturating_sub(sacked)
+            .saturating_sub(lost)
+            .saturating_add(retrans)
+    }
+
+    /// The ranges being retransmitted, for tests.
+    #[cfg(test)]
+    fn retransmitting(&self) -> impl Iterator<Item = super::sack::SeqRange> + '_ {
+        self.rtx.iter().map(|x| (x.start, x.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    const MSS: usize = 1000;
+
+    fn us(n: i64) -> Instant {
+        Instant::from_micros(n)
+    }
+
+    fn seq(i: usize) -> TcpSeqNumber {
+        TcpSeqNumber(u32::MAX - 2500) + i * MSS
+    }
+
+    /// Segments 0..n sent one per 10 µs from t = 0; RTT 1000 µs.
+    fn sent(n: usize) -> Rack {
+        let mut r = Rack::new(seq(0));
+        r.on_rtt_sample(Duration::from_micros(1000));
+        for i in 0..n {
+            r.on_send_new(seq(i), us(10 * i as i64));
+        }
+        r
+    }
+
+    #[test]
+    fn a_segment_sent_before_a_delivered_one_is_lost_after_the_window() {
+        // RFC 8985 §6.2: segment 0 lost, 1 SACKed at t = 1010.
+        let mut r = sent(4);
+        let mut sb = Scoreboard::<8>::new();
+        sb.update(seq(0), seq(4), &[(seq(1), seq(2))]);
+        r.on_delivered(seq(1), seq(2), us(1010), false);
+        let srtt = Duration::from_micros(1000);
+        // One segment SACKed, no reordering seen: reo_wnd = min_RTT/4.
+        let reo = r.reo_wnd(false, false, srtt);
+        assert_eq!(reo, Duration::from_micros(250));
+        assert!(!r.detect_loss(us(1010), seq(4), reo));
+        // RACK.rtt = 1000: due at 0 + 1000 + 250.
+        assert_eq!(r.timer(), Some(us(1250)));
+        assert!(r.detect_loss(us(1250), seq(4), reo));
+        assert_eq!(r.lost_to(), seq(1));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
+        // Segments 2, 3 were sent after segment 1: not lost.
+        assert_eq!(r.pipe(&sb, seq(0), seq(4)), 2 * MSS);
+    }
+
+    #[test]
+    fn a_lost_retransmission_is_detected_by_later_deliveries() {
+        let mut r = sent(4);
+        let mut sb = Scoreboard::<8>::new();
+        sb.update(seq(0), seq(4), &[(seq(1), seq(3))]);
+        r.on_delivered(seq(1), seq(3), us(1030), false);
+        assert!(r.detect_loss(us(1030), seq(4), Duration::ZERO));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
+        r.on_retransmit(seq(0), seq(1), us(1030));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), None, "being repaired");
+        // New data sent after the retransmission, SACKed: the
+        // retransmission, sent before it, is lost in turn.
+        r.on_send_new(seq(4), us(1040));
+        sb.update(seq(0), seq(5), &[(seq(1), seq(3)), (seq(4), seq(5))]);
+        r.on_delivered(seq(4), seq(5), us(2040), false);
+        assert!(r.detect_loss(us(2040), seq(5), Duration::ZERO));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
+    }
+
+    #[test]
+    fn reordering_and_dsack_widen_the_window() {
+        let mut r = sent(4);
+        r.on_delivered(seq(2), seq(3), us(1020), false);
+        assert!(!r.reordering_seen());
+        r.on_delivered(seq(1), seq(2), us(1030), false);
+        assert!(r.reordering_seen(), "delivered below fack, never resent");
+        let srtt = Duration::from_micros(1000);
+        assert_eq!(r.reo_wnd(true, true, srtt), Duration::from_micros(250));
+        r.on_dsack(seq(0), seq(4));
+        assert_eq!(r.reo_wnd(true, true, srtt), Duration::from_micros(500));
+        // Once per round trip.
+        r.on_dsack(seq(0), seq(4));
+        assert_eq!(r.reo_wnd(true, true, srtt), Duration::from_micros(500));
+        for _ in 0..REO_WND_PERSIST {
+            r.on_recovery_exit();
+        }
+        assert_eq!(r.reo_wnd(true, true, srtt), Duration::from_micros(250));
+    }
+
+    #[test]
+    fn an_early_ack_of_a_retransmission_is_ambiguous() {
+        // §6.2 step 2: delivered sooner than min_RTT after the resend.
+        let mut r = sent(2);
+        r.on_retransmit(seq(0), seq(1), us(500));
+        r.on_delivered(seq(0), seq(1), us(600), true);
+        assert!(!r.detect_loss(us(5000), seq(2), Duration::ZERO));
+        assert_eq!(r.timer(), None);
+    }
+
+    #[test]
+    fn merged_marks_never_make_later_data_look_sent_before_a_retransmission() {
+        // Segment 32 leaves 1 µs after the retransmission of segment 0;
+        // when the log fills, its mark merges with segment 31's (sent 6 µs
+        // before it), the closest pair. When the retransmission is
+        // delivered, data sent before it is lost; segment 32 is not.
+        let mut r = Rack::new(seq(0));
+        r.on_rtt_sample(Duration::from_micros(100));
+        for i in 0..32 {
+            r.on_send_new(seq(i), us(100 * i as i64));
+        }
+        r.on_retransmit(seq(0), seq(1), us(3105));
+        r.on_send_new(seq(32), us(3106));
+        r.on_send_new(seq(33), us(3300));
+        assert_eq!(r.sent.len(), SENT_MARKS);
+        r.on_delivered(seq(0), seq(1), us(3305), true);
+        assert!(r.detect_loss(us(3305), seq(34), Duration::ZERO));
+        assert!(r.lost_to() >= seq(30), "sent before the retransmission");
+        assert!(
+            r.lost_to() <= seq(32),
+            "segment 32 is not lost: {:?}",
+            r.lost_to()
+        );
+    }
+
+    #[test]
+    fn logs_stay_bounded() {
+        let mut r = Rack::new(seq(0));
+        let sb = Scoreboard::<8>::new();
+        for i in 0..200 {
+            r.on_send_new(seq(i), us(i as i64 * (1 + i as i64 % 7)));
+        }
+        assert_eq!(r.sent.len(), SENT_MARKS);
+        for i in 0..100 {
+            r.on_retransmit(seq(2 * i), seq(2 * i + 1), us(100_000 + i as i64));
+        }
+        assert_eq!(r.rtx.len(), RTX_RECORDS);
+        // Merging never loses a retransmitted byte.
+        let covered = |s| r.retransmitting().any(|(l, e)| l <= s && s < e);
+        assert!((0..100).all(|i| covered(seq(2 * i))));
+        r.on_timeout(seq(200));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
+        r.trim(seq(150), &sb);
+        // The mark holding SND.UNA stays, none wholly below it.
+        assert!(r.first_sent(seq(150)).is_some());
+        assert!(r.sent.get(1).is_none_or(|m| m.seq > seq(150)));
+    }
+}

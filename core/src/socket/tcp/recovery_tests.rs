@@ -1,0 +1,527 @@
+//! Loss recovery driven with crafted segments (issue 10 items 7–10, 17, 18):
+//! what a retransmission timeout remembers, what fast retransmit resends,
+//! Karn's rule, cwnd after idle and while application-limited, and when a
+//! fast retransmission is due.
+
+extern crate std;
+use super::tests_support::*;
+
+const MSS: usize = 1460;
+
+fn ms(n: i64) -> Instant {
+    Instant::from_millis(n)
+}
+
+/// Sends everything the socket lets out at `now`.
+fn drain(s: &mut TcpSocket<'_>, now: Instant) -> Vec<Seg> {
+    let mut v = Vec::new();
+    while let Some(seg) = out(s, now) {
+        v.push(seg);
+    }
+    v
+}
+
+/// A plain ACK (no options) of `ack`, window `window`.
+fn ack(ack: TcpSeqNumber, window: u16) -> TcpRepr<'static> {
+    let mut a = seg(TcpFlags::empty(), IRS + 1, Some(ack), &[]);
+    a.window_len = window;
+    a
+}
+
+/// An ACK of `una` SACKing `blocks` (sequence ranges).
+fn sack_ack(
+    una: TcpSeqNumber,
+    window: u16,
+    blocks: &[(TcpSeqNumber, TcpSeqNumber)],
+) -> TcpRepr<'static> {
+    let mut a = ack(una, window);
+    for (slot, (l, r)) in a.sack_ranges.iter_mut().zip(blocks) {
+        *slot = Some((l.0, r.0));
+    }
+    a
+}
+
+/// Established with SACK, no timestamps or scaling, MSS 1460, no delayed
+/// ACK, Nagle off, `buf`-byte rings; the peer's window is `window`.
+fn sack_socket(buf: usize, window: u16) -> TcpSocket<'static> {
+    sack_socket_rtt(buf, window, Duration::ZERO)
+}
+
+/// [`sack_socket`] whose handshake took `rtt`; the clock then reads `rtt`.
+fn sack_socket_rtt(buf: usize, window: u16, rtt: Duration) -> TcpSocket<'static> {
+    let mut s = socket(buf);
+    s.config.timestamps = false;
+    s.config.window_scaling = false;
+    s.config.ack_delay = None;
+    s.set_nodelay(true);
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.sack_permitted = true;
+    synack.max_seg_size = Some(MSS as u16);
+    synack.window_len = window;
+    let t = Instant::ZERO + rtt;
+    s.process(t, &synack);
+    assert_eq!(s.state(), State::Established);
+    out(&mut s, t).unwrap();
+    s
+}
+
+/// Segment `i` (0-based) of full-sized data: its first sequence number.
+fn at(i: usize) -> TcpSeqNumber {
+    ISS + 1 + i * MSS
+}
+
+#[test]
+fn late_duplicate_acks_after_a_timeout_start_no_second_recovery() {
+    // Item 7, RFC 6582 §3.2 step 4 / RFC 6675 §5.1: the timeout records
+    // the highest sequence sent; duplicate ACKs of the old flight are not
+    // a new congestion signal.
+    let mut s = established(64 * 1024);
+    s.set_nodelay(true);
+    s.send_slice(&[1u8; 4 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 4);
+    let rto = s.poll_at(Instant::ZERO).unwrap();
+    let re = out(&mut s, rto).expect("timeout retransmission");
+    assert_eq!(re.seq, ISS + 1);
+    let ssthresh = s.stats().ssthresh;
+    let t = rto + Duration::from_millis(1);
+    for _ in 0..3 {
+        s.process(t, &ack(ISS + 1, 65535));
+    }
+    assert_eq!(s.stats().fast_retransmits, 0, "no fast recovery");
+    assert_eq!(s.stats().ssthresh, ssthresh, "no second reduction");
+}
+
+#[test]
+fn without_sack_fast_retransmit_resends_only_the_lost_segment() {
+    // Item 8, RFC 5681 §3.2 step 3: "retransmit the lost segment", not
+    // everything after it (go-back-N).
+    let mut s = established(64 * 1024);
+    s.set_nodelay(true);
+    s.send_slice(&[2u8; 12 * MSS]).unwrap();
+    let first = drain(&mut s, Instant::ZERO);
+    assert_eq!(first.len(), 10, "the initial window");
+    let t = ms(1);
+    for _ in 0..3 {
+        s.process(t, &ack(ISS + 1, 65535));
+    }
+    let sent = drain(&mut s, t);
+    assert_eq!(sent.first().map(|g| g.seq), Some(at(0)), "the hole first");
+    for g in &sent[1..] {
+        assert!(g.seq >= at(10), "only new data after it, got {:?}", g.seq);
+    }
+    assert_eq!(s.stats().retransmits, 1);
+    // A partial ACK (the hole repaired, segment 4 missing too) resends the
+    // next hole only (RFC 6582 §3.2 step 5).
+    s.process(ms(2), &ack(at(4), 65535));
+    let sent = drain(&mut s, ms(2));
+    assert_eq!(sent.first().map(|g| g.seq), Some(at(4)));
+    assert!(sent[1..].iter().all(|g| g.seq >= at(10)));
+    assert_eq!(s.stats().retransmits, 2);
+}
+
+#[test]
+fn with_sack_a_partial_ack_does_not_resend_a_head_already_retransmitted() {
+    // Item 9: segments 0 and 1 lost; both retransmitted; the partial ACK
+    // of segment 0 must not send segment 1 a third time (RFC 6675 §5:
+    // HighRxt is past it).
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[3u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    let t = ms(1);
+    for k in 3..=5 {
+        s.process(t, &sack_ack(at(0), 65535, &[(at(2), at(k))]));
+    }
+    let sent = drain(&mut s, t);
+    let seqs: Vec<_> = sent.iter().map(|g| g.seq).collect();
+    assert_eq!(seqs, [at(0), at(1)], "both holes, once each");
+    let t = ms(2);
+    s.process(t, &sack_ack(at(1), 65535, &[(at(2), at(10))]));
+    let sent = drain(&mut s, t);
+    assert!(
+        sent.iter().all(|g| g.seq != at(1)),
+        "segment 1 resent again: {:?}",
+        sent.iter().map(|g| g.seq).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_ack_of_retransmitted_data_keeps_the_backoff() {
+    // Item 10, RFC 6298 §5 and Karn: only a valid RTT sample collapses the
+    // backed-off RTO; the ACK of a retransmitted segment gives none.
+    let mut s = established(64 * 1024);
+    s.set_nodelay(true);
+    s.send_slice(&[4u8; 2 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 2);
+    let rto = s.stats().rto;
+    let fired = Instant::ZERO + rto;
+    let re = out(&mut s, fired).expect("timeout retransmission");
+    assert_eq!(re.seq, at(0));
+    assert_eq!(s.stats().rto, rto * 2);
+    s.process(fired + Duration::from_millis(10), &ack(at(1), 65535));
+    assert_eq!(s.stats().rto, rto * 2, "no sample: the backoff stays");
+}
+
+/// Rounds of `per_round` segments, each round sent and then acknowledged by
+/// one ACK; the cwnd after them.
+fn rounds(s: &mut TcpSocket<'_>, rounds: usize, per_round: usize, t: &mut Instant) -> usize {
+    for _ in 0..rounds {
+        s.send_slice(&std::vec![5u8; per_round * MSS]).unwrap();
+        let sent: usize = drain(s, *t).iter().map(|g| g.payload.len()).sum();
+        assert_eq!(sent, per_round * MSS);
+        *t += Duration::from_millis(1);
+        let una = s.snd_nxt;
+        s.process(*t, &ack(una, 65535));
+        *t += Duration::from_millis(1);
+    }
+    s.stats().cwnd
+}
+
+#[test]
+fn an_application_limited_sender_does_not_grow_cwnd() {
+    // Item 17, RFC 7661 §4.3 (and RFC 9438 §5.8): 4 segments per round
+    // trip never test a 10-segment window.
+    for kind in [CongestionKind::Cubic, CongestionKind::NewReno] {
+        let mut s = socket(64 * 1024);
+        s.config.congestion = kind;
+        s.config.timestamps = false;
+        s.config.sack = false;
+        s.config.window_scaling = false;
+        s.set_nodelay(true);
+        s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+        out(&mut s, Instant::ZERO).unwrap();
+        let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+        synack.max_seg_size = Some(MSS as u16);
+        s.process(Instant::ZERO, &synack);
+        out(&mut s, Instant::ZERO).unwrap();
+        let iw = s.stats().cwnd;
+        let mut t = ms(1);
+        assert_eq!(rounds(&mut s, 20, 4, &mut t), iw, "{kind:?}");
+    }
+}
+
+#[test]
+fn cwnd_restarts_after_an_idle_period() {
+    // Item 17, RFC 5681 §4.1: idle longer than the RTO, the next burst is
+    // at most the restart window min(IW, cwnd).
+    let mut s = established(256 * 1024);
+    s.set_nodelay(true);
+    let iw = s.stats().cwnd;
+    // Slow start: every segment of a full window acknowledged by its own ACK.
+    let mut t = ms(1);
+    s.send_slice(&[6u8; 20 * MSS]).unwrap();
+    for _ in 0..2 {
+        for g in drain(&mut s, t) {
+            s.process(t, &ack(g.seq + g.payload.len(), 65535));
+        }
+        t += Duration::from_millis(1);
+    }
+    let cwnd = s.stats().cwnd;
+    assert!(cwnd >= iw + 5 * MSS, "slow start grew cwnd to {cwnd}");
+    assert_eq!(s.send_queue(), 0);
+    let rto = s.stats().rto;
+    t += rto * 2;
+    s.send_slice(&[6u8; 40 * MSS]).unwrap();
+    let burst = drain(&mut s, t).len();
+    assert_eq!(burst * MSS, iw, "restart window");
+}
+
+#[test]
+fn a_dsack_below_the_new_cumulative_ack_is_recognised() {
+    // Item 17: the scoreboard is updated against the SND.UNA this ACK
+    // sets (RFC 3708 §2: a first block below the cumulative ACK is a
+    // D-SACK). Our retransmission of segment 0 was spurious: the ACK
+    // covering it names it as a duplicate.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[7u8; 4 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 4);
+    s.process(ms(1), &sack_ack(at(1), 65535, &[(at(0), at(1))]));
+    assert_eq!(s.stats().dsacks_received, 1);
+}
+
+#[test]
+fn fast_retransmit_is_due_at_once_when_the_windows_are_full() {
+    // Item 18: three duplicate ACKs SACKing the next segments when the
+    // peer's window is all in flight. The retransmission must be due now
+    // (`poll_at`, which the interface asks before each dispatch), not
+    // when the RTO fires.
+    let window = (4 * MSS) as u16;
+    let mut s = sack_socket(64 * 1024, window);
+    s.send_slice(&[8u8; 8 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 4, "the peer's window");
+    let t = ms(1);
+    for k in 2..=4 {
+        s.process(t, &sack_ack(at(0), window, &[(at(1), at(k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert_eq!(s.poll_at(t), Some(t), "the retransmission is due now");
+    assert_eq!(out(&mut s, t).map(|g| g.seq), Some(at(0)));
+}
+
+#[test]
+fn sack_duplicate_acks_count_whatever_the_window_and_segment_size() {
+    // Item 18: small segments (an interactive or chargen stream) and a
+    // receiver whose window shrinks as it buffers them out of order. Each
+    // ACK SACKs new data: an RFC 6675 §2 duplicate ACK, and the third
+    // starts fast retransmit, although three 100-byte segments are fewer
+    // than (DupThresh − 1)·SMSS bytes.
+    let mut s = sack_socket(64 * 1024, 65535);
+    for _ in 0..5 {
+        s.send_slice(&[9u8; 100]).unwrap();
+        assert_eq!(
+            out(&mut s, Instant::ZERO).map(|g| g.payload.len()),
+            Some(100)
+        );
+    }
+    let small = |i: usize| ISS + 1 + i * 100;
+    let t = ms(1);
+    for k in 2..=4 {
+        let window = 65535 - 100 * k as u16;
+        s.process(t, &sack_ack(small(0), window, &[(small(1), small(k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert_eq!(s.poll_at(t), Some(t));
+    let re = out(&mut s, t).unwrap();
+    assert_eq!(re.seq, small(0));
+}
+
+/// Established with timestamps (and SACK when `sack`), handshake at 10 ms.
+fn ts_socket(sack: bool) -> TcpSocket<'static> {
+    let mut s = socket(64 * 1024);
+    s.config.sack = sack;
+    s.config.window_scaling = false;
+    s.config.ack_delay = None;
+    s.set_nodelay(true);
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    let syn = out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.max_seg_size = Some(MSS as u16);
+    synack.sack_permitted = sack;
+    synack.timestamp = syn.ts.map(|(v, _)| (7, v));
+    s.process(ms(10), &synack);
+    out(&mut s, ms(10)).unwrap();
+    s
+}
+
+#[test]
+fn an_echo_of_the_timeout_retransmission_collapses_the_backoff() {
+    // RFC 7323 §4.1 / RFC 6298 §5: the echo names the copy sent after the
+    // timeout, so it is a valid sample even though the data was resent.
+    for sack in [false, true] {
+        let mut s = ts_socket(sack);
+        let mss = s.stats().mss;
+        s.send_slice(&std::vec![1u8; 2 * mss]).unwrap();
+        assert_eq!(drain(&mut s, ms(10)).len(), 2);
+        let rto = s.stats().rto;
+        let fired = ms(10) + rto;
+        let re = out(&mut s, fired).expect("timeout retransmission");
+        assert_eq!(s.stats().rto, rto * 2);
+        let mut a = ack(re.seq + re.payload.len(), 65535);
+        a.timestamp = re.ts.map(|(v, _)| (8, v));
+        s.process(fired + Duration::from_millis(5), &a);
+        assert_eq!(s.stats().rto, rto, "sack {sack}: the sample collapsed it");
+    }
+}
+
+// ----- RACK-TLP (RFC 8985), SACK across a timeout, undo -------------------
+
+#[test]
+fn a_tail_loss_is_probed_and_repaired_before_the_rto() {
+    // RFC 8985 §7: the last two segments lost. A probe resends the last
+    // one 2·SRTT after the ACK (not after the 200 ms RTO); its SACK then
+    // lets RACK mark the other lost.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[1u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 65535));
+    let due = s.poll_at(ms(1)).unwrap();
+    assert!(due < ms(20), "the probe is due at {due:?}");
+    let probe = out(&mut s, due).expect("tail loss probe");
+    assert_eq!(probe.seq, at(4), "the last segment");
+    assert_eq!(s.stats().loss_probes, 1);
+    let t = due + Duration::from_millis(1);
+    s.process(t, &sack_ack(at(3), 65535, &[(at(4), at(5))]));
+    let t = s.poll_at(t).unwrap();
+    let re = out(&mut s, t).expect("the other lost segment");
+    assert_eq!(re.seq, at(3));
+    assert!(t < ms(50));
+    assert_eq!(s.stats().timeouts, 0);
+}
+
+#[test]
+fn a_lost_retransmission_is_resent_without_a_timeout() {
+    // RFC 8985 §6.2: segments sent after the retransmission are SACKed, so
+    // the retransmission itself was lost.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[2u8; 20 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    let first: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    assert_eq!(first.first(), Some(&at(0)));
+    // More SACKs: room for new data, sent after the retransmission.
+    s.process(ms(2), &sack_ack(at(0), 65535, &[(at(1), at(10))]));
+    let new: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert!(new.contains(&at(10)), "{new:?}");
+    s.process(
+        ms(3),
+        &sack_ack(at(0), 65535, &[(at(10), at(11)), (at(1), at(10))]),
+    );
+    let t = s.poll_at(ms(3)).unwrap();
+    assert!(t < ms(10));
+    let again: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert!(again.contains(&at(0)), "{again:?}");
+    assert_eq!(s.stats().timeouts, 0);
+}
+
+#[test]
+fn sack_information_survives_a_timeout() {
+    // RFC 6675 §5.1 allows keeping it (Linux does): after the timeout,
+    // segments the peer holds are not sent again.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[3u8; 6 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 6);
+    s.process(ms(1), &sack_ack(at(0), 65535, &[(at(2), at(4))]));
+    let mut sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    let rto = s.poll_at(ms(1)).unwrap();
+    assert!(rto >= Instant::ZERO + s.stats().rto);
+    let mut t = rto;
+    for _ in 0..20 {
+        let now: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+        if let Some(&last) = now.last() {
+            s.process(
+                t + Duration::from_millis(1),
+                &sack_ack(at(0).max(last), 65535, &[]),
+            );
+        }
+        sent.extend(now);
+        t += Duration::from_millis(2);
+        if s.send_queue() == 0 {
+            break;
+        }
+    }
+    assert!(s.stats().timeouts >= 1);
+    assert!(
+        !sent.contains(&at(2)) && !sent.contains(&at(3)),
+        "SACKed data resent: {sent:?}"
+    );
+}
+
+#[test]
+fn a_dsack_for_every_retransmission_undoes_the_reduction() {
+    // RFC 3708 §3: the retransmission was spurious (the original was only
+    // reordered): cwnd and ssthresh go back.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[4u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    let before = s.stats();
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(out(&mut s, ms(1)).map(|g| g.seq), Some(at(0)));
+    assert!(s.stats().cwnd < before.cwnd);
+    // The original arrives, then the copy: the receiver reports it.
+    s.process(ms(2), &sack_ack(at(10), 65535, &[(at(0), at(1))]));
+    assert_eq!(s.stats().undos, 1);
+    assert!(s.stats().cwnd >= before.cwnd);
+    assert_eq!(s.stats().ssthresh, before.ssthresh);
+}
+
+#[test]
+fn a_spurious_timeout_is_detected_by_the_echo_and_undone() {
+    // RFC 3522 / RFC 4015: the first ACK after the timeout echoes the
+    // original's TSval: the original arrived, the timeout was spurious.
+    // The window comes back and the rest of the flight is not resent.
+    for sack in [false, true] {
+        let mut s = ts_socket(sack);
+        let mss = s.stats().mss;
+        s.send_slice(&std::vec![5u8; 3 * mss]).unwrap();
+        let sent = drain(&mut s, ms(10));
+        assert_eq!(sent.len(), 3);
+        let cwnd = s.stats().cwnd;
+        let fired = ms(10) + s.stats().rto;
+        let re = out(&mut s, fired).expect("timeout retransmission");
+        assert_eq!(re.seq, sent[0].seq);
+        let mut a = ack(sent[0].seq + mss, 65535);
+        a.timestamp = sent[0].ts.map(|(v, _)| (8, v));
+        let t = fired + Duration::from_millis(1);
+        s.process(t, &a);
+        assert_eq!(s.stats().undos, 1, "sack {sack}");
+        assert!(s.stats().cwnd >= cwnd, "sack {sack}");
+        assert!(
+            drain(&mut s, t).iter().all(|g| g.payload.is_empty()),
+            "sack {sack}: nothing resent"
+        );
+    }
+}
+
+#[test]
+fn reordering_within_the_window_once_seen_is_not_a_loss() {
+    // RFC 8985 §6.2: once reordering was seen, a hole below three SACKed
+    // segments waits min_RTT/4 (times the D-SACK multiplier) before it
+    // counts as lost; the late original then fills it: no retransmission.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[6u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(4)).len(), 10);
+    // One RTT of 4 ms; segment 1 arrives after segment 2 (reordering).
+    let t = ms(8);
+    s.process(t, &ack(at(1), 65535));
+    s.process(t, &sack_ack(at(1), 65535, &[(at(2), at(3))]));
+    s.process(t, &ack(at(3), 65535));
+    assert!(s.rack.reordering_seen());
+    let before = s.stats().retransmits;
+    drain(&mut s, t);
+    // Another hole: segment 3, three SACKed above it, then it arrives
+    // 0.5 ms later (under min_RTT/4 = 1 ms).
+    let t = ms(9);
+    for k in 5..=7 {
+        s.process(t, &sack_ack(at(3), 65535, &[(at(4), at(k))]));
+        drain(&mut s, t);
+    }
+    let t = t + Duration::from_micros(500);
+    assert!(s.poll_at(ms(9)).is_some_and(|d| d > t));
+    drain(&mut s, t);
+    s.process(t, &ack(at(7), 65535));
+    drain(&mut s, t);
+    assert_eq!(s.stats().retransmits, before, "no spurious retransmission");
+    assert_eq!(s.stats().fast_retransmits, 0);
+}
+
+#[test]
+fn prr_spreads_the_reduction_over_the_recovery() {
+    // RFC 6937 §3.1: with pipe above ssthresh, each ACK lets out
+    // ssthresh/RecoverFS of what it reported delivered: half, as NewReno
+    // halves 20 segments in flight to 10, so a full segment every second
+    // ACK. RFC 6675 alone sends nothing until pipe falls below cwnd.
+    let mut s = sack_socket_rtt(256 * 1024, 65535, Duration::from_millis(4));
+    s.cc = Congestion::new(CongestionKind::NewReno, MSS);
+    s.send_slice(&[7u8; 40 * MSS]).unwrap();
+    // Slow start to 20 segments: each of the first 10 ACKed on its own.
+    let mut sent = 0;
+    for g in drain(&mut s, ms(4)) {
+        s.process(ms(8), &ack(g.seq + g.payload.len(), 65535));
+        sent += drain(&mut s, ms(8)).len();
+    }
+    assert_eq!(sent, 20);
+    // Segment 10 lost; the next ones SACKed one ACK at a time.
+    let t = ms(12);
+    for k in 1..=3 {
+        s.process(t, &sack_ack(at(10), 65535, &[(at(11), at(11 + k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert_eq!(s.stats().ssthresh, 10 * MSS);
+    let first: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert_eq!(first, [at(10)], "the head first");
+    let mut pattern = Vec::new();
+    for k in 4..=9 {
+        s.process(t, &sack_ack(at(10), 65535, &[(at(11), at(11 + k))]));
+        let sent = drain(&mut s, t);
+        assert!(sent.iter().all(|g| g.seq >= at(30)), "new data only");
+        pattern.push(sent.len());
+    }
+    // Delivered 2..7 segments since recovery began: half of it sent, the
+    // head included, in whole segments.
+    assert_eq!(pattern, [0, 0, 1, 0, 1, 0]);
+}
