@@ -4,7 +4,8 @@
 //! The socket writes each segment's bytes straight into its receive ring at
 //! their place past `RCV.NXT` (`RingBuffer::write_unallocated`); the
 //! [`Assembler`] only remembers *which* byte ranges are there. Offsets are
-//! relative to the current front (`RCV.NXT`) as `usize`.
+//! relative to the current front (`RCV.NXT`), stored as `u32` (no window
+//! reaches 4 GiB, RFC 7323 §2.3).
 //!
 //! # How the socket drives it
 //! 1. A data segment at `SEG.SEQ` is trimmed to the receive window (RFC 9293
@@ -16,15 +17,20 @@
 //!    from `RCV.NXT`: the socket commits them (`enqueue_unallocated(n)`) and
 //!    advances `RCV.NXT` by `n`. The assembler has already shifted its other
 //!    offsets by `n`.
-//! 3. The ACK carries [`Assembler::sack_blocks`]`(RCV.NXT, max)` when SACK was
-//!    negotiated, `max` = 3 with timestamps, 4 without (RFC 2018 §3: 40 option
-//!    bytes), or [`Assembler::dsack_blocks`] right after a duplicate segment.
+//! 3. The ACK carries [`Assembler::report_blocks`] when SACK was negotiated,
+//!    at most 3 with timestamps, 4 without (RFC 2018 §3: 40 option bytes),
+//!    a D-SACK block first after a duplicate segment. When the segments
+//!    processed since the last ACK touched more blocks than one ACK holds
+//!    ([`Assembler::unreported`]), the socket sends more ACKs at once, each
+//!    with the next ones, then calls [`Assembler::reported`].
 //!
 //! # Capacity
-//! At most `N` out-of-order ranges are held, each preceded by a hole, so at
-//! most `N` holes. Data at offset 0 (in order) is always accepted, whatever
-//! the number of ranges: refusing it could stall the connection forever.
-//! A segment that would need an `N + 1`-th out-of-order range is refused
+//! At most as many out-of-order ranges as there are range slots are held
+//! ([`INLINE_RANGES`] in the assembler itself, or as many as the storage
+//! lent to [`Assembler::with_storage`]), each preceded by a hole. Data at
+//! offset 0 (in order) is always accepted, whatever the number of ranges:
+//! refusing it could stall the connection forever. A segment that would
+//! need one more out-of-order range than there are slots is refused
 //! ([`TooManyHoles`]) rather than evicting a range already held, because the
 //! held ranges have already been SACKed: dropping one would be *reneging*
 //! (RFC 2018 §8), which the sender cannot see until its retransmission timer
