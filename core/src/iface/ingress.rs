@@ -133,6 +133,13 @@ impl<'a> Interface<'a> {
                 match acd.process_arp(now, &repr) {
                     Some(super::acd::AcdEvent::Conflict { other, .. }) => {
                         inner.event(super::event::Event::AddressConflict { address, other });
+                        // RFC 5227 §2.4: a leased address lost to another
+                        // host is declined by the client (RFC 2131 §4.4.1).
+                        if inner.is_dhcp_address(address) {
+                            if let Some(dhcp) = sockets.dhcp() {
+                                dhcp.address_conflict(now, address);
+                            }
+                        }
                     }
                     Some(super::acd::AcdEvent::Defended { .. }) => {
                         net_debug!("acd: defended {}", address);
@@ -141,9 +148,7 @@ impl<'a> Interface<'a> {
                 }
             }
         }
-        if let Some(dhcp) = sockets.dhcp() {
-            dhcp.process_arp(now, spa, sha, tpa);
-        }
+        inner.dhcp_acd_arp(now, &repr, sockets.dhcp());
         let for_us = inner.has_v4(&tpa);
         // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
         // probe for our address is answered (as Linux does) so that the

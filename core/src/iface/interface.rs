@@ -99,6 +99,9 @@ pub(crate) struct Inner {
     pub now: Instant,
     /// The address and router applied from a DHCP lease.
     pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
+    /// RFC 5227 for the DHCP client's offered address, until the lease is
+    /// applied and the machine moves into the address (`iface/dhcp.rs`).
+    pub dhcp_acd: Option<Acd>,
     /// TCP initial sequence numbers (RFC 6528).
     pub isn: IsnGenerator,
     /// TCP SYN cookies (RFC 4987 §3.6).
@@ -267,6 +270,7 @@ impl<'a> Interface<'a> {
             caps: DeviceCapabilities::default(),
             now,
             dhcp: None,
+            dhcp_acd: None,
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
             config,
@@ -401,8 +405,9 @@ impl<'a> Interface<'a> {
 
     /// Applies what the DHCPv4 client reported, for a caller that wants the
     /// lease used as is: `Configured`/`Renewed` set the address, prefix and
-    /// default route (the client already probed the address, RFC 5227, so it
-    /// is used at once); `Deconfigured` removes them. The default route
+    /// default route (the interface already probed the address, RFC 5227, so
+    /// it is used at once, and defends it with the same machine, §2.4);
+    /// `Deconfigured` removes them. The default route
     /// lasts as long as the lease, so a renewal of the same lease moves its
     /// end. Returns true when the address or router changed. DNS servers
     /// are the caller's to use.
@@ -423,15 +428,17 @@ impl<'a> Interface<'a> {
                     return false;
                 }
                 self.drop_dhcp_config();
-                self.inner
-                    .v4
-                    .retain(|a| a.cidr.address() != lease.address.address());
+                let address = lease.address.address();
+                self.inner.v4.retain(|a| a.cidr.address() != address);
+                // RFC 5227 §2.4: the machine that probed the address
+                // defends it for as long as the lease is used.
+                let acd = self.inner.take_dhcp_acd(address);
                 if self
                     .inner
                     .v4
                     .push(V4Addr {
                         cidr: lease.address,
-                        acd: None,
+                        acd,
                     })
                     .is_err()
                 {
@@ -531,6 +538,7 @@ impl<'a> Interface<'a> {
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }
+        take(inner.dhcp_acd.as_ref().and_then(|acd| acd.poll_at()));
         if !self.pending.is_empty() {
             take(Some(
                 now + inner.config.pending_timeout.min(Duration::from_secs(1)),

@@ -5,18 +5,23 @@
 //! a socket:
 //!
 //! - on every poll, [`dispatch`](Dhcpv4Client::dispatch)`(now, f)`: when a
-//!   message (or an ARP probe/announcement) is due, the client builds it and
-//!   calls `f` once with a [`DhcpOutput`]; the interface wraps a `Message` in
-//!   UDP 68 → 67, IPv4 `src` → `dst` (Ethernet broadcast for
-//!   255.255.255.255, the neighbor cache otherwise) and an `ArpProbe` /
-//!   `ArpAnnounce` in an ARP request. The client's state only advances when
-//!   `f` returns `Ok`, so a busy device just delays the message to a later
-//!   poll;
+//!   message is due, the client builds it and calls `f` once with a
+//!   [`DhcpOutput`]; the interface wraps it in UDP 68 → 67, IPv4 `src` →
+//!   `dst` (Ethernet broadcast for 255.255.255.255, the neighbor cache
+//!   otherwise). The client's state only advances when `f` returns `Ok`, so
+//!   a busy device just delays the message to a later poll;
 //! - every DHCP message received on UDP port 68 (whatever its IP destination:
 //!   before the client is configured the server may unicast to the offered
 //!   address) goes to [`process`](Dhcpv4Client::process);
-//! - every ARP packet seen goes to [`process_arp`](Dhcpv4Client::process_arp)
-//!   (only used while the offered address is being probed);
+//! - RFC 5227 is not done here but by the interface's one engine
+//!   ([`crate::iface::acd`]), the same that checks static addresses: after
+//!   the ACK the client is PROBING and hands the address out once through
+//!   [`take_probe`](Dhcpv4Client::take_probe); the interface probes it and
+//!   answers with [`probe_done`](Dhcpv4Client::probe_done) or
+//!   [`address_conflict`](Dhcpv4Client::address_conflict). The same engine
+//!   then defends the leased address (§2.4) once
+//!   [`Interface::apply_dhcpv4`](crate::iface::Interface::apply_dhcpv4)
+//!   installed it, and reports a lost defence through `address_conflict`;
 //! - [`poll_at`](Dhcpv4Client::poll_at) says when to call `dispatch` next;
 //! - [`poll_event`](Dhcpv4Client::poll_event) hands out what the interface
 //!   must act on: set the address, route and DNS servers on
@@ -28,7 +33,7 @@
 //! first DISCOVER goes out on the first `dispatch`) and two added for
 //! RFC 5227: PROBING (between the ACK and BOUND) and the wait after a DECLINE.
 //!
-//! Randomness (transaction IDs, retransmission jitter, probe spacing) comes
+//! Randomness (transaction IDs, retransmission jitter) comes
 //! from a xorshift generator seeded by the caller, never from the OS.
 //!
 //! Deliberate simplifications, each a MAY or a SHOULD of RFC 2131:
@@ -82,14 +87,6 @@ const DECLINE_WAIT: Duration = Duration::from_secs(10);
 // per RATE_LIMIT_INTERVAL.
 const MAX_CONFLICTS: u8 = 10;
 const RATE_LIMIT_INTERVAL: Duration = Duration::from_secs(60);
-// RFC 5227 §1.1 constants.
-const PROBE_WAIT: Duration = Duration::from_secs(1);
-const PROBE_NUM: u8 = 3;
-const PROBE_MIN: Duration = Duration::from_secs(1);
-const PROBE_MAX: Duration = Duration::from_secs(2);
-const ANNOUNCE_WAIT: Duration = Duration::from_secs(2);
-const ANNOUNCE_NUM: u8 = 2;
-const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// A time before any `now`: "as soon as dispatch is called".
 const IMMEDIATELY: Instant = Instant::from_micros(i64::MIN);
@@ -130,9 +127,10 @@ pub struct Dhcpv4Config {
     /// Ignore DHCPNAK (for networks with a rogue server NAKing everything);
     /// the lease then only ends by expiry.
     pub ignore_naks: bool,
-    /// Probe the offered address with ARP before using it and announce it
-    /// after (RFC 5227 §2.1, §2.3; RFC 2131 §2.2 "SHOULD probe"). Turn off
-    /// for links without ARP.
+    /// Have the interface probe the offered address with ARP before using
+    /// it, announce it after and defend it while leased (RFC 5227 §2.1,
+    /// §2.3, §2.4; RFC 2131 §2.2 "SHOULD probe"). Turn off for links
+    /// without ARP.
     pub arp_probe: bool,
     /// Set the BROADCAST flag in DISCOVER and in REQUESTs sent without an
     /// address (RFC 2131 §4.1: a client that cannot receive unicast
@@ -201,7 +199,8 @@ pub enum Dhcpv4Event {
     Renewed(Lease),
     /// The lease ended (expiry, NAK, release or reset): remove the address.
     Deconfigured,
-    /// The offered address is used by another host (RFC 5227): declined.
+    /// The offered or leased address is used by another host (RFC 5227):
+    /// declined (a lease in use is deconfigured first).
     Conflict(Ipv4Addr),
 }
 
@@ -215,7 +214,7 @@ pub enum Dhcpv4State {
     Requesting,
     /// INIT-REBOOT/REBOOTING: asking for `requested_ip` again.
     Rebooting,
-    /// ACKed, probing the address with ARP (RFC 5227 §2.1).
+    /// ACKed, the interface probing the address with ARP (RFC 5227 §2.1).
     Probing,
     /// DECLINE pending after a conflict.
     Declining,
@@ -244,19 +243,6 @@ pub enum DhcpOutput<'a> {
         dst: Ipv4Addr,
         /// The message, to `emit` into the UDP payload.
         repr: DhcpRepr<'a>,
-    },
-    /// An ARP probe (RFC 5227 §2.1.1): a broadcast ARP request with the
-    /// interface's MAC as sender hardware address, sender IP 0.0.0.0, target
-    /// hardware address zero and this target IP.
-    ArpProbe {
-        /// The address being probed.
-        target: Ipv4Addr,
-    },
-    /// An ARP announcement (RFC 5227 §2.3): a broadcast ARP request whose
-    /// sender and target IP are both `address`.
-    ArpAnnounce {
-        /// The address just claimed.
-        address: Ipv4Addr,
     },
 }
 
@@ -388,11 +374,12 @@ enum Phase {
         txn: Txn,
         address: Ipv4Addr,
     },
+    /// Waiting for the interface's RFC 5227 engine; `asked` once the
+    /// address was handed to it (`take_probe`).
     Probing {
         lease: Lease,
         xid: u32,
-        sent: u8,
-        next: Instant,
+        asked: bool,
     },
     Declining {
         address: Ipv4Addr,
@@ -404,8 +391,6 @@ enum Phase {
     },
     Bound {
         lease: Lease,
-        announce_left: u8,
-        next_announce: Instant,
     },
     Renewing {
         lease: Lease,
@@ -439,15 +424,8 @@ struct Msg {
     dst: Ipv4Addr,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Tx {
-    Msg(Msg),
-    Probe(Ipv4Addr),
-    Announce(Ipv4Addr),
-}
-
-/// A DHCPv4 client: the state machine of RFC 2131 §4.4 with the RFC 5227
-/// probe. No heap; see the module docs for how the interface drives it.
+/// A DHCPv4 client: the state machine of RFC 2131 §4.4, with the RFC 5227
+/// probe left to the interface. No heap; see the module docs for how the interface drives it.
 #[derive(Debug, Clone)]
 pub struct Dhcpv4Client {
     config: Dhcpv4Config,
@@ -566,21 +544,11 @@ impl Dhcpv4Client {
         let at = match &self.phase {
             Phase::Selecting(txn) => txn.next_tx,
             Phase::Requesting { txn, .. } | Phase::Rebooting { txn, .. } => txn.next_tx,
-            Phase::Probing { next, .. } => *next,
+            // The interface's conflict detection decides when this ends.
+            Phase::Probing { .. } => return None,
             Phase::Declining { .. } | Phase::Releasing { .. } => now,
             Phase::Waiting { until } => *until,
-            Phase::Bound {
-                lease,
-                announce_left,
-                next_announce,
-            } => {
-                let t = lease.renew_at.min(lease.rebind_at).min(lease.expires_at);
-                if *announce_left > 0 {
-                    t.min(*next_announce)
-                } else {
-                    t
-                }
-            }
+            Phase::Bound { lease } => lease.renew_at.min(lease.rebind_at).min(lease.expires_at),
             Phase::Renewing { lease, txn } => {
                 txn.next_tx.min(lease.rebind_at).min(lease.expires_at)
             }
@@ -612,7 +580,7 @@ impl Dhcpv4Client {
     }
 
     /// Timer transitions that send nothing themselves: T1, T2, expiry, the
-    /// end of probing or of the wait after a DECLINE, giving up a REQUEST.
+    /// end of the wait after a DECLINE, giving up a REQUEST.
     fn tick(&mut self, now: Instant) {
         // A few steps at most (BOUND → RENEWING → REBINDING → expiry).
         for _ in 0..4 {
@@ -641,11 +609,6 @@ impl Dhcpv4Client {
                 net_debug!("dhcp: no answer in INIT-REBOOT, discovering");
                 (self.restart(), true)
             }
-            // RFC 5227 §2.1.1: ANNOUNCE_WAIT after the last probe without a
-            // conflict, the address is ours.
-            Phase::Probing {
-                lease, sent, next, ..
-            } if sent >= PROBE_NUM && now >= next => (self.bind(lease, now), true),
             Phase::Waiting { until } if now >= until => (self.restart(), true),
             Phase::Bound { lease, .. }
             | Phase::Renewing { lease, .. }
@@ -673,27 +636,22 @@ impl Dhcpv4Client {
         }
     }
 
-    /// The lease is ours: BOUND, tell the interface, announce it.
-    fn bind(&mut self, lease: Lease, now: Instant) -> Phase {
+    /// The lease is ours: BOUND, tell the interface (whose RFC 5227 engine
+    /// announces the address, §2.3).
+    fn bind(&mut self, lease: Lease) -> Phase {
         net_debug!("dhcp: bound {}", lease.address);
         self.conflicts = 0;
         self.push_event(Dhcpv4Event::Configured(lease.clone()));
-        Phase::Bound {
-            lease,
-            // RFC 5227 §2.3: announcements follow a probe; without ARP
-            // probing there is no ARP to announce on.
-            announce_left: if self.config.arp_probe {
-                ANNOUNCE_NUM
-            } else {
-                0
-            },
-            next_announce: now,
-        }
+        Phase::Bound { lease }
     }
 
     /// What is due now, the state after it is sent, and an event to raise
     /// then. Pure: `rng` is a copy that is kept only on success.
-    fn plan(&self, now: Instant, rng: &mut XorShift64) -> Option<(Tx, Phase, Option<Dhcpv4Event>)> {
+    fn plan(
+        &self,
+        now: Instant,
+        rng: &mut XorShift64,
+    ) -> Option<(Msg, Phase, Option<Dhcpv4Event>)> {
         let unspecified = Ipv4Addr::UNSPECIFIED;
         let broadcast = Ipv4Addr::BROADCAST;
         let acquire = |kind, txn: &Txn, requested_ip, server_id| Msg {
@@ -716,7 +674,7 @@ impl Dhcpv4Client {
                 // option 50 MAY suggest an address.
                 let msg = acquire(DhcpMessageType::Discover, txn, self.hint, None);
                 let next = txn.after_send(now, backoff(txn.sent, rng));
-                Some((Tx::Msg(msg), Phase::Selecting(next), None))
+                Some((msg, Phase::Selecting(next), None))
             }
             Phase::Requesting {
                 txn,
@@ -731,7 +689,7 @@ impl Dhcpv4Client {
                     address: *address,
                     server: *server,
                 };
-                Some((Tx::Msg(msg), next, None))
+                Some((msg, next, None))
             }
             Phase::Rebooting { txn, address }
                 if txn.sent < MAX_REBOOT_TRANSMISSIONS && now >= txn.next_tx =>
@@ -743,30 +701,7 @@ impl Dhcpv4Client {
                     txn: txn.after_send(now, backoff(txn.sent, rng)),
                     address: *address,
                 };
-                Some((Tx::Msg(msg), next, None))
-            }
-            Phase::Probing {
-                lease,
-                xid,
-                sent,
-                next,
-            } if *sent < PROBE_NUM && now >= *next => {
-                let sent = sent.saturating_add(1);
-                // RFC 5227 §2.1.1: PROBE_NUM probes PROBE_MIN..PROBE_MAX
-                // apart, then ANNOUNCE_WAIT after the last one.
-                let wait = if sent >= PROBE_NUM {
-                    ANNOUNCE_WAIT
-                } else {
-                    let span = (PROBE_MAX - PROBE_MIN).total_micros();
-                    PROBE_MIN + Duration::from_micros(rng.up_to(span))
-                };
-                let next = Phase::Probing {
-                    lease: lease.clone(),
-                    xid: *xid,
-                    sent,
-                    next: now + wait,
-                };
-                Some((Tx::Probe(lease.address.address()), next, None))
+                Some((msg, next, None))
             }
             Phase::Declining {
                 address,
@@ -796,21 +731,7 @@ impl Dhcpv4Client {
                     DECLINE_WAIT
                 };
                 let next = Phase::Waiting { until: now + wait };
-                Some((Tx::Msg(msg), next, None))
-            }
-            Phase::Bound {
-                lease,
-                announce_left,
-                next_announce,
-            } if *announce_left > 0 && now >= *next_announce => {
-                // RFC 5227 §2.3: ANNOUNCE_NUM announcements ANNOUNCE_INTERVAL
-                // apart.
-                let next = Phase::Bound {
-                    lease: lease.clone(),
-                    announce_left: announce_left.saturating_sub(1),
-                    next_announce: now + ANNOUNCE_INTERVAL,
-                };
-                Some((Tx::Announce(lease.address.address()), next, None))
+                Some((msg, next, None))
             }
             Phase::Renewing { lease, txn } if now >= txn.next_tx => {
                 // RFC 2131 §4.4.5 / §4.3.2 RENEWING: unicast to the server,
@@ -828,7 +749,7 @@ impl Dhcpv4Client {
                     lease: lease.clone(),
                     txn: txn.after_send(now, delay),
                 };
-                Some((Tx::Msg(msg), next, None))
+                Some((msg, next, None))
             }
             Phase::Rebinding { lease, txn } if now >= txn.next_tx => {
                 // RFC 2131 §4.4.5 / §4.3.2 REBINDING: broadcast, ciaddr = our
@@ -846,7 +767,7 @@ impl Dhcpv4Client {
                     lease: lease.clone(),
                     txn: txn.after_send(now, delay),
                 };
-                Some((Tx::Msg(msg), next, None))
+                Some((msg, next, None))
             }
             Phase::Releasing { lease } => {
                 // RFC 2131 §4.4.6 and Table 5: RELEASE is unicast to the
@@ -865,22 +786,13 @@ impl Dhcpv4Client {
                     src: address,
                     dst: lease.server,
                 };
-                Some((
-                    Tx::Msg(msg),
-                    Phase::Stopped,
-                    Some(Dhcpv4Event::Deconfigured),
-                ))
+                Some((msg, Phase::Stopped, Some(Dhcpv4Event::Deconfigured)))
             }
             _ => None,
         }
     }
 
-    fn render(&self, tx: &Tx) -> DhcpOutput<'_> {
-        let msg = match tx {
-            Tx::Probe(target) => return DhcpOutput::ArpProbe { target: *target },
-            Tx::Announce(address) => return DhcpOutput::ArpAnnounce { address: *address },
-            Tx::Msg(msg) => msg,
-        };
+    fn render(&self, msg: &Msg) -> DhcpOutput<'_> {
         let non_empty = |b: &'_ [u8]| !b.is_empty();
         let params = msg.params;
         let repr = DhcpRepr {
@@ -944,16 +856,10 @@ impl Dhcpv4Client {
             }
         }
         let phase = core::mem::replace(&mut self.phase, Phase::Stopped);
-        self.phase = self.on_message(phase, now, src_ip, repr);
+        self.phase = self.on_message(phase, src_ip, repr);
     }
 
-    fn on_message(
-        &mut self,
-        phase: Phase,
-        now: Instant,
-        src_ip: Ipv4Addr,
-        repr: &DhcpRepr<'_>,
-    ) -> Phase {
+    fn on_message(&mut self, phase: Phase, src_ip: Ipv4Addr, repr: &DhcpRepr<'_>) -> Phase {
         let kind = repr.message_type;
         // A reply only answers something we sent, with the same xid.
         let answers = |txn: &Txn| txn.sent > 0 && repr.transaction_id == txn.xid;
@@ -985,7 +891,7 @@ impl Dhcpv4Client {
                 // filtered above (RFC 2131 §4.4.1: it declined them).
                 if kind == DhcpMessageType::Ack && repr.your_ip == address {
                     if let Some(lease) = self.lease_from_ack(repr, txn.last_sent, server) {
-                        return self.accept(lease, txn.xid, now);
+                        return self.accept(lease, txn.xid);
                     }
                 } else if nak {
                     // RFC 2131 §3.1 (step 5): on NAK, restart.
@@ -1003,7 +909,7 @@ impl Dhcpv4Client {
                 let server = repr.server_identifier.unwrap_or(src_ip);
                 if kind == DhcpMessageType::Ack && repr.your_ip == address {
                     if let Some(lease) = self.lease_from_ack(repr, txn.last_sent, server) {
-                        return self.accept(lease, txn.xid, now);
+                        return self.accept(lease, txn.xid);
                     }
                 } else if nak {
                     // RFC 2131 §3.2 (step 3): the address is wrong here.
@@ -1050,11 +956,7 @@ impl Dhcpv4Client {
             if let Some(new) = self.lease_from_ack(repr, txn.last_sent, server) {
                 net_debug!("dhcp: lease extended");
                 self.push_event(Dhcpv4Event::Renewed(new.clone()));
-                return Phase::Bound {
-                    lease: new,
-                    announce_left: 0,
-                    next_announce: IMMEDIATELY,
-                };
+                return Phase::Bound { lease: new };
             }
         } else if nak {
             // RFC 2131 §4.4.5: on NAK, stop using the address, INIT.
@@ -1070,21 +972,18 @@ impl Dhcpv4Client {
         }
     }
 
-    /// ACKed: probe first (RFC 2131 §2.2, §4.4.1 "the client SHOULD perform
-    /// a check on the suggested address"), or bind at once.
-    fn accept(&mut self, lease: Lease, xid: u32, now: Instant) -> Phase {
+    /// ACKed: have the interface probe first (RFC 2131 §2.2, §4.4.1 "the
+    /// client SHOULD perform a check on the suggested address"), or bind at
+    /// once.
+    fn accept(&mut self, lease: Lease, xid: u32) -> Phase {
         if self.config.arp_probe {
-            // RFC 5227 §2.1.1: wait a random 0..PROBE_WAIT before the first
-            // probe.
-            let wait = Duration::from_micros(self.rng.up_to(PROBE_WAIT.total_micros()));
             Phase::Probing {
                 lease,
                 xid,
-                sent: 0,
-                next: now + wait,
+                asked: false,
             }
         } else {
-            self.bind(lease, now)
+            self.bind(lease)
         }
     }
 
@@ -1150,38 +1049,64 @@ impl Dhcpv4Client {
         })
     }
 
-    /// Hands the client an ARP packet seen on the interface. While the
-    /// offered address is being probed, another host claiming it is a
-    /// conflict (RFC 5227 §2.1.1): any ARP packet whose sender IP is the
-    /// address, or an ARP probe (sender IP 0.0.0.0) whose target is the
-    /// address, from a hardware address that is not ours. The client then
-    /// raises [`Dhcpv4Event::Conflict`], sends a DECLINE and restarts after
-    /// the RFC 2131 §3.1.5 wait.
-    pub fn process_arp(
-        &mut self,
-        now: Instant,
-        sender_ip: Ipv4Addr,
-        sender_hw: EthernetAddress,
-        target_ip: Ipv4Addr,
-    ) {
-        self.tick(now);
-        let Phase::Probing { lease, xid, .. } = &self.phase else {
-            return;
-        };
-        let address = lease.address.address();
-        let conflict = sender_hw != self.hardware_address
-            && (sender_ip == address || (sender_ip.is_unspecified() && target_ip == address));
-        if conflict {
-            net_debug!("dhcp: {} in use by {}", address, sender_hw);
-            let next = Phase::Declining {
-                address,
-                server: lease.server,
-                xid: *xid,
-            };
-            self.phase = next;
-            self.conflicts = self.conflicts.saturating_add(1);
-            self.push_event(Dhcpv4Event::Conflict(address));
+    /// The offered address to check for conflicts (RFC 5227 §2.1), handed
+    /// out once per ACK: the interface starts its conflict detection on it
+    /// and answers with [`probe_done`](Self::probe_done) or
+    /// [`address_conflict`](Self::address_conflict).
+    pub fn take_probe(&mut self) -> Option<Ipv4Addr> {
+        match &mut self.phase {
+            Phase::Probing { lease, asked, .. } if !*asked => {
+                *asked = true;
+                Some(lease.address.address())
+            }
+            _ => None,
         }
+    }
+
+    /// The interface's probe of the offered address found no conflict (RFC
+    /// 5227 §2.1.1: ANNOUNCE_WAIT passed after the last probe): BOUND, and
+    /// [`Dhcpv4Event::Configured`].
+    pub fn probe_done(&mut self, now: Instant) {
+        self.tick(now);
+        let phase = core::mem::replace(&mut self.phase, Phase::Stopped);
+        self.phase = match phase {
+            Phase::Probing { lease, .. } => self.bind(lease),
+            other => other,
+        };
+    }
+
+    /// Another host uses `address` (RFC 5227 §2.1.1 while probing, or a
+    /// defence lost under §2.4 once leased). The client raises
+    /// [`Dhcpv4Event::Conflict`] (after [`Dhcpv4Event::Deconfigured`] when
+    /// the lease was in use: the address must no longer be used), sends a
+    /// DECLINE (RFC 2131 §4.4.1: "If the client detects that the address is
+    /// already in use ... the client MUST send a DHCPDECLINE") and restarts
+    /// after the RFC 2131 §3.1.5 wait. Another address is ignored.
+    pub fn address_conflict(&mut self, now: Instant, address: Ipv4Addr) {
+        self.tick(now);
+        let fresh_xid = self.rng.next_u32();
+        let (lease, xid, in_use) = match &self.phase {
+            Phase::Probing { lease, xid, .. } => (lease, *xid, false),
+            Phase::Bound { lease } => (lease, fresh_xid, true),
+            Phase::Renewing { lease, txn } | Phase::Rebinding { lease, txn } => {
+                (lease, txn.xid, true)
+            }
+            _ => return,
+        };
+        if lease.address.address() != address {
+            return;
+        }
+        net_debug!("dhcp: {} in use by another host", address);
+        self.phase = Phase::Declining {
+            address,
+            server: lease.server,
+            xid,
+        };
+        self.conflicts = self.conflicts.saturating_add(1);
+        if in_use {
+            self.push_event(Dhcpv4Event::Deconfigured);
+        }
+        self.push_event(Dhcpv4Event::Conflict(address));
     }
 
     /// Gives the lease back: a RELEASE goes out on the next
@@ -1244,8 +1169,6 @@ mod tests {
             dst: Ipv4Addr,
             bytes: StdVec<u8>,
         },
-        Probe(Ipv4Addr),
-        Announce(Ipv4Addr),
     }
 
     impl Out {
@@ -1257,15 +1180,12 @@ mod tests {
                         .unwrap();
                     Out::Msg { src, dst, bytes }
                 }
-                DhcpOutput::ArpProbe { target } => Out::Probe(target),
-                DhcpOutput::ArpAnnounce { address } => Out::Announce(address),
             }
         }
 
         fn bytes(&self) -> &[u8] {
             match self {
                 Out::Msg { bytes, .. } => bytes,
-                other => panic!("not a message: {other:?}"),
             }
         }
 
@@ -1276,14 +1196,12 @@ mod tests {
         fn kind(&self) -> Option<DhcpMessageType> {
             match self {
                 Out::Msg { .. } => Some(self.repr().message_type),
-                _ => None,
             }
         }
 
         fn addrs(&self) -> (Ipv4Addr, Ipv4Addr) {
             match self {
                 Out::Msg { src, dst, .. } => (*src, *dst),
-                other => panic!("not a message: {other:?}"),
             }
         }
     }
@@ -1393,9 +1311,11 @@ mod tests {
         let mut a = ack(xid, ADDR, SERVER);
         edit(&mut a);
         c.process(start, SERVER, &a);
-        let outs = run(c, start, start + secs(20));
-        let bound_at = outs.iter().find(|(_, o)| matches!(o, Out::Announce(_)));
-        let bound_at = bound_at.map(|(t, _)| *t).unwrap_or(start);
+        // The interface's RFC 5227 probe, when asked for, finds no conflict.
+        let bound_at = start + secs(5);
+        if c.take_probe() == Some(ADDR) {
+            c.probe_done(bound_at);
+        }
         match events(c).as_slice() {
             [Dhcpv4Event::Configured(lease)] => (lease.clone(), bound_at),
             other => panic!("expected Configured, got {other:?}"),
@@ -1480,26 +1400,16 @@ mod tests {
         assert!(c.lease().is_none());
         assert!(events(&mut c).is_empty());
 
-        // RFC 5227 §2.1.1: first probe within PROBE_WAIT, then 1..2 s apart.
-        let mut probes = StdVec::new();
-        let mut now = t2;
-        for _ in 0..3 {
-            now = c.poll_at(now).unwrap();
-            assert_eq!(dispatch(&mut c, now), Some(Out::Probe(ADDR)));
-            probes.push(now);
-        }
-        assert!(probes[0] >= t2 && probes[0] <= t2 + secs(1));
-        for w in probes.windows(2) {
-            let gap = w[1] - w[0];
-            assert!(gap >= secs(1) && gap <= secs(2), "probe gap {gap}");
-        }
-        // ANNOUNCE_WAIT after the last probe, to the microsecond.
-        let claim = probes[2] + secs(2);
-        assert_eq!(c.poll_at(probes[2]), Some(claim));
-        assert_eq!(dispatch(&mut c, claim - US), None);
+        // RFC 5227 §2.1.1 is the interface's: the address is handed to its
+        // probe once, and nothing is sent or due meanwhile.
+        assert_eq!(c.poll_at(t2), None);
+        assert_eq!(dispatch(&mut c, t2 + secs(3)), None);
+        assert_eq!(c.take_probe(), Some(ADDR));
+        assert_eq!(c.take_probe(), None);
         assert_eq!(c.state(), Dhcpv4State::Probing);
         assert!(events(&mut c).is_empty());
-        assert_eq!(dispatch(&mut c, claim), Some(Out::Announce(ADDR)));
+        let claim = t2 + secs(6);
+        c.probe_done(claim);
         assert_eq!(c.state(), Dhcpv4State::Bound);
 
         let lease = match events(&mut c).as_slice() {
@@ -1518,12 +1428,10 @@ mod tests {
         assert_eq!(lease.expires_at, t1 + secs(3600));
         assert_eq!(c.lease(), Some(&lease));
 
-        // RFC 5227 §2.3: a second announcement ANNOUNCE_INTERVAL later,
-        // then silence until T1.
-        assert_eq!(c.poll_at(claim), Some(claim + secs(2)));
-        assert_eq!(dispatch(&mut c, claim + secs(2)), Some(Out::Announce(ADDR)));
-        assert_eq!(c.poll_at(claim + secs(2)), Some(lease.renew_at));
-        assert!(run(&mut c, claim + secs(2), lease.renew_at - US).is_empty());
+        // The interface announces (RFC 5227 §2.3); the client is silent
+        // until T1.
+        assert_eq!(c.poll_at(claim), Some(lease.renew_at));
+        assert!(run(&mut c, claim, lease.renew_at - US).is_empty());
     }
 
     /// RFC 2131 §4.1: DISCOVER retransmitted after 4, 8, 16, 32, 64, 64 s,
@@ -1789,8 +1697,8 @@ mod tests {
         }
     }
 
-    /// Drives to PROBING and sends the first probe; returns the xid and the
-    /// time of the probe.
+    /// Drives to PROBING and hands the address to the (imagined)
+    /// interface's probe; returns the xid and a time during the probe.
     fn to_probing(c: &mut Dhcpv4Client, t0: Instant, yiaddr: Ipv4Addr) -> (u32, Instant) {
         let d = dispatch(c, t0).unwrap();
         assert_eq!(d.kind(), Some(DhcpMessageType::Discover));
@@ -1798,13 +1706,12 @@ mod tests {
         c.process(t0, SERVER, &offer(xid, yiaddr, SERVER));
         dispatch(c, t0).unwrap();
         c.process(t0, SERVER, &ack(xid, yiaddr, SERVER));
-        let at = c.poll_at(t0).unwrap();
-        assert_eq!(dispatch(c, at), Some(Out::Probe(yiaddr)));
-        (xid, at)
+        assert_eq!(c.take_probe(), Some(yiaddr));
+        (xid, t0 + Duration::from_millis(500))
     }
 
-    /// RFC 5227 §2.1.1: an ARP reply from another host for the probed
-    /// address is a conflict → Conflict event, DECLINE (RFC 2131 §4.4.4:
+    /// RFC 5227 §2.1.1: the interface's probe found the address in use →
+    /// Conflict event, DECLINE (RFC 2131 §4.4.4:
     /// broadcast, option 50 and 54, ciaddr 0, no parameters), a 10 s wait
     /// (RFC 2131 §3.1.5), then a new DISCOVER and a new lease.
     #[test]
@@ -1812,12 +1719,10 @@ mod tests {
         let mut c = client(config(), 10);
         let (xid, probed) = to_probing(&mut c, Instant::from_secs(1), ADDR);
         let t = probed + Duration::from_millis(300);
-        // Our own MAC (a looped frame) and other addresses are no conflict.
-        c.process_arp(t, ADDR, MAC, ADDR);
-        c.process_arp(t, ADDR2, OTHER_MAC, SERVER);
-        c.process_arp(t, ZERO, OTHER_MAC, ADDR2);
+        // A conflict on another address is not this offer's.
+        c.address_conflict(t, ADDR2);
         assert_eq!(c.state(), Dhcpv4State::Probing);
-        c.process_arp(t, ADDR, OTHER_MAC, ZERO);
+        c.address_conflict(t, ADDR);
         assert_eq!(c.state(), Dhcpv4State::Declining);
         assert_eq!(events(&mut c), [Dhcpv4Event::Conflict(ADDR)]);
         assert!(c.lease().is_none());
@@ -1841,29 +1746,39 @@ mod tests {
         assert_eq!(c.poll_at(t), Some(t + secs(10)));
         assert_eq!(dispatch(&mut c, t + secs(10) - US), None);
         let restart = t + secs(10);
-        let (xid2, _) = to_probing(&mut c, restart, ADDR2);
+        let (xid2, probed) = to_probing(&mut c, restart, ADDR2);
         assert_ne!(xid2, xid);
-        run(&mut c, restart, restart + secs(10));
+        c.probe_done(probed);
         match events(&mut c).as_slice() {
             [Dhcpv4Event::Configured(l)] => assert_eq!(l.address.address(), ADDR2),
             other => panic!("{other:?}"),
         }
     }
 
-    /// RFC 5227 §2.1.1: another host's probe for the same address is a
-    /// conflict too; once bound, ARP is not this client's business.
+    /// RFC 5227 §2.4 and RFC 2131 §4.4.1: a leased address whose defence
+    /// the interface lost is no longer used (Deconfigured before Conflict)
+    /// and is declined from 0.0.0.0; a conflict on another address is
+    /// ignored.
     #[test]
-    fn conflicting_probe_and_no_conflict_once_bound() {
+    fn conflict_on_the_leased_address_deconfigures_and_declines() {
         let mut c = client(config(), 11);
-        let (_, probed) = to_probing(&mut c, Instant::ZERO, ADDR);
-        c.process_arp(probed, ZERO, OTHER_MAC, ADDR);
-        assert_eq!(events(&mut c), [Dhcpv4Event::Conflict(ADDR)]);
-
-        let mut c = client(config(), 11);
-        acquire(&mut c, Instant::ZERO);
-        c.process_arp(Instant::from_secs(30), ADDR, OTHER_MAC, ADDR);
+        let (_, bound) = acquire(&mut c, Instant::ZERO);
+        let t = bound + secs(30);
+        c.address_conflict(t, ADDR2);
         assert_eq!(c.state(), Dhcpv4State::Bound);
         assert!(events(&mut c).is_empty());
+        c.address_conflict(t, ADDR);
+        assert_eq!(
+            events(&mut c),
+            [Dhcpv4Event::Deconfigured, Dhcpv4Event::Conflict(ADDR)]
+        );
+        assert!(c.lease().is_none());
+        let dec = dispatch(&mut c, t).unwrap();
+        assert_eq!(dec.addrs(), (ZERO, BCAST));
+        let r = dec.repr();
+        assert_eq!(r.message_type, DhcpMessageType::Decline);
+        assert_eq!((r.client_ip, r.requested_ip), (ZERO, Some(ADDR)));
+        assert_eq!(c.poll_at(t), Some(t + secs(10)));
     }
 
     /// RFC 5227 §2.1.1: after MAX_CONFLICTS (10) conflicts the client waits
@@ -1875,7 +1790,7 @@ mod tests {
         let mut now = Instant::ZERO;
         for n in 1..=12u32 {
             let (_, probed) = to_probing(&mut c, now, ADDR);
-            c.process_arp(probed, ADDR, OTHER_MAC, ADDR);
+            c.address_conflict(probed, ADDR);
             let dec = dispatch(&mut c, probed).unwrap();
             assert_eq!(dec.kind(), Some(DhcpMessageType::Decline));
             let wait = if n >= 10 { secs(60) } else { secs(10) };
@@ -1890,7 +1805,7 @@ mod tests {
         c.reset();
         events(&mut c);
         let (_, probed) = to_probing(&mut c, now + secs(100), ADDR);
-        c.process_arp(probed, ADDR, OTHER_MAC, ADDR);
+        c.address_conflict(probed, ADDR);
         dispatch(&mut c, probed).unwrap();
         assert_eq!(c.poll_at(probed), Some(probed + secs(10)));
     }
@@ -2176,7 +2091,8 @@ mod tests {
         assert!(r.broadcast);
         c.process(t0, SERVER, &ack(r.transaction_id, ADDR, SERVER));
         assert_eq!(c.state(), Dhcpv4State::Probing);
-        run(&mut c, t0, t0 + secs(10));
+        assert_eq!(c.take_probe(), Some(ADDR));
+        c.probe_done(t0 + secs(5));
         match events(&mut c).as_slice() {
             [Dhcpv4Event::Configured(l)] => {
                 assert_eq!(l.server, SERVER);
