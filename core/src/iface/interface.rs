@@ -13,6 +13,7 @@ use super::ratelimit::TokenBucket;
 use super::route::{Route, RouteTableFull, Routes};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
+use crate::rand::{splitmix64, Rng};
 use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
 use crate::socket::{SocketHandle, SocketSet, Touched};
@@ -86,7 +87,7 @@ pub(crate) struct Inner {
     pub events: heapless::Deque<Event, EVENT_QUEUE_LEN>,
     pub ident: u16,
     pub icmp_limit: TokenBucket,
-    pub rng: u64,
+    pub rng: Rng,
     /// Next hops whose queued packets should be sent on this poll.
     pub flush: heapless::Vec<IpAddr, 8>,
     /// More hops resolved than `flush` holds: look at every queued packet.
@@ -109,14 +110,9 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// 32 random bits from the interface's generator (seeded by the user).
     pub fn rand(&mut self) -> u32 {
-        // xorshift64*: the stack's only randomness, seeded by the user.
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+        self.rng.next_u32()
     }
 
     pub fn drop(&mut self, reason: DropReason) {
@@ -263,7 +259,7 @@ impl<'a> Interface<'a> {
             events: heapless::Deque::new(),
             ident: (config.random_seed >> 16) as u16,
             icmp_limit: TokenBucket::new(rate, burst),
-            rng: config.random_seed | 1,
+            rng: Rng::new(config.random_seed),
             flush: heapless::Vec::new(),
             flush_all: false,
             stalled: heapless::Vec::new(),
@@ -575,14 +571,7 @@ fn acd_disabled(v4: &[V4Addr]) -> bool {
 /// entropy of its own, so the TCP secrets are only as good as the seed.
 fn secret(seed: u64, which: u64) -> [u8; 16] {
     let mut x = seed ^ which.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let mut next = || {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    let (a, b) = (next(), next());
+    let (a, b) = (splitmix64(&mut x), splitmix64(&mut x));
     let mut k = [0u8; 16];
     k[..8].copy_from_slice(&a.to_le_bytes());
     k[8..].copy_from_slice(&b.to_le_bytes());

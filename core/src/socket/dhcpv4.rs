@@ -34,7 +34,8 @@
 //! RFC 5227: PROBING (between the ACK and BOUND) and the wait after a DECLINE.
 //!
 //! Randomness (transaction IDs, retransmission jitter) comes
-//! from a xorshift generator seeded by the caller, never from the OS.
+//! from the stack's generator ([`crate::rand`]) seeded by the caller, never
+//! from the OS.
 //!
 //! Deliberate simplifications, each a MAY or a SHOULD of RFC 2131:
 //! - the first OFFER that passes the checks is taken (§4.4.1 lets a client
@@ -46,6 +47,7 @@
 
 use heapless::{Deque, Vec};
 
+use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::wire::dhcpv4::{DhcpMessageType, DhcpRepr, MAX_DNS_SERVERS};
 use crate::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
@@ -246,50 +248,6 @@ pub enum DhcpOutput<'a> {
     },
 }
 
-/// xorshift64: small, fast, seeded by the caller (the crate never asks the
-/// OS for randomness). Not cryptographic, and need not be: it only spreads
-/// transaction IDs and retransmission times.
-#[derive(Debug, Clone, Copy)]
-struct XorShift64 {
-    state: u64,
-}
-
-impl XorShift64 {
-    fn new(seed: u64) -> Self {
-        // One splitmix64 step, so that seeds 0, 1, 2... give unrelated,
-        // non-zero states (xorshift is stuck at zero).
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        XorShift64 {
-            state: if z == 0 { 0x9E37_79B9_7F4A_7C15 } else { z },
-        }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.state = x;
-        x
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-
-    /// Uniform in `0..=max` (the modulo bias is below 2^-40 for the
-    /// microsecond spans used here).
-    fn up_to(&mut self, max: u64) -> u64 {
-        match max.checked_add(1) {
-            Some(n) => self.next_u64() % n,
-            None => self.next_u64(),
-        }
-    }
-}
-
 /// One exchange: its `xid`, when it started (for `secs`) and its
 /// retransmission timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,7 +262,7 @@ struct Txn {
 }
 
 impl Txn {
-    fn new(rng: &mut XorShift64) -> Txn {
+    fn new(rng: &mut Rng) -> Txn {
         Txn {
             xid: rng.next_u32(),
             started: None,
@@ -345,7 +303,7 @@ impl Txn {
 
 /// RFC 2131 §4.1: 4, 8, 16, 32, 64, 64... s after the 1st, 2nd... transmission,
 /// each ± a uniform 1 s.
-fn backoff(sent_before: u8, rng: &mut XorShift64) -> Duration {
+fn backoff(sent_before: u8, rng: &mut Rng) -> Duration {
     let doublings = u32::from(sent_before.min(4));
     let base = (RETRANSMIT_BASE * (1u32 << doublings)).min(RETRANSMIT_MAX);
     let jitter = rng.up_to(2 * JITTER_MICROS);
@@ -433,7 +391,7 @@ pub struct Dhcpv4Client {
     client_id: Vec<u8, MAX_CLIENT_ID_LEN>,
     /// Option 50 for DISCOVER: `config.requested_ip` until a NAK.
     hint: Option<Ipv4Addr>,
-    rng: XorShift64,
+    rng: Rng,
     phase: Phase,
     /// Conflicts since the last successful bind (RFC 5227 rate limit).
     conflicts: u8,
@@ -467,7 +425,7 @@ impl Dhcpv4Client {
             config,
             hardware_address,
             client_id,
-            rng: XorShift64::new(random_seed),
+            rng: Rng::new(random_seed),
             phase: Phase::Stopped,
             conflicts: 0,
             events: Deque::new(),
@@ -647,11 +605,7 @@ impl Dhcpv4Client {
 
     /// What is due now, the state after it is sent, and an event to raise
     /// then. Pure: `rng` is a copy that is kept only on success.
-    fn plan(
-        &self,
-        now: Instant,
-        rng: &mut XorShift64,
-    ) -> Option<(Msg, Phase, Option<Dhcpv4Event>)> {
+    fn plan(&self, now: Instant, rng: &mut Rng) -> Option<(Msg, Phase, Option<Dhcpv4Event>)> {
         let unspecified = Ipv4Addr::UNSPECIFIED;
         let broadcast = Ipv4Addr::BROADCAST;
         let acquire = |kind, txn: &Txn, requested_ip, server_id| Msg {
@@ -2166,20 +2120,6 @@ mod tests {
         let mut c = client(cfg, 22);
         let (lease, _) = acquire(&mut c, Instant::ZERO);
         assert_eq!(c.poll_at(Instant::ZERO), Some(lease.renew_at));
-    }
-
-    /// The generator never sticks at zero and seeds differ.
-    #[test]
-    fn xorshift_seeds() {
-        for seed in [0, 1, u64::MAX] {
-            let mut r = XorShift64::new(seed);
-            assert!((0..100).all(|_| r.next_u64() != 0));
-        }
-        let mut r = XorShift64::new(0);
-        assert!((0..1000).all(|_| r.up_to(5) <= 5));
-        assert!((0..100).all(|_| r.up_to(0) == 0));
-        let draws: StdVec<u64> = (0..1000).map(|_| r.up_to(1)).collect();
-        assert!(draws.contains(&0) && draws.contains(&1));
     }
 
     /// An ACK to a renewal that names another address is not an extension
