@@ -525,3 +525,32 @@ fn prr_spreads_the_reduction_over_the_recovery() {
     // head included, in whole segments.
     assert_eq!(pattern, [0, 0, 1, 0, 1, 0]);
 }
+
+#[test]
+fn a_recovery_the_reordering_timer_starts_sends_new_data_too() {
+    // RFC 8985 §6.3: every ACK came before the timer marked the head lost,
+    // so PRR has no ACK clock; without new data after the retransmission
+    // a lost retransmission would wait for the RTO (RFC 6675 §5 would fill
+    // the window up to ssthresh: so does PRR before its first ACK).
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[8u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(4)).len(), 10);
+    // Reordering seen once: segment 0 arrives after segment 1.
+    s.process(ms(8), &sack_ack(at(0), 65535, &[(at(1), at(2))]));
+    s.process(ms(8), &ack(at(2), 65535));
+    assert!(s.rack.reordering_seen());
+    drain(&mut s, ms(8));
+    // Segment 2 lost, the rest of its flight SACKed in one ACK (the
+    // segments sent at 8 ms are still on their way); nothing follows.
+    s.process(ms(12), &sack_ack(at(2), 65535, &[(at(3), at(10))]));
+    let open: Vec<_> = drain(&mut s, ms(12)).iter().map(|g| g.seq).collect();
+    assert!(!open.contains(&at(2)), "within the reordering window");
+    let high = s.snd_max;
+    assert_eq!(s.stats().fast_retransmits, 0);
+    let t = s.poll_at(ms(12)).unwrap();
+    assert!(t > ms(12) && t < ms(20), "the reordering timer: {t:?}");
+    let out: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert_eq!(out.first(), Some(&at(2)), "the lost segment");
+    assert!(out.iter().any(|&q| q >= high), "new data after it: {out:?}");
+}
