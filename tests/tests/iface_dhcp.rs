@@ -1,7 +1,9 @@
 //! The DHCPv4 client socket through a real interface, against a scripted
 //! server on the other end of the link: DORA with the RFC 5227 probe, a NAK,
-//! a conflict that ends in DHCPDECLINE, and the lease applied to the
-//! interface so that traffic flows through the router it names.
+//! a conflict that ends in DHCPDECLINE, the lease applied to the interface
+//! so that traffic flows through the router it names, and the leased
+//! address defended (RFC 5227 §2.4) until a second conflict makes the client
+//! give it up and decline it.
 
 use rstcp::iface::Interface;
 use rstcp::phy::{Device, RxToken, TxToken};
@@ -145,19 +147,27 @@ fn run_to_lease(
 ) -> bool {
     sim.run_until(Duration::from_secs(60), |s| {
         server.serve(s);
-        let mut configured = false;
-        while let Some(e) =
-            s.a.sockets
-                .get_mut::<Dhcpv4Client>(dhcp)
-                .unwrap()
-                .poll_event()
-        {
-            apply(&mut s.a.iface, &e);
-            configured |= matches!(e, Dhcpv4Event::Configured(_));
-            events.push(e);
-        }
-        configured
+        let new = apply_events(s, dhcp, events);
+        events[events.len() - new..]
+            .iter()
+            .any(|e| matches!(e, Dhcpv4Event::Configured(_)))
     })
+}
+
+/// Applies the client's new events to A's interface as a user's loop would,
+/// appends them to `events`, and returns how many there were.
+fn apply_events(s: &mut Sim, dhcp: SocketHandle, events: &mut Vec<Dhcpv4Event>) -> usize {
+    let before = events.len();
+    while let Some(e) =
+        s.a.sockets
+            .get_mut::<Dhcpv4Client>(dhcp)
+            .unwrap()
+            .poll_event()
+    {
+        apply(&mut s.a.iface, &e);
+        events.push(e);
+    }
+    events.len() - before
 }
 
 fn apply(iface: &mut Interface<'static>, e: &Dhcpv4Event) {
@@ -413,15 +423,7 @@ fn leased_address_is_defended_then_given_up_and_declined() {
     conflicting_arp(&mut sim, leased);
     let declined = sim.run_until(Duration::from_secs(60), |s| {
         server.serve(s);
-        while let Some(e) =
-            s.a.sockets
-                .get_mut::<Dhcpv4Client>(dhcp)
-                .unwrap()
-                .poll_event()
-        {
-            apply(&mut s.a.iface, &e);
-            events.push(e);
-        }
+        apply_events(s, dhcp, &mut events);
         s.a.iface.ipv4_addrs().any(|c| c.address() == other)
     });
     assert!(declined, "events {events:?}, server saw {:?}", server.seen);
