@@ -26,6 +26,7 @@ use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
 use crate::phy::{Device, DeviceCapabilities};
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
+use crate::socket::tcp::assembler::INLINE_RANGES;
 use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
 use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
 use crate::storage::RingBuffer;
@@ -92,6 +93,10 @@ pub(crate) struct Core {
     failure: Option<String>,
     /// A user call changed something the interface must act on.
     kick: bool,
+    /// The stack's thread is asleep in the device's wait, or on its way
+    /// there with its decision made: only then does a kick need the
+    /// waker's system call. While it runs, its next poll sees the change.
+    asleep: bool,
     next_ident: u16,
     waiters: Vec<Waiter>,
     next_waiter: u64,
@@ -282,20 +287,25 @@ impl Core {
         id
     }
 
-    /// After a poll: wakes the calls whose socket changed (every call once
-    /// the stack stops).
-    fn wake_waiters(&mut self) {
+    /// After a poll: the calls to wake, those whose socket changed (every
+    /// call once the stack stops). The caller notifies them after
+    /// unlocking, so a woken call does not at once block on the lock the
+    /// stack's thread still holds. (No wake is lost: each waiter went to
+    /// sleep under the lock, before this decision.)
+    fn waiters_to_wake(&mut self) -> Vec<Arc<Condvar>> {
         self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
+        let mut wake = Vec::new();
         for i in 0..self.waiters.len() {
             let w = &self.waiters[i];
             let now = self.mark(w.watch);
             if stopping || now == Mark::Other || now != w.seen {
                 let w = &mut self.waiters[i];
                 w.seen = now;
-                w.wake.notify_one();
+                wake.push(w.wake.clone());
             }
         }
+        wake
     }
 
     /// Wakes the calls waiting on `h` now, without a poll: for changes made
@@ -311,8 +321,14 @@ impl Core {
         self.kick = true;
     }
 
+    /// True when a kick must wake the stack's thread (it sleeps); one
+    /// wake per sleep is enough.
     fn take_kick(&mut self) -> bool {
-        core::mem::take(&mut self.kick)
+        let wake = core::mem::take(&mut self.kick) && self.asleep;
+        if wake {
+            self.asleep = false;
+        }
+        wake
     }
 
     pub(crate) fn check_running(&self) -> io::Result<()> {
@@ -368,11 +384,17 @@ impl Core {
                 return Ok(h);
             }
         }
-        let s = TcpSocket::with_config(
+        let mut s = TcpSocket::with_config(
             RingBuffer::new(vec![0u8; self.config.tcp_rx_buffer]),
             RingBuffer::new(vec![0u8; self.config.tcp_tx_buffer]),
             self.config.tcp,
         );
+        // One out-of-order range per 2 KiB of receive buffer (8 bytes
+        // each: 0.4 % of it): room for a hole every second segment of a
+        // full window, where Linux keeps any number (issue 10, receiving
+        // under loss).
+        let ranges = (self.config.tcp_rx_buffer / 2048).max(INLINE_RANGES);
+        s.set_out_of_order_storage(vec![(0, 0); ranges]);
         self.add(s)
     }
 
@@ -724,6 +746,7 @@ impl Stack {
                 run: Run::Running,
                 failure: None,
                 kick: false,
+                asleep: false,
                 waiters: Vec::new(),
                 next_waiter: 0,
                 registry: Registry::default(),
@@ -859,7 +882,9 @@ impl Drop for ExitGuard<'_> {
                 core.failure = Some("its thread panicked".to_string());
             }
         }
-        core.wake_waiters();
+        for cv in core.waiters_to_wake() {
+            cv.notify_one();
+        }
     }
 }
 
@@ -868,6 +893,7 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
     let _guard = ExitGuard(shared);
     loop {
         let mut core = shared.lock();
+        core.asleep = false;
         let now = core.now();
         core.stop_step(now);
         let c = &mut *core;
@@ -891,8 +917,12 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             };
             delay = Some(delay.map_or(left, |d| d.min(left)));
         }
-        core.wake_waiters();
+        let wake = core.waiters_to_wake();
+        core.asleep = !stopped && delay != Some(Duration::ZERO);
         drop(core);
+        for cv in wake {
+            cv.notify_one();
+        }
         if stopped {
             return;
         }
