@@ -1739,6 +1739,14 @@ impl<'a> TcpSocket<'a> {
 
     fn set_closed(&mut self) {
         self.state = State::Closed;
+        // Nothing is owed to a closed connection but a reset (`reset`,
+        // which dispatch still sends): an owed ACK or probe kept `poll_at`
+        // at "now" forever, as dispatch sends nothing when closed.
+        self.ack_now = false;
+        self.challenge_ack = false;
+        self.probe_due = false;
+        self.tlp_due = false;
+        self.pto_at = None;
         self.rto_at = None;
         self.ack_at = None;
         self.persist_at = None;
@@ -3443,6 +3451,25 @@ mod tests {
         assert_eq!(s.stats().retransmits, 0);
         assert_eq!(s.stats().timeouts, 0);
         assert_eq!(s.poll_at(t), Some(t + rto), "the RTO, not backed off");
+    }
+
+    #[test]
+    fn a_closed_socket_owes_nothing_and_is_not_polled() {
+        // An ACK owed when the connection ended (here an abort right after
+        // data arrived) is owed no more: a closed socket that kept
+        // `ack_now` asked to be polled at once forever (a busy loop of the
+        // whole interface; found by the `tcp_socket` fuzz target).
+        let mut s = established(8192);
+        s.config_mut().ack_delay = None;
+        s.process(
+            Instant::ZERO,
+            &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"data"),
+        );
+        s.abort();
+        let rst = out(&mut s, Instant::ZERO).expect("the reset");
+        assert!(rst.control.contains(TcpFlags::RST));
+        assert_eq!(out(&mut s, Instant::ZERO), None);
+        assert_eq!(s.poll_at(Instant::ZERO), None);
     }
 
     #[test]
