@@ -308,6 +308,7 @@ impl<'a> SocketIndex<'a> {
     }
 
     /// Inserts a key known to be absent into a table with a free slot.
+    #[cfg(feature = "alloc")]
     fn insert_fresh(&mut self, key: Key, handle: usize) {
         let cap = self.capacity();
         if cap == 0 {
