@@ -33,6 +33,7 @@ mod macros;
 
 pub mod iface;
 pub mod phy;
+pub mod rand;
 #[cfg(feature = "std")]
 pub mod runtime;
 pub mod socket;

@@ -1,14 +1,20 @@
 //! The DHCPv4 client socket through a real interface, against a scripted
 //! server on the other end of the link: DORA with the RFC 5227 probe, a NAK,
-//! a conflict that ends in DHCPDECLINE, and the lease applied to the
-//! interface so that traffic flows through the router it names.
+//! a conflict that ends in DHCPDECLINE, the lease applied to the interface
+//! so that traffic flows through the router it names, and the leased
+//! address defended (RFC 5227 §2.4) until a second conflict makes the client
+//! give it up and decline it.
 
 use rstcp::iface::Interface;
+use rstcp::phy::{Device, RxToken, TxToken};
 use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config, Dhcpv4Event};
 use rstcp::socket::SocketHandle;
 use rstcp::time::Duration;
+use rstcp::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use rstcp::wire::dhcpv4::{DhcpMessageType, DhcpPacket, DhcpRepr};
+use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
+use rstcp::wire::EthernetAddress;
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, Ipv4Addr};
 use rstcp_tests::sim::*;
 
@@ -141,19 +147,27 @@ fn run_to_lease(
 ) -> bool {
     sim.run_until(Duration::from_secs(60), |s| {
         server.serve(s);
-        let mut configured = false;
-        while let Some(e) =
-            s.a.sockets
-                .get_mut::<Dhcpv4Client>(dhcp)
-                .unwrap()
-                .poll_event()
-        {
-            apply(&mut s.a.iface, &e);
-            configured |= matches!(e, Dhcpv4Event::Configured(_));
-            events.push(e);
-        }
-        configured
+        let new = apply_events(s, dhcp, events);
+        events[events.len() - new..]
+            .iter()
+            .any(|e| matches!(e, Dhcpv4Event::Configured(_)))
     })
+}
+
+/// Applies the client's new events to A's interface as a user's loop would,
+/// appends them to `events`, and returns how many there were.
+fn apply_events(s: &mut Sim, dhcp: SocketHandle, events: &mut Vec<Dhcpv4Event>) -> usize {
+    let before = events.len();
+    while let Some(e) =
+        s.a.sockets
+            .get_mut::<Dhcpv4Client>(dhcp)
+            .unwrap()
+            .poll_event()
+    {
+        apply(&mut s.a.iface, &e);
+        events.push(e);
+    }
+    events.len() - before
 }
 
 fn apply(iface: &mut Interface<'static>, e: &Dhcpv4Event) {
@@ -315,4 +329,109 @@ fn lease_is_renewed_at_t1_by_unicast_to_the_server() {
         sim.a.iface.ipv4_addrs().any(|c| c.address() == leased),
         "address kept across the renewal"
     );
+}
+
+/// A gratuitous ARP from another host claiming `address`, put on the link
+/// as if B's side sent it (so that only A sees it).
+fn conflicting_arp(sim: &mut Sim, address: Ipv4Addr) {
+    let repr = ArpRepr::EthernetIpv4 {
+        operation: ArpOperation::Request,
+        source_hardware_addr: INTRUDER,
+        source_protocol_addr: address,
+        target_hardware_addr: EthernetAddress::UNSPECIFIED,
+        target_protocol_addr: address,
+    };
+    let mut end = sim.link.b();
+    let tx = end.transmit(sim.now).expect("link has room");
+    tx.consume(14 + repr.buffer_len(), |buf| {
+        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+        f.set_dst_addr(EthernetAddress::BROADCAST);
+        f.set_src_addr(INTRUDER);
+        f.set_ethertype(EtherType::Arp);
+        repr.emit(&mut ArpPacket::new_unchecked(&mut buf[14..]))
+            .unwrap();
+    });
+}
+
+/// Moves time by `span` in 100 ms steps (`run_for` jumps to the next
+/// deadline, which may be T1, far past `span`).
+fn crawl(sim: &mut Sim, span: Duration) {
+    let end = sim.now + span;
+    while sim.now < end {
+        sim.step();
+        sim.now += Duration::from_millis(100);
+    }
+}
+
+const INTRUDER: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x99]);
+
+/// Polls A alone and counts the ARP announcements it sent for `address`
+/// (requests with sender IP = target IP = `address`, RFC 5227 §2.3); other
+/// frames are consumed unread.
+fn a_announcements(sim: &mut Sim, address: Ipv4Addr) -> usize {
+    let now = sim.now;
+    sim.a.iface.poll(now, &mut sim.link.a(), &mut sim.a.sockets);
+    let mut n = 0;
+    let mut end = sim.link.b();
+    while let Some((rx, _)) = end.receive(now) {
+        rx.consume(|frame| {
+            let f = EthernetFrame::new_checked(frame).unwrap();
+            if f.ethertype() == EtherType::Arp {
+                let p = ArpPacket::new_checked(f.payload()).unwrap();
+                if let Ok(ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Request,
+                    source_hardware_addr: MAC_A,
+                    source_protocol_addr: s,
+                    target_protocol_addr: t,
+                    ..
+                }) = ArpRepr::parse(&p)
+                {
+                    n += usize::from(s == address && t == address);
+                }
+            }
+        });
+    }
+    n
+}
+
+/// RFC 5227 §2.4: a leased address is defended like a static one. The first
+/// conflicting ARP is answered with one announcement and the lease kept; a
+/// second within DEFEND_INTERVAL (10 s) gives the address up, and the client
+/// declines it (RFC 2131 §4.4.1) and gets another.
+#[test]
+fn leased_address_is_defended_then_given_up_and_declined() {
+    let mut sim = Sim::new(1500, false);
+    let dhcp = client(&mut sim);
+    let leased = Ipv4Addr::new(192, 168, 69, 54);
+    let other = Ipv4Addr::new(192, 168, 69, 55);
+    let mut server = Server::new(&mut sim, Script::Ack, vec![leased, other]);
+    let mut events = Vec::new();
+    assert!(run_to_lease(&mut sim, &mut server, dhcp, &mut events));
+    // Let the announcements that follow the probe go out first.
+    crawl(&mut sim, Duration::from_secs(5));
+    events.clear();
+
+    conflicting_arp(&mut sim, leased);
+    assert_eq!(
+        a_announcements(&mut sim, leased),
+        1,
+        "no defence (§2.4 (b))"
+    );
+    assert!(sim.a.iface.ipv4_addrs().any(|c| c.address() == leased));
+
+    crawl(&mut sim, Duration::from_secs(3));
+    conflicting_arp(&mut sim, leased);
+    let declined = sim.run_until(Duration::from_secs(60), |s| {
+        server.serve(s);
+        apply_events(s, dhcp, &mut events);
+        s.a.iface.ipv4_addrs().any(|c| c.address() == other)
+    });
+    assert!(declined, "events {events:?}, server saw {:?}", server.seen);
+    assert!(
+        events.contains(&Dhcpv4Event::Conflict(leased)),
+        "{events:?}"
+    );
+    assert!(events.contains(&Dhcpv4Event::Deconfigured), "{events:?}");
+    assert!(server.seen.contains(&DhcpMessageType::Decline));
+    assert!(!sim.a.iface.ipv4_addrs().any(|c| c.address() == leased));
 }

@@ -34,6 +34,7 @@
 //!   [`Acd::restart_with_address`] on the same `Acd` so the conflict count and
 //!   the RFC 5227 §2.1.1 rate limit carry over.
 
+use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::wire::arp::{ArpOperation, ArpRepr};
 use crate::wire::{EthernetAddress, Ipv4Addr};
@@ -220,8 +221,8 @@ pub struct Acd {
     conflicts: u32,
     /// When the first packet of the latest attempt went out, for RATE_LIMIT_INTERVAL.
     last_attempt: Option<Instant>,
-    /// xorshift32 state, never zero.
-    rng: u32,
+    /// Timing jitter, seeded by the caller's `random` at each start.
+    rng: Rng,
 }
 
 impl Acd {
@@ -248,7 +249,7 @@ impl Acd {
             last_defence: None,
             conflicts: 0,
             last_attempt: None,
-            rng: 0,
+            rng: Rng::new(0),
         };
         acd.start(now, random);
         acd
@@ -422,8 +423,7 @@ impl Acd {
 
     /// (Re)starts probing, or announcing when probing is off.
     fn start(&mut self, now: Instant, random: u32) -> Instant {
-        // xorshift has the fixed point 0: replace it by any odd constant.
-        self.rng = if random == 0 { 0x9e37_79b9 } else { random };
+        self.rng = Rng::new(u64::from(random));
         self.sent = 0;
         self.defend_at = None;
         self.last_defence = None;
@@ -498,20 +498,10 @@ impl Acd {
         })
     }
 
-    /// A uniform duration in `[lo, hi]` (just `lo` if `hi < lo`), to the µs.
+    /// A uniform duration in `[lo, hi]`: enough to decorrelate hosts, which
+    /// is all §2.1.1 asks of this randomness.
     fn uniform(&mut self, lo: Duration, hi: Duration) -> Duration {
-        // xorshift32 (Marsaglia 2003): enough to decorrelate hosts, which is
-        // all §2.1.1 asks of this randomness.
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.rng = x;
-        let span = u128::from(hi.saturating_sub(lo).total_micros()) + 1;
-        // (x × span) >> 32 lies in [0, span - 1] for any x < 2^32: no
-        // modulo, no overflow in u128, and at most span - 1 ≤ u64::MAX.
-        let offset = (u128::from(x) * span) >> 32;
-        lo + Duration::from_micros(u64::try_from(offset).unwrap_or(u64::MAX))
+        self.rng.uniform(lo, hi)
     }
 }
 

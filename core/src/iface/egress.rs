@@ -754,7 +754,7 @@ impl<'a> Interface<'a> {
         let mut out = DeviceOut { device, now };
         let before = self.inner.stats.tx_frames;
         self.neighbor_timers(now, &mut out);
-        self.address_timers(now, &mut out);
+        self.address_timers(now, &mut out, sockets);
         self.igmp_timers(now, &mut out);
         self.reassembly_timers(now, &mut out);
         self.flush_pending(now, &mut out);
@@ -812,8 +812,16 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn address_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+    fn address_timers(
+        &mut self,
+        now: Instant,
+        out: &mut dyn FrameOut,
+        sockets: &mut SocketSet<'_>,
+    ) {
         let inner = &mut self.inner;
+        if let Some(dhcp) = sockets.dhcp() {
+            inner.dhcp_acd_timers(now, out, dhcp);
+        }
         for i in 0..inner.v4.len() {
             let hw = inner.hw;
             let Some(addr) = inner.v4.get_mut(i) else {
@@ -1320,36 +1328,6 @@ impl Inner {
                     }
                 } else {
                     self.send_socket_packet(out, &pkt)
-                }
-            }
-            DhcpOutput::ArpAnnounce { address } => {
-                // RFC 5227 §2.3: sender and target IP both the address.
-                let repr = ArpRepr::EthernetIpv4 {
-                    operation: ArpOperation::Request,
-                    source_hardware_addr: self.hw,
-                    source_protocol_addr: address,
-                    target_hardware_addr: EthernetAddress::UNSPECIFIED,
-                    target_protocol_addr: address,
-                };
-                if self.send_arp(out, EthernetAddress::BROADCAST, &repr) {
-                    Ok(())
-                } else {
-                    Err(SendError::Busy)
-                }
-            }
-            DhcpOutput::ArpProbe { target } => {
-                // RFC 5227 §2.1.1: sender IP all zeros, target the address probed.
-                let repr = ArpRepr::EthernetIpv4 {
-                    operation: ArpOperation::Request,
-                    source_hardware_addr: self.hw,
-                    source_protocol_addr: Ipv4Addr::UNSPECIFIED,
-                    target_hardware_addr: EthernetAddress::UNSPECIFIED,
-                    target_protocol_addr: target,
-                };
-                if self.send_arp(out, EthernetAddress::BROADCAST, &repr) {
-                    Ok(())
-                } else {
-                    Err(SendError::Busy)
                 }
             }
         }

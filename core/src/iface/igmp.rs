@@ -67,6 +67,7 @@
 
 use heapless::Vec;
 
+use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::wire::igmp::{
     decode_time_code, IgmpGroupRecord, IgmpGroupRecords, IgmpPacket, IgmpRecordType, IgmpRepr,
@@ -329,8 +330,8 @@ pub struct Igmp<const N: usize> {
     robustness: u8,
     query_interval: Duration,
     query_response_interval: Duration,
-    /// xorshift32 state, never zero.
-    rng: u32,
+    /// Report-delay jitter; callers stir in their own random values.
+    rng: Rng,
 }
 
 impl<const N: usize> Default for Igmp<N> {
@@ -365,7 +366,7 @@ impl<const N: usize> Igmp<N> {
             robustness: config.robustness,
             query_interval: config.query_interval,
             query_response_interval: config.query_response_interval,
-            rng: 0x9e37_79b9,
+            rng: Rng::new(0),
         }
     }
 
@@ -650,7 +651,7 @@ impl<const N: usize> Igmp<N> {
                     // §5.1: retransmitted at random intervals in
                     // [0, Unsolicited Report Interval].
                     let uri = self.config.unsolicited_report_interval_v3;
-                    Some(now + uniform(&mut self.rng, Duration::ZERO, uri))
+                    Some(now + self.rng.uniform(Duration::ZERO, uri))
                 } else {
                     None
                 };
@@ -715,7 +716,7 @@ impl<const N: usize> Igmp<N> {
         entry.timer = if entry.unsolicited_left > 0 {
             entry.unsolicited_left -= 1;
             let uri = self.config.unsolicited_report_interval_v2;
-            Some(now + uniform(&mut self.rng, Duration::ZERO, uri))
+            Some(now + self.rng.uniform(Duration::ZERO, uri))
         } else {
             None
         };
@@ -764,7 +765,7 @@ impl<const N: usize> Igmp<N> {
 
     /// RFC 3376 §5.2 rules 1–4 (without source lists, see the module doc).
     fn schedule_v3(&mut self, now: Instant, group: Ipv4Addr, max_resp: Duration) {
-        let at = now + uniform(&mut self.rng, Duration::ZERO, max_resp);
+        let at = now + self.rng.uniform(Duration::ZERO, max_resp);
         // Rule 1: a General Query response due no later covers this query.
         if self.general_at.is_some_and(|t| t <= at) {
             return;
@@ -799,7 +800,7 @@ impl<const N: usize> Igmp<N> {
                 .timer
                 .is_none_or(|t| max_resp < t.saturating_duration_since(now));
             if restart {
-                e.timer = Some(now + uniform(&mut self.rng, Duration::ZERO, max_resp));
+                e.timer = Some(now + self.rng.uniform(Duration::ZERO, max_resp));
             }
         }
     }
@@ -889,9 +890,7 @@ impl<const N: usize> Igmp<N> {
 
     /// Stirs a caller's random value into the generator.
     fn mix(&mut self, random: u32) {
-        let x = self.rng.rotate_left(7) ^ random;
-        // xorshift has the fixed point 0: replace it by any odd constant.
-        self.rng = if x == 0 { 0x9e37_79b9 } else { x };
+        self.rng.mix(u64::from(random));
     }
 
     /// Frees a slot for a new group if the table is full: the group being
@@ -910,22 +909,6 @@ impl<const N: usize> Igmp<N> {
         self.entries.retain(|e| e.group != victim);
         Ok(())
     }
-}
-
-/// A uniform duration in `[lo, hi]` (just `lo` if `hi < lo`), to the µs.
-fn uniform(rng: &mut u32, lo: Duration, hi: Duration) -> Duration {
-    // xorshift32 (Marsaglia 2003): enough to spread hosts' reports over the
-    // interval, which is all RFC 3376 §5 and RFC 2236 §3 ask.
-    let mut x = *rng;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *rng = x;
-    let span = u128::from(hi.saturating_sub(lo).total_micros()) + 1;
-    // (x × span) >> 32 lies in [0, span - 1]: no modulo bias worth the
-    // name, no overflow in u128.
-    let offset = (u128::from(x) * span) >> 32;
-    lo + Duration::from_micros(u64::try_from(offset).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

@@ -133,6 +133,13 @@ impl<'a> Interface<'a> {
                 match acd.process_arp(now, &repr) {
                     Some(super::acd::AcdEvent::Conflict { other, .. }) => {
                         inner.event(super::event::Event::AddressConflict { address, other });
+                        // RFC 5227 §2.4: a leased address lost to another
+                        // host is declined by the client (RFC 2131 §4.4.1).
+                        if inner.is_dhcp_address(address) {
+                            if let Some(dhcp) = sockets.dhcp() {
+                                dhcp.address_conflict(now, address);
+                            }
+                        }
                     }
                     Some(super::acd::AcdEvent::Defended { .. }) => {
                         net_debug!("acd: defended {}", address);
@@ -141,9 +148,7 @@ impl<'a> Interface<'a> {
                 }
             }
         }
-        if let Some(dhcp) = sockets.dhcp() {
-            dhcp.process_arp(now, spa, sha, tpa);
-        }
+        inner.dhcp_acd_arp(now, &repr, sockets.dhcp());
         let for_us = inner.has_v4(&tpa);
         // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
         // probe for our address is answered (as Linux does) so that the
@@ -756,19 +761,19 @@ impl Inner {
                 let kind = match reason {
                     Icmpv4DstUnreachable::PortUnreachable
                     | Icmpv4DstUnreachable::ProtoUnreachable => {
-                        crate::socket::udp::SocketError::ConnectionRefused
+                        crate::socket::error::SocketError::ConnectionRefused
                     }
                     Icmpv4DstUnreachable::NetUnreachable => {
-                        crate::socket::udp::SocketError::NetworkUnreachable
+                        crate::socket::error::SocketError::NetworkUnreachable
                     }
-                    _ => crate::socket::udp::SocketError::HostUnreachable,
+                    _ => crate::socket::error::SocketError::HostUnreachable,
                 };
                 deliver_icmp_error_v4(&repr, kind, sockets);
             }
             Icmpv4Repr::TimeExceeded { .. } | Icmpv4Repr::ParamProblem { .. } => {
                 deliver_icmp_error_v4(
                     &repr,
-                    crate::socket::udp::SocketError::HostUnreachable,
+                    crate::socket::error::SocketError::HostUnreachable,
                     sockets,
                 );
             }
@@ -844,16 +849,16 @@ impl Inner {
             },
             Icmpv6Repr::DstUnreachable { data, reason } => {
                 let kind = if reason == icmpv6::DstUnreachable::PortUnreachable {
-                    crate::socket::udp::SocketError::ConnectionRefused
+                    crate::socket::error::SocketError::ConnectionRefused
                 } else {
-                    crate::socket::udp::SocketError::HostUnreachable
+                    crate::socket::error::SocketError::HostUnreachable
                 };
                 deliver_icmp_error_v6(data, kind, None, sockets);
             }
             // RFC 8201: a smaller path MTU for the connection it quotes.
             Icmpv6Repr::PktTooBig { mtu, data } => {
                 let mtu = usize::try_from(mtu).unwrap_or(usize::MAX);
-                let kind = crate::socket::udp::SocketError::HostUnreachable;
+                let kind = crate::socket::error::SocketError::HostUnreachable;
                 deliver_icmp_error_v6(data, kind, Some(mtu), sockets);
             }
             Icmpv6Repr::Ndisc(ndisc) => {
@@ -1249,7 +1254,7 @@ fn is_icmpv6_error(packet: &[u8]) -> bool {
 /// Hands an ICMPv4 error to the UDP socket whose datagram it quotes.
 fn deliver_icmp_error_v4(
     repr: &Icmpv4Repr<'_>,
-    kind: crate::socket::udp::SocketError,
+    kind: crate::socket::error::SocketError,
     sockets: &mut SocketSet<'_>,
 ) {
     let Ok(quoted) = repr.quoted_packet() else {
@@ -1282,7 +1287,7 @@ fn deliver_to_tcp(
     local: IpAddr,
     remote: IpAddr,
     tcp: &[u8],
-    kind: crate::socket::udp::SocketError,
+    kind: crate::socket::error::SocketError,
     mtu: Option<(usize, usize)>,
     sockets: &mut SocketSet<'_>,
 ) {
@@ -1302,7 +1307,7 @@ fn deliver_to_tcp(
             Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
             None => s.process_icmp_error(
                 seq,
-                kind == crate::socket::udp::SocketError::ConnectionRefused,
+                kind == crate::socket::error::SocketError::ConnectionRefused,
             ),
         }
     }
@@ -1312,7 +1317,7 @@ fn deliver_to_tcp(
 /// Hands an ICMPv6 error to the UDP socket whose datagram it quotes.
 fn deliver_icmp_error_v6(
     data: &[u8],
-    kind: crate::socket::udp::SocketError,
+    kind: crate::socket::error::SocketError,
     mtu: Option<usize>,
     sockets: &mut SocketSet<'_>,
 ) {
@@ -1340,7 +1345,7 @@ fn deliver_to_udp(
     local: IpAddr,
     remote: IpAddr,
     udp: &[u8],
-    kind: crate::socket::udp::SocketError,
+    kind: crate::socket::error::SocketError,
     sockets: &mut SocketSet<'_>,
 ) {
     let Some(ports) = udp.get(..4) else {

@@ -13,6 +13,7 @@ use super::ratelimit::TokenBucket;
 use super::route::{Route, RouteTableFull, Routes};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
+use crate::rand::{splitmix64, Rng};
 use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
 use crate::socket::{SocketHandle, SocketSet, Touched};
@@ -86,7 +87,7 @@ pub(crate) struct Inner {
     pub events: heapless::Deque<Event, EVENT_QUEUE_LEN>,
     pub ident: u16,
     pub icmp_limit: TokenBucket,
-    pub rng: u64,
+    pub rng: Rng,
     /// Next hops whose queued packets should be sent on this poll.
     pub flush: heapless::Vec<IpAddr, 8>,
     /// More hops resolved than `flush` holds: look at every queued packet.
@@ -99,6 +100,9 @@ pub(crate) struct Inner {
     pub now: Instant,
     /// The address and router applied from a DHCP lease.
     pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
+    /// RFC 5227 for the DHCP client's offered address, until the lease is
+    /// applied and the machine moves into the address (`iface/dhcp.rs`).
+    pub dhcp_acd: Option<Acd>,
     /// TCP initial sequence numbers (RFC 6528).
     pub isn: IsnGenerator,
     /// TCP SYN cookies (RFC 4987 §3.6).
@@ -106,14 +110,9 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// 32 random bits from the interface's generator (seeded by the user).
     pub fn rand(&mut self) -> u32 {
-        // xorshift64*: the stack's only randomness, seeded by the user.
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+        self.rng.next_u32()
     }
 
     pub fn drop(&mut self, reason: DropReason) {
@@ -260,13 +259,14 @@ impl<'a> Interface<'a> {
             events: heapless::Deque::new(),
             ident: (config.random_seed >> 16) as u16,
             icmp_limit: TokenBucket::new(rate, burst),
-            rng: config.random_seed | 1,
+            rng: Rng::new(config.random_seed),
             flush: heapless::Vec::new(),
             flush_all: false,
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
             now,
             dhcp: None,
+            dhcp_acd: None,
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
             config,
@@ -401,8 +401,9 @@ impl<'a> Interface<'a> {
 
     /// Applies what the DHCPv4 client reported, for a caller that wants the
     /// lease used as is: `Configured`/`Renewed` set the address, prefix and
-    /// default route (the client already probed the address, RFC 5227, so it
-    /// is used at once); `Deconfigured` removes them. The default route
+    /// default route (the interface already probed the address, RFC 5227, so
+    /// it is used at once, and defends it with the same machine, §2.4);
+    /// `Deconfigured` removes them. The default route
     /// lasts as long as the lease, so a renewal of the same lease moves its
     /// end. Returns true when the address or router changed. DNS servers
     /// are the caller's to use.
@@ -423,15 +424,17 @@ impl<'a> Interface<'a> {
                     return false;
                 }
                 self.drop_dhcp_config();
-                self.inner
-                    .v4
-                    .retain(|a| a.cidr.address() != lease.address.address());
+                let address = lease.address.address();
+                self.inner.v4.retain(|a| a.cidr.address() != address);
+                // RFC 5227 §2.4: the machine that probed the address
+                // defends it for as long as the lease is used.
+                let acd = self.inner.take_dhcp_acd(address);
                 if self
                     .inner
                     .v4
                     .push(V4Addr {
                         cidr: lease.address,
-                        acd: None,
+                        acd,
                     })
                     .is_err()
                 {
@@ -531,6 +534,7 @@ impl<'a> Interface<'a> {
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }
+        take(inner.dhcp_acd.as_ref().and_then(|acd| acd.poll_at()));
         if !self.pending.is_empty() {
             take(Some(
                 now + inner.config.pending_timeout.min(Duration::from_secs(1)),
@@ -567,14 +571,7 @@ fn acd_disabled(v4: &[V4Addr]) -> bool {
 /// entropy of its own, so the TCP secrets are only as good as the seed.
 fn secret(seed: u64, which: u64) -> [u8; 16] {
     let mut x = seed ^ which.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let mut next = || {
-        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    let (a, b) = (next(), next());
+    let (a, b) = (splitmix64(&mut x), splitmix64(&mut x));
     let mut k = [0u8; 16];
     k[..8].copy_from_slice(&a.to_le_bytes());
     k[8..].copy_from_slice(&b.to_le_bytes());

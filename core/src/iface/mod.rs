@@ -9,6 +9,7 @@
 
 pub mod acd;
 mod config;
+mod dhcp;
 mod egress;
 mod event;
 pub mod fragment;

@@ -50,6 +50,7 @@ use alloc::{collections::VecDeque, vec::Vec};
 use core::mem;
 
 use super::{Device, DeviceCapabilities, RxToken, TxToken};
+use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 
 /// A probability, kept in parts per million.
@@ -259,35 +260,6 @@ impl FaultStats {
     }
 }
 
-/// xorshift64* (Marsaglia; Vigna's multiplier), seeded through splitmix64 so
-/// that neighbouring seeds give unrelated streams and no seed gives the
-/// all-zero state xorshift cannot leave.
-#[derive(Debug, Clone)]
-struct XorShift64 {
-    state: u64,
-}
-
-impl XorShift64 {
-    fn new(seed: u64) -> XorShift64 {
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        XorShift64 {
-            state: if z == 0 { 0x9e37_79b9_7f4a_7c15 } else { z },
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.state = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
-
 /// The random numbers one frame uses, all drawn whether used or not.
 struct Draws {
     drop: u32,
@@ -380,7 +352,7 @@ struct Held {
 #[derive(Debug)]
 struct Direction {
     config: FaultConfig,
-    rng: XorShift64,
+    rng: Rng,
     stats: FaultStats,
     bucket: Bucket,
     /// Frames to hand on at the first opportunity, in order.
@@ -393,7 +365,7 @@ struct Direction {
     reorder_left: u32,
     /// The burst-loss stream: apart, so that turning burst loss on does not
     /// change the other decisions of a seed.
-    burst_rng: XorShift64,
+    burst_rng: Rng,
     /// The burst-loss chain is in its bad state.
     bad: bool,
     /// When the bottleneck has sent its backlog, in nanoseconds (a frame's
@@ -409,14 +381,14 @@ impl Direction {
         let limit = config.queue_limit;
         Direction {
             config,
-            rng: XorShift64::new(seed),
+            rng: Rng::new(seed),
             stats: FaultStats::default(),
             bucket: Bucket::default(),
             ready: VecDeque::with_capacity(limit.saturating_add(1)),
             held: VecDeque::with_capacity(limit),
             reorder: None,
             reorder_left: 0,
-            burst_rng: XorShift64::new(seed ^ 0x2545_f491_4f6c_dd1d),
+            burst_rng: Rng::new(seed ^ 0x2545_f491_4f6c_dd1d),
             bad: false,
             link_free_ns: i64::MIN,
             // Held frames, the receive slot, a scratch and a copy.
@@ -444,15 +416,15 @@ impl Direction {
     }
 
     fn draw(&mut self) -> Draws {
-        let a = self.rng.next();
-        let b = self.rng.next();
+        let a = self.rng.next_u64();
+        let b = self.rng.next_u64();
         Draws {
             drop: a as u32,
             duplicate: (a >> 32) as u32,
             corrupt: b as u32,
             reorder: (b >> 32) as u32,
-            bit: self.rng.next(),
-            jitter: self.rng.next(),
+            bit: self.rng.next_u64(),
+            jitter: self.rng.next_u64(),
         }
     }
 
@@ -462,7 +434,7 @@ impl Direction {
         let d = self.draw();
         let c = self.config;
         // The chain moves on every frame, whatever else befalls it.
-        let burst_draw = self.burst_rng.next() as u32;
+        let burst_draw = self.burst_rng.next_u64() as u32;
         if let Some(b) = c.burst_loss {
             self.bad = if self.bad {
                 !b.leave.hit(burst_draw)
@@ -1900,13 +1872,5 @@ mod tests {
         }
         assert_eq!(out, vec![frame(1).to_vec(), frame(1).to_vec()]);
         assert_eq!(faults.tx_stats().delivered, 2);
-    }
-
-    #[test]
-    fn xorshift_never_sticks_at_zero() {
-        for seed in [0, 1, u64::MAX, 0x9e37_79b9_7f4a_7c15u64.wrapping_neg()] {
-            let mut r = XorShift64::new(seed);
-            assert!((0..100).map(|_| r.next()).any(|x| x != 0));
-        }
     }
 }

@@ -26,6 +26,7 @@ use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
 use crate::phy::{Device, DeviceCapabilities};
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
+use crate::socket::tcp::assembler::INLINE_RANGES;
 use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
 use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
 use crate::storage::RingBuffer;
@@ -383,11 +384,17 @@ impl Core {
                 return Ok(h);
             }
         }
-        let s = TcpSocket::with_config(
+        let mut s = TcpSocket::with_config(
             RingBuffer::new(vec![0u8; self.config.tcp_rx_buffer]),
             RingBuffer::new(vec![0u8; self.config.tcp_tx_buffer]),
             self.config.tcp,
         );
+        // One out-of-order range per 2 KiB of receive buffer (8 bytes
+        // each: 0.4 % of it): room for a hole every second segment of a
+        // full window, where Linux keeps any number (issue 10, receiving
+        // under loss).
+        let ranges = (self.config.tcp_rx_buffer / 2048).max(INLINE_RANGES);
+        s.set_out_of_order_storage(vec![(0, 0); ranges]);
         self.add(s)
     }
 

@@ -33,6 +33,7 @@
 
 use core::fmt;
 
+pub use super::error::{RecvError, SendError};
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::icmpv4::{Icmpv4Message, Icmpv4Packet};
@@ -84,60 +85,6 @@ impl fmt::Display for BindError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for BindError {}
-
-/// Why a message could not be queued for sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum SendError {
-    /// The socket is not bound, or the destination is unspecified.
-    Unaddressable,
-    /// Shorter than the 8-byte ICMP header.
-    TooShort,
-    /// Longer than an IP packet can carry ([`MAX_MESSAGE_V4`],
-    /// [`MAX_MESSAGE_V6`]) or than the whole transmit buffer.
-    TooLarge,
-    /// No room in the transmit buffer now.
-    BufferFull,
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Unaddressable => f.write_str("destination unaddressable"),
-            SendError::TooShort => f.write_str("shorter than an icmp header"),
-            SendError::TooLarge => f.write_str("message too large"),
-            SendError::BufferFull => f.write_str("transmit buffer full"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SendError {}
-
-/// Why nothing (or not everything) was received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum RecvError {
-    /// No message is queued.
-    Exhausted,
-    /// The message was longer than the buffer given to `recv_slice`: the
-    /// buffer holds its start and the message is consumed.
-    Truncated,
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Exhausted => f.write_str("no message queued"),
-            RecvError::Truncated => f.write_str("message truncated"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for RecvError {}
 
 /// An ICMP socket: whole ICMP messages to and from one echo identifier.
 ///

@@ -11,6 +11,7 @@
 //! ([`SocketSet::bind_udp`], [`SocketSet::bind_icmp`], …).
 
 pub mod dhcpv4;
+pub mod error;
 pub mod icmp;
 mod index;
 pub mod raw;

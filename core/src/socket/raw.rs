@@ -24,6 +24,7 @@
 
 use core::fmt;
 
+pub use super::error::{RecvError, SendError};
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::ipv4::Ipv4Packet;
@@ -66,59 +67,6 @@ impl fmt::Display for IpVersion {
         }
     }
 }
-
-/// Why a packet could not be queued for sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum SendError {
-    /// No room in the transmit buffer now.
-    BufferFull,
-    /// Longer than an IP packet can be ([`MAX_PACKET_V4`],
-    /// [`MAX_PACKET_V6`]) or than the whole transmit buffer.
-    TooLarge,
-    /// (`send_slice` only) the header is malformed, its length fields do
-    /// not match the packet, or its version or protocol is not the
-    /// socket's.
-    Malformed,
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::BufferFull => f.write_str("transmit buffer full"),
-            SendError::TooLarge => f.write_str("packet too large"),
-            SendError::Malformed => f.write_str("malformed packet"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SendError {}
-
-/// Why nothing (or not everything) was received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum RecvError {
-    /// No packet is queued.
-    Exhausted,
-    /// The packet was longer than the buffer given to `recv_slice`: the
-    /// buffer holds its start and the packet is consumed.
-    Truncated,
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Exhausted => f.write_str("no packet queued"),
-            RecvError::Truncated => f.write_str("packet truncated"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for RecvError {}
 
 /// A raw IP socket bound to one IP version and protocol.
 #[derive(Debug)]

@@ -28,6 +28,7 @@
 
 use core::fmt;
 
+pub use super::error::{RecvError, SendError, SocketError};
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint, Ipv4Addr};
@@ -112,95 +113,6 @@ impl fmt::Display for ConnectError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for ConnectError {}
-
-/// Why a datagram could not be queued for sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum SendError {
-    /// The socket is not bound, no destination was given to a socket that
-    /// is not connected, the destination address is unspecified or its port
-    /// is 0, or the addresses mix IPv4 and IPv6.
-    Unaddressable,
-    /// The transmit buffer has no room now; try after the interface has
-    /// sent what is queued.
-    BufferFull,
-    /// Larger than a UDP datagram can carry ([`MAX_PAYLOAD_V4`],
-    /// [`MAX_PAYLOAD_V6`]) or than the whole transmit buffer: it can never
-    /// be sent, waiting does not help.
-    TooLarge,
-    /// The destination is the limited broadcast address and
-    /// [`set_broadcast`](UdpSocket::set_broadcast) was not enabled (like
-    /// `SO_BROADCAST`, whose absence makes Linux answer `EACCES`).
-    BroadcastNotEnabled,
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendError::Unaddressable => f.write_str("destination unaddressable"),
-            SendError::BufferFull => f.write_str("transmit buffer full"),
-            SendError::TooLarge => f.write_str("datagram too large"),
-            SendError::BroadcastNotEnabled => f.write_str("broadcast not enabled"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SendError {}
-
-/// Why nothing (or not everything) was received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum RecvError {
-    /// No datagram is queued.
-    Exhausted,
-    /// The datagram was longer than the buffer given to `recv_slice`: the
-    /// buffer holds its start, the rest is lost, and the datagram is
-    /// consumed (like `MSG_TRUNC` on Linux).
-    Truncated,
-}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecvError::Exhausted => f.write_str("no datagram queued"),
-            RecvError::Truncated => f.write_str("datagram truncated"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for RecvError {}
-
-/// An asynchronous error a peer or router reported with ICMP, kept until the
-/// application takes it with [`UdpSocket::take_error`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum SocketError {
-    /// Port (or protocol) unreachable: nothing listens there
-    /// (RFC 1122 §4.1.3.3; `ECONNREFUSED`).
-    ConnectionRefused,
-    /// Host unreachable (`EHOSTUNREACH`).
-    HostUnreachable,
-    /// Network unreachable (`ENETUNREACH`).
-    NetworkUnreachable,
-}
-
-impl fmt::Display for SocketError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SocketError::ConnectionRefused => f.write_str("connection refused"),
-            SocketError::HostUnreachable => f.write_str("host unreachable"),
-            SocketError::NetworkUnreachable => f.write_str("network unreachable"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SocketError {}
 
 /// What a socket has seen since it was created (wrapping counters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,7 +12,10 @@
 
 use core::fmt;
 
-use super::assembler::{Assembler, SackBlock};
+use heapless::Vec;
+use managed::ManagedSlice;
+
+use super::assembler::{Assembler, RangeSlot, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
 use super::rack::Rack;
 use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
@@ -24,8 +27,8 @@ use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use crate::wire::{IpAddr, IpEndpoint};
 use loss::Resend;
 
-/// Out-of-order ranges the receiver keeps (holes + 1).
-pub const ASSEMBLER_RANGES: usize = 8;
+/// Duplicate ranges waiting for their D-SACK report (RFC 2883), one per ACK.
+const DSACKS_OWED: usize = 4;
 /// SACKed ranges the sender remembers.
 pub const SCOREBOARD_RANGES: usize = 8;
 
@@ -248,6 +251,9 @@ pub struct TcpStats {
     pub segments_out: u64,
     /// Segments received.
     pub segments_in: u64,
+    /// Out-of-order segments dropped for want of room in the out-of-order
+    /// map (Linux `TCPOFODrop`): the sender must resend them.
+    pub out_of_order_dropped: u64,
     /// RFC 5961 challenge ACKs withheld by the throttle.
     pub challenge_acks_throttled: u64,
     /// Replies to out-of-window or PAWS-failing pure ACKs withheld by the
@@ -337,10 +343,18 @@ pub struct TcpSocket<'a> {
     mss: usize,
     peer_mss: usize,
     sack_ok: bool,
-    /// A duplicate segment's range, reported once as a D-SACK block in the
-    /// next ACK (RFC 2883 §4): it tells the sender its retransmission (a
-    /// tail loss probe, say) was spurious, so it can undo its reaction.
-    dsack: Option<SackBlock>,
+
+    /// Duplicate segments' ranges, each reported once as a D-SACK block in
+    /// an ACK of its own (RFC 2883 §4): they tell the sender a
+    /// retransmission (a tail loss probe, say) was spurious, so it can undo
+    /// its reaction.
+    dsack: Vec<SackBlock, DSACKS_OWED>,
+    /// We reopened a window closed to less than a segment and no data has
+    /// come since: the update may have been lost (see `Verdict::Ack`).
+    window_reopened: bool,
+    /// Recent SACK blocks the ACKs sent since the last segments arrived
+    /// reported already (see `ack_sent`).
+    sack_skip: usize,
     ts: Option<Timestamps>,
     /// Our timestamp clock's offset for this connection (RFC 7323 §7.1),
     /// keyed per 4-tuple by the interface.
@@ -426,7 +440,7 @@ pub struct TcpSocket<'a> {
     /// Segments retransmitted since that reduction and not yet reported
     /// as duplicates (Linux's `undo_retrans`).
     undo_retrans: u32,
-    assembler: Assembler<ASSEMBLER_RANGES>,
+    assembler: Assembler<'a>,
     /// A challenge ACK or out-of-window ACK is owed (RFC 5961).
     challenge_ack: bool,
     /// When the last RFC 5961 challenge ACK was allowed (throttle, §7).
@@ -503,7 +517,9 @@ impl<'a> TcpSocket<'a> {
             mss: 536,
             peer_mss: 536,
             sack_ok: false,
-            dsack: None,
+            dsack: Vec::new(),
+            sack_skip: 0,
+            window_reopened: false,
             ts: None,
             ts_offset: 0,
             peer_ws: None,
@@ -575,6 +591,23 @@ impl<'a> TcpSocket<'a> {
     /// The remote endpoint.
     pub fn remote_endpoint(&self) -> Option<IpEndpoint> {
         (self.remote.port != 0).then_some(self.remote)
+    }
+
+    /// Lends the receiver's out-of-order map its range slots: each hole in
+    /// the received data takes one (RFC 9293 §3.10.7.4 lets a receiver
+    /// keep out-of-order segments; without room it drops them and the
+    /// sender must resend them). Without this the socket holds
+    /// [`INLINE_RANGES`](super::assembler::INLINE_RANGES) ranges, too few
+    /// for a large window under loss: at 5 % loss a 1 MiB window has some
+    /// 36 holes in flight. Lend it before data arrives (held ranges that
+    /// do not fit are forgotten); it stays across connections.
+    pub fn set_out_of_order_storage(&mut self, storage: impl Into<ManagedSlice<'a, RangeSlot>>) {
+        self.assembler.set_storage(storage);
+    }
+
+    /// How many holes the out-of-order map can hold.
+    pub fn out_of_order_capacity(&self) -> usize {
+        self.assembler.capacity()
     }
 
     /// The tunables, to change (Nagle, delayed ACK, keepalive, …).
@@ -953,7 +986,9 @@ impl<'a> TcpSocket<'a> {
         self.fin_sent = false;
         self.syn_acked = false;
         self.sack_ok = false;
-        self.dsack = None;
+        self.dsack.clear();
+        self.sack_skip = 0;
+        self.window_reopened = false;
         self.ts = None;
         self.peer_ws = None;
         self.snd_shift = 0;
@@ -989,7 +1024,7 @@ impl<'a> TcpSocket<'a> {
         self.eifel_tsval = None;
         self.undo = None;
         self.undo_retrans = 0;
-        self.assembler = Assembler::default();
+        self.assembler.clear();
         self.challenge_ack = false;
         self.last_challenge = None;
         self.last_invalid_ack = None;
@@ -1160,9 +1195,15 @@ impl<'a> TcpSocket<'a> {
                 // SYN or FIN) always earns its ACK, its sender needs it;
                 // pure ACKs are answered at most once per interval, or
                 // two ends that disagree (or a forger) loop on them.
+                // A probe (one below RCV.NXT) while our reopened window is
+                // unconfirmed: the window update may have been lost, and
+                // the peer must learn of it at once (RFC 9293 §3.8.6.1),
+                // not after another persist interval or several. Once per
+                // reopening, so no ACK loop can build on it.
                 let gap = self.config.invalid_ack_interval;
                 let pure = repr.segment_len() == 0;
-                if !pure || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
+                let news = pure && core::mem::take(&mut self.window_reopened);
+                if !pure || news || self.last_invalid_ack.is_none_or(|t| now - t >= gap) {
                     if pure {
                         self.last_invalid_ack = Some(now);
                     }
@@ -1306,8 +1347,8 @@ impl<'a> TcpSocket<'a> {
             // block … MUST specify the contiguous sequence space of the
             // duplicate segment" that triggered the ACK).
             let data = repr.payload.len();
-            if self.sack_ok && data > 0 && seq + data <= self.rcv_nxt {
-                self.dsack = Some((seq, seq + data));
+            if data > 0 && seq + data <= self.rcv_nxt {
+                self.owe_dsack((seq, seq + data));
             }
             return Verdict::Ack;
         }
@@ -1604,7 +1645,7 @@ impl<'a> TcpSocket<'a> {
             let skip = (behind as usize).min(data.len());
             if self.sack_ok && skip > 0 {
                 // Partly a duplicate: report the old part (RFC 2883 §4.1.1).
-                self.dsack = Some((seq, seq + skip));
+                self.owe_dsack((seq, seq + skip));
                 self.ack_now = true;
             }
             data = data.get(skip..).unwrap_or(&[]);
@@ -1620,6 +1661,8 @@ impl<'a> TcpSocket<'a> {
             }
             return;
         }
+        // Data in the window: the peer saw it open.
+        self.window_reopened = false;
         let offset = seq.distance_from(self.rcv_nxt).max(0) as usize;
         // Trim to the window we offered.
         let room = self.rx.window().saturating_sub(offset);
@@ -1628,11 +1671,17 @@ impl<'a> TcpSocket<'a> {
             self.ack_now = true;
             return;
         }
+        // RFC 2883 §4.1.3: data held out of order arriving again (the
+        // sender resent what it did not see SACKed) is a duplicate too.
+        if let Some((o, l)) = self.assembler.overlap(offset, data.len()) {
+            self.owe_dsack((self.rcv_nxt + o, self.rcv_nxt + o + l));
+        }
         // Write the bytes at their place in the ring (in order or not) and
         // let the assembler say how far the contiguous front now reaches.
         if self.assembler.add(offset, data.len()).is_err() {
             // Too many holes: drop it; the sender retransmits (RFC 9293 §3.10.7.4
             // allows a receiver to keep only in-order data).
+            self.stats.out_of_order_dropped = self.stats.out_of_order_dropped.wrapping_add(1);
             self.ack_now = true;
             return;
         }
@@ -2320,13 +2369,7 @@ impl<'a> TcpSocket<'a> {
             if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
-            self.ack_now = false;
-            self.challenge_ack = false;
-            self.dsack = None;
-            self.ack_at = None;
-            self.unacked_segments = 0;
-            self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
-            self.last_ack_sent = self.rcv_nxt;
+            self.ack_sent(window_len);
             return Ok(());
         }
 
@@ -2453,15 +2496,73 @@ impl<'a> TcpSocket<'a> {
                 self.first_unacked_at = Some(now);
             }
         }
+        self.probe_due = false;
+        self.ack_sent(window_len);
+        Ok(())
+    }
+
+    /// A segment carrying our ACK (and window `window_len`) left.
+    fn ack_sent(&mut self, window_len: u16) {
         self.ack_now = false;
         self.challenge_ack = false;
-        self.probe_due = false;
-        self.dsack = None;
         self.ack_at = None;
         self.unacked_segments = 0;
-        self.rcv_adv = self.rcv_nxt + (usize::from(window_len) << self.rcv_shift);
+        let before = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
+        let window = usize::from(window_len) << self.rcv_shift;
+        if before < self.mss && window >= self.mss {
+            self.window_reopened = true;
+        }
+        self.rcv_adv = self.rcv_nxt + window;
         self.last_ack_sent = self.rcv_nxt;
-        Ok(())
+        if !self.sack_ok {
+            self.dsack.clear();
+            return;
+        }
+        // RFC 2883 §4: each duplicate is reported once, in one ACK.
+        let had_dup = !self.dsack.is_empty();
+        if had_dup {
+            self.dsack.remove(0);
+        }
+        // Several segments processed before this transmission (a burst the
+        // device handed over at once) may have touched more blocks than
+        // one ACK reports, or brought several duplicates: one more ACK
+        // each, at once, as Linux ACKs every out-of-order segment (a
+        // block never reported is data the sender will resend).
+        self.sack_skip += self.sack_max().saturating_sub(usize::from(had_dup));
+        if self.sack_skip < self.assembler.unreported() || !self.dsack.is_empty() {
+            self.ack_now = true;
+        } else {
+            self.sack_skip = 0;
+            self.assembler.reported();
+        }
+    }
+
+    /// SACK blocks per segment: RFC 2018 §3, 3 beside timestamps, 4 without.
+    fn sack_max(&self) -> usize {
+        if self.ts.is_some() {
+            3
+        } else {
+            4
+        }
+    }
+
+    /// Owes the peer a D-SACK block for `dup` (RFC 2883 §4), merged with
+    /// the last one owed when they touch (one retransmitted run).
+    fn owe_dsack(&mut self, dup: SackBlock) {
+        if !self.sack_ok {
+            return;
+        }
+        if let Some(last) = self.dsack.last_mut() {
+            if dup.0 <= last.1 && dup.1 >= last.0 {
+                *last = (
+                    if dup.0 < last.0 { dup.0 } else { last.0 },
+                    if dup.1 > last.1 { dup.1 } else { last.1 },
+                );
+                return;
+            }
+        }
+        // Full: the rest go unreported (D-SACK is advisory).
+        let _ = self.dsack.push(dup);
     }
 
     /// A segment ending `sent_after` past SND.UNA ends where the FIN goes:
@@ -2487,11 +2588,11 @@ impl<'a> TcpSocket<'a> {
         let mut sack_ranges = [None; MAX_SACK_BLOCKS];
         if self.sack_ok {
             // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
-            let max = if self.ts.is_some() { 3 } else { 4 };
-            let blocks = match self.dsack {
-                Some(dup) => self.assembler.dsack_blocks(self.rcv_nxt, max, dup),
-                None => self.assembler.sack_blocks(self.rcv_nxt, max),
-            };
+            let max = self.sack_max();
+            let dup = self.dsack.first().copied();
+            let blocks = self
+                .assembler
+                .report_blocks(self.rcv_nxt, max, dup, self.sack_skip);
             for (slot, block) in sack_ranges.iter_mut().zip(blocks) {
                 *slot = block.map(|(l, r)| (l.0, r.0));
             }
@@ -3397,6 +3498,7 @@ mod tests_support {
     //! Crafted segments in, emitted segments out, for the rule tests.
     extern crate std;
     pub(super) use super::*;
+    pub(super) use crate::socket::tcp::assembler::INLINE_RANGES;
     use crate::wire::Ipv4Addr;
     pub(super) use std::vec;
     pub(super) use std::vec::Vec;

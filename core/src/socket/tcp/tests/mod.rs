@@ -4,6 +4,7 @@
 mod close;
 mod handshake;
 mod pair;
+mod receive;
 mod timestamps;
 mod window;
 mod wrap;

@@ -1,0 +1,195 @@
+//! The receiver under loss (issue 10, "rstcp receives" rows): what it
+//! keeps of out-of-order data, the SACK blocks and ACKs it sends, so a
+//! sender resends only what the link lost.
+
+use super::super::tests_support::*;
+
+/// Bytes per segment in these tests.
+const SEG: usize = 1000;
+
+/// An established connection with SACK and window scaling (no
+/// timestamps, so 4 SACK blocks fit), a `buf`-byte receive buffer, every
+/// segment ACKed at once.
+fn receiver(buf: usize) -> TcpSocket<'static> {
+    let mut s = socket(buf);
+    s.config.timestamps = false;
+    s.config.ack_delay = None;
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.sack_permitted = true;
+    synack.window_scale = Some(7);
+    synack.max_seg_size = Some(SEG as u16);
+    s.process(Instant::ZERO, &synack);
+    assert_eq!(s.state(), State::Established);
+    out(&mut s, Instant::ZERO).unwrap();
+    s
+}
+
+/// Segment `k` of the peer's stream (SEG bytes from IRS + 1 + k·SEG).
+fn data_seg(k: usize, payload: &[u8]) -> TcpRepr<'_> {
+    seg(TcpFlags::empty(), IRS + 1 + k * SEG, Some(ISS + 1), payload)
+}
+
+#[test]
+fn lent_storage_keeps_every_out_of_order_segment_of_a_lossy_window() {
+    // 5 % loss over a 1 MiB window leaves dozens of holes at once; with 8
+    // range slots the receiver dropped every segment past the 8th hole
+    // (Linux's out-of-order queue takes them all), and the Linux sender
+    // resent 36 % of its segments instead of 5 %.
+    let mut s = receiver(1 << 20);
+    s.set_out_of_order_storage(vec![(0, 0); 512]);
+    assert_eq!(s.out_of_order_capacity(), 512);
+    let payload = [7u8; SEG];
+    let n = 700;
+    let lost = |k: usize| k % 20 == 3;
+    for k in (0..n).filter(|&k| !lost(k)) {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    assert_eq!(s.stats().out_of_order_dropped, 0);
+    // The retransmissions of the 35 lost ones are all it takes.
+    for k in (0..n).filter(|&k| lost(k)) {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    assert_eq!(s.recv_queue(), n * SEG);
+    let ack = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!(ack.ack, Some(IRS + 1 + n * SEG));
+}
+
+#[test]
+fn without_lent_storage_the_inline_ranges_bound_the_holes() {
+    // No storage lent: INLINE_RANGES holes, the rest refused and counted.
+    let mut s = receiver(1 << 20);
+    assert_eq!(s.out_of_order_capacity(), INLINE_RANGES);
+    let payload = [7u8; SEG];
+    for k in (1..40).step_by(2) {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    assert_eq!(s.stats().out_of_order_dropped, 20 - INLINE_RANGES as u64);
+}
+
+/// Every segment `s` sends now.
+fn drain(s: &mut TcpSocket<'_>) -> Vec<Seg> {
+    let mut all = Vec::new();
+    while let Some(seg) = out(s, Instant::ZERO) {
+        all.push(seg);
+        assert!(all.len() < 100, "an ACK storm");
+    }
+    all
+}
+
+#[test]
+fn a_burst_of_new_holes_is_reported_whole_before_the_next_data() {
+    // The device hands over a burst of frames before the socket sends:
+    // 10 segments, each after a lost one, make 10 blocks, and the single
+    // ACK sent for them reported 4; the sender (RFC 6675 §5, RACK) took
+    // the other 6 for lost and resent them. Linux ACKs each out-of-order
+    // segment; at least every block must reach the sender.
+    let mut s = receiver(1 << 20);
+    s.set_out_of_order_storage(vec![(0, 0); 64]);
+    let payload = [1u8; SEG];
+    for k in (1..20).step_by(2) {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    let acks = drain(&mut s);
+    assert!(acks.len() >= 3, "{} ACK(s)", acks.len());
+    for k in (1..20).step_by(2) {
+        let left = (IRS + 1 + k * SEG).0;
+        assert!(
+            acks.iter()
+                .any(|a| a.sack.contains(&(left, left + SEG as u32))),
+            "segment {k} never SACKed: {acks:?}"
+        );
+    }
+    // Oldest first across the ACKs (the sender sees deliveries in their
+    // order, not as reordering), the newest segment's block heading the
+    // last one (RFC 2018 §4).
+    let block = |k: usize| ((IRS + 1 + k * SEG).0, (IRS + 1 + (k + 1) * SEG).0);
+    assert!(acks[0].sack.contains(&block(1)), "{acks:?}");
+    assert_eq!(acks.last().unwrap().sack[0], block(19));
+    // Every ACK is a duplicate ACK of the same point and window.
+    assert!(acks.iter().all(|a| a.ack == Some(IRS + 1)));
+    assert!(acks.iter().all(|a| a.window == acks[0].window));
+    // Reported: the next segment gets one ACK.
+    s.process(Instant::ZERO, &data_seg(40, &payload));
+    let next = drain(&mut s);
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].sack[0],
+        ((IRS + 1 + 40 * SEG).0, (IRS + 1 + 41 * SEG).0)
+    );
+}
+
+#[test]
+fn each_duplicate_of_a_burst_gets_its_dsack() {
+    // RFC 2883 §4: each duplicate segment is reported in a D-SACK block.
+    // Two spurious retransmissions processed together were reported as
+    // one (the last), and the sender never learnt the first was spurious.
+    let mut s = receiver(1 << 20);
+    let payload = [2u8; SEG];
+    for k in 0..4 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    drain(&mut s);
+    s.process(Instant::ZERO, &data_seg(0, &payload));
+    s.process(Instant::ZERO, &data_seg(2, &payload));
+    let acks = drain(&mut s);
+    let first = |k: usize| ((IRS + 1 + k * SEG).0, (IRS + 1 + (k + 1) * SEG).0);
+    let dsacks: Vec<_> = acks
+        .iter()
+        .filter_map(|a| a.sack.first().copied())
+        .collect();
+    assert_eq!(dsacks, [first(0), first(2)], "{acks:?}");
+}
+
+#[test]
+fn a_duplicate_of_data_held_out_of_order_gets_a_dsack() {
+    // RFC 2883 §4.1.3: data above RCV.NXT arriving again (the sender did
+    // not see it SACKed and resent it) is reported too: first the
+    // duplicate, then the block holding it.
+    let mut s = receiver(1 << 20);
+    let payload = [3u8; SEG];
+    s.process(Instant::ZERO, &data_seg(2, &payload));
+    s.process(Instant::ZERO, &data_seg(3, &payload));
+    drain(&mut s);
+    s.process(Instant::ZERO, &data_seg(3, &payload));
+    let acks = drain(&mut s);
+    assert_eq!(acks.len(), 1);
+    let at = |k: usize| (IRS + 1 + k * SEG).0;
+    assert_eq!(acks[0].sack, vec![(at(3), at(4)), (at(2), at(4))]);
+}
+
+#[test]
+fn a_probe_after_a_lost_window_update_learns_the_window_at_once() {
+    // A filled hole makes a whole buffer readable at once: the ACK says
+    // window 0, the reader empties the buffer, and the window update is
+    // lost (5 % of the ACKs were). The peer's zero-window probes (one
+    // below RCV.NXT, no data) were then answered at most once per 500 ms
+    // (the out-of-window ACK throttle), so the sender stayed stalled for
+    // 1.5 s of a 3 s transfer; an answer carrying a newly opened window
+    // is no ACK loop.
+    let buf = 16 * SEG;
+    let mut s = receiver(buf);
+    let payload = [4u8; SEG];
+    for k in 0..16 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    let acks = drain(&mut s);
+    assert_eq!(acks.last().unwrap().window, 0);
+    let probe = seg(TcpFlags::empty(), IRS + 16 * SEG, Some(ISS + 1), &[]);
+    s.process(Instant::ZERO, &probe);
+    assert_eq!(drain(&mut s).len(), 1, "the first probe is answered");
+    // The reader empties the buffer; its window update is lost.
+    let mut sink = vec![0u8; buf];
+    assert_eq!(s.recv_slice(&mut sink), Ok(buf));
+    let lost = drain(&mut s);
+    assert!(lost.iter().any(|a| a.window > 0));
+    // The next probe, 200 ms later (Linux's minimum RTO).
+    let later = Instant::from_millis(200);
+    s.process(later, &probe);
+    let answer = out(&mut s, later).expect("the probe is answered");
+    assert!(usize::from(answer.window) << 7 >= buf - SEG, "{answer:?}");
+    // A second probe with nothing new is throttled as before.
+    s.process(later, &probe);
+    assert_eq!(out(&mut s, later), None);
+}
