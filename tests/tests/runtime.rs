@@ -641,3 +641,24 @@ fn stop_does_not_wait_out_the_grace_period_when_connections_close() {
         start.elapsed()
     );
 }
+
+#[test]
+fn abort_on_overflow_comes_from_the_config_and_is_set_per_listener() {
+    // What the listener does with it (reset at once, or keep the handshake
+    // in the SYN queue) is tested in tcp_listener.rs; here: the runtime
+    // hands the setting to the listener and lets the application change it.
+    let (da, db) = pipe::pair();
+    let a = Stack::start(da, config(1, IP4_A, IP6_A)).unwrap();
+    let mut cb = config(2, IP4_B, IP6_B);
+    cb.tcp_abort_on_overflow = true;
+    let b = Stack::start(db, cb).unwrap();
+    assert!(!StackConfig::new(EthernetAddress([2, 0, 0, 0, 0, 9])).tcp_abort_on_overflow);
+    let on = TcpListener::bind(&b, 21, 1).unwrap();
+    assert!(on.abort_on_overflow().unwrap());
+    on.set_abort_on_overflow(false).unwrap();
+    assert!(!on.abort_on_overflow().unwrap());
+    let off = TcpListener::bind(&a, 22, 1).unwrap();
+    assert!(!off.abort_on_overflow().unwrap());
+    off.set_abort_on_overflow(true).unwrap();
+    assert!(off.abort_on_overflow().unwrap());
+}

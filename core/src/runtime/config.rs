@@ -42,8 +42,23 @@ pub struct StackConfig {
     /// Tunables of every TCP connection (Nagle, delayed ACK, TIME-WAIT …).
     pub tcp: TcpConfig,
     /// Half-open connections each listener keeps (beyond them it answers
-    /// with SYN cookies).
+    /// with SYN cookies). A handshake that completes while the accept queue
+    /// is full stays here with its SYN-ACK retried until the application
+    /// accepts, so a deep queue rides out a connection burst without
+    /// falling back on cookies (Linux sizes it from `tcp_max_syn_backlog`,
+    /// 1024 or more). Each record is 112 bytes on a 64-bit target and
+    /// holds no buffers, so the default costs 112 KiB per listener,
+    /// allocated when it starts listening (64 cost 7 KiB); no socket slot
+    /// or buffer is taken until a connection gets a pooled socket.
     pub syn_queue: usize,
+    /// Reset a client whose handshake completes when its listener has no
+    /// room (accept queue full, no socket lent), instead of dropping the
+    /// final ACK and retrying the SYN-ACK until there is room (Linux
+    /// `tcp_abort_on_overflow`; off by default, as there). On suits
+    /// servers whose clients should fail fast and retry elsewhere.
+    /// [`TcpListener::set_abort_on_overflow`](super::TcpListener::set_abort_on_overflow)
+    /// changes it for one listener.
+    pub tcp_abort_on_overflow: bool,
     /// Payload bytes each UDP socket buffers per direction.
     pub udp_buffer: usize,
     /// Datagrams each UDP socket buffers per direction.
@@ -82,7 +97,8 @@ impl StackConfig {
             tcp_rx_buffer: 64 * 1024,
             tcp_tx_buffer: 64 * 1024,
             tcp: TcpConfig::default(),
-            syn_queue: 64,
+            syn_queue: 1024,
+            tcp_abort_on_overflow: false,
             udp_buffer: 64 * 1024,
             udp_packets: 64,
             max_sockets: 4096,

@@ -420,11 +420,12 @@ impl Core {
         backlog: usize,
     ) -> io::Result<(SocketHandle, IpListenEndpoint)> {
         let backlog = backlog.max(1);
-        let l = TcpListener::new(
+        let mut l = TcpListener::new(
             vec![None::<HalfOpen>; self.config.syn_queue.max(1)],
             vec![None; backlog],
             vec![None; backlog],
         );
+        l.set_abort_on_overflow(self.config.tcp_abort_on_overflow);
         let h = self.add(l)?;
         let ep = match self.sockets.listen(h, endpoint) {
             Ok(ep) => ep,

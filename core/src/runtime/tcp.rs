@@ -441,6 +441,32 @@ impl TcpListener {
         Ok(())
     }
 
+    /// Whether a client whose handshake completes while this listener has
+    /// no room (accept queue full, no socket lent) is reset at once (`true`,
+    /// Linux `tcp_abort_on_overflow`), or its final ACK dropped and its
+    /// SYN-ACK retried from the SYN queue until `accept` makes room (`false`,
+    /// the default from [`StackConfig::tcp_abort_on_overflow`](super::StackConfig::tcp_abort_on_overflow)).
+    pub fn set_abort_on_overflow(&self, abort: bool) -> io::Result<()> {
+        self.shared.with(|core| {
+            core.sockets
+                .get_mut::<crate::socket::tcp::TcpListener>(self.handle)
+                .ok_or_else(|| io::Error::other("the listener is gone"))?
+                .set_abort_on_overflow(abort);
+            Ok(())
+        })
+    }
+
+    /// Whether overflowing handshakes are reset at once (see
+    /// [`set_abort_on_overflow`](Self::set_abort_on_overflow)).
+    pub fn abort_on_overflow(&self) -> io::Result<bool> {
+        self.shared
+            .lock()
+            .sockets
+            .get::<crate::socket::tcp::TcpListener>(self.handle)
+            .map(|l| l.abort_on_overflow())
+            .ok_or_else(|| io::Error::other("the listener is gone"))
+    }
+
     /// The listener's counters (accepted, overflows, expired half-open).
     pub fn stats(&self) -> crate::socket::tcp::ListenerStats {
         self.shared

@@ -47,6 +47,11 @@ enum SlotState {
         key: Key,
         handle: usize,
     },
+    /// Only during an in-place rehash: a live entry not yet placed.
+    Pending {
+        key: Key,
+        handle: usize,
+    },
 }
 
 /// The table is full (borrowed storage cannot grow).
@@ -151,7 +156,7 @@ impl<'a> SocketIndex<'a> {
                     self.used += 1;
                     return Ok(());
                 }
-                SlotState::Used { .. } => {}
+                SlotState::Used { .. } | SlotState::Pending { .. } => {}
             }
             i = (i + 1) & mask;
         }
@@ -230,37 +235,80 @@ impl<'a> SocketIndex<'a> {
                 Err(IndexFull)
             };
         }
-        // Rehash in place to drop tombstones: collect live entries by
-        // repeatedly taking one out and reinserting (bounded by capacity).
+        // Rehash in place to drop tombstones. Every live entry is first
+        // marked `Pending`, then placed in turn at the first slot of its
+        // probe sequence that is not `Used`. An entry only ever skips `Used`
+        // slots, and a `Used` slot never changes again during the rehash, so
+        // no probe chain can be broken by a later move. (Reinserting in slot
+        // order without the mark is wrong: an entry whose chain wraps past
+        // the end skips entries not yet moved, and moving those later leaves
+        // a hole in its chain: a lookup then misses a live key.) Each swap
+        // places one entry for good, so this ends after at most `cap` moves.
         let cap = self.capacity();
-        let mut live: usize = 0;
         for i in 0..cap {
             if let Some(s) = self.slots.get_mut(i) {
-                match s.state {
-                    SlotState::Tombstone => s.state = SlotState::Empty,
-                    SlotState::Used { .. } => live += 1,
-                    SlotState::Empty => {}
-                }
+                s.state = match s.state {
+                    SlotState::Tombstone | SlotState::Empty => SlotState::Empty,
+                    SlotState::Used { key, handle } | SlotState::Pending { key, handle } => {
+                        SlotState::Pending { key, handle }
+                    }
+                };
             }
         }
         self.tombstones = 0;
-        // Entries may now sit after an Empty slot that breaks their probe
-        // chain: reinsert every live entry.
+        let mask = cap.wrapping_sub(1);
         for i in 0..cap {
-            let Some(s) = self.slots.get_mut(i) else {
-                continue;
-            };
-            if let SlotState::Used { key, handle } = s.state {
-                s.state = SlotState::Empty;
-                self.used -= 1;
-                self.insert_fresh(key, handle);
+            // Bounded: each pass of the loop either ends it or places one
+            // entry as `Used`, and there are at most `cap` entries.
+            for _ in 0..=cap {
+                let Some(&IndexSlot {
+                    state: SlotState::Pending { key, handle },
+                }) = self.slots.get(i)
+                else {
+                    break;
+                };
+                let mut j = self.hash(&key) as usize & mask;
+                for _ in 0..cap {
+                    if j == i
+                        || !matches!(
+                            self.slots.get(j).map(|s| s.state),
+                            Some(SlotState::Used { .. })
+                        )
+                    {
+                        break;
+                    }
+                    j = (j + 1) & mask;
+                }
+                let placed = SlotState::Used { key, handle };
+                if j == i {
+                    if let Some(s) = self.slots.get_mut(i) {
+                        s.state = placed;
+                    }
+                    break;
+                }
+                let Some(target) = self.slots.get_mut(j) else {
+                    break;
+                };
+                let displaced = core::mem::replace(&mut target.state, placed);
+                // An empty target frees slot `i`; a pending one swaps in and
+                // is placed on the next pass.
+                if let Some(s) = self.slots.get_mut(i) {
+                    s.state = match displaced {
+                        SlotState::Pending { .. } => displaced,
+                        _ => SlotState::Empty,
+                    };
+                }
             }
         }
-        debug_assert_eq!(self.used, live);
+        debug_assert!(self
+            .slots
+            .iter()
+            .all(|s| !matches!(s.state, SlotState::Pending { .. } | SlotState::Tombstone)));
         Ok(())
     }
 
     /// Inserts a key known to be absent into a table with a free slot.
+    #[cfg(feature = "alloc")]
     fn insert_fresh(&mut self, key: Key, handle: usize) {
         let cap = self.capacity();
         if cap == 0 {
@@ -364,5 +412,47 @@ mod tests {
             assert_eq!(idx.get(&key(p)), Some(p as usize));
         }
         assert_eq!(idx.get(&key(10_001)), None);
+    }
+
+    /// Random inserts and removes against a model: after every operation
+    /// every live key is found with its handle and every removed key is
+    /// gone. Churn fills the table with tombstones, so the in-place rehash
+    /// runs many times, including over probe chains that wrap past the
+    /// table's end (a connection's 4-tuple key missed by a lookup after
+    /// such a rehash sent an established connection's segment to its
+    /// listener, which answered with a reset).
+    #[test]
+    fn random_churn_keeps_every_live_key_findable() {
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for seed in 0..64u64 {
+            let mut storage = [IndexSlot::default(); 32];
+            let mut idx = SocketIndex::new(ManagedSlice::Borrowed(&mut storage[..]), seed);
+            // The model: which of 24 ports is live, and its handle.
+            let mut model = [None::<usize>; 24];
+            for step in 0..4000usize {
+                let p = (next() % 24) as usize;
+                let live = model.iter().filter(|m| m.is_some()).count();
+                if model[p].is_some() && next() % 2 == 0 {
+                    assert_eq!(idx.remove(&key(p as u16)), model[p]);
+                    model[p] = None;
+                } else if live < 12 || model[p].is_some() {
+                    idx.insert(key(p as u16), step).unwrap();
+                    model[p] = Some(step);
+                }
+                for (q, m) in model.iter().enumerate() {
+                    assert_eq!(
+                        idx.get(&key(q as u16)),
+                        *m,
+                        "seed {seed} step {step}: key {q}"
+                    );
+                }
+            }
+        }
     }
 }
