@@ -196,8 +196,8 @@ pub struct SocketSet<'a> {
 /// visiting every socket on the next poll.
 pub const TOUCHED_LEN: usize = 64;
 
-/// How many changed sockets the set remembers for
-/// [`SocketSet::take_changed`] before it reports "all".
+/// How many changed sockets the set remembers for the runtime's poller
+/// (`SocketSet::take_changed`) before it reports "all".
 pub const CHANGED_LEN: usize = 256;
 
 impl<'a> SocketSet<'a> {
