@@ -26,12 +26,16 @@ cd "$(dirname "$0")/../.."
 
 PREFIX="rstcp-imp-$$-"
 cleanup() {
+  # Keep the run's own exit status: under set -e a grep that finds no
+  # leftover namespace would otherwise make every clean run exit 1.
+  local status=$?
   # The binary deletes its namespaces; this catches an interrupted run.
   ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" |
     while read -r ns; do
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
       ip netns del "$ns" 2>/dev/null || true
-    done
+    done || true
+  exit "$status"
 }
 trap cleanup EXIT INT TERM
 
