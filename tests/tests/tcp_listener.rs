@@ -77,6 +77,12 @@ fn handshake(r: &Relay, port: u16) -> (Seen, Seen) {
     (syn, synack)
 }
 
+/// Client socket `client` of A connects to `listener` on B within 5 s;
+/// the accepted socket's handle.
+fn connect(r: &mut Relay, listener: SocketHandle, client: SocketHandle) -> Option<SocketHandle> {
+    sim::establish(r, listener, client, server_ep(), Duration::from_secs(5))
+}
+
 // ----- item 11: the SYN-ACK follows the pooled socket's configuration -------
 
 #[test]
@@ -89,14 +95,7 @@ fn a_syn_ack_offers_only_what_the_pooled_sockets_enable() {
     });
     // A offers everything: a 256 KiB buffer wants a window shift of 3.
     let client = r.a.tcp(256 * 1024);
-    let server = sim::establish(
-        &mut r,
-        listener,
-        client,
-        server_ep(),
-        Duration::from_secs(5),
-    )
-    .expect("connected");
+    let server = connect(&mut r, listener, client).expect("connected");
     let local_port = r.a.tcp_socket(client).local_endpoint().unwrap().port;
     let (syn, synack) = handshake(&r, local_port);
     assert_eq!(syn.ws, Some(3));
@@ -158,14 +157,7 @@ fn a_cookie_syn_ack_offers_only_what_the_pooled_sockets_enable() {
         c.sack = false;
     });
     let client = r.a.tcp(256 * 1024);
-    let server = sim::establish(
-        &mut r,
-        listener,
-        client,
-        server_ep(),
-        Duration::from_secs(5),
-    )
-    .expect("connected");
+    let server = connect(&mut r, listener, client).expect("connected");
     assert_eq!(r.b.listener(listener).stats().cookies_accepted, 1);
     let port = r.a.tcp_socket(client).local_endpoint().unwrap().port;
     let (_, synack) = handshake(&r, port);
@@ -308,14 +300,7 @@ fn timestamps_do_not_reveal_the_host_clock() {
     let mut r = Relay::new(1500);
     let listener = listener_with(&mut r, 4, 4, 1, 4096, |_| {});
     let client = r.a.tcp(4096);
-    sim::establish(
-        &mut r,
-        listener,
-        client,
-        server_ep(),
-        Duration::from_secs(5),
-    )
-    .expect("connected");
+    connect(&mut r, listener, client).expect("connected");
     let port = r.a.tcp_socket(client).local_endpoint().unwrap().port;
     let (syn, synack) = handshake(&r, port);
     for s in [&syn, &synack] {
@@ -335,14 +320,7 @@ fn out_of_window_acks_are_answered_at_most_twice_a_second() {
     let mut r = Relay::new(1500);
     let listener = listener_with(&mut r, 4, 4, 1, 4096, |_| {});
     let client = r.a.tcp(4096);
-    sim::establish(
-        &mut r,
-        listener,
-        client,
-        server_ep(),
-        Duration::from_secs(5),
-    )
-    .expect("connected");
+    connect(&mut r, listener, client).expect("connected");
     r.run_for(Duration::from_millis(100));
     let last_a = r.seen(Dir::AtoB, 0).last().unwrap().clone();
     let (a_port, rcv_nxt, snd_nxt) = (last_a.src_port, last_a.ack.unwrap(), last_a.seq);
