@@ -11,8 +11,8 @@
 //! (RFC 2131 §4.4.1).
 
 use super::acd::{Acd, AcdConfig, AcdEvent};
-use super::egress::FrameOut;
 use super::interface::Inner;
+use super::out::FrameOut;
 use crate::socket::dhcpv4::Dhcpv4Client;
 use crate::time::Instant;
 use crate::wire::arp::ArpRepr;

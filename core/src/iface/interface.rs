@@ -546,7 +546,7 @@ impl<'a> Interface<'a> {
         let mut visit = |i: usize| {
             let h = SocketHandle::from_index(i);
             if let Some(s) = sockets.slot(i).filter(|_| !inner.is_stalled(h)) {
-                take(super::egress::socket_poll_at(s, now));
+                take(super::out::socket_poll_at(s, now));
             }
         };
         match sockets.peek_touched() {

@@ -10,13 +10,13 @@
 pub mod acd;
 mod config;
 mod dhcp;
-mod egress;
 mod event;
 pub mod fragment;
+mod icmp;
 pub mod igmp;
-mod ingress;
 mod interface;
 pub mod neighbor;
+mod out;
 mod packet;
 pub mod pending;
 pub mod ratelimit;

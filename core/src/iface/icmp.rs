@@ -3,10 +3,10 @@
 //!
 //! Every early return drops the frame and counts exactly one reason.
 
-use super::egress::{FrameOut, TokenOut};
 use super::fragment::{Fragment, FragmentKey};
 use super::interface::{Inner, Interface};
 use super::neighbor::{Fill, Filled};
+use super::out::{FrameOut, TokenOut};
 use super::packet::{Body, IpOut};
 use super::stats::DropReason;
 use crate::phy::TxToken;

@@ -604,7 +604,7 @@ impl Inner {
                 // unicast when probing a known neighbor.
                 let dst = match known {
                     Some(_) => target,
-                    None => super::ingress::solicited_node(&target),
+                    None => super::icmp::solicited_node(&target),
                 };
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
@@ -1083,7 +1083,7 @@ impl<'a> Interface<'a> {
                     }
                 }
             }
-            let more = super::egress::socket_poll_at(socket, now).is_some();
+            let more = super::out::socket_poll_at(socket, now).is_some();
             if busy || more {
                 sockets.touch(i);
             }
