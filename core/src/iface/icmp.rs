@@ -4,10 +4,10 @@
 //! Every early return drops the frame and counts exactly one reason.
 
 use super::fragment::{Fragment, FragmentKey};
-use super::interface::{Inner, Interface};
+use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
 use super::neighbor::{Fill, Filled};
 use super::out::{FrameOut, TokenOut};
-use super::packet::{Body, IpOut};
+use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
 use crate::phy::TxToken;
 use crate::socket::SocketSet;
@@ -30,20 +30,6 @@ use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, I
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
 const ICMP_ERROR_MAX: usize = 576;
-
-/// Metadata of a received IP datagram that its transport layer needs.
-#[derive(Clone, Copy)]
-pub(crate) struct IpIn<'p> {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// The whole received IP packet (header included), to quote in errors.
-    pub packet: &'p [u8],
-    /// True when the destination was a broadcast or multicast address
-    /// (RFC 1122 §3.2.2: no ICMP error to those).
-    pub to_group: bool,
-    /// True when this is a reassembled or first fragment (errors allowed).
-    pub first_fragment: bool,
-}
 
 impl<'a> Interface<'a> {
     pub(crate) fn process_frame<T: TxToken>(
@@ -630,24 +616,6 @@ impl<'a> Interface<'a> {
             }
         }
     }
-}
-
-/// ff02::1, all nodes (RFC 4291 §2.7.1).
-pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
-
-/// The solicited-node multicast address of `addr` (RFC 4291 §2.7.1).
-pub(crate) fn solicited_node(addr: &Ipv6Addr) -> Ipv6Addr {
-    let o = addr.octets();
-    Ipv6Addr::new(
-        0xff02,
-        0,
-        0,
-        0,
-        0,
-        1,
-        0xff00 | u16::from(o[13]),
-        u16::from_be_bytes([o[14], o[15]]),
-    )
 }
 
 impl Inner {

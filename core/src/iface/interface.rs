@@ -16,7 +16,7 @@ use crate::phy::{Device, DeviceCapabilities, RxToken};
 use crate::rand::{splitmix64, Rng};
 use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
-use crate::socket::{SocketHandle, SocketSet, Touched};
+use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
 use crate::time::{Duration, Instant};
 use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
@@ -546,7 +546,7 @@ impl<'a> Interface<'a> {
         let mut visit = |i: usize| {
             let h = SocketHandle::from_index(i);
             if let Some(s) = sockets.slot(i).filter(|_| !inner.is_stalled(h)) {
-                take(super::out::socket_poll_at(s, now));
+                take(socket_poll_at(s, now));
             }
         };
         match sockets.peek_touched() {
@@ -614,6 +614,37 @@ impl core::fmt::Display for AddressError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for AddressError {}
+
+/// ff02::1, all nodes (RFC 4291 §2.7.1).
+pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+/// The solicited-node multicast address of `addr` (RFC 4291 §2.7.1).
+pub(crate) fn solicited_node(addr: &Ipv6Addr) -> Ipv6Addr {
+    let o = addr.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | u16::from(o[13]),
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
+
+/// When a socket wants the interface: now if it has something to send.
+pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instant> {
+    // A socket waiting for its next hop is skipped by the caller.
+    match socket {
+        Socket::Udp(s) => s.poll_at(now),
+        Socket::Icmp(s) => s.poll_at(now),
+        Socket::Raw(s) => s.poll_at(now),
+        Socket::Dhcpv4(s) => s.poll_at(now),
+        Socket::Tcp(s) => s.poll_at(now),
+        Socket::TcpListener(l) => l.poll_at().map(|t| t.max(now)),
+    }
+}
 
 #[cfg(test)]
 mod tests {

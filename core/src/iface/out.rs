@@ -604,7 +604,7 @@ impl Inner {
                 // unicast when probing a known neighbor.
                 let dst = match known {
                     Some(_) => target,
-                    None => super::icmp::solicited_node(&target),
+                    None => super::interface::solicited_node(&target),
                 };
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
@@ -727,19 +727,6 @@ fn ip_header_len(dst: &IpAddr) -> usize {
     match dst {
         IpAddr::V4(_) => 20,
         IpAddr::V6(_) => 40,
-    }
-}
-
-/// When a socket wants the interface: now if it has something to send.
-pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instant> {
-    // A socket waiting for its next hop is skipped by the caller.
-    match socket {
-        Socket::Udp(s) => s.poll_at(now),
-        Socket::Icmp(s) => s.poll_at(now),
-        Socket::Raw(s) => s.poll_at(now),
-        Socket::Dhcpv4(s) => s.poll_at(now),
-        Socket::Tcp(s) => s.poll_at(now),
-        Socket::TcpListener(l) => l.poll_at().map(|t| t.max(now)),
     }
 }
 
@@ -1083,7 +1070,7 @@ impl<'a> Interface<'a> {
                     }
                 }
             }
-            let more = super::out::socket_poll_at(socket, now).is_some();
+            let more = super::interface::socket_poll_at(socket, now).is_some();
             if busy || more {
                 sockets.touch(i);
             }

@@ -2,9 +2,9 @@
 //! segments no one takes, SYN-ACKs from the SYN queue or a cookie, and the
 //! active open.
 
-use super::icmp::IpIn;
 use super::interface::{Inner, Interface};
 use super::out::{FrameOut, SendError};
+use super::packet::IpIn;
 use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
