@@ -10,6 +10,7 @@
 pub mod acd;
 mod config;
 mod dhcp;
+mod dispatch;
 mod event;
 pub mod fragment;
 mod icmp;

@@ -8,7 +8,7 @@ use super::packet::{Body, IpOut};
 use super::pending::{PendingQueue, Room};
 use super::stats::DropReason;
 use crate::phy::{Device, TxToken};
-use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
+use crate::socket::SocketSet;
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
@@ -149,8 +149,6 @@ impl<D: Device> FrameOut for DeviceOut<'_, D> {
     }
 }
 
-/// Packets one socket may send per poll before the next socket's turn.
-const MAX_PACKETS_PER_SOCKET: usize = 64;
 /// The IPv6 Fragment header's length (RFC 8200 §4.5).
 const IPV6_FRAGMENT_HEADER: usize = 8;
 
@@ -716,7 +714,7 @@ impl Inner {
 
 /// A packet that can never go is consumed (and was counted): the socket
 /// moves on to its next one instead of retrying forever.
-fn dropped_is_done(e: SendError) -> Result<(), SendError> {
+pub(super) fn dropped_is_done(e: SendError) -> Result<(), SendError> {
     match e {
         SendError::Dropped => Ok(()),
         other => Err(other),
@@ -731,25 +729,7 @@ fn ip_header_len(dst: &IpAddr) -> usize {
 }
 
 impl<'a> Interface<'a> {
-    /// Timers and sockets: everything `poll` sends that was not a reply.
-    pub(crate) fn egress<D: Device>(
-        &mut self,
-        now: Instant,
-        device: &mut D,
-        sockets: &mut SocketSet<'_>,
-    ) -> bool {
-        let mut out = DeviceOut { device, now };
-        let before = self.inner.stats.tx_frames;
-        self.neighbor_timers(now, &mut out);
-        self.address_timers(now, &mut out, sockets);
-        self.igmp_timers(now, &mut out);
-        self.reassembly_timers(now, &mut out);
-        self.flush_pending(now, &mut out);
-        self.dispatch_sockets(now, &mut out, sockets);
-        self.inner.stats.tx_frames != before
-    }
-
-    fn neighbor_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+    pub(super) fn neighbor_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
         let inner = &mut self.inner;
         while let Some(action) = inner.arp.poll(now) {
             match action {
@@ -799,7 +779,7 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn address_timers(
+    pub(super) fn address_timers(
         &mut self,
         now: Instant,
         out: &mut dyn FrameOut,
@@ -835,7 +815,7 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+    pub(super) fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
         let inner = &mut self.inner;
         // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
         let src = inner
@@ -871,7 +851,7 @@ impl<'a> Interface<'a> {
         }
     }
 
-    fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+    pub(super) fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
         let inner = &mut self.inner;
         let pending = &mut self.pending;
         self.fragments.expire(now, |expired| {
@@ -887,7 +867,7 @@ impl<'a> Interface<'a> {
     /// only once a device buffer took it: when the device is full the rest
     /// waits for the next poll, so no fragment of a datagram is lost on the
     /// way out (issue 10 item 20).
-    fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
+    pub(super) fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
         if core::mem::take(&mut self.inner.flush_all) {
             // Every hop with a packet queued, each once.
             let mut hops: heapless::Vec<IpAddr, MAX_PENDING_PACKETS> = heapless::Vec::new();
@@ -946,188 +926,9 @@ impl<'a> Interface<'a> {
         }
         true
     }
-
-    fn dispatch_sockets(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
-        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
-        // Only sockets the application touched (or with timers) can have
-        // something new: visit those, not all ten thousand.
-        let visit = sockets.take_touched();
-        let (list, all) = match visit {
-            Touched::All => (heapless::Vec::new(), true),
-            Touched::Some(list) => (list, false),
-        };
-        let count = if all { sockets.slots() } else { list.len() };
-        let mut stop = false;
-        for pos in 0..count {
-            let i = if all {
-                pos
-            } else {
-                list.get(pos).copied().unwrap_or(usize::MAX)
-            };
-            let handle = SocketHandle::from_index(i);
-            if stop || inner.waits_for_hop(handle, now) {
-                // Not done: look again on the next poll.
-                sockets.touch(i);
-                continue;
-            }
-            // A listener's SYN-ACK offers the window of the socket that the
-            // connection will take from its pool.
-            let offered = super::tcp::listener_offered_window(sockets, handle);
-            let Some(socket) = sockets.slot_mut(i) else {
-                continue;
-            };
-            let mut busy = false;
-            match socket {
-                Socket::Tcp(s) => {
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(now, &mut *out, handle, s))
-                    });
-                }
-                Socket::TcpListener(l) => {
-                    // Each SYN-ACK is for another peer: one whose next hop
-                    // is being resolved waits in the pending queue (or is
-                    // lost, and retried on the half-open's own timer), never
-                    // in front of the others (issue 10 item 19).
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: true,
-                    };
-                    match inner.dispatch_listener(now, &mut park, l, offered) {
-                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
-                        Err(_) => busy = true,
-                        Ok(()) => {}
-                    }
-                }
-                Socket::Udp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
-                    busy = drain(inner, handle, |inner| {
-                        // With the hop's share of the queue full, a datagram
-                        // waits in the socket only when every datagram
-                        // behind it goes to the same place; otherwise it is
-                        // dropped and counted, so that it never holds up
-                        // datagrams to other neighbors (issue 10 item 23).
-                        let one = s.queued_for_one_destination();
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |meta, local, data| {
-                                match inner.send_udp(&mut park, meta, local, data) {
-                                    Err(SendError::Pending(_))
-                                        if one != Some(meta.endpoint.addr) =>
-                                    {
-                                        inner.drop(DropReason::Unresolved);
-                                        Ok(())
-                                    }
-                                    r => r,
-                                }
-                            })
-                        })
-                    });
-                }
-                Socket::Icmp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |dst, hop_limit, message| {
-                                inner.send_icmp(&mut park, dst, hop_limit, message)
-                            })
-                        })
-                    });
-                }
-                Socket::Raw(s) => {
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |packet| {
-                                inner.send_raw(&mut *out, packet).or_else(dropped_is_done)
-                            })
-                        })
-                    });
-                }
-                Socket::Dhcpv4(c) => {
-                    match c.dispatch(now, |output| {
-                        inner.send_dhcp(out, output).or_else(dropped_is_done)
-                    }) {
-                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
-                        Err(_) => busy = true,
-                        Ok(()) => {}
-                    }
-                }
-            }
-            let more = super::interface::socket_poll_at(socket, now).is_some();
-            if busy || more {
-                sockets.touch(i);
-            }
-            stop |= busy;
-        }
-    }
-}
-
-/// Sends a socket's queued packets (`step` sends one, `None` when none is
-/// due) until it has none, waits for a next hop (the socket is stalled on
-/// it), or the device is full (returns true: stop for this poll).
-fn drain(
-    inner: &mut Inner,
-    handle: crate::socket::SocketHandle,
-    mut step: impl FnMut(&mut Inner) -> Option<Result<(), SendError>>,
-) -> bool {
-    // A bound per poll: fairness between sockets, and no spin if a socket
-    // says it is due but has nothing to send (it stays touched).
-    for _ in 0..MAX_PACKETS_PER_SOCKET {
-        let Some(r) = step(inner) else { break };
-        match r {
-            Ok(()) => {}
-            Err(SendError::Pending(hop)) => {
-                inner.stall(handle, hop);
-                return false;
-            }
-            Err(_) => return true,
-        }
-    }
-    false
 }
 
 impl Inner {
-    /// True when the socket waits for a next hop still being resolved. A
-    /// socket whose hop is no longer INCOMPLETE (resolved, failed, or its
-    /// entry evicted or removed, whether or not that was reported) is
-    /// released here, so that no socket waits forever.
-    fn waits_for_hop(&mut self, handle: SocketHandle, now: Instant) -> bool {
-        let Some(hop) = self
-            .stalled
-            .iter()
-            .find(|(h, _)| *h == handle)
-            .map(|(_, a)| *a)
-        else {
-            return false;
-        };
-        let state = match hop {
-            IpAddr::V4(a) => self.arp.get(&a, now).map(|e| e.state),
-            IpAddr::V6(a) => self.nd.get(&a, now).map(|e| e.state),
-        };
-        if state == Some(super::neighbor::NeighborState::Incomplete) {
-            return true;
-        }
-        self.unstall(&hop);
-        false
-    }
-
     /// The source address for `dst` when the socket named none.
     fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {
@@ -1137,7 +938,7 @@ impl Inner {
     }
 
     /// Sends one UDP datagram from a socket's send ring.
-    fn send_udp(
+    pub(super) fn send_udp(
         &mut self,
         out: &mut dyn FrameOut,
         meta: &crate::socket::udp::UdpMetadata,
@@ -1169,7 +970,7 @@ impl Inner {
     }
 
     /// Sends one ICMP message from a ping socket, checksum computed here.
-    fn send_icmp(
+    pub(super) fn send_icmp(
         &mut self,
         out: &mut dyn FrameOut,
         dst: IpAddr,
@@ -1237,7 +1038,11 @@ impl Inner {
     }
 
     /// Sends a whole IP packet a raw socket built.
-    fn send_raw(&mut self, out: &mut dyn FrameOut, packet: &[u8]) -> Result<(), SendError> {
+    pub(super) fn send_raw(
+        &mut self,
+        out: &mut dyn FrameOut,
+        packet: &[u8],
+    ) -> Result<(), SendError> {
         let dst = match packet.first().map(|b| b >> 4) {
             Some(4) => match Ipv4Packet::new_checked(packet) {
                 Ok(p) => IpAddr::V4(p.dst_addr()),
@@ -1285,7 +1090,7 @@ impl Inner {
     }
 
     /// Sends what the DHCP client asked for.
-    fn send_dhcp(
+    pub(super) fn send_dhcp(
         &mut self,
         out: &mut dyn FrameOut,
         output: crate::socket::dhcpv4::DhcpOutput<'_>,
