@@ -1,641 +1,34 @@
-//! The receive path: a frame in the device's buffer, parsed layer by layer
-//! in place, delivered to a socket or answered.
+//! ICMP and ICMPv6 in the interface, both directions: echo answered, ping
+//! sockets fed and sent for, the errors we send about received datagrams
+//! (RFC 1122 §3.2.2, RFC 4443 §2.4: the builders every protocol calls), and
+//! the errors we receive handed to the socket whose datagram they quote.
 //!
-//! Every early return drops the frame and counts exactly one reason.
+//! On the receive path every early return drops the packet and counts
+//! exactly one reason.
 
-use super::fragment::{Fragment, FragmentKey};
-use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
-use super::neighbor::{Fill, Filled};
-use super::out::{FrameOut, TokenOut};
+use super::interface::{Inner, Interface};
+use super::out::{dropped_is_done, FrameOut, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
-use crate::phy::TxToken;
+use super::tcp::deliver_to_tcp;
 use crate::socket::SocketSet;
 use crate::time::Instant;
-use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
-use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
-use crate::wire::ethernet::{EtherType, EthernetFrame};
-use crate::wire::icmpv4::{
-    Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4ParamProblem, Icmpv4Repr, Icmpv4TimeExceeded,
-};
+use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
 use crate::wire::igmp::{IgmpPacket, IgmpRepr};
-use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
-use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
-use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
-use crate::wire::ndp::{NdiscRepr, NeighborFlags};
-use crate::wire::udp::{UdpPacket, UdpRepr};
-use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
+use crate::wire::ipv4::Ipv4Packet;
+use crate::wire::ipv6::Ipv6Packet;
+use crate::wire::ipv6ext;
+use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol};
 
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
 const ICMP_ERROR_MAX: usize = 576;
 
-impl<'a> Interface<'a> {
-    pub(crate) fn process_frame<T: TxToken>(
-        &mut self,
-        now: Instant,
-        frame: &mut [u8],
-        sockets: &mut SocketSet<'_>,
-        tx: T,
-    ) {
-        let inner = &mut self.inner;
-        inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
-        inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
-        let frame: &[u8] = frame;
-        let eth = match EthernetFrame::new_checked(frame) {
-            Ok(f) => f,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        let dst = eth.dst_addr();
-        if !(dst == inner.hw
-            || dst.is_broadcast()
-            || (dst.is_multicast() && inner.accepts_multicast_mac(&dst)))
-        {
-            return inner.drop(DropReason::NotForUs);
-        }
-        if eth.src_addr() == inner.hw {
-            // Our own frame reflected back (a hub, a bridge loop): RFC 5227
-            // §2.1.1 conflicts are judged by MAC, so never learn from it.
-            return inner.drop(DropReason::NotForUs);
-        }
-        // 802.1Q: take frames of our VLAN only (or untagged ones only).
-        let mut tags = eth.vlan_tags();
-        let first_tag = tags.next();
-        let vlan_ok = match (inner.vlan_id, first_tag) {
-            (None, None) => true,
-            (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
-            _ => false,
-        };
-        if !vlan_ok {
-            return inner.drop(DropReason::Vlan);
-        }
-        let (ethertype, payload) = match (eth.inner_ethertype(), eth.inner_payload()) {
-            (Ok(t), Ok(p)) => (t, p),
-            _ => return inner.drop(DropReason::Truncated),
-        };
-        let src_mac = eth.src_addr();
-        let mut out = TokenOut::new(tx, now);
-        match ethertype {
-            EtherType::Arp => self.process_arp(now, dst, payload, sockets, &mut out),
-            EtherType::Ipv4 => self.process_ipv4(now, src_mac, payload, sockets, &mut out),
-            EtherType::Ipv6 => self.process_ipv6(now, src_mac, payload, sockets, &mut out),
-            _ => self.inner.drop(DropReason::Unsupported),
-        }
-    }
-
-    fn process_arp(
-        &mut self,
-        now: Instant,
-        eth_dst: EthernetAddress,
-        payload: &[u8],
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let inner = &mut self.inner;
-        let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
-            Ok(r) => r,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        #[allow(irrefutable_let_patterns)]
-        let ArpRepr::EthernetIpv4 {
-            operation,
-            source_hardware_addr: sha,
-            source_protocol_addr: spa,
-            target_protocol_addr: tpa,
-            ..
-        } = repr
-        else {
-            return inner.drop(DropReason::Unsupported);
-        };
-        if !sha.is_unicast() {
-            return inner.drop(DropReason::BadSource);
-        }
-        // RFC 5227: every ARP packet is evidence for conflict detection.
-        for i in 0..inner.v4.len() {
-            let Some(a) = inner.v4.get_mut(i) else { break };
-            let address = a.cidr.address();
-            if let Some(acd) = a.acd.as_mut() {
-                match acd.process_arp(now, &repr) {
-                    Some(super::acd::AcdEvent::Conflict { other, .. }) => {
-                        inner.event(super::event::Event::AddressConflict { address, other });
-                        // RFC 5227 §2.4: a leased address lost to another
-                        // host is declined by the client (RFC 2131 §4.4.1).
-                        if inner.is_dhcp_address(address) {
-                            if let Some(dhcp) = sockets.dhcp() {
-                                dhcp.address_conflict(now, address);
-                            }
-                        }
-                    }
-                    Some(super::acd::AcdEvent::Defended { .. }) => {
-                        net_debug!("acd: defended {}", address);
-                    }
-                    None => {}
-                }
-            }
-        }
-        inner.dhcp_acd_arp(now, &repr, sockets.dhcp());
-        let for_us = inner.has_v4(&tpa);
-        // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
-        // probe for our address is answered (as Linux does) so that the
-        // prober sees the conflict. The reply goes to the prober's MAC.
-        if spa.is_unspecified() {
-            if for_us && operation == ArpOperation::Request {
-                let reply = ArpRepr::EthernetIpv4 {
-                    operation: ArpOperation::Reply,
-                    source_hardware_addr: inner.hw,
-                    source_protocol_addr: tpa,
-                    target_hardware_addr: sha,
-                    target_protocol_addr: spa,
-                };
-                if !inner.send_arp(out, sha, &reply) {
-                    inner.drop(DropReason::DeviceBusy);
-                }
-            }
-            return;
-        }
-        // RFC 826 "merge": update an existing entry from any ARP packet;
-        // create one only when the packet is addressed to us.
-        let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
-        if inner
-            .arp
-            .fill(spa, sha, Fill::arp(for_us, unicast_reply), now)
-            != Filled::Ignored
-        {
-            inner.schedule_flush(IpAddr::V4(spa));
-        }
-        if for_us && operation == ArpOperation::Request {
-            let reply = ArpRepr::EthernetIpv4 {
-                operation: ArpOperation::Reply,
-                source_hardware_addr: inner.hw,
-                source_protocol_addr: tpa,
-                target_hardware_addr: sha,
-                target_protocol_addr: spa,
-            };
-            if !inner.send_arp(out, sha, &reply) {
-                inner.drop(DropReason::DeviceBusy);
-            }
-        }
-    }
-
-    fn process_ipv4(
-        &mut self,
-        now: Instant,
-        _src_mac: EthernetAddress,
-        payload: &[u8],
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let inner = &mut self.inner;
-        let packet = match Ipv4Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        let repr = match Ipv4Repr::parse(&packet, inner.caps.checksum.ipv4.rx_mode()) {
-            Ok(r) => r,
-            Err(e) => {
-                inner.drop(DropReason::from_wire(&e));
-                // RFC 1122 §3.2.1.8 / RFC 792: a bad option in an otherwise
-                // sound header (version, checksum) earns a Parameter Problem
-                // pointing at it, for datagrams addressed to us.
-                if let (Some(pointer), true) =
-                    (bad_option_offset(&packet), inner.has_v4(&packet.dst_addr()))
-                {
-                    let ip = IpIn {
-                        src: IpAddr::V4(packet.src_addr()),
-                        dst: IpAddr::V4(packet.dst_addr()),
-                        packet: payload
-                            .get(..usize::from(packet.total_len()))
-                            .unwrap_or(payload),
-                        to_group: false,
-                        first_fragment: packet.frag_offset() == 0,
-                    };
-                    let problem = Icmpv4Repr::ParamProblem {
-                        reason: Icmpv4ParamProblem::PointerIndicatesError,
-                        pointer,
-                        data: &[],
-                    };
-                    inner.icmpv4_error(&mut self.pending, now, &ip, problem, out);
-                }
-                return;
-            }
-        };
-        // RFC 1122 §3.2.1.3: a source address must be a host address.
-        if repr.src_addr.is_multicast() || inner.is_v4_broadcast(&repr.src_addr) {
-            return inner.drop(DropReason::BadSource);
-        }
-        // A datagram that may not be fragmented cannot have more fragments.
-        if repr.dont_frag && repr.more_frags {
-            return inner.drop(DropReason::Malformed);
-        }
-        if repr.hop_limit == 0 {
-            return inner.drop(DropReason::HopLimit);
-        }
-        let dst = repr.dst_addr;
-        let to_group = dst.is_multicast() || inner.is_v4_broadcast(&dst);
-        let for_us = inner.has_v4(&dst)
-            || inner.is_v4_broadcast(&dst)
-            || dst == Ipv4Addr::new(224, 0, 0, 1)
-            || inner.igmp.is_joined(dst)
-            // A DHCP server may unicast its OFFER/ACK to the address it is
-            // offering, before we own it (RFC 2131 §4.1).
-            || (repr.next_header == IpProtocol::Udp && sockets.dhcp().is_some());
-        if !for_us {
-            return inner.drop(DropReason::NotForUs);
-        }
-        let header_len = packet.header_len();
-        let whole = payload
-            .get(..header_len + repr.payload_len)
-            .unwrap_or(payload);
-        if repr.more_frags || repr.frag_offset != 0 {
-            let key = FragmentKey::V4 {
-                src: repr.src_addr,
-                dst,
-                ident: repr.ident,
-                protocol: repr.next_header,
-            };
-            let fragment = Fragment {
-                key,
-                offset_bytes: usize::from(repr.frag_offset),
-                more_fragments: repr.more_frags,
-                header: whole.get(..header_len).unwrap_or(&[]),
-                payload: packet.payload(),
-            };
-            match self.fragments.add(now, fragment) {
-                Ok(Some(done)) => {
-                    self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
-                    let ip = IpIn {
-                        src: IpAddr::V4(repr.src_addr),
-                        dst: IpAddr::V4(dst),
-                        packet: done.datagram(),
-                        to_group,
-                        first_fragment: true,
-                    };
-                    let proto = repr.next_header;
-                    let payload = done.payload;
-                    Self::deliver_v4(
-                        &mut self.inner,
-                        &mut self.pending,
-                        now,
-                        ip,
-                        proto,
-                        payload,
-                        sockets,
-                        out,
-                    );
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    net_debug!("reassembly: {}", e.reason());
-                    self.inner.drop(DropReason::Reassembly);
-                }
-            }
-            return;
-        }
-        let ip = IpIn {
-            src: IpAddr::V4(repr.src_addr),
-            dst: IpAddr::V4(dst),
-            packet: whole,
-            to_group,
-            first_fragment: true,
-        };
-        Self::deliver_v4(
-            &mut self.inner,
-            &mut self.pending,
-            now,
-            ip,
-            repr.next_header,
-            packet.payload(),
-            sockets,
-            out,
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn deliver_v4(
-        inner: &mut Inner,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
-        ip: IpIn<'_>,
-        protocol: IpProtocol,
-        payload: &[u8],
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let mut raw_taken = false;
-        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
-            raw_taken = true;
-            if raw.process(now, ip.packet).is_err() {
-                inner.drop(DropReason::BufferFull);
-            }
-        }
-        match protocol {
-            IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
-            IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
-            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, payload, sockets, out),
-            IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
-            _ if raw_taken => {}
-            _ => {
-                // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
-                inner.drop(DropReason::Unsupported);
-                inner.icmpv4_error(
-                    pending,
-                    now,
-                    &ip,
-                    Icmpv4Repr::DstUnreachable {
-                        reason: Icmpv4DstUnreachable::ProtoUnreachable,
-                        next_hop_mtu: 0,
-                        data: &[],
-                    },
-                    out,
-                );
-            }
-        }
-    }
-
-    fn process_ipv6(
-        &mut self,
-        now: Instant,
-        src_mac: EthernetAddress,
-        payload: &[u8],
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let inner = &mut self.inner;
-        let packet = match Ipv6Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        let repr = match Ipv6Repr::parse(&packet) {
-            Ok(r) => r,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        let dst = repr.dst_addr;
-        let to_group = dst.is_multicast();
-        let for_us = inner.has_v6(&dst)
-            || dst == ALL_NODES
-            || inner.v6.iter().any(|c| solicited_node(&c.address()) == dst);
-        if !for_us {
-            return inner.drop(DropReason::NotForUs);
-        }
-        let body = packet.payload();
-        let walk = match ipv6ext::walk(repr.next_header, body) {
-            Ok(w) => w,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
-        };
-        let whole = payload.get(..packet.total_len()).unwrap_or(payload);
-        let ip = IpIn {
-            src: IpAddr::V6(repr.src_addr),
-            dst: IpAddr::V6(dst),
-            packet: whole,
-            to_group,
-            first_fragment: true,
-        };
-        // RFC 8200 §4.2: an unrecognised option's two high bits say what to do.
-        let mut chain = ipv6ext::Ipv6ExtChain::new(repr.next_header, body);
-        let mut last_header_offset = None;
-        for header in chain.by_ref() {
-            let Ok(header) = header else { break };
-            last_header_offset = Some(header.offset);
-            let (Ipv6ExtView::HopByHop(opts) | Ipv6ExtView::DestOpts(opts)) = &header.view else {
-                continue;
-            };
-            let mut at = header.offset + 2;
-            for option in opts.iter() {
-                let Ok(option) = option else { break };
-                if let ipv6ext::Ipv6Option::Other { kind, .. } = option {
-                    // Router Alert (RFC 2711) is understood; its value matters
-                    // only to routers.
-                    let understood = u8::from(kind) == 5;
-                    match if understood {
-                        Ipv6OptionFailureAction::Skip
-                    } else {
-                        kind.failure_action()
-                    } {
-                        Ipv6OptionFailureAction::Skip => {}
-                        Ipv6OptionFailureAction::Discard => {
-                            return inner.drop(DropReason::Unsupported)
-                        }
-                        action => {
-                            inner.drop(DropReason::Unsupported);
-                            let send =
-                                action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
-                            if send {
-                                let pointer = (40 + at) as u32;
-                                inner.icmpv6_error(
-                                    &mut self.pending,
-                                    now,
-                                    &ip,
-                                    Icmpv6Repr::ParamProblem {
-                                        reason: icmpv6::ParamProblem::UnrecognizedOption,
-                                        pointer,
-                                        data: &[],
-                                    },
-                                    true,
-                                    out,
-                                );
-                            }
-                            return;
-                        }
-                    }
-                }
-                at += option.buffer_len();
-            }
-        }
-        if let Some(frag) = walk.fragment {
-            return self.reassemble_v6(now, src_mac, repr.hop_limit, ip, body, frag, sockets, out);
-        }
-        let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
-        Self::deliver_v6(
-            inner,
-            &mut self.pending,
-            now,
-            src_mac,
-            repr.hop_limit,
-            ip,
-            walk.upper,
-            upper_payload,
-            last_header_offset,
-            sockets,
-            out,
-        );
-    }
-
-    /// RFC 8200 §4.5: a fragment joins its packet in the reassembler; the
-    /// completed packet's fragmentable part is walked and delivered.
-    #[allow(clippy::too_many_arguments)]
-    fn reassemble_v6(
-        &mut self,
-        now: Instant,
-        src_mac: EthernetAddress,
-        hop_limit: u8,
-        ip: IpIn<'_>,
-        body: &[u8],
-        frag: ipv6ext::Ipv6ExtFragment,
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
-            return;
-        };
-        let data_at = frag.header_offset + 8;
-        let data = body.get(data_at..).unwrap_or(&[]);
-        // RFC 8200 §4.5: a fragment that is not the last must carry a
-        // multiple of 8 bytes; Parameter Problem code 0 points at its
-        // Payload Length.
-        if frag.repr.more_frags && data.len() % 8 != 0 {
-            self.inner.drop(DropReason::Reassembly);
-            if !ip.to_group {
-                self.inner.icmpv6_error(
-                    &mut self.pending,
-                    now,
-                    &ip,
-                    Icmpv6Repr::ParamProblem {
-                        reason: icmpv6::ParamProblem::ErroneousHdrField,
-                        pointer: 4,
-                        data: &[],
-                    },
-                    false,
-                    out,
-                );
-            }
-            return;
-        }
-        let fragment = Fragment {
-            key: FragmentKey::V6 {
-                src,
-                dst,
-                ident: frag.repr.ident,
-            },
-            offset_bytes: usize::from(frag.repr.frag_offset),
-            more_fragments: frag.repr.more_frags,
-            header: ip.packet.get(..40 + data_at).unwrap_or(&[]),
-            payload: data,
-        };
-        match self.fragments.add(now, fragment) {
-            Ok(Some(done)) => {
-                self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
-                let Some(first) = done.next_header() else {
-                    return self.inner.drop(DropReason::Reassembly);
-                };
-                // Extension headers may follow the Fragment header (in the
-                // fragmentable part): walk them in the whole payload.
-                let walk = match ipv6ext::walk(first, done.payload) {
-                    Ok(w) => w,
-                    Err(e) => return self.inner.drop(DropReason::from_wire(&e)),
-                };
-                let whole = IpIn {
-                    packet: done.datagram(),
-                    first_fragment: true,
-                    ..ip
-                };
-                let upper_payload = done.payload.get(walk.upper_offset..).unwrap_or(&[]);
-                Self::deliver_v6(
-                    &mut self.inner,
-                    &mut self.pending,
-                    now,
-                    src_mac,
-                    hop_limit,
-                    whole,
-                    walk.upper,
-                    upper_payload,
-                    // An unknown protocol is named by the Fragment header.
-                    Some(frag.header_offset),
-                    sockets,
-                    out,
-                );
-            }
-            Ok(None) => {}
-            Err(e) => {
-                net_debug!("reassembly: {}", e.reason());
-                self.inner.drop(DropReason::Reassembly);
-            }
-        }
-    }
-
-    /// Hands an IPv6 packet's upper layer to raw sockets and its protocol.
-    #[allow(clippy::too_many_arguments)]
-    fn deliver_v6(
-        inner: &mut Inner,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
-        src_mac: EthernetAddress,
-        hop_limit: u8,
-        ip: IpIn<'_>,
-        upper: IpProtocol,
-        upper_payload: &[u8],
-        last_header_offset: Option<usize>,
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let whole = ip.packet;
-        let mut raw_taken = false;
-        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, upper) {
-            raw_taken = true;
-            if raw.process(now, whole).is_err() {
-                inner.drop(DropReason::BufferFull);
-            }
-        }
-        match upper {
-            IpProtocol::Icmpv6 => inner.process_icmpv6(
-                pending,
-                now,
-                src_mac,
-                hop_limit,
-                ip,
-                upper_payload,
-                sockets,
-                out,
-            ),
-            IpProtocol::Udp => inner.process_udp(pending, now, ip, upper_payload, sockets, out),
-            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, upper_payload, sockets, out),
-            IpProtocol::Ipv6NoNxt => {}
-            _ if raw_taken => {}
-            _ => {
-                // RFC 8200 §4: unrecognised Next Header → Parameter Problem
-                // code 1 pointing at the field that named it.
-                inner.drop(DropReason::Unsupported);
-                // The Next Header field is byte 6 of the fixed header, or
-                // byte 0 of the last extension header.
-                let pointer = match last_header_offset {
-                    None => 6,
-                    Some(off) => (40 + off) as u32,
-                };
-                inner.icmpv6_error(
-                    pending,
-                    now,
-                    &ip,
-                    Icmpv6Repr::ParamProblem {
-                        reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
-                        pointer,
-                        data: &[],
-                    },
-                    false,
-                    out,
-                );
-            }
-        }
-    }
-}
+impl<'a> Interface<'a> {}
 
 impl Inner {
-    pub(crate) fn accepts_multicast_mac(&self, mac: &EthernetAddress) -> bool {
-        let m = mac.as_bytes();
-        if m[0] == 0x33 && m[1] == 0x33 {
-            // IPv6: all-nodes and the solicited-node groups of our addresses.
-            return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
-                || self.v6.iter().any(|c| {
-                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
-                });
-        }
-        *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
-            || self
-                .igmp
-                .groups()
-                .any(|g| *mac == EthernetAddress::from_ipv4_multicast(&g))
-    }
-
-    fn process_igmp(&mut self, now: Instant, ip: &IpIn<'_>, payload: &[u8]) {
+    pub(super) fn process_igmp(&mut self, now: Instant, ip: &IpIn<'_>, payload: &[u8]) {
         let IpAddr::V4(dst) = ip.dst else { return };
         let repr = match IgmpPacket::new_checked(payload)
             .and_then(|p| IgmpRepr::parse(&p, ChecksumMode::Check))
@@ -655,7 +48,7 @@ impl Inner {
         }
     }
 
-    fn process_icmpv4(
+    pub(super) fn process_icmpv4(
         &mut self,
         pending: &mut super::pending::PendingQueue<'_>,
         now: Instant,
@@ -751,7 +144,7 @@ impl Inner {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn process_icmpv6(
+    pub(super) fn process_icmpv6(
         &mut self,
         pending: &mut super::pending::PendingQueue<'_>,
         now: Instant,
@@ -838,177 +231,6 @@ impl Inner {
                 self.process_ndisc(pending, now, src_mac, &ip, src, dst, ndisc, out);
             }
             _ => {}
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn process_ndisc(
-        &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
-        _src_mac: EthernetAddress,
-        _ip: &IpIn<'_>,
-        src: Ipv6Addr,
-        dst: Ipv6Addr,
-        ndisc: NdiscRepr<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let _ = pending;
-        match ndisc {
-            NdiscRepr::NeighborSolicit {
-                target_addr,
-                lladdr,
-                ..
-            } => {
-                if !self.has_v6(&target_addr) {
-                    return self.drop(DropReason::NotForUs);
-                }
-                // RFC 4861 §7.1.1: from the unspecified address (DAD) there
-                // must be no source link-layer option, and we answer to all-nodes.
-                let dad = src.is_unspecified();
-                if dad && lladdr.is_some() {
-                    return self.drop(DropReason::Malformed);
-                }
-                if let (false, Some(mac)) = (dad, lladdr) {
-                    // RFC 4861 §7.2.3: create or update the entry as STALE.
-                    if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
-                        self.schedule_flush(IpAddr::V6(src));
-                    }
-                }
-                let mut flags = NeighborFlags::OVERRIDE;
-                if !dad {
-                    flags |= NeighborFlags::SOLICITED;
-                }
-                let reply_dst = if dad { ALL_NODES } else { src };
-                let advert = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
-                    flags,
-                    target_addr,
-                    lladdr: Some(self.hw),
-                    options: &[],
-                });
-                let body = Body::icmpv6(
-                    &target_addr,
-                    &reply_dst,
-                    &advert,
-                    self.caps.checksum.icmpv6.tx_mode(),
-                );
-                let pkt = IpOut {
-                    src: IpAddr::V6(target_addr),
-                    dst: IpAddr::V6(reply_dst),
-                    protocol: IpProtocol::Icmpv6,
-                    hop_limit: 255,
-                    body,
-                };
-                // The solicitor told us its MAC: answer it directly.
-                let mac = match (dad, lladdr) {
-                    (true, _) => EthernetAddress::from_ipv6_multicast(&ALL_NODES),
-                    (false, Some(mac)) => mac,
-                    (false, None) => return self.send_reply(pending, now, &pkt, out),
-                };
-                if !self.send_ip_to(out, mac, &pkt) {
-                    self.drop(DropReason::DeviceBusy);
-                }
-            }
-            NdiscRepr::NeighborAdvert {
-                flags,
-                target_addr,
-                lladdr,
-                ..
-            } => {
-                // RFC 4861 §7.1.2: a solicited advert to a multicast address is invalid.
-                if flags.contains(NeighborFlags::SOLICITED) && dst.is_multicast() {
-                    return self.drop(DropReason::Malformed);
-                }
-                let solicited = flags.contains(NeighborFlags::SOLICITED);
-                let Some(mac) = lladdr else {
-                    // RFC 4861 §7.2.5: no address to learn; S still confirms.
-                    if solicited && self.nd.confirm_reachable(&target_addr, now) {
-                        self.schedule_flush(IpAddr::V6(target_addr));
-                    }
-                    return;
-                };
-                let how = Fill::advertisement(solicited, flags.contains(NeighborFlags::OVERRIDE));
-                if self.nd.fill(target_addr, mac, how, now) != Filled::Ignored {
-                    self.schedule_flush(IpAddr::V6(target_addr));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn process_udp(
-        &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
-        ip: IpIn<'_>,
-        payload: &[u8],
-        sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
-    ) {
-        let packet = match UdpPacket::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
-        };
-        let repr = match UdpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.udp.rx_mode())
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
-        };
-        let data = packet.payload();
-        if repr.dst_port == 68 && repr.src_port == 67 {
-            if let (Some(dhcp), IpAddr::V4(src)) = (sockets.dhcp(), ip.src) {
-                match DhcpPacket::new_checked(data).and_then(|p| DhcpRepr::parse(&p)) {
-                    Ok(msg) => dhcp.process(now, src, &msg),
-                    Err(e) => self.drop(DropReason::from_wire(&e)),
-                }
-                return;
-            }
-        }
-        // Unicast to an address we do not own (accepted only for DHCP).
-        let ours = match ip.dst {
-            IpAddr::V4(a) => self.has_v4(&a) || ip.to_group,
-            IpAddr::V6(a) => self.has_v6(&a) || ip.to_group,
-        };
-        if !ours {
-            return self.drop(DropReason::NotForUs);
-        }
-        let src = crate::wire::IpEndpoint::new(ip.src, repr.src_port);
-        match sockets.udp_for(&ip.dst, repr.dst_port) {
-            Some(socket)
-                if socket.accepts(&src, &crate::wire::IpEndpoint::new(ip.dst, repr.dst_port)) =>
-            {
-                if socket.process(now, src, ip.dst, data).is_err() {
-                    self.drop(DropReason::BufferFull);
-                }
-            }
-            _ => {
-                self.drop(DropReason::NoSocket);
-                // RFC 1122 §4.1.3.1: port unreachable for a datagram no one takes.
-                match ip.src {
-                    IpAddr::V4(_) => self.icmpv4_error(
-                        pending,
-                        now,
-                        &ip,
-                        Icmpv4Repr::DstUnreachable {
-                            reason: Icmpv4DstUnreachable::PortUnreachable,
-                            next_hop_mtu: 0,
-                            data: &[],
-                        },
-                        out,
-                    ),
-                    IpAddr::V6(_) => self.icmpv6_error(
-                        pending,
-                        now,
-                        &ip,
-                        Icmpv6Repr::DstUnreachable {
-                            reason: icmpv6::DstUnreachable::PortUnreachable,
-                            data: &[],
-                        },
-                        false,
-                        out,
-                    ),
-                }
-            }
         }
     }
 
@@ -1178,24 +400,6 @@ fn quoted_echo_ident_v4(repr: &Icmpv4Repr<'_>) -> Option<u16> {
         .then(|| inner.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]])))?
 }
 
-/// The offset (from the start of the header) of the option that makes the
-/// walk fail, when that is what is wrong with a version-4, checksum-valid
-/// header.
-fn bad_option_offset(packet: &Ipv4Packet<&[u8]>) -> Option<u8> {
-    if packet.version() != 4 || !packet.verify_checksum() {
-        return None;
-    }
-    let mut offset = 20usize;
-    for option in packet.options_iter() {
-        match option {
-            Ok(o) if o.kind == 1 => offset += 1,
-            Ok(o) => offset += 2 + o.data.len(),
-            Err(_) => return u8::try_from(offset).ok(),
-        }
-    }
-    None
-}
-
 fn is_icmpv4_error(packet: &[u8]) -> bool {
     let Ok(p) = Ipv4Packet::new_checked_header(packet) else {
         return false;
@@ -1247,41 +451,6 @@ fn deliver_icmp_error_v4(
     }
 }
 
-/// The quoted segment went from our `local` to `remote`: a hard error
-/// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
-/// "fragmentation needed" (`mtu`: the reported MTU and the quoted packet's
-/// total length) lowers its MSS (RFC 1191, RFC 8201).
-fn deliver_to_tcp(
-    local: IpAddr,
-    remote: IpAddr,
-    tcp: &[u8],
-    kind: crate::socket::error::SocketError,
-    mtu: Option<(usize, usize)>,
-    sockets: &mut SocketSet<'_>,
-) {
-    // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
-    let Some(head) = tcp.get(..8) else {
-        return;
-    };
-    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([head[0], head[1]]));
-    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([head[2], head[3]]));
-    let seq =
-        crate::wire::tcp::TcpSeqNumber(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
-    let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
-        return;
-    };
-    if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
-        match mtu {
-            Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
-            None => s.process_icmp_error(
-                seq,
-                kind == crate::socket::error::SocketError::ConnectionRefused,
-            ),
-        }
-    }
-    sockets.touch(h.index());
-}
-
 /// Hands an ICMPv6 error to the UDP socket whose datagram it quotes.
 fn deliver_icmp_error_v6(
     data: &[u8],
@@ -1324,5 +493,46 @@ fn deliver_to_udp(
     let remote = crate::wire::IpEndpoint::new(remote, dst_port);
     if let Some(s) = sockets.udp_for(&local, src_port) {
         s.process_icmp_error(kind, remote);
+    }
+}
+
+impl Inner {
+    /// Sends one ICMP message from a ping socket, checksum computed here.
+    pub(super) fn send_icmp(
+        &mut self,
+        out: &mut dyn FrameOut,
+        dst: IpAddr,
+        hop_limit: Option<u8>,
+        message: &[u8],
+    ) -> Result<(), SendError> {
+        let Some(src) = self.source_for(&dst) else {
+            self.drop(DropReason::NoRoute);
+            return Ok(());
+        };
+        let (protocol, pseudo, csum) = match (src, dst) {
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                let len = message.len() as u32;
+                // RFC 4443 §2.3: the ICMPv6 checksum covers a pseudo-header.
+                let ph = crate::wire::checksum::pseudo_header_v6(&s, &d, IpProtocol::Icmpv6, len);
+                (
+                    IpProtocol::Icmpv6,
+                    Some(ph),
+                    self.caps.checksum.icmpv6.tx_mode(),
+                )
+            }
+            _ => (IpProtocol::Icmp, None, self.caps.checksum.icmpv4.tx_mode()),
+        };
+        let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
+            self.drop(DropReason::Malformed);
+            return Ok(());
+        };
+        let pkt = IpOut {
+            src,
+            dst,
+            protocol,
+            hop_limit: hop_limit.unwrap_or(self.hop_limit),
+            body,
+        };
+        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
     }
 }

@@ -196,6 +196,14 @@ impl Inner {
             .map(|a| a.address())
     }
 
+    /// The source address for `dst` when the socket named none.
+    pub fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
+        match dst {
+            IpAddr::V4(d) => self.v4_source(d).map(IpAddr::V4),
+            IpAddr::V6(d) => self.v6_source(d).map(IpAddr::V6),
+        }
+    }
+
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
     pub fn next_hop(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {

@@ -8,14 +8,19 @@
 //! it next wants to run.
 
 pub mod acd;
+mod arp;
 mod config;
 mod dhcp;
 mod dispatch;
+mod ethernet;
 mod event;
 pub mod fragment;
 mod icmp;
 pub mod igmp;
 mod interface;
+mod ipv4;
+mod ipv6;
+mod ndisc;
 pub mod neighbor;
 mod out;
 mod packet;
@@ -24,6 +29,7 @@ pub mod ratelimit;
 pub mod route;
 mod stats;
 mod tcp;
+mod udp;
 
 pub use self::config::Config;
 pub use self::event::Event;

@@ -1,5 +1,11 @@
-//! The transmit path: resolving next hops, framing, fragmenting, and the
-//! timer and socket work of each poll.
+//! The one way out: every frame the interface sends goes through here.
+//!
+//! The frame sinks ([`FrameOut`]: the token lent with a received frame, the
+//! device, a socket's view that parks packets), Ethernet framing, routing
+//! and next-hop resolution ([`Inner::resolve`], the ARP requests and
+//! Neighbor Solicitations it sends), IP framing and fragmentation
+//! ([`Inner::send_ip_to`]), and the pending queue of packets waiting for a
+//! next hop or a device buffer, with the neighbor timers that end the wait.
 
 use super::fragment::{fragment_count, fragments};
 use super::interface::{Inner, Interface, MAX_PENDING_PACKETS};
@@ -8,7 +14,6 @@ use super::packet::{Body, IpOut};
 use super::pending::{PendingQueue, Room};
 use super::stats::DropReason;
 use crate::phy::{Device, TxToken};
-use crate::socket::SocketSet;
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
@@ -779,42 +784,6 @@ impl<'a> Interface<'a> {
         }
     }
 
-    pub(super) fn address_timers(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
-        if let Some(dhcp) = sockets.dhcp() {
-            inner.dhcp_acd_timers(now, out, dhcp);
-        }
-        for i in 0..inner.v4.len() {
-            let hw = inner.hw;
-            let Some(addr) = inner.v4.get_mut(i) else {
-                break;
-            };
-            let Some(acd) = addr.acd.as_mut() else {
-                continue;
-            };
-            let was_usable = acd.is_usable();
-            let mut packet = None;
-            let _ = acd.dispatch(now, |p| {
-                packet = Some(p);
-                Ok::<(), ()>(())
-            });
-            let usable = acd.is_usable();
-            let address = addr.cidr.address();
-            if let Some(p) = packet {
-                let repr = p.arp_repr(hw);
-                inner.send_arp(out, EthernetAddress::BROADCAST, &repr);
-            }
-            if usable && !was_usable {
-                inner.event(super::event::Event::AddressReady(address));
-            }
-        }
-    }
-
     pub(super) fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
         let inner = &mut self.inner;
         // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
@@ -849,17 +818,6 @@ impl<'a> Interface<'a> {
             }
             inner.count_tx(sent);
         }
-    }
-
-    pub(super) fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
-        self.fragments.expire(now, |expired| {
-            inner.drop(DropReason::Reassembly);
-            if let Some(first) = expired.first_fragment {
-                inner.reassembly_timeout(pending, now, first, out);
-            }
-        });
     }
 
     /// Sends the packets queued for next hops that resolved (or that were
@@ -929,85 +887,6 @@ impl<'a> Interface<'a> {
 }
 
 impl Inner {
-    /// The source address for `dst` when the socket named none.
-    fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
-        match dst {
-            IpAddr::V4(d) => self.v4_source(d).map(IpAddr::V4),
-            IpAddr::V6(d) => self.v6_source(d).map(IpAddr::V6),
-        }
-    }
-
-    /// Sends one UDP datagram from a socket's send ring.
-    pub(super) fn send_udp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        meta: &crate::socket::udp::UdpMetadata,
-        local: crate::wire::IpListenEndpoint,
-        data: &[u8],
-    ) -> Result<(), SendError> {
-        let dst = meta.endpoint.addr;
-        let Some(src) = meta
-            .local_address
-            .or(local.addr)
-            .or_else(|| self.source_for(&dst))
-        else {
-            self.drop(DropReason::NoRoute);
-            return Ok(());
-        };
-        let repr = crate::wire::udp::UdpRepr {
-            src_port: local.port,
-            dst_port: meta.endpoint.port,
-        };
-        let body = Body::udp(&src, &dst, repr, data, self.caps.checksum.udp.tx_mode());
-        let pkt = IpOut {
-            src,
-            dst,
-            protocol: IpProtocol::Udp,
-            hop_limit: meta.hop_limit.unwrap_or(self.hop_limit),
-            body,
-        };
-        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-    }
-
-    /// Sends one ICMP message from a ping socket, checksum computed here.
-    pub(super) fn send_icmp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        dst: IpAddr,
-        hop_limit: Option<u8>,
-        message: &[u8],
-    ) -> Result<(), SendError> {
-        let Some(src) = self.source_for(&dst) else {
-            self.drop(DropReason::NoRoute);
-            return Ok(());
-        };
-        let (protocol, pseudo, csum) = match (src, dst) {
-            (IpAddr::V6(s), IpAddr::V6(d)) => {
-                let len = message.len() as u32;
-                // RFC 4443 §2.3: the ICMPv6 checksum covers a pseudo-header.
-                let ph = crate::wire::checksum::pseudo_header_v6(&s, &d, IpProtocol::Icmpv6, len);
-                (
-                    IpProtocol::Icmpv6,
-                    Some(ph),
-                    self.caps.checksum.icmpv6.tx_mode(),
-                )
-            }
-            _ => (IpProtocol::Icmp, None, self.caps.checksum.icmpv4.tx_mode()),
-        };
-        let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
-            self.drop(DropReason::Malformed);
-            return Ok(());
-        };
-        let pkt = IpOut {
-            src,
-            dst,
-            protocol,
-            hop_limit: hop_limit.unwrap_or(self.hop_limit),
-            body,
-        };
-        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-    }
-
     /// Routes, resolves and sends a socket's packet. `Pending`/`Busy` keep it
     /// in the socket for a later poll.
     pub(crate) fn send_socket_packet(
@@ -1086,42 +965,6 @@ impl Inner {
             Ok(())
         } else {
             Err(SendError::Busy)
-        }
-    }
-
-    /// Sends what the DHCP client asked for.
-    pub(super) fn send_dhcp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        output: crate::socket::dhcpv4::DhcpOutput<'_>,
-    ) -> Result<(), SendError> {
-        use crate::socket::dhcpv4::DhcpOutput;
-        match output {
-            DhcpOutput::Message { src, dst, repr } => {
-                let body = Body::Dhcp {
-                    udp: crate::wire::udp::UdpRepr {
-                        src_port: 68,
-                        dst_port: 67,
-                    },
-                    repr,
-                };
-                let pkt = IpOut {
-                    src: IpAddr::V4(src),
-                    dst: IpAddr::V4(dst),
-                    protocol: IpProtocol::Udp,
-                    hop_limit: self.hop_limit,
-                    body,
-                };
-                if dst.is_broadcast() {
-                    if self.send_ip_to(out, EthernetAddress::BROADCAST, &pkt) {
-                        Ok(())
-                    } else {
-                        Err(SendError::Busy)
-                    }
-                } else {
-                    self.send_socket_packet(out, &pkt)
-                }
-            }
         }
     }
 }

@@ -604,6 +604,41 @@ pub(crate) fn ts_clock(now: Instant, offset: u32) -> u32 {
     (now.total_millis() as u32).wrapping_add(offset)
 }
 
+/// The quoted segment went from our `local` to `remote`: a hard error
+/// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
+/// "fragmentation needed" (`mtu`: the reported MTU and the quoted packet's
+/// total length) lowers its MSS (RFC 1191, RFC 8201).
+pub(super) fn deliver_to_tcp(
+    local: IpAddr,
+    remote: IpAddr,
+    tcp: &[u8],
+    kind: crate::socket::error::SocketError,
+    mtu: Option<(usize, usize)>,
+    sockets: &mut SocketSet<'_>,
+) {
+    // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
+    let Some(head) = tcp.get(..8) else {
+        return;
+    };
+    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([head[0], head[1]]));
+    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([head[2], head[3]]));
+    let seq =
+        crate::wire::tcp::TcpSeqNumber(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+    let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
+        return;
+    };
+    if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
+        match mtu {
+            Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
+            None => s.process_icmp_error(
+                seq,
+                kind == crate::socket::error::SocketError::ConnectionRefused,
+            ),
+        }
+    }
+    sockets.touch(h.index());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,146 @@
+//! ARP in the interface (RFC 826): requests answered, the cache merged,
+//! and RFC 5227 conflict detection for static addresses, both the
+//! evidence in received ARP and the probes and announcements on its timer.
+
+use super::interface::Interface;
+use super::neighbor::{Fill, Filled};
+use super::out::FrameOut;
+use super::stats::DropReason;
+use crate::socket::SocketSet;
+use crate::time::Instant;
+use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
+use crate::wire::{EthernetAddress, IpAddr};
+
+impl<'a> Interface<'a> {
+    pub(super) fn process_arp(
+        &mut self,
+        now: Instant,
+        eth_dst: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let inner = &mut self.inner;
+        let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
+            Ok(r) => r,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        #[allow(irrefutable_let_patterns)]
+        let ArpRepr::EthernetIpv4 {
+            operation,
+            source_hardware_addr: sha,
+            source_protocol_addr: spa,
+            target_protocol_addr: tpa,
+            ..
+        } = repr
+        else {
+            return inner.drop(DropReason::Unsupported);
+        };
+        if !sha.is_unicast() {
+            return inner.drop(DropReason::BadSource);
+        }
+        // RFC 5227: every ARP packet is evidence for conflict detection.
+        for i in 0..inner.v4.len() {
+            let Some(a) = inner.v4.get_mut(i) else { break };
+            let address = a.cidr.address();
+            if let Some(acd) = a.acd.as_mut() {
+                match acd.process_arp(now, &repr) {
+                    Some(super::acd::AcdEvent::Conflict { other, .. }) => {
+                        inner.event(super::event::Event::AddressConflict { address, other });
+                        // RFC 5227 §2.4: a leased address lost to another
+                        // host is declined by the client (RFC 2131 §4.4.1).
+                        if inner.is_dhcp_address(address) {
+                            if let Some(dhcp) = sockets.dhcp() {
+                                dhcp.address_conflict(now, address);
+                            }
+                        }
+                    }
+                    Some(super::acd::AcdEvent::Defended { .. }) => {
+                        net_debug!("acd: defended {}", address);
+                    }
+                    None => {}
+                }
+            }
+        }
+        inner.dhcp_acd_arp(now, &repr, sockets.dhcp());
+        let for_us = inner.has_v4(&tpa);
+        // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
+        // probe for our address is answered (as Linux does) so that the
+        // prober sees the conflict. The reply goes to the prober's MAC.
+        if spa.is_unspecified() {
+            if for_us && operation == ArpOperation::Request {
+                let reply = ArpRepr::EthernetIpv4 {
+                    operation: ArpOperation::Reply,
+                    source_hardware_addr: inner.hw,
+                    source_protocol_addr: tpa,
+                    target_hardware_addr: sha,
+                    target_protocol_addr: spa,
+                };
+                if !inner.send_arp(out, sha, &reply) {
+                    inner.drop(DropReason::DeviceBusy);
+                }
+            }
+            return;
+        }
+        // RFC 826 "merge": update an existing entry from any ARP packet;
+        // create one only when the packet is addressed to us.
+        let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
+        if inner
+            .arp
+            .fill(spa, sha, Fill::arp(for_us, unicast_reply), now)
+            != Filled::Ignored
+        {
+            inner.schedule_flush(IpAddr::V4(spa));
+        }
+        if for_us && operation == ArpOperation::Request {
+            let reply = ArpRepr::EthernetIpv4 {
+                operation: ArpOperation::Reply,
+                source_hardware_addr: inner.hw,
+                source_protocol_addr: tpa,
+                target_hardware_addr: sha,
+                target_protocol_addr: spa,
+            };
+            if !inner.send_arp(out, sha, &reply) {
+                inner.drop(DropReason::DeviceBusy);
+            }
+        }
+    }
+}
+
+impl<'a> Interface<'a> {
+    pub(super) fn address_timers(
+        &mut self,
+        now: Instant,
+        out: &mut dyn FrameOut,
+        sockets: &mut SocketSet<'_>,
+    ) {
+        let inner = &mut self.inner;
+        if let Some(dhcp) = sockets.dhcp() {
+            inner.dhcp_acd_timers(now, out, dhcp);
+        }
+        for i in 0..inner.v4.len() {
+            let hw = inner.hw;
+            let Some(addr) = inner.v4.get_mut(i) else {
+                break;
+            };
+            let Some(acd) = addr.acd.as_mut() else {
+                continue;
+            };
+            let was_usable = acd.is_usable();
+            let mut packet = None;
+            let _ = acd.dispatch(now, |p| {
+                packet = Some(p);
+                Ok::<(), ()>(())
+            });
+            let usable = acd.is_usable();
+            let address = addr.cidr.address();
+            if let Some(p) = packet {
+                let repr = p.arp_repr(hw);
+                inner.send_arp(out, EthernetAddress::BROADCAST, &repr);
+            }
+            if usable && !was_usable {
+                inner.event(super::event::Event::AddressReady(address));
+            }
+        }
+    }
+}

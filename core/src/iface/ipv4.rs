@@ -1,0 +1,222 @@
+//! IPv4 in the interface (RFC 791, RFC 1122 §3.2): header checks, which
+//! datagrams are ours, reassembly of fragments and its timer, and the
+//! hand-off by protocol.
+
+use super::fragment::{Fragment, FragmentKey};
+use super::interface::{Inner, Interface};
+use super::out::FrameOut;
+use super::packet::IpIn;
+use super::stats::DropReason;
+use crate::socket::SocketSet;
+use crate::time::Instant;
+use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4ParamProblem, Icmpv4Repr};
+use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
+
+impl<'a> Interface<'a> {
+    pub(super) fn process_ipv4(
+        &mut self,
+        now: Instant,
+        _src_mac: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let inner = &mut self.inner;
+        let packet = match Ipv4Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Ipv4Repr::parse(&packet, inner.caps.checksum.ipv4.rx_mode()) {
+            Ok(r) => r,
+            Err(e) => {
+                inner.drop(DropReason::from_wire(&e));
+                // RFC 1122 §3.2.1.8 / RFC 792: a bad option in an otherwise
+                // sound header (version, checksum) earns a Parameter Problem
+                // pointing at it, for datagrams addressed to us.
+                if let (Some(pointer), true) =
+                    (bad_option_offset(&packet), inner.has_v4(&packet.dst_addr()))
+                {
+                    let ip = IpIn {
+                        src: IpAddr::V4(packet.src_addr()),
+                        dst: IpAddr::V4(packet.dst_addr()),
+                        packet: payload
+                            .get(..usize::from(packet.total_len()))
+                            .unwrap_or(payload),
+                        to_group: false,
+                        first_fragment: packet.frag_offset() == 0,
+                    };
+                    let problem = Icmpv4Repr::ParamProblem {
+                        reason: Icmpv4ParamProblem::PointerIndicatesError,
+                        pointer,
+                        data: &[],
+                    };
+                    inner.icmpv4_error(&mut self.pending, now, &ip, problem, out);
+                }
+                return;
+            }
+        };
+        // RFC 1122 §3.2.1.3: a source address must be a host address.
+        if repr.src_addr.is_multicast() || inner.is_v4_broadcast(&repr.src_addr) {
+            return inner.drop(DropReason::BadSource);
+        }
+        // A datagram that may not be fragmented cannot have more fragments.
+        if repr.dont_frag && repr.more_frags {
+            return inner.drop(DropReason::Malformed);
+        }
+        if repr.hop_limit == 0 {
+            return inner.drop(DropReason::HopLimit);
+        }
+        let dst = repr.dst_addr;
+        let to_group = dst.is_multicast() || inner.is_v4_broadcast(&dst);
+        let for_us = inner.has_v4(&dst)
+            || inner.is_v4_broadcast(&dst)
+            || dst == Ipv4Addr::new(224, 0, 0, 1)
+            || inner.igmp.is_joined(dst)
+            // A DHCP server may unicast its OFFER/ACK to the address it is
+            // offering, before we own it (RFC 2131 §4.1).
+            || (repr.next_header == IpProtocol::Udp && sockets.dhcp().is_some());
+        if !for_us {
+            return inner.drop(DropReason::NotForUs);
+        }
+        let header_len = packet.header_len();
+        let whole = payload
+            .get(..header_len + repr.payload_len)
+            .unwrap_or(payload);
+        if repr.more_frags || repr.frag_offset != 0 {
+            let key = FragmentKey::V4 {
+                src: repr.src_addr,
+                dst,
+                ident: repr.ident,
+                protocol: repr.next_header,
+            };
+            let fragment = Fragment {
+                key,
+                offset_bytes: usize::from(repr.frag_offset),
+                more_fragments: repr.more_frags,
+                header: whole.get(..header_len).unwrap_or(&[]),
+                payload: packet.payload(),
+            };
+            match self.fragments.add(now, fragment) {
+                Ok(Some(done)) => {
+                    self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                    let ip = IpIn {
+                        src: IpAddr::V4(repr.src_addr),
+                        dst: IpAddr::V4(dst),
+                        packet: done.datagram(),
+                        to_group,
+                        first_fragment: true,
+                    };
+                    let proto = repr.next_header;
+                    let payload = done.payload;
+                    Self::deliver_v4(
+                        &mut self.inner,
+                        &mut self.pending,
+                        now,
+                        ip,
+                        proto,
+                        payload,
+                        sockets,
+                        out,
+                    );
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    net_debug!("reassembly: {}", e.reason());
+                    self.inner.drop(DropReason::Reassembly);
+                }
+            }
+            return;
+        }
+        let ip = IpIn {
+            src: IpAddr::V4(repr.src_addr),
+            dst: IpAddr::V4(dst),
+            packet: whole,
+            to_group,
+            first_fragment: true,
+        };
+        Self::deliver_v4(
+            &mut self.inner,
+            &mut self.pending,
+            now,
+            ip,
+            repr.next_header,
+            packet.payload(),
+            sockets,
+            out,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn deliver_v4(
+        inner: &mut Inner,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        ip: IpIn<'_>,
+        protocol: IpProtocol,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let mut raw_taken = false;
+        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
+            raw_taken = true;
+            if raw.process(now, ip.packet).is_err() {
+                inner.drop(DropReason::BufferFull);
+            }
+        }
+        match protocol {
+            IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
+            IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
+            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, payload, sockets, out),
+            IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
+            _ if raw_taken => {}
+            _ => {
+                // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
+                inner.drop(DropReason::Unsupported);
+                inner.icmpv4_error(
+                    pending,
+                    now,
+                    &ip,
+                    Icmpv4Repr::DstUnreachable {
+                        reason: Icmpv4DstUnreachable::ProtoUnreachable,
+                        next_hop_mtu: 0,
+                        data: &[],
+                    },
+                    out,
+                );
+            }
+        }
+    }
+}
+
+impl<'a> Interface<'a> {
+    pub(super) fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
+        let inner = &mut self.inner;
+        let pending = &mut self.pending;
+        self.fragments.expire(now, |expired| {
+            inner.drop(DropReason::Reassembly);
+            if let Some(first) = expired.first_fragment {
+                inner.reassembly_timeout(pending, now, first, out);
+            }
+        });
+    }
+}
+
+/// The offset (from the start of the header) of the option that makes the
+/// walk fail, when that is what is wrong with a version-4, checksum-valid
+/// header.
+pub(super) fn bad_option_offset(packet: &Ipv4Packet<&[u8]>) -> Option<u8> {
+    if packet.version() != 4 || !packet.verify_checksum() {
+        return None;
+    }
+    let mut offset = 20usize;
+    for option in packet.options_iter() {
+        match option {
+            Ok(o) if o.kind == 1 => offset += 1,
+            Ok(o) => offset += 2 + o.data.len(),
+            Err(_) => return u8::try_from(offset).ok(),
+        }
+    }
+    None
+}

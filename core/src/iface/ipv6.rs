@@ -1,0 +1,281 @@
+//! IPv6 in the interface (RFC 8200): which packets are ours, the extension
+//! header walk and its option actions (§4.2), reassembly (§4.5), and the
+//! hand-off by upper-layer protocol.
+
+use super::fragment::{Fragment, FragmentKey};
+use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
+use super::out::FrameOut;
+use super::packet::IpIn;
+use super::stats::DropReason;
+use crate::socket::SocketSet;
+use crate::time::Instant;
+use crate::wire::icmpv6::{self, Icmpv6Repr};
+use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
+
+impl<'a> Interface<'a> {
+    pub(super) fn process_ipv6(
+        &mut self,
+        now: Instant,
+        src_mac: EthernetAddress,
+        payload: &[u8],
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let inner = &mut self.inner;
+        let packet = match Ipv6Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let repr = match Ipv6Repr::parse(&packet) {
+            Ok(r) => r,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let dst = repr.dst_addr;
+        let to_group = dst.is_multicast();
+        let for_us = inner.has_v6(&dst)
+            || dst == ALL_NODES
+            || inner.v6.iter().any(|c| solicited_node(&c.address()) == dst);
+        if !for_us {
+            return inner.drop(DropReason::NotForUs);
+        }
+        let body = packet.payload();
+        let walk = match ipv6ext::walk(repr.next_header, body) {
+            Ok(w) => w,
+            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        };
+        let whole = payload.get(..packet.total_len()).unwrap_or(payload);
+        let ip = IpIn {
+            src: IpAddr::V6(repr.src_addr),
+            dst: IpAddr::V6(dst),
+            packet: whole,
+            to_group,
+            first_fragment: true,
+        };
+        // RFC 8200 §4.2: an unrecognised option's two high bits say what to do.
+        let mut chain = ipv6ext::Ipv6ExtChain::new(repr.next_header, body);
+        let mut last_header_offset = None;
+        for header in chain.by_ref() {
+            let Ok(header) = header else { break };
+            last_header_offset = Some(header.offset);
+            let (Ipv6ExtView::HopByHop(opts) | Ipv6ExtView::DestOpts(opts)) = &header.view else {
+                continue;
+            };
+            let mut at = header.offset + 2;
+            for option in opts.iter() {
+                let Ok(option) = option else { break };
+                if let ipv6ext::Ipv6Option::Other { kind, .. } = option {
+                    // Router Alert (RFC 2711) is understood; its value matters
+                    // only to routers.
+                    let understood = u8::from(kind) == 5;
+                    match if understood {
+                        Ipv6OptionFailureAction::Skip
+                    } else {
+                        kind.failure_action()
+                    } {
+                        Ipv6OptionFailureAction::Skip => {}
+                        Ipv6OptionFailureAction::Discard => {
+                            return inner.drop(DropReason::Unsupported)
+                        }
+                        action => {
+                            inner.drop(DropReason::Unsupported);
+                            let send =
+                                action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
+                            if send {
+                                let pointer = (40 + at) as u32;
+                                inner.icmpv6_error(
+                                    &mut self.pending,
+                                    now,
+                                    &ip,
+                                    Icmpv6Repr::ParamProblem {
+                                        reason: icmpv6::ParamProblem::UnrecognizedOption,
+                                        pointer,
+                                        data: &[],
+                                    },
+                                    true,
+                                    out,
+                                );
+                            }
+                            return;
+                        }
+                    }
+                }
+                at += option.buffer_len();
+            }
+        }
+        if let Some(frag) = walk.fragment {
+            return self.reassemble_v6(now, src_mac, repr.hop_limit, ip, body, frag, sockets, out);
+        }
+        let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
+        Self::deliver_v6(
+            inner,
+            &mut self.pending,
+            now,
+            src_mac,
+            repr.hop_limit,
+            ip,
+            walk.upper,
+            upper_payload,
+            last_header_offset,
+            sockets,
+            out,
+        );
+    }
+
+    /// RFC 8200 §4.5: a fragment joins its packet in the reassembler; the
+    /// completed packet's fragmentable part is walked and delivered.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn reassemble_v6(
+        &mut self,
+        now: Instant,
+        src_mac: EthernetAddress,
+        hop_limit: u8,
+        ip: IpIn<'_>,
+        body: &[u8],
+        frag: ipv6ext::Ipv6ExtFragment,
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
+            return;
+        };
+        let data_at = frag.header_offset + 8;
+        let data = body.get(data_at..).unwrap_or(&[]);
+        // RFC 8200 §4.5: a fragment that is not the last must carry a
+        // multiple of 8 bytes; Parameter Problem code 0 points at its
+        // Payload Length.
+        if frag.repr.more_frags && data.len() % 8 != 0 {
+            self.inner.drop(DropReason::Reassembly);
+            if !ip.to_group {
+                self.inner.icmpv6_error(
+                    &mut self.pending,
+                    now,
+                    &ip,
+                    Icmpv6Repr::ParamProblem {
+                        reason: icmpv6::ParamProblem::ErroneousHdrField,
+                        pointer: 4,
+                        data: &[],
+                    },
+                    false,
+                    out,
+                );
+            }
+            return;
+        }
+        let fragment = Fragment {
+            key: FragmentKey::V6 {
+                src,
+                dst,
+                ident: frag.repr.ident,
+            },
+            offset_bytes: usize::from(frag.repr.frag_offset),
+            more_fragments: frag.repr.more_frags,
+            header: ip.packet.get(..40 + data_at).unwrap_or(&[]),
+            payload: data,
+        };
+        match self.fragments.add(now, fragment) {
+            Ok(Some(done)) => {
+                self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                let Some(first) = done.next_header() else {
+                    return self.inner.drop(DropReason::Reassembly);
+                };
+                // Extension headers may follow the Fragment header (in the
+                // fragmentable part): walk them in the whole payload.
+                let walk = match ipv6ext::walk(first, done.payload) {
+                    Ok(w) => w,
+                    Err(e) => return self.inner.drop(DropReason::from_wire(&e)),
+                };
+                let whole = IpIn {
+                    packet: done.datagram(),
+                    first_fragment: true,
+                    ..ip
+                };
+                let upper_payload = done.payload.get(walk.upper_offset..).unwrap_or(&[]);
+                Self::deliver_v6(
+                    &mut self.inner,
+                    &mut self.pending,
+                    now,
+                    src_mac,
+                    hop_limit,
+                    whole,
+                    walk.upper,
+                    upper_payload,
+                    // An unknown protocol is named by the Fragment header.
+                    Some(frag.header_offset),
+                    sockets,
+                    out,
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                net_debug!("reassembly: {}", e.reason());
+                self.inner.drop(DropReason::Reassembly);
+            }
+        }
+    }
+
+    /// Hands an IPv6 packet's upper layer to raw sockets and its protocol.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn deliver_v6(
+        inner: &mut Inner,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        src_mac: EthernetAddress,
+        hop_limit: u8,
+        ip: IpIn<'_>,
+        upper: IpProtocol,
+        upper_payload: &[u8],
+        last_header_offset: Option<usize>,
+        sockets: &mut SocketSet<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let whole = ip.packet;
+        let mut raw_taken = false;
+        if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, upper) {
+            raw_taken = true;
+            if raw.process(now, whole).is_err() {
+                inner.drop(DropReason::BufferFull);
+            }
+        }
+        match upper {
+            IpProtocol::Icmpv6 => inner.process_icmpv6(
+                pending,
+                now,
+                src_mac,
+                hop_limit,
+                ip,
+                upper_payload,
+                sockets,
+                out,
+            ),
+            IpProtocol::Udp => inner.process_udp(pending, now, ip, upper_payload, sockets, out),
+            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, upper_payload, sockets, out),
+            IpProtocol::Ipv6NoNxt => {}
+            _ if raw_taken => {}
+            _ => {
+                // RFC 8200 §4: unrecognised Next Header → Parameter Problem
+                // code 1 pointing at the field that named it.
+                inner.drop(DropReason::Unsupported);
+                // The Next Header field is byte 6 of the fixed header, or
+                // byte 0 of the last extension header.
+                let pointer = match last_header_offset {
+                    None => 6,
+                    Some(off) => (40 + off) as u32,
+                };
+                inner.icmpv6_error(
+                    pending,
+                    now,
+                    &ip,
+                    Icmpv6Repr::ParamProblem {
+                        reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
+                        pointer,
+                        data: &[],
+                    },
+                    false,
+                    out,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Neighbor Discovery in the interface (RFC 4861): solicitations answered
+//! and advertisements learnt. The solicitations we send are part of
+//! resolution, in [`super::out`].
+
+use super::interface::{Inner, ALL_NODES};
+use super::neighbor::{Fill, Filled};
+use super::out::FrameOut;
+use super::packet::{Body, IpIn, IpOut};
+use super::stats::DropReason;
+use crate::time::Instant;
+use crate::wire::icmpv6::Icmpv6Repr;
+use crate::wire::ndp::{NdiscRepr, NeighborFlags};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv6Addr};
+
+impl Inner {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn process_ndisc(
+        &mut self,
+        pending: &mut super::pending::PendingQueue<'_>,
+        now: Instant,
+        _src_mac: EthernetAddress,
+        _ip: &IpIn<'_>,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        ndisc: NdiscRepr<'_>,
+        out: &mut dyn FrameOut,
+    ) {
+        let _ = pending;
+        match ndisc {
+            NdiscRepr::NeighborSolicit {
+                target_addr,
+                lladdr,
+                ..
+            } => {
+                if !self.has_v6(&target_addr) {
+                    return self.drop(DropReason::NotForUs);
+                }
+                // RFC 4861 §7.1.1: from the unspecified address (DAD) there
+                // must be no source link-layer option, and we answer to all-nodes.
+                let dad = src.is_unspecified();
+                if dad && lladdr.is_some() {
+                    return self.drop(DropReason::Malformed);
+                }
+                if let (false, Some(mac)) = (dad, lladdr) {
+                    // RFC 4861 §7.2.3: create or update the entry as STALE.
+                    if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
+                        self.schedule_flush(IpAddr::V6(src));
+                    }
+                }
+                let mut flags = NeighborFlags::OVERRIDE;
+                if !dad {
+                    flags |= NeighborFlags::SOLICITED;
+                }
+                let reply_dst = if dad { ALL_NODES } else { src };
+                let advert = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+                    flags,
+                    target_addr,
+                    lladdr: Some(self.hw),
+                    options: &[],
+                });
+                let body = Body::icmpv6(
+                    &target_addr,
+                    &reply_dst,
+                    &advert,
+                    self.caps.checksum.icmpv6.tx_mode(),
+                );
+                let pkt = IpOut {
+                    src: IpAddr::V6(target_addr),
+                    dst: IpAddr::V6(reply_dst),
+                    protocol: IpProtocol::Icmpv6,
+                    hop_limit: 255,
+                    body,
+                };
+                // The solicitor told us its MAC: answer it directly.
+                let mac = match (dad, lladdr) {
+                    (true, _) => EthernetAddress::from_ipv6_multicast(&ALL_NODES),
+                    (false, Some(mac)) => mac,
+                    (false, None) => return self.send_reply(pending, now, &pkt, out),
+                };
+                if !self.send_ip_to(out, mac, &pkt) {
+                    self.drop(DropReason::DeviceBusy);
+                }
+            }
+            NdiscRepr::NeighborAdvert {
+                flags,
+                target_addr,
+                lladdr,
+                ..
+            } => {
+                // RFC 4861 §7.1.2: a solicited advert to a multicast address is invalid.
+                if flags.contains(NeighborFlags::SOLICITED) && dst.is_multicast() {
+                    return self.drop(DropReason::Malformed);
+                }
+                let solicited = flags.contains(NeighborFlags::SOLICITED);
+                let Some(mac) = lladdr else {
+                    // RFC 4861 §7.2.5: no address to learn; S still confirms.
+                    if solicited && self.nd.confirm_reachable(&target_addr, now) {
+                        self.schedule_flush(IpAddr::V6(target_addr));
+                    }
+                    return;
+                };
+                let how = Fill::advertisement(solicited, flags.contains(NeighborFlags::OVERRIDE));
+                if self.nd.fill(target_addr, mac, how, now) != Filled::Ignored {
+                    self.schedule_flush(IpAddr::V6(target_addr));
+                }
+            }
+            _ => {}
+        }
+    }
+}
