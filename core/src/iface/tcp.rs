@@ -9,6 +9,7 @@ use super::packet::{Body, IpOut};
 use super::pending::PendingQueue;
 use super::stats::DropReason;
 use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
+use crate::socket::tcp::rtt::TsClock;
 use crate::socket::tcp::{HalfOpen, State, SynAckOffer, TcpContext, TcpListener, TcpSocket};
 use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
@@ -539,7 +540,7 @@ fn half_open_ack(half: &HalfOpen, now: Instant) -> TcpRepr<'static> {
         window_len: half.rcv_wnd >> half.rcv_shift,
         timestamp: half
             .tsval
-            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
+            .map(|tsval| (TsClock::new(half.ts_offset).ts_val(now), tsval)),
         ..TcpRepr::bare(
             half.local.port,
             half.remote.port,
@@ -591,17 +592,10 @@ fn synack_repr(half: &HalfOpen, mss: u16, window: usize, now: Instant) -> TcpRep
         // RFC 7323 §3.2: echo the client's TSval.
         timestamp: half
             .tsval
-            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
+            .map(|tsval| (TsClock::new(half.ts_offset).ts_val(now), tsval)),
         urgent_at: None,
         payload: &[],
     }
-}
-
-/// Our timestamp clock for a connection: 1 ms ticks plus its keyed
-/// per-connection offset (RFC 7323 §5.4, §7.1), the same function the
-/// socket uses.
-pub(crate) fn ts_clock(now: Instant, offset: u32) -> u32 {
-    (now.total_millis() as u32).wrapping_add(offset)
 }
 
 /// The quoted segment went from our `local` to `remote`: a hard error
