@@ -129,12 +129,6 @@ pub const fn fragment_count(payload_len: usize, max_payload_per_fragment: usize)
 mod tests {
     extern crate std;
     use super::*;
-    use crate::iface::fragment::{
-        Fragment, FragmentKey, Reassembler, ReassemblyConfig, ReassemblySlot,
-    };
-    use crate::time::Instant;
-    use crate::wire::ipv4::Ipv4Repr;
-    use crate::wire::{ChecksumMode, IpProtocol, Ipv4Addr};
     use std::vec;
     use std::vec::Vec;
 
