@@ -2,25 +2,25 @@
 //! and RFC 5227 conflict detection for static addresses, both the
 //! evidence in received ARP and the probes and announcements on its timer.
 
-use super::interface::Interface;
+use super::interface::Inner;
 use super::neighbor::{Fill, Filled};
-use super::out::FrameOut;
+use super::out::Out;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
-use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::{EthernetAddress, IpAddr};
 
-impl<'a> Interface<'a> {
+impl Inner {
+    /// An ARP packet from the wire (RFC 826), sent to `eth_dst`.
     pub(super) fn process_arp(
         &mut self,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         eth_dst: EthernetAddress,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let inner = &mut self.inner;
+        let now = out.now;
+        let inner = self;
         let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
             Ok(r) => r,
             Err(e) => return inner.drop(DropReason::from_wire(&e)),
@@ -105,18 +105,14 @@ impl<'a> Interface<'a> {
             }
         }
     }
-}
 
-impl<'a> Interface<'a> {
-    pub(super) fn address_timers(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
+    /// RFC 5227 probes and announcements of our addresses (static, and the
+    /// DHCP client's), and the address ready once probing ended well.
+    pub(super) fn address_timers(&mut self, out: &mut Out<'_, '_>, sockets: &mut SocketSet<'_>) {
+        let now = out.now;
+        let inner = self;
         if let Some(dhcp) = sockets.dhcp() {
-            inner.dhcp_acd_timers(now, out, dhcp);
+            inner.dhcp_acd_timers(out, dhcp);
         }
         for i in 0..inner.v4.len() {
             let hw = inner.hw;

@@ -12,7 +12,7 @@
 
 use super::acd::{Acd, AcdConfig, AcdEvent};
 use super::interface::Inner;
-use super::out::{FrameOut, SendError};
+use super::out::{Out, SendError};
 use super::packet::{Body, IpOut};
 use crate::socket::dhcpv4::Dhcpv4Client;
 use crate::time::Instant;
@@ -23,12 +23,8 @@ impl Inner {
     /// Starts probing an address the client asked about, sends what the
     /// probe wants sent, and tells the client once the address is ours
     /// (RFC 5227 §2.1.1: ANNOUNCE_WAIT after the last probe).
-    pub(crate) fn dhcp_acd_timers(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        dhcp: &mut Dhcpv4Client,
-    ) {
+    pub(crate) fn dhcp_acd_timers(&mut self, out: &mut Out<'_, '_>, dhcp: &mut Dhcpv4Client) {
+        let now = out.now;
         if let Some(address) = dhcp.take_probe() {
             let random = self.rand();
             match self.dhcp_acd.as_mut() {
@@ -105,7 +101,7 @@ impl Inner {
     /// Sends what the DHCP client asked for.
     pub(super) fn send_dhcp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         output: crate::socket::dhcpv4::DhcpOutput<'_>,
     ) -> Result<(), SendError> {
         use crate::socket::dhcpv4::DhcpOutput;

@@ -3,7 +3,7 @@
 //! protocol's sender.
 
 use super::interface::{Inner, Interface};
-use super::out::{dropped_is_done, DeviceOut, FrameOut, ParkOut, SendError};
+use super::out::{dropped_is_done, DeviceOut, Out, Park, SendError};
 use super::stats::DropReason;
 use crate::phy::Device;
 use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
@@ -18,25 +18,33 @@ impl<'a> Interface<'a> {
         device: &mut D,
         sockets: &mut SocketSet<'_>,
     ) -> bool {
-        let mut out = DeviceOut { device, now };
-        let before = self.inner.stats.tx_frames;
-        self.neighbor_timers(now, &mut out);
-        self.address_timers(now, &mut out, sockets);
-        self.igmp_timers(now, &mut out);
-        self.reassembly_timers(now, &mut out);
-        self.flush_pending(now, &mut out);
-        self.dispatch_sockets(now, &mut out, sockets);
-        self.inner.stats.tx_frames != before
+        let Interface {
+            inner,
+            fragments,
+            pending,
+        } = self;
+        let mut device = DeviceOut { device, now };
+        let mut out = Out {
+            frames: &mut device,
+            pending,
+            now,
+            park: Park::No,
+        };
+        let before = inner.stats.tx_frames;
+        inner.neighbor_timers(&mut out);
+        inner.address_timers(&mut out, sockets);
+        inner.igmp_timers(&mut out);
+        inner.reassembly_timers(fragments, &mut out);
+        inner.flush_pending(&mut out);
+        inner.dispatch_sockets(&mut out, sockets);
+        inner.stats.tx_frames != before
     }
+}
 
-    fn dispatch_sockets(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
+impl Inner {
+    fn dispatch_sockets(&mut self, out: &mut Out<'_, '_>, sockets: &mut SocketSet<'_>) {
+        let now = out.now;
+        let inner = self;
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         // Only sockets the application touched (or with timers) can have
         // something new: visit those, not all ten thousand.
@@ -69,7 +77,7 @@ impl<'a> Interface<'a> {
             match socket {
                 Socket::Tcp(s) => {
                     busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(now, &mut *out, handle, s))
+                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(&mut *out, s))
                     });
                 }
                 Socket::TcpListener(l) => {
@@ -77,25 +85,15 @@ impl<'a> Interface<'a> {
                     // is being resolved waits in the pending queue (or is
                     // lost, and retried on the half-open's own timer), never
                     // in front of the others (issue 10 item 19).
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: true,
-                    };
-                    match inner.dispatch_listener(now, &mut park, l, offered) {
+                    let mut park = out.parked(Park::DropWhenFull);
+                    match inner.dispatch_listener(&mut park, l, offered) {
                         Err(SendError::Pending(hop)) => inner.stall(handle, hop),
                         Err(_) => busy = true,
                         Ok(()) => {}
                     }
                 }
                 Socket::Udp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
+                    let mut park = out.parked(Park::Keep);
                     busy = drain(inner, handle, |inner| {
                         // With the hop's share of the queue full, a datagram
                         // waits in the socket only when every datagram
@@ -119,12 +117,7 @@ impl<'a> Interface<'a> {
                     });
                 }
                 Socket::Icmp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
+                    let mut park = out.parked(Park::Keep);
                     busy = drain(inner, handle, |inner| {
                         due(s.poll_at(now)).then(|| {
                             s.dispatch(now, |dst, hop_limit, message| {

@@ -2,7 +2,7 @@
 //! the multicast groups we joined, our VLAN), and the hand-off by EtherType.
 
 use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
-use super::out::TokenOut;
+use super::out::{Out, Park, TokenOut};
 use super::stats::DropReason;
 use crate::phy::TxToken;
 use crate::socket::SocketSet;
@@ -18,7 +18,11 @@ impl<'a> Interface<'a> {
         sockets: &mut SocketSet<'_>,
         tx: T,
     ) {
-        let inner = &mut self.inner;
+        let Interface {
+            inner,
+            fragments,
+            pending,
+        } = self;
         inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
         inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
         let frame: &[u8] = frame;
@@ -54,12 +58,20 @@ impl<'a> Interface<'a> {
             _ => return inner.drop(DropReason::Truncated),
         };
         let src_mac = eth.src_addr();
-        let mut out = TokenOut::new(tx, now);
+        // The transmit token lent with the frame: a reply that fits goes
+        // in it, anything more through the pending queue.
+        let mut token = TokenOut::new(tx);
+        let mut out = Out {
+            frames: &mut token,
+            pending,
+            now,
+            park: Park::No,
+        };
         match ethertype {
-            EtherType::Arp => self.process_arp(now, dst, payload, sockets, &mut out),
-            EtherType::Ipv4 => self.process_ipv4(now, src_mac, payload, sockets, &mut out),
-            EtherType::Ipv6 => self.process_ipv6(now, src_mac, payload, sockets, &mut out),
-            _ => self.inner.drop(DropReason::Unsupported),
+            EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
+            EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
+            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, src_mac, payload, sockets),
+            _ => inner.drop(DropReason::Unsupported),
         }
     }
 }

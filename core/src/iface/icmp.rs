@@ -7,7 +7,7 @@
 //! exactly one reason.
 
 use super::interface::{Inner, Interface};
-use super::out::{dropped_is_done, FrameOut, SendError};
+use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
 use super::tcp::deliver_to_tcp;
@@ -50,13 +50,12 @@ impl Inner {
 
     pub(super) fn process_icmpv4(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: IpIn<'_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let packet = match Icmpv4Packet::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
@@ -99,7 +98,7 @@ impl Inner {
                     hop_limit: self.hop_limit,
                     body,
                 };
-                self.send_reply(pending, now, &pkt, out);
+                self.send_reply(out, &pkt);
             }
             Icmpv4Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
                 Some(s) if s.accepts_v4(src, dst, &packet) => {
@@ -146,15 +145,14 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn process_icmpv6(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
             return;
         };
@@ -198,7 +196,7 @@ impl Inner {
                     hop_limit: self.hop_limit,
                     body,
                 };
-                self.send_reply(pending, now, &pkt, out);
+                self.send_reply(out, &pkt);
             }
             Icmpv6Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
                 Some(s) if s.accepts_v6(src, dst, &packet) => {
@@ -228,7 +226,7 @@ impl Inner {
                 if hop_limit != 255 {
                     return self.drop(DropReason::Malformed);
                 }
-                self.process_ndisc(pending, now, src_mac, &ip, src, dst, ndisc, out);
+                self.process_ndisc(out, src_mac, &ip, src, dst, ndisc);
             }
             _ => {}
         }
@@ -238,12 +236,11 @@ impl Inner {
     /// the quote), if the rules allow one.
     pub(crate) fn icmpv4_error(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: &IpIn<'_>,
         repr: Icmpv4Repr<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) else {
             return;
         };
@@ -283,20 +280,19 @@ impl Inner {
             body,
         };
         self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
-        self.send_reply(pending, now, &pkt, out);
+        self.send_reply(out, &pkt);
     }
 
     /// Sends an ICMPv6 error about `ip`, if RFC 4443 §2.4 allows one.
     /// `to_group_ok`: the Parameter Problem code 2 exception of §2.4 (e.3).
     pub(crate) fn icmpv6_error(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: &IpIn<'_>,
         repr: Icmpv6Repr<'_>,
         to_group_ok: bool,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
             return;
         };
@@ -333,17 +329,11 @@ impl Inner {
             body,
         };
         self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
-        self.send_reply(pending, now, &pkt, out);
+        self.send_reply(out, &pkt);
     }
 
     /// Sends an ICMP Time Exceeded (fragment reassembly) for an expired datagram.
-    pub(crate) fn reassembly_timeout(
-        &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
-        first: &[u8],
-        out: &mut dyn FrameOut,
-    ) {
+    pub(crate) fn reassembly_timeout(&mut self, out: &mut Out<'_, '_>, first: &[u8]) {
         if first.first().is_some_and(|b| b >> 4 == 6) {
             // RFC 8200 §4.5: Time Exceeded code 1 to the source, only when
             // the first fragment arrived (the reassembler hands it).
@@ -362,7 +352,7 @@ impl Inner {
                 reason: icmpv6::TimeExceeded::FragReassemblyExceeded,
                 data: &[],
             };
-            return self.icmpv6_error(pending, now, &ip, repr, false, out);
+            return self.icmpv6_error(out, &ip, repr, false);
         }
         let Ok(p) = Ipv4Packet::new_checked_header(first) else {
             return;
@@ -376,14 +366,12 @@ impl Inner {
         };
         // RFC 792 / RFC 1122 §3.3.2: code 1, only when fragment zero arrived.
         self.icmpv4_error(
-            pending,
-            now,
+            out,
             &ip,
             Icmpv4Repr::TimeExceeded {
                 reason: Icmpv4TimeExceeded::FragExpired,
                 data: &[],
             },
-            out,
         );
     }
 }
@@ -500,7 +488,7 @@ impl Inner {
     /// Sends one ICMP message from a ping socket, checksum computed here.
     pub(super) fn send_icmp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         dst: IpAddr,
         hop_limit: Option<u8>,
         message: &[u8],

@@ -2,27 +2,28 @@
 //! datagrams are ours, reassembly of fragments and its timer, and the
 //! hand-off by protocol.
 
-use super::fragment::{Fragment, FragmentKey};
-use super::interface::{Inner, Interface};
-use super::out::FrameOut;
+use super::fragment::{Fragment, FragmentKey, Reassembler};
+use super::interface::Inner;
+use super::out::Out;
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
-use crate::time::Instant;
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4ParamProblem, Icmpv4Repr};
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
+use crate::wire::{IpAddr, IpProtocol, Ipv4Addr};
 
-impl<'a> Interface<'a> {
+impl Inner {
+    /// An IPv4 packet from the wire (RFC 1122 §3.2.1): checked, reassembled
+    /// when it is a fragment, and handed to its protocol.
     pub(super) fn process_ipv4(
         &mut self,
-        now: Instant,
-        _src_mac: EthernetAddress,
+        fragments: &mut Reassembler<'_>,
+        out: &mut Out<'_, '_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let inner = &mut self.inner;
+        let now = out.now;
+        let inner = self;
         let packet = match Ipv4Packet::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return inner.drop(DropReason::from_wire(&e)),
@@ -51,7 +52,7 @@ impl<'a> Interface<'a> {
                         pointer,
                         data: &[],
                     };
-                    inner.icmpv4_error(&mut self.pending, now, &ip, problem, out);
+                    inner.icmpv4_error(out, &ip, problem);
                 }
                 return;
             }
@@ -97,9 +98,9 @@ impl<'a> Interface<'a> {
                 header: whole.get(..header_len).unwrap_or(&[]),
                 payload: packet.payload(),
             };
-            match self.fragments.add(now, fragment) {
+            match fragments.add(now, fragment) {
                 Ok(Some(done)) => {
-                    self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                    inner.stats.reassembled = inner.stats.reassembled.wrapping_add(1);
                     let ip = IpIn {
                         src: IpAddr::V4(repr.src_addr),
                         dst: IpAddr::V4(dst),
@@ -109,21 +110,12 @@ impl<'a> Interface<'a> {
                     };
                     let proto = repr.next_header;
                     let payload = done.payload;
-                    Self::deliver_v4(
-                        &mut self.inner,
-                        &mut self.pending,
-                        now,
-                        ip,
-                        proto,
-                        payload,
-                        sockets,
-                        out,
-                    );
+                    inner.deliver_v4(out, ip, proto, payload, sockets);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     net_debug!("reassembly: {}", e.reason());
-                    self.inner.drop(DropReason::Reassembly);
+                    inner.drop(DropReason::Reassembly);
                 }
             }
             return;
@@ -135,29 +127,20 @@ impl<'a> Interface<'a> {
             to_group,
             first_fragment: true,
         };
-        Self::deliver_v4(
-            &mut self.inner,
-            &mut self.pending,
-            now,
-            ip,
-            repr.next_header,
-            packet.payload(),
-            sockets,
-            out,
-        );
+        inner.deliver_v4(out, ip, repr.next_header, packet.payload(), sockets);
     }
 
     #[allow(clippy::too_many_arguments)]
     pub(super) fn deliver_v4(
-        inner: &mut Inner,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        &mut self,
+        out: &mut Out<'_, '_>,
         ip: IpIn<'_>,
         protocol: IpProtocol,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
+        let inner = self;
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
             raw_taken = true;
@@ -166,38 +149,41 @@ impl<'a> Interface<'a> {
             }
         }
         match protocol {
-            IpProtocol::Icmp => inner.process_icmpv4(pending, now, ip, payload, sockets, out),
-            IpProtocol::Udp => inner.process_udp(pending, now, ip, payload, sockets, out),
-            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, payload, sockets, out),
+            IpProtocol::Icmp => inner.process_icmpv4(out, ip, payload, sockets),
+            IpProtocol::Udp => inner.process_udp(out, ip, payload, sockets),
+            IpProtocol::Tcp => inner.process_tcp(out, ip, payload, sockets),
             IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
             _ if raw_taken => {}
             _ => {
                 // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
                 inner.drop(DropReason::Unsupported);
                 inner.icmpv4_error(
-                    pending,
-                    now,
+                    out,
                     &ip,
                     Icmpv4Repr::DstUnreachable {
                         reason: Icmpv4DstUnreachable::ProtoUnreachable,
                         next_hop_mtu: 0,
                         data: &[],
                     },
-                    out,
                 );
             }
         }
     }
-}
 
-impl<'a> Interface<'a> {
-    pub(super) fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
-        self.fragments.expire(now, |expired| {
+    /// Datagrams whose reassembly timed out (IPv4 and IPv6 alike, one
+    /// reassembler): dropped, and a Time Exceeded sent when their first
+    /// fragment had arrived.
+    pub(super) fn reassembly_timers(
+        &mut self,
+        fragments: &mut Reassembler<'_>,
+        out: &mut Out<'_, '_>,
+    ) {
+        let now = out.now;
+        let inner = self;
+        fragments.expire(now, |expired| {
             inner.drop(DropReason::Reassembly);
             if let Some(first) = expired.first_fragment {
-                inner.reassembly_timeout(pending, now, first, out);
+                inner.reassembly_timeout(out, first);
             }
         });
     }

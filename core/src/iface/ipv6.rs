@@ -2,28 +2,30 @@
 //! header walk and its option actions (§4.2), reassembly (§4.5), and the
 //! hand-off by upper-layer protocol.
 
-use super::fragment::{Fragment, FragmentKey};
-use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
-use super::out::FrameOut;
+use super::fragment::{Fragment, FragmentKey, Reassembler};
+use super::interface::{solicited_node, Inner, ALL_NODES};
+use super::out::Out;
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
-use crate::time::Instant;
 use crate::wire::icmpv6::{self, Icmpv6Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
 use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
 
-impl<'a> Interface<'a> {
+impl Inner {
+    /// An IPv6 packet from the wire (RFC 8200): ours or not, its extension
+    /// headers walked, reassembled when it is a fragment, and handed to its
+    /// upper layer.
     pub(super) fn process_ipv6(
         &mut self,
-        now: Instant,
+        fragments: &mut Reassembler<'_>,
+        out: &mut Out<'_, '_>,
         src_mac: EthernetAddress,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let inner = &mut self.inner;
+        let inner = &mut *self;
         let packet = match Ipv6Packet::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return inner.drop(DropReason::from_wire(&e)),
@@ -85,8 +87,7 @@ impl<'a> Interface<'a> {
                             if send {
                                 let pointer = (40 + at) as u32;
                                 inner.icmpv6_error(
-                                    &mut self.pending,
-                                    now,
+                                    out,
                                     &ip,
                                     Icmpv6Repr::ParamProblem {
                                         reason: icmpv6::ParamProblem::UnrecognizedOption,
@@ -94,7 +95,6 @@ impl<'a> Interface<'a> {
                                         data: &[],
                                     },
                                     true,
-                                    out,
                                 );
                             }
                             return;
@@ -105,13 +105,20 @@ impl<'a> Interface<'a> {
             }
         }
         if let Some(frag) = walk.fragment {
-            return self.reassemble_v6(now, src_mac, repr.hop_limit, ip, body, frag, sockets, out);
+            return self.reassemble_v6(
+                fragments,
+                out,
+                src_mac,
+                repr.hop_limit,
+                ip,
+                body,
+                frag,
+                sockets,
+            );
         }
         let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
-        Self::deliver_v6(
-            inner,
-            &mut self.pending,
-            now,
+        inner.deliver_v6(
+            out,
             src_mac,
             repr.hop_limit,
             ip,
@@ -119,7 +126,6 @@ impl<'a> Interface<'a> {
             upper_payload,
             last_header_offset,
             sockets,
-            out,
         );
     }
 
@@ -128,15 +134,16 @@ impl<'a> Interface<'a> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn reassemble_v6(
         &mut self,
-        now: Instant,
+        fragments: &mut Reassembler<'_>,
+        out: &mut Out<'_, '_>,
         src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
         body: &[u8],
         frag: ipv6ext::Ipv6ExtFragment,
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
             return;
         };
@@ -146,11 +153,10 @@ impl<'a> Interface<'a> {
         // multiple of 8 bytes; Parameter Problem code 0 points at its
         // Payload Length.
         if frag.repr.more_frags && data.len() % 8 != 0 {
-            self.inner.drop(DropReason::Reassembly);
+            self.drop(DropReason::Reassembly);
             if !ip.to_group {
-                self.inner.icmpv6_error(
-                    &mut self.pending,
-                    now,
+                self.icmpv6_error(
+                    out,
                     &ip,
                     Icmpv6Repr::ParamProblem {
                         reason: icmpv6::ParamProblem::ErroneousHdrField,
@@ -158,7 +164,6 @@ impl<'a> Interface<'a> {
                         data: &[],
                     },
                     false,
-                    out,
                 );
             }
             return;
@@ -174,17 +179,17 @@ impl<'a> Interface<'a> {
             header: ip.packet.get(..40 + data_at).unwrap_or(&[]),
             payload: data,
         };
-        match self.fragments.add(now, fragment) {
+        match fragments.add(now, fragment) {
             Ok(Some(done)) => {
-                self.inner.stats.reassembled = self.inner.stats.reassembled.wrapping_add(1);
+                self.stats.reassembled = self.stats.reassembled.wrapping_add(1);
                 let Some(first) = done.next_header() else {
-                    return self.inner.drop(DropReason::Reassembly);
+                    return self.drop(DropReason::Reassembly);
                 };
                 // Extension headers may follow the Fragment header (in the
                 // fragmentable part): walk them in the whole payload.
                 let walk = match ipv6ext::walk(first, done.payload) {
                     Ok(w) => w,
-                    Err(e) => return self.inner.drop(DropReason::from_wire(&e)),
+                    Err(e) => return self.drop(DropReason::from_wire(&e)),
                 };
                 let whole = IpIn {
                     packet: done.datagram(),
@@ -192,10 +197,8 @@ impl<'a> Interface<'a> {
                     ..ip
                 };
                 let upper_payload = done.payload.get(walk.upper_offset..).unwrap_or(&[]);
-                Self::deliver_v6(
-                    &mut self.inner,
-                    &mut self.pending,
-                    now,
+                self.deliver_v6(
+                    out,
                     src_mac,
                     hop_limit,
                     whole,
@@ -204,13 +207,12 @@ impl<'a> Interface<'a> {
                     // An unknown protocol is named by the Fragment header.
                     Some(frag.header_offset),
                     sockets,
-                    out,
                 );
             }
             Ok(None) => {}
             Err(e) => {
                 net_debug!("reassembly: {}", e.reason());
-                self.inner.drop(DropReason::Reassembly);
+                self.drop(DropReason::Reassembly);
             }
         }
     }
@@ -218,9 +220,8 @@ impl<'a> Interface<'a> {
     /// Hands an IPv6 packet's upper layer to raw sockets and its protocol.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn deliver_v6(
-        inner: &mut Inner,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        &mut self,
+        out: &mut Out<'_, '_>,
         src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
@@ -228,8 +229,9 @@ impl<'a> Interface<'a> {
         upper_payload: &[u8],
         last_header_offset: Option<usize>,
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
+        let inner = self;
         let whole = ip.packet;
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, upper) {
@@ -239,18 +241,11 @@ impl<'a> Interface<'a> {
             }
         }
         match upper {
-            IpProtocol::Icmpv6 => inner.process_icmpv6(
-                pending,
-                now,
-                src_mac,
-                hop_limit,
-                ip,
-                upper_payload,
-                sockets,
-                out,
-            ),
-            IpProtocol::Udp => inner.process_udp(pending, now, ip, upper_payload, sockets, out),
-            IpProtocol::Tcp => inner.process_tcp(pending, now, ip, upper_payload, sockets, out),
+            IpProtocol::Icmpv6 => {
+                inner.process_icmpv6(out, src_mac, hop_limit, ip, upper_payload, sockets)
+            }
+            IpProtocol::Udp => inner.process_udp(out, ip, upper_payload, sockets),
+            IpProtocol::Tcp => inner.process_tcp(out, ip, upper_payload, sockets),
             IpProtocol::Ipv6NoNxt => {}
             _ if raw_taken => {}
             _ => {
@@ -264,8 +259,7 @@ impl<'a> Interface<'a> {
                     Some(off) => (40 + off) as u32,
                 };
                 inner.icmpv6_error(
-                    pending,
-                    now,
+                    out,
                     &ip,
                     Icmpv6Repr::ParamProblem {
                         reason: icmpv6::ParamProblem::UnrecognizedNxtHdr,
@@ -273,7 +267,6 @@ impl<'a> Interface<'a> {
                         data: &[],
                     },
                     false,
-                    out,
                 );
             }
         }

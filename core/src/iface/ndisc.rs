@@ -4,10 +4,9 @@
 
 use super::interface::{Inner, ALL_NODES};
 use super::neighbor::{Fill, Filled};
-use super::out::FrameOut;
+use super::out::Out;
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
-use crate::time::Instant;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
 use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv6Addr};
@@ -16,16 +15,14 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn process_ndisc(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         _src_mac: EthernetAddress,
         _ip: &IpIn<'_>,
         src: Ipv6Addr,
         dst: Ipv6Addr,
         ndisc: NdiscRepr<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let _ = pending;
+        let now = out.now;
         match ndisc {
             NdiscRepr::NeighborSolicit {
                 target_addr,
@@ -75,7 +72,7 @@ impl Inner {
                 let mac = match (dad, lladdr) {
                     (true, _) => EthernetAddress::from_ipv6_multicast(&ALL_NODES),
                     (false, Some(mac)) => mac,
-                    (false, None) => return self.send_reply(pending, now, &pkt, out),
+                    (false, None) => return self.send_reply(out, &pkt),
                 };
                 if !self.send_ip_to(out, mac, &pkt) {
                     self.drop(DropReason::DeviceBusy);

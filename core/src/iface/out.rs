@@ -8,7 +8,7 @@
 //! next hop or a device buffer, with the neighbor timers that end the wait.
 
 use super::fragment::{fragment_count, fragments};
-use super::interface::{Inner, Interface, MAX_PENDING_PACKETS};
+use super::interface::{Inner, MAX_PENDING_PACKETS};
 use super::neighbor::{Lookup, NeighborAction};
 use super::packet::{Body, IpOut};
 use super::pending::{PendingQueue, Room};
@@ -31,27 +31,67 @@ pub(crate) trait FrameOut {
     fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
     /// How many frames can still be written (1 for a token, many for a device).
     fn room(&self) -> usize;
-    /// Moves a socket's packet for a next hop being resolved into the
-    /// pending queue, so that the socket goes on with its next packets
-    /// (see [`ParkOut`]). The default has no queue: the socket waits.
-    fn park(&mut self, _inner: &mut Inner, _hop: IpAddr, _pkt: &IpOut<'_>) -> Parked {
-        Parked::No
+}
+
+/// The way out, handed to every protocol's handler in place of a frame
+/// sink and a queue passed side by side: where frames go ([`FrameOut`]),
+/// the pending queue for packets that cannot leave yet, the poll's time,
+/// and what a socket's packet whose next hop is being resolved does.
+pub(crate) struct Out<'r, 'p> {
+    /// Where frames go.
+    pub frames: &'r mut dyn FrameOut,
+    /// Where packets wait for their next hop or for a device buffer.
+    pub pending: &'r mut PendingQueue<'p>,
+    /// The poll's time.
+    pub now: Instant,
+    /// Whether a socket's packet may wait in the pending queue.
+    pub park: Park,
+}
+
+impl<'p> Out<'_, 'p> {
+    /// The way out, ready for one socket's packets: the same sink and queue
+    /// with its own [`Park`].
+    pub fn parked(&mut self, park: Park) -> Out<'_, 'p> {
+        Out {
+            frames: &mut *self.frames,
+            pending: &mut *self.pending,
+            now: self.now,
+            park,
+        }
     }
-    /// Queues the rest of a datagram whose first `skip` packets left before
-    /// the device ran out of buffers; false when there is no queue or no
-    /// room in it.
-    fn park_rest(
-        &mut self,
-        _inner: &mut Inner,
-        _pkt: &IpOut<'_>,
-        _ident: u32,
-        _skip: usize,
-    ) -> bool {
-        false
+
+    /// Writes a frame of `len` bytes with `fill`; false without a buffer.
+    pub fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        self.frames.frame(len, fill)
+    }
+
+    /// How many frames can still be written.
+    pub fn room(&self) -> usize {
+        self.frames.room()
     }
 }
 
-/// What [`FrameOut::park`] did with a packet.
+/// What a socket's packet does while its next hop is being resolved.
+///
+/// A socket with many peers (a listener's SYN-ACKs, a UDP or ping socket's
+/// datagrams) parks it in the pending queue, within the hop's share,
+/// instead of holding up its packets to other hops (issue 10 items 19,
+/// 23). Linux likewise queues on the neighbor (`unres_qlen`), never on the
+/// socket. Parking also lets the rest of a datagram whose first fragments
+/// left wait for the next poll when the device ran out of buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// No parking: the socket keeps the packet and waits for the hop
+    /// (replies and timers, TCP connections, DHCP, raw sockets).
+    No,
+    /// Park it; with the hop's share full the socket keeps it.
+    Keep,
+    /// Park it; with the hop's share full it is dropped and counted (a
+    /// sender with its own retransmission: the listener).
+    DropWhenFull,
+}
+
+/// What [`Inner::park`] did with a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Parked {
     /// It waits in the pending queue: the socket may forget it.
@@ -63,41 +103,18 @@ pub(crate) enum Parked {
     No,
 }
 
-/// A device seen by a socket with many peers (a listener's SYN-ACKs, a UDP
-/// or ping socket's datagrams): a packet whose next hop is being resolved
-/// waits in the pending queue, within the hop's share, instead of holding
-/// up the socket's packets to other hops (issue 10 items 19, 23). Linux
-/// likewise queues on the neighbor (`unres_qlen`), never on the socket.
-pub(crate) struct ParkOut<'o, 'q, 'p> {
-    /// Where frames go.
-    pub out: &'o mut dyn FrameOut,
-    /// Where packets wait for their next hop.
-    pub pending: &'q mut PendingQueue<'p>,
-    /// The poll's time.
-    pub now: Instant,
-    /// The hop's share is full: drop the packet (true), or leave it to the
-    /// socket (false).
-    pub drop_when_full: bool,
-}
-
-impl FrameOut for ParkOut<'_, '_, '_> {
-    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
-        self.out.frame(len, fill)
-    }
-
-    fn room(&self) -> usize {
-        self.out.room()
-    }
-
-    fn park_rest(&mut self, inner: &mut Inner, pkt: &IpOut<'_>, ident: u32, skip: usize) -> bool {
-        inner.queue_rest(self.pending, self.now, pkt, ident, skip)
-    }
-
-    fn park(&mut self, inner: &mut Inner, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
-        if inner.queue(self.pending, self.now, hop, pkt, Room::Refuse) {
+impl Inner {
+    /// Moves a socket's packet for a next hop being resolved into the
+    /// pending queue as `out.park` says, so that the socket goes on with
+    /// its next packets.
+    fn park(&mut self, out: &mut Out<'_, '_>, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
+        if out.park == Park::No {
+            return Parked::No;
+        }
+        if self.queue(out, hop, pkt, Room::Refuse) {
             Parked::Yes
-        } else if self.drop_when_full {
-            inner.drop(DropReason::Unresolved);
+        } else if out.park == Park::DropWhenFull {
+            self.drop(DropReason::Unresolved);
             Parked::Dropped
         } else {
             Parked::No
@@ -111,7 +128,7 @@ pub(crate) struct TokenOut<T: TxToken> {
 }
 
 impl<T: TxToken> TokenOut<T> {
-    pub(crate) fn new(token: T, _now: Instant) -> TokenOut<T> {
+    pub(crate) fn new(token: T) -> TokenOut<T> {
         TokenOut { token: Some(token) }
     }
 }
@@ -219,7 +236,7 @@ impl Inner {
     /// Sends an ARP packet in one frame.
     pub(crate) fn send_arp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         dst: EthernetAddress,
         repr: &ArpRepr,
     ) -> bool {
@@ -414,7 +431,7 @@ impl Inner {
     /// Sends `pkt` to a known MAC through `out`; false if `out` ran dry.
     pub(crate) fn send_ip_to(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         mac: EthernetAddress,
         pkt: &IpOut<'_>,
     ) -> bool {
@@ -455,7 +472,7 @@ impl Inner {
             // (issue 10 item 20). Only where no queue is at hand, or it has
             // no room, is the rest lost (counted; the receiver's reassembly
             // times out).
-            if out.park_rest(self, pkt, ident, sent) {
+            if out.park != Park::No && self.queue_rest(out, pkt, ident, sent) {
                 return true;
             }
             self.drop(DropReason::DeviceBusy);
@@ -465,14 +482,14 @@ impl Inner {
 
     /// Queues the packets of `pkt` from `skip` on (written with `ident`) for
     /// its next hop, whole or not at all, and schedules their flush.
-    pub(crate) fn queue_rest(
+    fn queue_rest(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
         ident: u32,
         skip: usize,
     ) -> bool {
+        let (pending, now) = (&mut *out.pending, out.now);
         let Some(hop) = self.next_hop(&pkt.dst) else {
             return false;
         };
@@ -542,7 +559,7 @@ impl Inner {
     /// due. `Ok(mac)` when it can go now.
     pub(crate) fn resolve(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
         let Some(hop) = self.next_hop(&pkt.dst) else {
@@ -581,7 +598,7 @@ impl Inner {
     /// (unicast to `known` when confirming a cached entry).
     pub(crate) fn send_solicit(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         hop: IpAddr,
         known: Option<EthernetAddress>,
     ) -> bool {
@@ -642,20 +659,14 @@ impl Inner {
     /// answer again, by then resolved. A SYN flood from spoofed on-link
     /// sources therefore costs the queue nothing (issue 10 item 21); the
     /// request for the neighbor still goes out.
-    pub(crate) fn send_reply(
-        &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
-        pkt: &IpOut<'_>,
-        out: &mut dyn FrameOut,
-    ) {
+    pub(crate) fn send_reply(&mut self, out: &mut Out<'_, '_>, pkt: &IpOut<'_>) {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
                 if self.frames_needed(pkt).is_some_and(|n| n <= out.room()) {
                     if !self.send_ip_to(out, mac, pkt) {
                         self.drop(DropReason::DeviceBusy);
                     }
-                } else if self.queue(pending, now, hop, pkt, Room::Resolved) {
+                } else if self.queue(out, hop, pkt, Room::Resolved) {
                     self.schedule_flush(hop);
                 }
             }
@@ -663,7 +674,7 @@ impl Inner {
                 self.drop(DropReason::Unresolved);
             }
             Err((hop, SendError::Pending(_) | SendError::Busy)) => {
-                self.queue(pending, now, hop, pkt, Room::KeepLatest);
+                self.queue(out, hop, pkt, Room::KeepLatest);
             }
             Err((_, SendError::Dropped)) => {}
         }
@@ -675,12 +686,12 @@ impl Inner {
     /// not stored.
     pub(crate) fn queue(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         hop: IpAddr,
         pkt: &IpOut<'_>,
         room: Room,
     ) -> bool {
+        let (pending, now) = (&mut *out.pending, out.now);
         let Some((packets, bytes)) = self.ip_packets_len(pkt) else {
             self.drop(DropReason::TooBig);
             return false;
@@ -733,16 +744,20 @@ fn ip_header_len(dst: &IpAddr) -> usize {
     }
 }
 
-impl<'a> Interface<'a> {
-    pub(super) fn neighbor_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
+impl Inner {
+    /// The neighbor caches' timers (RFC 4861 §7.3.3, also for ARP):
+    /// solicitations retransmitted, and packets waiting for a next hop that
+    /// failed, was evicted or waited too long dropped.
+    pub(super) fn neighbor_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        let inner = self;
         while let Some(action) = inner.arp.poll(now) {
             match action {
                 NeighborAction::Retransmit { addr, unicast_hw } => {
                     inner.send_solicit(out, IpAddr::V4(addr), unicast_hw);
                 }
                 NeighborAction::Failed(addr) => {
-                    let n = self.pending.drop_for(&IpAddr::V4(addr));
+                    let n = out.pending.drop_for(&IpAddr::V4(addr));
                     for _ in 0..n {
                         inner.drop(DropReason::Unresolved);
                     }
@@ -750,7 +765,7 @@ impl<'a> Interface<'a> {
                     inner.event(super::event::Event::NeighborUnreachable(IpAddr::V4(addr)));
                 }
                 NeighborAction::Evicted(addr) => {
-                    for _ in 0..self.pending.drop_for(&IpAddr::V4(addr)) {
+                    for _ in 0..out.pending.drop_for(&IpAddr::V4(addr)) {
                         inner.drop(DropReason::Unresolved);
                     }
                     inner.unstall(&IpAddr::V4(addr));
@@ -763,7 +778,7 @@ impl<'a> Interface<'a> {
                     inner.send_solicit(out, IpAddr::V6(addr), unicast_hw);
                 }
                 NeighborAction::Failed(addr) => {
-                    let n = self.pending.drop_for(&IpAddr::V6(addr));
+                    let n = out.pending.drop_for(&IpAddr::V6(addr));
                     for _ in 0..n {
                         inner.drop(DropReason::Unresolved);
                     }
@@ -771,21 +786,22 @@ impl<'a> Interface<'a> {
                     inner.event(super::event::Event::NeighborUnreachable(IpAddr::V6(addr)));
                 }
                 NeighborAction::Evicted(addr) => {
-                    for _ in 0..self.pending.drop_for(&IpAddr::V6(addr)) {
+                    for _ in 0..out.pending.drop_for(&IpAddr::V6(addr)) {
                         inner.drop(DropReason::Unresolved);
                     }
                     inner.unstall(&IpAddr::V6(addr));
                 }
             }
         }
-        let expired = self.pending.expire(now, inner.config.pending_timeout);
+        let expired = out.pending.expire(now, inner.config.pending_timeout);
         for _ in 0..expired {
             inner.drop(DropReason::Unresolved);
         }
     }
 
-    pub(super) fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
+    pub(super) fn igmp_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        let inner = self;
         // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
         let src = inner
             .v4
@@ -825,25 +841,25 @@ impl<'a> Interface<'a> {
     /// only once a device buffer took it: when the device is full the rest
     /// waits for the next poll, so no fragment of a datagram is lost on the
     /// way out (issue 10 item 20).
-    pub(super) fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        if core::mem::take(&mut self.inner.flush_all) {
+    pub(super) fn flush_pending(&mut self, out: &mut Out<'_, '_>) {
+        if core::mem::take(&mut self.flush_all) {
             // Every hop with a packet queued, each once.
             let mut hops: heapless::Vec<IpAddr, MAX_PENDING_PACKETS> = heapless::Vec::new();
-            for hop in self.pending.hops() {
+            for hop in out.pending.hops() {
                 if !hops.contains(&hop) && hops.push(hop).is_err() {
                     break;
                 }
             }
             for hop in hops {
-                if !self.flush_hop(now, hop, out) {
-                    self.inner.flush_all = true;
+                if !self.flush_hop(hop, out) {
+                    self.flush_all = true;
                     return;
                 }
             }
         }
-        while let Some(hop) = self.inner.flush.pop() {
-            if !self.flush_hop(now, hop, out) {
-                self.inner.schedule_flush(hop);
+        while let Some(hop) = self.flush.pop() {
+            if !self.flush_hop(hop, out) {
+                self.schedule_flush(hop);
                 return;
             }
         }
@@ -851,8 +867,9 @@ impl<'a> Interface<'a> {
 
     /// Sends the packets queued for `hop` if it is resolved; false when the
     /// device ran out of buffers (what is left stays queued).
-    fn flush_hop(&mut self, now: Instant, hop: IpAddr, out: &mut dyn FrameOut) -> bool {
-        let inner = &mut self.inner;
+    fn flush_hop(&mut self, hop: IpAddr, out: &mut Out<'_, '_>) -> bool {
+        let now = out.now;
+        let inner = self;
         let mac = match hop {
             IpAddr::V4(a) => inner
                 .group_mac(&hop)
@@ -867,10 +884,10 @@ impl<'a> Interface<'a> {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
-        while let Some(ip_packet) = self.pending.peek_for(&hop) {
+        while let Some(ip_packet) = out.pending.peek_for(&hop) {
             let this = &*inner;
             let len = hl + ip_packet.len();
-            let sent = out.frame(len, &mut |buf| {
+            let sent = out.frames.frame(len, &mut |buf| {
                 let at = this.write_eth(buf, mac, ethertype);
                 if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
                     rest.copy_from_slice(ip_packet);
@@ -880,7 +897,7 @@ impl<'a> Interface<'a> {
                 return false;
             }
             inner.count_tx(len);
-            self.pending.pop_for(&hop, |_| ());
+            out.pending.pop_for(&hop, |_| ());
         }
         true
     }
@@ -891,7 +908,7 @@ impl Inner {
     /// in the socket for a later poll.
     pub(crate) fn send_socket_packet(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(), SendError> {
         if self.frames_needed(pkt).is_none() {
@@ -901,7 +918,7 @@ impl Inner {
         let mac = match self.resolve(out, pkt) {
             Ok((_, mac)) => mac,
             Err((hop, SendError::Pending(_))) => {
-                return match out.park(self, hop, pkt) {
+                return match self.park(out, hop, pkt) {
                     Parked::Yes => Ok(()),
                     Parked::Dropped => Err(SendError::Dropped),
                     Parked::No => Err(SendError::Pending(hop)),
@@ -919,7 +936,7 @@ impl Inner {
     /// Sends a whole IP packet a raw socket built.
     pub(super) fn send_raw(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         packet: &[u8],
     ) -> Result<(), SendError> {
         let dst = match packet.first().map(|b| b >> 4) {

@@ -3,10 +3,9 @@
 //! active open.
 
 use super::interface::{Inner, Interface};
-use super::out::{FrameOut, SendError};
+use super::out::{Out, SendError};
 use super::packet::IpIn;
 use super::packet::{Body, IpOut};
-use super::pending::PendingQueue;
 use super::stats::DropReason;
 use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
 use crate::socket::tcp::rtt::TsClock;
@@ -109,13 +108,12 @@ impl Inner {
 
     pub(crate) fn process_tcp(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: IpIn<'_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let packet = match TcpPacket::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
@@ -146,18 +144,17 @@ impl Inner {
                     // it now rather than after the client's retransmission
                     // (a whole SYN timeout), and without one it is refused.
                     match sockets.tcp_for(&local, &remote) {
-                        Some((l, false)) => self
-                            .listener_segment(pending, now, l, local, remote, &repr, sockets, out),
-                        _ => self.tcp_reset_for(pending, now, local, remote, &repr, out),
+                        Some((l, false)) => {
+                            self.listener_segment(out, l, local, remote, &repr, sockets)
+                        }
+                        _ => self.tcp_reset_for(out, local, remote, &repr),
                     }
                 }
             }
-            Some((h, false)) => {
-                self.listener_segment(pending, now, h, local, remote, &repr, sockets, out)
-            }
+            Some((h, false)) => self.listener_segment(out, h, local, remote, &repr, sockets),
             None => {
                 self.drop(DropReason::NoSocket);
-                self.tcp_reset_for(pending, now, local, remote, &repr, out);
+                self.tcp_reset_for(out, local, remote, &repr);
             }
         }
     }
@@ -166,12 +163,10 @@ impl Inner {
     /// unless it is one.
     fn tcp_reset_for(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
-        out: &mut dyn FrameOut,
     ) {
         if repr.control.contains(TcpFlags::RST) {
             return;
@@ -184,17 +179,15 @@ impl Inner {
             ack_number: ack,
             ..TcpRepr::bare(local.port, remote.port, TcpFlags::RST, seq)
         };
-        self.send_tcp_reply(pending, now, local, remote, &rst, out);
+        self.send_tcp_reply(out, local, remote, &rst);
     }
 
     fn send_tcp_reply(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
-        out: &mut dyn FrameOut,
     ) {
         let body = Body::tcp(
             &local.addr,
@@ -209,22 +202,21 @@ impl Inner {
             hop_limit: self.hop_limit,
             body,
         };
-        self.send_reply(pending, now, &pkt, out);
+        self.send_reply(out, &pkt);
     }
 
     /// A segment for a listener (RFC 9293 §3.10.7.2, RFC 4987 §3.6).
     #[allow(clippy::too_many_arguments)]
     fn listener_segment(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         h: SocketHandle,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let rst = repr.control.contains(TcpFlags::RST);
         let syn = repr.control.contains(TcpFlags::SYN);
         let our_mss = self.our_mss(&remote.addr);
@@ -244,7 +236,7 @@ impl Inner {
                 l.take(&local, &remote);
             } else if half.sent > 0 && half.in_window(repr.seq_number) && half.may_ack(now) {
                 let ack = half_open_ack(half, now);
-                self.send_tcp_reply(pending, now, local, remote, &ack, out);
+                self.send_tcp_reply(out, local, remote, &ack);
             }
             return;
         }
@@ -301,7 +293,7 @@ impl Inner {
                         encode_ts_options(cookie_half.window_scale, cookie_half.sack_permitted);
                     synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
                 }
-                self.send_tcp_reply(pending, now, local, remote, &synack, out);
+                self.send_tcp_reply(out, local, remote, &synack);
             }
             (false, Some(ack)) => {
                 let cookies_recent = l.cookies_recent(now);
@@ -315,7 +307,7 @@ impl Inner {
                         if !half.in_window(repr.seq_number) {
                             if half.may_ack(now) {
                                 let reply = half_open_ack(half, now);
-                                self.send_tcp_reply(pending, now, local, remote, &reply, out);
+                                self.send_tcp_reply(out, local, remote, &reply);
                             }
                             return self.drop(DropReason::Malformed);
                         }
@@ -339,7 +331,7 @@ impl Inner {
                 let Some((half, cookie_mss)) = established else {
                     // RFC 9293 §3.10.7.2: an ACK to a listener gets a reset.
                     self.drop(DropReason::NoSocket);
-                    return self.tcp_reset_for(pending, now, local, remote, repr, out);
+                    return self.tcp_reset_for(out, local, remote, repr);
                 };
                 if !l.has_room() {
                     // Accept queue full or no socket lent: as Linux, drop the
@@ -366,7 +358,7 @@ impl Inner {
                     if l.abort_on_overflow() {
                         l.stats_mut().overflow_resets =
                             l.stats_mut().overflow_resets.wrapping_add(1);
-                        return self.tcp_reset_for(pending, now, local, remote, repr, out);
+                        return self.tcp_reset_for(out, local, remote, repr);
                     }
                     return;
                 }
@@ -406,7 +398,7 @@ impl Inner {
             _ => {
                 // A SYN-ACK or a bare segment to a listener.
                 if repr.ack_number.is_some() {
-                    self.tcp_reset_for(pending, now, local, remote, repr, out);
+                    self.tcp_reset_for(out, local, remote, repr);
                 }
             }
         }
@@ -415,7 +407,7 @@ impl Inner {
     /// Sends a TCP segment of a socket; `Pending`/`Busy` keep it queued.
     pub(crate) fn send_tcp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
@@ -439,17 +431,14 @@ impl Inner {
     /// Sends one TCP socket's due segments; true when the device is full.
     pub(crate) fn dispatch_tcp(
         &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        handle: SocketHandle,
+        out: &mut Out<'_, '_>,
         s: &mut TcpSocket<'_>,
     ) -> Result<(), SendError> {
-        let _ = handle;
         let (Some(local), Some(remote)) = (s.local_endpoint(), s.remote_endpoint()) else {
             return Ok(());
         };
         let ctx = TcpContext {
-            now,
+            now: out.now,
             mtu: self.caps.mtu,
         };
         s.dispatch(ctx, |repr| {
@@ -461,11 +450,11 @@ impl Inner {
     /// whose completed handshake expired in the SYN queue.
     pub(crate) fn dispatch_listener(
         &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         l: &mut TcpListener<'_>,
         offer: SynAckOffer,
     ) -> Result<(), SendError> {
+        let now = out.now;
         let mut result = Ok(());
         l.due_synacks(now, |half, expired| {
             let repr = if expired {

@@ -3,11 +3,10 @@
 //! datagrams out.
 
 use super::interface::Inner;
-use super::out::{dropped_is_done, FrameOut, SendError};
+use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
 use crate::socket::SocketSet;
-use crate::time::Instant;
 use crate::wire::dhcpv4::{DhcpPacket, DhcpRepr};
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Repr};
 use crate::wire::icmpv6::{self, Icmpv6Repr};
@@ -17,13 +16,12 @@ use crate::wire::{IpAddr, IpProtocol};
 impl Inner {
     pub(super) fn process_udp(
         &mut self,
-        pending: &mut super::pending::PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: IpIn<'_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let now = out.now;
         let packet = match UdpPacket::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return self.drop(DropReason::from_wire(&e)),
@@ -65,26 +63,22 @@ impl Inner {
                 // RFC 1122 §4.1.3.1: port unreachable for a datagram no one takes.
                 match ip.src {
                     IpAddr::V4(_) => self.icmpv4_error(
-                        pending,
-                        now,
+                        out,
                         &ip,
                         Icmpv4Repr::DstUnreachable {
                             reason: Icmpv4DstUnreachable::PortUnreachable,
                             next_hop_mtu: 0,
                             data: &[],
                         },
-                        out,
                     ),
                     IpAddr::V6(_) => self.icmpv6_error(
-                        pending,
-                        now,
+                        out,
                         &ip,
                         Icmpv6Repr::DstUnreachable {
                             reason: icmpv6::DstUnreachable::PortUnreachable,
                             data: &[],
                         },
                         false,
-                        out,
                     ),
                 }
             }
@@ -96,7 +90,7 @@ impl Inner {
     /// Sends one UDP datagram from a socket's send ring.
     pub(super) fn send_udp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         meta: &crate::socket::udp::UdpMetadata,
         local: crate::wire::IpListenEndpoint,
         data: &[u8],
