@@ -3611,11 +3611,11 @@ mod rttm_tests {
     }
 }
 
-#[path = "loss.rs"]
+#[path = "../loss.rs"]
 mod loss;
 
 #[cfg(test)]
-#[path = "recovery_tests.rs"]
+#[path = "../recovery_tests.rs"]
 mod recovery_tests;
 
 #[cfg(test)]
@@ -3721,5 +3721,5 @@ mod tests_support {
 }
 
 #[cfg(test)]
-#[path = "tests/mod.rs"]
+#[path = "../tests/mod.rs"]
 mod state_tests;
