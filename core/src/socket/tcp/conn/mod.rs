@@ -19,7 +19,7 @@ use super::assembler::{Assembler, RangeSlot, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
 use super::rack::Rack;
 use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
-use super::rtt::{rtt_from_echo, RtoConfig, RttEstimator, RttTimer};
+use super::rtt::{RtoConfig, RttEstimator, RttTimer, TsClock};
 use super::sack::{SackUpdate, Scoreboard};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
@@ -290,8 +290,8 @@ struct Timestamps {
     recent: u32,
     /// When TS.Recent was set (PAWS invalidates it after 24 days, §5.5).
     recent_at: Instant,
-    /// Random offset of our clock (RFC 7323 §7.1).
-    offset: u32,
+    /// Our timestamp clock, randomly offset (RFC 7323 §5.4, §7.1).
+    clock: TsClock,
 }
 
 /// A TCP connection.
@@ -350,9 +350,9 @@ pub struct TcpSocket<'a> {
     /// reported already (see `ack_sent`).
     sack_skip: usize,
     ts: Option<Timestamps>,
-    /// Our timestamp clock's offset for this connection (RFC 7323 §7.1),
-    /// keyed per 4-tuple by the interface.
-    ts_offset: u32,
+    /// Our timestamp clock for this connection, its offset keyed per
+    /// 4-tuple by the interface (RFC 7323 §7.1).
+    ts_clock: TsClock,
     /// The peer sent a SYN with these options (a passive open).
     peer_ws: Option<u8>,
 
@@ -513,7 +513,7 @@ impl<'a> TcpSocket<'a> {
             sack_skip: 0,
             window_reopened: false,
             ts: None,
-            ts_offset: 0,
+            ts_clock: TsClock::new(0),
             peer_ws: None,
             fin_queued: false,
             fin_sent: false,

@@ -33,7 +33,7 @@ impl TcpSocket<'_> {
     /// Sets the offset of our timestamp clock for the next connection (RFC
     /// 7323 §7.1); the interface keys it per 4-tuple before an active open.
     pub(crate) fn set_ts_offset(&mut self, offset: u32) {
-        self.ts_offset = offset;
+        self.ts_clock = TsClock::new(offset);
     }
 
     /// Becomes an established child of a listener: the handshake in
@@ -70,7 +70,7 @@ impl TcpSocket<'_> {
             urgent_at: None,
             payload: &[],
         };
-        self.ts_offset = half.ts_offset;
+        self.ts_clock = TsClock::new(half.ts_offset);
         self.take_syn_options(&syn, now);
         // What the SYN-ACK agreed to binds both ends, whatever this socket's
         // own configuration (RFC 7323 §2.2, §3.2; RFC 2018 §2): the
@@ -84,7 +84,7 @@ impl TcpSocket<'_> {
         self.ts = half.tsval.map(|recent| Timestamps {
             recent,
             recent_at: now,
-            offset: half.ts_offset,
+            clock: self.ts_clock,
         });
         self.mss = self.send_mss_for(our_mss);
         self.cc.set_mss(self.mss);
@@ -133,7 +133,7 @@ impl TcpSocket<'_> {
         self.reset_state(now);
         self.local = local;
         self.remote = remote;
-        self.ts_offset = ts_offset;
+        self.ts_clock = TsClock::new(ts_offset);
         let ack_number = ack.ack_number.unwrap_or(TcpSeqNumber(0));
         self.iss = ack_number - 1;
         self.snd_una = ack_number;
@@ -266,7 +266,7 @@ impl TcpSocket<'_> {
             (Some((tsval, _)), true) => Some(Timestamps {
                 recent: tsval,
                 recent_at: now,
-                offset: self.ts_offset,
+                clock: self.ts_clock,
             }),
             _ => None,
         };

@@ -693,7 +693,7 @@ impl TcpSocket<'_> {
             .ts
             .filter(|_| repr.timestamp.is_none_or(|(_, e)| e == 0 || fresh(e)));
         let echo = match (ts, repr.timestamp) {
-            (Some(ts), Some((_, tsecr))) => Some(rtt_from_echo(self.ts_now(now, ts.offset), tsecr)),
+            (Some(ts), Some((_, tsecr))) => Some(ts.clock.rtt(now, tsecr)),
             _ => None,
         };
         match echo {

@@ -230,11 +230,11 @@ impl TcpSocket<'_> {
                         repr.timestamp = self
                             .config
                             .timestamps
-                            .then(|| (self.ts_now(now, self.ts_offset), 0));
+                            .then(|| (self.ts_clock.ts_val(now), 0));
                     } else {
                         repr.window_scale = self.peer_ws.map(|_| self.rcv_shift);
                         repr.sack_permitted = self.sack_ok;
-                        repr.timestamp = self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent));
+                        repr.timestamp = self.ts.map(|ts| (ts.clock.ts_val(now), ts.recent));
                     }
                     emit(&repr)?;
                     if let Some(ack) = repr.ack_number {
@@ -510,7 +510,7 @@ impl TcpSocket<'_> {
             ack_number: Some(self.rcv_nxt),
             window_len: window,
             sack_ranges,
-            timestamp: self.ts.map(|ts| (self.ts_now(now, ts.offset), ts.recent)),
+            timestamp: self.ts.map(|ts| (ts.clock.ts_val(now), ts.recent)),
             ..TcpRepr::bare(
                 self.local.port,
                 self.remote.port,

@@ -27,11 +27,6 @@ impl TcpSocket<'_> {
         self.persist_at = None;
     }
 
-    pub(super) fn ts_now(&self, now: Instant, offset: u32) -> u32 {
-        // RFC 7323 §5.4: a clock between 1 ms and 1 s per tick: 1 ms here.
-        (now.total_millis() as u32).wrapping_add(offset)
-    }
-
     /// When the socket next wants to send or a timer fires.
     pub(crate) fn poll_at(&self, now: Instant) -> Option<Instant> {
         if self.reset.is_some() || self.challenge_ack || self.ack_now {
@@ -227,7 +222,7 @@ impl TcpSocket<'_> {
         let in_flight = self.in_flight();
         let first = self.phase != Phase::Timeout;
         if !handshake {
-            self.rto_tsval = self.ts.map(|ts| self.ts_now(now, ts.offset));
+            self.rto_tsval = self.ts.map(|ts| ts.clock.ts_val(now));
         }
         if first && !handshake {
             // The reduction may prove spurious (RFC 4015).
