@@ -12,14 +12,12 @@ use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
 use super::tcp::deliver_to_tcp;
 use crate::socket::SocketSet;
-use crate::time::Instant;
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
-use crate::wire::igmp::{IgmpPacket, IgmpRepr};
 use crate::wire::ipv4::Ipv4Packet;
 use crate::wire::ipv6::Ipv6Packet;
 use crate::wire::ipv6ext;
-use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
 
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
@@ -28,26 +26,6 @@ const ICMP_ERROR_MAX: usize = 576;
 impl<'a> Interface<'a> {}
 
 impl Inner {
-    pub(super) fn process_igmp(&mut self, now: Instant, ip: &IpIn<'_>, payload: &[u8]) {
-        let IpAddr::V4(dst) = ip.dst else { return };
-        let repr = match IgmpPacket::new_checked(payload)
-            .and_then(|p| IgmpRepr::parse(&p, ChecksumMode::Check))
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
-        };
-        match repr {
-            IgmpRepr::MembershipQuery { .. } | IgmpRepr::MembershipQueryV3 { .. } => {
-                let r = self.rand();
-                self.igmp.process_query(now, &repr, dst, r);
-            }
-            // RFC 2236 §3: another member's report suppresses ours.
-            IgmpRepr::MembershipReportV1 { group_addr }
-            | IgmpRepr::MembershipReportV2 { group_addr } => self.igmp.process_report(group_addr),
-            _ => {}
-        }
-    }
-
     pub(super) fn process_icmpv4(
         &mut self,
         out: &mut Out<'_, '_>,

@@ -503,6 +503,32 @@ impl<const N: usize> Igmp<N> {
         true
     }
 
+    /// An IGMP message received in a datagram to `dst` (the wire handling:
+    /// the message is parsed and checksummed here, RFC 3376 §4 / RFC 2236
+    /// §2.3). Queries start or shorten report timers (`rng` draws their
+    /// random delays); another member's v1/v2 report suppresses ours
+    /// (RFC 2236 §3); our own report types and v3 reports are ignored.
+    pub fn process_packet(
+        &mut self,
+        now: Instant,
+        dst: Ipv4Addr,
+        payload: &[u8],
+        rng: &mut Rng,
+    ) -> Result<(), WireError> {
+        let repr = IgmpPacket::new_checked(payload)
+            .and_then(|p| IgmpRepr::parse(&p, ChecksumMode::Check))?;
+        match repr {
+            IgmpRepr::MembershipQuery { .. } | IgmpRepr::MembershipQueryV3 { .. } => {
+                let random = rng.next_u32();
+                self.process_query(now, &repr, dst, random);
+            }
+            IgmpRepr::MembershipReportV1 { group_addr }
+            | IgmpRepr::MembershipReportV2 { group_addr } => self.process_report(group_addr),
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Looks at one received query (any other message is ignored); `dst` is
     /// its IPv4 destination address.
     ///

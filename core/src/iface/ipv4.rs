@@ -1,16 +1,18 @@
 //! IPv4 in the interface (RFC 791, RFC 1122 §3.2): header checks, which
 //! datagrams are ours, reassembly of fragments and its timer, and the
-//! hand-off by protocol.
+//! hand-off by protocol; IGMP's framing (the engine, `igmp.rs`, parses and
+//! times; its reports are IPv4 datagrams written here).
 
 use super::fragment::{Fragment, FragmentKey, Reassembler};
 use super::interface::Inner;
-use super::out::Out;
+use super::out::{eth_header_len, write_eth, Out};
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
+use crate::wire::ethernet::EtherType;
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4ParamProblem, Icmpv4Repr};
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
-use crate::wire::{IpAddr, IpProtocol, Ipv4Addr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
 
 impl Inner {
     /// An IPv4 packet from the wire (RFC 1122 §3.2.1): checked, reassembled
@@ -152,7 +154,12 @@ impl Inner {
             IpProtocol::Icmp => inner.process_icmpv4(out, ip, payload, sockets),
             IpProtocol::Udp => inner.process_udp(out, ip, payload, sockets),
             IpProtocol::Tcp => inner.process_tcp(out, ip, payload, sockets),
-            IpProtocol::Igmp => inner.process_igmp(now, &ip, payload),
+            IpProtocol::Igmp => {
+                let IpAddr::V4(dst) = ip.dst else { return };
+                if let Err(e) = inner.igmp.process_packet(now, dst, payload, &mut inner.rng) {
+                    inner.drop(DropReason::from_wire(&e));
+                }
+            }
             _ if raw_taken => {}
             _ => {
                 // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
@@ -205,4 +212,46 @@ pub(super) fn bad_option_offset(packet: &Ipv4Packet<&[u8]>) -> Option<u8> {
         }
     }
     None
+}
+
+impl Inner {
+    /// Sends the IGMP reports the engine has due (RFC 3376 §5, RFC 2236
+    /// §3), each an IPv4 datagram framed to its group's MAC. The engine
+    /// sits below the interface state, so the framing is here.
+    pub(super) fn igmp_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        let inner = self;
+        // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
+        let src = inner
+            .v4
+            .iter()
+            .find(|a| a.usable())
+            .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
+        let (hw, vlan) = (inner.hw, inner.vlan_id);
+        let csum = inner.caps.checksum.ipv4.tx_mode();
+        while inner.igmp.poll_at().is_some_and(|t| t <= now) {
+            let ident = inner.next_ident();
+            let mut sent = 0;
+            let r = inner.igmp.dispatch(now, |msg| {
+                let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
+                let len = eth_header_len(vlan) + msg.datagram_len();
+                let ok = out.frame(len, &mut |buf| {
+                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv4);
+                    if let Some(rest) = buf.get_mut(at..) {
+                        let _ = msg.emit_datagram(src, ident, rest, csum);
+                    }
+                });
+                sent = len;
+                if ok {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            });
+            if r.is_err() || sent == 0 {
+                break;
+            }
+            inner.count_tx(sent);
+        }
+    }
 }

@@ -22,7 +22,7 @@ use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
 
 /// Somewhere frames go: the one token a receive lends for a reply, or the
 /// device itself. `frame` returns false when no buffer is available.
@@ -200,12 +200,12 @@ impl Inner {
 }
 
 /// Ethernet header length: 14, plus 4 for an 802.1Q tag.
-fn eth_header_len(vlan_id: Option<u16>) -> usize {
+pub(super) fn eth_header_len(vlan_id: Option<u16>) -> usize {
     14 + if vlan_id.is_some() { 4 } else { 0 }
 }
 
 /// Writes an Ethernet header (tagged when `vlan_id` is set); returns its length.
-fn write_eth(
+pub(super) fn write_eth(
     buf: &mut [u8],
     src: EthernetAddress,
     vlan_id: Option<u16>,
@@ -255,7 +255,7 @@ impl Inner {
         sent
     }
 
-    fn count_tx(&mut self, len: usize) {
+    pub(super) fn count_tx(&mut self, len: usize) {
         self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
         self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
     }
@@ -796,43 +796,6 @@ impl Inner {
         let expired = out.pending.expire(now, inner.config.pending_timeout);
         for _ in 0..expired {
             inner.drop(DropReason::Unresolved);
-        }
-    }
-
-    pub(super) fn igmp_timers(&mut self, out: &mut Out<'_, '_>) {
-        let now = out.now;
-        let inner = self;
-        // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
-        let src = inner
-            .v4
-            .iter()
-            .find(|a| a.usable())
-            .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
-        let (hw, vlan) = (inner.hw, inner.vlan_id);
-        let csum = inner.caps.checksum.ipv4.tx_mode();
-        while inner.igmp.poll_at().is_some_and(|t| t <= now) {
-            let ident = inner.next_ident();
-            let mut sent = 0;
-            let r = inner.igmp.dispatch(now, |msg| {
-                let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
-                let len = eth_header_len(vlan) + msg.datagram_len();
-                let ok = out.frame(len, &mut |buf| {
-                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv4);
-                    if let Some(rest) = buf.get_mut(at..) {
-                        let _ = msg.emit_datagram(src, ident, rest, csum);
-                    }
-                });
-                sent = len;
-                if ok {
-                    Ok(())
-                } else {
-                    Err(())
-                }
-            });
-            if r.is_err() || sent == 0 {
-                break;
-            }
-            inner.count_tx(sent);
         }
     }
 
