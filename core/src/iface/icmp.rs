@@ -6,7 +6,7 @@
 //! On the receive path every early return drops the packet and counts
 //! exactly one reason.
 
-use super::interface::{Inner, Interface};
+use super::interface::Inner;
 use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
@@ -22,8 +22,6 @@ use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
 const ICMP_ERROR_MAX: usize = 576;
-
-impl<'a> Interface<'a> {}
 
 impl Inner {
     pub(super) fn process_icmpv4(
