@@ -8,7 +8,7 @@ use super::out::Out;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
-use crate::wire::{EthernetAddress, IpAddr};
+use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr};
 
 impl Inner {
     /// An ARP packet from the wire (RFC 826), sent to `eth_dst`.
@@ -69,16 +69,7 @@ impl Inner {
         // prober sees the conflict. The reply goes to the prober's MAC.
         if spa.is_unspecified() {
             if for_us && operation == ArpOperation::Request {
-                let reply = ArpRepr::EthernetIpv4 {
-                    operation: ArpOperation::Reply,
-                    source_hardware_addr: inner.hw,
-                    source_protocol_addr: tpa,
-                    target_hardware_addr: sha,
-                    target_protocol_addr: spa,
-                };
-                if !inner.send_arp(out, sha, &reply) {
-                    inner.drop(DropReason::DeviceBusy);
-                }
+                inner.arp_reply(out, sha, spa, tpa);
             }
             return;
         }
@@ -93,16 +84,7 @@ impl Inner {
             inner.schedule_flush(IpAddr::V4(spa));
         }
         if for_us && operation == ArpOperation::Request {
-            let reply = ArpRepr::EthernetIpv4 {
-                operation: ArpOperation::Reply,
-                source_hardware_addr: inner.hw,
-                source_protocol_addr: tpa,
-                target_hardware_addr: sha,
-                target_protocol_addr: spa,
-            };
-            if !inner.send_arp(out, sha, &reply) {
-                inner.drop(DropReason::DeviceBusy);
-            }
+            inner.arp_reply(out, sha, spa, tpa);
         }
     }
 
@@ -137,6 +119,29 @@ impl Inner {
             if usable && !was_usable {
                 inner.event(super::event::Event::AddressReady(address));
             }
+        }
+    }
+}
+
+impl Inner {
+    /// Answers a request for our `tpa` from `sha` (`spa` its address, or
+    /// 0.0.0.0 for a probe), unicast to the asker's MAC.
+    fn arp_reply(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        sha: EthernetAddress,
+        spa: Ipv4Addr,
+        tpa: Ipv4Addr,
+    ) {
+        let reply = ArpRepr::EthernetIpv4 {
+            operation: ArpOperation::Reply,
+            source_hardware_addr: self.hw,
+            source_protocol_addr: tpa,
+            target_hardware_addr: sha,
+            target_protocol_addr: spa,
+        };
+        if !self.send_arp(out, sha, &reply) {
+            self.drop(DropReason::DeviceBusy);
         }
     }
 }

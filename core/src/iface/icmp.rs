@@ -54,11 +54,7 @@ impl Inner {
                 }
                 // RFC 1122 §3.2.2.6: reply from the address the request was
                 // sent to; for a broadcast request, from one of ours.
-                let Some(reply_src) = (if self.has_v4(&dst) {
-                    Some(dst)
-                } else {
-                    self.v4_source(&src)
-                }) else {
+                let Some(reply_src) = self.v4_reply_source(&dst, &src) else {
                     return self.drop(DropReason::NoRoute);
                 };
                 let reply = Icmpv4Repr::EchoReply {
@@ -147,11 +143,7 @@ impl Inner {
                 seq_no,
                 data,
             } => {
-                let Some(reply_src) = (if self.has_v6(&dst) {
-                    Some(dst)
-                } else {
-                    self.v6_source(&src)
-                }) else {
+                let Some(reply_src) = self.v6_reply_source(&dst, &src) else {
                     return self.drop(DropReason::NoRoute);
                 };
                 let reply = Icmpv6Repr::EchoReply {
@@ -236,11 +228,7 @@ impl Inner {
         if !self.icmp_limit.allow(now) {
             return self.drop(DropReason::RateLimited);
         }
-        let Some(reply_src) = (if self.has_v4(&dst) {
-            Some(dst)
-        } else {
-            self.v4_source(&src)
-        }) else {
+        let Some(reply_src) = self.v4_reply_source(&dst, &src) else {
             return;
         };
         let quote_len = ip.packet.len().min(ICMP_ERROR_MAX - 20 - 8);
@@ -284,11 +272,7 @@ impl Inner {
         if !self.icmp_limit.allow(now) {
             return self.drop(DropReason::RateLimited);
         }
-        let Some(reply_src) = (if self.has_v6(&dst) {
-            Some(dst)
-        } else {
-            self.v6_source(&src)
-        }) else {
+        let Some(reply_src) = self.v6_reply_source(&dst, &src) else {
             return;
         };
         // RFC 4443 §2.4 (c): as much of the invoking packet as fits in the

@@ -196,6 +196,26 @@ impl Inner {
             .map(|a| a.address())
     }
 
+    /// The source of an answer to a datagram from `from` to `to`: `to`
+    /// when it is ours (RFC 1122 §3.2.2.6, RFC 4443 §2.2), else ours for
+    /// `from` (the datagram went to a broadcast or group address).
+    pub fn v4_reply_source(&self, to: &Ipv4Addr, from: &Ipv4Addr) -> Option<Ipv4Addr> {
+        if self.has_v4(to) {
+            Some(*to)
+        } else {
+            self.v4_source(from)
+        }
+    }
+
+    /// [`v4_reply_source`](Self::v4_reply_source) for IPv6.
+    pub fn v6_reply_source(&self, to: &Ipv6Addr, from: &Ipv6Addr) -> Option<Ipv6Addr> {
+        if self.has_v6(to) {
+            Some(*to)
+        } else {
+            self.v6_source(from)
+        }
+    }
+
     /// The source address for `dst` when the socket named none.
     pub fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {

@@ -728,6 +728,18 @@ impl Inner {
     }
 }
 
+/// A neighbor cache's action with its address as an [`IpAddr`].
+fn on_ip<A>(action: NeighborAction<A>, ip: impl Fn(A) -> IpAddr) -> NeighborAction<IpAddr> {
+    match action {
+        NeighborAction::Retransmit { addr, unicast_hw } => NeighborAction::Retransmit {
+            addr: ip(addr),
+            unicast_hw,
+        },
+        NeighborAction::Failed(addr) => NeighborAction::Failed(ip(addr)),
+        NeighborAction::Evicted(addr) => NeighborAction::Evicted(ip(addr)),
+    }
+}
+
 /// A packet that can never go is consumed (and was counted): the socket
 /// moves on to its next one instead of retrying forever.
 pub(super) fn dropped_is_done(e: SendError) -> Result<(), SendError> {
@@ -750,52 +762,37 @@ impl Inner {
     /// failed, was evicted or waited too long dropped.
     pub(super) fn neighbor_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
-        let inner = self;
-        while let Some(action) = inner.arp.poll(now) {
-            match action {
-                NeighborAction::Retransmit { addr, unicast_hw } => {
-                    inner.send_solicit(out, IpAddr::V4(addr), unicast_hw);
-                }
-                NeighborAction::Failed(addr) => {
-                    let n = out.pending.drop_for(&IpAddr::V4(addr));
-                    for _ in 0..n {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V4(addr));
-                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V4(addr)));
-                }
-                NeighborAction::Evicted(addr) => {
-                    for _ in 0..out.pending.drop_for(&IpAddr::V4(addr)) {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V4(addr));
-                }
-            }
+        while let Some(action) = self.arp.poll(now) {
+            self.neighbor_action(out, on_ip(action, IpAddr::V4));
         }
-        while let Some(action) = inner.nd.poll(now) {
-            match action {
-                NeighborAction::Retransmit { addr, unicast_hw } => {
-                    inner.send_solicit(out, IpAddr::V6(addr), unicast_hw);
-                }
-                NeighborAction::Failed(addr) => {
-                    let n = out.pending.drop_for(&IpAddr::V6(addr));
-                    for _ in 0..n {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V6(addr));
-                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V6(addr)));
-                }
-                NeighborAction::Evicted(addr) => {
-                    for _ in 0..out.pending.drop_for(&IpAddr::V6(addr)) {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V6(addr));
-                }
-            }
+        while let Some(action) = self.nd.poll(now) {
+            self.neighbor_action(out, on_ip(action, IpAddr::V6));
         }
-        let expired = out.pending.expire(now, inner.config.pending_timeout);
+        let expired = out.pending.expire(now, self.config.pending_timeout);
         for _ in 0..expired {
-            inner.drop(DropReason::Unresolved);
+            self.drop(DropReason::Unresolved);
+        }
+    }
+
+    /// What a neighbor cache's timer asks for, in either family.
+    fn neighbor_action(&mut self, out: &mut Out<'_, '_>, action: NeighborAction<IpAddr>) {
+        match action {
+            NeighborAction::Retransmit { addr, unicast_hw } => {
+                self.send_solicit(out, addr, unicast_hw);
+            }
+            NeighborAction::Failed(addr) => {
+                for _ in 0..out.pending.drop_for(&addr) {
+                    self.drop(DropReason::Unresolved);
+                }
+                self.unstall(&addr);
+                self.event(super::event::Event::NeighborUnreachable(addr));
+            }
+            NeighborAction::Evicted(addr) => {
+                for _ in 0..out.pending.drop_for(&addr) {
+                    self.drop(DropReason::Unresolved);
+                }
+                self.unstall(&addr);
+            }
         }
     }
 

@@ -173,6 +173,8 @@ impl Inner {
         self.send_tcp_reply(out, local, remote, &rst);
     }
 
+    /// Sends a segment the receive path answers with (a reset, a SYN-ACK
+    /// with a cookie, a half-open connection's ACK).
     fn send_tcp_reply(
         &mut self,
         out: &mut Out<'_, '_>,
@@ -180,20 +182,30 @@ impl Inner {
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
     ) {
+        let pkt = self.tcp_packet(local, remote, repr);
+        self.send_reply(out, &pkt);
+    }
+
+    /// `repr` from `local` to `remote` as an outgoing IP packet.
+    fn tcp_packet<'p>(
+        &self,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'p>,
+    ) -> IpOut<'p> {
         let body = Body::tcp(
             &local.addr,
             &remote.addr,
             repr,
             self.caps.checksum.tcp.tx_mode(),
         );
-        let pkt = IpOut {
+        IpOut {
             src: local.addr,
             dst: remote.addr,
             protocol: IpProtocol::Tcp,
             hop_limit: self.hop_limit,
             body,
-        };
-        self.send_reply(out, &pkt);
+        }
     }
 
     /// A segment for a listener: the listener judges it (the handshake and
@@ -261,19 +273,7 @@ impl Inner {
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
     ) -> Result<(), SendError> {
-        let body = Body::tcp(
-            &local.addr,
-            &remote.addr,
-            repr,
-            self.caps.checksum.tcp.tx_mode(),
-        );
-        let pkt = IpOut {
-            src: local.addr,
-            dst: remote.addr,
-            protocol: IpProtocol::Tcp,
-            hop_limit: self.hop_limit,
-            body,
-        };
+        let pkt = self.tcp_packet(local, remote, repr);
         self.send_socket_packet(out, &pkt)
     }
 
