@@ -62,14 +62,7 @@ impl Inner {
                     seq_no,
                     data,
                 };
-                let body = Body::icmpv4(&reply, self.caps.checksum.icmpv4.tx_mode());
-                let pkt = IpOut {
-                    src: IpAddr::V4(reply_src),
-                    dst: IpAddr::V4(src),
-                    protocol: IpProtocol::Icmp,
-                    hop_limit: self.hop_limit,
-                    body,
-                };
+                let pkt = self.icmpv4_packet(reply_src, src, &reply);
                 self.send_reply(out, &pkt);
             }
             Icmpv4Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
@@ -151,19 +144,7 @@ impl Inner {
                     seq_no,
                     data,
                 };
-                let body = Body::icmpv6(
-                    &reply_src,
-                    &src,
-                    &reply,
-                    self.caps.checksum.icmpv6.tx_mode(),
-                );
-                let pkt = IpOut {
-                    src: IpAddr::V6(reply_src),
-                    dst: IpAddr::V6(src),
-                    protocol: IpProtocol::Icmpv6,
-                    hop_limit: self.hop_limit,
-                    body,
-                };
+                let pkt = self.icmpv6_packet(reply_src, src, &reply, self.hop_limit);
                 self.send_reply(out, &pkt);
             }
             Icmpv6Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
@@ -235,14 +216,7 @@ impl Inner {
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
         // Callers pass an error message with empty data: the quote goes in.
         let repr = super::packet::with_data_v4(&repr, quote);
-        let body = Body::icmpv4(&repr, self.caps.checksum.icmpv4.tx_mode());
-        let pkt = IpOut {
-            src: IpAddr::V4(reply_src),
-            dst: IpAddr::V4(src),
-            protocol: IpProtocol::Icmp,
-            hop_limit: self.hop_limit,
-            body,
-        };
+        let pkt = self.icmpv4_packet(reply_src, src, &repr);
         self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
         self.send_reply(out, &pkt);
     }
@@ -280,14 +254,7 @@ impl Inner {
         let quote_len = ip.packet.len().min(1280 - 40 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
         let repr = super::packet::with_data_v6(&repr, quote);
-        let body = Body::icmpv6(&reply_src, &src, &repr, self.caps.checksum.icmpv6.tx_mode());
-        let pkt = IpOut {
-            src: IpAddr::V6(reply_src),
-            dst: IpAddr::V6(src),
-            protocol: IpProtocol::Icmpv6,
-            hop_limit: self.hop_limit,
-            body,
-        };
+        let pkt = self.icmpv6_packet(reply_src, src, &repr, self.hop_limit);
         self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
         self.send_reply(out, &pkt);
     }

@@ -5,11 +5,11 @@
 use super::interface::{Inner, ALL_NODES};
 use super::neighbor::{Fill, Filled};
 use super::out::Out;
-use super::packet::{Body, IpIn, IpOut};
+use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv6Addr};
+use crate::wire::{EthernetAddress, IpAddr, Ipv6Addr};
 
 impl Inner {
     #[allow(clippy::too_many_arguments)]
@@ -55,19 +55,7 @@ impl Inner {
                     lladdr: Some(self.hw),
                     options: &[],
                 });
-                let body = Body::icmpv6(
-                    &target_addr,
-                    &reply_dst,
-                    &advert,
-                    self.caps.checksum.icmpv6.tx_mode(),
-                );
-                let pkt = IpOut {
-                    src: IpAddr::V6(target_addr),
-                    dst: IpAddr::V6(reply_dst),
-                    protocol: IpProtocol::Icmpv6,
-                    hop_limit: 255,
-                    body,
-                };
+                let pkt = self.icmpv6_packet(target_addr, reply_dst, &advert, 255);
                 // The solicitor told us its MAC: answer it directly.
                 let mac = match (dad, lladdr) {
                     (true, _) => EthernetAddress::from_ipv6_multicast(&ALL_NODES),

@@ -17,12 +17,13 @@ use crate::phy::{Device, TxToken};
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
+use crate::wire::icmpv4::Icmpv4Repr;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
 
 /// Somewhere frames go: the one token a receive lends for a reply, or the
 /// device itself. `frame` returns false when no buffer is available.
@@ -594,6 +595,42 @@ impl Inner {
         }
     }
 
+    /// An ICMPv4 message from `src` to `dst` as an outgoing packet, with
+    /// our hop limit.
+    pub(crate) fn icmpv4_packet<'p>(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        repr: &Icmpv4Repr<'p>,
+    ) -> IpOut<'p> {
+        IpOut {
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            protocol: IpProtocol::Icmp,
+            hop_limit: self.hop_limit,
+            body: Body::icmpv4(repr, self.caps.checksum.icmpv4.tx_mode()),
+        }
+    }
+
+    /// An ICMPv6 message from `src` to `dst` as an outgoing packet (its
+    /// checksum covers the pseudo-header, RFC 4443 §2.3); Neighbor
+    /// Discovery sends with `hop_limit` 255 (RFC 4861 §7.1).
+    pub(crate) fn icmpv6_packet<'p>(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        repr: &Icmpv6Repr<'p>,
+        hop_limit: u8,
+    ) -> IpOut<'p> {
+        IpOut {
+            src: IpAddr::V6(src),
+            dst: IpAddr::V6(dst),
+            protocol: IpProtocol::Icmpv6,
+            hop_limit,
+            body: Body::icmpv6(&src, &dst, repr, self.caps.checksum.icmpv6.tx_mode()),
+        }
+    }
+
     /// Sends an ARP request or a Neighbor Solicitation for `hop`
     /// (unicast to `known` when confirming a cached entry).
     pub(crate) fn send_solicit(
@@ -632,14 +669,7 @@ impl Inner {
                     nonce: None,
                     options: &[],
                 });
-                let body = Body::icmpv6(&src, &dst, &ns, self.caps.checksum.icmpv6.tx_mode());
-                let pkt = IpOut {
-                    src: IpAddr::V6(src),
-                    dst: IpAddr::V6(dst),
-                    protocol: IpProtocol::Icmpv6,
-                    hop_limit: 255,
-                    body,
-                };
+                let pkt = self.icmpv6_packet(src, dst, &ns, 255);
                 let mac = known.unwrap_or_else(|| EthernetAddress::from_ipv6_multicast(&dst));
                 self.send_ip_to(out, mac, &pkt)
             }
