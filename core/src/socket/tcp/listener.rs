@@ -1040,4 +1040,70 @@ mod tests {
         assert!(h.in_window(TcpSeqNumber(8)));
         assert!(!h.in_window(TcpSeqNumber(9)));
     }
+
+    #[test]
+    fn a_full_syn_queue_answers_with_a_cookie_that_its_ack_redeems() {
+        let isn = IsnGenerator::new([1; 16]);
+        let cookies = SynCookies::new([2; 16]);
+        let cx = |now| ListenContext {
+            now,
+            mtu: 1500,
+            offer: SynAckOffer::DEFAULT,
+            isn: &isn,
+            cookies: &cookies,
+        };
+        // No SYN queue at all: every SYN is answered with a cookie.
+        let mut l = listener(0);
+        let child = SocketHandle::from_index(5);
+        assert!(l.provide(child).is_ok());
+        let (local, remote) = (ep(1, 80), ep(2, 4000));
+        let t = Instant::from_secs(10);
+
+        // RFC 9293 §3.10.7.2: an ACK that completes no handshake is reset.
+        let stray = TcpRepr {
+            ack_number: Some(TcpSeqNumber(1)),
+            ..TcpRepr::bare(4000, 80, TcpFlags::empty(), TcpSeqNumber(8))
+        };
+        let v = l.segment(&cx(t), local, remote, &stray);
+        assert!(v.reset && v.reply.is_none() && v.accept.is_none());
+        assert_eq!(v.drop, Some(ListenDrop::NoConnection));
+
+        // RFC 4987 §3.6: the SYN-ACK carries the cookie, and no state stays.
+        let syn = TcpRepr {
+            max_seg_size: Some(1460),
+            ..TcpRepr::bare(4000, 80, TcpFlags::SYN, TcpSeqNumber(7))
+        };
+        let v = l.segment(&cx(t), local, remote, &syn);
+        let synack = v.reply.expect("a SYN-ACK carrying a cookie");
+        assert_eq!(synack.control, TcpFlags::SYN);
+        assert_eq!(synack.ack_number, Some(TcpSeqNumber(8)));
+        assert!(!v.reset && v.drop.is_none() && v.accept.is_none());
+        assert_eq!(l.half_open(), 0);
+        assert_eq!(l.stats().syns, 1);
+
+        // The client's ACK of it: the cookie proves the handshake, and the
+        // connection goes into the lent socket.
+        let ack = TcpRepr {
+            ack_number: Some(synack.seq_number + 1),
+            ..TcpRepr::bare(4000, 80, TcpFlags::empty(), TcpSeqNumber(8))
+        };
+        let v = l.segment(&cx(t + Duration::from_millis(1)), local, remote, &ack);
+        let accepted = v.accept.expect("the cookie completes the handshake");
+        assert_eq!(accepted.child, child);
+        assert!(accepted.cookie_mss.is_some() && accepted.pushed);
+        assert!(!v.reset && v.drop.is_none() && v.reply.is_none());
+        assert_eq!(l.stats().cookies_accepted, 1);
+        assert_eq!(l.accept(), Some(child));
+
+        // A forged ACK (one off) redeems nothing.
+        let mut l = listener(0);
+        assert!(l.provide(child).is_ok());
+        let _ = l.segment(&cx(t), local, remote, &syn);
+        let forged = TcpRepr {
+            ack_number: Some(synack.seq_number + 2),
+            ..ack
+        };
+        let v = l.segment(&cx(t), local, remote, &forged);
+        assert!(v.accept.is_none() && v.reset);
+    }
 }
