@@ -1,6 +1,12 @@
 //! The reassembler's settings, and the IPv4 and IPv6 limits they bound.
 
-use super::*;
+use super::{
+    FragmentKey, IPV4_MAX_DATAGRAM, IPV6_FIXED_HEADER, IPV6_FRAGMENT_HEADER, IPV6_MAX_PAYLOAD,
+};
+use crate::time::Duration;
+
+#[cfg(doc)]
+use super::{Reassembler, ReassemblyError};
 
 /// What [`Reassembler::add`] does with the first fragment of a new datagram
 /// when every slot is busy.

@@ -1,6 +1,9 @@
 //! Why a fragment was refused.
 
-use super::*;
+use core::fmt;
+
+#[cfg(doc)]
+use super::{Fragment, Reassembler, ReassemblyConfig, WhenFull};
 
 /// Why [`Reassembler::add`] did not take a fragment.
 ///

@@ -44,14 +44,11 @@
 //! - When every slot is busy, the oldest datagram is evicted by default (see
 //!   [`WhenFull`]).
 
-use core::fmt;
-
-use managed::ManagedSlice;
-
 use super::FragmentKey;
-use crate::time::{Duration, Instant};
-use crate::wire::ipv4::Ipv4Packet;
 use crate::wire::IpProtocol;
+
+#[cfg(doc)]
+use managed::ManagedSlice;
 
 mod config;
 mod error;

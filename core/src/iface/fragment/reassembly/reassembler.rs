@@ -1,8 +1,14 @@
 //! The table of datagrams in progress: lookup by key, slot allocation and
 //! eviction, timeouts.
 
+use managed::ManagedSlice;
+
 use super::slot::Abandon;
-use super::*;
+use super::{
+    Expired, Fragment, FragmentKey, Reassembled, ReassemblyConfig, ReassemblyError, ReassemblySlot,
+    WhenFull,
+};
+use crate::time::Instant;
 
 /// Puts fragments back together, in caller-provided [`ReassemblySlot`]s.
 #[derive(Debug)]

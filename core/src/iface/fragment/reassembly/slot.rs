@@ -1,7 +1,14 @@
 //! One slot: a datagram assembled in place, with a bitmap of the 8-byte
 //! blocks received.
 
-use super::*;
+use managed::ManagedSlice;
+
+use super::{
+    Fragment, FragmentKey, Reassembled, ReassemblyConfig, ReassemblyError, ICMPV4_QUOTED_DATA,
+    IPV6_FIXED_HEADER, IPV6_FRAGMENT_HEADER, IPV6_MAX_PAYLOAD,
+};
+use crate::time::{Duration, Instant};
+use crate::wire::ipv4::Ipv4Packet;
 
 /// The progress of one datagram in a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

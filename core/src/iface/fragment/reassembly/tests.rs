@@ -1,7 +1,11 @@
+//! The reassembler driven with real IPv4 and IPv6 fragment headers: every
+//! order, duplicates, overlaps, timeouts, full slots and the length limits.
+
 extern crate std;
 use super::*;
 use crate::iface::fragment::fragments;
-use crate::wire::ipv4::Ipv4Repr;
+use crate::time::{Duration, Instant};
+use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::{ChecksumMode, Ipv4Addr, Ipv6Addr};
 use std::vec;
 use std::vec::Vec;
