@@ -12,10 +12,7 @@
 //! - long options split over several instances (RFC 3396): the first instance
 //!   of an option is used by [`DhcpRepr::parse`], later ones are ignored.
 
-use byteorder::{ByteOrder, NetworkEndian};
-
 use super::ip::enum_with_unknown;
-use super::{Error, EthernetAddress, Ipv4Addr, Result};
 
 mod options;
 mod packet;

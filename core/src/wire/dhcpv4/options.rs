@@ -1,7 +1,8 @@
 //! The options area (RFC 2132): option codes, the bounds-checked walk that
 //! reads it, and the cursor that writes it.
 
-use super::*;
+use super::DhcpMessageType;
+use crate::wire::{Error, Ipv4Addr, Result};
 
 /// Option codes (RFC 2132), named once.
 pub(super) mod opt {
@@ -244,11 +245,16 @@ pub(super) const MAX_OPTION_DATA: usize = 255;
 
 /// A bounds-checked cursor over the options area, for `emit`.
 pub(super) struct OptionWriter<'b> {
-    pub(super) buf: &'b mut [u8],
-    pub(super) pos: usize,
+    buf: &'b mut [u8],
+    pos: usize,
 }
 
-impl OptionWriter<'_> {
+impl<'b> OptionWriter<'b> {
+    /// A writer at the start of `buf`, the options area.
+    pub(super) fn new(buf: &'b mut [u8]) -> Self {
+        OptionWriter { buf, pos: 0 }
+    }
+
     /// Writes code, length and data (at most 255 bytes of it).
     pub(super) fn put(&mut self, kind: u8, data: &[u8]) -> Result<()> {
         let data = data.get(..MAX_OPTION_DATA).unwrap_or(data);

@@ -1,7 +1,13 @@
 //! The view over a message: the BOOTP fixed part, the magic cookie, the
 //! options area.
 
-use super::*;
+use byteorder::{ByteOrder, NetworkEndian};
+
+use super::{DhcpMessageType, DhcpOpCode, DhcpOption, DhcpOptions, FLAG_BROADCAST};
+use crate::wire::{Error, EthernetAddress, Field, Ipv4Addr, Result};
+
+#[cfg(doc)]
+use super::{DhcpRepr, DHCP_MAGIC_COOKIE};
 
 mod field {
     use crate::wire::{Field, Rest};
@@ -70,7 +76,7 @@ impl<T: AsRef<[u8]>> DhcpPacket<T> {
         self.buffer.as_ref()
     }
 
-    fn ipv4(&self, f: crate::wire::Field) -> Ipv4Addr {
+    fn ipv4(&self, f: Field) -> Ipv4Addr {
         let b = &self.data()[f];
         Ipv4Addr::new(b[0], b[1], b[2], b[3])
     }

@@ -1,7 +1,12 @@
 //! The parts of a message a client acts on: parse and emit.
 
 use super::options::{opt, OptionWriter, MAX_OPTION_DATA};
-use super::*;
+use super::Ipv4AddrList;
+use super::{
+    DhcpMessageType, DhcpOpCode, DhcpOption, DhcpOptions, DhcpPacket, BOOTP_MIN_LEN,
+    DHCP_MAGIC_COOKIE, FLAG_BROADCAST, HEADER_LEN, HTYPE_ETHERNET,
+};
+use crate::wire::{Error, EthernetAddress, Ipv4Addr, Result};
 
 /// The DNS servers a [`DhcpRepr`] keeps; more are dropped.
 pub const MAX_DNS_SERVERS: usize = 3;
@@ -260,10 +265,7 @@ impl<'a> DhcpRepr<'a> {
         packet.file_mut().fill(0);
         packet.set_magic_cookie(DHCP_MAGIC_COOKIE);
 
-        let mut w = OptionWriter {
-            buf: packet.payload_mut(),
-            pos: 0,
-        };
+        let mut w = OptionWriter::new(packet.payload_mut());
         w.put(opt::MESSAGE_TYPE, &[self.message_type.into()])?;
         let addrs = [
             (opt::SERVER_ID, self.server_identifier),

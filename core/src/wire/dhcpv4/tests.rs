@@ -1,5 +1,10 @@
+//! Captured DHCP messages read field by field and emitted back byte for
+//! byte; truncations, bad cookies, bad option lengths and mutations refused
+//! without a panic.
+
 extern crate std;
 use super::*;
+use crate::wire::{Error, EthernetAddress, Ipv4Addr, Result};
 use std::vec;
 use std::vec::Vec;
 
