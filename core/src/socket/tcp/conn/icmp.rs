@@ -1,7 +1,10 @@
 //! ICMP errors about the connection (RFC 9293 §3.9, RFC 5927) and path
 //! MTU reports (RFC 1191, RFC 8201).
 
-use super::*;
+use super::{State, TcpError, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::wire::tcp::TcpSeqNumber;
+use crate::wire::IpAddr;
 
 impl TcpSocket<'_> {
     /// RFC 5927 §4.1: an ICMP error counts only when the segment it quotes

@@ -18,14 +18,13 @@ use managed::ManagedSlice;
 use super::assembler::{Assembler, RangeSlot, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
 use super::rack::Rack;
-use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
+use super::recovery::Phase;
 use super::rtt::{RtoConfig, RttEstimator, RttTimer, TsClock};
-use super::sack::{SackUpdate, Scoreboard};
+use super::sack::Scoreboard;
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
 use crate::wire::{IpAddr, IpEndpoint};
-use loss::Resend;
 
 mod icmp;
 #[path = "../loss.rs"]

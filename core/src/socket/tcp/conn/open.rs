@@ -2,7 +2,15 @@
 //! child (from its SYN queue or a SYN cookie), and what the peer's SYN
 //! negotiated (RFC 9293 §3.5, §3.7.1; RFC 7323; RFC 2018).
 
-use super::*;
+use super::{State, TcpApiError, TcpSocket, TcpStats, Timestamps};
+use crate::socket::tcp::congestion::{Congestion, CongestionControl};
+use crate::socket::tcp::rack::Rack;
+use crate::socket::tcp::recovery::Phase;
+use crate::socket::tcp::rtt::{RttEstimator, RttTimer, TsClock};
+use crate::socket::tcp::sack::Scoreboard;
+use crate::time::Instant;
+use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::{IpAddr, IpEndpoint};
 
 impl TcpSocket<'_> {
     /// Starts an active open. `local` has the address the interface chose.

@@ -3,7 +3,10 @@
 //! FIN-WAIT-2 and TIME-WAIT (§3.4.2), delayed ACK (§3.8.6.3), and
 //! `poll_at`, the earliest of them.
 
-use super::*;
+use super::{State, TcpError, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::recovery::Phase;
+use crate::time::Instant;
 
 /// Retransmissions of data (and unanswered zero-window probes) before the
 /// connection is given up when no user timeout is set (Linux `tcp_retries2`).

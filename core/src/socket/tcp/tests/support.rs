@@ -2,6 +2,7 @@
 extern crate std;
 pub(super) use super::super::*;
 pub(super) use crate::socket::tcp::assembler::INLINE_RANGES;
+pub(super) use crate::wire::tcp::{TcpFlags, MAX_SACK_BLOCKS};
 use crate::wire::Ipv4Addr;
 pub(super) use std::vec;
 pub(super) use std::vec::Vec;
