@@ -95,3 +95,18 @@ pub(super) fn established(buf: usize) -> TcpSocket<'static> {
     assert_eq!((ack.seq, ack.ack), (ISS + 1, Some(IRS + 1)));
     s
 }
+
+/// Established with SACK, no timestamps (so 4 blocks fit), every
+/// segment ACKed at once.
+pub(super) fn established_with_sack() -> TcpSocket<'static> {
+    let mut s = socket(8192);
+    s.config.timestamps = false;
+    s.config.ack_delay = None;
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.sack_permitted = true;
+    s.process(Instant::ZERO, &synack);
+    out(&mut s, Instant::ZERO).unwrap();
+    s
+}
