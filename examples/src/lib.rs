@@ -7,6 +7,3 @@ pub mod http;
 pub mod memory;
 pub mod pingstats;
 pub mod services;
-pub mod sim;
-pub mod stream_hash;
-pub mod transfer;

@@ -46,18 +46,17 @@
 //! transmitted frames that pass at once are written straight into the inner
 //! device's buffer.
 
-use alloc::{collections::VecDeque, vec::Vec};
 use core::mem;
+use std::collections::VecDeque;
 
-use super::{Device, DeviceCapabilities, RxToken, TxToken};
-use crate::rand::Rng;
-use crate::time::{Duration, Instant};
+use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+use rstcp::rand::Rng;
+use rstcp::time::{Duration, Instant};
 
 /// A probability, kept in parts per million.
 ///
 /// Values above certainty are clamped to [`Chance::ALWAYS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Chance {
     ppm: u32,
 }
@@ -102,7 +101,6 @@ impl Chance {
 /// find too few tokens are dropped (policing, not shaping) and counted in
 /// [`FaultStats::rate_limited`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RateLimit {
     /// At most `per_sec` frames per second, bursts of up to `burst` frames.
     Frames {
@@ -125,7 +123,6 @@ pub enum RateLimit {
 /// average and start with `enter` per frame in the good state, so the long-run
 /// loss is `enter / (enter + leave)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BurstLoss {
     /// Chance per frame of moving from the good state to the bad one.
     pub enter: Chance,
@@ -139,7 +136,6 @@ pub struct BurstLoss {
 /// [`FaultStats::queue_dropped`]. This shapes, where [`RateLimit`] polices:
 /// a router's queue in front of a slower link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Bottleneck {
     /// The link's rate.
     pub bits_per_sec: u64,
@@ -149,7 +145,6 @@ pub struct Bottleneck {
 
 /// The faults of one direction. The default is a perfect link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FaultConfig {
     /// Chance that a frame is lost.
     pub drop_pct: Chance,
@@ -218,7 +213,6 @@ impl Default for FaultConfig {
 
 /// What happened to the frames of one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FaultStats {
     /// Frames offered to this direction (before any fault).
     pub frames: u64,
@@ -444,7 +438,7 @@ impl Direction {
         }
         if c.max_frame_len.is_some_and(|max| len > max) {
             self.stats.oversize += 1;
-            net_trace!("fault: {} byte frame over max_frame_len, dropped", len);
+            log::trace!("fault: {} byte frame over max_frame_len, dropped", len);
             return Verdict::Drop;
         }
         if c.drop_pct.hit(d.drop) {
@@ -528,7 +522,7 @@ impl Direction {
     fn park(&mut self, buf: Vec<u8>, hold: Hold, seq: u64, duplicate: bool, now: Instant) {
         if self.queued() >= self.config.queue_limit {
             self.stats.overflow += 1;
-            net_debug!("fault: queue full, frame dropped");
+            log::debug!("fault: queue full, frame dropped");
             self.give_buf(buf);
             return;
         }
@@ -661,12 +655,12 @@ struct Slot {
 ///
 /// [`FaultInjector`] owns one together with its device. Keep a `Faults`
 /// apart instead when the device is borrowed anew for every poll, as the
-/// ends of a [`Link`](super::loopback::Link) are, and
+/// ends of a [`Link`](rstcp::phy::loopback::Link) are, and
 /// [`attach`](Faults::attach) it each time: the kept frames and the random
 /// streams carry over from one poll to the next.
 ///
 /// ```
-/// use rstcp::phy::fault::{Chance, FaultConfig, Faults};
+/// use rstcp_testkit::fault::{Chance, FaultConfig, Faults};
 /// use rstcp::phy::{loopback::Link, Device, DeviceCapabilities, TxToken};
 /// use rstcp::time::Instant;
 ///
@@ -883,7 +877,7 @@ impl Faults {
 /// Wraps a [`Device`] and injects faults in both directions.
 ///
 /// ```
-/// use rstcp::phy::fault::{Chance, FaultConfig, FaultInjector};
+/// use rstcp_testkit::fault::{Chance, FaultConfig, FaultInjector};
 /// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, TxToken};
 /// use rstcp::time::{Duration, Instant};
 ///
@@ -1130,7 +1124,7 @@ impl<D: Device> Device for Attached<'_, D> {
 mod tests {
     extern crate std;
     use super::*;
-    use crate::phy::loopback::{Loopback, Side};
+    use rstcp::phy::loopback::{Loopback, Side};
     use std::vec;
 
     const LEN: usize = 64;
@@ -1840,7 +1834,7 @@ mod tests {
 
     #[test]
     fn faults_attached_to_a_link_end_persist_across_polls() {
-        use crate::phy::loopback::Link;
+        use rstcp::phy::loopback::Link;
         let c = FaultConfig {
             delay: Duration::from_millis(2),
             duplicate_pct: Chance::ALWAYS,
