@@ -9,7 +9,9 @@
 //!   simulated time.
 //! - [`transfer`]: a TCP bulk transfer between the two through the fault
 //!   injector, checked by [`stream_hash`].
+//! - [`echo`]: one step of a TCP echo server over a socket.
 
+pub mod echo;
 pub mod fault;
 pub mod sim;
 pub mod stream_hash;
