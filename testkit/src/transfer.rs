@@ -2,7 +2,7 @@
 //! for tests and for the table of `examples/tcp_table` (loss, reordering,
 //! duplication, corruption × buffer sizes).
 
-use rstcp::phy::fault::{Chance, FaultConfig, Faults};
+use crate::fault::{Chance, FaultConfig, Faults};
 use rstcp::phy::{Device, RxToken, TxToken};
 use rstcp::socket::tcp::State;
 use rstcp::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use rstcp::wire::ipv4::Ipv4Packet;
 use rstcp::wire::tcp::TcpPacket;
 use rstcp::wire::{IpAddr, IpEndpoint, IpProtocol};
 
-use rstcp::phy::loopback::Link;
+use crate::loopback::Link;
 
 use crate::sim::*;
 use crate::stream_hash::StreamHash;
