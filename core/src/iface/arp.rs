@@ -20,10 +20,9 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let inner = self;
         let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
             Ok(r) => r,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
         #[allow(irrefutable_let_patterns)]
         let ArpRepr::EthernetIpv4 {
@@ -34,22 +33,22 @@ impl Inner {
             ..
         } = repr
         else {
-            return inner.drop(DropReason::Unsupported);
+            return self.drop(DropReason::Unsupported);
         };
         if !sha.is_unicast() {
-            return inner.drop(DropReason::BadSource);
+            return self.drop(DropReason::BadSource);
         }
         // RFC 5227: every ARP packet is evidence for conflict detection.
-        for i in 0..inner.v4.len() {
-            let Some(a) = inner.v4.get_mut(i) else { break };
+        for i in 0..self.v4.len() {
+            let Some(a) = self.v4.get_mut(i) else { break };
             let address = a.cidr.address();
             if let Some(acd) = a.acd.as_mut() {
                 match acd.process_arp(now, &repr) {
                     Some(super::acd::AcdEvent::Conflict { other, .. }) => {
-                        inner.event(super::event::Event::AddressConflict { address, other });
+                        self.event(super::event::Event::AddressConflict { address, other });
                         // RFC 5227 §2.4: a leased address lost to another
                         // host is declined by the client (RFC 2131 §4.4.1).
-                        if inner.is_dhcp_address(address) {
+                        if self.is_dhcp_address(address) {
                             if let Some(dhcp) = sockets.dhcp() {
                                 dhcp.address_conflict(now, address);
                             }
@@ -62,29 +61,29 @@ impl Inner {
                 }
             }
         }
-        inner.dhcp_acd_arp(now, &repr, sockets.dhcp());
-        let for_us = inner.has_v4(&tpa);
+        self.dhcp_acd_arp(now, &repr, sockets.dhcp());
+        let for_us = self.has_v4(&tpa);
         // RFC 5227 §2.1.1 probes come from 0.0.0.0: nothing to learn, but a
         // probe for our address is answered (as Linux does) so that the
         // prober sees the conflict. The reply goes to the prober's MAC.
         if spa.is_unspecified() {
             if for_us && operation == ArpOperation::Request {
-                inner.arp_reply(out, sha, spa, tpa);
+                self.arp_reply(out, sha, spa, tpa);
             }
             return;
         }
         // RFC 826 "merge": update an existing entry from any ARP packet;
         // create one only when the packet is addressed to us.
-        let unicast_reply = operation == ArpOperation::Reply && eth_dst == inner.hw;
-        if inner
+        let unicast_reply = operation == ArpOperation::Reply && eth_dst == self.hw;
+        if self
             .arp
             .fill(spa, sha, Fill::arp(for_us, unicast_reply), now)
             != Filled::Ignored
         {
-            inner.schedule_flush(IpAddr::V4(spa));
+            self.schedule_flush(IpAddr::V4(spa));
         }
         if for_us && operation == ArpOperation::Request {
-            inner.arp_reply(out, sha, spa, tpa);
+            self.arp_reply(out, sha, spa, tpa);
         }
     }
 
@@ -92,13 +91,12 @@ impl Inner {
     /// DHCP client's), and the address ready once probing ended well.
     pub(super) fn address_timers(&mut self, out: &mut Out<'_, '_>, sockets: &mut SocketSet<'_>) {
         let now = out.now;
-        let inner = self;
         if let Some(dhcp) = sockets.dhcp() {
-            inner.dhcp_acd_timers(out, dhcp);
+            self.dhcp_acd_timers(out, dhcp);
         }
-        for i in 0..inner.v4.len() {
-            let hw = inner.hw;
-            let Some(addr) = inner.v4.get_mut(i) else {
+        for i in 0..self.v4.len() {
+            let hw = self.hw;
+            let Some(addr) = self.v4.get_mut(i) else {
                 break;
             };
             let Some(acd) = addr.acd.as_mut() else {
@@ -114,10 +112,10 @@ impl Inner {
             let address = addr.cidr.address();
             if let Some(p) = packet {
                 let repr = p.arp_repr(hw);
-                inner.send_arp(out, EthernetAddress::BROADCAST, &repr);
+                self.send_arp(out, EthernetAddress::BROADCAST, &repr);
             }
             if usable && !was_usable {
-                inner.event(super::event::Event::AddressReady(address));
+                self.event(super::event::Event::AddressReady(address));
             }
         }
     }

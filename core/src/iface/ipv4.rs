@@ -25,20 +25,19 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let inner = self;
         let packet = match Ipv4Packet::new_checked(payload) {
             Ok(p) => p,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+            Err(e) => return self.drop(DropReason::from_wire(&e)),
         };
-        let repr = match Ipv4Repr::parse(&packet, inner.caps.checksum.ipv4.rx_mode()) {
+        let repr = match Ipv4Repr::parse(&packet, self.caps.checksum.ipv4.rx_mode()) {
             Ok(r) => r,
             Err(e) => {
-                inner.drop(DropReason::from_wire(&e));
+                self.drop(DropReason::from_wire(&e));
                 // RFC 1122 §3.2.1.8 / RFC 792: a bad option in an otherwise
                 // sound header (version, checksum) earns a Parameter Problem
                 // pointing at it, for datagrams addressed to us.
                 if let (Some(pointer), true) =
-                    (bad_option_offset(&packet), inner.has_v4(&packet.dst_addr()))
+                    (bad_option_offset(&packet), self.has_v4(&packet.dst_addr()))
                 {
                     let ip = IpIn {
                         src: IpAddr::V4(packet.src_addr()),
@@ -54,33 +53,33 @@ impl Inner {
                         pointer,
                         data: &[],
                     };
-                    inner.icmpv4_error(out, &ip, problem);
+                    self.icmpv4_error(out, &ip, problem);
                 }
                 return;
             }
         };
         // RFC 1122 §3.2.1.3: a source address must be a host address.
-        if repr.src_addr.is_multicast() || inner.is_v4_broadcast(&repr.src_addr) {
-            return inner.drop(DropReason::BadSource);
+        if repr.src_addr.is_multicast() || self.is_v4_broadcast(&repr.src_addr) {
+            return self.drop(DropReason::BadSource);
         }
         // A datagram that may not be fragmented cannot have more fragments.
         if repr.dont_frag && repr.more_frags {
-            return inner.drop(DropReason::Malformed);
+            return self.drop(DropReason::Malformed);
         }
         if repr.hop_limit == 0 {
-            return inner.drop(DropReason::HopLimit);
+            return self.drop(DropReason::HopLimit);
         }
         let dst = repr.dst_addr;
-        let to_group = dst.is_multicast() || inner.is_v4_broadcast(&dst);
-        let for_us = inner.has_v4(&dst)
-            || inner.is_v4_broadcast(&dst)
+        let to_group = dst.is_multicast() || self.is_v4_broadcast(&dst);
+        let for_us = self.has_v4(&dst)
+            || self.is_v4_broadcast(&dst)
             || dst == Ipv4Addr::new(224, 0, 0, 1)
-            || inner.igmp.is_joined(dst)
+            || self.igmp.is_joined(dst)
             // A DHCP server may unicast its OFFER/ACK to the address it is
             // offering, before we own it (RFC 2131 §4.1).
             || (repr.next_header == IpProtocol::Udp && sockets.dhcp().is_some());
         if !for_us {
-            return inner.drop(DropReason::NotForUs);
+            return self.drop(DropReason::NotForUs);
         }
         let header_len = packet.header_len();
         let whole = payload
@@ -102,7 +101,7 @@ impl Inner {
             };
             match fragments.add(now, fragment) {
                 Ok(Some(done)) => {
-                    inner.stats.reassembled = inner.stats.reassembled.wrapping_add(1);
+                    self.stats.reassembled = self.stats.reassembled.wrapping_add(1);
                     let ip = IpIn {
                         src: IpAddr::V4(repr.src_addr),
                         dst: IpAddr::V4(dst),
@@ -112,12 +111,12 @@ impl Inner {
                     };
                     let proto = repr.next_header;
                     let payload = done.payload;
-                    inner.deliver_v4(out, ip, proto, payload, sockets);
+                    self.deliver_v4(out, ip, proto, payload, sockets);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     net_debug!("reassembly: {}", e.reason());
-                    inner.drop(DropReason::Reassembly);
+                    self.drop(DropReason::Reassembly);
                 }
             }
             return;
@@ -129,7 +128,7 @@ impl Inner {
             to_group,
             first_fragment: true,
         };
-        inner.deliver_v4(out, ip, repr.next_header, packet.payload(), sockets);
+        self.deliver_v4(out, ip, repr.next_header, packet.payload(), sockets);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -142,29 +141,28 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let inner = self;
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv4, protocol) {
             raw_taken = true;
             if raw.process(now, ip.packet).is_err() {
-                inner.drop(DropReason::BufferFull);
+                self.drop(DropReason::BufferFull);
             }
         }
         match protocol {
-            IpProtocol::Icmp => inner.process_icmpv4(out, ip, payload, sockets),
-            IpProtocol::Udp => inner.process_udp(out, ip, payload, sockets),
-            IpProtocol::Tcp => inner.process_tcp(out, ip, payload, sockets),
+            IpProtocol::Icmp => self.process_icmpv4(out, ip, payload, sockets),
+            IpProtocol::Udp => self.process_udp(out, ip, payload, sockets),
+            IpProtocol::Tcp => self.process_tcp(out, ip, payload, sockets),
             IpProtocol::Igmp => {
                 let IpAddr::V4(dst) = ip.dst else { return };
-                if let Err(e) = inner.igmp.process_packet(now, dst, payload, &mut inner.rng) {
-                    inner.drop(DropReason::from_wire(&e));
+                if let Err(e) = self.igmp.process_packet(now, dst, payload, &mut self.rng) {
+                    self.drop(DropReason::from_wire(&e));
                 }
             }
             _ if raw_taken => {}
             _ => {
                 // RFC 1122 §3.2.2.1: protocol unreachable for a protocol we lack.
-                inner.drop(DropReason::Unsupported);
-                inner.icmpv4_error(
+                self.drop(DropReason::Unsupported);
+                self.icmpv4_error(
                     out,
                     &ip,
                     Icmpv4Repr::DstUnreachable {
@@ -186,11 +184,10 @@ impl Inner {
         out: &mut Out<'_, '_>,
     ) {
         let now = out.now;
-        let inner = self;
         fragments.expire(now, |expired| {
-            inner.drop(DropReason::Reassembly);
+            self.drop(DropReason::Reassembly);
             if let Some(first) = expired.first_fragment {
-                inner.reassembly_timeout(out, first);
+                self.reassembly_timeout(out, first);
             }
         });
     }
@@ -220,19 +217,18 @@ impl Inner {
     /// sits below the interface state, so the framing is here.
     pub(super) fn igmp_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
-        let inner = self;
         // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
-        let src = inner
+        let src = self
             .v4
             .iter()
             .find(|a| a.usable())
             .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
-        let (hw, vlan) = (inner.hw, inner.vlan_id);
-        let csum = inner.caps.checksum.ipv4.tx_mode();
-        while inner.igmp.poll_at().is_some_and(|t| t <= now) {
-            let ident = inner.next_ident();
+        let (hw, vlan) = (self.hw, self.vlan_id);
+        let csum = self.caps.checksum.ipv4.tx_mode();
+        while self.igmp.poll_at().is_some_and(|t| t <= now) {
+            let ident = self.next_ident();
             let mut sent = 0;
-            let r = inner.igmp.dispatch(now, |msg| {
+            let r = self.igmp.dispatch(now, |msg| {
                 let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
                 let len = eth_header_len(vlan) + msg.datagram_len();
                 let ok = out.frame(len, &mut |buf| {
@@ -251,7 +247,7 @@ impl Inner {
             if r.is_err() || sent == 0 {
                 break;
             }
-            inner.count_tx(sent);
+            self.count_tx(sent);
         }
     }
 }

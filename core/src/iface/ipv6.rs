@@ -231,34 +231,33 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let inner = self;
         let whole = ip.packet;
         let mut raw_taken = false;
         if let Some(raw) = sockets.raw_for(crate::socket::raw::IpVersion::Ipv6, upper) {
             raw_taken = true;
             if raw.process(now, whole).is_err() {
-                inner.drop(DropReason::BufferFull);
+                self.drop(DropReason::BufferFull);
             }
         }
         match upper {
             IpProtocol::Icmpv6 => {
-                inner.process_icmpv6(out, src_mac, hop_limit, ip, upper_payload, sockets)
+                self.process_icmpv6(out, src_mac, hop_limit, ip, upper_payload, sockets)
             }
-            IpProtocol::Udp => inner.process_udp(out, ip, upper_payload, sockets),
-            IpProtocol::Tcp => inner.process_tcp(out, ip, upper_payload, sockets),
+            IpProtocol::Udp => self.process_udp(out, ip, upper_payload, sockets),
+            IpProtocol::Tcp => self.process_tcp(out, ip, upper_payload, sockets),
             IpProtocol::Ipv6NoNxt => {}
             _ if raw_taken => {}
             _ => {
                 // RFC 8200 §4: unrecognised Next Header → Parameter Problem
                 // code 1 pointing at the field that named it.
-                inner.drop(DropReason::Unsupported);
+                self.drop(DropReason::Unsupported);
                 // The Next Header field is byte 6 of the fixed header, or
                 // byte 0 of the last extension header.
                 let pointer = match last_header_offset {
                     None => 6,
                     Some(off) => (40 + off) as u32,
                 };
-                inner.icmpv6_error(
+                self.icmpv6_error(
                     out,
                     &ip,
                     Icmpv6Repr::ParamProblem {
