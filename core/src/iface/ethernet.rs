@@ -57,7 +57,6 @@ impl<'a> Interface<'a> {
             (Ok(t), Ok(p)) => (t, p),
             _ => return inner.drop(DropReason::Truncated),
         };
-        let src_mac = eth.src_addr();
         // The transmit token lent with the frame: a reply that fits goes
         // in it, anything more through the pending queue.
         let mut token = TokenOut::new(tx);
@@ -70,7 +69,7 @@ impl<'a> Interface<'a> {
         match ethertype {
             EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
-            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, src_mac, payload, sockets),
+            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),
             _ => inner.drop(DropReason::Unsupported),
         }
     }

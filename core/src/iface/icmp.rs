@@ -17,7 +17,7 @@ use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
 use crate::wire::ipv4::Ipv4Packet;
 use crate::wire::ipv6::Ipv6Packet;
 use crate::wire::ipv6ext;
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
+use crate::wire::{IpAddr, IpProtocol};
 
 /// RFC 1812 §4.3.2.3: an ICMP error quotes as much of the datagram as fits
 /// in 576 bytes.
@@ -107,11 +107,9 @@ impl Inner {
         let _ = src;
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn process_icmpv6(
         &mut self,
         out: &mut Out<'_, '_>,
-        src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
         payload: &[u8],
@@ -175,7 +173,7 @@ impl Inner {
                 if hop_limit != 255 {
                     return self.drop(DropReason::Malformed);
                 }
-                self.process_ndisc(out, src_mac, &ip, src, dst, ndisc);
+                self.process_ndisc(out, src, dst, ndisc);
             }
             _ => {}
         }

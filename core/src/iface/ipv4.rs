@@ -131,7 +131,6 @@ impl Inner {
         self.deliver_v4(out, ip, repr.next_header, packet.payload(), sockets);
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn deliver_v4(
         &mut self,
         out: &mut Out<'_, '_>,

@@ -11,7 +11,7 @@ use crate::socket::SocketSet;
 use crate::wire::icmpv6::{self, Icmpv6Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol};
+use crate::wire::{IpAddr, IpProtocol};
 
 impl Inner {
     /// An IPv6 packet from the wire (RFC 8200): ours or not, its extension
@@ -21,7 +21,6 @@ impl Inner {
         &mut self,
         fragments: &mut Reassembler<'_>,
         out: &mut Out<'_, '_>,
-        src_mac: EthernetAddress,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
     ) {
@@ -105,21 +104,11 @@ impl Inner {
             }
         }
         if let Some(frag) = walk.fragment {
-            return self.reassemble_v6(
-                fragments,
-                out,
-                src_mac,
-                repr.hop_limit,
-                ip,
-                body,
-                frag,
-                sockets,
-            );
+            return self.reassemble_v6(fragments, out, repr.hop_limit, ip, body, frag, sockets);
         }
         let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
         inner.deliver_v6(
             out,
-            src_mac,
             repr.hop_limit,
             ip,
             walk.upper,
@@ -136,7 +125,6 @@ impl Inner {
         &mut self,
         fragments: &mut Reassembler<'_>,
         out: &mut Out<'_, '_>,
-        src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
         body: &[u8],
@@ -199,7 +187,6 @@ impl Inner {
                 let upper_payload = done.payload.get(walk.upper_offset..).unwrap_or(&[]);
                 self.deliver_v6(
                     out,
-                    src_mac,
                     hop_limit,
                     whole,
                     walk.upper,
@@ -222,7 +209,6 @@ impl Inner {
     pub(super) fn deliver_v6(
         &mut self,
         out: &mut Out<'_, '_>,
-        src_mac: EthernetAddress,
         hop_limit: u8,
         ip: IpIn<'_>,
         upper: IpProtocol,
@@ -240,9 +226,7 @@ impl Inner {
             }
         }
         match upper {
-            IpProtocol::Icmpv6 => {
-                self.process_icmpv6(out, src_mac, hop_limit, ip, upper_payload, sockets)
-            }
+            IpProtocol::Icmpv6 => self.process_icmpv6(out, hop_limit, ip, upper_payload, sockets),
             IpProtocol::Udp => self.process_udp(out, ip, upper_payload, sockets),
             IpProtocol::Tcp => self.process_tcp(out, ip, upper_payload, sockets),
             IpProtocol::Ipv6NoNxt => {}

@@ -5,19 +5,15 @@
 use super::interface::{Inner, ALL_NODES};
 use super::neighbor::{Fill, Filled};
 use super::out::Out;
-use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
 use crate::wire::{EthernetAddress, IpAddr, Ipv6Addr};
 
 impl Inner {
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn process_ndisc(
         &mut self,
         out: &mut Out<'_, '_>,
-        _src_mac: EthernetAddress,
-        _ip: &IpIn<'_>,
         src: Ipv6Addr,
         dst: Ipv6Addr,
         ndisc: NdiscRepr<'_>,
