@@ -20,9 +20,10 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let repr = match ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) =
+            self.wire(ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)))
+        else {
+            return;
         };
         #[allow(irrefutable_let_patterns)]
         let ArpRepr::EthernetIpv4 {

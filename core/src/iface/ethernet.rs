@@ -26,9 +26,8 @@ impl<'a> Interface<'a> {
         inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
         inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
         let frame: &[u8] = frame;
-        let eth = match EthernetFrame::new_checked(frame) {
-            Ok(f) => f,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        let Some(eth) = inner.wire(EthernetFrame::new_checked(frame)) else {
+            return;
         };
         let dst = eth.dst_addr();
         if !(dst == inner.hw

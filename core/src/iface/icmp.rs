@@ -32,13 +32,14 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let packet = match Icmpv4Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(packet) = self.wire(Icmpv4Packet::new_checked(payload)) else {
+            return;
         };
-        let repr = match Icmpv4Repr::parse(&packet, self.caps.checksum.icmpv4.rx_mode()) {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) = self.wire(Icmpv4Repr::parse(
+            &packet,
+            self.caps.checksum.icmpv4.rx_mode(),
+        )) else {
+            return;
         };
         let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) else {
             return;
@@ -119,14 +120,16 @@ impl Inner {
         let (IpAddr::V6(src), IpAddr::V6(dst)) = (ip.src, ip.dst) else {
             return;
         };
-        let packet = match Icmpv6Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(packet) = self.wire(Icmpv6Packet::new_checked(payload)) else {
+            return;
         };
-        let repr = match Icmpv6Repr::parse(&src, &dst, &packet, self.caps.checksum.icmpv6.rx_mode())
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) = self.wire(Icmpv6Repr::parse(
+            &src,
+            &dst,
+            &packet,
+            self.caps.checksum.icmpv6.rx_mode(),
+        )) else {
+            return;
         };
         match repr {
             Icmpv6Repr::EchoRequest {

@@ -115,6 +115,15 @@ impl Inner {
         self.rng.next_u32()
     }
 
+    /// The value of a wire parse, or `None` with its error counted as the
+    /// drop reason: every early return of the receive path drops the packet
+    /// and counts exactly one reason.
+    pub fn wire<T>(&mut self, parsed: Result<T, crate::wire::Error>) -> Option<T> {
+        parsed
+            .map_err(|e| self.drop(DropReason::from_wire(&e)))
+            .ok()
+    }
+
     pub fn drop(&mut self, reason: DropReason) {
         net_debug!("drop: {}", reason.as_str());
         self.stats.drop(reason);

@@ -25,9 +25,8 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let packet = match Ipv4Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(packet) = self.wire(Ipv4Packet::new_checked(payload)) else {
+            return;
         };
         let repr = match Ipv4Repr::parse(&packet, self.caps.checksum.ipv4.rx_mode()) {
             Ok(r) => r,

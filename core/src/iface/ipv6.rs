@@ -25,13 +25,11 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let inner = &mut *self;
-        let packet = match Ipv6Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        let Some(packet) = inner.wire(Ipv6Packet::new_checked(payload)) else {
+            return;
         };
-        let repr = match Ipv6Repr::parse(&packet) {
-            Ok(r) => r,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        let Some(repr) = inner.wire(Ipv6Repr::parse(&packet)) else {
+            return;
         };
         let dst = repr.dst_addr;
         let to_group = dst.is_multicast();
@@ -42,9 +40,8 @@ impl Inner {
             return inner.drop(DropReason::NotForUs);
         }
         let body = packet.payload();
-        let walk = match ipv6ext::walk(repr.next_header, body) {
-            Ok(w) => w,
-            Err(e) => return inner.drop(DropReason::from_wire(&e)),
+        let Some(walk) = inner.wire(ipv6ext::walk(repr.next_header, body)) else {
+            return;
         };
         let whole = payload.get(..packet.total_len()).unwrap_or(payload);
         let ip = IpIn {
@@ -175,9 +172,8 @@ impl Inner {
                 };
                 // Extension headers may follow the Fragment header (in the
                 // fragmentable part): walk them in the whole payload.
-                let walk = match ipv6ext::walk(first, done.payload) {
-                    Ok(w) => w,
-                    Err(e) => return self.drop(DropReason::from_wire(&e)),
+                let Some(walk) = self.wire(ipv6ext::walk(first, done.payload)) else {
+                    return;
                 };
                 let whole = IpIn {
                     packet: done.datagram(),

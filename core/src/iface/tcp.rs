@@ -105,14 +105,16 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let packet = match TcpPacket::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(packet) = self.wire(TcpPacket::new_checked(payload)) else {
+            return;
         };
-        let repr = match TcpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.tcp.rx_mode())
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) = self.wire(TcpRepr::parse(
+            &packet,
+            &ip.src,
+            &ip.dst,
+            self.caps.checksum.tcp.rx_mode(),
+        )) else {
+            return;
         };
         // RFC 1122 §4.2.3.10: TCP is unicast only.
         if ip.to_group {

@@ -22,14 +22,16 @@ impl Inner {
         sockets: &mut SocketSet<'_>,
     ) {
         let now = out.now;
-        let packet = match UdpPacket::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(packet) = self.wire(UdpPacket::new_checked(payload)) else {
+            return;
         };
-        let repr = match UdpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.udp.rx_mode())
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) = self.wire(UdpRepr::parse(
+            &packet,
+            &ip.src,
+            &ip.dst,
+            self.caps.checksum.udp.rx_mode(),
+        )) else {
+            return;
         };
         let data = packet.payload();
         if repr.dst_port == 68 && repr.src_port == 67 {
