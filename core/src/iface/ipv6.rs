@@ -24,23 +24,22 @@ impl Inner {
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
     ) {
-        let inner = &mut *self;
-        let Some(packet) = inner.wire(Ipv6Packet::new_checked(payload)) else {
+        let Some(packet) = self.wire(Ipv6Packet::new_checked(payload)) else {
             return;
         };
-        let Some(repr) = inner.wire(Ipv6Repr::parse(&packet)) else {
+        let Some(repr) = self.wire(Ipv6Repr::parse(&packet)) else {
             return;
         };
         let dst = repr.dst_addr;
         let to_group = dst.is_multicast();
-        let for_us = inner.has_v6(&dst)
+        let for_us = self.has_v6(&dst)
             || dst == ALL_NODES
-            || inner.v6.iter().any(|c| solicited_node(&c.address()) == dst);
+            || self.v6.iter().any(|c| solicited_node(&c.address()) == dst);
         if !for_us {
-            return inner.drop(DropReason::NotForUs);
+            return self.drop(DropReason::NotForUs);
         }
         let body = packet.payload();
-        let Some(walk) = inner.wire(ipv6ext::walk(repr.next_header, body)) else {
+        let Some(walk) = self.wire(ipv6ext::walk(repr.next_header, body)) else {
             return;
         };
         let whole = payload.get(..packet.total_len()).unwrap_or(payload);
@@ -74,15 +73,15 @@ impl Inner {
                     } {
                         Ipv6OptionFailureAction::Skip => {}
                         Ipv6OptionFailureAction::Discard => {
-                            return inner.drop(DropReason::Unsupported)
+                            return self.drop(DropReason::Unsupported)
                         }
                         action => {
-                            inner.drop(DropReason::Unsupported);
+                            self.drop(DropReason::Unsupported);
                             let send =
                                 action == Ipv6OptionFailureAction::DiscardSendIcmp || !to_group;
                             if send {
                                 let pointer = (40 + at) as u32;
-                                inner.icmpv6_error(
+                                self.icmpv6_error(
                                     out,
                                     &ip,
                                     Icmpv6Repr::ParamProblem {
@@ -104,7 +103,7 @@ impl Inner {
             return self.reassemble_v6(fragments, out, repr.hop_limit, ip, body, frag, sockets);
         }
         let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);
-        inner.deliver_v6(
+        self.deliver_v6(
             out,
             repr.hop_limit,
             ip,

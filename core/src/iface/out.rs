@@ -859,23 +859,22 @@ impl Inner {
     /// device ran out of buffers (what is left stays queued).
     fn flush_hop(&mut self, hop: IpAddr, out: &mut Out<'_, '_>) -> bool {
         let now = out.now;
-        let inner = self;
         let mac = match hop {
-            IpAddr::V4(a) => inner
+            IpAddr::V4(a) => self
                 .group_mac(&hop)
-                .or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
-            IpAddr::V6(a) => inner
+                .or_else(|| self.arp.get(&a, now).and_then(|e| e.hw)),
+            IpAddr::V6(a) => self
                 .group_mac(&hop)
-                .or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
+                .or_else(|| self.nd.get(&a, now).and_then(|e| e.hw)),
         };
         let Some(mac) = mac else { return true };
-        let hl = inner.eth_header_len();
+        let hl = self.eth_header_len();
         let ethertype = match hop {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
         while let Some(ip_packet) = out.pending.peek_for(&hop) {
-            let this = &*inner;
+            let this = &*self;
             let len = hl + ip_packet.len();
             let sent = out.frames.frame(len, &mut |buf| {
                 let at = this.write_eth(buf, mac, ethertype);
@@ -886,7 +885,7 @@ impl Inner {
             if !sent {
                 return false;
             }
-            inner.count_tx(len);
+            self.count_tx(len);
             out.pending.pop_for(&hop, |_| ());
         }
         true
