@@ -4,7 +4,7 @@
 
 use rstcp::phy::fault::{Chance, FaultConfig, Faults};
 use rstcp::phy::{Device, RxToken, TxToken};
-use rstcp::socket::tcp::State;
+use rstcp::socket::tcp::{State, TcpStats};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::ipv4::Ipv4Packet;
@@ -38,6 +38,9 @@ pub struct Outcome {
     /// Frames from the sender the link lost (dropped, burst, queue …): what
     /// a sender that never retransmits needlessly would resend, about.
     pub link_lost: u64,
+    /// The sender's counters at the end (recoveries, timeouts, probes,
+    /// D-SACKs, undos: what tells a spurious recovery from a needed one).
+    pub sender: TcpStats,
 }
 
 /// A transfer to run with [`transfer_with`].
@@ -237,6 +240,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         mss: stats.mss,
         isn,
         link_lost: link_faults.tx_stats().lost(),
+        sender: stats,
     }
 }
 
