@@ -1409,7 +1409,7 @@ impl<'a> TcpSocket<'a> {
             }
             sack = self
                 .scoreboard
-                .update(self.snd_una, self.snd_max, &blocks[..n]);
+                .update_ack(self.snd_una, self.snd_max, ack, &blocks[..n]);
             if sack.dsack.is_some() {
                 self.stats.dsacks_received = self.stats.dsacks_received.wrapping_add(1);
             }
@@ -1427,7 +1427,9 @@ impl<'a> TcpSocket<'a> {
                     self.rtx_head = false;
                     self.dupacks = 0;
                     self.rack.on_recovery_exit();
-                    self.cc.on_recovery_exit(now);
+                    if !self.try_undo_recovery(now) {
+                        self.cc.on_recovery_exit(now);
+                    }
                 }
                 Phase::Fast => {
                     self.cc.on_recovery_ack(now, acked, in_flight);
