@@ -17,6 +17,7 @@
 
 pub mod assembler;
 pub mod congestion;
+mod conn;
 pub mod isn;
 mod listener;
 pub mod pmtu;
@@ -24,12 +25,11 @@ pub mod rack;
 mod recovery;
 pub mod rtt;
 pub mod sack;
-mod socket;
 
+pub(crate) use self::conn::TcpContext;
+pub use self::conn::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
 pub(crate) use self::listener::SynAckOffer;
 pub use self::listener::{
     HalfOpen, ListenError, ListenerStats, TcpListener, INVALID_ACK_INTERVAL, SYNACK_RETRIES,
     SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
 };
-pub(crate) use self::socket::TcpContext;
-pub use self::socket::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};

@@ -1,7 +1,7 @@
 //! Closing (issue 10 items 5, 6, 16 and the FIN parts of 17).
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 #[test]
 fn the_ack_of_a_fin_counts_when_it_comes_after_a_timeout() {

@@ -1,8 +1,8 @@
 //! The handshake's loose ends (issue 10 item 17): the ACK checked against
 //! SND.MAX, data and FIN on a SYN-ACK, RFC 6298 §5.7 after a SYN timeout.
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 #[test]
 fn a_syn_ack_arriving_between_a_timeout_and_the_resent_syn_is_taken() {

@@ -2,7 +2,7 @@
 //! keeps of out-of-order data, the SACK blocks and ACKs it sends, so a
 //! sender resends only what the link lost.
 
-use super::super::tests_support::*;
+use super::support::*;
 
 /// Bytes per segment in these tests.
 const SEG: usize = 1000;

@@ -1,8 +1,8 @@
 //! Flow control at the edges (issue 10 items 2, 3, 4): zero and small
 //! windows, lost window updates.
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 /// A writes a request of `len` bytes, `piece` bytes every `gap`, and reads
 /// only once all of it is acknowledged; B reads all the time and writes a
