@@ -62,6 +62,11 @@ pub struct Transfer {
     /// Bytes of the first write, sent alone before the buffer is filled
     /// (0: none): shifts where segment boundaries fall in sequence space.
     pub first_write: usize,
+    /// Simulated time per poll while frames move (120 µs, a full frame at
+    /// 100 Mbit/s): a link faster than that needs less, or a whole window
+    /// crosses in one poll and the receiver cannot see what order it came
+    /// in (reordering by a few frames is then invisible).
+    pub busy_step: Duration,
 }
 
 impl Transfer {
@@ -75,6 +80,7 @@ impl Transfer {
             limit: Duration::from_secs(3600),
             start: Instant::ZERO,
             first_write: 0,
+            busy_step: Duration::from_micros(120),
         }
     }
 }
@@ -120,6 +126,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         limit,
         start,
         first_write,
+        busy_step,
     } = t;
     let mut sim = Sim::new(1500, false);
     sim.now = start;
@@ -209,10 +216,10 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         if done_at.is_some() && both_closed {
             break;
         }
-        // Busy: 120 µs per poll (a full frame's time at 100 Mb/s; several
-        // frames may move in one poll). Idle: jump to the next deadline.
+        // Busy: `busy_step` per poll (several frames may move in one
+        // poll). Idle: jump to the next deadline.
         let step = if a || b {
-            Duration::from_micros(120)
+            busy_step
         } else {
             let next = [sim.next_deadline(), link_faults.poll_at()]
                 .into_iter()
@@ -220,7 +227,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
                 .min();
             match next {
                 Some(t) if t > sim.now => (t - sim.now).min(Duration::from_millis(200)),
-                _ => Duration::from_micros(120),
+                _ => busy_step,
             }
         };
         sim.now += step;
