@@ -187,15 +187,20 @@ impl Conn {
             Conn::Rstcp(s) => {
                 let st = s.stats();
                 Some(format!(
-                    "rstcp: segs {} rexmit {} fast-recoveries {} RTOs {} TLPs {} D-SACKs {} undos {} \
+                    "rstcp: segs {} rexmit {} fast-recoveries {} RACK marks {} RTOs {} TLPs {} \
+                     TLP recoveries {} D-SACKs {} undos {} reordering seen {} reo_wnd {} µs \
                      cwnd {} ssthresh {} srtt {:?}",
                     st.segments_out,
                     st.retransmits,
                     st.fast_retransmits,
+                    st.rack_marked,
                     st.timeouts,
                     st.loss_probes,
+                    st.probe_recoveries,
                     st.dsacks_received,
                     st.undos,
+                    st.reordering_seen,
+                    st.reordering_window.total_micros(),
                     st.cwnd,
                     st.ssthresh,
                     st.srtt.map(|d| d.total_micros()),

@@ -110,12 +110,20 @@ impl TcpSocket<'_> {
 
     /// RFC 8985 §6.2 step 5 with the current reordering window.
     pub(super) fn rack_detect(&mut self, now: Instant) -> bool {
+        let reo_wnd = self.reo_wnd();
+        let marked = self.rack.detect_loss(now, self.snd_max, reo_wnd);
+        if marked {
+            self.stats.rack_marked = self.stats.rack_marked.wrapping_add(1);
+        }
+        marked
+    }
+
+    /// RACK's reordering window now (RFC 8985 §6.2 step 4).
+    pub(super) fn reo_wnd(&self) -> Duration {
         let srtt = self.rtt.srtt().unwrap_or_else(|| self.rtt.rto());
         let dupthresh = self.dupacks >= 3 || self.scoreboard.is_lost(self.snd_una, self.mss);
-        let reo_wnd = self
-            .rack
-            .reo_wnd(self.phase != Phase::Open, dupthresh, srtt);
-        self.rack.detect_loss(now, self.snd_max, reo_wnd)
+        self.rack
+            .reo_wnd(self.phase != Phase::Open, dupthresh, srtt)
     }
 
     /// Whether RACK deems a segment lost that is not being repaired.
@@ -296,6 +304,7 @@ impl TcpSocket<'_> {
             // for the reduction fast recovery would have made.
             self.tlp_end = None;
             if self.phase == Phase::Open {
+                self.stats.probe_recoveries = self.stats.probe_recoveries.wrapping_add(1);
                 let cwnd = self.cc.cwnd();
                 self.cc.on_congestion(now, cwnd);
                 self.cc.on_recovery_exit(now);
