@@ -12,8 +12,9 @@
 //!   reports (RFC 2018 §4).
 //! - [`isn`]: initial sequence numbers (RFC 6528) and SYN cookies.
 //!
-//! [`TcpSocket`] is one connection; [`TcpListener`] takes connections on a
-//! port into sockets the application lends it.
+//! [`TcpSocket`] is one connection (the `conn` folder: state and API,
+//! receive, send, timers); [`TcpListener`] takes connections on a port into
+//! sockets the application lends it.
 
 pub mod assembler;
 pub mod congestion;

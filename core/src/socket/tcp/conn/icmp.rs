@@ -1,7 +1,11 @@
 //! ICMP errors about the connection (RFC 9293 §3.9, RFC 5927) and path
 //! MTU reports (RFC 1191, RFC 8201).
 
-use super::*;
+use super::{State, TcpError, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::pmtu;
+use crate::wire::tcp::TcpSeqNumber;
+use crate::wire::IpAddr;
 
 impl TcpSocket<'_> {
     /// RFC 5927 §4.1: an ICMP error counts only when the segment it quotes
@@ -27,7 +31,7 @@ impl TcpSocket<'_> {
     /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
     /// segment at `quoted_seq`, in a packet of `quoted_len` bytes: a smaller
     /// MSS from now on, and the segment resent in smaller pieces. The
-    /// report is checked and bounded as [`pmtu`](crate::socket::tcp::pmtu) says (RFC 5927).
+    /// report is checked and bounded as [`pmtu`] says (RFC 5927).
     pub(crate) fn process_path_mtu(
         &mut self,
         quoted_seq: TcpSeqNumber,
@@ -41,8 +45,7 @@ impl TcpSocket<'_> {
             IpAddr::V4(_) => (40, false),
             IpAddr::V6(_) => (60, true),
         };
-        let Some(mtu) = crate::socket::tcp::pmtu::path_mtu_from_report(mtu, quoted_len, ipv6)
-        else {
+        let Some(mtu) = pmtu::path_mtu_from_report(mtu, quoted_len, ipv6) else {
             return;
         };
         let new = self.send_mss_for(mtu.saturating_sub(header));

@@ -9,6 +9,14 @@
 //! acknowledged and is written to the wire straight from it; received data,
 //! in order or not, is written into the receive ring at its place (the
 //! out-of-order map is the [`Assembler`]), so nothing is copied twice.
+//!
+//! One struct, its methods by concept: this file holds the state and the
+//! application's API; [`open`] the opens the interface drives; [`receive`]
+//! segment arrival; [`icmp`] ICMP reports; [`send`] what may go and
+//! `dispatch`; [`timers`] `poll_at` and every timer; [`loss`] RACK-TLP and
+//! the undo. Methods one file calls in another are `pub(super)`; the
+//! fields stay private to this module and its children (the tests in
+//! `socket/tcp/tests/` are one).
 
 use core::fmt;
 
@@ -18,14 +26,13 @@ use managed::ManagedSlice;
 use super::assembler::{Assembler, RangeSlot, SackBlock};
 use super::congestion::{Congestion, CongestionControl, CongestionKind, Prr};
 use super::rack::Rack;
-use super::recovery::{dupacks_after_partial_ack, nonsack_pipe, Phase};
+use super::recovery::Phase;
 use super::rtt::{RtoConfig, RttEstimator, RttTimer, TsClock};
-use super::sack::{SackUpdate, Scoreboard};
+use super::sack::Scoreboard;
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
 use crate::wire::{IpAddr, IpEndpoint};
-use loss::Resend;
 
 mod icmp;
 #[path = "../loss.rs"]

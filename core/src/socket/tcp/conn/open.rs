@@ -2,7 +2,17 @@
 //! child (from its SYN queue or a SYN cookie), and what the peer's SYN
 //! negotiated (RFC 9293 §3.5, §3.7.1; RFC 7323; RFC 2018).
 
-use super::*;
+use super::{State, TcpApiError, TcpSocket, TcpStats, Timestamps};
+use crate::socket::tcp::congestion::{Congestion, CongestionControl};
+use crate::socket::tcp::isn::TsCookieOptions;
+use crate::socket::tcp::listener::{HalfOpen, SynAckOffer};
+use crate::socket::tcp::rack::Rack;
+use crate::socket::tcp::recovery::Phase;
+use crate::socket::tcp::rtt::{RttEstimator, RttTimer, TsClock};
+use crate::socket::tcp::sack::Scoreboard;
+use crate::time::Instant;
+use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::{IpAddr, IpEndpoint};
 
 impl TcpSocket<'_> {
     /// Starts an active open. `local` has the address the interface chose.
@@ -40,7 +50,7 @@ impl TcpSocket<'_> {
     /// `half` completed with `ack` (RFC 9293 §3.10.7.4, SYN-RECEIVED).
     pub(crate) fn accept_established(
         &mut self,
-        half: &crate::socket::tcp::listener::HalfOpen,
+        half: &HalfOpen,
         ack: &TcpRepr<'_>,
         our_mss: usize,
         now: Instant,
@@ -104,8 +114,8 @@ impl TcpSocket<'_> {
 
     /// What a listener's SYN-ACK offers for a connection this socket will
     /// take: its window, and only the options its configuration enables.
-    pub(crate) fn offered_window(&self) -> crate::socket::tcp::listener::SynAckOffer {
-        crate::socket::tcp::listener::SynAckOffer {
+    pub(crate) fn offered_window(&self) -> SynAckOffer {
+        SynAckOffer {
             window: self.rx.capacity().min(0xffff),
             shift: self.config.window_scaling.then(|| self.our_window_shift()),
             sack: self.config.sack,
@@ -125,7 +135,7 @@ impl TcpSocket<'_> {
         remote: IpEndpoint,
         ack: &TcpRepr<'_>,
         mss: u16,
-        options: Option<crate::socket::tcp::isn::TsCookieOptions>,
+        options: Option<TsCookieOptions>,
         our_mss: usize,
         ts_offset: u32,
         now: Instant,

@@ -2,7 +2,13 @@
 //! ACK (RTT samples, fast retransmit), data into the receive ring and its
 //! out-of-order map, the peer's FIN.
 
-use super::*;
+use super::{wrapping_ge, State, TcpError, TcpSocket};
+use crate::socket::tcp::assembler::SackBlock;
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::recovery::{dupacks_after_partial_ack, Phase};
+use crate::socket::tcp::sack::SackUpdate;
+use crate::time::{Duration, Instant};
+use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 
 /// A received segment's acceptance, decided before the state machine acts.
 enum Verdict {

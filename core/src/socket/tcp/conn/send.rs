@@ -2,7 +2,13 @@
 //! SWS avoidance, RFC 6675 pipe), the FIN's place, and `dispatch`, which
 //! builds the next segment.
 
-use super::*;
+use super::loss::Resend;
+use super::{State, TcpContext, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::recovery::{nonsack_pipe, Phase};
+use crate::time::Instant;
+use crate::wire::tcp::{TcpFlags, TcpRepr, MAX_SACK_BLOCKS};
+use crate::wire::IpAddr;
 
 impl TcpSocket<'_> {
     /// The receive window we can offer: free ring space.

@@ -3,7 +3,10 @@
 //! FIN-WAIT-2 and TIME-WAIT (§3.4.2), delayed ACK (§3.8.6.3), and
 //! `poll_at`, the earliest of them.
 
-use super::*;
+use super::{State, TcpError, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::recovery::Phase;
+use crate::time::Instant;
 
 /// Retransmissions of data (and unanswered zero-window probes) before the
 /// connection is given up when no user timeout is set (Linux `tcp_retries2`).
@@ -12,21 +15,6 @@ const MAX_RETRIES: u32 = 15;
 const MAX_SYN_RETRIES: u32 = 6;
 
 impl TcpSocket<'_> {
-    /// An orphaned FIN-WAIT-2 ends `fin_wait2_timeout` after it began.
-    pub(super) fn arm_fin_wait2(&mut self, now: Instant) {
-        if self.state == State::FinWait2 && self.orphaned && self.fin_wait2_at.is_none() {
-            self.fin_wait2_at = self.config.fin_wait2_timeout.map(|t| now + t);
-        }
-    }
-
-    pub(super) fn enter_time_wait(&mut self, now: Instant) {
-        self.state = State::TimeWait;
-        self.fin_wait2_at = None;
-        self.timewait_at = Some(now + self.config.msl * 2);
-        self.rto_at = None;
-        self.persist_at = None;
-    }
-
     /// When the socket next wants to send or a timer fires.
     pub(crate) fn poll_at(&self, now: Instant) -> Option<Instant> {
         if self.reset.is_some() || self.challenge_ack || self.ack_now {
@@ -61,36 +49,6 @@ impl TcpSocket<'_> {
         .flatten()
         .min()
         .map(|t| t.max(now))
-    }
-
-    /// Data (or our FIN) waits for the peer's window with nothing in flight,
-    /// so no retransmission timer will bring news of it: the persist timer
-    /// must run. RFC 9293 §3.8.6.1 for a zero window; for a window open but
-    /// too small for SWS avoidance (under a segment and half the largest
-    /// window seen), RFC 9293 §3.8.6.2.1 and RFC 1122 §4.2.3.4 (d) ask for
-    /// an override timeout, else one lost window update stalls the
-    /// connection forever (issue 10 item 3). Linux arms its probe timer in
-    /// both cases (tcp_check_probe_timer) and so do we: on expiry the next
-    /// segment probes the zero window or sends what the small one takes.
-    pub(super) fn persist_needed(&self) -> bool {
-        if self.persist_at.is_some()
-            || self.rto_at.is_some()
-            || self.probe_due
-            || !self.syn_acked
-            || self.snd_nxt != self.snd_una
-        {
-            return false;
-        }
-        let unsent = !self.tx.is_empty();
-        (unsent && self.sendable_now() == 0) || (!unsent && self.fin_held())
-    }
-
-    /// Arms the persist timer when [`persist_needed`](Self::persist_needed).
-    pub(super) fn arm_persist(&mut self, now: Instant) {
-        if self.persist_needed() {
-            let backoff = 1u32 << self.persist_backoff.min(6);
-            self.persist_at = Some(now + self.rtt.rto() * backoff);
-        }
     }
 
     /// Runs the timers due at `now` (before building a segment).
@@ -140,51 +98,6 @@ impl TcpSocket<'_> {
                 self.challenge_ack = true; // probe: seq = SND.UNA − 1
             }
         }
-    }
-
-    /// The persist timer fired (or the retransmission timer with a zero
-    /// window): the next dispatch probes. `false` when the connection was
-    /// given up.
-    fn on_persist(&mut self) -> bool {
-        // RFC 1122 §4.2.2.17 keeps the connection open as long as the
-        // receiver answers the probes; one that stopped answering is
-        // given up like unacknowledged data (or by the user timeout).
-        if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
-            self.fail(TcpError::TimedOut);
-            return false;
-        }
-        self.persist_unanswered += 1;
-        self.persist_at = None;
-        self.persist_backoff = self.persist_backoff.saturating_add(1);
-        // The probe (or the override segment) goes out below. Its own
-        // flag, not `ack_now`: an ACK owed while the timer runs (a
-        // window update, say) must stay a pure ACK, or a peer at a zero
-        // window drops it with the probe's byte.
-        self.probe_due = true;
-        // Each probe carries the first unacknowledged byte again.
-        self.snd_nxt = self.snd_una;
-        true
-    }
-
-    /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: the next keepalive probe (or,
-    /// after the last, giving up) is due `idle` after the last segment
-    /// received, then every `interval`. Computed from the configuration
-    /// rather than cached, so keepalive turned on (or retuned) on an open,
-    /// idle connection takes effect without waiting for other traffic.
-    fn keepalive_deadline(&self) -> Option<Instant> {
-        let (idle, interval, _) = self.config.keepalive?;
-        // CLOSE-WAIT too (as Linux): the peer closed its side, ours is
-        // open, and a peer that vanished since would hold it forever.
-        let open = matches!(self.state, State::Established | State::CloseWait);
-        (open && self.snd_una == self.snd_max)
-            .then(|| self.last_activity + idle + interval * self.keepalive_probes)
-    }
-
-    /// RFC 9293 §3.8.3 (RFC 5482): the connection is given up when data
-    /// stays unacknowledged for the user timeout. A deadline of its own, so
-    /// it fires on time instead of at the next backed-off retransmission.
-    fn user_timeout_deadline(&self) -> Option<Instant> {
-        Some(self.first_unacked_at? + self.config.user_timeout?)
     }
 
     /// RFC 6298 §5.4–5.6: retransmit the earliest segment, back off.
@@ -254,5 +167,95 @@ impl TcpSocket<'_> {
             self.retransmit_head();
         }
         self.rto_at = Some(now + self.rtt.rto());
+    }
+
+    /// Data (or our FIN) waits for the peer's window with nothing in flight,
+    /// so no retransmission timer will bring news of it: the persist timer
+    /// must run. RFC 9293 §3.8.6.1 for a zero window; for a window open but
+    /// too small for SWS avoidance (under a segment and half the largest
+    /// window seen), RFC 9293 §3.8.6.2.1 and RFC 1122 §4.2.3.4 (d) ask for
+    /// an override timeout, else one lost window update stalls the
+    /// connection forever (issue 10 item 3). Linux arms its probe timer in
+    /// both cases (tcp_check_probe_timer) and so do we: on expiry the next
+    /// segment probes the zero window or sends what the small one takes.
+    pub(super) fn persist_needed(&self) -> bool {
+        if self.persist_at.is_some()
+            || self.rto_at.is_some()
+            || self.probe_due
+            || !self.syn_acked
+            || self.snd_nxt != self.snd_una
+        {
+            return false;
+        }
+        let unsent = !self.tx.is_empty();
+        (unsent && self.sendable_now() == 0) || (!unsent && self.fin_held())
+    }
+
+    /// Arms the persist timer when [`persist_needed`](Self::persist_needed).
+    pub(super) fn arm_persist(&mut self, now: Instant) {
+        if self.persist_needed() {
+            let backoff = 1u32 << self.persist_backoff.min(6);
+            self.persist_at = Some(now + self.rtt.rto() * backoff);
+        }
+    }
+
+    /// The persist timer fired (or the retransmission timer with a zero
+    /// window): the next dispatch probes. `false` when the connection was
+    /// given up.
+    fn on_persist(&mut self) -> bool {
+        // RFC 1122 §4.2.2.17 keeps the connection open as long as the
+        // receiver answers the probes; one that stopped answering is
+        // given up like unacknowledged data (or by the user timeout).
+        if self.config.user_timeout.is_none() && self.persist_unanswered >= MAX_RETRIES {
+            self.fail(TcpError::TimedOut);
+            return false;
+        }
+        self.persist_unanswered += 1;
+        self.persist_at = None;
+        self.persist_backoff = self.persist_backoff.saturating_add(1);
+        // The probe (or the override segment) goes out below. Its own
+        // flag, not `ack_now`: an ACK owed while the timer runs (a
+        // window update, say) must stay a pure ACK, or a peer at a zero
+        // window drops it with the probe's byte.
+        self.probe_due = true;
+        // Each probe carries the first unacknowledged byte again.
+        self.snd_nxt = self.snd_una;
+        true
+    }
+
+    /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: the next keepalive probe (or,
+    /// after the last, giving up) is due `idle` after the last segment
+    /// received, then every `interval`. Computed from the configuration
+    /// rather than cached, so keepalive turned on (or retuned) on an open,
+    /// idle connection takes effect without waiting for other traffic.
+    fn keepalive_deadline(&self) -> Option<Instant> {
+        let (idle, interval, _) = self.config.keepalive?;
+        // CLOSE-WAIT too (as Linux): the peer closed its side, ours is
+        // open, and a peer that vanished since would hold it forever.
+        let open = matches!(self.state, State::Established | State::CloseWait);
+        (open && self.snd_una == self.snd_max)
+            .then(|| self.last_activity + idle + interval * self.keepalive_probes)
+    }
+
+    /// RFC 9293 §3.8.3 (RFC 5482): the connection is given up when data
+    /// stays unacknowledged for the user timeout. A deadline of its own, so
+    /// it fires on time instead of at the next backed-off retransmission.
+    fn user_timeout_deadline(&self) -> Option<Instant> {
+        Some(self.first_unacked_at? + self.config.user_timeout?)
+    }
+
+    /// An orphaned FIN-WAIT-2 ends `fin_wait2_timeout` after it began.
+    pub(super) fn arm_fin_wait2(&mut self, now: Instant) {
+        if self.state == State::FinWait2 && self.orphaned && self.fin_wait2_at.is_none() {
+            self.fin_wait2_at = self.config.fin_wait2_timeout.map(|t| now + t);
+        }
+    }
+
+    pub(super) fn enter_time_wait(&mut self, now: Instant) {
+        self.state = State::TimeWait;
+        self.fin_wait2_at = None;
+        self.timewait_at = Some(now + self.config.msl * 2);
+        self.rto_at = None;
+        self.persist_at = None;
     }
 }

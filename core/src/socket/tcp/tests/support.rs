@@ -2,6 +2,7 @@
 extern crate std;
 pub(super) use super::super::*;
 pub(super) use crate::socket::tcp::assembler::INLINE_RANGES;
+pub(super) use crate::wire::tcp::{TcpFlags, MAX_SACK_BLOCKS};
 use crate::wire::Ipv4Addr;
 pub(super) use std::vec;
 pub(super) use std::vec::Vec;
@@ -92,5 +93,20 @@ pub(super) fn established(buf: usize) -> TcpSocket<'static> {
     assert_eq!(s.state(), State::Established);
     let ack = out(&mut s, Instant::ZERO).unwrap();
     assert_eq!((ack.seq, ack.ack), (ISS + 1, Some(IRS + 1)));
+    s
+}
+
+/// Established with SACK, no timestamps (so 4 blocks fit), every
+/// segment ACKed at once.
+pub(super) fn established_with_sack() -> TcpSocket<'static> {
+    let mut s = socket(8192);
+    s.config.timestamps = false;
+    s.config.ack_delay = None;
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    out(&mut s, Instant::ZERO).unwrap();
+    let mut synack = seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]);
+    synack.sack_permitted = true;
+    s.process(Instant::ZERO, &synack);
+    out(&mut s, Instant::ZERO).unwrap();
     s
 }
