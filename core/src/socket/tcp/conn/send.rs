@@ -278,9 +278,11 @@ impl TcpSocket<'_> {
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
         if let Some((offset, len, kind)) = self.recovery_retransmission() {
-            let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
-            let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
+            let payload = self
+                .tx
+                .get_allocated(offset, len.min(self.data_room(&repr)));
+            let seq = self.snd_una + offset;
             repr.seq_number = seq;
             repr.payload = payload;
             let sent_len = payload.len();
@@ -323,10 +325,12 @@ impl TcpSocket<'_> {
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
         let handshake =
             matches!(self.state, State::SynSent | State::SynReceived) || !self.syn_acked;
+        // Built once: the options it carries bound the payload (`data_room`).
+        let mut repr = self.base_repr(now);
         let mut len = if handshake {
             0
         } else {
-            self.sendable_now().min(self.data_room(now))
+            self.sendable_now().min(self.data_room(&repr))
         };
         // The window left past what is in flight.
         let usable = self.snd_wnd.saturating_sub(sent);
@@ -340,7 +344,7 @@ impl TcpSocket<'_> {
             } else {
                 // RFC 1122 §4.2.3.4 (d): the override timeout sends what
                 // the small window takes.
-                usable.min(self.mss).min(self.data_room(now))
+                usable.min(self.mss).min(self.data_room(&repr))
             };
         }
         let payload = self.tx.get_allocated(sent, len);
@@ -356,7 +360,6 @@ impl TcpSocket<'_> {
             self.arm_persist(now);
             return Ok(());
         }
-        let mut repr = self.base_repr(now);
         // A keepalive/challenge ACK with no data uses SND.NXT, except the
         // keepalive probe (RFC 9293 §3.8.4: one below SND.UNA).
         let window_end = self.snd_una + self.snd_wnd;
@@ -491,8 +494,8 @@ impl TcpSocket<'_> {
     /// `mss` allows for timestamps only; SACK blocks come out of the data
     /// (RFC 9293 §3.7.1: the effective send MSS counts the TCP options; RFC
     /// 6691), or the datagram would exceed the path MTU.
-    fn data_room(&self, now: Instant) -> usize {
-        let options = self.base_repr(now).header_len().saturating_sub(20);
+    fn data_room(&self, repr: &TcpRepr<'_>) -> usize {
+        let options = repr.header_len().saturating_sub(20);
         let ts = if self.ts.is_some() { 12 } else { 0 };
         (self.mss + ts).saturating_sub(options).max(1)
     }
