@@ -342,7 +342,13 @@ impl TcpSocket<'_> {
         // recognised as one (RFC 3708 §2), and nothing below it is merged.
         let mut sack = SackUpdate::default();
         let has_blocks = repr.sack_ranges.iter().any(Option::is_some);
-        if self.sack_ok {
+        // An ACK with no block while nothing was in flight (every data
+        // segment a receiver gets that sends nothing) has nothing for the
+        // scoreboard or RACK: the ACK that emptied the flight already ran
+        // them, and `dispatch` restarts RACK before sending from an empty
+        // flight. Skipping them spares rebuilding RACK's state per segment.
+        let flight_was_empty = old_una == self.snd_max;
+        if self.sack_ok && (has_blocks || !flight_was_empty) {
             let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); MAX_SACK_BLOCKS];
             let mut n = 0;
             for (l, r) in repr.sack_ranges.iter().flatten() {
