@@ -88,9 +88,11 @@ impl TcpSocket<'_> {
                 // A pending fast retransmission counts even when neither
                 // window lets new data out: the interface asks `poll_at`
                 // before each dispatch, and a retransmission it was not
-                // told about waited for the RTO (issue 10 item 18).
-                self.recovery_retransmission().is_some()
-                    || self.sendable_now() > 0
+                // told about waited for the RTO (issue 10 item 18). New
+                // data, the common answer, is asked first: all four are
+                // pure, and this runs before every segment.
+                self.sendable_now() > 0
+                    || self.recovery_retransmission().is_some()
                     || self.fin_due()
                     || self.persist_needed()
             }
