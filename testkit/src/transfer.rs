@@ -11,7 +11,7 @@ use rstcp::wire::ipv4::Ipv4Packet;
 use rstcp::wire::tcp::TcpPacket;
 use rstcp::wire::{IpAddr, IpEndpoint, IpProtocol};
 
-use rstcp::phy::loopback::Link;
+use crate::loopback::Link;
 
 use crate::sim::*;
 use crate::stream_hash::StreamHash;
