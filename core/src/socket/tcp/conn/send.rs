@@ -506,10 +506,12 @@ impl TcpSocket<'_> {
     fn base_repr<'r>(&self, now: Instant) -> TcpRepr<'r> {
         let window = (self.advertised_window() >> self.rcv_shift).min(0xffff) as u16;
         let mut sack_ranges = [None; MAX_SACK_BLOCKS];
-        if self.sack_ok {
+        let dup = self.dsack.first().copied();
+        // Nothing held out of order and no duplicate to report: no block
+        // (the common case, the sender's every segment included).
+        if self.sack_ok && (dup.is_some() || !self.assembler.is_empty()) {
             // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
             let max = self.sack_max();
-            let dup = self.dsack.first().copied();
             let blocks = self
                 .assembler
                 .report_blocks(self.rcv_nxt, max, dup, self.sack_skip);
