@@ -59,11 +59,24 @@ pub fn sum(data: &[u8]) -> u16 {
 /// 0-7 bytes after the last word.
 #[inline]
 fn sum_words_ne(data: &[u8]) -> (u64, &[u8]) {
+    #[inline(always)]
+    fn word(w: &[u8]) -> u128 {
+        u128::from(u64::from_ne_bytes([
+            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+        ]))
+    }
     let mut acc: u128 = 0;
-    let mut words = data.chunks_exact(8);
+    // 64-byte blocks of eight words: one bounds check and loop test per
+    // block (the compiler unrolled the plain word loop only four times).
+    let mut blocks = data.chunks_exact(64);
+    for block in &mut blocks {
+        for w in block.chunks_exact(8) {
+            acc += word(w);
+        }
+    }
+    let mut words = blocks.remainder().chunks_exact(8);
     for w in &mut words {
-        let w = [w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]];
-        acc += u128::from(u64::from_ne_bytes(w));
+        acc += word(w);
     }
     // 2^64 ≡ 1 (mod 2^16 - 1), so each carry out of the low half adds one:
     // low + high, with the one carry that can make, folded back in.
