@@ -359,7 +359,7 @@ impl TcpSocket<'_> {
             }
             sack = self
                 .scoreboard
-                .update(self.snd_una, self.snd_max, &blocks[..n]);
+                .update_ack(self.snd_una, self.snd_max, ack, &blocks[..n]);
             if sack.dsack.is_some() {
                 self.stats.dsacks_received = self.stats.dsacks_received.wrapping_add(1);
             }
@@ -377,7 +377,9 @@ impl TcpSocket<'_> {
                     self.rtx_head = false;
                     self.dupacks = 0;
                     self.rack.on_recovery_exit();
-                    self.cc.on_recovery_exit(now);
+                    if !self.try_undo_recovery(now) {
+                        self.cc.on_recovery_exit(now);
+                    }
                 }
                 Phase::Fast => {
                     self.cc.on_recovery_ack(now, acked, in_flight);
