@@ -34,7 +34,7 @@ fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
     )
 }
 
-/// One MLDv2 report as B saw it: when, and its records sorted.
+/// One MLDv2 report as B saw it: its records, sorted.
 #[derive(Debug)]
 struct Report {
     records: Vec<(MldRecordType, Ipv6Addr)>,
@@ -91,6 +91,12 @@ fn drain(sim: &mut Sim, h: SocketHandle) -> Vec<Report> {
 
 /// Puts a query from B's link-local address to ff02::1 on the wire.
 fn query_from_b(sim: &mut Sim, max_resp_code: u16, hop_limit: u8) {
+    query_from_b_cut(sim, max_resp_code, hop_limit, 0);
+}
+
+/// [`query_from_b`] with the last `cut` bytes of the MLD message left out
+/// (lengths and checksum adjusted to match).
+fn query_from_b_cut(sim: &mut Sim, max_resp_code: u16, hop_limit: u8, cut: usize) {
     let msg = MldOutput {
         dst: ALL_NODES,
         repr: MldRepr::QueryV2 {
@@ -111,6 +117,13 @@ fn query_from_b(sim: &mut Sim, max_resp_code: u16, hop_limit: u8) {
     .unwrap();
     // The hop limit is not in the ICMPv6 pseudo-header: the checksum holds.
     packet[7] = hop_limit;
+    if cut > 0 {
+        packet.truncate(packet.len() - cut);
+        let payload_len = (packet.len() - 40) as u16;
+        packet[4..6].copy_from_slice(&payload_len.to_be_bytes());
+        let mut icmp = Icmpv6Packet::new_unchecked(&mut packet[48..]);
+        icmp.fill_checksum(&link_local_from_mac(&MAC_B), &ALL_NODES);
+    }
     let mut end = sim.link.b();
     let tx = end.transmit(sim.now).unwrap();
     tx.consume(14 + packet.len(), |buf| {
@@ -175,6 +188,17 @@ fn join_and_leave_are_reported_and_queries_answered_with_every_group() {
     // RFC 3810 §5.1.14: a query with hop limit 2 is dropped and counted.
     let before = sim.a.iface.stats().dropped(DropReason::Malformed);
     query_from_b(&mut sim, 1000, 2);
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(
+        sim.a.iface.stats().dropped(DropReason::Malformed),
+        before + 1
+    );
+    assert!(drain(&mut sim, h).is_empty());
+
+    // RFC 3810 §5.1.14: a query of 26 bytes (neither MLDv1's 24 nor
+    // MLDv2's 28 or more) is dropped and counted too.
+    let before = sim.a.iface.stats().dropped(DropReason::Malformed);
+    query_from_b_cut(&mut sim, 1000, 1, 2);
     sim.run_for(Duration::from_secs(2));
     assert_eq!(
         sim.a.iface.stats().dropped(DropReason::Malformed),
