@@ -384,7 +384,9 @@ impl<'a> Interface<'a> {
     }
 
     /// Adds a static IPv6 address. (DAD arrives with SLAAC in a later release;
-    /// a static address is used at once.)
+    /// a static address is used at once.) Its solicited-node group is
+    /// joined and reported (MLD, RFC 3810 §6.1) from the last poll's time;
+    /// `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is full.
     pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
         let a = cidr.address();
         if a.is_unspecified() || a.is_multicast() || a.is_loopback() {

@@ -680,9 +680,11 @@ impl<const N: usize> Mld<N> {
             let count = self.fill_records(|e| e.joined().then_some(MldRecordType::ModeIsExclude));
             if count > 0 {
                 f(self.report(count))?;
+                self.general_at = None;
+                return Ok(());
             }
+            // Nothing to report: the group timers due go out in this call.
             self.general_at = None;
-            return Ok(());
         }
         // §6.2: expired group timers: the group's current state, only if it
         // still has listening state (a group left has none).
