@@ -26,8 +26,10 @@ use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
 use crate::phy::{Device, DeviceCapabilities};
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
+use crate::socket::icmp::IcmpSocket;
 use crate::socket::tcp::assembler::INLINE_RANGES;
 use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
+use crate::socket::udp::UdpSocket;
 use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
@@ -119,10 +121,17 @@ enum Mark {
     Tcp(State, usize, usize, Option<TcpError>),
     /// A listener: connections waiting for accept.
     Listener(usize),
+    /// A UDP socket not connected to one peer: open, datagrams waiting,
+    /// room to queue one, datagrams received and sent so far. (A connected
+    /// one is `Other`: the ICMP error its calls report is not visible
+    /// without taking it.)
+    Udp(bool, bool, bool, u64, u64),
+    /// An ICMP socket (a ping): open, replies waiting, room to send.
+    Icmp(bool, bool, bool),
     /// A poller: whether any of its sockets is ready.
     Ready(bool),
-    /// Anything else (datagram sockets, the interface's addresses): woken
-    /// after every poll.
+    /// Anything else (a connected UDP socket, the interface's addresses):
+    /// woken after every poll.
     Other,
 }
 
@@ -270,6 +279,21 @@ impl Core {
         }
         if let Some(l) = self.sockets.get::<TcpListener>(h) {
             return Mark::Listener(l.backlog());
+        }
+        if let Some(u) = self.sockets.get::<UdpSocket>(h) {
+            if u.remote_endpoint().is_none() {
+                let c = u.counters();
+                return Mark::Udp(
+                    u.is_open(),
+                    u.can_recv(),
+                    u.can_send(),
+                    c.rx_datagrams,
+                    c.tx_datagrams,
+                );
+            }
+        }
+        if let Some(i) = self.sockets.get::<IcmpSocket>(h) {
+            return Mark::Icmp(i.is_open(), i.can_recv(), i.can_send());
         }
         Mark::Other
     }
@@ -550,10 +574,7 @@ impl Core {
                 if let Some(s) = self.sockets.get_mut::<TcpSocket>(handle) {
                     s.abort();
                 }
-                if let Some(s) = self
-                    .sockets
-                    .get_mut::<crate::socket::udp::UdpSocket>(handle)
-                {
+                if let Some(s) = self.sockets.get_mut::<UdpSocket>(handle) {
                     s.close();
                 }
             }
@@ -580,7 +601,7 @@ impl Core {
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
             return s.state() == State::Closed && s.poll_at(now).is_none();
         }
-        if let Some(s) = self.sockets.get::<crate::socket::udp::UdpSocket>(h) {
+        if let Some(s) = self.sockets.get::<UdpSocket>(h) {
             return !s.is_open() || s.poll_at(now).is_none();
         }
         true
