@@ -35,6 +35,7 @@
 //! once their connection is over; nothing accumulates over thousands of
 //! connections.
 
+mod batch;
 mod config;
 mod error;
 mod options;

@@ -18,13 +18,13 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use std::vec;
 use std::vec::Vec;
 
+use super::batch::Batch;
 use super::config::StackConfig;
 use super::error;
 use super::poller::Registry;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{WaitDevice, Waker};
-use crate::phy::{Device, DeviceCapabilities};
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
 use crate::socket::icmp::IcmpSocket;
 use crate::socket::tcp::assembler::INLINE_RANGES;
@@ -648,39 +648,6 @@ impl Core {
     }
 }
 
-/// A device with the configured MTU in place of its own.
-struct WithMtu<D> {
-    inner: D,
-    mtu: Option<usize>,
-}
-
-impl<D: Device> Device for WithMtu<D> {
-    type RxToken<'a>
-        = D::RxToken<'a>
-    where
-        Self: 'a;
-    type TxToken<'a>
-        = D::TxToken<'a>
-    where
-        Self: 'a;
-
-    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        self.inner.receive(now)
-    }
-
-    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
-        self.inner.transmit(now)
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = self.inner.capabilities();
-        if let Some(mtu) = self.mtu {
-            caps.mtu = mtu;
-        }
-        caps
-    }
-}
-
 /// A seed from the process's random hash keys and the clock: the stack has
 /// no entropy of its own.
 fn random_seed() -> u64 {
@@ -748,11 +715,8 @@ impl Stack {
         } else {
             None
         };
-        let device = WithMtu {
-            inner: device,
-            mtu: config.mtu,
-        };
-        let waker = device.inner.waker();
+        let device = Batch::new(device, config.mtu);
+        let waker = device.inner().waker();
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 iface,
@@ -911,9 +875,14 @@ impl Drop for ExitGuard<'_> {
 }
 
 /// The stack's thread.
-fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
+fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
     let _guard = ExitGuard(shared);
+    let epoch = shared.lock().epoch;
+    let clock = || Instant::from_micros(epoch.elapsed().as_micros() as i64);
     loop {
+        // The frames waiting are read before the lock is taken, and those
+        // sent are written after it is let go (see `batch`).
+        device.fill(clock());
         let mut core = shared.lock();
         core.asleep = false;
         let now = core.now();
@@ -927,7 +896,7 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             core.stop_step(now);
         }
         let stopped = core.run == Run::Stopped;
-        let mut delay = match (busy, core.run) {
+        let mut delay = match (busy || device.has_rx(), core.run) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
             _ => core.iface.poll_delay(now, &core.sockets),
         };
@@ -945,15 +914,16 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
         for cv in wake {
             cv.notify_one();
         }
+        let sent = device.flush(now);
         if stopped {
             return;
         }
-        if delay == Some(Duration::ZERO) {
+        if delay == Some(Duration::ZERO) || !sent {
             // Let the application's threads at the lock between polls.
             std::thread::yield_now();
             continue;
         }
-        if let Err(e) = device.inner.wait(delay.map(StdDuration::from)) {
+        if let Err(e) = device.inner_mut().wait(delay.map(StdDuration::from)) {
             // The guard marks the stack stopped and wakes the waiters.
             shared.lock().failure = Some(format!("waiting on the device: {e}"));
             return;
