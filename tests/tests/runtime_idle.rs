@@ -138,3 +138,34 @@ fn a_blocked_udp_receive_sleeps_through_tcp_traffic() {
         .unwrap();
     assert_eq!(receiver.join().unwrap(), b"mine");
 }
+
+/// A call sends what it made ready from its own thread: the datagram of a
+/// `send_to` is on the wire when the call returns, with no hand-off to the
+/// stack's thread (which would first have to be scheduled, and was woken
+/// for every write: one context switch each way per call).
+#[test]
+fn a_datagram_is_on_the_wire_when_send_to_returns() {
+    use rstcp::phy::{Device, RxToken};
+    use rstcp::runtime::UdpSocket;
+    let (da, mut wire) = pipe::pair();
+    let a = Stack::start(da, config(1)).unwrap();
+    let udp = UdpSocket::bind(&a, 0).unwrap();
+    udp.set_broadcast(true).unwrap();
+    // Whatever the stack sends by itself at start.
+    thread::sleep(Duration::from_millis(300));
+    let now = rstcp::time::Instant::ZERO;
+    while let Some((rx, _)) = wire.receive(now) {
+        rx.consume(|_| ());
+    }
+    let to = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(255, 255, 255, 255)), 9);
+    for i in 0..50u32 {
+        let msg = format!("datagram {i}");
+        udp.send_to(msg.as_bytes(), to).unwrap();
+        // No waiting: it is there now, or it is not.
+        let mut found = false;
+        while let Some((rx, _)) = wire.receive(now) {
+            found |= rx.consume(|f| f.ends_with(msg.as_bytes()));
+        }
+        assert!(found, "{msg} was not on the wire when send_to returned");
+    }
+}

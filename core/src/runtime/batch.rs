@@ -4,11 +4,12 @@
 //! A TAP takes one `read(2)` or `write(2)` per frame, and a write does
 //! real work: the kernel runs the peer's whole receive path (its TCP
 //! included) inside the call, and may switch to the thread that call woke.
-//! Done while holding the lock, every such call stalls the application
-//! threads that want the lock meanwhile. So the stack's thread reads the
-//! waiting frames into [`Batch`] before it takes the lock, lends the batch
-//! to the interface as its device (frames come from the batch, frames sent
-//! go into it), and writes what was sent once it has let go of the lock.
+//! Done while holding the lock, every such call would stall the
+//! application threads that want the lock meanwhile. So the stack's thread
+//! reads the waiting frames into [`Batch`] before it takes the lock; a poll
+//! (the stack thread's, or an application thread's, see `stack.rs`) gets
+//! them through [`Lent`], whose sent frames go into a [`Queue`] under the
+//! lock; and whoever polled writes them once it has let go of the lock.
 
 use std::vec::Vec;
 
@@ -19,14 +20,15 @@ use crate::time::Instant;
 /// next round, so one poll stays short.
 const RX_FRAMES: usize = 32;
 
-/// Most frames kept for sending after the lock is released: a poll that
-/// sends more writes the oldest ones at once (a burst of segments, or a
-/// large reply), so what is held stays bounded.
-const TX_FRAMES: usize = 64;
+/// Most frames queued for sending: a poll that would send more finds the
+/// device busy and sends the rest on its next round, once these went, so
+/// what is held stays bounded. (Room for a 64 KiB datagram in fragments
+/// several times over: one is never cut for want of room.)
+pub(crate) const TX_FRAMES: usize = 256;
 
 /// Frames on their way in or out, in reused buffers.
 #[derive(Default)]
-struct Queue {
+pub(crate) struct Queue {
     /// One buffer per frame slot, grown to the largest frame it held.
     bufs: Vec<Vec<u8>>,
     /// The length of each queued frame; `lens.len()` frames are queued.
@@ -52,8 +54,9 @@ impl Queue {
         &mut buf[..len]
     }
 
-    fn len(&self) -> usize {
-        self.lens.len()
+    /// Frames queued and not yet handed out or written.
+    pub(crate) fn pending(&self) -> usize {
+        self.lens.len() - self.next
     }
 
     fn clear(&mut self) {
@@ -61,30 +64,36 @@ impl Queue {
         self.next = 0;
     }
 
-    /// Hands the queued frames to `device`, in order, until it has no
-    /// room (a device with back-pressure, like the in-memory pipe): those
-    /// left stay queued for the next try. True when all went.
-    fn write_to<D: Device>(&mut self, device: &mut D, now: Instant) -> bool {
+    /// Hands the queued frames to `send`, in order, until it refuses one
+    /// (a device without room, like a full in-memory pipe): that one and
+    /// those after it stay queued. True when all went.
+    pub(crate) fn write_with(&mut self, send: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         while self.next < self.lens.len() {
-            let Some(token) = device.transmit(now) else {
+            if !send(&self.bufs[self.next][..self.lens[self.next]]) {
                 return false;
-            };
-            let (len, frame) = (self.lens[self.next], &self.bufs[self.next]);
-            token.consume(len, |b| b.copy_from_slice(&frame[..len]));
+            }
             self.next += 1;
         }
         self.clear();
         true
     }
+
+    /// Puts the frames `later` holds after this queue's own, in order, and
+    /// empties `later`.
+    pub(crate) fn append(&mut self, later: &mut Queue) {
+        for i in later.next..later.lens.len() {
+            let len = later.lens[i];
+            self.push(len).copy_from_slice(&later.bufs[i][..len]);
+        }
+        later.clear();
+    }
 }
 
-/// The stack thread's device: wraps the real one, holds the frames read
-/// ahead and those waiting to be written, and applies the configured MTU.
+/// The device the stack's thread owns, and the frames it read ahead.
 pub(crate) struct Batch<D> {
     inner: D,
     mtu: Option<usize>,
     rx: Queue,
-    tx: Queue,
 }
 
 impl<D: Device> Batch<D> {
@@ -93,7 +102,6 @@ impl<D: Device> Batch<D> {
             inner,
             mtu,
             rx: Queue::default(),
-            tx: Queue::default(),
         }
     }
 
@@ -106,13 +114,22 @@ impl<D: Device> Batch<D> {
         &self.inner
     }
 
+    /// The device's capabilities with the configured MTU.
+    pub(crate) fn capabilities(&self) -> DeviceCapabilities {
+        let mut caps = self.inner.capabilities();
+        if let Some(mtu) = self.mtu {
+            caps.mtu = mtu;
+        }
+        caps
+    }
+
     /// Reads the frames the device has waiting, up to the batch's room.
     /// Returns true if any frame is waiting in the batch.
     pub(crate) fn fill(&mut self, now: Instant) -> bool {
-        if self.rx.next == self.rx.len() {
+        if !self.has_rx() {
             self.rx.clear();
         }
-        while self.rx.len() < RX_FRAMES {
+        while self.rx.lens.len() < RX_FRAMES {
             let Some((token, _)) = self.inner.receive(now) else {
                 break;
             };
@@ -124,14 +141,44 @@ impl<D: Device> Batch<D> {
 
     /// True while frames read ahead wait for the interface.
     pub(crate) fn has_rx(&self) -> bool {
-        self.rx.next < self.rx.len()
+        self.rx.pending() > 0
     }
 
-    /// Writes the frames the interface sent, in order. False when the
-    /// device had no room for some: they stay queued, and the caller tries
-    /// again soon rather than sleeping.
-    pub(crate) fn flush(&mut self, now: Instant) -> bool {
-        self.tx.write_to(&mut self.inner, now)
+    /// The frames read ahead, and `tx` for the frames sent, as a device
+    /// for one poll.
+    pub(crate) fn lend<'a>(&'a mut self, tx: &'a mut Queue) -> Lent<'a> {
+        Lent {
+            caps: self.capabilities(),
+            rx: Some(&mut self.rx),
+            tx,
+        }
+    }
+
+    /// Writes one frame through the device. False when it has no room.
+    pub(crate) fn send(&mut self, frame: &[u8], now: Instant) -> bool {
+        match self.inner.transmit(now) {
+            Some(token) => {
+                token.consume(frame.len(), |b| b.copy_from_slice(frame));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The device one poll sees: frames read ahead (the stack's thread) or
+/// none (an application thread sending what its call made ready), and a
+/// queue for what it sends.
+pub(crate) struct Lent<'a> {
+    rx: Option<&'a mut Queue>,
+    tx: &'a mut Queue,
+    caps: DeviceCapabilities,
+}
+
+impl<'a> Lent<'a> {
+    /// Sending only, into `tx`.
+    pub(crate) fn sending(tx: &'a mut Queue, caps: DeviceCapabilities) -> Lent<'a> {
+        Lent { rx: None, tx, caps }
     }
 }
 
@@ -157,20 +204,7 @@ impl TxToken for BatchTx<'_> {
     }
 }
 
-impl<D: Device> Batch<D> {
-    /// A token for one more frame: the queue has room, or is made room in
-    /// by writing what it holds (the order kept). `None` only when the
-    /// queue is full and the device takes nothing now, which the interface
-    /// handles as a busy device.
-    fn tx_token(&mut self, now: Instant) -> Option<BatchTx<'_>> {
-        if self.tx.len() >= TX_FRAMES && !self.tx.write_to(&mut self.inner, now) {
-            return None;
-        }
-        Some(BatchTx { tx: &mut self.tx })
-    }
-}
-
-impl<D: Device> Device for Batch<D> {
+impl Device for Lent<'_> {
     type RxToken<'a>
         = BatchRx<'a>
     where
@@ -180,35 +214,29 @@ impl<D: Device> Device for Batch<D> {
     where
         Self: 'a;
 
-    fn receive(&mut self, now: Instant) -> Option<(BatchRx<'_>, BatchTx<'_>)> {
-        if !self.has_rx() {
+    fn receive(&mut self, _now: Instant) -> Option<(BatchRx<'_>, BatchTx<'_>)> {
+        let rx = self.rx.as_deref_mut()?;
+        // No room to reply: the frame waits until there is.
+        if rx.pending() == 0 || self.tx.lens.len() >= TX_FRAMES {
             return None;
         }
-        if self.tx.len() >= TX_FRAMES && !self.tx.write_to(&mut self.inner, now) {
-            // No room to reply: the frame waits until there is.
-            return None;
-        }
-        let i = self.rx.next;
-        self.rx.next += 1;
-        let len = self.rx.lens[i];
+        let i = rx.next;
+        rx.next += 1;
+        let len = rx.lens[i];
         Some((
             BatchRx {
-                frame: &mut self.rx.bufs[i][..len],
+                frame: &mut rx.bufs[i][..len],
             },
-            BatchTx { tx: &mut self.tx },
+            BatchTx { tx: self.tx },
         ))
     }
 
-    fn transmit(&mut self, now: Instant) -> Option<BatchTx<'_>> {
-        self.tx_token(now)
+    fn transmit(&mut self, _now: Instant) -> Option<BatchTx<'_>> {
+        (self.tx.lens.len() < TX_FRAMES).then_some(BatchTx { tx: self.tx })
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = self.inner.capabilities();
-        if let Some(mtu) = self.mtu {
-            caps.mtu = mtu;
-        }
-        caps
+        self.caps
     }
 }
 
@@ -217,12 +245,10 @@ mod tests {
     use super::*;
     use std::collections::VecDeque;
 
-    /// A device holding what it was sent, with room for `room` frames, and
-    /// frames to hand out.
+    /// A device with frames to hand out, holding what it was sent.
     struct Fake {
         incoming: VecDeque<Vec<u8>>,
         sent: Vec<Vec<u8>>,
-        room: usize,
     }
 
     struct FakeRx(Vec<u8>);
@@ -248,15 +274,16 @@ mod tests {
             Some((FakeRx(f), FakeTx(&mut self.sent)))
         }
         fn transmit(&mut self, _: Instant) -> Option<FakeTx<'_>> {
-            (self.sent.len() < self.room).then(|| FakeTx(&mut self.sent))
+            Some(FakeTx(&mut self.sent))
         }
         fn capabilities(&self) -> DeviceCapabilities {
             DeviceCapabilities::ethernet(1500)
         }
     }
 
-    fn send(b: &mut Batch<Fake>, byte: u8) -> bool {
-        match b.transmit(Instant::ZERO) {
+    /// Queues a 3-byte frame of `byte`; false when refused.
+    fn send(d: &mut Lent<'_>, byte: u8) -> bool {
+        match d.transmit(Instant::ZERO) {
             Some(t) => {
                 t.consume(3, |buf| buf.fill(byte));
                 true
@@ -265,79 +292,93 @@ mod tests {
         }
     }
 
+    fn firsts(q: &mut Queue) -> Vec<u8> {
+        let mut v = Vec::new();
+        q.write_with(&mut |f| {
+            v.push(f[0]);
+            true
+        });
+        v
+    }
+
     #[test]
-    fn frames_read_ahead_are_handed_out_in_order_and_at_most_a_batch() {
-        let incoming = (0..40u8).map(|i| std::vec![i; 10 + i as usize]).collect();
+    fn frames_read_ahead_are_handed_out_in_order_a_batch_at_a_time() {
+        let frames = || (0..40u8).map(|i| std::vec![i; 10 + i as usize]);
         let mut b = Batch::new(
             Fake {
-                incoming,
+                incoming: frames().collect(),
                 sent: Vec::new(),
-                room: usize::MAX,
             },
             Some(1280),
         );
         assert_eq!(b.capabilities().mtu, 1280);
-        assert!(b.fill(Instant::ZERO));
+        let mut tx = Queue::default();
         let mut seen = Vec::new();
-        while let Some((rx, _)) = b.receive(Instant::ZERO) {
-            rx.consume(|f| seen.push(f.to_vec()));
-        }
-        assert_eq!(seen.len(), RX_FRAMES, "one batch per fill");
-        assert!(b.fill(Instant::ZERO));
-        while let Some((rx, _)) = b.receive(Instant::ZERO) {
-            rx.consume(|f| seen.push(f.to_vec()));
+        for _ in 0..2 {
+            assert!(b.fill(Instant::ZERO));
+            let mut d = b.lend(&mut tx);
+            assert_eq!(d.capabilities().mtu, 1280);
+            let before = seen.len();
+            while let Some((rx, _)) = d.receive(Instant::ZERO) {
+                rx.consume(|f| seen.push(f.to_vec()));
+            }
+            assert!(seen.len() - before <= RX_FRAMES, "one batch per fill");
         }
         assert!(!b.fill(Instant::ZERO));
-        let want: Vec<Vec<u8>> = (0..40u8).map(|i| std::vec![i; 10 + i as usize]).collect();
-        assert_eq!(seen, want);
+        assert_eq!(seen, frames().collect::<Vec<_>>());
     }
 
     #[test]
-    fn frames_sent_wait_for_flush_and_leave_in_order() {
+    fn a_full_send_queue_pushes_back_and_nothing_is_lost() {
+        let mut tx = Queue::default();
+        let mut d = Lent::sending(&mut tx, DeviceCapabilities::ethernet(1500));
+        assert!(d.receive(Instant::ZERO).is_none(), "sending only");
+        for i in 0..TX_FRAMES {
+            assert!(send(&mut d, i as u8));
+        }
+        // Full: the interface sees a busy device, and keeps the frame.
+        assert!(!send(&mut d, 0xff));
+        let want: Vec<u8> = (0..TX_FRAMES).map(|i| i as u8).collect();
+        assert_eq!(firsts(&mut tx), want);
+        assert_eq!(tx.pending(), 0);
+    }
+
+    #[test]
+    fn a_refused_frame_and_those_after_it_stay_queued_ahead_of_newer_ones() {
+        let mut tx = Queue::default();
+        let mut d = Lent::sending(&mut tx, DeviceCapabilities::ethernet(1500));
+        for i in 0..5 {
+            assert!(send(&mut d, i));
+        }
+        let mut taken = Vec::new();
+        let all = tx.write_with(&mut |f| {
+            if taken.len() == 2 {
+                return false;
+            }
+            taken.push(f[0]);
+            true
+        });
+        assert!(!all);
+        assert_eq!(taken, [0, 1]);
+        assert_eq!(tx.pending(), 3);
+        let mut newer = Queue::default();
+        let mut d = Lent::sending(&mut newer, DeviceCapabilities::ethernet(1500));
+        assert!(send(&mut d, 9));
+        tx.append(&mut newer);
+        assert_eq!(newer.pending(), 0);
+        assert_eq!(firsts(&mut tx), [2, 3, 4, 9]);
+    }
+
+    #[test]
+    fn the_batch_writes_through_its_device() {
         let mut b = Batch::new(
             Fake {
                 incoming: VecDeque::new(),
                 sent: Vec::new(),
-                room: usize::MAX,
             },
             None,
         );
-        for i in 0..3 {
-            assert!(send(&mut b, i));
-        }
-        assert!(b.inner().sent.is_empty(), "nothing written before flush");
-        assert!(b.flush(Instant::ZERO));
-        let sent: Vec<u8> = b.inner().sent.iter().map(|f| f[0]).collect();
-        assert_eq!(sent, [0, 1, 2]);
-        // A full queue is written out to make room, in order.
-        for i in 0..(TX_FRAMES as u8 + 5) {
-            assert!(send(&mut b, i));
-        }
-        assert!(b.flush(Instant::ZERO));
-        let sent: Vec<u8> = b.inner().sent[3..].iter().map(|f| f[0]).collect();
-        assert_eq!(sent, (0..TX_FRAMES as u8 + 5).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_device_without_room_keeps_frames_queued_and_pushes_back() {
-        let mut b = Batch::new(
-            Fake {
-                incoming: VecDeque::new(),
-                sent: Vec::new(),
-                room: 2,
-            },
-            None,
-        );
-        for i in 0..TX_FRAMES as u8 {
-            assert!(send(&mut b, i));
-        }
-        // The queue is full and the device takes only two: no token, and
-        // nothing was lost.
-        assert!(!send(&mut b, 0xff));
-        assert!(!b.flush(Instant::ZERO));
-        b.inner_mut().room = usize::MAX;
-        assert!(b.flush(Instant::ZERO));
-        let sent: Vec<u8> = b.inner().sent.iter().map(|f| f[0]).collect();
-        assert_eq!(sent, (0..TX_FRAMES as u8).collect::<Vec<_>>());
+        assert!(b.send(&[7, 8], Instant::ZERO));
+        assert_eq!(b.inner().sent, [std::vec![7, 8]]);
     }
 }

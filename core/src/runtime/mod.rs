@@ -41,6 +41,7 @@ mod error;
 mod options;
 mod ping;
 mod poller;
+mod send;
 mod stack;
 mod tcp;
 mod udp;

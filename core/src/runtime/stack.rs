@@ -18,13 +18,15 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use std::vec;
 use std::vec::Vec;
 
-use super::batch::Batch;
+use super::batch::{Batch, Queue};
 use super::config::StackConfig;
 use super::error;
 use super::poller::Registry;
+use super::send::Outbox;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
-use crate::phy::wait::{WaitDevice, Waker};
+use crate::phy::wait::{Transmitter, WaitDevice, Waker};
+use crate::phy::DeviceCapabilities;
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
 use crate::socket::icmp::IcmpSocket;
 use crate::socket::tcp::assembler::INLINE_RANGES;
@@ -94,11 +96,19 @@ pub(crate) struct Core {
     /// Why the thread ended, if not by `stop`.
     failure: Option<String>,
     /// A user call changed something the interface must act on.
-    kick: bool,
+    pub(super) kick: bool,
     /// The stack's thread is asleep in the device's wait, or on its way
     /// there with its decision made: only then does a kick need the
     /// waker's system call. While it runs, its next poll sees the change.
-    asleep: bool,
+    pub(super) asleep: bool,
+    /// When the sleeping stack's thread wakes by itself (`None`: only for
+    /// a frame or a wake).
+    pub(super) wake_at: Option<Instant>,
+    /// Frames polls sent, to be written once the lock is let go.
+    pub(super) tx: Queue,
+    /// The device's capabilities, for polls run by the application's
+    /// threads.
+    pub(super) caps: DeviceCapabilities,
     next_ident: u16,
     waiters: Vec<Waiter>,
     next_waiter: u64,
@@ -109,7 +119,11 @@ pub(crate) struct Core {
 /// What user calls share with the stack's thread.
 pub(crate) struct Shared {
     core: Mutex<Core>,
-    waker: Waker,
+    pub(super) waker: Waker,
+    /// Sends frames from any thread, if the device can (see `send.rs`).
+    pub(super) transmitter: Option<Transmitter>,
+    /// Who writes frames, and the frames taken out to write.
+    pub(super) out: Outbox,
 }
 
 /// What a waiting call last saw of its socket. The stack thread wakes the
@@ -198,9 +212,9 @@ impl Shared {
         let mut core = self.lock();
         core.check_running()?;
         let r = f(&mut core);
-        if core.take_kick() {
-            self.waker.wake();
-        }
+        let after = self.kicked(&mut core);
+        drop(core);
+        self.finish(after);
         r
     }
 
@@ -217,11 +231,16 @@ impl Shared {
         loop {
             core.check_running()?;
             let r = f(&mut core);
-            if core.take_kick() {
-                self.waker.wake();
-            }
-            if let Some(v) = r? {
-                return Ok(Ok(v));
+            let after = self.kicked(&mut core);
+            if !after.is_empty() || !matches!(r, Ok(None)) {
+                drop(core);
+                self.finish(after);
+                if let Some(v) = r? {
+                    return Ok(Ok(v));
+                }
+                // Frames went out first; look again before sleeping.
+                core = self.lock();
+                continue;
             }
             let left = match deadline {
                 Deadline::Now => return Ok(Err(Expired::WouldBlock)),
@@ -255,9 +274,9 @@ impl Shared {
     pub(crate) fn release(&self, f: impl FnOnce(&mut Core)) {
         let mut core = self.lock();
         f(&mut core);
-        if core.take_kick() {
-            self.waker.wake();
-        }
+        let after = self.kicked(&mut core);
+        drop(core);
+        self.finish(after);
     }
 }
 
@@ -316,7 +335,7 @@ impl Core {
     /// unlocking, so a woken call does not at once block on the lock the
     /// stack's thread still holds. (No wake is lost: each waiter went to
     /// sleep under the lock, before this decision.)
-    fn waiters_to_wake(&mut self) -> Vec<Arc<Condvar>> {
+    pub(super) fn waiters_to_wake(&mut self) -> Vec<Arc<Condvar>> {
         self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
         let mut wake = Vec::new();
@@ -343,16 +362,6 @@ impl Core {
     /// Asks the stack's thread to poll soon.
     pub(crate) fn kick(&mut self) {
         self.kick = true;
-    }
-
-    /// True when a kick must wake the stack's thread (it sleeps); one
-    /// wake per sleep is enough.
-    fn take_kick(&mut self) -> bool {
-        let wake = core::mem::take(&mut self.kick) && self.asleep;
-        if wake {
-            self.asleep = false;
-        }
-        wake
     }
 
     pub(crate) fn check_running(&self) -> io::Result<()> {
@@ -537,7 +546,7 @@ impl Core {
     }
 
     /// After each poll: DHCP leases, events, orphans, listener pools.
-    fn after_poll(&mut self, now: Instant) {
+    pub(super) fn after_poll(&mut self, now: Instant) {
         if let Some(h) = self.dhcp {
             while let Some(ev) = self
                 .sockets
@@ -717,6 +726,8 @@ impl Stack {
         };
         let device = Batch::new(device, config.mtu);
         let waker = device.inner().waker();
+        let transmitter = device.inner().transmitter();
+        let caps = device.capabilities();
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 iface,
@@ -733,11 +744,16 @@ impl Stack {
                 failure: None,
                 kick: false,
                 asleep: false,
+                wake_at: None,
+                tx: Queue::default(),
+                caps,
                 waiters: Vec::new(),
                 next_waiter: 0,
                 registry: Registry::default(),
             }),
             waker,
+            transmitter,
+            out: Outbox::default(),
         });
         let for_thread = shared.clone();
         let thread = std::thread::Builder::new()
@@ -888,7 +904,8 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
         let now = core.now();
         core.stop_step(now);
         let c = &mut *core;
-        let busy = c.iface.poll(now, &mut device, &mut c.sockets);
+        c.iface
+            .poll(now, &mut device.lend(&mut c.tx), &mut c.sockets);
         core.after_poll(now);
         if matches!(core.run, Run::Stopping { .. }) {
             // The poll may have finished the last connection (or there was
@@ -896,7 +913,7 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
             core.stop_step(now);
         }
         let stopped = core.run == Run::Stopped;
-        let mut delay = match (busy || device.has_rx(), core.run) {
+        let mut delay = match (device.has_rx(), core.run) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
             _ => core.iface.poll_delay(now, &core.sockets),
         };
@@ -909,12 +926,20 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
             delay = Some(delay.map_or(left, |d| d.min(left)));
         }
         let wake = core.waiters_to_wake();
+        let out = shared.take_out(&mut core);
         core.asleep = !stopped && delay != Some(Duration::ZERO);
+        core.wake_at = delay.map(|d| now + d);
         drop(core);
         for cv in wake {
             cv.notify_one();
         }
-        let sent = device.flush(now);
+        let sent = match out {
+            None => true,
+            Some(out) => match &shared.transmitter {
+                Some(t) => shared.send_out(out, &mut |f| t.send(f)),
+                None => shared.send_out(out, &mut |f| device.send(f, now)),
+            },
+        };
         if stopped {
             return;
         }
