@@ -13,7 +13,8 @@
 //!
 //! # Features
 //! - `alloc`: lets buffers and socket sets live in a `Vec` and enables the
-//!   in-memory test devices ([`phy::loopback`], [`phy::fault`]).
+//!   in-memory devices of [`phy::loopback`] (the fault injector is test
+//!   tooling: it lives in the `rstcp-testkit` crate).
 //! - `std`: `alloc`, plus `std::error::Error` for the error types, the
 //!   threaded [`runtime`] with blocking sockets shaped like `std::net`, and
 //!   the in-memory [`phy::pipe`] device it is tested over.

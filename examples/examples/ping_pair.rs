@@ -20,8 +20,8 @@ use rstcp::socket::SocketSet;
 use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
-use rstcp_examples::sim::echo_request;
 use rstcp_pcap::PcapTap;
+use rstcp_testkit::sim::echo_request;
 
 fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, SocketSet<'static>) {
     let mut config = Config::new(EthernetAddress(mac));

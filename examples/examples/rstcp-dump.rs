@@ -4,7 +4,7 @@
 //! Exit status: 0 on success, 1 on bad usage, 2 when the file cannot be read
 //! or its link type is not supported (with a message on stderr).
 
-use rstcp_examples::dump::{dump, DumpError, Format};
+use rstcp_dump::{dump, DumpError, Format};
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 

@@ -26,8 +26,8 @@ use rstcp::socket::SocketSet;
 use rstcp::storage::{PacketBuffer, PacketMetadata, RingBuffer};
 use rstcp::time::Instant;
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Cidr};
-use rstcp_examples::services::echo_tcp;
 use rstcp_tap::TapDevice;
+use rstcp_testkit::echo::echo_tcp;
 
 /// Connections served at once; each holds two 16 KiB rings.
 const CONNECTIONS: usize = 8;

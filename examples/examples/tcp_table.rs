@@ -20,9 +20,9 @@
 //!     [BYTES] [--profile-bytes N] [--wraps N] [--only grid|profiles|wrap]
 //! ```
 
-use rstcp::phy::fault::{Bottleneck, BurstLoss, Chance, FaultConfig};
 use rstcp::time::Duration;
-use rstcp_examples::transfer::{
+use rstcp_testkit::fault::{Bottleneck, BurstLoss, Chance, FaultConfig};
+use rstcp_testkit::transfer::{
     faults, seconds, start_for_isn, transfer, transfer_with, Outcome, Transfer,
 };
 

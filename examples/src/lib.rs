@@ -1,12 +1,10 @@
 //! Shared code for the `rstcp` examples (the example binaries live in
-//! `examples/examples/`) and for the integration tests.
+//! `examples/examples/`). The test tooling they share with the integration
+//! tests is in `rstcp-testkit`, the dissector behind `rstcp-dump` in the
+//! `rstcp-dump` crate.
 
 pub mod cli;
-pub mod dump;
 pub mod http;
 pub mod memory;
 pub mod pingstats;
 pub mod services;
-pub mod sim;
-pub mod stream_hash;
-pub mod transfer;

@@ -1,31 +1,8 @@
 //! What the `services` example says: the daytime text (RFC 867) and the
-//! chargen lines (RFC 864), kept here so they are tested; and the TCP echo
-//! (RFC 862) step the polling-loop echo servers share.
+//! chargen lines (RFC 864), kept here so they are tested. (The TCP echo
+//! step the polling-loop echo servers share is `rstcp_testkit::echo`.)
 
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use rstcp::socket::tcp::TcpSocket;
-
-/// One step of a TCP echo (RFC 862): moves what the send ring has room for
-/// from the receive ring to it, through `scratch`, and closes once the peer
-/// finished and everything was echoed. Moving only what fits leaves the
-/// rest in the receive ring, whose closing window slows the peer.
-pub fn echo_tcp(socket: &mut TcpSocket<'_>, scratch: &mut [u8]) {
-    while socket.can_recv() {
-        let room = socket.send(|free| (0, free.len())).unwrap_or(0);
-        let room = room.min(scratch.len());
-        let n = socket.recv_slice(&mut scratch[..room]).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        let sent = socket.send_slice(&scratch[..n]).unwrap_or(0);
-        assert_eq!(sent, n, "the send ring had room for the echo");
-    }
-    if socket.recv_finished() {
-        // After what is queued, like shutdown(SHUT_WR).
-        socket.close();
-    }
-}
 
 /// Printable characters per chargen line, before CR LF (RFC 864).
 pub const CHARGEN_WIDTH: usize = 72;

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-pub use rstcp_examples::stream_hash::{hash, StreamHash};
+pub use rstcp_testkit::stream_hash::{hash, StreamHash};
 
 /// A deterministic pseudo-random byte stream (xorshift64). Every offset of
 /// a long stream differs from its neighbours, so a lost, duplicated or

@@ -8,8 +8,8 @@ pub mod impair;
 pub mod netns;
 pub mod tap_stack;
 /// Two interfaces in simulated time (shared with the examples).
-pub use rstcp_examples::sim;
+pub use rstcp_testkit::sim;
 /// TCP bulk transfers through a faulty link (shared with the examples).
-pub use rstcp_examples::transfer;
+pub use rstcp_testkit::transfer;
 pub mod relay;
 pub mod tshark;

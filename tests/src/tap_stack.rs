@@ -29,7 +29,7 @@ use rstcp_tap::TapDevice;
 use crate::bulk::{exchange, Exchanged, Pattern, StreamHash};
 use crate::netns::{KernelTap, NetNs, STACK_V4, STACK_V6};
 use crate::sim::{Host, MAC_A};
-use rstcp_examples::services::echo_tcp;
+use rstcp_testkit::echo::echo_tcp;
 
 /// Called after every poll, with the host, to serve its sockets.
 pub type Service = Box<dyn FnMut(&mut Host) + Send>;

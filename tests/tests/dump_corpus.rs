@@ -2,7 +2,7 @@
 //! shared corpus (830 real, truncated and deliberately malformed files, all
 //! link types) goes through the dissector in both output formats.
 
-use rstcp_examples::dump::{dump, DumpError, Format};
+use rstcp_dump::{dump, DumpError, Format};
 use std::path::PathBuf;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/tcpdump");
@@ -110,7 +110,7 @@ fn shipped_capture_dumps_the_http_session() {
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/captures/http-session.pcap"
     );
-    let lines = rstcp_examples::dump::json_lines(std::path::Path::new(path)).unwrap();
+    let lines = rstcp_dump::json_lines(std::path::Path::new(path)).unwrap();
     assert_eq!(lines.len(), 10);
     let syn: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!(syn["tcp"]["flags"], 0x02);

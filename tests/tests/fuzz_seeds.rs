@@ -200,7 +200,7 @@ fn regression_tcp_socket_blind_ack_is_iss_plus_one() {
 /// comparisons were false and the segment passed: the socket became
 /// ESTABLISHED without ever sending its SYN and sent data from sequence
 /// number ISS (the SYN's). Fixed by stating what is acceptable instead
-/// (core/src/socket/tcp/socket.rs; unit test
+/// (core/src/socket/tcp/conn/receive.rs; unit test
 /// `an_ack_half_the_space_from_the_iss_is_refused`). Input: client, no
 /// options; a SYN-ACK acking the blind reference - 2^15, then one acking
 /// 2^15 below that (`O_PREV_ACK`) = ISS + 2^31; write, wait.

@@ -2,9 +2,9 @@
 //! policy; ICMP error rate limiting; ten thousand sockets.
 
 use rstcp::iface::DropReason;
-use rstcp::phy::fault::{Chance, FaultConfig, Faults};
 use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_testkit::fault::{Chance, FaultConfig, Faults};
 use rstcp_tests::sim::*;
 
 fn ping_bytes(seq_no: u16) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! crosses the wrap early, through loss and reordering; every byte must
 //! arrive. (`tcp_table`'s wrap run crosses it with 2 × 2³² bytes.)
 
-use rstcp::phy::fault::{Chance, FaultConfig};
+use rstcp_testkit::fault::{Chance, FaultConfig};
 use rstcp_tests::transfer::{start_for_isn, transfer_with, Transfer};
 
 #[test]

@@ -27,9 +27,9 @@ const THREADS: usize = 2;
 /// STAND-IN until `rstcp-dump` lands: it re-serialises tshark's own frames,
 /// so this test proves the comparison machinery (it must report 100 %).
 /// The integrator replaces the body with
-/// `rstcp_examples::dump::json_lines(path)`.
+/// `rstcp_dump::json_lines(path)`.
 fn our_lines(path: &Path) -> Result<Vec<String>, String> {
-    rstcp_examples::dump::json_lines(path)
+    rstcp_dump::json_lines(path)
 }
 
 /// Time spent decoding, summed over captures.

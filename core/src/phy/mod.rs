@@ -31,8 +31,6 @@
 //! ([`DeviceCapabilities::max_segment_size`]) is reserved for a later release.
 
 #[cfg(feature = "alloc")]
-pub mod fault;
-#[cfg(feature = "alloc")]
 pub mod loopback;
 #[cfg(feature = "std")]
 pub mod pipe;

@@ -34,13 +34,12 @@ pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod ipv6ext;
-pub mod mld;
-pub mod ndp;
 pub mod tcp;
 pub mod udp;
 
 pub use self::cidr::{CidrParseError, IpCidr, Ipv4Cidr, Ipv6Cidr};
 pub use self::endpoint::{IpEndpoint, IpListenEndpoint};
+pub use self::icmpv6::{mld, ndp};
 pub use self::ip::IpProtocol;
 pub use self::mac::EthernetAddress;
 pub use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};

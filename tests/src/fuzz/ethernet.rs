@@ -12,7 +12,7 @@ use rstcp::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr};
 pub fn ethernet(data: &[u8]) {
     // rstcp-dump's dissector and both renderings must survive any frame too,
     // including one the capture cut short (orig_len above the bytes present).
-    use rstcp_examples::dump::{dissect, json, text};
+    use rstcp_dump::{dissect, json, text};
     for orig_len in [data.len(), data.len() + 100] {
         let len = u32::try_from(orig_len).unwrap_or(u32::MAX);
         let f = dissect::dissect(1, (0, 0), dissect::Link::Ethernet, data, len);

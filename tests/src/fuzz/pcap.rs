@@ -1,6 +1,6 @@
 //! The `pcap` target: the input as a whole capture file (pcap or pcapng).
 
-use rstcp_examples::dump::{dump, Format};
+use rstcp_dump::{dump, Format};
 use std::hint::black_box;
 use std::io::Cursor;
 

@@ -12,11 +12,13 @@
 //!   reports (RFC 2018 §4).
 //! - [`isn`]: initial sequence numbers (RFC 6528) and SYN cookies.
 //!
-//! [`TcpSocket`] is one connection; [`TcpListener`] takes connections on a
-//! port into sockets the application lends it.
+//! [`TcpSocket`] is one connection (the `conn` folder: state and API,
+//! receive, send, timers); [`TcpListener`] takes connections on a port into
+//! sockets the application lends it.
 
 pub mod assembler;
 pub mod congestion;
+mod conn;
 pub mod isn;
 mod listener;
 pub mod pmtu;
@@ -24,12 +26,11 @@ pub mod rack;
 mod recovery;
 pub mod rtt;
 pub mod sack;
-mod socket;
 
+pub(crate) use self::conn::TcpContext;
+pub use self::conn::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
 pub(crate) use self::listener::SynAckOffer;
 pub use self::listener::{
     HalfOpen, ListenError, ListenerStats, TcpListener, INVALID_ACK_INTERVAL, SYNACK_RETRIES,
     SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
 };
-pub(crate) use self::socket::TcpContext;
-pub use self::socket::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};

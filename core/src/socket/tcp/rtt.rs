@@ -431,6 +431,7 @@ impl TsClock {
     }
 
     /// The TSval to send at `now`.
+    #[inline]
     pub fn ts_val(&self, now: Instant) -> u32 {
         // Truncating to u32 keeps the milliseconds modulo 2^32, which is
         // what a wrapping 32-bit timestamp clock is (also for an epoch
@@ -440,6 +441,7 @@ impl TsClock {
 
     /// The RTT measured by an echoed `tsecr` received at `now`: see
     /// [`rtt_from_echo`].
+    #[inline]
     pub fn rtt(&self, now: Instant, tsecr: u32) -> Option<Duration> {
         rtt_from_echo(self.ts_val(now), tsecr)
     }

@@ -1,7 +1,8 @@
-//! Closing (issue 10 items 5, 6, 16 and the FIN parts of 17).
+//! Closing: TIME-WAIT for 2·MSL (RFC 9293 §3.6), nothing owed once closed;
+//! issue 10 items 5, 6, 16 and the FIN parts of 17.
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 #[test]
 fn the_ack_of_a_fin_counts_when_it_comes_after_a_timeout() {
@@ -180,4 +181,53 @@ fn an_orphaned_fin_wait_2_ends_after_the_fin_timeout() {
     let _ = out(&mut s, t);
     assert_eq!(s.poll_at(t), Some(t + limit));
     assert_eq!(s.state(), State::FinWait2);
+}
+
+#[test]
+fn active_close_goes_through_time_wait_for_two_msl() {
+    let mut s = established(8192);
+    s.close();
+    let fin = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!((fin.control, fin.seq), (TcpFlags::FIN, ISS + 1));
+    assert_eq!(s.state(), State::FinWait1);
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+    );
+    assert_eq!(s.state(), State::FinWait2);
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]),
+    );
+    assert_eq!(s.state(), State::TimeWait);
+    let ack = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!(ack.ack, Some(IRS + 2));
+    // A retransmitted FIN is acknowledged again and restarts the wait.
+    let t = Instant::from_secs(30);
+    s.process(t, &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]));
+    assert_eq!(out(&mut s, t).unwrap().ack, Some(IRS + 2));
+    assert!(s.poll_at(t) == Some(t + DEFAULT_MSL * 2));
+    let _ = out(&mut s, t + DEFAULT_MSL * 2 - Duration::from_micros(1));
+    assert_eq!(s.state(), State::TimeWait);
+    let _ = out(&mut s, t + DEFAULT_MSL * 2);
+    assert_eq!(s.state(), State::Closed);
+}
+
+#[test]
+fn a_closed_socket_owes_nothing_and_is_not_polled() {
+    // An ACK owed when the connection ended (here an abort right after
+    // data arrived) is owed no more: a closed socket that kept
+    // `ack_now` asked to be polled at once forever (a busy loop of the
+    // whole interface; found by the `tcp_socket` fuzz target).
+    let mut s = established(8192);
+    s.config_mut().ack_delay = None;
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), b"data"),
+    );
+    s.abort();
+    let rst = out(&mut s, Instant::ZERO).expect("the reset");
+    assert!(rst.control.contains(TcpFlags::RST));
+    assert_eq!(out(&mut s, Instant::ZERO), None);
+    assert_eq!(s.poll_at(Instant::ZERO), None);
 }

@@ -1,7 +1,7 @@
 //! Two sockets joined back to back in simulated time: what one emits the
 //! other processes at once, unless the test's filter loses it.
 
-use super::super::tests_support::*;
+use super::support::*;
 
 /// The data sender's side.
 pub(super) const A: usize = 0;

@@ -1,6 +1,6 @@
 //! RFC 7323 §4.3: which TSval our ACKs echo (issue 10 item 17).
 
-use super::super::tests_support::*;
+use super::support::*;
 
 #[test]
 fn a_delayed_ack_echoes_the_earliest_segment_it_acknowledges() {

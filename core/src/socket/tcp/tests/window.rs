@@ -1,8 +1,9 @@
-//! Flow control at the edges (issue 10 items 2, 3, 4): zero and small
-//! windows, lost window updates.
+//! Flow control: Nagle (RFC 9293 §3.7.4), zero-window probes and their
+//! limits (§3.8.6.1, RFC 1122 §4.2.2.17); at the edges (issue 10 items 2,
+//! 3, 4): zero and small windows, lost window updates.
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 /// A writes a request of `len` bytes, `piece` bytes every `gap`, and reads
 /// only once all of it is acknowledged; B reads all the time and writes a
@@ -141,4 +142,158 @@ fn a_zero_window_with_the_same_seq_and_ack_is_taken() {
         sent += seg.payload.len();
     }
     assert_eq!(sent, 3000, "the 4096-byte window holds");
+}
+
+#[test]
+fn nagle_holds_a_small_segment_while_data_is_unacknowledged() {
+    // RFC 9293 §3.8.6.2.1.
+    let mut s = established(8192);
+    s.send_slice(b"a").unwrap();
+    assert!(out(&mut s, Instant::ZERO).is_some());
+    s.send_slice(b"b").unwrap();
+    assert_eq!(out(&mut s, Instant::ZERO), None, "held: 'a' is in flight");
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 2), &[]),
+    );
+    let next = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!(next.payload, b"b");
+    // TCP_NODELAY sends at once.
+    s.set_nodelay(true);
+    s.send_slice(b"c").unwrap();
+    assert!(out(&mut s, Instant::ZERO).is_some());
+}
+
+#[test]
+fn zero_window_is_probed_until_it_opens() {
+    // RFC 9293 §3.8.6.1.
+    let mut s = established(8192);
+    let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+    closed.window_len = 0;
+    s.process(Instant::ZERO, &closed);
+    s.send_slice(b"waiting").unwrap();
+    assert_eq!(
+        out(&mut s, Instant::ZERO),
+        None,
+        "nothing fits a zero window"
+    );
+    let probe_at = s.poll_at(Instant::ZERO).expect("persist timer armed");
+    let probe = out(&mut s, probe_at).unwrap();
+    assert_eq!(
+        (probe.seq, probe.payload.len()),
+        (ISS + 1, 1),
+        "a one-byte probe"
+    );
+}
+
+#[test]
+fn zero_window_probes_back_off_and_never_give_up_while_answered() {
+    // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17.
+    let mut s = established(8192);
+    let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+    closed.window_len = 0;
+    s.process(Instant::ZERO, &closed);
+    s.send_slice(b"waiting").unwrap();
+    assert_eq!(out(&mut s, Instant::ZERO), None);
+    let mut t = Instant::ZERO;
+    let mut gaps = vec![];
+    for _ in 0..20 {
+        let next = s.poll_at(t).expect("persist timer armed");
+        gaps.push(next - t);
+        t = next;
+        let probe = out(&mut s, t).expect("a probe");
+        assert_eq!((probe.seq, &probe.payload[..]), (ISS + 1, &b"w"[..]));
+        // The receiver answers: still no room.
+        s.process(t, &closed);
+    }
+    assert_eq!(s.state(), State::Established);
+    assert_eq!(s.stats().fast_retransmits, 0, "answers are not dupacks");
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]) && gaps[5] > gaps[0]);
+    // The window opens: the data goes, from the probed byte on.
+    let mut open = closed;
+    open.window_len = 4096;
+    s.process(t, &open);
+    let data = out(&mut s, t).unwrap();
+    assert_eq!((data.seq, &data.payload[..]), (ISS + 1, &b"waiting"[..]));
+}
+
+#[test]
+fn a_window_closed_on_data_in_flight_keeps_the_connection_while_answered() {
+    // The peer takes part of the flight and closes its window: the
+    // retransmission timer then fires with a zero window. RFC 1122
+    // §4.2.2.17 keeps a connection open while the receiver answers;
+    // Linux's tcp_retransmit_timer resends the head and does not count
+    // the expiry toward tcp_retries2 while ACKs keep coming. Each
+    // expiry must probe (send something) and never end the connection.
+    for sack in [false, true] {
+        window_closed_on_flight(if sack {
+            established_with_sack()
+        } else {
+            established(8192)
+        });
+    }
+}
+
+fn window_closed_on_flight(mut s: TcpSocket<'static>) {
+    s.send_slice(b"abcdefgh").unwrap();
+    assert!(out(&mut s, Instant::ZERO).is_some());
+    let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 5), &[]);
+    closed.window_len = 0;
+    s.process(Instant::ZERO, &closed);
+    let mut t = Instant::ZERO;
+    for i in 0..40 {
+        let next = s.poll_at(t).expect("a timer armed");
+        assert!(next > t, "no busy loop at expiry {i}");
+        t = next;
+        let probe = out(&mut s, t).expect("each expiry sends a probe");
+        assert_eq!(probe.seq, ISS + 5, "from the head");
+        s.process(t, &closed);
+        assert_eq!(s.state(), State::Established, "after expiry {i}");
+    }
+    assert_eq!(s.error(), None);
+    // The window opens: the rest goes.
+    let mut open = closed;
+    open.window_len = 4096;
+    s.process(t, &open);
+    let data = out(&mut s, t).unwrap();
+    assert_eq!((data.seq, &data.payload[..]), (ISS + 5, &b"efgh"[..]));
+}
+
+#[test]
+fn a_window_closed_on_data_in_flight_by_a_vanished_peer_times_out() {
+    // The other half: the probes that replace the retransmissions are
+    // given up when nothing answers them, as data would be.
+    let mut s = established_with_sack();
+    s.send_slice(b"abcdefgh").unwrap();
+    assert!(out(&mut s, Instant::ZERO).is_some());
+    let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 5), &[]);
+    closed.window_len = 0;
+    s.process(Instant::ZERO, &closed);
+    let mut t = Instant::ZERO;
+    let mut sent = 0;
+    while let Some(next) = s.poll_at(t) {
+        assert!(next > t || sent == 0, "no busy loop");
+        t = next;
+        sent += usize::from(out(&mut s, t).is_some());
+        assert!(sent < 100);
+    }
+    assert_eq!(s.error(), Some(TcpError::TimedOut));
+    assert!(sent >= 15, "probed before giving up: {sent}");
+}
+
+#[test]
+fn zero_window_probes_unanswered_give_the_connection_up() {
+    let mut s = established(8192);
+    let mut closed = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[]);
+    closed.window_len = 0;
+    s.process(Instant::ZERO, &closed);
+    s.send_slice(b"waiting").unwrap();
+    let mut t = Instant::ZERO;
+    let mut probes = 0;
+    while let Some(next) = s.poll_at(t) {
+        t = next;
+        probes += usize::from(out(&mut s, t).is_some());
+    }
+    assert_eq!(probes, 15);
+    assert_eq!(s.error(), Some(TcpError::TimedOut));
 }

@@ -2,8 +2,8 @@
 //! the ISS (2^32 − 1 bytes after the SYN), crossing the sequence wrap
 //! several times, every byte checked.
 
-use super::super::tests_support::*;
 use super::pair::*;
+use super::support::*;
 
 /// A stream of `len` bytes from `from` to the other side, written and read
 /// in ring-sized pieces. The writer stops at every `k·2^32 − 1` bytes until

@@ -2,7 +2,7 @@
 //! for tests and for the table of `examples/tcp_table` (loss, reordering,
 //! duplication, corruption × buffer sizes).
 
-use rstcp::phy::fault::{Chance, FaultConfig, Faults};
+use crate::fault::{Chance, FaultConfig, Faults};
 use rstcp::phy::{Device, RxToken, TxToken};
 use rstcp::socket::tcp::State;
 use rstcp::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! `rstcp-dump`: a tcpdump-like dissector over `rstcp::wire`.
 //!
-//! The example binary (`examples/rstcp-dump.rs`) is a thin command line over
+//! The example binary (`examples/examples/rstcp-dump.rs`) is a thin command line over
 //! [`dump`]; the tshark agreement test calls [`json_lines`] directly.
 
 pub mod dissect;

@@ -4,7 +4,7 @@
 //! fast retransmission is due.
 
 extern crate std;
-use super::tests_support::*;
+use super::support::*;
 
 const MSS: usize = 1460;
 

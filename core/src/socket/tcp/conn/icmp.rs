@@ -1,0 +1,59 @@
+//! ICMP errors about the connection (RFC 9293 §3.9, RFC 5927) and path
+//! MTU reports (RFC 1191, RFC 8201).
+
+use super::{State, TcpError, TcpSocket};
+use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::pmtu;
+use crate::wire::tcp::TcpSeqNumber;
+use crate::wire::IpAddr;
+
+impl TcpSocket<'_> {
+    /// RFC 5927 §4.1: an ICMP error counts only when the segment it quotes
+    /// could be one of ours in flight, SND.UNA ≤ SEG.SEQ < SND.MAX; anyone
+    /// can forge an ICMP error, few can guess the sequence number.
+    fn icmp_quotes_ours(&self, quoted_seq: TcpSeqNumber) -> bool {
+        quoted_seq >= self.snd_una && quoted_seq < self.snd_max
+    }
+
+    /// An ICMP error about this connection, quoting a segment that started
+    /// at `quoted_seq` (RFC 9293 §3.9, RFC 5927): hard errors refuse a
+    /// connection that is being opened; on an open one they are soft and
+    /// the retransmission timer decides.
+    pub(crate) fn process_icmp_error(&mut self, quoted_seq: TcpSeqNumber, refused: bool) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
+        if self.state == State::SynSent && refused {
+            self.fail(TcpError::ConnectionRefused);
+        }
+    }
+
+    /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
+    /// segment at `quoted_seq`, in a packet of `quoted_len` bytes: a smaller
+    /// MSS from now on, and the segment resent in smaller pieces. The
+    /// report is checked and bounded as [`pmtu`] says (RFC 5927).
+    pub(crate) fn process_path_mtu(
+        &mut self,
+        quoted_seq: TcpSeqNumber,
+        mtu: usize,
+        quoted_len: usize,
+    ) {
+        if !self.icmp_quotes_ours(quoted_seq) {
+            return;
+        }
+        let (header, ipv6) = match self.remote.addr {
+            IpAddr::V4(_) => (40, false),
+            IpAddr::V6(_) => (60, true),
+        };
+        let Some(mtu) = pmtu::path_mtu_from_report(mtu, quoted_len, ipv6) else {
+            return;
+        };
+        let new = self.send_mss_for(mtu.saturating_sub(header));
+        if new < self.mss {
+            self.mss = new;
+            self.cc.set_mss(new);
+            // Resend what the oversize segment carried.
+            self.retransmit_head();
+        }
+    }
+}
