@@ -230,6 +230,11 @@ pub struct TcpListener<'a> {
     endpoint: IpListenEndpoint,
     open: bool,
     syn_queue: ManagedSlice<'a, Option<HalfOpen>>,
+    /// Every record of `syn_queue` lies below this index: records take the
+    /// first free slot, so the scans done for each segment and each poll
+    /// (lookups, due SYN-ACKs, the next deadline) cost what is queued, not
+    /// the queue's size (1024 by default in the runtime).
+    syn_used: usize,
     pool: ManagedSlice<'a, Option<SocketHandle>>,
     accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
     accept_head: usize,
@@ -256,6 +261,7 @@ impl<'a> TcpListener<'a> {
             endpoint: IpListenEndpoint::default(),
             open: false,
             syn_queue: syn_queue.into(),
+            syn_used: 0,
             pool: pool.into(),
             accept_queue: accept_queue.into(),
             accept_head: 0,
@@ -290,6 +296,7 @@ impl<'a> TcpListener<'a> {
     pub fn close(&mut self) {
         self.open = false;
         self.syn_queue.iter_mut().for_each(|s| *s = None);
+        self.syn_used = 0;
     }
 
     /// Lends a closed TCP socket (by handle in the same set) for a future
@@ -350,7 +357,7 @@ impl<'a> TcpListener<'a> {
 
     /// Half-open connections in the SYN queue.
     pub fn half_open(&self) -> usize {
-        self.syn_queue.iter().filter(|s| s.is_some()).count()
+        self.used().iter().filter(|s| s.is_some()).count()
     }
 
     /// The counters.
@@ -370,7 +377,7 @@ impl<'a> TcpListener<'a> {
         local: &IpEndpoint,
         remote: &IpEndpoint,
     ) -> Option<&mut HalfOpen> {
-        self.syn_queue
+        self.used_mut()
             .iter_mut()
             .flatten()
             .find(|h| h.local == *local && h.remote == *remote)
@@ -378,9 +385,10 @@ impl<'a> TcpListener<'a> {
 
     /// Stores a half-open connection; false when the SYN queue is full.
     pub(crate) fn enqueue_syn(&mut self, half: HalfOpen) -> bool {
-        match self.syn_queue.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => {
-                *slot = Some(half);
+        match self.syn_queue.iter().position(Option::is_none) {
+            Some(i) => {
+                self.syn_queue[i] = Some(half);
+                self.syn_used = self.syn_used.max(i + 1);
                 true
             }
             None => false,
@@ -408,12 +416,13 @@ impl<'a> TcpListener<'a> {
                 .min_by_key(|&(_, created)| created)
                 .map(|(i, _)| i),
         };
-        match slot.and_then(|i| self.syn_queue.get_mut(i)) {
-            Some(slot) => {
-                *slot = Some(HalfOpen {
+        match slot.filter(|&i| i < self.syn_queue.len()) {
+            Some(i) => {
+                self.syn_queue[i] = Some(HalfOpen {
                     acked: true,
                     ..half
                 });
+                self.syn_used = self.syn_used.max(i + 1);
                 true
             }
             None => false,
@@ -436,7 +445,7 @@ impl<'a> TcpListener<'a> {
 
     /// Removes and returns the half-open record for a 4-tuple.
     pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
-        self.syn_queue
+        self.used_mut()
             .iter_mut()
             .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
             .and_then(Option::take)
@@ -488,7 +497,12 @@ impl<'a> TcpListener<'a> {
         now: Instant,
         mut f: impl FnMut(&mut HalfOpen, bool) -> bool,
     ) {
-        for slot in self.syn_queue.iter_mut() {
+        // Records left the end of the queue since the last look.
+        while self.used().last().is_some_and(Option::is_none) {
+            self.syn_used -= 1;
+        }
+        let n = self.syn_used.min(self.syn_queue.len());
+        for slot in self.syn_queue[..n].iter_mut() {
             let Some(h) = slot else { continue };
             if h.next_at > now {
                 continue;
@@ -513,9 +527,20 @@ impl<'a> TcpListener<'a> {
         }
     }
 
+    /// The part of the SYN queue that holds records.
+    fn used(&self) -> &[Option<HalfOpen>] {
+        let q: &[Option<HalfOpen>] = &self.syn_queue;
+        q.get(..self.syn_used).unwrap_or(q)
+    }
+
+    fn used_mut(&mut self) -> &mut [Option<HalfOpen>] {
+        let n = self.syn_used.min(self.syn_queue.len());
+        &mut self.syn_queue[..n]
+    }
+
     /// When the next SYN-ACK is due.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
-        self.syn_queue.iter().flatten().map(|h| h.next_at).min()
+        self.used().iter().flatten().map(|h| h.next_at).min()
     }
 }
 
@@ -593,6 +618,34 @@ mod tests {
         assert_eq!(l.half_open(), 0);
         let st = l.stats();
         assert_eq!((st.expired, st.overflow_resets), (2, 1));
+    }
+
+    #[test]
+    fn records_are_found_wherever_they_sit_as_others_come_and_go() {
+        let mut l = listener(1024);
+        for port in 1..=3 {
+            assert!(l.enqueue_syn(half(port, i64::from(port) * 100)));
+        }
+        assert!(l.take(&ep(1, 80), &ep(2, 1)).is_some());
+        assert!(l.take(&ep(1, 80), &ep(2, 2)).is_some());
+        // The free slot at the front is reused; the last record is still
+        // found behind the gap.
+        assert!(l.enqueue_syn(half(4, 50)));
+        assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
+        assert!(l.take(&ep(1, 80), &ep(2, 4)).is_some());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(300)));
+        assert!(l.take(&ep(1, 80), &ep(2, 3)).is_some());
+        l.due_synacks(Instant::ZERO, |_, _| true);
+        assert_eq!((l.half_open(), l.poll_at()), (0, None));
+        // Filled to the end and back: every record is looked at.
+        for port in 1..=1024 {
+            assert!(l.enqueue_syn(half(port, 5000 - i64::from(port))));
+        }
+        assert!(!l.enqueue_syn(half(2000, 0)));
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(5000 - 1024)));
+        assert!(l.find(&ep(1, 80), &ep(2, 1024)).is_some());
+        assert_eq!(l.half_open(), 1024);
     }
 
     #[test]
