@@ -235,6 +235,8 @@ pub struct TcpListener<'a> {
     /// (lookups, due SYN-ACKs, the next deadline) cost what is queued, not
     /// the queue's size (1024 by default in the runtime).
     syn_used: usize,
+    /// Records in `syn_queue`: a full queue refuses a SYN without a scan.
+    syn_count: usize,
     /// No record is due before this (`None`: no record): the due SYN-ACKs
     /// and the next deadline, asked on every poll, cost nothing between
     /// deadlines, even with the queue full of a SYN flood's records.
@@ -269,6 +271,7 @@ impl<'a> TcpListener<'a> {
             open: false,
             syn_queue: syn_queue.into(),
             syn_used: 0,
+            syn_count: 0,
             syn_next: None,
             syn_stale: false,
             pool: pool.into(),
@@ -306,6 +309,7 @@ impl<'a> TcpListener<'a> {
         self.open = false;
         self.syn_queue.iter_mut().for_each(|s| *s = None);
         self.syn_used = 0;
+        self.syn_count = 0;
         self.syn_next = None;
         self.syn_stale = false;
     }
@@ -368,7 +372,7 @@ impl<'a> TcpListener<'a> {
 
     /// Half-open connections in the SYN queue.
     pub fn half_open(&self) -> usize {
-        self.used().iter().filter(|s| s.is_some()).count()
+        self.syn_count
     }
 
     /// The counters.
@@ -401,9 +405,13 @@ impl<'a> TcpListener<'a> {
 
     /// Stores a half-open connection; false when the SYN queue is full.
     pub(crate) fn enqueue_syn(&mut self, half: HalfOpen) -> bool {
+        if self.syn_count >= self.syn_queue.len() {
+            return false;
+        }
         match self.syn_queue.iter().position(Option::is_none) {
             Some(i) => {
                 self.note_record(i, half.next_at);
+                self.syn_count += 1;
                 self.syn_queue[i] = Some(half);
                 true
             }
@@ -435,6 +443,9 @@ impl<'a> TcpListener<'a> {
         match slot.filter(|&i| i < self.syn_queue.len()) {
             Some(i) => {
                 self.note_record(i, half.next_at);
+                if self.syn_queue[i].is_none() {
+                    self.syn_count += 1;
+                }
                 self.syn_queue[i] = Some(HalfOpen {
                     acked: true,
                     ..half
@@ -461,10 +472,15 @@ impl<'a> TcpListener<'a> {
 
     /// Removes and returns the half-open record for a 4-tuple.
     pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
-        self.used_mut()
+        let taken = self
+            .used_mut()
             .iter_mut()
             .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
-            .and_then(Option::take)
+            .and_then(Option::take);
+        if taken.is_some() {
+            self.syn_count = self.syn_count.saturating_sub(1);
+        }
+        taken
     }
 
     /// True when a completed handshake can become a connection now.
@@ -537,6 +553,7 @@ impl<'a> TcpListener<'a> {
                         self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
                     }
                     *slot = None;
+                    self.syn_count = self.syn_count.saturating_sub(1);
                     self.stats.expired = self.stats.expired.wrapping_add(1);
                     continue;
                 }
