@@ -18,24 +18,12 @@
 //! after it. The stack's thread is woken only if the call moved its next
 //! deadline earlier (a retransmission timer it did not know of).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Condvar, MutexGuard};
 use std::vec::Vec;
 
 use super::batch::{Lent, Queue};
 use super::stack::{Core, Shared};
-
-/// The claim on writing, and the frames taken out to write.
-#[derive(Default)]
-pub(crate) struct Outbox {
-    /// A thread is writing frames: the others leave theirs queued for it.
-    writing: AtomicBool,
-    /// Frames waiting in `Core::tx`, for the writer to see without the lock
-    /// whether more came while it wrote.
-    queued: AtomicUsize,
-    /// The frames being written, out of the lock (only the writer uses it).
-    frames: Mutex<Queue>,
-}
 
 /// What a call must do once it lets go of the lock.
 #[derive(Default)]

@@ -21,8 +21,8 @@ use std::vec::Vec;
 use super::batch::{Batch, Queue};
 use super::config::StackConfig;
 use super::error;
-use super::poller::Registry;
-use super::send::Outbox;
+use super::outbox::Outbox;
+use super::registry::Registry;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{Transmitter, WaitDevice, Waker};
@@ -290,7 +290,7 @@ impl Core {
     fn mark(&self, watch: Watch) -> Mark {
         let h = match watch {
             Watch::Any => return Mark::Other,
-            Watch::Poller(id) => return Mark::Ready(self.any_ready(id)),
+            Watch::Poller(id) => return Mark::Ready(self.registry.any_ready(&self.sockets, id)),
             Watch::Socket(h) => h,
         };
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
