@@ -12,9 +12,10 @@
 //! allocates on its own.
 //!
 //! # Features
-//! - `alloc`: lets buffers and socket sets live in a `Vec` and enables the
-//!   in-memory devices of [`phy::loopback`] (the fault injector is test
-//!   tooling: it lives in the `rstcp-testkit` crate).
+//! - `alloc`: lets buffers and socket sets live in a `Vec`. (The in-memory
+//!   test devices, the loopback, the link between two interfaces and the
+//!   fault injector, are test tooling: they live in the `rstcp-testkit`
+//!   crate.)
 //! - `std`: `alloc`, plus `std::error::Error` for the error types, the
 //!   threaded [`runtime`] with blocking sockets shaped like `std::net`, and
 //!   the in-memory [`phy::pipe`] device it is tested over.

@@ -101,7 +101,8 @@ fn record<W: Write>(rec: &RefCell<Recording<W>>, now: Instant, frame: &[u8], dir
 /// with `now` as the timestamp (microsecond resolution).
 ///
 /// ```
-/// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, TxToken};
+/// use rstcp::phy::{Device, DeviceCapabilities, TxToken};
+/// use rstcp_testkit::loopback::Loopback;
 /// use rstcp::time::Instant;
 /// use rstcp_pcap::{device::PcapRecorder, PcapReader};
 ///
@@ -385,7 +386,7 @@ impl<D: WaitDevice, W: Write + Send> WaitDevice for PcapRecorder<D, W> {
 mod tests {
     use super::*;
     use crate::PcapReader;
-    use rstcp::phy::loopback::Loopback;
+    use rstcp_testkit::loopback::Loopback;
     use std::io;
 
     /// An ARP request from 02:00:00:00:00:01 / 10.0.0.1 for 10.0.0.2, with

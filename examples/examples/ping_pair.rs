@@ -13,7 +13,6 @@ use std::time::Instant as StdInstant;
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, Interface, InterfaceStorage};
-use rstcp::phy::loopback::Link;
 use rstcp::phy::DeviceCapabilities;
 use rstcp::socket::icmp::IcmpSocket;
 use rstcp::socket::SocketSet;
@@ -21,6 +20,7 @@ use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 use rstcp_pcap::PcapTap;
+use rstcp_testkit::loopback::Link;
 use rstcp_testkit::sim::echo_request;
 
 fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, SocketSet<'static>) {

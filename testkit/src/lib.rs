@@ -2,6 +2,9 @@
 //! examples (`rstcp-examples`): nothing here is part of the stack a
 //! firmware links, so it may use `std` freely.
 //!
+//! - [`loopback`]: in-memory devices: a [`Loopback`](loopback::Loopback)
+//!   that hears its own frames, and a [`Link`](loopback::Link) joining two
+//!   interfaces in one thread.
 //! - [`fault`]: a seeded fault injector wrapped around any device (loss,
 //!   burst loss, duplication, corruption, reordering, delay, rate limits,
 //!   a bottleneck queue).
@@ -13,6 +16,7 @@
 
 pub mod echo;
 pub mod fault;
+pub mod loopback;
 pub mod sim;
 pub mod stream_hash;
 pub mod transfer;

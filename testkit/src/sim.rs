@@ -5,9 +5,9 @@
 //! of sleeping: a test of a 30-second timeout runs in microseconds and
 //! gives the same result every time.
 
+use crate::loopback::Link;
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
-use rstcp::phy::loopback::Link;
 use rstcp::phy::DeviceCapabilities;
 use rstcp::socket::icmp::IcmpSocket;
 use rstcp::socket::tcp::{HalfOpen, State, TcpListener, TcpSocket};
@@ -243,8 +243,8 @@ impl Sim {
                 return true;
             }
             if busy
-                || self.link.queued(rstcp::phy::loopback::Side::A) > 0
-                || self.link.queued(rstcp::phy::loopback::Side::B) > 0
+                || self.link.queued(crate::loopback::Side::A) > 0
+                || self.link.queued(crate::loopback::Side::B) > 0
             {
                 self.now += Duration::from_micros(10);
                 idle_steps = 0;

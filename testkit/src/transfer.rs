@@ -4,14 +4,14 @@
 
 use crate::fault::{Chance, FaultConfig, Faults};
 use rstcp::phy::{Device, RxToken, TxToken};
-use rstcp::socket::tcp::State;
+use rstcp::socket::tcp::{State, TcpStats};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::ipv4::Ipv4Packet;
 use rstcp::wire::tcp::TcpPacket;
 use rstcp::wire::{IpAddr, IpEndpoint, IpProtocol};
 
-use rstcp::phy::loopback::Link;
+use crate::loopback::Link;
 
 use crate::sim::*;
 use crate::stream_hash::StreamHash;
@@ -38,6 +38,9 @@ pub struct Outcome {
     /// Frames from the sender the link lost (dropped, burst, queue …): what
     /// a sender that never retransmits needlessly would resend, about.
     pub link_lost: u64,
+    /// The sender's counters at the end (recoveries, timeouts, probes,
+    /// D-SACKs, undos: what tells a spurious recovery from a needed one).
+    pub sender: TcpStats,
 }
 
 /// A transfer to run with [`transfer_with`].
@@ -59,6 +62,11 @@ pub struct Transfer {
     /// Bytes of the first write, sent alone before the buffer is filled
     /// (0: none): shifts where segment boundaries fall in sequence space.
     pub first_write: usize,
+    /// Simulated time per poll while frames move (120 µs, a full frame at
+    /// 100 Mbit/s): a link faster than that needs less, or a whole window
+    /// crosses in one poll and the receiver cannot see what order it came
+    /// in (reordering by a few frames is then invisible).
+    pub busy_step: Duration,
 }
 
 impl Transfer {
@@ -72,6 +80,7 @@ impl Transfer {
             limit: Duration::from_secs(3600),
             start: Instant::ZERO,
             first_write: 0,
+            busy_step: Duration::from_micros(120),
         }
     }
 }
@@ -117,6 +126,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         limit,
         start,
         first_write,
+        busy_step,
     } = t;
     let mut sim = Sim::new(1500, false);
     sim.now = start;
@@ -206,10 +216,10 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         if done_at.is_some() && both_closed {
             break;
         }
-        // Busy: 120 µs per poll (a full frame's time at 100 Mb/s; several
-        // frames may move in one poll). Idle: jump to the next deadline.
+        // Busy: `busy_step` per poll (several frames may move in one
+        // poll). Idle: jump to the next deadline.
         let step = if a || b {
-            Duration::from_micros(120)
+            busy_step
         } else {
             let next = [sim.next_deadline(), link_faults.poll_at()]
                 .into_iter()
@@ -217,7 +227,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
                 .min();
             match next {
                 Some(t) if t > sim.now => (t - sim.now).min(Duration::from_millis(200)),
-                _ => Duration::from_micros(120),
+                _ => busy_step,
             }
         };
         sim.now += step;
@@ -237,6 +247,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         mss: stats.mss,
         isn,
         link_lost: link_faults.tx_stats().lost(),
+        sender: stats,
     }
 }
 

@@ -7,9 +7,9 @@ pub mod fuzz;
 pub mod impair;
 pub mod netns;
 pub mod tap_stack;
-/// Two interfaces in simulated time (shared with the examples).
+/// Two interfaces in simulated time (from `rstcp-testkit`, shared with the examples).
 pub use rstcp_testkit::sim;
-/// TCP bulk transfers through a faulty link (shared with the examples).
+/// TCP bulk transfers through a faulty link (from `rstcp-testkit`).
 pub use rstcp_testkit::transfer;
 pub mod relay;
 pub mod tshark;

@@ -8,7 +8,6 @@
 //! between two links, parses each frame it forwards into a [`Seen`]
 //! record, and asks a [`Filter`] what to do with it.
 
-use rstcp::phy::loopback::{Link, Side};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::ethernet::{EtherType, EthernetFrame};
@@ -18,6 +17,7 @@ use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber};
 use rstcp::wire::{ChecksumMode, IpAddr, IpProtocol};
+use rstcp_testkit::loopback::{Link, Side};
 
 use crate::sim::{Host, TwoHosts, IP4_A, IP4_B, IP6_A, IP6_B, MAC_A, MAC_B};
 

@@ -3,7 +3,6 @@
 //! fragment reassembly in every order, reassembly timeout, RFC 5227.
 
 use rstcp::iface::{DropReason, Event};
-use rstcp::phy::loopback::Side;
 use rstcp::phy::{Device, TxToken};
 use rstcp::socket::udp::{SocketError, UdpMetadata};
 use rstcp::time::{Duration, Instant};
@@ -12,6 +11,7 @@ use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol};
+use rstcp_testkit::loopback::Side;
 use rstcp_tests::sim::*;
 
 fn pattern(len: usize) -> Vec<u8> {

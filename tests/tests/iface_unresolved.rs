@@ -368,8 +368,8 @@ fn a_fragmented_echo_reply_leaves_whole_when_the_queue_is_nearly_full() {
 /// must follow once the link has room, never be lost.
 #[test]
 fn a_datagram_the_device_takes_only_in_part_is_finished_on_the_next_poll() {
-    use rstcp::phy::loopback::Link;
     use rstcp::phy::DeviceCapabilities;
+    use rstcp_testkit::loopback::Link;
     let mut sim = Sim::new(1500, false);
     sim.link = Link::new(DeviceCapabilities::ethernet(1500), 4);
     let client = sim.a.udp(0, 64 * 1024);

@@ -30,8 +30,6 @@
 //! protocol and direction in [`ChecksumCapabilities`]; segmentation offload
 //! ([`DeviceCapabilities::max_segment_size`]) is reserved for a later release.
 
-#[cfg(feature = "alloc")]
-pub mod loopback;
 #[cfg(feature = "std")]
 pub mod pipe;
 #[cfg(feature = "std")]

@@ -2,7 +2,7 @@
 //!
 //! [`pair`] gives both ends of an Ethernet cable that lives in memory: a frame
 //! one end transmits is received by the other. Unlike
-//! [`loopback::Link`](super::loopback::Link), whose two ends are borrowed in
+//! `rstcp_testkit::loopback::Link` (a test tool), whose two ends are borrowed in
 //! turn by one polling loop, each [`PipeEnd`] is owned by its own thread and
 //! can sleep in [`WaitDevice::wait`] until the peer sends, a deadline passes,
 //! or its [`Waker`] fires. This is what lets two

@@ -22,13 +22,14 @@ struct Slot {
 ///
 /// [`FaultInjector`] owns one together with its device. Keep a `Faults`
 /// apart instead when the device is borrowed anew for every poll, as the
-/// ends of a [`Link`](rstcp::phy::loopback::Link) are, and
+/// ends of a [`Link`](crate::loopback::Link) are, and
 /// [`attach`](Faults::attach) it each time: the kept frames and the random
 /// streams carry over from one poll to the next.
 ///
 /// ```
 /// use rstcp_testkit::fault::{Chance, FaultConfig, Faults};
-/// use rstcp::phy::{loopback::Link, Device, DeviceCapabilities, TxToken};
+/// use rstcp::phy::{Device, DeviceCapabilities, TxToken};
+/// use rstcp_testkit::loopback::Link;
 /// use rstcp::time::Instant;
 ///
 /// let lossy = FaultConfig { drop_pct: Chance::percent(10), ..FaultConfig::none() };
@@ -245,7 +246,8 @@ impl Faults {
 ///
 /// ```
 /// use rstcp_testkit::fault::{Chance, FaultConfig, FaultInjector};
-/// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, TxToken};
+/// use rstcp::phy::{Device, DeviceCapabilities, TxToken};
+/// use rstcp_testkit::loopback::Loopback;
 /// use rstcp::time::{Duration, Instant};
 ///
 /// let config = FaultConfig {

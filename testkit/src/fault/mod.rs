@@ -5,12 +5,13 @@
 //!
 //! # Reproducible
 //!
-//! Every decision comes from a seeded xorshift generator, one stream per
-//! direction (and a second one for burst loss, so that adding it does not
-//! shift the other decisions), and every frame draws the same amount of
-//! randomness whatever the configuration. So a run with the same seed, the same configuration and
-//! the same sequence of calls (frames, lengths, `now`) makes exactly the same
-//! decisions, and a failing test can be replayed from its seed.
+//! Every decision comes from the stack's one generator,
+//! [`rstcp::rand::Rng`] (xorshift64*), one stream per direction (and a
+//! second one for burst loss, so that adding it does not shift the other
+//! decisions), and every frame draws the same amount of randomness whatever
+//! the configuration. So a run with the same seed, the same configuration
+//! and the same sequence of calls (frames, lengths, `now`) makes exactly the
+//! same decisions, and a failing test can be replayed from its seed.
 //!
 //! # Time
 //!

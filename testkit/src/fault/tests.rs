@@ -2,7 +2,7 @@
 //! bounds, reproducibility from the seed, and the device contract kept.
 
 use super::*;
-use rstcp::phy::loopback::{Loopback, Side};
+use crate::loopback::{Loopback, Side};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::time::{Duration, Instant};
 use std::vec;
@@ -714,7 +714,7 @@ fn reply_token_of_receive_goes_through_tx_faults() {
 
 #[test]
 fn faults_attached_to_a_link_end_persist_across_polls() {
-    use rstcp::phy::loopback::Link;
+    use crate::loopback::Link;
     let c = FaultConfig {
         delay: Duration::from_millis(2),
         duplicate_pct: Chance::ALWAYS,

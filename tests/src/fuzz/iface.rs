@@ -75,7 +75,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
-use rstcp::phy::loopback::{Link, QueueStats, Side};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
 use rstcp::socket::icmp::IcmpSocket;
@@ -101,6 +100,7 @@ use rstcp::wire::{
     ChecksumMode, EthernetAddress, IpAddr, IpEndpoint, IpProtocol, Ipv4Addr, Ipv4Cidr, Ipv6Addr,
     Ipv6Cidr,
 };
+use rstcp_testkit::loopback::{Link, QueueStats, Side};
 
 /// The interface's MAC.
 pub const MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
@@ -1030,7 +1030,7 @@ fn tcp_socket() -> TcpSocket<'static> {
 pub(super) fn warm_up(link: &mut Link) {
     let now = Instant::ZERO;
     let frame = [0u8; 14];
-    let send = |end: &mut rstcp::phy::loopback::LinkEnd<'_>| {
+    let send = |end: &mut rstcp_testkit::loopback::LinkEnd<'_>| {
         end.transmit(now)
             .expect("room")
             .consume(frame.len(), |b| b.copy_from_slice(&frame));

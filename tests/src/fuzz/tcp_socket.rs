@@ -76,7 +76,6 @@ use std::sync::OnceLock;
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, Interface, InterfaceStorage};
-use rstcp::phy::loopback::{Link, Side};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::socket::tcp::congestion::CongestionKind;
 use rstcp::socket::tcp::{HalfOpen, State, TcpConfig, TcpListener, TcpSocket};
@@ -87,6 +86,7 @@ use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol, Ipv4Cidr};
+use rstcp_testkit::loopback::{Link, Side};
 
 use super::iface::{
     allocations, answer_resolution, counting_installed, ipv4_frame_into, warm_up, IP4, MAC, PEER4,

@@ -82,6 +82,11 @@ pub struct Cell {
     pub tap_drops: Option<u64>,
     /// False for a cell left out ([`CellConfig::only`]).
     pub ran: bool,
+    /// The writer's loss-recovery counters, for `-v`: rstcp's `TcpStats`
+    /// or the kernel's `TCP_INFO` (what tells a spurious recovery from a
+    /// needed one: fast recoveries, timeouts, probes, D-SACKs, undos,
+    /// reordering seen).
+    pub sender: Option<String>,
 }
 
 impl Cell {
@@ -104,6 +109,7 @@ impl Cell {
             link: Default::default(),
             tap_drops: None,
             ran: true,
+            sender: None,
         }
     }
 
@@ -173,6 +179,51 @@ impl Conn {
             }
         };
         (segs > 0).then(|| retrans as f64 / segs as f64)
+    }
+
+    /// The sender's loss-recovery counters in one line.
+    fn recovery_counters(&self) -> Option<String> {
+        match self {
+            Conn::Rstcp(s) => {
+                let st = s.stats();
+                Some(format!(
+                    "rstcp: segs {} rexmit {} fast-recoveries {} RACK marks {} RTOs {} TLPs {} \
+                     TLP recoveries {} D-SACKs {} undos {} reordering seen {} reo_wnd {} µs \
+                     cwnd {} ssthresh {} srtt {:?}",
+                    st.segments_out,
+                    st.retransmits,
+                    st.fast_retransmits,
+                    st.rack_marked,
+                    st.timeouts,
+                    st.loss_probes,
+                    st.probe_recoveries,
+                    st.dsacks_received,
+                    st.undos,
+                    st.reordering_seen,
+                    st.reordering_window.total_micros(),
+                    st.cwnd,
+                    st.ssthresh,
+                    st.srtt.map(|d| d.total_micros()),
+                ))
+            }
+            Conn::Linux(s) => {
+                let i = tcp_info(s).ok()?;
+                Some(format!(
+                    "linux: segs {} rexmit {} RTOs {} D-SACK dups {} reord_seen {} reordering {} \
+                     cwnd {} ssthresh {} rtt {} µs min_rtt {} µs",
+                    i.tcpi_segs_out,
+                    i.tcpi_total_retrans,
+                    i.tcpi_total_rto,
+                    i.tcpi_dsack_dups,
+                    i.tcpi_reord_seen,
+                    i.tcpi_reordering,
+                    i.tcpi_snd_cwnd,
+                    i.tcpi_snd_ssthresh,
+                    i.tcpi_rtt,
+                    i.tcpi_min_rtt,
+                ))
+            }
+        }
     }
 }
 
@@ -248,6 +299,7 @@ struct Wrote {
     hash: u64,
     start: Instant,
     retransmitted: Option<f64>,
+    counters: Option<String>,
 }
 
 /// Writes the stream for `seed` for `duration`, shuts the write side,
@@ -271,6 +323,7 @@ fn write_for(conn: &Conn, duration: Duration, seed: u64) -> io::Result<Wrote> {
         hash: hash.finish(),
         start,
         retransmitted: conn.retransmitted(),
+        counters: conn.recovery_counters(),
     })
 }
 
@@ -388,5 +441,6 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
         link: Default::default(),
         tap_drops: None,
         ran: true,
+        sender: wrote.counters,
     })
 }

@@ -170,6 +170,9 @@ pub fn print_table(profiles: &[Profile], cfg: &CellConfig, verbose: bool) -> Vec
                     c.link[0],
                     c.link[1],
                 );
+                if let Some(counters) = &c.sender {
+                    eprintln!("    sender {counters}");
+                }
             } else {
                 eprint!(".");
             }

@@ -5,7 +5,7 @@
 //! the connection's fields stay private.
 
 use super::*;
-use crate::socket::tcp::rack::Rack;
+use crate::socket::tcp::rack::{Delivered, Rack};
 use crate::socket::tcp::sack::{SackUpdate, SeqRange};
 
 /// What [`TcpSocket::recovery_retransmission`] chose.
@@ -36,20 +36,62 @@ impl TcpSocket<'_> {
         repr: &TcpRepr<'_>,
         sack: &SackUpdate,
     ) {
+        // RFC 2018 §4: the first block holds the segment that triggered
+        // the ACK, the newest delivery (the second when the first is a
+        // D-SACK). It is news when it SACKed something, or when the
+        // scoreboard, full, could not keep it (above every range it
+        // holds): RACK must hear of that delivery all the same, or the
+        // holes below it wait for the RTO (a slow start overshooting a
+        // queue loses every other segment: more holes than ranges).
+        let skip = usize::from(sack.dsack.is_some());
+        let newest = repr
+            .sack_ranges
+            .iter()
+            .flatten()
+            .nth(skip)
+            .map(|&(l, r)| (TcpSeqNumber(l), TcpSeqNumber(r)))
+            .filter(|&(_, r)| self.snd_una < r && r <= self.snd_max);
+        let highest = self.scoreboard.highest_sacked();
+        let newest = newest.filter(|&(_, r)| {
+            sack.newly_sacked > 0 || (sack.dropped > 0 && highest.is_none_or(|h| r > h))
+        });
+        // The highest sequence this ACK shows delivered.
+        let delivered_to = highest
+            .into_iter()
+            .chain(newest.map(|(_, r)| r))
+            .fold(self.snd_una, TcpSeqNumber::max);
         if self.snd_una > old_una {
-            self.rack.on_delivered(old_una, self.snd_una, now, true);
+            self.rack.on_delivered(
+                old_una,
+                self.snd_una,
+                now,
+                Delivered::Cumulative,
+                (delivered_to, self.snd_max),
+            );
         }
-        if sack.newly_sacked > 0 {
-            // RFC 2018 §4: the first block holds the segment that triggered
-            // the ACK, the newest delivery (the second when the first is a
-            // D-SACK).
-            let skip = usize::from(sack.dsack.is_some());
-            if let Some((l, r)) = repr.sack_ranges.iter().flatten().nth(skip) {
-                let (l, r) = (TcpSeqNumber(*l), TcpSeqNumber(*r));
-                if self.snd_una < r && r <= self.snd_max {
-                    self.rack.on_delivered(l.max(self.snd_una), r, now, false);
-                }
-            }
+        if let Some((l, r)) = newest {
+            self.rack.on_delivered(
+                l.max(self.snd_una),
+                r,
+                now,
+                Delivered::Sacked,
+                (delivered_to, self.snd_max),
+            );
+        }
+        if let Some((l, r)) = sack
+            .dsack
+            .filter(|&(_, r)| self.snd_una < r && r <= self.snd_max)
+        {
+            // A resend arrived where the original had: still a delivery
+            // of data sent then, which tells older resends lost even when
+            // the scoreboard never learnt of the original.
+            self.rack.on_delivered(
+                l.max(self.snd_una),
+                r,
+                now,
+                Delivered::Duplicate,
+                (delivered_to, self.snd_max),
+            );
         }
         if let Some(dsack) = sack.dsack {
             self.rack.on_dsack(self.snd_una, self.snd_max);
@@ -68,12 +110,20 @@ impl TcpSocket<'_> {
 
     /// RFC 8985 §6.2 step 5 with the current reordering window.
     pub(super) fn rack_detect(&mut self, now: Instant) -> bool {
+        let reo_wnd = self.reo_wnd();
+        let marked = self.rack.detect_loss(now, self.snd_max, reo_wnd);
+        if marked {
+            self.stats.rack_marked = self.stats.rack_marked.wrapping_add(1);
+        }
+        marked
+    }
+
+    /// RACK's reordering window now (RFC 8985 §6.2 step 4).
+    pub(super) fn reo_wnd(&self) -> Duration {
         let srtt = self.rtt.srtt().unwrap_or_else(|| self.rtt.rto());
         let dupthresh = self.dupacks >= 3 || self.scoreboard.is_lost(self.snd_una, self.mss);
-        let reo_wnd = self
-            .rack
-            .reo_wnd(self.phase != Phase::Open, dupthresh, srtt);
-        self.rack.detect_loss(now, self.snd_max, reo_wnd)
+        self.rack
+            .reo_wnd(self.phase != Phase::Open, dupthresh, srtt)
     }
 
     /// Whether RACK deems a segment lost that is not being repaired.
@@ -254,6 +304,7 @@ impl TcpSocket<'_> {
             // for the reduction fast recovery would have made.
             self.tlp_end = None;
             if self.phase == Phase::Open {
+                self.stats.probe_recoveries = self.stats.probe_recoveries.wrapping_add(1);
                 let cwnd = self.cc.cwnd();
                 self.cc.on_congestion(now, cwnd);
                 self.cc.on_recovery_exit(now);
@@ -280,10 +331,42 @@ impl TcpSocket<'_> {
         let segments = span_segments(l, r, self.mss);
         self.undo_retrans = self.undo_retrans.saturating_sub(segments);
         if self.undo_retrans == 0 {
-            self.undo = None;
-            self.cc.undo(now, cwnd, ssthresh);
-            self.stats.undos = self.stats.undos.wrapping_add(1);
+            self.undo_reduction(now, cwnd, ssthresh);
+            // Linux's tcp_try_undo_dsack then tcp_try_to_open: the
+            // recovery was for nothing and ends here. Left in it, its end
+            // would set cwnd to the ssthresh just restored (unbounded in
+            // slow start). A loss still marked starts a new one.
+            if self.phase == Phase::Fast {
+                self.phase = Phase::Open;
+                self.rtx_head = false;
+                self.dupacks = 0;
+                self.rack.on_recovery_exit();
+            }
         }
+    }
+
+    /// Restores the window saved before a reduction found spurious.
+    fn undo_reduction(&mut self, now: Instant, cwnd: usize, ssthresh: usize) {
+        self.undo = None;
+        self.undo_retrans = 0;
+        self.cc.undo(now, cwnd, ssthresh);
+        self.stats.undos = self.stats.undos.wrapping_add(1);
+    }
+
+    /// A fast recovery ends (RFC 6582 §3.2 step 6): when none of its
+    /// retransmissions is left unaccounted for — none was sent (the late
+    /// original filled the hole before the repair left) or every one came
+    /// back as a D-SACK — nothing was lost, and the reduction is undone
+    /// (RFC 3708 §3; Linux's tcp_try_undo_recovery). Whether it was.
+    pub(super) fn try_undo_recovery(&mut self, now: Instant) -> bool {
+        let Some((cwnd, ssthresh, _)) = self.undo else {
+            return false;
+        };
+        if self.undo_retrans > 0 {
+            return false;
+        }
+        self.undo_reduction(now, cwnd, ssthresh);
+        true
     }
 
     /// RFC 3522 / RFC 4015 (Eifel): the first ACK after a timeout echoes a

@@ -65,6 +65,26 @@ struct Rtx {
     start: TcpSeqNumber,
     end: TcpSeqNumber,
     at: Instant,
+    /// Built only by resends that each continued the one before, so its
+    /// bytes left in sequence order.
+    ordered: bool,
+    /// In an ordered record, `[start, passed)` left before a byte of the
+    /// record that was delivered: RACK's "sent before" by sequence, as for
+    /// segments sent at the same instant (RFC 8985 §6.2 RACK_sent_after).
+    passed: TcpSeqNumber,
+}
+
+/// How data came to be delivered (RFC 8985 §6.2 step 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// Cumulatively acknowledged.
+    Cumulative,
+    /// SACKed for the first time.
+    Sacked,
+    /// Reported by a D-SACK above SND.UNA (RFC 2883): a second copy, the
+    /// resend, has just arrived (Linux's tcp_sacktag_one advances RACK
+    /// for it too).
+    Duplicate,
 }
 
 /// `(t1, e1)` was sent after `(t2, e2)` (RFC 8985 §6.2 RACK_sent_after).
@@ -234,10 +254,13 @@ impl Rack {
             if let Some((_, i, j)) = best {
                 if let (Some(a), Some(b)) = (self.rtx.get(i).copied(), self.rtx.get(j).copied()) {
                     if let Some(slot) = self.rtx.get_mut(i) {
+                        let start = a.start.min(b.start);
                         *slot = Rtx {
-                            start: a.start.min(b.start),
+                            start,
                             end: a.end.max(b.end),
                             at: a.at.max(b.at),
+                            ordered: false,
+                            passed: start,
                         };
                     }
                     self.rtx.remove(j);
@@ -250,6 +273,8 @@ impl Rack {
             start,
             end,
             at: now,
+            ordered: true,
+            passed: start,
         });
     }
 
@@ -262,6 +287,19 @@ impl Rack {
         self.timer = None;
     }
 
+    /// One past the last byte known to have left (first transmission)
+    /// before `t`, with `snd_max` the end of all data sent.
+    fn sent_before(&self, t: Instant, snd_max: TcpSeqNumber) -> Option<TcpSeqNumber> {
+        let i = self.sent.iter().rposition(|m| m.first < t)?;
+        let m = self.sent.get(i)?;
+        Some(if m.last() < t {
+            self.sent.get(i + 1).map_or(snd_max, |n| n.seq)
+        } else {
+            // A merged mark: only its first byte is known to be that old.
+            m.seq + 1
+        })
+    }
+
     /// The earliest the first transmission of byte `seq` can have left.
     fn first_sent(&self, seq: TcpSeqNumber) -> Option<Instant> {
         self.sent
@@ -271,19 +309,22 @@ impl Rack {
             .map(|m| m.first)
     }
 
-    /// RFC 8985 §6.2 steps 1–3 for data `[l, r)` newly delivered at `now`:
-    /// cumulatively ACKed (`cumulative`), or a SACK block that SACKed
-    /// something for the first time.
+    /// RFC 8985 §6.2 steps 1–3 for data `[l, r)` delivered at `now`
+    /// (`how`). `delivered_to`: the highest sequence
+    /// the ACK shows delivered (SND.UNA or the highest SACKed byte, + 1);
+    /// `snd_max`: the end of the data sent.
     pub fn on_delivered(
         &mut self,
         l: TcpSeqNumber,
         r: TcpSeqNumber,
         now: Instant,
-        cumulative: bool,
+        how: Delivered,
+        (delivered_to, snd_max): (TcpSeqNumber, TcpSeqNumber),
     ) {
         if l >= r {
             return;
         }
+        let cumulative = how == Delivered::Cumulative;
         let first = self.first_sent(r - 1);
         let rtx = self
             .rtx
@@ -293,6 +334,8 @@ impl Rack {
             .max();
         let (t, retransmitted) = match (first, rtx) {
             (_, Some(tr)) => (tr, true),
+            // A duplicate of a segment never resent: the network's.
+            (_, None) if how == Delivered::Duplicate => return,
             (Some(t), None) => (t, false),
             (None, None) => return,
         };
@@ -301,7 +344,24 @@ impl Rack {
         // original filled the hole, so it was reordered, not lost: learn
         // how late it was (the window to wait next time), as a D-SACK would
         // teach a round trip later.
-        if retransmitted && self.min_rtt.is_some_and(|m| now - t < m) {
+        //
+        // min_RTT alone misses it behind a queue: with the RTT at 200× the
+        // minimum (a bottleneck's queue), the original overtaken by a few
+        // segments arrives a few µs past min_RTT after the resend, and
+        // taking that ACK for the resend's makes every segment sent before
+        // the resend look lost (the whole window resent for nothing). The
+        // resend queues behind the data sent before it: while some of that
+        // data, not deemed lost, is not delivered yet, the resend cannot
+        // have been, and the ACK answers the original (the ms timestamp
+        // echo of step 2 cannot tell them apart within a millisecond).
+        // A D-SACK says the resend itself arrived.
+        let overtook = || {
+            how != Delivered::Duplicate
+                && self
+                    .sent_before(t, snd_max)
+                    .is_some_and(|end| end > delivered_to && end > self.lost_to)
+        };
+        if retransmitted && (self.min_rtt.is_some_and(|m| now - t < m) || overtook()) {
             if cumulative {
                 self.reord = true;
                 // Twice the lateness seen: reordering varies (a queue
@@ -311,7 +371,15 @@ impl Rack {
             }
             return;
         }
-        if !retransmitted {
+        if retransmitted {
+            // A resend delivered: what an ordered run resent before it,
+            // left before it (step 5 tells them lost by sequence).
+            for x in self.rtx.iter_mut() {
+                if x.ordered && x.start < l && l < x.end && x.passed < l {
+                    x.passed = l;
+                }
+            }
+        } else {
             // A µs sample of our own: the 1 ms timestamp clock reads a LAN
             // RTT as 0, which would close the reordering window.
             self.on_rtt_sample(now - t);
@@ -443,9 +511,20 @@ impl Rack {
         }
         let mut lost_rtx = false;
         let end_seq = self.end_seq;
-        self.rtx.retain(|x| {
+        self.rtx.retain_mut(|x| {
             if !sent_after(rx, end_seq, x.at, x.end) {
-                return true;
+                // Only its first bytes may have left before the delivered
+                // data (a later resend of the same run was delivered): they
+                // are lost once the window has passed, the rest stays.
+                if x.passed > x.start {
+                    if x.at + wait <= now {
+                        lost_rtx = true;
+                        x.start = x.passed;
+                    } else {
+                        arm(x.at + wait);
+                    }
+                }
+                return x.start < x.end;
             }
             if x.at + wait <= now {
                 lost_rtx = true;
@@ -573,7 +652,13 @@ mod tests {
         let mut r = sent(4);
         let mut sb = Scoreboard::<8>::new();
         sb.update(seq(0), seq(4), &[(seq(1), seq(2))]);
-        r.on_delivered(seq(1), seq(2), us(1010), false);
+        r.on_delivered(
+            seq(1),
+            seq(2),
+            us(1010),
+            Delivered::Sacked,
+            (seq(2), seq(4)),
+        );
         let srtt = Duration::from_micros(1000);
         // One segment SACKed, no reordering seen: reo_wnd = min_RTT/4.
         let reo = r.reo_wnd(false, false, srtt);
@@ -593,7 +678,13 @@ mod tests {
         let mut r = sent(4);
         let mut sb = Scoreboard::<8>::new();
         sb.update(seq(0), seq(4), &[(seq(1), seq(3))]);
-        r.on_delivered(seq(1), seq(3), us(1030), false);
+        r.on_delivered(
+            seq(1),
+            seq(3),
+            us(1030),
+            Delivered::Sacked,
+            (seq(3), seq(4)),
+        );
         assert!(r.detect_loss(us(1030), seq(4), Duration::ZERO));
         assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
         r.on_retransmit(seq(0), seq(1), us(1030));
@@ -602,7 +693,13 @@ mod tests {
         // retransmission, sent before it, is lost in turn.
         r.on_send_new(seq(4), us(1040));
         sb.update(seq(0), seq(5), &[(seq(1), seq(3)), (seq(4), seq(5))]);
-        r.on_delivered(seq(4), seq(5), us(2040), false);
+        r.on_delivered(
+            seq(4),
+            seq(5),
+            us(2040),
+            Delivered::Sacked,
+            (seq(5), seq(5)),
+        );
         assert!(r.detect_loss(us(2040), seq(5), Duration::ZERO));
         assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
     }
@@ -610,9 +707,21 @@ mod tests {
     #[test]
     fn reordering_and_dsack_widen_the_window() {
         let mut r = sent(4);
-        r.on_delivered(seq(2), seq(3), us(1020), false);
+        r.on_delivered(
+            seq(2),
+            seq(3),
+            us(1020),
+            Delivered::Sacked,
+            (seq(3), seq(4)),
+        );
         assert!(!r.reordering_seen());
-        r.on_delivered(seq(1), seq(2), us(1030), false);
+        r.on_delivered(
+            seq(1),
+            seq(2),
+            us(1030),
+            Delivered::Sacked,
+            (seq(3), seq(4)),
+        );
         assert!(r.reordering_seen(), "delivered below fack, never resent");
         let srtt = Duration::from_micros(1000);
         assert_eq!(r.reo_wnd(true, true, srtt), Duration::from_micros(250));
@@ -632,9 +741,145 @@ mod tests {
         // §6.2 step 2: delivered sooner than min_RTT after the resend.
         let mut r = sent(2);
         r.on_retransmit(seq(0), seq(1), us(500));
-        r.on_delivered(seq(0), seq(1), us(600), true);
+        r.on_delivered(
+            seq(0),
+            seq(1),
+            us(600),
+            Delivered::Cumulative,
+            (seq(1), seq(2)),
+        );
         assert!(!r.detect_loss(us(5000), seq(2), Duration::ZERO));
         assert_eq!(r.timer(), None);
+    }
+
+    #[test]
+    fn an_ack_of_a_retransmission_that_overtook_data_sent_before_it_answers_the_original() {
+        // A deep queue: RTT 1000 µs, min_RTT 24 µs. Segments 0..8 leave at
+        // 0..70 µs; 1..3 are SACKed at 1000 µs (segment 0 held back by
+        // reordering), so segment 0 is resent at 1000 µs. At 1034 µs — past
+        // min_RTT after the resend, long before the resend could cross the
+        // queue behind segments 4..7 — the original arrives: SND.UNA
+        // moves to 4. Segments 4..7, sent before the resend, are still
+        // queued ahead of it: the ACK answers the original, and nothing is
+        // lost (RFC 8985 §6.2 step 2; a FIFO path delivers what was sent
+        // before the resend first).
+        let mut r = sent(8);
+        r.on_rtt_sample(Duration::from_micros(24));
+        let mut sb = Scoreboard::<8>::new();
+        sb.update(seq(0), seq(8), &[(seq(1), seq(4))]);
+        r.on_delivered(
+            seq(1),
+            seq(4),
+            us(1000),
+            Delivered::Sacked,
+            (seq(4), seq(8)),
+        );
+        assert!(r.detect_loss(us(1000), seq(8), Duration::ZERO));
+        r.on_retransmit(seq(0), seq(1), us(1000));
+        sb.update(seq(4), seq(8), &[]);
+        r.on_delivered(
+            seq(0),
+            seq(4),
+            us(1034),
+            Delivered::Cumulative,
+            (seq(4), seq(8)),
+        );
+        r.trim(seq(4), &sb);
+        assert!(!r.detect_loss(us(1034), seq(8), Duration::ZERO));
+        assert_eq!(r.next_lost(&sb, seq(4), MSS), None, "nothing lost");
+        assert!(r.reordering_seen(), "the original came late");
+        // Once segments 4..7 are delivered, a later ACK of a resend is
+        // taken as one: data sent before it is all in.
+        let mut r = sent(8);
+        r.on_rtt_sample(Duration::from_micros(24));
+        r.on_delivered(
+            seq(1),
+            seq(8),
+            us(1000),
+            Delivered::Sacked,
+            (seq(8), seq(8)),
+        );
+        r.on_retransmit(seq(0), seq(1), us(1000));
+        r.on_send_new(seq(8), us(1001));
+        r.on_delivered(
+            seq(0),
+            seq(8),
+            us(2000),
+            Delivered::Cumulative,
+            (seq(8), seq(9)),
+        );
+        assert_eq!(r.rtt, Duration::from_micros(1000), "a sample of the resend");
+    }
+
+    #[test]
+    fn a_lost_resend_early_in_a_run_of_resends_is_found_by_a_later_one() {
+        // Segments 0..5 lost; resent one after another at 1000..1040 µs
+        // (one ordered record). The resend of 0 is lost again; those of
+        // 1..4 are SACKed at 2010..2040 µs. Segment 0 left before them:
+        // lost once the reordering window has passed, without waiting for
+        // new data (or the RTO) to tell.
+        let mut r = sent(6);
+        let mut sb = Scoreboard::<8>::new();
+        sb.update(seq(0), seq(6), &[(seq(5), seq(6))]);
+        r.on_delivered(
+            seq(5),
+            seq(6),
+            us(1000),
+            Delivered::Sacked,
+            (seq(6), seq(6)),
+        );
+        assert!(r.detect_loss(us(1000), seq(6), Duration::ZERO));
+        for i in 0..5 {
+            r.on_retransmit(seq(i), seq(i + 1), us(1000 + 10 * i as i64));
+        }
+        for i in 1..5 {
+            sb.update(seq(0), seq(6), &[(seq(1), seq(i + 1)), (seq(5), seq(6))]);
+            r.on_delivered(
+                seq(i),
+                seq(i + 1),
+                us(2000 + 10 * i as i64),
+                Delivered::Sacked,
+                (seq(6), seq(6)),
+            );
+        }
+        r.trim(seq(0), &sb);
+        let reo = Duration::from_micros(100);
+        assert!(!r.detect_loss(us(2040), seq(6), reo), "within the window");
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), None);
+        assert_eq!(r.timer(), Some(us(2140)));
+        assert!(r.detect_loss(us(2140), seq(6), reo));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
+    }
+
+    #[test]
+    fn a_dsack_of_a_later_resend_tells_an_older_resend_lost() {
+        // Segments 0..8 left at 0..70 µs; 0 is lost and resent at 1000 µs,
+        // lost again. Segment 7, delivered but never SACKed to us (a full
+        // scoreboard), is resent at 1010 µs; its D-SACK at 2010 µs says
+        // that resend arrived: the resend of 0, sent before it, is lost,
+        // though data sent before the resends is still unaccounted for.
+        let mut r = sent(8);
+        r.on_rtt_sample(Duration::from_micros(24));
+        let sb = Scoreboard::<8>::new();
+        r.on_delivered(
+            seq(1),
+            seq(2),
+            us(1000),
+            Delivered::Sacked,
+            (seq(2), seq(8)),
+        );
+        assert!(r.detect_loss(us(1000), seq(8), Duration::ZERO));
+        r.on_retransmit(seq(0), seq(1), us(1000));
+        r.on_retransmit(seq(7), seq(8), us(1010));
+        r.on_delivered(
+            seq(7),
+            seq(8),
+            us(2010),
+            Delivered::Duplicate,
+            (seq(2), seq(8)),
+        );
+        assert!(r.detect_loss(us(2010), seq(8), Duration::ZERO));
+        assert_eq!(r.next_lost(&sb, seq(0), MSS), Some((seq(0), MSS)));
     }
 
     #[test]
@@ -642,7 +887,9 @@ mod tests {
         // Segment 32 leaves 1 µs after the retransmission of segment 0;
         // when the log fills, its mark merges with segment 31's (sent 6 µs
         // before it), the closest pair. When the retransmission is
-        // delivered, data sent before it is lost; segment 32 is not.
+        // delivered (segment 31 SACKed already: everything sent before the
+        // resend is accounted for), data sent before it is lost; segment
+        // 32 is not.
         let mut r = Rack::new(seq(0));
         r.on_rtt_sample(Duration::from_micros(100));
         for i in 0..32 {
@@ -652,7 +899,13 @@ mod tests {
         r.on_send_new(seq(32), us(3106));
         r.on_send_new(seq(33), us(3300));
         assert_eq!(r.sent.len(), SENT_MARKS);
-        r.on_delivered(seq(0), seq(1), us(3305), true);
+        r.on_delivered(
+            seq(0),
+            seq(1),
+            us(3305),
+            Delivered::Cumulative,
+            (seq(32), seq(34)),
+        );
         assert!(r.detect_loss(us(3305), seq(34), Duration::ZERO));
         assert!(r.lost_to() >= seq(30), "sent before the retransmission");
         assert!(

@@ -132,6 +132,24 @@ impl<const N: usize> Scoreboard<N> {
         snd_nxt: TcpSeqNumber,
         blocks: &[SeqRange],
     ) -> SackUpdate {
+        self.update_ack(snd_una, snd_nxt, snd_una, blocks)
+    }
+
+    /// [`update`](Self::update) for an ACK whose own cumulative
+    /// acknowledgment is `seg_ack`: below `snd_una` when the ACK is an old
+    /// one overtaken by a later ACK on the way. Its first block is a
+    /// D-SACK only if it lies below *its* cumulative ACK (RFC 2883 §4,
+    /// RFC 3708 §2; Linux's tcp_check_dsack compares with the ACK's own
+    /// ack_seq): an old ACK's ordinary SACK block below today's SND.UNA
+    /// reports no duplicate, and taking it for one would undo a real
+    /// reduction and widen the reordering window for nothing.
+    pub fn update_ack(
+        &mut self,
+        snd_una: TcpSeqNumber,
+        snd_nxt: TcpSeqNumber,
+        seg_ack: TcpSeqNumber,
+        blocks: &[SeqRange],
+    ) -> SackUpdate {
         self.trim(snd_una, snd_nxt);
         let before = self.sacked_bytes();
         let mut out = SackUpdate::default();
@@ -142,7 +160,7 @@ impl<const N: usize> Scoreboard<N> {
                 let inside_second = blocks
                     .get(1)
                     .is_some_and(|&(l2, r2)| l2 <= left && right <= r2 && l2 < r2);
-                if left < snd_una {
+                if left < seg_ack.min(snd_una) {
                     out.dsack = Some((left, right));
                     continue;
                 }
@@ -457,6 +475,26 @@ mod tests {
             // The right edge may be SND.NXT itself.
             let u = sb.update(una, nxt, &[(nxt - 500, nxt)]);
             assert_eq!((u.invalid, u.newly_sacked), (0, 500));
+        }
+    }
+
+    #[test]
+    fn an_old_acks_block_below_snd_una_is_no_dsack() {
+        // ACK reordering: an ACK of segment 1 SACKing segment 3 arrives
+        // after the ACK of segment 4. Its block lies below SND.UNA, but
+        // above its own cumulative ACK: stale SACK information, not a
+        // duplicate (RFC 2883 §4).
+        for base in BASES {
+            let una = seq(base) + 4 * MSS;
+            let nxt = una + 5 * MSS;
+            let mut sb = Scoreboard::<4>::new();
+            let old_ack = seq(base) + MSS;
+            let u = sb.update_ack(una, nxt, old_ack, &[seg(base, 3)]);
+            assert_eq!(u.dsack, None);
+            assert_eq!(u.invalid, 1);
+            // Below its own cumulative ACK, a block is a D-SACK.
+            let u = sb.update_ack(una, nxt, old_ack, &[seg(base, 0)]);
+            assert_eq!(u.dsack, Some(seg(base, 0)));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The options area (RFC 2132): option codes, the bounds-checked walk that
 //! reads it, and the cursor that writes it.
 
-use super::DhcpMessageType;
+use super::message::DhcpMessageType;
 use crate::wire::{Error, Ipv4Addr, Result};
 
 /// Option codes (RFC 2132), named once.

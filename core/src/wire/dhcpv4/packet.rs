@@ -3,11 +3,12 @@
 
 use byteorder::{ByteOrder, NetworkEndian};
 
-use super::{DhcpMessageType, DhcpOpCode, DhcpOption, DhcpOptions, FLAG_BROADCAST};
+use super::message::{DhcpMessageType, DhcpOpCode, FLAG_BROADCAST};
+use super::options::{DhcpOption, DhcpOptions};
 use crate::wire::{Error, EthernetAddress, Field, Ipv4Addr, Result};
 
 #[cfg(doc)]
-use super::{DhcpRepr, DHCP_MAGIC_COOKIE};
+use super::{message::DHCP_MAGIC_COOKIE, DhcpRepr};
 
 mod field {
     use crate::wire::{Field, Rest};

@@ -1,11 +1,10 @@
 //! The parts of a message a client acts on: parse and emit.
 
-use super::options::{opt, OptionWriter, MAX_OPTION_DATA};
-use super::Ipv4AddrList;
-use super::{
-    DhcpMessageType, DhcpOpCode, DhcpOption, DhcpOptions, DhcpPacket, BOOTP_MIN_LEN,
-    DHCP_MAGIC_COOKIE, FLAG_BROADCAST, HEADER_LEN, HTYPE_ETHERNET,
+use super::message::{
+    DhcpMessageType, DhcpOpCode, BOOTP_MIN_LEN, DHCP_MAGIC_COOKIE, FLAG_BROADCAST, HTYPE_ETHERNET,
 };
+use super::options::{opt, DhcpOption, DhcpOptions, Ipv4AddrList, OptionWriter, MAX_OPTION_DATA};
+use super::packet::{DhcpPacket, HEADER_LEN};
 use crate::wire::{Error, EthernetAddress, Ipv4Addr, Result};
 
 /// The DNS servers a [`DhcpRepr`] keeps; more are dropped.

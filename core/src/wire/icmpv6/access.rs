@@ -1,13 +1,10 @@
-//! Bounds-checked reads and writes of header fields, shared by every ICMPv6
-//! message, and the iterator over packed IPv6 addresses.
+//! Bounds-checked reads and writes of header fields, used by the view and by
+//! the NDP and MLD accessors, and the iterator over packed IPv6 addresses.
+//!
+//! A read past the end yields zeros and a write past the end is dropped, so an
+//! accessor can never panic, whatever type-specific field it is asked for.
 
 use crate::wire::{Field, Ipv6Addr};
-
-// ---------------------------------------------------------------------------
-// Bounds-checked field access, shared with ndp.rs and mld.rs.
-//
-// A read past the end yields zeros and a write past the end is dropped, so an
-// accessor can never panic, whatever type-specific field it is asked for.
 
 pub(crate) fn get_u8(buf: &[u8], at: usize) -> u8 {
     buf.get(at).copied().unwrap_or(0)

@@ -247,8 +247,12 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> AsMut<[u8]> for Icmpv6Packet<T> {
     }
 }
 
+// The fixed parts of the NDP and MLD messages live beside the view rather than
+// in ndp.rs and mld.rs: `check_len` needs them, and those files stand on the
+// view (they re-export these as `ndp::fixed_len`, `mld::fixed_len`).
+
 /// The fixed part of an NDP message of type `msg_type` (where its options
-/// start), or 8 for a type that is not NDP.
+/// start, RFC 4861 §4.1-§4.5), or 8 for a type that is not NDP.
 pub fn ndisc_fixed_len(msg_type: Icmpv6Message) -> usize {
     match msg_type {
         Icmpv6Message::RouterAdvert => 16,
@@ -258,7 +262,8 @@ pub fn ndisc_fixed_len(msg_type: Icmpv6Message) -> usize {
     }
 }
 
-/// Length of an MLDv1 message and of the fixed part of a v1/v2 Query.
+/// Length of an MLDv1 message and of the fixed part of a v1/v2 Query
+/// (RFC 2710 §3, RFC 3810 §5.1).
 pub const MLDV1_LEN: usize = 24;
 /// Length of the fixed part of an MLDv2 Report (RFC 3810 §5.2).
 pub const REPORT_V2_LEN: usize = 8;

@@ -1,3 +1,6 @@
+//! Echo and error messages from captures, emit/parse round trips, and the
+//! helpers (`hex`, `addr`, `fuzz_one`) the NDP and MLD tests share.
+
 use super::*;
 use crate::wire::{ChecksumMode, Error, IpProtocol, Ipv6Addr};
 

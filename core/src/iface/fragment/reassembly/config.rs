@@ -1,12 +1,19 @@
 //! The reassembler's settings, and the IPv4 and IPv6 limits they bound.
 
-use super::{
-    FragmentKey, IPV4_MAX_DATAGRAM, IPV6_FIXED_HEADER, IPV6_FRAGMENT_HEADER, IPV6_MAX_PAYLOAD,
-};
+use crate::iface::fragment::FragmentKey;
 use crate::time::Duration;
 
 #[cfg(doc)]
 use super::{Reassembler, ReassemblyError};
+
+/// Largest IPv4 datagram, header included (RFC 791 §3.1: 16-bit Total Length).
+pub(super) const IPV4_MAX_DATAGRAM: usize = 65535;
+/// Largest IPv6 Payload Length (RFC 8200 §3: 16 bits; jumbograms not handled).
+pub(super) const IPV6_MAX_PAYLOAD: usize = 65535;
+/// The IPv6 fixed header, not counted by Payload Length (RFC 8200 §3).
+pub(super) const IPV6_FIXED_HEADER: usize = 40;
+/// The IPv6 Fragment header (RFC 8200 §4.5).
+pub(super) const IPV6_FRAGMENT_HEADER: usize = 8;
 
 /// What [`Reassembler::add`] does with the first fragment of a new datagram
 /// when every slot is busy.

@@ -3,11 +3,11 @@
 
 use managed::ManagedSlice;
 
-use super::slot::Abandon;
-use super::{
-    Expired, Fragment, FragmentKey, Reassembled, ReassemblyConfig, ReassemblyError, ReassemblySlot,
-    WhenFull,
-};
+use super::config::{ReassemblyConfig, WhenFull};
+use super::datagram::{Expired, Fragment, Reassembled};
+use super::error::ReassemblyError;
+use super::slot::{Abandon, ReassemblySlot};
+use crate::iface::fragment::FragmentKey;
 use crate::time::Instant;
 
 /// Puts fragments back together, in caller-provided [`ReassemblySlot`]s.

@@ -3,12 +3,16 @@
 
 use managed::ManagedSlice;
 
-use super::{
-    Fragment, FragmentKey, Reassembled, ReassemblyConfig, ReassemblyError, ICMPV4_QUOTED_DATA,
-    IPV6_FIXED_HEADER, IPV6_FRAGMENT_HEADER, IPV6_MAX_PAYLOAD,
-};
+use super::config::{ReassemblyConfig, IPV6_FIXED_HEADER, IPV6_FRAGMENT_HEADER, IPV6_MAX_PAYLOAD};
+use super::datagram::{Fragment, Reassembled};
+use super::error::ReassemblyError;
+use crate::iface::fragment::FragmentKey;
 use crate::time::{Duration, Instant};
 use crate::wire::ipv4::Ipv4Packet;
+
+/// How many bytes of the original data an ICMPv4 error quotes (RFC 792: "the
+/// internet header plus the first 64 bits of the original datagram's data").
+const ICMPV4_QUOTED_DATA: usize = 8;
 
 /// The progress of one datagram in a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

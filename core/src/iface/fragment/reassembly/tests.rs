@@ -3,10 +3,10 @@
 
 extern crate std;
 use super::*;
-use crate::iface::fragment::fragments;
+use crate::iface::fragment::{fragments, FragmentKey};
 use crate::time::{Duration, Instant};
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
-use crate::wire::{ChecksumMode, Ipv4Addr, Ipv6Addr};
+use crate::wire::{ChecksumMode, IpProtocol, Ipv4Addr, Ipv6Addr};
 use std::vec;
 use std::vec::Vec;
 

@@ -280,6 +280,18 @@ pub struct TcpStats {
     /// Window reductions undone as spurious (D-SACK, RFC 3708; Eifel, RFC
     /// 4015).
     pub undos: u64,
+    /// Losses a tail loss probe repaired, each a window reduction (RFC
+    /// 8985 §7.4; Linux's `TCPLossProbeRecovery`). The reductions in all:
+    /// this, `fast_retransmits` and `timeouts`.
+    pub probe_recoveries: u64,
+    /// Times RACK deemed more data lost (RFC 8985 §6.2 step 5).
+    pub rack_marked: u64,
+    /// Reordering has been seen (RFC 8985 §6.2 step 3, or a D-SACK).
+    pub reordering_seen: bool,
+    /// RACK's reordering window now: how long past an RTT a segment may
+    /// trail data sent after it before it counts as lost (RFC 8985 §6.2
+    /// step 4).
+    pub reordering_window: Duration,
 }
 
 /// What the interface must know about the IP layer when it asks for a segment.
@@ -678,6 +690,8 @@ impl<'a> TcpSocket<'a> {
         s.cwnd = self.cc.cwnd();
         s.ssthresh = self.cc.ssthresh();
         s.mss = self.mss;
+        s.reordering_seen = self.rack.reordering_seen();
+        s.reordering_window = self.reo_wnd();
         s
     }
 

@@ -554,3 +554,118 @@ fn a_recovery_the_reordering_timer_starts_sends_new_data_too() {
     assert_eq!(out.first(), Some(&at(2)), "the lost segment");
     assert!(out.iter().any(|&q| q >= high), "new data after it: {out:?}");
 }
+
+#[test]
+fn a_dsack_undo_during_recovery_ends_it_with_the_window_it_had() {
+    // RFC 3708 §3 / Linux's tcp_try_undo_dsack: the D-SACK for the only
+    // retransmission arrives while the recovery still runs (its point is
+    // further on). The window goes back to what it was, and the recovery
+    // ends there: ending it later would set cwnd to the ssthresh just
+    // restored, which in slow start is unbounded.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[9u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    let before = s.stats();
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(out(&mut s, ms(1)).map(|g| g.seq), Some(at(0)));
+    assert_eq!(s.stats().fast_retransmits, 1);
+    // The late original fills the hole (a partial ACK), then the copy
+    // comes back as a D-SACK.
+    s.process(ms(2), &ack(at(4), 65535));
+    s.process(ms(2), &sack_ack(at(4), 65535, &[(at(0), at(1))]));
+    assert_eq!(s.stats().undos, 1);
+    assert_eq!(s.phase, Phase::Open, "the recovery is over");
+    s.process(ms(3), &ack(at(10), 65535));
+    let cwnd = s.stats().cwnd;
+    assert!(
+        cwnd >= before.cwnd && cwnd <= before.cwnd + 2 * MSS,
+        "cwnd {cwnd}, was {}",
+        before.cwnd
+    );
+}
+
+#[test]
+fn a_recovery_that_resent_nothing_is_undone_when_it_ends() {
+    // RACK marks the hole lost and the recovery starts, but the late
+    // original fills the hole before the repair leaves (a burst of ACKs
+    // handled in one poll): nothing was lost, and the end of the recovery
+    // undoes its reduction (Linux's tcp_try_undo_recovery: no
+    // retransmission left unaccounted for).
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[10u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    let before = s.stats();
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    assert!(s.stats().ssthresh < before.ssthresh);
+    s.process(ms(1), &ack(at(10), 65535));
+    assert_eq!(s.stats().retransmits, 0);
+    assert_eq!(s.stats().undos, 1);
+    assert_eq!(s.stats().ssthresh, before.ssthresh);
+    assert!(s.stats().cwnd >= before.cwnd);
+}
+
+#[test]
+fn a_delivery_the_full_scoreboard_cannot_keep_still_marks_the_holes_below_it() {
+    // Every other segment lost (a slow start overshooting a queue): eight
+    // SACKed ranges fill the scoreboard; the ninth block, above them all,
+    // does not fit. It is still a delivery: RACK (RFC 8985 §6.2) marks the
+    // hole below it lost, instead of leaving it to the RTO.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[11u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    // Open the window past 20 segments: each ACK is one segment, and the
+    // segments so acknowledged leave back to back (slow start).
+    let mut t = ms(4);
+    s.send_slice(&[11u8; 40 * MSS]).unwrap();
+    for i in 1..=10 {
+        s.process(t, &ack(at(i), 65535));
+        drain(&mut s, t);
+    }
+    let base = 10;
+    assert!(s.snd_max >= at(base + 20), "{:?}", s.snd_max);
+    t += Duration::from_millis(4);
+    let block = |k: usize| (at(base + 2 * k + 1), at(base + 2 * k + 2));
+    let mut blocks = std::vec::Vec::new();
+    for k in 0..=SCOREBOARD_RANGES {
+        blocks.insert(0, block(k));
+        blocks.truncate(3);
+        s.process(t, &sack_ack(at(base), 65535, &blocks));
+    }
+    assert_eq!(s.scoreboard.ranges().count(), SCOREBOARD_RANGES);
+    let hole = at(base + 2 * SCOREBOARD_RANGES);
+    assert!(
+        s.rack.lost_to() > hole,
+        "the hole below the newest block is lost: {:?} <= {hole:?}",
+        s.rack.lost_to()
+    );
+}
+
+#[test]
+fn a_dsack_above_snd_una_tells_an_older_resend_lost() {
+    // Segment 0 lost; 1..8 SACKed, the SACK of 9 lost on the way. Segment
+    // 0 is resent, then (RFC 6675 §4 rule 4) the rescue resends 9, which
+    // the receiver had: its D-SACK (RFC 2883) says the rescue arrived, so
+    // the resend of 0, which left before it and is not acknowledged, was
+    // lost as well (RFC 8985 §6.2; Linux's tcp_sacktag_one advances RACK
+    // on a D-SACK above SND.UNA): resent again at once, not at the RTO.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[12u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    for k in 2..=9 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    let sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(0), at(9)], "the hole, then the rescue");
+    s.process(
+        ms(2),
+        &sack_ack(at(0), 65535, &[(at(9), at(10)), (at(1), at(10))]),
+    );
+    assert_eq!(s.stats().dsacks_received, 1);
+    let again: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert_eq!(again, [at(0)], "the lost resend goes again");
+}

@@ -1,3 +1,6 @@
+//! Captured MLDv1/v2 messages parsed and emitted back; truncated, malformed
+//! and mutated messages refused without a panic.
+
 use super::*;
 use crate::wire::icmpv6::tests::{addr, fuzz_one, hex};
 use crate::wire::icmpv6::Icmpv6Repr;

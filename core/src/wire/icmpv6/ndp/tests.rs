@@ -1,3 +1,6 @@
+//! Captured NDP messages and options parsed and emitted back; bad options,
+//! semantic checks, truncations and mutations.
+
 use super::*;
 use crate::wire::icmpv6::tests::{addr, fuzz_one, hex};
 use crate::wire::icmpv6::Icmpv6Repr;

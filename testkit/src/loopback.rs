@@ -32,18 +32,17 @@
 //! As the [`Device`] contract says, a receive token dropped unconsumed gives
 //! nothing up: the next [`Device::receive`] lends the same frame again.
 
-use alloc::{collections::VecDeque, vec::Vec};
 use core::mem;
+use std::collections::VecDeque;
 
-use super::{Device, DeviceCapabilities, RxToken, TxToken};
-use crate::time::Instant;
+use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+use rstcp::time::Instant;
 
 /// The queue capacity of [`Loopback::new`], in frames.
 pub const DEFAULT_CAPACITY: usize = 64;
 
 /// Counters of one queue (one direction of a [`Link`], or a [`Loopback`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct QueueStats {
     /// Frames transmitted into the queue.
     pub sent_frames: u64,
@@ -177,7 +176,7 @@ impl TxToken for LoopbackTxToken<'_> {
         if self.queue.is_full() {
             // Only a reply token can get here: transmit() refuses when full.
             self.queue.stats.dropped += 1;
-            net_debug!("loopback: queue full, reply frame of {} bytes dropped", len);
+            log::debug!("loopback: queue full, reply frame of {} bytes dropped", len);
             self.pool.give(buf);
         } else {
             self.queue.stats.sent_frames += 1;
@@ -191,7 +190,8 @@ impl TxToken for LoopbackTxToken<'_> {
 /// A device whose transmitted frames come back, in order, as received frames.
 ///
 /// ```
-/// use rstcp::phy::{loopback::Loopback, Device, DeviceCapabilities, RxToken, TxToken};
+/// use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+/// use rstcp_testkit::loopback::Loopback;
 /// use rstcp::time::Instant;
 ///
 /// let mut dev = Loopback::new(DeviceCapabilities::default());
@@ -289,7 +289,6 @@ impl Device for Loopback {
 
 /// One end of a [`Link`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Side {
     /// The end lent by [`Link::a`].
     A,
@@ -314,7 +313,8 @@ impl Side {
 /// then interface B with `link.b()`, and repeats:
 ///
 /// ```
-/// use rstcp::phy::{loopback::Link, Device, DeviceCapabilities, RxToken, TxToken};
+/// use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+/// use rstcp_testkit::loopback::Link;
 /// use rstcp::time::Instant;
 ///
 /// let mut link = Link::new(DeviceCapabilities::default(), 16);
