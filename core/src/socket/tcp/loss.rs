@@ -97,7 +97,7 @@ impl TcpSocket<'_> {
             self.rack.on_dsack(self.snd_una, self.snd_max);
             self.undo_on_dsack(now, dsack);
         }
-        self.tlp_on_ack(now, old_una, sack.dsack);
+        self.tlp_on_ack(now, old_una, sack);
         if self.snd_una == self.snd_max {
             // Nothing outstanding: nothing to detect, and the sequence
             // references restart here.
@@ -288,7 +288,7 @@ impl TcpSocket<'_> {
     }
 
     /// RFC 8985 §7.4: did the probe repair a loss?
-    fn tlp_on_ack(&mut self, now: Instant, old_una: TcpSeqNumber, dsack: Option<SeqRange>) {
+    fn tlp_on_ack(&mut self, now: Instant, old_una: TcpSeqNumber, sack: &SackUpdate) {
         let Some(end) = self.tlp_end else {
             return;
         };
@@ -296,10 +296,16 @@ impl TcpSocket<'_> {
             return;
         }
         let advanced = self.snd_una > old_una;
-        if !self.tlp_retrans || dsack.is_some_and(|(l, r)| l < end && end <= r) {
+        let covered = |(l, r): SeqRange| l < end && end <= r;
+        if !self.tlp_retrans || sack.dsack.is_some_and(covered) {
             // New data, or both copies arrived: nothing was lost.
             self.tlp_end = None;
-        } else if self.snd_una > end || !advanced {
+        } else if !advanced && sack.newly_sacked == 0 {
+            // A pure duplicate ACK at the probe's end: the probe's copy
+            // arrived after the original (a receiver that sends no
+            // D-SACK): nothing was lost (Linux's tcp_process_tlp_ack).
+            self.tlp_end = None;
+        } else if self.snd_una > end {
             // The probe alone got through: a loss it repaired, which calls
             // for the reduction fast recovery would have made.
             self.tlp_end = None;

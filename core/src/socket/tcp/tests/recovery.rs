@@ -669,3 +669,25 @@ fn a_dsack_above_snd_una_tells_an_older_resend_lost() {
     let again: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
     assert_eq!(again, [at(0)], "the lost resend goes again");
 }
+
+#[test]
+fn a_probe_answered_by_a_pure_duplicate_ack_was_no_loss() {
+    // RFC 8985 §7.4, Linux's tcp_process_tlp_ack: the probe resent the
+    // last segment; the originals' ACK came first, then a duplicate ACK
+    // without D-SACK for the copy. Both arrived: nothing was lost, and
+    // the window stays.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[13u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 65535));
+    let due = s.poll_at(ms(1)).unwrap();
+    let probe = out(&mut s, due).expect("tail loss probe");
+    assert_eq!(probe.seq, at(4));
+    let before = s.stats();
+    let t = due + Duration::from_millis(1);
+    s.process(t, &ack(at(5), 65535));
+    s.process(t, &ack(at(5), 65535));
+    assert_eq!(s.stats().timeouts, 0);
+    assert_eq!(s.stats().probe_recoveries, 0);
+    assert_eq!(s.stats().ssthresh, before.ssthresh);
+}
