@@ -78,10 +78,14 @@ impl TcpSocket<'_> {
                 (delivered_to, self.snd_max),
             );
         }
-        if let Some((l, r)) = sack
+        // Linux's tcp_dsack_seen: more duplicates reported than segments
+        // ever resent are the network's own copies (a link that
+        // duplicates), not spurious resends: they neither undo a reduction
+        // nor widen the reordering window (the count includes this ACK).
+        let dsack = sack
             .dsack
-            .filter(|&(_, r)| self.snd_una < r && r <= self.snd_max)
-        {
+            .filter(|_| self.stats.dsacks_received <= self.stats.retransmits);
+        if let Some((l, r)) = dsack.filter(|&(_, r)| self.snd_una < r && r <= self.snd_max) {
             // A resend arrived where the original had: still a delivery
             // of data sent then, which tells older resends lost even when
             // the scoreboard never learnt of the original.
@@ -93,7 +97,7 @@ impl TcpSocket<'_> {
                 (delivered_to, self.snd_max),
             );
         }
-        if let Some(dsack) = sack.dsack {
+        if let Some(dsack) = dsack {
             self.rack.on_dsack(self.snd_una, self.snd_max);
             self.undo_on_dsack(now, dsack);
         }

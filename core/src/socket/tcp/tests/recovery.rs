@@ -691,3 +691,20 @@ fn a_probe_answered_by_a_pure_duplicate_ack_was_no_loss() {
     assert_eq!(s.stats().probe_recoveries, 0);
     assert_eq!(s.stats().ssthresh, before.ssthresh);
 }
+
+#[test]
+fn a_dsack_for_a_copy_the_network_made_widens_nothing() {
+    // A link that duplicates frames: the receiver reports the copy of a
+    // segment never resent (RFC 2883). It says nothing about reordering
+    // nor about a spurious resend (Linux's tcp_dsack_seen: more D-SACKed
+    // segments than resent ones): the reordering window stays as it was.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[14u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    s.process(ms(1), &ack(at(5), 65535));
+    let before = s.stats();
+    s.process(ms(1), &sack_ack(at(5), 65535, &[(at(2), at(3))]));
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert!(!s.stats().reordering_seen);
+    assert_eq!(s.stats().reordering_window, before.reordering_window);
+}
