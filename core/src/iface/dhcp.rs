@@ -11,23 +11,20 @@
 //! (RFC 2131 §4.4.1).
 
 use super::acd::{Acd, AcdConfig, AcdEvent};
-use super::egress::FrameOut;
 use super::interface::Inner;
+use super::out::{Out, SendError};
+use super::packet::{Body, IpOut};
 use crate::socket::dhcpv4::Dhcpv4Client;
 use crate::time::Instant;
 use crate::wire::arp::ArpRepr;
-use crate::wire::{EthernetAddress, Ipv4Addr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
 
 impl Inner {
     /// Starts probing an address the client asked about, sends what the
     /// probe wants sent, and tells the client once the address is ours
     /// (RFC 5227 §2.1.1: ANNOUNCE_WAIT after the last probe).
-    pub(crate) fn dhcp_acd_timers(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        dhcp: &mut Dhcpv4Client,
-    ) {
+    pub(crate) fn dhcp_acd_timers(&mut self, out: &mut Out<'_, '_>, dhcp: &mut Dhcpv4Client) {
+        let now = out.now;
         if let Some(address) = dhcp.take_probe() {
             let random = self.rand();
             match self.dhcp_acd.as_mut() {
@@ -97,5 +94,43 @@ impl Inner {
     /// Whether `address` is the one applied from a DHCP lease.
     pub(crate) fn is_dhcp_address(&self, address: Ipv4Addr) -> bool {
         self.dhcp.is_some_and(|(cidr, _)| cidr.address() == address)
+    }
+}
+
+impl Inner {
+    /// Sends what the DHCP client asked for.
+    pub(super) fn send_dhcp(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        output: crate::socket::dhcpv4::DhcpOutput<'_>,
+    ) -> Result<(), SendError> {
+        use crate::socket::dhcpv4::DhcpOutput;
+        match output {
+            DhcpOutput::Message { src, dst, repr } => {
+                let body = Body::Dhcp {
+                    udp: crate::wire::udp::UdpRepr {
+                        src_port: 68,
+                        dst_port: 67,
+                    },
+                    repr,
+                };
+                let pkt = IpOut {
+                    src: IpAddr::V4(src),
+                    dst: IpAddr::V4(dst),
+                    protocol: IpProtocol::Udp,
+                    hop_limit: self.hop_limit,
+                    body,
+                };
+                if dst.is_broadcast() {
+                    if self.send_ip_to(out, EthernetAddress::BROADCAST, &pkt) {
+                        Ok(())
+                    } else {
+                        Err(SendError::Busy)
+                    }
+                } else {
+                    self.send_socket_packet(out, &pkt)
+                }
+            }
+        }
     }
 }

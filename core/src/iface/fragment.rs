@@ -3,9 +3,8 @@
 //! - [`reassembly`]: the [`Reassembler`] puts IPv4 (RFC 791 §3.2) and IPv6
 //!   (RFC 8200 §4.5) fragments back together in caller-provided slots, with a
 //!   timeout that reports when ICMP Time Exceeded (code 1) is due.
-//! - [`fragmenter`]: [`fragments`] plans the pieces of an outgoing payload and
-//!   [`Ipv4Fragmenter`] writes each IPv4 fragment (header and data) straight
-//!   into a device buffer.
+//! - [`fragmenter`]: [`fragments`] plans the pieces of an outgoing payload;
+//!   the interface's one emit path (`iface/out.rs`) writes each piece.
 //!
 //! [`FragmentKey`] names a datagram in both halves.
 
@@ -14,10 +13,7 @@ use crate::wire::{IpProtocol, Ipv4Addr, Ipv6Addr};
 pub mod fragmenter;
 pub mod reassembly;
 
-pub use self::fragmenter::{
-    fragment_count, fragments, FragmentError, FragmentPlan, Fragments, Ipv4Fragment,
-    Ipv4Fragmenter, Ipv4Fragments,
-};
+pub use self::fragmenter::{fragment_count, fragments, FragmentPlan, Fragments};
 pub use self::reassembly::{
     Expired, Fragment, Reassembled, Reassembler, ReassemblyConfig, ReassemblyError, ReassemblySlot,
     WhenFull,

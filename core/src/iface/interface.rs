@@ -16,7 +16,7 @@ use crate::phy::{Device, DeviceCapabilities, RxToken};
 use crate::rand::{splitmix64, Rng};
 use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
-use crate::socket::{SocketHandle, SocketSet, Touched};
+use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
 use crate::time::{Duration, Instant};
 use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
@@ -115,6 +115,15 @@ impl Inner {
         self.rng.next_u32()
     }
 
+    /// The value of a wire parse, or `None` with its error counted as the
+    /// drop reason: every early return of the receive path drops the packet
+    /// and counts exactly one reason.
+    pub fn wire<T>(&mut self, parsed: Result<T, crate::wire::Error>) -> Option<T> {
+        parsed
+            .map_err(|e| self.drop(DropReason::from_wire(&e)))
+            .ok()
+    }
+
     pub fn drop(&mut self, reason: DropReason) {
         net_debug!("drop: {}", reason.as_str());
         self.stats.drop(reason);
@@ -194,6 +203,34 @@ impl Inner {
             .max_by_key(|a| (a.address().to_bits() ^ dst.to_bits()).leading_zeros())
             .or_else(|| self.v6.first())
             .map(|a| a.address())
+    }
+
+    /// The source of an answer to a datagram from `from` to `to`: `to`
+    /// when it is ours (RFC 1122 §3.2.2.6, RFC 4443 §2.2), else ours for
+    /// `from` (the datagram went to a broadcast or group address).
+    pub fn v4_reply_source(&self, to: &Ipv4Addr, from: &Ipv4Addr) -> Option<Ipv4Addr> {
+        if self.has_v4(to) {
+            Some(*to)
+        } else {
+            self.v4_source(from)
+        }
+    }
+
+    /// [`v4_reply_source`](Self::v4_reply_source) for IPv6.
+    pub fn v6_reply_source(&self, to: &Ipv6Addr, from: &Ipv6Addr) -> Option<Ipv6Addr> {
+        if self.has_v6(to) {
+            Some(*to)
+        } else {
+            self.v6_source(from)
+        }
+    }
+
+    /// The source address for `dst` when the socket named none.
+    pub fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
+        match dst {
+            IpAddr::V4(d) => self.v4_source(d).map(IpAddr::V4),
+            IpAddr::V6(d) => self.v6_source(d).map(IpAddr::V6),
+        }
     }
 
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
@@ -546,7 +583,7 @@ impl<'a> Interface<'a> {
         let mut visit = |i: usize| {
             let h = SocketHandle::from_index(i);
             if let Some(s) = sockets.slot(i).filter(|_| !inner.is_stalled(h)) {
-                take(super::egress::socket_poll_at(s, now));
+                take(socket_poll_at(s, now));
             }
         };
         match sockets.peek_touched() {
@@ -614,6 +651,37 @@ impl core::fmt::Display for AddressError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for AddressError {}
+
+/// ff02::1, all nodes (RFC 4291 §2.7.1).
+pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+/// The solicited-node multicast address of `addr` (RFC 4291 §2.7.1).
+pub(crate) fn solicited_node(addr: &Ipv6Addr) -> Ipv6Addr {
+    let o = addr.octets();
+    Ipv6Addr::new(
+        0xff02,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0xff00 | u16::from(o[13]),
+        u16::from_be_bytes([o[14], o[15]]),
+    )
+}
+
+/// When a socket wants the interface: now if it has something to send.
+pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instant> {
+    // A socket waiting for its next hop is skipped by the caller.
+    match socket {
+        Socket::Udp(s) => s.poll_at(now),
+        Socket::Icmp(s) => s.poll_at(now),
+        Socket::Raw(s) => s.poll_at(now),
+        Socket::Dhcpv4(s) => s.poll_at(now),
+        Socket::Tcp(s) => s.poll_at(now),
+        Socket::TcpListener(l) => l.poll_at().map(|t| t.max(now)),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,21 +8,28 @@
 //! it next wants to run.
 
 pub mod acd;
+mod arp;
 mod config;
 mod dhcp;
-mod egress;
+mod dispatch;
+mod ethernet;
 mod event;
 pub mod fragment;
+mod icmp;
 pub mod igmp;
-mod ingress;
 mod interface;
+mod ipv4;
+mod ipv6;
+mod ndisc;
 pub mod neighbor;
+mod out;
 mod packet;
 pub mod pending;
 pub mod ratelimit;
 pub mod route;
 mod stats;
 mod tcp;
+mod udp;
 
 pub use self::config::Config;
 pub use self::event::Event;

@@ -355,3 +355,17 @@ pub(crate) struct IpOut<'p> {
     pub hop_limit: u8,
     pub body: Body<'p>,
 }
+
+/// Metadata of a received IP datagram that its transport layer needs.
+#[derive(Clone, Copy)]
+pub(crate) struct IpIn<'p> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The whole received IP packet (header included), to quote in errors.
+    pub packet: &'p [u8],
+    /// True when the destination was a broadcast or multicast address
+    /// (RFC 1122 §3.2.2: no ICMP error to those).
+    pub to_group: bool,
+    /// True when this is a reassembled or first fragment (errors allowed).
+    pub first_fragment: bool,
+}

@@ -2,17 +2,17 @@
 //! segments no one takes, SYN-ACKs from the SYN queue or a cookie, and the
 //! active open.
 
-use super::egress::{FrameOut, SendError};
-use super::ingress::IpIn;
 use super::interface::{Inner, Interface};
+use super::out::{Out, SendError};
+use super::packet::IpIn;
 use super::packet::{Body, IpOut};
-use super::pending::PendingQueue;
 use super::stats::DropReason;
-use crate::socket::tcp::isn::{decode_ts_options, encode_ts_options, stamp_ts_options};
-use crate::socket::tcp::{HalfOpen, State, SynAckOffer, TcpContext, TcpListener, TcpSocket};
+use crate::socket::tcp::{
+    ListenContext, ListenDrop, State, SynAckOffer, TcpContext, TcpListener, TcpSocket,
+};
 use crate::socket::{SetError, Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
-use crate::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber};
 use crate::wire::{IpAddr, IpEndpoint, IpProtocol};
 
 /// Why an active open could not start.
@@ -97,32 +97,24 @@ impl<'a> Interface<'a> {
 }
 
 impl Inner {
-    /// The MSS we offer: the MTU less the IP and TCP headers.
-    fn our_mss(&self, remote: &IpAddr) -> u16 {
-        let header = match remote {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
-        };
-        u16::try_from(self.caps.mtu.saturating_sub(header)).unwrap_or(u16::MAX)
-    }
-
     pub(crate) fn process_tcp(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         ip: IpIn<'_>,
         payload: &[u8],
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let packet = match TcpPacket::new_checked(payload) {
-            Ok(p) => p,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let now = out.now;
+        let Some(packet) = self.wire(TcpPacket::new_checked(payload)) else {
+            return;
         };
-        let repr = match TcpRepr::parse(&packet, &ip.src, &ip.dst, self.caps.checksum.tcp.rx_mode())
-        {
-            Ok(r) => r,
-            Err(e) => return self.drop(DropReason::from_wire(&e)),
+        let Some(repr) = self.wire(TcpRepr::parse(
+            &packet,
+            &ip.src,
+            &ip.dst,
+            self.caps.checksum.tcp.rx_mode(),
+        )) else {
+            return;
         };
         // RFC 1122 §4.2.3.10: TCP is unicast only.
         if ip.to_group {
@@ -145,18 +137,17 @@ impl Inner {
                     // it now rather than after the client's retransmission
                     // (a whole SYN timeout), and without one it is refused.
                     match sockets.tcp_for(&local, &remote) {
-                        Some((l, false)) => self
-                            .listener_segment(pending, now, l, local, remote, &repr, sockets, out),
-                        _ => self.tcp_reset_for(pending, now, local, remote, &repr, out),
+                        Some((l, false)) => {
+                            self.listener_segment(out, l, local, remote, &repr, sockets)
+                        }
+                        _ => self.tcp_reset_for(out, local, remote, &repr),
                     }
                 }
             }
-            Some((h, false)) => {
-                self.listener_segment(pending, now, h, local, remote, &repr, sockets, out)
-            }
+            Some((h, false)) => self.listener_segment(out, h, local, remote, &repr, sockets),
             None => {
                 self.drop(DropReason::NoSocket);
-                self.tcp_reset_for(pending, now, local, remote, &repr, out);
+                self.tcp_reset_for(out, local, remote, &repr);
             }
         }
     }
@@ -165,12 +156,10 @@ impl Inner {
     /// unless it is one.
     fn tcp_reset_for(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
-        out: &mut dyn FrameOut,
     ) {
         if repr.control.contains(TcpFlags::RST) {
             return;
@@ -183,272 +172,124 @@ impl Inner {
             ack_number: ack,
             ..TcpRepr::bare(local.port, remote.port, TcpFlags::RST, seq)
         };
-        self.send_tcp_reply(pending, now, local, remote, &rst, out);
+        self.send_tcp_reply(out, local, remote, &rst);
     }
 
+    /// Sends a segment the receive path answers with (a reset, a SYN-ACK
+    /// with a cookie, a half-open connection's ACK).
     fn send_tcp_reply(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
-        out: &mut dyn FrameOut,
     ) {
+        let pkt = self.tcp_packet(local, remote, repr);
+        self.send_reply(out, &pkt);
+    }
+
+    /// `repr` from `local` to `remote` as an outgoing IP packet.
+    fn tcp_packet<'p>(
+        &self,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'p>,
+    ) -> IpOut<'p> {
         let body = Body::tcp(
             &local.addr,
             &remote.addr,
             repr,
             self.caps.checksum.tcp.tx_mode(),
         );
-        let pkt = IpOut {
+        IpOut {
             src: local.addr,
             dst: remote.addr,
             protocol: IpProtocol::Tcp,
             hop_limit: self.hop_limit,
             body,
-        };
-        self.send_reply(pending, now, &pkt, out);
+        }
     }
 
-    /// A segment for a listener (RFC 9293 §3.10.7.2, RFC 4987 §3.6).
-    #[allow(clippy::too_many_arguments)]
+    /// A segment for a listener: the listener judges it (the handshake and
+    /// SYN cookies are in `socket/tcp/listener.rs`), the interface sends
+    /// and counts what it says, and moves a completed connection into the
+    /// socket taken from the pool.
     fn listener_segment(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         h: SocketHandle,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
         sockets: &mut SocketSet<'_>,
-        out: &mut dyn FrameOut,
     ) {
-        let rst = repr.control.contains(TcpFlags::RST);
-        let syn = repr.control.contains(TcpFlags::SYN);
-        let our_mss = self.our_mss(&remote.addr);
-        let offer = listener_offered_window(sockets, h);
+        let now = out.now;
+        let cx = ListenContext {
+            now,
+            mtu: self.caps.mtu,
+            offer: listener_offered_window(sockets, h),
+            isn: &self.isn,
+            cookies: &self.syn_cookies,
+        };
         let Some(Socket::TcpListener(l)) = sockets.slot_mut(h.index()) else {
             return;
         };
-        if rst {
-            // RFC 5961 §3.2 (all states but SYN-SENT), in SYN-RECEIVED: only
-            // a reset at exactly RCV.NXT ends the half-open connection; one
-            // elsewhere in the window earns a challenge ACK (throttled), so a
-            // blind attacker must hit one number in 2³², not one window.
-            let Some(half) = l.find(&local, &remote) else {
-                return;
-            };
-            if repr.seq_number == half.irs + 1 {
-                l.take(&local, &remote);
-            } else if half.sent > 0 && half.in_window(repr.seq_number) && half.may_ack(now) {
-                let ack = half_open_ack(half, now);
-                self.send_tcp_reply(pending, now, local, remote, &ack, out);
-            }
+        let verdict = l.segment(&cx, local, remote, repr);
+        if verdict.touch {
+            sockets.touch(h.index());
+        }
+        if let Some(reply) = verdict.reply {
+            self.send_tcp_reply(out, local, remote, &reply);
+        }
+        if let Some(why) = verdict.drop {
+            self.drop(match why {
+                ListenDrop::NoRoom => DropReason::BufferFull,
+                ListenDrop::Unacceptable => DropReason::Malformed,
+                ListenDrop::NoConnection => DropReason::NoSocket,
+            });
+        }
+        if verdict.reset {
+            self.tcp_reset_for(out, local, remote, repr);
+        }
+        let Some(accepted) = verdict.accept else {
             return;
-        }
-        match (syn, repr.ack_number) {
-            (true, None) => {
-                l.stats_mut().syns = l.stats_mut().syns.wrapping_add(1);
-                if let Some(half) = l.find(&local, &remote) {
-                    // A retransmitted SYN: answer it again now.
-                    if half.irs == repr.seq_number {
-                        half.next_at = now;
-                    }
-                    sockets.touch(h.index());
-                    return;
-                }
-                if !l.has_room() {
-                    // No room for one more connection (accept queue full or
-                    // no socket lent): ignore the SYN, as Linux does with a
-                    // full accept queue (`tcp_conn_request`). The client
-                    // stays in SYN-SENT and retransmits; answered, it would
-                    // believe in a connection we cannot hold.
-                    l.stats_mut().syns_dropped = l.stats_mut().syns_dropped.wrapping_add(1);
-                    return self.drop(DropReason::BufferFull);
-                }
-                let iss = self.isn.isn(local, remote, now);
-                let ts_offset = self.isn.ts_offset(local, remote);
-                let half = HalfOpen::from_syn(local, remote, repr, iss, ts_offset, now);
-                if l.enqueue_syn(half) {
-                    sockets.touch(h.index());
-                    return;
-                }
-                // The SYN queue is full: a SYN cookie keeps no state
-                // (RFC 4987 §3.6), so a flood cannot crowd clients out.
-                l.cookie_sent(now);
-                let client_mss = repr.max_seg_size.unwrap_or(536).min(our_mss);
-                let cookie =
-                    self.syn_cookies
-                        .encode(now, local, remote, repr.seq_number, client_mss);
-                let mut cookie_half =
-                    HalfOpen::from_syn(local, remote, repr, cookie, ts_offset, now);
-                cookie_half.negotiate(&offer);
-                if cookie_half.tsval.is_none() {
-                    // Window scale and SACK-permitted fit only in a
-                    // timestamp: without one they are not offered.
-                    cookie_half.window_scale = None;
-                    cookie_half.sack_permitted = false;
-                    cookie_half.rcv_shift = 0;
-                }
-                let mut synack = synack_repr(&cookie_half, our_mss, offer.window, now);
-                if let Some((tsval, tsecr)) = synack.timestamp {
-                    // The usual cookie scheme (RFC 4987 §3.6 with RFC 7323):
-                    // the options agreed to ride in the low bits of our
-                    // TSval, which the client's ACK echoes in TSecr.
-                    let options =
-                        encode_ts_options(cookie_half.window_scale, cookie_half.sack_permitted);
-                    synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
-                }
-                self.send_tcp_reply(pending, now, local, remote, &synack, out);
-            }
-            (false, Some(ack)) => {
-                let cookies_recent = l.cookies_recent(now);
-                let established = match l.find(&local, &remote) {
-                    Some(half) if ack == half.iss + 1 => {
-                        // RFC 9293 §3.10.7.4 first check, in SYN-RECEIVED:
-                        // the sequence number must fall in the window we
-                        // offered; an unacceptable segment is dropped and
-                        // answered with an ACK (rate-limited, as Linux's
-                        // `tcp_oow_rate_limited`).
-                        if !half.in_window(repr.seq_number) {
-                            if half.may_ack(now) {
-                                let reply = half_open_ack(half, now);
-                                self.send_tcp_reply(pending, now, local, remote, &reply, out);
-                            }
-                            return self.drop(DropReason::Malformed);
-                        }
-                        l.take(&local, &remote).map(|h| (h, None))
-                    }
-                    Some(_) => None,
-                    // RFC 4987 §3.6: a cookie is checked only while one we
-                    // sent may still be valid.
-                    None if cookies_recent => self
-                        .syn_cookies
-                        .decode(now, local, remote, repr.seq_number - 1, ack - 1)
-                        .map(|mss| {
-                            let ts_offset = self.isn.ts_offset(local, remote);
-                            (
-                                HalfOpen::from_syn(local, remote, repr, ack - 1, ts_offset, now),
-                                Some(mss),
-                            )
-                        }),
-                    None => None,
-                };
-                let Some((half, cookie_mss)) = established else {
-                    // RFC 9293 §3.10.7.2: an ACK to a listener gets a reset.
-                    self.drop(DropReason::NoSocket);
-                    return self.tcp_reset_for(pending, now, local, remote, repr, out);
-                };
-                if !l.has_room() {
-                    // Accept queue full or no socket lent: as Linux, drop the
-                    // ACK and keep the connection in the SYN queue, marked as
-                    // completed; its SYN-ACK retransmissions draw the client's
-                    // ACK again, and when it expires the client is reset, so
-                    // no client is left believing in a connection that does
-                    // not exist. A cookie connection gets a record too (in
-                    // place of an unproven one if need be). When every slot
-                    // holds a completed handshake, the cookie stays valid for
-                    // the client's retransmissions (at most 128 s, then they
-                    // earn a reset), as with Linux, unless the listener was
-                    // told to abort on overflow (`tcp_abort_on_overflow`).
-                    l.stats_mut().overflows = l.stats_mut().overflows.wrapping_add(1);
-                    let held = match cookie_mss {
-                        None => half,
-                        Some(mss) => cookie_record(half, repr, mss, &offer, now),
-                    };
-                    if !l.abort_on_overflow() && l.enqueue_acked(held) {
-                        sockets.touch(h.index());
-                        return self.drop(DropReason::BufferFull);
-                    }
-                    self.drop(DropReason::BufferFull);
-                    if l.abort_on_overflow() {
-                        l.stats_mut().overflow_resets =
-                            l.stats_mut().overflow_resets.wrapping_add(1);
-                        return self.tcp_reset_for(pending, now, local, remote, repr, out);
-                    }
-                    return;
-                }
-                let Some(child) = l.take_pooled() else { return };
-                if cookie_mss.is_some() {
-                    l.stats_mut().cookies_accepted = l.stats_mut().cookies_accepted.wrapping_add(1);
-                }
-                let pushed = l.push_accepted(child);
-                let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) else {
-                    return;
-                };
-                match cookie_mss {
-                    Some(mss) => {
-                        let options = repr.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
-                        s.accept_cookie(
-                            local,
-                            remote,
-                            repr,
-                            mss,
-                            options,
-                            usize::from(our_mss),
-                            half.ts_offset,
-                            now,
-                        )
-                    }
-                    None => s.accept_established(&half, repr, usize::from(our_mss), now),
-                }
-                // The ACK may carry data already.
-                s.process(now, repr);
-                if !pushed || sockets.register_tcp(child, local, remote).is_err() {
-                    if let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) {
-                        s.abort();
-                    }
-                }
-                sockets.touch(child.index());
-            }
-            _ => {
-                // A SYN-ACK or a bare segment to a listener.
-                if repr.ack_number.is_some() {
-                    self.tcp_reset_for(pending, now, local, remote, repr, out);
-                }
+        };
+        let child = accepted.child;
+        let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) else {
+            return;
+        };
+        accepted.complete(s, repr, self.caps.mtu, now);
+        if !accepted.pushed || sockets.register_tcp(child, local, remote).is_err() {
+            if let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) {
+                s.abort();
             }
         }
+        sockets.touch(child.index());
     }
 
     /// Sends a TCP segment of a socket; `Pending`/`Busy` keep it queued.
     pub(crate) fn send_tcp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         local: IpEndpoint,
         remote: IpEndpoint,
         repr: &TcpRepr<'_>,
     ) -> Result<(), SendError> {
-        let body = Body::tcp(
-            &local.addr,
-            &remote.addr,
-            repr,
-            self.caps.checksum.tcp.tx_mode(),
-        );
-        let pkt = IpOut {
-            src: local.addr,
-            dst: remote.addr,
-            protocol: IpProtocol::Tcp,
-            hop_limit: self.hop_limit,
-            body,
-        };
+        let pkt = self.tcp_packet(local, remote, repr);
         self.send_socket_packet(out, &pkt)
     }
 
     /// Sends one TCP socket's due segments; true when the device is full.
     pub(crate) fn dispatch_tcp(
         &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        handle: SocketHandle,
+        out: &mut Out<'_, '_>,
         s: &mut TcpSocket<'_>,
     ) -> Result<(), SendError> {
-        let _ = handle;
         let (Some(local), Some(remote)) = (s.local_endpoint(), s.remote_endpoint()) else {
             return Ok(());
         };
         let ctx = TcpContext {
-            now,
+            now: out.now,
             mtu: self.caps.mtu,
         };
         s.dispatch(ctx, |repr| {
@@ -460,40 +301,24 @@ impl Inner {
     /// whose completed handshake expired in the SYN queue.
     pub(crate) fn dispatch_listener(
         &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         l: &mut TcpListener<'_>,
         offer: SynAckOffer,
     ) -> Result<(), SendError> {
         let mut result = Ok(());
-        l.due_synacks(now, |half, expired| {
-            let repr = if expired {
-                // The client is in ESTABLISHED with RCV.NXT = our ISS + 1:
-                // a reset there is accepted (RFC 9293 §3.10.7.4, RFC 5961
-                // §3.2) and tells it the connection is gone.
-                TcpRepr::bare(
-                    half.local.port,
-                    half.remote.port,
-                    TcpFlags::RST,
-                    half.iss + 1,
-                )
-            } else {
-                if half.sent == 0 {
-                    half.negotiate(&offer);
-                }
-                let mss = self.our_mss(&half.remote.addr);
-                let repr = synack_repr(half, mss, offer.window, now);
-                half.rcv_wnd = repr.window_len;
-                repr
-            };
-            match lost_on_the_way(self.send_tcp(out, half.local, half.remote, &repr)) {
+        let mtu = self.caps.mtu;
+        l.dispatch(
+            out.now,
+            mtu,
+            &offer,
+            |local, remote, repr| match lost_on_the_way(self.send_tcp(out, local, remote, repr)) {
                 Ok(()) => true,
                 Err(e) => {
                     result = Err(e);
                     false
                 }
-            }
-        });
+            },
+        );
         result
     }
 }
@@ -529,79 +354,39 @@ pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) 
     }
 }
 
-/// The bare ACK of a half-open connection (SYN-RECEIVED: <SEQ=ISS+1>
-/// <ACK=RCV.NXT>), answering an in-window reset (RFC 5961 §3.2) or an
-/// unacceptable segment (RFC 9293 §3.10.7.4). Not a SYN: its window is
-/// scaled when scaling was agreed (RFC 7323 §2.2).
-fn half_open_ack(half: &HalfOpen, now: Instant) -> TcpRepr<'static> {
-    TcpRepr {
-        ack_number: Some(half.irs + 1),
-        window_len: half.rcv_wnd >> half.rcv_shift,
-        timestamp: half
-            .tsval
-            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
-        ..TcpRepr::bare(
-            half.local.port,
-            half.remote.port,
-            TcpFlags::empty(),
-            half.iss + 1,
-        )
+/// The quoted segment went from our `local` to `remote`: a hard error
+/// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
+/// "fragmentation needed" (`mtu`: the reported MTU and the quoted packet's
+/// total length) lowers its MSS (RFC 1191, RFC 8201).
+pub(super) fn deliver_to_tcp(
+    local: IpAddr,
+    remote: IpAddr,
+    tcp: &[u8],
+    kind: crate::socket::error::SocketError,
+    mtu: Option<(usize, usize)>,
+    sockets: &mut SocketSet<'_>,
+) {
+    // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
+    let Some(head) = tcp.get(..8) else {
+        return;
+    };
+    let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([head[0], head[1]]));
+    let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([head[2], head[3]]));
+    let seq =
+        crate::wire::tcp::TcpSeqNumber(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+    let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
+        return;
+    };
+    if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
+        match mtu {
+            Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
+            None => s.process_icmp_error(
+                seq,
+                kind == crate::socket::error::SocketError::ConnectionRefused,
+            ),
+        }
     }
-}
-
-/// The SYN-queue record of a cookie connection that completed when the
-/// listener had no room (RFC 4987 §3.6 gives it back: the client's ISN
-/// from SEG.SEQ, ours from SEG.ACK, the MSS from the cookie, the options
-/// from TSecr), as if its SYN-ACK had been sent once.
-fn cookie_record(
-    mut half: HalfOpen,
-    ack: &TcpRepr<'_>,
-    mss: u16,
-    offer: &SynAckOffer,
-    now: Instant,
-) -> HalfOpen {
-    let options = ack.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
-    half.irs = ack.seq_number - 1;
-    half.mss = Some(mss);
-    half.window_scale = options.and_then(|o| o.wscale);
-    half.sack_permitted = options.is_some_and(|o| o.sack_ok);
-    half.tsval = ack.timestamp.map(|(tsval, _)| tsval);
-    half.negotiate(offer);
-    half.rcv_wnd = u16::try_from(offer.window).unwrap_or(u16::MAX);
-    half.sent = 1;
-    half.next_at = now + crate::socket::tcp::SYNACK_TIMEOUT;
-    half
-}
-
-/// The SYN-ACK for a half-open connection (RFC 9293 §3.10.7.2): our ISN,
-/// the client's plus one, and the options it offered that we take.
-fn synack_repr(half: &HalfOpen, mss: u16, window: usize, now: Instant) -> TcpRepr<'static> {
-    TcpRepr {
-        src_port: half.local.port,
-        dst_port: half.remote.port,
-        control: TcpFlags::SYN,
-        seq_number: half.iss,
-        ack_number: Some(half.irs + 1),
-        // RFC 7323 §2.2: the window of a SYN segment is never scaled.
-        window_len: u16::try_from(window).unwrap_or(u16::MAX),
-        window_scale: half.window_scale.map(|_| half.rcv_shift),
-        max_seg_size: Some(mss),
-        sack_permitted: half.sack_permitted,
-        sack_ranges: [None; MAX_SACK_BLOCKS],
-        // RFC 7323 §3.2: echo the client's TSval.
-        timestamp: half
-            .tsval
-            .map(|tsval| (ts_clock(now, half.ts_offset), tsval)),
-        urgent_at: None,
-        payload: &[],
-    }
-}
-
-/// Our timestamp clock for a connection: 1 ms ticks plus its keyed
-/// per-connection offset (RFC 7323 §5.4, §7.1), the same function the
-/// socket uses.
-pub(crate) fn ts_clock(now: Instant, offset: u32) -> u32 {
-    (now.total_millis() as u32).wrapping_add(offset)
+    sockets.touch(h.index());
 }
 
 #[cfg(test)]

@@ -357,6 +357,9 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
     pub fn dequeue_slice(&mut self, data: &mut [T]) -> usize {
         let mut done = 0;
         for _ in 0..2 {
+            if done == data.len() {
+                break;
+            }
             let rest = data.get_mut(done..).unwrap_or(&mut []);
             let (n, ()) = self.dequeue_many_with(|buf| {
                 let n = min(buf.len(), rest.len());
@@ -373,7 +376,12 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
     /// elements fitted.
     pub fn write_unallocated(&mut self, offset: usize, data: &[T]) -> usize {
         let mut done = 0;
+        // At most two pieces: up to the end of the storage, then from its
+        // start; the second only when the first did not take everything.
         for _ in 0..2 {
+            if done == data.len() {
+                break;
+            }
             let rest = data.get(done..).unwrap_or(&[]);
             let Some(at) = offset.checked_add(done) else {
                 break;
@@ -391,6 +399,9 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
     pub fn read_allocated(&self, offset: usize, data: &mut [T]) -> usize {
         let mut done = 0;
         for _ in 0..2 {
+            if done == data.len() {
+                break;
+            }
             let rest = data.get_mut(done..).unwrap_or(&mut []);
             let Some(at) = offset.checked_add(done) else {
                 break;

@@ -499,6 +499,12 @@ impl<'a> Assembler<'a> {
     ) -> [Option<SackBlock>; 4] {
         let max = max.min(MAX_SACK_BLOCKS);
         let mut out = [None; 4];
+        if dsack.is_none() && self.len == 0 {
+            // Nothing held out of order and no duplicate: no block. Every
+            // segment of an in-order stream comes here (the sender's too),
+            // so skip the searches below.
+            return out;
+        }
         // The out-of-order blocks chosen so far, as offsets.
         let mut chosen: Vec<(usize, usize), MAX_SACK_BLOCKS> = Vec::new();
         let mut slots = max;

@@ -15,10 +15,15 @@
 
 use managed::ManagedSlice;
 
+use super::isn::{
+    decode_ts_options, encode_ts_options, stamp_ts_options, IsnGenerator, SynCookies,
+};
+use super::rtt::TsClock;
+use super::TcpSocket;
 use crate::socket::SocketHandle;
 use crate::time::{Duration, Instant};
-use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
-use crate::wire::{IpEndpoint, IpListenEndpoint};
+use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
+use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint};
 
 /// SYN-ACK retransmissions before a half-open connection is dropped
 /// (Linux `tcp_synack_retries` = 5).
@@ -360,10 +365,6 @@ impl<'a> TcpListener<'a> {
 
     // ----- for the interface ---------------------------------------------
 
-    pub(crate) fn stats_mut(&mut self) -> &mut ListenerStats {
-        &mut self.stats
-    }
-
     /// The half-open record for a 4-tuple.
     pub(crate) fn find(
         &mut self,
@@ -519,6 +520,420 @@ impl<'a> TcpListener<'a> {
     }
 }
 
+/// The bare ACK of a half-open connection (SYN-RECEIVED: <SEQ=ISS+1>
+/// <ACK=RCV.NXT>), answering an in-window reset (RFC 5961 §3.2) or an
+/// unacceptable segment (RFC 9293 §3.10.7.4). Not a SYN: its window is
+/// scaled when scaling was agreed (RFC 7323 §2.2).
+fn half_open_ack(half: &HalfOpen, now: Instant) -> TcpRepr<'static> {
+    TcpRepr {
+        ack_number: Some(half.irs + 1),
+        window_len: half.rcv_wnd >> half.rcv_shift,
+        timestamp: half
+            .tsval
+            .map(|tsval| (TsClock::new(half.ts_offset).ts_val(now), tsval)),
+        ..TcpRepr::bare(
+            half.local.port,
+            half.remote.port,
+            TcpFlags::empty(),
+            half.iss + 1,
+        )
+    }
+}
+
+/// The SYN-queue record of a cookie connection that completed when the
+/// listener had no room (RFC 4987 §3.6 gives it back: the client's ISN
+/// from SEG.SEQ, ours from SEG.ACK, the MSS from the cookie, the options
+/// from TSecr), as if its SYN-ACK had been sent once.
+fn cookie_record(
+    mut half: HalfOpen,
+    ack: &TcpRepr<'_>,
+    mss: u16,
+    offer: &SynAckOffer,
+    now: Instant,
+) -> HalfOpen {
+    let options = ack.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
+    half.irs = ack.seq_number - 1;
+    half.mss = Some(mss);
+    half.window_scale = options.and_then(|o| o.wscale);
+    half.sack_permitted = options.is_some_and(|o| o.sack_ok);
+    half.tsval = ack.timestamp.map(|(tsval, _)| tsval);
+    half.negotiate(offer);
+    half.rcv_wnd = u16::try_from(offer.window).unwrap_or(u16::MAX);
+    half.sent = 1;
+    half.next_at = now + SYNACK_TIMEOUT;
+    half
+}
+
+/// The SYN-ACK for a half-open connection (RFC 9293 §3.10.7.2): our ISN,
+/// the client's plus one, and the options it offered that we take.
+fn synack_repr(half: &HalfOpen, mss: u16, window: usize, now: Instant) -> TcpRepr<'static> {
+    TcpRepr {
+        src_port: half.local.port,
+        dst_port: half.remote.port,
+        control: TcpFlags::SYN,
+        seq_number: half.iss,
+        ack_number: Some(half.irs + 1),
+        // RFC 7323 §2.2: the window of a SYN segment is never scaled.
+        window_len: u16::try_from(window).unwrap_or(u16::MAX),
+        window_scale: half.window_scale.map(|_| half.rcv_shift),
+        max_seg_size: Some(mss),
+        sack_permitted: half.sack_permitted,
+        sack_ranges: [None; MAX_SACK_BLOCKS],
+        // RFC 7323 §3.2: echo the client's TSval.
+        timestamp: half
+            .tsval
+            .map(|tsval| (TsClock::new(half.ts_offset).ts_val(now), tsval)),
+        urgent_at: None,
+        payload: &[],
+    }
+}
+
+/// What a listener needs from the interface to answer a segment.
+pub(crate) struct ListenContext<'k> {
+    /// The poll's time.
+    pub now: Instant,
+    /// The device MTU: the MSS we offer is what the IP and TCP headers
+    /// leave of it.
+    pub mtu: usize,
+    /// What a SYN-ACK offers: the window and options of the socket the
+    /// connection will take from the pool.
+    pub offer: SynAckOffer,
+    /// Initial sequence numbers (RFC 6528) and timestamp offsets.
+    pub isn: &'k IsnGenerator,
+    /// SYN cookies (RFC 4987 §3.6).
+    pub cookies: &'k SynCookies,
+}
+
+/// Why a listener dropped a segment; the interface counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListenDrop {
+    /// No room for one more connection (accept queue full or no socket lent).
+    NoRoom,
+    /// A segment outside the window offered to a half-open connection.
+    Unacceptable,
+    /// An ACK that completes no handshake (no record, no valid cookie).
+    NoConnection,
+}
+
+/// What the interface does for a segment a listener took, in this order:
+/// poll the listener again, send the reply, count the drop, answer with a
+/// reset (RFC 9293 §3.10.7.1), hand the completed connection to its socket.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    /// The listener has something new to send (a SYN queued or repeated).
+    pub touch: bool,
+    /// A segment to send back: a SYN-ACK carrying a cookie, or the bare ACK
+    /// of a half-open connection.
+    pub reply: Option<TcpRepr<'static>>,
+    /// The segment was dropped, for this reason.
+    pub drop: Option<ListenDrop>,
+    /// Answer the segment with a reset.
+    pub reset: bool,
+    /// A handshake completed: the connection moves into a pooled socket.
+    pub accept: Option<Accepted>,
+}
+
+impl Verdict {
+    fn dropped(why: ListenDrop) -> Verdict {
+        Verdict {
+            drop: Some(why),
+            ..Verdict::default()
+        }
+    }
+
+    fn reset() -> Verdict {
+        Verdict {
+            reset: true,
+            ..Verdict::default()
+        }
+    }
+}
+
+/// A completed handshake, for the pooled socket that takes it.
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    /// The socket taken from the pool.
+    pub child: SocketHandle,
+    /// The connection's record (for a cookie connection, rebuilt from the
+    /// ACK).
+    pub half: HalfOpen,
+    /// The MSS a SYN cookie encoded, for a connection proven by one.
+    pub cookie_mss: Option<u16>,
+    /// The accept queue took the socket; when it did not, the connection is
+    /// aborted at once.
+    pub pushed: bool,
+}
+
+impl Accepted {
+    /// Moves the connection into `socket`, ESTABLISHED, and lets it take
+    /// the ACK, which may carry data already.
+    pub(crate) fn complete(
+        &self,
+        socket: &mut TcpSocket<'_>,
+        ack: &TcpRepr<'_>,
+        mtu: usize,
+        now: Instant,
+    ) {
+        let half = &self.half;
+        let our_mss = usize::from(our_mss(mtu, &half.remote.addr));
+        match self.cookie_mss {
+            Some(mss) => {
+                let options = ack.timestamp.map(|(_, tsecr)| decode_ts_options(tsecr));
+                socket.accept_cookie(
+                    half.local,
+                    half.remote,
+                    ack,
+                    mss,
+                    options,
+                    our_mss,
+                    half.ts_offset,
+                    now,
+                )
+            }
+            None => socket.accept_established(half, ack, our_mss, now),
+        }
+        socket.process(now, ack);
+    }
+}
+
+/// The MSS we offer: the MTU less the IP and TCP headers.
+pub(crate) fn our_mss(mtu: usize, remote: &IpAddr) -> u16 {
+    let header = match remote {
+        IpAddr::V4(_) => 40,
+        IpAddr::V6(_) => 60,
+    };
+    u16::try_from(mtu.saturating_sub(header)).unwrap_or(u16::MAX)
+}
+
+impl TcpListener<'_> {
+    /// A segment from `remote` to this listener's `local` (RFC 9293
+    /// §3.10.7.2 LISTEN and SYN-RECEIVED, RFC 4987 §3.6 cookies, RFC 5961
+    /// §3.2 resets): the SYN queue, the cookies and the accept queue
+    /// change here; what goes on the wire is the interface's, as the
+    /// [`Verdict`] says.
+    pub(crate) fn segment(
+        &mut self,
+        cx: &ListenContext<'_>,
+        local: IpEndpoint,
+        remote: IpEndpoint,
+        repr: &TcpRepr<'_>,
+    ) -> Verdict {
+        let now = cx.now;
+        let our_mss = our_mss(cx.mtu, &remote.addr);
+        let offer = cx.offer;
+        let l = self;
+        if repr.control.contains(TcpFlags::RST) {
+            // RFC 5961 §3.2 (all states but SYN-SENT), in SYN-RECEIVED: only
+            // a reset at exactly RCV.NXT ends the half-open connection; one
+            // elsewhere in the window earns a challenge ACK (throttled), so a
+            // blind attacker must hit one number in 2³², not one window.
+            let Some(half) = l.find(&local, &remote) else {
+                return Verdict::default();
+            };
+            if repr.seq_number == half.irs + 1 {
+                l.take(&local, &remote);
+            } else if half.sent > 0 && half.in_window(repr.seq_number) && half.may_ack(now) {
+                return Verdict {
+                    reply: Some(half_open_ack(half, now)),
+                    ..Verdict::default()
+                };
+            }
+            return Verdict::default();
+        }
+        match (repr.control.contains(TcpFlags::SYN), repr.ack_number) {
+            (true, None) => {
+                l.stats.syns = l.stats.syns.wrapping_add(1);
+                if let Some(half) = l.find(&local, &remote) {
+                    // A retransmitted SYN: answer it again now.
+                    if half.irs == repr.seq_number {
+                        half.next_at = now;
+                    }
+                    return Verdict {
+                        touch: true,
+                        ..Verdict::default()
+                    };
+                }
+                if !l.has_room() {
+                    // No room for one more connection (accept queue full or
+                    // no socket lent): ignore the SYN, as Linux does with a
+                    // full accept queue (`tcp_conn_request`). The client
+                    // stays in SYN-SENT and retransmits; answered, it would
+                    // believe in a connection we cannot hold.
+                    l.stats.syns_dropped = l.stats.syns_dropped.wrapping_add(1);
+                    return Verdict::dropped(ListenDrop::NoRoom);
+                }
+                let iss = cx.isn.isn(local, remote, now);
+                let ts_offset = cx.isn.ts_offset(local, remote);
+                let half = HalfOpen::from_syn(local, remote, repr, iss, ts_offset, now);
+                if l.enqueue_syn(half) {
+                    return Verdict {
+                        touch: true,
+                        ..Verdict::default()
+                    };
+                }
+                // The SYN queue is full: a SYN cookie keeps no state
+                // (RFC 4987 §3.6), so a flood cannot crowd clients out.
+                l.cookie_sent(now);
+                let client_mss = repr.max_seg_size.unwrap_or(536).min(our_mss);
+                let cookie = cx
+                    .cookies
+                    .encode(now, local, remote, repr.seq_number, client_mss);
+                let mut cookie_half =
+                    HalfOpen::from_syn(local, remote, repr, cookie, ts_offset, now);
+                cookie_half.negotiate(&offer);
+                if cookie_half.tsval.is_none() {
+                    // Window scale and SACK-permitted fit only in a
+                    // timestamp: without one they are not offered.
+                    cookie_half.window_scale = None;
+                    cookie_half.sack_permitted = false;
+                    cookie_half.rcv_shift = 0;
+                }
+                let mut synack = synack_repr(&cookie_half, our_mss, offer.window, now);
+                if let Some((tsval, tsecr)) = synack.timestamp {
+                    // The usual cookie scheme (RFC 4987 §3.6 with RFC 7323):
+                    // the options agreed to ride in the low bits of our
+                    // TSval, which the client's ACK echoes in TSecr.
+                    let options =
+                        encode_ts_options(cookie_half.window_scale, cookie_half.sack_permitted);
+                    synack.timestamp = Some((stamp_ts_options(tsval, options), tsecr));
+                }
+                Verdict {
+                    reply: Some(synack),
+                    ..Verdict::default()
+                }
+            }
+            (false, Some(ack)) => {
+                let cookies_recent = l.cookies_recent(now);
+                let established = match l.find(&local, &remote) {
+                    Some(half) if ack == half.iss + 1 => {
+                        // RFC 9293 §3.10.7.4 first check, in SYN-RECEIVED:
+                        // the sequence number must fall in the window we
+                        // offered; an unacceptable segment is dropped and
+                        // answered with an ACK (rate-limited, as Linux's
+                        // `tcp_oow_rate_limited`).
+                        if !half.in_window(repr.seq_number) {
+                            let reply = half.may_ack(now).then(|| half_open_ack(half, now));
+                            return Verdict {
+                                reply,
+                                drop: Some(ListenDrop::Unacceptable),
+                                ..Verdict::default()
+                            };
+                        }
+                        l.take(&local, &remote).map(|h| (h, None))
+                    }
+                    Some(_) => None,
+                    // RFC 4987 §3.6: a cookie is checked only while one we
+                    // sent may still be valid.
+                    None if cookies_recent => cx
+                        .cookies
+                        .decode(now, local, remote, repr.seq_number - 1, ack - 1)
+                        .map(|mss| {
+                            let ts_offset = cx.isn.ts_offset(local, remote);
+                            (
+                                HalfOpen::from_syn(local, remote, repr, ack - 1, ts_offset, now),
+                                Some(mss),
+                            )
+                        }),
+                    None => None,
+                };
+                let Some((half, cookie_mss)) = established else {
+                    // RFC 9293 §3.10.7.2: an ACK to a listener gets a reset.
+                    return Verdict {
+                        drop: Some(ListenDrop::NoConnection),
+                        reset: true,
+                        ..Verdict::default()
+                    };
+                };
+                if !l.has_room() {
+                    // Accept queue full or no socket lent: as Linux, drop the
+                    // ACK and keep the connection in the SYN queue, marked as
+                    // completed; its SYN-ACK retransmissions draw the client's
+                    // ACK again, and when it expires the client is reset, so
+                    // no client is left believing in a connection that does
+                    // not exist. A cookie connection gets a record too (in
+                    // place of an unproven one if need be). When every slot
+                    // holds a completed handshake, the cookie stays valid for
+                    // the client's retransmissions (at most 128 s, then they
+                    // earn a reset), as with Linux, unless the listener was
+                    // told to abort on overflow (`tcp_abort_on_overflow`).
+                    l.stats.overflows = l.stats.overflows.wrapping_add(1);
+                    let held = match cookie_mss {
+                        None => half,
+                        Some(mss) => cookie_record(half, repr, mss, &offer, now),
+                    };
+                    if !l.abort_on_overflow() && l.enqueue_acked(held) {
+                        return Verdict {
+                            touch: true,
+                            drop: Some(ListenDrop::NoRoom),
+                            ..Verdict::default()
+                        };
+                    }
+                    let mut verdict = Verdict::dropped(ListenDrop::NoRoom);
+                    if l.abort_on_overflow() {
+                        l.stats.overflow_resets = l.stats.overflow_resets.wrapping_add(1);
+                        verdict.reset = true;
+                    }
+                    return verdict;
+                }
+                let Some(child) = l.take_pooled() else {
+                    return Verdict::default();
+                };
+                if cookie_mss.is_some() {
+                    l.stats.cookies_accepted = l.stats.cookies_accepted.wrapping_add(1);
+                }
+                let pushed = l.push_accepted(child);
+                Verdict {
+                    accept: Some(Accepted {
+                        child,
+                        half,
+                        cookie_mss,
+                        pushed,
+                    }),
+                    ..Verdict::default()
+                }
+            }
+            // A SYN-ACK or a bare segment to a listener.
+            _ if repr.ack_number.is_some() => Verdict::reset(),
+            _ => Verdict::default(),
+        }
+    }
+
+    /// Sends the due SYN-ACKs through `send`, and the resets owed to
+    /// clients whose completed handshake expired in the SYN queue. `send`
+    /// returns false when the segment could not go now (the record stays
+    /// due).
+    pub(crate) fn dispatch(
+        &mut self,
+        now: Instant,
+        mtu: usize,
+        offer: &SynAckOffer,
+        mut send: impl FnMut(IpEndpoint, IpEndpoint, &TcpRepr<'_>) -> bool,
+    ) {
+        self.due_synacks(now, |half, expired| {
+            let repr = if expired {
+                // The client is in ESTABLISHED with RCV.NXT = our ISS + 1:
+                // a reset there is accepted (RFC 9293 §3.10.7.4, RFC 5961
+                // §3.2) and tells it the connection is gone.
+                TcpRepr::bare(
+                    half.local.port,
+                    half.remote.port,
+                    TcpFlags::RST,
+                    half.iss + 1,
+                )
+            } else {
+                if half.sent == 0 {
+                    half.negotiate(offer);
+                }
+                let mss = our_mss(mtu, &half.remote.addr);
+                let repr = synack_repr(half, mss, offer.window, now);
+                half.rcv_wnd = repr.window_len;
+                repr
+            };
+            send(half.local, half.remote, &repr)
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -624,5 +1039,71 @@ mod tests {
         h.rcv_wnd = 0;
         assert!(h.in_window(TcpSeqNumber(8)));
         assert!(!h.in_window(TcpSeqNumber(9)));
+    }
+
+    #[test]
+    fn a_full_syn_queue_answers_with_a_cookie_that_its_ack_redeems() {
+        let isn = IsnGenerator::new([1; 16]);
+        let cookies = SynCookies::new([2; 16]);
+        let cx = |now| ListenContext {
+            now,
+            mtu: 1500,
+            offer: SynAckOffer::DEFAULT,
+            isn: &isn,
+            cookies: &cookies,
+        };
+        // No SYN queue at all: every SYN is answered with a cookie.
+        let mut l = listener(0);
+        let child = SocketHandle::from_index(5);
+        assert!(l.provide(child).is_ok());
+        let (local, remote) = (ep(1, 80), ep(2, 4000));
+        let t = Instant::from_secs(10);
+
+        // RFC 9293 §3.10.7.2: an ACK that completes no handshake is reset.
+        let stray = TcpRepr {
+            ack_number: Some(TcpSeqNumber(1)),
+            ..TcpRepr::bare(4000, 80, TcpFlags::empty(), TcpSeqNumber(8))
+        };
+        let v = l.segment(&cx(t), local, remote, &stray);
+        assert!(v.reset && v.reply.is_none() && v.accept.is_none());
+        assert_eq!(v.drop, Some(ListenDrop::NoConnection));
+
+        // RFC 4987 §3.6: the SYN-ACK carries the cookie, and no state stays.
+        let syn = TcpRepr {
+            max_seg_size: Some(1460),
+            ..TcpRepr::bare(4000, 80, TcpFlags::SYN, TcpSeqNumber(7))
+        };
+        let v = l.segment(&cx(t), local, remote, &syn);
+        let synack = v.reply.expect("a SYN-ACK carrying a cookie");
+        assert_eq!(synack.control, TcpFlags::SYN);
+        assert_eq!(synack.ack_number, Some(TcpSeqNumber(8)));
+        assert!(!v.reset && v.drop.is_none() && v.accept.is_none());
+        assert_eq!(l.half_open(), 0);
+        assert_eq!(l.stats().syns, 1);
+
+        // The client's ACK of it: the cookie proves the handshake, and the
+        // connection goes into the lent socket.
+        let ack = TcpRepr {
+            ack_number: Some(synack.seq_number + 1),
+            ..TcpRepr::bare(4000, 80, TcpFlags::empty(), TcpSeqNumber(8))
+        };
+        let v = l.segment(&cx(t + Duration::from_millis(1)), local, remote, &ack);
+        let accepted = v.accept.expect("the cookie completes the handshake");
+        assert_eq!(accepted.child, child);
+        assert!(accepted.cookie_mss.is_some() && accepted.pushed);
+        assert!(!v.reset && v.drop.is_none() && v.reply.is_none());
+        assert_eq!(l.stats().cookies_accepted, 1);
+        assert_eq!(l.accept(), Some(child));
+
+        // A forged ACK (one off) redeems nothing.
+        let mut l = listener(0);
+        assert!(l.provide(child).is_ok());
+        let _ = l.segment(&cx(t), local, remote, &syn);
+        let forged = TcpRepr {
+            ack_number: Some(synack.seq_number + 2),
+            ..ack
+        };
+        let v = l.segment(&cx(t), local, remote, &forged);
+        assert!(v.accept.is_none() && v.reset);
     }
 }

@@ -29,8 +29,8 @@ pub mod sack;
 
 pub(crate) use self::conn::TcpContext;
 pub use self::conn::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
-pub(crate) use self::listener::SynAckOffer;
 pub use self::listener::{
     HalfOpen, ListenError, ListenerStats, TcpListener, INVALID_ACK_INTERVAL, SYNACK_RETRIES,
     SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
 };
+pub(crate) use self::listener::{ListenContext, ListenDrop, SynAckOffer};

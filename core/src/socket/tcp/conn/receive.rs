@@ -342,7 +342,13 @@ impl TcpSocket<'_> {
         // recognised as one (RFC 3708 §2), and nothing below it is merged.
         let mut sack = SackUpdate::default();
         let has_blocks = repr.sack_ranges.iter().any(Option::is_some);
-        if self.sack_ok {
+        // An ACK with no block while nothing was in flight (every data
+        // segment a receiver gets that sends nothing) has nothing for the
+        // scoreboard or RACK: the ACK that emptied the flight already ran
+        // them, and `dispatch` restarts RACK before sending from an empty
+        // flight. Skipping them spares rebuilding RACK's state per segment.
+        let flight_was_empty = old_una == self.snd_max;
+        if self.sack_ok && (has_blocks || !flight_was_empty) {
             let mut blocks = [(TcpSeqNumber(0), TcpSeqNumber(0)); MAX_SACK_BLOCKS];
             let mut n = 0;
             for (l, r) in repr.sack_ranges.iter().flatten() {
@@ -610,6 +616,15 @@ impl TcpSocket<'_> {
             self.ack_now = true;
             return;
         }
+        if offset == 0 && self.assembler.is_empty() {
+            // The next bytes with nothing held out of order: the common
+            // case, and the assembler would only take them into its front
+            // and hand them straight back (leaving itself as it was).
+            self.rx.write_unallocated(0, data);
+            let advanced = self.rx.enqueue_unallocated(data.len());
+            self.in_order(now, advanced, false);
+            return;
+        }
         // RFC 2883 §4.1.3: data held out of order arriving again (the
         // sender resent what it did not see SACKed) is a duplicate too.
         if let Some((o, l)) = self.assembler.overlap(offset, data.len()) {
@@ -633,6 +648,12 @@ impl TcpSocket<'_> {
             return;
         }
         let filled_hole = !self.assembler.is_empty() || advanced > data.len();
+        self.in_order(now, advanced, filled_hole);
+    }
+
+    /// RCV.NXT moved `advanced` bytes on (`filled_hole`: data held out of
+    /// order joined them): count them, and owe an ACK or arm the delayed one.
+    fn in_order(&mut self, now: Instant, advanced: usize, filled_hole: bool) {
         self.rcv_nxt += advanced;
         self.stats.bytes_received = self.stats.bytes_received.wrapping_add(advanced as u64);
         self.unacked_segments += 1;

@@ -88,9 +88,11 @@ impl TcpSocket<'_> {
                 // A pending fast retransmission counts even when neither
                 // window lets new data out: the interface asks `poll_at`
                 // before each dispatch, and a retransmission it was not
-                // told about waited for the RTO (issue 10 item 18).
-                self.recovery_retransmission().is_some()
-                    || self.sendable_now() > 0
+                // told about waited for the RTO (issue 10 item 18). New
+                // data, the common answer, is asked first: all four are
+                // pure, and this runs before every segment.
+                self.sendable_now() > 0
+                    || self.recovery_retransmission().is_some()
                     || self.fin_due()
                     || self.persist_needed()
             }
@@ -278,9 +280,11 @@ impl TcpSocket<'_> {
 
         // SACK recovery retransmissions go before new data (RFC 6675 §5).
         if let Some((offset, len, kind)) = self.recovery_retransmission() {
-            let payload = self.tx.get_allocated(offset, len.min(self.data_room(now)));
-            let seq = self.snd_una + offset;
             let mut repr = self.base_repr(now);
+            let payload = self
+                .tx
+                .get_allocated(offset, len.min(self.data_room(&repr)));
+            let seq = self.snd_una + offset;
             repr.seq_number = seq;
             repr.payload = payload;
             let sent_len = payload.len();
@@ -323,10 +327,12 @@ impl TcpSocket<'_> {
         // the SYN unacknowledged `sent` counts the SYN as a buffer byte.
         let handshake =
             matches!(self.state, State::SynSent | State::SynReceived) || !self.syn_acked;
+        // Built once: the options it carries bound the payload (`data_room`).
+        let mut repr = self.base_repr(now);
         let mut len = if handshake {
             0
         } else {
-            self.sendable_now().min(self.data_room(now))
+            self.sendable_now().min(self.data_room(&repr))
         };
         // The window left past what is in flight.
         let usable = self.snd_wnd.saturating_sub(sent);
@@ -340,7 +346,7 @@ impl TcpSocket<'_> {
             } else {
                 // RFC 1122 §4.2.3.4 (d): the override timeout sends what
                 // the small window takes.
-                usable.min(self.mss).min(self.data_room(now))
+                usable.min(self.mss).min(self.data_room(&repr))
             };
         }
         let payload = self.tx.get_allocated(sent, len);
@@ -356,7 +362,6 @@ impl TcpSocket<'_> {
             self.arm_persist(now);
             return Ok(());
         }
-        let mut repr = self.base_repr(now);
         // A keepalive/challenge ACK with no data uses SND.NXT, except the
         // keepalive probe (RFC 9293 §3.8.4: one below SND.UNA).
         let window_end = self.snd_una + self.snd_wnd;
@@ -491,8 +496,8 @@ impl TcpSocket<'_> {
     /// `mss` allows for timestamps only; SACK blocks come out of the data
     /// (RFC 9293 §3.7.1: the effective send MSS counts the TCP options; RFC
     /// 6691), or the datagram would exceed the path MTU.
-    fn data_room(&self, now: Instant) -> usize {
-        let options = self.base_repr(now).header_len().saturating_sub(20);
+    fn data_room(&self, repr: &TcpRepr<'_>) -> usize {
+        let options = repr.header_len().saturating_sub(20);
         let ts = if self.ts.is_some() { 12 } else { 0 };
         (self.mss + ts).saturating_sub(options).max(1)
     }
@@ -501,10 +506,12 @@ impl TcpSocket<'_> {
     fn base_repr<'r>(&self, now: Instant) -> TcpRepr<'r> {
         let window = (self.advertised_window() >> self.rcv_shift).min(0xffff) as u16;
         let mut sack_ranges = [None; MAX_SACK_BLOCKS];
-        if self.sack_ok {
+        let dup = self.dsack.first().copied();
+        // Nothing held out of order and no duplicate to report: no block
+        // (the common case, the sender's every segment included).
+        if self.sack_ok && (dup.is_some() || !self.assembler.is_empty()) {
             // RFC 2018 §3: 3 blocks fit beside timestamps, 4 without.
             let max = self.sack_max();
-            let dup = self.dsack.first().copied();
             let blocks = self
                 .assembler
                 .report_blocks(self.rcv_nxt, max, dup, self.sack_skip);

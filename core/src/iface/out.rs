@@ -1,23 +1,29 @@
-//! The transmit path: resolving next hops, framing, fragmenting, and the
-//! timer and socket work of each poll.
+//! The one way out: every frame the interface sends goes through here.
+//!
+//! The frame sinks ([`FrameOut`]: the token lent with a received frame, the
+//! device, a socket's view that parks packets), Ethernet framing, routing
+//! and next-hop resolution ([`Inner::resolve`], the ARP requests and
+//! Neighbor Solicitations it sends), IP framing and fragmentation
+//! ([`Inner::send_ip_to`]), and the pending queue of packets waiting for a
+//! next hop or a device buffer, with the neighbor timers that end the wait.
 
 use super::fragment::{fragment_count, fragments};
-use super::interface::{Inner, Interface, MAX_PENDING_PACKETS};
+use super::interface::{Inner, MAX_PENDING_PACKETS};
 use super::neighbor::{Lookup, NeighborAction};
 use super::packet::{Body, IpOut};
 use super::pending::{PendingQueue, Room};
 use super::stats::DropReason;
 use crate::phy::{Device, TxToken};
-use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
+use crate::wire::icmpv4::Icmpv4Repr;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
 
 /// Somewhere frames go: the one token a receive lends for a reply, or the
 /// device itself. `frame` returns false when no buffer is available.
@@ -26,27 +32,67 @@ pub(crate) trait FrameOut {
     fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
     /// How many frames can still be written (1 for a token, many for a device).
     fn room(&self) -> usize;
-    /// Moves a socket's packet for a next hop being resolved into the
-    /// pending queue, so that the socket goes on with its next packets
-    /// (see [`ParkOut`]). The default has no queue: the socket waits.
-    fn park(&mut self, _inner: &mut Inner, _hop: IpAddr, _pkt: &IpOut<'_>) -> Parked {
-        Parked::No
+}
+
+/// The way out, handed to every protocol's handler in place of a frame
+/// sink and a queue passed side by side: where frames go ([`FrameOut`]),
+/// the pending queue for packets that cannot leave yet, the poll's time,
+/// and what a socket's packet whose next hop is being resolved does.
+pub(crate) struct Out<'r, 'p> {
+    /// Where frames go.
+    pub frames: &'r mut dyn FrameOut,
+    /// Where packets wait for their next hop or for a device buffer.
+    pub pending: &'r mut PendingQueue<'p>,
+    /// The poll's time.
+    pub now: Instant,
+    /// Whether a socket's packet may wait in the pending queue.
+    pub park: Park,
+}
+
+impl<'p> Out<'_, 'p> {
+    /// The way out, ready for one socket's packets: the same sink and queue
+    /// with its own [`Park`].
+    pub fn parked(&mut self, park: Park) -> Out<'_, 'p> {
+        Out {
+            frames: &mut *self.frames,
+            pending: &mut *self.pending,
+            now: self.now,
+            park,
+        }
     }
-    /// Queues the rest of a datagram whose first `skip` packets left before
-    /// the device ran out of buffers; false when there is no queue or no
-    /// room in it.
-    fn park_rest(
-        &mut self,
-        _inner: &mut Inner,
-        _pkt: &IpOut<'_>,
-        _ident: u32,
-        _skip: usize,
-    ) -> bool {
-        false
+
+    /// Writes a frame of `len` bytes with `fill`; false without a buffer.
+    pub fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        self.frames.frame(len, fill)
+    }
+
+    /// How many frames can still be written.
+    pub fn room(&self) -> usize {
+        self.frames.room()
     }
 }
 
-/// What [`FrameOut::park`] did with a packet.
+/// What a socket's packet does while its next hop is being resolved.
+///
+/// A socket with many peers (a listener's SYN-ACKs, a UDP or ping socket's
+/// datagrams) parks it in the pending queue, within the hop's share,
+/// instead of holding up its packets to other hops (issue 10 items 19,
+/// 23). Linux likewise queues on the neighbor (`unres_qlen`), never on the
+/// socket. Parking also lets the rest of a datagram whose first fragments
+/// left wait for the next poll when the device ran out of buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// No parking: the socket keeps the packet and waits for the hop
+    /// (replies and timers, TCP connections, DHCP, raw sockets).
+    No,
+    /// Park it; with the hop's share full the socket keeps it.
+    Keep,
+    /// Park it; with the hop's share full it is dropped and counted (a
+    /// sender with its own retransmission: the listener).
+    DropWhenFull,
+}
+
+/// What [`Inner::park`] did with a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Parked {
     /// It waits in the pending queue: the socket may forget it.
@@ -58,41 +104,18 @@ pub(crate) enum Parked {
     No,
 }
 
-/// A device seen by a socket with many peers (a listener's SYN-ACKs, a UDP
-/// or ping socket's datagrams): a packet whose next hop is being resolved
-/// waits in the pending queue, within the hop's share, instead of holding
-/// up the socket's packets to other hops (issue 10 items 19, 23). Linux
-/// likewise queues on the neighbor (`unres_qlen`), never on the socket.
-pub(crate) struct ParkOut<'o, 'q, 'p> {
-    /// Where frames go.
-    pub out: &'o mut dyn FrameOut,
-    /// Where packets wait for their next hop.
-    pub pending: &'q mut PendingQueue<'p>,
-    /// The poll's time.
-    pub now: Instant,
-    /// The hop's share is full: drop the packet (true), or leave it to the
-    /// socket (false).
-    pub drop_when_full: bool,
-}
-
-impl FrameOut for ParkOut<'_, '_, '_> {
-    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
-        self.out.frame(len, fill)
-    }
-
-    fn room(&self) -> usize {
-        self.out.room()
-    }
-
-    fn park_rest(&mut self, inner: &mut Inner, pkt: &IpOut<'_>, ident: u32, skip: usize) -> bool {
-        inner.queue_rest(self.pending, self.now, pkt, ident, skip)
-    }
-
-    fn park(&mut self, inner: &mut Inner, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
-        if inner.queue(self.pending, self.now, hop, pkt, Room::Refuse) {
+impl Inner {
+    /// Moves a socket's packet for a next hop being resolved into the
+    /// pending queue as `out.park` says, so that the socket goes on with
+    /// its next packets.
+    fn park(&mut self, out: &mut Out<'_, '_>, hop: IpAddr, pkt: &IpOut<'_>) -> Parked {
+        if out.park == Park::No {
+            return Parked::No;
+        }
+        if self.queue(out, hop, pkt, Room::Refuse) {
             Parked::Yes
-        } else if self.drop_when_full {
-            inner.drop(DropReason::Unresolved);
+        } else if out.park == Park::DropWhenFull {
+            self.drop(DropReason::Unresolved);
             Parked::Dropped
         } else {
             Parked::No
@@ -106,7 +129,7 @@ pub(crate) struct TokenOut<T: TxToken> {
 }
 
 impl<T: TxToken> TokenOut<T> {
-    pub(crate) fn new(token: T, _now: Instant) -> TokenOut<T> {
+    pub(crate) fn new(token: T) -> TokenOut<T> {
         TokenOut { token: Some(token) }
     }
 }
@@ -149,8 +172,6 @@ impl<D: Device> FrameOut for DeviceOut<'_, D> {
     }
 }
 
-/// Packets one socket may send per poll before the next socket's turn.
-const MAX_PACKETS_PER_SOCKET: usize = 64;
 /// The IPv6 Fragment header's length (RFC 8200 §4.5).
 const IPV6_FRAGMENT_HEADER: usize = 8;
 
@@ -180,12 +201,12 @@ impl Inner {
 }
 
 /// Ethernet header length: 14, plus 4 for an 802.1Q tag.
-fn eth_header_len(vlan_id: Option<u16>) -> usize {
+pub(super) fn eth_header_len(vlan_id: Option<u16>) -> usize {
     14 + if vlan_id.is_some() { 4 } else { 0 }
 }
 
 /// Writes an Ethernet header (tagged when `vlan_id` is set); returns its length.
-fn write_eth(
+pub(super) fn write_eth(
     buf: &mut [u8],
     src: EthernetAddress,
     vlan_id: Option<u16>,
@@ -216,7 +237,7 @@ impl Inner {
     /// Sends an ARP packet in one frame.
     pub(crate) fn send_arp(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         dst: EthernetAddress,
         repr: &ArpRepr,
     ) -> bool {
@@ -235,7 +256,7 @@ impl Inner {
         sent
     }
 
-    fn count_tx(&mut self, len: usize) {
+    pub(super) fn count_tx(&mut self, len: usize) {
         self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
         self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
     }
@@ -411,7 +432,7 @@ impl Inner {
     /// Sends `pkt` to a known MAC through `out`; false if `out` ran dry.
     pub(crate) fn send_ip_to(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         mac: EthernetAddress,
         pkt: &IpOut<'_>,
     ) -> bool {
@@ -452,7 +473,7 @@ impl Inner {
             // (issue 10 item 20). Only where no queue is at hand, or it has
             // no room, is the rest lost (counted; the receiver's reassembly
             // times out).
-            if out.park_rest(self, pkt, ident, sent) {
+            if out.park != Park::No && self.queue_rest(out, pkt, ident, sent) {
                 return true;
             }
             self.drop(DropReason::DeviceBusy);
@@ -462,14 +483,14 @@ impl Inner {
 
     /// Queues the packets of `pkt` from `skip` on (written with `ident`) for
     /// its next hop, whole or not at all, and schedules their flush.
-    pub(crate) fn queue_rest(
+    fn queue_rest(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
         ident: u32,
         skip: usize,
     ) -> bool {
+        let (pending, now) = (&mut *out.pending, out.now);
         let Some(hop) = self.next_hop(&pkt.dst) else {
             return false;
         };
@@ -539,7 +560,7 @@ impl Inner {
     /// due. `Ok(mac)` when it can go now.
     pub(crate) fn resolve(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
         let Some(hop) = self.next_hop(&pkt.dst) else {
@@ -574,11 +595,47 @@ impl Inner {
         }
     }
 
+    /// An ICMPv4 message from `src` to `dst` as an outgoing packet, with
+    /// our hop limit.
+    pub(crate) fn icmpv4_packet<'p>(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        repr: &Icmpv4Repr<'p>,
+    ) -> IpOut<'p> {
+        IpOut {
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            protocol: IpProtocol::Icmp,
+            hop_limit: self.hop_limit,
+            body: Body::icmpv4(repr, self.caps.checksum.icmpv4.tx_mode()),
+        }
+    }
+
+    /// An ICMPv6 message from `src` to `dst` as an outgoing packet (its
+    /// checksum covers the pseudo-header, RFC 4443 §2.3); Neighbor
+    /// Discovery sends with `hop_limit` 255 (RFC 4861 §7.1).
+    pub(crate) fn icmpv6_packet<'p>(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        repr: &Icmpv6Repr<'p>,
+        hop_limit: u8,
+    ) -> IpOut<'p> {
+        IpOut {
+            src: IpAddr::V6(src),
+            dst: IpAddr::V6(dst),
+            protocol: IpProtocol::Icmpv6,
+            hop_limit,
+            body: Body::icmpv6(&src, &dst, repr, self.caps.checksum.icmpv6.tx_mode()),
+        }
+    }
+
     /// Sends an ARP request or a Neighbor Solicitation for `hop`
     /// (unicast to `known` when confirming a cached entry).
     pub(crate) fn send_solicit(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         hop: IpAddr,
         known: Option<EthernetAddress>,
     ) -> bool {
@@ -604,7 +661,7 @@ impl Inner {
                 // unicast when probing a known neighbor.
                 let dst = match known {
                     Some(_) => target,
-                    None => super::ingress::solicited_node(&target),
+                    None => super::interface::solicited_node(&target),
                 };
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
@@ -612,14 +669,7 @@ impl Inner {
                     nonce: None,
                     options: &[],
                 });
-                let body = Body::icmpv6(&src, &dst, &ns, self.caps.checksum.icmpv6.tx_mode());
-                let pkt = IpOut {
-                    src: IpAddr::V6(src),
-                    dst: IpAddr::V6(dst),
-                    protocol: IpProtocol::Icmpv6,
-                    hop_limit: 255,
-                    body,
-                };
+                let pkt = self.icmpv6_packet(src, dst, &ns, 255);
                 let mac = known.unwrap_or_else(|| EthernetAddress::from_ipv6_multicast(&dst));
                 self.send_ip_to(out, mac, &pkt)
             }
@@ -639,20 +689,14 @@ impl Inner {
     /// answer again, by then resolved. A SYN flood from spoofed on-link
     /// sources therefore costs the queue nothing (issue 10 item 21); the
     /// request for the neighbor still goes out.
-    pub(crate) fn send_reply(
-        &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
-        pkt: &IpOut<'_>,
-        out: &mut dyn FrameOut,
-    ) {
+    pub(crate) fn send_reply(&mut self, out: &mut Out<'_, '_>, pkt: &IpOut<'_>) {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
                 if self.frames_needed(pkt).is_some_and(|n| n <= out.room()) {
                     if !self.send_ip_to(out, mac, pkt) {
                         self.drop(DropReason::DeviceBusy);
                     }
-                } else if self.queue(pending, now, hop, pkt, Room::Resolved) {
+                } else if self.queue(out, hop, pkt, Room::Resolved) {
                     self.schedule_flush(hop);
                 }
             }
@@ -660,7 +704,7 @@ impl Inner {
                 self.drop(DropReason::Unresolved);
             }
             Err((hop, SendError::Pending(_) | SendError::Busy)) => {
-                self.queue(pending, now, hop, pkt, Room::KeepLatest);
+                self.queue(out, hop, pkt, Room::KeepLatest);
             }
             Err((_, SendError::Dropped)) => {}
         }
@@ -672,12 +716,12 @@ impl Inner {
     /// not stored.
     pub(crate) fn queue(
         &mut self,
-        pending: &mut PendingQueue<'_>,
-        now: Instant,
+        out: &mut Out<'_, '_>,
         hop: IpAddr,
         pkt: &IpOut<'_>,
         room: Room,
     ) -> bool {
+        let (pending, now) = (&mut *out.pending, out.now);
         let Some((packets, bytes)) = self.ip_packets_len(pkt) else {
             self.drop(DropReason::TooBig);
             return false;
@@ -714,9 +758,21 @@ impl Inner {
     }
 }
 
+/// A neighbor cache's action with its address as an [`IpAddr`].
+fn on_ip<A>(action: NeighborAction<A>, ip: impl Fn(A) -> IpAddr) -> NeighborAction<IpAddr> {
+    match action {
+        NeighborAction::Retransmit { addr, unicast_hw } => NeighborAction::Retransmit {
+            addr: ip(addr),
+            unicast_hw,
+        },
+        NeighborAction::Failed(addr) => NeighborAction::Failed(ip(addr)),
+        NeighborAction::Evicted(addr) => NeighborAction::Evicted(ip(addr)),
+    }
+}
+
 /// A packet that can never go is consumed (and was counted): the socket
 /// moves on to its next one instead of retrying forever.
-fn dropped_is_done(e: SendError) -> Result<(), SendError> {
+pub(super) fn dropped_is_done(e: SendError) -> Result<(), SendError> {
     match e {
         SendError::Dropped => Ok(()),
         other => Err(other),
@@ -730,169 +786,44 @@ fn ip_header_len(dst: &IpAddr) -> usize {
     }
 }
 
-/// When a socket wants the interface: now if it has something to send.
-pub(crate) fn socket_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Instant> {
-    // A socket waiting for its next hop is skipped by the caller.
-    match socket {
-        Socket::Udp(s) => s.poll_at(now),
-        Socket::Icmp(s) => s.poll_at(now),
-        Socket::Raw(s) => s.poll_at(now),
-        Socket::Dhcpv4(s) => s.poll_at(now),
-        Socket::Tcp(s) => s.poll_at(now),
-        Socket::TcpListener(l) => l.poll_at().map(|t| t.max(now)),
-    }
-}
-
-impl<'a> Interface<'a> {
-    /// Timers and sockets: everything `poll` sends that was not a reply.
-    pub(crate) fn egress<D: Device>(
-        &mut self,
-        now: Instant,
-        device: &mut D,
-        sockets: &mut SocketSet<'_>,
-    ) -> bool {
-        let mut out = DeviceOut { device, now };
-        let before = self.inner.stats.tx_frames;
-        self.neighbor_timers(now, &mut out);
-        self.address_timers(now, &mut out, sockets);
-        self.igmp_timers(now, &mut out);
-        self.reassembly_timers(now, &mut out);
-        self.flush_pending(now, &mut out);
-        self.dispatch_sockets(now, &mut out, sockets);
-        self.inner.stats.tx_frames != before
-    }
-
-    fn neighbor_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        while let Some(action) = inner.arp.poll(now) {
-            match action {
-                NeighborAction::Retransmit { addr, unicast_hw } => {
-                    inner.send_solicit(out, IpAddr::V4(addr), unicast_hw);
-                }
-                NeighborAction::Failed(addr) => {
-                    let n = self.pending.drop_for(&IpAddr::V4(addr));
-                    for _ in 0..n {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V4(addr));
-                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V4(addr)));
-                }
-                NeighborAction::Evicted(addr) => {
-                    for _ in 0..self.pending.drop_for(&IpAddr::V4(addr)) {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V4(addr));
-                }
-            }
+impl Inner {
+    /// The neighbor caches' timers (RFC 4861 §7.3.3, also for ARP):
+    /// solicitations retransmitted, and packets waiting for a next hop that
+    /// failed, was evicted or waited too long dropped.
+    pub(super) fn neighbor_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        while let Some(action) = self.arp.poll(now) {
+            self.neighbor_action(out, on_ip(action, IpAddr::V4));
         }
-        while let Some(action) = inner.nd.poll(now) {
-            match action {
-                NeighborAction::Retransmit { addr, unicast_hw } => {
-                    inner.send_solicit(out, IpAddr::V6(addr), unicast_hw);
-                }
-                NeighborAction::Failed(addr) => {
-                    let n = self.pending.drop_for(&IpAddr::V6(addr));
-                    for _ in 0..n {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V6(addr));
-                    inner.event(super::event::Event::NeighborUnreachable(IpAddr::V6(addr)));
-                }
-                NeighborAction::Evicted(addr) => {
-                    for _ in 0..self.pending.drop_for(&IpAddr::V6(addr)) {
-                        inner.drop(DropReason::Unresolved);
-                    }
-                    inner.unstall(&IpAddr::V6(addr));
-                }
-            }
+        while let Some(action) = self.nd.poll(now) {
+            self.neighbor_action(out, on_ip(action, IpAddr::V6));
         }
-        let expired = self.pending.expire(now, inner.config.pending_timeout);
+        let expired = out.pending.expire(now, self.config.pending_timeout);
         for _ in 0..expired {
-            inner.drop(DropReason::Unresolved);
+            self.drop(DropReason::Unresolved);
         }
     }
 
-    fn address_timers(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
-        if let Some(dhcp) = sockets.dhcp() {
-            inner.dhcp_acd_timers(now, out, dhcp);
-        }
-        for i in 0..inner.v4.len() {
-            let hw = inner.hw;
-            let Some(addr) = inner.v4.get_mut(i) else {
-                break;
-            };
-            let Some(acd) = addr.acd.as_mut() else {
-                continue;
-            };
-            let was_usable = acd.is_usable();
-            let mut packet = None;
-            let _ = acd.dispatch(now, |p| {
-                packet = Some(p);
-                Ok::<(), ()>(())
-            });
-            let usable = acd.is_usable();
-            let address = addr.cidr.address();
-            if let Some(p) = packet {
-                let repr = p.arp_repr(hw);
-                inner.send_arp(out, EthernetAddress::BROADCAST, &repr);
+    /// What a neighbor cache's timer asks for, in either family.
+    fn neighbor_action(&mut self, out: &mut Out<'_, '_>, action: NeighborAction<IpAddr>) {
+        match action {
+            NeighborAction::Retransmit { addr, unicast_hw } => {
+                self.send_solicit(out, addr, unicast_hw);
             }
-            if usable && !was_usable {
-                inner.event(super::event::Event::AddressReady(address));
-            }
-        }
-    }
-
-    fn igmp_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
-        let src = inner
-            .v4
-            .iter()
-            .find(|a| a.usable())
-            .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
-        let (hw, vlan) = (inner.hw, inner.vlan_id);
-        let csum = inner.caps.checksum.ipv4.tx_mode();
-        while inner.igmp.poll_at().is_some_and(|t| t <= now) {
-            let ident = inner.next_ident();
-            let mut sent = 0;
-            let r = inner.igmp.dispatch(now, |msg| {
-                let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
-                let len = eth_header_len(vlan) + msg.datagram_len();
-                let ok = out.frame(len, &mut |buf| {
-                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv4);
-                    if let Some(rest) = buf.get_mut(at..) {
-                        let _ = msg.emit_datagram(src, ident, rest, csum);
-                    }
-                });
-                sent = len;
-                if ok {
-                    Ok(())
-                } else {
-                    Err(())
+            NeighborAction::Failed(addr) => {
+                for _ in 0..out.pending.drop_for(&addr) {
+                    self.drop(DropReason::Unresolved);
                 }
-            });
-            if r.is_err() || sent == 0 {
-                break;
+                self.unstall(&addr);
+                self.event(super::event::Event::NeighborUnreachable(addr));
             }
-            inner.count_tx(sent);
+            NeighborAction::Evicted(addr) => {
+                for _ in 0..out.pending.drop_for(&addr) {
+                    self.drop(DropReason::Unresolved);
+                }
+                self.unstall(&addr);
+            }
         }
-    }
-
-    fn reassembly_timers(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
-        self.fragments.expire(now, |expired| {
-            inner.drop(DropReason::Reassembly);
-            if let Some(first) = expired.first_fragment {
-                inner.reassembly_timeout(pending, now, first, out);
-            }
-        });
     }
 
     /// Sends the packets queued for next hops that resolved (or that were
@@ -900,25 +831,25 @@ impl<'a> Interface<'a> {
     /// only once a device buffer took it: when the device is full the rest
     /// waits for the next poll, so no fragment of a datagram is lost on the
     /// way out (issue 10 item 20).
-    fn flush_pending(&mut self, now: Instant, out: &mut dyn FrameOut) {
-        if core::mem::take(&mut self.inner.flush_all) {
+    pub(super) fn flush_pending(&mut self, out: &mut Out<'_, '_>) {
+        if core::mem::take(&mut self.flush_all) {
             // Every hop with a packet queued, each once.
             let mut hops: heapless::Vec<IpAddr, MAX_PENDING_PACKETS> = heapless::Vec::new();
-            for hop in self.pending.hops() {
+            for hop in out.pending.hops() {
                 if !hops.contains(&hop) && hops.push(hop).is_err() {
                     break;
                 }
             }
             for hop in hops {
-                if !self.flush_hop(now, hop, out) {
-                    self.inner.flush_all = true;
+                if !self.flush_hop(hop, out) {
+                    self.flush_all = true;
                     return;
                 }
             }
         }
-        while let Some(hop) = self.inner.flush.pop() {
-            if !self.flush_hop(now, hop, out) {
-                self.inner.schedule_flush(hop);
+        while let Some(hop) = self.flush.pop() {
+            if !self.flush_hop(hop, out) {
+                self.schedule_flush(hop);
                 return;
             }
         }
@@ -926,26 +857,26 @@ impl<'a> Interface<'a> {
 
     /// Sends the packets queued for `hop` if it is resolved; false when the
     /// device ran out of buffers (what is left stays queued).
-    fn flush_hop(&mut self, now: Instant, hop: IpAddr, out: &mut dyn FrameOut) -> bool {
-        let inner = &mut self.inner;
+    fn flush_hop(&mut self, hop: IpAddr, out: &mut Out<'_, '_>) -> bool {
+        let now = out.now;
         let mac = match hop {
-            IpAddr::V4(a) => inner
+            IpAddr::V4(a) => self
                 .group_mac(&hop)
-                .or_else(|| inner.arp.get(&a, now).and_then(|e| e.hw)),
-            IpAddr::V6(a) => inner
+                .or_else(|| self.arp.get(&a, now).and_then(|e| e.hw)),
+            IpAddr::V6(a) => self
                 .group_mac(&hop)
-                .or_else(|| inner.nd.get(&a, now).and_then(|e| e.hw)),
+                .or_else(|| self.nd.get(&a, now).and_then(|e| e.hw)),
         };
         let Some(mac) = mac else { return true };
-        let hl = inner.eth_header_len();
+        let hl = self.eth_header_len();
         let ethertype = match hop {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
-        while let Some(ip_packet) = self.pending.peek_for(&hop) {
-            let this = &*inner;
+        while let Some(ip_packet) = out.pending.peek_for(&hop) {
+            let this = &*self;
             let len = hl + ip_packet.len();
-            let sent = out.frame(len, &mut |buf| {
+            let sent = out.frames.frame(len, &mut |buf| {
                 let at = this.write_eth(buf, mac, ethertype);
                 if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
                     rest.copy_from_slice(ip_packet);
@@ -954,277 +885,19 @@ impl<'a> Interface<'a> {
             if !sent {
                 return false;
             }
-            inner.count_tx(len);
-            self.pending.pop_for(&hop, |_| ());
+            self.count_tx(len);
+            out.pending.pop_for(&hop, |_| ());
         }
         true
     }
-
-    fn dispatch_sockets(
-        &mut self,
-        now: Instant,
-        out: &mut dyn FrameOut,
-        sockets: &mut SocketSet<'_>,
-    ) {
-        let inner = &mut self.inner;
-        let pending = &mut self.pending;
-        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
-        // Only sockets the application touched (or with timers) can have
-        // something new: visit those, not all ten thousand.
-        let visit = sockets.take_touched();
-        let (list, all) = match visit {
-            Touched::All => (heapless::Vec::new(), true),
-            Touched::Some(list) => (list, false),
-        };
-        let count = if all { sockets.slots() } else { list.len() };
-        let mut stop = false;
-        for pos in 0..count {
-            let i = if all {
-                pos
-            } else {
-                list.get(pos).copied().unwrap_or(usize::MAX)
-            };
-            let handle = SocketHandle::from_index(i);
-            if stop || inner.waits_for_hop(handle, now) {
-                // Not done: look again on the next poll.
-                sockets.touch(i);
-                continue;
-            }
-            // A listener's SYN-ACK offers the window of the socket that the
-            // connection will take from its pool.
-            let offered = super::tcp::listener_offered_window(sockets, handle);
-            let Some(socket) = sockets.slot_mut(i) else {
-                continue;
-            };
-            let mut busy = false;
-            match socket {
-                Socket::Tcp(s) => {
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(now, &mut *out, handle, s))
-                    });
-                }
-                Socket::TcpListener(l) => {
-                    // Each SYN-ACK is for another peer: one whose next hop
-                    // is being resolved waits in the pending queue (or is
-                    // lost, and retried on the half-open's own timer), never
-                    // in front of the others (issue 10 item 19).
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: true,
-                    };
-                    match inner.dispatch_listener(now, &mut park, l, offered) {
-                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
-                        Err(_) => busy = true,
-                        Ok(()) => {}
-                    }
-                }
-                Socket::Udp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
-                    busy = drain(inner, handle, |inner| {
-                        // With the hop's share of the queue full, a datagram
-                        // waits in the socket only when every datagram
-                        // behind it goes to the same place; otherwise it is
-                        // dropped and counted, so that it never holds up
-                        // datagrams to other neighbors (issue 10 item 23).
-                        let one = s.queued_for_one_destination();
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |meta, local, data| {
-                                match inner.send_udp(&mut park, meta, local, data) {
-                                    Err(SendError::Pending(_))
-                                        if one != Some(meta.endpoint.addr) =>
-                                    {
-                                        inner.drop(DropReason::Unresolved);
-                                        Ok(())
-                                    }
-                                    r => r,
-                                }
-                            })
-                        })
-                    });
-                }
-                Socket::Icmp(s) => {
-                    let mut park = ParkOut {
-                        out: &mut *out,
-                        pending: &mut *pending,
-                        now,
-                        drop_when_full: false,
-                    };
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |dst, hop_limit, message| {
-                                inner.send_icmp(&mut park, dst, hop_limit, message)
-                            })
-                        })
-                    });
-                }
-                Socket::Raw(s) => {
-                    busy = drain(inner, handle, |inner| {
-                        due(s.poll_at(now)).then(|| {
-                            s.dispatch(now, |packet| {
-                                inner.send_raw(&mut *out, packet).or_else(dropped_is_done)
-                            })
-                        })
-                    });
-                }
-                Socket::Dhcpv4(c) => {
-                    match c.dispatch(now, |output| {
-                        inner.send_dhcp(out, output).or_else(dropped_is_done)
-                    }) {
-                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
-                        Err(_) => busy = true,
-                        Ok(()) => {}
-                    }
-                }
-            }
-            let more = super::egress::socket_poll_at(socket, now).is_some();
-            if busy || more {
-                sockets.touch(i);
-            }
-            stop |= busy;
-        }
-    }
-}
-
-/// Sends a socket's queued packets (`step` sends one, `None` when none is
-/// due) until it has none, waits for a next hop (the socket is stalled on
-/// it), or the device is full (returns true: stop for this poll).
-fn drain(
-    inner: &mut Inner,
-    handle: crate::socket::SocketHandle,
-    mut step: impl FnMut(&mut Inner) -> Option<Result<(), SendError>>,
-) -> bool {
-    // A bound per poll: fairness between sockets, and no spin if a socket
-    // says it is due but has nothing to send (it stays touched).
-    for _ in 0..MAX_PACKETS_PER_SOCKET {
-        let Some(r) = step(inner) else { break };
-        match r {
-            Ok(()) => {}
-            Err(SendError::Pending(hop)) => {
-                inner.stall(handle, hop);
-                return false;
-            }
-            Err(_) => return true,
-        }
-    }
-    false
 }
 
 impl Inner {
-    /// True when the socket waits for a next hop still being resolved. A
-    /// socket whose hop is no longer INCOMPLETE (resolved, failed, or its
-    /// entry evicted or removed, whether or not that was reported) is
-    /// released here, so that no socket waits forever.
-    fn waits_for_hop(&mut self, handle: SocketHandle, now: Instant) -> bool {
-        let Some(hop) = self
-            .stalled
-            .iter()
-            .find(|(h, _)| *h == handle)
-            .map(|(_, a)| *a)
-        else {
-            return false;
-        };
-        let state = match hop {
-            IpAddr::V4(a) => self.arp.get(&a, now).map(|e| e.state),
-            IpAddr::V6(a) => self.nd.get(&a, now).map(|e| e.state),
-        };
-        if state == Some(super::neighbor::NeighborState::Incomplete) {
-            return true;
-        }
-        self.unstall(&hop);
-        false
-    }
-
-    /// The source address for `dst` when the socket named none.
-    fn source_for(&self, dst: &IpAddr) -> Option<IpAddr> {
-        match dst {
-            IpAddr::V4(d) => self.v4_source(d).map(IpAddr::V4),
-            IpAddr::V6(d) => self.v6_source(d).map(IpAddr::V6),
-        }
-    }
-
-    /// Sends one UDP datagram from a socket's send ring.
-    fn send_udp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        meta: &crate::socket::udp::UdpMetadata,
-        local: crate::wire::IpListenEndpoint,
-        data: &[u8],
-    ) -> Result<(), SendError> {
-        let dst = meta.endpoint.addr;
-        let Some(src) = meta
-            .local_address
-            .or(local.addr)
-            .or_else(|| self.source_for(&dst))
-        else {
-            self.drop(DropReason::NoRoute);
-            return Ok(());
-        };
-        let repr = crate::wire::udp::UdpRepr {
-            src_port: local.port,
-            dst_port: meta.endpoint.port,
-        };
-        let body = Body::udp(&src, &dst, repr, data, self.caps.checksum.udp.tx_mode());
-        let pkt = IpOut {
-            src,
-            dst,
-            protocol: IpProtocol::Udp,
-            hop_limit: meta.hop_limit.unwrap_or(self.hop_limit),
-            body,
-        };
-        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-    }
-
-    /// Sends one ICMP message from a ping socket, checksum computed here.
-    fn send_icmp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        dst: IpAddr,
-        hop_limit: Option<u8>,
-        message: &[u8],
-    ) -> Result<(), SendError> {
-        let Some(src) = self.source_for(&dst) else {
-            self.drop(DropReason::NoRoute);
-            return Ok(());
-        };
-        let (protocol, pseudo, csum) = match (src, dst) {
-            (IpAddr::V6(s), IpAddr::V6(d)) => {
-                let len = message.len() as u32;
-                // RFC 4443 §2.3: the ICMPv6 checksum covers a pseudo-header.
-                let ph = crate::wire::checksum::pseudo_header_v6(&s, &d, IpProtocol::Icmpv6, len);
-                (
-                    IpProtocol::Icmpv6,
-                    Some(ph),
-                    self.caps.checksum.icmpv6.tx_mode(),
-                )
-            }
-            _ => (IpProtocol::Icmp, None, self.caps.checksum.icmpv4.tx_mode()),
-        };
-        let Some(body) = Body::prebuilt(message, pseudo, 2, csum) else {
-            self.drop(DropReason::Malformed);
-            return Ok(());
-        };
-        let pkt = IpOut {
-            src,
-            dst,
-            protocol,
-            hop_limit: hop_limit.unwrap_or(self.hop_limit),
-            body,
-        };
-        self.send_socket_packet(out, &pkt).or_else(dropped_is_done)
-    }
-
     /// Routes, resolves and sends a socket's packet. `Pending`/`Busy` keep it
     /// in the socket for a later poll.
     pub(crate) fn send_socket_packet(
         &mut self,
-        out: &mut dyn FrameOut,
+        out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(), SendError> {
         if self.frames_needed(pkt).is_none() {
@@ -1234,7 +907,7 @@ impl Inner {
         let mac = match self.resolve(out, pkt) {
             Ok((_, mac)) => mac,
             Err((hop, SendError::Pending(_))) => {
-                return match out.park(self, hop, pkt) {
+                return match self.park(out, hop, pkt) {
                     Parked::Yes => Ok(()),
                     Parked::Dropped => Err(SendError::Dropped),
                     Parked::No => Err(SendError::Pending(hop)),
@@ -1250,7 +923,11 @@ impl Inner {
     }
 
     /// Sends a whole IP packet a raw socket built.
-    fn send_raw(&mut self, out: &mut dyn FrameOut, packet: &[u8]) -> Result<(), SendError> {
+    pub(super) fn send_raw(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        packet: &[u8],
+    ) -> Result<(), SendError> {
         let dst = match packet.first().map(|b| b >> 4) {
             Some(4) => match Ipv4Packet::new_checked(packet) {
                 Ok(p) => IpAddr::V4(p.dst_addr()),
@@ -1294,42 +971,6 @@ impl Inner {
             Ok(())
         } else {
             Err(SendError::Busy)
-        }
-    }
-
-    /// Sends what the DHCP client asked for.
-    fn send_dhcp(
-        &mut self,
-        out: &mut dyn FrameOut,
-        output: crate::socket::dhcpv4::DhcpOutput<'_>,
-    ) -> Result<(), SendError> {
-        use crate::socket::dhcpv4::DhcpOutput;
-        match output {
-            DhcpOutput::Message { src, dst, repr } => {
-                let body = Body::Dhcp {
-                    udp: crate::wire::udp::UdpRepr {
-                        src_port: 68,
-                        dst_port: 67,
-                    },
-                    repr,
-                };
-                let pkt = IpOut {
-                    src: IpAddr::V4(src),
-                    dst: IpAddr::V4(dst),
-                    protocol: IpProtocol::Udp,
-                    hop_limit: self.hop_limit,
-                    body,
-                };
-                if dst.is_broadcast() {
-                    if self.send_ip_to(out, EthernetAddress::BROADCAST, &pkt) {
-                        Ok(())
-                    } else {
-                        Err(SendError::Busy)
-                    }
-                } else {
-                    self.send_socket_packet(out, &pkt)
-                }
-            }
         }
     }
 }

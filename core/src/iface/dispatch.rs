@@ -1,0 +1,208 @@
+//! What `poll` sends that is not a reply: each protocol's timers, then the
+//! socket walk, which hands every socket with something due to its
+//! protocol's sender.
+
+use super::interface::{Inner, Interface};
+use super::out::{dropped_is_done, DeviceOut, Out, Park, SendError};
+use super::stats::DropReason;
+use crate::phy::Device;
+use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
+use crate::time::Instant;
+use crate::wire::IpAddr;
+
+impl<'a> Interface<'a> {
+    /// Timers and sockets: everything `poll` sends that was not a reply.
+    pub(crate) fn egress<D: Device>(
+        &mut self,
+        now: Instant,
+        device: &mut D,
+        sockets: &mut SocketSet<'_>,
+    ) -> bool {
+        let Interface {
+            inner,
+            fragments,
+            pending,
+        } = self;
+        let mut device = DeviceOut { device, now };
+        let mut out = Out {
+            frames: &mut device,
+            pending,
+            now,
+            park: Park::No,
+        };
+        let before = inner.stats.tx_frames;
+        inner.neighbor_timers(&mut out);
+        inner.address_timers(&mut out, sockets);
+        inner.igmp_timers(&mut out);
+        inner.reassembly_timers(fragments, &mut out);
+        inner.flush_pending(&mut out);
+        inner.dispatch_sockets(&mut out, sockets);
+        inner.stats.tx_frames != before
+    }
+}
+
+impl Inner {
+    fn dispatch_sockets(&mut self, out: &mut Out<'_, '_>, sockets: &mut SocketSet<'_>) {
+        let now = out.now;
+        let inner = self;
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        // Only sockets the application touched (or with timers) can have
+        // something new: visit those, not all ten thousand.
+        let visit = sockets.take_touched();
+        let (list, all) = match visit {
+            Touched::All => (heapless::Vec::new(), true),
+            Touched::Some(list) => (list, false),
+        };
+        let count = if all { sockets.slots() } else { list.len() };
+        let mut stop = false;
+        for pos in 0..count {
+            let i = if all {
+                pos
+            } else {
+                list.get(pos).copied().unwrap_or(usize::MAX)
+            };
+            let handle = SocketHandle::from_index(i);
+            if stop || inner.waits_for_hop(handle, now) {
+                // Not done: look again on the next poll.
+                sockets.touch(i);
+                continue;
+            }
+            // A listener's SYN-ACK offers the window of the socket that the
+            // connection will take from its pool.
+            let offered = super::tcp::listener_offered_window(sockets, handle);
+            let Some(socket) = sockets.slot_mut(i) else {
+                continue;
+            };
+            let mut busy = false;
+            match socket {
+                Socket::Tcp(s) => {
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| inner.dispatch_tcp(&mut *out, s))
+                    });
+                }
+                Socket::TcpListener(l) => {
+                    // Each SYN-ACK is for another peer: one whose next hop
+                    // is being resolved waits in the pending queue (or is
+                    // lost, and retried on the half-open's own timer), never
+                    // in front of the others (issue 10 item 19).
+                    let mut park = out.parked(Park::DropWhenFull);
+                    match inner.dispatch_listener(&mut park, l, offered) {
+                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
+                        Err(_) => busy = true,
+                        Ok(()) => {}
+                    }
+                }
+                Socket::Udp(s) => {
+                    let mut park = out.parked(Park::Keep);
+                    busy = drain(inner, handle, |inner| {
+                        // With the hop's share of the queue full, a datagram
+                        // waits in the socket only when every datagram
+                        // behind it goes to the same place; otherwise it is
+                        // dropped and counted, so that it never holds up
+                        // datagrams to other neighbors (issue 10 item 23).
+                        let one = s.queued_for_one_destination();
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |meta, local, data| {
+                                match inner.send_udp(&mut park, meta, local, data) {
+                                    Err(SendError::Pending(_))
+                                        if one != Some(meta.endpoint.addr) =>
+                                    {
+                                        inner.drop(DropReason::Unresolved);
+                                        Ok(())
+                                    }
+                                    r => r,
+                                }
+                            })
+                        })
+                    });
+                }
+                Socket::Icmp(s) => {
+                    let mut park = out.parked(Park::Keep);
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |dst, hop_limit, message| {
+                                inner.send_icmp(&mut park, dst, hop_limit, message)
+                            })
+                        })
+                    });
+                }
+                Socket::Raw(s) => {
+                    busy = drain(inner, handle, |inner| {
+                        due(s.poll_at(now)).then(|| {
+                            s.dispatch(now, |packet| {
+                                inner.send_raw(&mut *out, packet).or_else(dropped_is_done)
+                            })
+                        })
+                    });
+                }
+                Socket::Dhcpv4(c) => {
+                    match c.dispatch(now, |output| {
+                        inner.send_dhcp(out, output).or_else(dropped_is_done)
+                    }) {
+                        Err(SendError::Pending(hop)) => inner.stall(handle, hop),
+                        Err(_) => busy = true,
+                        Ok(()) => {}
+                    }
+                }
+            }
+            let more = super::interface::socket_poll_at(socket, now).is_some();
+            if busy || more {
+                sockets.touch(i);
+            }
+            stop |= busy;
+        }
+    }
+}
+
+/// Packets one socket may send per poll before the next socket's turn.
+const MAX_PACKETS_PER_SOCKET: usize = 64;
+
+/// Sends a socket's queued packets (`step` sends one, `None` when none is
+/// due) until it has none, waits for a next hop (the socket is stalled on
+/// it), or the device is full (returns true: stop for this poll).
+fn drain(
+    inner: &mut Inner,
+    handle: crate::socket::SocketHandle,
+    mut step: impl FnMut(&mut Inner) -> Option<Result<(), SendError>>,
+) -> bool {
+    // A bound per poll: fairness between sockets, and no spin if a socket
+    // says it is due but has nothing to send (it stays touched).
+    for _ in 0..MAX_PACKETS_PER_SOCKET {
+        let Some(r) = step(inner) else { break };
+        match r {
+            Ok(()) => {}
+            Err(SendError::Pending(hop)) => {
+                inner.stall(handle, hop);
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+impl Inner {
+    /// True when the socket waits for a next hop still being resolved. A
+    /// socket whose hop is no longer INCOMPLETE (resolved, failed, or its
+    /// entry evicted or removed, whether or not that was reported) is
+    /// released here, so that no socket waits forever.
+    fn waits_for_hop(&mut self, handle: SocketHandle, now: Instant) -> bool {
+        let Some(hop) = self
+            .stalled
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, a)| *a)
+        else {
+            return false;
+        };
+        let state = match hop {
+            IpAddr::V4(a) => self.arp.get(&a, now).map(|e| e.state),
+            IpAddr::V6(a) => self.nd.get(&a, now).map(|e| e.state),
+        };
+        if state == Some(super::neighbor::NeighborState::Incomplete) {
+            return true;
+        }
+        self.unstall(&hop);
+        false
+    }
+}

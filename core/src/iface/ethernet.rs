@@ -1,0 +1,93 @@
+//! Ethernet in the interface: which frames are ours (our MAC, broadcast,
+//! the multicast groups we joined, our VLAN), and the hand-off by EtherType.
+
+use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
+use super::out::{Out, Park, TokenOut};
+use super::stats::DropReason;
+use crate::phy::TxToken;
+use crate::socket::SocketSet;
+use crate::time::Instant;
+use crate::wire::ethernet::{EtherType, EthernetFrame};
+use crate::wire::{EthernetAddress, Ipv4Addr};
+
+impl<'a> Interface<'a> {
+    pub(crate) fn process_frame<T: TxToken>(
+        &mut self,
+        now: Instant,
+        frame: &mut [u8],
+        sockets: &mut SocketSet<'_>,
+        tx: T,
+    ) {
+        let Interface {
+            inner,
+            fragments,
+            pending,
+        } = self;
+        inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
+        inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
+        let frame: &[u8] = frame;
+        let Some(eth) = inner.wire(EthernetFrame::new_checked(frame)) else {
+            return;
+        };
+        let dst = eth.dst_addr();
+        if !(dst == inner.hw
+            || dst.is_broadcast()
+            || (dst.is_multicast() && inner.accepts_multicast_mac(&dst)))
+        {
+            return inner.drop(DropReason::NotForUs);
+        }
+        if eth.src_addr() == inner.hw {
+            // Our own frame reflected back (a hub, a bridge loop): RFC 5227
+            // §2.1.1 conflicts are judged by MAC, so never learn from it.
+            return inner.drop(DropReason::NotForUs);
+        }
+        // 802.1Q: take frames of our VLAN only (or untagged ones only).
+        let mut tags = eth.vlan_tags();
+        let first_tag = tags.next();
+        let vlan_ok = match (inner.vlan_id, first_tag) {
+            (None, None) => true,
+            (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
+            _ => false,
+        };
+        if !vlan_ok {
+            return inner.drop(DropReason::Vlan);
+        }
+        let (ethertype, payload) = match (eth.inner_ethertype(), eth.inner_payload()) {
+            (Ok(t), Ok(p)) => (t, p),
+            _ => return inner.drop(DropReason::Truncated),
+        };
+        // The transmit token lent with the frame: a reply that fits goes
+        // in it, anything more through the pending queue.
+        let mut token = TokenOut::new(tx);
+        let mut out = Out {
+            frames: &mut token,
+            pending,
+            now,
+            park: Park::No,
+        };
+        match ethertype {
+            EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
+            EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
+            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),
+            _ => inner.drop(DropReason::Unsupported),
+        }
+    }
+}
+
+impl Inner {
+    pub(crate) fn accepts_multicast_mac(&self, mac: &EthernetAddress) -> bool {
+        let m = mac.as_bytes();
+        if m[0] == 0x33 && m[1] == 0x33 {
+            // IPv6: all-nodes and the solicited-node groups of our addresses.
+            return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
+                || self.v6.iter().any(|c| {
+                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
+                });
+        }
+        *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
+            || self
+                .igmp
+                .groups()
+                .any(|g| *mac == EthernetAddress::from_ipv4_multicast(&g))
+    }
+}
