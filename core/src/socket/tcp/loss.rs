@@ -21,8 +21,10 @@ pub(super) enum Resend {
 
 /// RFC 8985 §7.2 WCDelAckT: the longest a receiver may delay an ACK.
 const WORST_CASE_ACK_DELAY: Duration = Duration::from_millis(200);
-/// The shortest probe timeout: Linux's `TCP_TIMEOUT_MIN` (2 jiffies), so
-/// a sub-millisecond RTT does not probe every few polls.
+/// Added to 2·SRTT: Linux's `TCP_TIMEOUT_MIN` (2 jiffies), which its
+/// tcp_schedule_loss_probe adds rather than takes as a floor: ACKs that
+/// run a little late (a busy host, a queue that jitters) then draw no
+/// probe, and a sub-millisecond RTT does not probe every few polls.
 const MIN_PTO: Duration = Duration::from_millis(2);
 
 impl TcpSocket<'_> {
@@ -275,7 +277,7 @@ impl TcpSocket<'_> {
             // One segment out: its ACK may be delayed.
             pto += WORST_CASE_ACK_DELAY;
         }
-        let at = now + pto.max(MIN_PTO);
+        let at = now + pto + MIN_PTO;
         // The RTO comes first: no probe.
         if self.rto_at.is_some_and(|rto| at >= rto) {
             return;

@@ -708,3 +708,22 @@ fn a_dsack_for_a_copy_the_network_made_widens_nothing() {
     assert!(!s.stats().reordering_seen);
     assert_eq!(s.stats().reordering_window, before.reordering_window);
 }
+
+#[test]
+fn a_probe_waits_two_rtts_and_some_slack() {
+    // RFC 8985 §7.2 PTO = 2·SRTT, plus Linux's TCP_TIMEOUT_MIN (2 ms)
+    // added, not taken as a floor: with a 4 ms RTT, ACKs 1.5 ms late
+    // (a busy receiver) draw no probe.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[15u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(4)).len(), 5);
+    let srtt = s.stats().srtt.unwrap();
+    let due = s.poll_at(ms(4)).unwrap();
+    assert!(
+        due >= ms(4) + srtt * 2 + Duration::from_millis(2),
+        "{due:?} srtt {srtt:?}"
+    );
+    let late = ms(4) + srtt * 2 + Duration::from_micros(1500);
+    assert!(out(&mut s, late).is_none(), "no probe yet");
+    assert_eq!(s.stats().loss_probes, 0);
+}
