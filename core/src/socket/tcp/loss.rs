@@ -80,13 +80,11 @@ impl TcpSocket<'_> {
                 (delivered_to, self.snd_max),
             );
         }
-        // Linux's tcp_dsack_seen: more duplicates reported than segments
-        // ever resent are the network's own copies (a link that
-        // duplicates), not spurious resends: they neither undo a reduction
-        // nor widen the reordering window (the count includes this ACK).
-        let dsack = sack
-            .dsack
-            .filter(|_| self.stats.dsacks_received <= self.stats.retransmits);
+        // A D-SACK of data never resent reports a copy the network made
+        // (a link that duplicates), not a spurious resend: it neither
+        // undoes a reduction nor widens the reordering window (Linux
+        // counts D-SACKs of retransmitted segments only).
+        let dsack = sack.dsack.filter(|&(l, r)| self.rack.was_resent(l, r));
         if let Some((l, r)) = dsack.filter(|&(_, r)| self.snd_una < r && r <= self.snd_max) {
             // A resend arrived where the original had: still a delivery
             // of data sent then, which tells older resends lost even when
@@ -329,6 +327,7 @@ impl TcpSocket<'_> {
     pub(super) fn save_undo(&mut self) {
         self.undo = Some((self.cc.cwnd(), self.cc.ssthresh(), self.snd_una));
         self.undo_retrans = 0;
+        self.rack.forget_resent();
     }
 
     /// RFC 3708 §3 (Linux's DSACK undo): every retransmission of this

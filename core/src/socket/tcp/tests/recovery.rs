@@ -727,3 +727,26 @@ fn a_probe_waits_two_rtts_and_some_slack() {
     assert!(out(&mut s, late).is_none(), "no probe yet");
     assert_eq!(s.stats().loss_probes, 0);
 }
+
+#[test]
+fn a_dsack_for_a_network_copy_does_not_undo_a_real_reduction() {
+    // Segment 0 really lost and resent; the link also duplicated segment
+    // 5, and the receiver reports that copy (RFC 2883). Only a D-SACK of
+    // what was resent says a resend was spurious (Linux counts D-SACKs of
+    // retransmitted segments only): the reduction stays.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[16u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(out(&mut s, ms(1)).map(|g| g.seq), Some(at(0)));
+    let reduced = s.stats().ssthresh;
+    s.process(ms(2), &ack(at(8), 65535));
+    s.process(ms(2), &sack_ack(at(8), 65535, &[(at(5), at(6))]));
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 0);
+    s.process(ms(3), &ack(at(10), 65535));
+    assert_eq!(s.stats().undos, 0);
+    assert_eq!(s.stats().ssthresh, reduced);
+}
