@@ -14,14 +14,16 @@
 //! ```text
 //! cargo build --release -p rstcp-testkit --example segcost
 //! valgrind --tool=callgrind --callgrind-out-file=cg.out \
-//!     target/release/examples/segcost 33554432
+//!     target/release/examples/segcost 33554432 [BUFFER] [BURST]
 //! callgrind_annotate --inclusive=yes cg.out | grep -E 'sender_|receiver_'
 //! ```
 //!
 //! It prints the segments the sender sent, to divide by.
 
+use rstcp::phy::DeviceCapabilities;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_testkit::loopback::Link;
 use rstcp_testkit::sim::{Host, Sim, IP4_B};
 use std::hint::black_box;
 
@@ -75,6 +77,13 @@ fn main() {
         return;
     }
     let mut sim = Sim::new(1500, false);
+    // A third argument N: each poll takes at most N frames in (the receiver
+    // then ACKs every N segments, as Linux every second one without GRO).
+    if let Some(burst) = std::env::args().nth(3).and_then(|s| s.parse().ok()) {
+        let mut caps = DeviceCapabilities::ethernet(1500);
+        caps.max_burst_size = Some(burst);
+        sim.link = Link::new(caps, 256);
+    }
     let listener = sim.b.tcp_listener(5001, 4, 2, 1, buffer);
     let client = sim.a.tcp(buffer);
     let now = sim.now;

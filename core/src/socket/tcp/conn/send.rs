@@ -319,7 +319,10 @@ impl TcpSocket<'_> {
             // (the controller measures the idle time; RFC 9438 §5.8).
             self.cc.on_idle_restart(now, self.rtt.rto());
         }
-        if sent == 0 && self.snd_una == self.snd_max {
+        // RACK's references restart where data (or the FIN) leaves an
+        // empty flight; a pure ACK from a side with nothing to send (a
+        // receiver's every ACK) leaves them for that moment.
+        if sent == 0 && self.snd_una == self.snd_max && (!self.tx.is_empty() || self.fin_queued) {
             self.rack_restart();
         }
         // An ACK owed during the handshake (RFC 5961 challenge) carries no
