@@ -670,3 +670,30 @@ fn mtu_hop_limit_reachable_time_and_retrans_timer_are_applied() {
     let out = sent(&mut h.dev);
     assert_eq!(out[0].ip.hop_limit, 33);
 }
+
+#[test]
+fn without_a_link_local_address_the_solicitation_is_from_unspecified_without_slla() {
+    let mut h = Host::new(true);
+    // §4.1 / §6.3.7: no address to speak from (a later slice's DAD keeps
+    // a tentative link-local out of use the same way).
+    h.iface.inner.v6.clear();
+    h.at(secs(1));
+    let out = sent(&mut h.dev);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].ip.src_addr, Ipv6Addr::UNSPECIFIED);
+    let p = Icmpv6Packet::new_checked(&out[0].body[..]).unwrap();
+    let repr = Icmpv6Repr::parse(
+        &out[0].ip.src_addr,
+        &out[0].ip.dst_addr,
+        &p,
+        ChecksumMode::Check,
+    )
+    .unwrap();
+    assert_eq!(
+        repr,
+        Icmpv6Repr::Ndisc(NdiscRepr::RouterSolicit {
+            lladdr: None,
+            options: &[],
+        })
+    );
+}
