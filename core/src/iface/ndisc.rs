@@ -137,7 +137,7 @@ impl Inner {
         self.rdisc.set_hop_limit(hop_limit);
         // §6.3.4 / §6.3.2: a new BaseReachableTime draws a new
         // ReachableTime in [0.5, 1.5) x base.
-        if let Some(base) = self.rdisc.set_base_reachable_time(reachable_time) {
+        if let Some(base) = self.rdisc.set_base_reachable_time(reachable_time, now) {
             let r = self.rand();
             self.nd.config_mut().reachable_time =
                 NeighborConfig::randomized_reachable_time(base, r);
@@ -177,6 +177,11 @@ impl Inner {
         let now = out.now;
         while let Some(change) = self.rdisc.poll(now) {
             self.router_event(change);
+        }
+        if let Some(base) = self.rdisc.reachable_time_redraw(now) {
+            let r = self.rand();
+            self.nd.config_mut().reachable_time =
+                NeighborConfig::randomized_reachable_time(base, r);
         }
         if !self.rdisc.solicitation_due(now) {
             return;

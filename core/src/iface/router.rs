@@ -25,6 +25,11 @@ pub const RTR_SOLICITATION_INTERVAL: Duration = Duration::from_secs(4);
 /// RFC 4861 §10 MAX_RTR_SOLICITATIONS: 3 transmissions.
 pub const MAX_RTR_SOLICITATIONS: u8 = 3;
 
+/// How often ReachableTime is drawn again from an unchanged
+/// BaseReachableTime: RFC 4861 §6.3.4 asks for "at least every few hours"
+/// so that hosts that drew alike do not stay in step.
+pub const REACHABLE_TIME_REDRAW: Duration = Duration::from_secs(2 * 3600);
+
 /// The smallest link MTU IPv6 allows (RFC 8200 §5); an RA's MTU option
 /// below it is ignored (RFC 4861 §6.3.4).
 pub const IPV6_MIN_MTU: usize = 1280;
@@ -79,6 +84,8 @@ pub struct RouterDiscovery<const R: usize, const P: usize> {
     solicitations_sent: u8,
     /// BaseReachableTime last advertised (RFC 4861 §6.3.2).
     base_reachable_time: Option<Duration>,
+    /// When ReachableTime is next drawn again from the same base.
+    redraw_at: Option<Instant>,
     /// LinkMTU from the MTU option (RFC 4861 §6.3.4), already bounded.
     mtu: Option<usize>,
     /// CurHopLimit advertised (RFC 4861 §6.3.4), non-zero.
@@ -100,6 +107,7 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
             solicit_at: None,
             solicitations_sent: 0,
             base_reachable_time: None,
+            redraw_at: None,
             mtu: None,
             hop_limit: None,
         }
@@ -228,7 +236,11 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
     pub fn poll_at(&self) -> Option<Instant> {
         let routers = self.routers.iter().map(|r| r.expires_at);
         let prefixes = self.prefixes.iter().filter_map(|p| p.valid_until);
-        routers.chain(prefixes).chain(self.solicit_at).min()
+        routers
+            .chain(prefixes)
+            .chain(self.solicit_at)
+            .chain(self.redraw_at)
+            .min()
     }
 
     /// The default routers, in the order they were learnt (expired ones
@@ -255,7 +267,7 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
     /// value is non-zero, the host SHOULD set its BaseReachableTime ... to
     /// the new value ... If the new value differs from the previous value,
     /// the host SHOULD re-compute a new random ReachableTime value").
-    pub fn set_base_reachable_time(&mut self, ms: u32) -> Option<Duration> {
+    pub fn set_base_reachable_time(&mut self, ms: u32, now: Instant) -> Option<Duration> {
         if ms == 0 {
             return None;
         }
@@ -264,7 +276,18 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
             return None;
         }
         self.base_reachable_time = Some(base);
+        self.redraw_at = Some(now + REACHABLE_TIME_REDRAW);
         Some(base)
+    }
+
+    /// The BaseReachableTime to draw a new ReachableTime from when
+    /// [`REACHABLE_TIME_REDRAW`] has passed since the last draw (§6.3.4).
+    pub fn reachable_time_redraw(&mut self, now: Instant) -> Option<Duration> {
+        if self.redraw_at.is_none_or(|t| now < t) {
+            return None;
+        }
+        self.redraw_at = Some(now + REACHABLE_TIME_REDRAW);
+        self.base_reachable_time
     }
 
     /// Records an RA's MTU option if RFC 4861 §6.3.4 lets it in: at least

@@ -185,16 +185,28 @@ fn link_parameters_are_bounded() {
     assert_eq!(rd.hop_limit(64), 64, "0: unspecified");
     rd.set_hop_limit(200);
     assert_eq!(rd.hop_limit(64), 200);
-    assert_eq!(rd.set_base_reachable_time(0), None);
+    assert_eq!(rd.set_base_reachable_time(0, secs(0)), None);
     assert_eq!(
-        rd.set_base_reachable_time(10_000),
-        Some(Duration::from_secs(10))
+        rd.reachable_time_redraw(secs(1_000_000)),
+        None,
+        "no base: nothing"
     );
+    let ten = Some(Duration::from_secs(10));
+    assert_eq!(rd.set_base_reachable_time(10_000, secs(0)), ten);
     assert_eq!(
-        rd.set_base_reachable_time(10_000),
+        rd.set_base_reachable_time(10_000, secs(5)),
         None,
         "unchanged: no new draw"
     );
+    // §6.3.4: drawn again from the same base every few hours.
+    let redraw = Instant::ZERO + REACHABLE_TIME_REDRAW;
+    assert_eq!(rd.poll_at(), Some(redraw));
+    assert_eq!(
+        rd.reachable_time_redraw(redraw - Duration::from_secs(1)),
+        None
+    );
+    assert_eq!(rd.reachable_time_redraw(redraw), ten);
+    assert_eq!(rd.poll_at(), Some(redraw + REACHABLE_TIME_REDRAW));
 }
 
 // ---- through an interface ----
@@ -669,6 +681,12 @@ fn mtu_hop_limit_reachable_time_and_retrans_timer_are_applied() {
     h.recv(echo_from(addr("2001:db8:99::1"), ours));
     let out = sent(&mut h.dev);
     assert_eq!(out[0].ip.hop_limit, 33);
+
+    // §6.3.4: a few hours on, ReachableTime is drawn again from the base.
+    h.at(h.now + REACHABLE_TIME_REDRAW);
+    let again = h.iface.neighbor_cache().config().reachable_time;
+    assert_ne!(again, nd.reachable_time);
+    assert!(again >= Duration::from_secs(5) && again < Duration::from_secs(15));
 }
 
 #[test]
