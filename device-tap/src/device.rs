@@ -4,10 +4,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rstcp::phy::wait::{WaitDevice, Waker};
+use rstcp::phy::wait::{Transmit, Transmitter, WaitDevice, Waker};
 use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
@@ -46,8 +47,32 @@ pub struct TapDevice {
     rx_buf: Vec<u8>,
     tx_buf: Vec<u8>,
     waker: Arc<EventWaker>,
+    sender: Arc<TapSender>,
     stats: TapStats,
     last_error: Option<io::ErrorKind>,
+}
+
+/// Writes frames to the TAP from any thread (its
+/// [`transmitter`](WaitDevice::transmitter)): a `write(2)` on the same open
+/// file, which the kernel takes whole from any thread.
+#[derive(Debug)]
+struct TapSender {
+    file: File,
+    tx_frames: AtomicU64,
+    tx_errors: AtomicU64,
+}
+
+impl Transmit for TapSender {
+    fn send(&self, frame: &[u8]) -> bool {
+        // As for a frame written through a token: one the kernel does not
+        // take is counted and lost, as on a busy wire; a TAP has no
+        // back-pressure to report.
+        match (&self.file).write(frame) {
+            Ok(n) if n == frame.len() => self.tx_frames.fetch_add(1, Ordering::Relaxed),
+            _ => self.tx_errors.fetch_add(1, Ordering::Relaxed),
+        };
+        true
+    }
 }
 
 impl TapDevice {
@@ -85,7 +110,13 @@ impl TapDevice {
         let name = ifreq::attach_tap(file.as_fd(), name)?;
         let mtu = ifreq::mtu(&name)?;
         let frame = mtu + HEADER_LEN + VLAN_TAG_LEN;
+        let sender = Arc::new(TapSender {
+            file: file.try_clone()?,
+            tx_frames: AtomicU64::new(0),
+            tx_errors: AtomicU64::new(0),
+        });
         Ok(TapDevice {
+            sender,
             file,
             name,
             mtu,
@@ -116,9 +147,13 @@ impl TapDevice {
         ifreq::set_up(&self.name)
     }
 
-    /// Frame counters.
+    /// Frame counters (frames sent through the
+    /// [`transmitter`](WaitDevice::transmitter) included).
     pub fn stats(&self) -> TapStats {
-        self.stats
+        let mut s = self.stats;
+        s.tx_frames += self.sender.tx_frames.load(Ordering::Relaxed);
+        s.tx_errors += self.sender.tx_errors.load(Ordering::Relaxed);
+        s
     }
 
     /// The kind of the last read or write error, cleared by this call.
@@ -242,6 +277,10 @@ impl WaitDevice for TapDevice {
 
     fn waker(&self) -> Waker {
         self.waker.clone()
+    }
+
+    fn transmitter(&self) -> Option<Transmitter> {
+        Some(self.sender.clone())
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Config {
     /// Answer echo requests sent to a broadcast or multicast IPv4 address
     /// (off, as Linux's `icmp_echo_ignore_broadcasts=1`: smurf amplification).
     pub echo_reply_to_broadcast: bool,
+    /// Send Router Solicitations when the interface comes up (RFC 4861
+    /// §6.3.7). On by default; Router Advertisements are heard either way.
+    pub router_solicitation: bool,
 }
 
 impl Config {
@@ -52,6 +55,7 @@ impl Config {
             // Linux: icmp_msgs_per_sec 1000, icmp_msgs_burst 50.
             icmp_error_rate: (1000, 50),
             echo_reply_to_broadcast: false,
+            router_solicitation: true,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Things the interface tells the user about, read with `Interface::poll_event`.
 
-use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr};
+use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Something the user may want to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,4 +18,10 @@ pub enum Event {
     },
     /// Link-layer resolution of a neighbor failed; packets to it were dropped.
     NeighborUnreachable(IpAddr),
+    /// A router entered the default router list (a Router Advertisement
+    /// with a non-zero Router Lifetime, RFC 4861 §6.3.4).
+    RouterAdded(Ipv6Addr),
+    /// A default router left the list: it advertised lifetime 0, or its
+    /// lifetime ran out (RFC 4861 §6.3.4, §6.3.5).
+    RouterRemoved(Ipv6Addr),
 }

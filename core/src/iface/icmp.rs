@@ -146,7 +146,8 @@ impl Inner {
                     seq_no,
                     data,
                 };
-                let pkt = self.icmpv6_packet(reply_src, src, &reply, self.hop_limit);
+                let hop_limit = self.rdisc.hop_limit(self.hop_limit);
+                let pkt = self.icmpv6_packet(reply_src, src, &reply, hop_limit);
                 self.send_reply(out, &pkt);
             }
             Icmpv6Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {
@@ -267,7 +268,8 @@ impl Inner {
         let quote_len = ip.packet.len().min(1280 - 40 - 8);
         let quote = ip.packet.get(..quote_len).unwrap_or(&[]);
         let repr = super::packet::with_data_v6(&repr, quote);
-        let pkt = self.icmpv6_packet(reply_src, src, &repr, self.hop_limit);
+        let hop_limit = self.rdisc.hop_limit(self.hop_limit);
+        let pkt = self.icmpv6_packet(reply_src, src, &repr, hop_limit);
         self.stats.icmp_errors_sent = self.stats.icmp_errors_sent.wrapping_add(1);
         self.send_reply(out, &pkt);
     }
@@ -458,7 +460,7 @@ impl Inner {
             src,
             dst,
             protocol,
-            hop_limit: hop_limit.unwrap_or(self.hop_limit),
+            hop_limit: hop_limit.unwrap_or(self.hop_limit_for(&dst)),
             body,
         };
         self.send_socket_packet(out, &pkt).or_else(dropped_is_done)

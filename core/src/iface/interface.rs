@@ -12,6 +12,7 @@ use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::ratelimit::TokenBucket;
 use super::route::{Route, RouteTableFull, Routes};
+use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
 use crate::phy::{Device, DeviceCapabilities, RxToken};
 use crate::rand::{splitmix64, Rng};
@@ -113,6 +114,9 @@ pub(crate) struct Inner {
     pub isn: IsnGenerator,
     /// TCP SYN cookies (RFC 4987 §3.6).
     pub syn_cookies: SynCookies,
+    /// Router discovery (RFC 4861 §6.3): default routers, on-link prefixes,
+    /// the solicitations at start (`router.rs`, driven from `ndisc.rs`).
+    pub rdisc: RouterDiscovery<MAX_DEFAULT_ROUTERS, MAX_PREFIXES>,
 }
 
 impl Inner {
@@ -239,6 +243,24 @@ impl Inner {
         }
     }
 
+    /// TTL / hop limit of a new packet to `dst`: IPv6 takes a Router
+    /// Advertisement's Cur Hop Limit (RFC 4861 §6.3.4), IPv4 the config's.
+    pub fn hop_limit_for(&self, dst: &IpAddr) -> u8 {
+        match dst {
+            IpAddr::V4(_) => self.hop_limit,
+            IpAddr::V6(_) => self.rdisc.hop_limit(self.hop_limit),
+        }
+    }
+
+    /// The IP MTU toward `dst`: the device's, or for IPv6 a Router
+    /// Advertisement's MTU option below it (RFC 4861 §6.3.4).
+    pub fn ip_mtu(&self, dst: &IpAddr) -> usize {
+        match dst {
+            IpAddr::V4(_) => self.caps.mtu,
+            IpAddr::V6(_) => self.rdisc.mtu(self.caps.mtu),
+        }
+    }
+
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
     pub fn next_hop(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {
@@ -258,12 +280,43 @@ impl Inner {
                 if self.v6.iter().any(|c| c.contains_addr(a)) {
                     return Some(*dst);
                 }
+                // RFC 4861 §5.2: a prefix of the Prefix List (§6.3.4).
+                if self.rdisc.on_link(a, self.now) {
+                    return Some(*dst);
+                }
             }
         }
-        match self.routes.lookup(dst, self.now)? {
-            Some(gw) => Some(gw),
-            None => Some(*dst),
+        match self.routes.lookup(dst, self.now) {
+            Some(Some(gw)) => Some(gw),
+            Some(None) => Some(*dst),
+            // RFC 4861 §5.2: off-link with no route: a default router.
+            None => match dst {
+                IpAddr::V6(_) => self.default_router().map(IpAddr::V6),
+                IpAddr::V4(_) => None,
+            },
         }
+    }
+
+    /// The default router for off-link traffic (RFC 4861 §6.3.6): the first
+    /// one reachable or probably reachable (a neighbor entry in any state
+    /// but INCOMPLETE or FAILED), else the first of the list, so that
+    /// resolution of an unknown one starts.
+    pub fn default_router(&self) -> Option<Ipv6Addr> {
+        use super::neighbor::NeighborState;
+        let now = self.now;
+        let likely = |a: &Ipv6Addr| {
+            self.nd.get(a, now).is_some_and(|e| {
+                !matches!(e.state, NeighborState::Incomplete | NeighborState::Failed)
+            })
+        };
+        let mut routers = self.rdisc.routers(now).map(|r| r.addr);
+        let first = routers.next()?;
+        Some(
+            core::iter::once(first)
+                .chain(routers)
+                .find(likely)
+                .unwrap_or(first),
+        )
     }
 }
 
@@ -313,6 +366,7 @@ impl<'a> Interface<'a> {
             dhcp_acd: None,
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
+            rdisc: RouterDiscovery::new(),
             config,
         };
         let ll = link_local_from_mac(&hw);
@@ -323,6 +377,11 @@ impl<'a> Interface<'a> {
             // forward Neighbor Solicitations for the address to us.
             let r = inner.rand();
             let _ = inner.mld.join(solicited_node(&ll), now, r);
+        }
+        // RFC 4861 §6.3.7: the interface is up with its link-local address.
+        if inner.config.router_solicitation {
+            let r = inner.rand();
+            inner.rdisc.start(now, r);
         }
         let timeout = inner.config.reassembly_timeout;
         Interface {
@@ -428,6 +487,12 @@ impl<'a> Interface<'a> {
     /// The route table, to change.
     pub fn routes_mut(&mut self) -> &mut Routes {
         &mut self.inner.routes
+    }
+
+    /// What router discovery learnt (RFC 4861 §6.3): default routers and
+    /// on-link prefixes with their lifetimes.
+    pub fn router_discovery(&self) -> &RouterDiscovery<MAX_DEFAULT_ROUTERS, MAX_PREFIXES> {
+        &self.inner.rdisc
     }
 
     /// Adds a default gateway for the gateway's family.
@@ -618,6 +683,7 @@ impl<'a> Interface<'a> {
         take(self.fragments.poll_at());
         take(inner.igmp.poll_at());
         take(inner.mld.poll_at());
+        take(inner.rdisc.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }

@@ -28,6 +28,7 @@ mod packet;
 pub mod pending;
 pub mod ratelimit;
 pub mod route;
+pub mod router;
 mod stats;
 mod tcp;
 mod udp;
@@ -39,5 +40,6 @@ pub use self::interface::{
     MAX_IPV4_ADDRS, MAX_IPV4_GROUPS, MAX_IPV6_ADDRS, MAX_IPV6_GROUPS, NEIGHBOR_CACHE_SIZE,
 };
 pub use self::route::{Route, RouteTableFull, Routes};
+pub use self::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 pub use self::stats::{DropReason, Stats};
 pub use self::tcp::ConnectError;

@@ -1,14 +1,27 @@
 //! Neighbor Discovery in the interface (RFC 4861): solicitations answered
-//! and advertisements learnt. The solicitations we send are part of
+//! and advertisements learnt; router discovery as a host (§6.3): Router
+//! Advertisements validated and applied, Router Solicitations sent (the
+//! engine is `router.rs`). The Neighbor Solicitations we send are part of
 //! resolution, in [`super::out`].
+//!
+//! Redirect (§8) is not acted on yet: with no destination cache there is
+//! nothing to redirect; when one exists, §8.1's check (the Redirect comes
+//! from the current first-hop router for its destination) goes here.
 
+use super::event::Event;
 use super::interface::{Inner, ALL_NODES};
-use super::neighbor::{Fill, Filled};
+use super::neighbor::{Fill, Filled, NeighborConfig};
 use super::out::Out;
+use super::router::RouterChange;
 use super::stats::DropReason;
+use crate::time::{Duration, Instant};
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
 use crate::wire::{EthernetAddress, IpAddr, Ipv6Addr};
+
+/// ff02::2, all routers (RFC 4291 §2.7.1): where solicitations go (RFC 4861
+/// §6.3.7).
+const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
 
 impl Inner {
     pub(super) fn process_ndisc(
@@ -85,7 +98,114 @@ impl Inner {
                     self.schedule_flush(IpAddr::V6(target_addr));
                 }
             }
+            NdiscRepr::RouterAdvert { .. } => {
+                // RFC 4861 §6.1.2: hop limit 255 (checked by the caller
+                // for every ND message), ICMP length >= 16, code 0 and no
+                // zero-length option (the wire parse), and "IP Source
+                // Address is a link-local address": routers must be
+                // identifiable by it even after renumbering.
+                if !src.is_unicast_link_local() {
+                    return self.drop(DropReason::BadSource);
+                }
+                self.router_advert(now, src, &ndisc);
+            }
             _ => {}
         }
+    }
+
+    /// A valid Router Advertisement (RFC 4861 §6.3.4): the default router
+    /// list, the link parameters, the prefix list and the router's
+    /// link-layer address.
+    fn router_advert(&mut self, now: Instant, src: Ipv6Addr, ra: &NdiscRepr<'_>) {
+        let NdiscRepr::RouterAdvert {
+            hop_limit,
+            router_lifetime,
+            reachable_time,
+            retrans_time,
+            lladdr,
+            mtu,
+            ..
+        } = *ra
+        else {
+            return;
+        };
+        if let Some(change) = self.rdisc.router_advert(src, router_lifetime, now) {
+            self.router_event(change);
+        }
+        // §6.3.4: "If the received Cur Hop Limit value is non-zero, the
+        // host SHOULD set its CurHopLimit variable to the received value."
+        self.rdisc.set_hop_limit(hop_limit);
+        // §6.3.4 / §6.3.2: a new BaseReachableTime draws a new
+        // ReachableTime in [0.5, 1.5) x base.
+        if let Some(base) = self.rdisc.set_base_reachable_time(reachable_time, now) {
+            let r = self.rand();
+            self.nd.config_mut().reachable_time =
+                NeighborConfig::randomized_reachable_time(base, r);
+        }
+        // §6.3.4: "If the received Retrans Timer value is non-zero, the
+        // host SHOULD set its RetransTimer variable to the received value."
+        if retrans_time != 0 {
+            self.nd.config_mut().retrans_timer = Duration::from_millis(u64::from(retrans_time));
+        }
+        if let Some(mtu) = mtu {
+            let link = self.caps.mtu;
+            self.rdisc.set_mtu(mtu, link);
+        }
+        for pi in ra.prefix_info() {
+            self.rdisc.prefix_info(&pi, now);
+        }
+        // §6.3.4: the Source Link-Layer Address is recorded for the router,
+        // creating the entry (STALE) if necessary, STALE if it changed.
+        if let Some(mac) = lladdr {
+            if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
+                self.schedule_flush(IpAddr::V6(src));
+            }
+        }
+    }
+
+    fn router_event(&mut self, change: RouterChange) {
+        self.event(match change {
+            RouterChange::Added(a) => Event::RouterAdded(a),
+            RouterChange::Removed(a) => Event::RouterRemoved(a),
+        });
+    }
+
+    /// Router discovery's timers: routers and prefixes whose lifetime ran
+    /// out leave their list (RFC 4861 §6.3.5), and a due Router
+    /// Solicitation goes out (§6.3.7).
+    pub(super) fn router_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        while let Some(change) = self.rdisc.poll(now) {
+            self.router_event(change);
+        }
+        if let Some(base) = self.rdisc.reachable_time_redraw(now) {
+            let r = self.rand();
+            self.nd.config_mut().reachable_time =
+                NeighborConfig::randomized_reachable_time(base, r);
+        }
+        if !self.rdisc.solicitation_due(now) {
+            return;
+        }
+        // §6.3.7 / §4.1: from a link-local address with the Source
+        // Link-Layer Address option; with none, from :: and without it.
+        let src = self
+            .v6
+            .iter()
+            .map(|c| c.address())
+            .find(|a| a.is_unicast_link_local());
+        let rs = Icmpv6Repr::Ndisc(NdiscRepr::RouterSolicit {
+            lladdr: src.map(|_| self.hw),
+            options: &[],
+        });
+        let src = src.unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let pkt = self.icmpv6_packet(src, ALL_ROUTERS, &rs, 255);
+        let mac = EthernetAddress::from_ipv6_multicast(&ALL_ROUTERS);
+        // A solicitation the device had no room for counts as sent: a
+        // lost one is what the RFC's three tries are for, and retrying at
+        // once would spin a caller that sleeps until `poll_at`.
+        if !self.send_ip_to(out, mac, &pkt) {
+            self.drop(DropReason::DeviceBusy);
+        }
+        self.rdisc.solicitation_sent(now);
     }
 }

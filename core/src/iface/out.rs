@@ -264,7 +264,7 @@ impl Inner {
     /// How many frames `pkt` needs at the device MTU; `None` when it cannot
     /// be sent at all (too big and not fragmentable).
     pub(crate) fn frames_needed(&self, pkt: &IpOut<'_>) -> Option<usize> {
-        let mtu = self.caps.mtu;
+        let mtu = self.ip_mtu(&pkt.dst);
         let hl = ip_header_len(&pkt.dst);
         let total = hl + pkt.body.len();
         if total <= mtu {
@@ -360,7 +360,7 @@ impl Inner {
                 }
                 sent
             }
-            (IpAddr::V6(src), IpAddr::V6(dst)) if 40 + body_len <= self.caps.mtu => {
+            (IpAddr::V6(src), IpAddr::V6(dst)) if 40 + body_len <= self.ip_mtu(&pkt.dst) => {
                 let repr = Ipv6Repr {
                     src_addr: src,
                     dst_addr: dst,
@@ -385,7 +385,8 @@ impl Inner {
                 // (but the last).
                 let plan = fragments(
                     body_len,
-                    self.caps.mtu.saturating_sub(40 + IPV6_FRAGMENT_HEADER),
+                    self.ip_mtu(&pkt.dst)
+                        .saturating_sub(40 + IPV6_FRAGMENT_HEADER),
                 );
                 let mut sent = skip;
                 for piece in plan.skip(skip) {
@@ -531,7 +532,7 @@ impl Inner {
             IpAddr::V6(_) => hl,
         };
         let (plan, whole) = if frames > 1 {
-            let max = self.caps.mtu.saturating_sub(per_packet);
+            let max = self.ip_mtu(&pkt.dst).saturating_sub(per_packet);
             (Some(fragments(body, max)), None)
         } else {
             (None, Some(hl + body))

@@ -205,7 +205,7 @@ impl Inner {
             src: local.addr,
             dst: remote.addr,
             protocol: IpProtocol::Tcp,
-            hop_limit: self.hop_limit,
+            hop_limit: self.hop_limit_for(&remote.addr),
             body,
         }
     }
@@ -226,7 +226,7 @@ impl Inner {
         let now = out.now;
         let cx = ListenContext {
             now,
-            mtu: self.caps.mtu,
+            mtu: self.ip_mtu(&remote.addr),
             offer: listener_offered_window(sockets, h),
             isn: &self.isn,
             cookies: &self.syn_cookies,
@@ -258,7 +258,8 @@ impl Inner {
         let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) else {
             return;
         };
-        accepted.complete(s, repr, self.caps.mtu, now);
+        let mtu = self.ip_mtu(&remote.addr);
+        accepted.complete(s, repr, mtu, now);
         if !accepted.pushed || sockets.register_tcp(child, local, remote).is_err() {
             if let Some(Socket::Tcp(s)) = sockets.slot_mut(child.index()) {
                 s.abort();
@@ -290,7 +291,7 @@ impl Inner {
         };
         let ctx = TcpContext {
             now: out.now,
-            mtu: self.caps.mtu,
+            mtu: self.ip_mtu(&remote.addr),
         };
         s.dispatch(ctx, |repr| {
             lost_on_the_way(self.send_tcp(out, local, remote, repr))

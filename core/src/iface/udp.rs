@@ -115,7 +115,7 @@ impl Inner {
             src,
             dst,
             protocol: IpProtocol::Udp,
-            hop_limit: meta.hop_limit.unwrap_or(self.hop_limit),
+            hop_limit: meta.hop_limit.unwrap_or(self.hop_limit_for(&dst)),
             body,
         };
         self.send_socket_packet(out, &pkt).or_else(dropped_is_done)

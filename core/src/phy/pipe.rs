@@ -15,11 +15,12 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use std::vec::Vec;
 
-use super::wait::{WaitDevice, Wake, Waker};
+use super::wait::{Transmit, Transmitter, WaitDevice, Wake, Waker};
 use super::{Device, DeviceCapabilities, RxToken, TxToken};
 use crate::time::Instant;
 
@@ -83,6 +84,8 @@ pub struct PipeEnd {
     caps: DeviceCapabilities,
     capacity: usize,
     stats: PipeStats,
+    /// Frames sent through the transmitter.
+    sent: Arc<AtomicU64>,
 }
 
 /// Both ends of a wire of Ethernet MTU 1500 holding [`DEFAULT_CAPACITY`]
@@ -103,6 +106,7 @@ pub fn pair_with(caps: DeviceCapabilities, capacity: usize) -> (PipeEnd, PipeEnd
         caps,
         capacity: capacity.max(1),
         stats: PipeStats::default(),
+        sent: Arc::default(),
     };
     (end(&a, &b), end(&b, &a))
 }
@@ -110,7 +114,9 @@ pub fn pair_with(caps: DeviceCapabilities, capacity: usize) -> (PipeEnd, PipeEnd
 impl PipeEnd {
     /// This end's counters.
     pub fn stats(&self) -> PipeStats {
-        self.stats
+        let mut s = self.stats;
+        s.tx_frames += self.sent.load(Ordering::Relaxed);
+        s
     }
 
     /// Frames waiting to be received by this end.
@@ -248,6 +254,46 @@ impl WaitDevice for PipeEnd {
 
     fn waker(&self) -> Waker {
         Arc::new(PortWaker(self.rx.clone()))
+    }
+
+    fn transmitter(&self) -> Option<Transmitter> {
+        Some(Arc::new(PipeSender {
+            to: self.tx.clone(),
+            pool: self.pool.clone(),
+            capacity: self.capacity,
+            sent: self.sent.clone(),
+        }))
+    }
+}
+
+/// Sends to the peer from any thread (a [`PipeEnd`]'s transmitter), with
+/// the same room as [`Device::transmit`]: a full direction refuses.
+struct PipeSender {
+    to: Arc<Port>,
+    pool: Pool,
+    capacity: usize,
+    sent: Arc<AtomicU64>,
+}
+
+impl Transmit for PipeSender {
+    fn send(&self, frame: &[u8]) -> bool {
+        if self.to.lock().frames.len() >= self.capacity {
+            return false;
+        }
+        let mut buf = take_buffer(&self.pool, frame.len());
+        buf[..frame.len()].copy_from_slice(frame);
+        let mut inbox = self.to.lock();
+        // Checked again: the other end's threads may have filled it since.
+        if inbox.frames.len() >= self.capacity {
+            drop(inbox);
+            recycle(&self.pool, buf);
+            return false;
+        }
+        inbox.frames.push_back((buf, frame.len()));
+        drop(inbox);
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.to.ready.notify_all();
+        true
     }
 }
 

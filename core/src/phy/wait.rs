@@ -28,6 +28,22 @@ pub trait Wake: Send + Sync {
 /// A shareable [`Wake`] handle.
 pub type Waker = Arc<dyn Wake>;
 
+/// Sends whole frames from any thread, for a device whose sending needs no
+/// exclusive access (a TAP's fd takes a `write(2)` from any thread).
+///
+/// The std runtime's application threads send through it the frames their
+/// own calls made (the data a `write` queued, the FIN of a `close`), rather
+/// than handing that work to the stack's thread and waking it.
+pub trait Transmit: Send + Sync {
+    /// Sends one frame. False when the device has no room now: the frame
+    /// was not taken, and the caller tries again later. A frame taken and
+    /// then lost is lost as on a wire.
+    fn send(&self, frame: &[u8]) -> bool;
+}
+
+/// A shareable [`Transmit`] handle.
+pub type Transmitter = Arc<dyn Transmit>;
+
 /// A [`Device`] that a thread can sleep on until it has work.
 pub trait WaitDevice: Device + Send {
     /// Blocks until a frame may be ready to receive, `timeout` passed
@@ -37,4 +53,12 @@ pub trait WaitDevice: Device + Send {
 
     /// A handle that other threads use to interrupt [`WaitDevice::wait`].
     fn waker(&self) -> Waker;
+
+    /// A handle that other threads send frames through, if the device can
+    /// take frames from any thread (`None`, the default: only through
+    /// [`Device::transmit`], as a device that records or alters what it
+    /// sends needs).
+    fn transmitter(&self) -> Option<Transmitter> {
+        None
+    }
 }

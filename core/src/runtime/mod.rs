@@ -35,11 +35,15 @@
 //! once their connection is over; nothing accumulates over thousands of
 //! connections.
 
+mod batch;
 mod config;
 mod error;
 mod options;
+mod outbox;
 mod ping;
 mod poller;
+mod registry;
+mod send;
 mod stack;
 mod tcp;
 mod udp;

@@ -18,16 +18,20 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use std::vec;
 use std::vec::Vec;
 
+use super::batch::{Batch, Queue};
 use super::config::StackConfig;
 use super::error;
-use super::poller::Registry;
+use super::outbox::Outbox;
+use super::registry::Registry;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
-use crate::phy::wait::{WaitDevice, Waker};
-use crate::phy::{Device, DeviceCapabilities};
+use crate::phy::wait::{Transmitter, WaitDevice, Waker};
+use crate::phy::DeviceCapabilities;
 use crate::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config};
+use crate::socket::icmp::IcmpSocket;
 use crate::socket::tcp::assembler::INLINE_RANGES;
 use crate::socket::tcp::{HalfOpen, State, TcpError, TcpListener, TcpSocket};
+use crate::socket::udp::UdpSocket;
 use crate::socket::{AnySocket, Socket, SocketHandle, SocketSet};
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
@@ -92,11 +96,19 @@ pub(crate) struct Core {
     /// Why the thread ended, if not by `stop`.
     failure: Option<String>,
     /// A user call changed something the interface must act on.
-    kick: bool,
+    pub(super) kick: bool,
     /// The stack's thread is asleep in the device's wait, or on its way
     /// there with its decision made: only then does a kick need the
     /// waker's system call. While it runs, its next poll sees the change.
-    asleep: bool,
+    pub(super) asleep: bool,
+    /// When the sleeping stack's thread wakes by itself (`None`: only for
+    /// a frame or a wake).
+    pub(super) wake_at: Option<Instant>,
+    /// Frames polls sent, to be written once the lock is let go.
+    pub(super) tx: Queue,
+    /// The device's capabilities, for polls run by the application's
+    /// threads.
+    pub(super) caps: DeviceCapabilities,
     next_ident: u16,
     waiters: Vec<Waiter>,
     next_waiter: u64,
@@ -107,7 +119,11 @@ pub(crate) struct Core {
 /// What user calls share with the stack's thread.
 pub(crate) struct Shared {
     core: Mutex<Core>,
-    waker: Waker,
+    pub(super) waker: Waker,
+    /// Sends frames from any thread, if the device can (see `send.rs`).
+    pub(super) transmitter: Option<Transmitter>,
+    /// Who writes frames, and the frames taken out to write.
+    pub(super) out: Outbox,
 }
 
 /// What a waiting call last saw of its socket. The stack thread wakes the
@@ -119,10 +135,17 @@ enum Mark {
     Tcp(State, usize, usize, Option<TcpError>),
     /// A listener: connections waiting for accept.
     Listener(usize),
+    /// A UDP socket not connected to one peer: open, datagrams waiting,
+    /// room to queue one, datagrams received and sent so far. (A connected
+    /// one is `Other`: the ICMP error its calls report is not visible
+    /// without taking it.)
+    Udp(bool, bool, bool, u64, u64),
+    /// An ICMP socket (a ping): open, replies waiting, room to send.
+    Icmp(bool, bool, bool),
     /// A poller: whether any of its sockets is ready.
     Ready(bool),
-    /// Anything else (datagram sockets, the interface's addresses): woken
-    /// after every poll.
+    /// Anything else (a connected UDP socket, the interface's addresses):
+    /// woken after every poll.
     Other,
 }
 
@@ -189,9 +212,9 @@ impl Shared {
         let mut core = self.lock();
         core.check_running()?;
         let r = f(&mut core);
-        if core.take_kick() {
-            self.waker.wake();
-        }
+        let after = self.kicked(&mut core);
+        drop(core);
+        self.finish(after);
         r
     }
 
@@ -208,11 +231,16 @@ impl Shared {
         loop {
             core.check_running()?;
             let r = f(&mut core);
-            if core.take_kick() {
-                self.waker.wake();
-            }
-            if let Some(v) = r? {
-                return Ok(Ok(v));
+            let after = self.kicked(&mut core);
+            if !after.is_empty() || !matches!(r, Ok(None)) {
+                drop(core);
+                self.finish(after);
+                if let Some(v) = r? {
+                    return Ok(Ok(v));
+                }
+                // Frames went out first; look again before sleeping.
+                core = self.lock();
+                continue;
             }
             let left = match deadline {
                 Deadline::Now => return Ok(Err(Expired::WouldBlock)),
@@ -246,9 +274,9 @@ impl Shared {
     pub(crate) fn release(&self, f: impl FnOnce(&mut Core)) {
         let mut core = self.lock();
         f(&mut core);
-        if core.take_kick() {
-            self.waker.wake();
-        }
+        let after = self.kicked(&mut core);
+        drop(core);
+        self.finish(after);
     }
 }
 
@@ -262,7 +290,7 @@ impl Core {
     fn mark(&self, watch: Watch) -> Mark {
         let h = match watch {
             Watch::Any => return Mark::Other,
-            Watch::Poller(id) => return Mark::Ready(self.any_ready(id)),
+            Watch::Poller(id) => return Mark::Ready(self.registry.any_ready(&self.sockets, id)),
             Watch::Socket(h) => h,
         };
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
@@ -270,6 +298,21 @@ impl Core {
         }
         if let Some(l) = self.sockets.get::<TcpListener>(h) {
             return Mark::Listener(l.backlog());
+        }
+        if let Some(u) = self.sockets.get::<UdpSocket>(h) {
+            if u.remote_endpoint().is_none() {
+                let c = u.counters();
+                return Mark::Udp(
+                    u.is_open(),
+                    u.can_recv(),
+                    u.can_send(),
+                    c.rx_datagrams,
+                    c.tx_datagrams,
+                );
+            }
+        }
+        if let Some(i) = self.sockets.get::<IcmpSocket>(h) {
+            return Mark::Icmp(i.is_open(), i.can_recv(), i.can_send());
         }
         Mark::Other
     }
@@ -292,7 +335,7 @@ impl Core {
     /// unlocking, so a woken call does not at once block on the lock the
     /// stack's thread still holds. (No wake is lost: each waiter went to
     /// sleep under the lock, before this decision.)
-    fn waiters_to_wake(&mut self) -> Vec<Arc<Condvar>> {
+    pub(super) fn waiters_to_wake(&mut self) -> Vec<Arc<Condvar>> {
         self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
         let mut wake = Vec::new();
@@ -319,16 +362,6 @@ impl Core {
     /// Asks the stack's thread to poll soon.
     pub(crate) fn kick(&mut self) {
         self.kick = true;
-    }
-
-    /// True when a kick must wake the stack's thread (it sleeps); one
-    /// wake per sleep is enough.
-    fn take_kick(&mut self) -> bool {
-        let wake = core::mem::take(&mut self.kick) && self.asleep;
-        if wake {
-            self.asleep = false;
-        }
-        wake
     }
 
     pub(crate) fn check_running(&self) -> io::Result<()> {
@@ -513,7 +546,7 @@ impl Core {
     }
 
     /// After each poll: DHCP leases, events, orphans, listener pools.
-    fn after_poll(&mut self, now: Instant) {
+    pub(super) fn after_poll(&mut self, now: Instant) {
         if let Some(h) = self.dhcp {
             while let Some(ev) = self
                 .sockets
@@ -550,10 +583,7 @@ impl Core {
                 if let Some(s) = self.sockets.get_mut::<TcpSocket>(handle) {
                     s.abort();
                 }
-                if let Some(s) = self
-                    .sockets
-                    .get_mut::<crate::socket::udp::UdpSocket>(handle)
-                {
+                if let Some(s) = self.sockets.get_mut::<UdpSocket>(handle) {
                     s.close();
                 }
             }
@@ -580,7 +610,7 @@ impl Core {
         if let Some(s) = self.sockets.get::<TcpSocket>(h) {
             return s.state() == State::Closed && s.poll_at(now).is_none();
         }
-        if let Some(s) = self.sockets.get::<crate::socket::udp::UdpSocket>(h) {
+        if let Some(s) = self.sockets.get::<UdpSocket>(h) {
             return !s.is_open() || s.poll_at(now).is_none();
         }
         true
@@ -624,39 +654,6 @@ impl Core {
             Run::Final => self.run = Run::Stopped,
             Run::Running | Run::Stopped => {}
         }
-    }
-}
-
-/// A device with the configured MTU in place of its own.
-struct WithMtu<D> {
-    inner: D,
-    mtu: Option<usize>,
-}
-
-impl<D: Device> Device for WithMtu<D> {
-    type RxToken<'a>
-        = D::RxToken<'a>
-    where
-        Self: 'a;
-    type TxToken<'a>
-        = D::TxToken<'a>
-    where
-        Self: 'a;
-
-    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        self.inner.receive(now)
-    }
-
-    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
-        self.inner.transmit(now)
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = self.inner.capabilities();
-        if let Some(mtu) = self.mtu {
-            caps.mtu = mtu;
-        }
-        caps
     }
 }
 
@@ -727,11 +724,10 @@ impl Stack {
         } else {
             None
         };
-        let device = WithMtu {
-            inner: device,
-            mtu: config.mtu,
-        };
-        let waker = device.inner.waker();
+        let device = Batch::new(device, config.mtu);
+        let waker = device.inner().waker();
+        let transmitter = device.inner().transmitter();
+        let caps = device.capabilities();
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 iface,
@@ -748,11 +744,16 @@ impl Stack {
                 failure: None,
                 kick: false,
                 asleep: false,
+                wake_at: None,
+                tx: Queue::default(),
+                caps,
                 waiters: Vec::new(),
                 next_waiter: 0,
                 registry: Registry::default(),
             }),
             waker,
+            transmitter,
+            out: Outbox::default(),
         });
         let for_thread = shared.clone();
         let thread = std::thread::Builder::new()
@@ -890,15 +891,21 @@ impl Drop for ExitGuard<'_> {
 }
 
 /// The stack's thread.
-fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
+fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
     let _guard = ExitGuard(shared);
+    let epoch = shared.lock().epoch;
+    let clock = || Instant::from_micros(epoch.elapsed().as_micros() as i64);
     loop {
+        // The frames waiting are read before the lock is taken, and those
+        // sent are written after it is let go (see `batch`).
+        device.fill(clock());
         let mut core = shared.lock();
         core.asleep = false;
         let now = core.now();
         core.stop_step(now);
         let c = &mut *core;
-        let busy = c.iface.poll(now, &mut device, &mut c.sockets);
+        c.iface
+            .poll(now, &mut device.lend(&mut c.tx), &mut c.sockets);
         core.after_poll(now);
         if matches!(core.run, Run::Stopping { .. }) {
             // The poll may have finished the last connection (or there was
@@ -906,7 +913,7 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             core.stop_step(now);
         }
         let stopped = core.run == Run::Stopped;
-        let mut delay = match (busy, core.run) {
+        let mut delay = match (device.has_rx(), core.run) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
             _ => core.iface.poll_delay(now, &core.sockets),
         };
@@ -919,20 +926,29 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: WithMtu<D>) {
             delay = Some(delay.map_or(left, |d| d.min(left)));
         }
         let wake = core.waiters_to_wake();
+        let out = shared.take_out(&mut core);
         core.asleep = !stopped && delay != Some(Duration::ZERO);
+        core.wake_at = delay.map(|d| now + d);
         drop(core);
         for cv in wake {
             cv.notify_one();
         }
+        let sent = match out {
+            None => true,
+            Some(out) => match &shared.transmitter {
+                Some(t) => shared.send_out(out, &mut |f| t.send(f)),
+                None => shared.send_out(out, &mut |f| device.send(f, now)),
+            },
+        };
         if stopped {
             return;
         }
-        if delay == Some(Duration::ZERO) {
+        if delay == Some(Duration::ZERO) || !sent {
             // Let the application's threads at the lock between polls.
             std::thread::yield_now();
             continue;
         }
-        if let Err(e) = device.inner.wait(delay.map(StdDuration::from)) {
+        if let Err(e) = device.inner_mut().wait(delay.map(StdDuration::from)) {
             // The guard marks the stack stopped and wakes the waiters.
             shared.lock().failure = Some(format!("waiting on the device: {e}"));
             return;

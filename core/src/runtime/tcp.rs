@@ -254,8 +254,15 @@ impl TcpStream {
                 // the next poll (its window may open).
                 let s = core.tcp_ref(h)?;
                 if s.can_recv() {
-                    let n = core.tcp(h)?.recv_slice(buf).map_err(api_error)?;
-                    core.kick();
+                    let now = core.now();
+                    let s = core.tcp(h)?;
+                    let n = s.recv_slice(buf).map_err(api_error)?;
+                    // The read opened the window enough to announce
+                    // (RFC 9293 §3.8.6.2.2): send that now. Else nothing
+                    // changed that the interface must act on.
+                    if s.poll_at(now) == Some(now) {
+                        core.kick();
+                    }
                     return Ok(Some(n));
                 }
                 if let Some(e) = s.error() {

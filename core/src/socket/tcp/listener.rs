@@ -235,6 +235,20 @@ pub struct TcpListener<'a> {
     endpoint: IpListenEndpoint,
     open: bool,
     syn_queue: ManagedSlice<'a, Option<HalfOpen>>,
+    /// Every record of `syn_queue` lies below this index: records take the
+    /// first free slot, so the scans done for each segment and each poll
+    /// (lookups, due SYN-ACKs, the next deadline) cost what is queued, not
+    /// the queue's size (1024 by default in the runtime).
+    syn_used: usize,
+    /// Records in `syn_queue`: a full queue refuses a SYN without a scan.
+    syn_count: usize,
+    /// No record is due before this (`None`: no record): the due SYN-ACKs
+    /// and the next deadline, asked on every poll, cost nothing between
+    /// deadlines, even with the queue full of a SYN flood's records.
+    syn_next: Option<Instant>,
+    /// A record was lent out by [`find`](Self::find) and may have been
+    /// made due sooner: `syn_next` is recomputed by the next scan.
+    syn_stale: bool,
     pool: ManagedSlice<'a, Option<SocketHandle>>,
     accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
     accept_head: usize,
@@ -261,6 +275,10 @@ impl<'a> TcpListener<'a> {
             endpoint: IpListenEndpoint::default(),
             open: false,
             syn_queue: syn_queue.into(),
+            syn_used: 0,
+            syn_count: 0,
+            syn_next: None,
+            syn_stale: false,
             pool: pool.into(),
             accept_queue: accept_queue.into(),
             accept_head: 0,
@@ -295,6 +313,10 @@ impl<'a> TcpListener<'a> {
     pub fn close(&mut self) {
         self.open = false;
         self.syn_queue.iter_mut().for_each(|s| *s = None);
+        self.syn_used = 0;
+        self.syn_count = 0;
+        self.syn_next = None;
+        self.syn_stale = false;
     }
 
     /// Lends a closed TCP socket (by handle in the same set) for a future
@@ -355,7 +377,7 @@ impl<'a> TcpListener<'a> {
 
     /// Half-open connections in the SYN queue.
     pub fn half_open(&self) -> usize {
-        self.syn_queue.iter().filter(|s| s.is_some()).count()
+        self.syn_count
     }
 
     /// The counters.
@@ -371,17 +393,27 @@ impl<'a> TcpListener<'a> {
         local: &IpEndpoint,
         remote: &IpEndpoint,
     ) -> Option<&mut HalfOpen> {
-        self.syn_queue
+        let n = self.syn_used.min(self.syn_queue.len());
+        let found = self.syn_queue[..n]
             .iter_mut()
             .flatten()
-            .find(|h| h.local == *local && h.remote == *remote)
+            .find(|h| h.local == *local && h.remote == *remote);
+        // The caller may move its deadline (a retransmitted SYN is
+        // answered at once).
+        self.syn_stale |= found.is_some();
+        found
     }
 
     /// Stores a half-open connection; false when the SYN queue is full.
     pub(crate) fn enqueue_syn(&mut self, half: HalfOpen) -> bool {
-        match self.syn_queue.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => {
-                *slot = Some(half);
+        if self.syn_count >= self.syn_queue.len() {
+            return false;
+        }
+        match self.syn_queue.iter().position(Option::is_none) {
+            Some(i) => {
+                self.note_record(i, half.next_at);
+                self.syn_count += 1;
+                self.syn_queue[i] = Some(half);
                 true
             }
             None => false,
@@ -409,9 +441,13 @@ impl<'a> TcpListener<'a> {
                 .min_by_key(|&(_, created)| created)
                 .map(|(i, _)| i),
         };
-        match slot.and_then(|i| self.syn_queue.get_mut(i)) {
-            Some(slot) => {
-                *slot = Some(HalfOpen {
+        match slot.filter(|&i| i < self.syn_queue.len()) {
+            Some(i) => {
+                self.note_record(i, half.next_at);
+                if self.syn_queue[i].is_none() {
+                    self.syn_count += 1;
+                }
+                self.syn_queue[i] = Some(HalfOpen {
                     acked: true,
                     ..half
                 });
@@ -437,10 +473,15 @@ impl<'a> TcpListener<'a> {
 
     /// Removes and returns the half-open record for a 4-tuple.
     pub(crate) fn take(&mut self, local: &IpEndpoint, remote: &IpEndpoint) -> Option<HalfOpen> {
-        self.syn_queue
+        let taken = self
+            .used_mut()
             .iter_mut()
             .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
-            .and_then(Option::take)
+            .and_then(Option::take);
+        if taken.is_some() {
+            self.syn_count = self.syn_count.saturating_sub(1);
+        }
+        taken
     }
 
     /// True when a completed handshake can become a connection now.
@@ -489,34 +530,72 @@ impl<'a> TcpListener<'a> {
         now: Instant,
         mut f: impl FnMut(&mut HalfOpen, bool) -> bool,
     ) {
-        for slot in self.syn_queue.iter_mut() {
-            let Some(h) = slot else { continue };
-            if h.next_at > now {
-                continue;
-            }
-            if h.sent > SYNACK_RETRIES {
-                if h.acked {
-                    if !f(h, true) {
-                        return;
-                    }
-                    self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
-                }
-                *slot = None;
-                self.stats.expired = self.stats.expired.wrapping_add(1);
-                continue;
-            }
-            if !f(h, false) {
-                return;
-            }
-            h.sent = h.sent.saturating_add(1);
-            // RFC 6298 §5.5-style doubling from 1 s.
-            h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
+        // Records left the end of the queue since the last look.
+        while self.used().last().is_some_and(Option::is_none) {
+            self.syn_used -= 1;
         }
+        if !self.syn_stale && self.syn_next.is_none_or(|t| t > now) {
+            return;
+        }
+        // Recomputed as the records are looked at; a record left due (no
+        // room to send) keeps it at `now`.
+        self.syn_stale = false;
+        let mut next: Option<Instant> = None;
+        let n = self.syn_used.min(self.syn_queue.len());
+        for slot in self.syn_queue[..n].iter_mut() {
+            let Some(h) = slot else { continue };
+            if h.next_at <= now {
+                if h.sent > SYNACK_RETRIES {
+                    if h.acked {
+                        if !f(h, true) {
+                            self.syn_next = Some(now);
+                            return;
+                        }
+                        self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
+                    }
+                    *slot = None;
+                    self.syn_count = self.syn_count.saturating_sub(1);
+                    self.stats.expired = self.stats.expired.wrapping_add(1);
+                    continue;
+                }
+                if !f(h, false) {
+                    self.syn_next = Some(now);
+                    return;
+                }
+                h.sent = h.sent.saturating_add(1);
+                // RFC 6298 §5.5-style doubling from 1 s.
+                h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
+            }
+            next = Some(next.map_or(h.next_at, |t| t.min(h.next_at)));
+        }
+        self.syn_next = next;
+    }
+
+    /// Notes a record stored in slot `i`, due at `at`.
+    fn note_record(&mut self, i: usize, at: Instant) {
+        self.syn_used = self.syn_used.max(i + 1);
+        if !self.syn_stale {
+            self.syn_next = Some(self.syn_next.map_or(at, |t| t.min(at)));
+        }
+    }
+
+    /// The part of the SYN queue that holds records.
+    fn used(&self) -> &[Option<HalfOpen>] {
+        let q: &[Option<HalfOpen>] = &self.syn_queue;
+        q.get(..self.syn_used).unwrap_or(q)
+    }
+
+    fn used_mut(&mut self) -> &mut [Option<HalfOpen>] {
+        let n = self.syn_used.min(self.syn_queue.len());
+        &mut self.syn_queue[..n]
     }
 
     /// When the next SYN-ACK is due.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
-        self.syn_queue.iter().flatten().map(|h| h.next_at).min()
+        if !self.syn_stale {
+            return self.syn_next;
+        }
+        self.used().iter().flatten().map(|h| h.next_at).min()
     }
 }
 
@@ -1008,6 +1087,72 @@ mod tests {
         assert_eq!(l.half_open(), 0);
         let st = l.stats();
         assert_eq!((st.expired, st.overflow_resets), (2, 1));
+    }
+
+    #[test]
+    fn records_are_found_wherever_they_sit_as_others_come_and_go() {
+        let mut l = listener(1024);
+        for port in 1..=3 {
+            assert!(l.enqueue_syn(half(port, i64::from(port) * 100)));
+        }
+        assert!(l.take(&ep(1, 80), &ep(2, 1)).is_some());
+        assert!(l.take(&ep(1, 80), &ep(2, 2)).is_some());
+        // The free slot at the front is reused; the last record is still
+        // found behind the gap.
+        assert!(l.enqueue_syn(half(4, 50)));
+        assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
+        assert!(l.take(&ep(1, 80), &ep(2, 4)).is_some());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(300)));
+        assert!(l.take(&ep(1, 80), &ep(2, 3)).is_some());
+        l.due_synacks(Instant::ZERO, |_, _| true);
+        assert_eq!((l.half_open(), l.poll_at()), (0, None));
+        // Filled to the end and back: every record is looked at.
+        for port in 1..=1024 {
+            assert!(l.enqueue_syn(half(port, 5000 - i64::from(port))));
+        }
+        assert!(!l.enqueue_syn(half(2000, 0)));
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(5000 - 1024)));
+        assert!(l.find(&ep(1, 80), &ep(2, 1024)).is_some());
+        assert_eq!(l.half_open(), 1024);
+    }
+
+    #[test]
+    fn the_next_deadline_follows_records_added_moved_and_answered() {
+        let mut l = listener(1024);
+        assert_eq!(l.poll_at(), None);
+        assert!(l.enqueue_syn(half(1, 1000)));
+        assert!(l.enqueue_syn(half(2, 500)));
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(500)));
+        let mut sent = vec![];
+        l.due_synacks(Instant::from_millis(100), |h, _| {
+            sent.push(h.remote.port);
+            true
+        });
+        assert!(sent.is_empty(), "nothing due yet");
+        // A retransmitted SYN is answered at once: the caller moves the
+        // record's deadline through `find`.
+        l.find(&ep(1, 80), &ep(2, 1)).unwrap().next_at = Instant::from_millis(100);
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(100)));
+        l.due_synacks(Instant::from_millis(100), |h, _| {
+            sent.push(h.remote.port);
+            true
+        });
+        assert_eq!(sent, [1]);
+        // Answered: due again a SYN-ACK timeout later; the other still at 500.
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(500)));
+        l.due_synacks(Instant::from_millis(500), |h, _| {
+            sent.push(h.remote.port);
+            true
+        });
+        assert_eq!(sent, [1, 2]);
+        assert_eq!(
+            l.poll_at(),
+            Some(Instant::from_millis(100) + SYNACK_TIMEOUT),
+            "port 1's resend comes first"
+        );
+        l.close();
+        assert_eq!(l.poll_at(), None);
     }
 
     #[test]

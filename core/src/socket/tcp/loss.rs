@@ -21,8 +21,10 @@ pub(super) enum Resend {
 
 /// RFC 8985 §7.2 WCDelAckT: the longest a receiver may delay an ACK.
 const WORST_CASE_ACK_DELAY: Duration = Duration::from_millis(200);
-/// The shortest probe timeout: Linux's `TCP_TIMEOUT_MIN` (2 jiffies), so
-/// a sub-millisecond RTT does not probe every few polls.
+/// Added to 2·SRTT: Linux's `TCP_TIMEOUT_MIN` (2 jiffies), which its
+/// tcp_schedule_loss_probe adds rather than takes as a floor: ACKs that
+/// run a little late (a busy host, a queue that jitters) then draw no
+/// probe, and a sub-millisecond RTT does not probe every few polls.
 const MIN_PTO: Duration = Duration::from_millis(2);
 
 impl TcpSocket<'_> {
@@ -78,10 +80,12 @@ impl TcpSocket<'_> {
                 (delivered_to, self.snd_max),
             );
         }
-        if let Some((l, r)) = sack
-            .dsack
-            .filter(|&(_, r)| self.snd_una < r && r <= self.snd_max)
-        {
+        // A D-SACK of data never resent reports a copy the network made
+        // (a link that duplicates), not a spurious resend: it neither
+        // undoes a reduction nor widens the reordering window (Linux
+        // counts D-SACKs of retransmitted segments only).
+        let dsack = sack.dsack.filter(|&(l, r)| self.rack.was_resent(l, r));
+        if let Some((l, r)) = dsack.filter(|&(_, r)| self.snd_una < r && r <= self.snd_max) {
             // A resend arrived where the original had: still a delivery
             // of data sent then, which tells older resends lost even when
             // the scoreboard never learnt of the original.
@@ -93,11 +97,11 @@ impl TcpSocket<'_> {
                 (delivered_to, self.snd_max),
             );
         }
-        if let Some(dsack) = sack.dsack {
+        if let Some(dsack) = dsack {
             self.rack.on_dsack(self.snd_una, self.snd_max);
             self.undo_on_dsack(now, dsack);
         }
-        self.tlp_on_ack(now, old_una, sack.dsack);
+        self.tlp_on_ack(now, old_una, sack);
         if self.snd_una == self.snd_max {
             // Nothing outstanding: nothing to detect, and the sequence
             // references restart here.
@@ -271,7 +275,7 @@ impl TcpSocket<'_> {
             // One segment out: its ACK may be delayed.
             pto += WORST_CASE_ACK_DELAY;
         }
-        let at = now + pto.max(MIN_PTO);
+        let at = now + pto + MIN_PTO;
         // The RTO comes first: no probe.
         if self.rto_at.is_some_and(|rto| at >= rto) {
             return;
@@ -288,7 +292,7 @@ impl TcpSocket<'_> {
     }
 
     /// RFC 8985 §7.4: did the probe repair a loss?
-    fn tlp_on_ack(&mut self, now: Instant, old_una: TcpSeqNumber, dsack: Option<SeqRange>) {
+    fn tlp_on_ack(&mut self, now: Instant, old_una: TcpSeqNumber, sack: &SackUpdate) {
         let Some(end) = self.tlp_end else {
             return;
         };
@@ -296,10 +300,16 @@ impl TcpSocket<'_> {
             return;
         }
         let advanced = self.snd_una > old_una;
-        if !self.tlp_retrans || dsack.is_some_and(|(l, r)| l < end && end <= r) {
+        let covered = |(l, r): SeqRange| l < end && end <= r;
+        if !self.tlp_retrans || sack.dsack.is_some_and(covered) {
             // New data, or both copies arrived: nothing was lost.
             self.tlp_end = None;
-        } else if self.snd_una > end || !advanced {
+        } else if !advanced && sack.newly_sacked == 0 {
+            // A pure duplicate ACK at the probe's end: the probe's copy
+            // arrived after the original (a receiver that sends no
+            // D-SACK): nothing was lost (Linux's tcp_process_tlp_ack).
+            self.tlp_end = None;
+        } else if self.snd_una > end {
             // The probe alone got through: a loss it repaired, which calls
             // for the reduction fast recovery would have made.
             self.tlp_end = None;
@@ -317,6 +327,7 @@ impl TcpSocket<'_> {
     pub(super) fn save_undo(&mut self) {
         self.undo = Some((self.cc.cwnd(), self.cc.ssthresh(), self.snd_una));
         self.undo_retrans = 0;
+        self.rack.forget_resent();
     }
 
     /// RFC 3708 §3 (Linux's DSACK undo): every retransmission of this

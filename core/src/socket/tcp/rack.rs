@@ -31,7 +31,7 @@
 
 use heapless::Vec;
 
-use super::sack::Scoreboard;
+use super::sack::{Scoreboard, SeqRange};
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::TcpSeqNumber;
 
@@ -39,6 +39,9 @@ use crate::wire::tcp::TcpSeqNumber;
 pub const SENT_MARKS: usize = 32;
 /// Retransmitted ranges kept.
 pub const RTX_RECORDS: usize = 12;
+/// Ranges resent since the last window reduction, kept to tell a D-SACK
+/// of a resend from one of a copy the network made.
+pub const RESENT_LOG: usize = 8;
 /// RFC 8985 §6.2: the multiplier of the reordering window is reset after
 /// this many recoveries without a D-SACK.
 const REO_WND_PERSIST: u32 = 16;
@@ -101,6 +104,9 @@ fn span(a: TcpSeqNumber, b: TcpSeqNumber) -> usize {
 pub struct Rack {
     sent: Vec<Mark, SENT_MARKS>,
     rtx: Vec<Rtx, RTX_RECORDS>,
+    /// What was resent since [`forget_resent`](Self::forget_resent), in
+    /// sequence order; when full, the two closest ranges merge.
+    resent: Vec<SeqRange, RESENT_LOG>,
     /// RACK.xmit_ts / RACK.end_seq: the most recently sent delivered data.
     xmit_ts: Option<Instant>,
     end_seq: TcpSeqNumber,
@@ -144,6 +150,7 @@ impl Rack {
         self.reo_wnd_mult = old.reo_wnd_mult.max(1);
         self.reo_wnd_persist = old.reo_wnd_persist;
         self.reo_floor = old.reo_floor;
+        self.resent = old.resent.clone();
         self.dsack_round = None;
     }
 
@@ -209,11 +216,60 @@ impl Rack {
         });
     }
 
+    /// Whether any of `[l, r)` was resent since the last
+    /// [`forget_resent`](Self::forget_resent): a D-SACK for it reports a
+    /// spurious resend (Linux counts only D-SACKs of segments it marked
+    /// retransmitted, tcp_sacktag_one), not a copy the network made.
+    pub fn was_resent(&self, l: TcpSeqNumber, r: TcpSeqNumber) -> bool {
+        self.resent.iter().any(|&(a, b)| a < r && l < b)
+    }
+
+    /// A window reduction starts a new count of resends.
+    pub fn forget_resent(&mut self) {
+        self.resent.clear();
+    }
+
+    fn log_resent(&mut self, start: TcpSeqNumber, end: TcpSeqNumber) {
+        let at = self
+            .resent
+            .iter()
+            .position(|&(a, _)| a > start)
+            .unwrap_or(self.resent.len());
+        if self.resent.is_full() {
+            // Merge the two neighbours with the smallest gap (the new
+            // range included): a few bytes never resent may then count.
+            let mut all: Vec<SeqRange, { RESENT_LOG + 1 }> = self.resent.iter().copied().collect();
+            let _ = all.insert(at, (start, end));
+            let mut best = 1;
+            let mut gap = usize::MAX;
+            for i in 1..all.len() {
+                let (Some(a), Some(b)) = (all.get(i - 1), all.get(i)) else {
+                    continue;
+                };
+                let g = span(a.1, b.0);
+                if g < gap {
+                    gap = g;
+                    best = i;
+                }
+            }
+            if let Some(b) = all.get(best).copied() {
+                if let Some(a) = all.get_mut(best - 1) {
+                    *a = (a.0.min(b.0), a.1.max(b.1));
+                }
+            }
+            all.remove(best);
+            self.resent = all.iter().copied().collect();
+            return;
+        }
+        let _ = self.resent.insert(at, (start, end));
+    }
+
     /// `[start, end)` was retransmitted at `now`.
     pub fn on_retransmit(&mut self, start: TcpSeqNumber, end: TcpSeqNumber, now: Instant) {
         if start >= end {
             return;
         }
+        self.log_resent(start, end);
         // The range replaces what it covers of older records.
         self.rtx.retain(|x| !(start <= x.start && x.end <= end));
         if let Some(last) = self.rtx.last_mut() {

@@ -674,18 +674,35 @@ impl TcpSocket<'_> {
         }
         self.fin_at = None;
         self.rcv_nxt += 1;
-        self.ack_now = true;
         match self.state {
-            State::SynReceived | State::Established => self.state = State::CloseWait,
+            State::SynReceived | State::Established => {
+                self.state = State::CloseWait;
+                // The FIN's ACK may wait like a data segment's (RFC 1122
+                // §4.2.3.2): a request/response server that closes on EOF
+                // then sends one FIN|ACK instead of an ACK and a FIN, as
+                // Linux's tcp_fin does (a delayed ACK in CLOSE-WAIT). An
+                // ACK owed for other reasons still leaves at once.
+                match self.config.ack_delay {
+                    Some(delay) if !self.ack_now => {
+                        let due = now + delay;
+                        self.ack_at = Some(self.ack_at.map_or(due, |t| t.min(due)));
+                    }
+                    _ => self.ack_now = true,
+                }
+            }
             State::FinWait1 => {
+                self.ack_now = true;
                 if self.fin_sent && self.snd_una == self.snd_max {
                     self.enter_time_wait(now);
                 } else {
                     self.state = State::Closing;
                 }
             }
-            State::FinWait2 => self.enter_time_wait(now),
-            _ => {}
+            State::FinWait2 => {
+                self.ack_now = true;
+                self.enter_time_wait(now);
+            }
+            _ => self.ack_now = true,
         }
     }
 

@@ -231,3 +231,59 @@ fn a_closed_socket_owes_nothing_and_is_not_polled() {
     assert_eq!(out(&mut s, Instant::ZERO), None);
     assert_eq!(s.poll_at(Instant::ZERO), None);
 }
+
+#[test]
+fn a_fin_in_established_is_acked_by_our_fin_when_the_application_closes_at_once() {
+    // Linux's tcp_fin: ESTABLISHED -> CLOSE-WAIT schedules a delayed ACK
+    // (pingpong), so a request/response server that closes on EOF sends
+    // one FIN|ACK, not an ACK then a FIN: a frame fewer per connection.
+    let mut s = established(8192);
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 1), b"bye"),
+    );
+    assert_eq!(s.state(), State::CloseWait);
+    assert_eq!(out(&mut s, Instant::ZERO), None, "the FIN's ACK waits");
+    s.close();
+    let fin = out(&mut s, Instant::ZERO).expect("our FIN");
+    assert_eq!(
+        (fin.control, fin.seq, fin.ack),
+        (TcpFlags::FIN, ISS + 1, Some(IRS + 5)),
+        "our FIN carries the ACK of theirs"
+    );
+    assert_eq!(out(&mut s, Instant::ZERO), None, "nothing else");
+}
+
+#[test]
+fn a_fin_in_established_is_acked_within_the_ack_delay_if_the_application_waits() {
+    let mut s = established(8192);
+    let delay = s
+        .config_mut()
+        .ack_delay
+        .expect("delayed ACKs on by default");
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 1), &[]),
+    );
+    let due = s
+        .poll_at(Instant::ZERO)
+        .expect("the delayed ACK's deadline");
+    assert!(due <= Instant::ZERO + delay, "{due:?} within {delay:?}");
+    let ack = out(&mut s, due).expect("the ACK of the FIN");
+    assert_eq!((ack.control, ack.ack), (TcpFlags::empty(), Some(IRS + 2)));
+}
+
+#[test]
+fn a_fin_in_fin_wait_is_acked_at_once() {
+    // FIN-WAIT-1/2: the peer closes after us; its FIN is ACKed at once, as
+    // Linux does (tcp_fin sends the ACK), so it leaves LAST-ACK promptly.
+    let mut s = established(8192);
+    s.close();
+    out(&mut s, Instant::ZERO).unwrap();
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]),
+    );
+    let ack = out(&mut s, Instant::ZERO).expect("the ACK at once");
+    assert_eq!(ack.ack, Some(IRS + 2));
+}

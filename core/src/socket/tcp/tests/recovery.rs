@@ -669,3 +669,84 @@ fn a_dsack_above_snd_una_tells_an_older_resend_lost() {
     let again: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
     assert_eq!(again, [at(0)], "the lost resend goes again");
 }
+
+#[test]
+fn a_probe_answered_by_a_pure_duplicate_ack_was_no_loss() {
+    // RFC 8985 §7.4, Linux's tcp_process_tlp_ack: the probe resent the
+    // last segment; the originals' ACK came first, then a duplicate ACK
+    // without D-SACK for the copy. Both arrived: nothing was lost, and
+    // the window stays.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[13u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 65535));
+    let due = s.poll_at(ms(1)).unwrap();
+    let probe = out(&mut s, due).expect("tail loss probe");
+    assert_eq!(probe.seq, at(4));
+    let before = s.stats();
+    let t = due + Duration::from_millis(1);
+    s.process(t, &ack(at(5), 65535));
+    s.process(t, &ack(at(5), 65535));
+    assert_eq!(s.stats().timeouts, 0);
+    assert_eq!(s.stats().probe_recoveries, 0);
+    assert_eq!(s.stats().ssthresh, before.ssthresh);
+}
+
+#[test]
+fn a_dsack_for_a_copy_the_network_made_widens_nothing() {
+    // A link that duplicates frames: the receiver reports the copy of a
+    // segment never resent (RFC 2883). It says nothing about reordering
+    // nor about a spurious resend (Linux's tcp_dsack_seen: more D-SACKed
+    // segments than resent ones): the reordering window stays as it was.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[14u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    s.process(ms(1), &ack(at(5), 65535));
+    let before = s.stats();
+    s.process(ms(1), &sack_ack(at(5), 65535, &[(at(2), at(3))]));
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert!(!s.stats().reordering_seen);
+    assert_eq!(s.stats().reordering_window, before.reordering_window);
+}
+
+#[test]
+fn a_probe_waits_two_rtts_and_some_slack() {
+    // RFC 8985 §7.2 PTO = 2·SRTT, plus Linux's TCP_TIMEOUT_MIN (2 ms)
+    // added, not taken as a floor: with a 4 ms RTT, ACKs 1.5 ms late
+    // (a busy receiver) draw no probe.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[15u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(4)).len(), 5);
+    let srtt = s.stats().srtt.unwrap();
+    let due = s.poll_at(ms(4)).unwrap();
+    assert!(
+        due >= ms(4) + srtt * 2 + Duration::from_millis(2),
+        "{due:?} srtt {srtt:?}"
+    );
+    let late = ms(4) + srtt * 2 + Duration::from_micros(1500);
+    assert!(out(&mut s, late).is_none(), "no probe yet");
+    assert_eq!(s.stats().loss_probes, 0);
+}
+
+#[test]
+fn a_dsack_for_a_network_copy_does_not_undo_a_real_reduction() {
+    // Segment 0 really lost and resent; the link also duplicated segment
+    // 5, and the receiver reports that copy (RFC 2883). Only a D-SACK of
+    // what was resent says a resend was spurious (Linux counts D-SACKs of
+    // retransmitted segments only): the reduction stays.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[16u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    for k in 2..=4 {
+        s.process(ms(1), &sack_ack(at(0), 65535, &[(at(1), at(k))]));
+    }
+    assert_eq!(out(&mut s, ms(1)).map(|g| g.seq), Some(at(0)));
+    let reduced = s.stats().ssthresh;
+    s.process(ms(2), &ack(at(8), 65535));
+    s.process(ms(2), &sack_ack(at(8), 65535, &[(at(5), at(6))]));
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 0);
+    s.process(ms(3), &ack(at(10), 65535));
+    assert_eq!(s.stats().undos, 0);
+    assert_eq!(s.stats().ssthresh, reduced);
+}
