@@ -89,6 +89,15 @@ bitflags! {
     }
 }
 
+// bitflags' types have no defmt derive: print the raw bits, as the wire
+// carries them (the Prefix List's entries are logged with them).
+#[cfg(feature = "defmt")]
+impl defmt::Format for PrefixInfoFlags {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "PrefixInfoFlags({=u8:#04x})", self.bits());
+    }
+}
+
 /// Byte ranges of the NDP message bodies (RFC 4861 §4.1-§4.5), offsets from
 /// the start of the ICMPv6 message.
 mod field {
