@@ -750,3 +750,55 @@ fn a_dsack_for_a_network_copy_does_not_undo_a_real_reduction() {
     assert_eq!(s.stats().undos, 0);
     assert_eq!(s.stats().ssthresh, reduced);
 }
+
+// ----- Repairs and probes against the peer's current window ----------------
+
+#[test]
+fn sack_repairs_stay_inside_the_current_peer_window() {
+    // Linux's __tcp_retransmit_skb: a segment at or past SND.UNA + SND.WND
+    // is not resent unless it is the head (whose resend doubles as a
+    // zero-window probe); one across the edge is cut to it.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[4u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    // Segments 0, 2 and 3 lost; the peer's window closed.
+    for _ in 0..3 {
+        s.process(
+            ms(1),
+            &sack_ack(at(0), 0, &[(at(4), at(10)), (at(1), at(2))]),
+        );
+    }
+    let sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(0)], "only the head past a zero window");
+    // The head arrived; the window reopens to one segment: segment 2 (the
+    // new head) goes, segment 3 (past the edge) waits.
+    s.process(ms(2), &sack_ack(at(2), MSS as u16, &[(at(4), at(10))]));
+    let sent: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(2)], "nothing past SND.UNA + SND.WND");
+    // A window of a segment and a half: segment 3 goes, cut to the edge.
+    s.process(
+        ms(3),
+        &sack_ack(at(3), (MSS / 2) as u16, &[(at(4), at(10))]),
+    );
+    let sent = drain(&mut s, ms(3));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].seq, at(3));
+}
+
+#[test]
+fn no_tail_loss_probe_past_a_zero_window() {
+    // RFC 8985 §7.3 probes inside the window; at a zero window the persist
+    // timer probes (RFC 9293 §3.8.6.1) — the head, never the tail beyond it.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[5u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 0));
+    let mut t = ms(1);
+    for _ in 0..3 {
+        t = s.poll_at(t).expect("a timer runs");
+        for g in drain(&mut s, t) {
+            assert_eq!(g.seq, at(3), "only the head probes a zero window");
+        }
+    }
+    assert_eq!(s.stats().loss_probes, 0);
+}
