@@ -802,3 +802,52 @@ fn no_tail_loss_probe_past_a_zero_window() {
     }
     assert_eq!(s.stats().loss_probes, 0);
 }
+
+#[test]
+fn a_smaller_path_mtu_resends_only_what_was_not_sacked() {
+    // RFC 1191 §6.5 / RFC 8201 §5.4 resend in smaller pieces what no
+    // longer fits; Linux's tcp_simple_retransmit marks lost only segments
+    // not SACKed (tcp_mark_skb_lost skips TCPCB_SACKED_ACKED).
+    // A 10 ms RTT: RACK's reordering window keeps the SACK below from
+    // marking anything lost by itself.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(10));
+    s.send_slice(&[6u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(10)).len(), 10);
+    // Segment 2 arrived; the others were too big for a 576-byte hop.
+    s.process(ms(20), &sack_ack(at(0), 65535, &[(at(2), at(3))]));
+    assert!(drain(&mut s, ms(20)).is_empty(), "no repair yet");
+    s.process_path_mtu(at(0), 576, 1500);
+    assert_eq!(s.stats().mss, 536);
+    // The resends leave as cwnd allows; each round's ACK lets out more.
+    let mut resent = 0;
+    let mut t = ms(20);
+    let mut first = true;
+    while s.send_queue() > 0 {
+        let sent = drain(&mut s, t);
+        assert!(!sent.is_empty(), "a round without a resend");
+        let mut high = at(0);
+        for g in sent {
+            if first {
+                assert_eq!(g.seq, at(0), "from the head");
+                first = false;
+            }
+            assert!(g.payload.len() <= 536, "fits the new MTU");
+            let end = g.seq + g.payload.len();
+            assert!(
+                end <= at(2) || g.seq >= at(3),
+                "resent SACKed data: {:?}..{:?}",
+                g.seq,
+                end
+            );
+            resent += g.payload.len();
+            high = high.max(end);
+        }
+        t += Duration::from_millis(10);
+        if high < at(2) {
+            s.process(t, &sack_ack(high, 65535, &[(at(2), at(3))]));
+        } else {
+            s.process(t, &ack(high.max(at(3)), 65535));
+        }
+    }
+    assert_eq!(resent, 9 * MSS, "every byte not SACKed, once");
+}
