@@ -1029,7 +1029,7 @@ mod tests {
         // 3 GiB acknowledged in 256 MiB steps (each ACK inside a window).
         let mut una = seq(0);
         for _ in 0..12 {
-            una = una + (256 << 20);
+            una += 256 << 20;
             r.trim(una, &sb);
         }
         r.on_dsack(una, una + 4 * MSS);
@@ -1050,7 +1050,7 @@ mod tests {
         assert!(r.was_resent(seq(0), seq(1)));
         let mut una = seq(0);
         for _ in 0..16 {
-            una = una + (256 << 20);
+            una += 256 << 20;
             r.trim(una, &sb);
         }
         assert_eq!(una, seq(0));
