@@ -70,18 +70,18 @@ impl TcpSocket<'_> {
     /// peer's *current* window, as Linux's __tcp_retransmit_skb: one
     /// starting at or past SND.UNA + SND.WND waits, unless it is the head,
     /// whose resend doubles as a zero-window probe (RFC 9293 §3.8.6.1);
-    /// one across the edge is cut to it. Data once inside a larger window
-    /// is not sent into a window the receiver has since closed (RFC 9293
-    /// §3.8.6: the sender "should not send" past it).
+    /// one across the edge is cut to it. RFC 1122 §4.2.2.16: after the
+    /// window shrinks, retransmit "the old unacknowledged data between
+    /// SND.UNA and SND.UNA+SND.WND", not what was once inside a larger one.
     fn within_peer_window(
         &self,
         (offset, len, kind): (usize, usize, Resend),
     ) -> Option<(usize, usize, Resend)> {
-        if offset == 0 {
-            return Some((offset, len, kind));
+        match self.snd_wnd.checked_sub(offset).filter(|&room| room > 0) {
+            Some(room) => Some((offset, len.min(room), kind)),
+            None if offset == 0 => Some((offset, len, kind)),
+            None => None,
         }
-        let room = self.snd_wnd.checked_sub(offset).filter(|&r| r > 0)?;
-        Some((offset, len.min(room), kind))
     }
 
     pub(super) fn in_flight(&self) -> usize {
