@@ -34,6 +34,7 @@ impl<'a> Interface<'a> {
         inner.neighbor_timers(&mut out);
         inner.address_timers(&mut out, sockets);
         inner.igmp_timers(&mut out);
+        inner.mld_timers(&mut out);
         inner.router_timers(&mut out);
         inner.reassembly_timers(fragments, &mut out);
         inner.flush_pending(&mut out);

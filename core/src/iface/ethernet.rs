@@ -82,7 +82,11 @@ impl Inner {
             return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
                 || self.v6.iter().any(|c| {
                     *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
-                });
+                })
+                || self
+                    .mld
+                    .groups()
+                    .any(|g| *mac == EthernetAddress::from_ipv6_multicast(&g));
         }
         *mac == EthernetAddress::from_ipv4_multicast(&Ipv4Addr::new(224, 0, 0, 1))
             || self

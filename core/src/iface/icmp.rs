@@ -7,6 +7,7 @@
 //! exactly one reason.
 
 use super::interface::Inner;
+use super::mld::MldInvalid;
 use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::stats::DropReason;
@@ -178,6 +179,17 @@ impl Inner {
                     return self.drop(DropReason::Malformed);
                 }
                 self.process_ndisc(out, src, dst, ndisc);
+            }
+            Icmpv6Repr::Mld(mld) => {
+                let r = self.rand();
+                if let Err(e) = self.mld.process(now, src, hop_limit, &mld, r) {
+                    // RFC 3810 §5.1.14: an invalid query is dropped.
+                    net_debug!("mld: invalid query: {:?}", e);
+                    self.drop(match e {
+                        MldInvalid::NotLinkLocal => DropReason::BadSource,
+                        MldInvalid::HopLimit | MldInvalid::NotMulticast => DropReason::Malformed,
+                    });
+                }
             }
             _ => {}
         }

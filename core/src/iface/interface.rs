@@ -7,6 +7,7 @@ use super::config::Config;
 use super::event::Event;
 use super::fragment::{Reassembler, ReassemblyConfig, ReassemblySlot};
 use super::igmp::{Igmp, IgmpError};
+use super::mld::{Mld, MldError};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::ratelimit::TokenBucket;
@@ -27,6 +28,9 @@ pub const MAX_IPV4_ADDRS: usize = 4;
 pub const MAX_IPV6_ADDRS: usize = 4;
 /// How many IPv4 multicast groups an interface can join.
 pub const MAX_IPV4_GROUPS: usize = 8;
+/// How many IPv6 multicast groups an interface can listen to: the
+/// solicited-node group of each address and the groups the application joins.
+pub const MAX_IPV6_GROUPS: usize = MAX_IPV6_ADDRS + 8;
 /// Neighbor cache entries per family.
 pub const NEIGHBOR_CACHE_SIZE: usize = 32;
 /// Packets the resolution queue holds at most (its bytes are the storage's).
@@ -81,6 +85,8 @@ pub(crate) struct Inner {
     pub v6: heapless::Vec<Ipv6Cidr, MAX_IPV6_ADDRS>,
     /// Joined IPv4 groups and their IGMP reporting state.
     pub igmp: Igmp<MAX_IPV4_GROUPS>,
+    /// IPv6 groups listened to and their MLD reporting state.
+    pub mld: Mld<MAX_IPV6_GROUPS>,
     pub routes: Routes,
     pub arp: NeighborCache<Ipv4Addr, NEIGHBOR_CACHE_SIZE>,
     pub nd: NeighborCache<Ipv6Addr, NEIGHBOR_CACHE_SIZE>,
@@ -344,6 +350,7 @@ impl<'a> Interface<'a> {
             v4: heapless::Vec::new(),
             v6: heapless::Vec::new(),
             igmp: Igmp::new(),
+            mld: Mld::new(),
             routes: Routes::new(),
             stats: Stats::default(),
             events: heapless::Deque::new(),
@@ -365,6 +372,11 @@ impl<'a> Interface<'a> {
         let ll = link_local_from_mac(&hw);
         if let Some(c) = Ipv6Cidr::new(ll, 64) {
             let _ = inner.v6.push(c);
+            // RFC 4861 §7.2.1 / RFC 3810 §6.1: listening to the
+            // solicited-node group is reported, so that snooping bridges
+            // forward Neighbor Solicitations for the address to us.
+            let r = inner.rand();
+            let _ = inner.mld.join(solicited_node(&ll), now, r);
         }
         // RFC 4861 §6.3.7: the interface is up with its link-local address.
         if inner.config.router_solicitation {
@@ -431,7 +443,9 @@ impl<'a> Interface<'a> {
     }
 
     /// Adds a static IPv6 address. (DAD arrives with SLAAC in a later release;
-    /// a static address is used at once.)
+    /// a static address is used at once.) Its solicited-node group is
+    /// joined and reported (MLD, RFC 3810 §6.1) from the last poll's time;
+    /// `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is full.
     pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
         let a = cidr.address();
         if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
@@ -440,7 +454,15 @@ impl<'a> Interface<'a> {
         if self.inner.v6.iter().any(|c| c.address() == a) {
             return Ok(());
         }
-        self.inner.v6.push(cidr).map_err(|_| AddressError::Full)
+        self.inner.v6.push(cidr).map_err(|_| AddressError::Full)?;
+        // RFC 4861 §7.2.1: listen to (and report, RFC 3810 §6.1) the
+        // address's solicited-node group; two addresses may share it.
+        let (now, r) = (self.inner.now, self.inner.rand());
+        if self.inner.mld.join(solicited_node(&a), now, r).is_err() {
+            self.inner.v6.pop();
+            return Err(AddressError::Full);
+        }
+        Ok(())
     }
 
     /// Every configured address: IPv4 (usable or still probing) and IPv6.
@@ -499,6 +521,33 @@ impl<'a> Interface<'a> {
     /// The IPv4 groups joined (224.0.0.1, always joined, is not listed).
     pub fn ipv4_groups(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
         self.inner.igmp.groups()
+    }
+
+    /// Joins an IPv6 multicast group: packets to it are taken from now on,
+    /// and routers and snooping bridges hear of it (MLDv2 reports, or MLDv1
+    /// when an MLDv1 querier is present: RFC 3810 §6.1, §8). Joining a group
+    /// already joined (a solicited-node group, say) counts one more join.
+    pub fn join_ipv6_group(&mut self, group: Ipv6Addr, now: Instant) -> Result<(), AddressError> {
+        let r = self.inner.rand();
+        self.inner.mld.join(group, now, r).map_err(|e| match e {
+            MldError::NotMulticast => AddressError::Invalid,
+            MldError::Full => AddressError::Full,
+        })
+    }
+
+    /// Leaves an IPv6 multicast group joined with
+    /// [`join_ipv6_group`](Self::join_ipv6_group) (routers are told when the
+    /// last join is undone, RFC 3810 §6.1 / RFC 2710 §4). False if it was
+    /// not joined.
+    pub fn leave_ipv6_group(&mut self, group: &Ipv6Addr, now: Instant) -> bool {
+        let r = self.inner.rand();
+        self.inner.mld.leave(*group, now, r)
+    }
+
+    /// The IPv6 groups listened to, solicited-node groups included (ff02::1,
+    /// always listened to, is not listed).
+    pub fn ipv6_groups(&self) -> impl Iterator<Item = Ipv6Addr> + '_ {
+        self.inner.mld.groups()
     }
 
     /// Applies what the DHCPv4 client reported, for a caller that wants the
@@ -633,6 +682,7 @@ impl<'a> Interface<'a> {
         take(inner.nd.poll_at(now));
         take(self.fragments.poll_at());
         take(inner.igmp.poll_at());
+        take(inner.mld.poll_at());
         take(inner.rdisc.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));

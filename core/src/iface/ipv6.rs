@@ -4,14 +4,15 @@
 
 use super::fragment::{Fragment, FragmentKey, Reassembler};
 use super::interface::{solicited_node, Inner, ALL_NODES};
-use super::out::Out;
+use super::out::{eth_header_len, write_eth, Out};
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
+use crate::wire::ethernet::EtherType;
 use crate::wire::icmpv6::{self, Icmpv6Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{self, Ipv6ExtView, Ipv6OptionFailureAction};
-use crate::wire::{IpAddr, IpProtocol};
+use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv6Addr};
 
 impl Inner {
     /// An IPv6 packet from the wire (RFC 8200): ours or not, its extension
@@ -34,7 +35,8 @@ impl Inner {
         let to_group = dst.is_multicast();
         let for_us = self.has_v6(&dst)
             || dst == ALL_NODES
-            || self.v6.iter().any(|c| solicited_node(&c.address()) == dst);
+            || self.v6.iter().any(|c| solicited_node(&c.address()) == dst)
+            || self.mld.is_joined(&dst);
         if !for_us {
             return self.drop(DropReason::NotForUs);
         }
@@ -247,6 +249,48 @@ impl Inner {
                     false,
                 );
             }
+        }
+    }
+}
+
+impl Inner {
+    /// Sends the MLD reports the engine has due (RFC 3810 §6, RFC 2710 §4),
+    /// each an IPv6 packet framed to its group's MAC. The engine sits below
+    /// the interface state, so the framing is here.
+    pub(super) fn mld_timers(&mut self, out: &mut Out<'_, '_>) {
+        let now = out.now;
+        // RFC 3810 §5.2.13: from a link-local address, or :: while none is
+        // usable.
+        let src = self
+            .v6
+            .iter()
+            .map(|c| c.address())
+            .find(|a| a.is_unicast_link_local())
+            .unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let (hw, vlan) = (self.hw, self.vlan_id);
+        let csum = self.caps.checksum.icmpv6.tx_mode();
+        while self.mld.poll_at().is_some_and(|t| t <= now) {
+            let mut sent = 0;
+            let r = self.mld.dispatch(now, |msg| {
+                let mac = EthernetAddress::from_ipv6_multicast(&msg.dst);
+                let len = eth_header_len(vlan) + msg.datagram_len();
+                let ok = out.frame(len, &mut |buf| {
+                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv6);
+                    if let Some(rest) = buf.get_mut(at..) {
+                        let _ = msg.emit_datagram(src, rest, csum);
+                    }
+                });
+                sent = len;
+                if ok {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            });
+            if r.is_err() || sent == 0 {
+                break;
+            }
+            self.count_tx(sent);
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod igmp;
 mod interface;
 mod ipv4;
 mod ipv6;
+pub mod mld;
 mod ndisc;
 pub mod neighbor;
 mod out;
@@ -36,7 +37,7 @@ pub use self::config::Config;
 pub use self::event::Event;
 pub use self::interface::{
     link_local_from_mac, AddressError, Interface, InterfaceStorage, EVENT_QUEUE_LEN,
-    MAX_IPV4_ADDRS, MAX_IPV4_GROUPS, MAX_IPV6_ADDRS, NEIGHBOR_CACHE_SIZE,
+    MAX_IPV4_ADDRS, MAX_IPV4_GROUPS, MAX_IPV6_ADDRS, MAX_IPV6_GROUPS, NEIGHBOR_CACHE_SIZE,
 };
 pub use self::route::{Route, RouteTableFull, Routes};
 pub use self::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
