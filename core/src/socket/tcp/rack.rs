@@ -518,6 +518,25 @@ impl Rack {
         if self.fack < snd_una {
             self.fack = snd_una;
         }
+        // The D-SACK round ends once SND.UNA passes its marker: forget it
+        // then. Kept, a bulk flow (whose flight never empties to restart
+        // RACK) would see it 2^31 bytes later as ahead of SND.UNA, and no
+        // D-SACK would widen the window for the next 2 GiB.
+        if self.dsack_round.is_some_and(|r| snd_una >= r) {
+            self.dsack_round = None;
+        }
+        // A resend more than the largest window (2^30, RFC 7323 §2.3)
+        // below SND.UNA is forgotten before it can look ahead of it: an
+        // ACK moves SND.UNA by at most a window, so what is kept stays
+        // within 2^31 and in order. Kept longer, 4 GiB later a D-SACK of a
+        // network copy would match it and undo a reduction long past.
+        while self
+            .resent
+            .first()
+            .is_some_and(|&(_, b)| snd_una.distance_from(b) > 1 << 30)
+        {
+            self.resent.remove(0);
+        }
     }
 
     /// RFC 8985 §6.2 step 5 (RACK_detect_loss) at `now`: moves
@@ -992,5 +1011,49 @@ mod tests {
         // The mark holding SND.UNA stays, none wholly below it.
         assert!(r.first_sent(seq(150)).is_some());
         assert!(r.sent.get(1).is_none_or(|m| m.seq > seq(150)));
+    }
+
+    #[test]
+    fn a_dsack_widens_the_window_again_after_more_than_2_gib() {
+        // RFC 8985 §6.2 step 4: at most one widening per round trip, the
+        // round ending when SND.UNA passes the SND.NXT recorded. Kept as a
+        // sequence number past its round, 2^31 bytes later the marker looks
+        // ahead of SND.UNA (RFC 9293 §3.4 comparisons) and no D-SACK would
+        // widen the window for the next 2 GiB.
+        let srtt = Duration::from_micros(1000);
+        let mut r = Rack::new(seq(0));
+        r.on_rtt_sample(srtt);
+        let sb = Scoreboard::<8>::new();
+        r.on_dsack(seq(0), seq(4));
+        let once = r.reo_wnd(false, false, srtt);
+        // 3 GiB acknowledged in 256 MiB steps (each ACK inside a window).
+        let mut una = seq(0);
+        for _ in 0..12 {
+            una += 256 << 20;
+            r.trim(una, &sb);
+        }
+        r.on_dsack(una, una + 4 * MSS);
+        assert!(
+            r.reo_wnd(false, false, srtt) > once,
+            "a new round: the window widens"
+        );
+    }
+
+    #[test]
+    fn a_resend_is_forgotten_before_the_sequence_space_wraps_onto_it() {
+        // A resend logged, then 4 GiB acknowledged: the same sequence
+        // numbers are new data, and a D-SACK for them reports a network
+        // copy, not the old spurious resend (which would undo a reduction).
+        let mut r = sent(2);
+        let sb = Scoreboard::<8>::new();
+        r.on_retransmit(seq(0), seq(1), us(2000));
+        assert!(r.was_resent(seq(0), seq(1)));
+        let mut una = seq(0);
+        for _ in 0..16 {
+            una += 256 << 20;
+            r.trim(una, &sb);
+        }
+        assert_eq!(una, seq(0));
+        assert!(!r.was_resent(seq(0), seq(1)), "4 GiB ago");
     }
 }

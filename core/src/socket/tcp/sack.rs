@@ -2,36 +2,31 @@
 //! recovery, RFC 2883 D-SACK).
 //!
 //! The [`Scoreboard`] remembers which bytes of `(SND.UNA, SND.NXT)` the peer
-//! has selectively acknowledged, and answers RFC 6675 §4's questions about
-//! them: [`is_lost`](Scoreboard::is_lost) (IsLost), [`pipe`](Scoreboard::pipe)
-//! (SetPipe) and [`next_seg`](Scoreboard::next_seg) (NextSeg).
+//! has selectively acknowledged. RACK (RFC 8985, `rack.rs`) decides what is
+//! lost and what is in the network (RFC 6675 SetPipe and NextSeg with
+//! RACK's losses, `Rack::pipe` and `Rack::next_lost`) from its
+//! [`gaps`](Scoreboard::gaps) and [`sacked_between`](Scoreboard::sacked_between);
+//! RFC 6675 §4's IsLost ([`is_lost`](Scoreboard::is_lost)) still counts
+//! DupThresh for RACK's reordering window, and NextSeg rule 4's rescue is
+//! [`rescue_seg`](Scoreboard::rescue_seg).
 //!
 //! # How the socket drives it
 //! - On every acceptable ACK carrying a SACK option, *after* advancing
-//!   `SND.UNA`: [`update`](Scoreboard::update)`(SND.UNA, SND.NXT, blocks)`. On
-//!   an ACK without SACK blocks, the same call with `&[]` trims what `SND.UNA`
-//!   passed.
-//! - During loss recovery (RFC 6675 §5): `pipe(...)` to decide whether
-//!   `cwnd - pipe >= 1 SMSS`, then `next_seg(...)` for what to send; after
-//!   retransmitting `(seq, len)` below `SND.NXT`, the socket sets `high_rxt =
-//!   seq + len` (§5 step C.3; see [`pipe`](Scoreboard::pipe) for this
-//!   crate's exclusive convention).
+//!   `SND.UNA`: [`update_ack`](Scoreboard::update_ack). On an ACK without
+//!   SACK blocks, the same call with `&[]` trims what `SND.UNA` passed.
 //! - On a retransmission timeout the socket keeps it (RFC 6675 §5.1 allows
 //!   it, Linux does) and resends only what is not SACKed; on a second
 //!   timeout in a row it calls [`clear`](Scoreboard::clear) (RFC 2018 §8:
 //!   the receiver may have reneged).
-//! - With RACK (RFC 8985, `rack.rs`) the socket asks [`gaps`](Scoreboard::gaps)
-//!   and [`sacked_between`](Scoreboard::sacked_between) rather than
-//!   `is_lost`/`pipe`/`next_seg`, which remain RFC 6675's rules.
 //!
 //! # Capacity
 //! At most `N` SACKed ranges are kept. When a new disjoint range does not
 //! fit, the *highest* range is dropped (possibly the new one), because:
-//! NextSeg repairs holes from the lowest up, so the low ranges are the ones
+//! repairs go from the lowest hole up, so the low ranges are the ones
 //! needed soonest; the receiver repeats its most recent blocks (usually the
 //! highest) in every ACK (RFC 2018 §4), so a dropped high range is soon
 //! learned again; and forgetting SACK information only errs on the safe side
-//! — the bytes count as still in flight (a larger `pipe`, so less is sent)
+//! — the bytes count as still in flight (a larger pipe, so less is sent)
 //! and fewer holes below them count as lost, so nothing is retransmitted
 //! early.
 
@@ -259,7 +254,7 @@ impl<const N: usize> Scoreboard<N> {
         from: TcpSeqNumber,
         to: TcpSeqNumber,
     ) -> impl Iterator<Item = SeqRange> + '_ {
-        self.holes(from, to).map(|(hole, _)| hole)
+        self.holes(from, to)
     }
 
     /// The SACKed bytes inside `[from, to)`.
@@ -270,97 +265,24 @@ impl<const N: usize> Scoreboard<N> {
             .sum()
     }
 
-    /// The holes (un-SACKed ranges) of `[snd_una, snd_nxt)`, lowest first,
-    /// each with whether it lies below the highest SACKed byte.
+    /// The holes (un-SACKed ranges) of `[snd_una, snd_nxt)`, lowest first.
     fn holes(
         &self,
         snd_una: TcpSeqNumber,
         snd_nxt: TcpSeqNumber,
-    ) -> impl Iterator<Item = (SeqRange, bool)> + '_ {
+    ) -> impl Iterator<Item = SeqRange> + '_ {
         let mut cursor = snd_una;
         let tail = [(snd_nxt, snd_nxt)];
         self.ranges
             .iter()
-            .map(|&(l, r)| ((l, r), true))
-            .chain(tail.into_iter().map(|r| (r, false)))
-            .filter_map(move |((l, r), below_sack)| {
+            .copied()
+            .chain(tail)
+            .filter_map(move |(l, r)| {
                 let l = l.min(snd_nxt);
                 let hole = (cursor, l);
                 cursor = cursor.max(r.min(snd_nxt));
-                (hole.0 < hole.1).then_some((hole, below_sack))
+                (hole.0 < hole.1).then_some(hole)
             })
-    }
-
-    /// RFC 6675 §4 SetPipe: the bytes deemed in flight between `snd_una` and
-    /// `snd_nxt`. Each byte not SACKed counts once if not lost (IsLost false,
-    /// rule a) and once more if retransmitted (below `high_rxt`, rule b):
-    /// "octets retransmitted without being considered lost are counted
-    /// twice".
-    ///
-    /// `high_rxt` is one past the highest byte retransmitted in this
-    /// recovery (RFC 6675's HighRxt + 1, like `SND.NXT` is HighData + 1);
-    /// `high_rxt <= snd_una` means nothing retransmitted yet.
-    pub fn pipe(
-        &self,
-        snd_una: TcpSeqNumber,
-        snd_nxt: TcpSeqNumber,
-        high_rxt: TcpSeqNumber,
-        mss: usize,
-    ) -> usize {
-        let mut pipe = 0usize;
-        for ((start, end), _) in self.holes(snd_una, snd_nxt) {
-            // IsLost is the same for every byte of a hole: the SACKed bytes
-            // above any of them are those above the hole.
-            if !self.is_lost(start, mss) {
-                pipe = pipe.saturating_add(span(start, end));
-            }
-            pipe = pipe.saturating_add(span(start, high_rxt.min(end)));
-        }
-        pipe
-    }
-
-    /// RFC 6675 §4 NextSeg: what to send next during loss recovery, as
-    /// `(seq, len)` with `len <= mss`.
-    ///
-    /// 1. The lowest un-SACKed byte S2 not yet retransmitted (`>= high_rxt`),
-    ///    below the highest SACKed byte, with IsLost(S2): one segment from
-    ///    there, not reaching into SACKed data.
-    /// 2. Else, if `can_send_new` (unsent data is queued and the peer's window
-    ///    allows it): `(snd_nxt, mss)`, to be clipped by the caller to the data
-    ///    and window.
-    /// 3. Else the lowest byte meeting 1's criteria but IsLost (RFC 6675:
-    ///    SHOULD).
-    ///
-    /// Rule 4's rescue retransmission is [`rescue_seg`](Scoreboard::rescue_seg),
-    /// whose once-per-recovery bookkeeping (RescueRxt) is the socket's.
-    pub fn next_seg(
-        &self,
-        snd_una: TcpSeqNumber,
-        snd_nxt: TcpSeqNumber,
-        high_rxt: TcpSeqNumber,
-        mss: usize,
-        can_send_new: bool,
-    ) -> Option<(TcpSeqNumber, usize)> {
-        let mss = mss.max(1);
-        // (1.a) S2 > HighRxt and (1.b) S2 below the highest SACKed octet.
-        let candidates = || {
-            self.holes(snd_una, snd_nxt)
-                .filter(|&(_, below_sack)| below_sack)
-                .filter_map(move |((start, end), _)| {
-                    let s2 = start.max(high_rxt);
-                    (s2 < end).then_some((s2, span(s2, end).min(mss)))
-                })
-        };
-        // Rule 1: (1.c) IsLost(S2).
-        if let Some(seg) = candidates().find(|&(s2, _)| self.is_lost(s2, mss)) {
-            return Some(seg);
-        }
-        // Rule 2: new data.
-        if can_send_new {
-            return Some((snd_nxt, mss));
-        }
-        // Rule 3: not known lost, but the best guess of what is missing.
-        candidates().next()
     }
 
     /// RFC 6675 §4 NextSeg rule 4, the rescue retransmission: one segment of
@@ -376,7 +298,7 @@ impl<const N: usize> Scoreboard<N> {
         mss: usize,
     ) -> Option<(TcpSeqNumber, usize)> {
         let mss = mss.max(1);
-        let ((start, end), _) = self.holes(snd_una, snd_nxt).last()?;
+        let (start, end) = self.holes(snd_una, snd_nxt).last()?;
         let from = if span(start, end) > mss {
             end - mss
         } else {
@@ -609,81 +531,6 @@ mod tests {
             sb.update(una, nxt, &[(seg(base, 3).0, seg(base, 3).0 + 1)]);
             assert!(sb.is_lost(hole, MSS));
         }
-    }
-
-    #[test]
-    fn pipe_before_and_after_retransmission() {
-        // RFC 6675 §4 SetPipe.
-        for base in BASES {
-            let una = seq(base);
-            let nxt = una + 10 * MSS;
-            let mut sb = Scoreboard::<4>::new();
-            // Nothing SACKed: everything is in flight.
-            assert_eq!(sb.pipe(una, nxt, una, MSS), 10 * MSS);
-            // Segments 1..=3 SACKed: segment 0 is lost, 4..=9 in flight.
-            sb.update(una, nxt, &[(seg(base, 1).0, seg(base, 3).1)]);
-            assert_eq!(sb.pipe(una, nxt, una, MSS), 6 * MSS);
-            // Segment 0 retransmitted: counted again (rule b).
-            let high_rxt = seg(base, 0).1;
-            assert_eq!(sb.pipe(una, nxt, high_rxt, MSS), 7 * MSS);
-            // Retransmitting a byte that is not lost counts it twice.
-            let high_rxt = seg(base, 4).0 + 10;
-            assert_eq!(sb.pipe(una, nxt, high_rxt, MSS), 7 * MSS + 10);
-            // A stale high_rxt below SND.UNA counts nothing.
-            assert_eq!(sb.pipe(una, nxt, una - 5000, MSS), 6 * MSS);
-        }
-    }
-
-    #[test]
-    fn next_seg_lost_hole_then_new_data_then_rule_3() {
-        // RFC 6675 §4 NextSeg.
-        for base in BASES {
-            let una = seq(base);
-            let nxt = una + 10 * MSS;
-            let mut sb = Scoreboard::<4>::new();
-            // Holes: 0, 4, [6, 10). SACKed: 1..=3, 5.
-            sb.update(una, nxt, &[(seg(base, 1).0, seg(base, 3).1), seg(base, 5)]);
-            // Rule 1: the first lost hole.
-            assert_eq!(sb.next_seg(una, nxt, una, MSS, true), Some((una, MSS)));
-            // After retransmitting it, hole 4 is not lost (1 segment above):
-            // rule 2, new data.
-            let high_rxt = seg(base, 0).1;
-            assert_eq!(sb.next_seg(una, nxt, high_rxt, MSS, true), Some((nxt, MSS)));
-            // No new data allowed: rule 3 gives hole 4 anyway.
-            assert_eq!(
-                sb.next_seg(una, nxt, high_rxt, MSS, false),
-                Some((seg(base, 4).0, MSS))
-            );
-            // Hole 4 retransmitted too: the tail above the highest SACK is
-            // never a candidate (1.b); nothing left.
-            let high_rxt = seg(base, 4).1;
-            assert_eq!(sb.next_seg(una, nxt, high_rxt, MSS, false), None);
-            // SACKs for 6..=8 make hole 4 lost: rule 1 returns it again only
-            // if not yet retransmitted.
-            sb.update(una, nxt, &[(seg(base, 6).0, seg(base, 8).1)]);
-            assert_eq!(
-                sb.next_seg(una, nxt, seg(base, 0).1, MSS, true),
-                Some((seg(base, 4).0, MSS))
-            );
-            assert_eq!(sb.next_seg(una, nxt, high_rxt, MSS, true), Some((nxt, MSS)));
-        }
-    }
-
-    #[test]
-    fn next_seg_stays_inside_the_hole_and_past_high_rxt() {
-        let base = BASES[1];
-        let una = seq(base);
-        let nxt = una + 10 * MSS;
-        let mut sb = Scoreboard::<4>::new();
-        // A hole of 1.5 MSS, then 3 SACKed segments.
-        sb.update(una, nxt, &[(una + 1500, una + 4500)]);
-        assert_eq!(sb.next_seg(una, nxt, una, MSS, false), Some((una, MSS)));
-        // Half retransmitted: the rest, 500 bytes, not into SACKed data.
-        let high_rxt = una + MSS;
-        assert_eq!(
-            sb.next_seg(una, nxt, high_rxt, MSS, false),
-            Some((una + MSS, 500))
-        );
     }
 
     #[test]

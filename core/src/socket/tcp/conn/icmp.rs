@@ -4,6 +4,7 @@
 use super::{State, TcpError, TcpSocket};
 use crate::socket::tcp::congestion::CongestionControl;
 use crate::socket::tcp::pmtu;
+use crate::socket::tcp::recovery::Phase;
 use crate::wire::tcp::TcpSeqNumber;
 use crate::wire::IpAddr;
 
@@ -52,8 +53,37 @@ impl TcpSocket<'_> {
         if new < self.mss {
             self.mss = new;
             self.cc.set_mss(new);
-            // Resend what the oversize segment carried.
-            self.retransmit_head();
+            self.resend_after_mtu_drop();
         }
+    }
+
+    /// Resend in smaller pieces what no longer fits (RFC 1191 §6.5, RFC
+    /// 8201 §5.4), as Linux's tcp_simple_retransmit: with SACK, every
+    /// un-SACKed byte in flight is lost (we keep no per-segment sizes; all
+    /// went at the old MSS or less), what the peer SACKed is never resent,
+    /// and loss recovery resends the rest at the new MSS as cwnd allows.
+    /// A path change is no congestion: cwnd stays, and no undo applies.
+    /// Without SACK, go back to SND.UNA.
+    fn resend_after_mtu_drop(&mut self) {
+        if !self.sack_ok || self.data_outstanding() == 0 {
+            self.retransmit_head();
+            return;
+        }
+        self.rack.on_timeout(self.snd_max);
+        if self.phase != Phase::Timeout {
+            // Linux enters TCP_CA_Loss with high_seq = snd_nxt and
+            // undo_marker = 0.
+            self.phase = Phase::Timeout;
+            self.recover = self.snd_max;
+            self.undo = None;
+            self.eifel_tsval = None;
+        }
+        self.tlp_end = None;
+        self.tlp_due = false;
+        self.pto_at = None;
+        self.dupacks = 0;
+        self.rtx_head = true;
+        // Karn: what is timed goes again.
+        self.rtt_timer.on_retransmit();
     }
 }

@@ -56,13 +56,32 @@ impl TcpSocket<'_> {
         if handshake || self.snd_una == self.snd_max {
             return None;
         }
-        if self.sack_ok {
-            return self.sack_resend();
+        let resend = if self.sack_ok {
+            self.sack_resend()
+        } else if self.phase != Phase::Fast || !self.rtx_head {
+            None
+        } else {
+            Some((0, self.mss.min(self.tx.len().max(1)), Resend::Repair))
+        };
+        resend.and_then(|r| self.within_peer_window(r))
+    }
+
+    /// A retransmission (repair, rescue or tail loss probe) against the
+    /// peer's *current* window, as Linux's __tcp_retransmit_skb: one
+    /// starting at or past SND.UNA + SND.WND waits, unless it is the head,
+    /// whose resend doubles as a zero-window probe (RFC 9293 §3.8.6.1);
+    /// one across the edge is cut to it. RFC 1122 §4.2.2.16: after the
+    /// window shrinks, retransmit "the old unacknowledged data between
+    /// SND.UNA and SND.UNA+SND.WND", not what was once inside a larger one.
+    fn within_peer_window(
+        &self,
+        (offset, len, kind): (usize, usize, Resend),
+    ) -> Option<(usize, usize, Resend)> {
+        match self.snd_wnd.checked_sub(offset).filter(|&room| room > 0) {
+            Some(room) => Some((offset, len.min(room), kind)),
+            None if offset == 0 => Some((offset, len, kind)),
+            None => None,
         }
-        if self.phase != Phase::Fast || !self.rtx_head {
-            return None;
-        }
-        Some((0, self.mss.min(self.tx.len().max(1)), Resend::Repair))
     }
 
     pub(super) fn in_flight(&self) -> usize {

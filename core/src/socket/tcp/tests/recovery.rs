@@ -750,3 +750,105 @@ fn a_dsack_for_a_network_copy_does_not_undo_a_real_reduction() {
     assert_eq!(s.stats().undos, 0);
     assert_eq!(s.stats().ssthresh, reduced);
 }
+
+// ----- Repairs and probes against the peer's current window ----------------
+
+#[test]
+fn sack_repairs_stay_inside_the_current_peer_window() {
+    // Linux's __tcp_retransmit_skb: a segment at or past SND.UNA + SND.WND
+    // is not resent unless it is the head (whose resend doubles as a
+    // zero-window probe); one across the edge is cut to it.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[4u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 10);
+    // Segments 0, 2, 3 and 4 lost; the peer's window closed.
+    let sacked = [(at(5), at(10)), (at(1), at(2))];
+    for _ in 0..3 {
+        s.process(ms(1), &sack_ack(at(0), 0, &sacked));
+    }
+    let sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(0)], "only the head past a zero window");
+    // The head arrived; the window reopens to one segment: segment 2 (the
+    // new head) goes, segment 3 (at the edge) waits.
+    s.process(ms(2), &sack_ack(at(2), MSS as u16, &[(at(5), at(10))]));
+    let sent: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(2)], "nothing past SND.UNA + SND.WND");
+    // A segment and a half: segment 3 whole, segment 4 cut to the edge.
+    let wnd = (MSS + MSS / 2) as u16;
+    s.process(ms(3), &sack_ack(at(3), wnd, &[(at(5), at(10))]));
+    let sent: Vec<_> = drain(&mut s, ms(3))
+        .iter()
+        .map(|g| (g.seq, g.payload.len()))
+        .collect();
+    assert_eq!(sent, [(at(3), MSS), (at(4), MSS / 2)]);
+}
+
+#[test]
+fn no_tail_loss_probe_past_a_zero_window() {
+    // RFC 8985 §7.3 probes inside the window; at a zero window the persist
+    // timer probes (RFC 9293 §3.8.6.1) — the head, never the tail beyond it.
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[5u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, Instant::ZERO).len(), 5);
+    s.process(ms(1), &ack(at(3), 0));
+    let mut t = ms(1);
+    let mut probes = 0;
+    for _ in 0..3 {
+        t = s.poll_at(t).expect("a timer runs");
+        for g in drain(&mut s, t) {
+            assert_eq!(g.seq, at(3), "only the head probes a zero window");
+            probes += 1;
+        }
+    }
+    assert!(probes > 0, "the window is probed");
+    assert_eq!(s.stats().loss_probes, 0);
+}
+
+#[test]
+fn a_smaller_path_mtu_resends_only_what_was_not_sacked() {
+    // RFC 1191 §6.5 / RFC 8201 §5.4 resend in smaller pieces what no
+    // longer fits; Linux's tcp_simple_retransmit marks lost only segments
+    // not SACKed (tcp_mark_skb_lost skips TCPCB_SACKED_ACKED).
+    // A 10 ms RTT: RACK's reordering window keeps the SACK below from
+    // marking anything lost by itself.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(10));
+    s.send_slice(&[6u8; 10 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(10)).len(), 10);
+    // Segment 2 arrived; the others were too big for a 576-byte hop.
+    s.process(ms(20), &sack_ack(at(0), 65535, &[(at(2), at(3))]));
+    assert!(drain(&mut s, ms(20)).is_empty(), "no repair yet");
+    s.process_path_mtu(at(0), 576, 1500);
+    assert_eq!(s.stats().mss, 536);
+    // The resends leave as cwnd allows; each round's ACK lets out more.
+    let mut resent = 0;
+    let mut t = ms(20);
+    let mut first = true;
+    while s.send_queue() > 0 {
+        let sent = drain(&mut s, t);
+        assert!(!sent.is_empty(), "a round without a resend");
+        let mut high = at(0);
+        for g in sent {
+            if first {
+                assert_eq!(g.seq, at(0), "from the head");
+                first = false;
+            }
+            assert!(g.payload.len() <= 536, "fits the new MTU");
+            let end = g.seq + g.payload.len();
+            assert!(
+                end <= at(2) || g.seq >= at(3),
+                "resent SACKed data: {:?}..{:?}",
+                g.seq,
+                end
+            );
+            resent += g.payload.len();
+            high = high.max(end);
+        }
+        t += Duration::from_millis(10);
+        if high < at(2) {
+            s.process(t, &sack_ack(high, 65535, &[(at(2), at(3))]));
+        } else {
+            s.process(t, &ack(high.max(at(3)), 65535));
+        }
+    }
+    assert_eq!(resent, 9 * MSS, "every byte not SACKed, once");
+}
