@@ -28,10 +28,10 @@ cargo build --release -q -p rstcp-examples --example benchmark
 OURS="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/benchmark"
 
 echo "== building smoltcp's benchmark from the cargo registry copy" >&2
-SMOL_SRC="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/smoltcp-0.12.* 2>/dev/null | head -1 || true)"
+SMOL_SRC="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/smoltcp-0.14.* 2>/dev/null | head -1 || true)"
 if [ -z "$SMOL_SRC" ]; then
-  cargo fetch -q  # the core's dev-dependencies include smoltcp 0.12
-  SMOL_SRC="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/smoltcp-0.12.* | head -1)"
+  cargo fetch -q  # the core's dev-dependencies include smoltcp 0.14
+  SMOL_SRC="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/smoltcp-0.14.* | head -1)"
 fi
 cp -r "$SMOL_SRC" "$WORK/smoltcp"
 # Its own lints are not ours to read: keep the log for a failed build only.
@@ -56,7 +56,7 @@ run() { # binary mode extra-args...
 }
 
 printf '%-32s %10s %10s\n' "stack (1 GB over tap0)" "reader" "writer"
-printf '%-32s %10s %10s\n' "smoltcp 0.12 (64 KiB buffers)" \
+printf '%-32s %10s %10s\n' "smoltcp 0.14 (64 KiB buffers)" \
   "$(run "$SMOL" reader --tap tap0) Gbps" "$(run "$SMOL" writer --tap tap0) Gbps"
 printf '%-32s %10s %10s\n' "rstcp (64 KiB buffers)" \
   "$(run "$OURS" reader --tap tap0 --amount "$AMOUNT") Gbps" "$(run "$OURS" writer --tap tap0 --amount "$AMOUNT") Gbps"
