@@ -83,8 +83,7 @@ impl fmt::Display for BindError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BindError {}
+impl core::error::Error for BindError {}
 
 /// An ICMP socket: whole ICMP messages to and from one echo identifier.
 ///

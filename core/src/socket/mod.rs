@@ -152,8 +152,7 @@ impl core::fmt::Display for SetError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SetError {}
+impl core::error::Error for SetError {}
 
 /// Which sockets the interface should visit for outgoing data (a stack
 /// value, built once per poll: its size is no concern).

@@ -87,8 +87,7 @@ impl fmt::Display for BindError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BindError {}
+impl core::error::Error for BindError {}
 
 /// Why [`UdpSocket::connect`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,8 +110,7 @@ impl fmt::Display for ConnectError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ConnectError {}
+impl core::error::Error for ConnectError {}
 
 /// What a socket has seen since it was created (wrapping counters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
