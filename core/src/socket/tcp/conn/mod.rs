@@ -235,6 +235,7 @@ impl Default for TcpConfig {
 
 /// The `ss -ti` of one connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TcpStats {
     /// Smoothed RTT.
     pub srtt: Option<Duration>,
