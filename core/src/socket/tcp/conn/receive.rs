@@ -368,6 +368,11 @@ impl TcpSocket<'_> {
             }
             self.rack_on_ack(now, old_una, repr, &sack);
         }
+        // RACK deems a segment lost on this ACK: it starts a recovery
+        // (below), and, as in Linux (tcp_cong_control runs after
+        // tcp_fastretrans_alert), does not grow the window first: the
+        // reduction is from the window the loss happened in.
+        let loss_found = self.sack_ok && self.phase == Phase::Open && self.rack_has_lost();
         if advanced {
             // FlightSize after this ACK, as the controller expects: the
             // flight before it would count the acknowledged bytes twice
@@ -412,7 +417,8 @@ impl TcpSocket<'_> {
                         self.rto_tsval = None;
                     }
                     self.dupacks = 0;
-                    self.cc.on_ack(now, acked, in_flight, sample);
+                    let grow = if loss_found { 0 } else { acked };
+                    self.cc.on_ack(now, grow, in_flight, sample);
                 }
             }
         } else if ack == self.snd_una && self.snd_max > self.snd_una {
