@@ -656,7 +656,12 @@ fn a_confirmed_address_is_reprobed_not_replaced_by_unsolicited_arp() {
     let mut c = reachable_a();
     // Within the locktime of the confirmation: ignored outright.
     assert_eq!(
-        c.fill(IP_A, HW_B, Fill::arp(true, true), t(0) + Duration::from_millis(500)),
+        c.fill(
+            IP_A,
+            HW_B,
+            Fill::arp(true, true),
+            t(0) + Duration::from_millis(500)
+        ),
         Filled::Ignored
     );
     assert_eq!(state(&c, IP_A, t(0)), Some(NeighborState::Reachable));
