@@ -600,7 +600,10 @@ impl TcpSocket<'_> {
             self.fin_at = Some(seq + data.len());
         }
         if data.is_empty() {
-            if repr.segment_len() > 0 {
+            // A bare FIN at RCV.NXT is new, not a duplicate: process_fin
+            // decides when its ACK leaves (delayed in ESTABLISHED).
+            let fin_in_order = behind == 0 && repr.control.contains(TcpFlags::FIN);
+            if repr.segment_len() > 0 && !fin_in_order {
                 // A duplicate: ACK at once (RFC 5681 §4.2 out-of-order rule).
                 self.ack_now = true;
             }
