@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rstcp::phy::wait::{Transmit, Transmitter, WaitDevice, Waker};
-use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken, VirtioOffload};
 use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
 
 use crate::ifreq;
+use crate::offload::{self, TapOffloads};
 use crate::wake::{self, EventWaker};
 
 /// Room for one 802.1Q tag on top of the Ethernet header: a tagged frame of
@@ -50,6 +51,15 @@ pub struct TapDevice {
     sender: Arc<TapSender>,
     stats: TapStats,
     last_error: Option<io::ErrorKind>,
+    offloads: TapOffloads,
+}
+
+impl Drop for TapDevice {
+    fn drop(&mut self) {
+        if self.offloads.tx() {
+            offload::reset(self.file.as_fd());
+        }
+    }
 }
 
 /// Writes frames to the TAP from any thread (its
@@ -86,6 +96,21 @@ impl TapDevice {
     /// busy in another process, a name over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)
     /// bytes (checked before any system call).
     pub fn open(name: &str) -> io::Result<TapDevice> {
+        TapDevice::open_with_offload(name, false)
+    }
+
+    /// [`open`](Self::open), with the kernel's offloads when `offload` is
+    /// true and the kernel has them: a virtio-net header on every frame
+    /// (`IFF_VNET_HDR`), TCP super-segments of up to 64 KB and partial
+    /// checksums both ways (`TUNSETOFFLOAD` with `TUN_F_CSUM | TUN_F_TSO4 |
+    /// TUN_F_TSO6`). Each is probed; what the kernel refuses is left off
+    /// ([`offloads`](Self::offloads) says what is on), so this works on any
+    /// kernel. The stack learns it from [`Device::capabilities`].
+    ///
+    /// A program that writes or reads raw frames on the fd itself, or
+    /// records them (pcap), wants [`open`](Self::open): with offloads every
+    /// frame carries the header.
+    pub fn open_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
         // Validate first: a long name is the caller's mistake, whatever the
         // state of /dev/net/tun.
         ifreq::request(name)?;
@@ -107,9 +132,18 @@ impl TapDevice {
                 };
                 io::Error::new(err.kind(), format!("{why}: {err}"))
             })?;
-        let name = ifreq::attach_tap(file.as_fd(), name)?;
+        let vnet = offload && offload::vnet_header_supported(file.as_fd());
+        let name = ifreq::attach_tap(file.as_fd(), name, vnet)?;
+        let offloads = if vnet {
+            offload::configure(file.as_fd())?
+        } else {
+            TapOffloads::default()
+        };
         let mtu = ifreq::mtu(&name)?;
-        let frame = mtu + HEADER_LEN + VLAN_TAG_LEN;
+        // A super-frame is one IP packet of up to 64 KB (its length field
+        // is 16 bits) behind the Ethernet header and the virtio-net header.
+        let ip_max = if offloads.tx() { 65535.max(mtu) } else { mtu };
+        let frame = offloads.header_len + ip_max + HEADER_LEN + VLAN_TAG_LEN;
         let sender = Arc::new(TapSender {
             file: file.try_clone()?,
             tx_frames: AtomicU64::new(0),
@@ -125,7 +159,13 @@ impl TapDevice {
             waker: Arc::new(EventWaker::new()?),
             stats: TapStats::default(),
             last_error: None,
+            offloads,
         })
+    }
+
+    /// The offloads the kernel agreed to (all off after [`open`](Self::open)).
+    pub fn offloads(&self) -> TapOffloads {
+        self.offloads
     }
 
     /// The interface's name as the kernel knows it.
@@ -266,7 +306,15 @@ impl Device for TapDevice {
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        DeviceCapabilities::ethernet(self.mtu)
+        let mut caps = DeviceCapabilities::ethernet(self.mtu);
+        if self.offloads.tx() {
+            // The kernel takes partial checksums and super-segments on any
+            // write with the header (tun_get_user), whatever TUNSETOFFLOAD
+            // allowed the other way.
+            caps.virtio = Some(VirtioOffload::new(self.offloads.header_len, true));
+            caps.max_segment_size = Some(65535);
+        }
+        caps
     }
 }
 
