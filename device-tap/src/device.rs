@@ -463,6 +463,56 @@ mod tests {
     }
 
     #[test]
+    fn with_offload_every_frame_carries_a_virtio_header_both_ways() {
+        if !have_tap() {
+            return;
+        }
+        let name = unique("rto");
+        let mut tap = TapDevice::open_with_offload(&name, true).unwrap();
+        let offloads = tap.offloads();
+        // Every kernel since 2.6.27 has these; USO is newer (6.2).
+        assert_eq!(offloads.header_len, 12, "{offloads:?}");
+        assert!(offloads.rx_checksum && offloads.rx_tso, "{offloads:?}");
+        let caps = tap.capabilities();
+        assert_eq!(caps.virtio_header_len(), 12);
+        assert_eq!(caps.tso_max(), Some(65535));
+        assert_eq!(caps.max_frame_len(), 1500 + 14 + 12);
+        tap.set_up().unwrap();
+        let ns = Netns(unique("rstcp-tapoff-"));
+        ip(&["netns", "add", &ns.0]);
+        ip(&["link", "set", &name, "netns", &ns.0]);
+        ip(&["-n", &ns.0, "addr", "add", "10.78.0.2/24", "dev", &name]);
+        ip(&["-n", &ns.0, "link", "set", &name, "up"]);
+
+        // A zero header: a plain frame with nothing for the kernel to do.
+        let mac = [0x02, 0, 0, 0, 0x78, 1];
+        let mut request = vec![0u8; 12];
+        request.extend(arp_request(mac, [10, 78, 0, 1], [10, 78, 0, 2]));
+        let token = tap.transmit(Instant::ZERO).unwrap();
+        token.consume(request.len(), |buf| buf.copy_from_slice(&request));
+        assert_eq!(tap.stats().tx_errors, 0);
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let reply = loop {
+            assert!(std::time::Instant::now() < deadline, "no ARP reply");
+            tap.wait(Some(Duration::from_millis(200))).unwrap();
+            let Some((rx, _tx)) = tap.receive(Instant::ZERO) else {
+                continue;
+            };
+            let frame = rx.consume(|f| f.to_vec());
+            let eth = &frame[12..];
+            if eth.len() >= 42 && eth[12..14] == [0x08, 0x06] && eth[20..22] == [0, 2] {
+                break frame;
+            }
+        };
+        // The kernel's header for an ARP reply: nothing offloaded.
+        let vnet = rstcp::wire::virtio::VirtioNetRepr::parse(&reply[..12], reply.len() - 12);
+        assert_eq!(vnet, Ok(rstcp::wire::virtio::VirtioNetRepr::PLAIN));
+        assert_eq!(reply[12..18], mac);
+        assert_eq!(reply[12 + 28..12 + 32], [10, 78, 0, 2]);
+    }
+
+    #[test]
     fn a_second_open_of_a_busy_tap_says_busy() {
         if !have_tap() {
             return;
