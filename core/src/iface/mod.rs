@@ -32,6 +32,8 @@ pub mod router;
 mod stats;
 mod tcp;
 mod udp;
+#[cfg(test)]
+mod virtio_tests;
 
 pub use self::config::Config;
 pub use self::event::Event;
