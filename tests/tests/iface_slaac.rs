@@ -122,6 +122,10 @@ fn the_two_hour_rule_keeps_an_address_a_short_or_zero_lifetime_would_end() {
         .unwrap();
     assert_eq!(a.state, AddressState::Deprecated);
     assert_eq!(a.lifetimes.valid_until, Some(t0 + secs(60 + 7200)));
+    // Reported, as a lifetime running out would be (the kernel test with
+    // radvd's last advertisement found it was not).
+    s.run_for(Duration::from_millis(1));
+    assert!(s.events.contains(&Event::Ipv6AddressDeprecated(A1)));
     // Within those two hours, a shorter lifetime changes nothing.
     s.run_to(t0 + secs(3600));
     s.advertise(0, &[prefix(P1, 0, 30)]);

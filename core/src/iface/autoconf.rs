@@ -127,7 +127,12 @@ impl Inner {
                 known = true;
                 e.lifetimes
                     .refresh(now, pi.preferred_lifetime, pi.valid_lifetime);
-                e.deprecated_reported = e.lifetimes.deprecated(now);
+                // Preferred again: a later deprecation is reported anew. A
+                // refresh that deprecates (preferred lifetime 0) is left
+                // for `addr6_timers` to report, as a lifetime running out.
+                if !e.lifetimes.deprecated(now) {
+                    e.deprecated_reported = false;
+                }
             }
         }
         // d) a new prefix with a non-zero valid lifetime: an address, if
