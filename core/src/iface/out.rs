@@ -777,9 +777,12 @@ impl Inner {
                     Some(_) => target,
                     None => super::interface::solicited_node(&target),
                 };
+                // RFC 4429 §3.3: an optimistic source must not have its
+                // link-layer address cached by the target: no option.
+                let optimistic = self.v6.get(&src).is_some_and(|e| e.tentative());
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
-                    lladdr: Some(self.hw),
+                    lladdr: (!optimistic).then_some(self.hw),
                     nonce: None,
                     options: &[],
                 });
