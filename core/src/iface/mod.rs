@@ -20,6 +20,7 @@ pub mod igmp;
 mod interface;
 mod ipv4;
 mod ipv6;
+mod membership;
 pub mod mld;
 mod ndisc;
 pub mod neighbor;
