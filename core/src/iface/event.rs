@@ -24,4 +24,8 @@ pub enum Event {
     /// A default router left the list: it advertised lifetime 0, or its
     /// lifetime ran out (RFC 4861 §6.3.4, §6.3.5).
     RouterRemoved(Ipv6Addr),
+    /// The DNS servers or search domains from Router Advertisements
+    /// changed (RFC 8106 §5.3.1): read them with
+    /// `Interface::router_discovery().dns_servers(now)` / `search_domains(now)`.
+    DnsChanged,
 }
