@@ -3,8 +3,8 @@
 //! written into the stack's pipe as a router would send it, shows up in
 //! `Stack::dns_servers` and `Stack::search_domains`.
 
-use std::thread;
-use std::time::{Duration, Instant};
+use rstcp_tests::eventually;
+use std::time::Duration;
 
 use rstcp::phy::{pipe, Device, TxToken};
 use rstcp::runtime::{Stack, StackConfig};
@@ -72,17 +72,6 @@ fn router_advert(lifetime: u32, domain: &str) -> Vec<u8> {
         ChecksumMode::Check,
     );
     frame
-}
-
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    f()
 }
 
 #[test]
