@@ -4,6 +4,7 @@ use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Something the user may want to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Event {
     /// An IPv4 address finished its probes (RFC 5227) and is in use.

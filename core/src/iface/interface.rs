@@ -765,8 +765,7 @@ impl core::fmt::Display for AddressError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for AddressError {}
+impl core::error::Error for AddressError {}
 
 /// ff02::1, all nodes (RFC 4291 §2.7.1).
 pub(crate) const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);

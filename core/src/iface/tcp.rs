@@ -44,8 +44,7 @@ impl core::fmt::Display for ConnectError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ConnectError {}
+impl core::error::Error for ConnectError {}
 
 impl<'a> Interface<'a> {
     /// Opens a TCP connection to `remote` from `local_port` (0: an

@@ -90,8 +90,7 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// The result of every parse and emit in [`wire`](self).
 pub type Result<T> = core::result::Result<T, Error>;
