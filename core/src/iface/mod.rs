@@ -27,6 +27,7 @@ pub mod neighbor;
 mod out;
 mod packet;
 pub mod pending;
+pub mod pmtu;
 pub mod ratelimit;
 pub mod route;
 pub mod router;
