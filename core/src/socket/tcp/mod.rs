@@ -21,7 +21,7 @@ pub mod congestion;
 mod conn;
 pub mod isn;
 mod listener;
-
+pub mod rack;
 mod recovery;
 pub mod rtt;
 pub mod sack;
