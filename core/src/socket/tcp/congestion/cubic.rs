@@ -9,9 +9,11 @@
 //!   `α_cubic = 3(1 − β)/(1 + β) = 9/17` segments per RTT (1 once it has
 //!   reached `cwnd_prior`).
 //!
-//! On loss `cwnd` drops to `β_cubic = 0.7` of the flight (§4.6), and `W_max`
-//! is remembered with fast convergence (§4.7). Slow start and the timeout
-//! response are Reno's (§4.10, §4.8), with β_cubic for `ssthresh`.
+//! On loss `cwnd` drops to `β_cubic = 0.7` of itself (§4.6, which allows
+//! cwnd for flight_size; Linux's choice), and `W_max` is remembered with
+//! fast convergence (§4.7). Slow start and the timeout response are Reno's
+//! (§4.10, §4.8), with β_cubic for `ssthresh`; slow start counts up to
+//! 8·SMSS per ACK (RFC 9406 §4.2's L without pacing).
 //!
 //! Units: bytes and microseconds. With `C` in segments/s³ and windows in
 //! bytes, `C·(t − K)³` becomes `4·SMSS·Δt_µs³ / 10¹⁹` bytes, computed in
@@ -20,7 +22,8 @@
 //!
 //! The undo of spurious congestion events (§4.9) restores the window and
 //! the plateau; the socket detects them (D-SACK, Eifel). Not implemented:
-//! HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
+//! HyStart++'s delay-based exit from slow start (RFC 9406 §4.3; §4.10 of
+//! RFC 9438 allows plain Reno slow start).
 
 use super::window::Window;
 use super::{

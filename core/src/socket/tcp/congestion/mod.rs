@@ -113,8 +113,9 @@ pub trait CongestionControl {
 
     /// New data was cumulatively acknowledged outside recovery.
     ///
-    /// Grows `cwnd` in slow start (RFC 5681 §3.1 with RFC 3465 byte counting,
-    /// L = 2·SMSS) or congestion avoidance, but only while the window was
+    /// Grows `cwnd` in slow start (RFC 5681 §3.1 with byte counting: L =
+    /// 2·SMSS for NewReno, RFC 3465; 8·SMSS for CUBIC, RFC 9406 §4.2) or
+    /// congestion avoidance, but only while the window was
     /// actually used (see [`is_cwnd_limited`]). `rtt` is the current RTT
     /// estimate (SRTT, RFC 6298) when the socket has one; CUBIC uses it to
     /// look one RTT ahead (RFC 9438 §4.2).
