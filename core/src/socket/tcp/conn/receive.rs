@@ -425,8 +425,10 @@ impl TcpSocket<'_> {
             // A duplicate ACK: with SACK, RFC 6675 §2's definition — an ACK
             // that SACKs data not SACKed before, whatever its window field
             // did (a receiver buffering out-of-order data may well change
-            // it); without SACK blocks, RFC 5681 §2's.
-            let duplicate = if self.sack_ok && has_blocks {
+            // it); one with no block at all is a copy the network made of
+            // a plain ACK (a receiver holding out-of-order data names it),
+            // and no sign of loss. Without SACK, RFC 5681 §2's.
+            let duplicate = if self.sack_ok {
                 sack.newly_sacked > 0
             } else {
                 self.is_duplicate_ack(repr, window)

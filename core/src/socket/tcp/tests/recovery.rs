@@ -878,3 +878,27 @@ fn a_stretch_ack_that_reveals_a_loss_leaves_the_window_reduced_from_the_flight_i
     assert_eq!(sent.first().map(|g| g.seq), Some(at(5)), "the repair");
     assert!(sent.len() <= 8, "{} segments", sent.len());
 }
+
+#[test]
+fn with_sack_a_copy_of_a_plain_ack_is_no_duplicate_ack() {
+    // RFC 6675 §2: with SACK, a DupAck is an ACK whose SACK blocks report
+    // data not SACKed before (Linux counts sacked_out, tcp_add_reno_sack
+    // being for non-SACK peers only). A link that duplicates frames
+    // (1 % of them on the impaired table's row) hands the sender copies of
+    // plain cumulative ACKs: taken as duplicate ACKs, each let a segment
+    // out beyond cwnd (RFC 3042) and closed RACK's reordering window at
+    // three (the DupThresh shortcut of RFC 8985 §6.2 step 4).
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[5u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(0)).len(), 10, "the initial window");
+    s.process(ms(10), &ack(at(2), 65535));
+    let after_ack = drain(&mut s, ms(10)).len();
+    assert!(after_ack >= 2, "the ACK's own room: {after_ack}");
+    // The link's copies of that ACK: nothing new.
+    for _ in 0..3 {
+        s.process(ms(10), &ack(at(2), 65535));
+    }
+    assert_eq!(drain(&mut s, ms(10)).len(), 0, "no limited transmit");
+    assert_eq!(s.dupacks, 0);
+    assert_eq!(s.stats().fast_retransmits, 0);
+}
