@@ -18,7 +18,9 @@
 # The kernels' sockets run CUBIC (--cc), as rstcp does, whatever the
 # host's default (BBR on some hosts, which loss does not slow down).
 # --runs N runs each row N times in turn and reports each cell's median
-# (the machine's noise hits rstcp and Linux alike). Exits 1 if a cell
+# (the machine's noise hits rstcp and Linux alike); the ratios are the
+# median of each run's rstcp/Linux ratio (the two cells of a run ran back
+# to back, under about the same load). Exits 1 if a cell
 # failed or lost a byte.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

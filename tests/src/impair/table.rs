@@ -21,6 +21,10 @@ pub struct Row {
     pub rstcp_receives: Cell,
     /// The kernel peer writes to Linux.
     pub linux_receives: Cell,
+    /// The median over runs of rstcp's goodput over Linux's in the same
+    /// run, sending and receiving (see [`run_row`]); `None` when a cell
+    /// of a pair did not complete.
+    pub paired_ratios: [Option<f64>; 2],
 }
 
 impl Row {
@@ -63,6 +67,24 @@ pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&st
             slot.push(c);
         }
     }
+    // Each run's rstcp cell and Linux cell ran back to back, under about
+    // the same load from the rest of the machine; the medians of the two
+    // columns may come from runs under different loads (a busy spell in
+    // one run moved a ratio by 1.5× on a shared machine). The ratio
+    // column is the median of the per-run ratios.
+    let paired_ratios = [(0, 1), (2, 3)].map(|(ours, linux)| {
+        let mut r: Vec<f64> = runs[ours]
+            .iter()
+            .zip(&runs[linux])
+            .filter(|(a, b)| a.ran && b.ran && a.intact && b.intact && b.mbps() > 0.0)
+            .map(|(a, b)| a.mbps() / b.mbps())
+            .collect();
+        if r.len() != runs[ours].len() || r.is_empty() {
+            return None;
+        }
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied()
+    });
     let [a, b, c, d] = runs.map(median);
     Row {
         profile: profile.clone(),
@@ -70,6 +92,7 @@ pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&st
         linux_sends: b,
         rstcp_receives: c,
         linux_receives: d,
+        paired_ratios,
     }
 }
 
@@ -91,7 +114,8 @@ pub fn header() -> String {
 }
 
 /// One Markdown row: Mbit/s and the sender's retransmitted share (the
-/// peer's, in the receive columns), ratios rstcp / Linux.
+/// peer's, in the receive columns), ratios rstcp / Linux (the median of
+/// the per-run ratios, see [`run_row`]).
 pub fn format_row(row: &Row) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -100,10 +124,14 @@ pub fn format_row(row: &Row) -> String {
         row.profile.name,
         cell_text(&row.rstcp_sends, ""),
         cell_text(&row.linux_sends, ""),
-        ratio(&row.rstcp_sends, &row.linux_sends),
+        ratio(&row.rstcp_sends, &row.linux_sends, row.paired_ratios[0]),
         cell_text(&row.rstcp_receives, "peer "),
         cell_text(&row.linux_receives, "peer "),
-        ratio(&row.rstcp_receives, &row.linux_receives),
+        ratio(
+            &row.rstcp_receives,
+            &row.linux_receives,
+            row.paired_ratios[1]
+        ),
     );
     s
 }
@@ -138,7 +166,9 @@ fn mbps(v: f64) -> String {
     }
 }
 
-fn ratio(ours: &Cell, linux: &Cell) -> String {
+/// The paired ratio when every run completed, else that of the cells
+/// shown.
+fn ratio(ours: &Cell, linux: &Cell, paired: Option<f64>) -> String {
     if !ours.ran
         || !linux.ran
         || ours.error.is_some()
@@ -147,7 +177,7 @@ fn ratio(ours: &Cell, linux: &Cell) -> String {
     {
         return "-".into();
     }
-    format!("{:.2}", ours.mbps() / linux.mbps())
+    format!("{:.2}", paired.unwrap_or(ours.mbps() / linux.mbps()))
 }
 
 /// Runs every profile and prints the table to stdout as rows complete,
