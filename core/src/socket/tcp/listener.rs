@@ -494,6 +494,11 @@ impl<'a> TcpListener<'a> {
         self.pool.iter().flatten().next().copied()
     }
 
+    /// The sockets lent and not yet used.
+    pub(crate) fn pooled_handles(&self) -> impl Iterator<Item = SocketHandle> + '_ {
+        self.pool.iter().flatten().copied()
+    }
+
     /// Takes a pooled socket for a new connection.
     pub(crate) fn take_pooled(&mut self) -> Option<SocketHandle> {
         self.pool
