@@ -16,9 +16,10 @@
 //!   test devices, the loopback, the link between two interfaces and the
 //!   fault injector, are test tooling: they live in the `rstcp-testkit`
 //!   crate.)
-//! - `std`: `alloc`, plus `std::error::Error` for the error types, the
-//!   threaded [`runtime`] with blocking sockets shaped like `std::net`, and
-//!   the in-memory [`phy::pipe`] device it is tested over.
+//! - `std`: `alloc`, plus the threaded `runtime` module with blocking
+//!   sockets shaped like `std::net`, and the in-memory `phy::pipe` device it
+//!   is tested over. (Every error type implements `core::error::Error`
+//!   whatever the features.)
 //! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
 #![no_std]
 #![deny(unsafe_code)]
@@ -42,3 +43,6 @@ pub mod socket;
 pub mod storage;
 pub mod time;
 pub mod wire;
+
+#[cfg(test)]
+mod error_tests;

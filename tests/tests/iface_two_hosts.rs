@@ -286,6 +286,56 @@ fn udp_to_a_closed_port_is_refused_by_icmp() {
     assert_eq!(sim.b.iface.stats().icmp_errors_sent, 1);
 }
 
+/// The smoltcp way: bind the socket itself, before adding it (server) or
+/// through `get_mut` after (client). Both must receive, not only sockets
+/// bound through `SocketSet::bind_udp` (issue 14: they used to get `Ok` and
+/// then nothing, the datagram refused with port unreachable).
+#[test]
+fn udp_sockets_bound_directly_receive() {
+    use rstcp::socket::udp::UdpSocket;
+    use rstcp::storage::{PacketBuffer, PacketMetadata};
+    let buf = || {
+        PacketBuffer::new(
+            vec![PacketMetadata::<UdpMetadata>::EMPTY; 8],
+            vec![0u8; 4096],
+        )
+    };
+    let mut sim = Sim::new(1500, false);
+    let mut server = UdpSocket::new(buf(), buf());
+    server.bind(5000).unwrap();
+    let server = sim.b.sockets.add(server).unwrap();
+    let client = sim.a.sockets.add(UdpSocket::new(buf(), buf())).unwrap();
+    sim.a.udp_socket(client).bind(6000).unwrap();
+    let to_server = IpEndpoint::new(IpAddr::V4(IP4_B), 5000);
+    sim.a
+        .udp_socket(client)
+        .send_slice(b"ping", to_server.into())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(2), |s| s
+        .b
+        .udp_socket(server)
+        .can_recv()));
+    let (data, meta) = sim
+        .b
+        .udp_socket(server)
+        .recv()
+        .map(|(d, m)| (d.to_vec(), m))
+        .unwrap();
+    assert_eq!(data, b"ping");
+    assert_eq!(meta.endpoint.port, 6000);
+    sim.b
+        .udp_socket(server)
+        .send_slice(b"pong", meta.endpoint.into())
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(2), |s| s
+        .a
+        .udp_socket(client)
+        .can_recv()));
+    assert_eq!(sim.a.udp_socket(client).recv().unwrap().0, b"pong");
+    assert_eq!(sim.a.iface.stats().dropped(DropReason::NoSocket), 0);
+    assert_eq!(sim.b.iface.stats().dropped(DropReason::NoSocket), 0);
+}
+
 #[test]
 fn udp_over_ipv6() {
     let mut sim = Sim::new(1500, false);

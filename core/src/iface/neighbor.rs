@@ -986,8 +986,7 @@ impl fmt::Display for CacheFull {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for CacheFull {}
+impl core::error::Error for CacheFull {}
 
 #[cfg(test)]
 mod tests;

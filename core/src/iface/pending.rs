@@ -52,8 +52,7 @@ impl fmt::Display for QueueFull {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for QueueFull {}
+impl core::error::Error for QueueFull {}
 
 /// The header layout of one stored packet. All integers big-endian.
 mod field {

@@ -39,6 +39,14 @@ impl Route {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RouteTableFull;
 
+impl core::fmt::Display for RouteTableFull {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "the route table is full ({MAX_ROUTES} routes)")
+    }
+}
+
+impl core::error::Error for RouteTableFull {}
+
 /// A bounded route table. Lookup is a linear longest-prefix scan: with at
 /// most [`MAX_ROUTES`] entries that beats any tree on a cache line budget.
 #[derive(Debug, Clone, Default)]

@@ -103,6 +103,7 @@ impl DropReason {
 
 /// The interface's counters. All of them only ever grow (wrapping at 2^64).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Stats {
     /// Frames taken from the device.
     pub rx_frames: u64,

@@ -50,8 +50,7 @@ impl fmt::Display for SendError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SendError {}
+impl core::error::Error for SendError {}
 
 /// Why nothing (or not everything) was received from a datagram socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,8 +74,7 @@ impl fmt::Display for RecvError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for RecvError {}
+impl core::error::Error for RecvError {}
 
 /// An asynchronous error a peer or router reported with ICMP (RFC 1122
 /// §4.1.3.3 for UDP, §4.2.3.9 for TCP): kept by a UDP socket until the
@@ -104,5 +102,4 @@ impl fmt::Display for SocketError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SocketError {}
+impl core::error::Error for SocketError {}

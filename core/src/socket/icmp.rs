@@ -83,8 +83,7 @@ impl fmt::Display for BindError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BindError {}
+impl core::error::Error for BindError {}
 
 /// An ICMP socket: whole ICMP messages to and from one echo identifier.
 ///
@@ -117,6 +116,12 @@ impl<'a> IcmpSocket<'a> {
     /// Binds to an echo identifier. Choosing one that no other socket uses
     /// is the socket set's job (a ping socket's identifier plays the part of
     /// a port).
+    ///
+    /// Bound here, the socket is registered with its set by
+    /// [`SocketSet::add`](super::SocketSet::add) or before the set's next
+    /// lookup, as [`UdpSocket::bind`](super::udp::UdpSocket::bind) explains;
+    /// [`SocketSet::bind_icmp`](super::SocketSet::bind_icmp) reports a
+    /// conflict at once.
     pub fn bind(&mut self, endpoint: IcmpEndpoint) -> Result<(), BindError> {
         if endpoint == IcmpEndpoint::Unspecified {
             return Err(BindError::Unaddressable);

@@ -58,6 +58,14 @@ enum SlotState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexFull;
 
+impl core::fmt::Display for IndexFull {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the socket index is full (its borrowed storage cannot grow)")
+    }
+}
+
+impl core::error::Error for IndexFull {}
+
 pub(crate) struct SocketIndex<'a> {
     slots: ManagedSlice<'a, IndexSlot>,
     used: usize,

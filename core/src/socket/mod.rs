@@ -10,6 +10,7 @@
 //! scanning the set; the index is kept right by binding through the set
 //! ([`SocketSet::bind_udp`], [`SocketSet::bind_icmp`], …).
 
+mod binds;
 pub mod dhcpv4;
 pub mod error;
 pub mod icmp;
@@ -152,8 +153,7 @@ impl core::fmt::Display for SetError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SetError {}
+impl core::error::Error for SetError {}
 
 /// Which sockets the interface should visit for outgoing data (a stack
 /// value, built once per poll: its size is no concern).
@@ -190,6 +190,13 @@ pub struct SocketSet<'a> {
     /// Every slot below this one is taken, so `add` looks from here: adding
     /// N sockets costs O(N), not O(N²) (a runtime lends thousands).
     first_free: usize,
+    /// UDP/ICMP sockets lent out by `get_mut` since the last lookup: they
+    /// may have been bound directly (see `binds.rs`).
+    binds: heapless::Vec<usize, { binds::BINDS_LEN }>,
+    /// More were lent than `binds` holds: re-check every socket.
+    binds_all: bool,
+    /// Direct binds refused late (see [`SocketSet::bind_conflicts`]).
+    bind_conflicts: u64,
 }
 
 /// How many touched sockets the set remembers before it falls back to
@@ -221,6 +228,9 @@ impl<'a> SocketSet<'a> {
             changed: heapless::Vec::new(),
             changed_all: false,
             first_free: 0,
+            binds: heapless::Vec::new(),
+            binds_all: false,
+            bind_conflicts: 0,
         }
     }
 
@@ -257,6 +267,18 @@ impl<'a> SocketSet<'a> {
             self.dhcp = Some(slot);
         }
         self.first_free = slot + 1;
+        // A socket bound before it was added (`socket.bind(5000)`, then
+        // `add`) is registered now, or refused like `bind_udp` would.
+        let key = storage
+            .inner
+            .as_ref()
+            .and_then(|it| binds::bound_key(&it.socket));
+        if let Some(key) = key {
+            if let Err(e) = self.claim(SocketHandle(slot), key, |_| Ok(())) {
+                self.remove(SocketHandle(slot));
+                return Err(e);
+            }
+        }
         Ok(SocketHandle(slot))
     }
 
@@ -269,6 +291,10 @@ impl<'a> SocketSet<'a> {
     /// The socket behind `handle`, if it is a `T`.
     pub fn get_mut<T: AnySocket<'a>>(&mut self, handle: SocketHandle) -> Option<&mut T> {
         self.touch(handle.0);
+        let item = self.sockets.get(handle.0)?.inner.as_ref()?;
+        if matches!(item.socket, Socket::Udp(_) | Socket::Icmp(_)) {
+            self.note_bind(handle.0);
+        }
         let item = self.sockets.get_mut(handle.0)?.inner.as_mut()?;
         T::downcast_mut(&mut item.socket)
     }
@@ -545,6 +571,7 @@ impl<'a> SocketSet<'a> {
     /// The UDP socket for a datagram to `addr:port`: one bound to exactly
     /// that address first, then one bound to every address.
     pub(crate) fn udp_for(&mut self, addr: &IpAddr, port: u16) -> Option<&mut udp::UdpSocket<'a>> {
+        self.sync_binds();
         let exact = Key {
             kind: Kind::Udp,
             port,
@@ -566,6 +593,7 @@ impl<'a> SocketSet<'a> {
 
     /// The ICMP socket bound to an echo identifier.
     pub(crate) fn icmp_for(&mut self, ident: u16) -> Option<&mut icmp::IcmpSocket<'a>> {
+        self.sync_binds();
         let key = Key {
             kind: Kind::Icmp,
             port: ident,

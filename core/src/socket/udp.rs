@@ -87,8 +87,7 @@ impl fmt::Display for BindError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for BindError {}
+impl core::error::Error for BindError {}
 
 /// Why [`UdpSocket::connect`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,8 +110,7 @@ impl fmt::Display for ConnectError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ConnectError {}
+impl core::error::Error for ConnectError {}
 
 /// What a socket has seen since it was created (wrapping counters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,6 +177,14 @@ impl<'a> UdpSocket<'a> {
     ///
     /// Port 0 is refused: ephemeral ports are the socket set's job, which
     /// knows which ports are free (RFC 6056 port randomisation).
+    ///
+    /// A socket bound here, before [`SocketSet::add`](super::SocketSet::add)
+    /// or through [`SocketSet::get_mut`](super::SocketSet::get_mut), is
+    /// registered with the set by `add` or before the set's next lookup.
+    /// Only [`SocketSet::bind_udp`](super::SocketSet::bind_udp) can say at
+    /// once that another socket holds the port: bound here, the socket is
+    /// closed when the set finds the conflict
+    /// ([`SocketSet::bind_conflicts`](super::SocketSet::bind_conflicts)).
     pub fn bind<T: Into<IpListenEndpoint>>(&mut self, endpoint: T) -> Result<(), BindError> {
         let endpoint = endpoint.into();
         if endpoint.port == 0 {

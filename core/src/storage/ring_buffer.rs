@@ -42,8 +42,7 @@ impl fmt::Display for Full {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Full {}
+impl core::error::Error for Full {}
 
 /// The ring (or packet buffer) holds nothing to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,8 +55,7 @@ impl fmt::Display for Empty {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Empty {}
+impl core::error::Error for Empty {}
 
 /// A first-in first-out ring of `T` in caller-provided storage.
 ///

@@ -255,8 +255,7 @@ impl fmt::Display for CidrParseError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for CidrParseError {}
+impl core::error::Error for CidrParseError {}
 
 /// Splits `addr/len` and parses both halves; the length must be at most `max`.
 fn split_cidr<A: core::str::FromStr>(s: &str, max: u8) -> Result<(A, u8), CidrParseError> {

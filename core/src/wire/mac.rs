@@ -79,8 +79,7 @@ impl fmt::Display for ParseMacError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ParseMacError {}
+impl core::error::Error for ParseMacError {}
 
 impl core::str::FromStr for EthernetAddress {
     type Err = ParseMacError;

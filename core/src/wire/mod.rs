@@ -36,6 +36,7 @@ pub mod ipv6;
 pub mod ipv6ext;
 pub mod tcp;
 pub mod udp;
+pub mod virtio;
 
 pub use self::cidr::{CidrParseError, IpCidr, Ipv4Cidr, Ipv6Cidr};
 pub use self::endpoint::{IpEndpoint, IpListenEndpoint};
@@ -90,8 +91,7 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// The result of every parse and emit in [`wire`](self).
 pub type Result<T> = core::result::Result<T, Error>;

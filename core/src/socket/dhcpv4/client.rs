@@ -33,6 +33,7 @@ const IMMEDIATELY: Instant = Instant::from_micros(i64::MIN);
 
 /// What the interface must act on, from [`Dhcpv4Client::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Dhcpv4Event {
     /// A new lease: configure the address, route and DNS servers.
     Configured(Lease),

@@ -5,6 +5,7 @@ use super::*;
 
 /// A committed lease: what the interface configures.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Lease {
     /// `yiaddr` with the prefix of option 1. A missing, non-contiguous or
     /// all-zero mask gives /32: only the address itself is on-link, and the

@@ -65,8 +65,7 @@ impl core::fmt::Display for TooManyHoles {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TooManyHoles {}
+impl core::error::Error for TooManyHoles {}
 
 /// A SACK block in sequence space: `(left edge, right edge)`, the right edge
 /// being one past the last byte (RFC 2018 §3).

@@ -229,6 +229,16 @@ pub enum ListenError {
     PoolFull,
 }
 
+impl core::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ListenError::PoolFull => f.write_str("the listener pool's storage is full"),
+        }
+    }
+}
+
+impl core::error::Error for ListenError {}
+
 /// A listening socket (see the module documentation).
 #[derive(Debug)]
 pub struct TcpListener<'a> {

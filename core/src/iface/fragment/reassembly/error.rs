@@ -67,5 +67,4 @@ impl fmt::Display for ReassemblyError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for ReassemblyError {}
+impl core::error::Error for ReassemblyError {}

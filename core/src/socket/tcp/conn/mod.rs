@@ -128,8 +128,7 @@ impl fmt::Display for TcpError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TcpError {}
+impl core::error::Error for TcpError {}
 
 /// A user call that does not fit the connection's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +153,7 @@ impl fmt::Display for TcpApiError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TcpApiError {}
+impl core::error::Error for TcpApiError {}
 
 /// Per-connection tunables; `Default` gives what Linux does where the RFCs
 /// leave a choice.
@@ -237,6 +235,7 @@ impl Default for TcpConfig {
 
 /// The `ss -ti` of one connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TcpStats {
     /// Smoothed RTT.
     pub srtt: Option<Duration>,
@@ -300,6 +299,10 @@ pub(crate) struct TcpContext {
     pub now: Instant,
     /// The largest IP packet the path carries (device MTU).
     pub mtu: usize,
+    /// The most payload one segment handed to the device may carry when
+    /// the device cuts super-segments itself (TSO); 0 without TSO, when
+    /// every segment carries one MSS at most.
+    pub tso_payload: usize,
 }
 
 /// Timestamps state (RFC 7323 §3, §4, §5).
