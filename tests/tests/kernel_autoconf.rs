@@ -8,6 +8,7 @@
 //! - radvd advertises a /64 with short lifetimes: the stack forms its
 //!   SLAAC address, learns the router, deprecates and expires the address
 //!   and drops the router when radvd's last advertisement says lifetime 0.
+//!
 //! `services` on radvd's bridge is in `kernel_slaac_services.rs`.
 //!
 //! Needs root, /dev/net/tun, iproute2 and radvd (Debian: radvd); without
@@ -55,7 +56,12 @@ fn state(rig: &KernelRig, a: Ipv6Addr) -> Option<AddressState> {
 }
 
 /// Waits up to `limit` for `f`, collecting events meanwhile.
-fn wait(rig: &KernelRig, log: &mut Vec<Event>, limit: StdDuration, f: impl Fn(&KernelRig, &[Event]) -> bool) -> bool {
+fn wait(
+    rig: &KernelRig,
+    log: &mut Vec<Event>,
+    limit: StdDuration,
+    f: impl Fn(&KernelRig, &[Event]) -> bool,
+) -> bool {
     let start = StdInstant::now();
     loop {
         events(rig, log);
@@ -85,7 +91,10 @@ fn a_static_address_the_kernel_holds_fails_dad_and_is_reported() {
     let rig = rig("rstcp-dad-", dad_host(KERNEL_V6));
     let mut log = Vec::new();
     assert!(
-        wait(&rig, &mut log, StdDuration::from_secs(5), |_, l| duplicate(l, KERNEL_V6).is_some()),
+        wait(&rig, &mut log, StdDuration::from_secs(5), |_, l| duplicate(
+            l, KERNEL_V6
+        )
+        .is_some()),
         "no conflict reported: {log:?}"
     );
     // §5.4.4: the kernel's advertisement named its MAC.
@@ -132,7 +141,10 @@ fn the_kernels_dad_sees_no_conflict_from_us_and_sees_us_defend_our_address() {
             .unwrap_or_else(|| panic!("{a} not in\n{text}"))
             .to_string()
     };
-    assert!(!line(free).contains("dadfailed") && !line(free).contains("tentative"), "{text}");
+    assert!(
+        !line(free).contains("dadfailed") && !line(free).contains("tentative"),
+        "{text}"
+    );
     assert!(line(&ours).contains("dadfailed"), "{text}");
     // We kept ours.
     assert_eq!(state(&rig, STACK_V6), Some(AddressState::Preferred));
@@ -141,10 +153,18 @@ fn the_kernels_dad_sees_no_conflict_from_us_and_sees_us_defend_our_address() {
 
 /// radvd on the kernel's TAP with `body` as its interface block.
 fn radvd(rig: &KernelRig, body: &str) -> rstcp_tests::netns::Background {
-    let dir = std::env::temp_dir().join(format!("rstcp-radvd-{}-{}", std::process::id(), rig.tap_name));
+    let dir = std::env::temp_dir().join(format!(
+        "rstcp-radvd-{}-{}",
+        std::process::id(),
+        rig.tap_name
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("radvd.conf");
-    std::fs::write(&conf, format!("interface {} {{\n{body}\n}};\n", rig.tap_name)).unwrap();
+    std::fs::write(
+        &conf,
+        format!("interface {} {{\n{body}\n}};\n", rig.tap_name),
+    )
+    .unwrap();
     // radvd refuses to advertise unless the node forwards.
     rig.ns
         .exec_ok("sysctl", &["-qw", "net.ipv6.conf.all.forwarding=1"])
@@ -187,12 +207,17 @@ fn a_slaac_address_the_kernel_holds_fails_dad_and_is_reported() {
     let rig = rig("rstcp-sdad-", dad_host(STACK_V6));
     let held = format!("{SLAAC_A}/64");
     rig.ns
-        .exec_ok("ip", &["-6", "addr", "add", &held, "dev", &rig.tap_name, "nodad"])
+        .exec_ok(
+            "ip",
+            &["-6", "addr", "add", &held, "dev", &rig.tap_name, "nodad"],
+        )
         .unwrap();
     let _radvd = radvd(&rig, PREFIX_BLOCK);
     let mut log = Vec::new();
     assert!(
-        wait(&rig, &mut log, StdDuration::from_secs(15), |_, l| duplicate(l, SLAAC_A).is_some()),
+        wait(&rig, &mut log, StdDuration::from_secs(15), |_, l| {
+            duplicate(l, SLAAC_A).is_some()
+        }),
         "no conflict reported: {log:?}"
     );
     assert!(log.contains(&Event::Ipv6AddressAdded(SLAAC_A)));
@@ -227,16 +252,33 @@ fn radvd_short_lifetimes_deprecate_and_expire_the_slaac_address_and_lifetime_0_d
             .find(|a| a.cidr.address() == SLAAC_A)
             .map(|a| (a.origin, a.cidr))
     });
-    assert_eq!(origin, Some((AddressOrigin::Slaac, Ipv6Cidr::new(SLAAC_A, 64).unwrap())));
+    assert_eq!(
+        origin,
+        Some((AddressOrigin::Slaac, Ipv6Cidr::new(SLAAC_A, 64).unwrap()))
+    );
     // The kernel reaches it (the prefix is on-link for the kernel too).
     rig.ns
-        .exec_ok("ip", &["-6", "addr", "add", "2001:db8:1::1/64", "dev", &rig.tap_name, "nodad"])
+        .exec_ok(
+            "ip",
+            &[
+                "-6",
+                "addr",
+                "add",
+                "2001:db8:1::1/64",
+                "dev",
+                &rig.tap_name,
+                "nodad",
+            ],
+        )
         .unwrap();
     rig.kernel_ping(&SLAAC_A.to_string(), 56);
     // radvd stops: its last advertisement has router lifetime 0 and, with
     // DeprecatePrefix, preferred lifetime 0 (§6.3.4, §5.5.3 e).
     let pid = radvd.child().id().to_string();
-    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(
         wait(&rig, &mut log, StdDuration::from_secs(5), |_, l| {
             l.contains(&Event::RouterRemoved(router))
@@ -252,7 +294,10 @@ fn radvd_short_lifetimes_deprecate_and_expire_the_slaac_address_and_lifetime_0_d
     assert!(log.contains(&Event::Ipv6AddressDeprecated(SLAAC_A)));
     // Valid lifetime 14 s at most from the last refresh: gone.
     assert!(
-        wait(&rig, &mut log, StdDuration::from_secs(16), |r, _| state(r, SLAAC_A).is_none()),
+        wait(&rig, &mut log, StdDuration::from_secs(16), |r, _| state(
+            r, SLAAC_A
+        )
+        .is_none()),
         "not expired: {log:?}"
     );
     assert!(log.contains(&Event::Ipv6AddressExpired(SLAAC_A)));
