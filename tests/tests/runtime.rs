@@ -5,6 +5,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::thread;
+
+use rstcp_tests::eventually;
 use std::time::{Duration, Instant};
 
 use rstcp::phy::pipe;
@@ -43,18 +45,6 @@ fn stacks() -> (Stack, Stack) {
 
 fn b_addr(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(IP4_B), port)
-}
-
-/// Waits until `f` holds (the stack threads work asynchronously).
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    f()
 }
 
 /// Deterministic bytes that are not a short repeating pattern (a shifted

@@ -23,7 +23,11 @@ impl<'a> Interface<'a> {
             fragments,
             pending,
         } = self;
-        let mut device = DeviceOut { device, now };
+        let mut device = DeviceOut {
+            device,
+            now,
+            header_len: inner.caps.virtio_header_len(),
+        };
         let mut out = Out {
             frames: &mut device,
             pending,

@@ -47,4 +47,8 @@ pub enum Event {
     /// An autoconfigured address's valid lifetime ended: it was removed
     /// (RFC 4862 §5.5.4).
     Ipv6AddressExpired(Ipv6Addr),
+    /// The DNS servers or search domains from Router Advertisements
+    /// changed (RFC 8106 §5.3.1): read them with
+    /// `Interface::router_discovery().dns_servers(now)` / `search_domains(now)`.
+    DnsChanged,
 }

@@ -108,6 +108,10 @@ pub(crate) struct Inner {
     /// sleeps until `poll_at` does not spin.
     pub stalled: heapless::Vec<(SocketHandle, IpAddr), MAX_STALLED>,
     pub caps: DeviceCapabilities,
+    /// The device vouched for the transport checksum of the frame being
+    /// processed (virtio `DATA_VALID`, or `NEEDS_CSUM`: a frame that never
+    /// left the host): TCP and UDP skip verifying it.
+    pub rx_vouched: bool,
     pub now: Instant,
     /// The address and router applied from a DHCP lease.
     pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
@@ -136,6 +140,17 @@ impl Inner {
         parsed
             .map_err(|e| self.drop(DropReason::from_wire(&e)))
             .ok()
+    }
+
+    /// How to treat a TCP or UDP checksum of the frame being processed:
+    /// skipped when the device verified it or it never left the host
+    /// ([`rx_vouched`](Self::rx_vouched)), else as the capabilities say.
+    pub fn l4_rx_mode(&self, caps: crate::phy::Checksum) -> crate::wire::ChecksumMode {
+        if self.rx_vouched {
+            crate::wire::ChecksumMode::Skip
+        } else {
+            caps.rx_mode()
+        }
     }
 
     pub fn drop(&mut self, reason: DropReason) {
@@ -365,6 +380,7 @@ impl<'a> Interface<'a> {
             flush_all: false,
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
+            rx_vouched: false,
             now,
             dhcp: None,
             dhcp_acd: None,

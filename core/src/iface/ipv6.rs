@@ -104,6 +104,9 @@ impl Inner {
             }
         }
         if let Some(frag) = walk.fragment {
+            // A device's checksum verdict is about one frame; the packet
+            // reassembled here is checked in full.
+            self.rx_vouched = false;
             return self.reassemble_v6(fragments, out, repr.hop_limit, ip, body, frag, sockets);
         }
         let upper_payload = body.get(walk.upper_offset..).unwrap_or(&[]);

@@ -22,18 +22,22 @@ pub mod igmp;
 mod interface;
 mod ipv4;
 mod ipv6;
+mod membership;
 pub mod mld;
 mod ndisc;
 pub mod neighbor;
 mod out;
 mod packet;
 pub mod pending;
+pub mod pmtu;
 pub mod ratelimit;
 pub mod route;
 pub mod router;
 mod stats;
 mod tcp;
 mod udp;
+#[cfg(test)]
+mod virtio_tests;
 
 pub use self::addr6::iid::InterfaceIdMode;
 pub use self::addr6::lifetimes::Lifetimes;

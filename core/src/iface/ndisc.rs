@@ -193,6 +193,22 @@ impl Inner {
             // with or without the L flag.
             self.slaac_prefix(&pi, now);
         }
+        // RFC 8106 §5.3.1: DNS servers and search domains with lifetimes.
+        let mut dns_changed = false;
+        for rdnss in ra.rdnss() {
+            dns_changed |= self.rdisc.rdnss(&rdnss, now).is_some();
+        }
+        for dnssl in ra.dnssl() {
+            let (changed, err) = self.rdisc.dnssl(&dnssl, now);
+            dns_changed |= changed.is_some();
+            if err.is_some() {
+                // The rest of the RA stands; the bad option is counted.
+                self.drop(DropReason::Malformed);
+            }
+        }
+        if dns_changed {
+            self.router_event(RouterChange::Dns);
+        }
         // §6.3.4: the Source Link-Layer Address is recorded for the router,
         // creating the entry (STALE) if necessary, STALE if it changed.
         if let Some(mac) = lladdr {
@@ -206,6 +222,7 @@ impl Inner {
         self.event(match change {
             RouterChange::Added(a) => Event::RouterAdded(a),
             RouterChange::Removed(a) => Event::RouterRemoved(a),
+            RouterChange::Dns => Event::DnsChanged,
         });
     }
 

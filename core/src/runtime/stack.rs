@@ -872,6 +872,32 @@ impl Stack {
         client.lease().cloned()
     }
 
+    /// The DNS servers the network gave: the DHCPv4 lease's first, then
+    /// the IPv6 ones of Router Advertisements (RDNSS, RFC 8106 §5.1) whose
+    /// lifetime has not run out.
+    pub fn dns_servers(&self) -> Vec<IpAddr> {
+        let mut servers: Vec<IpAddr> = self
+            .dhcp_lease()
+            .map(|l| l.dns_servers.iter().copied().map(IpAddr::V4).collect())
+            .unwrap_or_default();
+        let core = self.shared.lock();
+        let now = core.now();
+        let rd = core.iface.router_discovery();
+        servers.extend(rd.dns_servers(now).map(|s| IpAddr::V6(s.addr)));
+        servers
+    }
+
+    /// The DNS search domains of Router Advertisements (DNSSL, RFC 8106
+    /// §5.2) whose lifetime has not run out, dotted (`example.com`).
+    pub fn search_domains(&self) -> Vec<String> {
+        let core = self.shared.lock();
+        let now = core.now();
+        let rd = core.iface.router_discovery();
+        rd.search_domains(now)
+            .map(|d| d.name().to_string())
+            .collect()
+    }
+
     /// The interface's counters.
     pub fn stats(&self) -> crate::iface::Stats {
         self.shared.lock().iface.stats().clone()
