@@ -7,53 +7,20 @@
 //! Needs root, /dev/net/tun, iproute2, ping and radvd (Debian: radvd);
 //! without them the test says why and passes, except under CI=true.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rstcp::wire::Ipv6Addr;
+use rstcp_tests::example_bins::example;
 use rstcp_tests::netns::{require_program, require_root, NetNs};
 
 const TAP: &str = "tap0";
 /// services' default MAC 02:00:00:77:77:77 in modified EUI-64.
 const SLAAC: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0xff, 0xfe77, 0x7777);
-
-/// The `services` executable, built in release by cargo.
-fn services() -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "rstcp-examples",
-            "--example",
-            "services",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run cargo to build services");
-    assert!(out.status.success(), "building services failed");
-    let mut paths = HashMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if let (Some(name), Some(exe)) =
-            (msg["target"]["name"].as_str(), msg["executable"].as_str())
-        {
-            paths.insert(name.to_string(), PathBuf::from(exe));
-        }
-    }
-    paths.remove("services").expect("cargo built services")
-}
 
 struct Running(Child);
 
@@ -146,7 +113,7 @@ fn services_without_ipv6_flags_gets_a_slaac_address_and_router_from_radvd() {
     if !require_root() || !require_program("radvd", "radvd") {
         return;
     }
-    let exe = services();
+    let exe = example("services");
     let ns = NetNs::new("rstcp-slaac-").expect("namespace");
     let dir = std::env::temp_dir().join(format!("rstcp-slaac-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
