@@ -325,7 +325,8 @@ impl Inner {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = ident as u16;
                 // RFC 791 §3.2: every piece but the last a multiple of 8 bytes.
-                let plan = fragments(body_len, self.caps.mtu.saturating_sub(20));
+                // To the path MTU (RFC 1191), as `frames_needed` counts.
+                let plan = fragments(body_len, self.ip_mtu(&pkt.dst).saturating_sub(20));
                 let mut sent = skip;
                 for piece in plan.skip(skip) {
                     let (offset, len) = (piece.offset, piece.len);
