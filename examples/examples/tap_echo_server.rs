@@ -34,7 +34,10 @@ const CONNECTIONS: usize = 8;
 
 fn main() -> std::io::Result<()> {
     let name = std::env::args().skip_while(|a| a != "--tap").nth(1);
-    let mut device = TapDevice::open(name.as_deref().unwrap_or("tap0"))?;
+    // --no-offload: plain frames, checksums in software (as on a device
+    // without offloads); else the kernel's TSO and checksum offload.
+    let offload = !std::env::args().any(|a| a == "--no-offload");
+    let mut device = TapDevice::open_with_offload(name.as_deref().unwrap_or("tap0"), offload)?;
     device.set_up()?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);

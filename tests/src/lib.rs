@@ -5,6 +5,7 @@ pub mod compare;
 pub mod expert;
 pub mod fuzz;
 pub mod impair;
+pub mod ndsim;
 pub mod netns;
 pub mod tap_stack;
 /// Two interfaces in simulated time (from `rstcp-testkit`, shared with the examples).
