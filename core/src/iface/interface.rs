@@ -14,6 +14,7 @@ use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
 use super::pmtu::{PathMtuCache, PMTU_CACHE_SIZE};
 use super::ratelimit::TokenBucket;
+use super::redirect::{RedirectCache, REDIRECT_CACHE_SIZE};
 use super::route::{Route, RouteTableFull, Routes};
 use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
@@ -129,6 +130,8 @@ pub(crate) struct Inner {
     /// Path MTU per destination (RFC 1191, RFC 8201), from the ICMP
     /// reports `icmp.rs` validated (`pmtu.rs`).
     pub pmtu: PathMtuCache<PMTU_CACHE_SIZE>,
+    /// Next hops from Redirects (RFC 4861 §8.3), validated in `ndisc.rs`.
+    pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
 }
 
 impl Inner {
@@ -319,6 +322,11 @@ impl Inner {
                 if self.rdisc.on_link(a, self.now) {
                     return Some(*dst);
                 }
+                // RFC 4861 §5.2, §8.3: the destination cache's next hop,
+                // which a Redirect set, before next-hop determination.
+                if let Some(hop) = self.redirects.next_hop(a, self.now) {
+                    return Some(IpAddr::V6(hop));
+                }
             }
         }
         match self.routes.lookup(dst, self.now) {
@@ -400,6 +408,7 @@ impl<'a> Interface<'a> {
             syn_cookies: SynCookies::new(secret(seed, 2)),
             rdisc: RouterDiscovery::new(),
             pmtu: PathMtuCache::new(),
+            redirects: RedirectCache::new(),
             config,
         };
         // RFC 4862 §5.3: the link-local address is formed when the
@@ -529,6 +538,11 @@ impl<'a> Interface<'a> {
     /// RFC 1191) until it ages out (RFC 8201 §5.3), at `now`.
     pub fn path_mtu(&self, dst: &IpAddr, now: Instant) -> usize {
         self.inner.ip_mtu_at(dst, now)
+    }
+
+    /// The next hops Redirects set (RFC 4861 §8.3), per destination.
+    pub fn redirects(&self) -> &RedirectCache<REDIRECT_CACHE_SIZE> {
+        &self.inner.redirects
     }
 
     /// The path MTU cache (RFC 8201 §5.3): what was learnt, per destination.
