@@ -9,13 +9,15 @@
 //! after setup.
 //!
 //! ```text
-//! sudo ip tuntap add tap0 mode tap user $USER && sudo ip link set tap0 up
-//! sudo ip addr add 192.168.69.100/24 dev tap0
-//! cargo run --release -p rstcp-examples --example tap_echo_server -- --tap tap0
+//! sudo ip tuntap add tap7 mode tap user $USER && sudo ip link set tap7 up
+//! sudo ip addr add 192.168.69.100/24 dev tap7
+//! cargo run --release -p rstcp-examples --example tap_echo_server -- --tap tap7
 //! cargo run --release -p rstcp-examples --example tap_echo_client -- 192.168.69.1:7
 //! ```
 
 use std::time::Instant as StdInstant;
+
+use clap::Parser;
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, Interface, InterfaceStorage};
@@ -32,12 +34,24 @@ use rstcp_testkit::echo::echo_tcp;
 /// Connections served at once; each holds two 16 KiB rings.
 const CONNECTIONS: usize = 8;
 
+/// TCP and UDP echo on port 7 (192.168.69.1, fd00::1) over a TAP.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The TAP interface to open (created if it does not exist; needs root).
+    #[arg(long, default_value = "tap7", value_name = "NAME")]
+    tap: String,
+    /// Plain frames with checksums computed in software, as on a device
+    /// without offloads (default: the kernel's TSO and checksum offload).
+    #[arg(long)]
+    no_offload: bool,
+}
+
 fn main() -> std::io::Result<()> {
-    let name = std::env::args().skip_while(|a| a != "--tap").nth(1);
+    let args = Args::parse();
     // --no-offload: plain frames, checksums in software (as on a device
     // without offloads); else the kernel's TSO and checksum offload.
-    let offload = !std::env::args().any(|a| a == "--no-offload");
-    let mut device = TapDevice::open_with_offload(name.as_deref().unwrap_or("tap0"), offload)?;
+    let mut device = TapDevice::open_with_offload(&args.tap, !args.no_offload)?;
     device.set_up()?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);

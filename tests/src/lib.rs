@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod compare;
+pub mod example_bins;
 pub mod expert;
 pub mod fuzz;
 pub mod impair;

@@ -9,73 +9,20 @@
 //! test `dnsmasq` (Debian: dnsmasq-base), the services test `tshark`.
 //! Without them each test says why and passes, except under CI=true.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rstcp_tests::example_bins::example;
 use rstcp_tests::netns::{require_root, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6};
 
 /// The TAP's name inside each test's namespace (namespaces keep the names
 /// apart, so every test can use PyTCP's default).
 const TAP: &str = "tap7";
-
-/// Paths of the example binaries, built once per test process.
-///
-/// Cargo gives integration tests the paths of `[[bin]]` targets
-/// (`CARGO_BIN_EXE_*`) but not of examples. Guessing them from this test's
-/// own path breaks with `--target`, another profile or a custom target
-/// dir, so the test asks cargo itself: `cargo build --release --examples
-/// --message-format=json` builds them (a no-op when they are current) and
-/// names every executable it produced, in whatever target dir this cargo
-/// uses (`CARGO_TARGET_DIR` is inherited).
-fn examples() -> &'static HashMap<String, PathBuf> {
-    static PATHS: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
-    PATHS.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "rstcp-examples",
-                "--examples",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo to build the examples");
-        assert!(out.status.success(), "building the examples failed");
-        let mut paths = HashMap::new();
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let is_example = msg["target"]["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "example"));
-            if let (true, Some(name), Some(exe)) = (
-                is_example,
-                msg["target"]["name"].as_str(),
-                msg["executable"].as_str(),
-            ) {
-                paths.insert(name.to_string(), PathBuf::from(exe));
-            }
-        }
-        paths
-    })
-}
-
-fn example(name: &str) -> &'static Path {
-    examples()
-        .get(name)
-        .unwrap_or_else(|| panic!("cargo built no example named {name}"))
-}
 
 /// True when `cmd --version` (or `cmd version`) runs; otherwise says why the
 /// test is skipped, and fails under CI=true.
