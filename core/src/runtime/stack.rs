@@ -977,6 +977,14 @@ impl Stack {
             .collect()
     }
 
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out.
+    pub fn path_mtu(&self, dst: IpAddr) -> usize {
+        let core = self.shared.lock();
+        core.iface.path_mtu(&dst, core.now())
+    }
+
     /// The interface's counters.
     pub fn stats(&self) -> crate::iface::Stats {
         self.shared.lock().iface.stats().clone()
