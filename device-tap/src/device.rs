@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rstcp::phy::wait::{Transmit, Transmitter, WaitDevice, Waker};
-use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken, VirtioOffload};
 use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
 
 use crate::ifreq;
+use crate::offload::{self, TapOffloads};
 use crate::wake::{self, EventWaker};
 
 /// Room for one 802.1Q tag on top of the Ethernet header: a tagged frame of
@@ -50,6 +51,15 @@ pub struct TapDevice {
     sender: Arc<TapSender>,
     stats: TapStats,
     last_error: Option<io::ErrorKind>,
+    offloads: TapOffloads,
+}
+
+impl Drop for TapDevice {
+    fn drop(&mut self) {
+        if self.offloads.tx() {
+            offload::reset(self.file.as_fd());
+        }
+    }
 }
 
 /// Writes frames to the TAP from any thread (its
@@ -86,6 +96,21 @@ impl TapDevice {
     /// busy in another process, a name over [`MAX_NAME_LEN`](crate::MAX_NAME_LEN)
     /// bytes (checked before any system call).
     pub fn open(name: &str) -> io::Result<TapDevice> {
+        TapDevice::open_with_offload(name, false)
+    }
+
+    /// [`open`](Self::open), with the kernel's offloads when `offload` is
+    /// true and the kernel has them: a virtio-net header on every frame
+    /// (`IFF_VNET_HDR`), TCP super-segments of up to 64 KB and partial
+    /// checksums both ways (`TUNSETOFFLOAD` with `TUN_F_CSUM | TUN_F_TSO4 |
+    /// TUN_F_TSO6`). Each is probed; what the kernel refuses is left off
+    /// ([`offloads`](Self::offloads) says what is on), so this works on any
+    /// kernel. The stack learns it from [`Device::capabilities`].
+    ///
+    /// A program that writes or reads raw frames on the fd itself, or
+    /// records them (pcap), wants [`open`](Self::open): with offloads every
+    /// frame carries the header.
+    pub fn open_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
         // Validate first: a long name is the caller's mistake, whatever the
         // state of /dev/net/tun.
         ifreq::request(name)?;
@@ -107,9 +132,18 @@ impl TapDevice {
                 };
                 io::Error::new(err.kind(), format!("{why}: {err}"))
             })?;
-        let name = ifreq::attach_tap(file.as_fd(), name)?;
+        let vnet = offload && offload::vnet_header_supported(file.as_fd());
+        let name = ifreq::attach_tap(file.as_fd(), name, vnet)?;
+        let offloads = if vnet {
+            offload::configure(file.as_fd())?
+        } else {
+            TapOffloads::default()
+        };
         let mtu = ifreq::mtu(&name)?;
-        let frame = mtu + HEADER_LEN + VLAN_TAG_LEN;
+        // A super-frame is one IP packet of up to 64 KB (its length field
+        // is 16 bits) behind the Ethernet header and the virtio-net header.
+        let ip_max = if offloads.tx() { 65535.max(mtu) } else { mtu };
+        let frame = offloads.header_len + ip_max + HEADER_LEN + VLAN_TAG_LEN;
         let sender = Arc::new(TapSender {
             file: file.try_clone()?,
             tx_frames: AtomicU64::new(0),
@@ -125,7 +159,13 @@ impl TapDevice {
             waker: Arc::new(EventWaker::new()?),
             stats: TapStats::default(),
             last_error: None,
+            offloads,
         })
+    }
+
+    /// The offloads the kernel agreed to (all off after [`open`](Self::open)).
+    pub fn offloads(&self) -> TapOffloads {
+        self.offloads
     }
 
     /// The interface's name as the kernel knows it.
@@ -266,7 +306,15 @@ impl Device for TapDevice {
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        DeviceCapabilities::ethernet(self.mtu)
+        let mut caps = DeviceCapabilities::ethernet(self.mtu);
+        if self.offloads.tx() {
+            // The kernel takes partial checksums and super-segments on any
+            // write with the header (tun_get_user), whatever TUNSETOFFLOAD
+            // allowed the other way.
+            caps.virtio = Some(VirtioOffload::new(self.offloads.header_len, true));
+            caps.max_segment_size = Some(65535);
+        }
+        caps
     }
 }
 
@@ -412,6 +460,56 @@ mod tests {
         assert!(tap.stats().rx_frames >= 1);
         assert_eq!(tap.stats().rx_errors, 0);
         assert_eq!(tap.take_error(), None);
+    }
+
+    #[test]
+    fn with_offload_every_frame_carries_a_virtio_header_both_ways() {
+        if !have_tap() {
+            return;
+        }
+        let name = unique("rto");
+        let mut tap = TapDevice::open_with_offload(&name, true).unwrap();
+        let offloads = tap.offloads();
+        // Every kernel since 2.6.27 has these; USO is newer (6.2).
+        assert_eq!(offloads.header_len, 12, "{offloads:?}");
+        assert!(offloads.rx_checksum && offloads.rx_tso, "{offloads:?}");
+        let caps = tap.capabilities();
+        assert_eq!(caps.virtio_header_len(), 12);
+        assert_eq!(caps.tso_max(), Some(65535));
+        assert_eq!(caps.max_frame_len(), 1500 + 14 + 12);
+        tap.set_up().unwrap();
+        let ns = Netns(unique("rstcp-tapoff-"));
+        ip(&["netns", "add", &ns.0]);
+        ip(&["link", "set", &name, "netns", &ns.0]);
+        ip(&["-n", &ns.0, "addr", "add", "10.78.0.2/24", "dev", &name]);
+        ip(&["-n", &ns.0, "link", "set", &name, "up"]);
+
+        // A zero header: a plain frame with nothing for the kernel to do.
+        let mac = [0x02, 0, 0, 0, 0x78, 1];
+        let mut request = vec![0u8; 12];
+        request.extend(arp_request(mac, [10, 78, 0, 1], [10, 78, 0, 2]));
+        let token = tap.transmit(Instant::ZERO).unwrap();
+        token.consume(request.len(), |buf| buf.copy_from_slice(&request));
+        assert_eq!(tap.stats().tx_errors, 0);
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let reply = loop {
+            assert!(std::time::Instant::now() < deadline, "no ARP reply");
+            tap.wait(Some(Duration::from_millis(200))).unwrap();
+            let Some((rx, _tx)) = tap.receive(Instant::ZERO) else {
+                continue;
+            };
+            let frame = rx.consume(|f| f.to_vec());
+            let eth = &frame[12..];
+            if eth.len() >= 42 && eth[12..14] == [0x08, 0x06] && eth[20..22] == [0, 2] {
+                break frame;
+            }
+        };
+        // The kernel's header for an ARP reply: nothing offloaded.
+        let vnet = rstcp::wire::virtio::VirtioNetRepr::parse(&reply[..12], reply.len() - 12);
+        assert_eq!(vnet, Ok(rstcp::wire::virtio::VirtioNetRepr::PLAIN));
+        assert_eq!(reply[12..18], mac);
+        assert_eq!(reply[12 + 28..12 + 32], [10, 78, 0, 2]);
     }
 
     #[test]

@@ -50,12 +50,14 @@ pub(crate) fn name_of(req: &libc::ifreq) -> String {
 }
 
 /// Attaches the `/dev/net/tun` fd to the TAP `name` (creating it if needed)
-/// and returns the interface's name.
-pub(crate) fn attach_tap(fd: BorrowedFd<'_>, name: &str) -> io::Result<String> {
+/// and returns the interface's name. With `vnet_header`, every frame both
+/// ways starts with a virtio-net header (`IFF_VNET_HDR`).
+pub(crate) fn attach_tap(fd: BorrowedFd<'_>, name: &str, vnet_header: bool) -> io::Result<String> {
     let mut req = request(name)?;
     // IFF_NO_PI: frames without the 4-byte packet-information prefix, so a
-    // read is exactly one Ethernet frame.
-    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
+    // read is exactly one Ethernet frame (after the virtio-net header).
+    let vnet = if vnet_header { libc::IFF_VNET_HDR } else { 0 };
+    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI | vnet) as libc::c_short;
     // SAFETY: fd is an open /dev/net/tun descriptor; TUNSETIFF reads and
     // writes one ifreq, and `req` is a valid, exclusively borrowed ifreq
     // that outlives the call.

@@ -47,8 +47,10 @@
 
 mod device;
 mod ifreq;
+mod offload;
 mod wake;
 
 pub use device::{TapDevice, TapRxToken, TapStats, TapTxToken};
 pub use ifreq::MAX_NAME_LEN;
+pub use offload::TapOffloads;
 pub use wake::EventWaker;

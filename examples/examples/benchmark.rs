@@ -54,6 +54,10 @@ struct Args {
     /// Each TCP buffer of the stack, in bytes (smoltcp's example uses 65535).
     #[arg(long, default_value_t = 65535)]
     buffer: usize,
+    /// Plain frames: no virtio-net header, no TSO/GRO, checksums in
+    /// software (the path of a device without offloads).
+    #[arg(long)]
+    no_offload: bool,
 }
 
 /// The kernel side: a std TcpStream that reads or writes `amount` bytes and
@@ -104,7 +108,7 @@ fn listener(sockets: &mut SocketSet<'static>, port: u16, buffer: usize) -> Socke
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let mut device = TapDevice::open(&args.tap)?;
+    let mut device = TapDevice::open_with_offload(&args.tap, !args.no_offload)?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);
 

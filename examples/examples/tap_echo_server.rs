@@ -287,11 +287,15 @@ struct Args {
     /// 6 s) for another host that has it. Only on a link you control.
     #[arg(long)]
     no_probe: bool,
+    /// Plain frames with checksums computed in software, as on a device
+    /// without offloads (default: the kernel's TSO and checksum offload).
+    #[arg(long)]
+    no_offload: bool,
 }
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let mut device = TapDevice::open(&args.tap)?;
+    let mut device = TapDevice::open_with_offload(&args.tap, !args.no_offload)?;
     device.set_up()?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);

@@ -40,9 +40,14 @@ pub struct NetArgs {
     /// 6 s) for another host that has them. Only on a link you control.
     #[arg(long)]
     pub no_probe: bool,
-    /// Record every frame that crosses the TAP into this pcap file.
+    /// Record every frame that crosses the TAP into this pcap file (the
+    /// TAP then runs without offloads, so the capture holds wire frames).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Plain frames on the TAP: no virtio-net header, no TSO or received
+    /// super-frames, checksums in software (a device without offloads).
+    #[arg(long)]
+    pub no_offload: bool,
     /// More log output on stderr (-v: info, -vv: debug, -vvv: trace).
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
@@ -71,7 +76,8 @@ impl NetArgs {
 
     /// [`start`](Self::start) with a configuration the caller adjusted.
     pub fn start_with(&self, config: StackConfig, timeout: Duration) -> io::Result<Stack> {
-        let tap = TapDevice::open(&self.tap)?;
+        let offload = !self.no_offload && self.pcap.is_none();
+        let tap = TapDevice::open_with_offload(&self.tap, offload)?;
         tap.set_up()?;
         let stack = match &self.pcap {
             Some(path) => {

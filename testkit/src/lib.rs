@@ -17,6 +17,7 @@
 pub mod echo;
 pub mod fault;
 pub mod loopback;
+pub mod offload;
 pub mod sim;
 pub mod stream_hash;
 pub mod transfer;

@@ -12,6 +12,7 @@ use rstcp::wire::tcp::TcpPacket;
 use rstcp::wire::{IpAddr, IpEndpoint, IpProtocol};
 
 use crate::loopback::Link;
+use crate::offload::{OffloadStats, SoftOffload};
 
 use crate::sim::*;
 use crate::stream_hash::StreamHash;
@@ -41,6 +42,8 @@ pub struct Outcome {
     /// The sender's counters at the end (recoveries, timeouts, probes,
     /// D-SACKs, undos: what tells a spurious recovery from a needed one).
     pub sender: TcpStats,
+    /// What the sender's software offload did (all zero without `tso`).
+    pub offload: OffloadStats,
 }
 
 /// A transfer to run with [`transfer_with`].
@@ -67,6 +70,10 @@ pub struct Transfer {
     /// crosses in one poll and the receiver cannot see what order it came
     /// in (reordering by a few frames is then invisible).
     pub busy_step: Duration,
+    /// The sender's device does TSO and checksum offload in software
+    /// ([`SoftOffload`]): the stack hands it super-segments, the link and
+    /// the receiver see MSS-sized segments.
+    pub tso: bool,
 }
 
 impl Transfer {
@@ -81,6 +88,7 @@ impl Transfer {
             start: Instant::ZERO,
             first_write: 0,
             busy_step: Duration::from_micros(120),
+            tso: false,
         }
     }
 }
@@ -127,7 +135,9 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         start,
         first_write,
         busy_step,
+        tso,
     } = t;
+    let mut offload = OffloadStats::default();
     let mut sim = Sim::new(1500, false);
     sim.now = start;
     let mut link_faults = Faults::new(fault, fault, seed);
@@ -195,11 +205,20 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
                 sim.b.tcp_socket(h).close();
             }
         }
-        let a = sim.a.iface.poll(
-            sim.now,
-            &mut link_faults.attach(sim.link.a()),
-            &mut sim.a.sockets,
-        );
+        let a = if tso {
+            let dev = link_faults.attach(sim.link.a());
+            sim.a.iface.poll(
+                sim.now,
+                &mut SoftOffload::new(dev, &mut offload),
+                &mut sim.a.sockets,
+            )
+        } else {
+            sim.a.iface.poll(
+                sim.now,
+                &mut link_faults.attach(sim.link.a()),
+                &mut sim.a.sockets,
+            )
+        };
         if isn.is_none() && !sim.a.tcp_socket(client).is_established() {
             isn = syn_on_the_wire(&mut sim.link, sim.now);
         }
@@ -248,6 +267,7 @@ pub fn transfer_with(t: &Transfer) -> Outcome {
         isn,
         link_lost: link_faults.tx_stats().lost(),
         sender: stats,
+        offload,
     }
 }
 

@@ -256,6 +256,13 @@ impl KernelTap {
     /// interface into `ns` (the fd keeps working: it belongs to the device,
     /// not the namespace) and configures the kernel side there.
     pub fn new(ns: &NetNs) -> io::Result<KernelTap> {
+        KernelTap::with_offload(ns, false)
+    }
+
+    /// [`new`](Self::new), with the kernel's offloads on the TAP when
+    /// `offload` is true ([`TapDevice::open_with_offload`]): TSO and
+    /// partial checksums both ways, super-frames from the kernel.
+    pub fn with_offload(ns: &NetNs, offload: bool) -> io::Result<KernelTap> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         // IFNAMSIZ allows 15 bytes: "rst" + 5 digits of pid + "t" + counter.
         let name = format!(
@@ -263,7 +270,7 @@ impl KernelTap {
             std::process::id() % 100_000,
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let device = TapDevice::open(&name)?;
+        let device = TapDevice::open_with_offload(&name, offload)?;
         let name = device.name().to_string();
         run(Command::new("ip").args(["link", "set", &name, "netns", ns.name()]))?;
         let v4 = format!("{KERNEL_V4}/24");

@@ -207,6 +207,30 @@ impl KernelRig {
         KernelRig::wrapped(prefix, host, serve, |tap| tap)
     }
 
+    /// [`new`](Self::new) over a TAP opened with the kernel's offloads
+    /// (TSO, partial checksums, super-frames: [`KernelTap::with_offload`]).
+    /// Panics if the kernel agreed to none, so a test of the offload path
+    /// cannot pass on the plain one.
+    pub fn with_offload(
+        prefix: &str,
+        mut host: Host,
+        serve: impl FnOnce(&mut Host) -> Service,
+    ) -> KernelRig {
+        let ns = NetNs::new(prefix).expect("namespace");
+        let tap = KernelTap::with_offload(&ns, true).expect("TAP in the namespace");
+        let offloads = tap.device.offloads();
+        assert!(
+            offloads.tx() && offloads.rx_tso && offloads.rx_checksum,
+            "the kernel refused the TAP offloads: {offloads:?}"
+        );
+        let service = serve(&mut host);
+        KernelRig {
+            stack: StackThread::spawn(tap.device, host, service),
+            tap_name: tap.name,
+            ns,
+        }
+    }
+
     /// [`new`](Self::new), with the TAP wrapped by `wrap` (a recorder, say)
     /// before the stack gets it.
     pub fn wrapped<D: WaitDevice + 'static>(

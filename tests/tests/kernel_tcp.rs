@@ -19,6 +19,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
+use rstcp::iface::DropReason;
 use rstcp::socket::tcp::{State, TcpError};
 use rstcp::socket::SocketHandle;
 use rstcp::wire::{IpAddr, IpEndpoint};
@@ -119,13 +120,31 @@ fn kernel_server(
 /// `stack_sends` bytes while the kernel sends `kernel_sends`; each end
 /// checks what it got by hash.
 fn stack_client_with_kernel_server(kernel: IpAddr, stack_sends: usize, kernel_sends: usize) {
+    stack_client_with_kernel_server_on(kernel, stack_sends, kernel_sends, false);
+}
+
+/// [`stack_client_with_kernel_server`], over a TAP with the kernel's
+/// offloads when `offload` is true; then each direction that carried data
+/// must have gone as super-segments and super-frames, not one frame per
+/// MSS (the offload path was taken, not just asked for).
+fn stack_client_with_kernel_server_on(
+    kernel: IpAddr,
+    stack_sends: usize,
+    kernel_sends: usize,
+    offload: bool,
+) {
     let mut bulk: Option<(SocketHandle, Arc<Mutex<BulkProgress>>)> = None;
-    let rig = KernelRig::new("rstcp-kt-", KernelRig::host(), |h| {
+    let serve = |h: &mut rstcp_tests::sim::Host| {
         let socket = h.tcp(BULK_BUFFER);
         let (service, progress) = bulk_service(socket, stack_sends, STACK_SEED);
         bulk = Some((socket, progress));
         service
-    });
+    };
+    let rig = if offload {
+        KernelRig::with_offload("rstcp-ko-", KernelRig::host(), serve)
+    } else {
+        KernelRig::new("rstcp-kt-", KernelRig::host(), serve)
+    };
     let (socket, progress) = bulk.unwrap();
     let addr = SocketAddr::new(std_ip(kernel), KERNEL_PORT);
     let server = kernel_server(&rig.ns, addr, kernel_sends);
@@ -156,15 +175,44 @@ fn stack_client_with_kernel_server(kernel: IpAddr, stack_sends: usize, kernel_se
         Pattern::hash(KERNEL_SEED, kernel_sends),
         "the stack got other data than the kernel sent"
     );
+    let stats = rig.stack.with(|h| h.iface.stats().clone());
     println!(
-        "stack client <-> kernel server at {kernel}: stack sent {stack_sends}, kernel sent \
-         {kernel_sends} bytes in {:.2?}: {:.0} Mbit/s (the larger direction); \
-         retransmitted segments: stack {}, kernel {:?}",
+        "stack client <-> kernel server at {kernel} (offload: {offload}): stack sent \
+         {stack_sends}, kernel sent {kernel_sends} bytes in {:.2?}: {:.0} Mbit/s (the larger \
+         direction); retransmitted segments: stack {}, kernel {:?}; frames: {} out, {} in",
         stack_saw.elapsed(),
         mbps(stack_sends.max(kernel_sends), stack_saw.elapsed()),
         stack_saw.retransmits,
-        rig.kernel_retransmits()
+        rig.kernel_retransmits(),
+        stats.tx_frames,
+        stats.rx_frames,
     );
+    if offload {
+        // One frame per 1448-byte segment without offloads; with them a
+        // frame carries up to 64 KB. A quarter of the plain count leaves
+        // room for ACKs, the handshake and small windows at the start.
+        let plain = |bytes: usize| (bytes / 1448) as u64;
+        if stack_sends >= MB_10 {
+            assert!(
+                stats.tx_frames < plain(stack_sends) / 4,
+                "{} frames out for {stack_sends} bytes: no TSO super-segments",
+                stats.tx_frames
+            );
+        }
+        if kernel_sends >= MB_10 {
+            assert!(
+                stats.rx_frames < plain(kernel_sends) / 4,
+                "{} frames in for {kernel_sends} bytes: no super-frames from the kernel",
+                stats.rx_frames
+            );
+        }
+        assert_eq!(
+            stats.dropped(DropReason::Malformed),
+            0,
+            "bad virtio headers"
+        );
+        assert_eq!(stats.dropped(DropReason::BadChecksum), 0);
+    }
 }
 
 fn std_ip(addr: IpAddr) -> std::net::IpAddr {
@@ -188,6 +236,30 @@ fn kernel_server_sends_100_mb_to_a_stack_client_over_ipv4() {
         return;
     }
     stack_client_with_kernel_server(IpAddr::V4(KERNEL_V4), 0, MB_100);
+}
+
+#[test]
+fn stack_sends_100_mb_to_the_kernel_as_tso_super_segments() {
+    if !require_root() {
+        return;
+    }
+    stack_client_with_kernel_server_on(IpAddr::V4(KERNEL_V4), MB_100, 0, true);
+}
+
+#[test]
+fn kernel_sends_100_mb_to_the_stack_as_super_frames() {
+    if !require_root() {
+        return;
+    }
+    stack_client_with_kernel_server_on(IpAddr::V4(KERNEL_V4), 0, MB_100, true);
+}
+
+#[test]
+fn stack_and_kernel_swap_10_mb_over_ipv6_with_offloads() {
+    if !require_root() {
+        return;
+    }
+    stack_client_with_kernel_server_on(IpAddr::V6(KERNEL_V6), MB_10, MB_10, true);
 }
 
 #[test]

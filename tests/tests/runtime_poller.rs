@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::thread;
-use std::time::{Duration, Instant};
+
+use rstcp_tests::eventually;
+use std::time::Duration;
 
 use rstcp::phy::pipe;
 use rstcp::runtime::{Interest, Poller, Stack, StackConfig, TcpListener, TcpStream};
@@ -37,17 +39,6 @@ fn stacks() -> (Stack, Stack) {
 
 fn b_addr(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(IP4_B), port)
-}
-
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    f()
 }
 
 /// An echo server on one thread: the listener and every connection in one

@@ -8,6 +8,7 @@ use crate::phy::TxToken;
 use crate::socket::SocketSet;
 use crate::time::Instant;
 use crate::wire::ethernet::{EtherType, EthernetFrame};
+use crate::wire::virtio::{GsoType, VirtioNetRepr};
 use crate::wire::{EthernetAddress, Ipv4Addr};
 
 impl<'a> Interface<'a> {
@@ -26,6 +27,9 @@ impl<'a> Interface<'a> {
         inner.stats.rx_frames = inner.stats.rx_frames.wrapping_add(1);
         inner.stats.rx_bytes = inner.stats.rx_bytes.wrapping_add(frame.len() as u64);
         let frame: &[u8] = frame;
+        let Some(frame) = inner.strip_virtio(frame) else {
+            return;
+        };
         let Some(eth) = inner.wire(EthernetFrame::new_checked(frame)) else {
             return;
         };
@@ -58,7 +62,7 @@ impl<'a> Interface<'a> {
         };
         // The transmit token lent with the frame: a reply that fits goes
         // in it, anything more through the pending queue.
-        let mut token = TokenOut::new(tx);
+        let mut token = TokenOut::new(tx, inner.caps.virtio_header_len());
         let mut out = Out {
             frames: &mut token,
             pending,
@@ -75,13 +79,41 @@ impl<'a> Interface<'a> {
 }
 
 impl Inner {
+    /// The frame after the device's virtio-net header, if it has one, with
+    /// what the header vouches for noted in `rx_vouched`. The header is
+    /// untrusted like the rest: one that does not fit the frame (checksum
+    /// field or headers past its end, unknown flags or GSO type) drops the
+    /// frame, counted as malformed. A super-frame (GRO, or the host's TSO
+    /// before segmentation) is a TCP segment like any other, only longer:
+    /// its IPv4 or IPv6 length field covers it whole.
+    fn strip_virtio<'f>(&mut self, frame: &'f [u8]) -> Option<&'f [u8]> {
+        self.rx_vouched = false;
+        let hl = self.caps.virtio_header_len();
+        if hl == 0 {
+            return Some(frame);
+        }
+        let Some((header, rest)) = frame.split_at_checked(hl) else {
+            self.drop(DropReason::Truncated);
+            return None;
+        };
+        let vnet = self.wire(VirtioNetRepr::parse(header, rest.len()))?;
+        if vnet.gso_type == GsoType::UdpL4 {
+            // UDP super-datagrams were not negotiated (no TUN_F_USO): one
+            // would reach a socket as a single datagram.
+            self.drop(DropReason::Unsupported);
+            return None;
+        }
+        self.rx_vouched = vnet.needs_csum() || vnet.data_valid();
+        Some(rest)
+    }
+
     pub(crate) fn accepts_multicast_mac(&self, mac: &EthernetAddress) -> bool {
         let m = mac.as_bytes();
         if m[0] == 0x33 && m[1] == 0x33 {
             // IPv6: all-nodes and the solicited-node groups of our addresses.
             return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
-                || self.v6.iter().any(|c| {
-                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
+                || self.v6.iter().any(|e| {
+                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&e.addr()))
                 })
                 || self
                     .mld

@@ -3,6 +3,8 @@
 use managed::ManagedSlice;
 
 use super::acd::{Acd, AcdConfig};
+use super::addr6::lifetimes::Lifetimes;
+use super::addr6::{select, AddressOrigin, Ipv6Address, Ipv6Addrs};
 use super::config::Config;
 use super::event::Event;
 use super::fragment::{Reassembler, ReassemblyConfig, ReassemblySlot};
@@ -24,8 +26,9 @@ use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr,
 
 /// How many IPv4 addresses an interface holds.
 pub const MAX_IPV4_ADDRS: usize = 4;
-/// How many IPv6 addresses an interface holds (the link-local one included).
-pub const MAX_IPV6_ADDRS: usize = 4;
+/// How many IPv6 addresses an interface holds (the link-local one, static
+/// and autoconfigured ones included).
+pub const MAX_IPV6_ADDRS: usize = 8;
 /// How many IPv4 multicast groups an interface can join.
 pub const MAX_IPV4_GROUPS: usize = 8;
 /// How many IPv6 multicast groups an interface can listen to: the
@@ -82,7 +85,8 @@ pub(crate) struct Inner {
     pub hop_limit: u8,
     pub config: Config,
     pub v4: heapless::Vec<V4Addr, MAX_IPV4_ADDRS>,
-    pub v6: heapless::Vec<Ipv6Cidr, MAX_IPV6_ADDRS>,
+    /// IPv6 addresses and their state (RFC 4862, `addr6/`).
+    pub v6: Ipv6Addrs<MAX_IPV6_ADDRS>,
     /// Joined IPv4 groups and their IGMP reporting state.
     pub igmp: Igmp<MAX_IPV4_GROUPS>,
     /// IPv6 groups listened to and their MLD reporting state.
@@ -104,6 +108,10 @@ pub(crate) struct Inner {
     /// sleeps until `poll_at` does not spin.
     pub stalled: heapless::Vec<(SocketHandle, IpAddr), MAX_STALLED>,
     pub caps: DeviceCapabilities,
+    /// The device vouched for the transport checksum of the frame being
+    /// processed (virtio `DATA_VALID`, or `NEEDS_CSUM`: a frame that never
+    /// left the host): TCP and UDP skip verifying it.
+    pub rx_vouched: bool,
     pub now: Instant,
     /// The address and router applied from a DHCP lease.
     pub dhcp: Option<(Ipv4Cidr, Option<Ipv4Addr>)>,
@@ -132,6 +140,17 @@ impl Inner {
         parsed
             .map_err(|e| self.drop(DropReason::from_wire(&e)))
             .ok()
+    }
+
+    /// How to treat a TCP or UDP checksum of the frame being processed:
+    /// skipped when the device verified it or it never left the host
+    /// ([`rx_vouched`](Self::rx_vouched)), else as the capabilities say.
+    pub fn l4_rx_mode(&self, caps: crate::phy::Checksum) -> crate::wire::ChecksumMode {
+        if self.rx_vouched {
+            crate::wire::ChecksumMode::Skip
+        } else {
+            caps.rx_mode()
+        }
     }
 
     pub fn drop(&mut self, reason: DropReason) {
@@ -182,9 +201,11 @@ impl Inner {
             .any(|a| a.cidr.address() == *addr && a.usable())
     }
 
-    /// True when `addr` is one of our IPv6 addresses.
+    /// True when `addr` is one of our usable IPv6 addresses: a tentative
+    /// one receives nothing but DAD's solicitations and advertisements
+    /// (RFC 4862 §5.4), which `ndisc.rs` looks up itself.
     pub fn has_v6(&self, addr: &Ipv6Addr) -> bool {
-        self.v6.iter().any(|a| a.address() == *addr)
+        self.v6.get(addr).is_some_and(|a| a.usable())
     }
 
     /// True for 255.255.255.255 and the directed broadcast of our networks.
@@ -202,17 +223,11 @@ impl Inner {
             .map(|a| a.cidr.address())
     }
 
-    /// The IPv6 source for `dst` (RFC 6724 §5, reduced to the rules that
-    /// matter with a handful of addresses: same scope, then longest match).
+    /// The IPv6 source for `dst` (RFC 6724 §5, `addr6/select.rs`) among
+    /// the usable addresses: never a tentative one (RFC 4862 §5.4), a
+    /// deprecated one only when nothing better fits (§5.5.4).
     pub fn v6_source(&self, dst: &Ipv6Addr) -> Option<Ipv6Addr> {
-        let dst_link_local = dst.is_unicast_link_local() || is_link_scope_multicast(dst);
-        let scope_ok = |a: &&Ipv6Cidr| a.address().is_unicast_link_local() == dst_link_local;
-        self.v6
-            .iter()
-            .filter(scope_ok)
-            .max_by_key(|a| (a.address().to_bits() ^ dst.to_bits()).leading_zeros())
-            .or_else(|| self.v6.first())
-            .map(|a| a.address())
+        select::select(self.v6.candidates(self.now), dst)
     }
 
     /// The source of an answer to a datagram from `from` to `to`: `to`
@@ -277,7 +292,15 @@ impl Inner {
                 if a.is_multicast() || a.is_unicast_link_local() {
                     return Some(*dst);
                 }
-                if self.v6.iter().any(|c| c.contains_addr(a)) {
+                // RFC 5942 §4: an autoconfigured address says nothing
+                // about what is on-link; a static one's prefix does.
+                let on_link = |e: &&super::addr6::Entry| e.origin == AddressOrigin::Static;
+                if self
+                    .v6
+                    .iter()
+                    .filter(on_link)
+                    .any(|e| e.cidr.contains_addr(a))
+                {
                     return Some(*dst);
                 }
                 // RFC 4861 §5.2: a prefix of the Prefix List (§6.3.4).
@@ -320,10 +343,6 @@ impl Inner {
     }
 }
 
-fn is_link_scope_multicast(a: &Ipv6Addr) -> bool {
-    a.is_multicast() && (a.segments()[0] & 0x000f) <= 2
-}
-
 /// A network interface: one device, its addresses, neighbors and routes.
 ///
 /// Drive it with [`poll`](Interface::poll) whenever the device has a frame,
@@ -348,7 +367,7 @@ impl<'a> Interface<'a> {
             arp: NeighborCache::new(config.neighbor),
             nd: NeighborCache::new(config.neighbor),
             v4: heapless::Vec::new(),
-            v6: heapless::Vec::new(),
+            v6: Ipv6Addrs::new(),
             igmp: Igmp::new(),
             mld: Mld::new(),
             routes: Routes::new(),
@@ -361,6 +380,7 @@ impl<'a> Interface<'a> {
             flush_all: false,
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
+            rx_vouched: false,
             now,
             dhcp: None,
             dhcp_acd: None,
@@ -369,14 +389,10 @@ impl<'a> Interface<'a> {
             rdisc: RouterDiscovery::new(),
             config,
         };
-        let ll = link_local_from_mac(&hw);
-        if let Some(c) = Ipv6Cidr::new(ll, 64) {
-            let _ = inner.v6.push(c);
-            // RFC 4861 §7.2.1 / RFC 3810 §6.1: listening to the
-            // solicited-node group is reported, so that snooping bridges
-            // forward Neighbor Solicitations for the address to us.
-            let r = inner.rand();
-            let _ = inner.mld.join(solicited_node(&ll), now, r);
+        // RFC 4862 §5.3: the link-local address is formed when the
+        // interface comes up and goes through DAD like any other.
+        if let Some(c) = Ipv6Cidr::new(link_local_from_mac(&hw), 64) {
+            let _ = inner.add_v6(c, AddressOrigin::LinkLocal, Lifetimes::FOREVER, 0);
         }
         // RFC 4861 §6.3.7: the interface is up with its link-local address.
         if inner.config.router_solicitation {
@@ -442,36 +458,42 @@ impl<'a> Interface<'a> {
         before != self.inner.v4.len()
     }
 
-    /// Adds a static IPv6 address. (DAD arrives with SLAAC in a later release;
-    /// a static address is used at once.) Its solicited-node group is
-    /// joined and reported (MLD, RFC 3810 §6.1) from the last poll's time;
-    /// `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is full.
+    /// Adds a static IPv6 address at the last poll's time. It is tentative
+    /// while Duplicate Address Detection runs (RFC 4862 §5.4: about 1 to 2
+    /// s with the default [`Config::dad_transmits`]) and used once
+    /// [`Event::Ipv6AddressReady`] is reported; another node holding it
+    /// ends in [`Event::Ipv6DuplicateAddress`] and the address is removed.
+    /// Its solicited-node group is joined and reported first (MLD, RFC 3810
+    /// §6.1); `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is
+    /// full. Adding an address already held changes nothing.
     pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
-        let a = cidr.address();
-        if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
-            return Err(AddressError::Invalid);
-        }
-        if self.inner.v6.iter().any(|c| c.address() == a) {
-            return Ok(());
-        }
-        self.inner.v6.push(cidr).map_err(|_| AddressError::Full)?;
-        // RFC 4861 §7.2.1: listen to (and report, RFC 3810 §6.1) the
-        // address's solicited-node group; two addresses may share it.
-        let (now, r) = (self.inner.now, self.inner.rand());
-        if self.inner.mld.join(solicited_node(&a), now, r).is_err() {
-            self.inner.v6.pop();
-            return Err(AddressError::Full);
-        }
-        Ok(())
+        self.inner
+            .add_v6(cidr, AddressOrigin::Static, Lifetimes::FOREVER, 0)
     }
 
-    /// Every configured address: IPv4 (usable or still probing) and IPv6.
+    /// Removes an IPv6 address of any origin (its solicited-node group is
+    /// left). False if the interface did not hold it. A SLAAC address comes
+    /// back with the next Router Advertisement for its prefix.
+    pub fn remove_ipv6_address(&mut self, addr: &Ipv6Addr) -> bool {
+        self.inner.remove_v6(addr).is_some()
+    }
+
+    /// The IPv6 addresses with their state, origin and lifetimes (at the
+    /// last poll's time).
+    pub fn ipv6_addresses(&self) -> impl Iterator<Item = Ipv6Address> + '_ {
+        let now = self.inner.now;
+        self.inner.v6.iter().map(move |e| e.view(now))
+    }
+
+    /// Every configured address: IPv4 (usable or still probing) and IPv6
+    /// (tentative ones included: see [`ipv6_addresses`](Self::ipv6_addresses)
+    /// for their state).
     pub fn ip_addrs(&self) -> impl Iterator<Item = IpCidr> + '_ {
         self.inner
             .v4
             .iter()
             .map(|a| IpCidr::V4(a.cidr))
-            .chain(self.inner.v6.iter().map(|c| IpCidr::V6(*c)))
+            .chain(self.inner.v6.iter().map(|e| IpCidr::V6(e.cidr)))
     }
 
     /// The IPv4 addresses in use (probing finished).
@@ -684,6 +706,7 @@ impl<'a> Interface<'a> {
         take(inner.igmp.poll_at());
         take(inner.mld.poll_at());
         take(inner.rdisc.poll_at());
+        take(inner.v6.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }

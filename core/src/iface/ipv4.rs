@@ -85,6 +85,9 @@ impl Inner {
             .get(..header_len + repr.payload_len)
             .unwrap_or(payload);
         if repr.more_frags || repr.frag_offset != 0 {
+            // A device's checksum verdict is about one frame; the datagram
+            // reassembled here is checked in full.
+            self.rx_vouched = false;
             let key = FragmentKey::V4 {
                 src: repr.src_addr,
                 dst,

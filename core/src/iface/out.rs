@@ -23,15 +23,51 @@ use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
+use crate::wire::virtio::{GsoType, VirtioNetRepr, F_NEEDS_CSUM};
 use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
 
 /// Somewhere frames go: the one token a receive lends for a reply, or the
 /// device itself. `frame` returns false when no buffer is available.
+///
+/// On a device with a virtio-net header ([`crate::phy::VirtioOffload`]) the
+/// sink writes it before the `len` bytes of frame: `vnet` says what the
+/// device must do with the frame (all zero, [`VirtioNetRepr::PLAIN`], for a
+/// frame that is complete as it is).
 pub(crate) trait FrameOut {
-    /// Writes a frame of `len` bytes with `fill`.
-    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
+    /// Writes a frame of `len` bytes with `fill`, after the header `vnet`
+    /// when the device takes one.
+    fn frame_with(
+        &mut self,
+        vnet: &VirtioNetRepr,
+        len: usize,
+        fill: &mut dyn FnMut(&mut [u8]),
+    ) -> bool;
+    /// Writes a complete frame of `len` bytes with `fill`.
+    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        self.frame_with(&VirtioNetRepr::PLAIN, len, fill)
+    }
     /// How many frames can still be written (1 for a token, many for a device).
     fn room(&self) -> usize;
+}
+
+/// Lends `len` bytes of frame after a `header_len`-byte virtio-net header
+/// (none when 0) filled from `vnet`.
+fn with_header(
+    token: impl TxToken,
+    header_len: usize,
+    vnet: &VirtioNetRepr,
+    len: usize,
+    fill: &mut dyn FnMut(&mut [u8]),
+) {
+    token.consume(header_len + len, |buf| {
+        if header_len == 0 {
+            return fill(buf);
+        }
+        if let Some((header, frame)) = buf.split_at_mut_checked(header_len) {
+            vnet.emit(header);
+            fill(frame);
+        }
+    });
 }
 
 /// The way out, handed to every protocol's handler in place of a frame
@@ -64,6 +100,17 @@ impl<'p> Out<'_, 'p> {
     /// Writes a frame of `len` bytes with `fill`; false without a buffer.
     pub fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
         self.frames.frame(len, fill)
+    }
+
+    /// [`frame`](Self::frame) with the device's share of the work in a
+    /// virtio-net header.
+    pub fn frame_with(
+        &mut self,
+        vnet: &VirtioNetRepr,
+        len: usize,
+        fill: &mut dyn FnMut(&mut [u8]),
+    ) -> bool {
+        self.frames.frame_with(vnet, len, fill)
     }
 
     /// How many frames can still be written.
@@ -126,19 +173,29 @@ impl Inner {
 /// The transmit token lent with a received frame.
 pub(crate) struct TokenOut<T: TxToken> {
     token: Option<T>,
+    /// The device's virtio-net header length (0: none).
+    header_len: usize,
 }
 
 impl<T: TxToken> TokenOut<T> {
-    pub(crate) fn new(token: T) -> TokenOut<T> {
-        TokenOut { token: Some(token) }
+    pub(crate) fn new(token: T, header_len: usize) -> TokenOut<T> {
+        TokenOut {
+            token: Some(token),
+            header_len,
+        }
     }
 }
 
 impl<T: TxToken> FrameOut for TokenOut<T> {
-    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+    fn frame_with(
+        &mut self,
+        vnet: &VirtioNetRepr,
+        len: usize,
+        fill: &mut dyn FnMut(&mut [u8]),
+    ) -> bool {
         match self.token.take() {
             Some(t) => {
-                t.consume(len, |buf| fill(buf));
+                with_header(t, self.header_len, vnet, len, fill);
                 true
             }
             None => false,
@@ -154,13 +211,20 @@ impl<T: TxToken> FrameOut for TokenOut<T> {
 pub(crate) struct DeviceOut<'d, D: Device> {
     pub device: &'d mut D,
     pub now: Instant,
+    /// The device's virtio-net header length (0: none).
+    pub header_len: usize,
 }
 
 impl<D: Device> FrameOut for DeviceOut<'_, D> {
-    fn frame(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+    fn frame_with(
+        &mut self,
+        vnet: &VirtioNetRepr,
+        len: usize,
+        fill: &mut dyn FnMut(&mut [u8]),
+    ) -> bool {
         match self.device.transmit(self.now) {
             Some(t) => {
-                t.consume(len, |buf| fill(buf));
+                with_header(t, self.header_len, vnet, len, fill);
                 true
             }
             None => false,
@@ -270,6 +334,14 @@ impl Inner {
         if total <= mtu {
             return Some(1);
         }
+        if pkt.body.is_super_segment() {
+            // The device cuts it (TSO): one frame, never IP fragments.
+            return self
+                .caps
+                .tso_max()
+                .filter(|&max| total <= max && pkt.body.len() <= 65535)
+                .map(|_| 1);
+        }
         // DHCP/NDP bodies are small and never split.
         if !pkt.body.is_splittable() || pkt.body.len() > 65535 {
             return None;
@@ -324,8 +396,16 @@ impl Inner {
         match (pkt.src, pkt.dst) {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = ident as u16;
-                // RFC 791 §3.2: every piece but the last a multiple of 8 bytes.
-                let plan = fragments(body_len, self.caps.mtu.saturating_sub(20));
+                // RFC 791 §3.2: every piece but the last a multiple of 8
+                // bytes. A TSO super-segment is one piece: the device cuts
+                // it into segments, each with DF (`frames_needed` checked
+                // its length).
+                let max_piece = if pkt.body.is_super_segment() {
+                    65535 - 20
+                } else {
+                    self.caps.mtu.saturating_sub(20)
+                };
+                let plan = fragments(body_len, max_piece);
                 let mut sent = skip;
                 for piece in plan.skip(skip) {
                     let (offset, len) = (piece.offset, piece.len);
@@ -360,7 +440,9 @@ impl Inner {
                 }
                 sent
             }
-            (IpAddr::V6(src), IpAddr::V6(dst)) if 40 + body_len <= self.ip_mtu(&pkt.dst) => {
+            (IpAddr::V6(src), IpAddr::V6(dst))
+                if 40 + body_len <= self.ip_mtu(&pkt.dst) || pkt.body.is_super_segment() =>
+            {
                 let repr = Ipv6Repr {
                     src_addr: src,
                     dst_addr: dst,
@@ -453,9 +535,10 @@ impl Inner {
         let eth_len = self.write_eth(&mut eth, mac, ethertype);
         let mut bytes = 0usize;
         let ident = self.datagram_ident(pkt);
+        let vnet = self.virtio_for(pkt, hl);
         let sent = self.write_ip_from(pkt, ident, 0, &mut |len, fill| {
             bytes += hl + len;
-            out.frame(hl + len, &mut |buf| {
+            out.frame_with(&vnet, hl + len, &mut |buf| {
                 if let Some(h) = buf.get_mut(..eth_len) {
                     h.copy_from_slice(&eth[..eth_len]);
                 }
@@ -480,6 +563,36 @@ impl Inner {
             self.drop(DropReason::DeviceBusy);
         }
         sent == frames
+    }
+
+    /// The virtio-net header for `pkt` behind an Ethernet header of
+    /// `eth_len` bytes: for a TCP segment built for the device's checksum,
+    /// where the checksum starts and lies (RFC 9293 §3.1: the checksum
+    /// field is 16 bytes into the TCP header), and for a super-segment the
+    /// segment size and the headers each segment repeats.
+    fn virtio_for(&self, pkt: &IpOut<'_>, eth_len: usize) -> VirtioNetRepr {
+        let Some((offload, tcp_len)) = pkt.body.offload() else {
+            return VirtioNetRepr::PLAIN;
+        };
+        let start = eth_len + ip_header_len(&pkt.dst);
+        let gso_type = match (pkt.body.is_super_segment(), pkt.dst) {
+            (false, _) => GsoType::None,
+            (true, IpAddr::V4(_)) => GsoType::TcpV4,
+            (true, IpAddr::V6(_)) => GsoType::TcpV6,
+        };
+        VirtioNetRepr {
+            flags: F_NEEDS_CSUM,
+            gso_type,
+            gso_ecn: false,
+            hdr_len: u16::try_from(start + tcp_len).unwrap_or(u16::MAX),
+            gso_size: if gso_type == GsoType::None {
+                0
+            } else {
+                offload.segment
+            },
+            csum_start: u16::try_from(start).unwrap_or(u16::MAX),
+            csum_offset: 16,
+        }
     }
 
     /// Queues the packets of `pkt` from `skip` on (written with `ident`) for
@@ -664,9 +777,12 @@ impl Inner {
                     Some(_) => target,
                     None => super::interface::solicited_node(&target),
                 };
+                // RFC 4429 §3.3: an optimistic source must not have its
+                // link-layer address cached by the target: no option.
+                let optimistic = self.v6.get(&src).is_some_and(|e| e.tentative());
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
-                    lladdr: Some(self.hw),
+                    lladdr: (!optimistic).then_some(self.hw),
                     nonce: None,
                     options: &[],
                 });
@@ -722,6 +838,13 @@ impl Inner {
         pkt: &IpOut<'_>,
         room: Room,
     ) -> bool {
+        if pkt.body.offload().is_some() {
+            // The queue keeps bare IP packets: one whose checksum the
+            // device must finish cannot wait there (TCP connections never
+            // park; this guards that).
+            self.drop(DropReason::Unresolved);
+            return false;
+        }
         let (pending, now) = (&mut *out.pending, out.now);
         let Some((packets, bytes)) = self.ip_packets_len(pkt) else {
             self.drop(DropReason::TooBig);
@@ -780,7 +903,7 @@ pub(super) fn dropped_is_done(e: SendError) -> Result<(), SendError> {
     }
 }
 
-fn ip_header_len(dst: &IpAddr) -> usize {
+pub(super) fn ip_header_len(dst: &IpAddr) -> usize {
     match dst {
         IpAddr::V4(_) => 20,
         IpAddr::V6(_) => 40,

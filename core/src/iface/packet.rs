@@ -23,6 +23,19 @@ pub(crate) const MAX_HEAD: usize = 60;
 pub(crate) struct Head {
     bytes: [u8; MAX_HEAD],
     len: usize,
+    /// The device finishes the checksum (and may segment): see [`Offload`].
+    offload: Option<Offload>,
+}
+
+/// A TCP segment whose checksum the device completes, and which the device
+/// may cut into segments (TSO): the checksum field holds the pseudo-header's
+/// sum over the whole length, as the virtio-net `NEEDS_CSUM` contract and
+/// Linux's GSO (which adjusts it per segment) expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Offload {
+    /// Payload bytes per segment on the wire (the connection's MSS less
+    /// the options); a payload longer than this is a super-segment.
+    pub segment: u16,
 }
 
 impl Head {
@@ -30,6 +43,7 @@ impl Head {
         Head {
             bytes: [0; MAX_HEAD],
             len: len.min(MAX_HEAD),
+            offload: None,
         }
     }
 
@@ -121,6 +135,56 @@ impl<'p> Body<'p> {
             TcpPacket::new_unchecked(head.as_mut()).set_checksum(c);
         }
         Body::Split { head, tail: data }
+    }
+
+    /// A TCP segment for a device that completes TCP checksums itself
+    /// (virtio `NEEDS_CSUM`), possibly a super-segment of several
+    /// `segment`-byte payloads that the device cuts (TSO): only the
+    /// pseudo-header's sum is written here, so the data is read once, by
+    /// the copy into the device's buffer.
+    pub(crate) fn tcp_offloaded(
+        src: &IpAddr,
+        dst: &IpAddr,
+        repr: &TcpRepr<'p>,
+        segment: u16,
+    ) -> Body<'p> {
+        let data = repr.payload;
+        let header_only = TcpRepr {
+            payload: &[],
+            ..*repr
+        };
+        let mut head = Head::new(header_only.header_len());
+        header_only.emit(
+            &mut TcpPacket::new_unchecked(head.as_mut()),
+            src,
+            dst,
+            ChecksumMode::Skip,
+        );
+        let len = head.len + data.len();
+        let ph = checksum::pseudo_header(src, dst, IpProtocol::Tcp, len as u32);
+        TcpPacket::new_unchecked(head.as_mut()).set_checksum(ph);
+        head.offload = Some(Offload { segment });
+        Body::Split { head, tail: data }
+    }
+
+    /// The device's share of the work, for a TCP segment built by
+    /// [`tcp_offloaded`](Self::tcp_offloaded); with it, the transport
+    /// header's length.
+    pub(crate) fn offload(&self) -> Option<(Offload, usize)> {
+        match self {
+            Body::Split { head, .. } => head.offload.map(|o| (o, head.len)),
+            _ => None,
+        }
+    }
+
+    /// True for a TCP super-segment: more payload than one segment carries.
+    pub(crate) fn is_super_segment(&self) -> bool {
+        match self {
+            Body::Split { head, tail } => head
+                .offload
+                .is_some_and(|o| tail.len() > usize::from(o.segment)),
+            _ => false,
+        }
     }
 
     /// An ICMPv4 message; the data of echo and error messages is borrowed.

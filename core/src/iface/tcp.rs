@@ -3,7 +3,7 @@
 //! active open.
 
 use super::interface::{Inner, Interface};
-use super::out::{Out, SendError};
+use super::out::{ip_header_len, Out, SendError};
 use super::packet::IpIn;
 use super::packet::{Body, IpOut};
 use super::stats::DropReason;
@@ -111,7 +111,7 @@ impl Inner {
             &packet,
             &ip.src,
             &ip.dst,
-            self.caps.checksum.tcp.rx_mode(),
+            self.l4_rx_mode(self.caps.checksum.tcp),
         )) else {
             return;
         };
@@ -288,12 +288,35 @@ impl Inner {
         let (Some(local), Some(remote)) = (s.local_endpoint(), s.remote_endpoint()) else {
             return Ok(());
         };
+        let offload = self.caps.virtio.is_some_and(|v| v.tx_checksum);
+        // Room for the largest IP and TCP headers (RFC 9293 §3.1: 60 bytes)
+        // inside the largest super-segment the device takes.
+        let tso_payload = self.caps.tso_max().map_or(0, |max| {
+            max.saturating_sub(ip_header_len(&remote.addr) + 60)
+        });
         let ctx = TcpContext {
             now: out.now,
             mtu: self.ip_mtu(&remote.addr),
+            tso_payload,
         };
+        // Each segment's payload beside a bare header: the options of a
+        // segment come out of it (`segment_payload`).
+        let bare_segment = s.segment_payload(20);
         s.dispatch(ctx, |repr| {
-            lost_on_the_way(self.send_tcp(out, local, remote, repr))
+            if !offload {
+                return lost_on_the_way(self.send_tcp(out, local, remote, repr));
+            }
+            let options = repr.header_len().saturating_sub(20);
+            let segment =
+                u16::try_from(bare_segment.saturating_sub(options).max(1)).unwrap_or(u16::MAX);
+            let pkt = IpOut {
+                src: local.addr,
+                dst: remote.addr,
+                protocol: IpProtocol::Tcp,
+                hop_limit: self.hop_limit_for(&remote.addr),
+                body: Body::tcp_offloaded(&local.addr, &remote.addr, repr, segment),
+            };
+            lost_on_the_way(self.send_socket_packet(out, &pkt))
         })
     }
 

@@ -29,7 +29,7 @@ impl Inner {
             &packet,
             &ip.src,
             &ip.dst,
-            self.caps.checksum.udp.rx_mode(),
+            self.l4_rx_mode(self.caps.checksum.udp),
         )) else {
             return;
         };

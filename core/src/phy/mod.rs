@@ -27,8 +27,24 @@
 //! [`DeviceCapabilities::max_burst_size`] tells the interface how many frames
 //! a device takes per poll before it should yield; the interface drains up to
 //! that many received frames per call. Checksum offload is described per
-//! protocol and direction in [`ChecksumCapabilities`]; segmentation offload
-//! ([`DeviceCapabilities::max_segment_size`]) is reserved for a later release.
+//! protocol and direction in [`ChecksumCapabilities`].
+//!
+//! # Virtio-net offloads (TSO, partial checksums, GRO)
+//!
+//! A device whose frames carry a virtio-net header ([`crate::wire::virtio`]:
+//! a Linux TAP with `IFF_VNET_HDR`, a virtio NIC) says so in
+//! [`DeviceCapabilities::virtio`]. Every frame then starts with that header,
+//! in both directions: the interface reads it from each received frame (is
+//! the checksum verified or partial, is it a super-frame) and writes it
+//! before each frame it sends, so the metadata travels with the bytes, with
+//! no copy and no side channel, through any queue between the interface and
+//! the device (the std runtime's batches). With
+//! [`VirtioOffload::tx_checksum`] the interface leaves TCP's payload
+//! checksum to the device (`NEEDS_CSUM`, `csum_start`/`csum_offset`); with
+//! [`DeviceCapabilities::max_segment_size`] as well, TCP hands over
+//! super-segments of up to that many bytes that the device cuts into
+//! segments of the connection's MSS (`gso_size`). A device without a header
+//! (bare metal without offloads, pcap, simulation) sees none of this.
 
 #[cfg(feature = "std")]
 pub mod pipe;
@@ -148,10 +164,43 @@ pub struct DeviceCapabilities {
     pub max_burst_size: Option<usize>,
     /// Checksum offload per protocol and direction.
     pub checksum: ChecksumCapabilities,
-    /// The largest TCP super-segment the device segments itself (TSO/GSO);
-    /// `None` today. Reserved so a later release can use it without breaking
-    /// device implementations.
+    /// The largest TCP super-segment (the IP packet, at most 65535 bytes)
+    /// the device cuts into MSS-sized segments itself (TSO/GSO). Used only
+    /// with [`virtio`](Self::virtio) and its `tx_checksum`, whose header
+    /// carries the segment size; `None`: every packet fits the MTU.
     pub max_segment_size: Option<usize>,
+    /// Frames carry a virtio-net header (`None`: plain Ethernet frames).
+    pub virtio: Option<VirtioOffload>,
+}
+
+/// A device whose every frame, both ways, starts with a virtio-net header
+/// ([`crate::wire::virtio`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct VirtioOffload {
+    /// The header's length: 10 (legacy) or 12 (Virtio 1.x, `num_buffers`).
+    pub header_len: usize,
+    /// The device completes a partial TCP checksum on transmit
+    /// (`NEEDS_CSUM` with `csum_start`/`csum_offset`), so the interface
+    /// writes only the pseudo-header's sum (a TAP with `TUN_F_CSUM`).
+    pub tx_checksum: bool,
+}
+
+impl VirtioOffload {
+    /// A header of `header_len` bytes (10 or 12: 10 and less are taken as
+    /// 10, more as 12), and whether the device completes transmit checksums.
+    pub const fn new(header_len: usize, tx_checksum: bool) -> VirtioOffload {
+        let header_len = if header_len <= crate::wire::virtio::HEADER_LEN {
+            crate::wire::virtio::HEADER_LEN
+        } else {
+            crate::wire::virtio::HEADER_LEN_V1
+        };
+        VirtioOffload {
+            header_len,
+            tx_checksum,
+        }
+    }
 }
 
 impl DeviceCapabilities {
@@ -163,13 +212,38 @@ impl DeviceCapabilities {
             max_burst_size: None,
             checksum: ChecksumCapabilities::software(),
             max_segment_size: None,
+            virtio: None,
         }
     }
 
-    /// The largest frame, link header included (Ethernet: MTU + 14).
+    /// The largest frame, link header included (Ethernet: MTU + 14), and
+    /// the virtio-net header when there is one.
     pub const fn max_frame_len(&self) -> usize {
-        match self.medium {
+        let link = match self.medium {
             Medium::Ethernet => self.mtu + crate::wire::ethernet::HEADER_LEN,
+        };
+        link + self.virtio_header_len()
+    }
+
+    /// The virtio-net header's length before every frame (0: none).
+    pub const fn virtio_header_len(&self) -> usize {
+        match self.virtio {
+            Some(v) => v.header_len,
+            None => 0,
+        }
+    }
+
+    /// The largest TCP super-segment (IP packet) the interface may hand
+    /// over, if the device segments and checksums them itself.
+    pub const fn tso_max(&self) -> Option<usize> {
+        match (self.virtio, self.max_segment_size) {
+            (
+                Some(VirtioOffload {
+                    tx_checksum: true, ..
+                }),
+                Some(max),
+            ) if max > self.mtu => Some(if max > 65535 { 65535 } else { max }),
+            _ => None,
         }
     }
 }
@@ -219,8 +293,9 @@ pub trait RxToken {
 /// One transmit buffer, lent by a [`Device`].
 pub trait TxToken {
     /// Calls `f` with `len` bytes of the device's transmit buffer, then sends
-    /// them. `len` is at most the capabilities' `max_frame_len()`; the bytes
-    /// are not guaranteed to be zero.
+    /// them. `len` is at most the capabilities' `max_frame_len()`, or with
+    /// TSO ([`DeviceCapabilities::tso_max`]) that plus the link and virtio
+    /// headers; the bytes are not guaranteed to be zero.
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R;
 }
 
@@ -235,5 +310,19 @@ mod tests {
         assert!(!Checksum::Tx.rx() && Checksum::Tx.tx());
         assert!(!Checksum::None.rx() && !Checksum::None.tx());
         assert_eq!(DeviceCapabilities::ethernet(1500).max_frame_len(), 1514);
+    }
+
+    #[test]
+    fn tso_needs_the_header_and_the_device_checksum() {
+        let mut caps = DeviceCapabilities::ethernet(1500);
+        caps.max_segment_size = Some(65535);
+        assert_eq!(caps.tso_max(), None);
+        caps.virtio = Some(VirtioOffload::new(12, false));
+        assert_eq!(caps.tso_max(), None);
+        assert_eq!(caps.max_frame_len(), 1526);
+        caps.virtio = Some(VirtioOffload::new(12, true));
+        assert_eq!(caps.tso_max(), Some(65535));
+        caps.max_segment_size = Some(1 << 20);
+        assert_eq!(caps.tso_max(), Some(65535));
     }
 }

@@ -36,6 +36,7 @@ pub mod ipv6;
 pub mod ipv6ext;
 pub mod tcp;
 pub mod udp;
+pub mod virtio;
 
 pub use self::cidr::{CidrParseError, IpCidr, Ipv4Cidr, Ipv6Cidr};
 pub use self::endpoint::{IpEndpoint, IpListenEndpoint};

@@ -23,7 +23,9 @@
 //! HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
 
 use super::window::Window;
-use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
+use super::{
+    initial_window, is_cwnd_limited, slow_start, CongestionControl, HYSTART_LIMIT, MAX_WINDOW,
+};
 use crate::time::{Duration, Instant};
 
 /// β_cubic = 7/10 (RFC 9438 §4.6).
@@ -253,8 +255,16 @@ impl CongestionControl for Cubic {
             return;
         }
         if self.w.cwnd < self.w.ssthresh {
-            // §4.10: Reno's slow start (RFC 5681 §3.1, RFC 3465 L = 2·SMSS).
-            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss);
+            // §4.10: Reno's slow start (RFC 5681 §3.1) with RFC 9406
+            // §4.2's L = 8·SMSS for an unpaced sender, as HyStart++ has
+            // it: a coalescing receiver's stretch ACKs count in full.
+            self.w.cwnd = slow_start(
+                self.w.cwnd,
+                self.w.ssthresh,
+                acked,
+                self.w.mss,
+                HYSTART_LIMIT,
+            );
         } else {
             self.avoid(now, acked);
         }
@@ -637,7 +647,22 @@ mod tests {
             assert_eq!(cc.cwnd(), want * MSS);
         }
         cc.on_ack(now, 10 * MSS, 80 * MSS, None);
-        assert_eq!(cc.cwnd(), 82 * MSS, "L = 2·SMSS");
+        assert_eq!(cc.cwnd(), 88 * MSS, "L = 8·SMSS");
+    }
+
+    #[test]
+    fn rfc9406_stretch_acks_grow_slow_start_by_what_they_acknowledge() {
+        // A receiver behind GRO/LRO (Linux on a TAP: one ACK per ~5
+        // segments at 20 ms RTT) acknowledges several segments per ACK.
+        // Capped at 2·SMSS per ACK (RFC 3465's L) the window grew by 2
+        // segments where 5 were delivered: slow start took 2.5× the round
+        // trips to open, a loss early in it left a small window, and the
+        // sender trailed Linux's (which counts every segment acked).
+        let mut cc = Cubic::new(MSS);
+        let now = secs(0.0);
+        let before = cc.cwnd();
+        cc.on_ack(now, 5 * MSS, before, None);
+        assert_eq!(cc.cwnd(), before + 5 * MSS);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! MTU reports (RFC 1191, RFC 8201).
 
 use super::{State, TcpError, TcpSocket};
+use crate::iface::pmtu;
 use crate::socket::tcp::congestion::CongestionControl;
-use crate::socket::tcp::pmtu;
 use crate::socket::tcp::recovery::Phase;
 use crate::wire::tcp::TcpSeqNumber;
 use crate::wire::IpAddr;

@@ -299,6 +299,10 @@ pub(crate) struct TcpContext {
     pub now: Instant,
     /// The largest IP packet the path carries (device MTU).
     pub mtu: usize,
+    /// The most payload one segment handed to the device may carry when
+    /// the device cuts super-segments itself (TSO); 0 without TSO, when
+    /// every segment carries one MSS at most.
+    pub tso_payload: usize,
 }
 
 /// Timestamps state (RFC 7323 §3, §4, §5).

@@ -600,7 +600,10 @@ impl TcpSocket<'_> {
             self.fin_at = Some(seq + data.len());
         }
         if data.is_empty() {
-            if repr.segment_len() > 0 {
+            // A bare FIN at RCV.NXT is new, not a duplicate: process_fin
+            // decides when its ACK leaves (delayed in ESTABLISHED).
+            let fin_in_order = behind == 0 && repr.control.contains(TcpFlags::FIN);
+            if repr.segment_len() > 0 && !fin_in_order {
                 // A duplicate: ACK at once (RFC 5681 §4.2 out-of-order rule).
                 self.ack_now = true;
             }
@@ -656,7 +659,13 @@ impl TcpSocket<'_> {
     fn in_order(&mut self, now: Instant, advanced: usize, filled_hole: bool) {
         self.rcv_nxt += advanced;
         self.stats.bytes_received = self.stats.bytes_received.wrapping_add(advanced as u64);
-        self.unacked_segments += 1;
+        // A super-frame (a device's GRO, or a host's TSO before it cut the
+        // segments) stands for the segments it carries: more than one MSS
+        // counts as two, so it is answered at once, as Linux answers when
+        // more than one receive MSS arrived since the last ACK
+        // (__tcp_ack_snd_check). Counting frames, a 64 KB super-frame would
+        // wait for the delayed-ACK timer while the sender waits for its ACK.
+        self.unacked_segments += if advanced > self.mss { 2 } else { 1 };
         // RFC 9293 §3.8.6.3: ACK at least every second full segment;
         // RFC 5681 §4.2: at once when a hole was (partly) filled.
         if self.unacked_segments >= 2 || filled_hole || self.config.ack_delay.is_none() {

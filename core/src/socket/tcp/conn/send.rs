@@ -119,8 +119,19 @@ impl TcpSocket<'_> {
         }
     }
 
-    /// Unsent bytes that the windows allow now, after Nagle and SWS rules.
+    /// Unsent bytes that the windows allow now, after Nagle and SWS rules,
+    /// in one segment.
     pub(super) fn sendable_now(&self) -> usize {
+        self.sendable_up_to(self.mss)
+    }
+
+    /// [`sendable_now`](Self::sendable_now) for a segment of up to `max`
+    /// bytes: more than one MSS only for a device that cuts super-segments
+    /// (TSO). A super-segment is whole MSS-sized segments, unless it ends
+    /// with what is left to send where a short segment may go; the peer
+    /// sees the segments the device cuts, so Nagle's and SWS avoidance's
+    /// rules hold segment by segment, as for Linux's TSO sizing.
+    fn sendable_up_to(&self, max: usize) -> usize {
         if !self.syn_acked {
             // Our SYN is unacknowledged: no data yet (and `sent` would
             // count the SYN as a buffer byte).
@@ -155,7 +166,7 @@ impl TcpSocket<'_> {
             (self.cc.cwnd() + limited).saturating_sub(self.pipe())
         };
         let usable = self.snd_wnd.saturating_sub(in_flight).min(congestion_room);
-        let n = unsent.min(usable).min(self.mss);
+        let n = unsent.min(usable).min(max.max(self.mss));
         if n == 0 {
             return 0;
         }
@@ -165,7 +176,13 @@ impl TcpSocket<'_> {
         let full = n >= self.mss;
         let all_left = n == unsent && (in_flight == 0 || !self.config.nagle || self.fin_queued);
         let half_window = self.max_snd_wnd > 0 && n >= self.max_snd_wnd / 2;
-        if full || all_left || half_window {
+        if all_left {
+            n
+        } else if n > self.mss {
+            // Several segments: only whole ones (a short tail waits as a
+            // short segment of its own would).
+            n - n % self.mss
+        } else if full || half_window {
             n
         } else {
             0
@@ -351,10 +368,18 @@ impl TcpSocket<'_> {
             matches!(self.state, State::SynSent | State::SynReceived) || !self.syn_acked;
         // Built once: the options it carries bound the payload (`data_room`).
         let mut repr = self.base_repr(now);
+        // With TSO, a super-segment of whole segments of `room` bytes each:
+        // the device repeats this header (options included) on every one.
+        let room = self.data_room(&repr);
+        let burst = if ctx.tso_payload > room {
+            ctx.tso_payload - ctx.tso_payload % room
+        } else {
+            room
+        };
         let mut len = if handshake {
             0
         } else {
-            self.sendable_now().min(self.data_room(&repr))
+            self.sendable_up_to(burst).min(burst)
         };
         // The window left past what is in flight.
         let usable = self.snd_wnd.saturating_sub(sent);
@@ -519,9 +544,17 @@ impl TcpSocket<'_> {
     /// (RFC 9293 §3.7.1: the effective send MSS counts the TCP options; RFC
     /// 6691), or the datagram would exceed the path MTU.
     fn data_room(&self, repr: &TcpRepr<'_>) -> usize {
-        let options = repr.header_len().saturating_sub(20);
+        self.segment_payload(repr.header_len())
+    }
+
+    /// The payload of each segment a device cuts from a super-segment with
+    /// a TCP header of `header_len` bytes: what [`data_room`](Self::data_room)
+    /// allows beside those options (the virtio-net `gso_size`).
+    pub(crate) fn segment_payload(&self, header_len: usize) -> usize {
         let ts = if self.ts.is_some() { 12 } else { 0 };
-        (self.mss + ts).saturating_sub(options).max(1)
+        (self.mss + ts)
+            .saturating_sub(header_len.saturating_sub(20))
+            .max(1)
     }
 
     /// The fields every segment of this connection shares.

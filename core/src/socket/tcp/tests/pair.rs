@@ -20,7 +20,14 @@ pub(super) struct Pair {
 /// Runs `s`'s timers at `now` with the device refusing every frame: what
 /// was due stays due (nothing is recorded as sent).
 pub(super) fn busy(s: &mut TcpSocket<'_>, now: Instant) {
-    let _ = s.dispatch::<()>(TcpContext { now, mtu: MTU }, |_| Err(()));
+    let _ = s.dispatch::<()>(
+        TcpContext {
+            now,
+            mtu: MTU,
+            tso_payload: 0,
+        },
+        |_| Err(()),
+    );
 }
 
 /// Hands `seg` to `to` as a received segment.
