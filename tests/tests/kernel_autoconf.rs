@@ -8,6 +8,7 @@
 //! - radvd advertises a /64 with short lifetimes: the stack forms its
 //!   SLAAC address, learns the router, deprecates and expires the address
 //!   and drops the router when radvd's last advertisement says lifetime 0.
+//!
 //! `services` on radvd's bridge is in `kernel_slaac_services.rs`.
 //!
 //! Needs root, /dev/net/tun, iproute2 and radvd (Debian: radvd); without

@@ -844,7 +844,7 @@ impl Stack {
     /// Every address with its state, source and lifetimes: IPv4 ones
     /// (tentative while RFC 5227 probes them), IPv6 ones (link-local,
     /// static, SLAAC; tentative while DAD runs, deprecated past their
-    /// preferred lifetime). [`Address::is_usable`] tells which can be used.
+    /// preferred lifetime). [`Address::is_usable`](super::Address::is_usable) tells which can be used.
     pub fn addresses(&self) -> Vec<super::Address> {
         let core = self.shared.lock();
         let now = Instant::from_micros(core.epoch.elapsed().as_micros() as i64);

@@ -3,7 +3,7 @@
 //! preferred, then deprecated when its preferred lifetime ends and gone
 //! when its valid lifetime ends (§5.5.4). An engine that knows no
 //! `Interface`: `autoconf.rs` adds addresses (static, link-local, SLAAC),
-//! frames the solicitations [`Ipv6Addrs::poll`] asks for and reports what
+//! frames the solicitations `Ipv6Addrs::poll` asks for and reports what
 //! the link says about tentative ones.
 //!
 //! - `dad.rs`: the DAD machine of one address (RFC 4862 §5.4.2, RFC 7527
