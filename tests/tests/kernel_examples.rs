@@ -791,3 +791,26 @@ fn tap_echo_server_echoes_tcp_and_udp_v4_and_v6_for_the_kernel() {
     .expect("enter the namespace");
     let _ = stop_with(&mut child, "-TERM");
 }
+
+#[test]
+fn the_readmes_std_snippet_echoes_hello_through_the_kernel() {
+    // `quickstart` is the README's snippet word for word (readme_snippet.rs);
+    // the namespace is the host side the README asks for: tap7 with
+    // 192.168.69.100/24, up, and an echo server on port 7.
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    kernel_tcp_server(&ns, 7, |_| {});
+    example("quickstart"); // built before the clock starts
+    let started = Instant::now();
+    let out = run_example(&ns, "quickstart", &[], b"", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\n");
+    // RFC 5227 probing (~6 s) and the connection: seconds, not minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
