@@ -818,7 +818,7 @@ fn a_smaller_path_mtu_resends_only_what_was_not_sacked() {
     // Segment 2 arrived; the others were too big for a 576-byte hop.
     s.process(ms(20), &sack_ack(at(0), 65535, &[(at(2), at(3))]));
     assert!(drain(&mut s, ms(20)).is_empty(), "no repair yet");
-    s.process_path_mtu(at(0), 576, 1500);
+    s.process_path_mtu(at(0), 576);
     assert_eq!(s.stats().mss, 536);
     // The resends leave as cwnd allows; each round's ACK lets out more.
     let mut resent = 0;
