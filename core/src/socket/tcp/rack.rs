@@ -432,6 +432,8 @@ impl Rack {
                 // ahead of the late segment), and waiting a little longer
                 // for a real loss costs less than a spurious resend.
                 self.reo_floor = self.reo_floor.max(early * 2);
+                // It lapses as a D-SACK's widening does (step 4).
+                self.reo_wnd_persist = REO_WND_PERSIST;
             }
             return;
         }
@@ -486,12 +488,14 @@ impl Rack {
         }
     }
 
-    /// A recovery ended: after 16 without D-SACK the window shrinks back.
+    /// A recovery ended: after 16 without D-SACK (or late original) the
+    /// window shrinks back to min_RTT/4 (RFC 8985 §6.2 step 4).
     pub fn on_recovery_exit(&mut self) {
         if self.reo_wnd_persist > 0 {
             self.reo_wnd_persist -= 1;
             if self.reo_wnd_persist == 0 {
                 self.reo_wnd_mult = 1;
+                self.reo_floor = Duration::ZERO;
             }
         }
     }
@@ -867,6 +871,32 @@ mod tests {
             (seq(2), seq(2)),
         );
         assert!(r.reordering_seen());
+    }
+
+    #[test]
+    fn a_late_original_widens_the_window_for_sixteen_recoveries_only() {
+        // RFC 8985 §6.2 step 4: without a D-SACK for 16 recoveries the
+        // window goes back to min_RTT/4. The floor learnt from a late
+        // original (step 2) must lapse the same way: it stayed for the
+        // whole connection, and one misread ACK on a 20 ms path (RTT
+        // 20 ms, window then SRTT) made every later loss wait a whole
+        // extra round trip.
+        let mut r = sent(2);
+        r.on_retransmit(seq(0), seq(1), us(5000));
+        r.on_delivered(
+            seq(0),
+            seq(2),
+            us(5400),
+            Delivered::Cumulative,
+            (seq(2), seq(2)),
+        );
+        assert!(r.reordering_seen());
+        let srtt = Duration::from_micros(1000);
+        assert_eq!(r.reo_wnd(true, false, srtt), Duration::from_micros(800));
+        for _ in 0..REO_WND_PERSIST {
+            r.on_recovery_exit();
+        }
+        assert_eq!(r.reo_wnd(true, false, srtt), Duration::from_micros(250));
     }
 
     #[test]
