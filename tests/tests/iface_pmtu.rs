@@ -264,3 +264,43 @@ fn rfc8201_a_path_mtu_learnt_on_one_connection_clamps_the_others_and_new_ones() 
     .unwrap();
     assert!(r.a.tcp_socket(third).stats().mss + 60 <= 1280);
 }
+
+#[test]
+fn rfc8200_4_5_a_raw_packet_over_the_path_mtu_is_fragmented_at_the_source() {
+    use rstcp::socket::raw::{IpVersion, RawSocket};
+    use rstcp::storage::{PacketBuffer, PacketMetadata};
+    use rstcp::wire::icmpv6::Icmpv6Repr;
+    use rstcp::wire::IpProtocol;
+    let mut r = Relay::new(1500);
+    let tx = r.a.udp(5000, 64 * 1024);
+    let rx = r.b.udp(PORT, 64 * 1024);
+    let b = IpAddr::V6(IP6_B);
+    small_hop(&mut r, 1280);
+    udp_through(&mut r, tx, rx, b, 4000);
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
+
+    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 4], vec![0u8; 8192]);
+    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
+    let raw = r.a.sockets.add(raw).unwrap();
+    r.a.sockets.bind_raw(raw).unwrap();
+    let echo = Icmpv6Repr::EchoRequest {
+        ident: 7,
+        seq_no: 1,
+        data: &[0x5a; 3000],
+    };
+    let packet = rstcp_tests::ndsim::icmp_packet(IP6_A, IP6_B, &echo);
+    let sizes = record_sizes(&mut r);
+    let reassembled = r.b.iface.stats().reassembled;
+    r.a.sockets
+        .get_mut::<RawSocket>(raw)
+        .unwrap()
+        .send_slice(&packet)
+        .unwrap();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.b.iface.stats().reassembled
+            > reassembled)
+    );
+    let sizes = sizes.borrow();
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    assert!(sizes.iter().all(|&l| l <= 1280), "{sizes:?}");
+}
