@@ -304,3 +304,66 @@ fn rfc8200_4_5_a_raw_packet_over_the_path_mtu_is_fragmented_at_the_source() {
     assert!(sizes.len() >= 3, "{sizes:?}");
     assert!(sizes.iter().all(|&l| l <= 1280), "{sizes:?}");
 }
+
+#[test]
+fn rfc5927_4_1_a_packet_too_big_quoting_a_segment_not_in_flight_is_ignored() {
+    let mut r = Relay::new(1500);
+    let b = IpAddr::V6(IP6_B);
+    let listener = r.b.tcp_listener(80, 4, 4, 1, 64 * 1024);
+    let client = r.a.tcp(64 * 1024);
+    sim::establish(
+        &mut r,
+        listener,
+        client,
+        IpEndpoint::new(b, 80),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    // Capture one full-sized data segment of A's.
+    let captured = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let c = captured.clone();
+    r.set_filter(move |dir, frame, seg| {
+        if dir == Dir::AtoB && seg.is_some_and(|s| s.len > 1000) && c.borrow().is_none() {
+            *c.borrow_mut() = Some(frame.to_vec());
+        }
+        Verdict::Pass
+    });
+    r.a.tcp_socket(client).send_slice(&[3u8; 3000]).unwrap();
+    r.run_for(Duration::from_millis(100));
+    let frame = captured.borrow().clone().expect("a segment");
+    let mss = r.a.tcp_socket(client).stats().mss;
+    // Its sequence number moved far out of the window: a blind forgery.
+    let mut forged = frame.clone();
+    let at = 14 + 40 + 4;
+    let seq = u32::from_be_bytes(forged[at..at + 4].try_into().unwrap());
+    forged[at..at + 4].copy_from_slice(&seq.wrapping_add(1 << 30).to_be_bytes());
+    let dropped = r.a.iface.stats().dropped_total();
+    r.inject(
+        Dir::BtoA,
+        &icmpv6_packet_too_big(&forged, IP6_B, 1280).unwrap(),
+    );
+    r.run_for(Duration::from_millis(10));
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1500, "forged: not learnt");
+    assert_eq!(r.a.tcp_socket(client).stats().mss, mss, "forged: MSS kept");
+    assert_eq!(r.a.iface.stats().dropped_total(), dropped + 1, "counted");
+    // A segment held back stays in flight: a report quoting it is taken.
+    let held = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let h = held.clone();
+    r.set_filter(move |dir, frame, seg| {
+        if dir == Dir::AtoB && seg.is_some_and(|s| s.len > 1000) {
+            h.borrow_mut().get_or_insert_with(|| frame.to_vec());
+            return Verdict::Drop;
+        }
+        Verdict::Pass
+    });
+    r.a.tcp_socket(client).send_slice(&[5u8; 3000]).unwrap();
+    r.run_for(Duration::from_millis(5));
+    let in_flight = held.borrow().clone().expect("a segment in flight");
+    r.inject(
+        Dir::BtoA,
+        &icmpv6_packet_too_big(&in_flight, IP6_B, 1280).unwrap(),
+    );
+    r.run_for(Duration::from_millis(5));
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
+    assert!(r.a.tcp_socket(client).stats().mss + 60 <= 1280);
+}
