@@ -367,6 +367,59 @@ impl Inner {
 ///
 /// Drive it with [`poll`](Interface::poll) whenever the device has a frame,
 /// a socket has data, or [`poll_at`](Interface::poll_at) says so.
+///
+/// # Example
+///
+/// An interface and a socket set in memory lent up front (no heap), and the
+/// loop that drives them over any [`Device`]: poll **while `poll` returns
+/// true** (it takes at most a burst of frames, and what arrived may give
+/// the sockets more to send), then sleep until a frame arrives or
+/// [`poll_delay`](Interface::poll_delay) passes.
+///
+/// ```
+/// use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// use rstcp::phy::Device;
+/// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// use rstcp::time::{Duration, Instant};
+/// use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+///
+/// let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// // Seeds ISNs, ephemeral ports and timer jitter: a hardware RNG on a board.
+/// config.random_seed = 0x5eed;
+/// // Room for packets waiting for ARP / Neighbor Discovery; no reassembly.
+/// let mut pending = [0u8; 4096];
+/// let mut storage = InterfaceStorage::none();
+/// storage.pending = (&mut pending[..]).into();
+/// let mut iface = Interface::new(config, storage, Instant::ZERO);
+/// let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+///
+/// let mut slots = [SocketStorage::EMPTY; 4];
+/// let mut index = [IndexSlot::default(); 8];
+/// let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+///
+/// // Timers are running already: RFC 5227 probes the address (~6 s) before
+/// // it is used, IPv6 sends its first Router Solicitation.
+/// assert!(iface.poll_at(Instant::ZERO, &sockets).is_some());
+///
+/// /// The loop: `clock` reads a hardware timer, `sleep` waits for the NIC's
+/// /// interrupt or the delay (`None`: no timer), e.g. with WFI.
+/// # #[allow(dead_code)]
+/// fn run<D: Device>(
+///     iface: &mut Interface<'_>,
+///     device: &mut D,
+///     sockets: &mut SocketSet<'_>,
+///     clock: impl Fn() -> Instant,
+///     sleep: impl Fn(Option<Duration>),
+/// ) -> ! {
+///     loop {
+///         while iface.poll(clock(), device, sockets) {
+///             // Use the sockets here: accept, recv, send.
+///         }
+///         sleep(iface.poll_delay(clock(), sockets));
+///     }
+/// }
+/// ```
 pub struct Interface<'a> {
     pub(crate) inner: Inner,
     pub(crate) fragments: Reassembler<'a>,
