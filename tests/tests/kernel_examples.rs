@@ -733,3 +733,84 @@ fn services_serves_many_clients_at_once_on_a_fixed_number_of_threads() {
     );
     assert!(stop_with(&mut child, "-TERM").success());
 }
+
+#[test]
+fn tap_echo_server_echoes_tcp_and_udp_v4_and_v6_for_the_kernel() {
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    let args: Vec<String> = ["--tap", TAP, "--no-probe"].map(String::from).to_vec();
+    let (mut child, rx) = spawn_example(&ns, "tap_echo_server", &args);
+    let ready = rx
+        .recv_timeout(LIMIT)
+        .expect("tap_echo_server printed nothing");
+    assert!(ready.starts_with("echo on "), "{ready}");
+    ns.in_ns(|| {
+        let t = Some(Duration::from_secs(10));
+        for ip in [IpAddr::V4(STACK_V4), IpAddr::V6(STACK_V6)] {
+            let at = SocketAddr::new(ip, 7);
+            // 1 MB, far more than the server's rings (16 KiB): it moves
+            // only as fast as the echo frees them.
+            let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+            let mut s = TcpStream::connect_timeout(&at, Duration::from_secs(10)).unwrap();
+            s.set_read_timeout(t).unwrap();
+            let mut w = s.try_clone().unwrap();
+            let sent = data.clone();
+            let writer = thread::spawn(move || {
+                w.write_all(&sent).unwrap();
+                // The server closes its side once it echoed everything.
+                w.shutdown(std::net::Shutdown::Write).unwrap();
+            });
+            let mut back = Vec::new();
+            s.read_to_end(&mut back).unwrap();
+            writer.join().unwrap();
+            assert!(
+                back == data,
+                "TCP {at}: {} of {} bytes back",
+                back.len(),
+                data.len()
+            );
+
+            let any = if ip.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+            let u = UdpSocket::bind(any).unwrap();
+            u.set_read_timeout(t).unwrap();
+            // 5000 bytes: fragmented both ways.
+            for len in [1usize, 1000, 5000] {
+                let msg: Vec<u8> = (0..len).map(|i| (i % 239) as u8).collect();
+                u.send_to(&msg, at).unwrap();
+                let mut buf = [0u8; 65536];
+                let (n, from) = u.recv_from(&mut buf).unwrap();
+                assert_eq!(from, at);
+                assert!(buf[..n] == msg[..], "UDP {at}: {len} bytes sent, {n} back");
+            }
+        }
+    })
+    .join()
+    .expect("the kernel's clients")
+    .expect("enter the namespace");
+    let _ = stop_with(&mut child, "-TERM");
+}
+
+#[test]
+fn the_readmes_std_snippet_echoes_hello_through_the_kernel() {
+    // `quickstart` is the README's snippet word for word (readme_snippet.rs);
+    // the namespace is the host side the README asks for: tap7 with
+    // 192.168.69.100/24, up, and an echo server on port 7.
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    kernel_tcp_server(&ns, 7, |_| {});
+    example("quickstart"); // built before the clock starts
+    let started = Instant::now();
+    let out = run_example(&ns, "quickstart", &[], b"", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\n");
+    // RFC 5227 probing (~6 s) and the connection: seconds, not minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -12,7 +12,9 @@ use super::igmp::{Igmp, IgmpError};
 use super::mld::{Mld, MldError};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
+use super::pmtu::{PathMtuCache, PMTU_CACHE_SIZE};
 use super::ratelimit::TokenBucket;
+use super::redirect::{RedirectCache, REDIRECT_CACHE_SIZE};
 use super::route::{Route, RouteTableFull, Routes};
 use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
@@ -125,6 +127,11 @@ pub(crate) struct Inner {
     /// Router discovery (RFC 4861 §6.3): default routers, on-link prefixes,
     /// the solicitations at start (`router.rs`, driven from `ndisc.rs`).
     pub rdisc: RouterDiscovery<MAX_DEFAULT_ROUTERS, MAX_PREFIXES>,
+    /// Path MTU per destination (RFC 1191, RFC 8201), from the ICMP
+    /// reports `icmp.rs` validated (`pmtu.rs`).
+    pub pmtu: PathMtuCache<PMTU_CACHE_SIZE>,
+    /// Next hops from Redirects (RFC 4861 §8.3), validated in `ndisc.rs`.
+    pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
 }
 
 impl Inner {
@@ -268,12 +275,20 @@ impl Inner {
     }
 
     /// The IP MTU toward `dst`: the device's, or for IPv6 a Router
-    /// Advertisement's MTU option below it (RFC 4861 §6.3.4).
+    /// Advertisement's MTU option below it (RFC 4861 §6.3.4), or the path
+    /// MTU learnt for `dst` below that (RFC 1191, RFC 8201: what every
+    /// sender fragments to and a new TCP connection's MSS comes from).
     pub fn ip_mtu(&self, dst: &IpAddr) -> usize {
-        match dst {
+        self.ip_mtu_at(dst, self.now)
+    }
+
+    /// [`ip_mtu`](Self::ip_mtu) at `now`.
+    pub fn ip_mtu_at(&self, dst: &IpAddr, now: Instant) -> usize {
+        let link = match dst {
             IpAddr::V4(_) => self.caps.mtu,
             IpAddr::V6(_) => self.rdisc.mtu(self.caps.mtu),
-        }
+        };
+        self.pmtu.get(dst, now).map_or(link, |p| p.min(link))
     }
 
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
@@ -306,6 +321,11 @@ impl Inner {
                 // RFC 4861 §5.2: a prefix of the Prefix List (§6.3.4).
                 if self.rdisc.on_link(a, self.now) {
                     return Some(*dst);
+                }
+                // RFC 4861 §5.2, §8.3: the destination cache's next hop,
+                // which a Redirect set, before next-hop determination.
+                if let Some(hop) = self.redirects.next_hop(a, self.now) {
+                    return Some(IpAddr::V6(hop));
                 }
             }
         }
@@ -347,6 +367,59 @@ impl Inner {
 ///
 /// Drive it with [`poll`](Interface::poll) whenever the device has a frame,
 /// a socket has data, or [`poll_at`](Interface::poll_at) says so.
+///
+/// # Example
+///
+/// An interface and a socket set in memory lent up front (no heap), and the
+/// loop that drives them over any [`Device`]: poll **while `poll` returns
+/// true** (it takes at most a burst of frames, and what arrived may give
+/// the sockets more to send), then sleep until a frame arrives or
+/// [`poll_delay`](Interface::poll_delay) passes.
+///
+/// ```
+/// use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// use rstcp::phy::Device;
+/// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// use rstcp::time::{Duration, Instant};
+/// use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+///
+/// let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// // Seeds ISNs, ephemeral ports and timer jitter: a hardware RNG on a board.
+/// config.random_seed = 0x5eed;
+/// // Room for packets waiting for ARP / Neighbor Discovery; no reassembly.
+/// let mut pending = [0u8; 4096];
+/// let mut storage = InterfaceStorage::none();
+/// storage.pending = (&mut pending[..]).into();
+/// let mut iface = Interface::new(config, storage, Instant::ZERO);
+/// let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+///
+/// let mut slots = [SocketStorage::EMPTY; 4];
+/// let mut index = [IndexSlot::default(); 8];
+/// let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+///
+/// // Timers are running already: RFC 5227 probes the address (~6 s) before
+/// // it is used, IPv6 sends its first Router Solicitation.
+/// assert!(iface.poll_at(Instant::ZERO, &sockets).is_some());
+///
+/// /// The loop: `clock` reads a hardware timer, `sleep` waits for the NIC's
+/// /// interrupt or the delay (`None`: no timer), e.g. with WFI.
+/// # #[allow(dead_code)]
+/// fn run<D: Device>(
+///     iface: &mut Interface<'_>,
+///     device: &mut D,
+///     sockets: &mut SocketSet<'_>,
+///     clock: impl Fn() -> Instant,
+///     sleep: impl Fn(Option<Duration>),
+/// ) -> ! {
+///     loop {
+///         while iface.poll(clock(), device, sockets) {
+///             // Use the sockets here: accept, recv, send.
+///         }
+///         sleep(iface.poll_delay(clock(), sockets));
+///     }
+/// }
+/// ```
 pub struct Interface<'a> {
     pub(crate) inner: Inner,
     pub(crate) fragments: Reassembler<'a>,
@@ -388,6 +461,8 @@ impl<'a> Interface<'a> {
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
             rdisc: RouterDiscovery::new(),
+            pmtu: PathMtuCache::new(),
+            redirects: RedirectCache::new(),
             config,
         };
         // RFC 4862 §5.3: the link-local address is formed when the
@@ -510,6 +585,23 @@ impl<'a> Interface<'a> {
     /// The route table, to change.
     pub fn routes_mut(&mut self) -> &mut Routes {
         &mut self.inner.routes
+    }
+
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out (RFC 8201 §5.3), at `now`.
+    pub fn path_mtu(&self, dst: &IpAddr, now: Instant) -> usize {
+        self.inner.ip_mtu_at(dst, now)
+    }
+
+    /// The next hops Redirects set (RFC 4861 §8.3), per destination.
+    pub fn redirects(&self) -> &RedirectCache<REDIRECT_CACHE_SIZE> {
+        &self.inner.redirects
+    }
+
+    /// The path MTU cache (RFC 8201 §5.3): what was learnt, per destination.
+    pub fn path_mtu_cache(&self) -> &PathMtuCache<PMTU_CACHE_SIZE> {
+        &self.inner.pmtu
     }
 
     /// What router discovery learnt (RFC 4861 §6.3): default routers and
