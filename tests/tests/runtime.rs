@@ -517,7 +517,10 @@ fn without_a_static_address_dhcp_configures_the_stack() {
         .expect("the leased address listed");
     // Listed as leased, with the time left of the lease.
     assert_eq!(leased.source, rstcp::runtime::AddressSource::Dhcpv4);
-    assert!(leased.valid_for.is_some_and(|d| d > Duration::ZERO), "{leased}");
+    assert!(
+        leased.valid_for.is_some_and(|d| d > Duration::ZERO),
+        "{leased}"
+    );
     let lease = a.dhcp_lease().expect("a lease");
     assert_eq!(lease.router, Some(IP4_B));
     assert_eq!(&lease.dns_servers[..], &[IP4_B]);
