@@ -1029,6 +1029,14 @@ impl Inner {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
         }
+        // RFC 4862 §5.4: a tentative address is never a source, not even
+        // one a socket bound or a datagram named.
+        if let IpAddr::V6(src) = pkt.src {
+            if self.v6.get(&src).is_some_and(|e| !e.usable()) {
+                self.drop(DropReason::BadSource);
+                return Err(SendError::Dropped);
+            }
+        }
         let mac = match self.resolve(out, pkt) {
             Ok((_, mac)) => mac,
             Err((hop, SendError::Pending(_))) => {
