@@ -12,7 +12,9 @@ use super::igmp::{Igmp, IgmpError};
 use super::mld::{Mld, MldError};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
+use super::pmtu::{PathMtuCache, PMTU_CACHE_SIZE};
 use super::ratelimit::TokenBucket;
+use super::redirect::{RedirectCache, REDIRECT_CACHE_SIZE};
 use super::route::{Route, RouteTableFull, Routes};
 use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
@@ -125,6 +127,11 @@ pub(crate) struct Inner {
     /// Router discovery (RFC 4861 §6.3): default routers, on-link prefixes,
     /// the solicitations at start (`router.rs`, driven from `ndisc.rs`).
     pub rdisc: RouterDiscovery<MAX_DEFAULT_ROUTERS, MAX_PREFIXES>,
+    /// Path MTU per destination (RFC 1191, RFC 8201), from the ICMP
+    /// reports `icmp.rs` validated (`pmtu.rs`).
+    pub pmtu: PathMtuCache<PMTU_CACHE_SIZE>,
+    /// Next hops from Redirects (RFC 4861 §8.3), validated in `ndisc.rs`.
+    pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
 }
 
 impl Inner {
@@ -268,12 +275,20 @@ impl Inner {
     }
 
     /// The IP MTU toward `dst`: the device's, or for IPv6 a Router
-    /// Advertisement's MTU option below it (RFC 4861 §6.3.4).
+    /// Advertisement's MTU option below it (RFC 4861 §6.3.4), or the path
+    /// MTU learnt for `dst` below that (RFC 1191, RFC 8201: what every
+    /// sender fragments to and a new TCP connection's MSS comes from).
     pub fn ip_mtu(&self, dst: &IpAddr) -> usize {
-        match dst {
+        self.ip_mtu_at(dst, self.now)
+    }
+
+    /// [`ip_mtu`](Self::ip_mtu) at `now`.
+    pub fn ip_mtu_at(&self, dst: &IpAddr, now: Instant) -> usize {
+        let link = match dst {
             IpAddr::V4(_) => self.caps.mtu,
             IpAddr::V6(_) => self.rdisc.mtu(self.caps.mtu),
-        }
+        };
+        self.pmtu.get(dst, now).map_or(link, |p| p.min(link))
     }
 
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
@@ -306,6 +321,11 @@ impl Inner {
                 // RFC 4861 §5.2: a prefix of the Prefix List (§6.3.4).
                 if self.rdisc.on_link(a, self.now) {
                     return Some(*dst);
+                }
+                // RFC 4861 §5.2, §8.3: the destination cache's next hop,
+                // which a Redirect set, before next-hop determination.
+                if let Some(hop) = self.redirects.next_hop(a, self.now) {
+                    return Some(IpAddr::V6(hop));
                 }
             }
         }
@@ -440,6 +460,8 @@ impl<'a> Interface<'a> {
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
             rdisc: RouterDiscovery::new(),
+            pmtu: PathMtuCache::new(),
+            redirects: RedirectCache::new(),
             config,
         };
         // RFC 4862 §5.3: the link-local address is formed when the
@@ -562,6 +584,23 @@ impl<'a> Interface<'a> {
     /// The route table, to change.
     pub fn routes_mut(&mut self) -> &mut Routes {
         &mut self.inner.routes
+    }
+
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out (RFC 8201 §5.3), at `now`.
+    pub fn path_mtu(&self, dst: &IpAddr, now: Instant) -> usize {
+        self.inner.ip_mtu_at(dst, now)
+    }
+
+    /// The next hops Redirects set (RFC 4861 §8.3), per destination.
+    pub fn redirects(&self) -> &RedirectCache<REDIRECT_CACHE_SIZE> {
+        &self.inner.redirects
+    }
+
+    /// The path MTU cache (RFC 8201 §5.3): what was learnt, per destination.
+    pub fn path_mtu_cache(&self) -> &PathMtuCache<PMTU_CACHE_SIZE> {
+        &self.inner.pmtu
     }
 
     /// What router discovery learnt (RFC 4861 §6.3): default routers and

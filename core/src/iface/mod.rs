@@ -31,6 +31,7 @@ mod packet;
 pub mod pending;
 pub mod pmtu;
 pub mod ratelimit;
+pub mod redirect;
 pub mod route;
 pub mod router;
 mod stats;

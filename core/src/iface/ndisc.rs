@@ -4,9 +4,8 @@
 //! engine is `router.rs`). The Neighbor Solicitations we send are part of
 //! resolution, in [`super::out`].
 //!
-//! Redirect (§8) is not acted on yet: with no destination cache there is
-//! nothing to redirect; when one exists, §8.1's check (the Redirect comes
-//! from the current first-hop router for its destination) goes here.
+//! Redirects (§8) are validated here (§8.1: from the current first-hop
+//! router for the destination) and recorded in `redirect.rs` (§8.3).
 
 use super::event::Event;
 use super::interface::{solicited_node, Inner, ALL_NODES};
@@ -145,6 +144,12 @@ impl Inner {
                 }
                 self.router_advert(now, src, &ndisc);
             }
+            NdiscRepr::Redirect {
+                target_addr,
+                dest_addr,
+                lladdr,
+                ..
+            } => self.redirect(now, src, target_addr, dest_addr, lladdr),
             _ => {}
         }
     }
@@ -218,7 +223,52 @@ impl Inner {
         }
     }
 
+    /// A Redirect (RFC 4861 §8.1 validity, §8.3 effect). The hop limit 255
+    /// and the message checks (code, length, options, no multicast
+    /// Destination) were done before; here the checks that need our state.
+    fn redirect(
+        &mut self,
+        now: Instant,
+        src: Ipv6Addr,
+        target: Ipv6Addr,
+        dest: Ipv6Addr,
+        lladdr: Option<EthernetAddress>,
+    ) {
+        // §8.1: "The IP source address of the Redirect is a link-local
+        // address": routers send them from one.
+        if !src.is_unicast_link_local() {
+            return self.drop(DropReason::BadSource);
+        }
+        // §8.1: "The IP source address of the Redirect is the same as the
+        // current first-hop router for the specified ICMP Destination
+        // Address": only the router we use for it may move it.
+        let first_hop = self.next_hop(&IpAddr::V6(dest));
+        if first_hop != Some(IpAddr::V6(src)) || first_hop == Some(IpAddr::V6(dest)) {
+            return self.drop(DropReason::BadSource);
+        }
+        // §8.1: "The ICMP Target Address is either a link-local address
+        // (when redirected to a router) or the same as the ICMP Destination
+        // Address (when redirected to the on-link destination)."
+        if !target.is_unicast_link_local() && target != dest {
+            return self.drop(DropReason::Malformed);
+        }
+        // §8.3: the destination's next hop is the target from now on.
+        self.redirects.redirect(dest, target, src, now);
+        net_debug!("ndisc: redirect {} via {}", dest, target);
+        // §8.3: a Target Link-Layer Address creates or updates the
+        // target's entry (STALE if new or changed).
+        if let Some(mac) = lladdr {
+            if self.nd.fill(target, mac, Fill::solicitation(), now) != Filled::Ignored {
+                self.schedule_flush(IpAddr::V6(target));
+            }
+        }
+    }
+
     fn router_event(&mut self, change: RouterChange) {
+        if let RouterChange::Removed(router) = change {
+            // What a router redirected is its word: gone with it.
+            self.redirects.forget_router(&router);
+        }
         self.event(match change {
             RouterChange::Added(a) => Event::RouterAdded(a),
             RouterChange::Removed(a) => Event::RouterRemoved(a),

@@ -397,13 +397,14 @@ impl Inner {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = ident as u16;
                 // RFC 791 §3.2: every piece but the last a multiple of 8
-                // bytes. A TSO super-segment is one piece: the device cuts
+                // bytes, to the path MTU (RFC 1191, as `frames_needed`
+                // counts). A TSO super-segment is one piece: the device cuts
                 // it into segments, each with DF (`frames_needed` checked
                 // its length).
                 let max_piece = if pkt.body.is_super_segment() {
                     65535 - 20
                 } else {
-                    self.caps.mtu.saturating_sub(20)
+                    self.ip_mtu(&pkt.dst).saturating_sub(20)
                 };
                 let plan = fragments(body_len, max_piece);
                 let mut sent = skip;

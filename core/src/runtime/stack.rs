@@ -107,6 +107,9 @@ pub(crate) struct Core {
     pub(super) wake_at: Option<Instant>,
     /// Frames polls sent, to be written once the lock is let go.
     pub(super) tx: Queue,
+    /// When the socket table, mostly free, is to be looked at for
+    /// shrinking (see `compact`).
+    pub(super) compact_at: Option<Instant>,
     /// The device's capabilities, for polls run by the application's
     /// threads.
     pub(super) caps: DeviceCapabilities,
@@ -578,11 +581,86 @@ impl Core {
             self.events.push_back(e);
         }
         self.reap(now);
+        self.compact(now);
         for i in 0..self.listeners.len() {
             let (h, target) = self.listeners[i];
             // Out of socket room: the listener overflows and counts it.
             let _ = self.top_up(h, target);
         }
+    }
+
+    /// Gives back the socket table's high-water mark once a burst is over.
+    ///
+    /// Each slot of the table holds a whole socket (a TCP connection's
+    /// state is some 2.4 KiB, its rings apart), so 5 000 connections at
+    /// once leave 12 MiB of slots written, kept for good if nothing
+    /// shrinks the table. Only its free tail can go, and the closed
+    /// sockets kept for reuse (listener pools, spares), lent while the
+    /// table was full, sit in it: they are interchangeable, so those past
+    /// the last socket in use are freed, the free tail dropped, and the
+    /// pools topped up again (by the caller) from the lowest free slots.
+    /// Looked at only when the table is mostly free, at most once a
+    /// second (the stack's thread wakes for it), so a steady load never
+    /// pays for it.
+    fn compact(&mut self, now: Instant) {
+        const MIN_SLOTS: usize = 1024;
+        let slots = self.sockets.slots();
+        if slots < MIN_SLOTS || slots < 2 * self.live + MIN_SLOTS / 2 {
+            self.compact_at = None;
+            return;
+        }
+        if self.compact_at.is_some_and(|t| now < t) {
+            return;
+        }
+        // Looked at again in a second (the stack's thread wakes for it)
+        // if connections still open near the end keep the tail now.
+        self.compact_at = Some(now + Duration::from_secs(1));
+        let mut reusable: Vec<SocketHandle> = self.spare.clone();
+        for &(l, _) in &self.listeners {
+            if let Some(l) = self.sockets.get::<TcpListener>(l) {
+                reusable.extend(l.pooled_handles());
+            }
+        }
+        let in_use = self
+            .sockets
+            .iter()
+            .map(|(h, _)| h)
+            .filter(|h| !reusable.contains(h))
+            .map(|h| h.index() + 1)
+            .max()
+            .unwrap_or(0);
+        if slots - in_use < MIN_SLOTS / 2 {
+            // Connections still open near the end: nothing worth freeing.
+            return;
+        }
+        let past = |h: &SocketHandle| h.index() >= in_use;
+        for i in 0..self.listeners.len() {
+            let h = self.listeners[i].0;
+            let mut kept = Vec::new();
+            while let Some(s) = self
+                .sockets
+                .get_mut::<TcpListener>(h)
+                .and_then(|l| l.take_pooled())
+            {
+                if past(&s) {
+                    self.remove(s);
+                } else {
+                    kept.push(s);
+                }
+            }
+            // Those before the end go back at once.
+            if let Some(l) = self.sockets.get_mut::<TcpListener>(h) {
+                for s in kept {
+                    let _ = l.provide(s);
+                }
+            }
+        }
+        let (gone, kept): (Vec<_>, Vec<_>) = self.spare.drain(..).partition(past);
+        self.spare = kept;
+        for s in gone {
+            self.remove(s);
+        }
+        self.sockets.trim();
     }
 
     /// Frees orphans that finished; resets those that took too long.
@@ -766,6 +844,7 @@ impl Stack {
                 asleep: false,
                 wake_at: None,
                 tx: Queue::default(),
+                compact_at: None,
                 caps,
                 waiters: Vec::new(),
                 next_waiter: 0,
@@ -898,6 +977,14 @@ impl Stack {
             .collect()
     }
 
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out.
+    pub fn path_mtu(&self, dst: IpAddr) -> usize {
+        let core = self.shared.lock();
+        core.iface.path_mtu(&dst, core.now())
+    }
+
     /// The interface's counters.
     pub fn stats(&self) -> crate::iface::Stats {
         self.shared.lock().iface.stats().clone()
@@ -909,6 +996,14 @@ impl Stack {
     pub fn socket_count(&self) -> usize {
         let core = self.shared.lock();
         core.live - core.spare.len()
+    }
+
+    /// How many slots the stack's socket table holds, used or free. Each
+    /// holds a whole socket's state (a TCP connection's is some 2.4 KiB,
+    /// its buffers apart), so this is the table's memory: it grows with a
+    /// burst of connections and shrinks again once most of them are gone.
+    pub fn socket_slots(&self) -> usize {
+        self.shared.lock().sockets.slots()
     }
 }
 
@@ -975,6 +1070,10 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
             _ => core.iface.poll_delay(now, &core.sockets),
         };
+        if let Some(at) = core.compact_at {
+            let left = if at > now { at - now } else { Duration::ZERO };
+            delay = Some(delay.map_or(left, |d| d.min(left)));
+        }
         if let Run::Stopping { until } = core.run {
             let left = if until > now {
                 until - now

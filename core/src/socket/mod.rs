@@ -364,6 +364,25 @@ impl<'a> SocketSet<'a> {
         Some(item.socket)
     }
 
+    /// Gives back the memory of free slots at the end of a set over a
+    /// growable `Vec` (a set that grew for a burst of connections): the
+    /// trailing free slots are dropped, and the storage shrinks once less
+    /// than half of it is in use. Every handle in use stays valid; a set
+    /// over borrowed storage is left as it is. Returns the slots kept.
+    pub fn trim(&mut self) -> usize {
+        #[cfg(feature = "alloc")]
+        if let ManagedSlice::Owned(v) = &mut self.sockets {
+            while v.last().is_some_and(|s| s.inner.is_none()) {
+                v.pop();
+            }
+            if v.len() < v.capacity() / 2 {
+                v.shrink_to_fit();
+            }
+            self.first_free = self.first_free.min(v.len());
+        }
+        self.sockets.len()
+    }
+
     /// How many sockets the set holds.
     pub fn len(&self) -> usize {
         self.sockets.iter().filter(|s| s.inner.is_some()).count()

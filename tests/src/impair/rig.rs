@@ -81,6 +81,9 @@ impl Rig {
             }
             Side::Rstcp => {
                 let ns = NetNs::new(&format!("{prefix}f"))?;
+                // Plain frames (`open`, not `open_with_offload`): the
+                // forwarder reads this TAP through a packet socket and must
+                // see wire-sized frames, not 64 KB TSO super-segments.
                 let tap = TapDevice::open(&tap_name('r'))?;
                 let name = tap.name().to_string();
                 ip(&["link", "set", &name, "netns", ns.name()])?;

@@ -556,6 +556,13 @@ impl<'a> TcpListener<'a> {
         self.pool.iter().flatten().next().copied()
     }
 
+    /// The sockets lent and not yet used (for the std runtime, which
+    /// frees those at the end of its socket table to shrink it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn pooled_handles(&self) -> impl Iterator<Item = SocketHandle> + '_ {
+        self.pool.iter().flatten().copied()
+    }
+
     /// Takes a pooled socket for a new connection.
     pub(crate) fn take_pooled(&mut self) -> Option<SocketHandle> {
         self.pool

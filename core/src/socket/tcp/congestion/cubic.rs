@@ -270,7 +270,7 @@ impl CongestionControl for Cubic {
         }
     }
 
-    fn on_congestion(&mut self, _now: Instant, in_flight: usize) {
+    fn on_congestion(&mut self, _now: Instant, _in_flight: usize) {
         self.w.started = true;
         // §4.7 fast convergence: a plateau lower than the last one means a
         // new flow is competing; release bandwidth by remembering less.
@@ -280,10 +280,14 @@ impl CongestionControl for Cubic {
         } else {
             self.w.cwnd
         };
-        // §4.6: cwnd_prior = cwnd; ssthresh = flight_size·β_cubic, at
-        // least 2 SMSS; cwnd = ssthresh.
+        // §4.6: cwnd_prior = cwnd; ssthresh = cwnd·β_cubic, at least 2
+        // SMSS; cwnd = ssthresh. §4.6 allows cwnd in place of flight_size
+        // when cwnd cannot grow beyond the flight (`is_cwnd_limited`), and
+        // Linux uses it: the flight is what PRR left when a loss shows up
+        // on the ACK that ends a recovery (a few segments with stretched
+        // ACKs), and 0.7 of that collapsed the window to 2 segments.
         self.cwnd_prior = self.w.cwnd;
-        self.w.ssthresh = times_beta(in_flight).max(self.w.mss.saturating_mul(2));
+        self.w.ssthresh = times_beta(self.w.cwnd).max(self.w.mss.saturating_mul(2));
         self.w.cwnd = self.w.ssthresh;
         self.epoch = None;
         net_debug!(
@@ -471,20 +475,39 @@ mod tests {
     }
 
     #[test]
-    fn rfc9438_beta_reduction_uses_flight() {
+    fn rfc9438_beta_reduction_uses_cwnd() {
         let mut cc = Cubic::new(MSS);
         cc.w.cwnd = 100 * MSS;
         cc.on_congestion(secs(1.0), 100 * MSS);
         assert_eq!(cc.ssthresh(), 70 * MSS);
         assert_eq!(cc.cwnd(), 70 * MSS);
-        // ssthresh = flight·β (§4.6), floor 2·SMSS.
+        // ssthresh = cwnd·β (§4.6), floor 2·SMSS.
         cc.on_congestion(secs(2.0), 50 * MSS);
-        assert_eq!(cc.cwnd(), 35 * MSS);
+        assert_eq!(cc.cwnd(), 49 * MSS);
+        cc.w.cwnd = 2 * MSS;
         cc.on_congestion(secs(3.0), MSS);
         assert_eq!(cc.cwnd(), 2 * MSS);
         // No growth during recovery.
         cc.on_recovery_ack(secs(3.1), MSS, MSS);
         assert_eq!(cc.cwnd(), 2 * MSS);
+    }
+
+    #[test]
+    fn a_loss_found_as_a_recovery_ends_reduces_the_window_not_the_flight_prr_left() {
+        // The ACK that ends a recovery (cwnd back at ssthresh, 13
+        // segments) reveals the next loss; PRR had left only 4 segments in
+        // flight (few, stretched ACKs). 0.7 of that flight made ssthresh 2
+        // segments, and the window sat near two on a 20 ms RTT, 1 % loss
+        // link; Linux reduces cwnd (RFC 9438 §4.6 allows either; cwnd
+        // cannot outgrow the flight here, `is_cwnd_limited`).
+        let mut cc = Cubic::new(MSS);
+        cc.w.cwnd = 19 * MSS;
+        cc.on_congestion(secs(1.0), 19 * MSS);
+        cc.on_recovery_exit(secs(1.1));
+        assert_eq!(cc.cwnd(), 19 * MSS * 7 / 10);
+        let cwnd = cc.cwnd();
+        cc.on_congestion(secs(1.1), 4 * MSS);
+        assert_eq!(cc.ssthresh(), cwnd * 7 / 10);
     }
 
     #[test]

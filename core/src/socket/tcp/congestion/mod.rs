@@ -393,11 +393,12 @@ mod tests {
             cc.on_ack(t0, 1000, 9_000, Some(Duration::from_millis(100)));
             assert_eq!(cc.cwnd(), 11_000);
 
-            // Loss with 10 000 bytes in flight: NewReno halves, CUBIC × 0.7.
+            // Loss with 10 000 bytes in flight: NewReno halves the flight,
+            // CUBIC takes 0.7 of cwnd (11 000, RFC 9438 §4.6).
             cc.on_congestion(t0, 10_000);
             let expect = match kind {
                 CongestionKind::NewReno => 5_000,
-                CongestionKind::Cubic => 7_000,
+                CongestionKind::Cubic => 7_700,
             };
             assert_eq!(cc.ssthresh(), expect);
             assert_eq!(cc.cwnd(), expect);
