@@ -814,3 +814,23 @@ fn the_readmes_std_snippet_echoes_hello_through_the_kernel() {
         started.elapsed()
     );
 }
+
+#[test]
+fn tcp_echo_client_to_an_address_nobody_holds_says_host_unreachable_within_seconds() {
+    // What a user sees when the address is wrong: a clear error naming it,
+    // as fast as Linux's "No route to host" (3 unanswered ARP requests).
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    example("tcp_echo_client"); // built before the clock starts
+    let started = Instant::now();
+    let args = static_args(&["--timeout", "30", "--message", "hi", "192.168.69.99", "7"]);
+    let out = run_example(&ns, "tcp_echo_client", &args, b"", LIMIT);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("host unreachable"), "{stderr}");
+    assert!(stderr.contains("192.168.69.99"), "{stderr}");
+    assert!(took < Duration::from_secs(10), "after {took:?}");
+}
