@@ -12,6 +12,9 @@ command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 # The DHCPv4 kernel tests (tests/tests/kernel_runtime.rs, kernel_dhcp.rs)
 # against dnsmasq.
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need_apt+=(dnsmasq-base)
+# The SLAAC kernel tests (tests/tests/kernel_autoconf.rs,
+# kernel_slaac_services.rs) against radvd (issue 12).
+command -v radvd >/dev/null 2>&1 || [ -x /usr/sbin/radvd ] || need_apt+=(radvd)
 # The examples' kernel test (tests/tests/kernel_examples.rs): http_get
 # fetches from `python3 -m http.server`.
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)

@@ -1,7 +1,7 @@
 //! Throughput against the Linux kernel: smoltcp's `benchmark` experiment,
 //! run the same way so the two stacks can be compared side by side.
 //!
-//! The stack is 192.168.69.1 on a TAP (default `tap0`); the kernel,
+//! The stack is 192.168.69.1 on a TAP (default `tap7`); the kernel,
 //! 192.168.69.100 on the other side of the TAP, connects from a thread of
 //! this process and moves 1 GB. `reader`: the stack sends and the kernel
 //! reads (port 1234); `writer`: the kernel sends and the stack reads (port
@@ -12,7 +12,7 @@
 //! and runs both stacks.
 //!
 //! ```text
-//! ip tuntap add tap0 mode tap && ip addr add 192.168.69.100/24 dev tap0 && ip link set tap0 up
+//! ip tuntap add tap7 mode tap && ip addr add 192.168.69.100/24 dev tap7 && ip link set tap7 up
 //! cargo run --release -p rstcp-examples --example benchmark -- reader
 //! ```
 
@@ -46,7 +46,7 @@ struct Args {
     /// Which side sends.
     mode: Mode,
     /// The TAP interface (the kernel side must have 192.168.69.100/24).
-    #[arg(long, default_value = "tap0")]
+    #[arg(long, default_value = "tap7")]
     tap: String,
     /// Bytes to move.
     #[arg(long, default_value_t = 1_000_000_000)]

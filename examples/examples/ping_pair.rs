@@ -9,7 +9,10 @@
 //! cargo run --release -p rstcp-examples --example ping_pair [-- --pcap FILE]
 //! ```
 
+use std::path::PathBuf;
 use std::time::Instant as StdInstant;
+
+use clap::Parser;
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, Interface, InterfaceStorage};
@@ -22,6 +25,16 @@ use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cid
 use rstcp_pcap::PcapTap;
 use rstcp_testkit::loopback::Link;
 use rstcp_testkit::sim::echo_request;
+
+/// Two rstcp interfaces on an in-memory wire: A pings B over IPv4 (one
+/// request fragmented both ways) and IPv6, then both print their counters.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Record every frame A sends and receives into this pcap file.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+}
 
 fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, SocketSet<'static>) {
     let mut config = Config::new(EthernetAddress(mac));
@@ -45,7 +58,7 @@ fn host(mac: [u8; 6], v4: Ipv4Addr, v6: Ipv6Addr) -> (Interface<'static>, Socket
 }
 
 fn main() {
-    let pcap = std::env::args().skip_while(|a| a != "--pcap").nth(1);
+    let pcap = Args::parse().pcap;
     let mut tap = pcap
         .as_ref()
         .map(|_| PcapTap::new(Vec::new()).expect("pcap header"));
@@ -135,6 +148,6 @@ fn main() {
     if let (Some(path), Some(tap)) = (pcap, tap) {
         let frames = tap.stats().rx_frames + tap.stats().tx_frames;
         std::fs::write(&path, tap.into_inner()).expect("write the pcap");
-        println!("wrote {frames} frames to {path}");
+        println!("wrote {frames} frames to {}", path.display());
     }
 }

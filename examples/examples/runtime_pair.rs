@@ -13,9 +13,20 @@ use std::net::{Shutdown, SocketAddr};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use rstcp::phy::pipe;
 use rstcp::runtime::{ping, Stack, StackConfig, TcpListener, TcpStream};
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+
+/// Two stacks on their own threads over an in-memory pipe: pings, then
+/// echoes MEGABYTES through a TCP connection and prints the throughput.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// How many MiB to echo through the connection.
+    #[arg(default_value_t = 100)]
+    megabytes: usize,
+}
 
 fn config(last: u8) -> StackConfig {
     let mut c = StackConfig::new(EthernetAddress([2, 0, 0, 0, 0, last]));
@@ -26,10 +37,7 @@ fn config(last: u8) -> StackConfig {
 }
 
 fn main() -> std::io::Result<()> {
-    let megabytes: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100);
+    let megabytes = Args::parse().megabytes;
     let (da, db) = pipe::pair();
     let client_stack = Stack::start(da, config(1))?;
     let server_stack = Stack::start(db, config(2))?;

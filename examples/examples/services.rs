@@ -270,6 +270,31 @@ fn main() {
     cli::exit_on_error("services", run(&args));
 }
 
+/// Prints (on stderr) what the interface reported about its addresses and
+/// routers: DAD passed or found a duplicate (the stack goes on with its
+/// other addresses), SLAAC addresses added, deprecated, expired.
+fn print_address_events(stack: &Stack) {
+    use rstcp::iface::Event;
+    for e in stack.interface_events() {
+        match e {
+            Event::Ipv6AddressAdded(a) => eprintln!("services: {a}: tentative, DAD running"),
+            Event::Ipv6AddressReady(a) => eprintln!("services: {a}: DAD passed, in use"),
+            Event::Ipv6DuplicateAddress { address, other } => {
+                let by = other.map_or(String::new(), |m| format!(" by {m}"));
+                eprintln!("services: {address}: address conflict, in use{by}; going on without it")
+            }
+            Event::Ipv6AddressDeprecated(a) => eprintln!("services: {a}: deprecated"),
+            Event::Ipv6AddressExpired(a) => eprintln!("services: {a}: expired, removed"),
+            Event::RouterAdded(r) => eprintln!("services: router {r} added"),
+            Event::RouterRemoved(r) => eprintln!("services: router {r} removed"),
+            Event::AddressConflict { address, other } => {
+                eprintln!("services: {address}: address conflict with {other}")
+            }
+            _ => {}
+        }
+    }
+}
+
 fn run(args: &Args) -> io::Result<()> {
     let (stop_tx, stop_rx) = mpsc::channel();
     ctrlc::set_handler(move || {
@@ -292,11 +317,23 @@ fn run(args: &Args) -> io::Result<()> {
         tcp_service(&stack, port, name, service, args.backlog)?;
         udp_service(&stack, port, name)?;
     }
-    let addrs: Vec<String> = stack.addresses().iter().map(|a| a.to_string()).collect();
+    let addrs: Vec<String> = stack
+        .addresses()
+        .iter()
+        .filter(|a| a.is_usable())
+        .map(|a| a.cidr.to_string())
+        .collect();
+    print_address_events(&stack);
     println!("ready {} on {}", addrs.join(" "), args.net.tap);
     io::stdout().flush()?;
 
-    let _ = stop_rx.recv();
+    // Address configuration goes on after `ready`: SLAAC addresses from
+    // later Router Advertisements, DAD results, lifetimes running out.
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        stop_rx.recv_timeout(Duration::from_millis(250))
+    {
+        print_address_events(&stack);
+    }
     eprintln!("services: stopping");
     stack.stop()?;
     Ok(())

@@ -10,16 +10,23 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
+use clap::Parser;
+
+/// Sends each line of stdin to an echo server with the kernel's sockets and
+/// prints the echoes.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Echo over UDP instead of TCP.
+    #[arg(long)]
+    udp: bool,
+    /// The echo server, e.g. 192.168.69.1:7 or [fd00::1]:7.
+    #[arg(value_name = "ADDRESS:PORT")]
+    addr: SocketAddr,
+}
+
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let udp = args.iter().any(|a| a == "--udp");
-    let Some(addr) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: tap_echo_client [--udp] ADDRESS:PORT   (e.g. 192.168.69.1:7)");
-        std::process::exit(2);
-    };
-    let addr: SocketAddr = addr.parse().map_err(|e| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{addr}: {e}"))
-    })?;
+    let Args { udp, addr } = Args::parse();
     let stdin = std::io::stdin().lock();
     if udp {
         let local: SocketAddr = if addr.is_ipv4() {

@@ -20,44 +20,53 @@
 //!     [BYTES] [--profile-bytes N] [--wraps N] [--only grid|profiles|wrap]
 //! ```
 
+use clap::{Parser, ValueEnum};
 use rstcp::time::Duration;
 use rstcp_testkit::fault::{Bottleneck, BurstLoss, Chance, FaultConfig};
 use rstcp_testkit::transfer::{
     faults, seconds, start_for_isn, transfer, transfer_with, Outcome, Transfer,
 };
 
+/// Simulated TCP transfers through a faulty link, every byte checked.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Bytes each transfer of the grid moves.
+    #[arg(default_value_t = 1 << 20)]
+    bytes: usize,
+    /// Bytes each transfer of the issue 10 profiles moves.
+    #[arg(long, default_value_t = 16 << 20, value_name = "N")]
+    profile_bytes: usize,
+    /// How many times the wrap run crosses 2^32 bytes.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    wraps: u64,
+    /// Run only this part of the table.
+    #[arg(long, value_name = "PART")]
+    only: Option<Part>,
+}
+
+/// The three parts of the table.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// Loss, reordering, duplication, corruption x buffer sizes.
+    Grid,
+    /// Issue 10's link profiles beside a Linux-like reference.
+    Profiles,
+    /// A transfer across the sequence-number wrap.
+    Wrap,
+}
+
 fn main() {
-    let mut bytes: usize = 1 << 20;
-    let mut profile_bytes: usize = 16 << 20;
-    let mut wraps: u64 = 2;
-    let mut only: Option<String> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut num = |what: &str| -> u64 {
-            args.next()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("{a} needs {what}"))
-        };
-        match a.as_str() {
-            "--profile-bytes" => profile_bytes = num("a byte count") as usize,
-            "--wraps" => wraps = num("a count"),
-            "--only" => only = args.next(),
-            _ => {
-                bytes = a
-                    .parse()
-                    .expect("BYTES, --profile-bytes N, --wraps N, --only PART")
-            }
-        }
+    let args = Args::parse();
+    let part = |p: Part| args.only.is_none_or(|o| o == p);
+    if part(Part::Grid) {
+        grid(args.bytes);
     }
-    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
-    if part("grid") {
-        grid(bytes);
+    if part(Part::Profiles) {
+        profiles(args.profile_bytes);
     }
-    if part("profiles") {
-        profiles(profile_bytes);
-    }
-    if part("wrap") {
-        wrap_run(wraps);
+    if part(Part::Wrap) {
+        wrap_run(args.wraps);
     }
 }
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The rstcp demo: a private network namespace with a TAP in it, the stack's
-# `services` example on the TAP, and the Linux kernel talking to it: ping
-# (v4, v6, and a fragmented 8000-byte ping), TCP and UDP echo, daytime.
+# The rstcp demo: a private network namespace with a Linux bridge in it,
+# dnsmasq (DHCPv4) and radvd (Router Advertisements) on the bridge, and the
+# stack's `services` example on a TAP port of it with no address flags: it
+# gets a DHCPv4 lease and a SLAAC address (after Duplicate Address
+# Detection) by itself, then the Linux kernel talks to it: ping (v4, v6,
+# and fragmented 8000-byte pings), TCP and UDP echo, daytime.
 # Everything it makes it deletes again, also on Ctrl-C or failure.
 #
 #   sudo bash examples/scripts/demo.sh
@@ -20,6 +23,8 @@ need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+command -v radvd >/dev/null 2>&1 || [ -x /usr/sbin/radvd ] || need+=(radvd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt)"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -28,8 +33,7 @@ fi
 
 NS="rstcp-demo-$$"
 TAP=tap7
-STACK4=192.168.69.1
-STACK6=fd00::1
+PREFIX6=2001:db8:1
 WORK="$(mktemp -d)"
 SERVICES_PID=""
 
@@ -38,6 +42,9 @@ cleanup() {
     kill -TERM "$SERVICES_PID" 2>/dev/null || true
     wait "$SERVICES_PID" 2>/dev/null || true
   fi
+  for pid in "$WORK/dnsmasq.pid" "$WORK/radvd.pid"; do
+    if [ -s "$pid" ]; then kill "$(cat "$pid")" 2>/dev/null || true; fi
+  done
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -47,33 +54,60 @@ echo "== building the services example"
 cargo build --release -q -p rstcp-examples --example services
 SERVICES="${CARGO_TARGET_DIR:-target}/release/examples/services"
 
-echo "== namespace $NS with $TAP (kernel side 192.168.69.100/24, fd00::100/64)"
+echo "== namespace $NS: bridge br0 (192.168.69.100/24, $PREFIX6::1/64), $TAP a port of it"
 ip netns add "$NS"
 in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip link set lo up
+in_ns ip link add br0 type bridge
 in_ns ip tuntap add dev "$TAP" mode tap
-in_ns ip addr add 192.168.69.100/24 dev "$TAP"
-in_ns ip addr add fd00::100/64 dev "$TAP" nodad
+in_ns ip link set "$TAP" master br0
+in_ns ip addr add 192.168.69.100/24 dev br0
+in_ns ip addr add "$PREFIX6::1/64" dev br0 nodad
 in_ns ip link set "$TAP" up
+in_ns ip link set br0 up
 
-echo "== starting rstcp services on $TAP ($STACK4, $STACK6)"
+echo "== dnsmasq (DHCPv4, 192.168.69.50-60) and radvd ($PREFIX6::/64 with RDNSS) on br0"
+in_ns dnsmasq --interface=br0 --bind-interfaces --port=0 --conf-file=/dev/null \
+  --dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,10m \
+  --dhcp-leasefile="$WORK/leases" --pid-file="$WORK/dnsmasq.pid"
+printf '%s\n' "interface br0 {" "  AdvSendAdvert on;" "  MinRtrAdvInterval 3;" \
+  "  MaxRtrAdvInterval 10;" "  prefix $PREFIX6::/64 { AdvOnLink on; AdvAutonomous on; };" \
+  "  RDNSS $PREFIX6::1 { };" "};" >"$WORK/radvd.conf"
+# radvd advertises only from a node that forwards.
+in_ns sysctl -qw net.ipv6.conf.all.forwarding=1
+in_ns radvd -C "$WORK/radvd.conf" -p "$WORK/radvd.pid" -m logfile -l "$WORK/radvd.log"
+
+echo "== starting rstcp services on $TAP with no address flags"
 # Not through in_ns: a function in the background is a subshell, and the
 # signal must reach services itself (ip netns exec execs it, same pid).
-ip netns exec "$NS" "$SERVICES" --tap "$TAP" --ipv4 "$STACK4/24" --ipv6 "$STACK6/64" \
+ip netns exec "$NS" "$SERVICES" --tap "$TAP" \
   --pcap "$WORK/demo.pcap" >"$WORK/services.out" 2>"$WORK/services.err" &
 SERVICES_PID=$!
-for _ in $(seq 300); do
+for _ in $(seq 400); do
   grep -q '^ready' "$WORK/services.out" 2>/dev/null && break
   kill -0 "$SERVICES_PID" 2>/dev/null || { cat "$WORK/services.err" >&2; exit 1; }
   sleep 0.1
 done
 grep -q '^ready' "$WORK/services.out" || { echo "demo: services did not get ready" >&2; exit 1; }
+# The SLAAC address passes DAD about a second after the first RA.
+for _ in $(seq 150); do
+  grep -q "^services: $PREFIX6:.*DAD passed" "$WORK/services.err" && break
+  sleep 0.1
+done
+sed 's/^/   /' "$WORK/services.err"
 sed 's/^/   services: /' "$WORK/services.out"
+STACK4=$(tr ' ' '\n' <"$WORK/services.out" | grep -m1 '^192\.168\.69\.' | cut -d/ -f1 || true)
+STACK6=$(grep -m1 -o "$PREFIX6:[0-9a-f:]*: DAD passed" "$WORK/services.err" | sed 's/: DAD passed//' || true)
+[ -n "$STACK4" ] || { echo "demo: no DHCPv4 lease in: $(cat "$WORK/services.out")" >&2; exit 1; }
+[ -n "$STACK6" ] || { echo "demo: no SLAAC address passed DAD" >&2; exit 1; }
+echo "== services configured itself: DHCPv4 $STACK4, SLAAC $STACK6"
 
 echo "== ping $STACK4 (ARP, then ICMP echo)"
 in_ns ping -c 3 -i 0.2 -W 2 "$STACK4" | tail -2
 echo "== ping $STACK6 (NDP, then ICMPv6 echo)"
 in_ns ping -6 -c 3 -i 0.2 -W 2 "$STACK6" | tail -2
+echo "== ping -s 8000 $STACK6 (fragmented both ways)"
+in_ns ping -6 -c 2 -i 0.2 -W 2 -s 8000 "$STACK6" | tail -2
 echo "== ping -s 8000 $STACK4 (fragmented both ways)"
 in_ns ping -c 2 -i 0.2 -W 2 -s 8000 "$STACK4" | tail -2
 

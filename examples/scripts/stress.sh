@@ -23,8 +23,8 @@
 #                  kernel's echo server (the issue's goal)
 #   idle           5 000 connections open at once, each then echoes
 #   memory         RSS after the run <= RSS after warm-up + 16 MiB (the run
-#                  peaks at 5 000+ sockets; the socket table itself keeps
-#                  its high-water slots, about 6 MiB at 5 000)
+#                  peaks at 5 000+ sockets; the runtime gives the socket
+#                  table's free slots back once the burst is over)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -1,6 +1,6 @@
-//! The TCP echo (RFC 862) step the polling-loop echo servers share: the
-//! `tap_echo_server` example and the kernel tests' stack thread
-//! (`tests/src/tap_stack.rs`).
+//! The TCP echo (RFC 862) step of the kernel tests' stack thread
+//! (`tests/src/tap_stack.rs`). (The `tap_echo_server` example writes its
+//! own, so that the loop it shows needs nothing beyond the core.)
 
 use rstcp::socket::tcp::TcpSocket;
 

@@ -44,7 +44,9 @@ pub struct Host {
 
 impl Host {
     /// A host with reassembly room for two 64 KiB datagrams and a 64 KiB
-    /// resolution queue. `probe`: run RFC 5227 probing on its IPv4 address.
+    /// resolution queue. `probe`: check its addresses before using them
+    /// (RFC 5227 probing for IPv4, Duplicate Address Detection for IPv6,
+    /// RFC 4862 §5.4); without, both are used at once.
     pub fn new(mac: EthernetAddress, ip4: Ipv4Addr, ip6: Ipv6Addr, seed: u64, probe: bool) -> Host {
         Host::with_config(Host::config(mac, seed, probe), ip4, ip6)
     }
@@ -55,6 +57,7 @@ impl Host {
         let mut config = Config::new(mac);
         config.random_seed = seed;
         config.ipv4_probe = probe;
+        config.dad_transmits = u8::from(probe);
         config
     }
 

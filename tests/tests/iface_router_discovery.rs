@@ -23,7 +23,6 @@ const FAR: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x99, 0, 0, 0, 0, 1);
 /// A whole IPv6 packet: a Router Advertisement from A's link-local address
 /// to all nodes, hop limit 255, with A's MAC.
 fn router_advert(lifetime: u16) -> Vec<u8> {
-    let src = link_local_from_mac(&MAC_A);
     let repr = Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
         hop_limit: 64,
         flags: RouterFlags::empty(),
@@ -34,11 +33,17 @@ fn router_advert(lifetime: u16) -> Vec<u8> {
         mtu: None,
         options: &[],
     });
+    ndisc_packet(link_local_from_mac(&MAC_A), ALL_NODES, &repr)
+}
+
+/// A whole IPv6 packet holding the ND message `repr` from `src` to `dst`,
+/// hop limit 255 (RFC 4861 §6.1, §8.1).
+fn ndisc_packet(src: Ipv6Addr, dst: Ipv6Addr, repr: &Icmpv6Repr<'_>) -> Vec<u8> {
     let len = repr.buffer_len();
     let mut p = vec![0u8; 40 + len];
     Ipv6Repr {
         src_addr: src,
-        dst_addr: ALL_NODES,
+        dst_addr: dst,
         next_header: IpProtocol::Icmpv6,
         payload_len: len as u16,
         hop_limit: 255,
@@ -48,7 +53,7 @@ fn router_advert(lifetime: u16) -> Vec<u8> {
     .emit(&mut Ipv6Packet::new_unchecked(&mut p[..40]));
     repr.emit(
         &src,
-        &ALL_NODES,
+        &dst,
         &mut Icmpv6Packet::new_unchecked(&mut p[40..]),
         ChecksumMode::Check,
     );
@@ -121,4 +126,100 @@ fn a_host_learns_its_router_from_an_advert_and_reaches_off_link_through_it() {
     assert_eq!(events(&mut sim), [Event::RouterRemoved(router)]);
     assert!(!ping_far(&mut sim, ping, 3));
     assert_eq!(sim.b.iface.stats().dropped(DropReason::NoRoute), 2);
+}
+
+/// A Redirect (RFC 4861 §4.5) from `src` to B: `dest` goes via `target`.
+fn redirect(sim: &mut Sim, raw: SocketHandle, src: Ipv6Addr, target: Ipv6Addr, dest: Ipv6Addr) {
+    let repr = Icmpv6Repr::Ndisc(NdiscRepr::Redirect {
+        target_addr: target,
+        dest_addr: dest,
+        lladdr: (target == dest).then_some(MAC_A),
+        redirected_hdr: None,
+        options: &[],
+    });
+    let packet = ndisc_packet(src, link_local_from_mac(&MAC_B), &repr);
+    sim.a
+        .sockets
+        .get_mut::<RawSocket>(raw)
+        .unwrap()
+        .send_slice(&packet)
+        .unwrap();
+    // Until B has it (run_for would jump to the next far deadline).
+    let rx = sim.b.iface.stats().rx_frames;
+    assert!(sim.run_until(Duration::from_secs(1), |s| s.b.iface.stats().rx_frames > rx));
+}
+
+#[test]
+fn rfc4861_8_redirects_are_taken_only_from_the_current_first_hop_router() {
+    let mut sim = Sim::new(1500, false);
+    sim.a
+        .iface
+        .add_ipv6_address(Ipv6Cidr::new(FAR, 128).unwrap())
+        .unwrap();
+    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 8], vec![0u8; 4096]);
+    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
+    let raw = sim.a.sockets.add(raw).unwrap();
+    sim.a.sockets.bind_raw(raw).unwrap();
+    let ping = sim.b.icmp(9, 4096);
+    let router = link_local_from_mac(&MAC_A);
+    let elsewhere = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x77);
+    advertise(&mut sim, raw, 1800);
+    assert!(ping_far(&mut sim, ping, 1), "through the router");
+    let next_hop = |sim: &Sim| sim.b.iface.redirects().next_hop(&FAR, sim.now);
+
+    // §8.1: not from a link-local address; not from the current first-hop
+    // router for FAR; a target neither link-local nor FAR itself.
+    let bad_source = sim.b.iface.stats().dropped(DropReason::BadSource);
+    let malformed = sim.b.iface.stats().dropped(DropReason::Malformed);
+    redirect(&mut sim, raw, IP6_A, elsewhere, FAR);
+    redirect(
+        &mut sim,
+        raw,
+        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99),
+        elsewhere,
+        FAR,
+    );
+    let global = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5);
+    redirect(&mut sim, raw, router, global, FAR);
+    assert_eq!(next_hop(&sim), None, "no invalid redirect taken");
+    assert_eq!(
+        sim.b.iface.stats().dropped(DropReason::BadSource),
+        bad_source + 2
+    );
+    assert_eq!(
+        sim.b.iface.stats().dropped(DropReason::Malformed),
+        malformed + 1
+    );
+    assert!(ping_far(&mut sim, ping, 2), "still through the router");
+
+    // §8.3: the router says FAR is on-link: next hop FAR itself, its MAC
+    // from the Target Link-Layer Address, and FAR answers directly.
+    redirect(&mut sim, raw, router, FAR, FAR);
+    assert_eq!(next_hop(&sim), Some(FAR));
+    let entry = sim.b.iface.neighbor_cache().get(&FAR, sim.now).unwrap();
+    assert_eq!(entry.hw, Some(MAC_A));
+    assert!(ping_far(&mut sim, ping, 3), "on-link now");
+    // The router is no longer FAR's first hop: its next Redirect for FAR
+    // is refused.
+    redirect(&mut sim, raw, router, elsewhere, FAR);
+    assert_eq!(next_hop(&sim), Some(FAR));
+
+    // The router leaves: what it redirected goes with it.
+    advertise(&mut sim, raw, 0);
+    assert!(sim.run_until(Duration::from_secs(1), |s| {
+        let now = s.now;
+        s.b.iface.router_discovery().routers(now).count() == 0
+    }));
+    assert_eq!(next_hop(&sim), None);
+
+    // Back, it redirects FAR to another router, which does not answer:
+    // B follows the redirect (and cannot reach FAR through it).
+    advertise(&mut sim, raw, 1800);
+    assert!(sim.run_until(Duration::from_secs(1), |s| {
+        let now = s.now;
+        s.b.iface.router_discovery().routers(now).count() == 1
+    }));
+    redirect(&mut sim, raw, router, elsewhere, FAR);
+    assert_eq!(next_hop(&sim), Some(elsewhere));
+    assert!(!ping_far(&mut sim, ping, 4), "sent toward {elsewhere}");
 }

@@ -9,73 +9,20 @@
 //! test `dnsmasq` (Debian: dnsmasq-base), the services test `tshark`.
 //! Without them each test says why and passes, except under CI=true.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rstcp_tests::example_bins::example;
 use rstcp_tests::netns::{require_root, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6};
 
 /// The TAP's name inside each test's namespace (namespaces keep the names
 /// apart, so every test can use PyTCP's default).
 const TAP: &str = "tap7";
-
-/// Paths of the example binaries, built once per test process.
-///
-/// Cargo gives integration tests the paths of `[[bin]]` targets
-/// (`CARGO_BIN_EXE_*`) but not of examples. Guessing them from this test's
-/// own path breaks with `--target`, another profile or a custom target
-/// dir, so the test asks cargo itself: `cargo build --release --examples
-/// --message-format=json` builds them (a no-op when they are current) and
-/// names every executable it produced, in whatever target dir this cargo
-/// uses (`CARGO_TARGET_DIR` is inherited).
-fn examples() -> &'static HashMap<String, PathBuf> {
-    static PATHS: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
-    PATHS.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "rstcp-examples",
-                "--examples",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo to build the examples");
-        assert!(out.status.success(), "building the examples failed");
-        let mut paths = HashMap::new();
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let is_example = msg["target"]["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "example"));
-            if let (true, Some(name), Some(exe)) = (
-                is_example,
-                msg["target"]["name"].as_str(),
-                msg["executable"].as_str(),
-            ) {
-                paths.insert(name.to_string(), PathBuf::from(exe));
-            }
-        }
-        paths
-    })
-}
-
-fn example(name: &str) -> &'static Path {
-    examples()
-        .get(name)
-        .unwrap_or_else(|| panic!("cargo built no example named {name}"))
-}
 
 /// True when `cmd --version` (or `cmd version`) runs; otherwise says why the
 /// test is skipped, and fails under CI=true.
@@ -798,4 +745,85 @@ fn services_serves_many_clients_at_once_on_a_fixed_number_of_threads() {
         "300 open connections took threads: {idle} before, {during} with them"
     );
     assert!(stop_with(&mut child, "-TERM").success());
+}
+
+#[test]
+fn tap_echo_server_echoes_tcp_and_udp_v4_and_v6_for_the_kernel() {
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    let args: Vec<String> = ["--tap", TAP, "--no-probe"].map(String::from).to_vec();
+    let (mut child, rx) = spawn_example(&ns, "tap_echo_server", &args);
+    let ready = rx
+        .recv_timeout(LIMIT)
+        .expect("tap_echo_server printed nothing");
+    assert!(ready.starts_with("echo on "), "{ready}");
+    ns.in_ns(|| {
+        let t = Some(Duration::from_secs(10));
+        for ip in [IpAddr::V4(STACK_V4), IpAddr::V6(STACK_V6)] {
+            let at = SocketAddr::new(ip, 7);
+            // 1 MB, far more than the server's rings (16 KiB): it moves
+            // only as fast as the echo frees them.
+            let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+            let mut s = TcpStream::connect_timeout(&at, Duration::from_secs(10)).unwrap();
+            s.set_read_timeout(t).unwrap();
+            let mut w = s.try_clone().unwrap();
+            let sent = data.clone();
+            let writer = thread::spawn(move || {
+                w.write_all(&sent).unwrap();
+                // The server closes its side once it echoed everything.
+                w.shutdown(std::net::Shutdown::Write).unwrap();
+            });
+            let mut back = Vec::new();
+            s.read_to_end(&mut back).unwrap();
+            writer.join().unwrap();
+            assert!(
+                back == data,
+                "TCP {at}: {} of {} bytes back",
+                back.len(),
+                data.len()
+            );
+
+            let any = if ip.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+            let u = UdpSocket::bind(any).unwrap();
+            u.set_read_timeout(t).unwrap();
+            // 5000 bytes: fragmented both ways.
+            for len in [1usize, 1000, 5000] {
+                let msg: Vec<u8> = (0..len).map(|i| (i % 239) as u8).collect();
+                u.send_to(&msg, at).unwrap();
+                let mut buf = [0u8; 65536];
+                let (n, from) = u.recv_from(&mut buf).unwrap();
+                assert_eq!(from, at);
+                assert!(buf[..n] == msg[..], "UDP {at}: {len} bytes sent, {n} back");
+            }
+        }
+    })
+    .join()
+    .expect("the kernel's clients")
+    .expect("enter the namespace");
+    let _ = stop_with(&mut child, "-TERM");
+}
+
+#[test]
+fn the_readmes_std_snippet_echoes_hello_through_the_kernel() {
+    // `quickstart` is the README's snippet word for word (readme_snippet.rs);
+    // the namespace is the host side the README asks for: tap7 with
+    // 192.168.69.100/24, up, and an echo server on port 7.
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    kernel_tcp_server(&ns, 7, |_| {});
+    example("quickstart"); // built before the clock starts
+    let started = Instant::now();
+    let out = run_example(&ns, "quickstart", &[], b"", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\n");
+    // RFC 5227 probing (~6 s) and the connection: seconds, not minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -74,13 +74,16 @@ impl Inner {
             return;
         }
         // RFC 826 "merge": update an existing entry from any ARP packet;
-        // create one only when the packet is addressed to us.
+        // create one only when the packet is addressed to us. A confirmed
+        // address is re-validated rather than overwritten, except by a
+        // gratuitous ARP (see `Fill::arp`).
         let unicast_reply = operation == ArpOperation::Reply && eth_dst == self.hw;
-        if self
-            .arp
-            .fill(spa, sha, Fill::arp(for_us, unicast_reply), now)
-            != Filled::Ignored
-        {
+        let how = if spa == tpa {
+            Fill::arp_announcement(unicast_reply)
+        } else {
+            Fill::arp(for_us, unicast_reply)
+        };
+        if self.arp.fill(spa, sha, how, now) != Filled::Ignored {
             self.schedule_flush(IpAddr::V4(spa));
         }
         if for_us && operation == ArpOperation::Request {

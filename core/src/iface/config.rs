@@ -1,5 +1,6 @@
 //! What a user sets when creating an interface.
 
+use crate::iface::addr6::iid::InterfaceIdMode;
 use crate::iface::neighbor::NeighborConfig;
 use crate::time::Duration;
 use crate::wire::EthernetAddress;
@@ -35,6 +36,22 @@ pub struct Config {
     /// Send Router Solicitations when the interface comes up (RFC 4861
     /// §6.3.7). On by default; Router Advertisements are heard either way.
     pub router_solicitation: bool,
+    /// DupAddrDetectTransmits (RFC 4862 §5.1): Neighbor Solicitations sent
+    /// to check that an IPv6 address is unique before it is used, one
+    /// RetransTimer (1 s) apart. 1 by default, as the RFC and Linux; 0
+    /// turns Duplicate Address Detection off (addresses are used at once).
+    pub dad_transmits: u8,
+    /// Optimistic DAD (RFC 4429): link-local and autoconfigured addresses
+    /// are used while DAD runs (as deprecated ones for source selection),
+    /// static ones still wait. Off by default.
+    pub optimistic_dad: bool,
+    /// Form an address from every autonomous /64 prefix that Router
+    /// Advertisements carry (SLAAC, RFC 4862 §5.5). On by default.
+    pub slaac: bool,
+    /// How SLAAC forms interface identifiers: modified EUI-64 by default,
+    /// RFC 7217 stable-privacy identifiers as an option. The link-local
+    /// address always uses EUI-64.
+    pub interface_id: InterfaceIdMode,
 }
 
 impl Config {
@@ -56,6 +73,10 @@ impl Config {
             icmp_error_rate: (1000, 50),
             echo_reply_to_broadcast: false,
             router_solicitation: true,
+            dad_transmits: 1,
+            optimistic_dad: false,
+            slaac: true,
+            interface_id: InterfaceIdMode::Eui64,
         }
     }
 }

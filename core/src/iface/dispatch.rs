@@ -39,6 +39,9 @@ impl<'a> Interface<'a> {
         inner.address_timers(&mut out, sockets);
         inner.igmp_timers(&mut out);
         inner.mld_timers(&mut out);
+        // After MLD: a new address's group report leaves before its first
+        // DAD solicitation when both are due (RFC 4862 §5.4.2).
+        inner.addr6_timers(&mut out);
         inner.router_timers(&mut out);
         inner.reassembly_timers(fragments, &mut out);
         inner.flush_pending(&mut out);

@@ -112,8 +112,8 @@ impl Inner {
         if m[0] == 0x33 && m[1] == 0x33 {
             // IPv6: all-nodes and the solicited-node groups of our addresses.
             return *mac == EthernetAddress::from_ipv6_multicast(&ALL_NODES)
-                || self.v6.iter().any(|c| {
-                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&c.address()))
+                || self.v6.iter().any(|e| {
+                    *mac == EthernetAddress::from_ipv6_multicast(&solicited_node(&e.addr()))
                 })
                 || self
                     .mld

@@ -25,4 +25,30 @@ pub enum Event {
     /// A default router left the list: it advertised lifetime 0, or its
     /// lifetime ran out (RFC 4861 §6.3.4, §6.3.5).
     RouterRemoved(Ipv6Addr),
+    /// An IPv6 address was configured (link-local at start, static, or
+    /// formed from a prefix by SLAAC) and is tentative while Duplicate
+    /// Address Detection runs (RFC 4862 §5.4).
+    Ipv6AddressAdded(Ipv6Addr),
+    /// An IPv6 address passed DAD (or needed none) and is in use.
+    Ipv6AddressReady(Ipv6Addr),
+    /// DAD found the address in use by another node (an advertisement for
+    /// it, or another node's DAD solicitation: RFC 4862 §5.4.3, §5.4.4).
+    /// The address was removed (§5.4.5); the interface's other addresses
+    /// go on.
+    Ipv6DuplicateAddress {
+        /// The address that was tentative.
+        address: Ipv6Addr,
+        /// The other node's MAC, when its advertisement named it.
+        other: Option<EthernetAddress>,
+    },
+    /// An autoconfigured address's preferred lifetime ended: it is not
+    /// chosen for new connections (RFC 4862 §5.5.4).
+    Ipv6AddressDeprecated(Ipv6Addr),
+    /// An autoconfigured address's valid lifetime ended: it was removed
+    /// (RFC 4862 §5.5.4).
+    Ipv6AddressExpired(Ipv6Addr),
+    /// The DNS servers or search domains from Router Advertisements
+    /// changed (RFC 8106 §5.3.1): read them with
+    /// `Interface::router_discovery().dns_servers(now)` / `search_domains(now)`.
+    DnsChanged,
 }

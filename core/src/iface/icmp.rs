@@ -10,8 +10,9 @@ use super::interface::Inner;
 use super::mld::MldInvalid;
 use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
+use super::pmtu::path_mtu_from_report;
 use super::stats::DropReason;
-use super::tcp::deliver_to_tcp;
+use super::tcp::{clamp_tcp_to_path_mtu, deliver_to_tcp};
 use crate::socket::SocketSet;
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
@@ -45,6 +46,19 @@ impl Inner {
         let (IpAddr::V4(src), IpAddr::V4(dst)) = (ip.src, ip.dst) else {
             return;
         };
+        if let Icmpv4Repr::DstUnreachable {
+            reason: Icmpv4DstUnreachable::FragRequired,
+            next_hop_mtu,
+            ..
+        } = repr
+        {
+            // RFC 1191: a path MTU report, no error for the sender; a ping
+            // socket still hears it below.
+            self.path_mtu_report_v4(now, &repr, next_hop_mtu, sockets);
+            if quoted_echo_ident_v4(&repr).is_none() {
+                return;
+            }
+        }
         match repr {
             Icmpv4Repr::EchoRequest {
                 ident,
@@ -164,13 +178,12 @@ impl Inner {
                 } else {
                     crate::socket::error::SocketError::HostUnreachable
                 };
-                deliver_icmp_error_v6(data, kind, None, sockets);
+                deliver_icmp_error_v6(data, kind, sockets);
             }
-            // RFC 8201: a smaller path MTU for the connection it quotes.
+            // RFC 8201: a smaller path MTU toward the destination quoted.
             Icmpv6Repr::PktTooBig { mtu, data } => {
                 let mtu = usize::try_from(mtu).unwrap_or(usize::MAX);
-                let kind = crate::socket::error::SocketError::HostUnreachable;
-                deliver_icmp_error_v6(data, kind, Some(mtu), sockets);
+                self.path_mtu_report_v6(now, data, mtu, sockets);
             }
             Icmpv6Repr::Ndisc(ndisc) => {
                 // RFC 4861 §7.1.1/§7.1.2: ND messages arrive with hop limit
@@ -353,6 +366,139 @@ fn is_icmpv6_error(packet: &[u8]) -> bool {
     walk.upper == IpProtocol::Icmpv6 && packet.get(40 + walk.upper_offset).is_some_and(|t| *t < 128)
 }
 
+impl Inner {
+    /// An ICMPv4 Fragmentation Needed (RFC 1191 §4) reporting
+    /// `next_hop_mtu`: see [`path_mtu_report`](Self::path_mtu_report).
+    fn path_mtu_report_v4(
+        &mut self,
+        now: crate::time::Instant,
+        repr: &Icmpv4Repr<'_>,
+        next_hop_mtu: u16,
+        sockets: &mut SocketSet<'_>,
+    ) {
+        let Ok(quoted) = repr.quoted_packet() else {
+            return self.drop(DropReason::Malformed);
+        };
+        // A fragment other than the first quotes no transport header.
+        if quoted.frag_offset() != 0 {
+            return self.drop(DropReason::NotForUs);
+        }
+        let transport = repr.data().get(quoted.header_len()..).unwrap_or(&[]);
+        let report = QuotedPacket {
+            src: quoted.src_addr().into(),
+            dst: quoted.dst_addr().into(),
+            protocol: quoted.next_header(),
+            len: usize::from(quoted.total_len()),
+            transport,
+        };
+        self.path_mtu_report(now, &report, usize::from(next_hop_mtu), sockets);
+    }
+
+    /// An ICMPv6 Packet Too Big (RFC 4443 §3.2) reporting `mtu` and quoting
+    /// `data`: see [`path_mtu_report`](Self::path_mtu_report).
+    fn path_mtu_report_v6(
+        &mut self,
+        now: crate::time::Instant,
+        data: &[u8],
+        mtu: usize,
+        sockets: &mut SocketSet<'_>,
+    ) {
+        let Ok(quoted) = Ipv6Packet::new_checked_header(data) else {
+            return self.drop(DropReason::Malformed);
+        };
+        let Ok(walk) = ipv6ext::walk(quoted.next_header(), data.get(40..).unwrap_or(&[])) else {
+            return self.drop(DropReason::Malformed);
+        };
+        let report = QuotedPacket {
+            src: quoted.src_addr().into(),
+            dst: quoted.dst_addr().into(),
+            protocol: walk.upper,
+            len: quoted.total_len(),
+            transport: data.get(40 + walk.upper_offset..).unwrap_or(&[]),
+        };
+        self.path_mtu_report(now, &report, mtu, sockets);
+    }
+
+    /// A path MTU report (RFC 1191, RFC 8201) about `quoted`: bounded
+    /// ([`path_mtu_from_report`]: floor, plateaus, not above the quoted
+    /// packet) and taken only if it quotes a packet we sent (RFC 5927
+    /// §4.1, §7): from one of our addresses, and for TCP a segment in
+    /// flight on a connection to that peer, for UDP a bound socket's port,
+    /// for ICMP one of our ping sockets' echo requests, else a raw socket
+    /// of that protocol. A report taken lowers the destination's entry of
+    /// the path MTU cache, and every TCP connection to that host clamps its
+    /// MSS. A report refused is dropped and counted (`NotForUs`).
+    fn path_mtu_report(
+        &mut self,
+        now: crate::time::Instant,
+        quoted: &QuotedPacket<'_>,
+        reported: usize,
+        sockets: &mut SocketSet<'_>,
+    ) {
+        let ipv6 = matches!(quoted.dst, IpAddr::V6(_));
+        let Some(mtu) = path_mtu_from_report(reported, quoted.len, ipv6) else {
+            return self.drop(DropReason::NotForUs);
+        };
+        let ours = match quoted.src {
+            IpAddr::V4(a) => self.has_v4(&a),
+            IpAddr::V6(a) => self.has_v6(&a),
+        };
+        if !ours || !quoted.sent_by(mtu, sockets) {
+            return self.drop(DropReason::NotForUs);
+        }
+        if self.pmtu.learn(quoted.dst, mtu, now) {
+            net_debug!("pmtu: {} now {}", quoted.dst, mtu);
+            clamp_tcp_to_path_mtu(quoted.dst, mtu, sockets);
+        }
+    }
+}
+
+/// The packet an ICMP error quotes, its headers read.
+struct QuotedPacket<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    /// The upper-layer protocol (after IPv6 extension headers).
+    protocol: IpProtocol,
+    /// The total length in its IP header.
+    len: usize,
+    /// What is quoted of its upper-layer header and data.
+    transport: &'a [u8],
+}
+
+impl QuotedPacket<'_> {
+    /// RFC 5927 §4.1: whether a socket of ours sent it (for TCP, the
+    /// connection takes the bounded `mtu` if the segment is in flight).
+    fn sent_by(&self, mtu: usize, sockets: &mut SocketSet<'_>) -> bool {
+        let ports = self
+            .transport
+            .get(..2)
+            .map(|p| u16::from_be_bytes([p[0], p[1]]));
+        match self.protocol {
+            IpProtocol::Tcp => {
+                let kind = crate::socket::error::SocketError::HostUnreachable;
+                deliver_to_tcp(self.src, self.dst, self.transport, kind, Some(mtu), sockets)
+            }
+            IpProtocol::Udp => ports.is_some_and(|port| sockets.udp_for(&self.src, port).is_some()),
+            IpProtocol::Icmp | IpProtocol::Icmpv6 => {
+                // An echo request (type 8 or 128): the identifier at 4..6.
+                let echo = matches!(self.transport.first(), Some(8 | 128));
+                let ident = self
+                    .transport
+                    .get(4..6)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]));
+                echo && ident.is_some_and(|i| sockets.icmp_for(i).is_some())
+            }
+            other => {
+                let version = match self.dst {
+                    IpAddr::V4(_) => crate::socket::raw::IpVersion::Ipv4,
+                    IpAddr::V6(_) => crate::socket::raw::IpVersion::Ipv6,
+                };
+                sockets.raw_for(version, other).is_some()
+            }
+        }
+    }
+}
+
 /// Hands an ICMPv4 error to the UDP socket whose datagram it quotes.
 fn deliver_icmp_error_v4(
     repr: &Icmpv4Repr<'_>,
@@ -367,15 +513,7 @@ fn deliver_icmp_error_v4(
     match quoted.next_header() {
         IpProtocol::Udp => deliver_to_udp(src, dst, transport, kind, sockets),
         IpProtocol::Tcp => {
-            let mtu = match repr {
-                Icmpv4Repr::DstUnreachable {
-                    reason: Icmpv4DstUnreachable::FragRequired,
-                    next_hop_mtu,
-                    ..
-                } => Some((usize::from(*next_hop_mtu), usize::from(quoted.total_len()))),
-                _ => None,
-            };
-            deliver_to_tcp(src, dst, transport, kind, mtu, sockets)
+            deliver_to_tcp(src, dst, transport, kind, None, sockets);
         }
         _ => {}
     }
@@ -385,7 +523,6 @@ fn deliver_icmp_error_v4(
 fn deliver_icmp_error_v6(
     data: &[u8],
     kind: crate::socket::error::SocketError,
-    mtu: Option<usize>,
     sockets: &mut SocketSet<'_>,
 ) {
     let Ok(quoted) = Ipv6Packet::new_checked_header(data) else {
@@ -399,8 +536,7 @@ fn deliver_icmp_error_v6(
     match walk.upper {
         IpProtocol::Udp => deliver_to_udp(src, dst, transport, kind, sockets),
         IpProtocol::Tcp => {
-            let mtu = mtu.map(|m| (m, quoted.total_len()));
-            deliver_to_tcp(src, dst, transport, kind, mtu, sockets)
+            deliver_to_tcp(src, dst, transport, kind, None, sockets);
         }
         _ => {}
     }

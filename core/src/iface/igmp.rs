@@ -65,8 +65,9 @@
 //!   [`IgmpOutput::emit_datagram`]. The Ethernet destination is the IPv4
 //!   multicast mapping of `dst` (RFC 1112 §6.4).
 
-use heapless::Vec;
-
+use super::membership::{
+    Compat, Due, Full, Learned, Membership, Querier, Query, RecordKind, Records, Timers,
+};
 use crate::rand::Rng;
 use crate::time::{Duration, Instant};
 use crate::wire::igmp::{
@@ -76,8 +77,7 @@ use crate::wire::igmp::{
 use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr, HEADER_LEN as IPV4_FIXED_HEADER_LEN};
 use crate::wire::{ChecksumMode, Error as WireError, IpProtocol, Ipv4Addr};
 
-/// 224.0.0.1, the all-systems group: joined by every host, never reported.
-pub const ALL_SYSTEMS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
+pub use super::membership::ALL_SYSTEMS;
 /// 224.0.0.2, the all-routers group: where IGMPv2 Leave Group messages go
 /// (RFC 2236 §3, §9).
 pub const ALL_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 2);
@@ -266,43 +266,6 @@ impl IgmpOutput<'_> {
     }
 }
 
-/// One group of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    group: Ipv4Addr,
-    /// False once left: the entry only waits for its last messages (v3
-    /// `CHANGE_TO_INCLUDE_MODE` retransmissions, or a v2 Leave Group).
-    joined: bool,
-    /// v3: state-change reports still to carry a record for this group (§5.1).
-    change_left: u8,
-    /// v3: the group timer of a Group-Specific Query response (§5.2).
-    /// v1/v2: when the next report is due (solicited or unsolicited), or,
-    /// for a group left, when its Leave Group is due (RFC 2236 §3).
-    timer: Option<Instant>,
-    /// v1/v2: unsolicited reports still to send after the one `timer` is for.
-    unsolicited_left: u8,
-    /// v2: we sent the last report for the group (RFC 2236 §3 "last host to
-    /// reply"): a leave then sends a Leave Group.
-    reporter: bool,
-}
-
-impl Entry {
-    const fn new(group: Ipv4Addr) -> Entry {
-        Entry {
-            group,
-            joined: true,
-            change_left: 0,
-            timer: None,
-            unsolicited_left: 0,
-            reporter: false,
-        }
-    }
-
-    fn due(&self, now: Instant) -> bool {
-        self.timer.is_some_and(|t| t <= now)
-    }
-}
-
 /// The IGMP host state of one interface: its joined IPv4 multicast groups
 /// (up to `N`, at most [`MAX_GROUPS`]) and their timers.
 ///
@@ -311,27 +274,11 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct Igmp<const N: usize> {
     config: IgmpConfig,
-    entries: Vec<Entry, N>,
+    /// The groups and their timers: the engine MLD shares.
+    engine: Membership<Ipv4Addr, N>,
     /// Where a v3 report's group records are built, one 8-byte record (no
     /// sources, no aux data) per group at most.
     records: [[u8; RECORD_HEADER_LEN]; N],
-    /// v3: the next State-Change Report (RFC 3376 §5.1).
-    change_at: Option<Instant>,
-    /// v3: the interface timer answering a General Query (RFC 3376 §5.2).
-    general_at: Option<Instant>,
-    /// IGMPv1 Querier Present timer: running while `now` is before it (§7.2.1).
-    v1_until: Option<Instant>,
-    /// IGMPv2 Querier Present timer.
-    v2_until: Option<Instant>,
-    /// The Host Compatibility Mode as of the last call.
-    mode: IgmpVersion,
-    /// Robustness Variable, Query Interval and Query Response Interval in
-    /// use: the configured ones, or those learned from the last v3 query.
-    robustness: u8,
-    query_interval: Duration,
-    query_response_interval: Duration,
-    /// Report-delay jitter; callers stir in their own random values.
-    rng: Rng,
 }
 
 impl<const N: usize> Default for Igmp<N> {
@@ -356,17 +303,15 @@ impl<const N: usize> Igmp<N> {
         };
         Igmp {
             config,
-            entries: Vec::new(),
+            engine: Membership::new(Timers {
+                robustness: config.robustness,
+                query_interval: config.query_interval,
+                query_response_interval: config.query_response_interval,
+                unsolicited_current: config.unsolicited_report_interval_v3,
+                unsolicited_older: config.unsolicited_report_interval_v2,
+                oldest_max_response: config.v1_max_response_time,
+            }),
             records: [[0; RECORD_HEADER_LEN]; N],
-            change_at: None,
-            general_at: None,
-            v1_until: None,
-            v2_until: None,
-            mode: IgmpVersion::V3,
-            robustness: config.robustness,
-            query_interval: config.query_interval,
-            query_response_interval: config.query_response_interval,
-            rng: Rng::new(0),
         }
     }
 
@@ -379,25 +324,22 @@ impl<const N: usize> Igmp<N> {
     /// IGMPv1 Querier Present timer runs, else v2 while the IGMPv2 one runs,
     /// else v3.
     pub fn version(&self, now: Instant) -> IgmpVersion {
-        let running = |t: Option<Instant>| t.is_some_and(|t| now < t);
-        if running(self.v1_until) {
-            IgmpVersion::V1
-        } else if running(self.v2_until) {
-            IgmpVersion::V2
-        } else {
-            IgmpVersion::V3
+        match self.engine.mode(now) {
+            Compat::Oldest => IgmpVersion::V1,
+            Compat::Older => IgmpVersion::V2,
+            Compat::Current => IgmpVersion::V3,
         }
     }
 
     /// Whether frames to `group` are wanted: 224.0.0.1 always, and every
     /// group joined and not left.
     pub fn is_joined(&self, group: Ipv4Addr) -> bool {
-        group == ALL_SYSTEMS || self.entries.iter().any(|e| e.joined && e.group == group)
+        group == ALL_SYSTEMS || self.engine.is_joined(&group)
     }
 
     /// The groups joined (not 224.0.0.1, which is implicit), in no set order.
     pub fn groups(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
-        self.entries.iter().filter(|e| e.joined).map(|e| e.group)
+        self.engine.groups()
     }
 
     /// Joins `group` and schedules its unsolicited reports, the first at `now`.
@@ -408,10 +350,13 @@ impl<const N: usize> Igmp<N> {
     /// retransmission times from other hosts'.
     ///
     /// Joining a joined group, or 224.0.0.1 (implicit, RFC 3376 §5), does
-    /// nothing. Joining a group being left joins it again (a new state
+    /// nothing (the interface keeps the reference counts: one [`leave`]
+    /// leaves). Joining a group being left joins it again (a new state
     /// change). A full table gives up a group being left (its remaining
     /// retransmissions are lost: the routers time it out after the Group
     /// Membership Interval) before refusing with [`IgmpError::Full`].
+    ///
+    /// [`leave`]: Self::leave
     pub fn join(&mut self, group: Ipv4Addr, now: Instant, random: u32) -> Result<(), IgmpError> {
         if !group.is_multicast() {
             return Err(IgmpError::NotMulticast);
@@ -419,41 +364,9 @@ impl<const N: usize> Igmp<N> {
         if group == ALL_SYSTEMS {
             return Ok(());
         }
-        self.refresh(now);
-        self.mix(random);
-        let index = match self.entries.iter().position(|e| e.group == group) {
-            Some(i) if self.entries.get(i).is_some_and(|e| e.joined) => return Ok(()),
-            Some(i) => i,
-            None => {
-                self.make_room()?;
-                self.entries
-                    .push(Entry::new(group))
-                    .map_err(|_| IgmpError::Full)?;
-                self.entries.len() - 1
-            }
-        };
-        let robustness = self.robustness();
-        let mode = self.mode;
-        let Some(entry) = self.entries.get_mut(index) else {
-            return Ok(());
-        };
-        entry.joined = true;
-        match mode {
-            IgmpVersion::V3 => {
-                // §5.1: the state change is reported at once, then
-                // retransmitted; a pending change for the group is replaced.
-                entry.change_left = robustness;
-                entry.timer = None;
-                self.change_at = Some(self.change_at.map_or(now, |t| t.min(now)));
-            }
-            IgmpVersion::V2 | IgmpVersion::V1 => {
-                // RFC 2236 §3: "immediately transmit an unsolicited
-                // Membership Report ... repeat once or twice after short delays".
-                entry.timer = Some(now);
-                entry.unsolicited_left = robustness - 1;
-                entry.reporter = false;
-            }
-        }
+        self.engine
+            .join(group, now, random)
+            .map_err(|Full| IgmpError::Full)?;
         net_debug!("igmp: joined {}", group);
         Ok(())
     }
@@ -470,37 +383,11 @@ impl<const N: usize> Igmp<N> {
         if group == ALL_SYSTEMS {
             return false;
         }
-        self.refresh(now);
-        self.mix(random);
-        let robustness = self.robustness();
-        let mode = self.mode;
-        let Some(entry) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined && e.group == group)
-        else {
-            return false;
-        };
-        entry.joined = false;
-        entry.unsolicited_left = 0;
-        let keep = match mode {
-            IgmpVersion::V3 => {
-                entry.change_left = robustness;
-                entry.timer = None;
-                self.change_at = Some(self.change_at.map_or(now, |t| t.min(now)));
-                true
-            }
-            IgmpVersion::V2 if entry.reporter => {
-                entry.timer = Some(now);
-                true
-            }
-            IgmpVersion::V2 | IgmpVersion::V1 => false,
-        };
-        if !keep {
-            self.entries.retain(|e| e.group != group);
+        let left = self.engine.leave(group, now, random, true);
+        if left {
+            net_debug!("igmp: left {}", group);
         }
-        net_debug!("igmp: left {}", group);
-        true
+        left
     }
 
     /// An IGMP message received in a datagram to `dst` (the wire handling:
@@ -551,27 +438,44 @@ impl<const N: usize> Igmp<N> {
     /// General Queries with sources (undefined), and queries for a group
     /// that is not a multicast address or is 224.0.0.1.
     pub fn process_query(&mut self, now: Instant, repr: &IgmpRepr<'_>, dst: Ipv4Addr, random: u32) {
-        let (group, older) = match *repr {
+        let (group, max_resp, from) = match *repr {
+            IgmpRepr::MembershipQuery {
+                max_resp_code: 0,
+                group_addr,
+            } => (
+                group_addr,
+                self.config.v1_max_response_time,
+                Querier::Oldest,
+            ),
             IgmpRepr::MembershipQuery {
                 max_resp_code,
                 group_addr,
             } => (
                 group_addr,
-                Some(if max_resp_code == 0 {
-                    IgmpVersion::V1
-                } else {
-                    IgmpVersion::V2
-                }),
+                // RFC 2236 §2.2: in units of 1/10 second.
+                tenths(u32::from(max_resp_code)),
+                Querier::Older,
             ),
             IgmpRepr::MembershipQueryV3 {
                 group_addr,
                 sources,
+                max_resp_code,
+                qrv,
+                qqic,
                 ..
             } => {
                 if group_addr.is_unspecified() && !sources.is_empty() {
                     return;
                 }
-                (group_addr, None)
+                // RFC 3376 §4.1.1: the same unit, in a floating-point code.
+                let max_resp = tenths(decode_time_code(max_resp_code));
+                // §4.1.6, §4.1.7: the querier's values.
+                let learned = Learned {
+                    robustness: qrv,
+                    query_interval: Duration::from_secs(u64::from(decode_time_code(qqic))),
+                    response_interval: max_resp,
+                };
+                (group_addr, max_resp, Querier::Current(learned))
             }
             _ => return,
         };
@@ -584,24 +488,12 @@ impl<const N: usize> Igmp<N> {
         if !general && (!group.is_multicast() || group == ALL_SYSTEMS) {
             return;
         }
-        self.refresh(now);
-        self.mix(random);
-        // §7.2.1: a v1/v2 query (re)starts its Querier Present timer.
-        let timeout = self.older_version_querier_timeout();
-        match older {
-            Some(IgmpVersion::V1) => self.v1_until = Some(now + timeout),
-            Some(_) => self.v2_until = Some(now + timeout),
-            None => self.learn(repr),
-        }
-        self.refresh(now);
-        let max_resp = self.max_response_time(repr);
-        match self.mode {
-            IgmpVersion::V3 => self.schedule_v3(now, group, max_resp),
-            IgmpVersion::V2 => self.schedule_v2(now, group, max_resp),
-            IgmpVersion::V1 => {
-                self.schedule_v2(now, Ipv4Addr::UNSPECIFIED, self.config.v1_max_response_time)
-            }
-        }
+        let query = Query {
+            group,
+            max_resp,
+            from,
+        };
+        self.engine.query(now, query, random);
     }
 
     /// Another host's v1 or v2 report for `group` was heard: in v1/v2 mode
@@ -610,30 +502,13 @@ impl<const N: usize> Igmp<N> {
     /// no longer the last reporter. In v3 mode nothing (RFC 3376 appendix
     /// A.2: IGMPv3 hosts do not suppress).
     pub fn process_report(&mut self, group: Ipv4Addr) {
-        // The mode of the last call: if an older querier timed out since,
-        // the switch to v3 cancels these timers anyway.
-        if self.mode == IgmpVersion::V3 {
-            return;
-        }
-        if let Some(entry) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined && e.group == group)
-        {
-            entry.timer = None;
-            entry.unsolicited_left = 0;
-            entry.reporter = false;
-        }
+        self.engine.heard_report(group);
     }
 
     /// When [`Igmp::dispatch`] has something to send: `None` when nothing is
     /// scheduled. An instant at or before `now` means "now".
     pub fn poll_at(&self) -> Option<Instant> {
-        [self.change_at, self.general_at]
-            .into_iter()
-            .chain(self.entries.iter().map(|e| e.timer))
-            .flatten()
-            .min()
+        self.engine.poll_at()
     }
 
     /// Sends at most one due message through `f`. The machine advances only
@@ -646,294 +521,72 @@ impl<const N: usize> Igmp<N> {
     where
         F: FnOnce(IgmpOutput<'_>) -> Result<(), E>,
     {
-        self.refresh(now);
-        match self.mode {
-            IgmpVersion::V3 => self.dispatch_v3(now, f),
-            IgmpVersion::V2 | IgmpVersion::V1 => self.dispatch_older(now, f),
-        }
-    }
-
-    fn dispatch_v3<F, E>(&mut self, now: Instant, f: F) -> Result<(), E>
-    where
-        F: FnOnce(IgmpOutput<'_>) -> Result<(), E>,
-    {
-        if self.change_at.is_some_and(|t| t <= now) {
-            // §5.1: one report with the pending change of every group.
-            let count = self.fill_records(|e| {
-                (e.change_left > 0).then_some(if e.joined {
-                    IgmpRecordType::ChangeToExclude
-                } else {
-                    IgmpRecordType::ChangeToInclude
-                })
-            });
-            if count > 0 {
-                f(self.report(count))?;
-                for e in self.entries.iter_mut() {
-                    e.change_left = e.change_left.saturating_sub(1);
-                }
-                // A group left is forgotten once its last change is out.
-                self.entries.retain(|e| e.joined || e.change_left > 0);
-                self.change_at = if self.entries.iter().any(|e| e.change_left > 0) {
-                    // §5.1: retransmitted at random intervals in
-                    // [0, Unsolicited Report Interval].
-                    let uri = self.config.unsolicited_report_interval_v3;
-                    Some(now + self.rng.uniform(Duration::ZERO, uri))
-                } else {
-                    None
-                };
-                return Ok(());
-            }
-            self.change_at = None;
-        }
-        if self.general_at.is_some_and(|t| t <= now) {
-            // §5.2: the interface timer expired: the current state of every
-            // group with reception state.
-            let count = self.fill_records(|e| e.joined.then_some(IgmpRecordType::ModeIsExclude));
-            if count > 0 {
-                f(self.report(count))?;
-                self.general_at = None;
-                return Ok(());
-            }
-            self.general_at = None;
-        }
-        // §5.2: expired group timers: the group's current state, only if it
-        // still has reception state (a group left has none).
-        let count = self
-            .fill_records(|e| (e.joined && e.due(now)).then_some(IgmpRecordType::ModeIsExclude));
-        if count > 0 {
-            f(self.report(count))?;
-        }
-        for e in self.entries.iter_mut().filter(|e| e.due(now)) {
-            e.timer = None;
-        }
-        Ok(())
-    }
-
-    fn dispatch_older<F, E>(&mut self, now: Instant, f: F) -> Result<(), E>
-    where
-        F: FnOnce(IgmpOutput<'_>) -> Result<(), E>,
-    {
-        let v1 = self.mode == IgmpVersion::V1;
-        let Some(entry) = self.entries.iter_mut().find(|e| e.due(now)) else {
-            return Ok(());
-        };
-        let group = entry.group;
-        if !entry.joined {
-            if !v1 {
+        let buffer = &mut self.records;
+        self.engine.dispatch(now, |due| {
+            f(match due {
+                Due::Report(records) => report(buffer, &records),
+                // RFC 2236 §3 / RFC 1112: the report goes to the group
+                // itself, so that other members hear it and suppress theirs.
+                Due::OlderReport {
+                    group,
+                    mode: Compat::Oldest,
+                } => IgmpOutput {
+                    dst: group,
+                    repr: IgmpRepr::MembershipReportV1 { group_addr: group },
+                },
+                Due::OlderReport { group, .. } => IgmpOutput {
+                    dst: group,
+                    repr: IgmpRepr::MembershipReportV2 { group_addr: group },
+                },
                 // RFC 2236 §3: "send a Leave Group message to the
                 // all-routers multicast group (224.0.0.2)".
-                f(IgmpOutput {
+                Due::Leave(group) => IgmpOutput {
                     dst: ALL_ROUTERS,
                     repr: IgmpRepr::LeaveGroup { group_addr: group },
-                })?;
-            }
-            self.entries.retain(|e| e.group != group);
-            return Ok(());
-        }
-        // RFC 2236 §3 / RFC 1112: the report goes to the group itself, so
-        // that other members hear it and suppress theirs.
-        let repr = if v1 {
-            IgmpRepr::MembershipReportV1 { group_addr: group }
-        } else {
-            IgmpRepr::MembershipReportV2 { group_addr: group }
+                },
+            })
+        })
+    }
+}
+
+/// A duration of `n` tenths of a second (the unit of IGMP's Max Resp Code).
+fn tenths(n: u32) -> Duration {
+    Duration::from_millis(u64::from(n) * 100)
+}
+
+/// The v3 report (RFC 3376 §4.2) of `records`, one source-less 8-byte group
+/// record each, written into `buffer`.
+fn report<'b, const N: usize>(
+    buffer: &'b mut [[u8; RECORD_HEADER_LEN]; N],
+    records: &Records<'_, Ipv4Addr>,
+) -> IgmpOutput<'b> {
+    let mut count = 0;
+    // There are as many slots as groups can be: the zip drops nothing.
+    for ((group_addr, kind), slot) in records.iter().zip(buffer.iter_mut()) {
+        let record = IgmpGroupRecord {
+            record_type: match kind {
+                RecordKind::ModeIsExclude => IgmpRecordType::ModeIsExclude,
+                RecordKind::ChangeToInclude => IgmpRecordType::ChangeToInclude,
+                RecordKind::ChangeToExclude => IgmpRecordType::ChangeToExclude,
+            },
+            aux_data: &[],
+            group_addr,
+            sources: IgmpSources::default(),
         };
-        f(IgmpOutput { dst: group, repr })?;
-        entry.reporter = true;
-        entry.timer = if entry.unsolicited_left > 0 {
-            entry.unsolicited_left -= 1;
-            let uri = self.config.unsolicited_report_interval_v2;
-            Some(now + self.rng.uniform(Duration::ZERO, uri))
-        } else {
-            None
-        };
-        Ok(())
-    }
-
-    /// Writes one source-less record per entry `pick` chooses into the
-    /// record buffer and returns how many.
-    fn fill_records(&mut self, pick: impl Fn(&Entry) -> Option<IgmpRecordType>) -> usize {
-        let mut count = 0;
-        let picked = self
-            .entries
-            .iter()
-            .filter_map(|e| pick(e).map(|t| (e.group, t)));
-        // There are as many slots as entries can be: the zip drops nothing.
-        for ((group_addr, record_type), slot) in picked.zip(self.records.iter_mut()) {
-            let record = IgmpGroupRecord {
-                record_type,
-                aux_data: &[],
-                group_addr,
-                sources: IgmpSources::default(),
-            };
-            // An 8-byte record without sources fits its 8-byte slot.
-            if record.emit(slot).is_err() {
-                break;
-            }
-            count += 1;
+        // An 8-byte record without sources fits its 8-byte slot.
+        if record.emit(slot).is_err() {
+            break;
         }
-        count
+        count += 1;
     }
-
-    /// The v3 report holding the first `count` records of the buffer.
-    fn report(&self, count: usize) -> IgmpOutput<'_> {
-        let bytes = self.records.as_flattened();
-        let bytes = bytes
-            .get(..count.saturating_mul(RECORD_HEADER_LEN))
-            .unwrap_or(bytes);
-        // Cannot fail: `fill_records` wrote `count` whole records.
-        let records = IgmpGroupRecords::new(bytes, u16::try_from(count).unwrap_or(u16::MAX))
-            .unwrap_or_default();
-        IgmpOutput {
-            dst: ALL_IGMPV3_ROUTERS,
-            repr: IgmpRepr::MembershipReportV3 { records },
-        }
-    }
-
-    /// RFC 3376 §5.2 rules 1–4 (without source lists, see the module doc).
-    fn schedule_v3(&mut self, now: Instant, group: Ipv4Addr, max_resp: Duration) {
-        let at = now + self.rng.uniform(Duration::ZERO, max_resp);
-        // Rule 1: a General Query response due no later covers this query.
-        if self.general_at.is_some_and(|t| t <= at) {
-            return;
-        }
-        if group.is_unspecified() {
-            // Rule 2: the interface timer, replacing a later pending response.
-            self.general_at = Some(at);
-            return;
-        }
-        // Rules 3 and 4: the group timer, at the earlier of the pending
-        // response and the new delay.
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined && e.group == group)
-        {
-            e.timer = Some(e.timer.map_or(at, |t| t.min(at)));
-        }
-    }
-
-    /// RFC 2236 §3 (and RFC 1112 with `group` unspecified): a delay timer per
-    /// group queried, "reset to the random value only if the requested Max
-    /// Response Time is less than the remaining value of the running timer".
-    fn schedule_v2(&mut self, now: Instant, group: Ipv4Addr, max_resp: Duration) {
-        let general = group.is_unspecified();
-        for e in self
-            .entries
-            .iter_mut()
-            .filter(|e| e.joined && (general || e.group == group))
-        {
-            let restart = e
-                .timer
-                .is_none_or(|t| max_resp < t.saturating_duration_since(now));
-            if restart {
-                e.timer = Some(now + self.rng.uniform(Duration::ZERO, max_resp));
-            }
-        }
-    }
-
-    /// The Max Response Time a query asks for.
-    fn max_response_time(&self, repr: &IgmpRepr<'_>) -> Duration {
-        let tenths = match *repr {
-            IgmpRepr::MembershipQuery {
-                max_resp_code: 0, ..
-            } => {
-                return self.config.v1_max_response_time;
-            }
-            // RFC 2236 §2.2: in units of 1/10 second.
-            IgmpRepr::MembershipQuery { max_resp_code, .. } => u32::from(max_resp_code),
-            // RFC 3376 §4.1.1: the same unit, in a floating-point code.
-            IgmpRepr::MembershipQueryV3 { max_resp_code, .. } => decode_time_code(max_resp_code),
-            _ => 0,
-        };
-        Duration::from_millis(u64::from(tenths) * 100)
-    }
-
-    /// Adopts the querier's values from a v3 query: QRV (§4.1.6), QQIC
-    /// (§4.1.7) and Max Resp Code (the Query Response Interval), each when
-    /// non-zero ("if zero, use the default", as Linux and FreeBSD).
-    fn learn(&mut self, repr: &IgmpRepr<'_>) {
-        if let IgmpRepr::MembershipQueryV3 {
-            max_resp_code,
-            qrv,
-            qqic,
-            ..
-        } = *repr
-        {
-            self.robustness = if qrv != 0 {
-                qrv
-            } else {
-                self.config.robustness
-            };
-            self.query_interval = if qqic != 0 {
-                Duration::from_secs(u64::from(decode_time_code(qqic)))
-            } else {
-                self.config.query_interval
-            };
-            if max_resp_code != 0 {
-                self.query_response_interval =
-                    Duration::from_millis(u64::from(decode_time_code(max_resp_code)) * 100);
-            }
-        }
-    }
-
-    /// RFC 3376 §8.12: Robustness Variable × Query Interval + one Query
-    /// Response Interval (260 s with the defaults).
-    fn older_version_querier_timeout(&self) -> Duration {
-        self.query_interval
-            .saturating_mul(u32::from(self.robustness()))
-            + self.query_response_interval
-    }
-
-    /// The Robustness Variable in use, at least one (§8.1: never zero).
-    fn robustness(&self) -> u8 {
-        self.robustness.max(1)
-    }
-
-    /// Moves the compatibility mode to what the Querier Present timers say
-    /// at `now`; a change cancels every pending response and retransmission
-    /// (RFC 3376 §7.2.1), and forgets the groups that were only waiting for
-    /// their leave messages.
-    fn refresh(&mut self, now: Instant) {
-        let mode = self.version(now);
-        if mode == self.mode {
-            return;
-        }
-        net_debug!(
-            "igmp: host compatibility mode {:?} -> {:?}",
-            self.mode,
-            mode
-        );
-        self.mode = mode;
-        self.change_at = None;
-        self.general_at = None;
-        self.entries.retain(|e| e.joined);
-        for e in self.entries.iter_mut() {
-            e.change_left = 0;
-            e.timer = None;
-            e.unsolicited_left = 0;
-        }
-    }
-
-    /// Stirs a caller's random value into the generator.
-    fn mix(&mut self, random: u32) {
-        self.rng.mix(u64::from(random));
-    }
-
-    /// Frees a slot for a new group if the table is full: the group being
-    /// left with the fewest messages still to send gives way.
-    fn make_room(&mut self) -> Result<(), IgmpError> {
-        if !self.entries.is_full() {
-            return Ok(());
-        }
-        let victim = self
-            .entries
-            .iter()
-            .filter(|e| !e.joined)
-            .min_by_key(|e| e.change_left)
-            .map(|e| e.group)
-            .ok_or(IgmpError::Full)?;
-        self.entries.retain(|e| e.group != victim);
-        Ok(())
+    let bytes = buffer.as_flattened();
+    let bytes = bytes.get(..count * RECORD_HEADER_LEN).unwrap_or(bytes);
+    // Cannot fail: `count` whole records were written.
+    let records =
+        IgmpGroupRecords::new(bytes, u16::try_from(count).unwrap_or(u16::MAX)).unwrap_or_default();
+    IgmpOutput {
+        dst: ALL_IGMPV3_ROUTERS,
+        repr: IgmpRepr::MembershipReportV3 { records },
     }
 }
 

@@ -3,6 +3,8 @@
 use managed::ManagedSlice;
 
 use super::acd::{Acd, AcdConfig};
+use super::addr6::lifetimes::Lifetimes;
+use super::addr6::{select, AddressOrigin, Ipv6Address, Ipv6Addrs};
 use super::config::Config;
 use super::event::Event;
 use super::fragment::{Reassembler, ReassemblyConfig, ReassemblySlot};
@@ -10,7 +12,9 @@ use super::igmp::{Igmp, IgmpError};
 use super::mld::{Mld, MldError};
 use super::neighbor::NeighborCache;
 use super::pending::PendingQueue;
+use super::pmtu::{PathMtuCache, PMTU_CACHE_SIZE};
 use super::ratelimit::TokenBucket;
+use super::redirect::{RedirectCache, REDIRECT_CACHE_SIZE};
 use super::route::{Route, RouteTableFull, Routes};
 use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
@@ -24,8 +28,9 @@ use crate::wire::{EthernetAddress, IpAddr, IpCidr, Ipv4Addr, Ipv4Cidr, Ipv6Addr,
 
 /// How many IPv4 addresses an interface holds.
 pub const MAX_IPV4_ADDRS: usize = 4;
-/// How many IPv6 addresses an interface holds (the link-local one included).
-pub const MAX_IPV6_ADDRS: usize = 4;
+/// How many IPv6 addresses an interface holds (the link-local one, static
+/// and autoconfigured ones included).
+pub const MAX_IPV6_ADDRS: usize = 8;
 /// How many IPv4 multicast groups an interface can join.
 pub const MAX_IPV4_GROUPS: usize = 8;
 /// How many IPv6 multicast groups an interface can listen to: the
@@ -82,7 +87,8 @@ pub(crate) struct Inner {
     pub hop_limit: u8,
     pub config: Config,
     pub v4: heapless::Vec<V4Addr, MAX_IPV4_ADDRS>,
-    pub v6: heapless::Vec<Ipv6Cidr, MAX_IPV6_ADDRS>,
+    /// IPv6 addresses and their state (RFC 4862, `addr6/`).
+    pub v6: Ipv6Addrs<MAX_IPV6_ADDRS>,
     /// Joined IPv4 groups and their IGMP reporting state.
     pub igmp: Igmp<MAX_IPV4_GROUPS>,
     /// IPv6 groups listened to and their MLD reporting state.
@@ -121,6 +127,11 @@ pub(crate) struct Inner {
     /// Router discovery (RFC 4861 §6.3): default routers, on-link prefixes,
     /// the solicitations at start (`router.rs`, driven from `ndisc.rs`).
     pub rdisc: RouterDiscovery<MAX_DEFAULT_ROUTERS, MAX_PREFIXES>,
+    /// Path MTU per destination (RFC 1191, RFC 8201), from the ICMP
+    /// reports `icmp.rs` validated (`pmtu.rs`).
+    pub pmtu: PathMtuCache<PMTU_CACHE_SIZE>,
+    /// Next hops from Redirects (RFC 4861 §8.3), validated in `ndisc.rs`.
+    pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
 }
 
 impl Inner {
@@ -197,9 +208,11 @@ impl Inner {
             .any(|a| a.cidr.address() == *addr && a.usable())
     }
 
-    /// True when `addr` is one of our IPv6 addresses.
+    /// True when `addr` is one of our usable IPv6 addresses: a tentative
+    /// one receives nothing but DAD's solicitations and advertisements
+    /// (RFC 4862 §5.4), which `ndisc.rs` looks up itself.
     pub fn has_v6(&self, addr: &Ipv6Addr) -> bool {
-        self.v6.iter().any(|a| a.address() == *addr)
+        self.v6.get(addr).is_some_and(|a| a.usable())
     }
 
     /// True for 255.255.255.255 and the directed broadcast of our networks.
@@ -217,17 +230,11 @@ impl Inner {
             .map(|a| a.cidr.address())
     }
 
-    /// The IPv6 source for `dst` (RFC 6724 §5, reduced to the rules that
-    /// matter with a handful of addresses: same scope, then longest match).
+    /// The IPv6 source for `dst` (RFC 6724 §5, `addr6/select.rs`) among
+    /// the usable addresses: never a tentative one (RFC 4862 §5.4), a
+    /// deprecated one only when nothing better fits (§5.5.4).
     pub fn v6_source(&self, dst: &Ipv6Addr) -> Option<Ipv6Addr> {
-        let dst_link_local = dst.is_unicast_link_local() || is_link_scope_multicast(dst);
-        let scope_ok = |a: &&Ipv6Cidr| a.address().is_unicast_link_local() == dst_link_local;
-        self.v6
-            .iter()
-            .filter(scope_ok)
-            .max_by_key(|a| (a.address().to_bits() ^ dst.to_bits()).leading_zeros())
-            .or_else(|| self.v6.first())
-            .map(|a| a.address())
+        select::select(self.v6.candidates(self.now), dst)
     }
 
     /// The source of an answer to a datagram from `from` to `to`: `to`
@@ -268,12 +275,20 @@ impl Inner {
     }
 
     /// The IP MTU toward `dst`: the device's, or for IPv6 a Router
-    /// Advertisement's MTU option below it (RFC 4861 §6.3.4).
+    /// Advertisement's MTU option below it (RFC 4861 §6.3.4), or the path
+    /// MTU learnt for `dst` below that (RFC 1191, RFC 8201: what every
+    /// sender fragments to and a new TCP connection's MSS comes from).
     pub fn ip_mtu(&self, dst: &IpAddr) -> usize {
-        match dst {
+        self.ip_mtu_at(dst, self.now)
+    }
+
+    /// [`ip_mtu`](Self::ip_mtu) at `now`.
+    pub fn ip_mtu_at(&self, dst: &IpAddr, now: Instant) -> usize {
+        let link = match dst {
             IpAddr::V4(_) => self.caps.mtu,
             IpAddr::V6(_) => self.rdisc.mtu(self.caps.mtu),
-        }
+        };
+        self.pmtu.get(dst, now).map_or(link, |p| p.min(link))
     }
 
     /// Where to send a packet for `dst`: the next hop, or `None` without a route.
@@ -292,12 +307,25 @@ impl Inner {
                 if a.is_multicast() || a.is_unicast_link_local() {
                     return Some(*dst);
                 }
-                if self.v6.iter().any(|c| c.contains_addr(a)) {
+                // RFC 5942 §4: an autoconfigured address says nothing
+                // about what is on-link; a static one's prefix does.
+                let on_link = |e: &&super::addr6::Entry| e.origin == AddressOrigin::Static;
+                if self
+                    .v6
+                    .iter()
+                    .filter(on_link)
+                    .any(|e| e.cidr.contains_addr(a))
+                {
                     return Some(*dst);
                 }
                 // RFC 4861 §5.2: a prefix of the Prefix List (§6.3.4).
                 if self.rdisc.on_link(a, self.now) {
                     return Some(*dst);
+                }
+                // RFC 4861 §5.2, §8.3: the destination cache's next hop,
+                // which a Redirect set, before next-hop determination.
+                if let Some(hop) = self.redirects.next_hop(a, self.now) {
+                    return Some(IpAddr::V6(hop));
                 }
             }
         }
@@ -335,14 +363,63 @@ impl Inner {
     }
 }
 
-fn is_link_scope_multicast(a: &Ipv6Addr) -> bool {
-    a.is_multicast() && (a.segments()[0] & 0x000f) <= 2
-}
-
 /// A network interface: one device, its addresses, neighbors and routes.
 ///
 /// Drive it with [`poll`](Interface::poll) whenever the device has a frame,
 /// a socket has data, or [`poll_at`](Interface::poll_at) says so.
+///
+/// # Example
+///
+/// An interface and a socket set in memory lent up front (no heap), and the
+/// loop that drives them over any [`Device`]: poll **while `poll` returns
+/// true** (it takes at most a burst of frames, and what arrived may give
+/// the sockets more to send), then sleep until a frame arrives or
+/// [`poll_delay`](Interface::poll_delay) passes.
+///
+/// ```
+/// use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// use rstcp::phy::Device;
+/// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// use rstcp::time::{Duration, Instant};
+/// use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+///
+/// let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// // Seeds ISNs, ephemeral ports and timer jitter: a hardware RNG on a board.
+/// config.random_seed = 0x5eed;
+/// // Room for packets waiting for ARP / Neighbor Discovery; no reassembly.
+/// let mut pending = [0u8; 4096];
+/// let mut storage = InterfaceStorage::none();
+/// storage.pending = (&mut pending[..]).into();
+/// let mut iface = Interface::new(config, storage, Instant::ZERO);
+/// let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+///
+/// let mut slots = [SocketStorage::EMPTY; 4];
+/// let mut index = [IndexSlot::default(); 8];
+/// let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+///
+/// // Timers are running already: RFC 5227 probes the address (~6 s) before
+/// // it is used, IPv6 sends its first Router Solicitation.
+/// assert!(iface.poll_at(Instant::ZERO, &sockets).is_some());
+///
+/// /// The loop: `clock` reads a hardware timer, `sleep` waits for the NIC's
+/// /// interrupt or the delay (`None`: no timer), e.g. with WFI.
+/// # #[allow(dead_code)]
+/// fn run<D: Device>(
+///     iface: &mut Interface<'_>,
+///     device: &mut D,
+///     sockets: &mut SocketSet<'_>,
+///     clock: impl Fn() -> Instant,
+///     sleep: impl Fn(Option<Duration>),
+/// ) -> ! {
+///     loop {
+///         while iface.poll(clock(), device, sockets) {
+///             // Use the sockets here: accept, recv, send.
+///         }
+///         sleep(iface.poll_delay(clock(), sockets));
+///     }
+/// }
+/// ```
 pub struct Interface<'a> {
     pub(crate) inner: Inner,
     pub(crate) fragments: Reassembler<'a>,
@@ -363,7 +440,7 @@ impl<'a> Interface<'a> {
             arp: NeighborCache::new(config.neighbor),
             nd: NeighborCache::new(config.neighbor),
             v4: heapless::Vec::new(),
-            v6: heapless::Vec::new(),
+            v6: Ipv6Addrs::new(),
             igmp: Igmp::new(),
             mld: Mld::new(),
             routes: Routes::new(),
@@ -383,16 +460,14 @@ impl<'a> Interface<'a> {
             isn: IsnGenerator::new(secret(seed, 1)),
             syn_cookies: SynCookies::new(secret(seed, 2)),
             rdisc: RouterDiscovery::new(),
+            pmtu: PathMtuCache::new(),
+            redirects: RedirectCache::new(),
             config,
         };
-        let ll = link_local_from_mac(&hw);
-        if let Some(c) = Ipv6Cidr::new(ll, 64) {
-            let _ = inner.v6.push(c);
-            // RFC 4861 §7.2.1 / RFC 3810 §6.1: listening to the
-            // solicited-node group is reported, so that snooping bridges
-            // forward Neighbor Solicitations for the address to us.
-            let r = inner.rand();
-            let _ = inner.mld.join(solicited_node(&ll), now, r);
+        // RFC 4862 §5.3: the link-local address is formed when the
+        // interface comes up and goes through DAD like any other.
+        if let Some(c) = Ipv6Cidr::new(link_local_from_mac(&hw), 64) {
+            let _ = inner.add_v6(c, AddressOrigin::LinkLocal, Lifetimes::FOREVER, 0);
         }
         // RFC 4861 §6.3.7: the interface is up with its link-local address.
         if inner.config.router_solicitation {
@@ -458,36 +533,42 @@ impl<'a> Interface<'a> {
         before != self.inner.v4.len()
     }
 
-    /// Adds a static IPv6 address. (DAD arrives with SLAAC in a later release;
-    /// a static address is used at once.) Its solicited-node group is
-    /// joined and reported (MLD, RFC 3810 §6.1) from the last poll's time;
-    /// `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is full.
+    /// Adds a static IPv6 address at the last poll's time. It is tentative
+    /// while Duplicate Address Detection runs (RFC 4862 §5.4: about 1 to 2
+    /// s with the default [`Config::dad_transmits`]) and used once
+    /// [`Event::Ipv6AddressReady`] is reported; another node holding it
+    /// ends in [`Event::Ipv6DuplicateAddress`] and the address is removed.
+    /// Its solicited-node group is joined and reported first (MLD, RFC 3810
+    /// §6.1); `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is
+    /// full. Adding an address already held changes nothing.
     pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
-        let a = cidr.address();
-        if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
-            return Err(AddressError::Invalid);
-        }
-        if self.inner.v6.iter().any(|c| c.address() == a) {
-            return Ok(());
-        }
-        self.inner.v6.push(cidr).map_err(|_| AddressError::Full)?;
-        // RFC 4861 §7.2.1: listen to (and report, RFC 3810 §6.1) the
-        // address's solicited-node group; two addresses may share it.
-        let (now, r) = (self.inner.now, self.inner.rand());
-        if self.inner.mld.join(solicited_node(&a), now, r).is_err() {
-            self.inner.v6.pop();
-            return Err(AddressError::Full);
-        }
-        Ok(())
+        self.inner
+            .add_v6(cidr, AddressOrigin::Static, Lifetimes::FOREVER, 0)
     }
 
-    /// Every configured address: IPv4 (usable or still probing) and IPv6.
+    /// Removes an IPv6 address of any origin (its solicited-node group is
+    /// left). False if the interface did not hold it. A SLAAC address comes
+    /// back with the next Router Advertisement for its prefix.
+    pub fn remove_ipv6_address(&mut self, addr: &Ipv6Addr) -> bool {
+        self.inner.remove_v6(addr).is_some()
+    }
+
+    /// The IPv6 addresses with their state, origin and lifetimes (at the
+    /// last poll's time).
+    pub fn ipv6_addresses(&self) -> impl Iterator<Item = Ipv6Address> + '_ {
+        let now = self.inner.now;
+        self.inner.v6.iter().map(move |e| e.view(now))
+    }
+
+    /// Every configured address: IPv4 (usable or still probing) and IPv6
+    /// (tentative ones included: see [`ipv6_addresses`](Self::ipv6_addresses)
+    /// for their state).
     pub fn ip_addrs(&self) -> impl Iterator<Item = IpCidr> + '_ {
         self.inner
             .v4
             .iter()
             .map(|a| IpCidr::V4(a.cidr))
-            .chain(self.inner.v6.iter().map(|c| IpCidr::V6(*c)))
+            .chain(self.inner.v6.iter().map(|e| IpCidr::V6(e.cidr)))
     }
 
     /// The IPv4 addresses in use (probing finished).
@@ -503,6 +584,23 @@ impl<'a> Interface<'a> {
     /// The route table, to change.
     pub fn routes_mut(&mut self) -> &mut Routes {
         &mut self.inner.routes
+    }
+
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out (RFC 8201 §5.3), at `now`.
+    pub fn path_mtu(&self, dst: &IpAddr, now: Instant) -> usize {
+        self.inner.ip_mtu_at(dst, now)
+    }
+
+    /// The next hops Redirects set (RFC 4861 §8.3), per destination.
+    pub fn redirects(&self) -> &RedirectCache<REDIRECT_CACHE_SIZE> {
+        &self.inner.redirects
+    }
+
+    /// The path MTU cache (RFC 8201 §5.3): what was learnt, per destination.
+    pub fn path_mtu_cache(&self) -> &PathMtuCache<PMTU_CACHE_SIZE> {
+        &self.inner.pmtu
     }
 
     /// What router discovery learnt (RFC 4861 §6.3): default routers and
@@ -700,6 +798,7 @@ impl<'a> Interface<'a> {
         take(inner.igmp.poll_at());
         take(inner.mld.poll_at());
         take(inner.rdisc.poll_at());
+        take(inner.v6.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }

@@ -35,7 +35,9 @@ impl Inner {
         let to_group = dst.is_multicast();
         let for_us = self.has_v6(&dst)
             || dst == ALL_NODES
-            || self.v6.iter().any(|c| solicited_node(&c.address()) == dst)
+            // Tentative addresses too: DAD's solicitations arrive here
+            // (RFC 4862 §5.4.3).
+            || self.v6.iter().any(|e| solicited_node(&e.addr()) == dst)
             || self.mld.is_joined(&dst);
         if !for_us {
             return self.drop(DropReason::NotForUs);
@@ -263,12 +265,12 @@ impl Inner {
     pub(super) fn mld_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
         // RFC 3810 §5.2.13: from a link-local address, or :: while none is
-        // usable.
+        // usable (a tentative one is not, RFC 4862 §5.4.2: the reports for
+        // its own solicited-node group go from ::).
         let src = self
             .v6
-            .iter()
-            .map(|c| c.address())
-            .find(|a| a.is_unicast_link_local())
+            .link_local()
+            .map(|e| e.addr())
             .unwrap_or(Ipv6Addr::UNSPECIFIED);
         let (hw, vlan) = (self.hw, self.vlan_id);
         let csum = self.caps.checksum.icmpv6.tx_mode();

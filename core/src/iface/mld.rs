@@ -59,17 +59,16 @@
 //!   §5), from the link-local address (or `::` while none is usable,
 //!   §5.2.13): [`MldOutput::emit_datagram`].
 
-use heapless::Vec;
-
-use crate::rand::Rng;
+use super::membership::{
+    Compat, Due, Full, Learned, Membership, Querier, Query, RecordKind, Records, Timers,
+};
 use crate::time::{Duration, Instant};
 use crate::wire::icmpv6::mld::{MldAddressRecord, MldRecordType, MldRepr, RECORD_LEN};
 use crate::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::{ChecksumMode, Error as WireError, IpProtocol, Ipv6Addr};
 
-/// ff02::1, link-scope all-nodes: joined by every node, never reported (RFC 3810 §6).
-pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+pub use super::membership::ALL_NODES;
 /// ff02::2, link-scope all-routers: where MLDv1 Done messages go (RFC 2710 §4).
 pub const ALL_ROUTERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
 /// ff02::16, all MLDv2-capable routers: where MLDv2 reports go (RFC 3810 §5.2.14).
@@ -100,32 +99,14 @@ pub const fn router_alert_header() -> [u8; 8] {
 /// floating-point value `(mant | 0x1000) << (exp + 3)` with a 3-bit
 /// exponent and a 12-bit mantissa.
 pub const fn decode_max_resp_code(code: u16) -> u32 {
-    if code < 0x8000 {
-        code as u32
-    } else {
-        let exp = (code >> 12) & 0x7;
-        let mant = code & 0x0fff;
-        ((mant as u32) | 0x1000) << (exp + 3)
-    }
+    crate::wire::ip::decode_exponential(code, 16)
 }
 
 /// RFC 3810 §5.1.9: the Querier's Query Interval, in seconds, that a QQIC
 /// stands for: the code itself below 128, else `(mant | 0x10) << (exp + 3)`
 /// with a 3-bit exponent and a 4-bit mantissa.
 pub const fn decode_qqic(code: u8) -> u32 {
-    if code < 0x80 {
-        code as u32
-    } else {
-        let exp = (code >> 4) & 0x7;
-        let mant = code & 0x0f;
-        ((mant as u32) | 0x10) << (exp + 3)
-    }
-}
-
-/// Whether a listener reports `group` (RFC 3810 §6): not ff02::1, not a
-/// group of reserved (0) or interface-local (1) scope.
-fn reportable(group: &Ipv6Addr) -> bool {
-    *group != ALL_NODES && (group.segments()[0] & 0x000f) > 1
+    crate::wire::ip::decode_exponential(code as u16, 8)
 }
 
 /// Why [`Mld::join`] refused a group.
@@ -264,47 +245,6 @@ impl MldOutput<'_> {
     }
 }
 
-/// One group of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    group: Ipv6Addr,
-    /// How many joins the group has (addresses sharing a solicited-node
-    /// group, application joins); zero once left.
-    users: u8,
-    /// v2: state-change reports still to carry a record for this group (§6.1).
-    change_left: u8,
-    /// v2: the group timer of an address-specific query response (§6.2).
-    /// v1: when the next report is due (solicited or unsolicited), or, for
-    /// a group left, when its Done is due (RFC 2710 §4).
-    timer: Option<Instant>,
-    /// v1: unsolicited reports still to send after the one `timer` is for.
-    unsolicited_left: u8,
-    /// v1: we sent the last report for the group (RFC 2710 §4 "last host to
-    /// reply"): a leave then sends a Done.
-    reporter: bool,
-}
-
-impl Entry {
-    const fn new(group: Ipv6Addr) -> Entry {
-        Entry {
-            group,
-            users: 1,
-            change_left: 0,
-            timer: None,
-            unsolicited_left: 0,
-            reporter: false,
-        }
-    }
-
-    fn joined(&self) -> bool {
-        self.users > 0
-    }
-
-    fn due(&self, now: Instant) -> bool {
-        self.timer.is_some_and(|t| t <= now)
-    }
-}
-
 /// The MLD listener state of one interface: its IPv6 multicast groups (up
 /// to `N`, at most [`MAX_GROUPS`]) and their timers.
 ///
@@ -313,25 +253,11 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct Mld<const N: usize> {
     config: MldConfig,
-    entries: Vec<Entry, N>,
+    /// The groups and their timers: the engine IGMP shares.
+    engine: Membership<Ipv6Addr, N>,
     /// Where a v2 report's address records are built, one 20-byte record (no
     /// sources, no aux data) per group at most.
     records: [[u8; RECORD_LEN]; N],
-    /// v2: the next State Change Report (RFC 3810 §6.1).
-    change_at: Option<Instant>,
-    /// v2: the interface timer answering a General Query (RFC 3810 §6.2).
-    general_at: Option<Instant>,
-    /// Older Version Querier Present timer: running while `now` is before it.
-    v1_until: Option<Instant>,
-    /// The Host Compatibility Mode as of the last call.
-    mode: MldVersion,
-    /// Robustness Variable, Query Interval and Query Response Interval in
-    /// use: the configured ones, or those learned from the last v2 query.
-    robustness: u8,
-    query_interval: Duration,
-    query_response_interval: Duration,
-    /// Report-delay jitter; callers stir in their own random values.
-    rng: Rng,
 }
 
 impl<const N: usize> Default for Mld<N> {
@@ -356,16 +282,16 @@ impl<const N: usize> Mld<N> {
         };
         Mld {
             config,
-            entries: Vec::new(),
+            engine: Membership::new(Timers {
+                robustness: config.robustness,
+                query_interval: config.query_interval,
+                query_response_interval: config.query_response_interval,
+                unsolicited_current: config.unsolicited_report_interval_v2,
+                unsolicited_older: config.unsolicited_report_interval_v1,
+                // MLD has no version without a Maximum Response Delay.
+                oldest_max_response: config.query_response_interval,
+            }),
             records: [[0; RECORD_LEN]; N],
-            change_at: None,
-            general_at: None,
-            v1_until: None,
-            mode: MldVersion::V2,
-            robustness: config.robustness,
-            query_interval: config.query_interval,
-            query_response_interval: config.query_response_interval,
-            rng: Rng::new(0),
         }
     }
 
@@ -377,22 +303,21 @@ impl<const N: usize> Mld<N> {
     /// The Host Compatibility Mode at `now` (RFC 3810 §8.2.1): v1 while the
     /// Older Version Querier Present timer runs, else v2.
     pub fn version(&self, now: Instant) -> MldVersion {
-        if self.v1_until.is_some_and(|t| now < t) {
-            MldVersion::V1
-        } else {
-            MldVersion::V2
+        match self.engine.mode(now) {
+            Compat::Current => MldVersion::V2,
+            Compat::Older | Compat::Oldest => MldVersion::V1,
         }
     }
 
     /// Whether packets to `group` are wanted: ff02::1 always, and every
     /// group joined and not left.
     pub fn is_joined(&self, group: &Ipv6Addr) -> bool {
-        *group == ALL_NODES || self.entries.iter().any(|e| e.joined() && e.group == *group)
+        *group == ALL_NODES || self.engine.is_joined(group)
     }
 
     /// The groups joined (not ff02::1, which is implicit), in no set order.
     pub fn groups(&self) -> impl Iterator<Item = Ipv6Addr> + '_ {
-        self.entries.iter().filter(|e| e.joined()).map(|e| e.group)
+        self.engine.groups()
     }
 
     /// Joins `group` and schedules its unsolicited reports, the first at `now`.
@@ -415,50 +340,10 @@ impl<const N: usize> Mld<N> {
         if group == ALL_NODES {
             return Ok(());
         }
-        self.refresh(now);
-        self.mix(random);
-        let index = match self.entries.iter().position(|e| e.group == group) {
-            Some(i) => {
-                if let Some(e) = self.entries.get_mut(i).filter(|e| e.joined()) {
-                    e.users = e.users.saturating_add(1);
-                    return Ok(());
-                }
-                i
-            }
-            None => {
-                self.make_room()?;
-                self.entries
-                    .push(Entry::new(group))
-                    .map_err(|_| MldError::Full)?;
-                self.entries.len() - 1
-            }
-        };
-        let robustness = self.robustness();
-        let mode = self.mode;
-        let Some(entry) = self.entries.get_mut(index) else {
-            return Ok(());
-        };
-        entry.users = 1;
+        self.engine
+            .join(group, now, random)
+            .map_err(|Full| MldError::Full)?;
         net_debug!("mld: joined {}", group);
-        if !reportable(&group) {
-            return Ok(());
-        }
-        match mode {
-            MldVersion::V2 => {
-                // §6.1: the state change is reported at once, then
-                // retransmitted; a pending change for the group is replaced.
-                entry.change_left = robustness;
-                entry.timer = None;
-                self.change_at = Some(self.change_at.map_or(now, |t| t.min(now)));
-            }
-            MldVersion::V1 => {
-                // RFC 2710 §4: "immediately transmit an unsolicited Report
-                // ... repeat it once or twice after short delays".
-                entry.timer = Some(now);
-                entry.unsolicited_left = robustness - 1;
-                entry.reporter = false;
-            }
-        }
         Ok(())
     }
 
@@ -473,41 +358,11 @@ impl<const N: usize> Mld<N> {
         if group == ALL_NODES {
             return false;
         }
-        self.refresh(now);
-        self.mix(random);
-        let robustness = self.robustness();
-        let mode = self.mode;
-        let Some(entry) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined() && e.group == group)
-        else {
-            return false;
-        };
-        entry.users -= 1;
-        if entry.joined() {
-            return true;
+        let left = self.engine.leave(group, now, random, false);
+        if left {
+            net_debug!("mld: left {}", group);
         }
-        entry.unsolicited_left = 0;
-        let keep = reportable(&group)
-            && match mode {
-                MldVersion::V2 => {
-                    entry.change_left = robustness;
-                    entry.timer = None;
-                    self.change_at = Some(self.change_at.map_or(now, |t| t.min(now)));
-                    true
-                }
-                MldVersion::V1 if entry.reporter => {
-                    entry.timer = Some(now);
-                    true
-                }
-                MldVersion::V1 => false,
-            };
-        if !keep {
-            self.entries.retain(|e| e.group != group);
-        }
-        net_debug!("mld: left {}", group);
-        true
+        left
     }
 
     /// One MLD message received from `src` with `hop_limit` (checksum
@@ -537,26 +392,36 @@ impl<const N: usize> Mld<N> {
         repr: &MldRepr<'_>,
         random: u32,
     ) -> Result<(), MldInvalid> {
-        let (group, max_resp, v1) = match *repr {
+        let (group, max_resp, from) = match *repr {
             MldRepr::QueryV1 {
                 max_resp_delay,
                 mcast_addr,
             } => (
                 mcast_addr,
                 Duration::from_millis(u64::from(max_resp_delay)),
-                true,
+                // §8.2.1: an MLDv1 query (re)starts the Older Version
+                // Querier Present timer.
+                Querier::Older,
             ),
             MldRepr::QueryV2 {
                 max_resp_code,
                 mcast_addr,
+                qrv,
+                qqic,
                 ..
-            } => (
-                mcast_addr,
-                Duration::from_millis(u64::from(decode_max_resp_code(max_resp_code))),
-                false,
-            ),
+            } => {
+                let max_resp =
+                    Duration::from_millis(u64::from(decode_max_resp_code(max_resp_code)));
+                // §5.1.8, §5.1.9: the querier's values.
+                let learned = Learned {
+                    robustness: qrv,
+                    query_interval: Duration::from_secs(u64::from(decode_qqic(qqic))),
+                    response_interval: max_resp,
+                };
+                (mcast_addr, max_resp, Querier::Current(learned))
+            }
             MldRepr::ReportV1 { mcast_addr } => {
-                self.process_report(mcast_addr);
+                self.engine.heard_report(mcast_addr);
                 return Ok(());
             }
             _ => return Ok(()),
@@ -576,53 +441,19 @@ impl<const N: usize> Mld<N> {
             // A General Query with sources is undefined: ignored.
             return Ok(());
         }
-        self.refresh(now);
-        self.mix(random);
-        if v1 {
-            // §8.2.1: an MLDv1 query (re)starts the Older Version Querier
-            // Present timer.
-            self.v1_until = Some(now + self.older_version_querier_timeout());
-        } else {
-            self.learn(repr);
-        }
-        self.refresh(now);
-        if !general && !reportable(&group) {
-            return Ok(());
-        }
-        match self.mode {
-            MldVersion::V2 => self.schedule_v2(now, group, max_resp),
-            MldVersion::V1 => self.schedule_v1(now, group, max_resp),
-        }
+        let query = Query {
+            group,
+            max_resp,
+            from,
+        };
+        self.engine.query(now, query, random);
         Ok(())
-    }
-
-    /// Another listener's v1 report for `group` was heard: in v1 mode our
-    /// pending report for it is cancelled (RFC 2710 §4 suppression),
-    /// unsolicited repeats included, and we are no longer the last reporter.
-    /// In v2 mode nothing (MLDv2 listeners do not suppress, RFC 3810 §8.2.2).
-    fn process_report(&mut self, group: Ipv6Addr) {
-        if self.mode == MldVersion::V2 {
-            return;
-        }
-        if let Some(entry) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined() && e.group == group)
-        {
-            entry.timer = None;
-            entry.unsolicited_left = 0;
-            entry.reporter = false;
-        }
     }
 
     /// When [`Mld::dispatch`] has something to send: `None` when nothing is
     /// scheduled. An instant at or before `now` means "now".
     pub fn poll_at(&self) -> Option<Instant> {
-        [self.change_at, self.general_at]
-            .into_iter()
-            .chain(self.entries.iter().map(|e| e.timer))
-            .flatten()
-            .min()
+        self.engine.poll_at()
     }
 
     /// Sends at most one due message through `f`. The machine advances only
@@ -635,264 +466,53 @@ impl<const N: usize> Mld<N> {
     where
         F: FnOnce(MldOutput<'_>) -> Result<(), E>,
     {
-        self.refresh(now);
-        match self.mode {
-            MldVersion::V2 => self.dispatch_v2(now, f),
-            MldVersion::V1 => self.dispatch_v1(now, f),
-        }
+        let buffer = &mut self.records;
+        self.engine.dispatch(now, |due| {
+            f(match due {
+                Due::Report(records) => report(buffer, &records),
+                // RFC 2710 §4: the report goes to the group itself.
+                Due::OlderReport { group, .. } => MldOutput {
+                    dst: group,
+                    repr: MldRepr::ReportV1 { mcast_addr: group },
+                },
+                // RFC 2710 §4: "send a Done message to the link-scope
+                // all-routers multicast address (FF02::2)".
+                Due::Leave(group) => MldOutput {
+                    dst: ALL_ROUTERS,
+                    repr: MldRepr::Done { mcast_addr: group },
+                },
+            })
+        })
     }
+}
 
-    fn dispatch_v2<F, E>(&mut self, now: Instant, f: F) -> Result<(), E>
-    where
-        F: FnOnce(MldOutput<'_>) -> Result<(), E>,
-    {
-        if self.change_at.is_some_and(|t| t <= now) {
-            // §6.1: one report with the pending change of every group.
-            let count = self.fill_records(|e| {
-                (e.change_left > 0).then_some(if e.joined() {
-                    MldRecordType::ChangeToExclude
-                } else {
-                    MldRecordType::ChangeToInclude
-                })
-            });
-            if count > 0 {
-                f(self.report(count))?;
-                for e in self.entries.iter_mut() {
-                    e.change_left = e.change_left.saturating_sub(1);
-                }
-                // A group left is forgotten once its last change is out.
-                self.entries.retain(|e| e.joined() || e.change_left > 0);
-                self.change_at = if self.entries.iter().any(|e| e.change_left > 0) {
-                    // §6.1: retransmitted at random intervals in
-                    // [0, Unsolicited Report Interval].
-                    let uri = self.config.unsolicited_report_interval_v2;
-                    Some(now + self.rng.uniform(Duration::ZERO, uri))
-                } else {
-                    None
-                };
-                return Ok(());
-            }
-            self.change_at = None;
+/// The v2 report (RFC 3810 §5.2) of `records`, one source-less 20-byte
+/// address record each, written into `buffer`.
+fn report<'b, const N: usize>(
+    buffer: &'b mut [[u8; RECORD_LEN]; N],
+    records: &Records<'_, Ipv6Addr>,
+) -> MldOutput<'b> {
+    let mut count = 0;
+    // There are as many slots as groups can be: the zip drops nothing.
+    for ((mcast_addr, kind), slot) in records.iter().zip(buffer.iter_mut()) {
+        MldAddressRecord {
+            record_type: match kind {
+                RecordKind::ModeIsExclude => MldRecordType::ModeIsExclude,
+                RecordKind::ChangeToInclude => MldRecordType::ChangeToInclude,
+                RecordKind::ChangeToExclude => MldRecordType::ChangeToExclude,
+            },
+            mcast_addr,
+            sources: &[],
+            aux_data: &[],
         }
-        if self.general_at.is_some_and(|t| t <= now) {
-            // §6.2: the interface timer expired: the current state of every
-            // group with listening state.
-            let count = self.fill_records(|e| e.joined().then_some(MldRecordType::ModeIsExclude));
-            if count > 0 {
-                f(self.report(count))?;
-                self.general_at = None;
-                return Ok(());
-            }
-            // Nothing to report: the group timers due go out in this call.
-            self.general_at = None;
-        }
-        // §6.2: expired group timers: the group's current state, only if it
-        // still has listening state (a group left has none).
-        let count = self
-            .fill_records(|e| (e.joined() && e.due(now)).then_some(MldRecordType::ModeIsExclude));
-        if count > 0 {
-            f(self.report(count))?;
-        }
-        for e in self.entries.iter_mut().filter(|e| e.due(now)) {
-            e.timer = None;
-        }
-        Ok(())
+        .emit(slot);
+        count += 1;
     }
-
-    fn dispatch_v1<F, E>(&mut self, now: Instant, f: F) -> Result<(), E>
-    where
-        F: FnOnce(MldOutput<'_>) -> Result<(), E>,
-    {
-        let Some(entry) = self.entries.iter_mut().find(|e| e.due(now)) else {
-            return Ok(());
-        };
-        let group = entry.group;
-        if !entry.joined() {
-            // RFC 2710 §4: "send a Done message to the link-scope
-            // all-routers multicast address (FF02::2)".
-            f(MldOutput {
-                dst: ALL_ROUTERS,
-                repr: MldRepr::Done { mcast_addr: group },
-            })?;
-            self.entries.retain(|e| e.group != group);
-            return Ok(());
-        }
-        // RFC 2710 §4: the report goes to the group itself, so that other
-        // listeners hear it and suppress theirs.
-        f(MldOutput {
-            dst: group,
-            repr: MldRepr::ReportV1 { mcast_addr: group },
-        })?;
-        entry.reporter = true;
-        entry.timer = if entry.unsolicited_left > 0 {
-            entry.unsolicited_left -= 1;
-            let uri = self.config.unsolicited_report_interval_v1;
-            Some(now + self.rng.uniform(Duration::ZERO, uri))
-        } else {
-            None
-        };
-        Ok(())
-    }
-
-    /// Writes one source-less record per reportable entry `pick` chooses
-    /// into the record buffer and returns how many.
-    fn fill_records(&mut self, pick: impl Fn(&Entry) -> Option<MldRecordType>) -> usize {
-        let mut count = 0;
-        let picked = self
-            .entries
-            .iter()
-            .filter(|e| reportable(&e.group))
-            .filter_map(|e| pick(e).map(|t| (e.group, t)));
-        // There are as many slots as entries can be: the zip drops nothing.
-        for ((mcast_addr, record_type), slot) in picked.zip(self.records.iter_mut()) {
-            MldAddressRecord {
-                record_type,
-                mcast_addr,
-                sources: &[],
-                aux_data: &[],
-            }
-            .emit(slot);
-            count += 1;
-        }
-        count
-    }
-
-    /// The v2 report holding the first `count` records of the buffer.
-    fn report(&self, count: usize) -> MldOutput<'_> {
-        let bytes = self.records.as_flattened();
-        let records = bytes
-            .get(..count.saturating_mul(RECORD_LEN))
-            .unwrap_or(bytes);
-        MldOutput {
-            dst: ALL_MLDV2_ROUTERS,
-            repr: MldRepr::ReportV2 { records },
-        }
-    }
-
-    /// RFC 3810 §6.2 rules 1–4 (without source lists, see the module doc).
-    fn schedule_v2(&mut self, now: Instant, group: Ipv6Addr, max_resp: Duration) {
-        let at = now + self.rng.uniform(Duration::ZERO, max_resp);
-        // Rule 1: a General Query response due no later covers this query.
-        if self.general_at.is_some_and(|t| t <= at) {
-            return;
-        }
-        if group.is_unspecified() {
-            // Rule 2: the interface timer, replacing a later pending response.
-            self.general_at = Some(at);
-            return;
-        }
-        // Rules 3 and 4: the group timer, at the earlier of the pending
-        // response and the new delay.
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.joined() && e.group == group)
-        {
-            e.timer = Some(e.timer.map_or(at, |t| t.min(at)));
-        }
-    }
-
-    /// RFC 2710 §4: a delay timer per group queried, "reset to the random
-    /// value only if the requested Maximum Response Delay is less than the
-    /// remaining value of the running timer".
-    fn schedule_v1(&mut self, now: Instant, group: Ipv6Addr, max_resp: Duration) {
-        let general = group.is_unspecified();
-        for e in self
-            .entries
-            .iter_mut()
-            .filter(|e| e.joined() && reportable(&e.group) && (general || e.group == group))
-        {
-            let restart = e
-                .timer
-                .is_none_or(|t| max_resp < t.saturating_duration_since(now));
-            if restart {
-                e.timer = Some(now + self.rng.uniform(Duration::ZERO, max_resp));
-            }
-        }
-    }
-
-    /// Adopts the querier's values from a v2 query: QRV (§5.1.8), QQIC
-    /// (§5.1.9) and Maximum Response Code (the Query Response Interval),
-    /// each when non-zero ("if zero, use the default", as Linux).
-    fn learn(&mut self, repr: &MldRepr<'_>) {
-        if let MldRepr::QueryV2 {
-            max_resp_code,
-            qrv,
-            qqic,
-            ..
-        } = *repr
-        {
-            self.robustness = if qrv != 0 {
-                qrv
-            } else {
-                self.config.robustness
-            };
-            self.query_interval = if qqic != 0 {
-                Duration::from_secs(u64::from(decode_qqic(qqic)))
-            } else {
-                self.config.query_interval
-            };
-            if max_resp_code != 0 {
-                self.query_response_interval =
-                    Duration::from_millis(u64::from(decode_max_resp_code(max_resp_code)));
-            }
-        }
-    }
-
-    /// RFC 3810 §9.12: Robustness Variable × Query Interval + one Query
-    /// Response Interval (260 s with the defaults).
-    fn older_version_querier_timeout(&self) -> Duration {
-        self.query_interval
-            .saturating_mul(u32::from(self.robustness()))
-            + self.query_response_interval
-    }
-
-    /// The Robustness Variable in use, at least one (§9.1: never zero).
-    fn robustness(&self) -> u8 {
-        self.robustness.max(1)
-    }
-
-    /// Moves the compatibility mode to what the Older Version Querier
-    /// Present timer says at `now`; a change cancels every pending response
-    /// and retransmission (RFC 3810 §8.2.1), and forgets the groups that
-    /// were only waiting for their leave messages.
-    fn refresh(&mut self, now: Instant) {
-        let mode = self.version(now);
-        if mode == self.mode {
-            return;
-        }
-        net_debug!("mld: host compatibility mode {:?} -> {:?}", self.mode, mode);
-        self.mode = mode;
-        self.change_at = None;
-        self.general_at = None;
-        self.entries.retain(|e| e.joined());
-        for e in self.entries.iter_mut() {
-            e.change_left = 0;
-            e.timer = None;
-            e.unsolicited_left = 0;
-        }
-    }
-
-    /// Stirs a caller's random value into the generator.
-    fn mix(&mut self, random: u32) {
-        self.rng.mix(u64::from(random));
-    }
-
-    /// Frees a slot for a new group if the table is full: the group being
-    /// left with the fewest messages still to send gives way.
-    fn make_room(&mut self) -> Result<(), MldError> {
-        if !self.entries.is_full() {
-            return Ok(());
-        }
-        let victim = self
-            .entries
-            .iter()
-            .filter(|e| !e.joined())
-            .min_by_key(|e| e.change_left)
-            .map(|e| e.group)
-            .ok_or(MldError::Full)?;
-        self.entries.retain(|e| e.group != victim);
-        Ok(())
+    let bytes = buffer.as_flattened();
+    let records = bytes.get(..count * RECORD_LEN).unwrap_or(bytes);
+    MldOutput {
+        dst: ALL_MLDV2_ROUTERS,
+        repr: MldRepr::ReportV2 { records },
     }
 }
 

@@ -8,7 +8,9 @@
 //! it next wants to run.
 
 pub mod acd;
+pub mod addr6;
 mod arp;
+mod autoconf;
 mod config;
 mod dhcp;
 mod dispatch;
@@ -20,13 +22,16 @@ pub mod igmp;
 mod interface;
 mod ipv4;
 mod ipv6;
+mod membership;
 pub mod mld;
 mod ndisc;
 pub mod neighbor;
 mod out;
 mod packet;
 pub mod pending;
+pub mod pmtu;
 pub mod ratelimit;
+pub mod redirect;
 pub mod route;
 pub mod router;
 mod stats;
@@ -35,6 +40,9 @@ mod udp;
 #[cfg(test)]
 mod virtio_tests;
 
+pub use self::addr6::iid::InterfaceIdMode;
+pub use self::addr6::lifetimes::Lifetimes;
+pub use self::addr6::{AddressOrigin, AddressState, Ipv6Address};
 pub use self::config::Config;
 pub use self::event::Event;
 pub use self::interface::{

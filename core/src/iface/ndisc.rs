@@ -4,12 +4,11 @@
 //! engine is `router.rs`). The Neighbor Solicitations we send are part of
 //! resolution, in [`super::out`].
 //!
-//! Redirect (§8) is not acted on yet: with no destination cache there is
-//! nothing to redirect; when one exists, §8.1's check (the Redirect comes
-//! from the current first-hop router for its destination) goes here.
+//! Redirects (§8) are validated here (§8.1: from the current first-hop
+//! router for the destination) and recorded in `redirect.rs` (§8.3).
 
 use super::event::Event;
-use super::interface::{Inner, ALL_NODES};
+use super::interface::{solicited_node, Inner, ALL_NODES};
 use super::neighbor::{Fill, Filled, NeighborConfig};
 use super::out::Out;
 use super::router::RouterChange;
@@ -36,16 +35,42 @@ impl Inner {
             NdiscRepr::NeighborSolicit {
                 target_addr,
                 lladdr,
+                nonce,
                 ..
             } => {
-                if !self.has_v6(&target_addr) {
-                    return self.drop(DropReason::NotForUs);
-                }
                 // RFC 4861 §7.1.1: from the unspecified address (DAD) there
-                // must be no source link-layer option, and we answer to all-nodes.
+                // must be no source link-layer option and the destination
+                // is a solicited-node group; we answer to all-nodes.
                 let dad = src.is_unspecified();
-                if dad && lladdr.is_some() {
+                if dad && (lladdr.is_some() || dst != solicited_node(&target_addr)) {
                     return self.drop(DropReason::Malformed);
+                }
+                let mut flags = NeighborFlags::OVERRIDE;
+                if let Some(e) = self.v6.get(&target_addr).filter(|e| e.tentative()) {
+                    if dad {
+                        // RFC 7527 §4.2: our own solicitation looped back
+                        // (its nonce is one we sent) is no conflict.
+                        let own = e.dad.zip(nonce).is_some_and(|(d, n)| d.is_own(&n));
+                        if own {
+                            return self.drop(DropReason::BadSource);
+                        }
+                        // RFC 4862 §5.4.3: "If the source address of the
+                        // Neighbor Solicitation is the unspecified address,
+                        // the solicitation is from a node performing
+                        // Address Detection": another node wants the
+                        // address too, and it is not ours yet.
+                        return self.dad_failed(&target_addr, None);
+                    }
+                    // §5.4.3: address resolution of a tentative address
+                    // "MUST be silently discarded"; RFC 4429 §3.3: an
+                    // optimistic one is answered, without the Override
+                    // flag, so that it does not displace a true owner.
+                    if !e.optimistic {
+                        return self.drop(DropReason::NotForUs);
+                    }
+                    flags = NeighborFlags::empty();
+                } else if !self.has_v6(&target_addr) {
+                    return self.drop(DropReason::NotForUs);
                 }
                 if let (false, Some(mac)) = (dad, lladdr) {
                     // RFC 4861 §7.2.3: create or update the entry as STALE.
@@ -53,7 +78,6 @@ impl Inner {
                         self.schedule_flush(IpAddr::V6(src));
                     }
                 }
-                let mut flags = NeighborFlags::OVERRIDE;
                 if !dad {
                     flags |= NeighborFlags::SOLICITED;
                 }
@@ -85,6 +109,17 @@ impl Inner {
                 if flags.contains(NeighborFlags::SOLICITED) && dst.is_multicast() {
                     return self.drop(DropReason::Malformed);
                 }
+                if let Some(e) = self.v6.get(&target_addr) {
+                    // RFC 4862 §5.4.4: "If the target address is tentative,
+                    // the tentative address is not unique" (an optimistic
+                    // one too, RFC 4429 §3.3). For an address already in
+                    // use no action is defined: nothing is learnt about
+                    // ourselves.
+                    if e.tentative() {
+                        return self.dad_failed(&target_addr, lladdr);
+                    }
+                    return self.drop(DropReason::BadSource);
+                }
                 let solicited = flags.contains(NeighborFlags::SOLICITED);
                 let Some(mac) = lladdr else {
                     // RFC 4861 §7.2.5: no address to learn; S still confirms.
@@ -109,6 +144,12 @@ impl Inner {
                 }
                 self.router_advert(now, src, &ndisc);
             }
+            NdiscRepr::Redirect {
+                target_addr,
+                dest_addr,
+                lladdr,
+                ..
+            } => self.redirect(now, src, target_addr, dest_addr, lladdr),
             _ => {}
         }
     }
@@ -153,6 +194,25 @@ impl Inner {
         }
         for pi in ra.prefix_info() {
             self.rdisc.prefix_info(&pi, now);
+            // RFC 4862 §5.5.3: every option is also looked at for SLAAC,
+            // with or without the L flag.
+            self.slaac_prefix(&pi, now);
+        }
+        // RFC 8106 §5.3.1: DNS servers and search domains with lifetimes.
+        let mut dns_changed = false;
+        for rdnss in ra.rdnss() {
+            dns_changed |= self.rdisc.rdnss(&rdnss, now).is_some();
+        }
+        for dnssl in ra.dnssl() {
+            let (changed, err) = self.rdisc.dnssl(&dnssl, now);
+            dns_changed |= changed.is_some();
+            if err.is_some() {
+                // The rest of the RA stands; the bad option is counted.
+                self.drop(DropReason::Malformed);
+            }
+        }
+        if dns_changed {
+            self.router_event(RouterChange::Dns);
         }
         // §6.3.4: the Source Link-Layer Address is recorded for the router,
         // creating the entry (STALE) if necessary, STALE if it changed.
@@ -163,10 +223,56 @@ impl Inner {
         }
     }
 
+    /// A Redirect (RFC 4861 §8.1 validity, §8.3 effect). The hop limit 255
+    /// and the message checks (code, length, options, no multicast
+    /// Destination) were done before; here the checks that need our state.
+    fn redirect(
+        &mut self,
+        now: Instant,
+        src: Ipv6Addr,
+        target: Ipv6Addr,
+        dest: Ipv6Addr,
+        lladdr: Option<EthernetAddress>,
+    ) {
+        // §8.1: "The IP source address of the Redirect is a link-local
+        // address": routers send them from one.
+        if !src.is_unicast_link_local() {
+            return self.drop(DropReason::BadSource);
+        }
+        // §8.1: "The IP source address of the Redirect is the same as the
+        // current first-hop router for the specified ICMP Destination
+        // Address": only the router we use for it may move it.
+        let first_hop = self.next_hop(&IpAddr::V6(dest));
+        if first_hop != Some(IpAddr::V6(src)) || first_hop == Some(IpAddr::V6(dest)) {
+            return self.drop(DropReason::BadSource);
+        }
+        // §8.1: "The ICMP Target Address is either a link-local address
+        // (when redirected to a router) or the same as the ICMP Destination
+        // Address (when redirected to the on-link destination)."
+        if !target.is_unicast_link_local() && target != dest {
+            return self.drop(DropReason::Malformed);
+        }
+        // §8.3: the destination's next hop is the target from now on.
+        self.redirects.redirect(dest, target, src, now);
+        net_debug!("ndisc: redirect {} via {}", dest, target);
+        // §8.3: a Target Link-Layer Address creates or updates the
+        // target's entry (STALE if new or changed).
+        if let Some(mac) = lladdr {
+            if self.nd.fill(target, mac, Fill::solicitation(), now) != Filled::Ignored {
+                self.schedule_flush(IpAddr::V6(target));
+            }
+        }
+    }
+
     fn router_event(&mut self, change: RouterChange) {
+        if let RouterChange::Removed(router) = change {
+            // What a router redirected is its word: gone with it.
+            self.redirects.forget_router(&router);
+        }
         self.event(match change {
             RouterChange::Added(a) => Event::RouterAdded(a),
             RouterChange::Removed(a) => Event::RouterRemoved(a),
+            RouterChange::Dns => Event::DnsChanged,
         });
     }
 
@@ -187,17 +293,16 @@ impl Inner {
             return;
         }
         // §6.3.7 / §4.1: from a link-local address with the Source
-        // Link-Layer Address option; with none, from :: and without it.
-        let src = self
-            .v6
-            .iter()
-            .map(|c| c.address())
-            .find(|a| a.is_unicast_link_local());
+        // Link-Layer Address option; with none usable (tentative, RFC
+        // 4862 §5.4), from :: and without it. RFC 4429 §3.2: from an
+        // optimistic address, without the option either.
+        let src = self.v6.link_local();
+        let slla = src.filter(|e| !e.tentative()).map(|_| self.hw);
+        let src = src.map_or(Ipv6Addr::UNSPECIFIED, |e| e.addr());
         let rs = Icmpv6Repr::Ndisc(NdiscRepr::RouterSolicit {
-            lladdr: src.map(|_| self.hw),
+            lladdr: slla,
             options: &[],
         });
-        let src = src.unwrap_or(Ipv6Addr::UNSPECIFIED);
         let pkt = self.icmpv6_packet(src, ALL_ROUTERS, &rs, 255);
         let mac = EthernetAddress::from_ipv6_multicast(&ALL_ROUTERS);
         // A solicitation the device had no room for counts as sent: a

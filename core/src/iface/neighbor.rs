@@ -30,6 +30,19 @@
 //! used STALE one, and only then the least recently used of the recently
 //! confirmed (REACHABLE, DELAY, PROBE). PERMANENT entries are never evicted.
 //!
+//! An address the cache has confirmed (an answer to its own request or
+//! probe, or an upper-layer confirmation) is not given up on the word of an
+//! unsolicited ARP packet: anyone on the link can send one claiming any
+//! address, and random or hostile frames would otherwise point a neighbor we
+//! talk to at a MAC nobody has. A different MAC in such a packet makes the
+//! entry re-validate the confirmed one by unicast probes (RFC 4861 §7.3.3),
+//! and only if those go unanswered is the entry deleted and the neighbor
+//! resolved afresh by broadcast (where whoever answers first wins, as in
+//! Linux's `arp_process`, which takes the first of several replies within
+//! its `locktime`). Entries created from received packets (RFC 826's merge)
+//! may evict only a FAILED entry or one never confirmed, so a flood of ARP
+//! from many addresses cannot push the confirmed neighbors out either.
+//!
 //! [`NeighborCache<Ipv4Addr, N>`]: NeighborCache
 //! [`NeighborCache<Ipv6Addr, N>`]: NeighborCache
 
@@ -192,6 +205,10 @@ pub enum Lookup {
 /// | NS / RS / RA / Redirect with a source or target LLAO (RFC 4861 §7.2.3, §6.3.4, §8.3) | yes | no | yes | [`Fill::solicitation`] |
 /// | NA with a TLLAO (RFC 4861 §7.2.5) | no | S flag | O flag | [`Fill::advertisement`] |
 ///
+/// ARP packets also set `reprobe` (except a gratuitous ARP, see
+/// [`Fill::arp_announcement`]): a different address for an entry whose
+/// address was confirmed is not recorded but re-validated.
+///
 /// An NA without a TLLAO carries no address: when its S flag is set the
 /// caller calls [`NeighborCache::confirm_reachable`] instead (RFC 4861 §7.2.5:
 /// the entry becomes REACHABLE); otherwise it does nothing.
@@ -210,6 +227,13 @@ pub struct Fill {
     /// different address is not recorded, and a REACHABLE entry becomes STALE
     /// (RFC 4861 §7.2.5, NA with O=0).
     pub override_hw: bool,
+    /// A different address for an entry whose current address was
+    /// confirmed is not taken on this packet's word: the entry keeps its
+    /// address and re-validates it by unicast probes (PROBE, RFC 4861
+    /// §7.3.3); if they go unanswered the entry is deleted and the next
+    /// packet resolves the neighbor afresh. An entry never confirmed is
+    /// overridden as `override_hw` says.
+    pub reprobe: bool,
 }
 
 impl Fill {
@@ -218,11 +242,30 @@ impl Fill {
     /// only updates an existing entry). `unicast_reply`: an ARP reply sent to
     /// our own MAC, which proves reachability; broadcast replies (gratuitous
     /// ARP) and requests do not (Linux `arp_process` makes the same call).
+    ///
+    /// Nothing in an ARP packet authenticates it, and RFC 826's merge would
+    /// let any host on the link redirect traffic for any address: so a
+    /// different MAC for a confirmed entry is re-validated (`reprobe`)
+    /// rather than recorded.
     pub const fn arp(for_us: bool, unicast_reply: bool) -> Fill {
         Fill {
             create: for_us,
             reachable: unicast_reply,
             override_hw: true,
+            reprobe: true,
+        }
+    }
+
+    /// A gratuitous ARP (sender and target protocol address the same: an
+    /// RFC 5227 §2.3 announcement, sent by a host whose MAC changed, e.g. on
+    /// failover): merged even over a confirmed address, as Linux's
+    /// `arp_process` overrides for it (`is_garp`). Creates no entry.
+    pub const fn arp_announcement(unicast_reply: bool) -> Fill {
+        Fill {
+            create: false,
+            reachable: unicast_reply,
+            override_hw: true,
+            reprobe: false,
         }
     }
 
@@ -235,6 +278,7 @@ impl Fill {
             create: true,
             reachable: false,
             override_hw: true,
+            reprobe: false,
         }
     }
 
@@ -245,6 +289,7 @@ impl Fill {
             create: false,
             reachable: solicited,
             override_hw: override_flag,
+            reprobe: false,
         }
     }
 }
@@ -322,7 +367,18 @@ struct Entry<A> {
     /// Last time a lookup used the entry (its creation for INCOMPLETE ones),
     /// for least-recently-used eviction.
     used: Instant,
+    /// When `hw` was last confirmed (an answer to our request or probe, an
+    /// upper-layer confirmation); `None` while it never was (learned from
+    /// an unsolicited packet). Such an address is defended against
+    /// unsolicited claims (see [`Fill::reprobe`]).
+    confirmed: Option<Instant>,
 }
+
+/// How long after a confirmation a different address in an unsolicited
+/// ARP packet is ignored outright, without even a probe: Linux's ARP
+/// `locktime` (1 s), which keeps the first of several answers and bounds
+/// the probes a stream of spoofed packets can draw to one per second.
+const LOCKTIME: Duration = Duration::from_secs(1);
 
 impl<A: Copy> Entry<A> {
     fn view(&self, now: Instant) -> Option<NeighborEntry<A>> {
@@ -523,9 +579,9 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             .filter(|e| e.state == NeighborState::Incomplete)
             .count();
         let room = if unresolved >= Self::MAX_UNRESOLVED {
-            self.evict(|s| (s == NeighborState::Incomplete).then_some(0))
+            self.evict(|s, _| (s == NeighborState::Incomplete).then_some(0))
         } else {
-            self.make_room(true)
+            self.make_room()
         };
         if !room {
             return Lookup::Failed;
@@ -537,6 +593,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             deadline: now + self.config.retrans_timer,
             sent: 1,
             used: now,
+            confirmed: None,
         };
         match self.entries.push(entry) {
             Ok(()) => Lookup::Request,
@@ -544,36 +601,58 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         }
     }
 
-    /// Frees one slot if the cache is full. Victims, best first: a FAILED
-    /// entry, (only when `evict_incomplete`) the oldest INCOMPLETE entry, the
-    /// least recently used STALE entry, the least recently used REACHABLE,
-    /// DELAY or PROBE entry. Returns false when no slot could be freed.
+    /// Frees one slot if the cache is full, for our own lookup or a static
+    /// entry. Victims, best first: a FAILED entry, the oldest INCOMPLETE
+    /// entry, the least recently used STALE entry never confirmed, then
+    /// one confirmed, the least recently used REACHABLE, DELAY or PROBE
+    /// entry. Returns false when no slot could be freed.
     ///
     /// Unresolved entries go before resolved ones (as Linux's forced garbage
     /// collection takes FAILED and unconfirmed entries first): a neighbor we
     /// talk to must outlive a flood of addresses that never answer.
-    fn make_room(&mut self, evict_incomplete: bool) -> bool {
+    fn make_room(&mut self) -> bool {
         if !self.entries.is_full() {
             return true;
         }
-        self.evict(|s| match s {
+        self.evict(|s, confirmed| match s {
             NeighborState::Failed => Some(0u8),
-            NeighborState::Incomplete if evict_incomplete => Some(1),
-            NeighborState::Stale => Some(2),
-            NeighborState::Reachable | NeighborState::Delay | NeighborState::Probe => Some(3),
-            NeighborState::Incomplete | NeighborState::Permanent => None,
+            NeighborState::Incomplete => Some(1),
+            NeighborState::Stale if !confirmed => Some(2),
+            NeighborState::Stale => Some(3),
+            NeighborState::Reachable | NeighborState::Delay | NeighborState::Probe => Some(4),
+            NeighborState::Permanent => None,
         })
     }
 
-    /// Removes the entry of lowest `rank` (the least recently used among
-    /// equals; `None`: never), reporting an evicted INCOMPLETE entry to
-    /// `poll`. Returns false when no entry may go.
-    fn evict(&mut self, rank: impl Fn(NeighborState) -> Option<u8>) -> bool {
+    /// Frees one slot, if the cache is full, for an entry a received packet
+    /// creates (RFC 826's merge, an unsolicited Neighbor Solicitation): only
+    /// a FAILED entry or a STALE one never confirmed may go. Packets anyone
+    /// can send must not push out the neighbors we talk to (a flood of ARP
+    /// from hundreds of addresses would, and the next spoof of a pushed-out
+    /// neighbor's address would then create its entry with a false MAC);
+    /// without room the packet is still answered, only not remembered, and
+    /// our own lookups evict as [`make_room`](Self::make_room) says.
+    fn make_room_unsolicited(&mut self) -> bool {
+        if !self.entries.is_full() {
+            return true;
+        }
+        self.evict(|s, confirmed| match s {
+            NeighborState::Failed => Some(0u8),
+            NeighborState::Stale if !confirmed => Some(1),
+            _ => None,
+        })
+    }
+
+    /// Removes the entry of lowest `rank` (given its state and whether its
+    /// address was ever confirmed; the least recently used among equals;
+    /// `None`: never), reporting an evicted INCOMPLETE entry to `poll`.
+    /// Returns false when no entry may go.
+    fn evict(&mut self, rank: impl Fn(NeighborState, bool) -> Option<u8>) -> bool {
         let victim = self
             .entries
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| rank(e.state).map(|r| (r, e.used, i)))
+            .filter_map(|(i, e)| rank(e.state, e.confirmed.is_some()).map(|r| (r, e.used, i)))
             .min();
         let Some((_, _, i)) = victim else {
             return false;
@@ -594,14 +673,17 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// The rules, RFC 4861 §7.2.3 and §7.2.5 generalised (and RFC 826 with
     /// `override_hw` always set):
     /// - no entry: create one if `how.create` (REACHABLE if `how.reachable`,
-    ///   else STALE), evicting a resolved entry if full but never an
-    ///   INCOMPLETE one (so that a flood of spoofed packets cannot abort our
-    ///   own resolutions); otherwise ignore;
+    ///   else STALE), evicting if full only a FAILED entry or a STALE one
+    ///   never confirmed (so that a flood of spoofed packets can neither
+    ///   abort our own resolutions nor push out the neighbors we talk to);
+    ///   otherwise ignore;
     /// - INCOMPLETE or FAILED: record `hw`; REACHABLE if `how.reachable`, else
     ///   STALE ([`Filled::Resolved`]: send the queued packets);
     /// - PERMANENT: ignore;
     /// - a different cached address: without `how.override_hw`, keep it and
-    ///   make a REACHABLE entry STALE; with it, record `hw` and become
+    ///   make a REACHABLE entry STALE; with `how.reprobe` and a confirmed
+    ///   address, keep it and probe it (PROBE), unless confirmed less than
+    ///   a second ago or already probing; otherwise record `hw` and become
     ///   REACHABLE if `how.reachable`, else STALE;
     /// - the same address: REACHABLE if `how.reachable`, else no change.
     ///
@@ -617,13 +699,14 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             e.state = NeighborState::Reachable;
             e.deadline = now + config.reachable_time;
             e.sent = 0;
+            e.confirmed = Some(now);
         };
         let found = match self.find(&addr) {
             Some(i) if self.settle(i, now) => Some(i),
             _ => None,
         };
         let Some(e) = found.and_then(|i| self.entries.get_mut(i)) else {
-            if !how.create || !self.make_room(false) {
+            if !how.create || !self.make_room_unsolicited() {
                 return Filled::Ignored;
             }
             let mut e = Entry {
@@ -633,6 +716,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                 deadline: now,
                 sent: 0,
                 used: now,
+                confirmed: None,
             };
             if how.reachable {
                 reachable_state(&mut e);
@@ -650,6 +734,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                 // O flag does not matter. RFC 826 merges into any entry.
                 e.hw = hw;
                 e.sent = 0;
+                e.confirmed = None;
                 if how.reachable {
                     reachable_state(e);
                 } else {
@@ -667,8 +752,30 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                     }
                     return Filled::Ignored;
                 }
+                if let (true, Some(confirmed)) = (how.reprobe, e.confirmed) {
+                    // A confirmed address is not given up on an unsolicited
+                    // claim (anyone can send one): the entry keeps it and
+                    // asks that very MAC again (RFC 4861 §7.3.3 unicast
+                    // probes). If the neighbor answers it stays; if it has
+                    // really moved the probes go unanswered, the entry is
+                    // deleted and the next packet broadcasts a request.
+                    // Within LOCKTIME of the confirmation the claim is
+                    // ignored outright (Linux's ARP locktime: the first of
+                    // several answers wins), and an entry already probing
+                    // keeps its round, so spoofs draw at most a probe per
+                    // second and cannot keep a dead address alive.
+                    let locked = e.state == NeighborState::Reachable && now < confirmed + LOCKTIME;
+                    if !locked && e.state != NeighborState::Probe {
+                        net_debug!("neighbor: address claimed by another MAC, probing");
+                        e.state = NeighborState::Probe;
+                        e.sent = 0;
+                        e.deadline = now;
+                    }
+                    return Filled::Ignored;
+                }
                 e.hw = hw;
                 e.sent = 0;
+                e.confirmed = None;
                 if how.reachable {
                     reachable_state(e);
                 } else {
@@ -705,6 +812,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                 e.state = NeighborState::Reachable;
                 e.deadline = now + reachable_time;
                 e.sent = 0;
+                e.confirmed = Some(now);
                 true
             }
             _ => false,
@@ -727,12 +835,13 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             deadline: now,
             sent: 0,
             used: now,
+            confirmed: None,
         };
         if let Some(e) = self.entries.iter_mut().find(|e| e.addr == addr) {
             *e = entry;
             return Ok(());
         }
-        if !self.make_room(true) {
+        if !self.make_room() {
             return Err(CacheFull);
         }
         self.entries.push(entry).map_err(|_| CacheFull)

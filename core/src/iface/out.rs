@@ -397,13 +397,14 @@ impl Inner {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let ident = ident as u16;
                 // RFC 791 §3.2: every piece but the last a multiple of 8
-                // bytes. A TSO super-segment is one piece: the device cuts
+                // bytes, to the path MTU (RFC 1191, as `frames_needed`
+                // counts). A TSO super-segment is one piece: the device cuts
                 // it into segments, each with DF (`frames_needed` checked
                 // its length).
                 let max_piece = if pkt.body.is_super_segment() {
                     65535 - 20
                 } else {
-                    self.caps.mtu.saturating_sub(20)
+                    self.ip_mtu(&pkt.dst).saturating_sub(20)
                 };
                 let plan = fragments(body_len, max_piece);
                 let mut sent = skip;
@@ -777,9 +778,12 @@ impl Inner {
                     Some(_) => target,
                     None => super::interface::solicited_node(&target),
                 };
+                // RFC 4429 §3.3: an optimistic source must not have its
+                // link-layer address cached by the target: no option.
+                let optimistic = self.v6.get(&src).is_some_and(|e| e.tentative());
                 let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
                     target_addr: target,
-                    lladdr: Some(self.hw),
+                    lladdr: (!optimistic).then_some(self.hw),
                     nonce: None,
                     options: &[],
                 });

@@ -8,8 +8,11 @@
 //! Both tables are fixed-size (no heap): a router or prefix that finds no
 //! room is ignored, as RFC 4861 §6.3.4 allows ("a host MAY ... ignore").
 
+mod dns;
+
+pub use self::dns::{DnsConfig, DnsServer, SearchDomain, MAX_DNS_SERVERS, MAX_SEARCH_DOMAINS};
 use crate::time::{Duration, Instant};
-use crate::wire::ndp::{PrefixInfoFlags, PrefixInformation};
+use crate::wire::ndp::{Dnssl, PrefixInfoFlags, PrefixInformation, Rdnss};
 use crate::wire::{Ipv6Addr, Ipv6Cidr};
 
 /// Default routers an interface remembers (RFC 4861 §6.3.4; Linux keeps
@@ -71,6 +74,9 @@ pub enum RouterChange {
     Added(Ipv6Addr),
     /// A default router left: lifetime 0 advertised, or its lifetime ran out.
     Removed(Ipv6Addr),
+    /// The DNS servers or search domains changed (RFC 8106 §5.3.1): one
+    /// came, or went by lifetime 0 or expiry.
+    Dns,
 }
 
 /// The host side of router discovery for one interface, with `R` default
@@ -90,6 +96,8 @@ pub struct RouterDiscovery<const R: usize, const P: usize> {
     mtu: Option<usize>,
     /// CurHopLimit advertised (RFC 4861 §6.3.4), non-zero.
     hop_limit: Option<u8>,
+    /// RDNSS servers and DNSSL domains (RFC 8106).
+    dns: DnsConfig,
 }
 
 impl<const R: usize, const P: usize> Default for RouterDiscovery<R, P> {
@@ -110,6 +118,7 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
             redraw_at: None,
             mtu: None,
             hop_limit: None,
+            dns: DnsConfig::new(),
         }
     }
 
@@ -227,6 +236,10 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
     pub fn poll(&mut self, now: Instant) -> Option<RouterChange> {
         self.prefixes
             .retain(|p| p.valid_until.is_none_or(|t| now < t));
+        // RFC 8106 §5.3.1: a server or domain whose lifetime ran out goes.
+        if self.dns.expire(now) {
+            return Some(RouterChange::Dns);
+        }
         let i = self.routers.iter().position(|r| r.expires_at <= now)?;
         let r = self.routers.swap_remove(i);
         Some(RouterChange::Removed(r.addr))
@@ -240,6 +253,7 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
             .chain(prefixes)
             .chain(self.solicit_at)
             .chain(self.redraw_at)
+            .chain(self.dns.poll_at())
             .min()
     }
 
@@ -254,6 +268,37 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
         self.prefixes
             .iter()
             .filter(move |p| p.valid_until.is_none_or(|t| now < t))
+    }
+
+    /// An RDNSS option of a valid RA (RFC 8106 §5.3.1): its servers are
+    /// added, refreshed, or (lifetime 0) removed. `Some(Dns)` when the
+    /// list changed.
+    pub fn rdnss(&mut self, option: &Rdnss<'_>, now: Instant) -> Option<RouterChange> {
+        self.dns.rdnss(option, now).then_some(RouterChange::Dns)
+    }
+
+    /// A DNSSL option of a valid RA (RFC 8106 §5.3.1), as
+    /// [`rdnss`](Self::rdnss); a malformed name (RFC 8106 §5.2) is the
+    /// error, the names before it applied.
+    pub fn dnssl(
+        &mut self,
+        option: &Dnssl<'_>,
+        now: Instant,
+    ) -> (Option<RouterChange>, Option<crate::wire::Error>) {
+        let (changed, err) = self.dns.dnssl(option, now);
+        (changed.then_some(RouterChange::Dns), err)
+    }
+
+    /// The recursive DNS servers of RDNSS options (RFC 8106 §5.1) valid at
+    /// `now`, in the order learnt (at most [`MAX_DNS_SERVERS`]).
+    pub fn dns_servers(&self, now: Instant) -> impl Iterator<Item = &DnsServer> + '_ {
+        self.dns.servers(now)
+    }
+
+    /// The search domains of DNSSL options (RFC 8106 §5.2) valid at `now`,
+    /// in the order learnt (at most [`MAX_SEARCH_DOMAINS`]).
+    pub fn search_domains(&self, now: Instant) -> impl Iterator<Item = &SearchDomain> + '_ {
+        self.dns.domains(now)
     }
 
     /// True when a prefix of the list puts `addr` on-link (RFC 4861 §5.2).

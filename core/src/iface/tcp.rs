@@ -379,30 +379,32 @@ pub(crate) fn listener_offered_window(sockets: &SocketSet<'_>, h: SocketHandle) 
 
 /// The quoted segment went from our `local` to `remote`: a hard error
 /// refuses a connection being opened (RFC 9293 §3.9 / RFC 5927), a
-/// "fragmentation needed" (`mtu`: the reported MTU and the quoted packet's
-/// total length) lowers its MSS (RFC 1191, RFC 8201).
+/// "fragmentation needed" (`path_mtu`: the bounded path MTU) lowers its MSS
+/// (RFC 1191, RFC 8201). True when a connection took the report (the
+/// quoted segment is one of its own in flight, RFC 5927 §4.1).
 pub(super) fn deliver_to_tcp(
     local: IpAddr,
     remote: IpAddr,
     tcp: &[u8],
     kind: crate::socket::error::SocketError,
-    mtu: Option<(usize, usize)>,
+    path_mtu: Option<usize>,
     sockets: &mut SocketSet<'_>,
-) {
+) -> bool {
     // RFC 792 quotes at least 8 bytes: the ports and the sequence number.
     let Some(head) = tcp.get(..8) else {
-        return;
+        return false;
     };
     let local = crate::wire::IpEndpoint::new(local, u16::from_be_bytes([head[0], head[1]]));
     let remote = crate::wire::IpEndpoint::new(remote, u16::from_be_bytes([head[2], head[3]]));
     let seq =
         crate::wire::tcp::TcpSeqNumber(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
     let Some((h, true)) = sockets.tcp_for(&local, &remote) else {
-        return;
+        return false;
     };
+    let mut taken = false;
     if let Some(crate::socket::Socket::Tcp(s)) = sockets.slot_mut(h.index()) {
-        match mtu {
-            Some((mtu, quoted_len)) => s.process_path_mtu(seq, mtu, quoted_len),
+        match path_mtu {
+            Some(mtu) => taken = s.process_path_mtu(seq, mtu),
             None => s.process_icmp_error(
                 seq,
                 kind == crate::socket::error::SocketError::ConnectionRefused,
@@ -410,6 +412,28 @@ pub(super) fn deliver_to_tcp(
         }
     }
     sockets.touch(h.index());
+    taken
+}
+
+/// The path MTU to `remote` dropped to `path_mtu` (the cache learnt it):
+/// every other open connection to that host clamps its MSS now rather
+/// than losing a window of segments to the same small hop (RFC 8201 §5.2:
+/// the estimate is per destination, not per connection).
+pub(super) fn clamp_tcp_to_path_mtu(remote: IpAddr, path_mtu: usize, sockets: &mut SocketSet<'_>) {
+    let mut touched: heapless::Vec<usize, 16> = heapless::Vec::new();
+    for (h, socket) in sockets.iter_mut() {
+        if let crate::socket::Socket::Tcp(s) = socket {
+            if s.remote_endpoint().is_some_and(|r| r.addr == remote) {
+                s.clamp_to_path_mtu(path_mtu);
+                if touched.push(h.index()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    for i in touched {
+        sockets.touch(i);
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,14 @@ pub struct StackConfig {
     pub ipv6_gateway: Option<Ipv6Addr>,
     /// Run DHCPv4 when no static IPv4 address is given (on by default).
     pub dhcpv4: bool,
+    /// Form IPv6 addresses from the prefixes Router Advertisements carry
+    /// (SLAAC, RFC 4862 §5.5), with or without static IPv6 addresses. On
+    /// by default, as [`dhcpv4`](Self::dhcpv4).
+    pub slaac: bool,
+    /// DupAddrDetectTransmits (RFC 4862 §5.1): Neighbor Solicitations that
+    /// check each IPv6 address is unique before it is used (about 1 to 2
+    /// s). 1 by default; 0 uses IPv6 addresses at once.
+    pub dad_transmits: u8,
     /// Probe static IPv4 addresses before using them (RFC 5227; about 5 s).
     /// On by default; [`Stack::wait_configured`](super::Stack::wait_configured)
     /// returns once probing is over.
@@ -92,6 +100,8 @@ impl StackConfig {
             ipv6: Vec::new(),
             ipv6_gateway: None,
             dhcpv4: true,
+            slaac: true,
+            dad_transmits: 1,
             ipv4_probe: true,
             random_seed: None,
             tcp_rx_buffer: 64 * 1024,

@@ -35,6 +35,7 @@
 //! once their connection is over; nothing accumulates over thousands of
 //! connections.
 
+mod addresses;
 mod batch;
 mod config;
 mod error;
@@ -48,6 +49,7 @@ mod stack;
 mod tcp;
 mod udp;
 
+pub use self::addresses::{Address, AddressSource};
 pub use self::config::StackConfig;
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};

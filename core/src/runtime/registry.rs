@@ -204,10 +204,17 @@ impl Registry {
         let Some(w) = self.pollers.get(&id) else {
             return true;
         };
-        w.candidates().into_iter().any(|h| {
+        // Walked in place, not collected: this runs after every poll for
+        // every poller that waits.
+        let ready = |h: &SocketHandle| {
             w.regs
-                .get(&h)
-                .is_some_and(|r| event(sockets, h, r).is_some())
-        })
+                .get(h)
+                .is_some_and(|r| event(sockets, *h, r).is_some())
+        };
+        if w.all_dirty {
+            w.regs.keys().any(ready)
+        } else {
+            w.dirty.iter().chain(w.always.iter()).any(ready)
+        }
     }
 }

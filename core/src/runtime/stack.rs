@@ -9,6 +9,7 @@
 //! close), and if it must wait, sleeps on a condition variable of its own
 //! that the stack thread notifies after a poll that changed its socket.
 
+use std::collections::VecDeque;
 use std::format;
 use std::io;
 use std::string::{String, ToString};
@@ -106,6 +107,9 @@ pub(crate) struct Core {
     pub(super) wake_at: Option<Instant>,
     /// Frames polls sent, to be written once the lock is let go.
     pub(super) tx: Queue,
+    /// When the socket table, mostly free, is to be looked at for
+    /// shrinking (see `compact`).
+    pub(super) compact_at: Option<Instant>,
     /// The device's capabilities, for polls run by the application's
     /// threads.
     pub(super) caps: DeviceCapabilities,
@@ -114,7 +118,12 @@ pub(crate) struct Core {
     next_waiter: u64,
     /// The pollers and the sockets each watches.
     pub(crate) registry: Registry,
+    /// Interface events not read yet (`Stack::interface_events`).
+    events: VecDeque<crate::iface::Event>,
 }
+
+/// Interface events kept for [`Stack::interface_events`].
+const EVENT_LOG: usize = 64;
 
 /// What user calls share with the stack's thread.
 pub(crate) struct Shared {
@@ -536,13 +545,19 @@ impl Core {
         self.next_ident
     }
 
-    /// True once an address is usable: an IPv4 address past probing, or,
-    /// with neither static IPv4 nor DHCPv4, a configured global IPv6 one.
+    /// True once each enabled family has a usable address: IPv4 (static
+    /// or DHCPv4) an address past probing; IPv6 (static or SLAAC) no
+    /// address still tentative in DAD (RFC 4862 §5.4) and one usable, the
+    /// link-local one at least (a SLAAC address formed meanwhile is waited
+    /// for too; one that failed DAD is gone and waited for no more).
     fn configured(&self) -> bool {
-        if self.iface.ipv4_addrs().next().is_some() {
-            return true;
-        }
-        self.dhcp.is_none() && self.config.ipv4.is_empty() && !self.config.ipv6.is_empty()
+        use crate::iface::AddressState;
+        let v4_on = !self.config.ipv4.is_empty() || self.dhcp.is_some();
+        let v6_on = !self.config.ipv6.is_empty() || self.config.slaac || !v4_on;
+        let v4_ok = self.iface.ipv4_addrs().next().is_some();
+        let states = || self.iface.ipv6_addresses().map(|a| a.state);
+        let v6_ok = states().all(|s| s != AddressState::Tentative) && states().next().is_some();
+        (!v4_on || v4_ok) && (!v6_on || v6_ok)
     }
 
     /// After each poll: DHCP leases, events, orphans, listener pools.
@@ -556,15 +571,96 @@ impl Core {
                 self.iface.apply_dhcpv4(&ev);
             }
         }
-        // Interface events are for applications that run the loop
-        // themselves; this one keeps the queue from filling with stale ones.
-        while self.iface.poll_event().is_some() {}
+        // Kept for `Stack::interface_events` (the oldest dropped past
+        // EVENT_LOG entries, so an application that never reads them costs
+        // nothing more).
+        while let Some(e) = self.iface.poll_event() {
+            if self.events.len() == EVENT_LOG {
+                self.events.pop_front();
+            }
+            self.events.push_back(e);
+        }
         self.reap(now);
+        self.compact(now);
         for i in 0..self.listeners.len() {
             let (h, target) = self.listeners[i];
             // Out of socket room: the listener overflows and counts it.
             let _ = self.top_up(h, target);
         }
+    }
+
+    /// Gives back the socket table's high-water mark once a burst is over.
+    ///
+    /// Each slot of the table holds a whole socket (a TCP connection's
+    /// state is some 2.4 KiB, its rings apart), so 5 000 connections at
+    /// once leave 12 MiB of slots written, kept for good if nothing
+    /// shrinks the table. Only its free tail can go, and the closed
+    /// sockets kept for reuse (listener pools, spares), lent while the
+    /// table was full, sit in it: they are interchangeable, so those past
+    /// the last socket in use are freed, the free tail dropped, and the
+    /// pools topped up again (by the caller) from the lowest free slots.
+    /// Looked at only when the table is mostly free, at most once a
+    /// second (the stack's thread wakes for it), so a steady load never
+    /// pays for it.
+    fn compact(&mut self, now: Instant) {
+        const MIN_SLOTS: usize = 1024;
+        let slots = self.sockets.slots();
+        if slots < MIN_SLOTS || slots < 2 * self.live + MIN_SLOTS / 2 {
+            self.compact_at = None;
+            return;
+        }
+        if self.compact_at.is_some_and(|t| now < t) {
+            return;
+        }
+        // Looked at again in a second (the stack's thread wakes for it)
+        // if connections still open near the end keep the tail now.
+        self.compact_at = Some(now + Duration::from_secs(1));
+        let mut reusable: Vec<SocketHandle> = self.spare.clone();
+        for &(l, _) in &self.listeners {
+            if let Some(l) = self.sockets.get::<TcpListener>(l) {
+                reusable.extend(l.pooled_handles());
+            }
+        }
+        let in_use = self
+            .sockets
+            .iter()
+            .map(|(h, _)| h)
+            .filter(|h| !reusable.contains(h))
+            .map(|h| h.index() + 1)
+            .max()
+            .unwrap_or(0);
+        if slots - in_use < MIN_SLOTS / 2 {
+            // Connections still open near the end: nothing worth freeing.
+            return;
+        }
+        let past = |h: &SocketHandle| h.index() >= in_use;
+        for i in 0..self.listeners.len() {
+            let h = self.listeners[i].0;
+            let mut kept = Vec::new();
+            while let Some(s) = self
+                .sockets
+                .get_mut::<TcpListener>(h)
+                .and_then(|l| l.take_pooled())
+            {
+                if past(&s) {
+                    self.remove(s);
+                } else {
+                    kept.push(s);
+                }
+            }
+            // Those before the end go back at once.
+            if let Some(l) = self.sockets.get_mut::<TcpListener>(h) {
+                for s in kept {
+                    let _ = l.provide(s);
+                }
+            }
+        }
+        let (gone, kept): (Vec<_>, Vec<_>) = self.spare.drain(..).partition(past);
+        self.spare = kept;
+        for s in gone {
+            self.remove(s);
+        }
+        self.sockets.trim();
     }
 
     /// Frees orphans that finished; resets those that took too long.
@@ -681,6 +777,8 @@ impl Stack {
         let mut ic = Config::new(config.mac);
         ic.random_seed = seed;
         ic.ipv4_probe = config.ipv4_probe;
+        ic.slaac = config.slaac;
+        ic.dad_transmits = config.dad_transmits;
         let storage = InterfaceStorage {
             // Room to rebuild two 64 KiB datagrams at once, and to queue
             // packets while their next hop resolves.
@@ -746,10 +844,12 @@ impl Stack {
                 asleep: false,
                 wake_at: None,
                 tx: Queue::default(),
+                compact_at: None,
                 caps,
                 waiters: Vec::new(),
                 next_waiter: 0,
                 registry: Registry::default(),
+                events: VecDeque::new(),
             }),
             waker,
             transmitter,
@@ -820,15 +920,26 @@ impl Stack {
         }
     }
 
-    /// The addresses in use: IPv4 addresses past probing, and every IPv6
-    /// address (the link-local one included).
-    pub fn addresses(&self) -> Vec<IpCidr> {
+    /// Every address with its state, source and lifetimes: IPv4 ones
+    /// (tentative while RFC 5227 probes them), IPv6 ones (link-local,
+    /// static, SLAAC; tentative while DAD runs, deprecated past their
+    /// preferred lifetime). [`Address::is_usable`](super::Address::is_usable) tells which can be used.
+    pub fn addresses(&self) -> Vec<super::Address> {
         let core = self.shared.lock();
-        core.iface
-            .ipv4_addrs()
-            .map(IpCidr::V4)
-            .chain(core.iface.ip_addrs().filter(|c| matches!(c, IpCidr::V6(_))))
-            .collect()
+        let now = Instant::from_micros(core.epoch.elapsed().as_micros() as i64);
+        let lease = core
+            .dhcp
+            .and_then(|h| core.sockets.get::<Dhcpv4Client>(h))
+            .and_then(|c| c.lease())
+            .map(|l| IpCidr::V4(l.address));
+        super::addresses::list(&core.iface, now, lease)
+    }
+
+    /// The interface events since the last call, oldest first (at most
+    /// the last 64): DAD results, SLAAC addresses added, deprecated and
+    /// expired, routers added and removed, IPv4 conflicts.
+    pub fn interface_events(&self) -> Vec<crate::iface::Event> {
+        self.shared.lock().events.drain(..).collect()
     }
 
     /// The DHCPv4 lease in use (its DNS servers, router, expiry), if the
@@ -838,6 +949,40 @@ impl Stack {
         let core = self.shared.lock();
         let client = core.sockets.get::<Dhcpv4Client>(core.dhcp?)?;
         client.lease().cloned()
+    }
+
+    /// The DNS servers the network gave: the DHCPv4 lease's first, then
+    /// the IPv6 ones of Router Advertisements (RDNSS, RFC 8106 §5.1) whose
+    /// lifetime has not run out.
+    pub fn dns_servers(&self) -> Vec<IpAddr> {
+        let mut servers: Vec<IpAddr> = self
+            .dhcp_lease()
+            .map(|l| l.dns_servers.iter().copied().map(IpAddr::V4).collect())
+            .unwrap_or_default();
+        let core = self.shared.lock();
+        let now = core.now();
+        let rd = core.iface.router_discovery();
+        servers.extend(rd.dns_servers(now).map(|s| IpAddr::V6(s.addr)));
+        servers
+    }
+
+    /// The DNS search domains of Router Advertisements (DNSSL, RFC 8106
+    /// §5.2) whose lifetime has not run out, dotted (`example.com`).
+    pub fn search_domains(&self) -> Vec<String> {
+        let core = self.shared.lock();
+        let now = core.now();
+        let rd = core.iface.router_discovery();
+        rd.search_domains(now)
+            .map(|d| d.name().to_string())
+            .collect()
+    }
+
+    /// The MTU packets to `dst` are sized to: the link's, or the path MTU
+    /// learnt from Packet Too Big / Fragmentation Needed reports (RFC 8201,
+    /// RFC 1191) until it ages out.
+    pub fn path_mtu(&self, dst: IpAddr) -> usize {
+        let core = self.shared.lock();
+        core.iface.path_mtu(&dst, core.now())
     }
 
     /// The interface's counters.
@@ -851,6 +996,14 @@ impl Stack {
     pub fn socket_count(&self) -> usize {
         let core = self.shared.lock();
         core.live - core.spare.len()
+    }
+
+    /// How many slots the stack's socket table holds, used or free. Each
+    /// holds a whole socket's state (a TCP connection's is some 2.4 KiB,
+    /// its buffers apart), so this is the table's memory: it grows with a
+    /// burst of connections and shrinks again once most of them are gone.
+    pub fn socket_slots(&self) -> usize {
+        self.shared.lock().sockets.slots()
     }
 }
 
@@ -917,6 +1070,10 @@ fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
             (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
             _ => core.iface.poll_delay(now, &core.sockets),
         };
+        if let Some(at) = core.compact_at {
+            let left = if at > now { at - now } else { Duration::ZERO };
+            delay = Some(delay.map_or(left, |d| d.min(left)));
+        }
         if let Run::Stopping { until } = core.run {
             let left = if until > now {
                 until - now

@@ -169,6 +169,56 @@ pub(crate) enum Touched {
 pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 
 /// The sockets of one interface.
+///
+/// The set holds every socket in storage the caller lends (an array of
+/// [`SocketStorage::EMPTY`], or with `alloc` a `Vec` that grows) and finds
+/// the socket of each arriving packet through a hash index, also lent.
+/// Sockets are added, then bound through the set ([`bind_udp`],
+/// [`bind_icmp`], [`listen`]; a connection through
+/// [`Interface::tcp_connect`](crate::iface::Interface::tcp_connect)), and
+/// reached by handle with [`get_mut`].
+///
+/// [`bind_udp`]: SocketSet::bind_udp
+/// [`bind_icmp`]: SocketSet::bind_icmp
+/// [`listen`]: SocketSet::listen
+/// [`get_mut`]: SocketSet::get_mut
+///
+/// # Example
+///
+/// ```
+/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// use rstcp::storage::{PacketBuffer, PacketMetadata};
+///
+/// let mut slots = [SocketStorage::EMPTY; 4];
+/// // At least twice the number of sockets.
+/// let mut index = [IndexSlot::default(); 8];
+/// // The seed keys the index hash and picks the first ephemeral port.
+/// let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+///
+/// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// let udp = UdpSocket::new(
+///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
+///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
+/// );
+/// let handle = sockets.add(udp).unwrap();
+/// let bound = sockets.bind_udp(handle, 5000).unwrap();
+/// assert_eq!(bound.port, 5000);
+/// // A second socket cannot take the same port.
+/// # let (mut rx_meta2, mut rx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// # let (mut tx_meta2, mut tx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// # let other = UdpSocket::new(
+/// #     PacketBuffer::new(&mut rx_meta2[..], &mut rx2[..]),
+/// #     PacketBuffer::new(&mut tx_meta2[..], &mut tx2[..]),
+/// # );
+/// let other = sockets.add(other).unwrap();
+/// assert!(sockets.bind_udp(other, 5000).is_err());
+///
+/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// assert!(!socket.can_recv());
+/// sockets.remove(other);
+/// ```
 pub struct SocketSet<'a> {
     sockets: ManagedSlice<'a, SocketStorage<'a>>,
     index: SocketIndex<'a>,
@@ -312,6 +362,25 @@ impl<'a> SocketSet<'a> {
             self.dhcp = None;
         }
         Some(item.socket)
+    }
+
+    /// Gives back the memory of free slots at the end of a set over a
+    /// growable `Vec` (a set that grew for a burst of connections): the
+    /// trailing free slots are dropped, and the storage shrinks once less
+    /// than half of it is in use. Every handle in use stays valid; a set
+    /// over borrowed storage is left as it is. Returns the slots kept.
+    pub fn trim(&mut self) -> usize {
+        #[cfg(feature = "alloc")]
+        if let ManagedSlice::Owned(v) = &mut self.sockets {
+            while v.last().is_some_and(|s| s.inner.is_none()) {
+                v.pop();
+            }
+            if v.len() < v.capacity() / 2 {
+                v.shrink_to_fit();
+            }
+            self.first_free = self.first_free.min(v.len());
+        }
+        self.sockets.len()
     }
 
     /// How many sockets the set holds.

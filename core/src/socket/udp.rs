@@ -125,6 +125,53 @@ pub struct UdpCounters {
 }
 
 /// A UDP socket: datagrams to and from one local port.
+///
+/// Its two queues are [`PacketBuffer`]s over memory the caller lends. Bind
+/// it through the set ([`SocketSet::bind_udp`](crate::socket::SocketSet::bind_udp)),
+/// or with [`bind`](Self::bind) before or after adding it: the set
+/// registers the port either way.
+///
+/// # Example
+///
+/// ```
+/// # use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// # use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// # use rstcp::time::Instant;
+/// # use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+/// # let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// # config.ipv4_probe = false;
+/// # let mut iface = Interface::new(config, InterfaceStorage::none(), Instant::ZERO);
+/// # let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// # iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+/// # let mut slots = [SocketStorage::EMPTY; 4];
+/// # let mut index = [IndexSlot::default(); 8];
+/// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::storage::{PacketBuffer, PacketMetadata};
+/// use rstcp::wire::{IpAddr, IpEndpoint};
+///
+/// // Each queue: up to 4 datagrams, 1500 bytes in all.
+/// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
+/// let socket = UdpSocket::new(
+///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
+///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
+/// );
+/// let handle = sockets.add(socket).unwrap();
+/// sockets.bind_udp(handle, 5000).unwrap();
+///
+/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// let to = IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)), 7);
+/// // Queued; the next poll sends it (after ARP for a new neighbor).
+/// socket.send_slice(b"hello", to.into()).unwrap();
+///
+/// // In the loop, after each poll: the datagrams that arrived.
+/// let mut buf = [0u8; 1500];
+/// while let Ok((n, meta)) = socket.recv_slice(&mut buf) {
+///     let _reply_to: UdpMetadata = meta.endpoint.into();
+///     let _data = &buf[..n];
+/// }
+/// ```
 #[derive(Debug)]
 pub struct UdpSocket<'a> {
     endpoint: IpListenEndpoint,

@@ -92,13 +92,7 @@ const QRV_MASK: u8 = 0x07;
 /// `(mant | 0x10) << (exp + 3)`. A v2 Max Response Time is always below 128
 /// in practice and reads the same way.
 pub const fn decode_time_code(code: u8) -> u32 {
-    if code < 128 {
-        code as u32
-    } else {
-        let mant = (code & 0x0f) as u32;
-        let exp = ((code >> 4) & 0x07) as u32;
-        (mant | 0x10) << (exp + 3)
-    }
+    crate::wire::ip::decode_exponential(code as u16, 8)
 }
 
 fn addr_at(data: &[u8], range: core::ops::Range<usize>) -> Ipv4Addr {

@@ -32,6 +32,23 @@ macro_rules! enum_with_unknown {
 }
 pub(crate) use enum_with_unknown;
 
+/// Decodes the floating-point time codes of IGMPv3 and MLDv2, one rule for
+/// both widths: a code below `1 << (bits - 1)` is the value itself; from
+/// there on it is `1 | 3-bit exponent | mantissa` standing for
+/// `(mant | 1 << mant_bits) << (exp + 3)`, where `mant_bits = bits - 4`.
+/// RFC 3376 §4.1.1 and §4.1.7 (8 bits: Max Resp Code, QQIC), RFC 3810
+/// §5.1.3 (16 bits: Maximum Response Code) and §5.1.9 (8 bits: QQIC).
+pub(crate) const fn decode_exponential(code: u16, bits: u32) -> u32 {
+    let mant_bits = bits - 4;
+    if (code as u32) < 1 << (bits - 1) {
+        code as u32
+    } else {
+        let mant = code as u32 & ((1 << mant_bits) - 1);
+        let exp = (code as u32 >> mant_bits) & 0x7;
+        (mant | 1 << mant_bits) << (exp + 3)
+    }
+}
+
 enum_with_unknown! {
     /// An IP protocol / IPv6 next-header number (IANA "Assigned Internet Protocol Numbers").
     pub enum IpProtocol(u8) {

@@ -181,6 +181,17 @@ impl Conn {
         (segs > 0).then(|| retrans as f64 / segs as f64)
     }
 
+    /// The congestion window now, in segments.
+    fn window_now(&self) -> Option<u64> {
+        match self {
+            Conn::Rstcp(s) => {
+                let st = s.stats();
+                Some((st.cwnd / st.mss.max(1)) as u64)
+            }
+            Conn::Linux(s) => tcp_info(s).ok().map(|i| u64::from(i.tcpi_snd_cwnd)),
+        }
+    }
+
     /// The sender's loss-recovery counters in one line.
     fn recovery_counters(&self) -> Option<String> {
         match self {
@@ -309,15 +320,42 @@ fn write_for(conn: &Conn, duration: Duration, seed: u64) -> io::Result<Wrote> {
     let mut hash = StreamHash::default();
     let mut buf = vec![0u8; CHUNK];
     let start = Instant::now();
-    while start.elapsed() < duration {
-        pattern.fill(&mut buf);
-        hash.write(&buf);
-        conn.write_all(&buf)?;
-    }
-    conn.shutdown(Shutdown::Write)?;
-    // The reader closes once it has everything: the data is then
-    // acknowledged, and the counters final.
-    while conn.read(&mut buf)? > 0 {}
+    let done = std::sync::atomic::AtomicBool::new(false);
+    thread::scope(|scope| -> io::Result<()> {
+        // IMPAIRED_TRACE=ms: the sender's window every that many ms on
+        // stderr (a diagnostic, to compare how the two stacks' windows
+        // evolve through the same impairment).
+        let trace = std::env::var("IMPAIRED_TRACE")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(every) = trace {
+            let done = &done;
+            scope.spawn(move || {
+                let mut line = String::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Some(w) = conn.window_now() {
+                        line.push_str(&format!(" {w}"));
+                    }
+                    thread::sleep(Duration::from_millis(every));
+                }
+                eprintln!("    cwnd trace (segments, every {every} ms):{line}");
+            });
+        }
+        let r = (|| {
+            while start.elapsed() < duration {
+                pattern.fill(&mut buf);
+                hash.write(&buf);
+                conn.write_all(&buf)?;
+            }
+            conn.shutdown(Shutdown::Write)?;
+            // The reader closes once it has everything: the data is then
+            // acknowledged, and the counters final.
+            while conn.read(&mut buf)? > 0 {}
+            Ok(())
+        })();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
+    })?;
     Ok(Wrote {
         sent: hash.len(),
         hash: hash.finish(),

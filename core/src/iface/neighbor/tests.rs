@@ -646,3 +646,119 @@ fn config_changes_apply_to_new_timers() {
     c.fill(IP_A, HW_A, Fill::arp(true, true), t(0));
     assert_eq!(state(&c, IP_A, t(10)), Some(NeighborState::Stale));
 }
+
+/// Stress script, random frames: an unsolicited ARP packet (a unicast
+/// reply, a request) claiming a confirmed neighbor's address for another
+/// MAC does not replace it; the entry probes the confirmed MAC instead,
+/// and keeps it when that answers.
+#[test]
+fn a_confirmed_address_is_reprobed_not_replaced_by_unsolicited_arp() {
+    let mut c = reachable_a();
+    // Within the locktime of the confirmation: ignored outright.
+    assert_eq!(
+        c.fill(
+            IP_A,
+            HW_B,
+            Fill::arp(true, true),
+            t(0) + Duration::from_millis(500)
+        ),
+        Filled::Ignored
+    );
+    assert_eq!(state(&c, IP_A, t(0)), Some(NeighborState::Reachable));
+    assert_eq!(c.poll(t(0) + Duration::from_millis(500)), None, "no probe");
+    // Later: kept, and probed at once by unicast to the confirmed MAC.
+    assert_eq!(
+        c.fill(IP_A, HW_B, Fill::arp(true, true), t(2)),
+        Filled::Ignored
+    );
+    assert_eq!(c.get(&IP_A, t(2)).unwrap().hw, Some(HW_A));
+    assert_eq!(
+        c.poll(t(2)),
+        Some(NeighborAction::Retransmit {
+            addr: IP_A,
+            unicast_hw: Some(HW_A)
+        })
+    );
+    assert_eq!(c.lookup(&IP_A, t(2)), Lookup::Found(HW_A), "still used");
+    // More spoofs while probing start no new round.
+    c.fill(IP_A, HW_C, Fill::arp(true, false), t(2));
+    assert_eq!(c.poll(t(2)), None);
+    // The real neighbor answers the probe: REACHABLE at its own MAC.
+    assert_eq!(
+        c.fill(IP_A, HW_A, Fill::arp(true, true), t(2)),
+        Filled::Unchanged
+    );
+    assert_eq!(state(&c, IP_A, t(2)), Some(NeighborState::Reachable));
+}
+
+/// A confirmed neighbor that does not answer the probes is deleted, and
+/// resolved afresh from the next packet (its move is followed).
+#[test]
+fn a_claimed_address_whose_owner_is_silent_is_resolved_afresh() {
+    let mut c = reachable_a();
+    c.fill(IP_A, HW_B, Fill::arp(true, false), t(5));
+    for s in 5..=8 {
+        while c.poll(t(s)).is_some() {}
+    }
+    assert!(c.get(&IP_A, t(8)).is_none(), "deleted after the probes");
+    assert_eq!(c.lookup(&IP_A, t(8)), Lookup::Request);
+    assert_eq!(
+        c.fill(IP_A, HW_B, Fill::arp(true, true), t(8)),
+        Filled::Resolved
+    );
+    assert_eq!(c.lookup(&IP_A, t(8)), Lookup::Found(HW_B));
+}
+
+/// An address never confirmed is merged as RFC 826 says, and a gratuitous
+/// ARP (Linux's `is_garp`) overrides even a confirmed one.
+#[test]
+fn unconfirmed_addresses_and_gratuitous_arp_are_merged() {
+    let mut c = Arp::default();
+    c.fill(IP_A, HW_A, Fill::arp(true, false), t(0));
+    assert_eq!(
+        c.fill(IP_A, HW_B, Fill::arp(true, false), t(1)),
+        Filled::Updated
+    );
+    assert_eq!(c.get(&IP_A, t(1)).unwrap().hw, Some(HW_B));
+    let mut c = reachable_a();
+    assert_eq!(
+        c.fill(IP_A, HW_B, Fill::arp_announcement(false), t(5)),
+        Filled::Updated
+    );
+    assert_eq!(c.get(&IP_A, t(5)).unwrap().hw, Some(HW_B));
+}
+
+/// Entries created from received packets may push out only FAILED entries
+/// and ones never confirmed: a confirmed neighbor, even STALE and idle,
+/// stays; our own lookups still evict it.
+#[test]
+fn unsolicited_creations_never_evict_a_confirmed_neighbor() {
+    let mut c: NeighborCache<Ipv4Addr, 2> = NeighborCache::default();
+    assert_eq!(c.lookup(&IP_A, t(0)), Lookup::Request);
+    c.fill(IP_A, HW_A, Fill::arp(true, true), t(0));
+    c.fill(IP_B, HW_B, Fill::arp(true, false), t(1));
+    // B (never confirmed) makes way; A (confirmed, STALE by now) does not.
+    assert_eq!(
+        c.fill(IP_C, HW_C, Fill::arp(true, false), t(100)),
+        Filled::Created
+    );
+    assert!(c.get(&IP_B, t(100)).is_none());
+    const IP_D: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 4);
+    c.fill(IP_C, HW_C, Fill::arp(true, false), t(101));
+    assert_eq!(state(&c, IP_A, t(101)), Some(NeighborState::Stale));
+    // Only unconfirmed C can go.
+    assert_eq!(
+        c.fill(IP_D, HW_C, Fill::arp(true, false), t(102)),
+        Filled::Created
+    );
+    assert!(c.get(&IP_A, t(102)).is_some());
+    // A full cache of confirmed entries takes no unsolicited one.
+    let mut c: NeighborCache<Ipv4Addr, 1> = NeighborCache::default();
+    c.lookup(&IP_A, t(0));
+    c.fill(IP_A, HW_A, Fill::arp(true, true), t(0));
+    assert_eq!(
+        c.fill(IP_B, HW_B, Fill::arp(true, false), t(100)),
+        Filled::Ignored
+    );
+    assert_eq!(c.lookup(&IP_B, t(100)), Lookup::Request, "our lookup may");
+}

@@ -358,14 +358,19 @@ impl Host {
     fn new(solicit: bool) -> Host {
         let mut config = Config::new(OUR_MAC);
         config.router_solicitation = solicit;
-        Host {
+        // DAD (tests/iface_dad.rs) would keep the link-local address
+        // tentative for the first second: these tests speak from it.
+        config.dad_transmits = 0;
+        let mut h = Host {
             iface: Interface::new(config, InterfaceStorage::none(), Instant::ZERO),
             dev: Dev {
                 rx: VecDeque::new(),
                 tx: Vec::new(),
             },
             now: Instant::ZERO,
-        }
+        };
+        h.events();
+        h
     }
 
     fn poll(&mut self) {
@@ -719,4 +724,68 @@ fn without_a_link_local_address_the_solicitation_is_from_unspecified_without_sll
             options: &[],
         })
     );
+}
+
+fn rdnss_option(lifetime: u32, server: &str) -> Vec<u8> {
+    let octets = addr(server).octets();
+    let opt = NdiscOption::Rdnss(crate::wire::ndp::Rdnss {
+        lifetime,
+        addresses: &octets,
+    });
+    let mut b = vec![0u8; opt.buffer_len()];
+    opt.emit(&mut b);
+    b
+}
+
+fn dnssl_option(lifetime: u32, names: &[u8]) -> Vec<u8> {
+    let opt = NdiscOption::Dnssl(crate::wire::ndp::Dnssl { lifetime, names });
+    let mut b = vec![0u8; opt.buffer_len()];
+    opt.emit(&mut b);
+    b
+}
+
+#[test]
+fn rfc8106_an_advert_sets_dns_servers_and_search_domains_until_they_expire() {
+    let mut h = Host::new(false);
+    let mut name = [0u8; 32];
+    let n = crate::wire::ndp::encode_name("home.example", &mut name).unwrap();
+    let mut options = rdnss_option(120, "2001:db8::53");
+    options.extend(dnssl_option(120, &name[..n]));
+    h.recv(frame(ROUTER, ALL_NODES, 255, &ra(1800, &options)));
+    assert_eq!(
+        h.events(),
+        [Event::RouterAdded(ROUTER), Event::DnsChanged],
+        "one event for the DNS change"
+    );
+    let rd = h.iface.router_discovery();
+    let servers: Vec<_> = rd.dns_servers(h.now).map(|s| s.addr).collect();
+    assert_eq!(servers, [addr("2001:db8::53")]);
+    let domains: Vec<_> = rd
+        .search_domains(h.now)
+        .map(|d| std::format!("{}", d.name()))
+        .collect();
+    assert_eq!(domains, ["home.example"]);
+    // The same advert again changes nothing the user sees.
+    h.recv(frame(ROUTER, ALL_NODES, 255, &ra(1800, &options)));
+    assert!(h.events().is_empty());
+    // §5.3.1: the lifetime runs out: both go, the change is reported, and
+    // the interface asked to be polled then.
+    assert!(h.iface.inner.rdisc.poll_at() <= Some(secs(120)));
+    h.at(secs(121));
+    assert_eq!(h.events(), [Event::DnsChanged]);
+    let rd = h.iface.router_discovery();
+    assert_eq!(rd.dns_servers(h.now).count(), 0);
+    assert_eq!(rd.search_domains(h.now).count(), 0);
+}
+
+#[test]
+fn rfc8106_5_2_a_bad_search_list_is_counted_and_the_rest_of_the_advert_stands() {
+    let mut h = Host::new(false);
+    let mut options = rdnss_option(120, "2001:db8::53");
+    options.extend(dnssl_option(120, &[0xc0, 0x0c, 0, 0, 0, 0, 0, 0]));
+    h.recv(frame(ROUTER, ALL_NODES, 255, &ra(1800, &options)));
+    assert_eq!(h.routers(), [ROUTER]);
+    assert_eq!(h.iface.router_discovery().dns_servers(h.now).count(), 1);
+    assert_eq!(h.iface.router_discovery().search_domains(h.now).count(), 0);
+    assert_eq!(h.iface.stats().dropped(DropReason::Malformed), 1);
 }

@@ -220,6 +220,43 @@ struct Msg {
 
 /// A DHCPv4 client: the state machine of RFC 2131 §4.4, with the RFC 5227
 /// probe left to the interface. No heap; see the module docs for how the interface drives it.
+///
+/// Add it to the interface's [`SocketSet`](crate::socket::SocketSet) (one
+/// per set); the interface sends and receives its messages on each poll.
+/// The application reads its events after each poll and applies them,
+/// most simply with
+/// [`Interface::apply_dhcpv4`](crate::iface::Interface::apply_dhcpv4).
+///
+/// # Example
+///
+/// ```
+/// use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config, Dhcpv4Event, Dhcpv4State};
+/// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// use rstcp::time::Instant;
+/// use rstcp::wire::EthernetAddress;
+///
+/// let mac = EthernetAddress([0x02, 0, 0, 0, 0, 0x01]);
+/// // No IPv4 address: the lease will bring one.
+/// let mut iface = Interface::new(Config::new(mac), InterfaceStorage::none(), Instant::ZERO);
+/// let mut slots = [SocketStorage::EMPTY; 2];
+/// let mut index = [IndexSlot::default(); 4];
+/// let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+///
+/// // The seed spreads the retransmissions of devices booting together.
+/// let dhcp = sockets.add(Dhcpv4Client::new(Dhcpv4Config::default(), mac, 0x5eed)).unwrap();
+/// assert_eq!(sockets.get_mut::<Dhcpv4Client>(dhcp).unwrap().state(), Dhcpv4State::Selecting);
+///
+/// // In the loop, after each poll:
+/// while let Some(event) = sockets.get_mut::<Dhcpv4Client>(dhcp).unwrap().poll_event() {
+///     if let Dhcpv4Event::Configured(lease) = &event {
+///         // lease.address, lease.router, lease.dns_servers ...
+/// #       let _ = lease;
+///     }
+///     // Sets (or removes) the address and the default route.
+///     iface.apply_dhcpv4(&event);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Dhcpv4Client {
     config: Dhcpv4Config,

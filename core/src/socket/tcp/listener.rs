@@ -239,7 +239,59 @@ impl core::fmt::Display for ListenError {
 
 impl core::error::Error for ListenError {}
 
-/// A listening socket (see the module documentation).
+/// A listening socket: takes any number of connections on one port into
+/// closed [`TcpSocket`](super::TcpSocket)s the application lends it.
+///
+/// Half-open connections are small records in the SYN queue, not sockets:
+/// a SYN flood fills the queue, after which SYN cookies (RFC 4987 §3.6)
+/// answer without state. A completed handshake takes a socket from the
+/// pool ([`provide`](Self::provide)) and waits in the accept queue (the
+/// backlog) for [`accept`](Self::accept). A socket whose connection ended
+/// can be provided again.
+///
+/// # Example
+///
+/// ```
+/// # use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// # use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// # use rstcp::time::Instant;
+/// # use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+/// # let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// # config.ipv4_probe = false;
+/// # let mut iface = Interface::new(config, InterfaceStorage::none(), Instant::ZERO);
+/// # let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// # iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+/// # let mut slots = [SocketStorage::EMPTY; 4];
+/// # let mut index = [IndexSlot::default(); 8];
+/// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+/// use rstcp::socket::tcp::{HalfOpen, TcpListener, TcpSocket};
+/// use rstcp::socket::SocketHandle;
+/// use rstcp::storage::RingBuffer;
+///
+/// // A SYN queue of 8 half-open connections, a pool of 2 sockets, a
+/// // backlog of 2.
+/// let mut syn_queue = [None::<HalfOpen>; 8];
+/// let mut pool = [None::<SocketHandle>; 2];
+/// let mut backlog = [None::<SocketHandle>; 2];
+/// let listener = TcpListener::new(&mut syn_queue[..], &mut pool[..], &mut backlog[..]);
+/// let listener = sockets.add(listener).unwrap();
+/// sockets.listen(listener, 7).unwrap();
+///
+/// let mut rings = [[0u8; 4096]; 4];
+/// let mut rings = rings.iter_mut();
+/// while let (Some(rx), Some(tx)) = (rings.next(), rings.next()) {
+///     let socket = TcpSocket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
+///     let socket = sockets.add(socket).unwrap();
+///     sockets.get_mut::<TcpListener>(listener).unwrap().provide(socket).unwrap();
+/// }
+///
+/// // In the loop, after each poll: take the new connections.
+/// while let Some(conn) = sockets.get_mut::<TcpListener>(listener).unwrap().accept() {
+///     let socket = sockets.get_mut::<TcpSocket>(conn).unwrap();
+///     // ... recv_slice / send_slice; once !socket.is_open(), provide it again.
+/// #   let _ = socket;
+/// }
+/// ```
 #[derive(Debug)]
 pub struct TcpListener<'a> {
     endpoint: IpListenEndpoint,
@@ -502,6 +554,13 @@ impl<'a> TcpListener<'a> {
     /// The pooled socket the next connection will take.
     pub(crate) fn peek_pooled(&self) -> Option<SocketHandle> {
         self.pool.iter().flatten().next().copied()
+    }
+
+    /// The sockets lent and not yet used (for the std runtime, which
+    /// frees those at the end of its socket table to shrink it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) fn pooled_handles(&self) -> impl Iterator<Item = SocketHandle> + '_ {
+        self.pool.iter().flatten().copied()
     }
 
     /// Takes a pooled socket for a new connection.

@@ -149,7 +149,8 @@ impl TcpSocket<'_> {
     /// The RACK reordering timer fired (RFC 8985 §6.3).
     pub(super) fn on_rack_timer(&mut self, now: Instant) {
         if self.rack_detect(now) && self.phase == Phase::Open && self.rack_has_lost() {
-            self.enter_fast_recovery(now);
+            let flight = self.in_flight();
+            self.enter_fast_recovery(now, flight);
         }
     }
 

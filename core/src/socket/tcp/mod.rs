@@ -21,7 +21,6 @@ pub mod congestion;
 mod conn;
 pub mod isn;
 mod listener;
-pub mod pmtu;
 pub mod rack;
 mod recovery;
 pub mod rtt;

@@ -417,13 +417,21 @@ impl Rack {
                     .sent_before(t, snd_max)
                     .is_some_and(|end| end > delivered_to && end > self.lost_to)
         };
-        if retransmitted && (self.min_rtt.is_some_and(|m| now - t < m) || overtook()) {
-            if cumulative {
+        let early = now - t;
+        if retransmitted && (self.min_rtt.is_some_and(|m| early < m) || overtook()) {
+            // Only an ACK well ahead of min_RTT says the original filled
+            // the hole: the resend, sent alone, may cross the path a few µs
+            // faster than the segment that set min_RTT, and its own ACK,
+            // read as a late original, would set the window to SRTT (twice
+            // an RTT's lateness) for good, every later loss then waiting an
+            // extra round trip (Linux infers no reordering from step 2).
+            let clearly_early = self.min_rtt.is_some_and(|m| early < m - m / 4);
+            if cumulative && (clearly_early || overtook()) {
                 self.reord = true;
                 // Twice the lateness seen: reordering varies (a queue
                 // ahead of the late segment), and waiting a little longer
                 // for a real loss costs less than a spurious resend.
-                self.reo_floor = self.reo_floor.max((now - t) * 2);
+                self.reo_floor = self.reo_floor.max(early * 2);
             }
             return;
         }
@@ -825,6 +833,40 @@ mod tests {
         );
         assert!(!r.detect_loss(us(5000), seq(2), Duration::ZERO));
         assert_eq!(r.timer(), None);
+    }
+
+    #[test]
+    fn a_resend_acknowledged_about_min_rtt_later_is_no_sign_of_reordering() {
+        // A lost segment resent at 5000 µs; its ACK comes 1 µs short of
+        // min_RTT later (the resend, alone on the path, crossed it a
+        // little faster than the segment that set min_RTT). That is the
+        // resend's ACK, not a late original: RFC 8985 §6.2 step 2 skips
+        // the sample, and no reordering may be inferred from it. Taken
+        // for reordering, the window grew to SRTT for the rest of the
+        // connection and every later loss waited an extra RTT.
+        let mut r = sent(2);
+        r.on_retransmit(seq(0), seq(1), us(5000));
+        r.on_delivered(
+            seq(0),
+            seq(2),
+            us(5999),
+            Delivered::Cumulative,
+            (seq(2), seq(2)),
+        );
+        assert!(!r.reordering_seen());
+        let srtt = Duration::from_micros(1000);
+        assert_eq!(r.reo_wnd(true, false, srtt), Duration::ZERO);
+        // Far sooner than min_RTT: the original filled the hole.
+        let mut r = sent(2);
+        r.on_retransmit(seq(0), seq(1), us(5000));
+        r.on_delivered(
+            seq(0),
+            seq(2),
+            us(5100),
+            Delivered::Cumulative,
+            (seq(2), seq(2)),
+        );
+        assert!(r.reordering_seen());
     }
 
     #[test]

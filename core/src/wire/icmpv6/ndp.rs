@@ -44,6 +44,8 @@ enum_with_unknown! {
         Nonce = 14,
         /// Recursive DNS Server (RFC 8106 §5.1).
         Rdnss = 25,
+        /// DNS Search List (RFC 8106 §5.2).
+        Dnssl = 31,
     }
 }
 
@@ -132,11 +134,16 @@ mod field {
     // Redirected Header (§4.6.3) and RDNSS: data after 6 or 8 bytes.
     pub const REDIR_DATA: usize = 8;
     pub const RDNSS_ADDRS: usize = 8;
+    // DNSSL (RFC 8106 §5.2): the names after the lifetime.
+    pub const DNSSL_NAMES: usize = 8;
     // Link-layer address, nonce (RFC 3971 §5.3.2): data after type and length.
     pub const OPT_DATA: usize = 2;
 }
 
 pub use super::packet::ndisc_fixed_len as fixed_len;
+
+mod dnssl;
+pub use self::dnssl::{encode_name, Dnssl, DomainName, Domains, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN};
 
 /// NDP accessors on the ICMPv6 view. `Icmpv6Packet::check_len` guarantees the
 /// fixed part of the packet's own type; a field of another type reads as zero.
@@ -293,6 +300,8 @@ pub enum NdiscOption<'a> {
     Mtu(u32),
     /// Recursive DNS servers (RFC 8106 §5.1).
     Rdnss(Rdnss<'a>),
+    /// DNS search list (RFC 8106 §5.2).
+    Dnssl(Dnssl<'a>),
     /// Nonce (RFC 3971 §5.3.2), the bytes after type and length.
     Nonce(&'a [u8]),
     /// Any other option, or a link-layer address option whose length is not
@@ -374,6 +383,17 @@ impl<'a> NdiscOption<'a> {
                     addresses: opt.get(field::RDNSS_ADDRS..).unwrap_or(&[]),
                 })
             }
+            NdiscOptionType::Dnssl => {
+                // RFC 8106 §5.2: Length at least 2 (lifetime and one
+                // 8-byte unit of names); the names are checked as read.
+                if units < 2 {
+                    return Err(Error::Malformed("dnssl option length"));
+                }
+                NdiscOption::Dnssl(Dnssl {
+                    lifetime: get_u32(opt, field::OPT_U32),
+                    names: opt.get(field::DNSSL_NAMES..).unwrap_or(&[]),
+                })
+            }
             NdiscOptionType::Nonce => NdiscOption::Nonce(data),
             _ => NdiscOption::Unknown { kind, data },
         };
@@ -389,6 +409,7 @@ impl<'a> NdiscOption<'a> {
             NdiscOption::RedirectedHeader(_) => NdiscOptionType::RedirectedHeader,
             NdiscOption::Mtu(_) => NdiscOptionType::Mtu,
             NdiscOption::Rdnss(_) => NdiscOptionType::Rdnss,
+            NdiscOption::Dnssl(_) => NdiscOptionType::Dnssl,
             NdiscOption::Nonce(_) => NdiscOptionType::Nonce,
             NdiscOption::Unknown { kind, .. } => NdiscOptionType::from(*kind),
         }
@@ -399,6 +420,7 @@ impl<'a> NdiscOption<'a> {
         match *self {
             NdiscOption::RedirectedHeader(d) => (field::REDIR_DATA, d),
             NdiscOption::Rdnss(r) => (field::RDNSS_ADDRS, r.addresses),
+            NdiscOption::Dnssl(d) => (field::DNSSL_NAMES, d.names),
             NdiscOption::Nonce(d) | NdiscOption::Unknown { data: d, .. } => (field::OPT_DATA, d),
             _ => (0, &[]),
         }
@@ -452,6 +474,11 @@ impl<'a> NdiscOption<'a> {
                 let data = r.addresses.get(..n).unwrap_or(&[]);
                 let fit = data.len().min(MAX_OPTION_LEN - field::RDNSS_ADDRS);
                 set_bytes(buf, field::RDNSS_ADDRS, data.get(..fit).unwrap_or(&[]));
+            }
+            NdiscOption::Dnssl(d) => {
+                set_u32(buf, field::OPT_U32, d.lifetime);
+                let fit = d.names.len().min(len.saturating_sub(field::DNSSL_NAMES));
+                set_bytes(buf, field::DNSSL_NAMES, d.names.get(..fit).unwrap_or(&[]));
             }
             NdiscOption::RedirectedHeader(_)
             | NdiscOption::Nonce(_)
@@ -738,6 +765,16 @@ impl<'a> NdiscRepr<'a> {
             .map_while(|o| o.ok())
             .filter_map(|o| match o {
                 NdiscOption::Rdnss(r) => Some(r),
+                _ => None,
+            })
+    }
+
+    /// The DNSSL options (RFC 8106 §5.2) of the raw area.
+    pub fn dnssl(&self) -> impl Iterator<Item = Dnssl<'a>> + 'a {
+        self.option_iter()
+            .map_while(|o| o.ok())
+            .filter_map(|o| match o {
+                NdiscOption::Dnssl(r) => Some(r),
                 _ => None,
             })
     }

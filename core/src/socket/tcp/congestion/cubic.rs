@@ -23,7 +23,9 @@
 //! HyStart++ (RFC 9406; §4.10 allows plain Reno slow start).
 
 use super::window::Window;
-use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
+use super::{
+    initial_window, is_cwnd_limited, slow_start, CongestionControl, HYSTART_LIMIT, MAX_WINDOW,
+};
 use crate::time::{Duration, Instant};
 
 /// β_cubic = 7/10 (RFC 9438 §4.6).
@@ -253,14 +255,22 @@ impl CongestionControl for Cubic {
             return;
         }
         if self.w.cwnd < self.w.ssthresh {
-            // §4.10: Reno's slow start (RFC 5681 §3.1, RFC 3465 L = 2·SMSS).
-            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss);
+            // §4.10: Reno's slow start (RFC 5681 §3.1) with RFC 9406
+            // §4.2's L = 8·SMSS for an unpaced sender, as HyStart++ has
+            // it: a coalescing receiver's stretch ACKs count in full.
+            self.w.cwnd = slow_start(
+                self.w.cwnd,
+                self.w.ssthresh,
+                acked,
+                self.w.mss,
+                HYSTART_LIMIT,
+            );
         } else {
             self.avoid(now, acked);
         }
     }
 
-    fn on_congestion(&mut self, _now: Instant, in_flight: usize) {
+    fn on_congestion(&mut self, _now: Instant, _in_flight: usize) {
         self.w.started = true;
         // §4.7 fast convergence: a plateau lower than the last one means a
         // new flow is competing; release bandwidth by remembering less.
@@ -270,10 +280,14 @@ impl CongestionControl for Cubic {
         } else {
             self.w.cwnd
         };
-        // §4.6: cwnd_prior = cwnd; ssthresh = flight_size·β_cubic, at
-        // least 2 SMSS; cwnd = ssthresh.
+        // §4.6: cwnd_prior = cwnd; ssthresh = cwnd·β_cubic, at least 2
+        // SMSS; cwnd = ssthresh. §4.6 allows cwnd in place of flight_size
+        // when cwnd cannot grow beyond the flight (`is_cwnd_limited`), and
+        // Linux uses it: the flight is what PRR left when a loss shows up
+        // on the ACK that ends a recovery (a few segments with stretched
+        // ACKs), and 0.7 of that collapsed the window to 2 segments.
         self.cwnd_prior = self.w.cwnd;
-        self.w.ssthresh = times_beta(in_flight).max(self.w.mss.saturating_mul(2));
+        self.w.ssthresh = times_beta(self.w.cwnd).max(self.w.mss.saturating_mul(2));
         self.w.cwnd = self.w.ssthresh;
         self.epoch = None;
         net_debug!(
@@ -461,20 +475,39 @@ mod tests {
     }
 
     #[test]
-    fn rfc9438_beta_reduction_uses_flight() {
+    fn rfc9438_beta_reduction_uses_cwnd() {
         let mut cc = Cubic::new(MSS);
         cc.w.cwnd = 100 * MSS;
         cc.on_congestion(secs(1.0), 100 * MSS);
         assert_eq!(cc.ssthresh(), 70 * MSS);
         assert_eq!(cc.cwnd(), 70 * MSS);
-        // ssthresh = flight·β (§4.6), floor 2·SMSS.
+        // ssthresh = cwnd·β (§4.6), floor 2·SMSS.
         cc.on_congestion(secs(2.0), 50 * MSS);
-        assert_eq!(cc.cwnd(), 35 * MSS);
+        assert_eq!(cc.cwnd(), 49 * MSS);
+        cc.w.cwnd = 2 * MSS;
         cc.on_congestion(secs(3.0), MSS);
         assert_eq!(cc.cwnd(), 2 * MSS);
         // No growth during recovery.
         cc.on_recovery_ack(secs(3.1), MSS, MSS);
         assert_eq!(cc.cwnd(), 2 * MSS);
+    }
+
+    #[test]
+    fn a_loss_found_as_a_recovery_ends_reduces_the_window_not_the_flight_prr_left() {
+        // The ACK that ends a recovery (cwnd back at ssthresh, 13
+        // segments) reveals the next loss; PRR had left only 4 segments in
+        // flight (few, stretched ACKs). 0.7 of that flight made ssthresh 2
+        // segments, and the window sat near two on a 20 ms RTT, 1 % loss
+        // link; Linux reduces cwnd (RFC 9438 §4.6 allows either; cwnd
+        // cannot outgrow the flight here, `is_cwnd_limited`).
+        let mut cc = Cubic::new(MSS);
+        cc.w.cwnd = 19 * MSS;
+        cc.on_congestion(secs(1.0), 19 * MSS);
+        cc.on_recovery_exit(secs(1.1));
+        assert_eq!(cc.cwnd(), 19 * MSS * 7 / 10);
+        let cwnd = cc.cwnd();
+        cc.on_congestion(secs(1.1), 4 * MSS);
+        assert_eq!(cc.ssthresh(), cwnd * 7 / 10);
     }
 
     #[test]
@@ -637,7 +670,22 @@ mod tests {
             assert_eq!(cc.cwnd(), want * MSS);
         }
         cc.on_ack(now, 10 * MSS, 80 * MSS, None);
-        assert_eq!(cc.cwnd(), 82 * MSS, "L = 2·SMSS");
+        assert_eq!(cc.cwnd(), 88 * MSS, "L = 8·SMSS");
+    }
+
+    #[test]
+    fn rfc9406_stretch_acks_grow_slow_start_by_what_they_acknowledge() {
+        // A receiver behind GRO/LRO (Linux on a TAP: one ACK per ~5
+        // segments at 20 ms RTT) acknowledges several segments per ACK.
+        // Capped at 2·SMSS per ACK (RFC 3465's L) the window grew by 2
+        // segments where 5 were delivered: slow start took 2.5× the round
+        // trips to open, a loss early in it left a small window, and the
+        // sender trailed Linux's (which counts every segment acked).
+        let mut cc = Cubic::new(MSS);
+        let now = secs(0.0);
+        let before = cc.cwnd();
+        cc.on_ack(now, 5 * MSS, before, None);
+        assert_eq!(cc.cwnd(), before + 5 * MSS);
     }
 
     #[test]

@@ -182,12 +182,26 @@ pub fn is_cwnd_limited(cwnd: usize, acked: usize, in_flight: usize) -> bool {
     in_flight.saturating_add(acked).saturating_mul(2) >= cwnd
 }
 
+/// RFC 3465 §2.2's L for RFC 5681's slow start: 2·SMSS per ACK.
+pub(crate) const ABC_LIMIT: usize = 2;
+/// RFC 9406 §4.2's L for an unpaced sender: 8·SMSS per ACK. A receiver
+/// that coalesces (GRO/LRO, Linux's on most links) acknowledges 4–8
+/// segments per ACK; at 2·SMSS slow start then grows ~1.5× per round trip
+/// instead of 2× (Linux counts every segment acked, tcp_slow_start).
+pub(crate) const HYSTART_LIMIT: usize = 8;
+
 /// One slow-start step (RFC 5681 §3.1 with RFC 3465 §2.2 byte counting):
-/// `cwnd += min(acked, L)` with L = 2·SMSS, not past `ssthresh` (so the
-/// next ACK is handled by congestion avoidance; RFC 5681 §3.1 allows either
-/// algorithm when `cwnd == ssthresh`).
-pub(crate) fn slow_start(cwnd: usize, ssthresh: usize, acked: usize, mss: usize) -> usize {
-    let limit = mss.saturating_mul(2);
+/// `cwnd += min(acked, L)` with L = `limit`·SMSS, not past `ssthresh` (so
+/// the next ACK is handled by congestion avoidance; RFC 5681 §3.1 allows
+/// either algorithm when `cwnd == ssthresh`).
+pub(crate) fn slow_start(
+    cwnd: usize,
+    ssthresh: usize,
+    acked: usize,
+    mss: usize,
+    limit: usize,
+) -> usize {
+    let limit = mss.saturating_mul(limit);
     cwnd.saturating_add(acked.min(limit))
         .min(ssthresh.max(cwnd))
         .min(MAX_WINDOW)
@@ -323,13 +337,28 @@ mod tests {
 
     #[test]
     fn rfc3465_slow_start_step_is_capped_by_l_and_ssthresh() {
-        assert_eq!(slow_start(10_000, 100_000, 500, 1000), 10_500);
+        assert_eq!(slow_start(10_000, 100_000, 500, 1000, ABC_LIMIT), 10_500);
         // L = 2·SMSS caps a stretch ACK.
-        assert_eq!(slow_start(10_000, 100_000, 5_000, 1000), 12_000);
-        // Never past ssthresh.
-        assert_eq!(slow_start(10_000, 11_000, 5_000, 1000), 11_000);
+        assert_eq!(slow_start(10_000, 100_000, 5_000, 1000, ABC_LIMIT), 12_000);
+        // L = 8·SMSS (RFC 9406) lets it count five segments, not ten.
         assert_eq!(
-            slow_start(MAX_WINDOW, usize::MAX, usize::MAX, usize::MAX),
+            slow_start(10_000, 100_000, 5_000, 1000, HYSTART_LIMIT),
+            15_000
+        );
+        assert_eq!(
+            slow_start(10_000, 100_000, 10_000, 1000, HYSTART_LIMIT),
+            18_000
+        );
+        // Never past ssthresh.
+        assert_eq!(slow_start(10_000, 11_000, 5_000, 1000, ABC_LIMIT), 11_000);
+        assert_eq!(
+            slow_start(
+                MAX_WINDOW,
+                usize::MAX,
+                usize::MAX,
+                usize::MAX,
+                HYSTART_LIMIT
+            ),
             MAX_WINDOW
         );
     }
@@ -364,11 +393,12 @@ mod tests {
             cc.on_ack(t0, 1000, 9_000, Some(Duration::from_millis(100)));
             assert_eq!(cc.cwnd(), 11_000);
 
-            // Loss with 10 000 bytes in flight: NewReno halves, CUBIC × 0.7.
+            // Loss with 10 000 bytes in flight: NewReno halves the flight,
+            // CUBIC takes 0.7 of cwnd (11 000, RFC 9438 §4.6).
             cc.on_congestion(t0, 10_000);
             let expect = match kind {
                 CongestionKind::NewReno => 5_000,
-                CongestionKind::Cubic => 7_000,
+                CongestionKind::Cubic => 7_700,
             };
             assert_eq!(cc.ssthresh(), expect);
             assert_eq!(cc.cwnd(), expect);

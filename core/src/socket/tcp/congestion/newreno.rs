@@ -6,7 +6,9 @@
 //! count) is the socket's; see the [module docs](super) for the split.
 
 use super::window::Window;
-use super::{initial_window, is_cwnd_limited, slow_start, CongestionControl, MAX_WINDOW};
+use super::{
+    initial_window, is_cwnd_limited, slow_start, CongestionControl, ABC_LIMIT, MAX_WINDOW,
+};
 use crate::time::{Duration, Instant};
 
 /// The NewReno controller's state, in bytes.
@@ -60,7 +62,7 @@ impl CongestionControl for NewReno {
         }
         if self.w.cwnd < self.w.ssthresh {
             // RFC 5681 §3.1 slow start, RFC 3465 §2.2 L = 2·SMSS.
-            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss);
+            self.w.cwnd = slow_start(self.w.cwnd, self.w.ssthresh, acked, self.w.mss, ABC_LIMIT);
         } else {
             // RFC 5681 §3.1 (the RECOMMENDED byte counting, RFC 3465 §2.1):
             // once a whole cwnd of bytes has been acknowledged, cwnd grows

@@ -1,9 +1,8 @@
 //! ICMP errors about the connection (RFC 9293 §3.9, RFC 5927) and path
-//! MTU reports (RFC 1191, RFC 8201).
+//! MTU reports (RFC 1191, RFC 8201), bounded by the interface's `pmtu.rs`.
 
 use super::{State, TcpError, TcpSocket};
 use crate::socket::tcp::congestion::CongestionControl;
-use crate::socket::tcp::pmtu;
 use crate::socket::tcp::recovery::Phase;
 use crate::wire::tcp::TcpSeqNumber;
 use crate::wire::IpAddr;
@@ -30,26 +29,28 @@ impl TcpSocket<'_> {
     }
 
     /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
-    /// segment at `quoted_seq`, in a packet of `quoted_len` bytes: a smaller
-    /// MSS from now on, and the segment resent in smaller pieces. The
-    /// report is checked and bounded as [`pmtu`] says (RFC 5927).
-    pub(crate) fn process_path_mtu(
-        &mut self,
-        quoted_seq: TcpSeqNumber,
-        mtu: usize,
-        quoted_len: usize,
-    ) {
+    /// segment at `quoted_seq`: the path MTU `path_mtu`, already bounded by
+    /// the interface (`iface::pmtu`), applies if the segment is one of ours
+    /// in flight (RFC 5927 §4.1). Returns whether it was, so that the
+    /// interface's path MTU cache learns only from reports that passed.
+    pub(crate) fn process_path_mtu(&mut self, quoted_seq: TcpSeqNumber, path_mtu: usize) -> bool {
         if !self.icmp_quotes_ours(quoted_seq) {
-            return;
+            return false;
         }
-        let (header, ipv6) = match self.remote.addr {
-            IpAddr::V4(_) => (40, false),
-            IpAddr::V6(_) => (60, true),
+        self.clamp_to_path_mtu(path_mtu);
+        true
+    }
+
+    /// The path to the peer carries `path_mtu` bytes (the interface's
+    /// cache learnt it, from this connection or another to the same host):
+    /// a smaller MSS from now on, and what no longer fits resent in smaller
+    /// pieces. A path MTU the MSS already fits changes nothing.
+    pub(crate) fn clamp_to_path_mtu(&mut self, path_mtu: usize) {
+        let header = match self.remote.addr {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
         };
-        let Some(mtu) = pmtu::path_mtu_from_report(mtu, quoted_len, ipv6) else {
-            return;
-        };
-        let new = self.send_mss_for(mtu.saturating_sub(header));
+        let new = self.send_mss_for(path_mtu.saturating_sub(header));
         if new < self.mss {
             self.mss = new;
             self.cc.set_mss(new);

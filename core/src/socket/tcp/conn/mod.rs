@@ -317,6 +317,61 @@ struct Timestamps {
 }
 
 /// A TCP connection.
+///
+/// A socket is made closed, over a receive ring and a send ring the caller
+/// lends, and added to a [`SocketSet`](crate::socket::SocketSet). It is
+/// opened one of two ways:
+///
+/// - **actively**, with
+///   [`Interface::tcp_connect`](crate::iface::Interface::tcp_connect)`(now,
+///   sockets, handle, remote, local_port)`: it picks the source address
+///   (and an ephemeral port for `local_port` 0) and puts the socket in
+///   SYN-SENT; the SYN leaves on the next poll;
+/// - **passively**, lent to a [`TcpListener`](super::TcpListener), which
+///   completes a client's handshake into it and hands it out with
+///   [`accept`](super::TcpListener::accept).
+///
+/// Then [`send_slice`](Self::send_slice) / [`recv_slice`](Self::recv_slice)
+/// (or [`send`](Self::send) / [`recv`](Self::recv) in place) move data
+/// through the rings, and [`close`](Self::close) sends a FIN after what is
+/// queued. A connection that failed tells why in [`error`](Self::error).
+///
+/// # Example
+///
+/// ```
+/// # use rstcp::iface::{Config, Interface, InterfaceStorage};
+/// # use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
+/// # use rstcp::time::Instant;
+/// # use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+/// # let mut config = Config::new(EthernetAddress([0x02, 0, 0, 0, 0, 0x01]));
+/// # config.ipv4_probe = false;
+/// # let mut iface = Interface::new(config, InterfaceStorage::none(), Instant::ZERO);
+/// # let cidr = Ipv4Cidr::new(Ipv4Addr::new(192, 168, 69, 1), 24).unwrap();
+/// # iface.add_ipv4_address(cidr, Instant::ZERO).unwrap();
+/// # let mut slots = [SocketStorage::EMPTY; 4];
+/// # let mut index = [IndexSlot::default(); 8];
+/// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
+/// use rstcp::socket::tcp::{State, TcpSocket};
+/// use rstcp::storage::RingBuffer;
+/// use rstcp::wire::{IpAddr, IpEndpoint};
+///
+/// let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
+/// let socket = TcpSocket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
+/// let handle = sockets.add(socket).unwrap();
+///
+/// let server = IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)), 7);
+/// let local = iface
+///     .tcp_connect(Instant::ZERO, &mut sockets, handle, server, 0)
+///     .unwrap();
+/// assert_eq!(local.addr, IpAddr::V4(Ipv4Addr::new(192, 168, 69, 1)));
+///
+/// let socket = sockets.get_mut::<TcpSocket>(handle).unwrap();
+/// assert_eq!(socket.state(), State::SynSent);
+/// // Data may be queued at once: it leaves once the handshake completes.
+/// assert_eq!(socket.send_slice(b"hello").unwrap(), 5);
+/// // From here, the loop polls the interface (see `Interface`) and reads
+/// // the echo with `recv_slice` once `can_recv` says so.
+/// ```
 pub struct TcpSocket<'a> {
     state: State,
     config: TcpConfig,

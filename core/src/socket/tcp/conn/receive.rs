@@ -324,6 +324,9 @@ impl TcpSocket<'_> {
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
         let old_una = self.snd_una;
+        // FlightSize when this ACK arrived: the flight a loss it reveals
+        // happened in (see enter_fast_recovery).
+        let flight_before = self.in_flight();
         let advanced = ack > self.snd_una;
         let acked = ack.distance_from(self.snd_una).max(0) as usize;
         let mut sample = None;
@@ -365,6 +368,11 @@ impl TcpSocket<'_> {
             }
             self.rack_on_ack(now, old_una, repr, &sack);
         }
+        // RACK deems a segment lost on this ACK: it starts a recovery
+        // (below), and, as in Linux (tcp_cong_control runs after
+        // tcp_fastretrans_alert), does not grow the window first: the
+        // reduction is from the window the loss happened in.
+        let loss_found = self.sack_ok && self.phase == Phase::Open && self.rack_has_lost();
         if advanced {
             // FlightSize after this ACK, as the controller expects: the
             // flight before it would count the acknowledged bytes twice
@@ -409,7 +417,8 @@ impl TcpSocket<'_> {
                         self.rto_tsval = None;
                     }
                     self.dupacks = 0;
-                    self.cc.on_ack(now, acked, in_flight, sample);
+                    let grow = if loss_found { 0 } else { acked };
+                    self.cc.on_ack(now, grow, in_flight, sample);
                 }
             }
         } else if ack == self.snd_una && self.snd_max > self.snd_una {
@@ -430,14 +439,14 @@ impl TcpSocket<'_> {
             // recovery (fast or after a timeout) is repairing this flight.
             // With SACK, RACK marks the losses (below).
             if !self.sack_ok && self.phase == Phase::Open && (self.dupacks >= 3 || sack_lost) {
-                self.enter_fast_recovery(now);
+                self.enter_fast_recovery(now, flight_before);
             }
         }
         // RFC 8985 §6: with SACK, a recovery starts once RACK deems a
         // segment lost (with reo_wnd = 0 before any reordering is seen and
         // DupThresh segments SACKed, as RFC 6675 §5 would).
         if self.sack_ok && self.phase == Phase::Open && self.rack_has_lost() {
-            self.enter_fast_recovery(now);
+            self.enter_fast_recovery(now, flight_before);
         }
         if self.phase == Phase::Fast {
             // RFC 6937 §3.1: DeliveredData = change in SND.UNA + newly
@@ -515,7 +524,15 @@ impl TcpSocket<'_> {
     /// Fast retransmit (RFC 5681 §3.2, RFC 6675 §5): the first
     /// unacknowledged segment goes at once, and only it; the rest follows
     /// as the pipe allows (NextSeg with SACK, new data without).
-    pub(super) fn enter_fast_recovery(&mut self, now: Instant) {
+    ///
+    /// `in_flight` is FlightSize before the ACK that revealed the loss
+    /// moved SND.UNA: ssthresh (RFC 5681 §3.2 step 2, RFC 9438 §4.6) and
+    /// PRR's RecoverFS (RFC 6937 §3) come from the flight the loss
+    /// happened in. After that ACK, a stretch ACK (a coalescing receiver
+    /// acknowledges five segments at once) would have shrunk it by half
+    /// at small windows, and the window with it (Linux bases both on the
+    /// window before the ACK: tcp_init_cwnd_reduction's prior_cwnd).
+    pub(super) fn enter_fast_recovery(&mut self, now: Instant, in_flight: usize) {
         // RFC 6582 §3.2 step 2: recovery ends once `recover` is acked.
         self.save_undo();
         self.phase = Phase::Fast;
@@ -523,7 +540,6 @@ impl TcpSocket<'_> {
         self.rescue_rxt = None;
         self.pto_at = None;
         self.tlp_due = false;
-        let in_flight = self.in_flight();
         self.cc.on_congestion(now, in_flight);
         self.prr.start(in_flight);
         self.stats.fast_retransmits = self.stats.fast_retransmits.wrapping_add(1);
@@ -600,7 +616,10 @@ impl TcpSocket<'_> {
             self.fin_at = Some(seq + data.len());
         }
         if data.is_empty() {
-            if repr.segment_len() > 0 {
+            // A bare FIN at RCV.NXT is new, not a duplicate: process_fin
+            // decides when its ACK leaves (delayed in ESTABLISHED).
+            let fin_in_order = behind == 0 && repr.control.contains(TcpFlags::FIN);
+            if repr.segment_len() > 0 && !fin_in_order {
                 // A duplicate: ACK at once (RFC 5681 §4.2 out-of-order rule).
                 self.ack_now = true;
             }

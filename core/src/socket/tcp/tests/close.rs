@@ -16,7 +16,8 @@ fn the_ack_of_a_fin_counts_when_it_comes_after_a_timeout() {
                 Instant::ZERO,
                 &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 1), &[]),
             );
-            out(&mut s, Instant::ZERO).unwrap();
+            // Its ACK waits for our FIN (delayed ACK in CLOSE-WAIT).
+            assert_eq!(out(&mut s, Instant::ZERO), None);
         }
         s.close();
         let fin = out(&mut s, Instant::ZERO).unwrap();
@@ -252,6 +253,44 @@ fn a_fin_in_established_is_acked_by_our_fin_when_the_application_closes_at_once(
         "our FIN carries the ACK of theirs"
     );
     assert_eq!(out(&mut s, Instant::ZERO), None, "nothing else");
+}
+
+#[test]
+fn a_bare_fin_in_established_is_acked_by_our_fin_when_the_application_closes_at_once() {
+    // The common case of a request/response client: its FIN comes alone,
+    // after the data. It is in order, not a duplicate: its ACK waits for
+    // our FIN like that of a FIN riding on data (stress script, connection
+    // rate: an ACK and a FIN were sent for every connection).
+    let mut s = established(8192);
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 1), &[]),
+    );
+    assert_eq!(s.state(), State::CloseWait);
+    assert_eq!(out(&mut s, Instant::ZERO), None, "the FIN's ACK waits");
+    s.close();
+    let fin = out(&mut s, Instant::ZERO).expect("our FIN");
+    assert_eq!(
+        (fin.control, fin.seq, fin.ack),
+        (TcpFlags::FIN, ISS + 1, Some(IRS + 2)),
+        "our FIN carries the ACK of theirs"
+    );
+    assert_eq!(out(&mut s, Instant::ZERO), None, "nothing else");
+    // A FIN sent again (our ACK lost) is a duplicate: ACKed at once.
+    let mut s = established(8192);
+    s.close();
+    out(&mut s, Instant::ZERO).unwrap();
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]),
+    );
+    out(&mut s, Instant::ZERO).expect("the ACK of the FIN");
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::FIN, IRS + 1, Some(ISS + 2), &[]),
+    );
+    let again = out(&mut s, Instant::ZERO).expect("the duplicate FIN ACKed");
+    assert_eq!(again.ack, Some(IRS + 2));
 }
 
 #[test]

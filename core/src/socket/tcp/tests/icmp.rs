@@ -19,9 +19,9 @@ fn icmp_errors_count_only_when_they_quote_a_segment_in_flight() {
     s.send_slice(&[0; 4000]).unwrap();
     let first = out(&mut s, Instant::ZERO).unwrap();
     assert_eq!(first.payload.len(), 1460);
-    s.process_path_mtu(ISS + 100_000, 576, 1500);
+    s.process_path_mtu(ISS + 100_000, 576);
     assert_eq!(s.stats().mss, 1460, "forged: ignored");
-    s.process_path_mtu(ISS + 1, 576, 1500);
+    s.process_path_mtu(ISS + 1, 576);
     assert_eq!(s.stats().mss, 536);
     let again = out(&mut s, Instant::ZERO).unwrap();
     assert_eq!((again.seq, again.payload.len()), (ISS + 1, 536));

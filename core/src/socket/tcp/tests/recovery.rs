@@ -579,8 +579,9 @@ fn a_dsack_undo_during_recovery_ends_it_with_the_window_it_had() {
     assert_eq!(s.phase, Phase::Open, "the recovery is over");
     s.process(ms(3), &ack(at(10), 65535));
     let cwnd = s.stats().cwnd;
+    // At most one slow-start step for the six segments that ACK covers.
     assert!(
-        cwnd >= before.cwnd && cwnd <= before.cwnd + 2 * MSS,
+        cwnd >= before.cwnd && cwnd <= before.cwnd + 6 * MSS,
         "cwnd {cwnd}, was {}",
         before.cwnd
     );
@@ -817,7 +818,7 @@ fn a_smaller_path_mtu_resends_only_what_was_not_sacked() {
     // Segment 2 arrived; the others were too big for a 576-byte hop.
     s.process(ms(20), &sack_ack(at(0), 65535, &[(at(2), at(3))]));
     assert!(drain(&mut s, ms(20)).is_empty(), "no repair yet");
-    s.process_path_mtu(at(0), 576, 1500);
+    s.process_path_mtu(at(0), 576);
     assert_eq!(s.stats().mss, 536);
     // The resends leave as cwnd allows; each round's ACK lets out more.
     let mut resent = 0;
@@ -851,4 +852,29 @@ fn a_smaller_path_mtu_resends_only_what_was_not_sacked() {
         }
     }
     assert_eq!(resent, 9 * MSS, "every byte not SACKed, once");
+}
+
+#[test]
+fn a_stretch_ack_that_reveals_a_loss_leaves_the_window_reduced_from_the_flight_it_found() {
+    // RFC 9438 §4.6 / RFC 5681 §3.2: ssthresh comes from the flight in
+    // which the loss happened. A coalescing receiver (Linux behind GRO)
+    // acknowledges five segments in the ACK whose SACK block shows the
+    // next one lost: the flight is still ten segments when that ACK
+    // arrives, five only after it moved SND.UNA. Reduced from the five,
+    // ssthresh fell to 3.5 segments where it should be 7 (the window then
+    // spent its time near two segments on a 20 ms RTT, 1 % loss link).
+    let mut s = sack_socket(64 * 1024, 65535);
+    s.send_slice(&[7u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(0)).len(), 10, "the initial window");
+    // Segments 0..5 delivered, 5 lost, 6..9 SACKed: in one ACK.
+    s.process(ms(20), &sack_ack(at(5), 65535, &[(at(6), at(10))]));
+    assert_eq!(s.stats().fast_retransmits, 1);
+    let ssthresh = s.stats().ssthresh;
+    assert_eq!(ssthresh, 10 * MSS * 7 / 10, "0.7 of the ten in flight");
+    // PRR's RecoverFS is that flight too (RFC 6937 §3): the first ACK
+    // of the recovery lets out the repair and about 0.7 of what it
+    // reported delivered (ten segments), not more than that.
+    let sent = drain(&mut s, ms(20));
+    assert_eq!(sent.first().map(|g| g.seq), Some(at(5)), "the repair");
+    assert!(sent.len() <= 8, "{} segments", sent.len());
 }

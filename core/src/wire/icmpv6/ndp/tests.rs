@@ -1,6 +1,7 @@
 //! Captured NDP messages and options parsed and emitted back; bad options,
 //! semantic checks, truncations and mutations.
 
+extern crate std;
 use super::*;
 use crate::wire::icmpv6::tests::{addr, fuzz_one, hex};
 use crate::wire::icmpv6::Icmpv6Repr;
@@ -91,14 +92,15 @@ fn real_router_advert() {
     let mut opts = repr.option_iter().map(|o| o.unwrap());
     assert_eq!(opts.next(), Some(NdiscOption::PrefixInformation(prefix)));
     assert_eq!(opts.next(), Some(NdiscOption::Rdnss(rdnss)));
-    // DNSSL (RFC 8106 type 31) is not decoded: its bytes are kept.
-    assert_eq!(
-        opts.next(),
-        Some(NdiscOption::Unknown {
-            kind: 31,
-            data: &RA[90..144],
-        })
-    );
+    // DNSSL (RFC 8106 §5.2): lifetime 5, three names, zero padding.
+    let dnssl = repr.dnssl().next().unwrap();
+    assert_eq!(opts.next(), Some(NdiscOption::Dnssl(dnssl)));
+    assert_eq!(dnssl.lifetime, 5);
+    let names: std::vec::Vec<std::string::String> = dnssl
+        .domains()
+        .map(|d| std::format!("{}", d.unwrap()))
+        .collect();
+    assert_eq!(names, ["example.com", "example.org", "dom1.dom2.tld"]);
     assert_eq!(opts.next(), Some(NdiscOption::Mtu(100)));
     assert_eq!(opts.next(), Some(NdiscOption::SourceLinkLayerAddr(mac)));
     assert!(matches!(
@@ -351,4 +353,106 @@ fn never_panics_on_mutations() {
     fuzz_one(&addr(RA_SRC), &addr(RA_DST), &RA);
     fuzz_one(&addr(NS_SRC), &addr(NS_DST), &NS);
     fuzz_one(&addr(RS_SRC), &addr(RS_DST), &RS);
+}
+
+/// An RA's DNSSL option bytes (type 31) with `names` (wire form) padded.
+fn dnssl_option(lifetime: u32, names: &[u8]) -> std::vec::Vec<u8> {
+    let opt = NdiscOption::Dnssl(Dnssl { lifetime, names });
+    let mut buf = std::vec![0u8; opt.buffer_len()];
+    opt.emit(&mut buf);
+    buf
+}
+
+#[test]
+fn rfc8106_5_2_dnssl_round_trip_and_name_encoding() {
+    let mut names = [0u8; 64];
+    let a = encode_name("lan.example.", &mut names).unwrap();
+    let b = encode_name("corp", &mut names[a..]).unwrap();
+    let bytes = dnssl_option(600, &names[..a + b]);
+    // Type 31, length in 8-byte units, padded with zeros.
+    assert_eq!(bytes[0], 31);
+    assert_eq!(usize::from(bytes[1]) * 8, bytes.len());
+    assert_eq!(bytes.len() % 8, 0);
+    let (opt, rest) = NdiscOption::parse(&bytes).unwrap();
+    assert!(rest.is_empty());
+    let NdiscOption::Dnssl(d) = opt else {
+        panic!("not dnssl: {opt:?}")
+    };
+    assert_eq!(d.lifetime, 600);
+    let got: std::vec::Vec<_> = d
+        .domains()
+        .map(|n| std::format!("{}", n.unwrap()))
+        .collect();
+    assert_eq!(got, ["lan.example", "corp"]);
+    assert_eq!(
+        encode_name("a..b", &mut names),
+        Err(Error::Malformed("domain label"))
+    );
+    let long = [b'x'; 64];
+    let long = core::str::from_utf8(&long).unwrap();
+    assert_eq!(
+        encode_name(long, &mut names),
+        Err(Error::Malformed("domain label"))
+    );
+    assert_eq!(
+        encode_name("example.com", &mut names[..5]),
+        Err(Error::Truncated)
+    );
+}
+
+#[test]
+fn rfc8106_5_2_dnssl_malformed_options_and_names_are_typed_errors() {
+    // Length 1 (no room for a name): the option is malformed.
+    assert_eq!(
+        NdiscOption::parse(&[31, 1, 0, 0, 0, 0, 0, 5]),
+        Err(Error::Malformed("dnssl option length"))
+    );
+    // A compression pointer (RFC 8106 §5.2: names are not compressed).
+    let bytes = dnssl_option(5, &[0xc0, 0x0c, 0, 0, 0, 0, 0, 0]);
+    let (NdiscOption::Dnssl(d), _) = NdiscOption::parse(&bytes).unwrap() else {
+        panic!()
+    };
+    let mut it = d.domains();
+    assert_eq!(it.next(), Some(Err(Error::Malformed("dnssl label"))));
+    assert_eq!(it.next(), None);
+    // A name running past the option (no root label before the end).
+    let bytes = dnssl_option(5, &[3, b'c', b'o', b'm', 3, b'n', b'e', b't']);
+    let (NdiscOption::Dnssl(d), _) = NdiscOption::parse(&bytes).unwrap() else {
+        panic!()
+    };
+    let mut it = d.domains();
+    assert_eq!(it.next(), Some(Err(Error::Truncated)));
+    assert_eq!(it.next(), None);
+    // A good name before a bad one is still read, then the error.
+    let bytes = dnssl_option(5, &[1, b'a', 0, 0x80, 0, 0, 0, 0]);
+    let (NdiscOption::Dnssl(d), _) = NdiscOption::parse(&bytes).unwrap() else {
+        panic!()
+    };
+    let got: std::vec::Vec<_> = d.domains().collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(std::format!("{}", got[0].unwrap()), "a");
+    assert_eq!(got[1], Err(Error::Malformed("dnssl label")));
+    // A name over 255 bytes: five 63-byte labels.
+    let mut long = std::vec::Vec::new();
+    for _ in 0..5 {
+        long.push(63);
+        long.extend_from_slice(&[b'y'; 63]);
+    }
+    long.push(0);
+    let bytes = dnssl_option(5, &long);
+    let (NdiscOption::Dnssl(d), _) = NdiscOption::parse(&bytes).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        d.domains().next(),
+        Some(Err(Error::Malformed("dnssl name length")))
+    );
+    // A label byte outside printable ASCII is escaped in the dotted form.
+    let bytes = dnssl_option(5, &[2, b'a', b'.', 1, 0xff, 0]);
+    let (NdiscOption::Dnssl(d), _) = NdiscOption::parse(&bytes).unwrap() else {
+        panic!()
+    };
+    let name = d.domains().next().unwrap().unwrap();
+    assert_eq!(std::format!("{name}"), "a\\046.\\255");
+    assert_eq!(name.labels().count(), 2);
 }
