@@ -47,6 +47,9 @@ struct Recording<W: Write> {
     error: Option<PcapError>,
     /// Set by an I/O error: a record may be cut short, so stop writing.
     broken: bool,
+    /// The device's virtio-net header length: metadata for the device, not
+    /// part of the Ethernet frame, so not recorded.
+    skip: usize,
 }
 
 impl<W: Write> Recording<W> {
@@ -55,6 +58,7 @@ impl<W: Write> Recording<W> {
             self.stats.not_recorded += 1;
             return;
         }
+        let frame = frame.get(self.skip..).unwrap_or_default();
         // A frame cannot be 4 GiB; if it were, the length saturates and the
         // data is cut at the snapshot length anyway.
         let orig_len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
@@ -140,6 +144,7 @@ impl<D: Device, W: Write> PcapRecorder<D, W> {
             MAX_CAPLEN,
             TimestampResolution::Microsecond,
         )?;
+        let skip = inner.capabilities().virtio_header_len();
         Ok(PcapRecorder {
             inner,
             rec: RefCell::new(Recording {
@@ -147,6 +152,7 @@ impl<D: Device, W: Write> PcapRecorder<D, W> {
                 stats: RecorderStats::default(),
                 error: None,
                 broken: false,
+                skip,
             }),
         })
     }
@@ -210,12 +216,14 @@ impl<W: Write> PcapTap<W> {
                 stats: RecorderStats::default(),
                 error: None,
                 broken: false,
+                skip: 0,
             }),
         })
     }
 
     /// `device` seen through this recording for as long as the borrow lasts.
     pub fn attach<D: Device>(&mut self, device: D) -> Tapped<'_, D, W> {
+        self.rec.get_mut().skip = device.capabilities().virtio_header_len();
         Tapped {
             inner: device,
             rec: &self.rec,
@@ -533,6 +541,21 @@ mod tests {
         record_six(&mut dev);
         let (_, w) = dev.into_inner();
         assert_eq!(w.get_ref().len(), 24 + 6 * (16 + 42));
+    }
+
+    #[test]
+    fn a_virtio_header_is_not_recorded() {
+        let mut caps = DeviceCapabilities::ethernet(1500);
+        caps.virtio = Some(rstcp::phy::VirtioOffload::new(12, true));
+        let mut dev = PcapRecorder::new(Loopback::new(caps), Vec::new()).unwrap();
+        dev.transmit(Instant::ZERO).unwrap().consume(12 + 60, |b| {
+            b[..12].fill(0);
+            b[12..].fill(0xab);
+        });
+        let (_lo, file) = dev.into_inner();
+        let mut r = crate::PcapReader::new(&file[..]).unwrap();
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!(p.data, [0xab; 60]);
     }
 
     #[test]

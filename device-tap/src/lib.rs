@@ -37,6 +37,14 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! [`TapDevice::open_with_offload`] asks the kernel for its offloads
+//! (`IFF_VNET_HDR`, `TUNSETOFFLOAD`): every frame then carries a virtio-net
+//! header, the stack hands the kernel TCP super-segments of up to 64 KB to
+//! cut (TSO) and leaves checksums to it, and the kernel hands over its own
+//! super-segments uncut. [`TapDevice::offloads`] says what it agreed to;
+//! [`TapDevice::open`] keeps plain frames (for programs that read or write
+//! the frames themselves, or record them).
+//!
 //! Opening a TAP needs `CAP_NET_ADMIN` (root) unless the interface was
 //! created beforehand for the user (`ip tuntap add NAME mode tap user U`).
 //!

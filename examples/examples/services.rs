@@ -10,7 +10,6 @@
 //! sudo cargo run --release -p rstcp-examples --example services -- --ipv4 192.168.69.1/24
 //! ```
 
-use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::sync::mpsc;
 use std::thread;
@@ -143,6 +142,51 @@ fn would_block(r: io::Result<usize>) -> io::Result<Option<usize>> {
 /// The listener's token; connections count from 1.
 const LISTENER: usize = 0;
 
+/// A service's connections by token: a slab whose free slots are reused,
+/// so a token is an index (no hashing per event) and the table is as
+/// large as the most connections ever open at once. A token freed and
+/// given again can meet an event left over for the old connection: it
+/// costs the new one a step that would block, nothing more.
+#[derive(Default)]
+struct Conns {
+    slots: Vec<Option<Conn>>,
+    free: Vec<usize>,
+}
+
+impl Conns {
+    /// Keeps `conn`; returns its token.
+    fn insert(&mut self, conn: Conn) -> usize {
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(conn);
+                i
+            }
+            None => {
+                self.slots.push(Some(conn));
+                self.slots.len() - 1
+            }
+        };
+        i + LISTENER + 1
+    }
+
+    fn get_mut(&mut self, token: usize) -> Option<&mut Conn> {
+        let i = token.checked_sub(LISTENER + 1)?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    /// Drops connection `token` (which closes it).
+    fn remove(&mut self, token: usize) {
+        let Some(i) = token.checked_sub(LISTENER + 1) else {
+            return;
+        };
+        if let Some(slot) = self.slots.get_mut(i) {
+            if slot.take().is_some() {
+                self.free.push(i);
+            }
+        }
+    }
+}
+
 /// One thread per service, however many clients: the listener and every
 /// connection in one [`Poller`]. (A thread per connection would hold a
 /// stack and a malloc arena per client, and never give all of it back.)
@@ -160,8 +204,7 @@ fn tcp_service(
     thread::Builder::new()
         .name(format!("tcp/{name}"))
         .spawn(move || {
-            let mut conns: HashMap<usize, Conn> = HashMap::new();
-            let mut next_token = LISTENER + 1;
+            let mut conns = Conns::default();
             let mut scratch = vec![0u8; 16 * 1024];
             let mut events = Vec::new();
             // wait fails once the stack stops: that ends the service.
@@ -185,14 +228,12 @@ fn tcp_service(
                             Ok((stream, peer)) => {
                                 log::info!("tcp/{name}: connection from {peer}");
                                 let _ = stream.set_nonblocking(true);
-                                let token = next_token;
-                                next_token += 1;
                                 let conn = Conn {
                                     stream,
                                     pending: Vec::new(),
                                     line: 0,
                                 };
-                                conns.insert(token, conn);
+                                let token = conns.insert(conn);
                                 serve(&poller, &mut conns, token, service, &mut scratch, name);
                             }
                             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -212,13 +253,13 @@ fn tcp_service(
 /// drops it (which closes it: a FIN after what is queued) when it is done.
 fn serve(
     poller: &Poller,
-    conns: &mut HashMap<usize, Conn>,
+    conns: &mut Conns,
     token: usize,
     service: Service,
     scratch: &mut [u8],
     name: &str,
 ) {
-    let Some(conn) = conns.get_mut(&token) else {
+    let Some(conn) = conns.get_mut(token) else {
         return;
     };
     match conn.step(service, scratch) {
@@ -229,7 +270,7 @@ fn serve(
         Ok(None) => {}
         Err(e) => log::info!("tcp/{name}: {e}"),
     }
-    conns.remove(&token);
+    conns.remove(token);
 }
 
 fn udp_service(stack: &Stack, port: u16, name: &'static str) -> io::Result<()> {

@@ -30,12 +30,18 @@ pub struct NetArgs {
     #[arg(long, value_name = "ADDR")]
     pub gateway4: Option<Ipv4Addr>,
     /// A static IPv6 address with its prefix length (repeatable). The
-    /// link-local address derived from the MAC is always there.
+    /// link-local address derived from the MAC is always there, and
+    /// addresses from Router Advertisements' prefixes (SLAAC) unless
+    /// `--no-slaac`.
     #[arg(long = "ipv6", value_name = "ADDR/LEN")]
     pub ipv6: Vec<Ipv6Cidr>,
     /// The IPv6 default gateway.
     #[arg(long, value_name = "ADDR")]
     pub gateway6: Option<Ipv6Addr>,
+    /// Form no IPv6 address from Router Advertisements (SLAAC, RFC 4862
+    /// §5.5, is on by default).
+    #[arg(long)]
+    pub no_slaac: bool,
     /// Use static IPv4 addresses at once, without RFC 5227 probing (about
     /// 6 s) for another host that has them. Only on a link you control.
     #[arg(long)]
@@ -55,7 +61,7 @@ pub struct NetArgs {
 
 impl NetArgs {
     /// The runtime configuration these flags describe: static addresses
-    /// when given, else DHCPv4.
+    /// when given, else DHCPv4; SLAAC unless `--no-slaac`.
     pub fn stack_config(&self) -> StackConfig {
         let mut c = StackConfig::new(self.mac);
         c.ipv4 = self.ipv4.clone();
@@ -64,6 +70,7 @@ impl NetArgs {
         c.ipv6_gateway = self.gateway6;
         c.dhcpv4 = self.ipv4.is_empty();
         c.ipv4_probe = !self.no_probe;
+        c.slaac = !self.no_slaac;
         c
     }
 
@@ -197,6 +204,9 @@ mod tests {
         assert_eq!(c.net.tap, "tap7");
         assert_eq!(c.net.mac, EthernetAddress([2, 0, 0, 0x77, 0x77, 0x77]));
         assert!(c.net.ipv4.is_empty(), "no --ipv4 means DHCPv4");
+        assert!(c.net.stack_config().slaac, "SLAAC by default, as DHCPv4");
+        let c = Cli::try_parse_from(["x", "--no-slaac"]).unwrap();
+        assert!(!c.net.stack_config().slaac);
         let c = Cli::try_parse_from([
             "x",
             "--ipv4",

@@ -109,28 +109,12 @@ pub fn exchange(stream: TcpStream, send: usize, seed: u64) -> io::Result<Exchang
     let start = Instant::now();
     let mut writer = stream.try_clone()?;
     let write = std::thread::spawn(move || -> io::Result<()> {
-        let mut p = Pattern::new(seed);
-        let mut buf = vec![0; 256 * 1024];
-        let mut left = send;
-        while left > 0 {
-            let n = left.min(buf.len());
-            p.fill(&mut buf[..n]);
-            writer.write_all(&buf[..n])?;
-            left -= n;
-        }
+        write_stream(&mut writer, send, seed)?;
         writer.shutdown(Shutdown::Write)
     });
     let mut reader = stream;
     let mut received = StreamHash::default();
-    let mut buf = vec![0; 256 * 1024];
-    let read = loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break Ok(()),
-            Ok(n) => received.write(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
-        }
-    };
+    let read = read_hashing(&mut reader, &mut received);
     if read.is_err() {
         // Unblocks a writer stuck on a peer that stopped reading, so the
         // join below cannot hang the test.
@@ -146,6 +130,34 @@ pub fn exchange(stream: TcpStream, send: usize, seed: u64) -> io::Result<Exchang
         received,
         elapsed: start.elapsed(),
     })
+}
+
+/// Writes the first `send` bytes of the stream for `seed` to `w`, made as
+/// it goes (no `send`-sized buffer).
+pub fn write_stream(w: &mut impl Write, send: usize, seed: u64) -> io::Result<()> {
+    let mut p = Pattern::new(seed);
+    let mut buf = vec![0; 256 * 1024];
+    let mut left = send;
+    while left > 0 {
+        let n = left.min(buf.len());
+        p.fill(&mut buf[..n]);
+        w.write_all(&buf[..n])?;
+        left -= n;
+    }
+    Ok(())
+}
+
+/// Reads `r` to its end into `hash`, keeping none of it.
+pub fn read_hashing(r: &mut impl Read, hash: &mut StreamHash) -> io::Result<()> {
+    let mut buf = vec![0; 256 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => hash.write(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Megabits per second for `bytes` in `elapsed`, for the test's output.

@@ -392,3 +392,36 @@ fn of_two_stacks_wanting_one_address_at_once_the_later_gives_it_up() {
     assert_eq!(state(&sim.a, sim::IP6_A), Some(AddressState::Preferred));
     assert_eq!(state(&sim.b, sim::IP6_B), Some(AddressState::Preferred));
 }
+
+#[test]
+fn a_datagram_asking_for_a_tentative_source_is_dropped_not_sent_from_it() {
+    use rstcp::iface::DropReason;
+    use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+    use rstcp::storage::{PacketBuffer, PacketMetadata};
+    use rstcp::wire::IpEndpoint;
+    let mut s = with_static(|_| {});
+    let buf = || {
+        PacketBuffer::new(
+            vec![PacketMetadata::<UdpMetadata>::EMPTY; 4],
+            vec![0u8; 512],
+        )
+    };
+    let h = s.sockets.add(UdpSocket::new(buf(), buf())).unwrap();
+    s.sockets.bind_udp(h, 4000).unwrap();
+    let to = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5);
+    let meta = UdpMetadata {
+        endpoint: IpEndpoint::new(IpAddr::V6(to), 9),
+        local_address: Some(IpAddr::V6(ADDR)),
+        hop_limit: None,
+    };
+    s.sockets
+        .get_mut::<UdpSocket>(h)
+        .unwrap()
+        .send_slice(b"too early", meta)
+        .unwrap();
+    s.poll();
+    // RFC 4862 §5.4: not even a solicitation to resolve the destination
+    // leaves from the tentative address.
+    assert!(s.sent.iter().all(|p| p.ip.src_addr != ADDR), "{:?}", s.sent);
+    assert_eq!(s.iface.stats().dropped(DropReason::BadSource), 1);
+}

@@ -6,6 +6,7 @@
 //! and every sender using it: UDP fragments to it, TCP clamps to it.
 
 use rstcp::iface::pmtu::PMTU_AGE;
+use rstcp::socket::SocketHandle;
 use rstcp::time::Duration;
 use rstcp::wire::icmpv4::Icmpv4DstUnreachable;
 use rstcp::wire::{IpAddr, IpEndpoint};
@@ -43,12 +44,20 @@ fn small_hop(r: &mut Relay, mtu: usize) {
     });
 }
 
+/// A new TCP connection from A to B's `listener` on port 80 at `to`.
+fn connect(r: &mut Relay, listener: SocketHandle, to: IpAddr) -> SocketHandle {
+    let client = r.a.tcp(64 * 1024);
+    let remote = IpEndpoint::new(to, 80);
+    sim::establish(r, listener, client, remote, Duration::from_secs(5)).expect("connected");
+    client
+}
+
 /// Sends `len` bytes of UDP from A's `from` socket to B's port; true when
 /// B's socket `to` received it whole within a second.
 fn udp_through(
     r: &mut Relay,
-    from: rstcp::socket::SocketHandle,
-    to: rstcp::socket::SocketHandle,
+    from: SocketHandle,
+    to: SocketHandle,
     dst: IpAddr,
     len: usize,
 ) -> bool {
@@ -64,6 +73,19 @@ fn udp_through(
         got.is_some()
     });
     got.is_some_and(|g| g == data)
+}
+
+/// A and B with UDP sockets (A's on 5000, B's on PORT) after a datagram
+/// to B over IPv6 bounced off a 1280-byte hop: A's path MTU to B is 1280.
+fn learnt_over_udp() -> (Relay, SocketHandle, SocketHandle) {
+    let mut r = Relay::new(1500);
+    let tx = r.a.udp(5000, 64 * 1024);
+    let rx = r.b.udp(PORT, 64 * 1024);
+    let b = IpAddr::V6(IP6_B);
+    small_hop(&mut r, 1280);
+    assert!(!udp_through(&mut r, tx, rx, b, 4000), "the first is lost");
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
+    (r, tx, rx)
 }
 
 /// Every frame A sent toward B since `mark`, as IP lengths: recorded by a
@@ -109,13 +131,8 @@ fn rfc8201_packet_too_big_for_udp_is_cached_and_later_datagrams_fragment_to_it()
 
 #[test]
 fn rfc8201_5_3_the_path_mtu_ages_out_after_ten_minutes() {
-    let mut r = Relay::new(1500);
-    let tx = r.a.udp(5000, 64 * 1024);
-    let rx = r.b.udp(PORT, 64 * 1024);
+    let (mut r, tx, rx) = learnt_over_udp();
     let b = IpAddr::V6(IP6_B);
-    small_hop(&mut r, 1280);
-    udp_through(&mut r, tx, rx, b, 4000);
-    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
     r.pass_all();
     r.run_for(PMTU_AGE - Duration::from_secs(2));
     assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
@@ -196,16 +213,8 @@ fn rfc8201_4_ipv6_never_below_1280_and_ipv4_stops_at_its_floor() {
     assert_eq!(r.a.iface.path_mtu(&b6, r.now), 1280);
     // IPv4: a TCP segment (DF) bounced with a 100-byte next hop: 552.
     let listener = r.b.tcp_listener(80, 4, 4, 1, 64 * 1024);
-    let client = r.a.tcp(64 * 1024);
     let b4 = IpAddr::V4(IP4_B);
-    sim::establish(
-        &mut r,
-        listener,
-        client,
-        IpEndpoint::new(b4, 80),
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let client = connect(&mut r, listener, b4);
     small_hop(&mut r, 600);
     r.set_filter(|dir, frame, seg| match seg {
         Some(s) if dir == Dir::AtoB && s.ip_len > 600 => Verdict::Reply(
@@ -223,24 +232,8 @@ fn rfc8201_a_path_mtu_learnt_on_one_connection_clamps_the_others_and_new_ones() 
     let mut r = Relay::new(1500);
     let b = IpAddr::V6(IP6_B);
     let listener = r.b.tcp_listener(80, 4, 4, 3, 64 * 1024);
-    let first = r.a.tcp(64 * 1024);
-    let second = r.a.tcp(64 * 1024);
-    sim::establish(
-        &mut r,
-        listener,
-        first,
-        IpEndpoint::new(b, 80),
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    sim::establish(
-        &mut r,
-        listener,
-        second,
-        IpEndpoint::new(b, 80),
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let first = connect(&mut r, listener, b);
+    let second = connect(&mut r, listener, b);
     let full = r.a.tcp_socket(second).stats().mss;
     assert!(full > 1280, "{full}");
     small_hop(&mut r, 1280);
@@ -253,14 +246,95 @@ fn rfc8201_a_path_mtu_learnt_on_one_connection_clamps_the_others_and_new_ones() 
     // The second connection, which never sent a big segment, is clamped.
     assert_eq!(r.a.tcp_socket(second).stats().mss, clamped);
     // A new connection starts at the path MTU, not the link's.
-    let third = r.a.tcp(64 * 1024);
-    sim::establish(
-        &mut r,
-        listener,
-        third,
-        IpEndpoint::new(b, 80),
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let third = connect(&mut r, listener, b);
     assert!(r.a.tcp_socket(third).stats().mss + 60 <= 1280);
+}
+
+#[test]
+fn rfc8200_4_5_a_raw_packet_over_the_path_mtu_is_fragmented_at_the_source() {
+    use rstcp::socket::raw::{IpVersion, RawSocket};
+    use rstcp::storage::{PacketBuffer, PacketMetadata};
+    use rstcp::wire::icmpv6::Icmpv6Repr;
+    use rstcp::wire::IpProtocol;
+    let (mut r, _, _) = learnt_over_udp();
+
+    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 4], vec![0u8; 8192]);
+    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
+    let raw = r.a.sockets.add(raw).unwrap();
+    r.a.sockets.bind_raw(raw).unwrap();
+    let echo = Icmpv6Repr::EchoRequest {
+        ident: 7,
+        seq_no: 1,
+        data: &[0x5a; 3000],
+    };
+    let packet = rstcp_tests::ndsim::icmp_packet(IP6_A, IP6_B, &echo);
+    let sizes = record_sizes(&mut r);
+    let reassembled = r.b.iface.stats().reassembled;
+    r.a.sockets
+        .get_mut::<RawSocket>(raw)
+        .unwrap()
+        .send_slice(&packet)
+        .unwrap();
+    assert!(
+        r.run_until(Duration::from_secs(1), |r| r.b.iface.stats().reassembled
+            > reassembled)
+    );
+    let sizes = sizes.borrow();
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    assert!(sizes.iter().all(|&l| l <= 1280), "{sizes:?}");
+}
+
+#[test]
+fn rfc5927_4_1_a_packet_too_big_quoting_a_segment_not_in_flight_is_ignored() {
+    let mut r = Relay::new(1500);
+    let b = IpAddr::V6(IP6_B);
+    let listener = r.b.tcp_listener(80, 4, 4, 1, 64 * 1024);
+    let client = connect(&mut r, listener, b);
+    // Capture one full-sized data segment of A's.
+    let captured = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let c = captured.clone();
+    r.set_filter(move |dir, frame, seg| {
+        if dir == Dir::AtoB && seg.is_some_and(|s| s.len > 1000) && c.borrow().is_none() {
+            *c.borrow_mut() = Some(frame.to_vec());
+        }
+        Verdict::Pass
+    });
+    r.a.tcp_socket(client).send_slice(&[3u8; 3000]).unwrap();
+    r.run_for(Duration::from_millis(100));
+    let frame = captured.borrow().clone().expect("a segment");
+    let mss = r.a.tcp_socket(client).stats().mss;
+    // Its sequence number moved far out of the window: a blind forgery.
+    let mut forged = frame.clone();
+    let at = 14 + 40 + 4;
+    let seq = u32::from_be_bytes(forged[at..at + 4].try_into().unwrap());
+    forged[at..at + 4].copy_from_slice(&seq.wrapping_add(1 << 30).to_be_bytes());
+    let dropped = r.a.iface.stats().dropped_total();
+    r.inject(
+        Dir::BtoA,
+        &icmpv6_packet_too_big(&forged, IP6_B, 1280).unwrap(),
+    );
+    r.run_for(Duration::from_millis(10));
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1500, "forged: not learnt");
+    assert_eq!(r.a.tcp_socket(client).stats().mss, mss, "forged: MSS kept");
+    assert_eq!(r.a.iface.stats().dropped_total(), dropped + 1, "counted");
+    // A segment held back stays in flight: a report quoting it is taken.
+    let held = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let h = held.clone();
+    r.set_filter(move |dir, frame, seg| {
+        if dir == Dir::AtoB && seg.is_some_and(|s| s.len > 1000) {
+            h.borrow_mut().get_or_insert_with(|| frame.to_vec());
+            return Verdict::Drop;
+        }
+        Verdict::Pass
+    });
+    r.a.tcp_socket(client).send_slice(&[5u8; 3000]).unwrap();
+    r.run_for(Duration::from_millis(5));
+    let in_flight = held.borrow().clone().expect("a segment in flight");
+    r.inject(
+        Dir::BtoA,
+        &icmpv6_packet_too_big(&in_flight, IP6_B, 1280).unwrap(),
+    );
+    r.run_for(Duration::from_millis(5));
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
+    assert!(r.a.tcp_socket(client).stats().mss + 60 <= 1280);
 }

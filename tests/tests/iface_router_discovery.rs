@@ -9,10 +9,10 @@ use rstcp::socket::raw::{IpVersion, RawSocket};
 use rstcp::socket::SocketHandle;
 use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::Duration;
-use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
-use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use rstcp::wire::icmpv6::Icmpv6Repr;
 use rstcp::wire::ndp::{NdiscRepr, RouterFlags};
-use rstcp::wire::{ChecksumMode, IpAddr, IpProtocol, Ipv6Addr, Ipv6Cidr};
+use rstcp::wire::{IpAddr, IpProtocol, Ipv6Addr, Ipv6Cidr};
+use rstcp_tests::ndsim::icmp_packet;
 use rstcp_tests::sim::*;
 
 const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
@@ -33,31 +33,22 @@ fn router_advert(lifetime: u16) -> Vec<u8> {
         mtu: None,
         options: &[],
     });
-    ndisc_packet(link_local_from_mac(&MAC_A), ALL_NODES, &repr)
+    icmp_packet(link_local_from_mac(&MAC_A), ALL_NODES, &repr)
 }
 
-/// A whole IPv6 packet holding the ND message `repr` from `src` to `dst`,
-/// hop limit 255 (RFC 4861 §6.1, §8.1).
-fn ndisc_packet(src: Ipv6Addr, dst: Ipv6Addr, repr: &Icmpv6Repr<'_>) -> Vec<u8> {
-    let len = repr.buffer_len();
-    let mut p = vec![0u8; 40 + len];
-    Ipv6Repr {
-        src_addr: src,
-        dst_addr: dst,
-        next_header: IpProtocol::Icmpv6,
-        payload_len: len as u16,
-        hop_limit: 255,
-        traffic_class: 0,
-        flow_label: 0,
-    }
-    .emit(&mut Ipv6Packet::new_unchecked(&mut p[..40]));
-    repr.emit(
-        &src,
-        &dst,
-        &mut Icmpv6Packet::new_unchecked(&mut p[40..]),
-        ChecksumMode::Check,
-    );
-    p
+/// A (the router, holding FAR, with a raw ICMPv6 socket to send ND
+/// messages through) and B (the host) on one link.
+fn router_and_host() -> (Sim, SocketHandle) {
+    let mut sim = Sim::new(1500, false);
+    sim.a
+        .iface
+        .add_ipv6_address(Ipv6Cidr::new(FAR, 128).unwrap())
+        .unwrap();
+    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 8], vec![0u8; 4096]);
+    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
+    let raw = sim.a.sockets.add(raw).unwrap();
+    sim.a.sockets.bind_raw(raw).unwrap();
+    (sim, raw)
 }
 
 fn advertise(sim: &mut Sim, raw: SocketHandle, lifetime: u16) {
@@ -88,15 +79,7 @@ fn events(sim: &mut Sim) -> Vec<Event> {
 
 #[test]
 fn a_host_learns_its_router_from_an_advert_and_reaches_off_link_through_it() {
-    let mut sim = Sim::new(1500, false);
-    sim.a
-        .iface
-        .add_ipv6_address(Ipv6Cidr::new(FAR, 128).unwrap())
-        .unwrap();
-    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 8], vec![0u8; 4096]);
-    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
-    let raw = sim.a.sockets.add(raw).unwrap();
-    sim.a.sockets.bind_raw(raw).unwrap();
+    let (mut sim, raw) = router_and_host();
     let ping = sim.b.icmp(9, 4096);
     let router = link_local_from_mac(&MAC_A);
 
@@ -137,7 +120,7 @@ fn redirect(sim: &mut Sim, raw: SocketHandle, src: Ipv6Addr, target: Ipv6Addr, d
         redirected_hdr: None,
         options: &[],
     });
-    let packet = ndisc_packet(src, link_local_from_mac(&MAC_B), &repr);
+    let packet = icmp_packet(src, link_local_from_mac(&MAC_B), &repr);
     sim.a
         .sockets
         .get_mut::<RawSocket>(raw)
@@ -151,15 +134,7 @@ fn redirect(sim: &mut Sim, raw: SocketHandle, src: Ipv6Addr, target: Ipv6Addr, d
 
 #[test]
 fn rfc4861_8_redirects_are_taken_only_from_the_current_first_hop_router() {
-    let mut sim = Sim::new(1500, false);
-    sim.a
-        .iface
-        .add_ipv6_address(Ipv6Cidr::new(FAR, 128).unwrap())
-        .unwrap();
-    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 8], vec![0u8; 4096]);
-    let raw = RawSocket::new(IpVersion::Ipv6, IpProtocol::Icmpv6, buf(), buf());
-    let raw = sim.a.sockets.add(raw).unwrap();
-    sim.a.sockets.bind_raw(raw).unwrap();
+    let (mut sim, raw) = router_and_host();
     let ping = sim.b.icmp(9, 4096);
     let router = link_local_from_mac(&MAC_A);
     let elsewhere = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x77);

@@ -256,6 +256,16 @@ fn radvd_short_lifetimes_deprecate_and_expire_the_slaac_address_and_lifetime_0_d
         origin,
         Some((AddressOrigin::Slaac, Ipv6Cidr::new(SLAAC_A, 64).unwrap()))
     );
+    // The RDNSS option (RFC 8106) came with it.
+    let now = rig.stack.now();
+    let dns: Vec<Ipv6Addr> = rig.stack.with(|h| {
+        h.iface
+            .router_discovery()
+            .dns_servers(now)
+            .map(|d| d.addr)
+            .collect()
+    });
+    assert_eq!(dns, ["2001:db8:1::1".parse::<Ipv6Addr>().unwrap()]);
     // The kernel reaches it (the prefix is on-link for the kernel too).
     rig.ns
         .exec_ok(

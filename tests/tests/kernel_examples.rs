@@ -342,6 +342,11 @@ fn tcp_echo_client_sends_lines_and_checks_the_echoes() {
     let out = run_example(&ns, "tcp_echo_client", &args, b"hello\nworld\n", LIMIT);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "hello\nworld\n");
+    // The plain path (no virtio header, software checksums) alike.
+    let args = static_args(&["--no-offload", "192.168.69.100", "7"]);
+    let out = run_example(&ns, "tcp_echo_client", &args, b"hello\n", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\n");
 
     let args = static_args(&["--message", "over v6", "--count", "3", "fd00::100", "7"]);
     let out = run_example(&ns, "tcp_echo_client", &args, b"", LIMIT);
@@ -475,15 +480,23 @@ fn http_get_fetches_a_file_from_a_kernel_server() {
         .expect("start python3 -m http.server");
     wait_listening(&ns, SocketAddr::new(IpAddr::V4(KERNEL_V4), 8080));
 
-    let args = static_args(&["http://192.168.69.100:8080/file"]);
-    let out = run_example(&ns, "http_get", &args, b"", LIMIT);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(out.stdout == body, "the body differs from the file");
-    assert!(
-        text(&out.stderr).contains(" 200 OK"),
-        "{}",
-        text(&out.stderr)
-    );
+    // With the TAP's offloads (the default: super-frames from the kernel)
+    // and without (plain frames, software checksums): the same body.
+    for plain in [&[][..], &["--no-offload"][..]] {
+        let mut args = static_args(plain);
+        args.push("http://192.168.69.100:8080/file".to_string());
+        let out = run_example(&ns, "http_get", &args, b"", LIMIT);
+        assert!(out.status.success(), "{plain:?}: {}", text(&out.stderr));
+        assert!(
+            out.stdout == body,
+            "{plain:?}: the body differs from the file"
+        );
+        assert!(
+            text(&out.stderr).contains(" 200 OK"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 
     let args = static_args(&["http://192.168.69.100:8080/missing"]);
     let out = run_example(&ns, "http_get", &args, b"", LIMIT);
@@ -813,4 +826,24 @@ fn the_readmes_std_snippet_echoes_hello_through_the_kernel() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn tcp_echo_client_to_an_address_nobody_holds_says_host_unreachable_within_seconds() {
+    // What a user sees when the address is wrong: a clear error naming it,
+    // as fast as Linux's "No route to host" (3 unanswered ARP requests).
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    example("tcp_echo_client"); // built before the clock starts
+    let started = Instant::now();
+    let args = static_args(&["--timeout", "30", "--message", "hi", "192.168.69.99", "7"]);
+    let out = run_example(&ns, "tcp_echo_client", &args, b"", LIMIT);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("host unreachable"), "{stderr}");
+    assert!(stderr.contains("192.168.69.99"), "{stderr}");
+    assert!(took < Duration::from_secs(10), "after {took:?}");
 }

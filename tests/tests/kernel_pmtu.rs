@@ -15,14 +15,14 @@
 //! Needs root, /dev/net/tun and `ip`; without them the test says why and
 //! passes, except under CI=true.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rstcp::runtime::{Stack, StackConfig, TcpStream, UdpSocket};
 use rstcp::wire::{Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
-use rstcp_tests::bulk::{exchange, mbps, Pattern, StreamHash};
+use rstcp_tests::bulk::{exchange, mbps, read_hashing, write_stream, Pattern, StreamHash};
 use rstcp_tests::netns::{
     require_root, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6,
 };
@@ -123,6 +123,18 @@ impl Rig {
         c.dad_transmits = 0;
         let stack = Stack::start(tap.device, c)?;
         stack.wait_configured(Duration::from_secs(10))?;
+        // Every hop up and resolved before the test measures anything: the
+        // peer reaches the stack through the router (a small ping fits
+        // every link, so nothing about the path MTU is learnt here).
+        for target in [STACK_V6.to_string(), STACK_V4.to_string()] {
+            let reached = (0..10).any(|_| {
+                peer.exec("ping", &["-c", "1", "-W", "1", &target])
+                    .is_ok_and(|o| o.status.success())
+            });
+            if !reached {
+                return Err(io::Error::other(format!("the peer cannot reach {target}")));
+            }
+        }
         Ok(Rig {
             stack,
             router,
@@ -163,26 +175,11 @@ fn stack_exchange(stream: TcpStream, send: usize, seed: u64) -> io::Result<Strea
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     thread::scope(|scope| {
         let writer = scope.spawn(|| -> io::Result<()> {
-            let mut p = Pattern::new(seed);
-            let mut buf = vec![0; 256 * 1024];
-            let mut left = send;
-            while left > 0 {
-                let n = left.min(buf.len());
-                p.fill(&mut buf[..n]);
-                (&stream).write_all(&buf[..n])?;
-                left -= n;
-            }
+            write_stream(&mut &stream, send, seed)?;
             stream.shutdown(Shutdown::Write)
         });
         let mut received = StreamHash::default();
-        let mut buf = vec![0; 256 * 1024];
-        let read = loop {
-            match (&stream).read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => received.write(&buf[..n]),
-                Err(e) => break Err(e),
-            }
-        };
+        let read = read_hashing(&mut &stream, &mut received);
         writer.join().expect("writer")?;
         read.map(|()| received)
     })

@@ -510,10 +510,17 @@ fn without_a_static_address_dhcp_configures_the_stack() {
     // DORA, then the client probes the address (RFC 5227: several seconds).
     a.wait_configured(Duration::from_secs(30)).unwrap();
     server.join().unwrap();
-    assert!(a
+    let leased = a
         .addresses()
-        .iter()
-        .any(|c| c.cidr == Ipv4Cidr::new(offered, 24).unwrap().into()));
+        .into_iter()
+        .find(|c| c.cidr == Ipv4Cidr::new(offered, 24).unwrap().into())
+        .expect("the leased address listed");
+    // Listed as leased, with the time left of the lease.
+    assert_eq!(leased.source, rstcp::runtime::AddressSource::Dhcpv4);
+    assert!(
+        leased.valid_for.is_some_and(|d| d > Duration::ZERO),
+        "{leased}"
+    );
     let lease = a.dhcp_lease().expect("a lease");
     assert_eq!(lease.router, Some(IP4_B));
     assert_eq!(&lease.dns_servers[..], &[IP4_B]);

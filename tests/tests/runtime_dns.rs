@@ -4,17 +4,15 @@
 //! `Stack::dns_servers` and `Stack::search_domains`.
 
 use rstcp_tests::eventually;
+use rstcp_tests::ndsim::{icmp_packet, ALL_NODES};
 use std::time::Duration;
 
 use rstcp::phy::{pipe, Device, TxToken};
 use rstcp::runtime::{Stack, StackConfig};
 use rstcp::wire::ethernet::EtherType;
-use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
-use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
+use rstcp::wire::icmpv6::Icmpv6Repr;
 use rstcp::wire::ndp::{encode_name, Dnssl, NdiscOption, NdiscRepr, Rdnss, RouterFlags};
-use rstcp::wire::{
-    ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr,
-};
+use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
 const ROUTER: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0xfe);
 const ROUTER_MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 0xfe]);
@@ -50,27 +48,12 @@ fn router_advert(lifetime: u32, domain: &str) -> Vec<u8> {
         mtu: None,
         options: &options,
     });
-    let dst = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
-    let mut frame = vec![0u8; 14 + 40 + ra.buffer_len()];
-    frame[..6].copy_from_slice(&[0x33, 0x33, 0, 0, 0, 1]);
-    frame[6..12].copy_from_slice(ROUTER_MAC.as_bytes());
-    frame[12..14].copy_from_slice(&u16::from(EtherType::Ipv6).to_be_bytes());
-    let ip = Ipv6Repr {
-        src_addr: ROUTER,
-        dst_addr: dst,
-        next_header: IpProtocol::Icmpv6,
-        payload_len: ra.buffer_len() as u16,
-        hop_limit: 255,
-        traffic_class: 0,
-        flow_label: 0,
-    };
-    ip.emit(&mut Ipv6Packet::new_unchecked(&mut frame[14..54]));
-    ra.emit(
-        &ROUTER,
-        &dst,
-        &mut Icmpv6Packet::new_unchecked(&mut frame[54..]),
-        ChecksumMode::Check,
-    );
+    let packet = icmp_packet(ROUTER, ALL_NODES, &ra);
+    let mut frame = Vec::with_capacity(14 + packet.len());
+    frame.extend_from_slice(&[0x33, 0x33, 0, 0, 0, 1]);
+    frame.extend_from_slice(ROUTER_MAC.as_bytes());
+    frame.extend_from_slice(&u16::from(EtherType::Ipv6).to_be_bytes());
+    frame.extend_from_slice(&packet);
     frame
 }
 

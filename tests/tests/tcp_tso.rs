@@ -72,7 +72,7 @@ fn losses_inside_super_segments_are_repaired() {
 }
 
 #[test]
-fn recovery_resends_about_what_the_link_lost_as_without_tso() {
+fn recovery_resends_what_the_link_lost_as_without_tso() {
     // SACK marks the one lost segment of a super-segment: the resends stay
     // near what the link lost, as they do with one segment per write.
     for seed in [3, 4, 5] {
@@ -87,12 +87,21 @@ fn recovery_resends_about_what_the_link_lost_as_without_tso() {
             with.retransmits, with.link_lost, with.timeouts, with.elapsed,
             without.retransmits, without.link_lost, without.timeouts, without.elapsed
         );
+        // TSO changes what the stack writes, not what the link carries:
+        // recovery resends no more, and times out no more often, than the
+        // same transfer one segment per write.
+        assert!(
+            with.retransmits <= without.retransmits + 2,
+            "seed {seed}: {} resends with TSO, {} without: {with:?}",
+            with.retransmits,
+            without.retransmits
+        );
+        assert!(with.timeouts <= without.timeouts, "seed {seed}: {with:?}");
         assert!(
             with.retransmits <= 2 * with.link_lost + 10,
             "seed {seed}: {} resends for {} segments lost: {with:?}",
             with.retransmits,
             with.link_lost
         );
-        assert_eq!(with.timeouts, 0, "seed {seed}: {with:?}");
     }
 }

@@ -428,7 +428,8 @@ pub struct Interface<'a> {
 
 impl<'a> Interface<'a> {
     /// A new interface. The IPv6 link-local address (EUI-64, RFC 4291 §2.5.1)
-    /// is configured at once.
+    /// is configured at once, tentative while Duplicate Address Detection
+    /// runs (RFC 4862 §5.3, §5.4; [`Event::Ipv6AddressReady`] when done).
     pub fn new(config: Config, storage: InterfaceStorage<'a>, now: Instant) -> Interface<'a> {
         let hw = config.hardware_addr;
         let (rate, burst) = config.icmp_error_rate;

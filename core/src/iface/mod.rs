@@ -35,6 +35,7 @@ pub mod redirect;
 pub mod route;
 pub mod router;
 mod stats;
+mod table;
 mod tcp;
 mod udp;
 #[cfg(test)]

@@ -1029,6 +1029,14 @@ impl Inner {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
         }
+        // RFC 4862 §5.4: a tentative address is never a source, not even
+        // one a socket bound or a datagram named.
+        if let IpAddr::V6(src) = pkt.src {
+            if self.v6.get(&src).is_some_and(|e| !e.usable()) {
+                self.drop(DropReason::BadSource);
+                return Err(SendError::Dropped);
+            }
+        }
         let mac = match self.resolve(out, pkt) {
             Ok((_, mac)) => mac,
             Err((hop, SendError::Pending(_))) => {
@@ -1064,9 +1072,16 @@ impl Inner {
             },
             _ => return Err(SendError::Dropped),
         };
-        if packet.len() > self.caps.mtu {
-            self.drop(DropReason::TooBig);
-            return Err(SendError::Dropped);
+        if packet.len() > self.ip_mtu(&dst) {
+            // Over the path MTU (RFC 1191, RFC 8201): fragmented like any
+            // socket's datagram when its header allows, else refused.
+            return match raw_as_datagram(packet) {
+                Some(pkt) => self.send_socket_packet(out, &pkt),
+                None => {
+                    self.drop(DropReason::TooBig);
+                    Err(SendError::Dropped)
+                }
+            };
         }
         // Resolve with a throwaway body: only the destination matters.
         let probe = IpOut {
@@ -1098,6 +1113,53 @@ impl Inner {
             Err(SendError::Busy)
         }
     }
+}
+
+/// A raw socket's whole IP packet as a datagram the one way out can
+/// fragment: an IPv4 header without options, DF or fragmentation (DF asks
+/// that it never be cut, RFC 791), or an IPv6 header followed directly by
+/// the upper layer (the source fragments, RFC 8200 §4.5; extension headers
+/// would have to stay in the unfragmentable part). Its payload goes as it
+/// is, checksums included; identification and flow label are the
+/// interface's.
+fn raw_as_datagram(packet: &[u8]) -> Option<IpOut<'_>> {
+    let (src, dst, protocol, hop_limit, payload) = match packet.first().map(|b| b >> 4) {
+        Some(4) => {
+            let p = Ipv4Packet::new_checked(packet).ok()?;
+            if p.header_len() != 20 || p.dont_frag() || p.more_frags() || p.frag_offset() != 0 {
+                return None;
+            }
+            let payload = packet.get(20..usize::from(p.total_len()))?;
+            let addrs = (IpAddr::V4(p.src_addr()), IpAddr::V4(p.dst_addr()));
+            (addrs.0, addrs.1, p.next_header(), p.hop_limit(), payload)
+        }
+        Some(6) => {
+            let p = Ipv6Packet::new_checked(packet).ok()?;
+            let protocol = p.next_header();
+            // An upper layer, not an extension header (RFC 8200 §4, and
+            // Mobility 135, HIP 139, Shim6 140, experiments 253/254).
+            let upper = match protocol {
+                IpProtocol::Udp | IpProtocol::Tcp | IpProtocol::Icmpv6 => true,
+                IpProtocol::Unknown(n) => !matches!(n, 135 | 139 | 140 | 253 | 254),
+                _ => false,
+            };
+            if !upper {
+                return None;
+            }
+            let payload = packet.get(40..p.total_len())?;
+            let addrs = (IpAddr::V6(p.src_addr()), IpAddr::V6(p.dst_addr()));
+            (addrs.0, addrs.1, protocol, p.hop_limit(), payload)
+        }
+        _ => return None,
+    };
+    let body = Body::prebuilt(payload, None, 0, crate::wire::ChecksumMode::Skip)?;
+    Some(IpOut {
+        src,
+        dst,
+        protocol,
+        hop_limit,
+        body,
+    })
 }
 
 /// The DF bit of an outgoing IPv4 packet. RFC 1191 §3: a host doing path

@@ -33,6 +33,7 @@
 //! (RFC 8201 §5.3, RFC 1191 §6.3): the link MTU is tried again, and a
 //! router still too small says so with another report.
 
+use super::table::push_evicting;
 use crate::time::{Duration, Instant};
 use crate::wire::IpAddr;
 
@@ -103,19 +104,8 @@ impl<const N: usize> PathMtuCache<N> {
             *e = entry;
             return true;
         }
-        if self.entries.is_full() {
-            // The one lowered longest ago (an aged-out one first).
-            let oldest = self
-                .entries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.since)
-                .map(|(i, _)| i);
-            if let Some(i) = oldest {
-                self.entries.swap_remove(i);
-            }
-        }
-        let _ = self.entries.push(entry);
+        // Full: the one lowered longest ago (an aged-out one first) goes.
+        push_evicting(&mut self.entries, entry, |e| e.since);
         true
     }
 

@@ -10,6 +10,7 @@
 //! stale one cannot pin a destination to a router forever, and goes at
 //! once when the router that sent it leaves the default router list.
 
+use super::table::push_evicting;
 use crate::time::{Duration, Instant};
 use crate::wire::Ipv6Addr;
 
@@ -76,18 +77,7 @@ impl<const N: usize> RedirectCache<N> {
             *e = entry;
             return;
         }
-        if self.entries.is_full() {
-            let oldest = self
-                .entries
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.since)
-                .map(|(i, _)| i);
-            if let Some(i) = oldest {
-                self.entries.swap_remove(i);
-            }
-        }
-        let _ = self.entries.push(entry);
+        push_evicting(&mut self.entries, entry, |e| e.since);
     }
 
     /// `router` left the default router list: what it redirected goes too.

@@ -3,6 +3,7 @@
 //! active open.
 
 use super::interface::{Inner, Interface};
+use super::neighbor::NeighborState;
 use super::out::{ip_header_len, Out, SendError};
 use super::packet::IpIn;
 use super::packet::{Body, IpOut};
@@ -288,6 +289,12 @@ impl Inner {
         let (Some(local), Some(remote)) = (s.local_endpoint(), s.remote_endpoint()) else {
             return Ok(());
         };
+        if s.state() == State::SynSent {
+            if let Some(hop) = self.failed_hop(&remote.addr, out.now) {
+                s.next_hop_unreachable(hop);
+                return Ok(());
+            }
+        }
         let offload = self.caps.virtio.is_some_and(|v| v.tx_checksum);
         // Room for the largest IP and TCP headers (RFC 9293 §3.1: 60 bytes)
         // inside the largest super-segment the device takes.
@@ -318,6 +325,18 @@ impl Inner {
             };
             lost_on_the_way(self.send_socket_packet(out, &pkt))
         })
+    }
+
+    /// The next hop toward `dst` when its address resolution failed (the
+    /// neighbor cache holds it FAILED: its solicitations went unanswered,
+    /// RFC 4861 §7.3.3, the same for ARP).
+    fn failed_hop(&self, dst: &IpAddr, now: Instant) -> Option<IpAddr> {
+        let hop = self.next_hop(dst)?;
+        let state = match hop {
+            IpAddr::V4(a) => self.arp.get(&a, now).map(|e| e.state),
+            IpAddr::V6(a) => self.nd.get(&a, now).map(|e| e.state),
+        };
+        (state == Some(NeighborState::Failed)).then_some(hop)
     }
 
     /// Sends a listener's due SYN-ACKs, and the resets owed to clients

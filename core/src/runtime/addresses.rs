@@ -36,7 +36,8 @@ pub struct Address {
     /// Time left until it is deprecated; `None`: never (static, link-local,
     /// infinite lifetime, IPv4).
     pub preferred_for: Option<Duration>,
-    /// Time left until it is removed; `None`: never.
+    /// Time left until it is removed (an IPv6 valid lifetime, the end of
+    /// a DHCPv4 lease unless renewed); `None`: never.
     pub valid_for: Option<Duration>,
 }
 
@@ -78,34 +79,38 @@ impl core::fmt::Display for Address {
     }
 }
 
-/// Every address of `iface` at `now` (IPv4 probing ones tentative).
+/// Every address of `iface` at `now` (IPv4 probing ones tentative); `dhcp`:
+/// the leased address and when the lease ends (a renewal moves it).
 pub(crate) fn list(
     iface: &Interface<'_>,
     now: Instant,
-    dhcp: Option<IpCidr>,
+    dhcp: Option<(IpCidr, Instant)>,
 ) -> std::vec::Vec<Address> {
-    let usable4: std::vec::Vec<_> = iface.ipv4_addrs().collect();
-    let v4 = iface.ip_addrs().filter_map(|c| match c {
-        IpCidr::V4(a) => Some(Address {
-            cidr: c,
-            state: if usable4.contains(&a) {
-                AddressState::Preferred
-            } else {
-                AddressState::Tentative
-            },
-            source: if dhcp == Some(c) {
-                AddressSource::Dhcpv4
-            } else {
-                AddressSource::Static
-            },
-            preferred_for: None,
-            valid_for: None,
-        }),
-        IpCidr::V6(_) => None,
-    });
     let left = |t: Option<Instant>| {
         t.map(|t| Duration::from_micros(t.saturating_duration_since(now).total_micros()))
     };
+    let usable4: std::vec::Vec<_> = iface.ipv4_addrs().collect();
+    let v4 = iface.ip_addrs().filter_map(|c| match c {
+        IpCidr::V4(a) => {
+            let lease_end = dhcp.filter(|(d, _)| *d == c).map(|(_, end)| end);
+            Some(Address {
+                cidr: c,
+                state: if usable4.contains(&a) {
+                    AddressState::Preferred
+                } else {
+                    AddressState::Tentative
+                },
+                source: if lease_end.is_some() {
+                    AddressSource::Dhcpv4
+                } else {
+                    AddressSource::Static
+                },
+                preferred_for: None,
+                valid_for: left(lease_end),
+            })
+        }
+        IpCidr::V6(_) => None,
+    });
     let v6 = iface.ipv6_addresses().map(|a: Ipv6Address| Address {
         cidr: IpCidr::V6(a.cidr),
         state: a.state,

@@ -14,7 +14,7 @@ pub(crate) fn tcp(e: TcpError) -> Error {
         TcpError::ConnectionRefused => ErrorKind::ConnectionRefused,
         TcpError::ConnectionReset => ErrorKind::ConnectionReset,
         TcpError::TimedOut => ErrorKind::TimedOut,
-        TcpError::Unreachable => ErrorKind::HostUnreachable,
+        TcpError::Unreachable | TcpError::HostUnreachable(_) => ErrorKind::HostUnreachable,
         #[allow(unreachable_patterns)]
         _ => ErrorKind::Other,
     };

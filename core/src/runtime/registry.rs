@@ -3,12 +3,44 @@
 //! lock), apart from the `Poller` handles that use it, so the stack needs
 //! nothing of the pollers but this.
 
-use std::collections::{HashMap, HashSet};
+use core::hash::{BuildHasherDefault, Hasher};
+use std::collections;
 use std::vec::Vec;
 
 use crate::socket::tcp::{State, TcpListener, TcpSocket};
 use crate::socket::udp::UdpSocket;
 use crate::socket::{SocketHandle, SocketSet};
+
+/// Maps keyed by socket handles (slot numbers) and poller ids: small
+/// integers chosen by the stack, not by the network, so they need no
+/// SipHash (which showed in the profile of short connections, looked up
+/// several times per poll); a multiplicative hash spreads them.
+type HashMap<K, V> = collections::HashMap<K, V, BuildHasherDefault<SlotHasher>>;
+type HashSet<K> = collections::HashSet<K, BuildHasherDefault<SlotHasher>>;
+
+/// Fibonacci hashing of the integers the runtime's maps are keyed by.
+#[derive(Default)]
+pub(super) struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
 
 /// What a registered socket is watched for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -931,7 +931,7 @@ impl Stack {
             .dhcp
             .and_then(|h| core.sockets.get::<Dhcpv4Client>(h))
             .and_then(|c| c.lease())
-            .map(|l| IpCidr::V4(l.address));
+            .map(|l| (IpCidr::V4(l.address), l.expires_at));
         super::addresses::list(&core.iface, now, lease)
     }
 

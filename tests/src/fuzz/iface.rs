@@ -150,6 +150,7 @@ const LINK_CAPACITY: usize = 64;
 const FINAL_POLLS: usize = 4;
 
 /// Config byte bits.
+/// Probe the addresses before use: RFC 5227 for IPv4, DAD for IPv6.
 pub const CFG_PROBE: u8 = 1 << 0;
 /// Run a DHCPv4 client.
 pub const CFG_DHCP: u8 = 1 << 1;
@@ -438,6 +439,10 @@ impl Harness {
         let mut cfg = Config::new(MAC);
         cfg.random_seed = 0x5eed_0000 | u64::from(config >> 4);
         cfg.ipv4_probe = config & CFG_PROBE != 0;
+        // The same bit runs IPv6 Duplicate Address Detection (RFC 4862
+        // §5.4): without it the static IPv6 address is usable at once, as
+        // the IPv4 one is without probing.
+        cfg.dad_transmits = u8::from(config & CFG_PROBE != 0);
         let storage = InterfaceStorage {
             reassembly: vec![
                 ReassemblySlot::new(vec![0u8; ReassemblySlot::MAX_BUFFER_LEN]),

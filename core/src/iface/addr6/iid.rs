@@ -44,18 +44,19 @@ pub fn stable_privacy(
     dad_counter: u8,
     secret: &[u8; 16],
 ) -> [u8; 8] {
-    let mut counter = dad_counter;
-    loop {
-        let mut msg = [0u8; 8 + 6 + 1];
-        msg[..8].copy_from_slice(&prefix.network().address().octets()[..8]);
-        msg[8..14].copy_from_slice(mac.as_bytes());
-        msg[14] = counter;
-        let id = siphash24(secret, &msg).to_be_bytes();
+    let mut msg = [0u8; 8 + 6 + 1];
+    msg[..8].copy_from_slice(&prefix.network().address().octets()[..8]);
+    msg[8..14].copy_from_slice(mac.as_bytes());
+    let mut id = [0u8; 8];
+    // A reserved draw has odds of 2^-57; 256 counters bound the loop.
+    for step in 0..=u8::MAX {
+        msg[14] = dad_counter.wrapping_add(step);
+        id = siphash24(secret, &msg).to_be_bytes();
         if !reserved(&id) {
-            return id;
+            break;
         }
-        counter = counter.wrapping_add(1);
     }
+    id
 }
 
 /// RFC 5453 §3: the subnet-router anycast identifier and the reserved

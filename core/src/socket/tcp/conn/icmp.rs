@@ -28,6 +28,18 @@ impl TcpSocket<'_> {
         }
     }
 
+    /// The next hop toward the peer, `hop`, never answered address
+    /// resolution. A connection being opened fails at once, naming it:
+    /// RFC 1122 §4.2.3.9 calls an unreachable host a soft error, but a SYN
+    /// has no data to deliver later, and Linux's `tcp_v4_err` likewise
+    /// ends a connection in SYN-SENT on one (RFC 5461 §4.1). An open
+    /// connection keeps trying; its own timers decide.
+    pub(crate) fn next_hop_unreachable(&mut self, hop: IpAddr) {
+        if self.state == State::SynSent {
+            self.fail(TcpError::HostUnreachable(hop));
+        }
+    }
+
     /// Fragmentation needed / packet too big (RFC 1191, RFC 8201) about the
     /// segment at `quoted_seq`: the path MTU `path_mtu`, already bounded by
     /// the interface (`iface::pmtu`), applies if the segment is one of ours

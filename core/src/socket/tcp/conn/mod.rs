@@ -115,15 +115,27 @@ pub enum TcpError {
     TimedOut,
     /// ICMP reported the host or network unreachable for too long.
     Unreachable,
+    /// While the connection was being opened, the next hop toward the peer
+    /// (the peer itself when on the link, else the gateway) never answered
+    /// address resolution (ARP, or Neighbor Discovery): Linux's
+    /// `EHOSTUNREACH`, "No route to host".
+    HostUnreachable(IpAddr),
 }
 
 impl fmt::Display for TcpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let TcpError::HostUnreachable(hop) = self {
+            return write!(
+                f,
+                "host unreachable: {hop} did not answer address resolution"
+            );
+        }
         f.write_str(match self {
             TcpError::ConnectionRefused => "connection refused",
             TcpError::ConnectionReset => "connection reset by peer",
             TcpError::TimedOut => "connection timed out",
             TcpError::Unreachable => "destination unreachable",
+            TcpError::HostUnreachable(_) => "host unreachable",
         })
     }
 }
