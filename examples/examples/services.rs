@@ -33,6 +33,10 @@ struct Args {
     /// Connections each TCP service lets complete before it accepts them.
     #[arg(long, default_value_t = 64, value_name = "N")]
     backlog: usize,
+    /// How long to wait for the addresses (a DHCPv4 lease, RFC 5227
+    /// probing, DAD) before giving up.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
 }
 
 /// The TCP services: what each does with a connection.
@@ -347,7 +351,9 @@ fn run(args: &Args) -> io::Result<()> {
     config.max_sockets = args.max_sockets;
     // Memory back to the system after a burst of connections.
     rstcp_examples::memory::map_large_buffers(config.tcp_rx_buffer.min(config.tcp_tx_buffer));
-    let stack = args.net.start_with(config, Duration::from_secs(30))?;
+    let stack = args
+        .net
+        .start_with(config, Duration::from_secs(args.timeout.max(1)))?;
     let services = [
         (7, "echo", Service::Echo),
         (9, "discard", Service::Discard),

@@ -83,6 +83,7 @@ impl NetArgs {
 
     /// [`start`](Self::start) with a configuration the caller adjusted.
     pub fn start_with(&self, config: StackConfig, timeout: Duration) -> io::Result<Stack> {
+        announce(&self.tap, &config, timeout);
         let offload = !self.no_offload && self.pcap.is_none();
         let tap = TapDevice::open_with_offload(&self.tap, offload)?;
         tap.set_up()?;
@@ -120,6 +121,34 @@ impl NetArgs {
         if log::set_logger(&STDERR_LOGGER).is_ok() {
             log::set_max_level(level);
         }
+    }
+}
+
+/// Says on stderr what the start waits for and how long it may take, so
+/// a user whose link has no DHCP server, or who did not expect RFC 5227
+/// probing, is not left looking at a silent terminal (issue 14).
+fn announce(tap: &str, config: &StackConfig, timeout: Duration) {
+    let limit = timeout.as_secs();
+    if config.dhcpv4 {
+        eprintln!("{tap}: asking for a DHCPv4 lease (giving up after {limit} s)...");
+    }
+    for cidr in &config.ipv4 {
+        if config.ipv4_probe {
+            eprintln!(
+                "{tap}: probing {} for another owner (RFC 5227, about 6 s; --no-probe skips it)...",
+                cidr.address()
+            );
+        }
+    }
+    if config.dad_transmits > 0 {
+        let mut what = String::from("the link-local address");
+        for cidr in &config.ipv6 {
+            what.push_str(&format!(", {}", cidr.address()));
+        }
+        eprintln!("{tap}: duplicate address detection for {what} (RFC 4862, about 1 s)...");
+    }
+    if config.slaac {
+        eprintln!("{tap}: SLAAC: an address from each prefix a router advertises (RFC 4862)");
     }
 }
 

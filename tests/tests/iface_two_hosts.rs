@@ -537,6 +537,39 @@ fn ipv4_address_is_probed_before_use_and_then_reported_ready() {
     assert!(sim.run_until(Duration::from_secs(2), |s| s.a.icmp_socket(h).can_recv()));
 }
 
+/// A connect while the only address of the family is still probed says
+/// so (issue 14: it failed with a bare `NoSourceAddress`, which reads as a
+/// configuration mistake), and succeeds once the address is ready.
+#[test]
+fn connect_while_the_address_is_probed_says_it_is_tentative() {
+    use rstcp::iface::ConnectError;
+    let mut sim = Sim::new(1500, true);
+    let h = sim.a.tcp(4096);
+    let remote = IpEndpoint::new(IpAddr::V4(IP4_B), 7);
+    let now = sim.now;
+    let early = sim.a.connect(now, h, remote, 0);
+    assert_eq!(early, Err(ConnectError::SourceAddressTentative));
+    let text = early.unwrap_err().to_string();
+    assert!(text.contains("RFC 5227"), "{text}");
+    sim.run_for(Duration::from_secs(8));
+    assert_eq!(sim.a.iface.ipv4_addrs().count(), 1, "probing is over");
+    let now = sim.now;
+    assert!(sim.a.connect(now, h, remote, 0).is_ok());
+    // Without any IPv4 address the old answer stands.
+    let mut bare = Sim::new(1500, false);
+    for cidr in bare.a.iface.ip_addrs().collect::<Vec<_>>() {
+        if let rstcp::wire::IpCidr::V4(c) = cidr {
+            bare.a.iface.remove_ipv4_address(&c.address());
+        }
+    }
+    let h = bare.a.tcp(4096);
+    let now = bare.now;
+    assert_eq!(
+        bare.a.connect(now, h, remote, 0),
+        Err(ConnectError::NoSourceAddress)
+    );
+}
+
 #[test]
 fn duplicate_ipv4_address_is_reported_as_a_conflict() {
     let mut sim = Sim::new(1500, true);

@@ -847,3 +847,28 @@ fn tcp_echo_client_to_an_address_nobody_holds_says_host_unreachable_within_secon
     assert!(stderr.contains("192.168.69.99"), "{stderr}");
     assert!(took < Duration::from_secs(10), "after {took:?}");
 }
+
+#[test]
+fn services_without_a_dhcp_server_says_what_it_waits_for_and_gives_up_at_its_timeout() {
+    // Issue 14: with no DHCP server on the link, `services` was silent for
+    // 30 s and then exited; it now says at once what it waits for, and
+    // `--timeout` bounds the wait.
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    example("services"); // built before the clock starts
+    let started = Instant::now();
+    let args: Vec<String> = ["--tap", TAP, "--no-slaac", "--timeout", "2"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = run_example(&ns, "services", &args, b"", LIMIT);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap_or("");
+    assert!(first.contains("asking for a DHCPv4 lease"), "{stderr}");
+    assert!(stderr.contains("no DHCPv4 lease after 2s"), "{stderr}");
+    assert!(took < Duration::from_secs(10), "after {took:?}");
+}

@@ -29,6 +29,11 @@ pub enum ConnectError {
     Unaddressable,
     /// No local address of the remote's family.
     NoSourceAddress,
+    /// The only addresses of the remote's family are still being checked
+    /// for another owner (RFC 5227 probing for IPv4, about 6 s; DAD for
+    /// IPv6, about 1 s, RFC 4862 §5.4): not ours to use yet. Connect again
+    /// once the interface reports the address ready.
+    SourceAddressTentative,
     /// No free local port, or the 4-tuple is taken.
     AddrInUse,
 }
@@ -40,6 +45,10 @@ impl core::fmt::Display for ConnectError {
             ConnectError::InvalidState => "socket is not closed",
             ConnectError::Unaddressable => "unaddressable remote endpoint",
             ConnectError::NoSourceAddress => "no local address for the remote's family",
+            ConnectError::SourceAddressTentative => {
+                "the local address for the remote's family is still being checked for \
+                 another owner (RFC 5227 probing or IPv6 DAD); try again when it is ready"
+            }
             ConnectError::AddrInUse => "address in use",
         })
     }
@@ -67,7 +76,19 @@ impl<'a> Interface<'a> {
             IpAddr::V4(a) => inner.v4_source(&a).map(IpAddr::V4),
             IpAddr::V6(a) => inner.v6_source(&a).map(IpAddr::V6),
         }
-        .ok_or(ConnectError::NoSourceAddress)?;
+        .ok_or_else(|| {
+            // Say why there is none: an address that is only still being
+            // checked is a matter of seconds, not of configuration.
+            let tentative = match remote.addr {
+                IpAddr::V4(_) => inner.v4.iter().any(|a| !a.usable()),
+                IpAddr::V6(_) => inner.v6.iter().any(|e| !e.usable()),
+            };
+            if tentative {
+                ConnectError::SourceAddressTentative
+            } else {
+                ConnectError::NoSourceAddress
+            }
+        })?;
         let port = match local_port {
             0 => sockets
                 .tcp_port(local_addr)

@@ -30,7 +30,9 @@ pub(crate) fn broken_pipe(cause: &str) -> Error {
 /// An active open that could not start.
 pub(crate) fn connect(e: ConnectError) -> Error {
     let kind = match e {
-        ConnectError::NoSourceAddress => ErrorKind::AddrNotAvailable,
+        ConnectError::NoSourceAddress | ConnectError::SourceAddressTentative => {
+            ErrorKind::AddrNotAvailable
+        }
         ConnectError::AddrInUse => ErrorKind::AddrInUse,
         ConnectError::Unaddressable => ErrorKind::InvalidInput,
         _ => ErrorKind::Other,
