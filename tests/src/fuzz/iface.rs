@@ -926,8 +926,8 @@ impl Harness {
                     self.reconnects = self.reconnects.wrapping_add(1);
                     self.client_sent = false;
                 }
-                // The address may be tentative (probing) or gone (DHCP).
-                Err(ConnectError::NoSourceAddress) => {}
+                // The address may be tentative (probing, DAD) or gone (DHCP).
+                Err(ConnectError::NoSourceAddress | ConnectError::SourceAddressTentative) => {}
                 Err(e) => panic!("connect from a closed socket: {e:?}"),
             }
         }
