@@ -110,18 +110,7 @@ impl<'p> Body<'p> {
         repr: &TcpRepr<'p>,
         csum: ChecksumMode,
     ) -> Body<'p> {
-        let data = repr.payload;
-        let header_only = TcpRepr {
-            payload: &[],
-            ..*repr
-        };
-        let mut head = Head::new(header_only.header_len());
-        header_only.emit(
-            &mut TcpPacket::new_unchecked(head.as_mut()),
-            src,
-            dst,
-            ChecksumMode::Skip,
-        );
+        let (mut head, data) = Self::tcp_head(src, dst, repr);
         TcpPacket::new_unchecked(head.as_mut()).set_checksum(0);
         if csum.is_check() {
             let len = head.len + data.len();
@@ -137,18 +126,9 @@ impl<'p> Body<'p> {
         Body::Split { head, tail: data }
     }
 
-    /// A TCP segment for a device that completes TCP checksums itself
-    /// (virtio `NEEDS_CSUM`), possibly a super-segment of several
-    /// `segment`-byte payloads that the device cuts (TSO): only the
-    /// pseudo-header's sum is written here, so the data is read once, by
-    /// the copy into the device's buffer.
-    pub(crate) fn tcp_offloaded(
-        src: &IpAddr,
-        dst: &IpAddr,
-        repr: &TcpRepr<'p>,
-        segment: u16,
-    ) -> Body<'p> {
-        let data = repr.payload;
+    /// The header of `repr` (options included, checksum field not yet
+    /// written) and its data, borrowed: what both TCP builders share.
+    fn tcp_head(src: &IpAddr, dst: &IpAddr, repr: &TcpRepr<'p>) -> (Head, &'p [u8]) {
         let header_only = TcpRepr {
             payload: &[],
             ..*repr
@@ -160,6 +140,21 @@ impl<'p> Body<'p> {
             dst,
             ChecksumMode::Skip,
         );
+        (head, repr.payload)
+    }
+
+    /// A TCP segment for a device that completes TCP checksums itself
+    /// (virtio `NEEDS_CSUM`), possibly a super-segment of several
+    /// `segment`-byte payloads that the device cuts (TSO): only the
+    /// pseudo-header's sum is written here, so the data is read once, by
+    /// the copy into the device's buffer.
+    pub(crate) fn tcp_offloaded(
+        src: &IpAddr,
+        dst: &IpAddr,
+        repr: &TcpRepr<'p>,
+        segment: u16,
+    ) -> Body<'p> {
+        let (mut head, data) = Self::tcp_head(src, dst, repr);
         let len = head.len + data.len();
         let ph = checksum::pseudo_header(src, dst, IpProtocol::Tcp, len as u32);
         TcpPacket::new_unchecked(head.as_mut()).set_checksum(ph);
