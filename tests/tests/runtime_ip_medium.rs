@@ -74,7 +74,9 @@ fn dhcpv4_on_an_ip_link_is_refused_with_the_reason() {
     let (da, _db) = pipe::pair_with(DeviceCapabilities::ip(1500), 8);
     let mut c = config(0);
     c.ipv4.clear();
-    let err = Stack::start(da, c).err().expect("refused");
+    let Err(err) = Stack::start(da, c) else {
+        panic!("DHCPv4 on an IP link was not refused");
+    };
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("DHCPv4"), "{err}");
     // IPv6 only is fine.
