@@ -43,9 +43,15 @@ impl<'a> Interface<'a> {
         {
             return inner.drop(DropReason::NotForUs);
         }
-        if eth.src_addr() == inner.hw {
-            // Our own frame reflected back (a hub, a bridge loop): RFC 5227
-            // §2.1.1 conflicts are judged by MAC, so never learn from it.
+        // From our own MAC: a frame of ours that came back. Broadcast or
+        // multicast, it was reflected (a hub, a bridge loop): RFC 5227
+        // §2.1.1 conflicts are judged by MAC, so never learn from it. Unicast
+        // to us, it is an IP packet we sent to one of our own addresses
+        // (`Inner::resolve` gives our MAC for those) over a loopback device:
+        // it is taken like any other, as Linux's `lo` carries traffic to the
+        // host's own addresses. ARP never targets us that way.
+        let looped = eth.src_addr() == inner.hw;
+        if looped && dst != inner.hw {
             return inner.drop(DropReason::NotForUs);
         }
         // 802.1Q: take frames of our VLAN only (or untagged ones only).
@@ -73,6 +79,7 @@ impl<'a> Interface<'a> {
             park: Park::No,
         };
         match ethertype {
+            EtherType::Arp if looped => inner.drop(DropReason::NotForUs),
             EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
             EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),

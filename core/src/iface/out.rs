@@ -703,6 +703,14 @@ impl Inner {
         }
     }
 
+    /// True when `hop` is one of our usable unicast addresses.
+    fn is_own_unicast(&self, hop: &IpAddr) -> bool {
+        match hop {
+            IpAddr::V4(a) => self.has_v4(a),
+            IpAddr::V6(a) => self.has_v6(a),
+        }
+    }
+
     /// Routes and resolves `pkt`, sending a resolution request when one is
     /// due. `Ok(mac)` when it can go now.
     pub(crate) fn resolve(
@@ -721,6 +729,13 @@ impl Inner {
         }
         if let Some(mac) = self.group_mac(&hop) {
             return Ok((hop, mac));
+        }
+        if self.is_own_unicast(&hop) {
+            // To ourselves: no neighbor to ask (our own ARP request or
+            // Neighbor Solicitation would come back as a reflection, and no
+            // one else may answer for our address). Our MAC, so that a
+            // loopback device carries it back to us (`ethernet.rs`).
+            return Ok((hop, self.hw));
         }
         let now = self.now;
         let lookup = match hop {
