@@ -15,6 +15,13 @@
 //! ip tuntap add tap7 mode tap && ip addr add 192.168.69.100/24 dev tap7 && ip link set tap7 up
 //! cargo run --release -p rstcp-examples --example benchmark -- reader
 //! ```
+//!
+//! Over a TUN instead (bare IP packets, nothing to resolve):
+//!
+//! ```text
+//! ip tuntap add tun7 mode tun && ip addr add 192.168.69.100/24 dev tun7 && ip link set tun7 up
+//! cargo run --release -p rstcp-examples --example benchmark -- reader --tun --tap tun7
+//! ```
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -58,6 +65,10 @@ struct Args {
     /// software (the path of a device without offloads).
     #[arg(long)]
     no_offload: bool,
+    /// Open `--tap NAME` as a TUN (bare IP packets: no Ethernet header,
+    /// nothing resolved); the kernel side the same 192.168.69.100/24.
+    #[arg(long)]
+    tun: bool,
 }
 
 /// The kernel side: a std TcpStream that reads or writes `amount` bytes and
@@ -108,7 +119,11 @@ fn listener(sockets: &mut SocketSet<'static>, port: u16, buffer: usize) -> Socke
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let mut device = TapDevice::open_with_offload(&args.tap, !args.no_offload)?;
+    let mut device = if args.tun {
+        TapDevice::open_tun_with_offload(&args.tap, !args.no_offload)?
+    } else {
+        TapDevice::open_with_offload(&args.tap, !args.no_offload)?
+    };
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);
 

@@ -291,11 +291,20 @@ struct Args {
     /// without offloads (default: the kernel's TSO and checksum offload).
     #[arg(long)]
     no_offload: bool,
+    /// Open `--tap NAME` as a TUN: bare IP packets, no Ethernet, ARP or
+    /// Neighbor Discovery; the interface learns it from the device at its
+    /// first poll and uses its addresses at once (no probing, no DAD).
+    #[arg(long)]
+    tun: bool,
 }
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let mut device = TapDevice::open_with_offload(&args.tap, !args.no_offload)?;
+    let mut device = if args.tun {
+        TapDevice::open_tun_with_offload(&args.tap, !args.no_offload)?
+    } else {
+        TapDevice::open_with_offload(&args.tap, !args.no_offload)?
+    };
     device.set_up()?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);
