@@ -872,3 +872,81 @@ fn services_without_a_dhcp_server_says_what_it_waits_for_and_gives_up_at_its_tim
     assert!(stderr.contains("no DHCPv4 lease after 2s"), "{stderr}");
     assert!(took < Duration::from_secs(10), "after {took:?}");
 }
+
+/// Issue 14, TUN: the examples' `--tun` opens the name as a TUN (bare IP
+/// packets, no ARP or Neighbor Discovery) and uses its addresses at once
+/// (no probing, no DAD, as Linux on a TUN): ping and the TCP echo client
+/// against the kernel, both families, plain and with offloads, and a
+/// capture of raw IP packets.
+#[test]
+fn ping_and_tcp_echo_client_run_over_a_tun() {
+    if !require_root() {
+        return;
+    }
+    const TUN: &str = "tun7";
+    let ns = NetNs::new("rstcp-extun-").expect("namespace");
+    let v4 = format!("{KERNEL_V4}/24");
+    let v6 = format!("{KERNEL_V6}/64");
+    for args in [
+        &["link", "set", "lo", "up"][..],
+        &["tuntap", "add", "dev", TUN, "mode", "tun"],
+        &["addr", "add", &v4, "dev", TUN],
+        &["addr", "add", &v6, "dev", TUN, "nodad"],
+        &["link", "set", TUN, "up"],
+    ] {
+        ns.exec_ok("ip", args).expect("configure the namespace");
+    }
+    kernel_tcp_server(&ns, 7, |_| {});
+    // No --no-probe: on a TUN there is nothing to probe.
+    let tun_args = |more: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--tun",
+            "--tap",
+            TUN,
+            "--ipv4",
+            &format!("{STACK_V4}/24"),
+            "--ipv6",
+            &format!("{STACK_V6}/64"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(more.iter().map(|s| s.to_string()));
+        v
+    };
+    let dir = temp_dir("tun");
+    let pcap = dir.join("tun.pcap");
+    for target in ["192.168.69.100", "fd00::100"] {
+        // The kernel drops what it sends in the first moment after the
+        // TUN's carrier comes up (its queue waits for linkwatch, up to 1 s;
+        // the TUN's TX "dropped" counter shows it), and the example opens
+        // the TUN afresh: one of three replies may go that way.
+        let args = tun_args(&["-c", "3", "-i", "0.3", "-s", "3000", target]);
+        let out = run_example(&ns, "ping", &args, b"", LIMIT);
+        let stdout = text(&out.stdout);
+        let replies = stdout.matches(&format!("3008 bytes from {target}")).count();
+        assert!(replies >= 2, "{stdout}{}", text(&out.stderr));
+        for offload in [
+            &[][..],
+            &["--no-offload"],
+            &["--pcap", pcap.to_str().unwrap()],
+        ] {
+            let mut more = offload.to_vec();
+            more.extend(["--message", "through a tun", "--count", "2", target, "7"]);
+            let out = run_example(&ns, "tcp_echo_client", &tun_args(&more), b"", LIMIT);
+            assert!(out.status.success(), "{more:?}: {}", text(&out.stderr));
+            assert_eq!(text(&out.stdout), "through a tun\n".repeat(2));
+        }
+    }
+    // The capture is raw IP (LINKTYPE_RAW, 101), read back as such.
+    let file = std::fs::read(&pcap).expect("the capture");
+    let mut r = rstcp_pcap::PcapReader::new(&file[..]).expect("a pcap");
+    assert_eq!(r.link_type(), rstcp_pcap::LinkType::Raw);
+    let mut packets = 0;
+    while let Some(p) = r.next_packet() {
+        let p = p.expect("a record");
+        assert!(matches!(p.data[0] >> 4, 4 | 6), "{:02x?}", &p.data[..1]);
+        packets += 1;
+    }
+    assert!(packets >= 6, "{packets} packets in the capture");
+}
