@@ -57,6 +57,10 @@ pub struct CellConfig {
     /// (BBR on some hosts, which loss does not slow down) and may only pick
     /// a default among the host's "allowed" ones. `None`: the default.
     pub linux_cc: Option<String>,
+    /// rstcp's TAP with the kernel's offloads (TSO super-frames cut by the
+    /// forwarder, as the kernel's GSO cuts Linux's): how users run it.
+    /// `false`: plain frames, rstcp segmenting itself.
+    pub offload: bool,
 }
 
 /// What a cell measured.
@@ -380,7 +384,7 @@ fn read_all(conn: &Conn) -> io::Result<(StreamHash, Instant)> {
 /// Runs one cell: builds the rig for `side` and `profile`, moves data
 /// the way `flow` says, tears everything down.
 pub fn run_cell(profile: &Profile, side: Side, flow: Flow, cfg: &CellConfig) -> Cell {
-    match Rig::new(side, profile, cfg.seed, &cfg.prefix) {
+    match Rig::new(side, profile, cfg.seed, &cfg.prefix, cfg.offload) {
         Ok(mut rig) => {
             let mut cell =
                 transfer(&rig, flow, cfg).unwrap_or_else(|e| Cell::failed(e.to_string()));
