@@ -225,7 +225,8 @@ impl Conn {
                 let i = tcp_info(s).ok()?;
                 Some(format!(
                     "linux: segs {} rexmit {} RTOs {} D-SACK dups {} reord_seen {} reordering {} \
-                     cwnd {} ssthresh {} rtt {} µs min_rtt {} µs",
+                     cwnd {} ssthresh {} rtt {} µs min_rtt {} µs busy {} ms \
+                     rwnd-limited {} ms sndbuf-limited {} ms",
                     i.tcpi_segs_out,
                     i.tcpi_total_retrans,
                     i.tcpi_total_rto,
@@ -236,6 +237,9 @@ impl Conn {
                     i.tcpi_snd_ssthresh,
                     i.tcpi_rtt,
                     i.tcpi_min_rtt,
+                    i.tcpi_busy_time / 1000,
+                    i.tcpi_rwnd_limited / 1000,
+                    i.tcpi_sndbuf_limited / 1000,
                 ))
             }
         }
