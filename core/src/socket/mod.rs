@@ -18,6 +18,7 @@ mod index;
 pub mod raw;
 pub mod tcp;
 pub mod udp;
+mod waker;
 
 use managed::ManagedSlice;
 

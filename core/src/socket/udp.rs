@@ -29,6 +29,7 @@
 use core::fmt;
 
 pub use super::error::{RecvError, SendError, SocketError};
+use super::waker::SocketWakers;
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint, Ipv4Addr};
@@ -188,6 +189,8 @@ pub struct UdpSocket<'a> {
     /// interface needs to know: all to one address, or not.
     tx_destinations: Destinations,
     counters: UdpCounters,
+    /// Tasks awaiting a datagram or room (feature `async`).
+    wakers: SocketWakers,
 }
 
 /// Where the queued datagrams go (see
@@ -217,6 +220,7 @@ impl<'a> UdpSocket<'a> {
             last_destination: None,
             tx_destinations: Destinations::None,
             counters: UdpCounters::default(),
+            wakers: SocketWakers::new(),
         }
     }
 
@@ -278,6 +282,7 @@ impl<'a> UdpSocket<'a> {
         self.tx_buffer.reset();
         self.error = None;
         self.last_destination = None;
+        self.wakers.wake_all();
     }
 
     /// True once bound.
@@ -482,6 +487,22 @@ impl<'a> UdpSocket<'a> {
         }
     }
 
+    /// Wakes `waker`'s task once a datagram or an error is waiting, or the
+    /// socket is closed (feature `async`). One task at a time: a later,
+    /// different waker replaces this one and wakes it.
+    #[cfg(feature = "async")]
+    pub fn register_recv_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
+    }
+
+    /// Wakes `waker`'s task once a queued datagram left (so there may be
+    /// room for another), an error is waiting, or the socket is closed
+    /// (feature `async`).
+    #[cfg(feature = "async")]
+    pub fn register_send_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_send(waker);
+    }
+
     /// Queues a received datagram (the one copy from the device buffer).
     ///
     /// `Err(Full)` when the receive buffer has no room: the datagram is
@@ -501,6 +522,7 @@ impl<'a> UdpSocket<'a> {
         match self.rx_buffer.enqueue_slice(payload, meta) {
             Ok(()) => {
                 self.counters.rx_datagrams = self.counters.rx_datagrams.wrapping_add(1);
+                self.wakers.wake_recv_if(true);
                 net_trace!(
                     "udp {}: {} bytes from {}",
                     self.endpoint,
@@ -542,6 +564,8 @@ impl<'a> UdpSocket<'a> {
         if concerned {
             net_debug!("udp {}: {} from {}", self.endpoint, kind, remote);
             self.error = Some(kind);
+            // `take_error` has something for either side.
+            self.wakers.wake_all();
         }
         concerned
     }
@@ -574,6 +598,7 @@ impl<'a> UdpSocket<'a> {
                 }
                 self.last_destination = Some(destination);
                 self.counters.tx_datagrams = self.counters.tx_datagrams.wrapping_add(1);
+                self.wakers.wake_send_if(true);
                 Ok(())
             }
         }
@@ -1006,5 +1031,31 @@ mod tests {
             );
             assert_eq!(s.recv().unwrap().0, &big[..]);
         }
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn wakers_fire_on_a_datagram_a_departure_an_error_and_close() {
+        use crate::socket::waker::counting::waker;
+        let mut s = UdpSocket::new(buffer(1, 64), buffer(1, 64));
+        s.bind(5000).unwrap();
+        let (r, rc) = waker();
+        let (w, wc) = waker();
+        s.register_recv_waker(&r);
+        s.process(Instant::ZERO, ep(PEER, 53), IpAddr::V4(LOCAL), b"hi")
+            .unwrap();
+        assert_eq!(rc.get(), 1);
+        s.send_slice(b"a", ep(PEER, 53).into()).unwrap();
+        assert!(!s.can_send(), "one slot: full");
+        s.register_send_waker(&w);
+        take_sent(&mut s).unwrap();
+        assert_eq!(wc.get(), 1, "room again");
+        s.register_recv_waker(&r);
+        assert!(s.process_icmp_error(SocketError::ConnectionRefused, ep(PEER, 53)));
+        assert_eq!(rc.get(), 2, "an error to take");
+        s.register_recv_waker(&r);
+        s.register_send_waker(&w);
+        s.close();
+        assert_eq!((rc.get(), wc.get()), (3, 2));
     }
 }

@@ -29,6 +29,7 @@ use super::rack::Rack;
 use super::recovery::Phase;
 use super::rtt::{RtoConfig, RttEstimator, RttTimer, TsClock};
 use super::sack::Scoreboard;
+use crate::socket::waker::SocketWakers;
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
@@ -534,6 +535,8 @@ pub struct TcpSocket<'a> {
 
     error: Option<TcpError>,
     stats: TcpStats,
+    /// Tasks awaiting this connection (feature `async`; empty otherwise).
+    wakers: SocketWakers,
 }
 
 impl fmt::Debug for TcpSocket<'_> {
@@ -647,6 +650,7 @@ impl<'a> TcpSocket<'a> {
             reset: None,
             error: None,
             stats: TcpStats::default(),
+            wakers: SocketWakers::new(),
             config,
         }
     }
@@ -888,6 +892,8 @@ impl<'a> TcpSocket<'a> {
 
     fn set_closed(&mut self) {
         self.state = State::Closed;
+        // Whoever awaits reading, writing or connecting is done waiting.
+        self.wakers.wake_all();
         // Nothing is owed to a closed connection but a reset (`reset`,
         // which dispatch still sends): an owed ACK or probe kept `poll_at`
         // at "now" forever, as dispatch sends nothing when closed.
@@ -907,6 +913,45 @@ impl<'a> TcpSocket<'a> {
         net_debug!("tcp {} -> {}: {}", self.local, self.remote, error);
         self.error = Some(error);
         self.set_closed();
+    }
+}
+
+// ----- async (feature `async`) ------------------------------------------
+
+impl TcpSocket<'_> {
+    /// Wakes `waker`'s task once the socket has data to read, or once no
+    /// more will come (the peer's FIN, a reset, a timeout, a close). One
+    /// task at a time: a different waker registered later replaces this
+    /// one (and wakes it). See smoltcp's method of the same name.
+    #[cfg(feature = "async")]
+    pub fn register_recv_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
+    }
+
+    /// Wakes `waker`'s task once the connection is established with room
+    /// in the send buffer, or once it can never send (closed, reset,
+    /// refused, timed out). Also the way to await a connect.
+    #[cfg(feature = "async")]
+    pub fn register_send_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_send(waker);
+    }
+
+    /// Wakes the tasks whose wait is over, after anything from the network
+    /// or a timer changed the connection.
+    pub(super) fn wake_ready(&mut self) {
+        let receiving = matches!(
+            self.state,
+            State::SynSent
+                | State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+        );
+        self.wakers.wake_recv_if(!self.rx.is_empty() || !receiving);
+        let sending = matches!(self.state, State::Established | State::CloseWait);
+        let opening = matches!(self.state, State::SynSent | State::SynReceived);
+        self.wakers
+            .wake_send_if(!opening && (!sending || (!self.fin_queued && self.tx.window() > 0)));
     }
 }
 
