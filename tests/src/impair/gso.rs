@@ -7,35 +7,28 @@
 //! (GSO) and the forwarder reads wire-sized frames. rstcp's TAP runs with
 //! offloads, as users run it, and its frames reach the forwarder whole, so
 //! the forwarder does that same work here, with testkit's
-//! [`SoftOffload`] (the segmenter the simulated transfers use), before the
+//! segmenter (`SoftOffload`'s, which the simulated transfers use), before the
 //! line sees a frame: the link loses, reorders and duplicates segments,
 //! never super-frames.
 
-use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
-use rstcp::time::Instant;
 use rstcp::wire::virtio::{GsoType, VirtioNetRepr, HEADER_LEN_V1};
-use rstcp_testkit::offload::{OffloadStats, SoftOffload};
+use rstcp_testkit::offload::{cut, OffloadStats};
 
 /// Cuts super-frames into wire frames; counts what it did.
 #[derive(Debug, Default)]
 pub struct Segmenter {
     stats: OffloadStats,
-    out: Vec<Vec<u8>>,
 }
 
 impl Segmenter {
     /// The wire frames that `buf` (a 12-byte virtio-net header, then a
     /// frame, as a `PACKET_VNET_HDR` socket reads them) stands for, each
-    /// with its checksums complete. A header that does not describe its
-    /// frame drops the frame (counted in [`stats`](Self::stats)).
-    pub fn cut(&mut self, buf: &mut [u8]) -> std::vec::Drain<'_, Vec<u8>> {
-        self.out.clear();
+    /// with its checksums complete and copied once (as the plain path
+    /// copies each frame once). A header that does not describe its frame
+    /// drops the frame (counted in [`stats`](Self::stats)).
+    pub fn cut(&mut self, buf: &mut [u8]) -> Vec<Vec<u8>> {
         fix_hdr_len(buf);
-        let mut device = SoftOffload::new(Collect(&mut self.out), &mut self.stats);
-        if let Some(t) = device.transmit(Instant::ZERO) {
-            t.consume(buf.len(), |b| b.copy_from_slice(buf));
-        }
-        self.out.drain(..)
+        cut(buf, &mut self.stats).unwrap_or_default()
     }
 
     /// What the segmenter did so far.
@@ -67,53 +60,6 @@ fn fix_hdr_len(buf: &mut [u8]) {
     };
     let hdr = (l3 + ip_len + tcp_len) as u16;
     header[2..4].copy_from_slice(&hdr.to_le_bytes());
-}
-
-/// A device that keeps what is sent on it.
-struct Collect<'a>(&'a mut Vec<Vec<u8>>);
-
-/// One frame into [`Collect`].
-struct CollectTx<'a>(&'a mut Vec<Vec<u8>>);
-
-/// [`Collect`] receives nothing.
-struct NoRx;
-
-impl RxToken for NoRx {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, f: F) -> R {
-        f(&mut [])
-    }
-}
-
-impl TxToken for CollectTx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut frame = vec![0u8; len];
-        let r = f(&mut frame);
-        self.0.push(frame);
-        r
-    }
-}
-
-impl Device for Collect<'_> {
-    type RxToken<'a>
-        = NoRx
-    where
-        Self: 'a;
-    type TxToken<'a>
-        = CollectTx<'a>
-    where
-        Self: 'a;
-
-    fn receive(&mut self, _: Instant) -> Option<(NoRx, CollectTx<'_>)> {
-        None
-    }
-
-    fn transmit(&mut self, _: Instant) -> Option<CollectTx<'_>> {
-        Some(CollectTx(self.0))
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        DeviceCapabilities::default()
-    }
 }
 
 #[cfg(test)]
@@ -157,7 +103,7 @@ mod tests {
         for hdr_len in [54, 128] {
             let mut s = Segmenter::default();
             let mut f = super_frame(3000, 1448, hdr_len);
-            let segs: Vec<_> = s.cut(&mut f).collect();
+            let segs = s.cut(&mut f);
             assert_eq!(segs.len(), 3, "hdr_len {hdr_len}");
             let sizes: Vec<_> = segs.iter().map(|s| s.len() - 54).collect();
             assert_eq!(sizes, [1448, 1448, 104]);
@@ -190,10 +136,10 @@ mod tests {
         let mut s = Segmenter::default();
         let mut plain = vec![0u8; HEADER_LEN_V1 + 60];
         plain[HEADER_LEN_V1] = 7;
-        let out: Vec<_> = s.cut(&mut plain).collect();
+        let out = s.cut(&mut plain);
         assert_eq!(out, [plain[HEADER_LEN_V1..].to_vec()]);
         let mut bad = super_frame(100, 1448, 54); // no bigger than one segment
-        assert_eq!(s.cut(&mut bad).count(), 0);
+        assert!(s.cut(&mut bad).is_empty());
         assert_eq!(s.stats().bad_headers, 1);
     }
 }
