@@ -850,7 +850,7 @@ mod tests {
         let h: std::vec::Vec<_> = (0..CHANGED_LEN + 1)
             .map(|_| set.add(udp()).unwrap())
             .collect();
-        let mut take = |set: &mut SocketSet<'_>| {
+        let take = |set: &mut SocketSet<'_>| {
             let mut list = std::vec::Vec::new();
             set.drain_changed(|i| list.push(i)).then_some(list)
         };
