@@ -923,7 +923,11 @@ impl Inner {
         while let Some(action) = self.nd.poll(now) {
             self.neighbor_action(out, on_ip(action, IpAddr::V6));
         }
-        let expired = out.pending.expire(now, self.config.pending_timeout);
+        let expired = if out.pending.is_empty() {
+            0
+        } else {
+            out.pending.expire(now, self.config.pending_timeout)
+        };
         for _ in 0..expired {
             self.drop(DropReason::Unresolved);
         }
