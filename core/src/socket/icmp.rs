@@ -64,7 +64,7 @@ pub enum IcmpEndpoint {
     Ident(u16),
 }
 
-/// Why [`IcmpSocket::bind`] failed.
+/// Why [`Socket::bind`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -91,7 +91,7 @@ impl core::error::Error for BindError {}
 /// Each queued message carries its remote address: the destination of one
 /// to send, the source of one received.
 #[derive(Debug)]
-pub struct IcmpSocket<'a> {
+pub struct Socket<'a> {
     endpoint: IcmpEndpoint,
     rx_buffer: PacketBuffer<'a, IpAddr>,
     tx_buffer: PacketBuffer<'a, IpAddr>,
@@ -100,6 +100,11 @@ pub struct IcmpSocket<'a> {
     /// Tasks awaiting a reply or room (feature `async`).
     wakers: SocketWakers,
 }
+
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `icmp::Socket`, the name the other
+/// socket kinds follow.
+pub type IcmpSocket<'a> = Socket<'a>;
 
 impl<'a> IcmpSocket<'a> {
     /// An unbound socket with the given receive and transmit buffers.

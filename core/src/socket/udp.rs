@@ -68,7 +68,7 @@ impl From<IpEndpoint> for UdpMetadata {
     }
 }
 
-/// Why [`UdpSocket::bind`] failed.
+/// Why [`Socket::bind`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -90,7 +90,7 @@ impl fmt::Display for BindError {
 
 impl core::error::Error for BindError {}
 
-/// Why [`UdpSocket::connect`] failed.
+/// Why [`Socket::connect`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -147,21 +147,21 @@ pub struct UdpCounters {
 /// # let mut slots = [SocketStorage::EMPTY; 4];
 /// # let mut index = [IndexSlot::default(); 8];
 /// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
-/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::socket::udp::{self, UdpMetadata};
 /// use rstcp::storage::{PacketBuffer, PacketMetadata};
 /// use rstcp::wire::{IpAddr, IpEndpoint};
 ///
 /// // Each queue: up to 4 datagrams, 1500 bytes in all.
 /// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// let socket = UdpSocket::new(
+/// let socket = udp::Socket::new(
 ///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
 ///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
 /// );
 /// let handle = sockets.add(socket).unwrap();
 /// sockets.bind_udp(handle, 5000).unwrap();
 ///
-/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// let socket = sockets.get_mut::<udp::Socket>(handle).unwrap();
 /// let to = IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)), 7);
 /// // Queued; the next poll sends it (after ARP for a new neighbor).
 /// socket.send_slice(b"hello", to.into()).unwrap();
@@ -174,7 +174,7 @@ pub struct UdpCounters {
 /// }
 /// ```
 #[derive(Debug)]
-pub struct UdpSocket<'a> {
+pub struct Socket<'a> {
     endpoint: IpListenEndpoint,
     remote: Option<IpEndpoint>,
     rx_buffer: PacketBuffer<'a, UdpMetadata>,
@@ -193,8 +193,14 @@ pub struct UdpSocket<'a> {
     wakers: SocketWakers,
 }
 
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `udp::Socket`, so that it is never
+/// confused with the std-like `rstcp::runtime::UdpSocket` (a blocking handle on
+/// the threaded runtime, `std` feature).
+pub type UdpSocket<'a> = Socket<'a>;
+
 /// Where the queued datagrams go (see
-/// [`UdpSocket::queued_for_one_destination`]). Conservative: once two
+/// [`Socket::queued_for_one_destination`]). Conservative: once two
 /// addresses were queued it stays `Several` until the buffer empties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Destinations {
