@@ -36,6 +36,16 @@
 //! connections.
 
 mod addresses;
+#[cfg(any(
+    feature = "futures-io",
+    feature = "tokio",
+    feature = "embedded-io-async"
+))]
+mod async_io;
+#[cfg(feature = "embedded-nal-async")]
+mod async_nal;
+#[cfg(feature = "async")]
+mod async_tcp;
 mod batch;
 mod config;
 mod error;
@@ -50,6 +60,8 @@ mod tcp;
 mod udp;
 
 pub use self::addresses::{Address, AddressSource};
+#[cfg(feature = "async")]
+pub use self::async_tcp::AsyncTcpStream;
 pub use self::config::StackConfig;
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
