@@ -6,7 +6,10 @@
 //! and a [`StackConfig`], and runs the interface's poll loop on a thread of
 //! its own. [`TcpStream`], [`TcpListener`] and [`UdpSocket`] then work as
 //! their `std::net` namesakes do, with the stack passed where std would use
-//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip. Errors are
+//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip;
+//! [`lookup_host`] resolves a name through the DNS servers the network gave
+//! (or [`StackConfig::dns_servers`]), and `connect` takes `("host", port)`
+//! ([`ToStackAddrs`]). Errors are
 //! `std::io::Error`s of the kinds std uses (`ConnectionRefused`,
 //! `ConnectionReset`, `TimedOut`, `AddrInUse`, `WouldBlock`, `NotConnected`,
 //! `BrokenPipe`).
@@ -38,6 +41,7 @@
 mod addresses;
 mod batch;
 mod config;
+mod dns;
 mod error;
 mod options;
 mod outbox;
@@ -51,6 +55,7 @@ mod udp;
 
 pub use self::addresses::{Address, AddressSource};
 pub use self::config::StackConfig;
+pub use self::dns::{lookup_host, ToStackAddrs};
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
 pub use self::stack::Stack;
