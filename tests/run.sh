@@ -34,6 +34,8 @@ echo "== no_std: link the core into a #![no_std] #![no_main] binary and run it"
 # Its own target dir, so a CARGO_TARGET_DIR in the environment cannot hide the binary.
 (cd core/nostd-check && cargo build --release -q --target-dir target && ./target/release/rstcp-nostd-check)
 echo "no_std check: ok"
+echo "== the bare-metal quick start (core/doc/bare_metal.rs, in the README), linked without std, runs"
+core/nostd-check/target/release/quickstart
 
 echo "== cargo test"
 cargo test --workspace --release

@@ -9,6 +9,18 @@
 //! Incoming packets find their socket through a hash index, never by
 //! scanning the set; the index is kept right by binding through the set
 //! ([`SocketSet::bind_udp`], [`SocketSet::bind_icmp`], …).
+//!
+//! # Names
+//!
+//! Each protocol module names its socket `Socket`, used with the module:
+//! [`tcp::Socket`] (a connection), [`tcp::Listener`], [`udp::Socket`],
+//! [`icmp::Socket`], [`raw::Socket`] (as smoltcp does). These are the
+//! sans-IO sockets a [`SocketSet`] holds; the std-like blocking handles of
+//! the threaded runtime (`std` feature) are the ones called `TcpStream`,
+//! `TcpListener` and `UdpSocket`, in `rstcp::runtime`. The former names
+//! (`tcp::TcpSocket`, `tcp::TcpListener`, `udp::UdpSocket`,
+//! `icmp::IcmpSocket`, `raw::RawSocket`) remain as aliases of the same
+//! types.
 
 mod binds;
 pub mod dhcpv4;
@@ -18,6 +30,7 @@ mod index;
 pub mod raw;
 pub mod tcp;
 pub mod udp;
+mod waker;
 
 use managed::ManagedSlice;
 
@@ -186,7 +199,7 @@ pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 /// # Example
 ///
 /// ```
-/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::socket::udp::{self, UdpMetadata};
 /// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
 /// use rstcp::storage::{PacketBuffer, PacketMetadata};
 ///
@@ -198,24 +211,24 @@ pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 ///
 /// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// let udp = UdpSocket::new(
+/// let socket = udp::Socket::new(
 ///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
 ///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
 /// );
-/// let handle = sockets.add(udp).unwrap();
+/// let handle = sockets.add(socket).unwrap();
 /// let bound = sockets.bind_udp(handle, 5000).unwrap();
 /// assert_eq!(bound.port, 5000);
 /// // A second socket cannot take the same port.
 /// # let (mut rx_meta2, mut rx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// # let (mut tx_meta2, mut tx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// # let other = UdpSocket::new(
+/// # let other = udp::Socket::new(
 /// #     PacketBuffer::new(&mut rx_meta2[..], &mut rx2[..]),
 /// #     PacketBuffer::new(&mut tx_meta2[..], &mut tx2[..]),
 /// # );
 /// let other = sockets.add(other).unwrap();
 /// assert!(sockets.bind_udp(other, 5000).is_err());
 ///
-/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// let socket = sockets.get_mut::<udp::Socket>(handle).unwrap();
 /// assert!(!socket.can_recv());
 /// sockets.remove(other);
 /// ```

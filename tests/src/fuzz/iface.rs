@@ -68,10 +68,8 @@
 //! that pending timers (ARP retransmits, reassembly expiry, probes, DHCP)
 //! run even on inputs without time records.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
@@ -210,46 +208,9 @@ const STEPS: [u64; 16] = [
 // ---------------------------------------------------------------------------
 // Allocation counting
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A global allocator that counts this thread's allocations while the
-/// `iface` body polls. A binary that installs it (the cargo-fuzz target,
-/// `tests/fuzz_seeds.rs`) gets the no-allocation check; without it the check
-/// is skipped.
-pub struct CountingAlloc;
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// wrapper only touches const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-fn count() {
-    // `try_with`: the thread may be tearing down its locals.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
-    }
-}
+/// The counting allocator, where the fuzz targets have always found it.
+pub use crate::alloc_count::CountingAlloc;
+pub(super) use crate::alloc_count::{allocations, counting_installed};
 
 /// Keeps freed heap memory mapped. A run allocates a few hundred KiB of
 /// socket and interface buffers and frees them at its end; glibc would give
@@ -266,29 +227,6 @@ pub(super) fn keep_heap() {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 16 << 20);
         }
     });
-}
-
-/// Runs `f` and returns how many allocations it made on this thread.
-pub(super) fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let r = f();
-    COUNTING.with(|c| c.set(false));
-    (r, ALLOCS.with(Cell::get))
-}
-
-/// True when [`CountingAlloc`] is the global allocator (probed once).
-pub(super) fn counting_installed() -> bool {
-    static STATE: AtomicU8 = AtomicU8::new(0);
-    match STATE.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => {
-            let ((), n) = allocations(|| drop(black_box(Box::new(0u64))));
-            STATE.store(if n > 0 { 1 } else { 2 }, Ordering::Relaxed);
-            n > 0
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -225,6 +225,7 @@ impl TcpSocket<'_> {
     ) -> Result<(), E> {
         let now = ctx.now;
         self.run_timers(now);
+        self.wake_ready();
         let our_mss = ctx.mtu.saturating_sub(match self.remote.addr {
             IpAddr::V4(_) => 40,
             IpAddr::V6(_) => 60,
