@@ -26,11 +26,44 @@ use crate::wire::IpEndpoint;
 /// `TimedOut` when no server answered, `InvalidInput` for a malformed name,
 /// `NotConnected` when no DNS server is known.
 pub fn lookup_host(stack: &Stack, host: &str) -> io::Result<Vec<IpAddr>> {
+    lookup_host_family(stack, host, AddrFamily::Any)
+}
+
+/// Which addresses [`lookup_host_family`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddrFamily {
+    /// IPv4 only (A records).
+    V4,
+    /// IPv6 only (AAAA records).
+    V6,
+    /// Both, in the order [`lookup_host`] gives.
+    Any,
+}
+
+/// [`lookup_host`] for one family, or both: embedded-nal's
+/// `AddrType`, for the blocking and async adapters. A literal of the
+/// other family is `InvalidInput`.
+pub fn lookup_host_family(
+    stack: &Stack,
+    host: &str,
+    family: AddrFamily,
+) -> io::Result<Vec<IpAddr>> {
     let literal = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     if let Ok(ip) = literal.parse::<IpAddr>() {
+        let fits = match family {
+            AddrFamily::V4 => ip.is_ipv4(),
+            AddrFamily::V6 => ip.is_ipv6(),
+            AddrFamily::Any => true,
+        };
+        if !fits {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                format!("{host} is not an address of the family asked for ({family:?})"),
+            ));
+        }
         return Ok(vec![ip]);
     }
     let servers = stack.dns_servers();
@@ -57,11 +90,19 @@ pub fn lookup_host(stack: &Stack, host: &str) -> io::Result<Vec<IpAddr>> {
     } else {
         (QueryType::Aaaa, QueryType::A)
     };
-    let queries = [start(first)?, start(second)?];
+    let types: &[QueryType] = match family {
+        AddrFamily::V4 => &[QueryType::A],
+        AddrFamily::V6 => &[QueryType::Aaaa],
+        AddrFamily::Any => &[first, second],
+    };
+    let mut queries = Vec::with_capacity(2);
+    for t in types {
+        queries.push(start(*t)?);
+    }
     let socket = UdpSocket::bind(stack, 0)?;
     let started = Instant::now();
     let now = || crate::time::Instant::from_micros(started.elapsed().as_micros() as i64);
-    let mut results: [Option<Result<Answer, ResolveError>>; 2] = [None, None];
+    let mut results: Vec<Option<Result<Answer, ResolveError>>> = vec![None; queries.len()];
     let mut buf = [0u8; 1500];
     loop {
         resolver.dispatch(now(), |to, datagram| {

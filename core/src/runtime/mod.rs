@@ -42,7 +42,11 @@ mod addresses;
 mod batch;
 mod config;
 mod dns;
+#[cfg(feature = "embedded-io")]
+mod eio;
 mod error;
+#[cfg(feature = "embedded-nal")]
+mod nal;
 mod options;
 mod outbox;
 mod ping;
@@ -55,7 +59,9 @@ mod udp;
 
 pub use self::addresses::{Address, AddressSource};
 pub use self::config::StackConfig;
-pub use self::dns::{lookup_host, ToStackAddrs};
+pub use self::dns::{lookup_host, lookup_host_family, AddrFamily, ToStackAddrs};
+#[cfg(feature = "embedded-nal")]
+pub use self::nal::{NalError, NalTcpSocket, NalUdpSocket};
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
 pub use self::stack::Stack;

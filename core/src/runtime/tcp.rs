@@ -148,6 +148,14 @@ impl TcpStream {
         self.handle
     }
 
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn is_read_shut(&self) -> bool {
+        self.read_shut.load(Ordering::Acquire)
+    }
+
     /// The remote end.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         let ep = self.shared.lock().tcp_ref(self.handle)?.remote_endpoint();
