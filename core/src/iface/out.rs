@@ -570,14 +570,15 @@ impl Inner {
         if frames > out.room() {
             return false;
         }
-        let link = self.link();
-        let hl = link.header_len();
         let ethertype = match pkt.dst {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
+        // The link header once per datagram (none on an IP link), copied
+        // before each of its frames.
         let mut eth = [0u8; 18];
-        let eth_len = link.write(&mut eth, mac, ethertype);
+        let eth_len = self.link().write(&mut eth, mac, ethertype);
+        let hl = eth_len;
         let mut bytes = 0usize;
         let ident = self.datagram_ident(pkt);
         let vnet = self.virtio_for(pkt, hl);
