@@ -80,6 +80,7 @@ extern crate std;
 #[macro_use]
 mod macros;
 
+pub mod dns;
 pub mod iface;
 pub mod phy;
 pub mod rand;

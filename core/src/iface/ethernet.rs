@@ -4,7 +4,7 @@
 use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
 use super::out::{Out, Park, TokenOut};
 use super::stats::DropReason;
-use crate::phy::TxToken;
+use crate::phy::{Medium, TxToken};
 use crate::socket::SocketSet;
 use crate::time::Instant;
 use crate::wire::ethernet::{EtherType, EthernetFrame};
@@ -30,6 +30,9 @@ impl<'a> Interface<'a> {
         let Some(frame) = inner.strip_virtio(frame) else {
             return;
         };
+        if inner.caps.medium == Medium::Ip {
+            return inner.process_ip_frame(fragments, pending, now, frame, sockets, tx);
+        }
         let Some(eth) = inner.wire(EthernetFrame::new_checked(frame)) else {
             return;
         };
@@ -93,7 +96,7 @@ impl Inner {
     /// frame, counted as malformed. A super-frame (GRO, or the host's TSO
     /// before segmentation) is a TCP segment like any other, only longer:
     /// its IPv4 or IPv6 length field covers it whole.
-    fn strip_virtio<'f>(&mut self, frame: &'f [u8]) -> Option<&'f [u8]> {
+    pub(super) fn strip_virtio<'f>(&mut self, frame: &'f [u8]) -> Option<&'f [u8]> {
         self.rx_vouched = false;
         let hl = self.caps.virtio_header_len();
         if hl == 0 {

@@ -26,6 +26,9 @@ pub struct StackConfig {
     /// The IPv6 default gateway.
     pub ipv6_gateway: Option<Ipv6Addr>,
     /// Run DHCPv4 when no static IPv4 address is given (on by default).
+    /// An IP-medium device (a TUN) cannot carry it: there
+    /// [`Stack::start`](super::Stack::start) refuses a configuration without
+    /// a static IPv4 address unless this is off.
     pub dhcpv4: bool,
     /// Form IPv6 addresses from the prefixes Router Advertisements carry
     /// (SLAAC, RFC 4862 §5.5), with or without static IPv6 addresses. On

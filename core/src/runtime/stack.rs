@@ -775,6 +775,17 @@ impl Stack {
     pub fn start<D: WaitDevice + 'static>(device: D, config: StackConfig) -> io::Result<Stack> {
         let seed = config.random_seed.unwrap_or_else(random_seed);
         let mut ic = Config::new(config.mac);
+        // The device's medium from the start: on a TUN the addresses are
+        // used at once (no probing, no DAD), as Linux does there.
+        ic.medium = device.capabilities().medium;
+        if ic.medium == crate::phy::Medium::Ip && config.ipv4.is_empty() && config.dhcpv4 {
+            return Err(invalid(
+                "DHCPv4 needs a broadcast link with hardware addresses (RFC 2131), \
+                 which an IP-medium device (a TUN) is not: give a static IPv4 address \
+                 (StackConfig::ipv4), or set StackConfig::dhcpv4 to false for IPv6 only"
+                    .into(),
+            ));
+        }
         ic.random_seed = seed;
         ic.ipv4_probe = config.ipv4_probe;
         ic.slaac = config.slaac;
