@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::builder::ArgPredicate;
 use clap::{ArgAction, Args};
 use rstcp::runtime::{Stack, StackConfig};
-use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 use rstcp_pcap::device::PcapRecorder;
 use rstcp_tap::TapDevice;
 
@@ -56,6 +56,10 @@ pub struct NetArgs {
     /// §5.5, is on by default).
     #[arg(long)]
     pub no_slaac: bool,
+    /// A DNS server to ask for names, before those of the DHCPv4 lease and
+    /// of Router Advertisements (repeatable).
+    #[arg(long = "dns", value_name = "ADDR")]
+    pub dns: Vec<IpAddr>,
     /// Use static IPv4 addresses at once, without RFC 5227 probing (about
     /// 6 s) for another host that has them. Only on a link you control.
     #[arg(long)]
@@ -87,6 +91,7 @@ impl NetArgs {
         c.dhcpv4 = self.ipv4.is_empty() && !self.tun;
         c.ipv4_probe = !self.no_probe;
         c.slaac = !self.no_slaac;
+        c.dns_servers = self.dns.clone();
         c
     }
 
