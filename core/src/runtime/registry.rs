@@ -175,7 +175,7 @@ impl Registry {
 
 /// What socket `h` is ready for now (readable, writable). A socket that is
 /// gone is ready for both: the call made on it then reports why.
-fn readiness(sockets: &SocketSet<'_>, h: SocketHandle) -> (bool, bool) {
+pub(crate) fn readiness(sockets: &SocketSet<'_>, h: SocketHandle) -> (bool, bool) {
     if let Some(s) = sockets.get::<TcpSocket>(h) {
         let failed = s.error().is_some();
         let readable = s.can_recv() || s.recv_finished() || failed;

@@ -1023,15 +1023,17 @@ impl Stack {
         client.lease().cloned()
     }
 
-    /// The DNS servers the network gave: the DHCPv4 lease's first, then
+    /// The DNS servers to ask: the configured ones
+    /// ([`StackConfig::dns_servers`]) first, then the DHCPv4 lease's, then
     /// the IPv6 ones of Router Advertisements (RDNSS, RFC 8106 §5.1) whose
     /// lifetime has not run out.
     pub fn dns_servers(&self) -> Vec<IpAddr> {
-        let mut servers: Vec<IpAddr> = self
-            .dhcp_lease()
-            .map(|l| l.dns_servers.iter().copied().map(IpAddr::V4).collect())
-            .unwrap_or_default();
+        let lease = self.dhcp_lease();
         let core = self.shared.lock();
+        let mut servers = core.config.dns_servers.clone();
+        if let Some(l) = lease {
+            servers.extend(l.dns_servers.iter().copied().map(IpAddr::V4));
+        }
         let now = core.now();
         let rd = core.iface.router_discovery();
         servers.extend(rd.dns_servers(now).map(|s| IpAddr::V6(s.addr)));

@@ -592,19 +592,37 @@ impl<'a> SocketSet<'a> {
     /// The sockets that may have something to send: the touched ones and
     /// the DHCP client (it has timers of its own). Clears the record; the
     /// interface touches again those it could not finish.
+    #[cfg(all(test, feature = "alloc"))]
     pub(crate) fn take_touched(&mut self) -> Touched {
-        let all = core::mem::take(&mut self.touched_all);
-        let mut list = core::mem::take(&mut self.touched);
-        if let Some(d) = self.dhcp {
-            if !list.contains(&d) && list.push(d).is_err() {
-                return Touched::All;
-            }
-        }
-        if all {
+        let mut list = heapless::Vec::new();
+        if self.take_touched_into(&mut list) {
             Touched::All
         } else {
             Touched::Some(list)
         }
+    }
+
+    /// [`take_touched`](Self::take_touched) into the caller's (empty)
+    /// `list`, copying only the slots listed: the hot path of every poll
+    /// would otherwise move the whole array twice. Returns true for "all".
+    pub(crate) fn take_touched_into(
+        &mut self,
+        list: &mut heapless::Vec<usize, TOUCHED_LEN>,
+    ) -> bool {
+        list.clear();
+        if core::mem::take(&mut self.touched_all) {
+            self.touched.clear();
+            return true;
+        }
+        // Fits: both have the same capacity.
+        let _ = list.extend_from_slice(&self.touched);
+        self.touched.clear();
+        if let Some(d) = self.dhcp {
+            if !list.contains(&d) && list.push(d).is_err() {
+                return true;
+            }
+        }
+        false
     }
 
     /// Like [`take_touched`](Self::take_touched) without clearing.
@@ -650,7 +668,14 @@ impl<'a> SocketSet<'a> {
             addr: None,
             ..exact
         };
-        let i = [exact, any]
+        // The exact lookup only when some UDP socket is bound to one
+        // address: most bind to every address, and a miss costs a hash.
+        let keys = if self.index.holds(Kind::Udp, true) {
+            &[exact, any][..]
+        } else {
+            &[any][..]
+        };
+        let i = keys
             .iter()
             .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
@@ -662,6 +687,9 @@ impl<'a> SocketSet<'a> {
     /// The ICMP socket bound to an echo identifier.
     pub(crate) fn icmp_for(&mut self, ident: u16) -> Option<&mut icmp::IcmpSocket<'a>> {
         self.sync_binds();
+        if !self.index.holds(Kind::Icmp, false) {
+            return None;
+        }
         let key = Key {
             kind: Kind::Icmp,
             port: ident,
@@ -681,6 +709,9 @@ impl<'a> SocketSet<'a> {
         version: raw::IpVersion,
         protocol: IpProtocol,
     ) -> Option<&mut raw::RawSocket<'a>> {
+        if !self.index.holds(Kind::Raw, false) {
+            return None;
+        }
         let key = raw_key(version, protocol);
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
