@@ -21,7 +21,7 @@ secs="${1:-300}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(ethernet arp ipv4 ipv6 icmpv4 icmpv6 tcp udp dhcpv4 pcap iface tcp_socket)
+  targets=(ethernet arp ipv4 ipv6 icmpv4 icmpv6 tcp udp dhcpv4 dns pcap iface tcp_socket)
 fi
 jobs="${JOBS:-2}"
 build_flags=(-O -a -s "${FUZZ_SANITIZER:-none}")

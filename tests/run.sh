@@ -18,6 +18,9 @@ command -v radvd >/dev/null 2>&1 || [ -x /usr/sbin/radvd ] || need_apt+=(radvd)
 # The examples' kernel test (tests/tests/kernel_examples.rs): http_get
 # fetches from `python3 -m http.server`.
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# The embedded-nal / embedded-io kernel tests (tests/tests/kernel_embedded.rs):
+# socat echoes TCP and UDP in the namespace.
+command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_apt[*]} (apt)"
@@ -34,6 +37,8 @@ echo "== no_std: link the core into a #![no_std] #![no_main] binary and run it"
 # Its own target dir, so a CARGO_TARGET_DIR in the environment cannot hide the binary.
 (cd core/nostd-check && cargo build --release -q --target-dir target && ./target/release/rstcp-nostd-check)
 echo "no_std check: ok"
+echo "== the bare-metal quick start (core/doc/bare_metal.rs, in the README), linked without std, runs"
+core/nostd-check/target/release/quickstart
 
 echo "== cargo test"
 cargo test --workspace --release

@@ -132,6 +132,7 @@ impl<D: Device, W: Write> PcapRecorder<D, W> {
     pub fn new(inner: D, writer: W) -> Result<Self, PcapError> {
         let link_type = match inner.capabilities().medium {
             Medium::Ethernet => LinkType::Ethernet,
+            Medium::Ip => LinkType::Raw,
             _ => {
                 return Err(PcapError::InvalidInput(
                     "no pcap link type for this device medium",

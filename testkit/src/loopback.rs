@@ -189,6 +189,12 @@ impl TxToken for LoopbackTxToken<'_> {
 
 /// A device whose transmitted frames come back, in order, as received frames.
 ///
+/// An interface polling it talks to itself: a packet to one of its own
+/// addresses is framed to its own MAC, comes back, and is received like any
+/// other (TCP, UDP and ping over IPv4 and IPv6; `tests/tests/loopback_self.rs`
+/// in the repository). Its ARP requests and multicast would come back too,
+/// and are ignored as reflections.
+///
 /// ```
 /// use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken};
 /// use rstcp_testkit::loopback::Loopback;

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
+pub mod alloc_count;
 pub mod bulk;
 pub mod compare;
 pub mod example_bins;

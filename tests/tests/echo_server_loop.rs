@@ -5,13 +5,11 @@
 //! and IPv6, while a counting global allocator watches every call into it.
 //! (`kernel_examples.rs` runs the same example against the Linux kernel.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use rstcp::phy::DeviceCapabilities;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::{EthernetAddress, IpAddr, IpEndpoint, Ipv4Addr, Ipv6Addr};
 use rstcp_testkit::loopback::Link;
+use rstcp_tests::alloc_count::{allocations as counted, CountingAlloc};
 use rstcp_tests::sim::Host;
 
 #[allow(dead_code)] // its main, which runs it on a TAP
@@ -20,47 +18,8 @@ mod tap_echo_server;
 
 use tap_echo_server::{Memory, Server};
 
-struct Counting;
-
-thread_local! {
-    // Per thread: the harness runs other tests on other threads.
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// wrapper only bumps a thread-local counter, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Runs `f`, returning its result and the allocations it made.
-fn counted<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let r = f();
-    COUNTING.with(|c| c.set(false));
-    (r, ALLOCS.with(|a| a.get()))
-}
+static GLOBAL: CountingAlloc = CountingAlloc;
 
 const SERVER_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 69, 1);
 const SERVER_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);

@@ -26,8 +26,9 @@ const PREFIXED_SEEDS: usize = 3;
 /// included (a cut-off script is the commonest malformation of these).
 #[test]
 fn fuzz_bodies_hold_on_crafted_seeds() {
-    let crafted: [(&str, Target, Vec<Vec<u8>>); 2] = [
+    let crafted: [(&str, Target, Vec<Vec<u8>>); 3] = [
         ("iface", fuzz::iface, fuzz::iface::crafted_seeds()),
+        ("dns", fuzz::dns, fuzz::dns::seeds()),
         ("tcp_socket", fuzz::tcp_socket, fuzz::tcp_socket::seeds()),
     ];
     for (name, body, seeds) in crafted {

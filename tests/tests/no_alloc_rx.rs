@@ -5,55 +5,20 @@
 //! The core has no heap by design; this proves the claim holds with the
 //! `alloc` test devices too, where a stray `Vec` would be easy to add.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, IpEndpoint};
+use rstcp_tests::alloc_count::{allocations, CountingAlloc};
 use rstcp_tests::sim::*;
 
-struct Counting;
-
-thread_local! {
-    // Per thread: the test harness runs other tests on other threads.
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// wrapper only bumps a thread-local counter, which itself never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAlloc = CountingAlloc;
 
 /// Polls both hosts until idle, counting allocations made inside `poll`.
 fn polls_allocations(sim: &mut Sim, rounds: usize) -> u64 {
     let mut total = 0;
     for _ in 0..rounds {
-        ALLOCS.with(|a| a.set(0));
-        COUNTING.with(|c| c.set(true));
-        sim.step();
-        COUNTING.with(|c| c.set(false));
-        total += ALLOCS.with(|a| a.get());
+        let (_, n) = allocations(|| sim.step());
+        total += n;
         sim.now += Duration::from_micros(10);
     }
     total

@@ -38,3 +38,23 @@ fn the_readme_std_snippet_is_the_quickstart_example_that_the_tests_run() {
         assert!(section.contains(step), "the README does not say {step:?}");
     }
 }
+
+#[test]
+fn the_readme_bare_metal_snippet_is_the_quick_start_the_no_std_build_links() {
+    let readme = include_str!("../../README.md");
+    let quick_start = include_str!("../../core/doc/bare_metal.rs");
+    let snippet = rust_block_after(readme, "## Using it on bare metal");
+    assert_eq!(
+        snippet, quick_start,
+        "the README's bare-metal snippet differs from core/doc/bare_metal.rs"
+    );
+    // No heap and no std in what a firmware copies.
+    for word in ["Vec", "Box", "std::", "alloc", "String"] {
+        assert!(!snippet.contains(word), "the snippet uses {word}");
+    }
+    // The crate docs include the same file, and the no-std binary too.
+    let lib = include_str!("../../core/src/lib.rs");
+    assert!(lib.contains(r#"include_str!("../doc/bare_metal.rs")"#));
+    let bin = include_str!("../../core/nostd-check/src/bin/quickstart.rs");
+    assert!(bin.contains(r#"include!("../../../doc/bare_metal.rs");"#));
+}

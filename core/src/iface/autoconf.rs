@@ -13,6 +13,7 @@ use super::event::Event;
 use super::interface::{solicited_node, AddressError, Inner};
 use super::out::Out;
 use super::stats::DropReason;
+use crate::phy::Medium;
 use crate::time::Instant;
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, PrefixInfoFlags, PrefixInformation};
@@ -41,7 +42,11 @@ impl Inner {
             return Ok(());
         }
         let now = self.now;
-        let transmits = self.config.dad_transmits;
+        // No DAD on an IP link, as Linux on a TUN (`medium.rs`).
+        let transmits = match self.medium {
+            Medium::Ethernet => self.config.dad_transmits,
+            Medium::Ip => 0,
+        };
         let dad = (transmits > 0).then(|| {
             let (r, n1, n2) = (self.rand(), self.rand(), self.rand());
             Dad::new(transmits, now, r, u64::from(n1) << 16 ^ u64::from(n2))

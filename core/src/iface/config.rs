@@ -2,6 +2,7 @@
 
 use crate::iface::addr6::iid::InterfaceIdMode;
 use crate::iface::neighbor::NeighborConfig;
+use crate::phy::Medium;
 use crate::time::Duration;
 use crate::wire::EthernetAddress;
 
@@ -9,8 +10,15 @@ use crate::wire::EthernetAddress;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// The interface's MAC address.
+    /// The interface's MAC address. On an IP link ([`Medium::Ip`]) it is
+    /// sent nowhere and only seeds the IPv6 interface identifiers.
     pub hardware_addr: EthernetAddress,
+    /// The device's medium, when known before the first poll: with
+    /// [`Medium::Ip`] the addresses added before it are used at once (no
+    /// RFC 5227 probing, no DAD). The interface follows the device's
+    /// [`DeviceCapabilities::medium`](crate::phy::DeviceCapabilities) from
+    /// its first poll on either way; Ethernet by default.
+    pub medium: Medium,
     /// Seed for the interface's own pseudo-random choices (IPv4 ident start,
     /// ARP probe jitter, ephemeral ports). Give a different value per boot:
     /// the stack has no entropy source of its own.
@@ -59,6 +67,7 @@ impl Config {
     pub fn new(hardware_addr: EthernetAddress) -> Config {
         Config {
             hardware_addr,
+            medium: Medium::Ethernet,
             random_seed: 0x05ee_d0f7_c9a1,
             vlan_id: None,
             hop_limit: 64,

@@ -105,6 +105,14 @@ impl Inner {
         output: crate::socket::dhcpv4::DhcpOutput<'_>,
     ) -> Result<(), SendError> {
         use crate::socket::dhcpv4::DhcpOutput;
+        if self.caps.medium == crate::phy::Medium::Ip {
+            // RFC 2131 §2: DHCP needs broadcast and a client hardware
+            // address, which an IP link has not (Linux does not run it on
+            // a TUN either): the message is consumed and counted, and the
+            // client goes on with its own timers, never spinning.
+            self.drop(crate::iface::DropReason::Unsupported);
+            return Ok(());
+        }
         match output {
             DhcpOutput::Message { src, dst, repr } => {
                 let body = Body::Dhcp {

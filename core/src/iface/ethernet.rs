@@ -4,7 +4,7 @@
 use super::interface::{solicited_node, Inner, Interface, ALL_NODES};
 use super::out::{Out, Park, TokenOut};
 use super::stats::DropReason;
-use crate::phy::TxToken;
+use crate::phy::{Medium, TxToken};
 use crate::socket::SocketSet;
 use crate::time::Instant;
 use crate::wire::ethernet::{EtherType, EthernetFrame};
@@ -30,6 +30,9 @@ impl<'a> Interface<'a> {
         let Some(frame) = inner.strip_virtio(frame) else {
             return;
         };
+        if inner.caps.medium == Medium::Ip {
+            return inner.process_ip_frame(fragments, pending, now, frame, sockets, tx);
+        }
         let Some(eth) = inner.wire(EthernetFrame::new_checked(frame)) else {
             return;
         };
@@ -40,9 +43,15 @@ impl<'a> Interface<'a> {
         {
             return inner.drop(DropReason::NotForUs);
         }
-        if eth.src_addr() == inner.hw {
-            // Our own frame reflected back (a hub, a bridge loop): RFC 5227
-            // §2.1.1 conflicts are judged by MAC, so never learn from it.
+        // From our own MAC: a frame of ours that came back. Broadcast or
+        // multicast, it was reflected (a hub, a bridge loop): RFC 5227
+        // §2.1.1 conflicts are judged by MAC, so never learn from it. Unicast
+        // to us, it is an IP packet we sent to one of our own addresses
+        // (`Inner::resolve` gives our MAC for those) over a loopback device:
+        // it is taken like any other, as Linux's `lo` carries traffic to the
+        // host's own addresses. ARP never targets us that way.
+        let looped = eth.src_addr() == inner.hw;
+        if looped && dst != inner.hw {
             return inner.drop(DropReason::NotForUs);
         }
         // 802.1Q: take frames of our VLAN only (or untagged ones only).
@@ -70,6 +79,7 @@ impl<'a> Interface<'a> {
             park: Park::No,
         };
         match ethertype {
+            EtherType::Arp if looped => inner.drop(DropReason::NotForUs),
             EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
             EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),
@@ -86,7 +96,7 @@ impl Inner {
     /// frame, counted as malformed. A super-frame (GRO, or the host's TSO
     /// before segmentation) is a TCP segment like any other, only longer:
     /// its IPv4 or IPv6 length field covers it whole.
-    fn strip_virtio<'f>(&mut self, frame: &'f [u8]) -> Option<&'f [u8]> {
+    pub(super) fn strip_virtio<'f>(&mut self, frame: &'f [u8]) -> Option<&'f [u8]> {
         self.rx_vouched = false;
         let hl = self.caps.virtio_header_len();
         if hl == 0 {

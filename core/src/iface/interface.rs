@@ -18,7 +18,7 @@ use super::redirect::{RedirectCache, REDIRECT_CACHE_SIZE};
 use super::route::{Route, RouteTableFull, Routes};
 use super::router::{RouterDiscovery, MAX_DEFAULT_ROUTERS, MAX_PREFIXES};
 use super::stats::{DropReason, Stats};
-use crate::phy::{Device, DeviceCapabilities, RxToken};
+use crate::phy::{Device, DeviceCapabilities, Medium, RxToken};
 use crate::rand::{splitmix64, Rng};
 use crate::socket::dhcpv4::Dhcpv4Event;
 use crate::socket::tcp::isn::{IsnGenerator, SynCookies};
@@ -110,6 +110,9 @@ pub(crate) struct Inner {
     /// sleeps until `poll_at` does not spin.
     pub stalled: heapless::Vec<(SocketHandle, IpAddr), MAX_STALLED>,
     pub caps: DeviceCapabilities,
+    /// The medium the address machinery is set up for (probing, DAD):
+    /// the config's until a poll sees the device's (`medium.rs`).
+    pub medium: Medium,
     /// The device vouched for the transport checksum of the frame being
     /// processed (virtio `DATA_VALID`, or `NEEDS_CSUM`: a frame that never
     /// left the host): TCP and UDP skip verifying it.
@@ -454,6 +457,7 @@ impl<'a> Interface<'a> {
             flush_all: false,
             stalled: heapless::Vec::new(),
             caps: DeviceCapabilities::default(),
+            medium: config.medium,
             rx_vouched: false,
             now,
             dhcp: None,
@@ -505,7 +509,8 @@ impl<'a> Interface<'a> {
             return Err(AddressError::Invalid);
         }
         self.inner.v4.retain(|a| a.cidr.address() != cidr.address());
-        let acd = if self.inner.config.ipv4_probe {
+        // RFC 5227 is ARP: an IP link has nothing to probe with.
+        let acd = if self.inner.config.ipv4_probe && self.inner.medium == Medium::Ethernet {
             let r = self.inner.rand();
             Some(Acd::new(
                 cidr.address(),
@@ -769,6 +774,9 @@ impl<'a> Interface<'a> {
     ) -> bool {
         self.inner.now = now;
         self.inner.caps = device.capabilities();
+        if self.inner.caps.medium != self.inner.medium {
+            self.inner.adopt_medium(self.inner.caps.medium);
+        }
         let mut changed = false;
         let burst = self.inner.caps.max_burst_size.unwrap_or(usize::MAX).max(1);
         for _ in 0..burst {

@@ -5,7 +5,7 @@
 
 use super::fragment::{Fragment, FragmentKey, Reassembler};
 use super::interface::Inner;
-use super::out::{eth_header_len, write_eth, Out};
+use super::out::Out;
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
@@ -228,16 +228,16 @@ impl Inner {
             .iter()
             .find(|a| a.usable())
             .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
-        let (hw, vlan) = (self.hw, self.vlan_id);
+        let link = self.link();
         let csum = self.caps.checksum.ipv4.tx_mode();
         while self.igmp.due(now) {
             let ident = self.next_ident();
             let mut sent = 0;
             let r = self.igmp.dispatch(now, |msg| {
                 let mac = EthernetAddress::from_ipv4_multicast(&msg.dst);
-                let len = eth_header_len(vlan) + msg.datagram_len();
+                let len = link.header_len() + msg.datagram_len();
                 let ok = out.frame(len, &mut |buf| {
-                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv4);
+                    let at = link.write(buf, mac, EtherType::Ipv4);
                     if let Some(rest) = buf.get_mut(at..) {
                         let _ = msg.emit_datagram(src, ident, rest, csum);
                     }

@@ -4,7 +4,7 @@
 
 use super::fragment::{Fragment, FragmentKey, Reassembler};
 use super::interface::{solicited_node, Inner, ALL_NODES};
-use super::out::{eth_header_len, write_eth, Out};
+use super::out::Out;
 use super::packet::IpIn;
 use super::stats::DropReason;
 use crate::socket::SocketSet;
@@ -276,15 +276,15 @@ impl Inner {
             .link_local()
             .map(|e| e.addr())
             .unwrap_or(Ipv6Addr::UNSPECIFIED);
-        let (hw, vlan) = (self.hw, self.vlan_id);
+        let link = self.link();
         let csum = self.caps.checksum.icmpv6.tx_mode();
         while self.mld.due(now) {
             let mut sent = 0;
             let r = self.mld.dispatch(now, |msg| {
                 let mac = EthernetAddress::from_ipv6_multicast(&msg.dst);
-                let len = eth_header_len(vlan) + msg.datagram_len();
+                let len = link.header_len() + msg.datagram_len();
                 let ok = out.frame(len, &mut |buf| {
-                    let at = write_eth(buf, hw, vlan, mac, EtherType::Ipv6);
+                    let at = link.write(buf, mac, EtherType::Ipv6);
                     if let Some(rest) = buf.get_mut(at..) {
                         let _ = msg.emit_datagram(src, rest, csum);
                     }

@@ -715,3 +715,40 @@ impl<A: Group, const N: usize> Membership<A, N> {
         Ok(())
     }
 }
+
+/// Test driver shared by the IGMP and MLD engines' unit tests.
+#[cfg(test)]
+pub(super) mod on_time {
+    extern crate std;
+    use crate::time::{Duration, Instant};
+    use std::vec::Vec;
+
+    /// Runs an engine on time, from `from` (the last instant it saw) to
+    /// `until` included, sending at each instant `poll_at` gives: every
+    /// message sent. Each one is checked not to go out one µs before its
+    /// time, the promise a caller sleeping until `poll_at` relies on.
+    pub fn run<M, S>(
+        m: &mut M,
+        from: Instant,
+        until: Instant,
+        poll_at: impl Fn(&M) -> Option<Instant>,
+        mut send: impl FnMut(&mut M, Instant) -> Option<S>,
+    ) -> Vec<S> {
+        const US: Duration = Duration::from_micros(1);
+        let mut sent = Vec::new();
+        let mut last = from;
+        for _ in 0..1000 {
+            let Some(t) = poll_at(m) else { break };
+            if t > until {
+                break;
+            }
+            let t = t.max(last);
+            if t - US >= last {
+                assert!(send(m, t - US).is_none(), "sent before its time {t}");
+            }
+            sent.extend(send(m, t));
+            last = t;
+        }
+        sent
+    }
+}

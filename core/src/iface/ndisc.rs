@@ -13,6 +13,7 @@ use super::neighbor::{Fill, Filled, NeighborConfig};
 use super::out::Out;
 use super::router::RouterChange;
 use super::stats::DropReason;
+use crate::phy::Medium;
 use crate::time::{Duration, Instant};
 use crate::wire::icmpv6::Icmpv6Repr;
 use crate::wire::ndp::{NdiscRepr, NeighborFlags};
@@ -31,6 +32,10 @@ impl Inner {
         ndisc: NdiscRepr<'_>,
     ) {
         let now = out.now;
+        // An IP link has no link-layer addresses: one an option names is
+        // not learnt (RFC 4861 §4: the options are for links that have
+        // them), and nothing resolves through the neighbor cache there.
+        let ethernet = self.caps.medium == Medium::Ethernet;
         match ndisc {
             NdiscRepr::NeighborSolicit {
                 target_addr,
@@ -72,7 +77,7 @@ impl Inner {
                 } else if !self.has_v6(&target_addr) {
                     return self.drop(DropReason::NotForUs);
                 }
-                if let (false, Some(mac)) = (dad, lladdr) {
+                if let (false, Some(mac), true) = (dad, lladdr, ethernet) {
                     // RFC 4861 §7.2.3: create or update the entry as STALE.
                     if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
                         self.schedule_flush(IpAddr::V6(src));
@@ -85,7 +90,7 @@ impl Inner {
                 let advert = Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
                     flags,
                     target_addr,
-                    lladdr: Some(self.hw),
+                    lladdr: self.link_addr(),
                     options: &[],
                 });
                 let pkt = self.icmpv6_packet(target_addr, reply_dst, &advert, 255);
@@ -121,7 +126,7 @@ impl Inner {
                     return self.drop(DropReason::BadSource);
                 }
                 let solicited = flags.contains(NeighborFlags::SOLICITED);
-                let Some(mac) = lladdr else {
+                let Some(mac) = lladdr.filter(|_| ethernet) else {
                     // RFC 4861 §7.2.5: no address to learn; S still confirms.
                     if solicited && self.nd.confirm_reachable(&target_addr, now) {
                         self.schedule_flush(IpAddr::V6(target_addr));
@@ -142,14 +147,17 @@ impl Inner {
                 if !src.is_unicast_link_local() {
                     return self.drop(DropReason::BadSource);
                 }
-                self.router_advert(now, src, &ndisc);
+                self.router_advert(now, src, &ndisc, ethernet);
             }
             NdiscRepr::Redirect {
                 target_addr,
                 dest_addr,
                 lladdr,
                 ..
-            } => self.redirect(now, src, target_addr, dest_addr, lladdr),
+            } => {
+                let lladdr = lladdr.filter(|_| ethernet);
+                self.redirect(now, src, target_addr, dest_addr, lladdr)
+            }
             _ => {}
         }
     }
@@ -157,7 +165,7 @@ impl Inner {
     /// A valid Router Advertisement (RFC 4861 §6.3.4): the default router
     /// list, the link parameters, the prefix list and the router's
     /// link-layer address.
-    fn router_advert(&mut self, now: Instant, src: Ipv6Addr, ra: &NdiscRepr<'_>) {
+    fn router_advert(&mut self, now: Instant, src: Ipv6Addr, ra: &NdiscRepr<'_>, ethernet: bool) {
         let NdiscRepr::RouterAdvert {
             hop_limit,
             router_lifetime,
@@ -216,7 +224,7 @@ impl Inner {
         }
         // §6.3.4: the Source Link-Layer Address is recorded for the router,
         // creating the entry (STALE) if necessary, STALE if it changed.
-        if let Some(mac) = lladdr {
+        if let (Some(mac), true) = (lladdr, ethernet) {
             if self.nd.fill(src, mac, Fill::solicitation(), now) != Filled::Ignored {
                 self.schedule_flush(IpAddr::V6(src));
             }
@@ -297,7 +305,9 @@ impl Inner {
         // 4862 §5.4), from :: and without it. RFC 4429 §3.2: from an
         // optimistic address, without the option either.
         let src = self.v6.link_local();
-        let slla = src.filter(|e| !e.tentative()).map(|_| self.hw);
+        let slla = src
+            .filter(|e| !e.tentative())
+            .and_then(|_| self.link_addr());
         let src = src.map_or(Ipv6Addr::UNSPECIFIED, |e| e.addr());
         let rs = Icmpv6Repr::Ndisc(NdiscRepr::RouterSolicit {
             lladdr: slla,

@@ -13,7 +13,7 @@ use super::neighbor::{Lookup, NeighborAction};
 use super::packet::{Body, IpOut};
 use super::pending::{PendingQueue, Room};
 use super::stats::DropReason;
-use crate::phy::{Device, TxToken};
+use crate::phy::{Device, Medium, TxToken};
 use crate::time::Instant;
 use crate::wire::arp::{ArpOperation, ArpPacket, ArpRepr};
 use crate::wire::ethernet::{EtherType, EthernetFrame, EthernetRepr, VlanTag};
@@ -255,46 +255,71 @@ pub(crate) enum SendError {
 }
 
 impl Inner {
-    fn eth_header_len(&self) -> usize {
-        eth_header_len(self.vlan_id)
+    /// How frames are framed on this device (from its capabilities).
+    pub(super) fn link(&self) -> Link {
+        Link {
+            hw: self.hw,
+            vlan_id: self.vlan_id,
+            ethernet: self.caps.medium == Medium::Ethernet,
+        }
     }
 
-    fn write_eth(&self, buf: &mut [u8], dst: EthernetAddress, ethertype: EtherType) -> usize {
-        write_eth(buf, self.hw, self.vlan_id, dst, ethertype)
+    /// Our link-layer address for NDP's options: none on an IP link (RFC
+    /// 4861 §4.1, §4.4: the options are "on link layers that have
+    /// addresses").
+    pub(super) fn link_addr(&self) -> Option<EthernetAddress> {
+        (self.caps.medium == Medium::Ethernet).then_some(self.hw)
     }
 }
 
-/// Ethernet header length: 14, plus 4 for an 802.1Q tag.
-pub(super) fn eth_header_len(vlan_id: Option<u16>) -> usize {
-    14 + if vlan_id.is_some() { 4 } else { 0 }
-}
-
-/// Writes an Ethernet header (tagged when `vlan_id` is set); returns its length.
-pub(super) fn write_eth(
-    buf: &mut [u8],
-    src: EthernetAddress,
+/// The link header every frame starts with: Ethernet (our MAC, an 802.1Q
+/// tag when a VLAN is configured), or nothing at all on an IP medium
+/// ([`Medium::Ip`]: the frame is the IP packet).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Link {
+    hw: EthernetAddress,
     vlan_id: Option<u16>,
-    dst: EthernetAddress,
-    ethertype: EtherType,
-) -> usize {
-    let mut vlan = heapless::Vec::new();
-    if let Some(vid) = vlan_id {
-        let _ = vlan.push(VlanTag {
-            pcp: 0,
-            dei: false,
-            id: vid,
-            tpid: EtherType::Vlan,
-        });
+    ethernet: bool,
+}
+
+impl Link {
+    /// The header's length: 14, plus 4 for an 802.1Q tag; 0 on an IP link.
+    pub(super) fn header_len(&self) -> usize {
+        if !self.ethernet {
+            return 0;
+        }
+        14 + if self.vlan_id.is_some() { 4 } else { 0 }
     }
-    let repr = EthernetRepr {
-        src_addr: src,
-        dst_addr: dst,
-        ethertype,
-        vlan,
-    };
-    let n = repr.buffer_len();
-    let _ = repr.emit(&mut EthernetFrame::new_unchecked(&mut *buf));
-    n
+
+    /// Writes the header to `dst` (ignored on an IP link); returns its length.
+    pub(super) fn write(
+        &self,
+        buf: &mut [u8],
+        dst: EthernetAddress,
+        ethertype: EtherType,
+    ) -> usize {
+        if !self.ethernet {
+            return 0;
+        }
+        let mut vlan = heapless::Vec::new();
+        if let Some(vid) = self.vlan_id {
+            let _ = vlan.push(VlanTag {
+                pcp: 0,
+                dei: false,
+                id: vid,
+                tpid: EtherType::Vlan,
+            });
+        }
+        let repr = EthernetRepr {
+            src_addr: self.hw,
+            dst_addr: dst,
+            ethertype,
+            vlan,
+        };
+        let n = repr.buffer_len();
+        let _ = repr.emit(&mut EthernetFrame::new_unchecked(&mut *buf));
+        n
+    }
 }
 
 impl Inner {
@@ -305,11 +330,16 @@ impl Inner {
         dst: EthernetAddress,
         repr: &ArpRepr,
     ) -> bool {
-        let hl = self.eth_header_len();
-        let len = hl + repr.buffer_len();
-        let this = &*self;
+        if self.caps.medium != Medium::Ethernet {
+            // No ARP on an IP link: nothing asks for it there (no probing,
+            // no resolution); a stray request is consumed, not retried.
+            self.drop(DropReason::Unsupported);
+            return true;
+        }
+        let link = self.link();
+        let len = link.header_len() + repr.buffer_len();
         let sent = out.frame(len, &mut |buf| {
-            let at = this.write_eth(buf, dst, EtherType::Arp);
+            let at = link.write(buf, dst, EtherType::Arp);
             if let Some(rest) = buf.get_mut(at..) {
                 let _ = repr.emit(&mut ArpPacket::new_unchecked(rest));
             }
@@ -513,7 +543,8 @@ impl Inner {
         }
     }
 
-    /// Sends `pkt` to a known MAC through `out`; false if `out` ran dry.
+    /// Sends `pkt` to a known MAC (ignored on an IP link) through `out`;
+    /// false if `out` ran dry.
     pub(crate) fn send_ip_to(
         &mut self,
         out: &mut Out<'_, '_>,
@@ -539,13 +570,15 @@ impl Inner {
         if frames > out.room() {
             return false;
         }
-        let hl = self.eth_header_len();
         let ethertype = match pkt.dst {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
+        // The link header once per datagram (none on an IP link), copied
+        // before each of its frames.
         let mut eth = [0u8; 18];
-        let eth_len = self.write_eth(&mut eth, mac, ethertype);
+        let eth_len = self.link().write(&mut eth, mac, ethertype);
+        let hl = eth_len;
         let mut bytes = 0usize;
         let ident = self.datagram_ident(pkt);
         let vnet = self.virtio_for(pkt, hl);
@@ -683,6 +716,14 @@ impl Inner {
         }
     }
 
+    /// True when `hop` is one of our usable unicast addresses.
+    fn is_own_unicast(&self, hop: &IpAddr) -> bool {
+        match hop {
+            IpAddr::V4(a) => self.has_v4(a),
+            IpAddr::V6(a) => self.has_v6(a),
+        }
+    }
+
     /// Routes and resolves `pkt`, sending a resolution request when one is
     /// due. `Ok(mac)` when it can go now.
     pub(crate) fn resolve(
@@ -694,8 +735,20 @@ impl Inner {
             self.drop(DropReason::NoRoute);
             return Err((pkt.dst, SendError::Dropped));
         };
+        if self.caps.medium == Medium::Ip {
+            // A point-to-point IP link delivers every packet to the peer:
+            // no ARP, no Neighbor Solicitation (Linux's IFF_NOARP).
+            return Ok((hop, EthernetAddress::UNSPECIFIED));
+        }
         if let Some(mac) = self.group_mac(&hop) {
             return Ok((hop, mac));
+        }
+        if self.is_own_unicast(&hop) {
+            // To ourselves: no neighbor to ask (our own ARP request or
+            // Neighbor Solicitation would come back as a reflection, and no
+            // one else may answer for our address). Our MAC, so that a
+            // loopback device carries it back to us (`ethernet.rs`).
+            return Ok((hop, self.hw));
         }
         let now = self.now;
         let lookup = match hop {
@@ -1002,6 +1055,8 @@ impl Inner {
     fn flush_hop(&mut self, hop: IpAddr, out: &mut Out<'_, '_>) -> bool {
         let now = out.now;
         let mac = match hop {
+            // An IP link has no addresses to resolve: every hop is ready.
+            _ if self.caps.medium == Medium::Ip => Some(EthernetAddress::UNSPECIFIED),
             IpAddr::V4(a) => self
                 .group_mac(&hop)
                 .or_else(|| self.arp.get(&a, now).and_then(|e| e.hw)),
@@ -1010,16 +1065,16 @@ impl Inner {
                 .or_else(|| self.nd.get(&a, now).and_then(|e| e.hw)),
         };
         let Some(mac) = mac else { return true };
-        let hl = self.eth_header_len();
+        let link = self.link();
+        let hl = link.header_len();
         let ethertype = match hop {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
         while let Some(ip_packet) = out.pending.peek_for(&hop) {
-            let this = &*self;
             let len = hl + ip_packet.len();
             let sent = out.frames.frame(len, &mut |buf| {
-                let at = this.write_eth(buf, mac, ethertype);
+                let at = link.write(buf, mac, ethertype);
                 if let Some(rest) = buf.get_mut(at..at + ip_packet.len()) {
                     rest.copy_from_slice(ip_packet);
                 }
@@ -1110,15 +1165,15 @@ impl Inner {
                 .ok_or(SendError::Dropped)?,
         };
         let (_, mac) = self.resolve(out, &probe).map_err(|(_, e)| e)?;
-        let hl = self.eth_header_len();
+        let link = self.link();
+        let hl = link.header_len();
         let ethertype = if matches!(dst, IpAddr::V4(_)) {
             EtherType::Ipv4
         } else {
             EtherType::Ipv6
         };
-        let this = &*self;
         let ok = out.frame(hl + packet.len(), &mut |buf| {
-            let at = this.write_eth(buf, mac, ethertype);
+            let at = link.write(buf, mac, ethertype);
             if let Some(rest) = buf.get_mut(at..at + packet.len()) {
                 rest.copy_from_slice(packet);
             }

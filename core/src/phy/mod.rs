@@ -61,6 +61,24 @@ pub enum Medium {
     /// Ethernet II frames (with optional 802.1Q tags), resolved with ARP and NDP.
     #[default]
     Ethernet,
+    /// Bare IP packets, no link header: a Linux TUN (`IFF_TUN`), a
+    /// point-to-point or tunnel link (as smoltcp's `Medium::Ip`, gVisor's
+    /// fdbased endpoint without Ethernet). The version nibble says IPv4 or
+    /// IPv6; every packet reaches the peer, so there is nothing to resolve.
+    ///
+    /// On such a device the interface, as Linux on a TUN (`IFF_NOARP`,
+    /// `ARPHRD_NONE`), sends no ARP and no Neighbor Solicitations for
+    /// resolution, probes no IPv4 address (RFC 5227 is ARP) and runs no
+    /// Duplicate Address Detection (Linux skips DAD on `IFF_NOARP`
+    /// links); its Neighbor Advertisements and Router Solicitations carry
+    /// no link-layer address option (RFC 4861 §4.1, §4.4: only "on link
+    /// layers that have addresses"). Router Advertisements still configure
+    /// prefixes, SLAAC, the MTU and DNS; MLD and IGMP reports still go.
+    /// DHCPv4 is not carried (RFC 2131 needs broadcast and a client
+    /// hardware address): its messages are dropped and counted
+    /// [`Unsupported`](crate::iface::DropReason::Unsupported); give such a
+    /// link static addresses, as `ip addr add` does for a TUN.
+    Ip,
 }
 
 /// Whether a checksum is computed/verified in software or left to hardware.
@@ -216,11 +234,20 @@ impl DeviceCapabilities {
         }
     }
 
-    /// The largest frame, link header included (Ethernet: MTU + 14), and
-    /// the virtio-net header when there is one.
+    /// A device of bare IP packets ([`Medium::Ip`]: a TUN) with the given
+    /// MTU, software checksums, no burst limit.
+    pub const fn ip(mtu: usize) -> DeviceCapabilities {
+        let mut caps = DeviceCapabilities::ethernet(mtu);
+        caps.medium = Medium::Ip;
+        caps
+    }
+
+    /// The largest frame, link header included (Ethernet: MTU + 14; IP:
+    /// the MTU), and the virtio-net header when there is one.
     pub const fn max_frame_len(&self) -> usize {
         let link = match self.medium {
             Medium::Ethernet => self.mtu + crate::wire::ethernet::HEADER_LEN,
+            Medium::Ip => self.mtu,
         };
         link + self.virtio_header_len()
     }
@@ -310,6 +337,15 @@ mod tests {
         assert!(!Checksum::Tx.rx() && Checksum::Tx.tx());
         assert!(!Checksum::None.rx() && !Checksum::None.tx());
         assert_eq!(DeviceCapabilities::ethernet(1500).max_frame_len(), 1514);
+    }
+
+    #[test]
+    fn an_ip_device_has_no_link_header() {
+        let mut caps = DeviceCapabilities::ip(1500);
+        assert_eq!(caps.medium, Medium::Ip);
+        assert_eq!(caps.max_frame_len(), 1500);
+        caps.virtio = Some(VirtioOffload::new(12, true));
+        assert_eq!(caps.max_frame_len(), 1512);
     }
 
     #[test]

@@ -34,6 +34,7 @@
 use core::fmt;
 
 pub use super::error::{RecvError, SendError};
+use super::waker::SocketWakers;
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::icmpv4::{Icmpv4Message, Icmpv4Packet};
@@ -63,7 +64,7 @@ pub enum IcmpEndpoint {
     Ident(u16),
 }
 
-/// Why [`IcmpSocket::bind`] failed.
+/// Why [`Socket::bind`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -90,13 +91,20 @@ impl core::error::Error for BindError {}
 /// Each queued message carries its remote address: the destination of one
 /// to send, the source of one received.
 #[derive(Debug)]
-pub struct IcmpSocket<'a> {
+pub struct Socket<'a> {
     endpoint: IcmpEndpoint,
     rx_buffer: PacketBuffer<'a, IpAddr>,
     tx_buffer: PacketBuffer<'a, IpAddr>,
     hop_limit: Option<u8>,
     rx_dropped_full: u64,
+    /// Tasks awaiting a reply or room (feature `async`).
+    wakers: SocketWakers,
 }
+
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `icmp::Socket`, the name the other
+/// socket kinds follow.
+pub type IcmpSocket<'a> = Socket<'a>;
 
 impl<'a> IcmpSocket<'a> {
     /// An unbound socket with the given receive and transmit buffers.
@@ -110,6 +118,7 @@ impl<'a> IcmpSocket<'a> {
             tx_buffer,
             hop_limit: None,
             rx_dropped_full: 0,
+            wakers: SocketWakers::new(),
         }
     }
 
@@ -138,6 +147,7 @@ impl<'a> IcmpSocket<'a> {
         self.endpoint = IcmpEndpoint::Unspecified;
         self.rx_buffer.reset();
         self.tx_buffer.reset();
+        self.wakers.wake_all();
     }
 
     /// True once bound.
@@ -326,6 +336,21 @@ impl<'a> IcmpSocket<'a> {
         })
     }
 
+    /// Wakes `waker`'s task once a message is waiting or the socket is
+    /// closed (feature `async`). One task at a time: a later, different
+    /// waker replaces this one and wakes it.
+    #[cfg(feature = "async")]
+    pub fn register_recv_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
+    }
+
+    /// Wakes `waker`'s task once a queued message left (room for another)
+    /// or the socket is closed (feature `async`).
+    #[cfg(feature = "async")]
+    pub fn register_send_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_send(waker);
+    }
+
     /// Queues a copy of an accepted ICMP message (from its type byte on)
     /// received from `src`. `Err(Full)` when the receive buffer has no
     /// room: the message is dropped and counted.
@@ -336,6 +361,7 @@ impl<'a> IcmpSocket<'a> {
         message: &[u8],
     ) -> Result<(), Full> {
         let queued = self.rx_buffer.enqueue_slice(message, src);
+        self.wakers.wake_recv_if(queued.is_ok());
         if queued.is_err() {
             self.rx_dropped_full = self.rx_dropped_full.wrapping_add(1);
             net_debug!(
@@ -369,7 +395,11 @@ impl<'a> IcmpSocket<'a> {
             f(*dst, hop_limit, message)
         });
         match sent {
-            Err(Empty) | Ok(Ok(())) => Ok(()),
+            Err(Empty) => Ok(()),
+            Ok(Ok(())) => {
+                self.wakers.wake_send_if(true);
+                Ok(())
+            }
             Ok(Err(e)) => Err(e),
         }
     }
@@ -685,5 +715,24 @@ mod tests {
         let mut s = socket(1);
         s.set_hop_limit(Some(0));
         assert_eq!(s.hop_limit(), None);
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn wakers_fire_on_a_reply_and_a_departure() {
+        use crate::socket::waker::counting::waker;
+        let mut s = IcmpSocket::new(buffer(1, 64), buffer(1, 64));
+        s.bind(IcmpEndpoint::Ident(7)).unwrap();
+        let (r, rc) = waker();
+        let (w, wc) = waker();
+        s.register_recv_waker(&r);
+        s.process(Instant::ZERO, PEER.into(), &echo(0, 7, 1, b"pong"))
+            .unwrap();
+        assert_eq!(rc.get(), 1);
+        s.send_slice(&echo(8, 0, 1, b"ping"), PEER.into()).unwrap();
+        s.register_send_waker(&w);
+        let r: Result<(), ()> = s.dispatch(Instant::ZERO, |_, _, _| Ok(()));
+        assert_eq!(r, Ok(()));
+        assert_eq!(wc.get(), 1);
     }
 }

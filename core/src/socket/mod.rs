@@ -9,6 +9,18 @@
 //! Incoming packets find their socket through a hash index, never by
 //! scanning the set; the index is kept right by binding through the set
 //! ([`SocketSet::bind_udp`], [`SocketSet::bind_icmp`], …).
+//!
+//! # Names
+//!
+//! Each protocol module names its socket `Socket`, used with the module:
+//! [`tcp::Socket`] (a connection), [`tcp::Listener`], [`udp::Socket`],
+//! [`icmp::Socket`], [`raw::Socket`] (as smoltcp does). These are the
+//! sans-IO sockets a [`SocketSet`] holds; the std-like blocking handles of
+//! the threaded runtime (`std` feature) are the ones called `TcpStream`,
+//! `TcpListener` and `UdpSocket`, in `rstcp::runtime`. The former names
+//! (`tcp::TcpSocket`, `tcp::TcpListener`, `udp::UdpSocket`,
+//! `icmp::IcmpSocket`, `raw::RawSocket`) remain as aliases of the same
+//! types.
 
 mod binds;
 pub mod dhcpv4;
@@ -18,6 +30,7 @@ mod index;
 pub mod raw;
 pub mod tcp;
 pub mod udp;
+mod waker;
 
 use managed::ManagedSlice;
 
@@ -186,7 +199,7 @@ pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 /// # Example
 ///
 /// ```
-/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::socket::udp::{self, UdpMetadata};
 /// use rstcp::socket::{IndexSlot, SocketSet, SocketStorage};
 /// use rstcp::storage::{PacketBuffer, PacketMetadata};
 ///
@@ -198,24 +211,24 @@ pub const EPHEMERAL_PORTS: core::ops::RangeInclusive<u16> = 49152..=65535;
 ///
 /// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// let udp = UdpSocket::new(
+/// let socket = udp::Socket::new(
 ///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
 ///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
 /// );
-/// let handle = sockets.add(udp).unwrap();
+/// let handle = sockets.add(socket).unwrap();
 /// let bound = sockets.bind_udp(handle, 5000).unwrap();
 /// assert_eq!(bound.port, 5000);
 /// // A second socket cannot take the same port.
 /// # let (mut rx_meta2, mut rx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// # let (mut tx_meta2, mut tx2) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// # let other = UdpSocket::new(
+/// # let other = udp::Socket::new(
 /// #     PacketBuffer::new(&mut rx_meta2[..], &mut rx2[..]),
 /// #     PacketBuffer::new(&mut tx_meta2[..], &mut tx2[..]),
 /// # );
 /// let other = sockets.add(other).unwrap();
 /// assert!(sockets.bind_udp(other, 5000).is_err());
 ///
-/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// let socket = sockets.get_mut::<udp::Socket>(handle).unwrap();
 /// assert!(!socket.can_recv());
 /// sockets.remove(other);
 /// ```
@@ -230,7 +243,7 @@ pub struct SocketSet<'a> {
     touched: heapless::Vec<usize, TOUCHED_LEN>,
     /// More sockets were touched than `touched` holds: visit them all.
     touched_all: bool,
-    /// Sockets touched since [`take_changed`](Self::take_changed) last
+    /// Sockets touched since [`drain_changed`](Self::drain_changed) last
     /// looked: a frame for them arrived, a timer of theirs ran, or the
     /// application used them. A runtime asks it after each poll to learn
     /// whose readiness may have changed without looking at every socket.
@@ -254,7 +267,7 @@ pub struct SocketSet<'a> {
 pub const TOUCHED_LEN: usize = 64;
 
 /// How many changed sockets the set remembers for the runtime's poller
-/// (`SocketSet::take_changed`) before it reports "all".
+/// (`SocketSet::drain_changed`) before it reports "all".
 pub const CHANGED_LEN: usize = 256;
 
 impl<'a> SocketSet<'a> {
@@ -560,15 +573,20 @@ impl<'a> SocketSet<'a> {
         }
     }
 
-    /// The slots of the sockets touched since the last call (a frame, a
-    /// timer, or the application), and clears the record; `None` for
-    /// "maybe all": more than [`CHANGED_LEN`] were, or `iter_mut` lent
-    /// them all. A slot may be listed twice. For the std runtime, which
-    /// wakes whoever waits on a socket.
+    /// Hands `f` the slots of the sockets touched since the last call (a
+    /// frame, a timer, or the application), and clears the record; false
+    /// for "maybe all" (then `f` is not called): more than [`CHANGED_LEN`]
+    /// were, or `iter_mut` lent them all. A slot may be handed twice. For
+    /// the std runtime, which wakes whoever waits on a socket; it asks after
+    /// every poll, so the record is walked in place, not copied out (2 KiB).
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
-    pub(crate) fn take_changed(&mut self) -> Option<heapless::Vec<usize, CHANGED_LEN>> {
-        let list = core::mem::take(&mut self.changed);
-        (!core::mem::take(&mut self.changed_all)).then_some(list)
+    pub(crate) fn drain_changed(&mut self, mut f: impl FnMut(usize)) -> bool {
+        let all = core::mem::take(&mut self.changed_all);
+        if !all {
+            self.changed.iter().for_each(|&i| f(i));
+        }
+        self.changed.clear();
+        !all
     }
 
     /// The sockets that may have something to send: the touched ones and
@@ -876,17 +894,21 @@ mod tests {
         let h: std::vec::Vec<_> = (0..CHANGED_LEN + 1)
             .map(|_| set.add(udp()).unwrap())
             .collect();
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+        let take = |set: &mut SocketSet<'_>| {
+            let mut list = std::vec::Vec::new();
+            set.drain_changed(|i| list.push(i)).then_some(list)
+        };
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0));
         set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
         set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
         set.get_mut::<udp::UdpSocket>(h[1]).unwrap();
-        assert_eq!(set.take_changed().unwrap().as_slice(), &[3, 1]);
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0), "cleared");
+        assert_eq!(take(&mut set).unwrap(), [3, 1]);
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0), "cleared");
         for &s in &h {
             set.get_mut::<udp::UdpSocket>(s).unwrap();
         }
-        assert!(set.take_changed().is_none(), "too many: look at all");
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+        assert!(take(&mut set).is_none(), "too many: look at all");
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0));
     }
 
     #[test]

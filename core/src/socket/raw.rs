@@ -70,7 +70,7 @@ impl fmt::Display for IpVersion {
 
 /// A raw IP socket bound to one IP version and protocol.
 #[derive(Debug)]
-pub struct RawSocket<'a> {
+pub struct Socket<'a> {
     ip_version: IpVersion,
     ip_protocol: IpProtocol,
     rx_buffer: PacketBuffer<'a, ()>,
@@ -78,6 +78,11 @@ pub struct RawSocket<'a> {
     rx_dropped_full: u64,
     tx_dropped_malformed: u64,
 }
+
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `raw::Socket`, the name the other
+/// socket kinds follow.
+pub type RawSocket<'a> = Socket<'a>;
 
 impl<'a> RawSocket<'a> {
     /// A socket for the packets of `ip_version` carrying `ip_protocol`.

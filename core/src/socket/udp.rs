@@ -29,6 +29,7 @@
 use core::fmt;
 
 pub use super::error::{RecvError, SendError, SocketError};
+use super::waker::SocketWakers;
 use crate::storage::{Empty, Full, PacketBuffer};
 use crate::time::Instant;
 use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint, Ipv4Addr};
@@ -67,7 +68,7 @@ impl From<IpEndpoint> for UdpMetadata {
     }
 }
 
-/// Why [`UdpSocket::bind`] failed.
+/// Why [`Socket::bind`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -89,7 +90,7 @@ impl fmt::Display for BindError {
 
 impl core::error::Error for BindError {}
 
-/// Why [`UdpSocket::connect`] failed.
+/// Why [`Socket::connect`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -146,21 +147,21 @@ pub struct UdpCounters {
 /// # let mut slots = [SocketStorage::EMPTY; 4];
 /// # let mut index = [IndexSlot::default(); 8];
 /// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
-/// use rstcp::socket::udp::{UdpMetadata, UdpSocket};
+/// use rstcp::socket::udp::{self, UdpMetadata};
 /// use rstcp::storage::{PacketBuffer, PacketMetadata};
 /// use rstcp::wire::{IpAddr, IpEndpoint};
 ///
 /// // Each queue: up to 4 datagrams, 1500 bytes in all.
 /// let (mut rx_meta, mut rx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
 /// let (mut tx_meta, mut tx) = ([PacketMetadata::<UdpMetadata>::EMPTY; 4], [0u8; 1500]);
-/// let socket = UdpSocket::new(
+/// let socket = udp::Socket::new(
 ///     PacketBuffer::new(&mut rx_meta[..], &mut rx[..]),
 ///     PacketBuffer::new(&mut tx_meta[..], &mut tx[..]),
 /// );
 /// let handle = sockets.add(socket).unwrap();
 /// sockets.bind_udp(handle, 5000).unwrap();
 ///
-/// let socket = sockets.get_mut::<UdpSocket>(handle).unwrap();
+/// let socket = sockets.get_mut::<udp::Socket>(handle).unwrap();
 /// let to = IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)), 7);
 /// // Queued; the next poll sends it (after ARP for a new neighbor).
 /// socket.send_slice(b"hello", to.into()).unwrap();
@@ -173,7 +174,7 @@ pub struct UdpCounters {
 /// }
 /// ```
 #[derive(Debug)]
-pub struct UdpSocket<'a> {
+pub struct Socket<'a> {
     endpoint: IpListenEndpoint,
     remote: Option<IpEndpoint>,
     rx_buffer: PacketBuffer<'a, UdpMetadata>,
@@ -188,10 +189,18 @@ pub struct UdpSocket<'a> {
     /// interface needs to know: all to one address, or not.
     tx_destinations: Destinations,
     counters: UdpCounters,
+    /// Tasks awaiting a datagram or room (feature `async`).
+    wakers: SocketWakers,
 }
 
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `udp::Socket`, so that it is never
+/// confused with the std-like `rstcp::runtime::UdpSocket` (a blocking handle on
+/// the threaded runtime, `std` feature).
+pub type UdpSocket<'a> = Socket<'a>;
+
 /// Where the queued datagrams go (see
-/// [`UdpSocket::queued_for_one_destination`]). Conservative: once two
+/// [`Socket::queued_for_one_destination`]). Conservative: once two
 /// addresses were queued it stays `Several` until the buffer empties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Destinations {
@@ -217,6 +226,7 @@ impl<'a> UdpSocket<'a> {
             last_destination: None,
             tx_destinations: Destinations::None,
             counters: UdpCounters::default(),
+            wakers: SocketWakers::new(),
         }
     }
 
@@ -278,6 +288,7 @@ impl<'a> UdpSocket<'a> {
         self.tx_buffer.reset();
         self.error = None;
         self.last_destination = None;
+        self.wakers.wake_all();
     }
 
     /// True once bound.
@@ -482,6 +493,22 @@ impl<'a> UdpSocket<'a> {
         }
     }
 
+    /// Wakes `waker`'s task once a datagram or an error is waiting, or the
+    /// socket is closed (feature `async`). One task at a time: a later,
+    /// different waker replaces this one and wakes it.
+    #[cfg(feature = "async")]
+    pub fn register_recv_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
+    }
+
+    /// Wakes `waker`'s task once a queued datagram left (so there may be
+    /// room for another), an error is waiting, or the socket is closed
+    /// (feature `async`).
+    #[cfg(feature = "async")]
+    pub fn register_send_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_send(waker);
+    }
+
     /// Queues a received datagram (the one copy from the device buffer).
     ///
     /// `Err(Full)` when the receive buffer has no room: the datagram is
@@ -501,6 +528,7 @@ impl<'a> UdpSocket<'a> {
         match self.rx_buffer.enqueue_slice(payload, meta) {
             Ok(()) => {
                 self.counters.rx_datagrams = self.counters.rx_datagrams.wrapping_add(1);
+                self.wakers.wake_recv_if(true);
                 net_trace!(
                     "udp {}: {} bytes from {}",
                     self.endpoint,
@@ -542,6 +570,8 @@ impl<'a> UdpSocket<'a> {
         if concerned {
             net_debug!("udp {}: {} from {}", self.endpoint, kind, remote);
             self.error = Some(kind);
+            // `take_error` has something for either side.
+            self.wakers.wake_all();
         }
         concerned
     }
@@ -574,6 +604,7 @@ impl<'a> UdpSocket<'a> {
                 }
                 self.last_destination = Some(destination);
                 self.counters.tx_datagrams = self.counters.tx_datagrams.wrapping_add(1);
+                self.wakers.wake_send_if(true);
                 Ok(())
             }
         }
@@ -1006,5 +1037,31 @@ mod tests {
             );
             assert_eq!(s.recv().unwrap().0, &big[..]);
         }
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn wakers_fire_on_a_datagram_a_departure_an_error_and_close() {
+        use crate::socket::waker::counting::waker;
+        let mut s = UdpSocket::new(buffer(1, 64), buffer(1, 64));
+        s.bind(5000).unwrap();
+        let (r, rc) = waker();
+        let (w, wc) = waker();
+        s.register_recv_waker(&r);
+        s.process(Instant::ZERO, ep(PEER, 53), IpAddr::V4(LOCAL), b"hi")
+            .unwrap();
+        assert_eq!(rc.get(), 1);
+        s.send_slice(b"a", ep(PEER, 53).into()).unwrap();
+        assert!(!s.can_send(), "one slot: full");
+        s.register_send_waker(&w);
+        take_sent(&mut s).unwrap();
+        assert_eq!(wc.get(), 1, "room again");
+        s.register_recv_waker(&r);
+        assert!(s.process_icmp_error(SocketError::ConnectionRefused, ep(PEER, 53)));
+        assert_eq!(rc.get(), 2, "an error to take");
+        s.register_recv_waker(&r);
+        s.register_send_waker(&w);
+        s.close();
+        assert_eq!((rc.get(), wc.get()), (3, 2));
     }
 }

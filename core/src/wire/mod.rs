@@ -27,6 +27,7 @@ pub mod mac;
 
 pub mod arp;
 pub mod dhcpv4;
+pub mod dns;
 pub mod ethernet;
 pub mod icmpv4;
 pub mod icmpv6;

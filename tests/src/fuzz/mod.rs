@@ -24,6 +24,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod arp;
 mod dhcpv4;
+pub mod dns;
 mod ethernet;
 mod icmpv4;
 mod icmpv6;
@@ -38,6 +39,7 @@ mod udp;
 
 pub use self::arp::arp;
 pub use self::dhcpv4::dhcpv4;
+pub use self::dns::dns;
 pub use self::ethernet::ethernet;
 pub use self::icmpv4::icmpv4;
 pub use self::icmpv6::icmpv6;
@@ -63,6 +65,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tcp", tcp),
     ("udp", udp),
     ("dhcpv4", dhcpv4),
+    ("dns", dns),
     ("pcap", pcap),
     ("iface", iface),
     ("tcp_socket", tcp_socket),

@@ -220,6 +220,9 @@ impl Cutter {
                 if super::udp::is_dhcp(udp.src_port(), udp.dst_port()) {
                     self.add("dhcpv4", udp.payload());
                 }
+                if udp.src_port() == 53 || udp.dst_port() == 53 {
+                    self.add("dns", udp.payload());
+                }
             }
         }
     }

@@ -71,25 +71,10 @@ fn send<const N: usize>(igmp: &mut Igmp<N>, now: Instant) -> Option<Sent> {
     out
 }
 
-/// Runs the machine on time, from `from` (the last instant it saw) to
-/// `until` included: every message sent. Each one is checked not to be
-/// sent one µs before the instant `poll_at` gave.
+/// Runs the machine on time from `from` to `until` included: every message
+/// sent (see `membership::on_time::run`).
 fn run<const N: usize>(igmp: &mut Igmp<N>, from: Instant, until: Instant) -> Vec<Sent> {
-    let mut sent = Vec::new();
-    let mut last = from;
-    for _ in 0..1000 {
-        let Some(t) = igmp.poll_at() else { break };
-        if t > until {
-            break;
-        }
-        let t = t.max(last);
-        if t - US >= last {
-            assert!(send(igmp, t - US).is_none(), "sent before its time {t}");
-        }
-        sent.extend(send(igmp, t));
-        last = t;
-    }
-    sent
+    super::super::membership::on_time::run(igmp, from, until, |m| m.poll_at(), send)
 }
 
 fn v3_query(code: u8, group: Ipv4Addr) -> IgmpRepr<'static> {

@@ -13,7 +13,6 @@ const SN: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 0x0001);
 const ANY: Ipv6Addr = Ipv6Addr::UNSPECIFIED;
 const QUERIER: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x99);
 const LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
-const US: Duration = Duration::from_micros(1);
 
 fn secs(s: i64) -> Instant {
     Instant::from_secs(s)
@@ -97,23 +96,9 @@ fn send<const N: usize>(mld: &mut Mld<N>, now: Instant) -> Option<Sent> {
 }
 
 /// Runs the machine on time from `from` to `until` included: every message
-/// sent, each checked not to be sent one µs before `poll_at` said.
+/// sent (see `membership::on_time::run`).
 fn run<const N: usize>(mld: &mut Mld<N>, from: Instant, until: Instant) -> Vec<Sent> {
-    let mut sent = Vec::new();
-    let mut last = from;
-    for _ in 0..1000 {
-        let Some(t) = mld.poll_at() else { break };
-        if t > until {
-            break;
-        }
-        let t = t.max(last);
-        if t - US >= last {
-            assert!(send(mld, t - US).is_none(), "sent before its time {t}");
-        }
-        sent.extend(send(mld, t));
-        last = t;
-    }
-    sent
+    super::super::membership::on_time::run(mld, from, until, |m| m.poll_at(), send)
 }
 
 fn v2_query(code: u16, group: Ipv6Addr) -> MldRepr<'static> {

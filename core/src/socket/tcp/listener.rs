@@ -240,7 +240,7 @@ impl core::fmt::Display for ListenError {
 impl core::error::Error for ListenError {}
 
 /// A listening socket: takes any number of connections on one port into
-/// closed [`TcpSocket`](super::TcpSocket)s the application lends it.
+/// closed [`tcp::Socket`](super::Socket)s the application lends it.
 ///
 /// Half-open connections are small records in the SYN queue, not sockets:
 /// a SYN flood fills the queue, after which SYN cookies (RFC 4987 §3.6)
@@ -264,7 +264,7 @@ impl core::error::Error for ListenError {}
 /// # let mut slots = [SocketStorage::EMPTY; 4];
 /// # let mut index = [IndexSlot::default(); 8];
 /// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
-/// use rstcp::socket::tcp::{HalfOpen, TcpListener, TcpSocket};
+/// use rstcp::socket::tcp::{self, HalfOpen};
 /// use rstcp::socket::SocketHandle;
 /// use rstcp::storage::RingBuffer;
 ///
@@ -273,27 +273,27 @@ impl core::error::Error for ListenError {}
 /// let mut syn_queue = [None::<HalfOpen>; 8];
 /// let mut pool = [None::<SocketHandle>; 2];
 /// let mut backlog = [None::<SocketHandle>; 2];
-/// let listener = TcpListener::new(&mut syn_queue[..], &mut pool[..], &mut backlog[..]);
+/// let listener = tcp::Listener::new(&mut syn_queue[..], &mut pool[..], &mut backlog[..]);
 /// let listener = sockets.add(listener).unwrap();
 /// sockets.listen(listener, 7).unwrap();
 ///
 /// let mut rings = [[0u8; 4096]; 4];
 /// let mut rings = rings.iter_mut();
 /// while let (Some(rx), Some(tx)) = (rings.next(), rings.next()) {
-///     let socket = TcpSocket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
+///     let socket = tcp::Socket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
 ///     let socket = sockets.add(socket).unwrap();
-///     sockets.get_mut::<TcpListener>(listener).unwrap().provide(socket).unwrap();
+///     sockets.get_mut::<tcp::Listener>(listener).unwrap().provide(socket).unwrap();
 /// }
 ///
 /// // In the loop, after each poll: take the new connections.
-/// while let Some(conn) = sockets.get_mut::<TcpListener>(listener).unwrap().accept() {
-///     let socket = sockets.get_mut::<TcpSocket>(conn).unwrap();
+/// while let Some(conn) = sockets.get_mut::<tcp::Listener>(listener).unwrap().accept() {
+///     let socket = sockets.get_mut::<tcp::Socket>(conn).unwrap();
 ///     // ... recv_slice / send_slice; once !socket.is_open(), provide it again.
 /// #   let _ = socket;
 /// }
 /// ```
 #[derive(Debug)]
-pub struct TcpListener<'a> {
+pub struct Listener<'a> {
     endpoint: IpListenEndpoint,
     open: bool,
     syn_queue: ManagedSlice<'a, Option<HalfOpen>>,
@@ -323,6 +323,12 @@ pub struct TcpListener<'a> {
     /// (Linux `tcp_abort_on_overflow`).
     abort_on_overflow: bool,
 }
+
+/// The former name of [`Listener`]: it stays for existing code (it is the same
+/// type), but new code should say `tcp::Listener`, so that it is never
+/// confused with the std-like `rstcp::runtime::TcpListener` (a blocking handle on
+/// the threaded runtime, `std` feature).
+pub type TcpListener<'a> = Listener<'a>;
 
 impl<'a> TcpListener<'a> {
     /// A listener with room for `syn_queue.len()` half-open connections,

@@ -27,9 +27,9 @@ pub mod rtt;
 pub mod sack;
 
 pub(crate) use self::conn::TcpContext;
-pub use self::conn::{State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
+pub use self::conn::{Socket, State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
 pub use self::listener::{
-    HalfOpen, ListenError, ListenerStats, TcpListener, INVALID_ACK_INTERVAL, SYNACK_RETRIES,
-    SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
+    HalfOpen, ListenError, Listener, ListenerStats, TcpListener, INVALID_ACK_INTERVAL,
+    SYNACK_RETRIES, SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
 };
 pub(crate) use self::listener::{ListenContext, ListenDrop, SynAckOffer};

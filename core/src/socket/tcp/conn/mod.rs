@@ -29,6 +29,7 @@ use super::rack::Rack;
 use super::recovery::Phase;
 use super::rtt::{RtoConfig, RttEstimator, RttTimer, TsClock};
 use super::sack::Scoreboard;
+use crate::socket::waker::SocketWakers;
 use crate::storage::RingBuffer;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpRepr, TcpSeqNumber};
@@ -101,7 +102,7 @@ impl fmt::Display for State {
     }
 }
 
-/// Why a connection ended badly (read with [`TcpSocket::error`]).
+/// Why a connection ended badly (read with [`Socket::error`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -151,7 +152,7 @@ pub enum TcpApiError {
     InvalidState,
     /// An unspecified remote address or port 0.
     Unaddressable,
-    /// The connection ended with an error (see [`TcpSocket::error`]).
+    /// The connection ended with an error (see [`Socket::error`]).
     Failed(TcpError),
 }
 
@@ -261,7 +262,9 @@ pub struct TcpStats {
     pub ssthresh: usize,
     /// The send MSS in use.
     pub mss: usize,
-    /// Segments retransmitted.
+    /// Segments retransmitted (a super-segment handed to a device with
+    /// TSO counts as the segments it is cut into, as Linux's
+    /// `tcpi_total_retrans` counts).
     pub retransmits: u64,
     /// Of which by timeout.
     pub timeouts: u64,
@@ -271,7 +274,8 @@ pub struct TcpStats {
     pub bytes_acked: u64,
     /// Payload bytes received in order.
     pub bytes_received: u64,
-    /// Segments sent.
+    /// Segments sent: those on the wire, a super-segment counting as the
+    /// segments the device cuts it into (Linux's `tcpi_segs_out`).
     pub segments_out: u64,
     /// Segments received.
     pub segments_in: u64,
@@ -339,9 +343,9 @@ struct Timestamps {
 ///   sockets, handle, remote, local_port)`: it picks the source address
 ///   (and an ephemeral port for `local_port` 0) and puts the socket in
 ///   SYN-SENT; the SYN leaves on the next poll;
-/// - **passively**, lent to a [`TcpListener`](super::TcpListener), which
+/// - **passively**, lent to a [`tcp::Listener`](super::Listener), which
 ///   completes a client's handshake into it and hands it out with
-///   [`accept`](super::TcpListener::accept).
+///   [`accept`](super::Listener::accept).
 ///
 /// Then [`send_slice`](Self::send_slice) / [`recv_slice`](Self::recv_slice)
 /// (or [`send`](Self::send) / [`recv`](Self::recv) in place) move data
@@ -363,12 +367,12 @@ struct Timestamps {
 /// # let mut slots = [SocketStorage::EMPTY; 4];
 /// # let mut index = [IndexSlot::default(); 8];
 /// # let mut sockets = SocketSet::new(&mut slots[..], &mut index[..], 0x5eed);
-/// use rstcp::socket::tcp::{State, TcpSocket};
+/// use rstcp::socket::tcp::{self, State};
 /// use rstcp::storage::RingBuffer;
 /// use rstcp::wire::{IpAddr, IpEndpoint};
 ///
 /// let (mut rx, mut tx) = ([0u8; 4096], [0u8; 4096]);
-/// let socket = TcpSocket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
+/// let socket = tcp::Socket::new(RingBuffer::new(&mut rx[..]), RingBuffer::new(&mut tx[..]));
 /// let handle = sockets.add(socket).unwrap();
 ///
 /// let server = IpEndpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 69, 100)), 7);
@@ -377,14 +381,14 @@ struct Timestamps {
 ///     .unwrap();
 /// assert_eq!(local.addr, IpAddr::V4(Ipv4Addr::new(192, 168, 69, 1)));
 ///
-/// let socket = sockets.get_mut::<TcpSocket>(handle).unwrap();
+/// let socket = sockets.get_mut::<tcp::Socket>(handle).unwrap();
 /// assert_eq!(socket.state(), State::SynSent);
 /// // Data may be queued at once: it leaves once the handshake completes.
 /// assert_eq!(socket.send_slice(b"hello").unwrap(), 5);
 /// // From here, the loop polls the interface (see `Interface`) and reads
 /// // the echo with `recv_slice` once `can_recv` says so.
 /// ```
-pub struct TcpSocket<'a> {
+pub struct Socket<'a> {
     state: State,
     config: TcpConfig,
     rx: RingBuffer<'a, u8>,
@@ -534,7 +538,15 @@ pub struct TcpSocket<'a> {
 
     error: Option<TcpError>,
     stats: TcpStats,
+    /// Tasks awaiting this connection (feature `async`; empty otherwise).
+    wakers: SocketWakers,
 }
+
+/// The former name of [`Socket`]: it stays for existing code (it is the same
+/// type), but new code should say `tcp::Socket`, the name the other socket
+/// kinds follow (`udp::Socket` is not `rstcp::runtime::UdpSocket`, nor
+/// `tcp::Listener` `rstcp::runtime::TcpListener`).
+pub type TcpSocket<'a> = Socket<'a>;
 
 impl fmt::Debug for TcpSocket<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -647,6 +659,7 @@ impl<'a> TcpSocket<'a> {
             reset: None,
             error: None,
             stats: TcpStats::default(),
+            wakers: SocketWakers::new(),
             config,
         }
     }
@@ -888,6 +901,8 @@ impl<'a> TcpSocket<'a> {
 
     fn set_closed(&mut self) {
         self.state = State::Closed;
+        // Whoever awaits reading, writing or connecting is done waiting.
+        self.wakers.wake_all();
         // Nothing is owed to a closed connection but a reset (`reset`,
         // which dispatch still sends): an owed ACK or probe kept `poll_at`
         // at "now" forever, as dispatch sends nothing when closed.
@@ -907,6 +922,45 @@ impl<'a> TcpSocket<'a> {
         net_debug!("tcp {} -> {}: {}", self.local, self.remote, error);
         self.error = Some(error);
         self.set_closed();
+    }
+}
+
+// ----- async (feature `async`) ------------------------------------------
+
+impl TcpSocket<'_> {
+    /// Wakes `waker`'s task once the socket has data to read, or once no
+    /// more will come (the peer's FIN, a reset, a timeout, a close). One
+    /// task at a time: a different waker registered later replaces this
+    /// one (and wakes it). See smoltcp's method of the same name.
+    #[cfg(feature = "async")]
+    pub fn register_recv_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
+    }
+
+    /// Wakes `waker`'s task once the connection is established with room
+    /// in the send buffer, or once it can never send (closed, reset,
+    /// refused, timed out). Also the way to await a connect.
+    #[cfg(feature = "async")]
+    pub fn register_send_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_send(waker);
+    }
+
+    /// Wakes the tasks whose wait is over, after anything from the network
+    /// or a timer changed the connection.
+    pub(super) fn wake_ready(&mut self) {
+        let receiving = matches!(
+            self.state,
+            State::SynSent
+                | State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::FinWait2
+        );
+        self.wakers.wake_recv_if(!self.rx.is_empty() || !receiving);
+        let sending = matches!(self.state, State::Established | State::CloseWait);
+        let opening = matches!(self.state, State::SynSent | State::SynReceived);
+        self.wakers
+            .wake_send_if(!opening && (!sending || (!self.fin_queued && self.tx.window() > 0)));
     }
 }
 

@@ -31,6 +31,7 @@ impl TcpSocket<'_> {
             State::SynSent => self.process_syn_sent(now, repr),
             _ => self.process_synchronized(now, repr),
         }
+        self.wake_ready();
     }
 
     fn process_syn_sent(&mut self, now: Instant, repr: &TcpRepr<'_>) {

@@ -18,5 +18,7 @@ mod rttm;
 mod support;
 mod timers;
 mod timestamps;
+#[cfg(feature = "async")]
+mod wakers;
 mod window;
 mod wrap;
