@@ -15,18 +15,18 @@ opt=${1:-3}
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt CARGO_INCREMENTAL=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-build() { # name dir features
-    (cd "$2" && cargo build --release -q --target-dir "$out/$1" $3 >&2)
-    bin=$(find "$out/$1/release" -maxdepth 1 -type f -perm -u+x | head -n1)
+build() { # name dir binary features
+    (cd "$2" && cargo build --release -q --target-dir "$out/$1" --bin "$3" $4 >&2)
+    bin="$out/$1/release/$3"
     "$bin" || { echo "$1: self-test failed" >&2; exit 1; }
     echo "$bin"
 }
 sections() { # bin -> text rodata data bss
     size -A "$1" | awk '$1==".text"{t=$2} $1==".rodata"{r=$2} $1==".data"{d=$2} $1==".bss"{b=$2} END{print t, r, d, b}'
 }
-a=$(build rstcp core/nostd-check "")
-b=$(build smoltcp-min core/nostd-check/smoltcp-echo "")
-c=$(build smoltcp-full core/nostd-check/smoltcp-echo "--features full")
+a=$(build rstcp core/nostd-check rstcp-nostd-check "")
+b=$(build smoltcp-min core/nostd-check/smoltcp-echo smoltcp-echo "")
+c=$(build smoltcp-full core/nostd-check/smoltcp-echo smoltcp-echo "--features full")
 set -- $(sections "$a"); at=$1 ar=$2 ad=$3 ab=$4
 printf '%-26s %10s %10s %10s %10s %12s\n' "TCP echo, opt-level $opt" .text .rodata .data .bss "static RAM"
 for row in "rstcp:$a" "smoltcp (IPv4+TCP):$b" "smoltcp (full):$c"; do
