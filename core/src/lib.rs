@@ -62,6 +62,15 @@
 //!   `std::time`). (Every error type implements `core::error::Error`
 //!   whatever the features.)
 //! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
+//! - `async`: a waker slot per direction in the TCP, UDP and ICMP sockets
+//!   (`register_recv_waker`, `register_send_waker`), woken where the socket
+//!   changes, so any executor can drive the core without polling sockets
+//!   in a loop; no heap, no dependency. With `std`, the runtime's
+//!   `AsyncTcpStream` too.
+//! - `futures-io`, `tokio`, `embedded-io-async`: `AsyncTcpStream` under
+//!   that crate's async read/write traits; `embedded-nal-async`: the
+//!   runtime's `Stack` as an embedded-nal-async `TcpConnect` and `Dns`
+//!   (address literals), so clients such as reqwless run on it unchanged.
 //!
 //! # Minimum Rust version
 //!

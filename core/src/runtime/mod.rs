@@ -6,7 +6,10 @@
 //! and a [`StackConfig`], and runs the interface's poll loop on a thread of
 //! its own. [`TcpStream`], [`TcpListener`] and [`UdpSocket`] then work as
 //! their `std::net` namesakes do, with the stack passed where std would use
-//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip. Errors are
+//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip;
+//! [`lookup_host`] resolves a name through the DNS servers the network gave
+//! (or [`StackConfig::dns_servers`]), and `connect` takes `("host", port)`
+//! ([`ToStackAddrs`]). Errors are
 //! `std::io::Error`s of the kinds std uses (`ConnectionRefused`,
 //! `ConnectionReset`, `TimedOut`, `AddrInUse`, `WouldBlock`, `NotConnected`,
 //! `BrokenPipe`).
@@ -36,9 +39,24 @@
 //! connections.
 
 mod addresses;
+#[cfg(any(
+    feature = "futures-io",
+    feature = "tokio",
+    feature = "embedded-io-async"
+))]
+mod async_io;
+#[cfg(feature = "embedded-nal-async")]
+mod async_nal;
+#[cfg(feature = "async")]
+mod async_tcp;
 mod batch;
 mod config;
+mod dns;
+#[cfg(feature = "embedded-io")]
+mod eio;
 mod error;
+#[cfg(feature = "embedded-nal")]
+mod nal;
 mod options;
 mod outbox;
 mod ping;
@@ -50,7 +68,12 @@ mod tcp;
 mod udp;
 
 pub use self::addresses::{Address, AddressSource};
+#[cfg(feature = "async")]
+pub use self::async_tcp::AsyncTcpStream;
 pub use self::config::StackConfig;
+pub use self::dns::{lookup_host, lookup_host_family, AddrFamily, ToStackAddrs};
+#[cfg(feature = "embedded-nal")]
+pub use self::nal::{NalError, NalTcpSocket, NalUdpSocket};
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
 pub use self::stack::Stack;
