@@ -9,7 +9,7 @@
 //! Ethernet it is padded to the 60-byte minimum frame, so the view accepts
 //! (and ignores) trailing bytes.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::ethernet::EtherType;
 use super::ip::enum_with_unknown;
@@ -107,12 +107,12 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
 
     /// `ar$hrd`, the hardware address space.
     pub fn hardware_type(&self) -> ArpHardware {
-        ArpHardware::from(NetworkEndian::read_u16(&self.buffer.as_ref()[field::HTYPE]))
+        ArpHardware::from(be::read_u16(&self.buffer.as_ref()[field::HTYPE]))
     }
 
     /// `ar$pro`, the protocol address space (an EtherType).
     pub fn protocol_type(&self) -> EtherType {
-        EtherType::from(NetworkEndian::read_u16(&self.buffer.as_ref()[field::PTYPE]))
+        EtherType::from(be::read_u16(&self.buffer.as_ref()[field::PTYPE]))
     }
 
     /// `ar$hln`, the length of each hardware address in bytes.
@@ -127,7 +127,7 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
 
     /// `ar$op`.
     pub fn operation(&self) -> ArpOperation {
-        ArpOperation::from(NetworkEndian::read_u16(&self.buffer.as_ref()[field::OPER]))
+        ArpOperation::from(be::read_u16(&self.buffer.as_ref()[field::OPER]))
     }
 
     /// The ARP packet length from `hlen`/`plen`: 8 + 2 × (hlen + plen).
@@ -173,12 +173,12 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
 impl<T: AsRef<[u8]> + AsMut<[u8]>> ArpPacket<T> {
     /// Sets `ar$hrd`.
     pub fn set_hardware_type(&mut self, value: ArpHardware) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::HTYPE], value.into());
+        be::write_u16(&mut self.buffer.as_mut()[field::HTYPE], value.into());
     }
 
     /// Sets `ar$pro`.
     pub fn set_protocol_type(&mut self, value: EtherType) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::PTYPE], value.into());
+        be::write_u16(&mut self.buffer.as_mut()[field::PTYPE], value.into());
     }
 
     /// Sets `ar$hln`; set it (and `ar$pln`) before the addresses, which it sizes.
@@ -193,7 +193,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> ArpPacket<T> {
 
     /// Sets `ar$op`.
     pub fn set_operation(&mut self, value: ArpOperation) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::OPER], value.into());
+        be::write_u16(&mut self.buffer.as_mut()[field::OPER], value.into());
     }
 
     /// Copies `value` into an address field; at most the field's length (from

@@ -14,7 +14,7 @@
 //! [`DnsMessage::answers`]) cannot fail. Nothing is copied: names and
 //! records borrow the message.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 use core::fmt;
 
 use super::{Error, Ipv4Addr, Ipv6Addr, Result};
@@ -163,7 +163,7 @@ impl<T: AsRef<[u8]>> DnsPacket<T> {
     }
 
     fn u16_at(&self, f: super::Field) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[f])
+        be::read_u16(&self.buffer.as_ref()[f])
     }
 
     /// The transaction ID, which matches an answer to its query.
@@ -229,7 +229,7 @@ impl<T: AsRef<[u8]>> DnsPacket<T> {
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> DnsPacket<T> {
     fn set_u16_at(&mut self, f: super::Field, v: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[f], v)
+        be::write_u16(&mut self.buffer.as_mut()[f], v)
     }
 
     /// Sets the transaction ID.
@@ -492,7 +492,7 @@ pub struct Record<'a> {
 
 fn read_u16(msg: &[u8], at: usize) -> Result<u16> {
     let b = msg.get(at..at + 2).ok_or(Error::Truncated)?;
-    Ok(NetworkEndian::read_u16(b))
+    Ok(be::read_u16(b))
 }
 
 fn read_question(msg: &[u8], at: usize) -> Result<(Question<'_>, usize)> {
@@ -514,7 +514,7 @@ fn read_record(msg: &[u8], at: usize) -> Result<(Record<'_>, usize)> {
     let rtype = RecordType::from(read_u16(msg, at)?);
     let class = read_u16(msg, at + 2)?;
     let ttl_bytes = msg.get(at + 4..at + 8).ok_or(Error::Truncated)?;
-    let ttl = NetworkEndian::read_u32(ttl_bytes);
+    let ttl = be::read_u32(ttl_bytes);
     let ttl = if ttl > i32::MAX as u32 { 0 } else { ttl };
     let rdlen = usize::from(read_u16(msg, at + 8)?);
     let start = at + 10;
@@ -690,8 +690,8 @@ impl<'a> QueryRepr<'a> {
         let q = &mut out[HEADER_LEN..];
         let (name, rest) = q.split_at_mut(self.name.len());
         name.copy_from_slice(self.name);
-        NetworkEndian::write_u16(&mut rest[0..2], self.qtype.into());
-        NetworkEndian::write_u16(&mut rest[2..4], CLASS_IN);
+        be::write_u16(&mut rest[0..2], self.qtype.into());
+        be::write_u16(&mut rest[2..4], CLASS_IN);
         Ok(len)
     }
 }

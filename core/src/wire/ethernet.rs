@@ -12,7 +12,7 @@
 //! sometimes the 4-byte FCS: the view does not know where the upper layer
 //! ends, so it does not strip them; the upper layer's own length field does.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 use core::fmt;
 
 use super::ip::enum_with_unknown;
@@ -181,9 +181,7 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
     /// The outer type field (bytes 12..14): the TPID of the first VLAN tag if
     /// the frame is tagged, else the payload's EtherType.
     pub fn ethertype(&self) -> EtherType {
-        EtherType::from(NetworkEndian::read_u16(
-            &self.buffer.as_ref()[field::ETHERTYPE],
-        ))
+        EtherType::from(be::read_u16(&self.buffer.as_ref()[field::ETHERTYPE]))
     }
 
     /// Everything after the 14-byte header: VLAN tags (if any), the upper
@@ -263,7 +261,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> EthernetFrame<T> {
 
     /// Sets the outer type field (bytes 12..14).
     pub fn set_ethertype(&mut self, ty: EtherType) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::ETHERTYPE], ty.into());
+        be::write_u16(&mut self.buffer.as_mut()[field::ETHERTYPE], ty.into());
     }
 
     /// Everything after the 14-byte header, writable.
@@ -282,7 +280,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> EthernetFrame<T> {
 /// Reads the 2-byte type at `at`, or `None` past the end.
 fn read_type(buf: &[u8], at: usize) -> Option<EtherType> {
     let b = buf.get(at..at.checked_add(2)?)?;
-    Some(EtherType::from(NetworkEndian::read_u16(b)))
+    Some(EtherType::from(be::read_u16(b)))
 }
 
 /// The VLAN tags of a frame, outermost first (see [`EthernetFrame::vlan_tags`]).
@@ -308,7 +306,7 @@ impl Iterator for VlanTags<'_> {
         }
         let tag_at = self.type_at.checked_add(2)?;
         let tag = self.buffer.get(tag_at..tag_at.checked_add(VLAN_TAG_LEN)?)?;
-        let tci = NetworkEndian::read_u16(&tag[field::TAG_TCI]);
+        let tci = be::read_u16(&tag[field::TAG_TCI]);
         self.left -= 1;
         self.type_at = tag_at + field::TAG_NEXT_TYPE.start;
         Some(VlanTag::from_tci(tpid, tci))
@@ -376,12 +374,12 @@ impl EthernetRepr {
         let mut type_at = field::ETHERTYPE.start;
         for tag in self.vlan.iter() {
             // The type field before a tag holds the tag's TPID (802.1Q §9.5).
-            NetworkEndian::write_u16(&mut buf[type_at..type_at + 2], tag.tpid.into());
+            be::write_u16(&mut buf[type_at..type_at + 2], tag.tpid.into());
             let tag_at = type_at + 2;
-            NetworkEndian::write_u16(&mut buf[tag_at..tag_at + 2], tag.tci());
+            be::write_u16(&mut buf[tag_at..tag_at + 2], tag.tci());
             type_at = tag_at + field::TAG_NEXT_TYPE.start;
         }
-        NetworkEndian::write_u16(&mut buf[type_at..type_at + 2], self.ethertype.into());
+        be::write_u16(&mut buf[type_at..type_at + 2], self.ethertype.into());
         Ok(())
     }
 }

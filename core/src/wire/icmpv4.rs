@@ -7,7 +7,7 @@
 //! [`Ipv4Packet::new_checked_header`], since it is normally cut after the
 //! original header plus 8 bytes.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::checksum;
 use super::ip::enum_with_unknown;
@@ -185,23 +185,23 @@ impl<T: AsRef<[u8]>> Icmpv4Packet<T> {
 
     /// The checksum field.
     pub fn checksum(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+        be::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
     }
 
     /// The identifier of an Echo or Echo Reply.
     pub fn echo_ident(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::ECHO_IDENT])
+        be::read_u16(&self.buffer.as_ref()[field::ECHO_IDENT])
     }
 
     /// The sequence number of an Echo or Echo Reply.
     pub fn echo_seq_no(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::ECHO_SEQNO])
+        be::read_u16(&self.buffer.as_ref()[field::ECHO_SEQNO])
     }
 
     /// The next-hop MTU of a "fragmentation needed" message (RFC 1191 §4;
     /// zero from a router that predates it).
     pub fn next_hop_mtu(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::NEXT_HOP_MTU])
+        be::read_u16(&self.buffer.as_ref()[field::NEXT_HOP_MTU])
     }
 
     /// The pointer of a Parameter Problem: the offset of the octet in error
@@ -218,7 +218,7 @@ impl<T: AsRef<[u8]>> Icmpv4Packet<T> {
 
     /// The four type-specific header bytes as one word.
     pub fn rest_of_header(&self) -> u32 {
-        NetworkEndian::read_u32(&self.buffer.as_ref()[field::REST_OF_HEADER])
+        be::read_u32(&self.buffer.as_ref()[field::REST_OF_HEADER])
     }
 
     /// The bytes after the header: echo data, or the quoted datagram of an
@@ -252,22 +252,22 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Icmpv4Packet<T> {
 
     /// Sets the checksum field to a given value.
     pub fn set_checksum(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
     }
 
     /// Sets the Echo identifier.
     pub fn set_echo_ident(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::ECHO_IDENT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::ECHO_IDENT], value)
     }
 
     /// Sets the Echo sequence number.
     pub fn set_echo_seq_no(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::ECHO_SEQNO], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::ECHO_SEQNO], value)
     }
 
     /// Sets the next-hop MTU (RFC 1191).
     pub fn set_next_hop_mtu(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::NEXT_HOP_MTU], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::NEXT_HOP_MTU], value)
     }
 
     /// Sets the Parameter Problem pointer.
@@ -282,7 +282,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Icmpv4Packet<T> {
 
     /// Sets the four type-specific header bytes as one word.
     pub fn set_rest_of_header(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[field::REST_OF_HEADER], value)
+        be::write_u32(&mut self.buffer.as_mut()[field::REST_OF_HEADER], value)
     }
 
     /// The bytes after the header, writable.

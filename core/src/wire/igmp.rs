@@ -7,7 +7,7 @@
 //! the bounds-checked [`IgmpGroupRecordIter`]. Source lists and records stay
 //! borrowed bytes so that parsing never copies or allocates.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::checksum;
 use super::ip::enum_with_unknown;
@@ -175,7 +175,7 @@ impl IgmpGroupRecord<'_> {
         let out = buf.get_mut(..len).ok_or(Error::Truncated)?;
         out[field::RECORD_TYPE] = self.record_type.into();
         out[field::RECORD_AUX_LEN] = aux_words;
-        NetworkEndian::write_u16(&mut out[field::RECORD_NUM_SOURCES], num_sources);
+        be::write_u16(&mut out[field::RECORD_NUM_SOURCES], num_sources);
         out[field::RECORD_GROUP].copy_from_slice(&self.group_addr.octets());
         let src_end = RECORD_HEADER_LEN + self.sources.as_bytes().len();
         out[RECORD_HEADER_LEN..src_end].copy_from_slice(self.sources.as_bytes());
@@ -213,7 +213,7 @@ impl<'a> IgmpGroupRecordIter<'a> {
         // number of sources counts addresses. Both are small enough that the
         // sum cannot overflow a usize.
         let aux_len = usize::from(header[field::RECORD_AUX_LEN]) * 4;
-        let src_len = usize::from(NetworkEndian::read_u16(&header[field::RECORD_NUM_SOURCES])) * 4;
+        let src_len = usize::from(be::read_u16(&header[field::RECORD_NUM_SOURCES])) * 4;
         let total = RECORD_HEADER_LEN + src_len + aux_len;
         let (record, rest) = self.rest.split_at_checked(total).ok_or(Error::Truncated)?;
         let sources = record
@@ -364,7 +364,7 @@ impl<T: AsRef<[u8]>> IgmpPacket<T> {
 
     /// The checksum field.
     pub fn checksum(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+        be::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
     }
 
     /// The group address of a query, v1/v2 report or leave (zero in a
@@ -404,7 +404,7 @@ impl<T: AsRef<[u8]>> IgmpPacket<T> {
         self.buffer
             .as_ref()
             .get(field::NUM_SOURCES)
-            .map_or(0, NetworkEndian::read_u16)
+            .map_or(0, be::read_u16)
     }
 
     /// The source list of a v3 query, clamped to the buffer.
@@ -418,7 +418,7 @@ impl<T: AsRef<[u8]>> IgmpPacket<T> {
 
     /// The number of group records of a v3 report.
     pub fn num_group_records(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::NUM_RECORDS])
+        be::read_u16(&self.buffer.as_ref()[field::NUM_RECORDS])
     }
 
     fn records_bytes(&self) -> &[u8] {
@@ -450,7 +450,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> IgmpPacket<T> {
 
     /// Sets the checksum field to a given value.
     pub fn set_checksum(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
     }
 
     /// Sets the group address.
@@ -471,17 +471,17 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> IgmpPacket<T> {
 
     /// Sets the number of sources of a v3 query.
     pub fn set_num_sources(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::NUM_SOURCES], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::NUM_SOURCES], value)
     }
 
     /// Sets the two reserved bytes of a v3 report.
     pub fn set_report_reserved(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::REPORT_RESERVED], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::REPORT_RESERVED], value)
     }
 
     /// Sets the number of group records of a v3 report.
     pub fn set_num_group_records(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::NUM_RECORDS], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::NUM_RECORDS], value)
     }
 
     /// Computes the checksum over the whole buffer and stores it.

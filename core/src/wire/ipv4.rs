@@ -7,7 +7,7 @@
 //! their content is not carried: [`Ipv4Repr::emit`] always writes a 20-byte
 //! header.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::checksum;
 use super::{ChecksumMode, Error, IpProtocol, Ipv4Addr, Result};
@@ -138,16 +138,16 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 
     /// The total length of the datagram (header and data) in bytes.
     pub fn total_len(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::LENGTH])
+        be::read_u16(&self.buffer.as_ref()[field::LENGTH])
     }
 
     /// The identification field, shared by all fragments of a datagram.
     pub fn ident(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::IDENT])
+        be::read_u16(&self.buffer.as_ref()[field::IDENT])
     }
 
     fn flags_offset(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::FLG_OFF])
+        be::read_u16(&self.buffer.as_ref()[field::FLG_OFF])
     }
 
     /// The reserved flag (RFC 791 §3.1: "must be zero").
@@ -183,7 +183,7 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 
     /// The header checksum field.
     pub fn checksum(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+        be::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
     }
 
     /// The source address.
@@ -267,16 +267,16 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
 
     /// Sets the total length.
     pub fn set_total_len(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::LENGTH], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::LENGTH], value)
     }
 
     /// Sets the identification field.
     pub fn set_ident(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::IDENT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::IDENT], value)
     }
 
     fn set_flags_offset(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::FLG_OFF], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::FLG_OFF], value)
     }
 
     fn set_flag(&mut self, flag: u16, on: bool) {
@@ -318,7 +318,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
 
     /// Sets the checksum field to a given value.
     pub fn set_checksum(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
     }
 
     /// Sets the source address.

@@ -4,7 +4,7 @@
 //! [`ipv6ext`](super::ipv6ext), which takes [`Ipv6Packet::next_header`] and
 //! [`Ipv6Packet::payload`] as its input.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::{Error, IpProtocol, Ipv6Addr, Result};
 
@@ -82,7 +82,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     }
 
     fn ver_tc_flow(&self) -> u32 {
-        NetworkEndian::read_u32(&self.buffer.as_ref()[field::VER_TC_FLOW])
+        be::read_u32(&self.buffer.as_ref()[field::VER_TC_FLOW])
     }
 
     /// The Version field (6 for IPv6).
@@ -115,7 +115,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     /// headers included. Zero with a Jumbo Payload option (RFC 2675) is read
     /// as an empty payload.
     pub fn payload_len(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::PAYLOAD_LEN])
+        be::read_u16(&self.buffer.as_ref()[field::PAYLOAD_LEN])
     }
 
     /// The whole packet length the header announces (`40 + payload_len`).
@@ -168,7 +168,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6Packet<T> {
     fn set_ver_tc_flow(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[field::VER_TC_FLOW], value)
+        be::write_u32(&mut self.buffer.as_mut()[field::VER_TC_FLOW], value)
     }
 
     /// Set the Version field (low four bits of `value`).
@@ -191,7 +191,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6Packet<T> {
 
     /// Set the Payload Length field.
     pub fn set_payload_len(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::PAYLOAD_LEN], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::PAYLOAD_LEN], value)
     }
 
     /// Set the Next Header field.

@@ -19,6 +19,7 @@
 
 use core::fmt;
 
+mod be;
 pub mod checksum;
 pub mod cidr;
 pub mod endpoint;

@@ -12,8 +12,8 @@
 
 use core::{cmp::Ordering, fmt, ops};
 
+use super::be;
 use bitflags::bitflags;
-use byteorder::{ByteOrder, NetworkEndian};
 
 use super::checksum;
 use super::{ChecksumMode, Error, IpAddr, IpProtocol, Result};
@@ -215,26 +215,22 @@ impl<T: AsRef<[u8]>> TcpPacket<T> {
 
     /// The source port.
     pub fn src_port(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::SRC_PORT])
+        be::read_u16(&self.buffer.as_ref()[field::SRC_PORT])
     }
 
     /// The destination port.
     pub fn dst_port(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::DST_PORT])
+        be::read_u16(&self.buffer.as_ref()[field::DST_PORT])
     }
 
     /// The sequence number of the first octet (or the ISN on a SYN).
     pub fn seq_number(&self) -> TcpSeqNumber {
-        TcpSeqNumber(NetworkEndian::read_u32(
-            &self.buffer.as_ref()[field::SEQ_NUM],
-        ))
+        TcpSeqNumber(be::read_u32(&self.buffer.as_ref()[field::SEQ_NUM]))
     }
 
     /// The acknowledgment field (meaningful only with ACK set).
     pub fn ack_number(&self) -> TcpSeqNumber {
-        TcpSeqNumber(NetworkEndian::read_u32(
-            &self.buffer.as_ref()[field::ACK_NUM],
-        ))
+        TcpSeqNumber(be::read_u32(&self.buffer.as_ref()[field::ACK_NUM]))
     }
 
     /// The header length in bytes (data offset × 4), options included.
@@ -281,17 +277,17 @@ impl<T: AsRef<[u8]>> TcpPacket<T> {
 
     /// The window field (unscaled).
     pub fn window_len(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::WIN_SIZE])
+        be::read_u16(&self.buffer.as_ref()[field::WIN_SIZE])
     }
 
     /// The checksum field.
     pub fn checksum(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+        be::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
     }
 
     /// The urgent pointer field (meaningful only with URG set).
     pub fn urgent_at(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::URGENT])
+        be::read_u16(&self.buffer.as_ref()[field::URGENT])
     }
 
     /// The option bytes, between the fixed header and `header_len`.
@@ -336,22 +332,22 @@ fn seg_len_u32(len: usize) -> u32 {
 impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
     /// Sets the source port.
     pub fn set_src_port(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::SRC_PORT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::SRC_PORT], value)
     }
 
     /// Sets the destination port.
     pub fn set_dst_port(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::DST_PORT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::DST_PORT], value)
     }
 
     /// Sets the sequence number.
     pub fn set_seq_number(&mut self, value: TcpSeqNumber) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[field::SEQ_NUM], value.0)
+        be::write_u32(&mut self.buffer.as_mut()[field::SEQ_NUM], value.0)
     }
 
     /// Sets the acknowledgment field.
     pub fn set_ack_number(&mut self, value: TcpSeqNumber) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[field::ACK_NUM], value.0)
+        be::write_u32(&mut self.buffer.as_mut()[field::ACK_NUM], value.0)
     }
 
     /// Sets the data offset from a header length in bytes (rounded down to
@@ -377,17 +373,17 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
 
     /// Sets the window field.
     pub fn set_window_len(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::WIN_SIZE], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::WIN_SIZE], value)
     }
 
     /// Sets the checksum field.
     pub fn set_checksum(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
     }
 
     /// Sets the urgent pointer field.
     pub fn set_urgent_at(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::URGENT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::URGENT], value)
     }
 
     /// The option bytes, writable.
@@ -516,10 +512,7 @@ impl<'a> TcpOptions<'a> {
                 }
                 let mut blocks = [None; MAX_SACK_BLOCKS];
                 for (slot, b) in blocks.iter_mut().zip(data.chunks_exact(8)) {
-                    *slot = Some((
-                        NetworkEndian::read_u32(&b[..4]),
-                        NetworkEndian::read_u32(&b[4..]),
-                    ));
+                    *slot = Some((be::read_u32(&b[..4]), be::read_u32(&b[4..])));
                 }
                 TcpOption::SackRange(blocks)
             }

@@ -6,7 +6,7 @@
 //! emit the caller writes it in place through a closure, before the checksum
 //! pass, so a datagram is built with a single copy of its data.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use super::be;
 
 use super::checksum;
 use super::{ChecksumMode, Error, IpAddr, IpProtocol, Result};
@@ -72,17 +72,17 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
 
     /// The source port (0 when the sender expects no reply, RFC 768).
     pub fn src_port(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::SRC_PORT])
+        be::read_u16(&self.buffer.as_ref()[field::SRC_PORT])
     }
 
     /// The destination port.
     pub fn dst_port(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::DST_PORT])
+        be::read_u16(&self.buffer.as_ref()[field::DST_PORT])
     }
 
     /// The length field: header plus data, in bytes.
     pub fn len(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::LENGTH])
+        be::read_u16(&self.buffer.as_ref()[field::LENGTH])
     }
 
     /// True when the length field says there is no data (length 8).
@@ -92,7 +92,7 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
 
     /// The checksum field (0 over IPv4 means "not computed").
     pub fn checksum(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+        be::read_u16(&self.buffer.as_ref()[field::CHECKSUM])
     }
 
     /// The bytes the length field covers, clamped to the buffer so that
@@ -128,22 +128,22 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
 impl<T: AsRef<[u8]> + AsMut<[u8]>> UdpPacket<T> {
     /// Sets the source port.
     pub fn set_src_port(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::SRC_PORT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::SRC_PORT], value)
     }
 
     /// Sets the destination port.
     pub fn set_dst_port(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::DST_PORT], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::DST_PORT], value)
     }
 
     /// Sets the length field (header plus data, in bytes).
     pub fn set_len(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::LENGTH], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::LENGTH], value)
     }
 
     /// Sets the checksum field.
     pub fn set_checksum(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
+        be::write_u16(&mut self.buffer.as_mut()[field::CHECKSUM], value)
     }
 
     /// The data, writable: bytes 8 to `length`.

@@ -1,7 +1,7 @@
 //! The view over a message: the BOOTP fixed part, the magic cookie, the
 //! options area.
 
-use byteorder::{ByteOrder, NetworkEndian};
+use crate::wire::be;
 
 use super::message::{DhcpMessageType, DhcpOpCode, FLAG_BROADCAST};
 use super::options::{DhcpOption, DhcpOptions};
@@ -104,17 +104,17 @@ impl<T: AsRef<[u8]>> DhcpPacket<T> {
 
     /// The transaction ID chosen by the client (`xid`).
     pub fn xid(&self) -> u32 {
-        NetworkEndian::read_u32(&self.data()[field::XID])
+        be::read_u32(&self.data()[field::XID])
     }
 
     /// Seconds since the client began acquiring or renewing (`secs`).
     pub fn secs(&self) -> u16 {
-        NetworkEndian::read_u16(&self.data()[field::SECS])
+        be::read_u16(&self.data()[field::SECS])
     }
 
     /// The whole `flags` field (only the broadcast bit is defined).
     pub fn flags(&self) -> u16 {
-        NetworkEndian::read_u16(&self.data()[field::FLAGS])
+        be::read_u16(&self.data()[field::FLAGS])
     }
 
     /// True when the client asks for broadcast replies (RFC 2131 §4.1).
@@ -167,7 +167,7 @@ impl<T: AsRef<[u8]>> DhcpPacket<T> {
 
     /// The four bytes at offset 236, [`DHCP_MAGIC_COOKIE`] in a DHCP message.
     pub fn magic_cookie(&self) -> u32 {
-        NetworkEndian::read_u32(&self.data()[field::MAGIC])
+        be::read_u32(&self.data()[field::MAGIC])
     }
 
     /// The options area (everything after the magic cookie).
@@ -230,17 +230,17 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> DhcpPacket<T> {
 
     /// Sets the transaction ID.
     pub fn set_xid(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.data_mut()[field::XID], value);
+        be::write_u32(&mut self.data_mut()[field::XID], value);
     }
 
     /// Sets the `secs` field.
     pub fn set_secs(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.data_mut()[field::SECS], value);
+        be::write_u16(&mut self.data_mut()[field::SECS], value);
     }
 
     /// Sets the whole `flags` field.
     pub fn set_flags(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.data_mut()[field::FLAGS], value);
+        be::write_u16(&mut self.data_mut()[field::FLAGS], value);
     }
 
     /// Sets or clears the broadcast bit, leaving the other flag bits alone.
@@ -288,7 +288,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> DhcpPacket<T> {
 
     /// Sets the four bytes at offset 236 (normally [`DHCP_MAGIC_COOKIE`]).
     pub fn set_magic_cookie(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.data_mut()[field::MAGIC], value);
+        be::write_u32(&mut self.data_mut()[field::MAGIC], value);
     }
 
     /// The options area, writable.

@@ -1,6 +1,6 @@
 //! The Authentication Header (RFC 4302).
 
-use byteorder::{ByteOrder, NetworkEndian};
+use crate::wire::be;
 
 use super::*;
 
@@ -75,17 +75,17 @@ impl<T: AsRef<[u8]>> Ipv6AuthHeader<T> {
 
     /// The Reserved field.
     pub fn reserved(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[ah_field::RESERVED])
+        be::read_u16(&self.buffer.as_ref()[ah_field::RESERVED])
     }
 
     /// The Security Parameters Index.
     pub fn spi(&self) -> u32 {
-        NetworkEndian::read_u32(&self.buffer.as_ref()[ah_field::SPI])
+        be::read_u32(&self.buffer.as_ref()[ah_field::SPI])
     }
 
     /// The Sequence Number.
     pub fn seq_number(&self) -> u32 {
-        NetworkEndian::read_u32(&self.buffer.as_ref()[ah_field::SEQ])
+        be::read_u32(&self.buffer.as_ref()[ah_field::SEQ])
     }
 
     /// The Integrity Check Value (with any padding), to the header's end.
@@ -116,17 +116,17 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6AuthHeader<T> {
 
     /// Set the Reserved field.
     pub fn set_reserved(&mut self, value: u16) {
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[ah_field::RESERVED], value)
+        be::write_u16(&mut self.buffer.as_mut()[ah_field::RESERVED], value)
     }
 
     /// Set the Security Parameters Index.
     pub fn set_spi(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[ah_field::SPI], value)
+        be::write_u32(&mut self.buffer.as_mut()[ah_field::SPI], value)
     }
 
     /// Set the Sequence Number.
     pub fn set_seq_number(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[ah_field::SEQ], value)
+        be::write_u32(&mut self.buffer.as_mut()[ah_field::SEQ], value)
     }
 
     /// The Integrity Check Value, mutable.

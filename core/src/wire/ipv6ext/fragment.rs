@@ -1,6 +1,6 @@
 //! The Fragment header (RFC 8200 §4.5).
 
-use byteorder::{ByteOrder, NetworkEndian};
+use crate::wire::be;
 
 use super::*;
 
@@ -55,7 +55,7 @@ impl<T: AsRef<[u8]>> Ipv6FragmentHeader<T> {
     }
 
     fn offset_m(&self) -> u16 {
-        NetworkEndian::read_u16(&self.buffer.as_ref()[frag_field::OFFSET_M])
+        be::read_u16(&self.buffer.as_ref()[frag_field::OFFSET_M])
     }
 
     /// The fragment offset in bytes (the field counts 8-octet units).
@@ -70,7 +70,7 @@ impl<T: AsRef<[u8]>> Ipv6FragmentHeader<T> {
 
     /// The Identification field.
     pub fn ident(&self) -> u32 {
-        NetworkEndian::read_u32(&self.buffer.as_ref()[frag_field::IDENT])
+        be::read_u32(&self.buffer.as_ref()[frag_field::IDENT])
     }
 
     /// The bytes after this header.
@@ -89,25 +89,25 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6FragmentHeader<T> {
     pub fn clear_reserved(&mut self) {
         self.buffer.as_mut()[frag_field::RESERVED] = 0;
         let value = self.offset_m() & !0b110;
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
+        be::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
     }
 
     /// Set the fragment offset in bytes (the low three bits are dropped: the
     /// field counts 8-octet units).
     pub fn set_frag_offset(&mut self, value: u16) {
         let value = (self.offset_m() & 0b111) | (value & 0xfff8);
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
+        be::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
     }
 
     /// Set the M flag.
     pub fn set_more_frags(&mut self, value: bool) {
         let value = (self.offset_m() & !1) | u16::from(value);
-        NetworkEndian::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
+        be::write_u16(&mut self.buffer.as_mut()[frag_field::OFFSET_M], value)
     }
 
     /// Set the Identification field.
     pub fn set_ident(&mut self, value: u32) {
-        NetworkEndian::write_u32(&mut self.buffer.as_mut()[frag_field::IDENT], value)
+        be::write_u32(&mut self.buffer.as_mut()[frag_field::IDENT], value)
     }
 
     /// The bytes after this header, mutable.
