@@ -68,10 +68,19 @@
 //!   `ReadReady`/`WriteReady`) on the runtime's `TcpStream` (implies `std`).
 //! - `embedded-nal`: embedded-nal's blocking `TcpClientStack`,
 //!   `UdpClientStack` and `Dns` on the runtime's `Stack` (implies `std`).
+//! - `async`: a waker slot per direction in the TCP, UDP and ICMP sockets
+//!   (`register_recv_waker`, `register_send_waker`), woken where the socket
+//!   changes, so any executor can drive the core without polling sockets
+//!   in a loop; no heap, no dependency. With `std`, the runtime's
+//!   `AsyncTcpStream` too.
+//! - `futures-io`, `tokio`, `embedded-io-async`: `AsyncTcpStream` under
+//!   that crate's async read/write traits; `embedded-nal-async`: the
+//!   runtime's `Stack` as an embedded-nal-async `TcpConnect` and `Dns`
+//!   (address literals), so clients such as reqwless run on it unchanged.
 //!
 //! # Minimum Rust version
 //!
-//! Rust 1.85 (`rust-version` in `Cargo.toml`); the CHANGELOG says how it
+//! Rust 1.88 (`rust-version` in `Cargo.toml`); the CHANGELOG says how it
 //! is checked.
 #![no_std]
 #![deny(unsafe_code)]

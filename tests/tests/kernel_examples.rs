@@ -877,3 +877,72 @@ fn services_without_a_dhcp_server_says_what_it_waits_for_and_gives_up_at_its_tim
     assert!(stderr.contains("no DHCPv4 lease after 2s"), "{stderr}");
     assert!(took < Duration::from_secs(10), "after {took:?}");
 }
+
+#[test]
+fn async_echo_client_on_tokio_sends_lines_and_checks_the_echoes() {
+    if !require_root() {
+        return;
+    }
+    let ns = namespace();
+    kernel_tcp_server(&ns, 7, |_| {});
+    let args = static_args(&["192.168.69.100", "7"]);
+    let out = run_example(&ns, "async_echo_client", &args, b"hello\nworld\n", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\nworld\n");
+    let args = static_args(&["--message", "over v6", "--count", "3", "fd00::100", "7"]);
+    let out = run_example(&ns, "async_echo_client", &args, b"", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "over v6\n".repeat(3));
+    // Nobody listening: the refusal wakes the connecting task.
+    let args = static_args(&["--message", "x", "192.168.69.100", "9"]);
+    let out = run_example(&ns, "async_echo_client", &args, b"", LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refused"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn reqwless_get_fetches_a_file_from_a_kernel_server() {
+    if !require_root() || !require_tool("python3", "--version", "python3") {
+        return;
+    }
+    let ns = namespace();
+    let dir = temp_dir("reqwless");
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    std::fs::write(dir.join("file"), &body).unwrap();
+    let _server = ns
+        .spawn(
+            "python3",
+            &[
+                "-m",
+                "http.server",
+                "8080",
+                "--bind",
+                "192.168.69.100",
+                "--directory",
+                dir.to_str().unwrap(),
+            ],
+        )
+        .expect("start python3 -m http.server");
+    wait_listening(&ns, SocketAddr::new(IpAddr::V4(KERNEL_V4), 8080));
+    let args = static_args(&["http://192.168.69.100:8080/file"]);
+    let out = run_example(&ns, "reqwless_get", &args, b"", LIMIT);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout == body, "the body differs from the file");
+    assert!(
+        text(&out.stderr).contains("HTTP 200"),
+        "{}",
+        text(&out.stderr)
+    );
+    let args = static_args(&["http://192.168.69.100:8080/missing"]);
+    let out = run_example(&ns, "reqwless_get", &args, b"", LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("HTTP 404"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -39,6 +39,16 @@
 //! connections.
 
 mod addresses;
+#[cfg(any(
+    feature = "futures-io",
+    feature = "tokio",
+    feature = "embedded-io-async"
+))]
+mod async_io;
+#[cfg(feature = "embedded-nal-async")]
+mod async_nal;
+#[cfg(feature = "async")]
+mod async_tcp;
 mod batch;
 mod config;
 mod dns;
@@ -58,6 +68,8 @@ mod tcp;
 mod udp;
 
 pub use self::addresses::{Address, AddressSource};
+#[cfg(feature = "async")]
+pub use self::async_tcp::AsyncTcpStream;
 pub use self::config::StackConfig;
 pub use self::dns::{lookup_host, lookup_host_family, AddrFamily, ToStackAddrs};
 #[cfg(feature = "embedded-nal")]

@@ -78,36 +78,10 @@ impl TcpStream {
 
     fn open(stack: &Stack, addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
         let shared = stack.shared();
-        let remote = IpEndpoint::new(addr.ip(), addr.port());
-        let handle = shared.with(|core| {
-            let h = core.new_tcp()?;
-            let now = core.now();
-            let Core { iface, sockets, .. } = core;
-            match iface.tcp_connect(now, sockets, h, remote, 0) {
-                Ok(_) => {
-                    core.kick();
-                    Ok(h)
-                }
-                Err(e) => {
-                    core.remove(h);
-                    Err(error::connect(e))
-                }
-            }
-        })?;
+        let handle = Self::begin_connect(shared, addr)?;
         let deadline = Deadline::new(false, timeout);
         let r = shared.block(deadline, Watch::Socket(handle), |core| {
-            let s = core.tcp_ref(handle)?;
-            match s.state() {
-                State::SynSent | State::SynReceived => Ok(None),
-                State::Closed => Err(match s.error() {
-                    Some(e) => error::tcp(e),
-                    None => io::Error::new(
-                        ErrorKind::ConnectionAborted,
-                        "the connection closed during the handshake",
-                    ),
-                }),
-                _ => Ok(Some(())),
-            }
+            Self::connected(core, handle)
         });
         match r {
             Ok(Ok(())) => Ok(TcpStream::from_handle(shared.clone(), handle)),
@@ -125,8 +99,46 @@ impl TcpStream {
         }
     }
 
+    /// Sends the SYN of a new connection to `addr`; the handshake goes on
+    /// without the caller.
+    pub(super) fn begin_connect(shared: &Shared, addr: SocketAddr) -> io::Result<SocketHandle> {
+        let remote = IpEndpoint::new(addr.ip(), addr.port());
+        shared.with(|core| {
+            let h = core.new_tcp()?;
+            let now = core.now();
+            let Core { iface, sockets, .. } = core;
+            match iface.tcp_connect(now, sockets, h, remote, 0) {
+                Ok(_) => {
+                    core.kick();
+                    Ok(h)
+                }
+                Err(e) => {
+                    core.remove(h);
+                    Err(error::connect(e))
+                }
+            }
+        })
+    }
+
+    /// Whether the handshake of `handle` is over: `None` while it goes on,
+    /// the error that ended it.
+    pub(super) fn connected(core: &Core, handle: SocketHandle) -> io::Result<Option<()>> {
+        let s = core.tcp_ref(handle)?;
+        match s.state() {
+            State::SynSent | State::SynReceived => Ok(None),
+            State::Closed => Err(match s.error() {
+                Some(e) => error::tcp(e),
+                None => io::Error::new(
+                    ErrorKind::ConnectionAborted,
+                    "the connection closed during the handshake",
+                ),
+            }),
+            _ => Ok(Some(())),
+        }
+    }
+
     /// Drops a connection attempt: reset if it got anywhere, then freed.
-    fn discard(shared: &Shared, handle: SocketHandle) {
+    pub(super) fn discard(shared: &Shared, handle: SocketHandle) {
         shared.release(|core| {
             if let Ok(s) = core.tcp(handle) {
                 s.abort();
@@ -258,39 +270,42 @@ impl TcpStream {
         if buf.is_empty() || self.read_shut.load(Ordering::Acquire) {
             return Ok(0);
         }
-        let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.read_timeout),
-            Watch::Socket(h),
-            |core| {
-                if self.read_shut.load(Ordering::Acquire) {
-                    return Ok(Some(0));
-                }
-                // Look without touching: only a read marks the socket for
-                // the next poll (its window may open).
-                let s = core.tcp_ref(h)?;
-                if s.can_recv() {
-                    let now = core.now();
-                    let s = core.tcp(h)?;
-                    let n = s.recv_slice(buf).map_err(api_error)?;
-                    // The read opened the window enough to announce
-                    // (RFC 9293 §3.8.6.2.2): send that now. Else nothing
-                    // changed that the interface must act on.
-                    if s.poll_at(now) == Some(now) {
-                        core.kick();
-                    }
-                    return Ok(Some(n));
-                }
-                if let Some(e) = s.error() {
-                    return Err(error::tcp(e));
-                }
-                if s.recv_finished() {
-                    return Ok(Some(0));
-                }
-                Ok(None)
-            },
+            Watch::Socket(self.handle),
+            |core| self.try_read(core, buf),
         )?;
         r.map_err(|e| expired(e, "read"))
+    }
+
+    /// One try at a read: `None` when it has to wait.
+    pub(super) fn try_read(&self, core: &mut Core, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let h = self.handle;
+        if self.read_shut.load(Ordering::Acquire) {
+            return Ok(Some(0));
+        }
+        // Look without touching: only a read marks the socket for
+        // the next poll (its window may open).
+        let s = core.tcp_ref(h)?;
+        if s.can_recv() {
+            let now = core.now();
+            let s = core.tcp(h)?;
+            let n = s.recv_slice(buf).map_err(api_error)?;
+            // The read opened the window enough to announce
+            // (RFC 9293 §3.8.6.2.2): send that now. Else nothing
+            // changed that the interface must act on.
+            if s.poll_at(now) == Some(now) {
+                core.kick();
+            }
+            return Ok(Some(n));
+        }
+        if let Some(e) = s.error() {
+            return Err(error::tcp(e));
+        }
+        if s.recv_finished() {
+            return Ok(Some(0));
+        }
+        Ok(None)
     }
 
     fn write_inner(&self, buf: &[u8]) -> io::Result<usize> {
@@ -298,27 +313,29 @@ impl TcpStream {
             return Ok(0);
         }
         let o = self.options.get();
-        let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),
-            Watch::Socket(h),
-            |core| {
-                let s = core.tcp(h)?;
-                match s.send_slice(buf) {
-                    Ok(0) => Ok(None),
-                    Ok(n) => {
-                        core.kick();
-                        Ok(Some(n))
-                    }
-                    Err(TcpApiError::Failed(e)) => Err(error::broken_pipe(&std::format!("{e}"))),
-                    Err(_) => Err(error::broken_pipe(match s.state() {
-                        State::Closed | State::TimeWait => "the connection is closed",
-                        _ => "the connection is shut down for writing",
-                    })),
-                }
-            },
+            Watch::Socket(self.handle),
+            |core| self.try_write(core, buf),
         )?;
         r.map_err(|e| expired(e, "write"))
+    }
+
+    /// One try at a write: `None` when it has to wait for room.
+    pub(super) fn try_write(&self, core: &mut Core, buf: &[u8]) -> io::Result<Option<usize>> {
+        let s = core.tcp(self.handle)?;
+        match s.send_slice(buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => {
+                core.kick();
+                Ok(Some(n))
+            }
+            Err(TcpApiError::Failed(e)) => Err(error::broken_pipe(&std::format!("{e}"))),
+            Err(_) => Err(error::broken_pipe(match s.state() {
+                State::Closed | State::TimeWait => "the connection is closed",
+                _ => "the connection is shut down for writing",
+            })),
+        }
     }
 }
 
