@@ -11,6 +11,8 @@
 //! - [`iface`]: the [`Interface`](iface::Interface) (Ethernet, ARP, IPv4,
 //!   IPv6, ICMP, NDP, fragments, routes) and [`socket`]: TCP, UDP, ICMP,
 //!   raw IP and a DHCPv4 client in a [`SocketSet`](socket::SocketSet).
+//! - [`dns`]: a DNS stub resolver (A and AAAA, retries, several servers)
+//!   over a UDP socket of the set or any transport.
 //! - [`storage`]: the rings and packet queues, over memory the caller lends.
 //! - [`time`]: the stack's [`Instant`](time::Instant) and
 //!   [`Duration`](time::Duration).
@@ -62,6 +64,10 @@
 //!   `std::time`). (Every error type implements `core::error::Error`
 //!   whatever the features.)
 //! - `log` / `defmt`: route the crate's diagnostics to one of these back-ends.
+//! - `embedded-io`: embedded-io's blocking `Read`/`Write` (and
+//!   `ReadReady`/`WriteReady`) on the runtime's `TcpStream` (implies `std`).
+//! - `embedded-nal`: embedded-nal's blocking `TcpClientStack`,
+//!   `UdpClientStack` and `Dns` on the runtime's `Stack` (implies `std`).
 //! - `async`: a waker slot per direction in the TCP, UDP and ICMP sockets
 //!   (`register_recv_waker`, `register_send_waker`), woken where the socket
 //!   changes, so any executor can drive the core without polling sockets

@@ -227,3 +227,67 @@ fn embedded_io_read_write_and_readiness_on_a_tcp_stream() {
     let mut b = [0u8; 1];
     assert_eq!(embedded_io::Read::read(&mut s, &mut b).unwrap(), 1);
 }
+
+/// The `nal_echo_client` example (embedded-nal's traits alone) resolves a
+/// name through dnsmasq and gets its echo from socat.
+#[test]
+fn the_nal_echo_client_example_resolves_and_echoes() {
+    if !available() || !require_program("dnsmasq", "dnsmasq-base") {
+        return;
+    }
+    // The example opens a persistent TAP by name, as a user does.
+    let ns = NetNs::new("rstcp-nalx-").expect("namespace");
+    let tap = "rstnal0";
+    let v4 = format!("{KERNEL_V4}/24");
+    for args in [
+        &["link", "set", "lo", "up"][..],
+        &["tuntap", "add", "dev", tap, "mode", "tap"],
+        &["addr", "add", &v4, "dev", tap],
+        &["link", "set", tap, "up"],
+    ] {
+        ns.exec_ok("ip", args).expect("configure the namespace");
+    }
+    let iface = format!("--interface={tap}");
+    let _dnsmasq = ns
+        .spawn(
+            "dnsmasq",
+            &[
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--bind-interfaces",
+                &iface,
+                "--pid-file=",
+                "--host-record=echo.lan,192.168.69.100",
+                "--local=/lan/",
+            ],
+        )
+        .unwrap();
+    let _socat = ns
+        .spawn("socat", &["TCP4-LISTEN:7108,reuseaddr,fork", "PIPE"])
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    let exe = rstcp_tests::example_bins::example("nal_echo_client");
+    let args = [
+        "--tap",
+        tap,
+        "--ipv4",
+        "192.168.69.1/24",
+        "--no-probe",
+        "--no-slaac",
+        "--dns",
+        "192.168.69.100",
+        "echo.lan",
+        "7108",
+        "over embedded-nal",
+    ];
+    let out = ns
+        .command(exe.to_str().unwrap(), &args)
+        .output()
+        .expect("run nal_echo_client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout, "over embedded-nal\n");
+}

@@ -395,6 +395,29 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Tells the resolver that `server` cannot be reached (an ICMP
+    /// destination or port unreachable for a query sent to it, RFC 1122
+    /// §4.1.3.3): every query waiting on it asks the next server at the
+    /// next dispatch instead of waiting out its time.
+    pub fn server_failed(&mut self, server: IpAddr) {
+        let Some(index) = self.servers.iter().position(|s| *s == server) else {
+            return;
+        };
+        for q in self.slots.iter_mut().flatten() {
+            if let State::Pending {
+                server,
+                deadline: deadline @ Some(_),
+                ..
+            } = &mut q.state
+            {
+                if *server == index {
+                    *server += 1;
+                    *deadline = None;
+                }
+            }
+        }
+    }
+
     /// Drives the resolver over a bound UDP socket of the socket set:
     /// every datagram waiting is processed (those not from a server are
     /// dropped), then what is due is sent. Call it with the interface's
@@ -402,6 +425,12 @@ impl<'a> Resolver<'a> {
     pub fn poll(&mut self, now: Instant, socket: &mut UdpSocket<'_>) {
         while let Ok((datagram, meta)) = socket.recv() {
             self.process(meta.endpoint, datagram);
+        }
+        if socket.take_error().is_some() {
+            // Reported for the last datagram the socket sent (its server).
+            if let Some(last) = socket.last_destination() {
+                self.server_failed(last.addr);
+            }
         }
         self.dispatch(now, |to, datagram| {
             socket.send_slice(datagram, UdpMetadata::from(to)).is_ok()

@@ -312,3 +312,41 @@ fn poll_drives_a_udp_socket_of_the_set() {
         &[IpAddr::V4(ADDR)]
     );
 }
+
+#[test]
+fn an_unreachable_server_is_passed_over_at_once() {
+    let mut slots = [None, None];
+    let mut r = resolver(&mut slots);
+    let q = r.start_query("host.lan", QueryType::A).unwrap();
+    sent(&mut r, Instant::ZERO);
+    // Another address: nothing changes.
+    r.server_failed(IpAddr::V4(ADDR));
+    assert_eq!(r.poll_at(), Some(Instant::from_secs(2)));
+    r.server_failed(S1);
+    assert_eq!(r.poll_at(), Some(Instant::ZERO));
+    let out = sent(&mut r, Instant::from_millis(3));
+    assert_eq!(out[0].0.addr, S2);
+    assert!(r.result(q).is_pending());
+}
+
+#[test]
+fn poll_hears_a_port_unreachable_through_the_socket() {
+    let buf = || PacketBuffer::new(vec![PacketMetadata::EMPTY; 4], vec![0u8; 1024]);
+    let mut socket = UdpSocket::new(buf(), buf());
+    socket.bind(49152).unwrap();
+    let mut slots = [None];
+    let mut r = resolver(&mut slots);
+    r.start_query("host.lan", QueryType::A).unwrap();
+    r.poll(Instant::ZERO, &mut socket);
+    let sent: Result<(), ()> = socket.dispatch(Instant::ZERO, |_, _, _| Ok(()));
+    sent.unwrap();
+    let to = IpEndpoint::new(S1, 53);
+    assert!(socket.process_icmp_error(crate::socket::error::SocketError::ConnectionRefused, to));
+    r.poll(Instant::from_millis(1), &mut socket);
+    assert_eq!(r.poll_at(), Some(Instant::from_millis(2001)));
+    let sent: Result<(), ()> = socket.dispatch(Instant::ZERO, |meta, _, _| {
+        assert_eq!(meta.endpoint, IpEndpoint::new(S2, 53));
+        Ok(())
+    });
+    sent.unwrap();
+}

@@ -104,12 +104,15 @@ pub fn lookup_host_family(
     let now = || crate::time::Instant::from_micros(started.elapsed().as_micros() as i64);
     let mut results: Vec<Option<Result<Answer, ResolveError>>> = vec![None; queries.len()];
     let mut buf = [0u8; 1500];
+    let mut last_server = None;
     loop {
         resolver.dispatch(now(), |to, datagram| {
             // A datagram the socket refuses is retried at the next dispatch.
-            socket
-                .send_to(datagram, SocketAddr::new(to.addr, to.port))
-                .is_ok()
+            let sent = socket.send_to(datagram, SocketAddr::new(to.addr, to.port));
+            if sent.is_ok() {
+                last_server = Some(to.addr);
+            }
+            sent.is_ok()
         });
         for (q, r) in queries.iter().zip(results.iter_mut()) {
             if r.is_none() {
@@ -129,9 +132,14 @@ pub fn lookup_host_family(
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => resolver.process(IpEndpoint::new(from.ip(), from.port()), &buf[..n]),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            // An ICMP error from a server (port unreachable) or a stopped
-            // stack: the resolver's timers move on or the error stands.
-            Err(e) if e.kind() == ErrorKind::ConnectionRefused => {}
+            // ICMP port or host unreachable for the last datagram sent
+            // (the socket reports it for its last destination only): that
+            // server is passed over at once.
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
+                if let Some(s) = last_server {
+                    resolver.server_failed(s);
+                }
+            }
             Err(e) => return Err(e),
         }
     }

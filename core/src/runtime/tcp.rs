@@ -160,12 +160,9 @@ impl TcpStream {
         self.handle
     }
 
-    /// For the adapters to other traits (async, embedded-io, embedded-nal):
-    /// unused by the `std` feature alone.
-    #[cfg_attr(
-        not(any(feature = "async", feature = "embedded-io", feature = "embedded-nal")),
-        allow(dead_code)
-    )]
+    /// For the adapters to other traits (async, embedded-io): unused by
+    /// the `std` feature alone (embedded-nal goes through `Stack`).
+    #[cfg_attr(not(any(feature = "async", feature = "embedded-io")), allow(dead_code))]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }

@@ -296,6 +296,13 @@ impl<'a> UdpSocket<'a> {
         self.endpoint.is_specified()
     }
 
+    /// Where the last datagram sent went: the peer an error from
+    /// [`take_error`](Self::take_error) concerns on a socket that is not
+    /// connected.
+    pub fn last_destination(&self) -> Option<IpEndpoint> {
+        self.last_destination
+    }
+
     /// The local endpoint (port 0 while closed).
     pub fn endpoint(&self) -> IpListenEndpoint {
         self.endpoint
