@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use futures_lite::future;
 use rstcp::phy::pipe;
-use rstcp::runtime::{AsyncTcpStream, Stack, StackConfig, TcpListener};
+use rstcp::runtime::{
+    AsyncTcpListener, AsyncTcpStream, Stack, StackConfig, TcpListener, TcpStream,
+};
 use rstcp::socket::tcp::State;
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
 use rstcp_tests::bulk::{hash, Pattern};
@@ -150,4 +152,38 @@ fn tokio_reads_and_writes_through_the_same_stream() {
     });
     assert_eq!(hash(&got), hash(&sent));
     server.join().unwrap();
+}
+
+#[test]
+fn an_async_server_accepts_connections_that_come_later_and_serves_them_in_one_task() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let (a, b) = stacks();
+    let listener = AsyncTcpListener::bind(&b, 7, 4).unwrap();
+    // Clients connect only once the server's accept is parked.
+    let clients = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        (0..3u8)
+            .map(|i| {
+                let mut s = TcpStream::connect(&a, b_addr(7)).unwrap();
+                s.write_all(&[i; 1000]).unwrap();
+                s.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut back = Vec::new();
+                s.read_to_end(&mut back).unwrap();
+                back
+            })
+            .collect::<Vec<_>>()
+    });
+    future::block_on(async {
+        for _ in 0..3 {
+            let (mut stream, peer) = listener.accept().await.unwrap();
+            assert_eq!(peer.ip(), IpAddr::V4(IP4_A));
+            let mut got = Vec::new();
+            stream.read_to_end(&mut got).await.unwrap();
+            stream.write_all(&got).await.unwrap();
+        }
+    });
+    let backs = clients.join().unwrap();
+    for (i, back) in backs.iter().enumerate() {
+        assert_eq!(back, &vec![i as u8; 1000]);
+    }
 }

@@ -61,7 +61,7 @@ mod udp;
 
 pub use self::addresses::{Address, AddressSource};
 #[cfg(feature = "async")]
-pub use self::async_tcp::AsyncTcpStream;
+pub use self::async_tcp::{AsyncTcpListener, AsyncTcpStream};
 pub use self::config::StackConfig;
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
