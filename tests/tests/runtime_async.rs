@@ -156,7 +156,7 @@ fn tokio_reads_and_writes_through_the_same_stream() {
 
 #[test]
 fn an_async_server_accepts_connections_that_come_later_and_serves_them_in_one_task() {
-    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    use futures_lite::AsyncReadExt;
     let (a, b) = stacks();
     let listener = AsyncTcpListener::bind(&b, 7, 4).unwrap();
     // Clients connect only once the server's accept is parked.
