@@ -187,3 +187,50 @@ fn an_async_server_accepts_connections_that_come_later_and_serves_them_in_one_ta
         assert_eq!(back, &vec![i as u8; 1000]);
     }
 }
+
+/// A blocking UDP echo server on B, for `count` datagrams, each echoed
+/// after `delay` (so the client's receive is parked first).
+fn udp_echo(b: &Stack, port: u16, count: usize, delay: Duration) -> thread::JoinHandle<()> {
+    let socket = rstcp::runtime::UdpSocket::bind(b, port).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..count {
+            let (n, from) = socket.recv_from(&mut buf).unwrap();
+            thread::sleep(delay);
+            socket.send_to(&buf[..n], from).unwrap();
+        }
+    })
+}
+
+#[test]
+fn embedded_nal_async_udp_stack_talks_connected_and_unconnected() {
+    use embedded_nal_async::{ConnectedUdp, UdpStack, UnconnectedUdp};
+    let (a, b) = stacks();
+    let server = udp_echo(&b, 53, 2, Duration::from_millis(100));
+    future::block_on(async {
+        let any = SocketAddr::from(([0, 0, 0, 0], 0));
+        let (local, mut connected) = a.connect_from(any, b_addr(53)).await.unwrap();
+        assert_eq!(local.ip(), IpAddr::V4(IP4_A));
+        assert_ne!(local.port(), 0, "an ephemeral port");
+        ConnectedUdp::send(&mut connected, b"one").await.unwrap();
+        let mut buf = [0u8; 2];
+        // The whole length, though only 2 bytes fit (the trait's rule).
+        let n = ConnectedUdp::receive_into(&mut connected, &mut buf)
+            .await
+            .unwrap();
+        assert_eq!((n, &buf), (3, b"on"));
+
+        let (bound, mut single) = a.bind_single(any).await.unwrap();
+        UnconnectedUdp::send(&mut single, bound, b_addr(53), b"two")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, to, from) = UnconnectedUdp::receive_into(&mut single, &mut buf)
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"two");
+        assert_eq!(from, b_addr(53));
+        assert_eq!(to, SocketAddr::new(IpAddr::V4(IP4_A), bound.port()));
+    });
+    server.join().unwrap();
+}

@@ -54,7 +54,7 @@ impl AsyncTcpStream {
         // socket.
         let stream = TcpStream::from_handle(shared.clone(), handle);
         poll_fn(|cx| {
-            Self::ready(shared.with(|core| {
+            ready(shared.with(|core| {
                 let r = TcpStream::connected(core, handle)?;
                 if r.is_none() {
                     core.tcp(handle)?.register_send_waker(cx.waker());
@@ -103,7 +103,7 @@ impl AsyncTcpStream {
             return Poll::Ready(Ok(0));
         }
         let s = &self.inner;
-        Self::ready(s.shared().with(|core| {
+        ready(s.shared().with(|core| {
             let r = s.try_read(core, buf)?;
             if r.is_none() {
                 core.tcp(s.handle())?.register_recv_waker(cx.waker());
@@ -119,7 +119,7 @@ impl AsyncTcpStream {
             return Poll::Ready(Ok(0));
         }
         let s = &self.inner;
-        Self::ready(s.shared().with(|core| {
+        ready(s.shared().with(|core| {
             let r = s.try_write(core, buf)?;
             if r.is_none() {
                 core.tcp(s.handle())?.register_send_waker(cx.waker());
@@ -148,14 +148,14 @@ impl AsyncTcpStream {
     pub fn state(&self) -> State {
         self.inner.state()
     }
+}
 
-    /// `Ok(Some(v))` is ready, `Ok(None)` pending (the waker is in place).
-    fn ready<T>(r: io::Result<Option<T>>) -> Poll<io::Result<T>> {
-        match r {
-            Ok(Some(v)) => Poll::Ready(Ok(v)),
-            Ok(None) => Poll::Pending,
-            Err(e) => Poll::Ready(Err(e)),
-        }
+/// `Ok(Some(v))` is ready, `Ok(None)` pending (the waker is in place).
+pub(super) fn ready<T>(r: io::Result<Option<T>>) -> Poll<io::Result<T>> {
+    match r {
+        Ok(Some(v)) => Poll::Ready(Ok(v)),
+        Ok(None) => Poll::Pending,
+        Err(e) => Poll::Ready(Err(e)),
     }
 }
 
@@ -188,7 +188,7 @@ impl AsyncTcpListener {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(AsyncTcpStream, SocketAddr)>> {
         let l = &self.inner;
-        AsyncTcpStream::ready(l.shared().with(|core| {
+        ready(l.shared().with(|core| {
             let r = l.try_accept(core)?;
             if r.is_none() {
                 l.listener(core)?.register_accept_waker(cx.waker());

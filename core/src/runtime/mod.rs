@@ -46,6 +46,8 @@ mod async_io;
 mod async_nal;
 #[cfg(feature = "async")]
 mod async_tcp;
+#[cfg(feature = "async")]
+mod async_udp;
 mod batch;
 mod config;
 mod error;
@@ -62,6 +64,8 @@ mod udp;
 pub use self::addresses::{Address, AddressSource};
 #[cfg(feature = "async")]
 pub use self::async_tcp::{AsyncTcpListener, AsyncTcpStream};
+#[cfg(feature = "async")]
+pub use self::async_udp::AsyncUdpSocket;
 pub use self::config::StackConfig;
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
