@@ -18,6 +18,9 @@ command -v radvd >/dev/null 2>&1 || [ -x /usr/sbin/radvd ] || need_apt+=(radvd)
 # The examples' kernel test (tests/tests/kernel_examples.rs): http_get
 # fetches from `python3 -m http.server`.
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# The embedded-nal / embedded-io kernel tests (tests/tests/kernel_embedded.rs):
+# socat echoes TCP and UDP in the namespace.
+command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${need_apt[*]} (apt)"

@@ -426,6 +426,28 @@ fn allocations(n: usize, mut f: impl FnMut()) -> usize {
     ALLOCATIONS.load(Ordering::Relaxed) - before
 }
 
+/// `RSTCP_PROFILE=<group>:<stack>` (stack `rstcp` or `smoltcp`) runs that
+/// one step 100 000 times with no criterion around it, for
+/// `valgrind --tool=callgrind`, whose instruction counts stay stable on a
+/// loaded machine where wall-clock time does not; every other group is
+/// skipped. Returns true when criterion must not run this group.
+#[inline(never)]
+fn profiled<'s>(group: &str, a: &'s mut dyn FnMut(), b: &'s mut dyn FnMut()) -> bool {
+    let Ok(want) = std::env::var("RSTCP_PROFILE") else {
+        return false;
+    };
+    let (g, stack) = want.split_once(':').unwrap_or((&want, "rstcp"));
+    if g != group {
+        // Another group's turn: skip this one entirely.
+        return true;
+    }
+    let step = if stack == "smoltcp" { b } else { a };
+    for _ in 0..100_000 {
+        step();
+    }
+    true
+}
+
 /// One UDP datagram to the middle one of `n` bound sockets, received.
 /// Returns the allocations each stack made in 1000 warmed-up iterations.
 fn udp_rx(c: &mut Criterion, n: u16) -> (usize, usize) {
@@ -479,6 +501,17 @@ fn udp_rx(c: &mut Criterion, n: u16) -> (usize, usize) {
         }),
     );
 
+    if profiled(
+        &format!("udp_rx_{n}_sockets"),
+        &mut || {
+            step_a();
+        },
+        &mut || {
+            step_b();
+        },
+    ) {
+        return allocs;
+    }
     let mut g = c.benchmark_group(format!("udp_rx_{n}_sockets"));
     g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
     g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));
@@ -514,6 +547,17 @@ fn poll_idle(c: &mut Criterion, n: u16) -> (usize, usize) {
             step_b();
         }),
     );
+    if profiled(
+        &format!("poll_idle_{n}_sockets"),
+        &mut || {
+            step_a();
+        },
+        &mut || {
+            step_b();
+        },
+    ) {
+        return allocs;
+    }
     let mut g = c.benchmark_group(format!("poll_idle_{n}_sockets"));
     g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
     g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));
@@ -584,6 +628,17 @@ fn icmp_echo_rx_tx(c: &mut Criterion) -> (usize, usize) {
         }),
     );
 
+    if profiled(
+        "icmp_echo_rx_tx",
+        &mut || {
+            step_a();
+        },
+        &mut || {
+            step_b();
+        },
+    ) {
+        return allocs;
+    }
     let mut g = c.benchmark_group("icmp_echo_rx_tx");
     g.bench_function("rstcp", |bn| bn.iter(&mut step_a));
     g.bench_function("smoltcp", |bn| bn.iter(&mut step_b));

@@ -74,7 +74,7 @@
 //!
 //! # Minimum Rust version
 //!
-//! Rust 1.85 (`rust-version` in `Cargo.toml`); the CHANGELOG says how it
+//! Rust 1.88 (`rust-version` in `Cargo.toml`); the CHANGELOG says how it
 //! is checked.
 #![no_std]
 #![deny(unsafe_code)]

@@ -454,7 +454,7 @@ impl BlockCursor {
     fn check_len(&self) -> Result<(), PcapError> {
         let what = if self.total_len < 12 {
             "block total length below 12"
-        } else if self.total_len % 4 != 0 {
+        } else if !self.total_len.is_multiple_of(4) {
             "block total length not a multiple of 4"
         } else {
             return Ok(());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rstcp::phy::wait::{Transmit, Transmitter, WaitDevice, Waker};
-use rstcp::phy::{Device, DeviceCapabilities, RxToken, TxToken, VirtioOffload};
+use rstcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken, VirtioOffload};
 use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
 
@@ -52,6 +52,8 @@ pub struct TapDevice {
     stats: TapStats,
     last_error: Option<io::ErrorKind>,
     offloads: TapOffloads,
+    /// Ethernet for a TAP, IP for a TUN.
+    pub(crate) medium: Medium,
 }
 
 impl Drop for TapDevice {
@@ -111,6 +113,12 @@ impl TapDevice {
     /// records them (pcap), wants [`open`](Self::open): with offloads every
     /// frame carries the header.
     pub fn open_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
+        TapDevice::attach(name, offload, Medium::Ethernet)
+    }
+
+    /// Opens `/dev/net/tun` and attaches it to `name` as a TAP
+    /// (`Medium::Ethernet`) or a TUN (`Medium::Ip`, `tun.rs`).
+    pub(crate) fn attach(name: &str, offload: bool, medium: Medium) -> io::Result<TapDevice> {
         // Validate first: a long name is the caller's mistake, whatever the
         // state of /dev/net/tun.
         ifreq::request(name)?;
@@ -133,7 +141,7 @@ impl TapDevice {
                 io::Error::new(err.kind(), format!("{why}: {err}"))
             })?;
         let vnet = offload && offload::vnet_header_supported(file.as_fd());
-        let name = ifreq::attach_tap(file.as_fd(), name, vnet)?;
+        let name = ifreq::attach_tap(file.as_fd(), name, vnet, medium == Medium::Ip)?;
         let offloads = if vnet {
             offload::configure(file.as_fd())?
         } else {
@@ -141,9 +149,14 @@ impl TapDevice {
         };
         let mtu = ifreq::mtu(&name)?;
         // A super-frame is one IP packet of up to 64 KB (its length field
-        // is 16 bits) behind the Ethernet header and the virtio-net header.
+        // is 16 bits) behind the Ethernet header (none on a TUN) and the
+        // virtio-net header.
         let ip_max = if offloads.tx() { 65535.max(mtu) } else { mtu };
-        let frame = offloads.header_len + ip_max + HEADER_LEN + VLAN_TAG_LEN;
+        let link = match medium {
+            Medium::Ip => 0,
+            _ => HEADER_LEN + VLAN_TAG_LEN,
+        };
+        let frame = offloads.header_len + ip_max + link;
         let sender = Arc::new(TapSender {
             file: file.try_clone()?,
             tx_frames: AtomicU64::new(0),
@@ -160,6 +173,7 @@ impl TapDevice {
             stats: TapStats::default(),
             last_error: None,
             offloads,
+            medium,
         })
     }
 
@@ -306,7 +320,10 @@ impl Device for TapDevice {
     }
 
     fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::ethernet(self.mtu);
+        let mut caps = match self.medium {
+            Medium::Ip => DeviceCapabilities::ip(self.mtu),
+            _ => DeviceCapabilities::ethernet(self.mtu),
+        };
         if self.offloads.tx() {
             // The kernel takes partial checksums and super-segments on any
             // write with the header (tun_get_user), whatever TUNSETOFFLOAD

@@ -51,13 +51,25 @@ pub(crate) fn name_of(req: &libc::ifreq) -> String {
 
 /// Attaches the `/dev/net/tun` fd to the TAP `name` (creating it if needed)
 /// and returns the interface's name. With `vnet_header`, every frame both
-/// ways starts with a virtio-net header (`IFF_VNET_HDR`).
-pub(crate) fn attach_tap(fd: BorrowedFd<'_>, name: &str, vnet_header: bool) -> io::Result<String> {
+/// ways starts with a virtio-net header (`IFF_VNET_HDR`). With `tun`, a TUN
+/// instead (`IFF_TUN`): every frame is a bare IP packet.
+pub(crate) fn attach_tap(
+    fd: BorrowedFd<'_>,
+    name: &str,
+    vnet_header: bool,
+    tun: bool,
+) -> io::Result<String> {
     let mut req = request(name)?;
     // IFF_NO_PI: frames without the 4-byte packet-information prefix, so a
-    // read is exactly one Ethernet frame (after the virtio-net header).
+    // read is exactly one Ethernet frame, or on a TUN one IP packet whose
+    // version nibble says its family (after the virtio-net header).
     let vnet = if vnet_header { libc::IFF_VNET_HDR } else { 0 };
-    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI | vnet) as libc::c_short;
+    let (mode, kind) = if tun {
+        (libc::IFF_TUN, "TUN")
+    } else {
+        (libc::IFF_TAP, "TAP")
+    };
+    req.ifr_ifru.ifru_flags = (mode | libc::IFF_NO_PI | vnet) as libc::c_short;
     // SAFETY: fd is an open /dev/net/tun descriptor; TUNSETIFF reads and
     // writes one ifreq, and `req` is a valid, exclusively borrowed ifreq
     // that outlives the call.
@@ -66,18 +78,19 @@ pub(crate) fn attach_tap(fd: BorrowedFd<'_>, name: &str, vnet_header: bool) -> i
         let err = io::Error::last_os_error();
         let why = match err.raw_os_error() {
             Some(libc::EPERM) | Some(libc::EACCES) => format!(
-                "not allowed to attach TAP {name:?}: run as root or grant CAP_NET_ADMIN \
-                 (or create it first with `ip tuntap add {name} mode tap user $USER`)"
+                "not allowed to attach {kind} {name:?}: run as root or grant CAP_NET_ADMIN \
+                 (or create it first with `ip tuntap add {name} mode {} user $USER`)",
+                kind.to_lowercase()
             ),
             Some(libc::EBUSY) => format!(
-                "TAP {name:?} is busy: another process has it open \
-                 (a TAP without IFF_MULTI_QUEUE takes one owner)"
+                "{kind} {name:?} is busy: another process has it open \
+                 (a {kind} without IFF_MULTI_QUEUE takes one owner)"
             ),
             Some(libc::EINVAL) => format!(
-                "cannot attach {name:?} as a TAP: an interface of that name exists \
-                 and is not a TAP with these flags"
+                "cannot attach {name:?} as a {kind}: an interface of that name exists \
+                 and is not a {kind} with these flags"
             ),
-            _ => format!("TUNSETIFF for TAP {name:?} failed"),
+            _ => format!("TUNSETIFF for {kind} {name:?} failed"),
         };
         return Err(io::Error::new(err.kind(), format!("{why}: {err}")));
     }

@@ -1,4 +1,4 @@
-//! A Linux TAP device for `rstcp`.
+//! A Linux TAP (or TUN) device for `rstcp`.
 //!
 //! [`TapDevice::open`] attaches to (or creates) a TAP interface through
 //! `/dev/net/tun` with `TUNSETIFF` (`IFF_TAP | IFF_NO_PI`): every `read(2)`
@@ -45,7 +45,23 @@
 //! [`TapDevice::open`] keeps plain frames (for programs that read or write
 //! the frames themselves, or record them).
 //!
-//! Opening a TAP needs `CAP_NET_ADMIN` (root) unless the interface was
+//! [`TapDevice::open_tun`] opens a TUN instead (`IFF_TUN`): bare IP
+//! packets, no Ethernet, and the stack runs without ARP or neighbour
+//! resolution ([`rstcp::phy::Medium::Ip`]); with the std runtime give it a
+//! static IPv4 address (DHCPv4 needs a broadcast link):
+//!
+//! ```no_run
+//! use rstcp::runtime::{Stack, StackConfig};
+//!
+//! // Host side: ip addr add 10.7.0.1/24 dev tun7 && ip link set tun7 up
+//! let tun = rstcp_tap::TapDevice::open_tun("tun7")?;
+//! let mut config = StackConfig::new("02:00:00:77:77:77".parse().unwrap());
+//! config.ipv4 = vec!["10.7.0.2/24".parse().unwrap()];
+//! let stack = Stack::start(tun, config)?; // addresses usable at once
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Opening a TAP or TUN needs `CAP_NET_ADMIN` (root) unless the interface was
 //! created beforehand for the user (`ip tuntap add NAME mode tap user U`).
 //!
 //! This is the only crate of the workspace with `unsafe`: each block is a
@@ -56,6 +72,7 @@
 mod device;
 mod ifreq;
 mod offload;
+mod tun;
 mod wake;
 
 pub use device::{TapDevice, TapRxToken, TapStats, TapTxToken};

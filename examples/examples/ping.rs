@@ -1,5 +1,6 @@
-//! ping(8) on a TAP: ICMP echo requests to an IPv4 or IPv6 address, one
-//! line per reply, and the usual summary at the end (after `-c COUNT`
+//! ping(8) on a TAP: ICMP echo requests to an IPv4 or IPv6 address or a
+//! host name (resolved through the stack's DNS servers: the DHCPv4 lease's,
+//! RDNSS, or `--dns`), one line per reply, and the usual summary at the end (after `-c COUNT`
 //! requests, or on SIGINT/SIGTERM).
 //!
 //! ```text
@@ -16,7 +17,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use rstcp::runtime::ping_seq;
+use rstcp::runtime::{lookup_host, ping_seq};
 use rstcp_examples::cli::NetArgs;
 use rstcp_examples::pingstats::PingStats;
 
@@ -39,8 +40,8 @@ struct Args {
     /// Seconds to wait for each reply.
     #[arg(short = 'W', long, default_value_t = 2.0, value_name = "TIMEOUT", value_parser = seconds)]
     timeout: f64,
-    /// The address to ping.
-    destination: IpAddr,
+    /// The address or host name to ping.
+    destination: String,
 }
 
 /// A non-negative, finite number of seconds.
@@ -79,15 +80,17 @@ fn run(args: &Args) -> io::Result<bool> {
     .map_err(io::Error::other)?;
 
     let stack = args.net.start(Duration::from_secs(30))?;
-    let dst = args.destination;
+    let name = &args.destination;
+    // The first address, as ping(8) does.
+    let dst: IpAddr = lookup_host(&stack, name)?[0];
     match dst {
         // The IPv4 header (20) and ICMP header (8), as ping(8) counts.
         IpAddr::V4(_) => println!(
-            "PING {dst} ({dst}) {}({}) bytes of data.",
+            "PING {name} ({dst}) {}({}) bytes of data.",
             args.size,
             args.size + 28
         ),
-        IpAddr::V6(_) => println!("PING {dst} ({dst}) {} data bytes", args.size),
+        IpAddr::V6(_) => println!("PING {name} ({dst}) {} data bytes", args.size),
     }
     let interval = Duration::from_secs_f64(args.interval);
     let timeout = Duration::from_secs_f64(args.timeout);
@@ -130,7 +133,7 @@ fn run(args: &Args) -> io::Result<bool> {
     }
     let elapsed = started.elapsed();
     println!();
-    println!("--- {dst} ping statistics ---");
+    println!("--- {name} ping statistics ---");
     println!("{}", stats.packets_line(elapsed));
     if let Some(rtt) = stats.rtt() {
         println!("{rtt}");

@@ -155,11 +155,27 @@ fn rate(to: SocketAddr, count: u64, threads: u64, size: usize) -> io::Result<()>
     }
     let secs = start.elapsed().as_secs_f64();
     let failed = failed.load(Ordering::Relaxed);
+    // The client's own CPU (user + system: the kernel's TCP for its side
+    // runs in its system calls), so the script can set what each server
+    // costs beside what it costs its clients.
+    let cpu = cpu_seconds().map_or(String::new(), |c| format!(" cpu_seconds={c:.2}"));
     println!(
-        "rate connections={count} failed={failed} seconds={secs:.2} per_second={:.0}",
+        "rate connections={count} failed={failed} seconds={secs:.2} per_second={:.0}{cpu}",
         (count - failed) as f64 / secs
     );
     Ok(())
+}
+
+/// User + system CPU seconds of this process so far, from /proc/self/stat
+/// (fields 14 and 15, in the kernel's USER_HZ ticks, 100 a second on every
+/// Linux architecture), or `None` without /proc.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count from its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 fn idle(to: SocketAddr, count: usize, size: usize, timeout: Duration) -> io::Result<()> {

@@ -7,8 +7,21 @@
 # TAPs (tests/src/impair/), in network namespaces the run creates and
 # deletes. Needs root.
 #
+# What each side gets, so the comparison is fair:
+# - Sending: Linux's TCP builds 64 KB super-segments and the kernel cuts
+#   them at its plain TAP (software GSO). rstcp runs as users run it, with
+#   the TAP's offloads (the runtime's default): it hands the kernel 64 KB
+#   TSO super-frames with partial checksums, and the forwarder reads them
+#   whole (PACKET_VNET_HDR) and cuts them into MSS segments with the same
+#   segmenter the simulator uses (testkit's SoftOffload) before the link
+#   impairs them: the same work GSO does for Linux, on the same CPUs.
+#   --no-offload: rstcp's TAP plain, the stack cutting every segment.
+# - Receiving: both get the link's wire-sized frames, one at a time, with
+#   no checksum verified for them (no GRO-like coalescing on either side:
+#   Linux's TAP has no NAPI/GRO, and the forwarder coalesces nothing).
+#
 #   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [--cc cubic]
-#       [--only rstcp|linux] [-v]
+#       [--only rstcp|linux] [--no-offload] [-v]
 #       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
 #
 # A SPEC is comma-separated key=value, both directions unless prefixed

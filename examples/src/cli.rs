@@ -1,5 +1,6 @@
-//! The command-line flags every TAP example shares, PyTCP's set: which TAP,
-//! which MAC, static addresses or DHCPv4, an optional capture, verbosity.
+//! The command-line flags every TAP example shares, PyTCP's set: which TAP
+//! (or TUN), which MAC, static addresses or DHCPv4, an optional capture,
+//! verbosity.
 
 use std::path::PathBuf;
 
@@ -7,9 +8,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufWriter};
 use std::time::Duration;
 
+use clap::builder::ArgPredicate;
 use clap::{ArgAction, Args};
 use rstcp::runtime::{Stack, StackConfig};
-use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 use rstcp_pcap::device::PcapRecorder;
 use rstcp_tap::TapDevice;
 
@@ -17,8 +19,20 @@ use rstcp_tap::TapDevice;
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
     /// The TAP interface to open (created if it does not exist; needs root).
-    #[arg(long, default_value = "tap7", value_name = "NAME")]
+    /// With `--tun`, the TUN's name (tun7 by default).
+    #[arg(
+        long,
+        default_value = "tap7",
+        default_value_if("tun", ArgPredicate::IsPresent, "tun7"),
+        value_name = "NAME"
+    )]
     pub tap: String,
+    /// Open a TUN instead of a TAP: bare IP packets, no Ethernet, ARP or
+    /// Neighbor Discovery, addresses used at once (no probing, no DAD), as
+    /// Linux does on a TUN. No DHCPv4 there: give `--ipv4` (without it the
+    /// stack runs IPv6 only). Host side: `ip addr add 10.7.0.1/24 dev tun7`.
+    #[arg(long)]
+    pub tun: bool,
     /// The stack's MAC address.
     #[arg(long, default_value = "02:00:00:77:77:77")]
     pub mac: EthernetAddress,
@@ -42,6 +56,10 @@ pub struct NetArgs {
     /// §5.5, is on by default).
     #[arg(long)]
     pub no_slaac: bool,
+    /// A DNS server to ask for names, before those of the DHCPv4 lease and
+    /// of Router Advertisements (repeatable).
+    #[arg(long = "dns", value_name = "ADDR")]
+    pub dns: Vec<IpAddr>,
     /// Use static IPv4 addresses at once, without RFC 5227 probing (about
     /// 6 s) for another host that has them. Only on a link you control.
     #[arg(long)]
@@ -68,9 +86,12 @@ impl NetArgs {
         c.ipv4_gateway = self.gateway4;
         c.ipv6 = self.ipv6.clone();
         c.ipv6_gateway = self.gateway6;
-        c.dhcpv4 = self.ipv4.is_empty();
+        // RFC 2131 needs a broadcast link with hardware addresses: a TUN
+        // has neither, so without a static address it runs IPv6 only.
+        c.dhcpv4 = self.ipv4.is_empty() && !self.tun;
         c.ipv4_probe = !self.no_probe;
         c.slaac = !self.no_slaac;
+        c.dns_servers = self.dns.clone();
         c
     }
 
@@ -83,9 +104,13 @@ impl NetArgs {
 
     /// [`start`](Self::start) with a configuration the caller adjusted.
     pub fn start_with(&self, config: StackConfig, timeout: Duration) -> io::Result<Stack> {
-        announce(&self.tap, &config, timeout);
+        announce(&self.tap, &config, timeout, self.tun);
         let offload = !self.no_offload && self.pcap.is_none();
-        let tap = TapDevice::open_with_offload(&self.tap, offload)?;
+        let tap = if self.tun {
+            TapDevice::open_tun_with_offload(&self.tap, offload)?
+        } else {
+            TapDevice::open_with_offload(&self.tap, offload)?
+        };
         tap.set_up()?;
         let stack = match &self.pcap {
             Some(path) => {
@@ -127,8 +152,15 @@ impl NetArgs {
 /// Says on stderr what the start waits for and how long it may take, so
 /// a user whose link has no DHCP server, or who did not expect RFC 5227
 /// probing, is not left looking at a silent terminal (issue 14).
-fn announce(tap: &str, config: &StackConfig, timeout: Duration) {
+fn announce(tap: &str, config: &StackConfig, timeout: Duration, tun: bool) {
     let limit = timeout.as_secs();
+    if tun {
+        // No probing and no DAD on a TUN (Linux's IFF_NOARP): nothing to wait for.
+        if config.ipv4.is_empty() {
+            eprintln!("{tap}: a TUN, IPv6 only (no DHCPv4 on a TUN; --ipv4 ADDR/LEN adds IPv4)");
+        }
+        return;
+    }
     if config.dhcpv4 {
         eprintln!("{tap}: asking for a DHCPv4 lease (giving up after {limit} s)...");
     }
@@ -254,5 +286,20 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("ADDRESS/PREFIX_LEN"), "{err}");
+    }
+
+    #[test]
+    fn tun_names_its_own_default_and_runs_without_dhcpv4() {
+        let c = Cli::try_parse_from(["x", "--tun"]).unwrap();
+        assert!(c.net.tun);
+        assert_eq!(c.net.tap, "tun7");
+        assert!(!c.net.stack_config().dhcpv4, "no DHCPv4 on a TUN");
+        let c =
+            Cli::try_parse_from(["x", "--tun", "--tap", "mytun", "--ipv4", "10.7.0.2/24"]).unwrap();
+        assert_eq!(c.net.tap, "mytun");
+        assert_eq!(c.net.stack_config().ipv4.len(), 1);
+        let c = Cli::try_parse_from(["x"]).unwrap();
+        assert!(!c.net.tun);
+        assert!(c.net.stack_config().dhcpv4);
     }
 }

@@ -1,5 +1,5 @@
-//! Just enough HTTP/1.1 for `http_get`: an `http://` URL with an IP-literal
-//! host, the GET request, and the response: status line, headers, and a
+//! Just enough HTTP/1.1 for `http_get`: an `http://` URL (a host name, or
+//! an IP literal), the GET request, and the response: status line, headers, and a
 //! body framed by `Content-Length`, chunked transfer coding, or the end of
 //! the connection (RFC 9112 §6.3).
 //!
@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// The longest status or header line accepted.
 pub const MAX_LINE: usize = 8 * 1024;
@@ -18,8 +18,11 @@ pub const MAX_HEADERS: usize = 100;
 /// A parsed `http://host[:port]/path` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
-    /// The server: the literal host and the port (80 when absent).
-    pub addr: SocketAddr,
+    /// The server: a host name, or an IP address (an IPv6 one without its
+    /// brackets).
+    pub hostname: String,
+    /// The port (80 when absent).
+    pub port: u16,
     /// The `Host` header's value, as the URL spells the authority.
     pub host: String,
     /// The request target: the path and query, `/` when empty.
@@ -31,8 +34,6 @@ pub struct Url {
 pub enum UrlError {
     /// Not `http://`.
     Scheme(String),
-    /// A host name: resolving it needs DNS, which the stack does not do.
-    NeedsDns(String),
     /// A malformed authority (empty host, bad IPv6 literal or port).
     Authority(String),
 }
@@ -41,10 +42,6 @@ impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UrlError::Scheme(s) => write!(f, "unsupported URL scheme {s:?}: only http:// is"),
-            UrlError::NeedsDns(h) => write!(
-                f,
-                "{h:?} is a host name, and this stack has no DNS resolver: use an IP address (IPv6 in brackets)"
-            ),
             UrlError::Authority(a) => write!(f, "bad host or port in URL: {a:?}"),
         }
     }
@@ -90,7 +87,7 @@ impl std::str::FromStr for Url {
                 "" => None,
                 p => Some(p.strip_prefix(':').ok_or_else(bad)?),
             };
-            (ip, port)
+            (ip.to_string(), port)
         } else {
             let (h, port) = match authority.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
@@ -99,18 +96,21 @@ impl std::str::FromStr for Url {
             if h.is_empty() {
                 return Err(bad());
             }
-            match h.parse::<std::net::Ipv4Addr>() {
-                Ok(ip) => (ip.into(), port),
-                Err(_) if h.contains(':') => return Err(bad()),
-                Err(_) => return Err(UrlError::NeedsDns(h.to_string())),
+            // RFC 1123 §2.1: letters, digits, hyphens and dots; an IPv4
+            // literal is of the same characters.
+            let name_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+            if !h.chars().all(name_char) {
+                return Err(bad());
             }
+            (h.to_string(), port)
         };
         let port = match port {
             None | Some("") => 80,
             Some(p) => p.parse::<u16>().ok().filter(|&p| p != 0).ok_or_else(bad)?,
         };
         Ok(Url {
-            addr: SocketAddr::new(host, port),
+            hostname: host,
+            port,
             host: authority.to_string(),
             path,
         })
@@ -389,21 +389,30 @@ mod tests {
     #[test]
     fn urls_with_ip_literals() {
         let u = url("http://192.168.69.100:8080/file?x=1#top").unwrap();
-        assert_eq!(u.addr, "192.168.69.100:8080".parse().unwrap());
+        assert_eq!((u.hostname.as_str(), u.port), ("192.168.69.100", 8080));
         assert_eq!(u.host, "192.168.69.100:8080");
         assert_eq!(u.path, "/file?x=1");
         let u = url("HTTP://10.0.0.1").unwrap();
-        assert_eq!((u.addr.port(), u.path.as_str()), (80, "/"));
+        assert_eq!((u.port, u.path.as_str()), (80, "/"));
         let u = url("http://[fd00::100]:81").unwrap();
-        assert_eq!(u.addr, "[fd00::100]:81".parse().unwrap());
+        assert_eq!((u.hostname.as_str(), u.port), ("fd00::100", 81));
         assert_eq!(u.host, "[fd00::100]:81");
         let u = url("http://[fd00::100]/a/b").unwrap();
-        assert_eq!((u.addr.port(), u.path.as_str()), (80, "/a/b"));
+        assert_eq!((u.port, u.path.as_str()), (80, "/a/b"));
         assert_eq!(url("http://10.0.0.1?q").unwrap().path, "/?q");
         let req = url("http://10.0.0.1:8080/f").unwrap().get_request();
         assert!(req.starts_with("GET /f HTTP/1.1\r\nHost: 10.0.0.1:8080\r\n"));
         assert!(req.contains("\r\nConnection: close\r\n"));
         assert!(req.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn urls_with_host_names() {
+        let u = url("http://web.lan:8080/x").unwrap();
+        assert_eq!((u.hostname.as_str(), u.port), ("web.lan", 8080));
+        assert_eq!(u.host, "web.lan:8080");
+        let u = url("http://Web-1.Example.COM/").unwrap();
+        assert_eq!((u.hostname.as_str(), u.port), ("Web-1.Example.COM", 80));
     }
 
     #[test]
@@ -413,9 +422,6 @@ mod tests {
             Err(UrlError::Scheme(s)) if s == "https"
         ));
         assert!(matches!(url("10.0.0.1/"), Err(UrlError::Scheme(_))));
-        let e = url("http://example.com/").unwrap_err();
-        assert_eq!(e, UrlError::NeedsDns("example.com".into()));
-        assert!(e.to_string().contains("DNS"), "{e}");
         for bad in [
             "http:///x",
             "http://10.0.0.1:99999/",
@@ -426,6 +432,8 @@ mod tests {
             "http://[fd00::1]x/",
             "http://fd00::1/",
             "http://u@10.0.0.1/",
+            "http://a_b.lan/",
+            "http://a%2f.lan/",
         ] {
             assert!(matches!(url(bad), Err(UrlError::Authority(_))), "{bad}");
         }

@@ -144,6 +144,20 @@ impl<'s, D: Device> Device for SoftOffload<'s, D> {
     }
 }
 
+/// What [`SoftOffload`] does with one transmitted buffer (a 12-byte
+/// virtio-net header, then the frame), for a program that holds such
+/// buffers itself (a forwarder reading a TAP's interface with
+/// `PACKET_VNET_HDR`): the wire frames it stands for, each copied once.
+/// `None` (counted in `bad_headers`) when the header does not describe the
+/// frame.
+pub fn cut(buf: &[u8], stats: &mut OffloadStats) -> Option<Vec<Vec<u8>>> {
+    let frames = segments(buf, stats);
+    if frames.is_none() {
+        stats.bad_headers += 1;
+    }
+    frames
+}
+
 /// Either transmit token of [`SoftOffload`].
 pub enum OffloadTxAny<'a, D: Device + 'a> {
     /// The token lent with a received frame.

@@ -240,9 +240,10 @@ impl Drop for Background {
     }
 }
 
-/// A TAP whose fd is the stack's device and whose interface is the kernel's
-/// side of the link, inside a [`NetNs`]: `192.168.69.100/24` and
-/// `fd00::100/64` ([`KERNEL_V4`], [`KERNEL_V6`]), up, with `lo` up.
+/// A TAP (or TUN, [`KernelTap::tun`]) whose fd is the stack's device and
+/// whose interface is the kernel's side of the link, inside a [`NetNs`]:
+/// `192.168.69.100/24` and `fd00::100/64` ([`KERNEL_V4`], [`KERNEL_V6`]),
+/// up, with `lo` up.
 #[derive(Debug)]
 pub struct KernelTap {
     /// The stack's end: read and write frames here.
@@ -252,6 +253,15 @@ pub struct KernelTap {
 }
 
 impl KernelTap {
+    /// A TUN instead (bare IP packets, [`rstcp::phy::Medium::Ip`]), set up
+    /// the same way: the kernel's side in `ns` with [`KERNEL_V4`]/24 and
+    /// [`KERNEL_V6`]/64, so that it routes the stack's addresses out of it
+    /// (no ARP or Neighbor Discovery on a TUN: `IFF_NOARP`). `offload` as
+    /// for [`with_offload`](Self::with_offload).
+    pub fn tun(ns: &NetNs, offload: bool) -> io::Result<KernelTap> {
+        KernelTap::open(ns, offload, true)
+    }
+
     /// Opens a TAP with a unique name in the root namespace, moves its
     /// interface into `ns` (the fd keeps working: it belongs to the device,
     /// not the namespace) and configures the kernel side there.
@@ -263,6 +273,10 @@ impl KernelTap {
     /// `offload` is true ([`TapDevice::open_with_offload`]): TSO and
     /// partial checksums both ways, super-frames from the kernel.
     pub fn with_offload(ns: &NetNs, offload: bool) -> io::Result<KernelTap> {
+        KernelTap::open(ns, offload, false)
+    }
+
+    fn open(ns: &NetNs, offload: bool, tun: bool) -> io::Result<KernelTap> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         // IFNAMSIZ allows 15 bytes: "rst" + 5 digits of pid + "t" + counter.
         let name = format!(
@@ -270,7 +284,11 @@ impl KernelTap {
             std::process::id() % 100_000,
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let device = TapDevice::open_with_offload(&name, offload)?;
+        let device = if tun {
+            TapDevice::open_tun_with_offload(&name, offload)?
+        } else {
+            TapDevice::open_with_offload(&name, offload)?
+        };
         let name = device.name().to_string();
         run(Command::new("ip").args(["link", "set", &name, "netns", ns.name()]))?;
         let v4 = format!("{KERNEL_V4}/24");

@@ -6,7 +6,7 @@ use super::interface::{Inner, Interface};
 use super::out::{dropped_is_done, DeviceOut, Out, Park, SendError};
 use super::stats::DropReason;
 use crate::phy::Device;
-use crate::socket::{Socket, SocketHandle, SocketSet, Touched};
+use crate::socket::{Socket, SocketHandle, SocketSet};
 use crate::time::Instant;
 use crate::wire::IpAddr;
 
@@ -57,11 +57,8 @@ impl Inner {
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         // Only sockets the application touched (or with timers) can have
         // something new: visit those, not all ten thousand.
-        let visit = sockets.take_touched();
-        let (list, all) = match visit {
-            Touched::All => (heapless::Vec::new(), true),
-            Touched::Some(list) => (list, false),
-        };
+        let mut list = heapless::Vec::new();
+        let all = sockets.take_touched_into(&mut list);
         let count = if all { sockets.slots() } else { list.len() };
         let mut stop = false;
         for pos in 0..count {

@@ -73,12 +73,20 @@ impl Inner {
                 let Some(reply_src) = self.v4_reply_source(&dst, &src) else {
                     return self.drop(DropReason::NoRoute);
                 };
-                let reply = Icmpv4Repr::EchoReply {
-                    ident,
-                    seq_no,
-                    data,
+                let verified = self.caps.checksum.icmpv4.rx_mode().is_check();
+                let pkt = IpOut {
+                    src: IpAddr::V4(reply_src),
+                    dst: IpAddr::V4(src),
+                    protocol: IpProtocol::Icmp,
+                    hop_limit: self.hop_limit,
+                    body: Body::icmpv4_echo_reply(
+                        ident,
+                        seq_no,
+                        data,
+                        verified.then(|| packet.checksum()),
+                        self.caps.checksum.icmpv4.tx_mode(),
+                    ),
                 };
-                let pkt = self.icmpv4_packet(reply_src, src, &reply);
                 self.send_reply(out, &pkt);
             }
             Icmpv4Repr::EchoReply { ident, .. } => match sockets.icmp_for(ident) {

@@ -218,6 +218,10 @@ impl Inner {
     /// sits below the interface state, so the framing is here.
     pub(super) fn igmp_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
+        // Asked every poll: nothing due is the common answer.
+        if !self.igmp.due(now) {
+            return;
+        }
         // RFC 3376 §4.2.13: from our address, or 0.0.0.0 without one.
         let src = self
             .v4
@@ -226,7 +230,7 @@ impl Inner {
             .map_or(Ipv4Addr::UNSPECIFIED, |a| a.cidr.address());
         let link = self.link();
         let csum = self.caps.checksum.ipv4.tx_mode();
-        while self.igmp.poll_at().is_some_and(|t| t <= now) {
+        while self.igmp.due(now) {
             let ident = self.next_ident();
             let mut sent = 0;
             let r = self.igmp.dispatch(now, |msg| {

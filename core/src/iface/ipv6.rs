@@ -264,6 +264,10 @@ impl Inner {
     /// the interface state, so the framing is here.
     pub(super) fn mld_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
+        // Asked every poll: nothing due is the common answer.
+        if !self.mld.due(now) {
+            return;
+        }
         // RFC 3810 §5.2.13: from a link-local address, or :: while none is
         // usable (a tentative one is not, RFC 4862 §5.4.2: the reports for
         // its own solicited-node group go from ::).
@@ -274,7 +278,7 @@ impl Inner {
             .unwrap_or(Ipv6Addr::UNSPECIFIED);
         let link = self.link();
         let csum = self.caps.checksum.icmpv6.tx_mode();
-        while self.mld.poll_at().is_some_and(|t| t <= now) {
+        while self.mld.due(now) {
             let mut sent = 0;
             let r = self.mld.dispatch(now, |msg| {
                 let mac = EthernetAddress::from_ipv6_multicast(&msg.dst);

@@ -466,11 +466,25 @@ impl<A: Group, const N: usize> Membership<A, N> {
     /// When [`dispatch`](Self::dispatch) has something to send: `None` when
     /// nothing is scheduled. An instant at or before `now` means "now".
     pub fn poll_at(&self) -> Option<Instant> {
-        [self.change_at, self.general_at]
-            .into_iter()
-            .chain(self.entries.iter().map(|e| e.timer))
-            .flatten()
-            .min()
+        let mut at = None;
+        let mut take = |t: Option<Instant>| {
+            if let Some(t) = t {
+                at = Some(at.map_or(t, |a: Instant| a.min(t)));
+            }
+        };
+        take(self.change_at);
+        take(self.general_at);
+        for e in self.entries.iter() {
+            take(e.timer);
+        }
+        at
+    }
+
+    /// Whether [`dispatch`](Self::dispatch) has something to send at `now`:
+    /// `poll_at() <= now`, stopping at the first timer due (every poll asks).
+    pub fn due(&self, now: Instant) -> bool {
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        due(self.change_at) || due(self.general_at) || self.entries.iter().any(|e| due(e.timer))
     }
 
     /// Hands at most one due message to `f`. The engine advances only if

@@ -456,6 +456,11 @@ impl<const N: usize> Mld<N> {
         self.engine.poll_at()
     }
 
+    /// Whether [`dispatch`](Self::dispatch) has something to send at `now`.
+    pub fn due(&self, now: Instant) -> bool {
+        self.engine.due(now)
+    }
+
     /// Sends at most one due message through `f`. The machine advances only
     /// if `f` returns `Ok` (a full device queue is retried on the next call);
     /// `f`'s error is returned. Nothing due: `f` is not called, `Ok(())`.

@@ -555,17 +555,30 @@ impl Inner {
             self.drop(DropReason::TooBig);
             return true;
         };
+        self.send_frames_to(out, mac, pkt, frames)
+    }
+
+    /// [`send_ip_to`](Self::send_ip_to) of a packet known to need `frames`
+    /// frames ([`frames_needed`](Self::frames_needed), asked once).
+    fn send_frames_to(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        mac: EthernetAddress,
+        pkt: &IpOut<'_>,
+        frames: usize,
+    ) -> bool {
         if frames > out.room() {
             return false;
         }
-        let link = self.link();
-        let hl = link.header_len();
         let ethertype = match pkt.dst {
             IpAddr::V4(_) => EtherType::Ipv4,
             IpAddr::V6(_) => EtherType::Ipv6,
         };
+        // The link header once per datagram (none on an IP link), copied
+        // before each of its frames.
         let mut eth = [0u8; 18];
-        let eth_len = link.write(&mut eth, mac, ethertype);
+        let eth_len = self.link().write(&mut eth, mac, ethertype);
+        let hl = eth_len;
         let mut bytes = 0usize;
         let ident = self.datagram_ident(pkt);
         let vnet = self.virtio_for(pkt, hl);
@@ -862,8 +875,9 @@ impl Inner {
     pub(crate) fn send_reply(&mut self, out: &mut Out<'_, '_>, pkt: &IpOut<'_>) {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
-                if self.frames_needed(pkt).is_some_and(|n| n <= out.room()) {
-                    if !self.send_ip_to(out, mac, pkt) {
+                let frames = self.frames_needed(pkt);
+                if let Some(n) = frames.filter(|&n| n <= out.room()) {
+                    if !self.send_frames_to(out, mac, pkt, n) {
                         self.drop(DropReason::DeviceBusy);
                     }
                 } else if self.queue(out, hop, pkt, Room::Resolved) {
@@ -975,7 +989,11 @@ impl Inner {
         while let Some(action) = self.nd.poll(now) {
             self.neighbor_action(out, on_ip(action, IpAddr::V6));
         }
-        let expired = out.pending.expire(now, self.config.pending_timeout);
+        let expired = if out.pending.is_empty() {
+            0
+        } else {
+            out.pending.expire(now, self.config.pending_timeout)
+        };
         for _ in 0..expired {
             self.drop(DropReason::Unresolved);
         }

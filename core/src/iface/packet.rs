@@ -204,6 +204,42 @@ impl<'p> Body<'p> {
         Body::Split { head, tail: data }
     }
 
+    /// An echo reply to the echo request whose checksum field was
+    /// `request_checksum` (`Some` only when that checksum was verified):
+    /// the reply differs from the request only in its type word (8 → 0),
+    /// so its checksum is the request's updated for that word (RFC 1624
+    /// eqn. 3), with no second pass over the data. Otherwise summed.
+    pub(crate) fn icmpv4_echo_reply(
+        ident: u16,
+        seq_no: u16,
+        data: &'p [u8],
+        request_checksum: Option<u16>,
+        csum: ChecksumMode,
+    ) -> Body<'p> {
+        let Some(request) = request_checksum.filter(|_| csum.is_check()) else {
+            let reply = Icmpv4Repr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            };
+            return Self::icmpv4(&reply, csum);
+        };
+        // RFC 792: type 0 (echo reply), code 0; the request was 8, 0.
+        let mut c = checksum::update(request, 0x0800, 0x0000);
+        // One's complement has two zeros: an all-zero reply sums to +0, so
+        // a full recomputation stores 0xffff where the update yields 0.
+        if c == 0 && ident == 0 && seq_no == 0 && data.iter().all(|&b| b == 0) {
+            c = 0xffff;
+        }
+        let mut head = Head::new(8);
+        let h = head.as_mut();
+        h[0..2].copy_from_slice(&[0, 0]);
+        h[2..4].copy_from_slice(&c.to_be_bytes());
+        h[4..6].copy_from_slice(&ident.to_be_bytes());
+        h[6..8].copy_from_slice(&seq_no.to_be_bytes());
+        Body::Split { head, tail: data }
+    }
+
     /// An ICMPv6 echo or error message; its data is borrowed.
     pub(crate) fn icmpv6(
         src: &Ipv6Addr,
@@ -427,4 +463,55 @@ pub(crate) struct IpIn<'p> {
     pub to_group: bool,
     /// True when this is a reassembled or first fragment (errors allowed).
     pub first_fragment: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{IpAddr, Ipv4Addr};
+
+    /// The body `b` written out whole.
+    fn bytes(b: &Body<'_>) -> [u8; 128] {
+        let mut out = [0u8; 128];
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        b.write(0, &mut out[..b.len()], &ip, &ip, ChecksumMode::Check);
+        out
+    }
+
+    /// The echo reply's checksum, derived from the request's (RFC 1624),
+    /// equals a full recomputation for every data length and content, the
+    /// all-zero ones included (where ±0 could differ).
+    #[test]
+    fn echo_reply_checksum_from_the_request_equals_a_full_sum() {
+        let mut data = [0u8; 100];
+        for len in 0..data.len() {
+            for (seed, ident, seq_no) in [(0u8, 0u16, 0u16), (7, 0x1234, 1), (0xff, 0xffff, 0xfff7)]
+            {
+                for (i, b) in data.iter_mut().enumerate() {
+                    *b = seed.wrapping_mul(i as u8).wrapping_add(seed);
+                }
+                let data = &data[..len];
+                let request = Body::icmpv4(
+                    &Icmpv4Repr::EchoRequest {
+                        ident,
+                        seq_no,
+                        data,
+                    },
+                    ChecksumMode::Check,
+                );
+                let req = bytes(&request);
+                let request_checksum = u16::from_be_bytes([req[2], req[3]]);
+                let derived = Body::icmpv4_echo_reply(
+                    ident,
+                    seq_no,
+                    data,
+                    Some(request_checksum),
+                    ChecksumMode::Check,
+                );
+                let summed =
+                    Body::icmpv4_echo_reply(ident, seq_no, data, None, ChecksumMode::Check);
+                assert_eq!(bytes(&derived), bytes(&summed), "len {len} seed {seed}");
+            }
+        }
+    }
 }

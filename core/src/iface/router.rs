@@ -234,8 +234,11 @@ impl<const R: usize, const P: usize> RouterDiscovery<R, P> {
     /// Expires one router or prefix whose lifetime ran out at `now`; a
     /// router leaving is reported (call until `None`).
     pub fn poll(&mut self, now: Instant) -> Option<RouterChange> {
-        self.prefixes
-            .retain(|p| p.valid_until.is_none_or(|t| now < t));
+        // Asked every poll: look before rewriting the list.
+        let live = |p: &OnLinkPrefix| p.valid_until.is_none_or(|t| now < t);
+        if !self.prefixes.iter().all(live) {
+            self.prefixes.retain(live);
+        }
         // RFC 8106 §5.3.1: a server or domain whose lifetime ran out goes.
         if self.dns.expire(now) {
             return Some(RouterChange::Dns);

@@ -4,10 +4,10 @@
 //! unchanged, its connections being [`AsyncTcpStream`]s and its UDP
 //! sockets [`AsyncUdpSocket`]s.
 //!
-//! [`Dns`] resolves address literals (`"192.168.69.100"`, `"fd00::1"`),
-//! which is what such clients pass for a URL with an IP host; names need
-//! the DNS resolver and are refused with `NotFound` until the runtime has
-//! one.
+//! [`Dns`] answers address literals at once (`"192.168.69.100"`,
+//! `"[fd00::1]"`) and looks names up with the runtime's resolver
+//! ([`lookup_host_family`]), which blocks the calling task's thread for the
+//! lookup: an async resolver over [`AsyncUdpSocket`] would not.
 
 use core::net::{IpAddr, SocketAddr};
 use std::io;
@@ -17,6 +17,7 @@ use embedded_nal_async::{AddrType, ConnectedUdp, Dns, TcpConnect, UdpStack, Unco
 
 use super::async_tcp::AsyncTcpStream;
 use super::async_udp::AsyncUdpSocket;
+use super::dns::{lookup_host_family, AddrFamily};
 use super::endpoint_to_socket_addr;
 use super::stack::Stack;
 use crate::socket::udp::UdpMetadata;
@@ -35,31 +36,23 @@ impl Dns for Stack {
     type Error = io::Error;
 
     async fn get_host_by_name(&self, host: &str, addr_type: AddrType) -> io::Result<IpAddr> {
-        let literal = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        match literal.parse::<IpAddr>() {
-            Ok(ip) => {
-                let fits = match addr_type {
-                    AddrType::IPv4 => ip.is_ipv4(),
-                    AddrType::IPv6 => ip.is_ipv6(),
-                    AddrType::Either => true,
-                };
-                if fits {
-                    Ok(ip)
-                } else {
-                    Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        std::format!("{host} is not an {addr_type:?} address"),
-                    ))
-                }
-            }
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                std::format!("cannot resolve {host}: this runtime resolves address literals only"),
-            )),
-        }
+        let family = match addr_type {
+            AddrType::IPv4 => AddrFamily::V4,
+            AddrType::IPv6 => AddrFamily::V6,
+            AddrType::Either => AddrFamily::Any,
+        };
+        // A literal is answered at once; a name is asked of the stack's
+        // DNS servers by the runtime's resolver, which holds this task's
+        // thread for the lookup (the stack's own thread keeps running).
+        lookup_host_family(self, host, family)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    std::format!("{host} has no {addr_type:?} address"),
+                )
+            })
     }
 
     async fn get_host_by_address(&self, addr: IpAddr, _result: &mut [u8]) -> io::Result<usize> {

@@ -3,8 +3,9 @@
 use std::time::Duration;
 use std::vec::Vec;
 
+use crate::dns::ResolverConfig;
 use crate::socket::tcp::TcpConfig;
-use crate::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
+use crate::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 
 /// The configuration of a [`Stack`](super::Stack). Build it with
 /// [`StackConfig::new`] and adjust the fields.
@@ -89,6 +90,13 @@ pub struct StackConfig {
     /// (FIN-WAIT-2 with a silent peer, a send buffer that never drains)
     /// before it is reset and freed (Linux's `tcp_fin_timeout` is 60 s).
     pub orphan_timeout: Duration,
+    /// DNS servers asked before those the network gives (DHCPv4 option 6,
+    /// RDNSS): the resolver behind [`lookup_host`](super::lookup_host) and
+    /// connecting by name. Empty by default.
+    pub dns_servers: Vec<IpAddr>,
+    /// The resolver's retransmission schedule (2 s, doubled each round over
+    /// the servers, 2 rounds).
+    pub resolver: ResolverConfig,
 }
 
 impl StackConfig {
@@ -118,6 +126,8 @@ impl StackConfig {
             spare_sockets: 64,
             shutdown_grace: Duration::from_secs(1),
             orphan_timeout: Duration::from_secs(60),
+            dns_servers: Vec::new(),
+            resolver: ResolverConfig::default(),
         }
     }
 }

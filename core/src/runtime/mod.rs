@@ -6,7 +6,10 @@
 //! and a [`StackConfig`], and runs the interface's poll loop on a thread of
 //! its own. [`TcpStream`], [`TcpListener`] and [`UdpSocket`] then work as
 //! their `std::net` namesakes do, with the stack passed where std would use
-//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip. Errors are
+//! the kernel's; [`ping`] (and [`ping_seq`]) measures one echo round trip;
+//! [`lookup_host`] resolves a name through the DNS servers the network gave
+//! (or [`StackConfig::dns_servers`]), and `connect` takes `("host", port)`
+//! ([`ToStackAddrs`]). Errors are
 //! `std::io::Error`s of the kinds std uses (`ConnectionRefused`,
 //! `ConnectionReset`, `TimedOut`, `AddrInUse`, `WouldBlock`, `NotConnected`,
 //! `BrokenPipe`).
@@ -50,7 +53,12 @@ mod async_tcp;
 mod async_udp;
 mod batch;
 mod config;
+mod dns;
+#[cfg(feature = "embedded-io")]
+mod eio;
 mod error;
+#[cfg(feature = "embedded-nal")]
+mod nal;
 mod options;
 mod outbox;
 mod ping;
@@ -67,6 +75,9 @@ pub use self::async_tcp::{AsyncTcpListener, AsyncTcpStream};
 #[cfg(feature = "async")]
 pub use self::async_udp::AsyncUdpSocket;
 pub use self::config::StackConfig;
+pub use self::dns::{lookup_host, lookup_host_family, AddrFamily, ToStackAddrs};
+#[cfg(feature = "embedded-nal")]
+pub use self::nal::{NalError, NalTcpSocket, NalUdpSocket};
 pub use self::ping::{ping, ping_seq};
 pub use self::poller::{Event, Interest, Poller, Source};
 pub use self::stack::Stack;

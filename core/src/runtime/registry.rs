@@ -155,27 +155,27 @@ impl Registry {
     /// Takes the set's record of touched sockets: those registered are
     /// looked at on their poller's next check.
     pub(crate) fn note_changes(&mut self, sockets: &mut SocketSet<'_>) {
-        match sockets.take_changed() {
-            None => self.pollers.values_mut().for_each(|w| w.all_dirty = true),
-            Some(list) => {
-                for i in list {
-                    let h = SocketHandle::from_index(i);
-                    let Some(w) = self.owner.get(&h).and_then(|p| self.pollers.get_mut(p)) else {
-                        continue;
-                    };
-                    // Sockets looked at always are not listed twice.
-                    if w.regs.get(&h).is_some_and(|r| !r.always) {
-                        w.dirty.insert(h);
-                    }
-                }
+        let pollers = &mut self.pollers;
+        let owner = &self.owner;
+        let listed = sockets.drain_changed(|i| {
+            let h = SocketHandle::from_index(i);
+            let Some(w) = owner.get(&h).and_then(|p| pollers.get_mut(p)) else {
+                return;
+            };
+            // Sockets looked at always are not listed twice.
+            if w.regs.get(&h).is_some_and(|r| !r.always) {
+                w.dirty.insert(h);
             }
+        });
+        if !listed {
+            pollers.values_mut().for_each(|w| w.all_dirty = true);
         }
     }
 }
 
 /// What socket `h` is ready for now (readable, writable). A socket that is
 /// gone is ready for both: the call made on it then reports why.
-fn readiness(sockets: &SocketSet<'_>, h: SocketHandle) -> (bool, bool) {
+pub(crate) fn readiness(sockets: &SocketSet<'_>, h: SocketHandle) -> (bool, bool) {
     if let Some(s) = sockets.get::<TcpSocket>(h) {
         let failed = s.error().is_some();
         let readable = s.can_recv() || s.recv_finished() || failed;

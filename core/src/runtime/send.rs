@@ -114,10 +114,12 @@ impl Shared {
         let notify = c.waiters_to_wake();
         // The stack's thread sleeps until its own deadline: wake it only
         // if this poll left work due before then (a timer it does not know
-        // of, or more to send than the queue took).
-        let due = c.iface.poll_at(now, &c.sockets);
+        // of, or more to send than the queue took). A thread that runs
+        // computes its deadline after its poll, so the scan of the touched
+        // sockets' timers is spared then (it showed in the profile of short
+        // connections: a tenth of the instructions).
         let wake_stack = c.asleep
-            && match (due, c.wake_at) {
+            && match (c.iface.poll_at(now, &c.sockets), c.wake_at) {
                 (Some(due), Some(at)) => due < at,
                 (Some(_), None) => true,
                 (None, _) => false,

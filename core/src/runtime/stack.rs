@@ -84,7 +84,10 @@ pub(crate) struct Core {
     dhcp: Option<SocketHandle>,
     orphans: Vec<Orphan>,
     /// Each listener and how many sockets its pool is kept at.
-    listeners: Vec<(SocketHandle, usize)>,
+    listeners: Vec<Listening>,
+    /// When every listener's pool is looked at again, whatever its
+    /// count of connections says (see `top_up_pools`).
+    pools_check_at: Option<Instant>,
     /// Sockets in the set (counted: `SocketSet::len` scans), spares
     /// included.
     live: usize,
@@ -121,6 +124,24 @@ pub(crate) struct Core {
     /// Interface events not read yet (`Stack::interface_events`).
     events: VecDeque<crate::iface::Event>,
 }
+
+/// A listener whose pool of closed sockets the runtime keeps full.
+#[derive(Debug, Clone, Copy)]
+struct Listening {
+    handle: SocketHandle,
+    /// The pool is kept at this many sockets (the backlog).
+    target: usize,
+    /// The listener's count of connections queued for accept when its
+    /// pool was last found full: a connection that took a pooled socket
+    /// moves it on, so while it has not moved the pool is still full and
+    /// is not counted again after every poll (`None`: count it).
+    full_at: Option<u64>,
+}
+
+/// How often every pool is counted even though no connection was queued:
+/// a handshake that took a pooled socket and found the accept queue full
+/// (the connection is reset) is not counted by the listener.
+const POOL_RECHECK: Duration = Duration::from_millis(100);
 
 /// Interface events kept for [`Stack::interface_events`].
 const EVENT_LOG: usize = 64;
@@ -476,7 +497,11 @@ impl Core {
                 return Err(error::set(e, &format!("listening on TCP {endpoint}")));
             }
         };
-        self.listeners.push((h, backlog));
+        self.listeners.push(Listening {
+            handle: h,
+            target: backlog,
+            full_at: None,
+        });
         if let Err(e) = self.top_up(h, backlog) {
             self.close_listener(h);
             return Err(e);
@@ -487,8 +512,8 @@ impl Core {
 
     /// Lends listener `h` closed sockets until it holds `target`.
     pub(crate) fn top_up_listener(&mut self, h: SocketHandle) -> io::Result<()> {
-        match self.listeners.iter().find(|(l, _)| *l == h) {
-            Some(&(_, target)) => self.top_up(h, target),
+        match self.listeners.iter().find(|l| l.handle == h) {
+            Some(&Listening { target, .. }) => self.top_up(h, target),
             None => Ok(()),
         }
     }
@@ -515,7 +540,7 @@ impl Core {
     /// Stops listener `h`: connections not yet accepted are reset, pooled
     /// sockets freed, the listener removed.
     pub(crate) fn close_listener(&mut self, h: SocketHandle) {
-        self.listeners.retain(|(l, _)| *l != h);
+        self.listeners.retain(|l| l.handle != h);
         let mut pooled = Vec::new();
         let mut waiting = Vec::new();
         if let Some(l) = self.sockets.get_mut::<TcpListener>(h) {
@@ -582,10 +607,43 @@ impl Core {
         }
         self.reap(now);
         self.compact(now);
+        self.top_up_pools(now);
+    }
+
+    /// Tops up the pools that lent sockets since they were last full.
+    ///
+    /// Counting a pool walks its slots; done for every listener after
+    /// every poll, it was a fifteenth of the instructions of a short
+    /// connection (the profile of `services`, four listeners of 64). A
+    /// pool lends a socket only to a connection it then queues for accept,
+    /// which the listener counts, so a pool is counted only when that count
+    /// moved, and every one at least each [`POOL_RECHECK`].
+    fn top_up_pools(&mut self, now: Instant) {
+        let all = self.pools_check_at.is_none_or(|t| now >= t);
+        if all {
+            self.pools_check_at = Some(now + POOL_RECHECK);
+        }
         for i in 0..self.listeners.len() {
-            let (h, target) = self.listeners[i];
-            // Out of socket room: the listener overflows and counts it.
+            let Listening {
+                handle: h,
+                target,
+                full_at,
+            } = self.listeners[i];
+            let queued = match self.sockets.get::<TcpListener>(h) {
+                Some(l) => l.stats().accepted,
+                None => continue,
+            };
+            if !all && full_at == Some(queued) {
+                continue;
+            }
+            // Out of socket room: the listener overflows and counts it,
+            // and the pool is counted again after the next poll.
             let _ = self.top_up(h, target);
+            let full = self
+                .sockets
+                .get::<TcpListener>(h)
+                .is_some_and(|l| l.pooled() >= target);
+            self.listeners[i].full_at = full.then_some(queued);
         }
     }
 
@@ -616,8 +674,8 @@ impl Core {
         // if connections still open near the end keep the tail now.
         self.compact_at = Some(now + Duration::from_secs(1));
         let mut reusable: Vec<SocketHandle> = self.spare.clone();
-        for &(l, _) in &self.listeners {
-            if let Some(l) = self.sockets.get::<TcpListener>(l) {
+        for l in &self.listeners {
+            if let Some(l) = self.sockets.get::<TcpListener>(l.handle) {
                 reusable.extend(l.pooled_handles());
             }
         }
@@ -634,8 +692,10 @@ impl Core {
             return;
         }
         let past = |h: &SocketHandle| h.index() >= in_use;
+        // The pools lose sockets here: count them all after.
+        self.pools_check_at = None;
         for i in 0..self.listeners.len() {
-            let h = self.listeners[i].0;
+            let h = self.listeners[i].handle;
             let mut kept = Vec::new();
             while let Some(s) = self
                 .sockets
@@ -847,6 +907,7 @@ impl Stack {
                 dhcp,
                 orphans: Vec::new(),
                 listeners: Vec::new(),
+                pools_check_at: None,
                 live,
                 spare: Vec::new(),
                 run: Run::Running,
@@ -962,15 +1023,17 @@ impl Stack {
         client.lease().cloned()
     }
 
-    /// The DNS servers the network gave: the DHCPv4 lease's first, then
+    /// The DNS servers to ask: the configured ones
+    /// ([`StackConfig::dns_servers`]) first, then the DHCPv4 lease's, then
     /// the IPv6 ones of Router Advertisements (RDNSS, RFC 8106 §5.1) whose
     /// lifetime has not run out.
     pub fn dns_servers(&self) -> Vec<IpAddr> {
-        let mut servers: Vec<IpAddr> = self
-            .dhcp_lease()
-            .map(|l| l.dns_servers.iter().copied().map(IpAddr::V4).collect())
-            .unwrap_or_default();
+        let lease = self.dhcp_lease();
         let core = self.shared.lock();
+        let mut servers = core.config.dns_servers.clone();
+        if let Some(l) = lease {
+            servers.extend(l.dns_servers.iter().copied().map(IpAddr::V4));
+        }
         let now = core.now();
         let rd = core.iface.router_discovery();
         servers.extend(rd.dns_servers(now).map(|s| IpAddr::V6(s.addr)));

@@ -55,12 +55,18 @@ impl TcpStream {
     /// Opens a connection to `addr`, waiting as long as TCP retries the
     /// handshake. Fails with `ConnectionRefused` when the peer answers with
     /// a reset or ICMP reports the port unreachable.
-    pub fn connect(stack: &Stack, addr: impl Into<SocketAddr>) -> io::Result<TcpStream> {
-        Self::open(stack, addr.into(), None)
+    ///
+    /// `addr` is a `SocketAddr` (or `([192, 168, 69, 2], 7)` and the like),
+    /// or a name and a port (`("host.lan", 80)`, `"host.lan:80"`) resolved
+    /// by the stack's DNS servers ([`ToStackAddrs`](super::ToStackAddrs));
+    /// each address is tried in turn, and the last error is returned.
+    pub fn connect(stack: &Stack, addr: impl super::ToStackAddrs) -> io::Result<TcpStream> {
+        super::dns::each_addr(stack, addr, |a| Self::open(stack, a, None))
     }
 
-    /// [`connect`](Self::connect) that gives up with `TimedOut` after
-    /// `timeout`.
+    /// [`connect`](Self::connect) to one address that gives up with
+    /// `TimedOut` after `timeout` (as std's, a `SocketAddr`: resolve a name
+    /// first with [`lookup_host`](super::lookup_host)).
     pub fn connect_timeout(
         stack: &Stack,
         addr: &SocketAddr,
@@ -154,9 +160,12 @@ impl TcpStream {
         self.handle
     }
 
-    #[cfg(feature = "async")]
-    pub(super) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    pub(crate) fn is_read_shut(&self) -> bool {
+        self.read_shut.load(Ordering::Acquire)
     }
 
     /// The remote end.

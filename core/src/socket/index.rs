@@ -71,6 +71,11 @@ pub(crate) struct SocketIndex<'a> {
     used: usize,
     tombstones: usize,
     seed: u64,
+    /// Keys held per kind, and among them those naming a local address:
+    /// a lookup the table cannot answer is skipped without hashing (no raw
+    /// socket, no UDP socket bound to one address: the common case).
+    per_kind: [u32; 4],
+    specific: [u32; 4],
 }
 
 impl<'a> SocketIndex<'a> {
@@ -80,6 +85,8 @@ impl<'a> SocketIndex<'a> {
             used: 0,
             tombstones: 0,
             seed,
+            per_kind: [0; 4],
+            specific: [0; 4],
         };
         for s in index.slots.iter_mut() {
             *s = IndexSlot::default();
@@ -129,6 +136,26 @@ impl<'a> SocketIndex<'a> {
         h.wrapping_mul(0x94d0_49bb_1331_11eb)
     }
 
+    /// Whether the table holds any key of `kind` (`specific`: any that
+    /// names a local address).
+    pub(crate) fn holds(&self, kind: Kind, specific: bool) -> bool {
+        let counts = if specific {
+            &self.specific
+        } else {
+            &self.per_kind
+        };
+        counts[kind as usize] != 0
+    }
+
+    fn count(&mut self, key: &Key, add: bool) {
+        let k = key.kind as usize;
+        let step = |n: &mut u32| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        step(&mut self.per_kind[k]);
+        if key.addr.is_some() {
+            step(&mut self.specific[k]);
+        }
+    }
+
     pub(crate) fn get(&self, key: &Key) -> Option<usize> {
         let cap = self.capacity();
         if cap == 0 {
@@ -162,6 +189,7 @@ impl<'a> SocketIndex<'a> {
                     }
                     slot.state = SlotState::Used { key, handle };
                     self.used += 1;
+                    self.count(&key, true);
                     return Ok(());
                 }
                 SlotState::Used { .. } | SlotState::Pending { .. } => {}
@@ -186,6 +214,7 @@ impl<'a> SocketIndex<'a> {
                     slot.state = SlotState::Tombstone;
                     self.used -= 1;
                     self.tombstones += 1;
+                    self.count(&k, false);
                     return Some(handle);
                 }
                 _ => {}
@@ -462,5 +491,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The per-kind counts let a lookup skip the table: they must follow
+    /// every insert, replace, remove and in-place rebuild, or a bound
+    /// socket would stop receiving.
+    #[test]
+    fn holds_follows_inserts_and_removes() {
+        let mut storage = [IndexSlot::default(); 8];
+        let mut idx = SocketIndex::new(ManagedSlice::Borrowed(&mut storage[..]), 3);
+        assert!(!idx.holds(Kind::Udp, false) && !idx.holds(Kind::Raw, false));
+        let specific = Key {
+            addr: Some(IpAddr::V4(crate::wire::Ipv4Addr::new(10, 0, 0, 1))),
+            ..key(53)
+        };
+        idx.insert(key(1), 0).unwrap();
+        idx.insert(key(1), 1).unwrap(); // a replace counts once
+        idx.insert(specific, 2).unwrap();
+        assert!(idx.holds(Kind::Udp, false) && idx.holds(Kind::Udp, true));
+        assert!(!idx.holds(Kind::Tcp, false) && !idx.holds(Kind::Raw, false));
+        // Churn that leaves tombstones and forces in-place rebuilds.
+        for p in 100..140 {
+            idx.insert(key(p), 3).unwrap();
+            assert_eq!(idx.remove(&key(p)), Some(3));
+        }
+        assert!(idx.holds(Kind::Udp, true));
+        assert_eq!(idx.get(&specific), Some(2));
+        assert_eq!(idx.remove(&specific), Some(2));
+        assert!(!idx.holds(Kind::Udp, true) && idx.holds(Kind::Udp, false));
+        assert_eq!(idx.remove(&key(1)), Some(1));
+        assert!(!idx.holds(Kind::Udp, false));
+        assert_eq!(idx.remove(&key(1)), None);
+        assert!(!idx.holds(Kind::Udp, false));
     }
 }

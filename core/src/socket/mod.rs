@@ -243,7 +243,7 @@ pub struct SocketSet<'a> {
     touched: heapless::Vec<usize, TOUCHED_LEN>,
     /// More sockets were touched than `touched` holds: visit them all.
     touched_all: bool,
-    /// Sockets touched since [`take_changed`](Self::take_changed) last
+    /// Sockets touched since [`drain_changed`](Self::drain_changed) last
     /// looked: a frame for them arrived, a timer of theirs ran, or the
     /// application used them. A runtime asks it after each poll to learn
     /// whose readiness may have changed without looking at every socket.
@@ -267,7 +267,7 @@ pub struct SocketSet<'a> {
 pub const TOUCHED_LEN: usize = 64;
 
 /// How many changed sockets the set remembers for the runtime's poller
-/// (`SocketSet::take_changed`) before it reports "all".
+/// (`SocketSet::drain_changed`) before it reports "all".
 pub const CHANGED_LEN: usize = 256;
 
 impl<'a> SocketSet<'a> {
@@ -573,33 +573,56 @@ impl<'a> SocketSet<'a> {
         }
     }
 
-    /// The slots of the sockets touched since the last call (a frame, a
-    /// timer, or the application), and clears the record; `None` for
-    /// "maybe all": more than [`CHANGED_LEN`] were, or `iter_mut` lent
-    /// them all. A slot may be listed twice. For the std runtime, which
-    /// wakes whoever waits on a socket.
+    /// Hands `f` the slots of the sockets touched since the last call (a
+    /// frame, a timer, or the application), and clears the record; false
+    /// for "maybe all" (then `f` is not called): more than [`CHANGED_LEN`]
+    /// were, or `iter_mut` lent them all. A slot may be handed twice. For
+    /// the std runtime, which wakes whoever waits on a socket; it asks after
+    /// every poll, so the record is walked in place, not copied out (2 KiB).
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
-    pub(crate) fn take_changed(&mut self) -> Option<heapless::Vec<usize, CHANGED_LEN>> {
-        let list = core::mem::take(&mut self.changed);
-        (!core::mem::take(&mut self.changed_all)).then_some(list)
+    pub(crate) fn drain_changed(&mut self, mut f: impl FnMut(usize)) -> bool {
+        let all = core::mem::take(&mut self.changed_all);
+        if !all {
+            self.changed.iter().for_each(|&i| f(i));
+        }
+        self.changed.clear();
+        !all
     }
 
     /// The sockets that may have something to send: the touched ones and
     /// the DHCP client (it has timers of its own). Clears the record; the
     /// interface touches again those it could not finish.
+    #[cfg(all(test, feature = "alloc"))]
     pub(crate) fn take_touched(&mut self) -> Touched {
-        let all = core::mem::take(&mut self.touched_all);
-        let mut list = core::mem::take(&mut self.touched);
-        if let Some(d) = self.dhcp {
-            if !list.contains(&d) && list.push(d).is_err() {
-                return Touched::All;
-            }
-        }
-        if all {
+        let mut list = heapless::Vec::new();
+        if self.take_touched_into(&mut list) {
             Touched::All
         } else {
             Touched::Some(list)
         }
+    }
+
+    /// [`take_touched`](Self::take_touched) into the caller's (empty)
+    /// `list`, copying only the slots listed: the hot path of every poll
+    /// would otherwise move the whole array twice. Returns true for "all".
+    pub(crate) fn take_touched_into(
+        &mut self,
+        list: &mut heapless::Vec<usize, TOUCHED_LEN>,
+    ) -> bool {
+        list.clear();
+        if core::mem::take(&mut self.touched_all) {
+            self.touched.clear();
+            return true;
+        }
+        // Fits: both have the same capacity.
+        let _ = list.extend_from_slice(&self.touched);
+        self.touched.clear();
+        if let Some(d) = self.dhcp {
+            if !list.contains(&d) && list.push(d).is_err() {
+                return true;
+            }
+        }
+        false
     }
 
     /// Like [`take_touched`](Self::take_touched) without clearing.
@@ -645,7 +668,14 @@ impl<'a> SocketSet<'a> {
             addr: None,
             ..exact
         };
-        let i = [exact, any]
+        // The exact lookup only when some UDP socket is bound to one
+        // address: most bind to every address, and a miss costs a hash.
+        let keys = if self.index.holds(Kind::Udp, true) {
+            &[exact, any][..]
+        } else {
+            &[any][..]
+        };
+        let i = keys
             .iter()
             .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
@@ -657,6 +687,9 @@ impl<'a> SocketSet<'a> {
     /// The ICMP socket bound to an echo identifier.
     pub(crate) fn icmp_for(&mut self, ident: u16) -> Option<&mut icmp::IcmpSocket<'a>> {
         self.sync_binds();
+        if !self.index.holds(Kind::Icmp, false) {
+            return None;
+        }
         let key = Key {
             kind: Kind::Icmp,
             port: ident,
@@ -676,6 +709,9 @@ impl<'a> SocketSet<'a> {
         version: raw::IpVersion,
         protocol: IpProtocol,
     ) -> Option<&mut raw::RawSocket<'a>> {
+        if !self.index.holds(Kind::Raw, false) {
+            return None;
+        }
         let key = raw_key(version, protocol);
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
         match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
@@ -858,17 +894,21 @@ mod tests {
         let h: std::vec::Vec<_> = (0..CHANGED_LEN + 1)
             .map(|_| set.add(udp()).unwrap())
             .collect();
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+        let take = |set: &mut SocketSet<'_>| {
+            let mut list = std::vec::Vec::new();
+            set.drain_changed(|i| list.push(i)).then_some(list)
+        };
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0));
         set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
         set.get_mut::<udp::UdpSocket>(h[3]).unwrap();
         set.get_mut::<udp::UdpSocket>(h[1]).unwrap();
-        assert_eq!(set.take_changed().unwrap().as_slice(), &[3, 1]);
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0), "cleared");
+        assert_eq!(take(&mut set).unwrap(), [3, 1]);
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0), "cleared");
         for &s in &h {
             set.get_mut::<udp::UdpSocket>(s).unwrap();
         }
-        assert!(set.take_changed().is_none(), "too many: look at all");
-        assert_eq!(set.take_changed().map(|l| l.len()), Some(0));
+        assert!(take(&mut set).is_none(), "too many: look at all");
+        assert_eq!(take(&mut set).map(|l| l.len()), Some(0));
     }
 
     #[test]

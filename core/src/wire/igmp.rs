@@ -110,7 +110,7 @@ pub struct IgmpSources<'a> {
 impl<'a> IgmpSources<'a> {
     /// Wraps bytes holding whole addresses (a multiple of 4 bytes).
     pub fn new(bytes: &'a [u8]) -> Result<IgmpSources<'a>> {
-        if bytes.len() % 4 != 0 {
+        if !bytes.len().is_multiple_of(4) {
             return Err(Error::Malformed("igmp source list length"));
         }
         Ok(IgmpSources { bytes })
@@ -167,7 +167,7 @@ impl IgmpGroupRecord<'_> {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         let aux_words = u8::try_from(self.aux_data.len() / 4)
             .ok()
-            .filter(|_| self.aux_data.len() % 4 == 0)
+            .filter(|_| self.aux_data.len().is_multiple_of(4))
             .ok_or(Error::Malformed("igmp aux data length"))?;
         let num_sources = u16::try_from(self.sources.len())
             .map_err(|_| Error::Malformed("igmp number of sources"))?;

@@ -509,8 +509,11 @@ impl Ipv4Repr {
         if checksum.is_check() && !packet.verify_checksum() {
             return Err(Error::Checksum);
         }
-        for option in packet.options_iter() {
-            option?;
+        // Most headers have no options: skip setting up the walk.
+        if packet.header_len() > HEADER_LEN {
+            for option in packet.options_iter() {
+                option?;
+            }
         }
         Ok(Ipv4Repr {
             src_addr: packet.src_addr(),

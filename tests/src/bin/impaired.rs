@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux]
-//!          [--stall S] [--prefix P] [-v]
+//!          [--stall S] [--prefix P] [--no-offload] [-v]
 //!          [--profile NAME | --profile NAME=SPEC]... [--list]
 //! ```
 //!
@@ -16,7 +16,10 @@
 //! `--only rstcp` leaves the Linux cells out (to iterate on rstcp; the
 //! yardstick changes little between runs). `--cc` sets the kernels' congestion control on each socket (default
 //! cubic, as rstcp's; a namespace would take the host's default, which
-//! may be BBR). Exits 1 when a cell failed or lost a byte.
+//! may be BBR). `--no-offload` opens rstcp's TAP without offloads (the
+//! stack cuts every segment itself); by default it runs as users run it,
+//! with TSO super-frames the forwarder cuts as the kernel's GSO cuts
+//! Linux's. Exits 1 when a cell failed or lost a byte.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,7 +32,7 @@ use rstcp_tests::netns::require_root;
 
 const USAGE: &str =
     "usage: impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux] \
-     [--stall S] [--prefix P] [-v] [--profile NAME|NAME=SPEC]... [--list]";
+     [--stall S] [--prefix P] [--no-offload] [-v] [--profile NAME|NAME=SPEC]... [--list]";
 
 fn main() -> ExitCode {
     match run() {
@@ -50,6 +53,7 @@ fn run() -> Result<ExitCode, String> {
         runs: 1,
         only: None,
         linux_cc: Some("cubic".into()),
+        offload: true,
     };
     let mut profiles = Vec::new();
     let mut verbose = false;
@@ -83,6 +87,7 @@ fn run() -> Result<ExitCode, String> {
                     .ok_or(format!("--runs {v}: want 1 to 99"))?;
             }
             "--profile" => profiles.push(Profile::from_arg(&value("a profile")?)?),
+            "--no-offload" => cfg.offload = false,
             "-v" | "--verbose" => verbose = true,
             "--list" => {
                 for (name, spec) in STANDARD {
@@ -104,11 +109,16 @@ fn run() -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     eprintln!(
-        "impaired: {} s per cell, {} run(s) each (median), seed {}, rstcp std runtime with 1 MiB buffers, \
-         Linux with {} and its default buffers",
+        "impaired: {} s per cell, {} run(s) each (median), seed {}, rstcp std runtime with 1 MiB buffers \
+         on a TAP {}, Linux with {} and its default buffers (GSO in software at its plain TAP)",
         cfg.duration.as_secs_f64(),
         cfg.runs,
         cfg.seed,
+        if cfg.offload {
+            "with offloads (its TSO super-frames cut by the forwarder)"
+        } else {
+            "without offloads (--no-offload)"
+        },
         cfg.linux_cc.as_deref().unwrap_or_default()
     );
     let rows = print_table(&profiles, &cfg, verbose);

@@ -53,7 +53,8 @@
 //! ```text
 //! config byte: bit 0 RFC 5227 probing on, bit 1 DHCPv4 client,
 //!              bit 2 answer our ARP requests and neighbor solicitations
-//!              (from PEER_MAC), bit 3 burst size 2, bits 4-7 random seed
+//!              (from PEER_MAC), bit 3 burst size 2, bits 4-7 random seed,
+//!              bit 7 also: an IP-medium device (see below)
 //! then records until the input ends:
 //!   0b0sssbfim len_hi len_lo frame[len]
 //!       m: destination MAC := ours      i: destination IP := ours
@@ -63,6 +64,17 @@
 //!   0b1rrrtttt: poll (rrr + 1) times, advancing STEPS[tttt] before each
 //!       (tttt = 15: jump to poll_at)
 //! ```
+//!
+//! # IP medium
+//!
+//! With [`CFG_IP`] the link is an IP-medium device (a TUN: bare IP
+//! packets, [`rstcp::phy::Medium::Ip`]) and the interface learns it at its
+//! first poll, after its addresses started probing. Records are still
+//! written as Ethernet frames, rewritten as the flags say, and lose their
+//! first 14 bytes on the way in (an ARP frame becomes garbage the version
+//! nibble must refuse); what the interface sends gains an Ethernet header
+//! from our MAC for the same checks, so a frame that is not IPv4 or IPv6
+//! fails them.
 //!
 //! After the last record the body keeps polling at `poll_at` a few times so
 //! that pending timers (ARP retransmits, reassembly expiry, probes, DHCP)
@@ -156,6 +168,10 @@ pub const CFG_DHCP: u8 = 1 << 1;
 pub const CFG_ANSWER: u8 = 1 << 2;
 /// Take at most two frames per poll.
 pub const CFG_BURST: u8 = 1 << 3;
+/// An IP-medium device (a TUN): no Ethernet header either way.
+pub const CFG_IP: u8 = 1 << 7;
+/// The Ethernet header an IP-medium device's frames go without.
+const ETH_HEADER: usize = 14;
 
 /// Frame record bits.
 pub const F_MAC: u8 = 1 << 0;
@@ -334,6 +350,8 @@ pub fn run(data: &[u8]) -> Option<Outcome> {
 /// One interface on end A of a link, its sockets, and what the checks need.
 struct Harness {
     link: SpareLink,
+    /// The device is an IP-medium one ([`CFG_IP`]).
+    ip: bool,
     iface: Interface<'static>,
     sockets: SocketSet<'static>,
     now: Instant,
@@ -464,10 +482,12 @@ impl Harness {
             .tcp_connect(now, &mut sockets, client, CLIENT_REMOTE, CLIENT_PORT)
             .is_ok();
 
-        let link = SpareLink::take(config & CFG_BURST != 0);
+        let ip = config & CFG_IP != 0;
+        let link = SpareLink::take(config & CFG_BURST != 0, ip);
         let base = *link.stats(Side::A);
         Harness {
             link,
+            ip,
             iface,
             sockets,
             now,
@@ -500,11 +520,15 @@ impl Harness {
 
     /// Puts a frame on the wire to the interface, rewritten as `flags` say.
     fn inject(&mut self, frame: &[u8], flags: u8) {
-        let max = self.link.a().capabilities().max_frame_len();
+        // On an IP medium the record's Ethernet header is cut after the
+        // rewrite, which reads it.
+        let link = if self.ip { ETH_HEADER } else { 0 };
+        let max = self.link.a().capabilities().max_frame_len() + link;
         let frame = &frame[..frame.len().min(max)];
         self.scratch.clear();
         self.scratch.extend_from_slice(frame);
         rewrite(&mut self.scratch, flags);
+        self.scratch.drain(..link.min(self.scratch.len()));
         if self.link.queued(Side::A) >= LINK_CAPACITY {
             // The wire is full: let the interface take some first, so that
             // no injected frame is lost and each is counted exactly once.
@@ -572,9 +596,17 @@ impl Harness {
         let sent = &mut self.sent;
         let log = &mut self.tcp_log;
         let arp_replies = &mut self.arp_replies;
+        let ip = self.ip;
         let mut b = self.link.b();
         while let Some((rx, _)) = b.receive(self.now) {
             rx.consume(|frame| {
+                let framed;
+                let frame = if ip {
+                    framed = as_ethernet(frame);
+                    &framed[..]
+                } else {
+                    frame
+                };
                 if let Some(kind) = check_tx(frame, log) {
                     sent[kind] += 1;
                 }
@@ -886,7 +918,7 @@ impl Harness {
 
 thread_local! {
     /// A warmed-up, empty link per burst setting, from the previous run.
-    static SPARE_LINKS: RefCell<[Option<Link>; 2]> = const { RefCell::new([None, None]) };
+    static SPARE_LINKS: RefCell<[Option<Link>; 4]> = const { RefCell::new([None, None, None, None]) };
 }
 
 /// The harness's link: taken from the thread's spare (built and warmed up
@@ -895,14 +927,20 @@ thread_local! {
 /// to run; the harness reads them against their value at its start.
 struct SpareLink {
     link: Option<Link>,
-    burst: bool,
+    /// Which of `SPARE_LINKS` it goes back to: burst, plus 2 for IP.
+    slot: usize,
 }
 
 impl SpareLink {
-    fn take(burst: bool) -> SpareLink {
-        let spare = SPARE_LINKS.with_borrow_mut(|s| s[usize::from(burst)].take());
+    fn take(burst: bool, ip: bool) -> SpareLink {
+        let slot = usize::from(burst) + 2 * usize::from(ip);
+        let spare = SPARE_LINKS.with_borrow_mut(|s| s[slot].take());
         let link = spare.unwrap_or_else(|| {
-            let mut caps = DeviceCapabilities::ethernet(MTU);
+            let mut caps = if ip {
+                DeviceCapabilities::ip(MTU)
+            } else {
+                DeviceCapabilities::ethernet(MTU)
+            };
             if burst {
                 caps.max_burst_size = Some(2);
             }
@@ -912,7 +950,7 @@ impl SpareLink {
         });
         SpareLink {
             link: Some(link),
-            burst,
+            slot,
         }
     }
 }
@@ -944,7 +982,7 @@ impl Drop for SpareLink {
                 rx.consume(|_| {});
             }
         }
-        SPARE_LINKS.with_borrow_mut(|s| s[usize::from(self.burst)] = Some(link));
+        SPARE_LINKS.with_borrow_mut(|s| s[self.slot] = Some(link));
     }
 }
 
@@ -1136,6 +1174,20 @@ fn check_tx(frame: &[u8], log: &mut Vec<SentSegment>) -> Option<usize> {
         EtherType::Ipv6 => check_tx_ipv6(payload, log),
         other => panic!("tx: EtherType {other:?}"),
     }
+}
+
+/// A frame of an IP-medium device with the Ethernet header it would have
+/// had, so that [`check_tx`] checks it: from our MAC, the EtherType by the
+/// version nibble. Anything but IPv4 or IPv6 fails here.
+fn as_ethernet(packet: &[u8]) -> Vec<u8> {
+    let ethertype = match packet.first().map(|b| b >> 4) {
+        Some(4) => EtherType::Ipv4,
+        Some(6) => EtherType::Ipv6,
+        other => panic!("tx on an IP medium: IP version {other:?}"),
+    };
+    let mut f = ethernet(PEER_MAC, MAC, ethertype);
+    f.extend_from_slice(packet);
+    f
 }
 
 fn is_arp_reply(frame: &[u8]) -> bool {
@@ -1688,6 +1740,25 @@ pub fn crafted_seeds() -> Vec<Vec<u8>> {
     // from off-link, never answered.
     seeds.push(Input::new(0).frame(0, &off_link).wait(JUMP, 8).into_bytes());
     seeds.extend(tcp_seeds());
+    seeds.extend(ip_medium_seeds(&[
+        &echo4, &echo6, &udp_echo, &udp6_echo, &arp_req,
+    ]));
+    seeds
+}
+
+/// Seeds on an IP-medium device ([`CFG_IP`]): `frames` one by one with
+/// nothing answering resolution (none is needed there), then all of them
+/// with probing and a DHCPv4 client on and the timers run.
+fn ip_medium_seeds(frames: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut seeds: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|f| Input::new(CFG_IP).frame(0, f).into_bytes())
+        .collect();
+    let mut all = Input::new(CFG_IP | CFG_PROBE | CFG_DHCP);
+    for f in frames {
+        all = all.frame(F_BATCH, f);
+    }
+    seeds.push(all.wait(JUMP, 8).into_bytes());
     seeds
 }
 
@@ -2077,6 +2148,28 @@ mod tests {
         assert_eq!(o[13].stats.dropped(rstcp::iface::DropReason::Reassembly), 1);
         // DHCP: the client's DISCOVERs go out.
         assert!(o[17].sent[2] >= 2);
+    }
+
+    /// On an IP medium the replies leave with nothing resolved (no
+    /// harness answering ARP or NDP), and no ARP leaves at all.
+    #[test]
+    fn ip_medium_seeds_reach_deep() {
+        let seeds = crafted_seeds();
+        let o: Vec<Outcome> = seeds[seeds.len() - 6..]
+            .iter()
+            .map(|s| run(s).expect("input"))
+            .collect();
+        assert!(o[0].sent[1] >= 1, "ICMPv4 echo reply: {:?}", o[0].sent);
+        assert!(o[1].sent[3] >= 1, "ICMPv6 echo reply: {:?}", o[1].sent);
+        assert!(o[2].sent[2] >= 1, "UDP echo: {:?}", o[2].sent);
+        assert!(o[3].sent[4] >= 1, "UDP over IPv6 echo: {:?}", o[3].sent);
+        // The ARP request lost its header: not an IP packet, counted.
+        assert_eq!(o[4].stats.dropped(rstcp::iface::DropReason::Malformed), 1);
+        // The client's SYN left without resolution, and the DHCP client's
+        // messages were refused, counted.
+        assert!(o.iter().all(|o| o.sent[0] == 0 && o.arp_replies == 0));
+        assert!(o[5].tcp.iter().any(|s| s.src_port == CLIENT_PORT));
+        assert!(o[5].stats.dropped(rstcp::iface::DropReason::Unsupported) >= 1);
     }
 
     /// The TCP seeds open, use and close connections as they say.

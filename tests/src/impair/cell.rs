@@ -57,6 +57,10 @@ pub struct CellConfig {
     /// (BBR on some hosts, which loss does not slow down) and may only pick
     /// a default among the host's "allowed" ones. `None`: the default.
     pub linux_cc: Option<String>,
+    /// rstcp's TAP with the kernel's offloads (TSO super-frames cut by the
+    /// forwarder, as the kernel's GSO cuts Linux's): how users run it.
+    /// `false`: plain frames, rstcp segmenting itself.
+    pub offload: bool,
 }
 
 /// What a cell measured.
@@ -221,7 +225,8 @@ impl Conn {
                 let i = tcp_info(s).ok()?;
                 Some(format!(
                     "linux: segs {} rexmit {} RTOs {} D-SACK dups {} reord_seen {} reordering {} \
-                     cwnd {} ssthresh {} rtt {} µs min_rtt {} µs",
+                     cwnd {} ssthresh {} rtt {} µs min_rtt {} µs busy {} ms \
+                     rwnd-limited {} ms sndbuf-limited {} ms",
                     i.tcpi_segs_out,
                     i.tcpi_total_retrans,
                     i.tcpi_total_rto,
@@ -232,6 +237,9 @@ impl Conn {
                     i.tcpi_snd_ssthresh,
                     i.tcpi_rtt,
                     i.tcpi_min_rtt,
+                    i.tcpi_busy_time / 1000,
+                    i.tcpi_rwnd_limited / 1000,
+                    i.tcpi_sndbuf_limited / 1000,
                 ))
             }
         }
@@ -380,7 +388,7 @@ fn read_all(conn: &Conn) -> io::Result<(StreamHash, Instant)> {
 /// Runs one cell: builds the rig for `side` and `profile`, moves data
 /// the way `flow` says, tears everything down.
 pub fn run_cell(profile: &Profile, side: Side, flow: Flow, cfg: &CellConfig) -> Cell {
-    match Rig::new(side, profile, cfg.seed, &cfg.prefix) {
+    match Rig::new(side, profile, cfg.seed, &cfg.prefix, cfg.offload) {
         Ok(mut rig) => {
             let mut cell =
                 transfer(&rig, flow, cfg).unwrap_or_else(|e| Cell::failed(e.to_string()));

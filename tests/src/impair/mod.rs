@@ -15,6 +15,7 @@
 
 pub mod cell;
 pub mod forward;
+pub mod gso;
 pub mod line;
 pub mod port;
 pub mod profile;

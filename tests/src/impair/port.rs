@@ -1,11 +1,14 @@
 //! The two ends the forwarder bridges: a TAP's fd (the kernel's interface
 //! is the other end of the TAP) or an `AF_PACKET` socket on an interface
 //! (used on the TAP the stack under test drives, whose fd the stack owns).
-//! Both move whole Ethernet frames, one per call, without blocking.
+//! Both move whole Ethernet frames, one per call, without blocking. A
+//! packet socket may carry a virtio-net header before each frame
+//! ([`Port::packet_vnet`]), for a TAP whose owner uses offloads.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use rstcp::wire::virtio::{VirtioNetRepr, HEADER_LEN_V1};
 use rstcp_tap::TapDevice;
 
 /// `PACKET_IGNORE_OUTGOING` (linux/if_packet.h, Linux 4.20): the socket
@@ -13,6 +16,9 @@ use rstcp_tap::TapDevice;
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
 /// `sll_pkttype` of a frame leaving the interface (linux/if_packet.h).
 const PACKET_OUTGOING: u8 = 4;
+/// `PACKET_VNET_HDR` (linux/if_packet.h): a virtio-net header before each
+/// frame, both ways.
+const PACKET_VNET_HDR: libc::c_int = 15;
 /// Socket buffers of an `AF_PACKET` port: a burst of a 1 MiB window at
 /// line rate must not be dropped by the forwarder's own socket.
 const PACKET_BUFFER: libc::c_int = 8 << 20;
@@ -22,6 +28,9 @@ const PACKET_BUFFER: libc::c_int = 8 << 20;
 pub struct Port {
     fd: OwnedFd,
     kind: Kind,
+    /// Each frame read starts with a 12-byte virtio-net header; each frame
+    /// sent gets a plain one.
+    vnet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +49,7 @@ impl Port {
         Ok(Port {
             fd: tap.as_fd().try_clone_to_owned()?,
             kind: Kind::Tap,
+            vnet: false,
         })
     }
 
@@ -50,6 +60,7 @@ impl Port {
         Port {
             fd,
             kind: Kind::Tap,
+            vnet: false,
         }
     }
 
@@ -58,6 +69,20 @@ impl Port {
     /// (for a TAP, what its fd's owner writes) are read here, frames sent
     /// here leave through it (to the TAP's fd).
     pub fn packet(ifname: &str) -> io::Result<Port> {
+        Port::packet_with(ifname, false)
+    }
+
+    /// [`packet`](Self::packet) with `PACKET_VNET_HDR`, for the interface
+    /// of a TAP whose owner writes with offloads: frames read here are
+    /// what it wrote, super-frames and partial checksums included, each
+    /// behind a 12-byte virtio-net header (`PACKET_VNET_HDR_SZ`, Linux
+    /// 6.2) that says how to complete it; frames sent here get an all-zero
+    /// header (one frame, checksums complete). See [`super::gso`].
+    pub fn packet_vnet(ifname: &str) -> io::Result<Port> {
+        Port::packet_with(ifname, true)
+    }
+
+    fn packet_with(ifname: &str, vnet: bool) -> io::Result<Port> {
         let name = std::ffi::CString::new(ifname).map_err(io::Error::other)?;
         // SAFETY: a valid NUL-terminated string.
         let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
@@ -102,14 +127,26 @@ impl Port {
         // FORCE: past rmem_max/wmem_max, which root may do.
         set_int(raw, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, PACKET_BUFFER)?;
         set_int(raw, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, PACKET_BUFFER)?;
+        if vnet {
+            set_int(raw, libc::SOL_PACKET, PACKET_VNET_HDR, 1)?;
+            let len = HEADER_LEN_V1 as libc::c_int;
+            set_int(raw, libc::SOL_PACKET, libc::PACKET_VNET_HDR_SZ, len)?;
+        }
         Ok(Port {
             fd,
             kind: Kind::Packet,
+            vnet,
         })
     }
 
-    /// Reads one frame into `buf`: its length, `None` when no frame is
-    /// waiting. A frame longer than `buf` is dropped (an error), never
+    /// Whether frames read here start with a virtio-net header
+    /// ([`packet_vnet`](Self::packet_vnet)).
+    pub fn vnet(&self) -> bool {
+        self.vnet
+    }
+
+    /// Reads one frame into `buf` (behind its header if [`vnet`](Self::vnet)):
+    /// its length, `None` when no frame is waiting. A frame longer than `buf` is dropped (an error), never
     /// passed on cut short.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         loop {
@@ -164,10 +201,33 @@ impl Port {
         // SAFETY: `frame` is readable for its length; for a packet socket
         // bound to one interface, send(2) needs no address.
         let n = unsafe {
-            match self.kind {
-                Kind::Tap => libc::write(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len()),
-                Kind::Packet => {
+            match (self.kind, self.vnet) {
+                (Kind::Tap, _) => {
+                    libc::write(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len())
+                }
+                (Kind::Packet, false) => {
                     libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0)
+                }
+                (Kind::Packet, true) => {
+                    // A plain header, then the frame, without copying it.
+                    let mut header = [0u8; HEADER_LEN_V1];
+                    VirtioNetRepr::PLAIN.emit(&mut header);
+                    let mut iov = [
+                        libc::iovec {
+                            iov_base: header.as_mut_ptr().cast(),
+                            iov_len: header.len(),
+                        },
+                        libc::iovec {
+                            iov_base: frame.as_ptr() as *mut libc::c_void,
+                            iov_len: frame.len(),
+                        },
+                    ];
+                    // SAFETY: all-zero msghdr is valid: no name, no control.
+                    let mut msg: libc::msghdr = std::mem::zeroed();
+                    msg.msg_iov = iov.as_mut_ptr();
+                    msg.msg_iovlen = iov.len();
+                    // sendmsg only reads the buffers.
+                    libc::sendmsg(self.fd.as_raw_fd(), &msg, 0)
                 }
             }
         };

@@ -66,8 +66,15 @@ pub struct Rig {
 
 impl Rig {
     /// Builds the topology for `side` with `profile` on the link, random
-    /// choices from `seed`; namespace names start with `prefix`.
-    pub fn new(side: Side, profile: &Profile, seed: u64, prefix: &str) -> io::Result<Rig> {
+    /// choices from `seed`; namespace names start with `prefix`. `offload`:
+    /// rstcp's TAP with the kernel's offloads (see the Rstcp arm).
+    pub fn new(
+        side: Side,
+        profile: &Profile,
+        seed: u64,
+        prefix: &str,
+        offload: bool,
+    ) -> io::Result<Rig> {
         let peer = NetNs::new(&format!("{prefix}k"))?;
         let peer_tap = KernelTap::new(&peer)?;
         long_queue(&peer, &peer_tap.name)?;
@@ -81,10 +88,15 @@ impl Rig {
             }
             Side::Rstcp => {
                 let ns = NetNs::new(&format!("{prefix}f"))?;
-                // Plain frames (`open`, not `open_with_offload`): the
-                // forwarder reads this TAP through a packet socket and must
-                // see wire-sized frames, not 64 KB TSO super-segments.
-                let tap = TapDevice::open(&tap_name('r'))?;
+                // As users run it: with the TAP's offloads (the runtime's
+                // default), the stack hands the kernel 64 KB TSO
+                // super-frames with partial checksums; the forwarder reads
+                // them whole through a PACKET_VNET_HDR socket and cuts them
+                // into segments (super::gso), the work the kernel's GSO
+                // does for Linux's sender on its plain TAP. `offload`
+                // false: plain frames, the stack segmenting itself.
+                let tap = TapDevice::open_with_offload(&tap_name('r'), offload)?;
+                let vnet = tap.offloads().tx();
                 let name = tap.name().to_string();
                 ip(&["link", "set", &name, "netns", ns.name()])?;
                 // The kernel must not talk on this interface (router
@@ -97,7 +109,11 @@ impl Rig {
                 long_queue(&ns, &name)?;
                 let port = {
                     let name = name.clone();
-                    ns.run(move || Port::packet(&name))?
+                    if vnet {
+                        ns.run(move || Port::packet_vnet(&name))?
+                    } else {
+                        ns.run(move || Port::packet(&name))?
+                    }
                 };
                 let stack = Stack::start(tap, rstcp_config(seed))?;
                 (Tested::Rstcp(stack), port, Some(ns), name)

@@ -191,6 +191,12 @@ impl DnsConfig {
     /// Removes what expired at `now`; true when something went.
     pub fn expire(&mut self, now: Instant) -> bool {
         let live = |t: &Option<Instant>| t.is_none_or(|t| now < t);
+        // Asked every poll: look before rewriting the lists.
+        if self.servers.iter().all(|s| live(&s.expires_at))
+            && self.domains.iter().all(|d| live(&d.expires_at))
+        {
+            return false;
+        }
         let before = self.servers.len() + self.domains.len();
         self.servers.retain(|s| live(&s.expires_at));
         self.domains.retain(|d| live(&d.expires_at));

@@ -125,7 +125,7 @@ impl<'a> DhcpOption<'a> {
         fn list<'d>(data: &'d [u8], what: &'static str) -> Result<Ipv4AddrList<'d>> {
             // RFC 2132 §3.5, §3.8: "minimum length ... is 4 octets, and the
             // length MUST always be a multiple of 4".
-            if data.len() < 4 || data.len() % 4 != 0 {
+            if data.len() < 4 || !data.len().is_multiple_of(4) {
                 return Err(Error::Malformed(what));
             }
             Ok(Ipv4AddrList { bytes: data })

@@ -375,7 +375,7 @@ impl<'a> NdiscOption<'a> {
             NdiscOptionType::Rdnss => {
                 // RFC 8106 §5.1: at least one address (Length 3), each
                 // further address adds 2, so the Length is odd.
-                if units < 3 || units % 2 == 0 {
+                if units < 3 || units.is_multiple_of(2) {
                     return Err(Error::Malformed("rdnss option length"));
                 }
                 NdiscOption::Rdnss(Rdnss {

@@ -166,7 +166,7 @@ impl<'a> Ipv6AuthRepr<'a> {
     pub fn parse<T: AsRef<[u8]> + ?Sized>(header: &Ipv6AuthHeader<&'a T>) -> Result<Self> {
         header.check_len()?;
         // RFC 4302 §2.2: over IPv6 the header is a multiple of 8 octets.
-        if header.header_len() % 8 != 0 {
+        if !header.header_len().is_multiple_of(8) {
             return Err(Error::Malformed("ah payload len"));
         }
         // RFC 4302 §2.4: SPI 0 is reserved for local use and never sent.

@@ -92,7 +92,9 @@ impl<'a> Reassembler<'a> {
         // and offsets count 8-byte units. RFC 8200 §4.5: "If the length of a
         // fragment … is not a multiple of 8 octets and the M flag of that
         // fragment is 1, then that fragment must be discarded".
-        if offset % 8 != 0 || (fragment.more_fragments && fragment.payload.len() % 8 != 0) {
+        if !offset.is_multiple_of(8)
+            || (fragment.more_fragments && !fragment.payload.len().is_multiple_of(8))
+        {
             return Err(ReassemblyError::Unaligned);
         }
         // RFC 791 §3.1 (Total Length) / RFC 8200 §4.5 ("would exceed 65,535

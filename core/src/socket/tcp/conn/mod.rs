@@ -262,7 +262,9 @@ pub struct TcpStats {
     pub ssthresh: usize,
     /// The send MSS in use.
     pub mss: usize,
-    /// Segments retransmitted.
+    /// Segments retransmitted (a super-segment handed to a device with
+    /// TSO counts as the segments it is cut into, as Linux's
+    /// `tcpi_total_retrans` counts).
     pub retransmits: u64,
     /// Of which by timeout.
     pub timeouts: u64,
@@ -272,7 +274,8 @@ pub struct TcpStats {
     pub bytes_acked: u64,
     /// Payload bytes received in order.
     pub bytes_received: u64,
-    /// Segments sent.
+    /// Segments sent: those on the wire, a super-segment counting as the
+    /// segments the device cuts it into (Linux's `tcpi_segs_out`).
     pub segments_out: u64,
     /// Segments received.
     pub segments_in: u64,

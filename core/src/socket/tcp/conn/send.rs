@@ -436,8 +436,10 @@ impl TcpSocket<'_> {
         let window_len = repr.window_len;
         emit(&repr)?;
 
-        // Sent: update the state.
-        self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
+        // Sent: update the state. A super-segment counts as the segments
+        // the device cuts it into, as Linux counts tcp_skb_pcount.
+        let wire_segments = len.div_ceil(room.max(1)).max(1) as u64;
+        self.stats.segments_out = self.stats.segments_out.wrapping_add(wire_segments);
         let seg_end = self.snd_nxt + len + usize::from(fin);
         if len > 0 || fin {
             let retransmission = self.snd_nxt < self.snd_max;
@@ -450,7 +452,7 @@ impl TcpSocket<'_> {
                 self.prr.on_sent(len);
             }
             if retransmission {
-                self.stats.retransmits = self.stats.retransmits.wrapping_add(1);
+                self.stats.retransmits = self.stats.retransmits.wrapping_add(wire_segments);
             } else if !zero_window_probe {
                 // Not a probe: its ACK waits for the receiver's reader.
                 self.rtt_timer.start(seg_end, now);

@@ -902,3 +902,34 @@ fn with_sack_a_copy_of_a_plain_ack_is_no_duplicate_ack() {
     assert_eq!(s.dupacks, 0);
     assert_eq!(s.stats().fast_retransmits, 0);
 }
+
+#[test]
+fn a_probe_waits_for_the_rtts_spread_on_an_uneven_path() {
+    // ACKs that come back unevenly (1 ms, then 9 ms: threads waiting for a
+    // CPU on a busy host) are no sign of loss: the probe waits SRTT +
+    // 4·RTTVAR when that is longer than 2·SRTT (RFC 9002 §6.2.1), so an
+    // ACK as late as the spread already seen draws no spurious probe.
+    let mut s = sack_socket_rtt(64 * 1024, 65535, Duration::from_millis(1));
+    let mut t = ms(1);
+    for (i, rtt) in [9, 1, 9, 1, 9, 1].into_iter().enumerate() {
+        s.send_slice(&[17u8; MSS]).unwrap();
+        assert_eq!(drain(&mut s, t).len(), 1);
+        t += Duration::from_millis(rtt);
+        s.process(t, &ack(at(i + 1), 65535));
+    }
+    let st = s.stats();
+    let (srtt, rttvar) = (st.srtt.unwrap(), st.rttvar.unwrap());
+    assert!(rttvar * 4 > srtt * 2, "srtt {srtt:?} rttvar {rttvar:?}");
+    s.send_slice(&[17u8; 5 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, t).len(), 5);
+    let due = s.poll_at(t).unwrap();
+    assert!(
+        due >= t + srtt + rttvar * 4 + Duration::from_millis(2),
+        "{due:?} srtt {srtt:?} rttvar {rttvar:?}"
+    );
+    // Later than 2·SRTT + 2 ms, within the spread: no probe yet.
+    let late = t + srtt * 2 + Duration::from_millis(3);
+    assert!(out(&mut s, late).is_none(), "no probe yet");
+    s.process(late, &ack(at(11), 65535));
+    assert_eq!(s.stats().loss_probes, 0);
+}
