@@ -160,10 +160,12 @@ impl TcpStream {
         self.handle
     }
 
+    #[cfg(any(feature = "async", feature = "embedded-io"))]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 
+    #[cfg(feature = "embedded-io")]
     pub(crate) fn is_read_shut(&self) -> bool {
         self.read_shut.load(Ordering::Acquire)
     }
