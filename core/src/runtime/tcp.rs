@@ -160,12 +160,18 @@ impl TcpStream {
         self.handle
     }
 
-    #[cfg(any(feature = "async", feature = "embedded-io"))]
+    /// For the adapters to other traits (async, embedded-io, embedded-nal):
+    /// unused by the `std` feature alone.
+    #[cfg_attr(
+        not(any(feature = "async", feature = "embedded-io", feature = "embedded-nal")),
+        allow(dead_code)
+    )]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 
-    #[cfg(feature = "embedded-io")]
+    /// True once the read side was shut down (embedded-io's `read`).
+    #[cfg_attr(not(feature = "embedded-io"), allow(dead_code))]
     pub(crate) fn is_read_shut(&self) -> bool {
         self.read_shut.load(Ordering::Acquire)
     }

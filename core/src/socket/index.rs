@@ -54,6 +54,13 @@ enum SlotState {
     },
 }
 
+impl IndexSlot {
+    /// An empty slot, for storage in a `static` (`[IndexSlot::EMPTY; N]`).
+    pub const EMPTY: IndexSlot = IndexSlot {
+        state: SlotState::Empty,
+    };
+}
+
 /// The table is full (borrowed storage cannot grow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexFull;

@@ -29,9 +29,6 @@ const fn fold(mut acc: u64) -> u16 {
 /// To sum a packet in pieces, every piece but the last must have even length.
 #[inline]
 pub fn sum(data: &[u8]) -> u16 {
-    if data.len() < 64 {
-        return sum_short(data);
-    }
     // RFC 1071 §2(B): the sum is byte-order independent, so add the words in
     // native order (no per-word swap) and swap the bytes of the folded
     // result once.
@@ -51,29 +48,6 @@ pub fn sum(data: &[u8]) -> u16 {
         last[..rest.len()].copy_from_slice(rest);
         acc += u64::from(u32::from_ne_bytes(last));
     }
-    u16::from_be_bytes(fold(acc).to_ne_bytes())
-}
-
-/// [`sum`] of a header-sized buffer (under 64 bytes: an IPv4 header, an
-/// ICMP or UDP header, a small message), where the set-up of the wide loop
-/// cost more than the adds: 32-bit native-order words into a 64-bit
-/// accumulator that cannot overflow, then the last 1-3 bytes zero-padded
-/// (RFC 1071 §4.1; they start at a multiple of 4, so the 16-bit words stay
-/// aligned).
-#[inline]
-fn sum_short(data: &[u8]) -> u16 {
-    let mut acc: u64 = 0;
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        acc += u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]]));
-    }
-    let last = match *words.remainder() {
-        [a] => [a, 0, 0, 0],
-        [a, b] => [a, b, 0, 0],
-        [a, b, c] => [a, b, c, 0],
-        _ => [0; 4],
-    };
-    acc += u64::from(u32::from_ne_bytes(last));
     u16::from_be_bytes(fold(acc).to_ne_bytes())
 }
 
