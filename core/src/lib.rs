@@ -75,7 +75,7 @@
 //!   `AsyncTcpStream` too.
 //! - `futures-io`, `tokio`, `embedded-io-async`: `AsyncTcpStream` under
 //!   that crate's async read/write traits; `embedded-nal-async`: the
-//!   runtime's `Stack` as an embedded-nal-async `TcpConnect` and `Dns`
+//!   runtime's `Stack` as an embedded-nal-async `TcpConnect`, `UdpStack` and `Dns`
 //!   (address literals), so clients such as reqwless run on it unchanged.
 //!
 //! # Minimum Rust version

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use futures_lite::future;
 use rstcp::phy::pipe;
-use rstcp::runtime::{AsyncTcpStream, Stack, StackConfig, TcpListener};
+use rstcp::runtime::{
+    AsyncTcpListener, AsyncTcpStream, Stack, StackConfig, TcpListener, TcpStream,
+};
 use rstcp::socket::tcp::State;
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
 use rstcp_tests::bulk::{hash, Pattern};
@@ -149,5 +151,86 @@ fn tokio_reads_and_writes_through_the_same_stream() {
         .expect("the stack's wakers drive tokio to the end")
     });
     assert_eq!(hash(&got), hash(&sent));
+    server.join().unwrap();
+}
+
+#[test]
+fn an_async_server_accepts_connections_that_come_later_and_serves_them_in_one_task() {
+    use futures_lite::AsyncReadExt;
+    let (a, b) = stacks();
+    let listener = AsyncTcpListener::bind(&b, 7, 4).unwrap();
+    // Clients connect only once the server's accept is parked.
+    let clients = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        (0..3u8)
+            .map(|i| {
+                let mut s = TcpStream::connect(&a, b_addr(7)).unwrap();
+                s.write_all(&[i; 1000]).unwrap();
+                s.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut back = Vec::new();
+                s.read_to_end(&mut back).unwrap();
+                back
+            })
+            .collect::<Vec<_>>()
+    });
+    future::block_on(async {
+        for _ in 0..3 {
+            let (mut stream, peer) = listener.accept().await.unwrap();
+            assert_eq!(peer.ip(), IpAddr::V4(IP4_A));
+            let mut got = Vec::new();
+            stream.read_to_end(&mut got).await.unwrap();
+            stream.write_all(&got).await.unwrap();
+        }
+    });
+    let backs = clients.join().unwrap();
+    for (i, back) in backs.iter().enumerate() {
+        assert_eq!(back, &vec![i as u8; 1000]);
+    }
+}
+
+/// A blocking UDP echo server on B, for `count` datagrams, each echoed
+/// after `delay` (so the client's receive is parked first).
+fn udp_echo(b: &Stack, port: u16, count: usize, delay: Duration) -> thread::JoinHandle<()> {
+    let socket = rstcp::runtime::UdpSocket::bind(b, port).unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        for _ in 0..count {
+            let (n, from) = socket.recv_from(&mut buf).unwrap();
+            thread::sleep(delay);
+            socket.send_to(&buf[..n], from).unwrap();
+        }
+    })
+}
+
+#[test]
+fn embedded_nal_async_udp_stack_talks_connected_and_unconnected() {
+    use embedded_nal_async::{ConnectedUdp, UdpStack, UnconnectedUdp};
+    let (a, b) = stacks();
+    let server = udp_echo(&b, 53, 2, Duration::from_millis(100));
+    future::block_on(async {
+        let any = SocketAddr::from(([0, 0, 0, 0], 0));
+        let (local, mut connected) = a.connect_from(any, b_addr(53)).await.unwrap();
+        assert_eq!(local.ip(), IpAddr::V4(IP4_A));
+        assert_ne!(local.port(), 0, "an ephemeral port");
+        ConnectedUdp::send(&mut connected, b"one").await.unwrap();
+        let mut buf = [0u8; 2];
+        // The whole length, though only 2 bytes fit (the trait's rule).
+        let n = ConnectedUdp::receive_into(&mut connected, &mut buf)
+            .await
+            .unwrap();
+        assert_eq!((n, &buf), (3, b"on"));
+
+        let (bound, mut single) = a.bind_single(any).await.unwrap();
+        UnconnectedUdp::send(&mut single, bound, b_addr(53), b"two")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, to, from) = UnconnectedUdp::receive_into(&mut single, &mut buf)
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"two");
+        assert_eq!(from, b_addr(53));
+        assert_eq!(to, SocketAddr::new(IpAddr::V4(IP4_A), bound.port()));
+    });
     server.join().unwrap();
 }

@@ -17,7 +17,8 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 
 use super::stack::Stack;
-use super::tcp::TcpStream;
+use super::tcp::{TcpListener, TcpStream};
+use super::ListenAddr;
 use crate::socket::tcp::State;
 
 /// A TCP connection for async code, on the std runtime's stack.
@@ -53,7 +54,7 @@ impl AsyncTcpStream {
         // socket.
         let stream = TcpStream::from_handle(shared.clone(), handle);
         poll_fn(|cx| {
-            Self::ready(shared.with(|core| {
+            ready(shared.with(|core| {
                 let r = TcpStream::connected(core, handle)?;
                 if r.is_none() {
                     core.tcp(handle)?.register_send_waker(cx.waker());
@@ -102,7 +103,7 @@ impl AsyncTcpStream {
             return Poll::Ready(Ok(0));
         }
         let s = &self.inner;
-        Self::ready(s.shared().with(|core| {
+        ready(s.shared().with(|core| {
             let r = s.try_read(core, buf)?;
             if r.is_none() {
                 core.tcp(s.handle())?.register_recv_waker(cx.waker());
@@ -118,7 +119,7 @@ impl AsyncTcpStream {
             return Poll::Ready(Ok(0));
         }
         let s = &self.inner;
-        Self::ready(s.shared().with(|core| {
+        ready(s.shared().with(|core| {
             let r = s.try_write(core, buf)?;
             if r.is_none() {
                 core.tcp(s.handle())?.register_send_waker(cx.waker());
@@ -147,13 +148,57 @@ impl AsyncTcpStream {
     pub fn state(&self) -> State {
         self.inner.state()
     }
+}
 
-    /// `Ok(Some(v))` is ready, `Ok(None)` pending (the waker is in place).
-    fn ready<T>(r: io::Result<Option<T>>) -> Poll<io::Result<T>> {
-        match r {
-            Ok(Some(v)) => Poll::Ready(Ok(v)),
-            Ok(None) => Poll::Pending,
-            Err(e) => Poll::Ready(Err(e)),
-        }
+/// `Ok(Some(v))` is ready, `Ok(None)` pending (the waker is in place).
+pub(super) fn ready<T>(r: io::Result<Option<T>>) -> Poll<io::Result<T>> {
+    match r {
+        Ok(Some(v)) => Poll::Ready(Ok(v)),
+        Ok(None) => Poll::Pending,
+        Err(e) => Poll::Ready(Err(e)),
+    }
+}
+
+/// A TCP listener for async code, on the std runtime's stack.
+///
+/// [`accept`](Self::accept) registers the task's waker in the core
+/// listener, which wakes it when a handshake completes into its accept
+/// queue. Dropping it stops listening, as [`TcpListener`]'s drop does.
+#[derive(Debug)]
+pub struct AsyncTcpListener {
+    inner: TcpListener,
+}
+
+impl AsyncTcpListener {
+    /// Listens on `addr` with room for `backlog` connections waiting for
+    /// `accept` (see [`TcpListener::bind`]).
+    pub fn bind(stack: &Stack, addr: impl ListenAddr, backlog: usize) -> io::Result<Self> {
+        TcpListener::bind(stack, addr, backlog).map(|inner| AsyncTcpListener { inner })
+    }
+
+    /// The next connection and its peer.
+    pub async fn accept(&self) -> io::Result<(AsyncTcpStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// The next connection, or registers the task to be woken when one
+    /// completes its handshake and returns `Pending`.
+    pub fn poll_accept(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(AsyncTcpStream, SocketAddr)>> {
+        let l = &self.inner;
+        ready(l.shared().with(|core| {
+            let r = l.try_accept(core)?;
+            if r.is_none() {
+                l.listener(core)?.register_accept_waker(cx.waker());
+            }
+            Ok(r.map(|(s, peer)| (AsyncTcpStream::from_blocking(s), peer)))
+        }))
+    }
+
+    /// The address listened on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
     }
 }

@@ -49,6 +49,8 @@ mod async_io;
 mod async_nal;
 #[cfg(feature = "async")]
 mod async_tcp;
+#[cfg(feature = "async")]
+mod async_udp;
 mod batch;
 mod config;
 mod dns;
@@ -69,7 +71,9 @@ mod udp;
 
 pub use self::addresses::{Address, AddressSource};
 #[cfg(feature = "async")]
-pub use self::async_tcp::AsyncTcpStream;
+pub use self::async_tcp::{AsyncTcpListener, AsyncTcpStream};
+#[cfg(feature = "async")]
+pub use self::async_udp::AsyncUdpSocket;
 pub use self::config::StackConfig;
 pub use self::dns::{lookup_host, lookup_host_family, AddrFamily, ToStackAddrs};
 #[cfg(feature = "embedded-nal")]

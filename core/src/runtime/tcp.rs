@@ -442,36 +442,52 @@ impl TcpListener {
     /// Waits for the next connection (in nonblocking mode: `WouldBlock` when
     /// there is none).
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let h = self.handle;
         let deadline = Deadline::new(self.nonblocking.load(Ordering::Relaxed), None);
-        let r = self.shared.block(deadline, Watch::Socket(h), |core| {
-            let got = core
-                .sockets
-                .get_mut::<crate::socket::tcp::TcpListener>(h)
-                .ok_or_else(|| io::Error::other("the listener is gone"))?
-                .accept();
-            let Some(c) = got else { return Ok(None) };
-            // Lend a socket in place of the one taken. At the socket limit
-            // the pool stays short (handshakes then overflow and are
-            // counted); the connection taken is still returned. Nothing
-            // here is for the interface to send (a handshake kept for want
-            // of room completes on its own timer), so no poll: one fewer
-            // per connection.
-            let _ = core.top_up_listener(h);
-            let remote = core.tcp_ref(c)?.remote_endpoint();
-            Ok(Some((c, remote)))
-        })?;
-        match r {
-            Ok((c, remote)) => {
-                let stream = TcpStream::from_handle(self.shared.clone(), c);
-                let peer = remote.map_or_else(
-                    || SocketAddr::from(([0, 0, 0, 0], 0)),
-                    endpoint_to_socket_addr,
-                );
-                Ok((stream, peer))
-            }
-            Err(e) => Err(expired(e, "accept")),
-        }
+        let r = self
+            .shared
+            .block(deadline, Watch::Socket(self.handle), |core| {
+                self.try_accept(core)
+            })?;
+        r.map_err(|e| expired(e, "accept"))
+    }
+
+    /// One try at an accept: `None` when no connection waits.
+    pub(super) fn try_accept(
+        &self,
+        core: &mut Core,
+    ) -> io::Result<Option<(TcpStream, SocketAddr)>> {
+        let h = self.handle;
+        let got = self.listener(core)?.accept();
+        let Some(c) = got else { return Ok(None) };
+        // Lend a socket in place of the one taken. At the socket limit
+        // the pool stays short (handshakes then overflow and are
+        // counted); the connection taken is still returned. Nothing
+        // here is for the interface to send (a handshake kept for want
+        // of room completes on its own timer), so no poll: one fewer
+        // per connection.
+        let _ = core.top_up_listener(h);
+        let remote = core.tcp_ref(c)?.remote_endpoint();
+        let stream = TcpStream::from_handle(self.shared.clone(), c);
+        let peer = remote.map_or_else(
+            || SocketAddr::from(([0, 0, 0, 0], 0)),
+            endpoint_to_socket_addr,
+        );
+        Ok(Some((stream, peer)))
+    }
+
+    /// The core listener behind this one.
+    pub(super) fn listener<'c>(
+        &self,
+        core: &'c mut Core,
+    ) -> io::Result<&'c mut crate::socket::tcp::Listener<'static>> {
+        core.sockets
+            .get_mut::<crate::socket::tcp::Listener>(self.handle)
+            .ok_or_else(|| io::Error::other("the listener is gone"))
+    }
+
+    #[cfg(feature = "async")]
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The connections, one `accept` each.

@@ -104,7 +104,10 @@ impl UdpSocket {
         })
     }
 
-    fn socket(core: &mut Core, h: SocketHandle) -> io::Result<&mut udp::UdpSocket<'static>> {
+    pub(super) fn socket(
+        core: &mut Core,
+        h: SocketHandle,
+    ) -> io::Result<&mut udp::UdpSocket<'static>> {
         core.sockets
             .get_mut::<udp::UdpSocket>(h)
             .ok_or_else(|| io::Error::other("the UDP socket is gone"))
@@ -112,6 +115,11 @@ impl UdpSocket {
 
     pub(crate) fn handle(&self) -> SocketHandle {
         self.handle
+    }
+
+    #[cfg(feature = "async")]
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The address bound to.
@@ -155,30 +163,38 @@ impl UdpSocket {
 
     fn send_inner(&self, buf: &[u8], meta: Option<UdpMetadata>) -> io::Result<usize> {
         let o = self.options.get();
-        let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.write_timeout),
-            Watch::Socket(h),
-            |core| {
-                let s = Self::socket(core, h)?;
-                let sent = match meta {
-                    Some(meta) => s.send_slice(buf, meta),
-                    None => {
-                        check_connected(s)?;
-                        s.send_slice_connected(buf)
-                    }
-                };
-                match sent {
-                    Ok(()) => {
-                        core.kick();
-                        Ok(Some(buf.len()))
-                    }
-                    Err(SendError::BufferFull) => Ok(None),
-                    Err(e) => Err(send_error(e)),
-                }
-            },
+            Watch::Socket(self.handle),
+            |core| self.try_send(core, buf, meta),
         )?;
         r.map_err(|e| expired(e, "send"))
+    }
+
+    /// One try at queueing a datagram (to `meta`'s endpoint, or to the
+    /// connected peer): `None` when the send buffer has no room.
+    pub(super) fn try_send(
+        &self,
+        core: &mut Core,
+        buf: &[u8],
+        meta: Option<UdpMetadata>,
+    ) -> io::Result<Option<usize>> {
+        let s = Self::socket(core, self.handle)?;
+        let sent = match meta {
+            Some(meta) => s.send_slice(buf, meta),
+            None => {
+                check_connected(s)?;
+                s.send_slice_connected(buf)
+            }
+        };
+        match sent {
+            Ok(()) => {
+                core.kick();
+                Ok(Some(buf.len()))
+            }
+            Err(SendError::BufferFull) => Ok(None),
+            Err(e) => Err(send_error(e)),
+        }
     }
 
     /// Waits for a datagram; copies as much as fits into `buf` (the rest is
@@ -194,26 +210,37 @@ impl UdpSocket {
 
     fn recv_inner(&self, buf: &mut [u8], connected: bool) -> io::Result<(usize, SocketAddr)> {
         let o = self.options.get();
-        let h = self.handle;
         let r = self.shared.block(
             Deadline::new(o.nonblocking, o.read_timeout),
-            Watch::Socket(h),
-            |core| {
-                let s = Self::socket(core, h)?;
-                if connected {
-                    check_connected(s)?;
-                }
-                match s.recv() {
-                    Ok((data, meta)) => {
-                        let n = data.len().min(buf.len());
-                        buf[..n].copy_from_slice(&data[..n]);
-                        Ok(Some((n, endpoint_to_socket_addr(meta.endpoint))))
-                    }
-                    Err(_) => Ok(None),
-                }
-            },
+            Watch::Socket(self.handle),
+            |core| self.try_recv(core, buf, connected),
         )?;
-        r.map_err(|e| expired(e, "receive"))
+        r.map(|(n, _, meta)| (n, endpoint_to_socket_addr(meta.endpoint)))
+            .map_err(|e| expired(e, "receive"))
+    }
+
+    /// One try at taking a datagram (from the connected peer only, when
+    /// `connected`): the bytes copied into `buf` (the rest is dropped),
+    /// the datagram's whole length, and where it came from and went to;
+    /// `None` when none waits.
+    pub(super) fn try_recv(
+        &self,
+        core: &mut Core,
+        buf: &mut [u8],
+        connected: bool,
+    ) -> io::Result<Option<(usize, usize, UdpMetadata)>> {
+        let s = Self::socket(core, self.handle)?;
+        if connected {
+            check_connected(s)?;
+        }
+        match s.recv() {
+            Ok((data, meta)) => {
+                let n = data.len().min(buf.len());
+                buf[..n].copy_from_slice(&data[..n]);
+                Ok(Some((n, data.len(), meta)))
+            }
+            Err(_) => Ok(None),
+        }
     }
 
     /// How long a receive waits (`None`: forever). Zero is refused, as by

@@ -20,6 +20,7 @@ use super::isn::{
 };
 use super::rtt::TsClock;
 use super::TcpSocket;
+use crate::socket::waker::SocketWakers;
 use crate::socket::SocketHandle;
 use crate::time::{Duration, Instant};
 use crate::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber, MAX_SACK_BLOCKS};
@@ -322,6 +323,8 @@ pub struct Listener<'a> {
     /// Reset a client whose handshake completes when there is no room
     /// (Linux `tcp_abort_on_overflow`).
     abort_on_overflow: bool,
+    /// The task awaiting a connection (feature `async`; its receive slot).
+    wakers: SocketWakers,
 }
 
 /// The former name of [`Listener`]: it stays for existing code (it is the same
@@ -354,6 +357,7 @@ impl<'a> TcpListener<'a> {
             stats: ListenerStats::default(),
             last_cookie_at: None,
             abort_on_overflow: false,
+            wakers: SocketWakers::new(),
         };
         l.syn_queue.iter_mut().for_each(|s| *s = None);
         l.pool.iter_mut().for_each(|s| *s = None);
@@ -380,11 +384,21 @@ impl<'a> TcpListener<'a> {
     /// ones stay with the application.
     pub fn close(&mut self) {
         self.open = false;
+        self.wakers.wake_all();
         self.syn_queue.iter_mut().for_each(|s| *s = None);
         self.syn_used = 0;
         self.syn_count = 0;
         self.syn_next = None;
         self.syn_stale = false;
+    }
+
+    /// Wakes `waker`'s task once a connection waits for
+    /// [`accept`](Self::accept), or the listener is closed (feature
+    /// `async`). One task at a time: a later, different waker replaces this
+    /// one and wakes it.
+    #[cfg(feature = "async")]
+    pub fn register_accept_waker(&mut self, waker: &core::task::Waker) {
+        self.wakers.register_recv(waker);
     }
 
     /// Lends a closed TCP socket (by handle in the same set) for a future
@@ -589,6 +603,7 @@ impl<'a> TcpListener<'a> {
                 *slot = Some(h);
                 self.accept_len += 1;
                 self.stats.accepted = self.stats.accepted.wrapping_add(1);
+                self.wakers.wake_recv_if(true);
                 true
             }
             None => false,
@@ -1325,5 +1340,20 @@ mod tests {
         };
         let v = l.segment(&cx(t), local, remote, &forged);
         assert!(v.accept.is_none() && v.reset);
+    }
+
+    #[cfg(feature = "async")]
+    #[test]
+    fn an_accept_is_woken_by_a_queued_connection_and_by_close() {
+        use crate::socket::waker::counting::waker;
+        let mut l = listener(1);
+        let (w, count) = waker();
+        l.register_accept_waker(&w);
+        assert!(l.push_accepted(SocketHandle(3)));
+        assert_eq!(count.get(), 1);
+        assert_eq!(l.accept(), Some(SocketHandle(3)));
+        l.register_accept_waker(&w);
+        l.close();
+        assert_eq!(count.get(), 2, "a closed listener ends the wait");
     }
 }
