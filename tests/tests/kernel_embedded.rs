@@ -291,3 +291,59 @@ fn the_nal_echo_client_example_resolves_and_echoes() {
     assert!(out.status.success(), "{stdout}{stderr}");
     assert_eq!(stdout, "over embedded-nal\n");
 }
+
+/// The `eio_echo_client` example (embedded-io's `Read`/`Write` alone over
+/// the runtime's `TcpStream`) gets its echo from socat, over IPv4 and IPv6.
+#[test]
+fn the_eio_echo_client_example_echoes() {
+    if !available() {
+        return;
+    }
+    // The example opens a persistent TAP by name, as a user does.
+    let ns = NetNs::new("rstcp-eiox-").expect("namespace");
+    let tap = "rsteio0";
+    let v4 = format!("{KERNEL_V4}/24");
+    for args in [
+        &["link", "set", "lo", "up"][..],
+        &["tuntap", "add", "dev", tap, "mode", "tap"],
+        &["addr", "add", &v4, "dev", tap],
+        &["addr", "add", "fd00::100/64", "dev", tap, "nodad"],
+        &["link", "set", tap, "up"],
+    ] {
+        ns.exec_ok("ip", args).expect("configure the namespace");
+    }
+    let _socat = ns
+        .spawn(
+            "socat",
+            &["TCP6-LISTEN:7109,reuseaddr,fork,ipv6only=0", "PIPE"],
+        )
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    let exe = rstcp_tests::example_bins::example("eio_echo_client");
+    for (host, text) in [
+        ("192.168.69.100", "over embedded-io v4"),
+        ("fd00::100", "over embedded-io v6"),
+    ] {
+        let args = [
+            "--tap",
+            tap,
+            "--ipv4",
+            "192.168.69.1/24",
+            "--ipv6",
+            "fd00::1/64",
+            "--no-probe",
+            "--no-slaac",
+            host,
+            "7109",
+            text,
+        ];
+        let out = ns
+            .command(exe.to_str().unwrap(), &args)
+            .output()
+            .expect("run eio_echo_client");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{host}: {stdout}{stderr}");
+        assert_eq!(stdout, format!("{text}\n"));
+    }
+}
