@@ -54,20 +54,30 @@ impl<'a> Interface<'a> {
         if looped && dst != inner.hw {
             return inner.drop(DropReason::NotForUs);
         }
-        // 802.1Q: take frames of our VLAN only (or untagged ones only).
-        let mut tags = eth.vlan_tags();
-        let first_tag = tags.next();
-        let vlan_ok = match (inner.vlan_id, first_tag) {
-            (None, None) => true,
-            (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
-            _ => false,
-        };
-        if !vlan_ok {
-            return inner.drop(DropReason::Vlan);
-        }
-        let (ethertype, payload) = match (eth.inner_ethertype(), eth.inner_payload()) {
-            (Ok(t), Ok(p)) => (t, p),
-            _ => return inner.drop(DropReason::Truncated),
+        let outer = eth.ethertype();
+        let (ethertype, payload) = if inner.vlan_id.is_none() && !outer.is_vlan() {
+            // Untagged, as the interface is: the payload follows the
+            // 14-byte header (new_checked proved it present), no tag walk.
+            match frame.get(eth.header_len()..) {
+                Some(p) => (outer, p),
+                None => return inner.drop(DropReason::Truncated),
+            }
+        } else {
+            // 802.1Q: take frames of our VLAN only (or untagged ones only).
+            let mut tags = eth.vlan_tags();
+            let first_tag = tags.next();
+            let vlan_ok = match (inner.vlan_id, first_tag) {
+                (None, None) => true,
+                (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
+                _ => false,
+            };
+            if !vlan_ok {
+                return inner.drop(DropReason::Vlan);
+            }
+            match (eth.inner_ethertype(), eth.inner_payload()) {
+                (Ok(t), Ok(p)) => (t, p),
+                _ => return inner.drop(DropReason::Truncated),
+            }
         };
         // The transmit token lent with the frame: a reply that fits goes
         // in it, anything more through the pending queue.

@@ -301,6 +301,17 @@ impl Link {
         if !self.ethernet {
             return 0;
         }
+        if self.vlan_id.is_none() {
+            // Untagged: destination, source, EtherType (IEEE 802.3 §3.1.1),
+            // with no tag list to build. A short buffer is left alone, as
+            // `EthernetRepr::emit` leaves it.
+            if let Some(h) = buf.first_chunk_mut::<14>() {
+                h[..6].copy_from_slice(dst.as_bytes());
+                h[6..12].copy_from_slice(self.hw.as_bytes());
+                h[12..].copy_from_slice(&u16::from(ethertype).to_be_bytes());
+            }
+            return 14;
+        }
         let mut vlan = heapless::Vec::new();
         if let Some(vid) = self.vlan_id {
             let _ = vlan.push(VlanTag {
@@ -436,10 +447,8 @@ impl Inner {
                 } else {
                     self.ip_mtu(&pkt.dst).saturating_sub(20)
                 };
-                let plan = fragments(body_len, max_piece);
-                let mut sent = skip;
-                for piece in plan.skip(skip) {
-                    let (offset, len) = (piece.offset, piece.len);
+                let body = &pkt.body;
+                let mut piece = |offset: usize, len: usize, more: bool| {
                     let repr = Ipv4Repr {
                         src_addr: src,
                         dst_addr: dst,
@@ -449,21 +458,29 @@ impl Inner {
                         dscp: 0,
                         ecn: 0,
                         ident,
-                        dont_frag: dont_fragment(pkt.protocol, piece.more || offset > 0),
-                        more_frags: piece.more,
+                        dont_frag: dont_fragment(pkt.protocol, more || offset > 0),
+                        more_frags: more,
                         frag_offset: offset as u16,
                     };
-                    let body = &pkt.body;
-                    let ok = sink(20 + len, &mut |buf| {
+                    sink(20 + len, &mut |buf| {
                         repr.emit(&mut Ipv4Packet::new_unchecked(&mut *buf), csum_ip);
                         if let Some(rest) = buf.get_mut(20..20 + len) {
                             body.write(offset, rest, &pkt.src, &pkt.dst, csum_l4);
                         }
-                    });
-                    if !ok {
-                        break;
+                    })
+                };
+                let mut sent = skip;
+                if skip == 0 && body_len <= max_piece {
+                    // One piece, what nearly every datagram is: the plan
+                    // below would yield exactly this.
+                    sent += usize::from(piece(0, body_len, false));
+                } else {
+                    for p in fragments(body_len, max_piece).skip(skip) {
+                        if !piece(p.offset, p.len, p.more) {
+                            break;
+                        }
+                        sent += 1;
                     }
-                    sent += 1;
                 }
                 if sent > 1 {
                     let new = (sent - skip) as u64;
