@@ -36,14 +36,19 @@ impl<'a> Interface<'a> {
         };
         let before = inner.stats.tx_frames;
         inner.neighbor_timers(&mut out);
-        inner.address_timers(&mut out, sockets);
-        inner.igmp_timers(&mut out);
-        inner.mld_timers(&mut out);
-        // After MLD: a new address's group report leaves before its first
-        // DAD solicitation when both are due (RFC 4862 §5.4.2).
-        inner.addr6_timers(&mut out);
-        inner.router_timers(&mut out);
-        inner.reassembly_timers(fragments, &mut out);
+        // The DHCP client's conflict detection follows the socket, which
+        // the window does not see: with a client, every poll looks.
+        if !inner.timers_quiet(now) || sockets.dhcp().is_some() {
+            inner.address_timers(&mut out, sockets);
+            inner.igmp_timers(&mut out);
+            inner.mld_timers(&mut out);
+            // After MLD: a new address's group report leaves before its first
+            // DAD solicitation when both are due (RFC 4862 §5.4.2).
+            inner.addr6_timers(&mut out);
+            inner.router_timers(&mut out);
+            inner.reassembly_timers(fragments, &mut out);
+            inner.timers_ran(fragments);
+        }
         inner.flush_pending(&mut out);
         inner.dispatch_sockets(&mut out, sockets);
         inner.stats.tx_frames != before

@@ -90,9 +90,17 @@ impl<'a> Interface<'a> {
         };
         match ethertype {
             EtherType::Arp if looped => inner.drop(DropReason::NotForUs),
-            EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
+            EtherType::Arp => {
+                // Conflict detection hears ARP (`quiet.rs`).
+                inner.timers_changed();
+                inner.process_arp(&mut out, dst, payload, sockets)
+            }
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
-            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),
+            EtherType::Ipv6 => {
+                // NDP, MLD and DAD all ride on IPv6 (`quiet.rs`).
+                inner.timers_changed();
+                inner.process_ipv6(fragments, &mut out, payload, sockets)
+            }
             _ => inner.drop(DropReason::Unsupported),
         }
     }

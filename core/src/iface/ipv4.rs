@@ -88,6 +88,8 @@ impl Inner {
             // A device's checksum verdict is about one frame; the datagram
             // reassembled here is checked in full.
             self.rx_vouched = false;
+            // Reassembly has a timer (`quiet.rs`).
+            self.timers_changed();
             let key = FragmentKey::V4 {
                 src: repr.src_addr,
                 dst,
@@ -154,6 +156,8 @@ impl Inner {
             IpProtocol::Udp => self.process_udp(out, ip, payload, sockets),
             IpProtocol::Tcp => self.process_tcp(out, ip, payload, sockets),
             IpProtocol::Igmp => {
+                // A query starts report timers (`quiet.rs`).
+                self.timers_changed();
                 let IpAddr::V4(dst) = ip.dst else { return };
                 if let Err(e) = self.igmp.process_packet(now, dst, payload, &mut self.rng) {
                     self.drop(DropReason::from_wire(&e));
