@@ -186,7 +186,7 @@ fn idle_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Option<Instant>> {
         return None;
     }
     let at = super::interface::socket_poll_at(socket, now);
-    (!at.is_some_and(|t| t <= now)).then_some(at)
+    at.is_none_or(|t| t > now).then_some(at)
 }
 
 /// Packets one socket may send per poll before the next socket's turn.
