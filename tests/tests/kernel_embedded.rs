@@ -13,9 +13,10 @@ use std::time::Duration;
 use embedded_nal::{AddrType, Dns, TcpClientStack, TcpError, TcpErrorKind, UdpClientStack};
 use rstcp::runtime::{Stack, StackConfig, TcpStream};
 use rstcp::wire::{Ipv4Cidr, Ipv6Cidr};
+use rstcp_tests::dnsmasq;
 use rstcp_tests::netns::{
-    require_program, require_root, Background, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4,
-    STACK_V6,
+    require_program, require_root, Background, DeviceKind, KernelTap, NetNs, KERNEL_V4, KERNEL_V6,
+    STACK_V4, STACK_V6,
 };
 use rstcp_tests::sim::MAC_A;
 
@@ -146,24 +147,11 @@ fn embedded_nal_dns_resolves_through_dnsmasq() {
         return;
     }
     let mut rig = Rig::new();
-    let iface = format!("--interface={}", rig.tap);
-    let _dnsmasq = rig
-        .ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--bind-interfaces",
-                &iface,
-                "--pid-file=",
-                "--host-record=echo.lan,192.168.69.100,fd00::100",
-                "--local=/lan/",
-            ],
-        )
-        .unwrap();
+    let records = [
+        "--host-record=echo.lan,192.168.69.100,fd00::100",
+        "--local=/lan/",
+    ];
+    let _dnsmasq = dnsmasq::spawn(&rig.ns, &rig.tap, &records).unwrap();
     let _tcp = rig.socat("TCP4-LISTEN:7106,reuseaddr,fork");
     fn resolve<D: Dns>(dns: &mut D, name: &str, t: AddrType) -> Result<IpAddr, D::Error> {
         nb::block!(dns.get_host_by_name(name, t.clone()))
@@ -238,32 +226,10 @@ fn the_nal_echo_client_example_resolves_and_echoes() {
     // The example opens a persistent TAP by name, as a user does.
     let ns = NetNs::new("rstcp-nalx-").expect("namespace");
     let tap = "rstnal0";
-    let v4 = format!("{KERNEL_V4}/24");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", tap, "mode", "tap"],
-        &["addr", "add", &v4, "dev", tap],
-        &["link", "set", tap, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
-    let iface = format!("--interface={tap}");
-    let _dnsmasq = ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--bind-interfaces",
-                &iface,
-                "--pid-file=",
-                "--host-record=echo.lan,192.168.69.100",
-                "--local=/lan/",
-            ],
-        )
-        .unwrap();
+    ns.add_named_device(tap, DeviceKind::Tap)
+        .expect("configure the namespace");
+    let records = ["--host-record=echo.lan,192.168.69.100", "--local=/lan/"];
+    let _dnsmasq = dnsmasq::spawn(&ns, tap, &records).unwrap();
     let _socat = ns
         .spawn("socat", &["TCP4-LISTEN:7108,reuseaddr,fork", "PIPE"])
         .unwrap();
@@ -302,16 +268,8 @@ fn the_eio_echo_client_example_echoes() {
     // The example opens a persistent TAP by name, as a user does.
     let ns = NetNs::new("rstcp-eiox-").expect("namespace");
     let tap = "rsteio0";
-    let v4 = format!("{KERNEL_V4}/24");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", tap, "mode", "tap"],
-        &["addr", "add", &v4, "dev", tap],
-        &["addr", "add", "fd00::100/64", "dev", tap, "nodad"],
-        &["link", "set", tap, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
+    ns.add_named_device(tap, DeviceKind::Tap)
+        .expect("configure the namespace");
     let _socat = ns
         .spawn(
             "socat",
