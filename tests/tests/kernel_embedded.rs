@@ -13,6 +13,7 @@ use std::time::Duration;
 use embedded_nal::{AddrType, Dns, TcpClientStack, TcpError, TcpErrorKind, UdpClientStack};
 use rstcp::runtime::{Stack, StackConfig, TcpStream};
 use rstcp::wire::{Ipv4Cidr, Ipv6Cidr};
+use rstcp_tests::bulk::Pattern;
 use rstcp_tests::dnsmasq;
 use rstcp_tests::netns::{
     require_program, require_root, Background, DeviceKind, KernelTap, NetNs, KERNEL_V4, KERNEL_V6,
@@ -88,10 +89,6 @@ fn udp_round_trip<S: UdpClientStack>(stack: &mut S, remote: SocketAddr, data: &[
     buf[..n].to_vec()
 }
 
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
 #[test]
 fn embedded_nal_tcp_and_udp_clients_echo_through_kernel_servers_v4_and_v6() {
     if !available() {
@@ -102,7 +99,7 @@ fn embedded_nal_tcp_and_udp_clients_echo_through_kernel_servers_v4_and_v6() {
     let _tcp6 = rig.socat("TCP6-LISTEN:7101,reuseaddr,fork,ipv6only=1");
     let _udp4 = rig.socat("UDP4-RECVFROM:7102,fork");
     let _udp6 = rig.socat("UDP6-RECVFROM:7103,fork,ipv6only=1");
-    let data = pattern(200_000);
+    let data = Pattern::bytes(7, 200_000);
     for (port, ip) in [(7100, IpAddr::V4(KERNEL_V4)), (7101, IpAddr::V6(KERNEL_V6))] {
         let got = tcp_round_trip(&mut rig.stack, SocketAddr::new(ip, port), &data);
         assert!(got == data, "TCP echo over {ip} differs");
@@ -202,7 +199,7 @@ fn embedded_io_read_write_and_readiness_on_a_tcp_stream() {
     let _tcp = rig.socat("TCP4-LISTEN:7107,reuseaddr,fork");
     let mut s = TcpStream::connect(&rig.stack, (KERNEL_V4, 7107)).unwrap();
     assert!(embedded_io::WriteReady::write_ready(&mut s).unwrap());
-    let data = pattern(100_000);
+    let data = Pattern::bytes(7, 100_000);
     let got = eio_round_trip(&mut s, &data);
     assert!(got == data, "embedded-io echo differs");
     // An echo of a small write makes the stream readable.
