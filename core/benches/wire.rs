@@ -22,7 +22,7 @@ static ALTERNATING: Mutex<Vec<(&str, f64, f64)>> = Mutex::new(Vec::new());
 fn alternating_min(group: &'static str, mut a: impl FnMut(), mut b: impl FnMut()) {
     const ROUNDS: usize = 300;
     const CALLS: u32 = 2000;
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let t = Instant::now();
         for _ in 0..CALLS {
             f();
