@@ -438,7 +438,7 @@ impl TcpSocket<'_> {
         let header = header_of(&repr);
 
         let retransmission = self.snd_nxt < self.snd_max;
-        self.data_sent(now, len, fin, zero_window_probe, room);
+        self.data_sent(now, len, fin, zero_window_probe, room, true);
         self.probe_due = false;
         self.ack_sent(window_len);
 
@@ -465,12 +465,26 @@ impl TcpSocket<'_> {
             if sent + len == self.tx.len() {
                 next.control |= TcpFlags::PSH;
             }
-            emit(&next)?;
-            self.data_sent(now, len, false, false, room);
-            self.ack_sent(window_len);
+            if let Err(e) = emit(&next) {
+                self.burst_sent(now, segments);
+                return Err(e);
+            }
+            // The ACK it carries is the first segment's: `ack_sent` would
+            // change nothing. The probe timer is re-armed once, at the end.
+            self.data_sent(now, len, false, false, room, false);
             segments += 1;
         }
+        self.burst_sent(now, segments);
         Ok(())
+    }
+
+    /// After a burst of `segments`: RFC 8985 §7.2 re-arms the probe
+    /// timeout on each transmission of new data; with one `now` and the
+    /// same flight but for its size, the last one's is what counts.
+    fn burst_sent(&mut self, now: Instant, segments: usize) {
+        if segments > 1 {
+            self.schedule_tlp(now);
+        }
     }
 
     /// Whether a burst of new data may go on with `header`: nothing but
@@ -489,7 +503,8 @@ impl TcpSocket<'_> {
     }
 
     /// State after a data (or FIN) segment of `len` bytes left: RACK, PRR,
-    /// the RTT sample, SND.NXT/SND.MAX, and the timers.
+    /// the RTT sample, SND.NXT/SND.MAX, and the timers (the probe timer
+    /// only with `rearm_probe`: a burst re-arms it once, `burst_sent`).
     fn data_sent(
         &mut self,
         now: Instant,
@@ -497,6 +512,7 @@ impl TcpSocket<'_> {
         fin: bool,
         zero_window_probe: bool,
         room: usize,
+        rearm_probe: bool,
     ) {
         // Sent: update the state. A super-segment counts as the segments
         // the device cuts it into, as Linux counts tcp_skb_pcount.
@@ -536,7 +552,7 @@ impl TcpSocket<'_> {
             } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
-            if !retransmission && !zero_window_probe && len > 0 {
+            if !retransmission && !zero_window_probe && len > 0 && rearm_probe {
                 if self.tlp_due {
                     self.after_probe(now, true);
                 } else {

@@ -4,11 +4,34 @@
 
 use super::support::*;
 
+/// The timers and ACK state a burst must leave as single calls do.
+type Timers = (
+    Option<Instant>,
+    Option<Instant>,
+    Option<Instant>,
+    TcpSeqNumber,
+    bool,
+);
+
+fn timers(s: &TcpSocket<'_>) -> Timers {
+    (s.pto_at, s.rto_at, s.ack_at, s.rcv_adv, s.ack_now)
+}
+
 /// Drives `s` to the end of a transfer of `data` bytes and its FIN: each
 /// round takes every segment the socket has (one `dispatch` call after
 /// another, each allowed `segments`), then acknowledges all of it. Returns
 /// the segments each call handed over, in order.
-fn transfer(mut s: TcpSocket<'static>, data: usize, segments: usize) -> Vec<Vec<Seg>> {
+fn transfer(s: TcpSocket<'static>, data: usize, segments: usize) -> Vec<Vec<Seg>> {
+    transfer_with_timers(s, data, segments).0
+}
+
+/// [`transfer`], and the socket's [`timers`] after each round's sending.
+fn transfer_with_timers(
+    mut s: TcpSocket<'static>,
+    data: usize,
+    segments: usize,
+) -> (Vec<Vec<Seg>>, Vec<Timers>) {
+    let mut after = Vec::new();
     let bytes: Vec<u8> = (0..data).map(|i| i as u8).collect();
     let mut written = s.send_slice(&bytes).unwrap();
     let mut calls = Vec::new();
@@ -26,11 +49,12 @@ fn transfer(mut s: TcpSocket<'static>, data: usize, segments: usize) -> Vec<Vec<
             last = got.last().map(|g| (g.seq, g.payload.len(), g.control));
             calls.push(got);
         }
+        after.push(timers(&s));
         let Some((seq, len, control)) = last else {
             break;
         };
         if control.contains(TcpFlags::FIN) {
-            return calls;
+            return (calls, after);
         }
         now += Duration::from_millis(10);
         let ack = seq + len;
@@ -68,6 +92,28 @@ fn a_burst_puts_on_the_wire_what_one_call_per_segment_would() {
         let burst = transfer(established(65535), data, 16);
         assert!(burst.iter().all(|c| c.len() <= 16));
         let burst: Vec<Seg> = burst.into_iter().flatten().collect();
+        assert_eq!(burst, single, "{data} bytes");
+    }
+}
+
+#[test]
+fn a_burst_leaves_the_timers_as_one_call_per_segment_would() {
+    // With SACK and an RTT sample, so RFC 8985's probe timeout is armed
+    // (re-armed once at the end of a burst, not per segment) and the ACK
+    // bookkeeping of SACK runs: the same retransmission, probe and
+    // delayed-ACK times and the same advertised edge after every round.
+    for data in [1460, 14_600, 40_001] {
+        let (single_segs, single) = transfer_with_timers(established_with_sack(), data, 1);
+        let (burst_segs, burst) = transfer_with_timers(established_with_sack(), data, 16);
+        assert!(burst_segs.iter().any(|c| c.len() > 1), "{data} bytes");
+        assert_eq!(
+            burst_segs.into_iter().flatten().collect::<Vec<_>>(),
+            single_segs.into_iter().flatten().collect::<Vec<_>>()
+        );
+        if data > 14_600 {
+            // Rounds after the first have an RTT sample: a probe is armed.
+            assert!(single.iter().any(|t| t.0.is_some()), "a probe timer");
+        }
         assert_eq!(burst, single, "{data} bytes");
     }
 }
