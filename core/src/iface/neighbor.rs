@@ -414,6 +414,11 @@ pub struct NeighborCache<A, const N: usize> {
     /// oldest reports are then forgotten and their queued packets are left
     /// to the pending queue's own eviction and expiry.
     evicted: heapless::Deque<A, EVICTED_REPORTS>,
+    /// `poll` has nothing due before this instant (`None`: not known).
+    /// Set by `poll` when it found every timer quiet, forgotten by every
+    /// change that may start or advance a timer, so that the poll after
+    /// each reply (whose lookup touched the cache) costs one comparison.
+    quiet_until: Option<Instant>,
 }
 
 /// How many eviction reports a cache keeps between two polls.
@@ -432,6 +437,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             entries: heapless::Vec::new(),
             config,
             evicted: heapless::Deque::new(),
+            quiet_until: None,
         }
     }
 
@@ -531,6 +537,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                         return Lookup::Found(e.hw);
                     }
                     NeighborState::Stale => {
+                        self.quiet_until = None;
                         // RFC 4861 §7.3.3: "The first time a node sends a
                         // packet to a neighbor whose entry is STALE, the sender
                         // changes the state to DELAY and sets a timer to expire
@@ -545,6 +552,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                         if now < e.deadline {
                             return Lookup::Found(e.hw);
                         }
+                        self.quiet_until = None;
                         // The timer fired before poll saw it: do its work here.
                         if e.state == NeighborState::Delay {
                             // RFC 4861 §7.3.3: DELAY timer expiry → PROBE,
@@ -586,6 +594,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         if !room {
             return Lookup::Failed;
         }
+        self.quiet_until = None;
         let entry = Entry {
             addr: *addr,
             hw: EthernetAddress::UNSPECIFIED,
@@ -695,6 +704,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
             return Filled::Ignored;
         }
         let config = self.config;
+        self.quiet_until = None;
         let reachable_state = |e: &mut Entry<A>| {
             e.state = NeighborState::Reachable;
             e.deadline = now + config.reachable_time;
@@ -801,6 +811,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// FAILED or PERMANENT entries. Returns whether an entry was confirmed.
     pub fn confirm_reachable(&mut self, addr: &A, now: Instant) -> bool {
         let reachable_time = self.config.reachable_time;
+        self.quiet_until = None;
         let Some(e) = self.entries.iter_mut().find(|e| e.addr == *addr) else {
             return false;
         };
@@ -828,6 +839,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         hw: EthernetAddress,
         now: Instant,
     ) -> Result<(), CacheFull> {
+        self.quiet_until = None;
         let entry = Entry {
             addr,
             hw,
@@ -891,13 +903,21 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                 return Some(NeighborAction::Evicted(addr));
             }
         }
-        // Asked every poll: nothing due is the common answer, found
-        // without copying the configuration. STALE and PERMANENT entries
-        // have no timer (the walk below passes them by too).
-        let quiet = |e: &Entry<A>| {
-            now < e.deadline || matches!(e.state, NeighborState::Stale | NeighborState::Permanent)
-        };
-        if self.entries.iter().all(quiet) {
+        // Asked every poll: nothing due is the common answer, found in one
+        // comparison while nothing changed since the last walk.
+        if self.quiet_until.is_some_and(|t| now < t) {
+            return None;
+        }
+        // STALE and PERMANENT entries have no timer (the walk below passes
+        // them by too).
+        let next = self
+            .entries
+            .iter()
+            .filter(|e| !matches!(e.state, NeighborState::Stale | NeighborState::Permanent))
+            .map(|e| e.deadline)
+            .min();
+        if next.is_none_or(|t| now < t) {
+            self.quiet_until = Some(next.unwrap_or(Instant::from_micros(i64::MAX)));
             return None;
         }
         let config = self.config;

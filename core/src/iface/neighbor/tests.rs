@@ -762,3 +762,38 @@ fn unsolicited_creations_never_evict_a_confirmed_neighbor() {
     );
     assert_eq!(c.lookup(&IP_B, t(100)), Lookup::Request, "our lookup may");
 }
+
+/// `poll` remembers that nothing is due until the earliest deadline; every
+/// change that starts an earlier timer (a new INCOMPLETE entry, a STALE
+/// entry used, an answer) must make it look again, or a retransmission or
+/// probe would wait for an unrelated entry's deadline.
+#[test]
+fn the_quiet_window_is_forgotten_by_every_change_that_starts_a_timer() {
+    // IP_A REACHABLE until t=30: the poll at t=1 has nothing to do.
+    let mut c = reachable_a();
+    assert_eq!(c.poll(t(1)), None);
+    // A lookup of IP_B at t=1 starts its retransmit timer (due at t=2).
+    assert_eq!(c.lookup(&IP_B, t(1)), Lookup::Request);
+    assert_eq!(c.poll(t(1)), None);
+    assert_eq!(
+        c.poll(t(2)),
+        Some(NeighborAction::Retransmit {
+            addr: IP_B,
+            unicast_hw: None
+        })
+    );
+    // A STALE entry used starts DELAY (due 5 s later) while the window
+    // would otherwise stand until IP_A's REACHABLE deadline.
+    let mut c = reachable_a();
+    c.fill(IP_C, HW_C, Fill::arp(true, false), t(0));
+    assert_eq!(c.poll(t(1)), None);
+    assert_eq!(c.lookup(&IP_C, t(1)), Lookup::Found(HW_C));
+    assert_eq!(c.poll(t(5)), None);
+    assert_eq!(
+        c.poll(t(6)),
+        Some(NeighborAction::Retransmit {
+            addr: IP_C,
+            unicast_hw: Some(HW_C)
+        })
+    );
+}
