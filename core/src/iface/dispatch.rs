@@ -50,7 +50,9 @@ impl<'a> Interface<'a> {
             inner.timers_ran(fragments);
         }
         inner.flush_pending(&mut out);
-        inner.dispatch_sockets(&mut out, sockets);
+        if !sockets.nothing_touched() {
+            inner.dispatch_sockets(&mut out, sockets);
+        }
         inner.stats.tx_frames != before
     }
 }

@@ -625,6 +625,14 @@ impl<'a> SocketSet<'a> {
         false
     }
 
+    /// True when no socket was touched and no DHCP client is set: the
+    /// socket walk of `poll` has nothing to visit (checked before it sets
+    /// up its list).
+    #[inline]
+    pub(crate) fn nothing_touched(&self) -> bool {
+        !self.touched_all && self.touched.is_empty() && self.dhcp.is_none()
+    }
+
     /// Like [`take_touched`](Self::take_touched) without clearing.
     pub(crate) fn peek_touched(&self) -> Touched {
         if self.touched_all {
