@@ -300,10 +300,13 @@ impl Inner {
     pub fn next_hop(&self, dst: &IpAddr) -> Option<IpAddr> {
         match dst {
             IpAddr::V4(a) => {
-                if a.is_broadcast() || a.is_multicast() || self.is_v4_broadcast(a) {
-                    return Some(*dst);
-                }
-                if self.v4.iter().any(|c| c.cidr.contains_addr(a)) {
+                // On a configured prefix first: the common reply, and a
+                // prefix's own broadcast lies inside it too.
+                if self.v4.iter().any(|c| c.cidr.contains_addr(a))
+                    || a.is_broadcast()
+                    || a.is_multicast()
+                    || self.is_v4_broadcast(a)
+                {
                     return Some(*dst);
                 }
             }

@@ -983,6 +983,13 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         None
     }
 
+    /// True when [`poll`](Self::poll) is known to have nothing to do at
+    /// `now` (false when it must look).
+    #[inline]
+    pub(crate) fn is_quiet(&self, now: Instant) -> bool {
+        self.evicted.is_empty() && self.quiet_until.is_some_and(|t| now < t)
+    }
+
     /// The earliest instant at which [`poll`](Self::poll) has something to
     /// do, or `None` if nothing is scheduled; `now` if already overdue.
     ///

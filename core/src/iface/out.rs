@@ -1064,7 +1064,21 @@ impl Inner {
     /// The neighbor caches' timers (RFC 4861 §7.3.3, also for ARP):
     /// solicitations retransmitted, and packets waiting for a next hop that
     /// failed, was evicted or waited too long dropped.
+    #[inline]
     pub(super) fn neighbor_timers(&mut self, out: &mut Out<'_, '_>) {
+        // The common poll: nothing due, told in a few comparisons without
+        // a call.
+        let now = out.now;
+        if self.arp.is_quiet(now) && self.nd.is_quiet(now) && out.pending.is_empty() {
+            return;
+        }
+        self.run_neighbor_timers(out);
+    }
+
+    /// [`neighbor_timers`](Self::neighbor_timers) when one of them may be
+    /// due.
+    #[inline(never)]
+    fn run_neighbor_timers(&mut self, out: &mut Out<'_, '_>) {
         let now = out.now;
         while let Some(action) = self.arp.poll(now) {
             self.neighbor_action(out, on_ip(action, IpAddr::V4));
@@ -1109,7 +1123,16 @@ impl Inner {
     /// only once a device buffer took it: when the device is full the rest
     /// waits for the next poll, so no fragment of a datagram is lost on the
     /// way out (issue 10 item 20).
+    #[inline]
     pub(super) fn flush_pending(&mut self, out: &mut Out<'_, '_>) {
+        if self.flush_all || !self.flush.is_empty() {
+            self.run_flush_pending(out);
+        }
+    }
+
+    /// [`flush_pending`](Self::flush_pending) when some hop is to flush.
+    #[inline(never)]
+    fn run_flush_pending(&mut self, out: &mut Out<'_, '_>) {
         if core::mem::take(&mut self.flush_all) {
             // Every hop with a packet queued, each once.
             let mut hops: heapless::Vec<IpAddr, MAX_PENDING_PACKETS> = heapless::Vec::new();
