@@ -415,8 +415,9 @@ pub struct NeighborCache<A, const N: usize> {
     /// to the pending queue's own eviction and expiry.
     evicted: heapless::Deque<A, EVICTED_REPORTS>,
     /// `poll` has nothing due before this instant (`None`: not known).
-    /// Set by `poll` when it found every timer quiet, forgotten by every
-    /// change that may start or advance a timer, so that the poll after
+    /// Set by `poll` when it found every timer quiet and no eviction to
+    /// report, forgotten by every change that may start or advance a timer
+    /// and by every eviction report, so that the poll after
     /// each reply (whose lookup touched the cache) costs one comparison.
     quiet_until: Option<Instant>,
 }
@@ -672,6 +673,8 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
                 self.evicted.pop_front();
             }
             let _ = self.evicted.push_back(gone.addr);
+            // The report is due at the next poll.
+            self.quiet_until = None;
         }
         true
     }
@@ -905,7 +908,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
         }
         // Asked every poll: nothing due is the common answer, found in one
         // comparison while nothing changed since the last walk.
-        if self.quiet_until.is_some_and(|t| now < t) {
+        if self.is_quiet(now) {
             return None;
         }
         // STALE and PERMANENT entries have no timer (the walk below passes
@@ -987,7 +990,7 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// `now` (false when it must look).
     #[inline]
     pub(crate) fn is_quiet(&self, now: Instant) -> bool {
-        self.evicted.is_empty() && self.quiet_until.is_some_and(|t| now < t)
+        self.quiet_until.is_some_and(|t| now < t)
     }
 
     /// The earliest instant at which [`poll`](Self::poll) has something to

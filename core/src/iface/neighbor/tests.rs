@@ -796,4 +796,16 @@ fn the_quiet_window_is_forgotten_by_every_change_that_starts_a_timer() {
             unicast_hw: Some(HW_C)
         })
     );
+    // An INCOMPLETE entry evicted for another is reported on the next
+    // poll: the interface, which asks `is_quiet` before calling `poll`,
+    // must not be told that nothing is due.
+    let mut c = reachable_a();
+    let ip_d = Ipv4Addr::new(192, 168, 1, 4);
+    assert_eq!(c.lookup(&IP_B, t(1)), Lookup::Request);
+    assert_eq!(c.lookup(&IP_C, t(1)), Lookup::Request);
+    assert_eq!(c.poll(t(1)), None);
+    assert!(c.is_quiet(t(1)));
+    assert_eq!(c.lookup(&ip_d, t(1)), Lookup::Request);
+    assert!(!c.is_quiet(t(1)));
+    assert_eq!(c.poll(t(1)), Some(NeighborAction::Evicted(IP_B)));
 }
