@@ -332,6 +332,18 @@ impl<'p> Body<'p> {
     ) {
         match self {
             Body::Split { head, tail } => {
+                // The whole body (every unfragmented packet): the head
+                // copied by a fixed length when it is a UDP or ICMP header,
+                // then the tail, with no offset arithmetic.
+                if offset == 0 && out.len() == head.len + tail.len() {
+                    let (h, t) = out.split_at_mut(head.len);
+                    match (h.first_chunk_mut::<8>(), head.bytes.first_chunk::<8>()) {
+                        (Some(h8), Some(b8)) if head.len == 8 => *h8 = *b8,
+                        _ => h.copy_from_slice(head.as_slice()),
+                    }
+                    t.copy_from_slice(tail);
+                    return;
+                }
                 let head = head.as_slice();
                 let mut written = 0;
                 if offset < head.len() {
