@@ -369,9 +369,15 @@ impl Inner {
     /// How many frames `pkt` needs at the device MTU; `None` when it cannot
     /// be sent at all (too big and not fragmentable).
     pub(crate) fn frames_needed(&self, pkt: &IpOut<'_>) -> Option<usize> {
+        self.frames_needed_len(pkt, pkt.body.len())
+    }
+
+    /// [`frames_needed`](Self::frames_needed) for a caller that knows the
+    /// body's length (`pkt.body.len()`), so that it is counted once.
+    fn frames_needed_len(&self, pkt: &IpOut<'_>, body_len: usize) -> Option<usize> {
         let mtu = self.ip_mtu(&pkt.dst);
         let hl = ip_header_len(&pkt.dst);
-        let total = hl + pkt.body.len();
+        let total = hl + body_len;
         if total <= mtu {
             return Some(1);
         }
@@ -380,11 +386,11 @@ impl Inner {
             return self
                 .caps
                 .tso_max()
-                .filter(|&max| total <= max && pkt.body.len() <= 65535)
+                .filter(|&max| total <= max && body_len <= 65535)
                 .map(|_| 1);
         }
         // DHCP/NDP bodies are small and never split.
-        if !pkt.body.is_splittable() || pkt.body.len() > 65535 {
+        if !pkt.body.is_splittable() || body_len > 65535 {
             return None;
         }
         let per_fragment = match pkt.dst {
@@ -393,7 +399,7 @@ impl Inner {
             // RFC 8200 §4.5: each fragment carries a Fragment header.
             IpAddr::V6(_) => mtu.checked_sub(hl + IPV6_FRAGMENT_HEADER)?,
         };
-        fragment_count(pkt.body.len(), per_fragment)
+        fragment_count(body_len, per_fragment)
     }
 
     /// Writes `pkt` (fragmented as needed) as IP packets through `sink`,
@@ -638,18 +644,18 @@ impl Inner {
     /// fit one frame (the replies of the receive path): the link header,
     /// the IP header and the body written in one pass, without the fragment
     /// plan and its sink closures. The frame is the one `write_ip_from`
-    /// writes for a one-piece datagram.
+    /// writes for a one-piece datagram. `body_len` is `pkt.body.len()`,
+    /// counted once by the caller.
     fn send_one_v4(
         &mut self,
         out: &mut Out<'_, '_>,
         mac: EthernetAddress,
         pkt: &IpOut<'_>,
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
+        (src, dst): (Ipv4Addr, Ipv4Addr),
+        body_len: usize,
     ) -> bool {
         let mut eth = [0u8; 18];
         let eth_len = self.link().write(&mut eth, mac, EtherType::Ipv4);
-        let body_len = pkt.body.len();
         let ip_end = eth_len + 20;
         let len = ip_end + body_len;
         let csum_ip = self.caps.checksum.ipv4.tx_mode();
@@ -952,11 +958,12 @@ impl Inner {
     pub(crate) fn send_reply(&mut self, out: &mut Out<'_, '_>, pkt: &IpOut<'_>) {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
-                let frames = self.frames_needed(pkt);
+                let body_len = pkt.body.len();
+                let frames = self.frames_needed_len(pkt, body_len);
                 if let Some(n) = frames.filter(|&n| n <= out.room()) {
                     let sent = match (n, pkt.src, pkt.dst) {
                         (1, IpAddr::V4(src), IpAddr::V4(dst)) => {
-                            self.send_one_v4(out, mac, pkt, src, dst)
+                            self.send_one_v4(out, mac, pkt, (src, dst), body_len)
                         }
                         _ => self.send_frames_to(out, mac, pkt, n),
                     };
