@@ -525,7 +525,31 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     /// starts the DELAY timer (RFC 4861 §7.3.3). Never sends more than one
     /// request per `retrans_timer` per address: retransmissions come only from
     /// [`poll`](Self::poll).
+    #[inline]
     pub fn lookup(&mut self, addr: &A, now: Instant) -> Lookup {
+        // The common answer, inline: a resolved entry whose timer has not
+        // run out changes nothing but its last use (the states below keep
+        // their state until their deadline; PERMANENT has none).
+        if let Some(e) = self.entries.iter_mut().find(|e| e.addr == *addr) {
+            let fresh = match e.state {
+                NeighborState::Permanent => true,
+                NeighborState::Reachable | NeighborState::Delay | NeighborState::Probe => {
+                    now < e.deadline
+                }
+                _ => false,
+            };
+            if fresh {
+                e.used = now;
+                return Lookup::Found(e.hw);
+            }
+        }
+        self.lookup_slow(addr, now)
+    }
+
+    /// [`lookup`](Self::lookup) past its common answer: every state
+    /// change a use makes.
+    #[inline(never)]
+    fn lookup_slow(&mut self, addr: &A, now: Instant) -> Lookup {
         if let Some(i) = self.find(addr) {
             if self.settle(i, now) {
                 let config = self.config;
