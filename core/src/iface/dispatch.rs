@@ -73,6 +73,17 @@ impl Inner {
                 sockets.touch(i);
                 continue;
             }
+            // A connection unchanged since it last said when it is due, and
+            // not due yet (a timer armed): nothing to do but keep it in
+            // sight, without lending it out (which would forget that).
+            if let Some(at) = sockets.known_poll_at(i, now) {
+                if !due(at) && matches!(sockets.slot(i), Some(Socket::Tcp(_))) {
+                    if at.is_some() {
+                        sockets.touch(i);
+                    }
+                    continue;
+                }
+            }
             // A listener's SYN-ACK offers the window of the socket that the
             // connection will take from its pool.
             let offered = super::tcp::listener_offered_window(sockets, handle);
@@ -151,8 +162,9 @@ impl Inner {
                     }
                 }
             }
-            let more = super::interface::socket_poll_at(socket, now).is_some();
-            if busy || more {
+            let at = super::interface::socket_poll_at(socket, now);
+            sockets.remember_poll_at(i, now, at);
+            if busy || at.is_some() {
                 sockets.touch(i);
             }
             stop |= busy;
