@@ -370,3 +370,45 @@ fn sack_blocks_take_their_room_from_the_data() {
         assert_eq!(data, 1460 * 2, "all of it goes, in smaller segments");
     }
 }
+
+#[test]
+fn a_read_announces_the_window_only_when_the_sender_may_wait_for_it() {
+    // Issue 10, "rstcp receives": nearly every read of a bulk transfer
+    // (10 500 in 4 s) sent a pure window update, a third of our segments,
+    // each a poll in the reader's thread, a frame and the peer's work on
+    // it, while the window the sender had was still nearly whole. Linux
+    // (tcp_cleanup_rbuf) announces after a read only when less than half
+    // the buffer was left open and the read at least doubles it; the
+    // ACKs the arriving data earns carry the larger window meanwhile.
+    let buf = 64 * SEG;
+    let mut s = receiver(buf);
+    let payload = [5u8; SEG];
+    for k in 0..8 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    drain(&mut s);
+    let mut sink = vec![0u8; buf];
+    assert_eq!(s.recv_slice(&mut sink[..4 * SEG]), Ok(4 * SEG));
+    assert_eq!(
+        drain(&mut s),
+        vec![],
+        "56 of 64 segments still open: no window update"
+    );
+    // The next segment's ACK carries the window the read opened.
+    s.process(Instant::ZERO, &data_seg(8, &payload));
+    let ack = drain(&mut s);
+    assert_eq!(ack.len(), 1);
+    // (A 64 000-byte buffer needs no window scale.)
+    assert!(usize::from(ack[0].window) >= 59 * SEG, "{ack:?}");
+    // 32 more unread: 27 of 64 left open, under half; a read that opens
+    // the whole buffer is announced at once.
+    for k in 9..41 {
+        s.process(Instant::ZERO, &data_seg(k, &payload));
+    }
+    drain(&mut s);
+    assert_eq!(s.recv_slice(&mut sink), Ok(37 * SEG));
+    let update = drain(&mut s);
+    assert_eq!(update.len(), 1, "{update:?}");
+    assert_eq!(update[0].ack, Some(IRS + 1 + 41 * SEG));
+    assert!(usize::from(update[0].window) >= 63 * SEG, "{update:?}");
+}
