@@ -12,12 +12,11 @@
 //! Exits 1 with a message when the connection fails or an echo differs.
 
 use std::io::{self, ErrorKind, Write};
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
 use rstcp::runtime::{AsyncTcpStream, Stack};
-use rstcp_examples::cli::{self, Messages, NetArgs};
+use rstcp_examples::cli::{self, EchoServer, Messages, NetArgs};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
@@ -29,13 +28,8 @@ struct Args {
     net: NetArgs,
     #[command(flatten)]
     messages: Messages,
-    /// Seconds to wait for the connection and for each echo.
-    #[arg(long, default_value_t = 5)]
-    timeout: u64,
-    /// The echo server's address.
-    addr: IpAddr,
-    /// The echo server's port.
-    port: u16,
+    #[command(flatten)]
+    server: EchoServer,
 }
 
 fn main() {
@@ -57,8 +51,8 @@ fn late<T>(r: Result<io::Result<T>, tokio::time::error::Elapsed>, what: &str) ->
 }
 
 async fn run(args: &Args, stack: &Stack) -> io::Result<()> {
-    let server = SocketAddr::new(args.addr, args.port);
-    let limit = Duration::from_secs(args.timeout.max(1));
+    let server = args.server.socket_addr();
+    let limit = args.server.timeout();
     let mut stream = late(
         timeout(limit, AsyncTcpStream::connect(stack, server)).await,
         "connecting",

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use rstcp::runtime::TcpStream;
-use rstcp_examples::cli::{self, NetArgs};
+use rstcp_examples::cli::{self, EchoByName, NetArgs};
 
 /// Sends TEXT to a TCP echo server through embedded-io's traits.
 #[derive(Parser)]
@@ -24,12 +24,8 @@ use rstcp_examples::cli::{self, NetArgs};
 struct Args {
     #[command(flatten)]
     net: NetArgs,
-    /// The echo server: a host name or an address.
-    host: String,
-    /// The echo server's port.
-    port: u16,
-    /// What to send.
-    text: String,
+    #[command(flatten)]
+    echo: EchoByName,
 }
 
 /// The client: knows only embedded-io's traits, not rstcp.
@@ -60,12 +56,12 @@ fn main() {
 
 fn run(args: &Args) -> io::Result<()> {
     let stack = args.net.start(Duration::from_secs(30))?;
-    let mut stream = TcpStream::connect(&stack, (args.host.as_str(), args.port))?;
-    let got = echo(&mut stream, args.text.as_bytes())?;
+    let mut stream = TcpStream::connect(&stack, (args.echo.host.as_str(), args.echo.port))?;
+    let got = echo(&mut stream, args.echo.text.as_bytes())?;
     println!("{}", String::from_utf8_lossy(&got));
     drop(stream);
     stack.stop()?;
-    if got != args.text.as_bytes() {
+    if got != args.echo.text.as_bytes() {
         return Err(io::Error::other("the echo differs from what was sent"));
     }
     Ok(())

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use embedded_nal::{AddrType, Dns, TcpClientStack};
-use rstcp_examples::cli::{self, NetArgs};
+use rstcp_examples::cli::{self, EchoByName, NetArgs};
 
 /// Sends TEXT to a TCP echo server through embedded-nal's traits.
 #[derive(Parser)]
@@ -25,12 +25,8 @@ use rstcp_examples::cli::{self, NetArgs};
 struct Args {
     #[command(flatten)]
     net: NetArgs,
-    /// The echo server: a host name or an address.
-    host: String,
-    /// The echo server's port.
-    port: u16,
-    /// What to send.
-    text: String,
+    #[command(flatten)]
+    echo: EchoByName,
 }
 
 /// The client: knows only the traits, not rstcp.
@@ -65,11 +61,16 @@ fn main() {
 
 fn run(args: &Args) -> io::Result<()> {
     let mut stack = args.net.start(Duration::from_secs(30))?;
-    let got =
-        echo(&mut stack, &args.host, args.port, args.text.as_bytes()).map_err(io::Error::other)?;
+    let got = echo(
+        &mut stack,
+        &args.echo.host,
+        args.echo.port,
+        args.echo.text.as_bytes(),
+    )
+    .map_err(io::Error::other)?;
     println!("{}", String::from_utf8_lossy(&got));
     stack.stop()?;
-    if got != args.text.as_bytes() {
+    if got != args.echo.text.as_bytes() {
         return Err(io::Error::other("the echo differs from what was sent"));
     }
     Ok(())

@@ -10,12 +10,12 @@
 //! Exits 1 with a message when the connection fails or an echo differs.
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::time::Duration;
 
 use clap::Parser;
 use rstcp::runtime::TcpStream;
-use rstcp_examples::cli::{self, Messages, NetArgs};
+use rstcp_examples::cli::{self, EchoServer, Messages, NetArgs};
 
 /// Sends lines to a TCP echo server and verifies the echoes.
 #[derive(Parser)]
@@ -25,13 +25,8 @@ struct Args {
     net: NetArgs,
     #[command(flatten)]
     messages: Messages,
-    /// Seconds to wait for the connection and for each echo.
-    #[arg(long, default_value_t = 5)]
-    timeout: u64,
-    /// The echo server's address.
-    addr: IpAddr,
-    /// The echo server's port.
-    port: u16,
+    #[command(flatten)]
+    server: EchoServer,
 }
 
 fn main() {
@@ -42,8 +37,8 @@ fn main() {
 
 fn run(args: &Args) -> io::Result<()> {
     let stack = args.net.start(Duration::from_secs(30))?;
-    let server = SocketAddr::new(args.addr, args.port);
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let server = args.server.socket_addr();
+    let timeout = args.server.timeout();
     let mut stream = TcpStream::connect_timeout(&stack, &server, timeout)
         .map_err(|e| io::Error::new(e.kind(), format!("connecting to {server}: {e}")))?;
     stream.set_read_timeout(Some(timeout))?;

@@ -184,6 +184,43 @@ fn announce(tap: &str, config: &StackConfig, timeout: Duration, tun: bool) {
     }
 }
 
+/// The echo server (RFC 862) a client talks to by address, and how long
+/// it waits for it.
+#[derive(Args, Debug, Clone)]
+pub struct EchoServer {
+    /// Seconds to wait for the connection and for each echo.
+    #[arg(long, default_value_t = 5)]
+    pub timeout: u64,
+    /// The echo server's address.
+    pub addr: std::net::IpAddr,
+    /// The echo server's port.
+    pub port: u16,
+}
+
+impl EchoServer {
+    /// The server's socket address.
+    pub fn socket_addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::new(self.addr, self.port)
+    }
+
+    /// `--timeout`, at least a second (zero would mean "never wait").
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.max(1))
+    }
+}
+
+/// One echo by name, for the clients written against a trait alone: the
+/// server as a host name or an address, its port, and what to send.
+#[derive(Args, Debug, Clone)]
+pub struct EchoByName {
+    /// The echo server: a host name or an address.
+    pub host: String,
+    /// The echo server's port.
+    pub port: u16,
+    /// What to send.
+    pub text: String,
+}
+
 /// What an echo client sends: `--message TEXT` `--count` times, or else
 /// each line of stdin.
 #[derive(Args, Debug, Clone)]

@@ -3,6 +3,7 @@
 pub mod alloc_count;
 pub mod bulk;
 pub mod compare;
+pub mod dnsmasq;
 pub mod example_bins;
 pub mod expert;
 pub mod fuzz;

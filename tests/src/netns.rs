@@ -99,6 +99,15 @@ fn run(cmd: &mut Command) -> io::Result<Output> {
     Ok(out)
 }
 
+/// What [`NetNs::add_named_device`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// An Ethernet TAP.
+    Tap,
+    /// An IP-only TUN.
+    Tun,
+}
+
 /// A network namespace made for one test, deleted on drop together with
 /// every process still running in it.
 #[derive(Debug)]
@@ -118,6 +127,30 @@ impl NetNs {
     /// The namespace's name, as `ip netns` knows it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Makes a persistent TAP or TUN (`kind`) named `device` in the
+    /// namespace, the kernel's side addressed ([`KERNEL_V4`]/24,
+    /// [`KERNEL_V6`]/64 without duplicate address detection, so usable at
+    /// once) and up, with `lo` up: an example opens it by name there, as a
+    /// user opens `tap7` on a host.
+    pub fn add_named_device(&self, device: &str, kind: DeviceKind) -> io::Result<()> {
+        let mode = match kind {
+            DeviceKind::Tap => "tap",
+            DeviceKind::Tun => "tun",
+        };
+        let v4 = format!("{KERNEL_V4}/24");
+        let v6 = format!("{KERNEL_V6}/64");
+        for args in [
+            &["link", "set", "lo", "up"][..],
+            &["tuntap", "add", "dev", device, "mode", mode],
+            &["addr", "add", &v4, "dev", device],
+            &["addr", "add", &v6, "dev", device, "nodad"],
+            &["link", "set", device, "up"],
+        ] {
+            self.exec_ok("ip", args)?;
+        }
+        Ok(())
     }
 
     /// Runs `cmd args…` in the namespace to completion and returns its

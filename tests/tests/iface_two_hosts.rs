@@ -12,11 +12,8 @@ use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol};
 use rstcp_testkit::loopback::Side;
+use rstcp_tests::bulk::Pattern;
 use rstcp_tests::sim::*;
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
-}
 
 #[test]
 fn ping_v4_resolves_arp_and_gets_the_reply() {
@@ -111,7 +108,7 @@ fn ping_v6_resolves_with_neighbor_solicitation() {
 fn ping_10000_bytes_goes_through_fragmentation_both_ways() {
     let mut sim = Sim::new(1500, false);
     let h = sim.a.icmp(7, 32 * 1024);
-    let data = pattern(10_000);
+    let data = Pattern::bytes(7, 10_000);
     let req = echo_request_v4(7, 1, &data);
     sim.a
         .icmp_socket(h)
@@ -141,7 +138,7 @@ fn ping_v6_10000_bytes_goes_through_fragmentation_both_ways() {
     // RFC 8200 §4.5: the source fragments, the destination reassembles.
     let mut sim = Sim::new(1500, false);
     let h = sim.a.icmp(7, 32 * 1024);
-    let data = pattern(10_000);
+    let data = Pattern::bytes(7, 10_000);
     let req = echo_request_v6(7, 1, &data);
     sim.a
         .icmp_socket(h)
@@ -177,7 +174,7 @@ fn udp_over_ipv6_carries_a_60000_byte_datagram() {
     let mut sim = Sim::new(1500, false);
     let client = sim.a.udp(0, 256 * 1024);
     let server = sim.b.udp(7, 256 * 1024);
-    let sent = pattern(60_000);
+    let sent = Pattern::bytes(7, 60_000);
     sim.a
         .udp_socket(client)
         .send_slice(&sent, IpEndpoint::new(IpAddr::V6(IP6_B), 7).into())
@@ -200,7 +197,9 @@ fn udp_echo_of_60000_byte_datagrams_over_mtu_1500() {
     let mut sim = Sim::new(1500, false);
     let client = sim.a.udp(0, 256 * 1024);
     let server = sim.b.udp(7, 256 * 1024);
-    let sent: Vec<Vec<u8>> = (0..3).map(|i| pattern(60_000 - i * 1000)).collect();
+    let sent: Vec<Vec<u8>> = (0..3)
+        .map(|i| Pattern::bytes(i as u64, 60_000 - i * 1000))
+        .collect();
     for d in &sent {
         sim.a
             .udp_socket(client)
@@ -429,7 +428,7 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 
 #[test]
 fn reassembly_in_every_order_with_duplicates_and_overlaps() {
-    let data = pattern(2000);
+    let data = Pattern::bytes(7, 2000);
     let message = echo_request_v4(0x4242, 1, &data);
     let frags = fragments_of(1, &message, &[504, 1008, 1512]);
     let overlap = fragments_of(1, &message, &[496, 1000]); // other cut points: overlapping pieces
@@ -464,7 +463,7 @@ fn reassembly_in_every_order_with_duplicates_and_overlaps() {
 
 #[test]
 fn reassembly_timeout_sends_time_exceeded_only_when_fragment_zero_arrived() {
-    let message = echo_request_v4(0x99, 1, &pattern(1000));
+    let message = echo_request_v4(0x99, 1, &Pattern::bytes(7, 1000));
     let frags = fragments_of(5, &message, &[504]);
 
     // Fragment zero only: after 30 s, ICMP Time Exceeded code 1 (RFC 792).

@@ -18,6 +18,7 @@ use rstcp::socket::dhcpv4::{Dhcpv4Client, Dhcpv4Config, Dhcpv4Event, Lease};
 use rstcp::socket::SocketHandle;
 use rstcp::time::Duration;
 use rstcp::wire::{IpAddr, Ipv4Addr};
+use rstcp_tests::dnsmasq;
 use rstcp_tests::netns::{require_program, require_root, NetNs, KERNEL_V4, STACK_V4};
 use rstcp_tests::sim::{Host, MAC_A};
 use rstcp_tests::tap_stack::KernelRig;
@@ -30,7 +31,6 @@ const T2: u64 = 8;
 struct DnsmasqFiles {
     leases: PathBuf,
     log: PathBuf,
-    pid: PathBuf,
 }
 
 impl DnsmasqFiles {
@@ -40,7 +40,6 @@ impl DnsmasqFiles {
         DnsmasqFiles {
             leases: dir.join(format!("{stem}.leases")),
             log: dir.join(format!("{stem}.log")),
-            pid: dir.join(format!("{stem}.pid")),
         }
     }
 
@@ -51,7 +50,7 @@ impl DnsmasqFiles {
 
 impl Drop for DnsmasqFiles {
     fn drop(&mut self) {
-        for f in [&self.leases, &self.log, &self.pid] {
+        for f in [&self.leases, &self.log] {
             let _ = std::fs::remove_file(f);
         }
     }
@@ -93,20 +92,15 @@ fn stack_leases_from_dnsmasq_answers_ping_and_renews() {
     let t1 = format!("--dhcp-option=option:T1,{T1}");
     let t2 = format!("--dhcp-option=option:T2,{T2}");
     let args = [
-        "--no-daemon",
-        &format!("--interface={}", rig.tap_name),
-        "--bind-interfaces",
         range,
         &t1,
         &t2,
         &format!("--dhcp-leasefile={}", path(&files.leases)),
         "--port=0",
-        "--conf-file=/dev/null",
-        &format!("--pid-file={}", path(&files.pid)),
         &format!("--log-facility={}", path(&files.log)),
         "--log-dhcp",
     ];
-    let _dnsmasq = rig.ns.spawn("dnsmasq", &args).expect("start dnsmasq");
+    let _dnsmasq = dnsmasq::spawn(&rig.ns, &rig.tap_name, &args).expect("start dnsmasq");
     wait_until(StdDuration::from_secs(5), || {
         files.log().contains("DHCP, IP range").then_some(())
     })

@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use rstcp::runtime::{lookup_host, Stack, StackConfig, TcpStream};
 use rstcp::wire::{Ipv4Addr, Ipv4Cidr, Ipv6Cidr};
+use rstcp_tests::dnsmasq;
 use rstcp_tests::example_bins::example;
 use rstcp_tests::netns::{
-    require_program, require_root, Background, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4,
-    STACK_V6,
+    require_program, require_root, Background, DeviceKind, KernelTap, NetNs, KERNEL_V4, KERNEL_V6,
+    STACK_V4, STACK_V6,
 };
 use rstcp_tests::sim::MAC_A;
 
@@ -59,19 +60,9 @@ impl Rig {
 
     /// dnsmasq on the TAP answering [`RECORDS`], with `extra` flags.
     fn dnsmasq(&self, extra: &[&str]) -> Background {
-        let iface = format!("--interface={}", self.tap);
-        let mut args = vec![
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            &iface,
-            "--pid-file=",
-        ];
-        args.extend(RECORDS);
+        let mut args = RECORDS.to_vec();
         args.extend(extra);
-        let server = self.ns.spawn("dnsmasq", &args).expect("start dnsmasq");
+        let server = dnsmasq::spawn(&self.ns, &self.tap, &args).expect("start dnsmasq");
         // Listening within a moment; a query that beats it is retried.
         thread::sleep(Duration::from_millis(300));
         server
@@ -234,29 +225,9 @@ fn ping_and_http_get_take_host_names() {
     // The examples open a persistent TAP by name, as a user does.
     let ns = NetNs::new("rstcp-dnsx-").expect("namespace");
     let tap = "rstdns0";
-    let v4 = format!("{KERNEL_V4}/24");
-    let v6 = format!("{KERNEL_V6}/64");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", tap, "mode", "tap"],
-        &["addr", "add", &v4, "dev", tap],
-        &["addr", "add", &v6, "dev", tap, "nodad"],
-        &["link", "set", tap, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
-    let iface = format!("--interface={tap}");
-    let mut args = vec![
-        "--no-daemon",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--bind-interfaces",
-        &iface,
-        "--pid-file=",
-    ];
-    args.extend(RECORDS);
-    let _dnsmasq = ns.spawn("dnsmasq", &args).expect("start dnsmasq");
+    ns.add_named_device(tap, DeviceKind::Tap)
+        .expect("configure the namespace");
+    let _dnsmasq = dnsmasq::spawn(&ns, tap, &RECORDS).expect("start dnsmasq");
     let dir = std::env::temp_dir().join(format!("rstcp-dns-http-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("file"), b"served by name\n").unwrap();

@@ -13,9 +13,11 @@ use std::time::Duration;
 use embedded_nal::{AddrType, Dns, TcpClientStack, TcpError, TcpErrorKind, UdpClientStack};
 use rstcp::runtime::{Stack, StackConfig, TcpStream};
 use rstcp::wire::{Ipv4Cidr, Ipv6Cidr};
+use rstcp_tests::bulk::Pattern;
+use rstcp_tests::dnsmasq;
 use rstcp_tests::netns::{
-    require_program, require_root, Background, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4,
-    STACK_V6,
+    require_program, require_root, Background, DeviceKind, KernelTap, NetNs, KERNEL_V4, KERNEL_V6,
+    STACK_V4, STACK_V6,
 };
 use rstcp_tests::sim::MAC_A;
 
@@ -87,10 +89,6 @@ fn udp_round_trip<S: UdpClientStack>(stack: &mut S, remote: SocketAddr, data: &[
     buf[..n].to_vec()
 }
 
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
 #[test]
 fn embedded_nal_tcp_and_udp_clients_echo_through_kernel_servers_v4_and_v6() {
     if !available() {
@@ -101,7 +99,7 @@ fn embedded_nal_tcp_and_udp_clients_echo_through_kernel_servers_v4_and_v6() {
     let _tcp6 = rig.socat("TCP6-LISTEN:7101,reuseaddr,fork,ipv6only=1");
     let _udp4 = rig.socat("UDP4-RECVFROM:7102,fork");
     let _udp6 = rig.socat("UDP6-RECVFROM:7103,fork,ipv6only=1");
-    let data = pattern(200_000);
+    let data = Pattern::bytes(7, 200_000);
     for (port, ip) in [(7100, IpAddr::V4(KERNEL_V4)), (7101, IpAddr::V6(KERNEL_V6))] {
         let got = tcp_round_trip(&mut rig.stack, SocketAddr::new(ip, port), &data);
         assert!(got == data, "TCP echo over {ip} differs");
@@ -146,24 +144,11 @@ fn embedded_nal_dns_resolves_through_dnsmasq() {
         return;
     }
     let mut rig = Rig::new();
-    let iface = format!("--interface={}", rig.tap);
-    let _dnsmasq = rig
-        .ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--bind-interfaces",
-                &iface,
-                "--pid-file=",
-                "--host-record=echo.lan,192.168.69.100,fd00::100",
-                "--local=/lan/",
-            ],
-        )
-        .unwrap();
+    let records = [
+        "--host-record=echo.lan,192.168.69.100,fd00::100",
+        "--local=/lan/",
+    ];
+    let _dnsmasq = dnsmasq::spawn(&rig.ns, &rig.tap, &records).unwrap();
     let _tcp = rig.socat("TCP4-LISTEN:7106,reuseaddr,fork");
     fn resolve<D: Dns>(dns: &mut D, name: &str, t: AddrType) -> Result<IpAddr, D::Error> {
         nb::block!(dns.get_host_by_name(name, t.clone()))
@@ -214,7 +199,7 @@ fn embedded_io_read_write_and_readiness_on_a_tcp_stream() {
     let _tcp = rig.socat("TCP4-LISTEN:7107,reuseaddr,fork");
     let mut s = TcpStream::connect(&rig.stack, (KERNEL_V4, 7107)).unwrap();
     assert!(embedded_io::WriteReady::write_ready(&mut s).unwrap());
-    let data = pattern(100_000);
+    let data = Pattern::bytes(7, 100_000);
     let got = eio_round_trip(&mut s, &data);
     assert!(got == data, "embedded-io echo differs");
     // An echo of a small write makes the stream readable.
@@ -238,32 +223,10 @@ fn the_nal_echo_client_example_resolves_and_echoes() {
     // The example opens a persistent TAP by name, as a user does.
     let ns = NetNs::new("rstcp-nalx-").expect("namespace");
     let tap = "rstnal0";
-    let v4 = format!("{KERNEL_V4}/24");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", tap, "mode", "tap"],
-        &["addr", "add", &v4, "dev", tap],
-        &["link", "set", tap, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
-    let iface = format!("--interface={tap}");
-    let _dnsmasq = ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--bind-interfaces",
-                &iface,
-                "--pid-file=",
-                "--host-record=echo.lan,192.168.69.100",
-                "--local=/lan/",
-            ],
-        )
-        .unwrap();
+    ns.add_named_device(tap, DeviceKind::Tap)
+        .expect("configure the namespace");
+    let records = ["--host-record=echo.lan,192.168.69.100", "--local=/lan/"];
+    let _dnsmasq = dnsmasq::spawn(&ns, tap, &records).unwrap();
     let _socat = ns
         .spawn("socat", &["TCP4-LISTEN:7108,reuseaddr,fork", "PIPE"])
         .unwrap();
@@ -302,16 +265,8 @@ fn the_eio_echo_client_example_echoes() {
     // The example opens a persistent TAP by name, as a user does.
     let ns = NetNs::new("rstcp-eiox-").expect("namespace");
     let tap = "rsteio0";
-    let v4 = format!("{KERNEL_V4}/24");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", tap, "mode", "tap"],
-        &["addr", "add", &v4, "dev", tap],
-        &["addr", "add", "fd00::100/64", "dev", tap, "nodad"],
-        &["link", "set", tap, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
+    ns.add_named_device(tap, DeviceKind::Tap)
+        .expect("configure the namespace");
     let _socat = ns
         .spawn(
             "socat",

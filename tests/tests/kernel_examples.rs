@@ -17,8 +17,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rstcp_tests::dnsmasq;
 use rstcp_tests::example_bins::example;
-use rstcp_tests::netns::{require_root, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6};
+use rstcp_tests::netns::{
+    require_root, DeviceKind, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6,
+};
 
 /// The TAP's name inside each test's namespace (namespaces keep the names
 /// apart, so every test can use PyTCP's default).
@@ -49,18 +52,8 @@ fn require_tool(cmd: &str, arg: &str, package: &str) -> bool {
 /// would open `tap7` on a host.
 fn namespace() -> NetNs {
     let ns = NetNs::new("rstcp-ex-").expect("namespace");
-    let v4 = format!("{KERNEL_V4}/24");
-    let v6 = format!("{KERNEL_V6}/64");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", TAP, "mode", "tap"],
-        &["addr", "add", &v4, "dev", TAP],
-        // nodad: usable at once, not after duplicate address detection.
-        &["addr", "add", &v6, "dev", TAP, "nodad"],
-        &["link", "set", TAP, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
+    ns.add_named_device(TAP, DeviceKind::Tap)
+        .expect("configure the namespace");
     ns
 }
 
@@ -551,22 +544,13 @@ fn dhcp_client_prints_the_lease_from_dnsmasq_and_its_renewal() {
     let ns = namespace();
     let dir = temp_dir("dhcp");
     let leases = format!("--dhcp-leasefile={}", dir.join("leases").display());
-    let _dnsmasq = ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                &format!("--interface={TAP}"),
-                "--bind-interfaces",
-                "--port=0",
-                "--conf-file=/dev/null",
-                "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,2m",
-                "--dhcp-option=option:dns-server,192.168.69.100",
-                &leases,
-                "--pid-file=",
-            ],
-        )
-        .expect("start dnsmasq");
+    let dhcp = [
+        "--port=0",
+        "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,2m",
+        "--dhcp-option=option:dns-server,192.168.69.100",
+        &leases,
+    ];
+    let _dnsmasq = dnsmasq::spawn(&ns, TAP, &dhcp).expect("start dnsmasq");
     let args: Vec<String> = ["--tap", TAP, "--once"].map(String::from).to_vec();
     let out = run_example(&ns, "dhcp_client", &args, b"", LIMIT);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -890,17 +874,8 @@ fn ping_and_tcp_echo_client_run_over_a_tun() {
     }
     const TUN: &str = "tun7";
     let ns = NetNs::new("rstcp-extun-").expect("namespace");
-    let v4 = format!("{KERNEL_V4}/24");
-    let v6 = format!("{KERNEL_V6}/64");
-    for args in [
-        &["link", "set", "lo", "up"][..],
-        &["tuntap", "add", "dev", TUN, "mode", "tun"],
-        &["addr", "add", &v4, "dev", TUN],
-        &["addr", "add", &v6, "dev", TUN, "nodad"],
-        &["link", "set", TUN, "up"],
-    ] {
-        ns.exec_ok("ip", args).expect("configure the namespace");
-    }
+    ns.add_named_device(TUN, DeviceKind::Tun)
+        .expect("configure the namespace");
     kernel_tcp_server(&ns, 7, |_| {});
     // No --no-probe: on a TUN there is nothing to probe.
     let tun_args = |more: &[&str]| -> Vec<String> {

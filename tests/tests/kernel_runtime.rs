@@ -14,6 +14,7 @@ use std::time::Duration;
 use rstcp::runtime::{ping, Stack, StackConfig, TcpListener, TcpStream, UdpSocket};
 use rstcp::wire::{Ipv4Cidr, Ipv6Cidr};
 use rstcp_tests::bulk::{hash, Pattern};
+use rstcp_tests::dnsmasq;
 use rstcp_tests::netns::{
     require_root, KernelTap, NetNs, KERNEL_V4, KERNEL_V6, STACK_V4, STACK_V6,
 };
@@ -251,24 +252,14 @@ fn dhcp_from_dnsmasq_configures_the_runtime() {
     let rig = Rig::new(c);
     let leases = std::env::temp_dir().join(format!("rstcp-rt-{}.leases", std::process::id()));
     let leases_arg = format!("--dhcp-leasefile={}", leases.display());
-    let iface_arg = format!("--interface={}", rig.tap);
-    let _dnsmasq = rig
-        .ns
-        .spawn(
-            "dnsmasq",
-            &[
-                "--no-daemon",
-                "--port=0",
-                "--bind-interfaces",
-                &iface_arg,
-                "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,1h",
-                "--dhcp-option=option:router,192.168.69.100",
-                "--dhcp-option=option:dns-server,192.168.69.100",
-                &leases_arg,
-                "--pid-file=",
-            ],
-        )
-        .expect("start dnsmasq");
+    let dhcp = [
+        "--port=0",
+        "--dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,1h",
+        "--dhcp-option=option:router,192.168.69.100",
+        "--dhcp-option=option:dns-server,192.168.69.100",
+        &leases_arg,
+    ];
+    let _dnsmasq = dnsmasq::spawn(&rig.ns, &rig.tap, &dhcp).expect("start dnsmasq");
     // DORA, then the client's RFC 5227 probe of the address (seconds).
     rig.stack.wait_configured(Duration::from_secs(30)).unwrap();
     let lease = rig.stack.dhcp_lease().expect("a lease");

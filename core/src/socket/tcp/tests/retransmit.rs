@@ -71,34 +71,6 @@ fn rto_retransmits_and_backs_off() {
     assert_eq!(s.stats().timeouts, 2);
 }
 
-/// Emits the next segment of `s` with TSO: a super-segment of up to 64 KB.
-fn out_tso(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
-    let mut got = None;
-    let _ = s.dispatch::<()>(
-        TcpContext {
-            now,
-            mtu: MTU,
-            tso_payload: 65535,
-        },
-        |r| {
-            got = Some(Seg {
-                control: r.control,
-                seq: r.seq_number,
-                ack: r.ack_number,
-                window: r.window_len,
-                mss: r.max_seg_size,
-                ws: r.window_scale,
-                sack_perm: r.sack_permitted,
-                sack: r.sack_ranges.iter().flatten().copied().collect(),
-                ts: r.timestamp,
-                payload: r.payload.to_vec(),
-            });
-            Ok(())
-        },
-    );
-    got
-}
-
 #[test]
 fn segment_counts_are_the_wire_segments_of_a_super_segment() {
     // With TSO the device cuts one super-segment into MSS-sized segments:

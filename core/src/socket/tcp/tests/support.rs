@@ -45,29 +45,46 @@ pub(super) fn out(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
 
 /// Emits the next segment of `s` with this MTU, copied.
 pub(super) fn out_mtu(s: &mut TcpSocket<'_>, now: Instant, mtu: usize) -> Option<Seg> {
-    let mut got = None;
-    let _ = s.dispatch::<()>(
+    out_with(
+        s,
         TcpContext {
             now,
             mtu,
             tso_payload: 0,
         },
-        |r| {
-            got = Some(Seg {
-                control: r.control,
-                seq: r.seq_number,
-                ack: r.ack_number,
-                window: r.window_len,
-                mss: r.max_seg_size,
-                ws: r.window_scale,
-                sack_perm: r.sack_permitted,
-                sack: r.sack_ranges.iter().flatten().copied().collect(),
-                ts: r.timestamp,
-                payload: r.payload.to_vec(),
-            });
-            Ok(())
+    )
+}
+
+/// Emits the next segment of `s` with TSO: a super-segment of up to 64 KB.
+pub(super) fn out_tso(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
+    out_with(
+        s,
+        TcpContext {
+            now,
+            mtu: MTU,
+            tso_payload: 65535,
         },
-    );
+    )
+}
+
+/// Emits the next segment of `s` as the interface would in `cx`, copied.
+fn out_with(s: &mut TcpSocket<'_>, cx: TcpContext) -> Option<Seg> {
+    let mut got = None;
+    let _ = s.dispatch::<()>(cx, |r| {
+        got = Some(Seg {
+            control: r.control,
+            seq: r.seq_number,
+            ack: r.ack_number,
+            window: r.window_len,
+            mss: r.max_seg_size,
+            ws: r.window_scale,
+            sack_perm: r.sack_permitted,
+            sack: r.sack_ranges.iter().flatten().copied().collect(),
+            ts: r.timestamp,
+            payload: r.payload.to_vec(),
+        });
+        Ok(())
+    });
     got
 }
 
