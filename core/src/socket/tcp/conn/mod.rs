@@ -835,16 +835,9 @@ impl<'a> TcpSocket<'a> {
         }
     }
 
-    /// After a read, a window update goes at once only when the sender may
-    /// be waiting for it, as Linux decides (tcp_cleanup_rbuf): less than
-    /// half the largest window we can offer is left of the one advertised,
-    /// and the read at least doubles it. Otherwise the sender still has
-    /// room, and the ACKs its next segments earn carry the larger window:
-    /// a pure update per read cost a poll in the reader's thread, a frame
-    /// and the peer's work on it for nearly every read of a bulk transfer.
-    /// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): never for less than a
-    /// full segment or half the buffer, so a slow reader causes no storm
-    /// of tiny updates; a closed window reopens on the first such read.
+    /// RFC 9293 §3.8.6.2.2: after a read, advertise the larger window only
+    /// once it grew by a full segment or half the buffer (receiver SWS
+    /// avoidance), so a slow reader does not cause a storm of tiny updates.
     fn after_read(&mut self, n: usize) {
         if n == 0 || !self.is_established() {
             return;
@@ -852,11 +845,7 @@ impl<'a> TcpSocket<'a> {
         let advertised = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
         let now_window = self.rx_window();
         let threshold = self.mss.min(self.rx.capacity() / 2).max(1);
-        // The largest window the field can carry (RFC 7323 §2.3).
-        let clamp = self.rx.capacity().min(0xffff << self.rcv_shift);
-        let sender_may_wait =
-            advertised.saturating_mul(2) <= clamp && now_window >= advertised.saturating_mul(2);
-        if sender_may_wait && now_window >= advertised + threshold {
+        if now_window >= advertised + threshold {
             self.ack_now = true;
         }
     }
