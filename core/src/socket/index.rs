@@ -172,12 +172,15 @@ impl<'a> SocketIndex<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn get(&self, key: &Key) -> Option<usize> {
-        if let Some((k, handle)) = self.last.get() {
-            if k == *key {
-                return Some(handle);
-            }
+        match self.last.get() {
+            Some((k, handle)) if k == *key => Some(handle),
+            _ => self.probe(key),
         }
+    }
+
+    fn probe(&self, key: &Key) -> Option<usize> {
         let cap = self.capacity();
         if cap == 0 {
             return None;

@@ -519,6 +519,7 @@ impl<'a> SocketSet<'a> {
     }
 
     /// True when socket `i` is open and still registered under `key`.
+    #[inline]
     fn is_live(&self, i: usize, key: &Key) -> bool {
         let Some(item) = self.sockets.get(i).and_then(|s| s.inner.as_ref()) else {
             return false;
