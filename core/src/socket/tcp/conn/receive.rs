@@ -707,8 +707,19 @@ impl TcpSocket<'_> {
         // wait for the delayed-ACK timer while the sender waits for its ACK.
         self.unacked_segments += if advanced > self.mss { 2 } else { 1 };
         // RFC 9293 §3.8.6.3: ACK at least every second full segment;
-        // RFC 5681 §4.2: at once when a hole was (partly) filled.
-        if self.unacked_segments >= 2 || filled_hole || self.config.ack_delay.is_none() {
+        // RFC 5681 §4.2: at once when a hole was (partly) filled. Not while
+        // what came, unread, fills more than half the buffer: that ACK
+        // would offer a sliver of the last window (a 65535-byte buffer
+        // that took a 65160-byte super-frame offers 375), and the window
+        // update follows as soon as the application reads (`after_read`),
+        // so it waits for that read or the delayed-ACK timer. Linux's
+        // __tcp_ack_snd_check likewise ACKs at once only when the window
+        // does not shrink (issue 13: one ACK per window instead of two).
+        let free = self.rx_window();
+        let offered = self.rcv_adv.distance_from(self.last_ack_sent).max(0) as usize;
+        let sliver = free < self.rx.capacity() / 2 && free < offered;
+        if (self.unacked_segments >= 2 && !sliver) || filled_hole || self.config.ack_delay.is_none()
+        {
             self.ack_now = true;
         } else if self.ack_at.is_none() {
             self.ack_at = self.config.ack_delay.map(|d| now + d);
