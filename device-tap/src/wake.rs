@@ -57,6 +57,13 @@ impl Wake for EventWaker {
 /// Blocks until `fd` is readable, `waker` fired, or `timeout` passed.
 /// Returns with pending wakes drained.
 pub(crate) fn wait(fd: i32, waker: &EventWaker, timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        // A zero timeout has passed already: the caller has work now (a
+        // bulk transfer's loop asks after nearly every poll, issue 13), so
+        // no ppoll(2) for it. A wake stays pending for the next wait, which
+        // then returns at once: none is lost.
+        return Ok(());
+    }
     let mut fds = [
         libc::pollfd {
             fd,
@@ -137,6 +144,18 @@ mod tests {
         let start = Instant::now();
         wait(a.as_raw_fd(), &waker, Some(Duration::from_millis(50))).unwrap();
         assert!(start.elapsed() >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_zero_timeout_returns_at_once_and_leaves_a_wake_for_the_next_wait() {
+        let (a, _b) = UnixDatagram::pair().unwrap();
+        let waker = EventWaker::new().unwrap();
+        waker.wake();
+        wait(a.as_raw_fd(), &waker, Some(Duration::ZERO)).unwrap();
+        // The wake is still there: the next wait does not sleep.
+        let start = Instant::now();
+        wait(a.as_raw_fd(), &waker, Some(Duration::from_secs(10))).unwrap();
+        assert!(start.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

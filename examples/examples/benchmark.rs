@@ -159,7 +159,11 @@ fn main() -> std::io::Result<()> {
             let s = sockets.get_mut::<TcpSocket>(h).unwrap();
             // Zero-copy: fill the send ring in place / consume the receive
             // ring in place, as a real application moving bulk data would.
-            while s.can_send() && processed < amount {
+            // Each connection moves data one way, as in smoltcp's example:
+            // the writer's socket only reads (sending there filled the
+            // kernel's receive queue, which nobody reads, and kept a send
+            // blocked on its closed window for the whole run).
+            while mode == Mode::Reader && s.can_send() && processed < amount {
                 processed += s
                     .send(|buf| {
                         let n = buf.len().min(amount - processed);
@@ -167,7 +171,7 @@ fn main() -> std::io::Result<()> {
                     })
                     .unwrap_or(0);
             }
-            while s.can_recv() {
+            while mode == Mode::Writer && s.can_recv() {
                 processed += s.recv(|buf| (buf.len(), buf.len())).unwrap_or(0);
             }
         }

@@ -36,14 +36,19 @@ impl<'a> Interface<'a> {
         };
         let before = inner.stats.tx_frames;
         inner.neighbor_timers(&mut out);
-        inner.address_timers(&mut out, sockets);
-        inner.igmp_timers(&mut out);
-        inner.mld_timers(&mut out);
-        // After MLD: a new address's group report leaves before its first
-        // DAD solicitation when both are due (RFC 4862 §5.4.2).
-        inner.addr6_timers(&mut out);
-        inner.router_timers(&mut out);
-        inner.reassembly_timers(fragments, &mut out);
+        // The DHCP client's conflict detection follows the socket, which
+        // the window does not see: with a client, every poll looks.
+        if !inner.timers_quiet(now) || sockets.dhcp().is_some() {
+            inner.address_timers(&mut out, sockets);
+            inner.igmp_timers(&mut out);
+            inner.mld_timers(&mut out);
+            // After MLD: a new address's group report leaves before its first
+            // DAD solicitation when both are due (RFC 4862 §5.4.2).
+            inner.addr6_timers(&mut out);
+            inner.router_timers(&mut out);
+            inner.reassembly_timers(fragments, &mut out);
+            inner.timers_ran(fragments);
+        }
         inner.flush_pending(&mut out);
         inner.dispatch_sockets(&mut out, sockets);
         inner.stats.tx_frames != before
@@ -68,6 +73,19 @@ impl Inner {
                 list.get(pos).copied().unwrap_or(usize::MAX)
             };
             let handle = SocketHandle::from_index(i);
+            // The common visit: a socket the application touched (a read)
+            // with nothing due and no hop it waits for. Its sender would do
+            // nothing; it stays touched only if it has a timer ahead. The
+            // listener and the DHCP client decide inside their senders, so
+            // they take the long way.
+            if !stop && inner.stalled.is_empty() {
+                if let Some(at) = sockets.slot(i).and_then(|s| idle_poll_at(s, now)) {
+                    if at.is_some() {
+                        sockets.touch(i);
+                    }
+                    continue;
+                }
+            }
             if stop || inner.waits_for_hop(handle, now) {
                 // Not done: look again on the next poll.
                 sockets.touch(i);
@@ -170,6 +188,17 @@ impl Inner {
             stop |= busy;
         }
     }
+}
+
+/// `Some(poll_at)` for a socket whose sender has nothing due at `now`
+/// (each of these sends only when its `poll_at` is due); `None` when the
+/// sender must be asked.
+fn idle_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Option<Instant>> {
+    if matches!(socket, Socket::TcpListener(_) | Socket::Dhcpv4(_)) {
+        return None;
+    }
+    let at = super::interface::socket_poll_at(socket, now);
+    at.is_none_or(|t| t > now).then_some(at)
 }
 
 /// Packets one socket may send per poll before the next socket's turn.

@@ -54,20 +54,30 @@ impl<'a> Interface<'a> {
         if looped && dst != inner.hw {
             return inner.drop(DropReason::NotForUs);
         }
-        // 802.1Q: take frames of our VLAN only (or untagged ones only).
-        let mut tags = eth.vlan_tags();
-        let first_tag = tags.next();
-        let vlan_ok = match (inner.vlan_id, first_tag) {
-            (None, None) => true,
-            (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
-            _ => false,
-        };
-        if !vlan_ok {
-            return inner.drop(DropReason::Vlan);
-        }
-        let (ethertype, payload) = match (eth.inner_ethertype(), eth.inner_payload()) {
-            (Ok(t), Ok(p)) => (t, p),
-            _ => return inner.drop(DropReason::Truncated),
+        let outer = eth.ethertype();
+        let (ethertype, payload) = if inner.vlan_id.is_none() && !outer.is_vlan() {
+            // Untagged, as the interface is: the payload follows the
+            // 14-byte header (new_checked proved it present), no tag walk.
+            match frame.get(eth.header_len()..) {
+                Some(p) => (outer, p),
+                None => return inner.drop(DropReason::Truncated),
+            }
+        } else {
+            // 802.1Q: take frames of our VLAN only (or untagged ones only).
+            let mut tags = eth.vlan_tags();
+            let first_tag = tags.next();
+            let vlan_ok = match (inner.vlan_id, first_tag) {
+                (None, None) => true,
+                (Some(id), Some(tag)) => tag.id == id && tags.next().is_none(),
+                _ => false,
+            };
+            if !vlan_ok {
+                return inner.drop(DropReason::Vlan);
+            }
+            match (eth.inner_ethertype(), eth.inner_payload()) {
+                (Ok(t), Ok(p)) => (t, p),
+                _ => return inner.drop(DropReason::Truncated),
+            }
         };
         // The transmit token lent with the frame: a reply that fits goes
         // in it, anything more through the pending queue.
@@ -80,9 +90,17 @@ impl<'a> Interface<'a> {
         };
         match ethertype {
             EtherType::Arp if looped => inner.drop(DropReason::NotForUs),
-            EtherType::Arp => inner.process_arp(&mut out, dst, payload, sockets),
+            EtherType::Arp => {
+                // Conflict detection hears ARP (`quiet.rs`).
+                inner.timers_changed();
+                inner.process_arp(&mut out, dst, payload, sockets)
+            }
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
-            EtherType::Ipv6 => inner.process_ipv6(fragments, &mut out, payload, sockets),
+            EtherType::Ipv6 => {
+                // NDP, MLD and DAD all ride on IPv6 (`quiet.rs`).
+                inner.timers_changed();
+                inner.process_ipv6(fragments, &mut out, payload, sockets)
+            }
             _ => inner.drop(DropReason::Unsupported),
         }
     }

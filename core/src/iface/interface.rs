@@ -135,6 +135,8 @@ pub(crate) struct Inner {
     pub pmtu: PathMtuCache<PMTU_CACHE_SIZE>,
     /// Next hops from Redirects (RFC 4861 §8.3), validated in `ndisc.rs`.
     pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
+    /// When the address and group timers next have work (`quiet.rs`).
+    pub quiet: super::quiet::Quiet,
 }
 
 impl Inner {
@@ -467,6 +469,7 @@ impl<'a> Interface<'a> {
             rdisc: RouterDiscovery::new(),
             pmtu: PathMtuCache::new(),
             redirects: RedirectCache::new(),
+            quiet: super::quiet::Quiet::Unknown,
             config,
         };
         // RFC 4862 §5.3: the link-local address is formed when the
@@ -502,6 +505,7 @@ impl<'a> Interface<'a> {
     /// is probed first (RFC 5227) and used only once
     /// [`Event::AddressReady`] is reported.
     pub fn add_ipv4_address(&mut self, cidr: Ipv4Cidr, now: Instant) -> Result<(), AddressError> {
+        self.inner.timers_changed();
         if cidr.address().is_unspecified()
             || cidr.address().is_multicast()
             || cidr.address().is_broadcast()
@@ -534,6 +538,7 @@ impl<'a> Interface<'a> {
 
     /// Removes an IPv4 address (and nothing else).
     pub fn remove_ipv4_address(&mut self, addr: &Ipv4Addr) -> bool {
+        self.inner.timers_changed();
         let before = self.inner.v4.len();
         self.inner.v4.retain(|a| a.cidr.address() != *addr);
         before != self.inner.v4.len()
@@ -548,6 +553,7 @@ impl<'a> Interface<'a> {
     /// §6.1); `Full` also when the group table ([`MAX_IPV6_GROUPS`]) is
     /// full. Adding an address already held changes nothing.
     pub fn add_ipv6_address(&mut self, cidr: Ipv6Cidr) -> Result<(), AddressError> {
+        self.inner.timers_changed();
         self.inner
             .add_v6(cidr, AddressOrigin::Static, Lifetimes::FOREVER, 0)
     }
@@ -556,6 +562,7 @@ impl<'a> Interface<'a> {
     /// left). False if the interface did not hold it. A SLAAC address comes
     /// back with the next Router Advertisement for its prefix.
     pub fn remove_ipv6_address(&mut self, addr: &Ipv6Addr) -> bool {
+        self.inner.timers_changed();
         self.inner.remove_v6(addr).is_some()
     }
 
@@ -589,6 +596,7 @@ impl<'a> Interface<'a> {
 
     /// The route table, to change.
     pub fn routes_mut(&mut self) -> &mut Routes {
+        self.inner.timers_changed();
         &mut self.inner.routes
     }
 
@@ -617,6 +625,7 @@ impl<'a> Interface<'a> {
 
     /// Adds a default gateway for the gateway's family.
     pub fn add_default_gateway(&mut self, gateway: IpAddr) -> Result<(), RouteTableFull> {
+        self.inner.timers_changed();
         self.inner.routes.add(Route::default_via(gateway))
     }
 
@@ -624,6 +633,7 @@ impl<'a> Interface<'a> {
     /// and routers hear of it (IGMPv3 reports, or v2/v1 when an older
     /// querier is present: RFC 3376 §5.1, §7).
     pub fn join_ipv4_group(&mut self, group: Ipv4Addr, now: Instant) -> Result<(), AddressError> {
+        self.inner.timers_changed();
         let r = self.inner.rand();
         self.inner.igmp.join(group, now, r).map_err(|e| match e {
             IgmpError::NotMulticast => AddressError::Invalid,
@@ -634,6 +644,7 @@ impl<'a> Interface<'a> {
     /// Leaves an IPv4 multicast group (routers are told, RFC 3376 §5.1 /
     /// RFC 2236 §3). False if it was not joined.
     pub fn leave_ipv4_group(&mut self, group: &Ipv4Addr, now: Instant) -> bool {
+        self.inner.timers_changed();
         let r = self.inner.rand();
         self.inner.igmp.leave(*group, now, r)
     }
@@ -648,6 +659,7 @@ impl<'a> Interface<'a> {
     /// when an MLDv1 querier is present: RFC 3810 §6.1, §8). Joining a group
     /// already joined (a solicited-node group, say) counts one more join.
     pub fn join_ipv6_group(&mut self, group: Ipv6Addr, now: Instant) -> Result<(), AddressError> {
+        self.inner.timers_changed();
         let r = self.inner.rand();
         self.inner.mld.join(group, now, r).map_err(|e| match e {
             MldError::NotMulticast => AddressError::Invalid,
@@ -660,6 +672,7 @@ impl<'a> Interface<'a> {
     /// last join is undone, RFC 3810 §6.1 / RFC 2710 §4). False if it was
     /// not joined.
     pub fn leave_ipv6_group(&mut self, group: &Ipv6Addr, now: Instant) -> bool {
+        self.inner.timers_changed();
         let r = self.inner.rand();
         self.inner.mld.leave(*group, now, r)
     }
@@ -679,6 +692,7 @@ impl<'a> Interface<'a> {
     /// end. Returns true when the address or router changed. DNS servers
     /// are the caller's to use.
     pub fn apply_dhcpv4(&mut self, event: &Dhcpv4Event) -> bool {
+        self.inner.timers_changed();
         match event {
             Dhcpv4Event::Configured(lease) | Dhcpv4Event::Renewed(lease) => {
                 let same = self.inner.dhcp == Some((lease.address, lease.router));
@@ -775,6 +789,7 @@ impl<'a> Interface<'a> {
         self.inner.now = now;
         self.inner.caps = device.capabilities();
         if self.inner.caps.medium != self.inner.medium {
+            self.inner.timers_changed();
             self.inner.adopt_medium(self.inner.caps.medium);
         }
         let mut changed = false;

@@ -69,9 +69,10 @@ impl Inner {
             return self.drop(DropReason::HopLimit);
         }
         let dst = repr.dst_addr;
-        let to_group = dst.is_multicast() || self.is_v4_broadcast(&dst);
+        let broadcast = self.is_v4_broadcast(&dst);
+        let to_group = dst.is_multicast() || broadcast;
         let for_us = self.has_v4(&dst)
-            || self.is_v4_broadcast(&dst)
+            || broadcast
             || dst == Ipv4Addr::new(224, 0, 0, 1)
             || self.igmp.is_joined(dst)
             // A DHCP server may unicast its OFFER/ACK to the address it is
@@ -88,6 +89,8 @@ impl Inner {
             // A device's checksum verdict is about one frame; the datagram
             // reassembled here is checked in full.
             self.rx_vouched = false;
+            // Reassembly has a timer (`quiet.rs`).
+            self.timers_changed();
             let key = FragmentKey::V4 {
                 src: repr.src_addr,
                 dst,
@@ -130,7 +133,10 @@ impl Inner {
             to_group,
             first_fragment: true,
         };
-        self.deliver_v4(out, ip, repr.next_header, packet.payload(), sockets);
+        // The payload is what follows the header in `whole`, which the
+        // total length already bounds.
+        let data = whole.get(header_len..).unwrap_or(&[]);
+        self.deliver_v4(out, ip, repr.next_header, data, sockets);
     }
 
     pub(super) fn deliver_v4(
@@ -154,6 +160,8 @@ impl Inner {
             IpProtocol::Udp => self.process_udp(out, ip, payload, sockets),
             IpProtocol::Tcp => self.process_tcp(out, ip, payload, sockets),
             IpProtocol::Igmp => {
+                // A query starts report timers (`quiet.rs`).
+                self.timers_changed();
                 let IpAddr::V4(dst) = ip.dst else { return };
                 if let Err(e) = self.igmp.process_packet(now, dst, payload, &mut self.rng) {
                     self.drop(DropReason::from_wire(&e));

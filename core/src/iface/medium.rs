@@ -48,7 +48,10 @@ impl Inner {
         };
         match first >> 4 {
             4 => self.process_ipv4(fragments, &mut out, packet, sockets),
-            6 => self.process_ipv6(fragments, &mut out, packet, sockets),
+            6 => {
+                self.timers_changed();
+                self.process_ipv6(fragments, &mut out, packet, sockets)
+            }
             _ => self.drop(DropReason::Malformed),
         }
     }

@@ -31,6 +31,7 @@ mod out;
 mod packet;
 pub mod pending;
 pub mod pmtu;
+mod quiet;
 pub mod ratelimit;
 pub mod redirect;
 pub mod route;

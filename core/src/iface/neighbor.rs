@@ -886,8 +886,19 @@ impl<A: Copy + Eq, const N: usize> NeighborCache<A, N> {
     ///   deleted silently (RFC 4861 §7.3.3; no packet waits on it).
     /// - REACHABLE → STALE and the end of a FAILED hold happen silently.
     pub fn poll(&mut self, now: Instant) -> Option<NeighborAction<A>> {
-        if let Some(addr) = self.evicted.pop_front() {
-            return Some(NeighborAction::Evicted(addr));
+        if !self.evicted.is_empty() {
+            if let Some(addr) = self.evicted.pop_front() {
+                return Some(NeighborAction::Evicted(addr));
+            }
+        }
+        // Asked every poll: nothing due is the common answer, found
+        // without copying the configuration. STALE and PERMANENT entries
+        // have no timer (the walk below passes them by too).
+        let quiet = |e: &Entry<A>| {
+            now < e.deadline || matches!(e.state, NeighborState::Stale | NeighborState::Permanent)
+        };
+        if self.entries.iter().all(quiet) {
+            return None;
         }
         let config = self.config;
         let mut i = 0;

@@ -24,7 +24,7 @@ use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ipv6ext::{Ipv6FragmentHeader, Ipv6FragmentRepr};
 use crate::wire::ndp::NdiscRepr;
 use crate::wire::virtio::{GsoType, VirtioNetRepr, F_NEEDS_CSUM};
-use crate::wire::{EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
+use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr, Ipv6Addr};
 
 /// Somewhere frames go: the one token a receive lends for a reply, or the
 /// device itself. `frame` returns false when no buffer is available.
@@ -301,6 +301,17 @@ impl Link {
         if !self.ethernet {
             return 0;
         }
+        if self.vlan_id.is_none() {
+            // Untagged: destination, source, EtherType (IEEE 802.3 §3.1.1),
+            // with no tag list to build. A short buffer is left alone, as
+            // `EthernetRepr::emit` leaves it.
+            if let Some(h) = buf.first_chunk_mut::<14>() {
+                h[..6].copy_from_slice(dst.as_bytes());
+                h[6..12].copy_from_slice(self.hw.as_bytes());
+                h[12..].copy_from_slice(&u16::from(ethertype).to_be_bytes());
+            }
+            return 14;
+        }
         let mut vlan = heapless::Vec::new();
         if let Some(vid) = self.vlan_id {
             let _ = vlan.push(VlanTag {
@@ -404,6 +415,17 @@ impl Inner {
         }
     }
 
+    /// How the transport checksum of an outgoing `protocol` packet is made
+    /// (by us, or left to the device).
+    fn l4_tx_mode(&self, protocol: IpProtocol) -> ChecksumMode {
+        match protocol {
+            IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),
+            IpProtocol::Tcp => self.caps.checksum.tcp.tx_mode(),
+            IpProtocol::Icmp => self.caps.checksum.icmpv4.tx_mode(),
+            _ => self.caps.checksum.icmpv6.tx_mode(),
+        }
+    }
+
     /// [`write_ip`](Self::write_ip) with a given Identification, starting
     /// at packet `skip` (the first `skip` went already): how the rest of a
     /// datagram is written after the device ran out of buffers halfway.
@@ -416,12 +438,7 @@ impl Inner {
         sink: &mut IpSink<'_>,
     ) -> usize {
         let csum_ip = self.caps.checksum.ipv4.tx_mode();
-        let csum_l4 = match pkt.protocol {
-            IpProtocol::Udp => self.caps.checksum.udp.tx_mode(),
-            IpProtocol::Tcp => self.caps.checksum.tcp.tx_mode(),
-            IpProtocol::Icmp => self.caps.checksum.icmpv4.tx_mode(),
-            _ => self.caps.checksum.icmpv6.tx_mode(),
-        };
+        let csum_l4 = self.l4_tx_mode(pkt.protocol);
         let body_len = pkt.body.len();
         match (pkt.src, pkt.dst) {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
@@ -436,10 +453,8 @@ impl Inner {
                 } else {
                     self.ip_mtu(&pkt.dst).saturating_sub(20)
                 };
-                let plan = fragments(body_len, max_piece);
-                let mut sent = skip;
-                for piece in plan.skip(skip) {
-                    let (offset, len) = (piece.offset, piece.len);
+                let body = &pkt.body;
+                let mut piece = |offset: usize, len: usize, more: bool| {
                     let repr = Ipv4Repr {
                         src_addr: src,
                         dst_addr: dst,
@@ -449,21 +464,29 @@ impl Inner {
                         dscp: 0,
                         ecn: 0,
                         ident,
-                        dont_frag: dont_fragment(pkt.protocol, piece.more || offset > 0),
-                        more_frags: piece.more,
+                        dont_frag: dont_fragment(pkt.protocol, more || offset > 0),
+                        more_frags: more,
                         frag_offset: offset as u16,
                     };
-                    let body = &pkt.body;
-                    let ok = sink(20 + len, &mut |buf| {
+                    sink(20 + len, &mut |buf| {
                         repr.emit(&mut Ipv4Packet::new_unchecked(&mut *buf), csum_ip);
                         if let Some(rest) = buf.get_mut(20..20 + len) {
                             body.write(offset, rest, &pkt.src, &pkt.dst, csum_l4);
                         }
-                    });
-                    if !ok {
-                        break;
+                    })
+                };
+                let mut sent = skip;
+                if skip == 0 && body_len <= max_piece {
+                    // One piece, what nearly every datagram is: the plan
+                    // below would yield exactly this.
+                    sent += usize::from(piece(0, body_len, false));
+                } else {
+                    for p in fragments(body_len, max_piece).skip(skip) {
+                        if !piece(p.offset, p.len, p.more) {
+                            break;
+                        }
+                        sent += 1;
                     }
-                    sent += 1;
                 }
                 if sent > 1 {
                     let new = (sent - skip) as u64;
@@ -609,6 +632,60 @@ impl Inner {
             self.drop(DropReason::DeviceBusy);
         }
         sent == frames
+    }
+
+    /// [`send_frames_to`](Self::send_frames_to) of an IPv4 packet known to
+    /// fit one frame (the replies of the receive path): the link header,
+    /// the IP header and the body written in one pass, without the fragment
+    /// plan and its sink closures. The frame is the one `write_ip_from`
+    /// writes for a one-piece datagram.
+    fn send_one_v4(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        mac: EthernetAddress,
+        pkt: &IpOut<'_>,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+    ) -> bool {
+        let mut eth = [0u8; 18];
+        let eth_len = self.link().write(&mut eth, mac, EtherType::Ipv4);
+        let body_len = pkt.body.len();
+        let ip_end = eth_len + 20;
+        let len = ip_end + body_len;
+        let csum_ip = self.caps.checksum.ipv4.tx_mode();
+        let csum_l4 = self.l4_tx_mode(pkt.protocol);
+        let repr = Ipv4Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: pkt.protocol,
+            payload_len: body_len,
+            hop_limit: pkt.hop_limit,
+            dscp: 0,
+            ecn: 0,
+            ident: self.next_ident(),
+            dont_frag: dont_fragment(pkt.protocol, false),
+            more_frags: false,
+            frag_offset: 0,
+        };
+        let vnet = self.virtio_for(pkt, eth_len);
+        let body = &pkt.body;
+        // Counted before the sink answers, as `send_frames_to` counts.
+        self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
+        let sent = out.frame_with(&vnet, len, &mut |buf| {
+            if let Some(h) = buf.get_mut(..eth_len) {
+                h.copy_from_slice(&eth[..eth_len]);
+            }
+            if let Some(ip) = buf.get_mut(eth_len..ip_end) {
+                repr.emit(&mut Ipv4Packet::new_unchecked(ip), csum_ip);
+            }
+            if let Some(rest) = buf.get_mut(ip_end..len) {
+                body.write(0, rest, &pkt.src, &pkt.dst, csum_l4);
+            }
+        });
+        if sent {
+            self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
+        }
+        sent
     }
 
     /// The virtio-net header for `pkt` behind an Ethernet header of
@@ -877,7 +954,13 @@ impl Inner {
             Ok((hop, mac)) => {
                 let frames = self.frames_needed(pkt);
                 if let Some(n) = frames.filter(|&n| n <= out.room()) {
-                    if !self.send_frames_to(out, mac, pkt, n) {
+                    let sent = match (n, pkt.src, pkt.dst) {
+                        (1, IpAddr::V4(src), IpAddr::V4(dst)) => {
+                            self.send_one_v4(out, mac, pkt, src, dst)
+                        }
+                        _ => self.send_frames_to(out, mac, pkt, n),
+                    };
+                    if !sent {
                         self.drop(DropReason::DeviceBusy);
                     }
                 } else if self.queue(out, hop, pkt, Room::Resolved) {

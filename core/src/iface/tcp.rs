@@ -38,6 +38,12 @@ pub enum ConnectError {
     AddrInUse,
 }
 
+/// Segments of new data one connection hands over per `dispatch` call
+/// (issue 13): a burst skips the per-call work (the socket walk's `poll_at`,
+/// the context, the socket's checks and header) for all but its first
+/// segment. The socket walk's own bound still applies per call.
+const SEGMENTS_PER_DISPATCH: usize = 16;
+
 impl core::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
@@ -326,6 +332,7 @@ impl Inner {
             now: out.now,
             mtu: self.ip_mtu(&remote.addr),
             tso_payload,
+            segments: SEGMENTS_PER_DISPATCH,
         };
         // Each segment's payload beside a bare header: the options of a
         // segment come out of it (`segment_payload`).

@@ -525,6 +525,7 @@ impl<'a> SocketSet<'a> {
     }
 
     /// True when socket `i` is open and still registered under `key`.
+    #[inline]
     fn is_live(&self, i: usize, key: &Key) -> bool {
         let Some(item) = self.sockets.get(i).and_then(|s| s.inner.as_ref()) else {
             return false;
@@ -566,6 +567,12 @@ impl<'a> SocketSet<'a> {
 
     /// Remembers that socket `i` may have something to send.
     pub(crate) fn touch(&mut self, i: usize) {
+        // Every segment of a burst touches the same socket again: it is then
+        // the newest entry of both records, and the searches below would
+        // only find it there.
+        if self.touched.last() == Some(&i) && self.changed.last() == Some(&i) {
+            return;
+        }
         if !self.touched_all && !self.touched.contains(&i) && self.touched.push(i).is_err() {
             self.touched_all = true;
         }

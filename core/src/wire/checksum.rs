@@ -1,9 +1,10 @@
 //! The Internet checksum (RFC 1071), pseudo-headers, and incremental update (RFC 1624).
 //!
-//! The one's-complement sum is computed 64 bits at a time into a 128-bit
-//! accumulator (an add and an add-with-carry per 8 bytes), and carries are
-//! folded only once at the end (RFC 1071 §2(B): the sum is independent of the
-//! word size used to compute it, as long as the carries are folded back in).
+//! The one's-complement sum is computed in wide words: 64-byte blocks as
+//! sixteen 32-bit lanes in 64-bit accumulators (vector adds), the rest 64
+//! bits at a time into a 128-bit accumulator, and carries are folded only
+//! once at the end (RFC 1071 §2(B): the sum is independent of the word size
+//! used to compute it, as long as the carries are folded back in).
 //!
 //! Conventions: [`sum`] and [`pseudo_header`] return the *folded sum*, not its
 //! complement, so partial sums can be [`combine`]d; a field on the wire holds
@@ -51,38 +52,64 @@ pub fn sum(data: &[u8]) -> u16 {
     u16::from_be_bytes(fold(acc).to_ne_bytes())
 }
 
+/// [`sum`] of a 20-byte header (IPv4 without options, TCP without
+/// options): five native-endian 32-bit words added into 64 bits, with no
+/// loop or length test, for the headers every packet has.
+#[inline]
+pub fn sum_header20(h: &[u8; 20]) -> u16 {
+    let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+    let acc = w(0) + w(4) + w(8) + w(12) + w(16);
+    u16::from_be_bytes(fold(acc).to_ne_bytes())
+}
+
 /// Sums the whole 8-byte words at the start of `data` as native-endian
-/// 64-bit words into a 128-bit accumulator: one add and one add-with-carry
-/// per 8 bytes (the high half counts the carries out of the low half),
-/// where widening 32-bit words into 64-bit vector lanes took about 3.5
-/// instructions per 8 bytes. Returns the sum, folded to 64 bits, and the
-/// 0-7 bytes after the last word.
+/// words into a 128-bit accumulator: from 128 bytes on the 64-byte blocks
+/// through [`sum_blocks_ne`], the other words with an add and an
+/// add-with-carry each. Returns the sum, folded to 64 bits, and the 0-7
+/// bytes after the last word.
 #[inline]
 fn sum_words_ne(data: &[u8]) -> (u64, &[u8]) {
-    #[inline(always)]
-    fn word(w: &[u8]) -> u128 {
-        u128::from(u64::from_ne_bytes([
-            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
-        ]))
-    }
-    let mut acc: u128 = 0;
-    // 64-byte blocks of eight words: one bounds check and loop test per
-    // block (the compiler unrolled the plain word loop only four times).
-    let mut blocks = data.chunks_exact(64);
-    for block in &mut blocks {
-        for w in block.chunks_exact(8) {
-            acc += word(w);
-        }
-    }
-    let mut words = blocks.remainder().chunks_exact(8);
-    for w in &mut words {
-        acc += word(w);
+    // Below two blocks (the headers and small datagrams of every packet)
+    // the lanes' set-up and final sum cost more instructions than they save.
+    let (mut acc, tail) = if data.len() >= 128 {
+        let (blocks, tail) = data.as_chunks::<64>();
+        (sum_blocks_ne(blocks), tail)
+    } else {
+        (0u128, data)
+    };
+    let (words, rest) = tail.as_chunks::<8>();
+    for w in words {
+        acc += u128::from(u64::from_ne_bytes(*w));
     }
     // 2^64 ≡ 1 (mod 2^16 - 1), so each carry out of the low half adds one:
     // low + high, with the one carry that can make, folded back in.
     let (low, high) = (acc as u64, (acc >> 64) as u64);
     let (sum, carry) = low.overflowing_add(high);
-    (sum.wrapping_add(u64::from(carry)), words.remainder())
+    (sum.wrapping_add(u64::from(carry)), rest)
+}
+
+/// The sum of 64-byte blocks as sixteen lanes, each adding one 32-bit word
+/// of every block into 64 bits: the lanes are independent, so the compiler
+/// does them with vector adds (SSE2 on any x86-64), where one 128-bit
+/// add-with-carry chain ran at 8 bytes a cycle (1500 bytes: 48 ns against
+/// 30 ns on the same machine).
+#[inline(never)]
+fn sum_blocks_ne(blocks: &[[u8; 64]]) -> u128 {
+    let mut total: u128 = 0;
+    // A run of 2^24 blocks (1 GiB) adds at most 2^24 words below 2^32 to
+    // a lane, so a lane stays below 2^56 and the sixteen below 2^60: no
+    // overflow, however long the slice.
+    for run in blocks.chunks(1 << 24) {
+        let mut lanes = [0u64; 16];
+        for block in run {
+            let (words, _) = block.as_chunks::<4>();
+            for (lane, w) in lanes.iter_mut().zip(words) {
+                *lane += u64::from(u32::from_ne_bytes(*w));
+            }
+        }
+        total += u128::from(lanes.iter().sum::<u64>());
+    }
+    total
 }
 
 /// Adds folded sums together (one's-complement addition).
@@ -190,6 +217,16 @@ mod tests {
             *b = x as u8;
         }
         out
+    }
+
+    #[test]
+    fn header20_matches_reference() {
+        for seed in [1, 7, 0xdead_beef, 42] {
+            let buf = pseudo_random(20, seed);
+            let h: &[u8; 20] = buf.first_chunk().unwrap();
+            assert_eq!(sum_header20(h), reference(h));
+        }
+        assert_eq!(sum_header20(&[0xff; 20]), 0xffff);
     }
 
     #[test]

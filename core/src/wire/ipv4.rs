@@ -502,32 +502,50 @@ impl Ipv4Repr {
         checksum: ChecksumMode,
     ) -> Result<Ipv4Repr> {
         packet.check_len()?;
+        // check_len proved the fixed header present: read every field from
+        // one 20-byte array, with no bounds check per field.
+        let Some(h) = packet.buffer.as_ref().first_chunk::<HEADER_LEN>() else {
+            return Err(Error::Truncated);
+        };
         // RFC 791 §3.1: "The Version field indicates the format of the internet header".
-        if packet.version() != 4 {
+        if h[field::VER_IHL] >> 4 != 4 {
             return Err(Error::Malformed("ipv4 version"));
         }
-        if checksum.is_check() && !packet.verify_checksum() {
-            return Err(Error::Checksum);
+        let header_len = usize::from(h[field::VER_IHL] & 0x0f) * 4;
+        if checksum.is_check() {
+            // The common 20-byte header sums from the array, without the
+            // general loop's set-up (RFC 1071: over the whole header).
+            let verified = if header_len == HEADER_LEN {
+                checksum::sum_header20(h) == 0xffff
+            } else {
+                packet.verify_checksum()
+            };
+            if !verified {
+                return Err(Error::Checksum);
+            }
         }
         // Most headers have no options: skip setting up the walk.
-        if packet.header_len() > HEADER_LEN {
+        if header_len > HEADER_LEN {
             for option in packet.options_iter() {
                 option?;
             }
         }
+        let flags_offset = u16::from_be_bytes([h[6], h[7]]);
+        let total_len = u16::from_be_bytes([h[2], h[3]]);
         Ok(Ipv4Repr {
-            src_addr: packet.src_addr(),
-            dst_addr: packet.dst_addr(),
-            next_header: packet.next_header(),
+            src_addr: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+            dst_addr: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+            next_header: IpProtocol::from(h[field::PROTOCOL]),
             // check_len guarantees header_len <= total_len.
-            payload_len: usize::from(packet.total_len()).saturating_sub(packet.header_len()),
-            hop_limit: packet.hop_limit(),
-            dscp: packet.dscp(),
-            ecn: packet.ecn(),
-            ident: packet.ident(),
-            dont_frag: packet.dont_frag(),
-            more_frags: packet.more_frags(),
-            frag_offset: packet.frag_offset(),
+            payload_len: usize::from(total_len).saturating_sub(header_len),
+            hop_limit: h[field::TTL],
+            dscp: h[field::DS_ECN] >> 2,
+            ecn: h[field::DS_ECN] & 0x03,
+            ident: u16::from_be_bytes([h[4], h[5]]),
+            dont_frag: flags_offset & FLAG_DF != 0,
+            more_frags: flags_offset & FLAG_MF != 0,
+            // 13 bits × 8 is at most 65528: no overflow.
+            frag_offset: (flags_offset & OFFSET_MASK) * 8,
         })
     }
 
@@ -549,24 +567,35 @@ impl Ipv4Repr {
         packet: &mut Ipv4Packet<T>,
         checksum: ChecksumMode,
     ) {
-        packet.set_version(4);
-        packet.set_header_len(HEADER_LEN);
-        packet.set_dscp(self.dscp);
-        packet.set_ecn(self.ecn);
+        // The whole header in one array, written with one copy, so that the
+        // fields cost no bounds check each (RFC 791 §3.1, figure 4).
+        let mut h = [0u8; HEADER_LEN];
+        h[field::VER_IHL] = 0x40 | (HEADER_LEN / 4) as u8;
+        h[field::DS_ECN] = (self.dscp << 2) | (self.ecn & 0x03);
         let total = self.payload_len.saturating_add(HEADER_LEN);
-        packet.set_total_len(u16::try_from(total).unwrap_or(u16::MAX));
-        packet.set_ident(self.ident);
-        packet.set_flags_offset(0);
-        packet.set_dont_frag(self.dont_frag);
-        packet.set_more_frags(self.more_frags);
-        packet.set_frag_offset(self.frag_offset);
-        packet.set_hop_limit(self.hop_limit);
-        packet.set_next_header(self.next_header);
-        packet.set_src_addr(self.src_addr);
-        packet.set_dst_addr(self.dst_addr);
-        if checksum.is_check() {
-            packet.fill_checksum();
+        h[field::LENGTH].copy_from_slice(&u16::try_from(total).unwrap_or(u16::MAX).to_be_bytes());
+        h[field::IDENT].copy_from_slice(&self.ident.to_be_bytes());
+        let mut flags_offset = (self.frag_offset / 8) & OFFSET_MASK;
+        if self.dont_frag {
+            flags_offset |= FLAG_DF;
         }
+        if self.more_frags {
+            flags_offset |= FLAG_MF;
+        }
+        h[field::FLG_OFF].copy_from_slice(&flags_offset.to_be_bytes());
+        h[field::TTL] = self.hop_limit;
+        h[field::PROTOCOL] = self.next_header.into();
+        h[field::SRC_ADDR].copy_from_slice(&self.src_addr.octets());
+        h[field::DST_ADDR].copy_from_slice(&self.dst_addr.octets());
+        let buf = packet.buffer.as_mut();
+        if checksum.is_check() {
+            let c = checksum::finish(checksum::sum_header20(&h));
+            h[field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
+        } else if let Some(old) = buf.get(field::CHECKSUM) {
+            // Left alone: the field keeps what the buffer held.
+            h[field::CHECKSUM].copy_from_slice(old);
+        }
+        buf[..HEADER_LEN].copy_from_slice(&h);
     }
 }
 

@@ -319,6 +319,9 @@ pub(crate) struct TcpContext {
     /// the device cuts super-segments itself (TSO); 0 without TSO, when
     /// every segment carries one MSS at most.
     pub tso_payload: usize,
+    /// How many segments one `dispatch` may hand over: after the first,
+    /// plain new data goes on with the same header (1: one segment a call).
+    pub segments: usize,
 }
 
 /// Timestamps state (RFC 7323 §3, §4, §5).

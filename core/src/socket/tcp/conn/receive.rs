@@ -324,6 +324,21 @@ impl TcpSocket<'_> {
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
+        // Header prediction (Van Jacobson's, Linux's tcp_rcv_established
+        // fast path), for every data segment a receiver that sends nothing
+        // gets: an ACK of exactly SND.UNA with nothing in flight and no SACK
+        // block moves nothing the code below looks after. Nothing advanced,
+        // no scoreboard or RACK input (the flight is empty), RACK deems
+        // nothing lost (it needs SND.UNA < SND.MAX), it is no duplicate ACK
+        // (no data outstanding), and outside a fast recovery there is no
+        // PRR to feed: only the window update and what follows it remain.
+        if ack == self.snd_una
+            && self.snd_una == self.snd_max
+            && self.phase != Phase::Fast
+            && repr.sack_ranges.iter().all(Option::is_none)
+        {
+            return self.after_ack(now, repr, ack, window);
+        }
         let old_una = self.snd_una;
         // FlightSize when this ACK arrived: the flight a loss it reveals
         // happened in (see enter_fast_recovery).
@@ -469,6 +484,12 @@ impl TcpSocket<'_> {
         if advanced {
             self.schedule_tlp(now);
         }
+        self.after_ack(now, repr, ack, window);
+    }
+
+    /// The rest of an acceptable ACK's processing: the send window, the
+    /// persist timer, and the states our FIN's acknowledgment ends.
+    fn after_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber, window: usize) {
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
         // It orders updates by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or
         // equal and SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly
@@ -686,8 +707,19 @@ impl TcpSocket<'_> {
         // wait for the delayed-ACK timer while the sender waits for its ACK.
         self.unacked_segments += if advanced > self.mss { 2 } else { 1 };
         // RFC 9293 §3.8.6.3: ACK at least every second full segment;
-        // RFC 5681 §4.2: at once when a hole was (partly) filled.
-        if self.unacked_segments >= 2 || filled_hole || self.config.ack_delay.is_none() {
+        // RFC 5681 §4.2: at once when a hole was (partly) filled. Not while
+        // what came, unread, fills more than half the buffer: that ACK
+        // would offer a sliver of the last window (a 65535-byte buffer
+        // that took a 65160-byte super-frame offers 375), and the window
+        // update follows as soon as the application reads (`after_read`),
+        // so it waits for that read or the delayed-ACK timer. Linux's
+        // __tcp_ack_snd_check likewise ACKs at once only when the window
+        // does not shrink (issue 13: one ACK per window instead of two).
+        let free = self.rx_window();
+        let offered = self.rcv_adv.distance_from(self.last_ack_sent).max(0) as usize;
+        let sliver = free < self.rx.capacity() / 2 && free < offered;
+        if (self.unacked_segments >= 2 && !sliver) || filled_hole || self.config.ack_delay.is_none()
+        {
             self.ack_now = true;
         } else if self.ack_at.is_none() {
             self.ack_at = self.config.ack_delay.map(|d| now + d);

@@ -221,7 +221,7 @@ impl TcpSocket<'_> {
     pub(crate) fn dispatch<E>(
         &mut self,
         ctx: TcpContext,
-        emit: impl FnOnce(&TcpRepr<'_>) -> Result<(), E>,
+        mut emit: impl FnMut(&TcpRepr<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let now = ctx.now;
         self.run_timers(now);
@@ -435,7 +435,85 @@ impl TcpSocket<'_> {
         }
         let window_len = repr.window_len;
         emit(&repr)?;
+        let header = header_of(&repr);
 
+        let retransmission = self.snd_nxt < self.snd_max;
+        self.data_sent(now, len, fin, zero_window_probe, room, true);
+        self.probe_due = false;
+        self.ack_sent(window_len);
+
+        // More new data in the same call (issue 13): a segment that follows
+        // plain new data shares its header but for the sequence number, PSH
+        // and the payload, so it skips what each call does first (timers,
+        // the reset and handshake checks, recovery, the header built again)
+        // and the interface's work per call. Anything else (a FIN, a probe,
+        // recovery, SACK blocks or another ACK owed) goes through the
+        // whole path on the next call.
+        let mut segments = 1;
+        let plain = len > 0 && !fin && !zero_window_probe && !retransmission && !handshake;
+        while plain && segments < ctx.segments && self.burst_may_continue(&header) {
+            let sent = self.snd_nxt.distance_from(self.snd_una).max(0) as usize;
+            let want = self.sendable_up_to(burst).min(burst);
+            if want == 0 || self.fin_due_after(sent + want) {
+                break;
+            }
+            let payload = self.tx.get_allocated(sent, want);
+            let len = payload.len();
+            let mut next = header;
+            next.seq_number = self.snd_nxt;
+            next.payload = payload;
+            if sent + len == self.tx.len() {
+                next.control |= TcpFlags::PSH;
+            }
+            if let Err(e) = emit(&next) {
+                self.burst_sent(now, segments);
+                return Err(e);
+            }
+            // The ACK it carries is the first segment's: `ack_sent` would
+            // change nothing. The probe timer is re-armed once, at the end.
+            self.data_sent(now, len, false, false, room, false);
+            segments += 1;
+        }
+        self.burst_sent(now, segments);
+        Ok(())
+    }
+
+    /// After a burst of `segments`: RFC 8985 §7.2 re-arms the probe
+    /// timeout on each transmission of new data; with one `now` and the
+    /// same flight but for its size, the last one's is what counts.
+    fn burst_sent(&mut self, now: Instant, segments: usize) {
+        if segments > 1 {
+            self.schedule_tlp(now);
+        }
+    }
+
+    /// Whether a burst of new data may go on with `header`: nothing but
+    /// plain new data is due (no recovery, probe, reset or ACK of another
+    /// kind owed) and the header reports no SACK block (each ACK carries
+    /// its own, RFC 2018 §4).
+    fn burst_may_continue(&self, header: &TcpRepr<'_>) -> bool {
+        self.phase == Phase::Open
+            && !self.tlp_due
+            && !self.probe_due
+            && self.reset.is_none()
+            && !self.ack_now
+            && !self.challenge_ack
+            && self.snd_nxt == self.snd_max
+            && header.sack_ranges[0].is_none()
+    }
+
+    /// State after a data (or FIN) segment of `len` bytes left: RACK, PRR,
+    /// the RTT sample, SND.NXT/SND.MAX, and the timers (the probe timer
+    /// only with `rearm_probe`: a burst re-arms it once, `burst_sent`).
+    fn data_sent(
+        &mut self,
+        now: Instant,
+        len: usize,
+        fin: bool,
+        zero_window_probe: bool,
+        room: usize,
+        rearm_probe: bool,
+    ) {
         // Sent: update the state. A super-segment counts as the segments
         // the device cuts it into, as Linux counts tcp_skb_pcount.
         let wire_segments = len.div_ceil(room.max(1)).max(1) as u64;
@@ -474,7 +552,7 @@ impl TcpSocket<'_> {
             } else if self.rto_at.is_none() {
                 self.rto_at = Some(now + self.rtt.rto());
             }
-            if !retransmission && !zero_window_probe && len > 0 {
+            if !retransmission && !zero_window_probe && len > 0 && rearm_probe {
                 if self.tlp_due {
                     self.after_probe(now, true);
                 } else {
@@ -485,9 +563,6 @@ impl TcpSocket<'_> {
                 self.first_unacked_at = Some(now);
             }
         }
-        self.probe_due = false;
-        self.ack_sent(window_len);
-        Ok(())
     }
 
     /// A segment carrying our ACK (and window `window_len`) left.
@@ -589,5 +664,24 @@ impl TcpSocket<'_> {
                 self.snd_nxt,
             )
         }
+    }
+}
+
+/// `repr` without its payload: the header a burst's next segments share.
+fn header_of(repr: &TcpRepr<'_>) -> TcpRepr<'static> {
+    TcpRepr {
+        src_port: repr.src_port,
+        dst_port: repr.dst_port,
+        control: repr.control - TcpFlags::PSH,
+        seq_number: repr.seq_number,
+        ack_number: repr.ack_number,
+        window_len: repr.window_len,
+        window_scale: repr.window_scale,
+        max_seg_size: repr.max_seg_size,
+        sack_permitted: repr.sack_permitted,
+        sack_ranges: repr.sack_ranges,
+        timestamp: repr.timestamp,
+        urgent_at: repr.urgent_at,
+        payload: &[],
     }
 }

@@ -3,10 +3,11 @@
 //! a pair of sockets joined back to back ([`pair`]) for the rules each
 //! defect of issue 10 broke. One file per concept, as in `conn/`:
 //! [`handshake`], [`acceptance`], [`receive`], [`icmp`], [`window`],
-//! [`retransmit`], [`recovery`], [`rttm`], [`timestamps`], [`timers`],
+//! [`retransmit`], [`recovery`], [`rttm`], [`timestamps`], [`timers`], [`burst`],
 //! [`close`], sequence [`wrap`].
 
 mod acceptance;
+mod burst;
 mod close;
 mod handshake;
 mod icmp;

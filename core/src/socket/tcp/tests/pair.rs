@@ -25,6 +25,7 @@ pub(super) fn busy(s: &mut TcpSocket<'_>, now: Instant) {
             now,
             mtu: MTU,
             tso_payload: 0,
+            segments: 1,
         },
         |_| Err(()),
     );

@@ -218,6 +218,41 @@ fn delayed_ack_waits_40ms_or_for_a_second_segment() {
     assert_eq!(ack.ack, Some(IRS + 10), "every second segment at once");
 }
 
+/// A 65535-byte buffer takes a 65160-byte super-frame (45 segments).
+fn sliver_filled() -> TcpSocket<'static> {
+    let mut s = established(65535);
+    let data = vec![7u8; 65160];
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &data),
+    );
+    s
+}
+
+#[test]
+fn an_ack_offering_a_sliver_of_the_window_waits_for_the_read() {
+    // Issue 13: ACKed at once, the 45 segments got a window of 375 and
+    // the read's window update right after: two ACKs a window, the first
+    // one useless. It waits for the read, whose update ACKs it all.
+    let mut s = sliver_filled();
+    assert_eq!(out(&mut s, Instant::ZERO), None, "no ACK before the read");
+    let mut buf = vec![0u8; 65535];
+    assert_eq!(s.recv_slice(&mut buf), Ok(65160));
+    let ack = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!(ack.ack, Some(IRS + 1 + 65160));
+    assert_eq!(ack.window, 65535);
+}
+
+#[test]
+fn an_ack_offering_a_sliver_still_leaves_on_the_delayed_ack_timer() {
+    // An application that does not read: RFC 1122 §4.2.3.2's bound holds.
+    let mut s = sliver_filled();
+    assert_eq!(out(&mut s, Instant::from_millis(39)), None);
+    let ack = out(&mut s, Instant::from_millis(40)).unwrap();
+    assert_eq!(ack.ack, Some(IRS + 1 + 65160));
+    assert_eq!(ack.window, 375);
+}
+
 #[test]
 fn out_of_order_data_is_acked_at_once_and_kept_in_place() {
     let mut s = established(8192);

@@ -51,6 +51,7 @@ pub(super) fn out_mtu(s: &mut TcpSocket<'_>, now: Instant, mtu: usize) -> Option
             now,
             mtu,
             tso_payload: 0,
+            segments: 1,
         },
     )
 }
@@ -63,6 +64,7 @@ pub(super) fn out_tso(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
             now,
             mtu: MTU,
             tso_payload: 65535,
+            segments: 1,
         },
     )
 }
@@ -71,21 +73,43 @@ pub(super) fn out_tso(s: &mut TcpSocket<'_>, now: Instant) -> Option<Seg> {
 fn out_with(s: &mut TcpSocket<'_>, cx: TcpContext) -> Option<Seg> {
     let mut got = None;
     let _ = s.dispatch::<()>(cx, |r| {
-        got = Some(Seg {
-            control: r.control,
-            seq: r.seq_number,
-            ack: r.ack_number,
-            window: r.window_len,
-            mss: r.max_seg_size,
-            ws: r.window_scale,
-            sack_perm: r.sack_permitted,
-            sack: r.sack_ranges.iter().flatten().copied().collect(),
-            ts: r.timestamp,
-            payload: r.payload.to_vec(),
-        });
+        got = Some(copy(r));
         Ok(())
     });
     got
+}
+
+/// Every segment one `dispatch` call hands over when it may hand over
+/// `segments` (the interface's burst), copied in order.
+pub(super) fn out_burst(s: &mut TcpSocket<'_>, now: Instant, segments: usize) -> Vec<Seg> {
+    let mut got = Vec::new();
+    let cx = TcpContext {
+        now,
+        mtu: MTU,
+        tso_payload: 0,
+        segments,
+    };
+    let _ = s.dispatch::<()>(cx, |r| {
+        got.push(copy(r));
+        Ok(())
+    });
+    got
+}
+
+/// An owned copy of `r`.
+fn copy(r: &TcpRepr<'_>) -> Seg {
+    Seg {
+        control: r.control,
+        seq: r.seq_number,
+        ack: r.ack_number,
+        window: r.window_len,
+        mss: r.max_seg_size,
+        ws: r.window_scale,
+        sack_perm: r.sack_permitted,
+        sack: r.sack_ranges.iter().flatten().copied().collect(),
+        ts: r.timestamp,
+        payload: r.payload.to_vec(),
+    }
 }
 
 pub(super) fn seg<'p>(
