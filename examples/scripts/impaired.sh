@@ -21,7 +21,7 @@
 #   Linux's TAP has no NAPI/GRO, and the forwarder coalesces nothing).
 #
 #   sudo bash examples/scripts/impaired.sh [--seconds 5] [--seed 1] [--runs 1] [--cc cubic]
-#       [--only rstcp|linux] [--no-offload] [-v]
+#       [--only rstcp|linux] [--flow send|receive] [--no-offload] [-v]
 #       [--profile NAME | --profile 'NAME=SPEC']...  [--list]
 #
 # A SPEC is comma-separated key=value, both directions unless prefixed

@@ -33,6 +33,7 @@ fn every_cell_of_every_profile_completes_with_every_byte_intact() {
         prefix: "rstcp-kimp-".into(),
         runs: 1,
         only: None,
+        flow: None,
         // Whatever the host runs: only intactness is asserted here.
         linux_cc: None,
         // rstcp as users run it: the forwarder cuts its super-frames.
@@ -92,6 +93,7 @@ fn without_offloads_rstcp_still_moves_every_byte_intact() {
         prefix: "rstcp-kimpn-".into(),
         runs: 1,
         only: Some(Side::Rstcp),
+        flow: None,
         linux_cc: None,
         offload: false,
     };

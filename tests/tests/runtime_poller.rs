@@ -216,3 +216,96 @@ fn a_reused_socket_forgets_the_last_connections_settings() {
         "a new connection starts with Nagle on"
     );
 }
+
+/// A thread waiting in a poller drives the device itself (the runtime's
+/// `drive.rs`), and keeps it while it handles its events. One that then
+/// stays busy must not leave everyone else's frames unread: the stack's
+/// thread takes the device back after a short grace, so a connection
+/// served by another thread goes on while the poller's thread is away.
+#[test]
+fn frames_keep_moving_while_the_thread_that_drove_is_busy_elsewhere() {
+    let (a, b) = stacks();
+    let listener = TcpListener::bind(&b, 9, 8).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let poller = Poller::new(&b);
+    poller.register(&listener, 0, Interest::READABLE).unwrap();
+    let (busy_tx, busy_rx) = std::sync::mpsc::channel();
+    let busy = thread::spawn(move || {
+        let mut events = Vec::new();
+        // Waits (and drives) until a connection comes, then stays away
+        // from the poller for three seconds.
+        poller
+            .wait(&mut events, Some(Duration::from_secs(10)))
+            .unwrap();
+        busy_tx.send(()).unwrap();
+        thread::sleep(Duration::from_secs(3));
+        drop(listener);
+    });
+    // Another service on B, a thread of its own with blocking calls.
+    let echo = TcpListener::bind(&b, 7, 8).unwrap();
+    let server = thread::spawn(move || {
+        let (mut s, _) = echo.accept().unwrap();
+        let mut buf = [0u8; 64];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => s.write_all(&buf[..n]).unwrap(),
+            }
+        }
+    });
+    let _wake = TcpStream::connect_timeout(&a, &b_addr(9), Duration::from_secs(5)).unwrap();
+    busy_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    let start = std::time::Instant::now();
+    let mut s = TcpStream::connect_timeout(&a, &b_addr(7), Duration::from_secs(5)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    for i in 0..20u8 {
+        s.write_all(&[i; 10]).unwrap();
+        let mut back = [0u8; 10];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(back, [i; 10]);
+    }
+    // Twenty round trips and a handshake while the poller's thread is
+    // away: each frame waits at most the grace (a millisecond), never the
+    // three seconds the thread is busy.
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    drop(s);
+    server.join().unwrap();
+    busy.join().unwrap();
+    b.stop().unwrap();
+    a.stop().unwrap();
+}
+
+/// `stop` ends the stack while a poller's thread drives the device: the
+/// thread's wait fails with `NotConnected` and the stack's thread, given
+/// the device back, closes every connection.
+#[test]
+fn stop_ends_a_wait_that_drives_the_device() {
+    let (a, b) = stacks();
+    let server = echo_loop(&b, 7);
+    let mut s = TcpStream::connect_timeout(&a, &b_addr(7), Duration::from_secs(5)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"ping").unwrap();
+    let mut back = [0u8; 4];
+    s.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"ping");
+    // The echo loop waits again, with the device: stop must reach it.
+    thread::sleep(Duration::from_millis(50));
+    let start = std::time::Instant::now();
+    b.stop().unwrap();
+    server.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    // B's stop closed the connection (a FIN, then a reset as A never
+    // closed its side): A hears of it rather than waiting.
+    let mut rest = Vec::new();
+    match s.read_to_end(&mut rest) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        r => panic!("A's end after B stopped: {r:?}"),
+    }
+    a.stop().unwrap();
+}

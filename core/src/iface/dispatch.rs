@@ -81,7 +81,15 @@ impl Inner {
             // listener and the DHCP client decide inside their senders, so
             // they take the long way.
             if !stop && inner.stalled.is_empty() {
-                if let Some(at) = sockets.slot(i).and_then(|s| idle_poll_at(s, now)) {
+                // Its deadline remembered since it last changed, if it was
+                // (`socket/due.rs`), else asked, and remembered for the
+                // next walk.
+                let known = sockets.known_poll_at(i, now);
+                let idle = sockets.slot(i).and_then(|s| idle_poll_at(s, known, now));
+                if let Some(at) = idle {
+                    if known.is_none() {
+                        sockets.remember_poll_at(i, now, at);
+                    }
                     if at.is_some() {
                         sockets.touch(i);
                     }
@@ -92,6 +100,17 @@ impl Inner {
                 // Not done: look again on the next poll.
                 sockets.touch(i);
                 continue;
+            }
+            // A connection unchanged since it last said when it is due, and
+            // not due yet (a timer armed): nothing to do but keep it in
+            // sight, without lending it out (which would forget that).
+            if let Some(at) = sockets.known_poll_at(i, now) {
+                if !due(at) && matches!(sockets.slot(i), Some(Socket::Tcp(_))) {
+                    if at.is_some() {
+                        sockets.touch(i);
+                    }
+                    continue;
+                }
             }
             // A listener's SYN-ACK offers the window of the socket that the
             // connection will take from its pool.
@@ -171,8 +190,9 @@ impl Inner {
                     }
                 }
             }
-            let more = super::interface::socket_poll_at(socket, now).is_some();
-            if busy || more {
+            let at = super::interface::socket_poll_at(socket, now);
+            sockets.remember_poll_at(i, now, at);
+            if busy || at.is_some() {
                 sockets.touch(i);
             }
             stop |= busy;
@@ -183,11 +203,15 @@ impl Inner {
 /// `Some(poll_at)` for a socket whose sender has nothing due at `now`
 /// (each of these sends only when its `poll_at` is due); `None` when the
 /// sender must be asked.
-fn idle_poll_at(socket: &Socket<'_>, now: Instant) -> Option<Option<Instant>> {
+fn idle_poll_at(
+    socket: &Socket<'_>,
+    known: Option<Option<Instant>>,
+    now: Instant,
+) -> Option<Option<Instant>> {
     if matches!(socket, Socket::TcpListener(_) | Socket::Dhcpv4(_)) {
         return None;
     }
-    let at = super::interface::socket_poll_at(socket, now);
+    let at = known.unwrap_or_else(|| super::interface::socket_poll_at(socket, now));
     at.is_none_or(|t| t > now).then_some(at)
 }
 

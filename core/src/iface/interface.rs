@@ -812,6 +812,18 @@ impl<'a> Interface<'a> {
     /// `Some(now)` when sockets have data to send. `None`: only an incoming
     /// frame or a user call can create work.
     pub fn poll_at(&self, now: Instant, sockets: &SocketSet<'_>) -> Option<Instant> {
+        self.poll_at_with(now, sockets, true)
+    }
+
+    /// [`poll_at`](Self::poll_at), taking the sockets' deadlines remembered
+    /// since their last change or (`remembered` false, for the tests that
+    /// hold the two equal) asking every socket afresh.
+    pub(crate) fn poll_at_with(
+        &self,
+        now: Instant,
+        sockets: &SocketSet<'_>,
+        remembered: bool,
+    ) -> Option<Instant> {
         let inner = &self.inner;
         let mut at: Option<Instant> = None;
         let mut take = |t: Option<Instant>| {
@@ -841,7 +853,14 @@ impl<'a> Interface<'a> {
         let mut visit = |i: usize| {
             let h = SocketHandle::from_index(i);
             if let Some(s) = sockets.slot(i).filter(|_| !inner.is_stalled(h)) {
-                take(socket_poll_at(s, now));
+                // Remembered from the last dispatch while the socket has
+                // not changed since (`socket/due.rs`).
+                let known = if remembered {
+                    sockets.known_poll_at(i, now)
+                } else {
+                    None
+                };
+                take(known.unwrap_or_else(|| socket_poll_at(s, now)));
             }
         };
         match sockets.peek_touched() {

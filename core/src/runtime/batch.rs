@@ -105,11 +105,6 @@ impl<D: Device> Batch<D> {
         }
     }
 
-    /// The device itself (to wait on it).
-    pub(crate) fn inner_mut(&mut self) -> &mut D {
-        &mut self.inner
-    }
-
     pub(crate) fn inner(&self) -> &D {
         &self.inner
     }
@@ -163,6 +158,42 @@ impl<D: Device> Batch<D> {
             }
             None => false,
         }
+    }
+}
+
+/// The stack's device as the thread driving it uses it: the stack's own
+/// thread, or an application thread waiting in a
+/// [`Poller`](super::Poller) (see `drive.rs`). A trait object, so that the
+/// shared state that hands it from thread to thread is not generic over
+/// the device.
+pub(crate) trait Drive: Send {
+    /// [`Batch::fill`].
+    fn fill(&mut self, now: Instant) -> bool;
+    /// [`Batch::has_rx`].
+    fn has_rx(&self) -> bool;
+    /// [`Batch::lend`].
+    fn lend<'a>(&'a mut self, tx: &'a mut Queue) -> Lent<'a>;
+    /// [`Batch::send`].
+    fn send(&mut self, frame: &[u8], now: Instant) -> bool;
+    /// [`WaitDevice::wait`](crate::phy::wait::WaitDevice::wait).
+    fn wait(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()>;
+}
+
+impl<D: crate::phy::wait::WaitDevice> Drive for Batch<D> {
+    fn fill(&mut self, now: Instant) -> bool {
+        Batch::fill(self, now)
+    }
+    fn has_rx(&self) -> bool {
+        Batch::has_rx(self)
+    }
+    fn lend<'a>(&'a mut self, tx: &'a mut Queue) -> Lent<'a> {
+        Batch::lend(self, tx)
+    }
+    fn send(&mut self, frame: &[u8], now: Instant) -> bool {
+        Batch::send(self, frame, now)
+    }
+    fn wait(&mut self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+        self.inner.wait(timeout)
     }
 }
 

@@ -54,6 +54,7 @@ mod async_udp;
 mod batch;
 mod config;
 mod dns;
+mod drive;
 #[cfg(feature = "embedded-io")]
 mod eio;
 mod error;

@@ -153,6 +153,9 @@ impl Shared {
         }
         if wake {
             self.waker.wake();
+            // Nobody may sleep in the device's wait: the device may lie
+            // unused, put back by an application thread (see `drive.rs`).
+            self.handover.nudge();
         }
     }
 }

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::format;
 use std::io;
 use std::string::{String, ToString};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
@@ -21,6 +22,7 @@ use std::vec::Vec;
 
 use super::batch::{Batch, Queue};
 use super::config::StackConfig;
+use super::drive::{Driving, Handover};
 use super::error;
 use super::outbox::Outbox;
 use super::registry::Registry;
@@ -54,7 +56,7 @@ pub struct Stack {
 
 /// Where the stack's thread is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Run {
+pub(crate) enum Run {
     Running,
     /// `stop` asked; the thread has not begun closing yet.
     StopRequested,
@@ -96,9 +98,9 @@ pub(crate) struct Core {
     /// configured size) and no free. At most
     /// [`spare_sockets`](StackConfig::spare_sockets); the rest are freed.
     spare: Vec<SocketHandle>,
-    run: Run,
+    pub(super) run: Run,
     /// Why the thread ended, if not by `stop`.
-    failure: Option<String>,
+    pub(super) failure: Option<String>,
     /// A user call changed something the interface must act on.
     pub(super) kick: bool,
     /// The stack's thread is asleep in the device's wait, or on its way
@@ -118,6 +120,8 @@ pub(crate) struct Core {
     pub(super) caps: DeviceCapabilities,
     next_ident: u16,
     waiters: Vec<Waiter>,
+    /// The last `waiters_to_wake` woke a call that would drive the device.
+    pub(super) woke_driver: bool,
     next_waiter: u64,
     /// The pollers and the sockets each watches.
     pub(crate) registry: Registry,
@@ -154,6 +158,14 @@ pub(crate) struct Shared {
     pub(super) transmitter: Option<Transmitter>,
     /// Who writes frames, and the frames taken out to write.
     pub(super) out: Outbox,
+    /// The device between the threads that drive it (see `drive.rs`).
+    pub(super) handover: Handover,
+    /// The stack is stopping or stopped: the stack's thread takes the
+    /// device back at once.
+    pub(super) halted: AtomicBool,
+    /// The stack's clock starts here (also `Core::epoch`, read under the
+    /// lock).
+    pub(super) epoch: StdInstant,
 }
 
 /// What a waiting call last saw of its socket. The stack thread wakes the
@@ -196,6 +208,8 @@ struct Waiter {
     watch: Watch,
     seen: Mark,
     wake: Arc<Condvar>,
+    /// It would drive the device itself if given it (see `drive.rs`).
+    drives: bool,
 }
 
 /// When a blocking call gives up.
@@ -258,6 +272,10 @@ impl Shared {
     ) -> io::Result<Result<T, Expired>> {
         let mut core = self.lock();
         let mut wake: Option<Arc<Condvar>> = None;
+        // A poller's wait drives the device itself when it lies unused
+        // (see `drive.rs`); put back when this call returns.
+        let mut drives = matches!(watch, Watch::Poller(_));
+        let mut driving: Option<Driving<'_>> = None;
         loop {
             core.check_running()?;
             let r = f(&mut core);
@@ -283,10 +301,23 @@ impl Shared {
                     Some(left)
                 }
             };
+            if drives && driving.is_none() {
+                driving = self.handover.claim().map(|d| Driving::new(self, d));
+            }
+            if let Some(d) = driving.as_mut() {
+                drop(core);
+                if !d.round(left) {
+                    // Handed on, or the device failed: wait as the others.
+                    driving = None;
+                    drives = false;
+                }
+                core = self.lock();
+                continue;
+            }
             // Registered under the same lock the check above ran under: a
             // poll that changes the socket after the check sees the waiter.
             let cv = wake.get_or_insert_with(|| Arc::new(Condvar::new())).clone();
-            let id = core.add_waiter(watch, cv.clone());
+            let id = core.add_waiter(watch, cv.clone(), drives);
             core = match left {
                 None => cv.wait(core).unwrap_or_else(|e| e.into_inner()),
                 Some(left) => {
@@ -347,7 +378,7 @@ impl Core {
         Mark::Other
     }
 
-    fn add_waiter(&mut self, watch: Watch, wake: Arc<Condvar>) -> u64 {
+    fn add_waiter(&mut self, watch: Watch, wake: Arc<Condvar>, drives: bool) -> u64 {
         self.next_waiter += 1;
         let id = self.next_waiter;
         let seen = self.mark(watch);
@@ -356,6 +387,7 @@ impl Core {
             watch,
             seen,
             wake,
+            drives,
         });
         id
     }
@@ -369,12 +401,14 @@ impl Core {
         self.registry.note_changes(&mut self.sockets);
         let stopping = self.run != Run::Running;
         let mut wake = Vec::new();
+        self.woke_driver = false;
         for i in 0..self.waiters.len() {
             let w = &self.waiters[i];
             let now = self.mark(w.watch);
             if stopping || now == Mark::Other || now != w.seen {
                 let w = &mut self.waiters[i];
                 w.seen = now;
+                self.woke_driver |= w.drives;
                 wake.push(w.wake.clone());
             }
         }
@@ -387,6 +421,17 @@ impl Core {
         for w in self.waiters.iter().filter(|w| w.watch == Watch::Socket(h)) {
             w.wake.notify_one();
         }
+    }
+
+    /// A waiting call that would drive the device, while the stack runs.
+    pub(super) fn volunteer(&self) -> Option<Arc<Condvar>> {
+        if self.run != Run::Running {
+            return None;
+        }
+        self.waiters
+            .iter()
+            .find(|w| w.drives)
+            .map(|w| w.wake.clone())
     }
 
     /// Asks the stack's thread to poll soon.
@@ -773,7 +818,7 @@ impl Core {
     }
 
     /// The stop sequence, run by the stack's thread before each poll.
-    fn stop_step(&mut self, now: Instant) {
+    pub(super) fn stop_step(&mut self, now: Instant) {
         match self.run {
             Run::StopRequested => {
                 for (_, s) in self.sockets.iter_mut() {
@@ -894,6 +939,7 @@ impl Stack {
             None
         };
         let device = Batch::new(device, config.mtu);
+        let epoch = StdInstant::now();
         let waker = device.inner().waker();
         let transmitter = device.inner().transmitter();
         let caps = device.capabilities();
@@ -903,7 +949,7 @@ impl Stack {
                 sockets,
                 next_ident: seed as u16,
                 config,
-                epoch: StdInstant::now(),
+                epoch,
                 dhcp,
                 orphans: Vec::new(),
                 listeners: Vec::new(),
@@ -919,6 +965,7 @@ impl Stack {
                 compact_at: None,
                 caps,
                 waiters: Vec::new(),
+                woke_driver: false,
                 next_waiter: 0,
                 registry: Registry::default(),
                 events: VecDeque::new(),
@@ -926,11 +973,14 @@ impl Stack {
             waker,
             transmitter,
             out: Outbox::default(),
+            handover: Handover::default(),
+            halted: AtomicBool::new(false),
+            epoch,
         });
         let for_thread = shared.clone();
         let thread = std::thread::Builder::new()
             .name("rstcp".to_string())
-            .spawn(move || run(&for_thread, device))?;
+            .spawn(move || super::drive::run(&for_thread, std::boxed::Box::new(device)))?;
         Ok(Stack {
             shared,
             thread: Mutex::new(Some(thread)),
@@ -954,7 +1004,9 @@ impl Stack {
                 core.run = Run::StopRequested;
             }
         }
+        self.shared.halted.store(true, SeqCst);
         self.shared.waker.wake();
+        self.shared.handover.wake_stack();
         // Joined under the lock: a second caller returns only once the
         // thread has ended too.
         let mut thread = self.thread.lock().unwrap_or_else(|e| e.into_inner());
@@ -1100,10 +1152,11 @@ impl core::fmt::Debug for Stack {
 
 /// Marks the stack stopped when its thread ends, however it ends: a
 /// panic in the thread must not leave user calls waiting forever.
-struct ExitGuard<'a>(&'a Shared);
+pub(crate) struct ExitGuard<'a>(pub(crate) &'a Shared);
 
 impl Drop for ExitGuard<'_> {
     fn drop(&mut self) {
+        self.0.halted.store(true, SeqCst);
         let mut core = self.0.lock();
         if core.run != Run::Stopped {
             core.run = Run::Stopped;
@@ -1113,76 +1166,6 @@ impl Drop for ExitGuard<'_> {
         }
         for cv in core.waiters_to_wake() {
             cv.notify_one();
-        }
-    }
-}
-
-/// The stack's thread.
-fn run<D: WaitDevice>(shared: &Shared, mut device: Batch<D>) {
-    let _guard = ExitGuard(shared);
-    let epoch = shared.lock().epoch;
-    let clock = || Instant::from_micros(epoch.elapsed().as_micros() as i64);
-    loop {
-        // The frames waiting are read before the lock is taken, and those
-        // sent are written after it is let go (see `batch`).
-        device.fill(clock());
-        let mut core = shared.lock();
-        core.asleep = false;
-        let now = core.now();
-        core.stop_step(now);
-        let c = &mut *core;
-        c.iface
-            .poll(now, &mut device.lend(&mut c.tx), &mut c.sockets);
-        core.after_poll(now);
-        if matches!(core.run, Run::Stopping { .. }) {
-            // The poll may have finished the last connection (or there was
-            // none): go on at once rather than after the grace period.
-            core.stop_step(now);
-        }
-        let stopped = core.run == Run::Stopped;
-        let mut delay = match (device.has_rx(), core.run) {
-            (true, _) | (_, Run::Final | Run::StopRequested) => Some(Duration::ZERO),
-            _ => core.iface.poll_delay(now, &core.sockets),
-        };
-        if let Some(at) = core.compact_at {
-            let left = if at > now { at - now } else { Duration::ZERO };
-            delay = Some(delay.map_or(left, |d| d.min(left)));
-        }
-        if let Run::Stopping { until } = core.run {
-            let left = if until > now {
-                until - now
-            } else {
-                Duration::ZERO
-            };
-            delay = Some(delay.map_or(left, |d| d.min(left)));
-        }
-        let wake = core.waiters_to_wake();
-        let out = shared.take_out(&mut core);
-        core.asleep = !stopped && delay != Some(Duration::ZERO);
-        core.wake_at = delay.map(|d| now + d);
-        drop(core);
-        for cv in wake {
-            cv.notify_one();
-        }
-        let sent = match out {
-            None => true,
-            Some(out) => match &shared.transmitter {
-                Some(t) => shared.send_out(out, &mut |f| t.send(f)),
-                None => shared.send_out(out, &mut |f| device.send(f, now)),
-            },
-        };
-        if stopped {
-            return;
-        }
-        if delay == Some(Duration::ZERO) || !sent {
-            // Let the application's threads at the lock between polls.
-            std::thread::yield_now();
-            continue;
-        }
-        if let Err(e) = device.inner_mut().wait(delay.map(StdDuration::from)) {
-            // The guard marks the stack stopped and wakes the waiters.
-            shared.lock().failure = Some(format!("waiting on the device: {e}"));
-            return;
         }
     }
 }

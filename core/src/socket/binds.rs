@@ -58,8 +58,8 @@ impl<'a> SocketSet<'a> {
         }
         if self.claim(SocketHandle(i), key, |_| Ok(())).is_err() {
             self.bind_conflicts = self.bind_conflicts.wrapping_add(1);
-            if let Some(item) = self.sockets.get_mut(i).and_then(|s| s.inner.as_mut()) {
-                match &mut item.socket {
+            if let Some(item) = self.slot_mut(i) {
+                match item {
                     Socket::Udp(u) => u.close(),
                     Socket::Icmp(s) => s.close(),
                     _ => {}

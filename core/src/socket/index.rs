@@ -7,6 +7,8 @@
 //! 10 do. The hash is keyed by a per-set seed, so a peer that chooses ports
 //! cannot aim collisions at one bucket chain.
 
+use core::cell::Cell;
+
 use managed::ManagedSlice;
 
 use crate::wire::IpAddr;
@@ -83,6 +85,12 @@ pub(crate) struct SocketIndex<'a> {
     /// socket, no UDP socket bound to one address: the common case).
     per_kind: [u32; 4],
     specific: [u32; 4],
+    /// The last TCP connection found (a key with a remote endpoint) and its
+    /// handle: a bulk transfer's every segment names the same 4-tuple, and a
+    /// key comparison costs a tenth of the hash and probe. Cleared by every
+    /// `insert` and `remove`, the only changes of what a key maps to, so a
+    /// hit answers exactly what the table would.
+    last: Cell<Option<(Key, usize)>>,
 }
 
 impl<'a> SocketIndex<'a> {
@@ -94,6 +102,7 @@ impl<'a> SocketIndex<'a> {
             seed,
             per_kind: [0; 4],
             specific: [0; 4],
+            last: Cell::new(None),
         };
         for s in index.slots.iter_mut() {
             *s = IndexSlot::default();
@@ -163,7 +172,15 @@ impl<'a> SocketIndex<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn get(&self, key: &Key) -> Option<usize> {
+        match self.last.get() {
+            Some((k, handle)) if k == *key => Some(handle),
+            _ => self.probe(key),
+        }
+    }
+
+    fn probe(&self, key: &Key) -> Option<usize> {
         let cap = self.capacity();
         if cap == 0 {
             return None;
@@ -173,7 +190,12 @@ impl<'a> SocketIndex<'a> {
         for _ in 0..cap {
             match self.slots.get(i)?.state {
                 SlotState::Empty => return None,
-                SlotState::Used { key: k, handle } if k == *key => return Some(handle),
+                SlotState::Used { key: k, handle } if k == *key => {
+                    if k.remote.is_some() {
+                        self.last.set(Some((k, handle)));
+                    }
+                    return Some(handle);
+                }
                 _ => {}
             }
             i = (i + 1) & mask;
@@ -183,6 +205,7 @@ impl<'a> SocketIndex<'a> {
 
     pub(crate) fn insert(&mut self, key: Key, handle: usize) -> Result<(), IndexFull> {
         self.remove(&key);
+        self.last.set(None);
         self.reserve_one()?;
         let cap = self.capacity();
         let mask = cap - 1;
@@ -207,6 +230,7 @@ impl<'a> SocketIndex<'a> {
     }
 
     pub(crate) fn remove(&mut self, key: &Key) -> Option<usize> {
+        self.last.set(None);
         let cap = self.capacity();
         if cap == 0 {
             return None;
@@ -389,6 +413,40 @@ mod tests {
             addr: None,
             remote: None,
         }
+    }
+
+    fn conn(port: u16, remote_port: u16) -> Key {
+        Key {
+            kind: Kind::Tcp,
+            port,
+            addr: Some(IpAddr::V4(crate::wire::Ipv4Addr::new(10, 0, 0, 1))),
+            remote: Some(crate::wire::IpEndpoint::new(
+                IpAddr::V4(crate::wire::Ipv4Addr::new(10, 0, 0, 2)),
+                remote_port,
+            )),
+        }
+    }
+
+    /// The last connection found is remembered; a removal or a new mapping
+    /// must never let a lookup answer from that memory (a segment handed to
+    /// the wrong slot, or to a socket whose connection is gone).
+    #[test]
+    fn remembered_connection_follows_every_change() {
+        let mut storage = [IndexSlot::default(); 8];
+        let mut idx = SocketIndex::new(ManagedSlice::Borrowed(&mut storage[..]), 3);
+        idx.insert(conn(80, 1000), 1).unwrap();
+        idx.insert(conn(80, 1001), 2).unwrap();
+        assert_eq!(idx.get(&conn(80, 1000)), Some(1));
+        assert_eq!(idx.get(&conn(80, 1000)), Some(1));
+        assert_eq!(idx.get(&conn(80, 1001)), Some(2));
+        assert_eq!(idx.get(&conn(80, 1002)), None);
+        assert_eq!(idx.remove(&conn(80, 1001)), Some(2));
+        assert_eq!(idx.get(&conn(80, 1001)), None);
+        assert_eq!(idx.get(&conn(80, 1000)), Some(1));
+        idx.insert(conn(80, 1000), 5).unwrap();
+        assert_eq!(idx.get(&conn(80, 1000)), Some(5));
+        idx.remove(&conn(80, 1000));
+        assert_eq!(idx.get(&conn(80, 1000)), None);
     }
 
     #[test]

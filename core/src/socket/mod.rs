@@ -24,6 +24,7 @@
 
 mod binds;
 pub mod dhcpv4;
+mod due;
 pub mod error;
 pub mod icmp;
 mod index;
@@ -34,6 +35,7 @@ mod waker;
 
 use managed::ManagedSlice;
 
+use crate::time::Instant;
 use crate::wire::{IpAddr, IpListenEndpoint, IpProtocol};
 
 pub use self::index::{IndexFull, IndexSlot};
@@ -127,6 +129,8 @@ struct Item<'a> {
     socket: Socket<'a>,
     /// The index key this socket is registered under, if bound.
     key: Option<Key>,
+    /// Its `poll_at`, while it has not changed (see `due.rs`).
+    due: due::Due,
 }
 
 impl SocketStorage<'_> {
@@ -301,7 +305,11 @@ impl<'a> SocketSet<'a> {
     pub fn add<T: AnySocket<'a>>(&mut self, socket: T) -> Result<SocketHandle, SetError> {
         let socket = socket.upcast();
         let is_dhcp = matches!(socket, Socket::Dhcpv4(_));
-        let item = Item { socket, key: None };
+        let item = Item {
+            socket,
+            key: None,
+            due: due::Due::Unknown,
+        };
         let from = self.first_free.min(self.sockets.len());
         let free = self.sockets[from..].iter().position(|s| s.inner.is_none());
         let slot = match free {
@@ -358,7 +366,7 @@ impl<'a> SocketSet<'a> {
         if matches!(item.socket, Socket::Udp(_) | Socket::Icmp(_)) {
             self.note_bind(handle.0);
         }
-        let item = self.sockets.get_mut(handle.0)?.inner.as_mut()?;
+        let item = self.item_mut(handle.0)?;
         T::downcast_mut(&mut item.socket)
     }
 
@@ -418,10 +426,12 @@ impl<'a> SocketSet<'a> {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (SocketHandle, &mut Socket<'a>)> {
         self.touched_all = true;
         self.changed_all = true;
-        self.sockets
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, s)| s.inner.as_mut().map(|it| (SocketHandle(i), &mut it.socket)))
+        self.sockets.iter_mut().enumerate().filter_map(|(i, s)| {
+            s.inner.as_mut().map(|it| {
+                it.due = due::Due::Unknown;
+                (SocketHandle(i), &mut it.socket)
+            })
+        })
     }
 
     /// Binds a UDP socket. Port 0 picks a free ephemeral port. Returns the
@@ -498,11 +508,7 @@ impl<'a> SocketSet<'a> {
                 return Err(SetError::AddrInUse);
             }
         }
-        let item = self
-            .sockets
-            .get_mut(handle.0)
-            .and_then(|s| s.inner.as_mut())
-            .ok_or(SetError::BadHandle)?;
+        let item = self.item_mut(handle.0).ok_or(SetError::BadHandle)?;
         bind(&mut item.socket)?;
         let old = item.key.replace(key);
         // The old key may belong to another socket by now (this one was
@@ -519,6 +525,7 @@ impl<'a> SocketSet<'a> {
     }
 
     /// True when socket `i` is open and still registered under `key`.
+    #[inline]
     fn is_live(&self, i: usize, key: &Key) -> bool {
         let Some(item) = self.sockets.get(i).and_then(|s| s.inner.as_ref()) else {
             return false;
@@ -560,6 +567,12 @@ impl<'a> SocketSet<'a> {
 
     /// Remembers that socket `i` may have something to send.
     pub(crate) fn touch(&mut self, i: usize) {
+        // Every segment of a burst touches the same socket again: it is then
+        // the newest entry of both records, and the searches below would
+        // only find it there.
+        if self.touched.last() == Some(&i) && self.changed.last() == Some(&i) {
+            return;
+        }
         if !self.touched_all && !self.touched.contains(&i) && self.touched.push(i).is_err() {
             self.touched_all = true;
         }
@@ -649,7 +662,30 @@ impl<'a> SocketSet<'a> {
 
     /// The socket in slot `i`.
     pub(crate) fn slot_mut(&mut self, i: usize) -> Option<&mut Socket<'a>> {
-        Some(&mut self.sockets.get_mut(i)?.inner.as_mut()?.socket)
+        Some(&mut self.item_mut(i)?.socket)
+    }
+
+    /// Slot `i`'s socket, lent out to be changed: what the slot remembers
+    /// of its deadline no longer holds. Every mutable path to a socket
+    /// goes through here (see `due.rs`).
+    fn item_mut(&mut self, i: usize) -> Option<&mut Item<'a>> {
+        let item = self.sockets.get_mut(i)?.inner.as_mut()?;
+        item.due = due::Due::Unknown;
+        Some(item)
+    }
+
+    /// Slot `i`'s `poll_at(now)` if it is remembered (see `due.rs`):
+    /// `None` when the socket must be asked.
+    pub(crate) fn known_poll_at(&self, i: usize, now: Instant) -> Option<Option<Instant>> {
+        self.sockets.get(i)?.inner.as_ref()?.due.at(now)
+    }
+
+    /// Remembers that slot `i`'s socket answered `at` to `poll_at(now)`,
+    /// asked since it was last lent out.
+    pub(crate) fn remember_poll_at(&mut self, i: usize, now: Instant, at: Option<Instant>) {
+        if let Some(item) = self.sockets.get_mut(i).and_then(|s| s.inner.as_mut()) {
+            item.due = due::Due::of(&item.socket, now, at);
+        }
     }
 
     /// The socket in slot `i`.
@@ -686,7 +722,7 @@ impl<'a> SocketSet<'a> {
         let i = keys
             .iter()
             .find_map(|k| self.index.get(k).filter(|i| self.is_live(*i, k)))?;
-        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+        match &mut self.item_mut(i)?.socket {
             Socket::Udp(u) => Some(u),
             _ => None,
         }
@@ -705,7 +741,7 @@ impl<'a> SocketSet<'a> {
             remote: None,
         };
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
-        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+        match &mut self.item_mut(i)?.socket {
             Socket::Icmp(s) => Some(s),
             _ => None,
         }
@@ -722,7 +758,7 @@ impl<'a> SocketSet<'a> {
         }
         let key = raw_key(version, protocol);
         let i = self.index.get(&key).filter(|i| self.is_live(*i, &key))?;
-        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+        match &mut self.item_mut(i)?.socket {
             Socket::Raw(s) => Some(s),
             _ => None,
         }
@@ -799,7 +835,7 @@ impl<'a> SocketSet<'a> {
     /// The DHCPv4 client, if the set holds one.
     pub(crate) fn dhcp(&mut self) -> Option<&mut dhcpv4::Dhcpv4Client> {
         let i = self.dhcp?;
-        match &mut self.sockets.get_mut(i)?.inner.as_mut()?.socket {
+        match &mut self.item_mut(i)?.socket {
             Socket::Dhcpv4(d) => Some(d),
             _ => None,
         }

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux]
+//!          [--flow send|receive]
 //!          [--stall S] [--prefix P] [--no-offload] [-v]
 //!          [--profile NAME | --profile NAME=SPEC]... [--list]
 //! ```
@@ -14,7 +15,8 @@
 //! `--profile 'burst=gilbert=1%/30%,delay=5ms'`. `--runs N` runs each
 //! row N times in turn and prints each cell's median (seeds N, N+1, …).
 //! `--only rstcp` leaves the Linux cells out (to iterate on rstcp; the
-//! yardstick changes little between runs). `--cc` sets the kernels' congestion control on each socket (default
+//! yardstick changes little between runs); `--flow receive` the cells
+//! where the tested side receives (to profile one direction alone). `--cc` sets the kernels' congestion control on each socket (default
 //! cubic, as rstcp's; a namespace would take the host's default, which
 //! may be BBR). `--no-offload` opens rstcp's TAP without offloads (the
 //! stack cuts every segment itself); by default it runs as users run it,
@@ -24,7 +26,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rstcp_tests::impair::cell::CellConfig;
+use rstcp_tests::impair::cell::{CellConfig, Flow};
 use rstcp_tests::impair::profile::{standard, Profile, STANDARD};
 use rstcp_tests::impair::rig::Side;
 use rstcp_tests::impair::table::print_table;
@@ -32,7 +34,7 @@ use rstcp_tests::netns::require_root;
 
 const USAGE: &str =
     "usage: impaired [--seconds S] [--seed N] [--runs N] [--cc NAME] [--only rstcp|linux] \
-     [--stall S] [--prefix P] [--no-offload] [-v] [--profile NAME|NAME=SPEC]... [--list]";
+     [--flow send|receive] [--stall S] [--prefix P] [--no-offload] [-v] [--profile NAME|NAME=SPEC]... [--list]";
 
 fn main() -> ExitCode {
     match run() {
@@ -52,6 +54,7 @@ fn run() -> Result<ExitCode, String> {
         prefix: "rstcp-imp-".into(),
         runs: 1,
         only: None,
+        flow: None,
         linux_cc: Some("cubic".into()),
         offload: true,
     };
@@ -76,6 +79,13 @@ fn run() -> Result<ExitCode, String> {
                     "rstcp" => Some(Side::Rstcp),
                     "linux" => Some(Side::Linux),
                     other => return Err(format!("--only {other}: rstcp or linux")),
+                }
+            }
+            "--flow" => {
+                cfg.flow = match value("send or receive")?.as_str() {
+                    "send" => Some(Flow::Send),
+                    "receive" => Some(Flow::Receive),
+                    other => return Err(format!("--flow {other}: send or receive")),
                 }
             }
             "--runs" => {

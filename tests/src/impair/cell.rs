@@ -52,6 +52,9 @@ pub struct CellConfig {
     /// Only this side's cells of a row (`None`: both), to iterate faster
     /// on one stack.
     pub only: Option<Side>,
+    /// Only the cells moving data this way (`None`: both), so a profile of
+    /// one direction (`perf`, CPU time per byte) sees nothing else.
+    pub flow: Option<Flow>,
     /// The kernels' TCP congestion control (`cubic`, like rstcp's), set
     /// on each kernel socket: a new namespace takes the host's default
     /// (BBR on some hosts, which loss does not slow down) and may only pick

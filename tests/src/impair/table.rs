@@ -58,7 +58,7 @@ pub fn run_row(profile: &Profile, cfg: &CellConfig, progress: &mut dyn FnMut(&st
             ..cfg.clone()
         };
         for (slot, (side, flow, what)) in runs.iter_mut().zip(CELLS) {
-            if cfg.only.is_some_and(|only| only != side) {
+            if cfg.only.is_some_and(|only| only != side) || cfg.flow.is_some_and(|f| f != flow) {
                 slot.push(Cell::skipped());
                 continue;
             }

@@ -324,6 +324,21 @@ impl TcpSocket<'_> {
 
     fn process_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber) {
         let window = usize::from(repr.window_len) << self.snd_shift;
+        // Header prediction (Van Jacobson's, Linux's tcp_rcv_established
+        // fast path), for every data segment a receiver that sends nothing
+        // gets: an ACK of exactly SND.UNA with nothing in flight and no SACK
+        // block moves nothing the code below looks after. Nothing advanced,
+        // no scoreboard or RACK input (the flight is empty), RACK deems
+        // nothing lost (it needs SND.UNA < SND.MAX), it is no duplicate ACK
+        // (no data outstanding), and outside a fast recovery there is no
+        // PRR to feed: only the window update and what follows it remain.
+        if ack == self.snd_una
+            && self.snd_una == self.snd_max
+            && self.phase != Phase::Fast
+            && repr.sack_ranges.iter().all(Option::is_none)
+        {
+            return self.after_ack(now, repr, ack, window);
+        }
         let old_una = self.snd_una;
         // FlightSize when this ACK arrived: the flight a loss it reveals
         // happened in (see enter_fast_recovery).
@@ -469,6 +484,12 @@ impl TcpSocket<'_> {
         if advanced {
             self.schedule_tlp(now);
         }
+        self.after_ack(now, repr, ack, window);
+    }
+
+    /// The rest of an acceptable ACK's processing: the send window, the
+    /// persist timer, and the states our FIN's acknowledgment ends.
+    fn after_ack(&mut self, now: Instant, repr: &TcpRepr<'_>, ack: TcpSeqNumber, window: usize) {
         // RFC 9293 §3.10.7.4: update the send window when the segment is newer.
         // It orders updates by (SEG.SEQ, SEG.ACK): SND.WL1 < SEG.SEQ, or
         // equal and SND.WL2 =< SEG.ACK. With both equal (pure ACKs, possibly

@@ -297,3 +297,28 @@ fn zero_window_probes_unanswered_give_the_connection_up() {
     assert_eq!(probes, 15);
     assert_eq!(s.error(), Some(TcpError::TimedOut));
 }
+
+#[test]
+fn data_to_a_receiver_with_nothing_in_flight_carries_the_peers_window() {
+    // RFC 9293 §3.10.7.4: every acceptable ACK, data segments included,
+    // updates the send window. A receiver sending nothing takes the header
+    // prediction path for these; the window must still follow them.
+    let mut s = established(8192);
+    s.config.ack_delay = None;
+    let mut closing = seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &[1; 100]);
+    closing.window_len = 0;
+    s.process(Instant::ZERO, &closing);
+    s.send_slice(b"held").unwrap();
+    let ack = out(&mut s, Instant::ZERO).expect("the data is acknowledged");
+    assert_eq!((ack.ack, ack.payload.len()), (Some(IRS + 101), 0));
+    assert_eq!(
+        out(&mut s, Instant::ZERO),
+        None,
+        "nothing into a zero window"
+    );
+    let reopening = seg(TcpFlags::empty(), IRS + 101, Some(ISS + 1), &[2; 100]);
+    s.process(Instant::ZERO, &reopening);
+    let sent = out(&mut s, Instant::ZERO).expect("the window reopened");
+    assert_eq!((sent.seq, sent.payload), (ISS + 1, b"held".to_vec()));
+    assert_eq!(sent.ack, Some(IRS + 201));
+}
