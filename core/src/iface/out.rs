@@ -678,8 +678,14 @@ impl Inner {
         // Counted before the sink answers, as `send_frames_to` counts.
         self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
         let sent = out.frame_with(&vnet, len, &mut |buf| {
-            if let Some(h) = buf.get_mut(..eth_len) {
-                h.copy_from_slice(&eth[..eth_len]);
+            // An untagged Ethernet header by a fixed-length copy (no call).
+            match (buf.first_chunk_mut::<14>(), eth.first_chunk::<14>()) {
+                (Some(h), Some(e)) if eth_len == 14 => *h = *e,
+                _ => {
+                    if let Some(h) = buf.get_mut(..eth_len) {
+                        h.copy_from_slice(&eth[..eth_len]);
+                    }
+                }
             }
             if let Some(ip) = buf.get_mut(eth_len..ip_end) {
                 repr.emit(&mut Ipv4Packet::new_unchecked(ip), csum_ip);
