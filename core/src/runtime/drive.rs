@@ -122,6 +122,18 @@ impl Handover {
         }
     }
 
+    /// True when the device lies in the slot, put back and unused (false
+    /// when that cannot be told at once). Asked under the stack's lock, so
+    /// no application thread claims it meanwhile; whoever takes it next,
+    /// that thread or the stack's, polls before it sleeps.
+    pub(crate) fn lies_unused(&self) -> bool {
+        match self.slot.try_lock() {
+            Ok(s) => s.dev.is_some(),
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner().dev.is_some(),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        }
+    }
+
     /// Wakes the stack's thread wherever it waits (the stack stops).
     pub(crate) fn wake_stack(&self) {
         let _slot = self.lock();

@@ -23,7 +23,10 @@ use std::sync::{Arc, Condvar, MutexGuard};
 use std::vec::Vec;
 
 use super::batch::{Lent, Queue};
+use super::drive::GRACE;
 use super::stack::{Core, Shared};
+use crate::socket::SocketSet;
+use crate::time::{Duration, Instant};
 
 /// What a call must do once it lets go of the lock.
 #[derive(Default)]
@@ -119,10 +122,29 @@ impl Shared {
         // sockets' timers is spared then (it showed in the profile of short
         // connections: a tenth of the instructions).
         let wake_stack = c.asleep
-            && match (c.iface.poll_at(now, &c.sockets), c.wake_at) {
-                (Some(due), Some(at)) => due < at,
-                (Some(_), None) => true,
-                (None, _) => false,
+            && if self.handover.lies_unused() {
+                // Nobody sleeps in the device's wait: whoever takes the
+                // device next polls before it sleeps, and the stack's
+                // thread takes it within `GRACE`. Only work due sooner
+                // needs a wake, and a send poll makes such work only in
+                // a socket (more to send than one dispatch or the queue
+                // took); the interface's own timers it arms (a neighbor
+                // solicitation's retry) are seconds away. So the sockets'
+                // remembered deadlines say it, without the whole scan of
+                // `poll_at` (issue 10, connection rate).
+                match sockets_due(&c.sockets, now) {
+                    Some(due) => due.is_some_and(|t| t < now + Duration::from(GRACE)),
+                    None => c
+                        .iface
+                        .poll_at(now, &c.sockets)
+                        .is_some_and(|t| t < now + Duration::from(GRACE)),
+                }
+            } else {
+                match (c.iface.poll_at(now, &c.sockets), c.wake_at) {
+                    (Some(due), Some(at)) => due < at,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                }
             };
         if wake_stack {
             c.asleep = false;
@@ -158,4 +180,18 @@ impl Shared {
             self.handover.nudge();
         }
     }
+}
+
+/// The earliest deadline the sockets a poll left in sight remember
+/// (`socket/due.rs`): `Some(None)` for none; `None` when that cannot be
+/// told without asking the interface (every socket may have changed, or
+/// one's deadline is not remembered).
+fn sockets_due(sockets: &SocketSet<'_>, now: Instant) -> Option<Option<Instant>> {
+    let mut due: Option<Instant> = None;
+    for i in sockets.touched_slots()? {
+        if let Some(at) = sockets.known_poll_at(i, now)? {
+            due = Some(due.map_or(at, |d| d.min(at)));
+        }
+    }
+    Some(due)
 }

@@ -646,6 +646,12 @@ impl<'a> SocketSet<'a> {
         !self.touched_all && self.touched.is_empty() && self.dhcp.is_none()
     }
 
+    /// The slots touched since the last walk, looked at in place, with the
+    /// DHCP client's (walked on every poll); `None` for "maybe all".
+    pub(crate) fn touched_slots(&self) -> Option<impl Iterator<Item = usize> + '_> {
+        (!self.touched_all).then(|| self.touched.iter().copied().chain(self.dhcp))
+    }
+
     /// Like [`take_touched`](Self::take_touched) without clearing.
     pub(crate) fn peek_touched(&self) -> Touched {
         if self.touched_all {
