@@ -1265,10 +1265,13 @@ impl Inner {
         out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(), SendError> {
-        if self.frames_needed(pkt).is_none() {
+        // The body's length and the frame count once per packet: both are
+        // asked again below only on the way to the pending queue.
+        let body_len = pkt.body.len();
+        let Some(frames) = self.frames_needed_len(pkt, body_len) else {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
-        }
+        };
         // RFC 4862 §5.4: a tentative address is never a source, not even
         // one a socket bound or a datagram named.
         if let IpAddr::V6(src) = pkt.src {
@@ -1288,7 +1291,17 @@ impl Inner {
             }
             Err((_, e)) => return Err(e),
         };
-        if self.send_ip_to(out, mac, pkt) {
+        let sent = match (frames, pkt.src, pkt.dst) {
+            // One IPv4 piece (`write_ip_from`'s own test for it: a TSO
+            // super-segment is one piece up to 65535 bytes in all), written
+            // in one pass; the room asked first, as `send_frames_to` does,
+            // so that a refused frame takes no Identification.
+            (1, IpAddr::V4(src), IpAddr::V4(dst)) if body_len <= 65535 - 20 => {
+                out.room() >= 1 && self.send_one_v4(out, mac, pkt, (src, dst), body_len)
+            }
+            _ => self.send_frames_to(out, mac, pkt, frames),
+        };
+        if sent {
             Ok(())
         } else {
             Err(SendError::Busy)
