@@ -235,14 +235,30 @@ fn enter(name: &str) -> io::Result<()> {
 impl Drop for NetNs {
     fn drop(&mut self) {
         // A process left in the namespace keeps it alive after `ip netns
-        // del` and may hold a test's address: end them first.
-        if let Ok(out) = Command::new("ip")
-            .args(["netns", "pids", &self.name])
-            .output()
-        {
-            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+        // del` and may hold a test's address: end them first. SIGKILL
+        // lands when the process next runs, which on a loaded machine is
+        // not at once, so wait (bounded) until none is left in it (a
+        // zombie has left: it holds no namespace).
+        let pids = || -> Vec<String> {
+            Command::new("ip")
+                .args(["netns", "pids", &self.name])
+                .output()
+                .map(|out| {
+                    String::from_utf8_lossy(&out.stdout)
+                        .split_whitespace()
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut left = pids();
+        while !left.is_empty() && std::time::Instant::now() < deadline {
+            for pid in &left {
                 let _ = Command::new("kill").args(["-9", pid]).status();
             }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            left = pids();
         }
         let deleted = Command::new("ip")
             .args(["netns", "del", &self.name])
