@@ -820,6 +820,14 @@ impl Inner {
         out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
+        // The common reply: an on-link IPv4 peer over Ethernet, told in one
+        // pass over our addresses where the general path below takes three
+        // (the next hop, the group MAC, our own address) for the same answer.
+        if let IpAddr::V4(a) = pkt.dst {
+            if self.caps.medium == Medium::Ethernet && self.is_v4_on_link_peer(&a) {
+                return self.resolve_neighbor(out, pkt.dst);
+            }
+        }
         let Some(hop) = self.next_hop(&pkt.dst) else {
             self.drop(DropReason::NoRoute);
             return Err((pkt.dst, SendError::Dropped));
@@ -839,6 +847,36 @@ impl Inner {
             // loopback device carries it back to us (`ethernet.rs`).
             return Ok((hop, self.hw));
         }
+        self.resolve_neighbor(out, hop)
+    }
+
+    /// True when `a` is a unicast neighbor on one of our prefixes: inside a
+    /// configured prefix (so it is its own next hop, as `next_hop` says),
+    /// not any prefix's broadcast nor the limited one, not multicast, and
+    /// not one of our own addresses (usable or not: those take the general
+    /// path). One pass over the addresses.
+    fn is_v4_on_link_peer(&self, a: &Ipv4Addr) -> bool {
+        if a.is_broadcast() || a.is_multicast() {
+            return false;
+        }
+        let mut on_link = false;
+        for c in self.v4.iter() {
+            if c.cidr.address() == *a || c.cidr.broadcast() == Some(*a) {
+                return false;
+            }
+            on_link |= c.cidr.contains_addr(a);
+        }
+        on_link
+    }
+
+    /// The neighbor cache's answer for the next hop `hop` of a unicast
+    /// packet on an Ethernet link, asking (ARP, NDP) when one is due.
+    #[inline(always)]
+    fn resolve_neighbor(
+        &mut self,
+        out: &mut Out<'_, '_>,
+        hop: IpAddr,
+    ) -> Result<(IpAddr, EthernetAddress), (IpAddr, SendError)> {
         let now = self.now;
         let lookup = match hop {
             IpAddr::V4(a) => self.arp.lookup(&a, now),
@@ -965,6 +1003,17 @@ impl Inner {
         match self.resolve(out, pkt) {
             Ok((hop, mac)) => {
                 let body_len = pkt.body.len();
+                // An IPv4 reply that fits the MTU whole (20-byte header, as
+                // `ip_header_len` says) is one frame without the rest of
+                // `frames_needed`'s plan.
+                if let (IpAddr::V4(src), IpAddr::V4(dst)) = (pkt.src, pkt.dst) {
+                    if 20 + body_len <= self.ip_mtu(&pkt.dst) && out.room() >= 1 {
+                        if !self.send_one_v4(out, mac, pkt, (src, dst), body_len) {
+                            self.drop(DropReason::DeviceBusy);
+                        }
+                        return;
+                    }
+                }
                 let frames = self.frames_needed_len(pkt, body_len);
                 if let Some(n) = frames.filter(|&n| n <= out.room()) {
                     let sent = match (n, pkt.src, pkt.dst) {
@@ -1216,10 +1265,13 @@ impl Inner {
         out: &mut Out<'_, '_>,
         pkt: &IpOut<'_>,
     ) -> Result<(), SendError> {
-        if self.frames_needed(pkt).is_none() {
+        // The body's length and the frame count once per packet: both are
+        // asked again below only on the way to the pending queue.
+        let body_len = pkt.body.len();
+        let Some(frames) = self.frames_needed_len(pkt, body_len) else {
             self.drop(DropReason::TooBig);
             return Err(SendError::Dropped);
-        }
+        };
         // RFC 4862 §5.4: a tentative address is never a source, not even
         // one a socket bound or a datagram named.
         if let IpAddr::V6(src) = pkt.src {
@@ -1239,7 +1291,17 @@ impl Inner {
             }
             Err((_, e)) => return Err(e),
         };
-        if self.send_ip_to(out, mac, pkt) {
+        let sent = match (frames, pkt.src, pkt.dst) {
+            // One IPv4 piece (`write_ip_from`'s own test for it: a TSO
+            // super-segment is one piece up to 65535 bytes in all), written
+            // in one pass; the room asked first, as `send_frames_to` does,
+            // so that a refused frame takes no Identification.
+            (1, IpAddr::V4(src), IpAddr::V4(dst)) if body_len <= 65535 - 20 => {
+                out.room() >= 1 && self.send_one_v4(out, mac, pkt, (src, dst), body_len)
+            }
+            _ => self.send_frames_to(out, mac, pkt, frames),
+        };
+        if sent {
             Ok(())
         } else {
             Err(SendError::Busy)

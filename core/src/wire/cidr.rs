@@ -46,10 +46,9 @@ impl Ipv4Cidr {
     }
 
     const fn mask(&self) -> u32 {
-        match self.prefix_len {
-            0 => 0,
-            n => u32::MAX << (32 - n as u32),
-        }
+        // Shifted in 64 bits so that /0 (a shift by 32) gives 0 without a
+        // branch: every address test of the receive and send paths asks it.
+        ((u32::MAX as u64) << (32 - self.prefix_len as u32)) as u32
     }
 
     /// The network this address lies in (host bits cleared).
