@@ -648,6 +648,8 @@ impl<'a> SocketSet<'a> {
 
     /// The slots touched since the last walk, looked at in place, with the
     /// DHCP client's (walked on every poll); `None` for "maybe all".
+    /// (Only the runtime's send poll asks.)
+    #[cfg(feature = "std")]
     pub(crate) fn touched_slots(&self) -> Option<impl Iterator<Item = usize> + '_> {
         (!self.touched_all).then(|| self.touched.iter().copied().chain(self.dhcp))
     }
