@@ -6,7 +6,8 @@
 
 extern crate std;
 use crate::iface::{Config, DropReason, Interface, InterfaceStorage};
-use crate::phy::{Device, DeviceCapabilities, RxToken, TxToken, VirtioOffload};
+use crate::phy::frames::FrameQueue;
+use crate::phy::{DeviceCapabilities, VirtioOffload};
 use crate::socket::tcp::{State, TcpSocket};
 use crate::socket::udp::UdpSocket;
 use crate::socket::{IndexSlot, SocketHandle, SocketSet, SocketStorage};
@@ -15,7 +16,6 @@ use crate::time::Instant;
 use crate::wire::checksum;
 use crate::wire::virtio::{GsoType, VirtioNetRepr, F_DATA_VALID, F_NEEDS_CSUM};
 use crate::wire::{EthernetAddress, IpAddr, IpEndpoint, IpProtocol, Ipv4Addr, Ipv4Cidr};
-use std::collections::VecDeque;
 use std::vec;
 use std::vec::Vec;
 
@@ -28,45 +28,6 @@ const VNET: usize = 12;
 /// Ethernet + IPv4: where the transport header starts in a frame.
 const L4: usize = 14 + 20;
 
-struct Dev {
-    rx: VecDeque<Vec<u8>>,
-    tx: Vec<Vec<u8>>,
-    caps: DeviceCapabilities,
-}
-
-struct Rx(Vec<u8>);
-struct Tx<'a>(&'a mut Vec<Vec<u8>>);
-
-impl RxToken for Rx {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(mut self, f: F) -> R {
-        f(&mut self.0)
-    }
-}
-
-impl TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0u8; len];
-        let r = f(&mut buf);
-        self.0.push(buf);
-        r
-    }
-}
-
-impl Device for Dev {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-    fn receive(&mut self, _now: Instant) -> Option<(Rx, Tx<'_>)> {
-        let f = self.rx.pop_front()?;
-        Some((Rx(f), Tx(&mut self.tx)))
-    }
-    fn transmit(&mut self, _now: Instant) -> Option<Tx<'_>> {
-        Some(Tx(&mut self.tx))
-    }
-    fn capabilities(&self) -> DeviceCapabilities {
-        self.caps
-    }
-}
-
 /// A TAP opened with offloads: header, device checksums, TSO.
 fn offload_caps() -> DeviceCapabilities {
     let mut caps = DeviceCapabilities::ethernet(1500);
@@ -78,7 +39,7 @@ fn offload_caps() -> DeviceCapabilities {
 struct Host {
     iface: Interface<'static>,
     sockets: SocketSet<'static>,
-    dev: Dev,
+    dev: FrameQueue,
 }
 
 impl Host {
@@ -96,11 +57,7 @@ impl Host {
                 vec![IndexSlot::default(); 8],
                 1,
             ),
-            dev: Dev {
-                rx: VecDeque::new(),
-                tx: Vec::new(),
-                caps,
-            },
+            dev: FrameQueue::new(caps),
         }
     }
 
@@ -315,7 +272,7 @@ fn arp_request() -> Vec<u8> {
 
 /// The TCP frames sent, as (header, frame after it).
 /// (A device without a header: `PLAIN` beside each frame.)
-fn sent_tcp(dev: &mut Dev) -> Vec<(VirtioNetRepr, Vec<u8>)> {
+fn sent_tcp(dev: &mut FrameQueue) -> Vec<(VirtioNetRepr, Vec<u8>)> {
     let hl = dev.caps.virtio_header_len();
     dev.tx
         .drain(..)

@@ -46,6 +46,8 @@
 //! segments of the connection's MSS (`gso_size`). A device without a header
 //! (bare metal without offloads, pcap, simulation) sees none of this.
 
+#[cfg(test)]
+pub(crate) mod frames;
 #[cfg(feature = "std")]
 pub mod pipe;
 #[cfg(feature = "std")]

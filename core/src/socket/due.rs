@@ -56,54 +56,19 @@ mod tests {
     //! shows as a difference here.
     extern crate std;
     use crate::iface::{Config, Interface, InterfaceStorage};
-    use crate::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+    use crate::phy::frames::FrameQueue;
+    use crate::phy::DeviceCapabilities;
     use crate::socket::tcp::{HalfOpen, State, TcpListener, TcpSocket};
     use crate::socket::{IndexSlot, SocketHandle, SocketSet, SocketStorage};
     use crate::storage::RingBuffer;
     use crate::time::{Duration, Instant};
     use crate::wire::{EthernetAddress, IpAddr, IpEndpoint, Ipv4Addr, Ipv4Cidr};
-    use std::collections::VecDeque;
     use std::vec;
-    use std::vec::Vec;
-
-    struct Dev {
-        rx: VecDeque<Vec<u8>>,
-        tx: Vec<Vec<u8>>,
-    }
-    struct Rx(Vec<u8>);
-    struct Tx<'a>(&'a mut Vec<Vec<u8>>);
-    impl RxToken for Rx {
-        fn consume<R, F: FnOnce(&mut [u8]) -> R>(mut self, f: F) -> R {
-            f(&mut self.0)
-        }
-    }
-    impl TxToken for Tx<'_> {
-        fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-            let mut buf = vec![0u8; len];
-            let r = f(&mut buf);
-            self.0.push(buf);
-            r
-        }
-    }
-    impl Device for Dev {
-        type RxToken<'a> = Rx;
-        type TxToken<'a> = Tx<'a>;
-        fn receive(&mut self, _: Instant) -> Option<(Rx, Tx<'_>)> {
-            let f = self.rx.pop_front()?;
-            Some((Rx(f), Tx(&mut self.tx)))
-        }
-        fn transmit(&mut self, _: Instant) -> Option<Tx<'_>> {
-            Some(Tx(&mut self.tx))
-        }
-        fn capabilities(&self) -> DeviceCapabilities {
-            DeviceCapabilities::ethernet(1500)
-        }
-    }
 
     struct Host {
         iface: Interface<'static>,
         sockets: SocketSet<'static>,
-        dev: Dev,
+        dev: FrameQueue,
     }
 
     fn ip(n: u8) -> Ipv4Addr {
@@ -127,10 +92,7 @@ mod tests {
                     &mut vec![IndexSlot::default(); 16].leak()[..],
                     u64::from(n),
                 ),
-                dev: Dev {
-                    rx: VecDeque::new(),
-                    tx: Vec::new(),
-                },
+                dev: FrameQueue::new(DeviceCapabilities::ethernet(1500)),
             }
         }
 

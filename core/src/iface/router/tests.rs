@@ -4,14 +4,14 @@
 extern crate std;
 use super::*;
 use crate::iface::{Config, DropReason, Event, Interface, InterfaceStorage};
-use crate::phy::{Device, DeviceCapabilities, RxToken, TxToken};
+use crate::phy::frames::FrameQueue;
+use crate::phy::DeviceCapabilities;
 use crate::socket::{IndexSlot, SocketSet, SocketStorage};
 use crate::wire::ethernet::{EtherType, EthernetFrame};
 use crate::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use crate::wire::ipv6::{Ipv6Packet, Ipv6Repr};
 use crate::wire::ndp::{NdiscOption, NdiscRepr, RouterFlags};
 use crate::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol};
-use std::collections::VecDeque;
 use std::vec;
 use std::vec::Vec;
 
@@ -216,45 +216,6 @@ const ROUTER_MAC: EthernetAddress = EthernetAddress([0x02, 0, 0, 0, 0, 0xfe]);
 const ROUTER: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0xfe);
 const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
-/// Frames in, frames out, in memory.
-struct Dev {
-    rx: VecDeque<Vec<u8>>,
-    tx: Vec<Vec<u8>>,
-}
-
-struct Rx(Vec<u8>);
-struct Tx<'a>(&'a mut Vec<Vec<u8>>);
-
-impl RxToken for Rx {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(mut self, f: F) -> R {
-        f(&mut self.0)
-    }
-}
-
-impl TxToken for Tx<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0u8; len];
-        let r = f(&mut buf);
-        self.0.push(buf);
-        r
-    }
-}
-
-impl Device for Dev {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx<'a>;
-    fn receive(&mut self, _now: Instant) -> Option<(Rx, Tx<'_>)> {
-        let f = self.rx.pop_front()?;
-        Some((Rx(f), Tx(&mut self.tx)))
-    }
-    fn transmit(&mut self, _now: Instant) -> Option<Tx<'_>> {
-        Some(Tx(&mut self.tx))
-    }
-    fn capabilities(&self) -> DeviceCapabilities {
-        DeviceCapabilities::ethernet(1500)
-    }
-}
-
 /// What the interface sent, as (dst MAC, IPv6 header, ICMPv6 bytes).
 struct Sent {
     mac: EthernetAddress,
@@ -262,7 +223,7 @@ struct Sent {
     body: Vec<u8>,
 }
 
-fn sent(dev: &mut Dev) -> Vec<Sent> {
+fn sent(dev: &mut FrameQueue) -> Vec<Sent> {
     dev.tx
         .drain(..)
         .filter_map(|f| {
@@ -350,7 +311,7 @@ fn prefix_option(prefix: &str, flags: PrefixInfoFlags) -> [u8; 32] {
 
 struct Host {
     iface: Interface<'static>,
-    dev: Dev,
+    dev: FrameQueue,
     now: Instant,
 }
 
@@ -363,10 +324,7 @@ impl Host {
         config.dad_transmits = 0;
         let mut h = Host {
             iface: Interface::new(config, InterfaceStorage::none(), Instant::ZERO),
-            dev: Dev {
-                rx: VecDeque::new(),
-                tx: Vec::new(),
-            },
+            dev: FrameQueue::new(DeviceCapabilities::ethernet(1500)),
             now: Instant::ZERO,
         };
         h.events();
