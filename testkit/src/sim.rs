@@ -6,9 +6,10 @@
 //! gives the same result every time.
 
 use crate::loopback::Link;
+pub use crate::loopback::Side;
 use rstcp::iface::fragment::ReassemblySlot;
 use rstcp::iface::{Config, ConnectError, Interface, InterfaceStorage};
-use rstcp::phy::DeviceCapabilities;
+use rstcp::phy::{Device, DeviceCapabilities, TxToken};
 use rstcp::socket::icmp::IcmpSocket;
 use rstcp::socket::tcp::{HalfOpen, State, TcpListener, TcpSocket};
 use rstcp::socket::udp::{UdpMetadata, UdpSocket};
@@ -16,6 +17,7 @@ use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::packet_buffer::{PacketBuffer, PacketMetadata};
 use rstcp::storage::RingBuffer;
 use rstcp::time::{Duration, Instant};
+use rstcp::wire::ethernet::{EtherType, EthernetFrame};
 use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ChecksumMode;
@@ -214,6 +216,33 @@ impl Sim {
             b: Host::with_config(b, IP4_B, IP6_B),
             now: Instant::ZERO,
         }
+    }
+
+    /// Puts an Ethernet frame carrying `packet` on the wire at end `from`,
+    /// as if that host sent it (its MAC as the source), to `dst`; false
+    /// when the link's queue is full.
+    pub fn put_frame(
+        &mut self,
+        from: Side,
+        dst: EthernetAddress,
+        ethertype: EtherType,
+        packet: &[u8],
+    ) -> bool {
+        let (mut end, src) = match from {
+            Side::A => (self.link.a(), self.a.iface.hardware_addr()),
+            Side::B => (self.link.b(), self.b.iface.hardware_addr()),
+        };
+        let Some(tx) = end.transmit(self.now) else {
+            return false;
+        };
+        tx.consume(14 + packet.len(), |buf| {
+            let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+            f.set_dst_addr(dst);
+            f.set_src_addr(src);
+            f.set_ethertype(ethertype);
+            buf[14..].copy_from_slice(packet);
+        });
+        true
     }
 
     /// Polls A then B once at the current time.

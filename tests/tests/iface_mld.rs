@@ -5,12 +5,11 @@
 
 use rstcp::iface::mld::{MldOutput, ALL_MLDV2_ROUTERS, ALL_NODES};
 use rstcp::iface::{link_local_from_mac, DropReason};
-use rstcp::phy::{Device, TxToken};
 use rstcp::socket::raw::{IpVersion, RawSocket};
 use rstcp::socket::SocketHandle;
 use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::Duration;
-use rstcp::wire::ethernet::{EtherType, EthernetFrame};
+use rstcp::wire::ethernet::EtherType;
 use rstcp::wire::icmpv6::mld::{MldRecordType, MldRepr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
@@ -124,15 +123,8 @@ fn query_from_b_cut(sim: &mut Sim, max_resp_code: u16, hop_limit: u8, cut: usize
         let mut icmp = Icmpv6Packet::new_unchecked(&mut packet[48..]);
         icmp.fill_checksum(&link_local_from_mac(&MAC_B), &ALL_NODES);
     }
-    let mut end = sim.link.b();
-    let tx = end.transmit(sim.now).unwrap();
-    tx.consume(14 + packet.len(), |buf| {
-        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-        f.set_dst_addr(EthernetAddress::from_ipv6_multicast(&ALL_NODES));
-        f.set_src_addr(MAC_B);
-        f.set_ethertype(EtherType::Ipv6);
-        buf[14..].copy_from_slice(&packet);
-    });
+    let dst = EthernetAddress::from_ipv6_multicast(&ALL_NODES);
+    assert!(sim.put_frame(Side::B, dst, EtherType::Ipv6, &packet));
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! sockets and protocol unreachable, DHCP renewal through the interface.
 
 use rstcp::iface::DropReason;
-use rstcp::phy::{Device, RxToken, TxToken};
+use rstcp::phy::{Device, RxToken};
 use rstcp::socket::raw::{IpVersion, RawSocket};
 use rstcp::storage::{PacketBuffer, PacketMetadata};
 use rstcp::time::Duration;
 use rstcp::wire::checksum;
-use rstcp::wire::ethernet::{EtherType, EthernetFrame};
+use rstcp::wire::ethernet::EtherType;
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::ipv6::{Ipv6Packet, Ipv6Repr};
@@ -40,15 +40,7 @@ fn resolved_sim() -> Sim {
 
 /// Puts an Ethernet frame carrying `packet` on the wire as A.
 fn send_as_a(sim: &mut Sim, ethertype: EtherType, packet: &[u8]) {
-    let mut end = sim.link.a();
-    let tx = end.transmit(sim.now).unwrap();
-    tx.consume(14 + packet.len(), |buf| {
-        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-        f.set_dst_addr(MAC_B);
-        f.set_src_addr(MAC_A);
-        f.set_ethertype(ethertype);
-        buf[14..].copy_from_slice(packet);
-    });
+    assert!(sim.put_frame(Side::A, MAC_B, ethertype, packet));
 }
 
 /// Polls B alone and returns the IP packets it put on the wire for A.

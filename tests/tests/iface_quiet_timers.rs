@@ -5,10 +5,10 @@
 //! settle with nothing due, then starts a timer and polls A alone (a frame
 //! from B would end the window by itself), reading what A puts on the wire.
 
-use rstcp::phy::{Device, RxToken, TxToken};
+use rstcp::phy::{Device, RxToken};
 use rstcp::time::Duration;
 use rstcp::wire::checksum;
-use rstcp::wire::ethernet::{EtherType, EthernetFrame};
+use rstcp::wire::ethernet::EtherType;
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::{ChecksumMode, EthernetAddress, IpAddr, IpProtocol, Ipv4Addr};
 use rstcp_tests::sim::*;
@@ -35,15 +35,7 @@ fn settled_sim() -> Sim {
 
 /// Puts an Ethernet frame carrying an IPv4 `packet` on the wire as B.
 fn send_as_b(sim: &mut Sim, dst: EthernetAddress, packet: &[u8]) {
-    let mut end = sim.link.b();
-    let tx = end.transmit(sim.now).unwrap();
-    tx.consume(14 + packet.len(), |buf| {
-        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-        f.set_dst_addr(dst);
-        f.set_src_addr(MAC_B);
-        f.set_ethertype(EtherType::Ipv4);
-        buf[14..].copy_from_slice(packet);
-    });
+    assert!(sim.put_frame(Side::B, dst, EtherType::Ipv4, packet));
 }
 
 /// Polls A alone every 10 ms for `span` and returns the IPv4 packets it

@@ -3,15 +3,13 @@
 //! fragment reassembly in every order, reassembly timeout, RFC 5227.
 
 use rstcp::iface::{DropReason, Event};
-use rstcp::phy::{Device, TxToken};
 use rstcp::socket::udp::{SocketError, UdpMetadata};
 use rstcp::time::{Duration, Instant};
-use rstcp::wire::ethernet::{EtherType, EthernetFrame};
+use rstcp::wire::ethernet::EtherType;
 use rstcp::wire::icmpv4::{Icmpv4Packet, Icmpv4Repr};
 use rstcp::wire::icmpv6::{Icmpv6Packet, Icmpv6Repr};
 use rstcp::wire::ipv4::{Ipv4Packet, Ipv4Repr};
 use rstcp::wire::{ChecksumMode, IpAddr, IpEndpoint, IpProtocol};
-use rstcp_testkit::loopback::Side;
 use rstcp_tests::bulk::Pattern;
 use rstcp_tests::sim::*;
 
@@ -399,15 +397,10 @@ fn fragments_of(ident: u16, message: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
 /// Sends raw IPv4 packets from end A as if host A sent them.
 fn inject(sim: &mut Sim, packets: &[Vec<u8>]) {
     for p in packets {
-        let mut end = sim.link.a();
-        let tx = end.transmit(sim.now).expect("link has room");
-        tx.consume(14 + p.len(), |buf| {
-            let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-            f.set_dst_addr(MAC_B);
-            f.set_src_addr(MAC_A);
-            f.set_ethertype(EtherType::Ipv4);
-            buf[14..].copy_from_slice(p);
-        });
+        assert!(
+            sim.put_frame(Side::A, MAC_B, EtherType::Ipv4, p),
+            "link has room"
+        );
     }
 }
 
