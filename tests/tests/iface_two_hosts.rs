@@ -586,3 +586,28 @@ fn duplicate_ipv4_address_is_reported_as_a_conflict() {
     assert!(sim.b.iface.ipv4_addrs().any(|c| c.address() == IP4_B));
     assert!(!sim.a.iface.ipv4_addrs().any(|c| c.address() == IP4_B));
 }
+
+#[test]
+fn a_datagram_the_device_refuses_is_not_counted_as_sent() {
+    let mut sim = Sim::new(1500, false);
+    let client = sim.a.udp(0, 16 * 1024);
+    let server = sim.b.udp(9000, 16 * 1024);
+    let dst: UdpMetadata = IpEndpoint::new(IpAddr::V4(IP4_B), 9000).into();
+    sim.a.udp_socket(client).send_slice(&[1; 100], dst).unwrap();
+    assert!(sim.run_until(Duration::from_secs(2), |s| s
+        .b
+        .udp_socket(server)
+        .recv()
+        .is_ok()));
+    // A's way to B full (B does not poll): the device has no buffer left.
+    while sim.put_frame(Side::A, MAC_B, EtherType::Ipv4, &[0; 20]) {}
+    let before = sim.a.iface.stats().clone();
+    sim.a.udp_socket(client).send_slice(&[2; 100], dst).unwrap();
+    sim.a
+        .iface
+        .poll(sim.now, &mut sim.link.a(), &mut sim.a.sockets);
+    let after = sim.a.iface.stats();
+    // What the stats call sent is what the device took: nothing.
+    assert_eq!(after.tx_frames, before.tx_frames);
+    assert_eq!(after.tx_bytes, before.tx_bytes, "bytes of a refused frame");
+}

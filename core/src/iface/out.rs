@@ -612,15 +612,19 @@ impl Inner {
         let ident = self.datagram_ident(pkt);
         let vnet = self.virtio_for(pkt, hl);
         let sent = self.write_ip_from(pkt, ident, 0, &mut |len, fill| {
-            bytes += hl + len;
-            out.frame_with(&vnet, hl + len, &mut |buf| {
+            let taken = out.frame_with(&vnet, hl + len, &mut |buf| {
                 if let Some(h) = buf.get_mut(..eth_len) {
                     h.copy_from_slice(&eth[..eth_len]);
                 }
                 if let Some(rest) = buf.get_mut(hl..) {
                     fill(rest);
                 }
-            })
+            });
+            // Only what the device took counts as sent.
+            if taken {
+                bytes += hl + len;
+            }
+            taken
         });
         for _ in 0..sent {
             self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
@@ -675,8 +679,6 @@ impl Inner {
         };
         let vnet = self.virtio_for(pkt, eth_len);
         let body = &pkt.body;
-        // Counted before the sink answers, as `send_frames_to` counts.
-        self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
         let sent = out.frame_with(&vnet, len, &mut |buf| {
             // An untagged Ethernet header by a fixed-length copy (no call).
             match (buf.first_chunk_mut::<14>(), eth.first_chunk::<14>()) {
@@ -696,6 +698,7 @@ impl Inner {
         });
         if sent {
             self.stats.tx_frames = self.stats.tx_frames.wrapping_add(1);
+            self.stats.tx_bytes = self.stats.tx_bytes.wrapping_add(len as u64);
         }
         sent
     }
