@@ -465,6 +465,10 @@ pub struct Socket<'a> {
     rto_at: Option<Instant>,
     ack_at: Option<Instant>,
     ack_now: bool,
+    /// A read grew the window enough to tell the peer (`after_read`): an
+    /// ACK is owed, unless data that arrives first takes the growth back
+    /// (`in_order`), as `ack_now` would not let it.
+    window_update: bool,
     /// Segments received since our last ACK (ACK every second one, RFC 9293 §3.8.6.3).
     unacked_segments: u32,
     persist_at: Option<Instant>,
@@ -568,6 +572,7 @@ impl fmt::Debug for TcpSocket<'_> {
             .field("rto_at", &self.rto_at)
             .field("persist_at", &self.persist_at)
             .field("ack_now", &self.ack_now)
+            .field("window_update", &self.window_update)
             .finish()
     }
 }
@@ -626,6 +631,7 @@ impl<'a> TcpSocket<'a> {
             rto_at: None,
             ack_at: None,
             ack_now: false,
+            window_update: false,
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
@@ -849,7 +855,7 @@ impl<'a> TcpSocket<'a> {
         let now_window = self.rx_window();
         let threshold = self.mss.min(self.rx.capacity() / 2).max(1);
         if now_window >= advertised + threshold {
-            self.ack_now = true;
+            self.window_update = true;
         }
     }
 
@@ -910,6 +916,7 @@ impl<'a> TcpSocket<'a> {
         // which dispatch still sends): an owed ACK or probe kept `poll_at`
         // at "now" forever, as dispatch sends nothing when closed.
         self.ack_now = false;
+        self.window_update = false;
         self.challenge_ack = false;
         self.probe_due = false;
         self.tlp_due = false;

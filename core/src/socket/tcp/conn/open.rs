@@ -204,6 +204,7 @@ impl TcpSocket<'_> {
         self.rto_at = None;
         self.ack_at = None;
         self.ack_now = false;
+        self.window_update = false;
         self.unacked_segments = 0;
         self.persist_at = None;
         self.persist_backoff = 0;

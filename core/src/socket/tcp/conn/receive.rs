@@ -718,6 +718,13 @@ impl TcpSocket<'_> {
         let free = self.rx_window();
         let offered = self.rcv_adv.distance_from(self.last_ack_sent).max(0) as usize;
         let sliver = free < self.rx.capacity() / 2 && free < offered;
+        if sliver {
+            // A window update a read owed before this data came would now
+            // offer the same sliver: it waits for the next read as well
+            // (else the peer, window-limited, sends the sliver alone and
+            // each window takes two round trips).
+            self.window_update = false;
+        }
         if (self.unacked_segments >= 2 && !sliver) || filled_hole || self.config.ack_delay.is_none()
         {
             self.ack_now = true;

@@ -402,7 +402,7 @@ impl TcpSocket<'_> {
         let fin = !handshake
             && self.fin_due_after(sent + len)
             && (self.fin_fits(sent + len) || (zero_window_probe && len == 0));
-        let need_ack = self.ack_now || self.challenge_ack;
+        let need_ack = self.ack_now || self.challenge_ack || self.window_update;
         if len == 0 && !fin && !need_ack {
             // Nothing to probe any more (acknowledged meanwhile).
             self.probe_due = false;
@@ -568,6 +568,7 @@ impl TcpSocket<'_> {
     /// A segment carrying our ACK (and window `window_len`) left.
     fn ack_sent(&mut self, window_len: u16) {
         self.ack_now = false;
+        self.window_update = false;
         self.challenge_ack = false;
         self.ack_at = None;
         self.unacked_segments = 0;

@@ -17,7 +17,7 @@ const MAX_SYN_RETRIES: u32 = 6;
 impl TcpSocket<'_> {
     /// When the socket next wants to send or a timer fires.
     pub(crate) fn poll_at(&self, now: Instant) -> Option<Instant> {
-        if self.reset.is_some() || self.challenge_ack || self.ack_now {
+        if self.reset.is_some() || self.challenge_ack || self.ack_now || self.window_update {
             return Some(now);
         }
         if self.state == State::Closed {

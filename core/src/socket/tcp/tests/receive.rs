@@ -244,6 +244,36 @@ fn an_ack_offering_a_sliver_of_the_window_waits_for_the_read() {
 }
 
 #[test]
+fn a_window_update_overtaken_by_data_waits_for_the_read_too() {
+    // Issue 13, the writer benchmark's slow mode: a read owed a window
+    // update, and a super-frame filling the window arrived before the
+    // update left. Sent then, the update offered the sliver the frame
+    // left (1823 of 65535), the peer sent 1823 bytes alone, and every
+    // window went in two round trips, one of them for 3% of the data.
+    let mut s = established(65535);
+    let small = vec![1u8; 1823];
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1, Some(ISS + 1), &small),
+    );
+    let ack = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!((ack.ack, ack.window), (Some(IRS + 1 + 1823), 63712));
+    let mut buf = vec![0u8; 65535];
+    assert_eq!(s.recv_slice(&mut buf), Ok(1823));
+    // The update is owed; the window's worth arrives before it leaves.
+    let big = vec![2u8; 63712];
+    s.process(
+        Instant::ZERO,
+        &seg(TcpFlags::empty(), IRS + 1 + 1823, Some(ISS + 1), &big),
+    );
+    assert_eq!(out(&mut s, Instant::ZERO), None, "no ACK offering 1823");
+    assert_eq!(s.recv_slice(&mut buf), Ok(63712));
+    let ack = out(&mut s, Instant::ZERO).unwrap();
+    assert_eq!(ack.ack, Some(IRS + 1 + 65535));
+    assert_eq!(ack.window, 65535);
+}
+
+#[test]
 fn an_ack_offering_a_sliver_still_leaves_on_the_delayed_ack_timer() {
     // An application that does not read: RFC 1122 §4.2.3.2's bound holds.
     let mut s = sliver_filled();
