@@ -174,7 +174,15 @@ impl TcpSocket<'_> {
         // segment, or all that is left when nothing is in flight (or Nagle
         // is off), or half the largest window the peer offered.
         let full = n >= self.mss;
-        let all_left = n == unsent && (in_flight == 0 || !self.config.nagle || self.fin_queued);
+        // A full send buffer is all the application can give until an
+        // ACK frees room: holding its tail for more to join it (Nagle)
+        // only sends it later, alone. With a 64 KiB buffer and TSO, the
+        // tail after the last whole segment (375 bytes) then left as a
+        // runt of its own once the flight was ACKed, before the
+        // application could refill, and the next window waited for that
+        // runt's ACK too: two round trips per window (issue 13).
+        let all_left = n == unsent
+            && (in_flight == 0 || !self.config.nagle || self.fin_queued || self.tx.is_full());
         let half_window = self.max_snd_wnd > 0 && n >= self.max_snd_wnd / 2;
         if all_left {
             n

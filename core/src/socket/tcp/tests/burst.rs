@@ -147,3 +147,38 @@ fn segments_reporting_sack_blocks_go_one_call_each() {
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].sack, first[0].sack);
 }
+
+#[test]
+fn a_full_send_buffer_leaves_with_its_tail_not_after_it_alone() {
+    // Issue 13, the reader benchmark's slow mode: a 64 KiB send buffer,
+    // kept full, with TSO. Nagle held the tail past the last whole
+    // segment; once the flight was ACKed, before the application could
+    // refill (an interface polls before the application runs), the tail
+    // left alone as a runt, and the next window waited for its ACK too.
+    // A full buffer cannot grow its tail until an ACK: it all goes now.
+    let mut s = established(65535);
+    let mut now = Instant::ZERO;
+    for round in 0..12 {
+        let free = 65535 - s.send_queue();
+        s.send_slice(&vec![3u8; free]).unwrap();
+        let mut end = None;
+        while let Some(g) = out_tso(&mut s, now) {
+            end = Some(g.seq + g.payload.len());
+        }
+        let end = end.expect("a window's worth");
+        now += Duration::from_millis(1);
+        s.process(now, &seg(TcpFlags::empty(), IRS + 1, Some(end), &[]));
+        // The ACK came; the application has not refilled yet.
+        let mut alone = Vec::new();
+        while let Some(g) = out_tso(&mut s, now) {
+            alone.push(g.payload.len());
+            let end = g.seq + g.payload.len();
+            s.process(now, &seg(TcpFlags::empty(), IRS + 1, Some(end), &[]));
+        }
+        if round >= 6 {
+            // cwnd has outgrown the buffer: only the buffer limits.
+            assert!(s.stats().cwnd > 65535);
+            assert_eq!(alone, [0usize; 0], "round {round}: a runt after the flight");
+        }
+    }
+}
