@@ -465,6 +465,11 @@ pub struct Socket<'a> {
     rto_at: Option<Instant>,
     ack_at: Option<Instant>,
     ack_now: bool,
+    /// The segment just processed owes its ACK before the next one is
+    /// taken (out of order, filling a hole, or a duplicate: RFC 5681
+    /// §4.2), even when the device handed over a burst: set by `process`,
+    /// taken by the interface right after (`immediate_ack`).
+    ack_at_once: bool,
     /// Segments received since our last ACK (ACK every second one, RFC 9293 §3.8.6.3).
     unacked_segments: u32,
     persist_at: Option<Instant>,
@@ -626,6 +631,7 @@ impl<'a> TcpSocket<'a> {
             rto_at: None,
             ack_at: None,
             ack_now: false,
+            ack_at_once: false,
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,
