@@ -500,6 +500,7 @@ impl TcpSocket<'_> {
                 | State::Closing
         );
         if !core::mem::take(&mut self.ack_at_once)
+            || !self.config.ack_each_out_of_order
             || !self.ack_now
             || !synchronized
             || !self.syn_acked
