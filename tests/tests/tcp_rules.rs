@@ -952,12 +952,15 @@ fn a_zero_window_peer_that_stops_answering_is_given_up() {
     let mut r = Relay::new(1500);
     let (client, server) = connect(&mut r, IpAddr::V4(IP4_B), 4096);
     // B's 4096-byte buffer fills, and more waits behind its closed window.
+    // (A's full buffer leaves whole, so B's ACK for the last of it may
+    // come after B holds it all: wait for A's buffer to empty as well.)
     assert_eq!(r.a.tcp_socket(client).send_slice(&[7; 4096]), Ok(4096));
     assert!(r.run_until(Duration::from_secs(5), |r| r
         .b
         .tcp_socket(server)
         .recv_queue()
-        == 4096));
+        == 4096
+        && r.a.tcp_socket(client).send_queue() == 0));
     assert_eq!(r.a.tcp_socket(client).send_slice(&[8; 1000]), Ok(1000));
     r.run_for(Duration::from_secs(5));
     assert_eq!(r.a.tcp_socket(client).send_queue(), 1000);
