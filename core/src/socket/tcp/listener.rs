@@ -30,6 +30,13 @@ use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint};
 /// (Linux `tcp_synack_retries` = 5).
 pub const SYNACK_RETRIES: u8 = 5;
 
+/// The fewest SYN-ACK retransmissions an unanswered half-open connection
+/// gets while the SYN queue is more than half full (Linux's floor in
+/// `reqsk_timer_handler`): a SYN flood's records then die after about 7 s
+/// instead of 63 s, so the queue, and the scan of it each segment to the
+/// listener costs, is not left full long after the flood ended.
+pub const SYNACK_RETRIES_PRUNED: u8 = 2;
+
 /// The first SYN-ACK retransmission timeout (RFC 6298 §2.1: 1 s), doubled
 /// on each retry.
 pub const SYNACK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -630,12 +637,16 @@ impl<'a> TcpListener<'a> {
         // Recomputed as the records are looked at; a record left due (no
         // room to send) keeps it at `now`.
         self.syn_stale = false;
+        let pruned = self.unanswered_retries();
         let mut next: Option<Instant> = None;
         let n = self.syn_used.min(self.syn_queue.len());
         for slot in self.syn_queue[..n].iter_mut() {
             let Some(h) = slot else { continue };
             if h.next_at <= now {
-                if h.sent > SYNACK_RETRIES {
+                // A client that completed the handshake is real: it keeps
+                // every retry while it waits for room in the accept queue.
+                let retries = if h.acked { SYNACK_RETRIES } else { pruned };
+                if h.sent > retries {
                     if h.acked {
                         if !f(h, true) {
                             self.syn_next = Some(now);
@@ -659,6 +670,31 @@ impl<'a> TcpListener<'a> {
             next = Some(next.map_or(h.next_at, |t| t.min(h.next_at)));
         }
         self.syn_next = next;
+    }
+
+    /// How many SYN-ACK retransmissions a record no client answered gets
+    /// now. Normally [`SYNACK_RETRIES`]; once the SYN queue is more than
+    /// half full, fewer (down to [`SYNACK_RETRIES_PRUNED`]) the more of
+    /// it is old records, those already retransmitted to, as Linux's
+    /// `reqsk_timer_handler` prunes: half the queue stays for young
+    /// records (a real client answers the first SYN-ACK within an RTT),
+    /// and a flood's records, which nobody answers, leave the queue in
+    /// seconds. A real client whose SYN-ACKs were all lost retransmits
+    /// its SYN and gets a new record (or a cookie).
+    fn unanswered_retries(&self) -> u8 {
+        let queued = self.syn_count;
+        if queued * 2 <= self.syn_queue.len().max(8) {
+            return SYNACK_RETRIES;
+        }
+        let young = self.used().iter().flatten().filter(|h| h.sent <= 1).count();
+        let mut retries = SYNACK_RETRIES;
+        // Each step down needs twice the old-to-young ratio of the last.
+        let mut young = young.saturating_mul(2);
+        while retries > SYNACK_RETRIES_PRUNED && queued >= young {
+            retries -= 1;
+            young = young.saturating_mul(2);
+        }
+        retries
     }
 
     /// Notes a record stored in slot `i`, due at `at`.
@@ -1243,6 +1279,83 @@ mod tests {
         );
         l.close();
         assert_eq!(l.poll_at(), None);
+    }
+
+    /// Drives the SYN-ACK timers of `l` every 100 ms from 0 to `until`
+    /// (no send fails).
+    fn run_synacks(l: &mut TcpListener<'_>, until: Duration) {
+        let mut t = Instant::ZERO;
+        while t <= Instant::ZERO + until {
+            l.due_synacks(t, |_, _| true);
+            t += Duration::from_millis(100);
+        }
+    }
+
+    #[test]
+    fn a_flood_leaves_the_syn_queue_within_seconds() {
+        // A SYN flood from sources that never answer fills the queue; the
+        // flood ends. Its records must not hold the queue (and cost a scan
+        // of it for every later segment to the listener, and push every
+        // new client onto cookies) for the whole 63 s of 5 retries.
+        let mut l = listener(64);
+        for port in 1..=64 {
+            assert!(l.enqueue_syn(half(port, 0)));
+        }
+        assert!(
+            !l.enqueue_syn(half(100, 0)),
+            "full: the next SYN gets a cookie"
+        );
+        run_synacks(&mut l, Duration::from_secs(8));
+        assert_eq!(l.half_open(), 0, "gone after 1 + 2 SYN-ACKs unanswered");
+        assert!(
+            l.enqueue_syn(half(100, 8000)),
+            "a new client gets a record again"
+        );
+        assert_eq!(l.stats().expired, 64);
+    }
+
+    #[test]
+    fn a_queue_at_most_half_full_keeps_every_retry() {
+        // A few slow clients (lost SYN-ACKs, long RTT) are not a flood:
+        // each keeps the 5 retransmissions of `tcp_synack_retries`.
+        let mut l = listener(64);
+        for port in 1..=32 {
+            assert!(l.enqueue_syn(half(port, 0)));
+        }
+        run_synacks(&mut l, Duration::from_secs(62));
+        assert_eq!(l.half_open(), 32);
+        run_synacks(&mut l, Duration::from_secs(64));
+        assert_eq!(l.half_open(), 0);
+    }
+
+    #[test]
+    fn young_records_spare_the_old_ones_a_full_prune() {
+        // Linux keeps half the queue for young records: with as many young
+        // (just answered) as old records, the old lose only one retry.
+        let mut l = listener(8);
+        for port in 1..=8 {
+            assert!(l.enqueue_syn(HalfOpen {
+                sent: if port <= 4 { 1 } else { 3 },
+                ..half(port, 0)
+            }));
+        }
+        assert_eq!(l.unanswered_retries(), SYNACK_RETRIES - 1);
+        for port in 1..=3 {
+            l.find(&ep(1, 80), &ep(2, port)).unwrap().sent = 2;
+        }
+        assert_eq!(l.unanswered_retries(), SYNACK_RETRIES_PRUNED);
+        // A completed handshake waiting for room is never pruned.
+        let mut l = listener(8);
+        for port in 1..=8 {
+            assert!(l.enqueue_syn(HalfOpen {
+                sent: 3,
+                acked: port == 1,
+                ..half(port, 0)
+            }));
+        }
+        run_synacks(&mut l, Duration::from_secs(10));
+        assert_eq!(l.half_open(), 1);
+        assert!(l.find(&ep(1, 80), &ep(2, 1)).is_some());
     }
 
     #[test]
