@@ -119,6 +119,20 @@ impl HalfOpen {
         }
     }
 
+    /// True when this record is the connection `local` ↔ `remote`. Every
+    /// segment to the listener scans the SYN queue with this, and a flood
+    /// leaves it full: the client's port, which differs between almost any
+    /// two records (a flood's too), is compared first, so a scan of 1024
+    /// records costs a few instructions each rather than two whole
+    /// address comparisons.
+    #[inline]
+    pub fn is_for(&self, local: &IpEndpoint, remote: &IpEndpoint) -> bool {
+        self.remote.port == remote.port
+            && self.local.port == local.port
+            && self.remote.addr == remote.addr
+            && self.local.addr == local.addr
+    }
+
     /// True when `seq` falls in the window our SYN-ACK offered,
     /// RCV.NXT ≤ seq < RCV.NXT + RCV.WND, RCV.NXT being the client's ISN + 1
     /// (RFC 9293 §3.10.7.4; with a zero window only RCV.NXT itself).
@@ -316,9 +330,6 @@ pub struct Listener<'a> {
     /// and the next deadline, asked on every poll, cost nothing between
     /// deadlines, even with the queue full of a SYN flood's records.
     syn_next: Option<Instant>,
-    /// A record was lent out by [`find`](Self::find) and may have been
-    /// made due sooner: `syn_next` is recomputed by the next scan.
-    syn_stale: bool,
     pool: ManagedSlice<'a, Option<SocketHandle>>,
     accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
     accept_head: usize,
@@ -356,7 +367,6 @@ impl<'a> TcpListener<'a> {
             syn_used: 0,
             syn_count: 0,
             syn_next: None,
-            syn_stale: false,
             pool: pool.into(),
             accept_queue: accept_queue.into(),
             accept_head: 0,
@@ -396,7 +406,6 @@ impl<'a> TcpListener<'a> {
         self.syn_used = 0;
         self.syn_count = 0;
         self.syn_next = None;
-        self.syn_stale = false;
     }
 
     /// Wakes `waker`'s task once a connection waits for
@@ -486,10 +495,11 @@ impl<'a> TcpListener<'a> {
         let found = self.syn_queue[..n]
             .iter_mut()
             .flatten()
-            .find(|h| h.local == *local && h.remote == *remote);
-        // The caller may move its deadline (a retransmitted SYN is
-        // answered at once).
-        self.syn_stale |= found.is_some();
+            .find(|h| h.is_for(local, remote));
+        // Not marked stale: a handshake completes through here, and
+        // recomputing the next deadline after each would scan the whole
+        // queue per connection (a flood's records too). A caller that
+        // moves a deadline earlier says so with `note_due`.
         found
     }
 
@@ -565,7 +575,7 @@ impl<'a> TcpListener<'a> {
         let taken = self
             .used_mut()
             .iter_mut()
-            .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
+            .find(|s| s.is_some_and(|h| h.is_for(local, remote)))
             .and_then(Option::take);
         if taken.is_some() {
             self.syn_count = self.syn_count.saturating_sub(1);
@@ -631,12 +641,11 @@ impl<'a> TcpListener<'a> {
         while self.used().last().is_some_and(Option::is_none) {
             self.syn_used -= 1;
         }
-        if !self.syn_stale && self.syn_next.is_none_or(|t| t > now) {
+        if self.syn_next.is_none_or(|t| t > now) {
             return;
         }
         // Recomputed as the records are looked at; a record left due (no
         // room to send) keeps it at `now`.
-        self.syn_stale = false;
         let pruned = self.unanswered_retries();
         let mut next: Option<Instant> = None;
         let n = self.syn_used.min(self.syn_queue.len());
@@ -697,12 +706,16 @@ impl<'a> TcpListener<'a> {
         retries
     }
 
+    /// Notes that a record found by [`find`](Self::find) was made due at
+    /// `at` (a retransmitted SYN is answered at once).
+    pub(crate) fn note_due(&mut self, at: Instant) {
+        self.syn_next = Some(self.syn_next.map_or(at, |t| t.min(at)));
+    }
+
     /// Notes a record stored in slot `i`, due at `at`.
     fn note_record(&mut self, i: usize, at: Instant) {
         self.syn_used = self.syn_used.max(i + 1);
-        if !self.syn_stale {
-            self.syn_next = Some(self.syn_next.map_or(at, |t| t.min(at)));
-        }
+        self.note_due(at);
     }
 
     /// The part of the SYN queue that holds records.
@@ -716,12 +729,12 @@ impl<'a> TcpListener<'a> {
         &mut self.syn_queue[..n]
     }
 
-    /// When the next SYN-ACK is due.
+    /// No SYN-ACK is due before this (`None`: no record). A record taken
+    /// since the last scan may leave it early: the poll then finds nothing
+    /// due and the scan it makes sets it right, once, instead of a scan
+    /// per completed handshake.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
-        if !self.syn_stale {
-            return self.syn_next;
-        }
-        self.used().iter().flatten().map(|h| h.next_at).min()
+        self.syn_next
     }
 }
 
@@ -952,6 +965,7 @@ impl TcpListener<'_> {
                     // A retransmitted SYN: answer it again now.
                     if half.irs == repr.seq_number {
                         half.next_at = now;
+                        l.note_due(now);
                     }
                     return Verdict {
                         touch: true,
@@ -1229,9 +1243,13 @@ mod tests {
         assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some());
         assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
         assert!(l.take(&ep(1, 80), &ep(2, 4)).is_some());
+        // Taking a record leaves the bound early (no scan per handshake);
+        // the poll it draws finds nothing due and sets it right.
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
+        l.due_synacks(Instant::from_millis(50), |_, _| panic!("nothing is due"));
         assert_eq!(l.poll_at(), Some(Instant::from_millis(300)));
         assert!(l.take(&ep(1, 80), &ep(2, 3)).is_some());
-        l.due_synacks(Instant::ZERO, |_, _| true);
+        l.due_synacks(Instant::from_millis(300), |_, _| true);
         assert_eq!((l.half_open(), l.poll_at()), (0, None));
         // Filled to the end and back: every record is looked at.
         for port in 1..=1024 {
@@ -1259,6 +1277,7 @@ mod tests {
         // A retransmitted SYN is answered at once: the caller moves the
         // record's deadline through `find`.
         l.find(&ep(1, 80), &ep(2, 1)).unwrap().next_at = Instant::from_millis(100);
+        l.note_due(Instant::from_millis(100));
         assert_eq!(l.poll_at(), Some(Instant::from_millis(100)));
         l.due_synacks(Instant::from_millis(100), |h, _| {
             sent.push(h.remote.port);
