@@ -30,6 +30,22 @@ use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint};
 /// (Linux `tcp_synack_retries` = 5).
 pub const SYNACK_RETRIES: u8 = 5;
 
+/// How many new records a listener tracks between two looks at its SYN
+/// queue (more: the whole queue is looked at).
+const FRESH_SLOTS: usize = 8;
+
+/// What [`Listener::service`] did with one slot.
+enum Serviced {
+    /// No record there.
+    Empty,
+    /// The record ran out of retries and is gone.
+    Gone,
+    /// The record is next due at this instant.
+    Next(Instant),
+    /// Its segment could not go now: it stays due.
+    Blocked,
+}
+
 /// The fewest SYN-ACK retransmissions an unanswered half-open connection
 /// gets while the SYN queue is more than half full (Linux's floor in
 /// `reqsk_timer_handler`): a SYN flood's records then die after about 7 s
@@ -330,6 +346,10 @@ pub struct Listener<'a> {
     /// and the next deadline, asked on every poll, cost nothing between
     /// deadlines, even with the queue full of a SYN flood's records.
     syn_next: Option<Instant>,
+    /// Slots that took a record since the last look at the queue: a new
+    /// SYN's first SYN-ACK is sent by looking at these alone, so a
+    /// connection costs no scan of the queue whatever else it holds.
+    fresh: heapless::Vec<usize, FRESH_SLOTS>,
     pool: ManagedSlice<'a, Option<SocketHandle>>,
     accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
     accept_head: usize,
@@ -367,6 +387,7 @@ impl<'a> TcpListener<'a> {
             syn_used: 0,
             syn_count: 0,
             syn_next: None,
+            fresh: heapless::Vec::new(),
             pool: pool.into(),
             accept_queue: accept_queue.into(),
             accept_head: 0,
@@ -406,6 +427,7 @@ impl<'a> TcpListener<'a> {
         self.syn_used = 0;
         self.syn_count = 0;
         self.syn_next = None;
+        self.fresh.clear();
     }
 
     /// Wakes `waker`'s task once a connection waits for
@@ -641,7 +663,32 @@ impl<'a> TcpListener<'a> {
         while self.used().last().is_some_and(Option::is_none) {
             self.syn_used -= 1;
         }
+        let fresh = core::mem::take(&mut self.fresh);
         if self.syn_next.is_none_or(|t| t > now) {
+            // Only records stored since the last look can be due (a new
+            // SYN's first SYN-ACK): those, not the whole queue, which a
+            // flood leaves holding hundreds of records for a minute.
+            // New records are young: never pruned (see
+            // `unanswered_retries`).
+            let pruned = SYNACK_RETRIES;
+            for (k, &i) in fresh.iter().enumerate() {
+                let Some(slot) = self.syn_queue.get_mut(i) else {
+                    continue;
+                };
+                match Self::service(slot, now, pruned, &mut self.stats, &mut f) {
+                    Serviced::Empty => {}
+                    Serviced::Gone => self.syn_count = self.syn_count.saturating_sub(1),
+                    Serviced::Next(at) => self.note_due(at),
+                    Serviced::Blocked => {
+                        // Left due: this one and the rest are looked at
+                        // again on the next call.
+                        self.fresh = fresh.get(k..).map_or_else(Default::default, |rest| {
+                            heapless::Vec::from_slice(rest).unwrap_or_default()
+                        });
+                        return;
+                    }
+                }
+            }
             return;
         }
         // Recomputed as the records are looked at; a record left due (no
@@ -650,35 +697,56 @@ impl<'a> TcpListener<'a> {
         let mut next: Option<Instant> = None;
         let n = self.syn_used.min(self.syn_queue.len());
         for slot in self.syn_queue[..n].iter_mut() {
-            let Some(h) = slot else { continue };
-            if h.next_at <= now {
-                // A client that completed the handshake is real: it keeps
-                // every retry while it waits for room in the accept queue.
-                let retries = if h.acked { SYNACK_RETRIES } else { pruned };
-                if h.sent > retries {
-                    if h.acked {
-                        if !f(h, true) {
-                            self.syn_next = Some(now);
-                            return;
-                        }
-                        self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
-                    }
-                    *slot = None;
-                    self.syn_count = self.syn_count.saturating_sub(1);
-                    self.stats.expired = self.stats.expired.wrapping_add(1);
-                    continue;
-                }
-                if !f(h, false) {
+            match Self::service(slot, now, pruned, &mut self.stats, &mut f) {
+                Serviced::Empty => {}
+                Serviced::Gone => self.syn_count = self.syn_count.saturating_sub(1),
+                Serviced::Next(at) => next = Some(next.map_or(at, |t| t.min(at))),
+                Serviced::Blocked => {
                     self.syn_next = Some(now);
                     return;
                 }
-                h.sent = h.sent.saturating_add(1);
-                // RFC 6298 §5.5-style doubling from 1 s.
-                h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
             }
-            next = Some(next.map_or(h.next_at, |t| t.min(h.next_at)));
         }
         self.syn_next = next;
+    }
+
+    /// Sends the SYN-ACK (or the reset) of one slot's record if due, or
+    /// drops it once out of retries; `pruned` is the retries left to a
+    /// record no client answered.
+    fn service(
+        slot: &mut Option<HalfOpen>,
+        now: Instant,
+        pruned: u8,
+        stats: &mut ListenerStats,
+        f: &mut impl FnMut(&mut HalfOpen, bool) -> bool,
+    ) -> Serviced {
+        let Some(h) = slot else {
+            return Serviced::Empty;
+        };
+        if h.next_at > now {
+            return Serviced::Next(h.next_at);
+        }
+        // A client that completed the handshake is real: it keeps every
+        // retry while it waits for room in the accept queue.
+        let retries = if h.acked { SYNACK_RETRIES } else { pruned };
+        if h.sent > retries {
+            if h.acked {
+                if !f(h, true) {
+                    return Serviced::Blocked;
+                }
+                stats.overflow_resets = stats.overflow_resets.wrapping_add(1);
+            }
+            *slot = None;
+            stats.expired = stats.expired.wrapping_add(1);
+            return Serviced::Gone;
+        }
+        if !f(h, false) {
+            return Serviced::Blocked;
+        }
+        h.sent = h.sent.saturating_add(1);
+        // RFC 6298 §5.5-style doubling from 1 s.
+        h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
+        Serviced::Next(h.next_at)
     }
 
     /// How many SYN-ACK retransmissions a record no client answered gets
@@ -715,7 +783,11 @@ impl<'a> TcpListener<'a> {
     /// Notes a record stored in slot `i`, due at `at`.
     fn note_record(&mut self, i: usize, at: Instant) {
         self.syn_used = self.syn_used.max(i + 1);
-        self.note_due(at);
+        if self.fresh.push(i).is_err() {
+            // More new records than the list holds: the whole queue is
+            // looked at instead.
+            self.note_due(at);
+        }
     }
 
     /// The part of the SYN queue that holds records.
@@ -734,7 +806,16 @@ impl<'a> TcpListener<'a> {
     /// due and the scan it makes sets it right, once, instead of a scan
     /// per completed handshake.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
-        self.syn_next
+        let fresh = self
+            .fresh
+            .iter()
+            .filter_map(|&i| self.syn_queue.get(i).copied().flatten())
+            .map(|h| h.next_at)
+            .min();
+        match (self.syn_next, fresh) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -1243,10 +1324,6 @@ mod tests {
         assert!(l.find(&ep(1, 80), &ep(2, 3)).is_some());
         assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
         assert!(l.take(&ep(1, 80), &ep(2, 4)).is_some());
-        // Taking a record leaves the bound early (no scan per handshake);
-        // the poll it draws finds nothing due and sets it right.
-        assert_eq!(l.poll_at(), Some(Instant::from_millis(50)));
-        l.due_synacks(Instant::from_millis(50), |_, _| panic!("nothing is due"));
         assert_eq!(l.poll_at(), Some(Instant::from_millis(300)));
         assert!(l.take(&ep(1, 80), &ep(2, 3)).is_some());
         l.due_synacks(Instant::from_millis(300), |_, _| true);
@@ -1375,6 +1452,45 @@ mod tests {
         run_synacks(&mut l, Duration::from_secs(10));
         assert_eq!(l.half_open(), 1);
         assert!(l.find(&ep(1, 80), &ep(2, 1)).is_some());
+    }
+
+    #[test]
+    fn new_records_are_answered_beside_a_full_queue_of_old_ones() {
+        let mut l = listener(1024);
+        for port in 1..=1000 {
+            assert!(l.enqueue_syn(half(port, 10_000)));
+        }
+        // Nothing due yet: the old records are looked at once.
+        l.due_synacks(Instant::from_millis(1), |_, _| panic!("nothing is due"));
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(10_000)));
+        // New SYNs, more than the fresh list holds, one send refused.
+        for port in 2000..2012 {
+            assert!(l.enqueue_syn(half(port, 1000)));
+        }
+        let mut sent = vec![];
+        let mut refuse = true;
+        let mut once = |h: &mut HalfOpen, _| {
+            if h.remote.port == 2003 && core::mem::take(&mut refuse) {
+                return false;
+            }
+            sent.push(h.remote.port);
+            true
+        };
+        l.due_synacks(Instant::from_millis(1000), &mut once);
+        l.due_synacks(Instant::from_millis(1000), &mut once);
+        sent.sort_unstable();
+        assert_eq!(sent, (2000..2012).collect::<std::vec::Vec<_>>());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(2000)));
+        // A retransmitted SYN makes its record due at once.
+        l.find(&ep(1, 80), &ep(2, 500)).unwrap().next_at = Instant::from_millis(1500);
+        l.note_due(Instant::from_millis(1500));
+        let mut sent = vec![];
+        l.due_synacks(Instant::from_millis(1500), |h, _| {
+            sent.push(h.remote.port);
+            true
+        });
+        assert_eq!(sent, [500]);
+        assert_eq!(l.half_open(), 1012);
     }
 
     #[test]
