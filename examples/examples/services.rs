@@ -18,7 +18,6 @@ use std::time::{Duration, SystemTime};
 use clap::Parser;
 use rstcp::runtime::{Interest, Poller, Stack, TcpListener, TcpStream, UdpSocket};
 use rstcp_examples::cli::{self, NetArgs};
-use rstcp_examples::sched;
 use rstcp_examples::services::{chargen_line, daytime, CHARGEN_WIDTH};
 
 /// Echo, discard, daytime and chargen over TCP and UDP on a TAP.
@@ -34,12 +33,6 @@ struct Args {
     /// Connections each TCP service lets complete before it accepts them.
     #[arg(long, default_value_t = 64, value_name = "N")]
     backlog: usize,
-    /// The time slice each TCP service's event loop asks the scheduler
-    /// for, in microseconds (Linux 6.12+; 0: the kernel's default). A
-    /// short one keeps the kernel's threads that the loop's writes wake
-    /// from preempting it (see `rstcp_examples::sched`).
-    #[arg(long, default_value_t = sched::EVENT_LOOP_SLICE.as_micros() as u64, value_name = "MICROSECONDS")]
-    sched_slice_us: u64,
     /// How long to wait for the addresses (a DHCPv4 lease, RFC 5227
     /// probing, DAD) before giving up.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
@@ -207,7 +200,6 @@ fn tcp_service(
     name: &'static str,
     service: Service,
     backlog: usize,
-    slice: Option<Duration>,
 ) -> io::Result<()> {
     let listener = TcpListener::bind(stack, port, backlog)?;
     listener.set_nonblocking(true)?;
@@ -216,11 +208,6 @@ fn tcp_service(
     thread::Builder::new()
         .name(format!("tcp/{name}"))
         .spawn(move || {
-            if let Some(slice) = slice {
-                if let Err(e) = sched::request_slice(slice) {
-                    log::debug!("tcp/{name}: no {slice:?} time slice: {e}");
-                }
-            }
             let mut conns = Conns::default();
             let mut scratch = vec![0u8; 16 * 1024];
             let mut events = Vec::new();
@@ -374,8 +361,7 @@ fn run(args: &Args) -> io::Result<()> {
         (19, "chargen", Service::Chargen),
     ];
     for (port, name, service) in services {
-        let slice = (args.sched_slice_us > 0).then(|| Duration::from_micros(args.sched_slice_us));
-        tcp_service(&stack, port, name, service, args.backlog, slice)?;
+        tcp_service(&stack, port, name, service, args.backlog)?;
         udp_service(&stack, port, name)?;
     }
     let addrs: Vec<String> = stack

@@ -7,5 +7,4 @@ pub mod cli;
 pub mod http;
 pub mod memory;
 pub mod pingstats;
-pub mod sched;
 pub mod services;
