@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rstcp::phy::wait::{Transmit, Transmitter, WaitDevice, Waker};
+use rstcp::phy::wait::{FrameIo, Transmit, Transmitter, WaitDevice, Waker};
 use rstcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken, VirtioOffload};
 use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
@@ -38,8 +38,11 @@ pub struct TapStats {
 ///
 /// The fd is non-blocking: [`Device::receive`] returns `None` when no frame
 /// is waiting, and [`WaitDevice::wait`] is how a thread sleeps until one
-/// arrives. Frames are read into one receive buffer and written from one
-/// transmit buffer, both sized once for the MTU read at open.
+/// arrives. Through [`Device`], frames are read into one receive buffer and
+/// written from one transmit buffer, both sized once for the MTU read at
+/// open; through [`FrameIo`] (the std runtime's path), straight into and
+/// from the caller's buffers, with the virtio-net header (if any) in front
+/// of the frame either way.
 #[derive(Debug)]
 pub struct TapDevice {
     file: File,
@@ -259,21 +262,57 @@ impl TxToken for TapTxToken<'_> {
         }
         let frame = &mut self.buf[..len];
         let result = f(frame);
-        let mut file = self.file;
-        match file.write(frame) {
-            Ok(n) if n == len => self.stats.tx_frames += 1,
-            Ok(_) => {
-                self.stats.tx_errors += 1;
-                *self.last_error = Some(io::ErrorKind::WriteZero);
+        write_frame(self.file, frame, self.stats, self.last_error);
+        result
+    }
+}
+
+/// Writes one frame (with its virtio-net header, if on) and counts it.
+fn write_frame(
+    mut file: &File,
+    frame: &[u8],
+    stats: &mut TapStats,
+    last_error: &mut Option<io::ErrorKind>,
+) {
+    match file.write(frame) {
+        Ok(n) if n == frame.len() => stats.tx_frames += 1,
+        Ok(_) => {
+            stats.tx_errors += 1;
+            *last_error = Some(io::ErrorKind::WriteZero);
+        }
+        // A TAP takes every frame unless the kernel is out of memory or
+        // the interface is gone: the frame is lost as on a busy wire.
+        Err(err) => {
+            stats.tx_errors += 1;
+            *last_error = Some(err.kind());
+        }
+    }
+}
+
+/// Reads one frame (with its virtio-net header, if on) into `buf`; `None`
+/// when none waits or the read failed (counted).
+fn read_frame(
+    mut file: &File,
+    buf: &mut [u8],
+    stats: &mut TapStats,
+    last_error: &mut Option<io::ErrorKind>,
+) -> Option<usize> {
+    loop {
+        match file.read(buf) {
+            Ok(n) => {
+                stats.rx_frames += 1;
+                return Some(n);
             }
-            // A TAP takes every frame unless the kernel is out of memory or
-            // the interface is gone: the frame is lost as on a busy wire.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return None,
             Err(err) => {
-                self.stats.tx_errors += 1;
-                *self.last_error = Some(err.kind());
+                // EIO while the interface is down, for instance: count it
+                // and report "nothing to receive" rather than spin.
+                stats.rx_errors += 1;
+                *last_error = Some(err.kind());
+                return None;
             }
         }
-        result
     }
 }
 
@@ -282,21 +321,12 @@ impl Device for TapDevice {
     type TxToken<'a> = TapTxToken<'a>;
 
     fn receive(&mut self, _now: Instant) -> Option<(TapRxToken<'_>, TapTxToken<'_>)> {
-        let n = loop {
-            match (&self.file).read(&mut self.rx_buf) {
-                Ok(n) => break n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return None,
-                Err(err) => {
-                    // EIO while the interface is down, for instance: count
-                    // it and report "nothing to receive" rather than spin.
-                    self.stats.rx_errors += 1;
-                    self.last_error = Some(err.kind());
-                    return None;
-                }
-            }
-        };
-        self.stats.rx_frames += 1;
+        let n = read_frame(
+            &self.file,
+            &mut self.rx_buf,
+            &mut self.stats,
+            &mut self.last_error,
+        )?;
         Some((
             TapRxToken {
                 frame: &mut self.rx_buf[..n],
@@ -335,6 +365,28 @@ impl Device for TapDevice {
     }
 }
 
+/// The runtime's path: a frame read straight into its buffer, parsed there,
+/// and one written straight from its send queue (see
+/// [`FrameIo`]): `read(2)` and `write(2)` take any buffer.
+impl FrameIo for TapDevice {
+    fn rx_room(&self) -> usize {
+        // What the device's own receive buffer holds: the header, a
+        // super-frame with offloads, a tagged Ethernet header.
+        self.rx_buf.len()
+    }
+
+    fn receive_into(&mut self, buf: &mut [u8]) -> Option<usize> {
+        read_frame(&self.file, buf, &mut self.stats, &mut self.last_error)
+    }
+
+    fn transmit_from(&mut self, frame: &[u8]) -> bool {
+        // As through a token: a TAP has no back-pressure to report, a frame
+        // the kernel does not take is counted and lost.
+        write_frame(&self.file, frame, &mut self.stats, &mut self.last_error);
+        true
+    }
+}
+
 impl WaitDevice for TapDevice {
     fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         wake::wait(self.file.as_raw_fd(), &self.waker, timeout)
@@ -346,6 +398,10 @@ impl WaitDevice for TapDevice {
 
     fn transmitter(&self) -> Option<Transmitter> {
         Some(self.sender.clone())
+    }
+
+    fn frame_io(&mut self) -> Option<&mut dyn FrameIo> {
+        Some(self)
     }
 }
 
@@ -527,6 +583,74 @@ mod tests {
         assert_eq!(vnet, Ok(rstcp::wire::virtio::VirtioNetRepr::PLAIN));
         assert_eq!(reply[12..18], mac);
         assert_eq!(reply[12 + 28..12 + 32], [10, 78, 0, 2]);
+    }
+
+    /// An ARP exchange with the kernel through [`FrameIo`], the runtime's
+    /// path: the request written from our buffer, the reply read into one
+    /// of ours, header and all when `offload` puts one on every frame.
+    fn arp_through_frame_io(offload: bool, net: u8) {
+        let name = unique("rtd");
+        let mut tap = TapDevice::open_with_offload(&name, offload).unwrap();
+        let header = tap.offloads().header_len;
+        assert_eq!(header, if offload { 12 } else { 0 });
+        let room = tap.frame_io().unwrap().rx_room();
+        // Room for a super-frame with offloads, a tagged full frame without.
+        let ip_max = if offload { 65535 } else { 1500 };
+        assert_eq!(room, header + ip_max + 14 + 4);
+        tap.set_up().unwrap();
+        let ns = Netns(unique("rstcp-tapdir-"));
+        ip(&["netns", "add", &ns.0]);
+        ip(&["link", "set", &name, "netns", &ns.0]);
+        let kernel = format!("10.{net}.0.2/24");
+        ip(&["-n", &ns.0, "addr", "add", &kernel, "dev", &name]);
+        ip(&["-n", &ns.0, "link", "set", &name, "up"]);
+
+        let mac = [0x02, 0, 0, 0, net, 1];
+        let mut request = vec![0u8; header];
+        request.extend(arp_request(mac, [10, net, 0, 1], [10, net, 0, 2]));
+        assert!(tap.frame_io().unwrap().transmit_from(&request));
+        assert_eq!(tap.stats().tx_frames, 1);
+        assert_eq!(tap.stats().tx_errors, 0);
+
+        let mut buf = vec![0u8; room];
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let reply = loop {
+            assert!(std::time::Instant::now() < deadline, "no ARP reply");
+            tap.wait(Some(Duration::from_millis(200))).unwrap();
+            let Some(n) = tap.frame_io().unwrap().receive_into(&mut buf) else {
+                continue;
+            };
+            let eth = &buf[header..n];
+            if eth.len() >= 42 && eth[12..14] == [0x08, 0x06] && eth[20..22] == [0, 2] {
+                break &buf[..n];
+            }
+        };
+        if offload {
+            let vnet = rstcp::wire::virtio::VirtioNetRepr::parse(&reply[..12], reply.len() - 12);
+            assert_eq!(vnet, Ok(rstcp::wire::virtio::VirtioNetRepr::PLAIN));
+        }
+        let eth = &reply[header..];
+        assert_eq!(eth[0..6], mac);
+        assert_eq!(eth[28..32], [10, net, 0, 2]);
+        assert!(tap.stats().rx_frames >= 1);
+        assert_eq!(tap.stats().rx_errors, 0);
+        // Nothing more waiting is "none", not an error.
+        while tap.frame_io().unwrap().receive_into(&mut buf).is_some() {}
+        assert_eq!(tap.take_error(), None);
+    }
+
+    #[test]
+    fn frames_go_both_ways_through_the_callers_buffers_plain() {
+        if have_tap() {
+            arp_through_frame_io(false, 79);
+        }
+    }
+
+    #[test]
+    fn frames_go_both_ways_through_the_callers_buffers_with_the_virtio_header() {
+        if have_tap() {
+            arp_through_frame_io(true, 80);
+        }
     }
 
     #[test]

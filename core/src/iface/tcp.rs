@@ -156,6 +156,11 @@ impl Inner {
                     let time_wait = s.state() == State::TimeWait;
                     s.process(now, &repr);
                     reopened = time_wait && s.state() == State::Closed;
+                    // RFC 5681 §4.2: an out-of-order segment (or one filling
+                    // a hole) is answered before the next frame of the burst
+                    // is taken, through this frame's reply buffer; a failed
+                    // send leaves the ACK to the socket walk after the burst.
+                    let _ = s.immediate_ack(now, |ack| self.send_tcp(out, local, remote, ack));
                 }
                 sockets.touch(h.index());
                 if reopened && repr.control.contains(TcpFlags::SYN) {

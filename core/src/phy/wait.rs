@@ -44,6 +44,34 @@ pub trait Transmit: Send + Sync {
 /// A shareable [`Transmit`] handle.
 pub type Transmitter = Arc<dyn Transmit>;
 
+/// A device whose frames move through buffers its caller owns, as a TAP's
+/// `read(2)` and `write(2)` take any buffer.
+///
+/// The std runtime reads frames ahead into buffers of its own (see its
+/// `batch` module) and writes the frames it queued from them; through this
+/// a frame is read straight into the runtime's buffer, parsed there, and a
+/// queued frame written straight from it, with no copy through the
+/// device's own buffers in between. A device without it
+/// ([`WaitDevice::frame_io`] `None`) is used through its tokens, which
+/// costs the runtime one copy of each frame each way.
+pub trait FrameIo {
+    /// The room one received frame may take, any header the device puts
+    /// before it included (a TAP's virtio-net header): a buffer this long
+    /// holds every frame [`receive_into`](Self::receive_into) returns.
+    fn rx_room(&self) -> usize;
+
+    /// Reads the next waiting frame into the start of `buf` and returns its
+    /// length, the bytes [`Device::receive`]'s token would have lent.
+    /// `None` when no frame waits, or when the read failed (the device
+    /// counts that, as for `receive`).
+    fn receive_into(&mut self, buf: &mut [u8]) -> Option<usize>;
+
+    /// Sends `frame`, the bytes a [`Device::transmit`] token would have
+    /// been filled with. False when the device has no room now: the frame
+    /// was not taken. A frame taken and then lost is lost as on a wire.
+    fn transmit_from(&mut self, frame: &[u8]) -> bool;
+}
+
 /// A [`Device`] that a thread can sleep on until it has work.
 pub trait WaitDevice: Device + Send {
     /// Blocks until a frame may be ready to receive, `timeout` passed
@@ -59,6 +87,13 @@ pub trait WaitDevice: Device + Send {
     /// [`Device::transmit`], as a device that records or alters what it
     /// sends needs).
     fn transmitter(&self) -> Option<Transmitter> {
+        None
+    }
+
+    /// The device's frames through buffers of its caller's ([`FrameIo`]),
+    /// if it has that path (`None`, the default: only through its tokens,
+    /// as a device that records or alters its frames needs).
+    fn frame_io(&mut self) -> Option<&mut dyn FrameIo> {
         None
     }
 }

@@ -179,6 +179,15 @@ pub struct TcpConfig {
     /// Delayed ACK timeout (RFC 9293 §3.8.6.3: under 0.5 s; Linux 40 ms),
     /// `None` to ACK every segment at once.
     pub ack_delay: Option<Duration>,
+    /// Answer each out-of-order segment, and the one that fills a hole,
+    /// with its own ACK before the interface takes the next frame of a
+    /// burst (RFC 5681 §4.2's immediate duplicate ACK, the SACK blocks as
+    /// they stand, RFC 2018 §4; Linux answers every segment so). Off,
+    /// such segments still owe an ACK at once, but one ACK answers all
+    /// those of a burst when the poll sends (the SACK blocks touched
+    /// beyond what one ACK carries follow in further ACKs). On by default;
+    /// the std runtime turns it off, see its `StackConfig::tcp`.
+    pub ack_each_out_of_order: bool,
     /// Retransmission timer bounds.
     pub rto: RtoConfig,
     /// Congestion control algorithm (CUBIC by default).
@@ -231,6 +240,7 @@ impl Default for TcpConfig {
         TcpConfig {
             nagle: true,
             ack_delay: Some(Duration::from_millis(40)),
+            ack_each_out_of_order: true,
             rto: RtoConfig::default(),
             congestion: CongestionKind::Cubic,
             user_timeout: None,
@@ -465,6 +475,11 @@ pub struct Socket<'a> {
     rto_at: Option<Instant>,
     ack_at: Option<Instant>,
     ack_now: bool,
+    /// The segment just processed owes its ACK before the next one is
+    /// taken (out of order, filling a hole, or a duplicate: RFC 5681
+    /// §4.2), even when the device handed over a burst: set by `process`,
+    /// taken by the interface right after (`immediate_ack`).
+    ack_at_once: bool,
     /// Segments received since our last ACK (ACK every second one, RFC 9293 §3.8.6.3).
     unacked_segments: u32,
     persist_at: Option<Instant>,
@@ -626,6 +641,7 @@ impl<'a> TcpSocket<'a> {
             rto_at: None,
             ack_at: None,
             ack_now: false,
+            ack_at_once: false,
             unacked_segments: 0,
             persist_at: None,
             persist_backoff: 0,

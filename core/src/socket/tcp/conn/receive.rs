@@ -26,6 +26,7 @@ impl TcpSocket<'_> {
     /// Processes a segment addressed to this connection.
     pub(crate) fn process(&mut self, now: Instant, repr: &TcpRepr<'_>) {
         self.stats.segments_in = self.stats.segments_in.wrapping_add(1);
+        self.ack_at_once = false;
         match self.state {
             State::Closed | State::Listen => {}
             State::SynSent => self.process_syn_sent(now, repr),
@@ -632,6 +633,7 @@ impl TcpSocket<'_> {
                 // Partly a duplicate: report the old part (RFC 2883 §4.1.1).
                 self.owe_dsack((seq, seq + skip));
                 self.ack_now = true;
+                self.ack_at_once = true;
             }
             data = data.get(skip..).unwrap_or(&[]);
             seq += skip;
@@ -646,6 +648,7 @@ impl TcpSocket<'_> {
             if repr.segment_len() > 0 && !fin_in_order {
                 // A duplicate: ACK at once (RFC 5681 §4.2 out-of-order rule).
                 self.ack_now = true;
+                self.ack_at_once = true;
             }
             return;
         }
@@ -686,11 +689,19 @@ impl TcpSocket<'_> {
         let advanced = self.rx.enqueue_unallocated(self.assembler.remove_front());
         if advanced == 0 {
             // Out of order: ACK at once so the sender sees a duplicate ACK
-            // and our SACK blocks (RFC 5681 §4.2).
+            // and our SACK blocks (RFC 5681 §4.2), one per segment even in
+            // a burst (`ack_at_once`), as Linux's __tcp_ack_snd_check
+            // answers every segment while its out-of-order queue is not
+            // empty: the sender counts duplicate ACKs and reads each block.
             self.ack_now = true;
+            self.ack_at_once = true;
             return;
         }
         let filled_hole = !self.assembler.is_empty() || advanced > data.len();
+        // RFC 5681 §4.2: the segment that fills (part of) a gap is ACKed
+        // at once, before the rest of a burst: the sender learns the hole
+        // closed (and RACK that it was reordering) one burst earlier.
+        self.ack_at_once |= filled_hole;
         self.in_order(now, advanced, filled_hole);
     }
 

@@ -478,6 +478,51 @@ impl TcpSocket<'_> {
         Ok(())
     }
 
+    /// Sends the ACK the segment just processed owes at once
+    /// (`ack_at_once`: out of order, filling a hole, a duplicate; RFC 5681
+    /// §4.2) through `emit`, before the interface takes the next segment
+    /// of a burst: a pure ACK with the SACK blocks as they stand, the
+    /// most recent first (RFC 2018 §4). Anything else owed (a reset, a
+    /// challenge ACK, the handshake) is left to `dispatch`, and so is
+    /// data: it leaves after the burst, as usual. `Ok(())` when nothing
+    /// was owed; on `Err` the ACK stays owed to `dispatch`.
+    pub(crate) fn immediate_ack<E>(
+        &mut self,
+        now: Instant,
+        emit: impl FnOnce(&TcpRepr<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let synchronized = matches!(
+            self.state,
+            State::Established
+                | State::FinWait1
+                | State::FinWait2
+                | State::CloseWait
+                | State::Closing
+        );
+        if !core::mem::take(&mut self.ack_at_once)
+            || !self.config.ack_each_out_of_order
+            || !self.ack_now
+            || !synchronized
+            || !self.syn_acked
+            || self.reset.is_some()
+            || self.challenge_ack
+        {
+            return Ok(());
+        }
+        let mut repr = self.base_repr(now);
+        // As `dispatch`'s pure ACK: never past the window's right edge
+        // while a zero-window probe is out (Linux's tcp_acceptable_seq).
+        let window_end = self.snd_una + self.snd_wnd;
+        if self.snd_nxt > window_end {
+            repr.seq_number = window_end;
+        }
+        let window_len = repr.window_len;
+        emit(&repr)?;
+        self.stats.segments_out = self.stats.segments_out.wrapping_add(1);
+        self.ack_sent(window_len);
+        Ok(())
+    }
+
     /// After a burst of `segments`: RFC 8985 §7.2 re-arms the probe
     /// timeout on each transmission of new data; with one `now` and the
     /// same flight but for its size, the last one's is what counts.
