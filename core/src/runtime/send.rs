@@ -313,13 +313,9 @@ mod tests {
                 assert_eq!(back, [round, i as u8, 7]);
             }
         }
-        let send_polls = server.shared().lock().send_polls;
         server.stop().unwrap();
         client.stop().unwrap();
         let passes = server_thread.join().unwrap();
-        // Nor does the wait poll for them when it goes on to drive: its
-        // round's poll sends them.
-        assert!(send_polls * 4 <= CONNECTIONS, "send polls: {send_polls}");
         assert!(passes.len() >= 3, "{passes:?}");
         // Eighteen connections, each accepted, echoed and closed: a poll
         // per call made some fifty. A call still polls when the stack's

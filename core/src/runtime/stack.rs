@@ -282,20 +282,11 @@ impl Shared {
         loop {
             core.check_running()?;
             let r = f(&mut core);
-            let sleeps = matches!(r, Ok(None)) && !matches!(deadline, Deadline::Now);
-            // About to drive the device (this thread put it back and it
-            // lies unused, or drives it already): the round's own poll
-            // sends what the loop's calls left, after reading what came
-            // meanwhile, so no poll of its own. Otherwise a poller's wait
-            // sends it before it returns, and so does a call about to
-            // sleep (see `kicked`).
-            let steps = sleeps && drives && (driving.is_some() || self.handover.put_back_here());
-            let flush = matches!(watch, Watch::Poller(_)) || sleeps;
-            let after = if steps {
-                Default::default()
-            } else {
-                self.kicked(&mut core, flush)
-            };
+            // A poller's wait sends what the loop's calls left (see
+            // `kicked`), and so does a call about to sleep.
+            let flush = matches!(watch, Watch::Poller(_))
+                || (matches!(r, Ok(None)) && !matches!(deadline, Deadline::Now));
+            let after = self.kicked(&mut core, flush);
             if !after.is_empty() || !matches!(r, Ok(None)) {
                 drop(core);
                 self.finish(after);
