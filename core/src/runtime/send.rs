@@ -244,8 +244,8 @@ mod tests {
     }
 
     /// An echo event loop on `server`: for each pass between two waits
-    /// while `counting`, the send polls its calls made. Ends when the stack
-    /// stops.
+    /// while `counting` (and the loop drives), the send polls its calls
+    /// made. Ends when the stack stops.
     fn echo_loop(server: &Stack, counting: Arc<AtomicBool>) -> thread::JoinHandle<Vec<u64>> {
         let listener = TcpListener::bind(server, 7, 16).unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -260,6 +260,11 @@ mod tests {
             let mut events = Vec::new();
             let mut buf = [0u8; 512];
             while poller.wait(&mut events, None).is_ok() {
+                // Passes that start with the device put back by this
+                // thread: in the others the stack's thread drives (it took
+                // the device, put back with frames left to poll or left
+                // unused past GRACE), and a call polls as any call does.
+                let mine = shared.handover.put_back_here();
                 let before = polls();
                 for ev in &events {
                     if ev.token == 0 {
@@ -283,7 +288,7 @@ mod tests {
                         }
                     }
                 }
-                if counting.load(Ordering::SeqCst) {
+                if mine && counting.load(Ordering::SeqCst) {
                     passes.push(polls() - before);
                 }
             }
@@ -327,13 +332,10 @@ mod tests {
         let passes = server_thread.join().unwrap();
         assert!(passes.len() >= 3, "{passes:?}");
         // Eighteen connections, each accepted, echoed and closed: a poll
-        // per call made some forty. A call still polls when the stack's
-        // thread drives meanwhile (it took the device, put back with
-        // frames left to poll, or left unused past GRACE by a loop thread
-        // that the machine's load kept away).
+        // per call made some thirty in the passes the loop drove.
         let total: u64 = passes.iter().sum();
         assert!(
-            total <= CONNECTIONS,
+            total * 4 <= CONNECTIONS,
             "send polls made by the loop's calls, per pass: {passes:?}"
         );
     }
