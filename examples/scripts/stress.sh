@@ -15,6 +15,8 @@
 #                                                       (the connection-rate table)
 #   sudo RATE_BEFORE=1 bash examples/scripts/stress.sh  # the rate rounds also before
 #                                                       the floods and scans (what they leave)
+#   sudo RATE_SETTLE=70 bash examples/scripts/stress.sh  # wait 70 s after them first
+#   (examples/scripts/flood_residue.sh counts the instructions instead)
 #
 # Thresholds (not tuned to pass; Linux passes each of them):
 #   SYN flood      the real client's connects (3 s each, with a 10-byte echo)
