@@ -13,6 +13,10 @@
 #   sudo QUICK=1 bash examples/scripts/stress.sh    # smaller counts, about 1 minute
 #   sudo ONLY_RATE=1 bash examples/scripts/stress.sh  # only the short connections
 #                                                       (the connection-rate table)
+#   sudo RATE_BEFORE=1 bash examples/scripts/stress.sh  # the rate rounds also before
+#                                                       the floods and scans (what they leave)
+#   sudo RATE_SETTLE=70 bash examples/scripts/stress.sh  # wait 70 s after them first
+#   (examples/scripts/flood_residue.sh counts the instructions instead)
 #
 # Thresholds (not tuned to pass; Linux passes each of them):
 #   SYN flood      the real client's connects (3 s each, with a 10-byte echo)
@@ -52,6 +56,9 @@ fi
 
 QUICK="${QUICK:-0}"
 ONLY_RATE="${ONLY_RATE:-0}"
+RATE_BEFORE="${RATE_BEFORE:-0}"
+# Seconds to wait after the floods before the rate rounds (what expires meanwhile).
+RATE_SETTLE="${RATE_SETTLE:-0}"
 if [ "$QUICK" = 1 ]; then
   SHORT=5000 IDLE=1000 FRAMES=20000 FLOOD_S=5 PINGS=3000 RATE_ROUNDS=3
 else
@@ -185,6 +192,69 @@ sleep 2
 RSS0=$(rss_kib)
 echo "   RSS after warm-up: $((RSS0 / 1024)) MiB ($RSS0 KiB), threads: $(threads)"
 
+# The short-connection rounds; $1 labels them (e.g. "before the floods").
+rate_rounds() {
+  echo "== $SHORT short connections (connect, 100-byte echo, close; 4 client threads), $RATE_ROUNDS rounds, kernel and rstcp alternately${1:+ ($1)}"
+  # One run of each swings 2x with the machine's other load; alternating
+  # rounds and comparing medians measures both servers under the same load.
+  krates=() rrates=() rfailed_total=0
+  kserver=() rserver=() kclient=() rclient=()
+  # A process's CPU ticks (user + system, USER_HZ: 100 a second).
+  ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+  # Microseconds of CPU per connection: ticks, then seconds, over COUNT.
+  us_per() { awk -v t="$1" -v s="$2" -v n="$SHORT" 'BEGIN { printf "%.0f", (t * 10000 + s * 1e6) / n }'; }
+  field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+  for round in $(seq 1 "$RATE_ROUNDS"); do
+    t0=$(ticks "$KECHO_PID")
+    kout=$(in_ns timeout 300 "$CLIENT" rate --to "$KERNEL4:7" --count "$SHORT" --threads 4 2>"$WORK/krate.err")
+    t1=$(ticks "$KECHO_PID")
+    r0=$(ticks "$SERVICES_PID")
+    rout=$(in_ns timeout 300 "$CLIENT" rate --to "$STACK4:7" --count "$SHORT" --threads 4 2>"$WORK/rate.err")
+    r1=$(ticks "$SERVICES_PID")
+    echo "   round $round: kernel echo server: $kout"
+    echo "   round $round: rstcp services:     $rout"
+    krates+=("$(field per_second "$kout")")
+    rrates+=("$(field per_second "$rout")")
+    kserver+=("$(us_per $((t1 - t0)) 0)")
+    rserver+=("$(us_per $((r1 - r0)) 0)")
+    kclient+=("$(us_per 0 "$(field cpu_seconds "$kout")")")
+    rclient+=("$(us_per 0 "$(field cpu_seconds "$rout")")")
+    rfailed=$(field failed "$rout")
+    rfailed_total=$((rfailed_total + ${rfailed:-$SHORT}))
+  done
+  median() { printf '%s\n' "$@" | sed 's/^$/0/' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  krate=$(median "${krates[@]}")
+  rrate=$(median "${rrates[@]}")
+  if [ "$rfailed_total" = 0 ]; then
+    pass "short connections${1:+ ($1)}: all $((SHORT * RATE_ROUNDS)) echoed"
+  else
+    fail "short connections${1:+ ($1)}: $rfailed_total of $((SHORT * RATE_ROUNDS)) failed"
+    head -3 "$WORK/rate.err" | sed 's/^/   /'
+  fi
+  ratio=$(awk -v r="${rrate:-0}" -v k="${krate:-0}" 'BEGIN { if (k > 0) printf "%.2f", r / k; else print "0" }')
+  # The issue's table. Under another load the rates swing with it (alternate
+  # rounds share it alike); the CPU each side spends per connection swings
+  # far less, and says where a gap comes from: the server (its process, the
+  # kernel's TCP for the client included when the server's writes run it),
+  # or the client (its process: the kernel's TCP in its system calls).
+  echo "   connection rate (connect, 100-byte echo, close; medians of $RATE_ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+  echo "   | server | connections/s | server CPU us/conn | client CPU us/conn |"
+  echo "   |---|---|---|---|"
+  echo "   | rstcp services, TAP | ${rrate:-?} | $(median "${rserver[@]}") | $(median "${rclient[@]}") |"
+  echo "   | Linux echo server, veth | ${krate:-?} | $(median "${kserver[@]}") | $(median "${kclient[@]}") |"
+  echo "   connection rate${1:+ ($1)}, medians of $RATE_ROUNDS: rstcp ${rrate:-?}/s, kernel ${krate:-?}/s: ${ratio}x"
+  if awk -v x="$ratio" 'BEGIN { exit !(x >= 1.0) }'; then
+    pass "connection rate${1:+ ($1)} ${ratio}x the kernel's (>= 1.0x)"
+  else
+    fail "connection rate${1:+ ($1)} ${ratio}x the kernel's (want >= 1.0x)"
+  fi
+}
+
+if [ "$RATE_BEFORE" = 1 ] && [ "$ONLY_RATE" != 1 ]; then
+  rate_rounds "before the floods"
+  RATE_LABEL="after the floods"
+fi
+
 if [ "$ONLY_RATE" != 1 ]; then
 echo "== SYN flood: ${FLOOD_S} s of 10 000 SYN/s to port 7 from 250 spoofed on-link sources (hping3), while a real client connects"
 # One hping3 per source (it spoofs one address at a time): 250 x 40 SYN/s.
@@ -246,60 +316,11 @@ fi
 
 fi # ONLY_RATE
 
-echo "== $SHORT short connections (connect, 100-byte echo, close; 4 client threads), $RATE_ROUNDS rounds, kernel and rstcp alternately"
-# One run of each swings 2x with the machine's other load; alternating
-# rounds and comparing medians measures both servers under the same load.
-krates=() rrates=() rfailed_total=0
-kserver=() rserver=() kclient=() rclient=()
-# A process's CPU ticks (user + system, USER_HZ: 100 a second).
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# Microseconds of CPU per connection: ticks, then seconds, over COUNT.
-us_per() { awk -v t="$1" -v s="$2" -v n="$SHORT" 'BEGIN { printf "%.0f", (t * 10000 + s * 1e6) / n }'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-for round in $(seq 1 "$RATE_ROUNDS"); do
-  t0=$(ticks "$KECHO_PID")
-  kout=$(in_ns timeout 300 "$CLIENT" rate --to "$KERNEL4:7" --count "$SHORT" --threads 4 2>"$WORK/krate.err")
-  t1=$(ticks "$KECHO_PID")
-  r0=$(ticks "$SERVICES_PID")
-  rout=$(in_ns timeout 300 "$CLIENT" rate --to "$STACK4:7" --count "$SHORT" --threads 4 2>"$WORK/rate.err")
-  r1=$(ticks "$SERVICES_PID")
-  echo "   round $round: kernel echo server: $kout"
-  echo "   round $round: rstcp services:     $rout"
-  krates+=("$(field per_second "$kout")")
-  rrates+=("$(field per_second "$rout")")
-  kserver+=("$(us_per $((t1 - t0)) 0)")
-  rserver+=("$(us_per $((r1 - r0)) 0)")
-  kclient+=("$(us_per 0 "$(field cpu_seconds "$kout")")")
-  rclient+=("$(us_per 0 "$(field cpu_seconds "$rout")")")
-  rfailed=$(field failed "$rout")
-  rfailed_total=$((rfailed_total + ${rfailed:-$SHORT}))
-done
-median() { printf '%s\n' "$@" | sed 's/^$/0/' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-krate=$(median "${krates[@]}")
-rrate=$(median "${rrates[@]}")
-if [ "$rfailed_total" = 0 ]; then
-  pass "short connections: all $((SHORT * RATE_ROUNDS)) echoed"
-else
-  fail "short connections: $rfailed_total of $((SHORT * RATE_ROUNDS)) failed"
-  head -3 "$WORK/rate.err" | sed 's/^/   /'
+if [ "$RATE_SETTLE" -gt 0 ] && [ "$ONLY_RATE" != 1 ]; then
+  echo "== waiting $RATE_SETTLE s after the floods (RATE_SETTLE)"
+  sleep "$RATE_SETTLE"
 fi
-ratio=$(awk -v r="${rrate:-0}" -v k="${krate:-0}" 'BEGIN { if (k > 0) printf "%.2f", r / k; else print "0" }')
-# The issue's table. Under another load the rates swing with it (alternate
-# rounds share it alike); the CPU each side spends per connection swings
-# far less, and says where a gap comes from: the server (its process, the
-# kernel's TCP for the client included when the server's writes run it),
-# or the client (its process: the kernel's TCP in its system calls).
-echo "   connection rate (connect, 100-byte echo, close; medians of $RATE_ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)):"
-echo "   | server | connections/s | server CPU us/conn | client CPU us/conn |"
-echo "   |---|---|---|---|"
-echo "   | rstcp services, TAP | ${rrate:-?} | $(median "${rserver[@]}") | $(median "${rclient[@]}") |"
-echo "   | Linux echo server, veth | ${krate:-?} | $(median "${kserver[@]}") | $(median "${kclient[@]}") |"
-echo "   connection rate, medians of $RATE_ROUNDS: rstcp ${rrate:-?}/s, kernel ${krate:-?}/s: ${ratio}x"
-if awk -v x="$ratio" 'BEGIN { exit !(x >= 1.0) }'; then
-  pass "connection rate ${ratio}x the kernel's (>= 1.0x)"
-else
-  fail "connection rate ${ratio}x the kernel's (want >= 1.0x)"
-fi
+rate_rounds "${RATE_LABEL:-}"
 
 if [ "$ONLY_RATE" != 1 ]; then
 echo "== $IDLE idle connections, then each echoes"

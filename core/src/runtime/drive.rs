@@ -29,6 +29,7 @@ use std::boxed::Box;
 use std::format;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use super::batch::Drive;
@@ -51,6 +52,9 @@ pub(crate) struct Slot {
     /// The stack's thread waits without a timeout for the driving thread
     /// to put the device back (which then wakes it).
     parked: bool,
+    /// The application thread that put the device back, which comes back
+    /// for it when it next waits (`None`: the stack's thread offered it).
+    by: Option<ThreadId>,
 }
 
 /// The device's hand-over between threads (in [`Shared`]).
@@ -68,6 +72,7 @@ impl Default for Handover {
                 since: StdInstant::now(),
                 urgent: false,
                 parked: false,
+                by: None,
             }),
             stack: Condvar::new(),
         }
@@ -99,6 +104,7 @@ impl Handover {
         slot.dev = Some(dev);
         slot.since = StdInstant::now();
         slot.urgent = urgent;
+        slot.by = Some(std::thread::current().id());
         let wake = urgent || halted || slot.parked;
         drop(slot);
         if wake {
@@ -130,6 +136,19 @@ impl Handover {
         match self.slot.try_lock() {
             Ok(s) => s.dev.is_some(),
             Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner().dev.is_some(),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        }
+    }
+
+    /// True when the device lies unused, put back by the calling thread
+    /// when its wait in a poller returned: an event loop, which takes it
+    /// again when it next waits, and polls first. Asked under the stack's
+    /// lock (see [`lies_unused`](Self::lies_unused)).
+    pub(crate) fn put_back_here(&self) -> bool {
+        let here = |s: &Slot| s.dev.is_some() && s.by == Some(std::thread::current().id());
+        match self.slot.try_lock() {
+            Ok(s) => here(&s),
+            Err(std::sync::TryLockError::Poisoned(e)) => here(&e.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => false,
         }
     }
@@ -175,6 +194,7 @@ impl Handover {
         slot.dev = Some(dev);
         slot.since = StdInstant::now();
         slot.urgent = false;
+        slot.by = None;
     }
 }
 
@@ -203,6 +223,8 @@ pub(crate) fn step(shared: &Shared, device: &mut dyn Drive) -> (Step, bool) {
     let c = &mut *core;
     c.iface
         .poll(now, &mut device.lend(&mut c.tx), &mut c.sockets);
+    // This poll acted on what calls left for it (see `kicked`).
+    c.kick = false;
     core.after_poll(now);
     if matches!(core.run, Run::Stopping { .. }) {
         // The poll may have finished the last connection (or there was

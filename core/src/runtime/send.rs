@@ -97,10 +97,28 @@ impl Shared {
     /// must act on, sends what that made ready from this thread (see the
     /// module documentation), or, with a device that takes frames only
     /// through its owner, wakes the stack's thread if it sleeps.
-    pub(super) fn kicked(&self, core: &mut Core) -> After<'_> {
-        if !core::mem::take(&mut core.kick) {
+    ///
+    /// An event loop's calls between two waits in a [`Poller`]
+    /// (the thread put the device back when its wait returned, and it
+    /// lies unused) leave it to the loop's next wait (`flush`), which
+    /// sends for all of them in one poll and one batch of writes, rather
+    /// than a poll per call: three for a short echo connection (issue 10,
+    /// connection rate). Should the loop not come back, the stack's thread
+    /// takes the device within GRACE and polls.
+    ///
+    /// [`Poller`]: super::Poller
+    pub(super) fn kicked(&self, core: &mut Core, flush: bool) -> After<'_> {
+        if !core.kick {
             return After::default();
         }
+        if !flush
+            && self.transmitter.is_some()
+            && core.run == super::stack::Run::Running
+            && self.handover.put_back_here()
+        {
+            return After::default();
+        }
+        core.kick = false;
         if self.transmitter.is_none() || core.check_running().is_err() {
             let wake_stack = core.asleep;
             core.asleep = false;
@@ -111,6 +129,7 @@ impl Shared {
         }
         let now = core.now();
         let c = &mut *core;
+        c.send_polls += 1;
         let mut device = Lent::sending(&mut c.tx, c.caps);
         c.iface.poll(now, &mut device, &mut c.sockets);
         c.after_poll(now);
@@ -194,4 +213,166 @@ fn sockets_due(sockets: &SocketSet<'_>, now: Instant) -> Option<Option<Instant>>
         }
     }
     Some(due)
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use std::collections::HashMap;
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::{IpAddr, Ipv4Addr as StdIpv4, SocketAddr};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::Duration as StdDuration;
+    use std::vec;
+    use std::vec::Vec;
+
+    use crate::phy::pipe;
+    use crate::runtime::{Interest, Poller, Stack, StackConfig, TcpListener, TcpStream};
+    use crate::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr};
+
+    fn stack(end: pipe::PipeEnd, last: u8) -> Stack {
+        let mut c = StackConfig::new(EthernetAddress([2, 0, 0, 0, 0, last]));
+        c.ipv4 = vec![Ipv4Cidr::new(Ipv4Addr::new(10, 0, 0, last), 24).unwrap()];
+        c.ipv4_probe = false;
+        c.random_seed = Some(u64::from(last));
+        Stack::start(end, c).unwrap()
+    }
+
+    fn server_addr() -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(StdIpv4::new(10, 0, 0, 2)), 7)
+    }
+
+    /// An echo event loop on `server`: for each pass between two waits
+    /// while `counting` (and the loop drives), the send polls its calls
+    /// made. Ends when the stack stops.
+    fn echo_loop(server: &Stack, counting: Arc<AtomicBool>) -> thread::JoinHandle<Vec<u64>> {
+        let listener = TcpListener::bind(server, 7, 16).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let poller = Poller::new(server);
+        poller.register(&listener, 0, Interest::READABLE).unwrap();
+        let shared = server.shared().clone();
+        thread::spawn(move || {
+            let polls = || shared.lock().send_polls;
+            let mut passes = Vec::new();
+            let mut conns: HashMap<usize, TcpStream> = HashMap::new();
+            let mut next = 1;
+            let mut events = Vec::new();
+            let mut buf = [0u8; 512];
+            while poller.wait(&mut events, None).is_ok() {
+                // Passes that start with the device put back by this
+                // thread: in the others the stack's thread drives (it took
+                // the device, put back with frames left to poll or left
+                // unused past GRACE), and a call polls as any call does.
+                let mine = shared.handover.put_back_here();
+                let before = polls();
+                for ev in &events {
+                    if ev.token == 0 {
+                        while let Ok((s, _)) = listener.accept() {
+                            s.set_nonblocking(true).unwrap();
+                            poller.register(&s, next, Interest::READABLE).unwrap();
+                            conns.insert(next, s);
+                            next += 1;
+                        }
+                        continue;
+                    }
+                    let Some(s) = conns.get_mut(&ev.token) else {
+                        continue;
+                    };
+                    match s.read(&mut buf) {
+                        Ok(n) if n > 0 => s.write_all(&buf[..n]).unwrap(),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        // The client closed: dropping the stream closes ours.
+                        _ => {
+                            conns.remove(&ev.token);
+                        }
+                    }
+                }
+                if mine && counting.load(Ordering::SeqCst) {
+                    passes.push(polls() - before);
+                }
+            }
+            passes
+        })
+    }
+
+    /// An event loop's calls between two waits (accepts, reads, the echoes'
+    /// writes, the closes) send nothing each: the next wait sends for all
+    /// of them in one poll (issue 10, connection rate: a poll per call was
+    /// three for each short connection of `services`).
+    #[test]
+    fn an_event_loops_calls_leave_their_frames_to_its_next_wait() {
+        const ROUNDS: u8 = 4;
+        const PER_ROUND: u64 = 6;
+        // Counted after the first round, which settles who drives.
+        const CONNECTIONS: u64 = PER_ROUND * (ROUNDS as u64 - 1);
+        let (ea, eb) = pipe::pair();
+        let (client, server) = (stack(ea, 1), stack(eb, 2));
+        let counting = Arc::new(AtomicBool::new(false));
+        let server_thread = echo_loop(&server, counting.clone());
+        let timeout = StdDuration::from_secs(5);
+        for round in 0..ROUNDS {
+            counting.store(round > 0, Ordering::SeqCst);
+            // Several connections at once, so a wait returns several events.
+            let mut streams: Vec<TcpStream> = (0..PER_ROUND)
+                .map(|_| TcpStream::connect_timeout(&client, &server_addr(), timeout).unwrap())
+                .collect();
+            for (i, s) in streams.iter_mut().enumerate() {
+                s.set_read_timeout(Some(timeout)).unwrap();
+                s.write_all(&[round, i as u8, 7]).unwrap();
+            }
+            for (i, s) in streams.iter_mut().enumerate() {
+                let mut back = [0u8; 3];
+                s.read_exact(&mut back).unwrap();
+                assert_eq!(back, [round, i as u8, 7]);
+            }
+        }
+        server.stop().unwrap();
+        client.stop().unwrap();
+        let passes = server_thread.join().unwrap();
+        assert!(passes.len() >= 3, "{passes:?}");
+        // Eighteen connections, each accepted, echoed and closed: a poll
+        // per call made some thirty in the passes the loop drove.
+        let total: u64 = passes.iter().sum();
+        assert!(
+            total * 4 <= CONNECTIONS,
+            "send polls made by the loop's calls, per pass: {passes:?}"
+        );
+    }
+
+    /// A thread that got its events from a poller and then stays away
+    /// from it: what its calls made ready still leaves, through the
+    /// stack's thread within GRACE (a millisecond), not when it comes back.
+    #[test]
+    fn a_write_between_waits_leaves_though_the_loop_does_not_wait_again() {
+        let (ea, eb) = pipe::pair();
+        let (client, server) = (stack(ea, 1), stack(eb, 2));
+        let listener = TcpListener::bind(&server, 7, 4).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let poller = Poller::new(&server);
+        poller.register(&listener, 0, Interest::READABLE).unwrap();
+        let away = thread::spawn(move || {
+            let mut events = Vec::new();
+            poller
+                .wait(&mut events, Some(StdDuration::from_secs(5)))
+                .unwrap();
+            let (mut s, _) = listener.accept().unwrap();
+            s.write_all(b"hello").unwrap();
+            // Away from the poller far longer than GRACE.
+            thread::sleep(StdDuration::from_secs(3));
+            drop(s);
+        });
+        let timeout = StdDuration::from_secs(5);
+        let mut c = TcpStream::connect_timeout(&client, &server_addr(), timeout).unwrap();
+        c.set_read_timeout(Some(timeout)).unwrap();
+        let start = std::time::Instant::now();
+        let mut back = [0u8; 5];
+        c.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"hello");
+        let took = start.elapsed();
+        assert!(took < StdDuration::from_millis(1000), "took {took:?}");
+        away.join().unwrap();
+        server.stop().unwrap();
+        client.stop().unwrap();
+    }
 }

@@ -103,6 +103,9 @@ pub(crate) struct Core {
     pub(super) failure: Option<String>,
     /// A user call changed something the interface must act on.
     pub(super) kick: bool,
+    /// Polls made by calls to send what they made ready (`kicked`), not by
+    /// a thread driving the device: counted for the tests.
+    pub(super) send_polls: u64,
     /// The stack's thread is asleep in the device's wait, or on its way
     /// there with its decision made: only then does a kick need the
     /// waker's system call. While it runs, its next poll sees the change.
@@ -256,7 +259,7 @@ impl Shared {
         let mut core = self.lock();
         core.check_running()?;
         let r = f(&mut core);
-        let after = self.kicked(&mut core);
+        let after = self.kicked(&mut core, false);
         drop(core);
         self.finish(after);
         r
@@ -279,7 +282,11 @@ impl Shared {
         loop {
             core.check_running()?;
             let r = f(&mut core);
-            let after = self.kicked(&mut core);
+            // A poller's wait sends what the loop's calls left (see
+            // `kicked`), and so does a call about to sleep.
+            let flush = matches!(watch, Watch::Poller(_))
+                || (matches!(r, Ok(None)) && !matches!(deadline, Deadline::Now));
+            let after = self.kicked(&mut core, flush);
             if !after.is_empty() || !matches!(r, Ok(None)) {
                 drop(core);
                 self.finish(after);
@@ -335,7 +342,7 @@ impl Shared {
     pub(crate) fn release(&self, f: impl FnOnce(&mut Core)) {
         let mut core = self.lock();
         f(&mut core);
-        let after = self.kicked(&mut core);
+        let after = self.kicked(&mut core, false);
         drop(core);
         self.finish(after);
     }
@@ -959,6 +966,7 @@ impl Stack {
                 run: Run::Running,
                 failure: None,
                 kick: false,
+                send_polls: 0,
                 asleep: false,
                 wake_at: None,
                 tx: Queue::default(),

@@ -30,6 +30,29 @@ use crate::wire::{IpAddr, IpEndpoint, IpListenEndpoint};
 /// (Linux `tcp_synack_retries` = 5).
 pub const SYNACK_RETRIES: u8 = 5;
 
+/// How many new records a listener tracks between two looks at its SYN
+/// queue (more: the whole queue is looked at).
+const FRESH_SLOTS: usize = 8;
+
+/// What [`Listener::service`] did with one slot.
+enum Serviced {
+    /// No record there.
+    Empty,
+    /// The record ran out of retries and is gone.
+    Gone,
+    /// The record is next due at this instant.
+    Next(Instant),
+    /// Its segment could not go now: it stays due.
+    Blocked,
+}
+
+/// The fewest SYN-ACK retransmissions an unanswered half-open connection
+/// gets while the SYN queue is more than half full (Linux's floor in
+/// `reqsk_timer_handler`): a SYN flood's records then die after about 7 s
+/// instead of 63 s, so the queue, and the scan of it each segment to the
+/// listener costs, is not left full long after the flood ended.
+pub const SYNACK_RETRIES_PRUNED: u8 = 2;
+
 /// The first SYN-ACK retransmission timeout (RFC 6298 §2.1: 1 s), doubled
 /// on each retry.
 pub const SYNACK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -110,6 +133,20 @@ impl HalfOpen {
             acked: false,
             last_ack_at: None,
         }
+    }
+
+    /// True when this record is the connection `local` ↔ `remote`. Every
+    /// segment to the listener scans the SYN queue with this, and a flood
+    /// leaves it full: the client's port, which differs between almost any
+    /// two records (a flood's too), is compared first, so a scan of 1024
+    /// records costs a few instructions each rather than two whole
+    /// address comparisons.
+    #[inline]
+    pub fn is_for(&self, local: &IpEndpoint, remote: &IpEndpoint) -> bool {
+        self.remote.port == remote.port
+            && self.local.port == local.port
+            && self.remote.addr == remote.addr
+            && self.local.addr == local.addr
     }
 
     /// True when `seq` falls in the window our SYN-ACK offered,
@@ -309,9 +346,10 @@ pub struct Listener<'a> {
     /// and the next deadline, asked on every poll, cost nothing between
     /// deadlines, even with the queue full of a SYN flood's records.
     syn_next: Option<Instant>,
-    /// A record was lent out by [`find`](Self::find) and may have been
-    /// made due sooner: `syn_next` is recomputed by the next scan.
-    syn_stale: bool,
+    /// Slots that took a record since the last look at the queue: a new
+    /// SYN's first SYN-ACK is sent by looking at these alone, so a
+    /// connection costs no scan of the queue whatever else it holds.
+    fresh: heapless::Vec<usize, FRESH_SLOTS>,
     pool: ManagedSlice<'a, Option<SocketHandle>>,
     accept_queue: ManagedSlice<'a, Option<SocketHandle>>,
     accept_head: usize,
@@ -349,7 +387,7 @@ impl<'a> TcpListener<'a> {
             syn_used: 0,
             syn_count: 0,
             syn_next: None,
-            syn_stale: false,
+            fresh: heapless::Vec::new(),
             pool: pool.into(),
             accept_queue: accept_queue.into(),
             accept_head: 0,
@@ -389,7 +427,7 @@ impl<'a> TcpListener<'a> {
         self.syn_used = 0;
         self.syn_count = 0;
         self.syn_next = None;
-        self.syn_stale = false;
+        self.fresh.clear();
     }
 
     /// Wakes `waker`'s task once a connection waits for
@@ -479,10 +517,11 @@ impl<'a> TcpListener<'a> {
         let found = self.syn_queue[..n]
             .iter_mut()
             .flatten()
-            .find(|h| h.local == *local && h.remote == *remote);
-        // The caller may move its deadline (a retransmitted SYN is
-        // answered at once).
-        self.syn_stale |= found.is_some();
+            .find(|h| h.is_for(local, remote));
+        // Not marked stale: a handshake completes through here, and
+        // recomputing the next deadline after each would scan the whole
+        // queue per connection (a flood's records too). A caller that
+        // moves a deadline earlier says so with `note_due`.
         found
     }
 
@@ -558,7 +597,7 @@ impl<'a> TcpListener<'a> {
         let taken = self
             .used_mut()
             .iter_mut()
-            .find(|s| s.is_some_and(|h| h.local == *local && h.remote == *remote))
+            .find(|s| s.is_some_and(|h| h.is_for(local, remote)))
             .and_then(Option::take);
         if taken.is_some() {
             self.syn_count = self.syn_count.saturating_sub(1);
@@ -624,48 +663,130 @@ impl<'a> TcpListener<'a> {
         while self.used().last().is_some_and(Option::is_none) {
             self.syn_used -= 1;
         }
-        if !self.syn_stale && self.syn_next.is_none_or(|t| t > now) {
+        let fresh = core::mem::take(&mut self.fresh);
+        if self.syn_next.is_none_or(|t| t > now) {
+            // Only records stored since the last look can be due (a new
+            // SYN's first SYN-ACK): those, not the whole queue, which a
+            // flood leaves holding hundreds of records for a minute.
+            // New records are young: never pruned (see
+            // `unanswered_retries`).
+            let pruned = SYNACK_RETRIES;
+            for (k, &i) in fresh.iter().enumerate() {
+                let Some(slot) = self.syn_queue.get_mut(i) else {
+                    continue;
+                };
+                match Self::service(slot, now, pruned, &mut self.stats, &mut f) {
+                    Serviced::Empty => {}
+                    Serviced::Gone => self.syn_count = self.syn_count.saturating_sub(1),
+                    Serviced::Next(at) => self.note_due(at),
+                    Serviced::Blocked => {
+                        // Left due: this one and the rest are looked at
+                        // again on the next call.
+                        self.fresh = fresh.get(k..).map_or_else(Default::default, |rest| {
+                            heapless::Vec::from_slice(rest).unwrap_or_default()
+                        });
+                        return;
+                    }
+                }
+            }
             return;
         }
         // Recomputed as the records are looked at; a record left due (no
         // room to send) keeps it at `now`.
-        self.syn_stale = false;
+        let pruned = self.unanswered_retries();
         let mut next: Option<Instant> = None;
         let n = self.syn_used.min(self.syn_queue.len());
         for slot in self.syn_queue[..n].iter_mut() {
-            let Some(h) = slot else { continue };
-            if h.next_at <= now {
-                if h.sent > SYNACK_RETRIES {
-                    if h.acked {
-                        if !f(h, true) {
-                            self.syn_next = Some(now);
-                            return;
-                        }
-                        self.stats.overflow_resets = self.stats.overflow_resets.wrapping_add(1);
-                    }
-                    *slot = None;
-                    self.syn_count = self.syn_count.saturating_sub(1);
-                    self.stats.expired = self.stats.expired.wrapping_add(1);
-                    continue;
-                }
-                if !f(h, false) {
+            match Self::service(slot, now, pruned, &mut self.stats, &mut f) {
+                Serviced::Empty => {}
+                Serviced::Gone => self.syn_count = self.syn_count.saturating_sub(1),
+                Serviced::Next(at) => next = Some(next.map_or(at, |t| t.min(at))),
+                Serviced::Blocked => {
                     self.syn_next = Some(now);
                     return;
                 }
-                h.sent = h.sent.saturating_add(1);
-                // RFC 6298 §5.5-style doubling from 1 s.
-                h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
             }
-            next = Some(next.map_or(h.next_at, |t| t.min(h.next_at)));
         }
         self.syn_next = next;
+    }
+
+    /// Sends the SYN-ACK (or the reset) of one slot's record if due, or
+    /// drops it once out of retries; `pruned` is the retries left to a
+    /// record no client answered.
+    fn service(
+        slot: &mut Option<HalfOpen>,
+        now: Instant,
+        pruned: u8,
+        stats: &mut ListenerStats,
+        f: &mut impl FnMut(&mut HalfOpen, bool) -> bool,
+    ) -> Serviced {
+        let Some(h) = slot else {
+            return Serviced::Empty;
+        };
+        if h.next_at > now {
+            return Serviced::Next(h.next_at);
+        }
+        // A client that completed the handshake is real: it keeps every
+        // retry while it waits for room in the accept queue.
+        let retries = if h.acked { SYNACK_RETRIES } else { pruned };
+        if h.sent > retries {
+            if h.acked {
+                if !f(h, true) {
+                    return Serviced::Blocked;
+                }
+                stats.overflow_resets = stats.overflow_resets.wrapping_add(1);
+            }
+            *slot = None;
+            stats.expired = stats.expired.wrapping_add(1);
+            return Serviced::Gone;
+        }
+        if !f(h, false) {
+            return Serviced::Blocked;
+        }
+        h.sent = h.sent.saturating_add(1);
+        // RFC 6298 §5.5-style doubling from 1 s.
+        h.next_at = now + SYNACK_TIMEOUT * (1u32 << (h.sent - 1).min(6));
+        Serviced::Next(h.next_at)
+    }
+
+    /// How many SYN-ACK retransmissions a record no client answered gets
+    /// now. Normally [`SYNACK_RETRIES`]; once the SYN queue is more than
+    /// half full, fewer (down to [`SYNACK_RETRIES_PRUNED`]) the more of
+    /// it is old records, those already retransmitted to, as Linux's
+    /// `reqsk_timer_handler` prunes: half the queue stays for young
+    /// records (a real client answers the first SYN-ACK within an RTT),
+    /// and a flood's records, which nobody answers, leave the queue in
+    /// seconds. A real client whose SYN-ACKs were all lost retransmits
+    /// its SYN and gets a new record (or a cookie).
+    fn unanswered_retries(&self) -> u8 {
+        let queued = self.syn_count;
+        if queued * 2 <= self.syn_queue.len().max(8) {
+            return SYNACK_RETRIES;
+        }
+        let young = self.used().iter().flatten().filter(|h| h.sent <= 1).count();
+        let mut retries = SYNACK_RETRIES;
+        // Each step down needs twice the old-to-young ratio of the last.
+        let mut young = young.saturating_mul(2);
+        while retries > SYNACK_RETRIES_PRUNED && queued >= young {
+            retries -= 1;
+            young = young.saturating_mul(2);
+        }
+        retries
+    }
+
+    /// Notes that a record found by [`find`](Self::find) was made due at
+    /// `at` (a retransmitted SYN is answered at once).
+    pub(crate) fn note_due(&mut self, at: Instant) {
+        self.syn_next = Some(self.syn_next.map_or(at, |t| t.min(at)));
     }
 
     /// Notes a record stored in slot `i`, due at `at`.
     fn note_record(&mut self, i: usize, at: Instant) {
         self.syn_used = self.syn_used.max(i + 1);
-        if !self.syn_stale {
-            self.syn_next = Some(self.syn_next.map_or(at, |t| t.min(at)));
+        if self.fresh.push(i).is_err() {
+            // More new records than the list holds: the whole queue is
+            // looked at instead.
+            self.note_due(at);
         }
     }
 
@@ -680,12 +801,21 @@ impl<'a> TcpListener<'a> {
         &mut self.syn_queue[..n]
     }
 
-    /// When the next SYN-ACK is due.
+    /// No SYN-ACK is due before this (`None`: no record). A record taken
+    /// since the last scan may leave it early: the poll then finds nothing
+    /// due and the scan it makes sets it right, once, instead of a scan
+    /// per completed handshake.
     pub(crate) fn poll_at(&self) -> Option<Instant> {
-        if !self.syn_stale {
-            return self.syn_next;
+        let fresh = self
+            .fresh
+            .iter()
+            .filter_map(|&i| self.syn_queue.get(i).copied().flatten())
+            .map(|h| h.next_at)
+            .min();
+        match (self.syn_next, fresh) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        self.used().iter().flatten().map(|h| h.next_at).min()
     }
 }
 
@@ -916,6 +1046,7 @@ impl TcpListener<'_> {
                     // A retransmitted SYN: answer it again now.
                     if half.irs == repr.seq_number {
                         half.next_at = now;
+                        l.note_due(now);
                     }
                     return Verdict {
                         touch: true,
@@ -1195,7 +1326,7 @@ mod tests {
         assert!(l.take(&ep(1, 80), &ep(2, 4)).is_some());
         assert_eq!(l.poll_at(), Some(Instant::from_millis(300)));
         assert!(l.take(&ep(1, 80), &ep(2, 3)).is_some());
-        l.due_synacks(Instant::ZERO, |_, _| true);
+        l.due_synacks(Instant::from_millis(300), |_, _| true);
         assert_eq!((l.half_open(), l.poll_at()), (0, None));
         // Filled to the end and back: every record is looked at.
         for port in 1..=1024 {
@@ -1223,6 +1354,7 @@ mod tests {
         // A retransmitted SYN is answered at once: the caller moves the
         // record's deadline through `find`.
         l.find(&ep(1, 80), &ep(2, 1)).unwrap().next_at = Instant::from_millis(100);
+        l.note_due(Instant::from_millis(100));
         assert_eq!(l.poll_at(), Some(Instant::from_millis(100)));
         l.due_synacks(Instant::from_millis(100), |h, _| {
             sent.push(h.remote.port);
@@ -1243,6 +1375,122 @@ mod tests {
         );
         l.close();
         assert_eq!(l.poll_at(), None);
+    }
+
+    /// Drives the SYN-ACK timers of `l` every 100 ms from 0 to `until`
+    /// (no send fails).
+    fn run_synacks(l: &mut TcpListener<'_>, until: Duration) {
+        let mut t = Instant::ZERO;
+        while t <= Instant::ZERO + until {
+            l.due_synacks(t, |_, _| true);
+            t += Duration::from_millis(100);
+        }
+    }
+
+    #[test]
+    fn a_flood_leaves_the_syn_queue_within_seconds() {
+        // A SYN flood from sources that never answer fills the queue; the
+        // flood ends. Its records must not hold the queue (and cost a scan
+        // of it for every later segment to the listener, and push every
+        // new client onto cookies) for the whole 63 s of 5 retries.
+        let mut l = listener(64);
+        for port in 1..=64 {
+            assert!(l.enqueue_syn(half(port, 0)));
+        }
+        assert!(
+            !l.enqueue_syn(half(100, 0)),
+            "full: the next SYN gets a cookie"
+        );
+        run_synacks(&mut l, Duration::from_secs(8));
+        assert_eq!(l.half_open(), 0, "gone after 1 + 2 SYN-ACKs unanswered");
+        assert!(
+            l.enqueue_syn(half(100, 8000)),
+            "a new client gets a record again"
+        );
+        assert_eq!(l.stats().expired, 64);
+    }
+
+    #[test]
+    fn a_queue_at_most_half_full_keeps_every_retry() {
+        // A few slow clients (lost SYN-ACKs, long RTT) are not a flood:
+        // each keeps the 5 retransmissions of `tcp_synack_retries`.
+        let mut l = listener(64);
+        for port in 1..=32 {
+            assert!(l.enqueue_syn(half(port, 0)));
+        }
+        run_synacks(&mut l, Duration::from_secs(62));
+        assert_eq!(l.half_open(), 32);
+        run_synacks(&mut l, Duration::from_secs(64));
+        assert_eq!(l.half_open(), 0);
+    }
+
+    #[test]
+    fn young_records_spare_the_old_ones_a_full_prune() {
+        // Linux keeps half the queue for young records: with as many young
+        // (just answered) as old records, the old lose only one retry.
+        let mut l = listener(8);
+        for port in 1..=8 {
+            assert!(l.enqueue_syn(HalfOpen {
+                sent: if port <= 4 { 1 } else { 3 },
+                ..half(port, 0)
+            }));
+        }
+        assert_eq!(l.unanswered_retries(), SYNACK_RETRIES - 1);
+        for port in 1..=3 {
+            l.find(&ep(1, 80), &ep(2, port)).unwrap().sent = 2;
+        }
+        assert_eq!(l.unanswered_retries(), SYNACK_RETRIES_PRUNED);
+        // A completed handshake waiting for room is never pruned.
+        let mut l = listener(8);
+        for port in 1..=8 {
+            assert!(l.enqueue_syn(HalfOpen {
+                sent: 3,
+                acked: port == 1,
+                ..half(port, 0)
+            }));
+        }
+        run_synacks(&mut l, Duration::from_secs(10));
+        assert_eq!(l.half_open(), 1);
+        assert!(l.find(&ep(1, 80), &ep(2, 1)).is_some());
+    }
+
+    #[test]
+    fn new_records_are_answered_beside_a_full_queue_of_old_ones() {
+        let mut l = listener(1024);
+        for port in 1..=1000 {
+            assert!(l.enqueue_syn(half(port, 10_000)));
+        }
+        // Nothing due yet: the old records are looked at once.
+        l.due_synacks(Instant::from_millis(1), |_, _| panic!("nothing is due"));
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(10_000)));
+        // New SYNs, more than the fresh list holds, one send refused.
+        for port in 2000..2012 {
+            assert!(l.enqueue_syn(half(port, 1000)));
+        }
+        let mut sent = vec![];
+        let mut refuse = true;
+        let mut once = |h: &mut HalfOpen, _| {
+            if h.remote.port == 2003 && core::mem::take(&mut refuse) {
+                return false;
+            }
+            sent.push(h.remote.port);
+            true
+        };
+        l.due_synacks(Instant::from_millis(1000), &mut once);
+        l.due_synacks(Instant::from_millis(1000), &mut once);
+        sent.sort_unstable();
+        assert_eq!(sent, (2000..2012).collect::<std::vec::Vec<_>>());
+        assert_eq!(l.poll_at(), Some(Instant::from_millis(2000)));
+        // A retransmitted SYN makes its record due at once.
+        l.find(&ep(1, 80), &ep(2, 500)).unwrap().next_at = Instant::from_millis(1500);
+        l.note_due(Instant::from_millis(1500));
+        let mut sent = vec![];
+        l.due_synacks(Instant::from_millis(1500), |h, _| {
+            sent.push(h.remote.port);
+            true
+        });
+        assert_eq!(sent, [500]);
+        assert_eq!(l.half_open(), 1012);
     }
 
     #[test]
