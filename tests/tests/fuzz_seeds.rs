@@ -234,3 +234,16 @@ fn regression_tcp_socket_data_in_syn_ack() {
     ];
     fuzz::tcp_socket(INPUT);
 }
+
+/// `tcp_socket`: a SYN-SENT of 19 s (SYN retries) with keepalive on; the
+/// SYN-ACK (carrying data and a FIN) opened the connection and the same
+/// poll sent three keepalive probes back to back and gave it up: idle
+/// time counted from the connect, not from the peer's SYN. The harness
+/// then read data after a close it never saw. Fixed in the socket's
+/// timers (idle from the SYN-ACK, probes `interval` apart).
+#[test]
+fn regression_tcp_socket_keepalive_after_a_long_syn_sent() {
+    fuzz::tcp_socket(include_bytes!(
+        "../regressions/tcp_socket_keepalive_after_long_syn_sent.bin"
+    ));
+}

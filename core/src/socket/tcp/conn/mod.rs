@@ -504,6 +504,10 @@ pub struct Socket<'a> {
     /// When the oldest unacknowledged data was first sent (user timeout).
     first_unacked_at: Option<Instant>,
     last_activity: Instant,
+    /// When the last keepalive probe left (meaningful while
+    /// `keepalive_probes > 0`): the next is due `interval` after it, so a
+    /// late poll sends one probe, not every one that fell due meanwhile.
+    keepalive_probe_at: Instant,
     retries: u32,
 
     // Loss recovery.
@@ -659,6 +663,7 @@ impl<'a> TcpSocket<'a> {
             keepalive_probes: 0,
             first_unacked_at: None,
             last_activity: Instant::ZERO,
+            keepalive_probe_at: Instant::ZERO,
             retries: 0,
             cc: Congestion::new(config.congestion, 536),
             dupacks: 0,

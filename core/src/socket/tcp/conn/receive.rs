@@ -66,6 +66,12 @@ impl TcpSocket<'_> {
         if !repr.control.contains(TcpFlags::SYN) {
             return;
         }
+        // The peer's SYN is the first segment it sent: keepalive's idle
+        // time counts from here, not from our connect (RFC 1122
+        // §4.2.3.6), else a handshake longer than idle + count × interval
+        // ends the connection it opens.
+        self.last_activity = now;
+        self.keepalive_probes = 0;
         self.irs = repr.seq_number;
         self.rcv_nxt = repr.seq_number + 1;
         self.take_syn_options(repr, now);

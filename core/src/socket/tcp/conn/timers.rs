@@ -95,6 +95,7 @@ impl TcpSocket<'_> {
                     return;
                 }
                 self.keepalive_probes += 1;
+                self.keepalive_probe_at = now;
                 self.challenge_ack = true; // probe: seq = SND.UNA − 1
             }
         }
@@ -233,8 +234,14 @@ impl TcpSocket<'_> {
         // CLOSE-WAIT too (as Linux): the peer closed its side, ours is
         // open, and a peer that vanished since would hold it forever.
         let open = matches!(self.state, State::Established | State::CloseWait);
-        (open && self.snd_una == self.snd_max)
-            .then(|| self.last_activity + idle + interval * self.keepalive_probes)
+        (open && self.snd_una == self.snd_max).then(|| {
+            let due = self.last_activity + idle + interval * self.keepalive_probes;
+            if self.keepalive_probes > 0 {
+                due.max(self.keepalive_probe_at + interval)
+            } else {
+                due
+            }
+        })
     }
 
     /// RFC 9293 §3.8.3 (RFC 5482): the connection is given up when data

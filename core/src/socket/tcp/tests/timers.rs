@@ -77,3 +77,37 @@ fn user_timeout_covers_the_handshake() {
         (Some(TcpError::TimedOut), Instant::from_secs(5))
     );
 }
+
+#[test]
+fn keepalive_idles_from_the_handshake_not_from_connect() {
+    // RFC 1122 §4.2.3.6: probes follow `idle` with nothing received. A
+    // SYN-SENT that lasted longer than idle + count × interval (SYN
+    // retries) ended the connection its SYN-ACK had just opened, with
+    // its probes sent back to back in the same poll (found by the
+    // `tcp_socket` fuzz target: data read after a close it never saw).
+    let mut s = socket(8192);
+    s.config_mut().keepalive = Some((Duration::from_secs(5), Duration::from_secs(1), 3));
+    s.connect(LOCAL, REMOTE, ISS, Instant::ZERO).unwrap();
+    out(&mut s, Instant::ZERO).unwrap();
+    let t = Instant::from_secs(19);
+    s.process(t, &seg(TcpFlags::SYN, IRS, Some(ISS + 1), &[]));
+    assert_eq!(s.state(), State::Established);
+    let ack = out(&mut s, t).expect("the handshake's ACK");
+    assert_eq!(ack.seq, ISS + 1, "an ACK, not a keepalive probe");
+    assert_eq!((s.state(), s.error()), (State::Established, None));
+    assert_eq!(s.poll_at(t), Some(t + Duration::from_secs(5)));
+}
+
+#[test]
+fn keepalive_probes_keep_their_interval_after_a_late_poll() {
+    // A poll that comes late (the application slept) sends one probe,
+    // not every probe that fell due meanwhile: RFC 1122 §4.2.3.6 wants
+    // the peer given `count` chances, `interval` apart.
+    let mut s = established(8192);
+    s.config_mut().keepalive = Some((Duration::from_secs(10), Duration::from_secs(2), 3));
+    let late = Instant::from_secs(30);
+    assert!(out(&mut s, late).is_some(), "the first probe");
+    assert_eq!(out(&mut s, late), None, "one probe per interval");
+    assert_eq!(s.error(), None);
+    assert_eq!(s.poll_at(late), Some(late + Duration::from_secs(2)));
+}
