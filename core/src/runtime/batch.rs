@@ -50,25 +50,9 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    /// A buffer of `len` bytes for the next frame (its bytes not zeroed
-    /// beyond what earlier frames left).
-    fn push(&mut self, len: usize) -> &mut [u8] {
-        let i = self.lens.len();
-        if self.bufs.len() == i {
-            self.bufs.push(Vec::new());
-        }
-        let buf = &mut self.bufs[i];
-        if buf.len() < len {
-            buf.resize(len, 0);
-        }
-        self.lens.push(len);
-        &mut buf[..len]
-    }
-
-    /// Lets `read` fill the next frame's buffer, `room` bytes long, and
-    /// queues the frame of the length it returns; false (nothing queued)
-    /// when it returns `None`. The buffer is grown once, never per frame.
-    fn push_from(&mut self, room: usize, read: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
+    /// The next frame's slot, at least `room` bytes: grown once to the
+    /// largest frame it held, never per frame.
+    fn next_slot(&mut self, room: usize) -> &mut [u8] {
         let i = self.lens.len();
         if self.bufs.len() == i {
             self.bufs.push(Vec::new());
@@ -77,7 +61,23 @@ impl Queue {
         if buf.len() < room {
             buf.resize(room, 0);
         }
-        match read(&mut buf[..room]) {
+        &mut buf[..room]
+    }
+
+    /// A buffer of `len` bytes for the next frame (its bytes not zeroed
+    /// beyond what earlier frames left).
+    fn push(&mut self, len: usize) -> &mut [u8] {
+        let i = self.lens.len();
+        self.next_slot(len);
+        self.lens.push(len);
+        &mut self.bufs[i][..len]
+    }
+
+    /// Lets `read` fill the next frame's buffer, `room` bytes long, and
+    /// queues the frame of the length it returns; false (nothing queued)
+    /// when it returns `None`.
+    fn push_from(&mut self, room: usize, read: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
+        match read(self.next_slot(room)) {
             Some(len) => {
                 // A device that says more than it had room for: only what
                 // the buffer holds is a frame.
@@ -328,43 +328,15 @@ impl Device for Lent<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phy::frames::{FrameQueue, Rx, Tx};
     use crate::phy::wait::FrameIo;
-    use std::collections::VecDeque;
+    use std::vec::Vec;
 
-    /// A device with frames to hand out, holding what it was sent.
-    struct Fake {
-        incoming: VecDeque<Vec<u8>>,
-        sent: Vec<Vec<u8>>,
-    }
-
-    struct FakeRx(Vec<u8>);
-    impl RxToken for FakeRx {
-        fn consume<R, F: FnOnce(&mut [u8]) -> R>(mut self, f: F) -> R {
-            f(&mut self.0)
-        }
-    }
-    struct FakeTx<'a>(&'a mut Vec<Vec<u8>>);
-    impl TxToken for FakeTx<'_> {
-        fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-            let mut b = std::vec![0; len];
-            let r = f(&mut b);
-            self.0.push(b);
-            r
-        }
-    }
-    impl Device for Fake {
-        type RxToken<'a> = FakeRx;
-        type TxToken<'a> = FakeTx<'a>;
-        fn receive(&mut self, _: Instant) -> Option<(FakeRx, FakeTx<'_>)> {
-            let f = self.incoming.pop_front()?;
-            Some((FakeRx(f), FakeTx(&mut self.sent)))
-        }
-        fn transmit(&mut self, _: Instant) -> Option<FakeTx<'_>> {
-            Some(FakeTx(&mut self.sent))
-        }
-        fn capabilities(&self) -> DeviceCapabilities {
-            DeviceCapabilities::ethernet(1500)
-        }
+    /// The core's in-memory test device: frames to hand out, frames sent.
+    fn fake(incoming: impl IntoIterator<Item = Vec<u8>>) -> FrameQueue {
+        let mut q = FrameQueue::new(DeviceCapabilities::ethernet(1500));
+        q.rx.extend(incoming);
+        q
     }
 
     /// No thread ever waits on the fakes.
@@ -373,7 +345,7 @@ mod tests {
         fn wake(&self) {}
     }
 
-    impl WaitDevice for Fake {
+    impl WaitDevice for FrameQueue {
         fn wait(&mut self, _: Option<std::time::Duration>) -> std::io::Result<()> {
             Ok(())
         }
@@ -386,7 +358,7 @@ mod tests {
     /// notes where: the address of every buffer a frame went into or came
     /// from, and how often its tokens were used instead.
     struct Direct {
-        fake: Fake,
+        fake: FrameQueue,
         /// Start address of each buffer `receive_into` wrote a frame into.
         read_into: Vec<usize>,
         /// Start address of each frame `transmit_from` sent.
@@ -398,10 +370,7 @@ mod tests {
     impl Direct {
         fn new(frames: impl IntoIterator<Item = Vec<u8>>) -> Direct {
             Direct {
-                fake: Fake {
-                    incoming: frames.into_iter().collect(),
-                    sent: Vec::new(),
-                },
+                fake: fake(frames),
                 read_into: Vec::new(),
                 written_from: Vec::new(),
                 tokens: 0,
@@ -410,13 +379,13 @@ mod tests {
     }
 
     impl Device for Direct {
-        type RxToken<'a> = FakeRx;
-        type TxToken<'a> = FakeTx<'a>;
-        fn receive(&mut self, now: Instant) -> Option<(FakeRx, FakeTx<'_>)> {
+        type RxToken<'a> = Rx;
+        type TxToken<'a> = Tx<'a>;
+        fn receive(&mut self, now: Instant) -> Option<(Rx, Tx<'_>)> {
             self.tokens += 1;
             self.fake.receive(now)
         }
-        fn transmit(&mut self, now: Instant) -> Option<FakeTx<'_>> {
+        fn transmit(&mut self, now: Instant) -> Option<Tx<'_>> {
             self.tokens += 1;
             self.fake.transmit(now)
         }
@@ -431,7 +400,7 @@ mod tests {
         }
         fn receive_into(&mut self, buf: &mut [u8]) -> Option<usize> {
             assert_eq!(buf.len(), 64, "a slot of the room asked for");
-            let frame = self.fake.incoming.pop_front()?;
+            let frame = self.fake.rx.pop_front()?;
             let n = frame.len().min(buf.len());
             buf[..n].copy_from_slice(&frame[..n]);
             self.read_into.push(buf.as_ptr() as usize);
@@ -441,7 +410,7 @@ mod tests {
         }
         fn transmit_from(&mut self, frame: &[u8]) -> bool {
             self.written_from.push(frame.as_ptr() as usize);
-            self.fake.sent.push(frame.to_vec());
+            self.fake.tx.push(frame.to_vec());
             true
         }
     }
@@ -508,7 +477,7 @@ mod tests {
         let queued: Vec<usize> = (0..3).map(|i| tx.bufs[i].as_ptr() as usize).collect();
         assert!(tx.write_with(&mut |f| b.send(f, Instant::ZERO)));
         assert_eq!(b.inner().written_from, queued);
-        assert_eq!(b.inner().fake.sent, [[0; 3], [1; 3], [2; 3]]);
+        assert_eq!(b.inner().fake.tx, [[0; 3], [1; 3], [2; 3]]);
         assert_eq!(b.inner().tokens, 0, "no frame through a token");
     }
 
@@ -535,13 +504,7 @@ mod tests {
     #[test]
     fn frames_read_ahead_are_handed_out_in_order_a_batch_at_a_time() {
         let frames = || (0..40u8).map(|i| std::vec![i; 10 + i as usize]);
-        let mut b = Batch::new(
-            Fake {
-                incoming: frames().collect(),
-                sent: Vec::new(),
-            },
-            Some(1280),
-        );
+        let mut b = Batch::new(fake(frames()), Some(1280));
         assert_eq!(b.capabilities().mtu, 1280);
         let mut tx = Queue::default();
         let mut seen = Vec::new();
@@ -602,14 +565,8 @@ mod tests {
 
     #[test]
     fn the_batch_writes_through_its_device() {
-        let mut b = Batch::new(
-            Fake {
-                incoming: VecDeque::new(),
-                sent: Vec::new(),
-            },
-            None,
-        );
+        let mut b = Batch::new(fake([]), None);
         assert!(b.send(&[7, 8], Instant::ZERO));
-        assert_eq!(b.inner().sent, [std::vec![7, 8]]);
+        assert_eq!(b.inner().tx, [std::vec![7, 8]]);
     }
 }
