@@ -133,9 +133,15 @@ impl Handover {
     /// no application thread claims it meanwhile; whoever takes it next,
     /// that thread or the stack's, polls before it sleeps.
     pub(crate) fn lies_unused(&self) -> bool {
+        self.peek(|s| s.dev.is_some())
+    }
+
+    /// `ask` of the slot when its lock is free at once (false otherwise):
+    /// a question that must not wait for the thread driving the device.
+    fn peek(&self, ask: impl Fn(&Slot) -> bool) -> bool {
         match self.slot.try_lock() {
-            Ok(s) => s.dev.is_some(),
-            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner().dev.is_some(),
+            Ok(s) => ask(&s),
+            Err(std::sync::TryLockError::Poisoned(e)) => ask(&e.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => false,
         }
     }
@@ -145,12 +151,7 @@ impl Handover {
     /// again when it next waits, and polls first. Asked under the stack's
     /// lock (see [`lies_unused`](Self::lies_unused)).
     pub(crate) fn put_back_here(&self) -> bool {
-        let here = |s: &Slot| s.dev.is_some() && s.by == Some(std::thread::current().id());
-        match self.slot.try_lock() {
-            Ok(s) => here(&s),
-            Err(std::sync::TryLockError::Poisoned(e)) => here(&e.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => false,
-        }
+        self.peek(|s| s.dev.is_some() && s.by == Some(std::thread::current().id()))
     }
 
     /// Wakes the stack's thread wherever it waits (the stack stops).
