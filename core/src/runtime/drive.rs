@@ -12,8 +12,8 @@
 //! service's thread handed over to each other more than once per
 //! connection, where the kernel's echo server switches once.
 //!
-//! So a thread waiting in [`Poller::wait`](super::Poller::wait) drives the
-//! device itself when it can: it polls, looks at its own sockets, and
+//! So a thread waiting in [`Poller::wait`](super::Poller::wait), or
+//! blocked in a TCP read, drives the device itself when it can: it polls, looks at its own sockets, and
 //! sleeps in the device's wait, as a single-threaded event loop does. The
 //! stack's thread, after a poll, hands the device to such a waiting thread
 //! and parks. When the application thread has its events it puts the

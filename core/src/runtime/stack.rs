@@ -271,13 +271,27 @@ impl Shared {
         &self,
         deadline: Deadline,
         watch: Watch,
+        f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
+    ) -> io::Result<Result<T, Expired>> {
+        // A poller's wait drives the device itself when it lies unused
+        // (see `drive.rs`); put back when this call returns.
+        let drives = matches!(watch, Watch::Poller(_));
+        self.block_driving(deadline, watch, drives, f)
+    }
+
+    /// [`block`](Self::block), driving the device while it waits when
+    /// `drives` and the device lies unused (see `drive.rs`): a blocking
+    /// TCP read, whose thread then reads the frames, polls and copies the
+    /// data out itself (see `TcpStream::read`).
+    pub(crate) fn block_driving<T>(
+        &self,
+        deadline: Deadline,
+        watch: Watch,
+        mut drives: bool,
         mut f: impl FnMut(&mut Core) -> io::Result<Option<T>>,
     ) -> io::Result<Result<T, Expired>> {
         let mut core = self.lock();
         let mut wake: Option<Arc<Condvar>> = None;
-        // A poller's wait drives the device itself when it lies unused
-        // (see `drive.rs`); put back when this call returns.
-        let mut drives = matches!(watch, Watch::Poller(_));
         let mut driving: Option<Driving<'_>> = None;
         loop {
             core.check_running()?;

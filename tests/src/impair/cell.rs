@@ -449,19 +449,26 @@ fn transfer(rig: &Rig, flow: Flow, cfg: &CellConfig) -> io::Result<Cell> {
     };
     let (duration, seed) = (cfg.duration, cfg.seed);
     let (wrote, read) = thread::scope(|s| {
-        let w = s.spawn(|| write_for(&writer, duration, seed));
-        let r = s.spawn(|| {
-            let r = read_all(&reader);
-            // Closing tells the writer everything arrived; after an error,
-            // shutting both ways unblocks a writer stuck on a full window.
-            let how = if r.is_ok() {
-                Shutdown::Write
-            } else {
-                Shutdown::Both
-            };
-            drop(reader.shutdown(how));
-            r
-        });
+        // Named for per-thread counts (perf stat --per-thread).
+        let w = thread::Builder::new()
+            .name("writer".into())
+            .spawn_scoped(s, || write_for(&writer, duration, seed))
+            .expect("spawning the writer");
+        let r = thread::Builder::new()
+            .name("reader".into())
+            .spawn_scoped(s, || {
+                let r = read_all(&reader);
+                // Closing tells the writer everything arrived; after an error,
+                // shutting both ways unblocks a writer stuck on a full window.
+                let how = if r.is_ok() {
+                    Shutdown::Write
+                } else {
+                    Shutdown::Both
+                };
+                drop(reader.shutdown(how));
+                r
+            });
+        let r = r.expect("spawning the reader");
         (w.join(), r.join())
     });
     let wrote = wrote.map_err(|_| io::Error::other("writer panicked"))?;

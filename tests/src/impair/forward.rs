@@ -61,12 +61,18 @@ impl Forwarder {
             // the matching frames of both directions.
             (b, a, profile.b_to_a, seed ^ 0xb7e1_5162_8aed_2a6b),
         ];
+        // Named, so a per-thread count (perf stat --per-thread) tells the
+        // forwarder's system calls from the tested stack's.
         let threads = directions
             .into_iter()
-            .map(|(from, to, imp, seed)| {
+            .zip(["fwd a>b", "fwd b>a"])
+            .map(|((from, to, imp, seed), name)| {
                 let stop = stop.clone();
                 let line = Line::new(imp, seed);
-                std::thread::spawn(move || pump(&from, &to, line, &stop, epoch))
+                std::thread::Builder::new()
+                    .name(name.into())
+                    .spawn(move || pump(&from, &to, line, &stop, epoch))
+                    .expect("spawning a forwarder thread")
             })
             .collect();
         Forwarder { stop, threads }
