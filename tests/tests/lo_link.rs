@@ -12,8 +12,8 @@ use rstcp::socket::SocketHandle;
 use rstcp::time::{Duration, Instant};
 use rstcp::wire::virtio::{GsoType, VirtioNetRepr, HEADER_LEN_V1};
 use rstcp::wire::{IpAddr, IpEndpoint};
-use rstcp_testkit::loopback::{Link, Side};
-use rstcp_testkit::sim::{establish, Sim, IP4_B};
+use rstcp_testkit::loopback::{Link, Loopback, Side};
+use rstcp_testkit::sim::{establish, Host, Sim, IP4_A, IP4_B, IP6_A, MAC_A};
 
 const PORT: u16 = 7000;
 const BUFFER: usize = 64 * 1024;
@@ -235,4 +235,59 @@ fn without_offloads_a_corrupt_frame_is_refused_and_resent() {
     assert_eq!(sim.b.iface.stats().dropped(DropReason::BadChecksum), 1);
     // No frame longer than the MTU crossed.
     assert!(seen.longest <= 1514, "{}", seen.longest);
+}
+
+#[test]
+fn one_interface_talks_to_itself_in_super_frames() {
+    // The form of smoltcp's loopback example (the bench's B): one
+    // interface, a client and a server, and a lo-like `Loopback`.
+    let mut host = Host::new(MAC_A, IP4_A, IP6_A, 0x10, false);
+    let mut dev = Loopback::new(DeviceCapabilities::loopback(1500));
+    let listener = host.tcp_listener(PORT, 1, 1, 1, BUFFER);
+    let client = host.tcp(BUFFER);
+    let mut now = Instant::ZERO;
+    host.connect(now, client, IpEndpoint::new(IpAddr::V4(IP4_A), PORT), 0)
+        .expect("connect to our own address");
+    let total = 2 << 20;
+    let block: Vec<u8> = (0..BUFFER + 251).map(pattern).collect();
+    let mut buf = vec![0u8; BUFFER];
+    let (mut sent, mut received) = (0, Vec::with_capacity(total));
+    let mut server = None;
+    while received.len() < total && now < Instant::from_secs(60) {
+        let s = host.tcp_socket(client);
+        if sent < total && s.can_send() {
+            let from = sent % 251;
+            let n = (total - sent).min(BUFFER);
+            sent += s.send_slice(&block[from..from + n]).unwrap_or(0);
+        }
+        host.iface.poll(now, &mut dev, &mut host.sockets);
+        if server.is_none() {
+            server = host.listener(listener).accept();
+        }
+        if let Some(h) = server {
+            while let Ok(n @ 1..) = host.tcp_socket(h).recv_slice(&mut buf) {
+                received.extend_from_slice(&buf[..n]);
+            }
+        }
+        now += Duration::from_micros(10);
+        if dev.queued() == 0 {
+            if let Some(t) = host.iface.poll_at(now, &host.sockets) {
+                now = now.max(t);
+            }
+        }
+    }
+    assert_eq!(received.len(), total);
+    assert!(
+        received.iter().enumerate().all(|(i, &b)| b == pattern(i)),
+        "bytes out of order or altered"
+    );
+    // Frames far longer than the MTU went round: super-frames.
+    let s = dev.stats();
+    assert!(
+        s.sent_bytes / s.sent_frames > 4 * 1500,
+        "{} bytes in {} frames",
+        s.sent_bytes,
+        s.sent_frames
+    );
+    assert_eq!(host.iface.stats().dropped(DropReason::BadChecksum), 0);
 }
