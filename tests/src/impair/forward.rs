@@ -65,7 +65,7 @@ impl Forwarder {
         // forwarder's system calls from the tested stack's.
         let threads = directions
             .into_iter()
-            .zip(["fwd a>b", "fwd b>a"])
+            .zip(["fwd-a>b", "fwd-b>a"])
             .map(|((from, to, imp, seed), name)| {
                 let stop = stop.clone();
                 let line = Line::new(imp, seed);
