@@ -69,6 +69,7 @@ mod send;
 mod stack;
 mod tcp;
 mod udp;
+mod writer;
 
 pub use self::addresses::{Address, AddressSource};
 #[cfg(feature = "async")]
