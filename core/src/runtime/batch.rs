@@ -93,27 +93,9 @@ impl Queue {
         self.lens.len() - self.next
     }
 
-    /// Forgets the queued frames (their buffers stay for the next ones).
-    pub(crate) fn clear(&mut self) {
+    fn clear(&mut self) {
         self.lens.clear();
         self.next = 0;
-    }
-
-    /// Moves the frames `other` holds behind this queue's own, in order,
-    /// and empties `other`: each frame's buffer changes owner (a swap with
-    /// one of this queue's spare buffers, which `other` keeps for its next
-    /// frames), so no byte is copied and nothing is allocated once the
-    /// buffers go round.
-    pub(crate) fn take_from(&mut self, other: &mut Queue) {
-        for i in other.next..other.lens.len() {
-            let j = self.lens.len();
-            if self.bufs.len() == j {
-                self.bufs.push(Vec::new());
-            }
-            core::mem::swap(&mut self.bufs[j], &mut other.bufs[i]);
-            self.lens.push(other.lens[i]);
-        }
-        other.clear();
     }
 
     /// Hands the queued frames to `send`, in order, until it refuses one

@@ -105,14 +105,6 @@ pub struct StackConfig {
     /// The resolver's retransmission schedule (2 s, doubled each round over
     /// the servers, 2 rounds).
     pub resolver: ResolverConfig,
-    /// Write the frames from a thread of their own, when the device can
-    /// take frames from any thread (a TAP, the in-memory pipe: see
-    /// [`WaitDevice::transmitter`](crate::phy::wait::WaitDevice::transmitter)).
-    /// On by default: a TAP's write runs the peer's receive path, so the
-    /// thread that polls then goes on with the next frames meanwhile, on
-    /// the other core. Off, the thread that polled writes its frames once
-    /// it has let go of the lock.
-    pub writer_thread: bool,
 }
 
 impl StackConfig {
@@ -147,7 +139,6 @@ impl StackConfig {
             orphan_timeout: Duration::from_secs(60),
             dns_servers: Vec::new(),
             resolver: ResolverConfig::default(),
-            writer_thread: std::env::var_os("RSTCP_WRITER").is_none_or(|v| v != "0"),
         }
     }
 }

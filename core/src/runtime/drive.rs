@@ -258,7 +258,13 @@ pub(crate) fn step(shared: &Shared, device: &mut dyn Drive) -> (Step, bool) {
     for cv in wake {
         cv.notify_one();
     }
-    let sent = shared.write_out(out, &mut |f| device.send(f, now));
+    let sent = match out {
+        None => true,
+        Some(out) => match &shared.transmitter {
+            Some(t) => shared.send_out(out, &mut |f| t.send(f)),
+            None => shared.send_out(out, &mut |f| device.send(f, now)),
+        },
+    };
     let step = if stopped {
         Step::Stopped
     } else if delay == Some(Duration::ZERO) || !sent {

@@ -69,7 +69,6 @@ mod send;
 mod stack;
 mod tcp;
 mod udp;
-mod writer;
 
 pub use self::addresses::{Address, AddressSource};
 #[cfg(feature = "async")]

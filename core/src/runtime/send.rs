@@ -28,26 +28,13 @@ use super::stack::{Core, Shared};
 use crate::socket::SocketSet;
 use crate::time::{Duration, Instant};
 
-/// Who writes the frames a poll queued, decided under the lock.
-#[derive(Default)]
-pub(crate) enum Out<'a> {
-    /// Nobody here: none queued, another thread is writing, or they went
-    /// to the writer thread, which is awake.
-    #[default]
-    Nothing,
-    /// This thread claimed the writing: these.
-    Write(MutexGuard<'a, Queue>),
-    /// They went to the writer thread, which sleeps: wake it.
-    WakeWriter,
-}
-
 /// What a call must do once it lets go of the lock.
 #[derive(Default)]
 pub(crate) struct After<'a> {
     /// Calls to notify (their socket changed in the call's poll).
     notify: Vec<Arc<Condvar>>,
-    /// Frames to write, or the writer to wake.
-    out: Out<'a>,
+    /// Frames to write (this thread claimed the writing).
+    out: Option<MutexGuard<'a, Queue>>,
     /// The stack's thread must wake.
     wake_stack: bool,
 }
@@ -55,53 +42,26 @@ pub(crate) struct After<'a> {
 impl After<'_> {
     /// True when there is nothing to do.
     pub(crate) fn is_empty(&self) -> bool {
-        self.notify.is_empty() && matches!(self.out, Out::Nothing) && !self.wake_stack
+        self.notify.is_empty() && self.out.is_none() && !self.wake_stack
     }
 }
 
 impl Shared {
-    /// Under the lock, after a poll: hands the frames queued to the
-    /// writer thread if the stack has one, or takes them to write once the
-    /// lock is let go, unless another thread is writing (it then writes
-    /// them after its own).
-    pub(super) fn take_out(&self, core: &mut Core) -> Out<'_> {
-        if let Some(w) = &self.writer {
-            return if w.hand(&mut core.tx) {
-                Out::WakeWriter
-            } else {
-                Out::Nothing
-            };
-        }
+    /// Under the lock, after a poll: takes the frames queued to write them
+    /// once the lock is let go, unless another thread is writing (it then
+    /// writes them after its own).
+    pub(super) fn take_out(&self, core: &mut Core) -> Option<MutexGuard<'_, Queue>> {
         // Published before the claim is tried: a writer that gives the
         // claim up after this sees these frames (both sequentially
         // consistent, so one of the two sees the other).
         self.out.queued.store(core.tx.pending(), SeqCst);
         if core.tx.pending() == 0 || self.out.writing.swap(true, SeqCst) {
-            return Out::Nothing;
+            return None;
         }
         let mut frames = self.out.frames.lock().unwrap_or_else(|e| e.into_inner());
         core::mem::swap(&mut *frames, &mut core.tx);
         self.out.queued.store(0, SeqCst);
-        Out::Write(frames)
-    }
-
-    /// Out of the lock: does what [`take_out`](Self::take_out) said, with
-    /// `send` for a device without a transmitter. False when the device
-    /// refused a frame (see [`send_out`](Self::send_out)).
-    pub(super) fn write_out(&self, out: Out<'_>, send: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-        match out {
-            Out::Nothing => true,
-            Out::WakeWriter => {
-                if let Some(w) = &self.writer {
-                    w.wake();
-                }
-                true
-            }
-            Out::Write(frames) => match &self.transmitter {
-                Some(t) => self.send_out(frames, &mut |f| t.send(f)),
-                None => self.send_out(frames, send),
-            },
-        }
+        Some(frames)
     }
 
     /// Out of the lock: writes the frames [`take_out`](Self::take_out)
@@ -109,7 +69,7 @@ impl Shared {
     /// claim. False when the device refused a frame: it and those after it
     /// are queued again, ahead of newer ones, for the stack's thread to
     /// retry.
-    fn send_out(
+    pub(super) fn send_out(
         &self,
         mut frames: MutexGuard<'_, Queue>,
         send: &mut dyn FnMut(&[u8]) -> bool,
@@ -222,10 +182,16 @@ impl Shared {
         for cv in after.notify {
             cv.notify_one();
         }
-        // Refused frames wait for the stack's thread. (Without a
-        // transmitter no call polls, so takes none: were it to, they would
-        // be queued again for the stack's thread all the same.)
-        let wake = after.wake_stack | !self.write_out(after.out, &mut |_| false);
+        let mut wake = after.wake_stack;
+        if let Some(frames) = after.out {
+            // Refused frames wait for the stack's thread. (Without a
+            // transmitter no call polls, so takes none: were it to, they
+            // would be queued again for the stack's thread all the same.)
+            wake |= !match &self.transmitter {
+                Some(t) => self.send_out(frames, &mut |f| t.send(f)),
+                None => self.send_out(frames, &mut |_| false),
+            };
+        }
         if wake {
             self.waker.wake();
             // Nobody may sleep in the device's wait: the device may lie

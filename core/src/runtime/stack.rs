@@ -26,7 +26,6 @@ use super::drive::{Driving, Handover};
 use super::error;
 use super::outbox::Outbox;
 use super::registry::Registry;
-use super::writer::Writer;
 use crate::iface::fragment::ReassemblySlot;
 use crate::iface::{Config, Interface, InterfaceStorage};
 use crate::phy::wait::{Transmitter, WaitDevice, Waker};
@@ -53,8 +52,6 @@ use crate::wire::{IpAddr, IpCidr, IpListenEndpoint};
 pub struct Stack {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// The writer thread, if the stack has one (see `writer.rs`).
-    writer: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// Where the stack's thread is in its life.
@@ -164,9 +161,6 @@ pub(crate) struct Shared {
     pub(super) transmitter: Option<Transmitter>,
     /// Who writes frames, and the frames taken out to write.
     pub(super) out: Outbox,
-    /// The thread that writes every frame, when the device has a
-    /// transmitter and [`StackConfig::writer_thread`] is on (`writer.rs`).
-    pub(super) writer: Option<Writer>,
     /// The device between the threads that drive it (see `drive.rs`).
     pub(super) handover: Handover,
     /// The stack is stopping or stopped: the stack's thread takes the
@@ -956,7 +950,6 @@ impl Stack {
         let waker = device.inner().waker();
         let transmitter = device.inner().transmitter();
         let caps = device.capabilities();
-        let writer = (transmitter.is_some() && config.writer_thread).then(Writer::default);
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 iface,
@@ -988,35 +981,18 @@ impl Stack {
             waker,
             transmitter,
             out: Outbox::default(),
-            writer,
             handover: Handover::default(),
             halted: AtomicBool::new(false),
             epoch,
         });
-        // The writer first: the stack's thread may send at once.
-        let writer = match shared.writer {
-            Some(_) => {
-                let for_writer = shared.clone();
-                Some(
-                    std::thread::Builder::new()
-                        .name("rstcp-tx".to_string())
-                        .spawn(move || for_writer.write_frames())?,
-                )
-            }
-            None => None,
-        };
         let for_thread = shared.clone();
         let thread = std::thread::Builder::new()
             .name("rstcp".to_string())
-            .spawn(move || super::drive::run(&for_thread, std::boxed::Box::new(device)));
-        let stack = Stack {
+            .spawn(move || super::drive::run(&for_thread, std::boxed::Box::new(device)))?;
+        Ok(Stack {
             shared,
-            thread: Mutex::new(None),
-            writer: Mutex::new(writer),
-        };
-        // Without its thread the stack stops at once (the writer with it).
-        *stack.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread?);
-        Ok(stack)
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -1042,22 +1018,12 @@ impl Stack {
         // Joined under the lock: a second caller returns only once the
         // thread has ended too.
         let mut thread = self.thread.lock().unwrap_or_else(|e| e.into_inner());
-        let panicked = thread.take().is_some_and(|t| t.join().is_err());
-        drop(thread);
-        // The stack's thread has handed over its last frames (the resets
-        // of its final poll): the writer writes them, then ends.
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = writer.take() {
-            if let Some(w) = &self.shared.writer {
-                w.stop();
+        if let Some(t) = thread.take() {
+            if t.join().is_err() {
+                return Err(io::Error::other("the network stack's thread panicked"));
             }
-            // A panic was recorded as the stack's failure (`WriterGuard`).
-            let _ = t.join();
         }
-        drop(writer);
-        if panicked {
-            return Err(io::Error::other("the network stack's thread panicked"));
-        }
+        drop(thread);
         match &self.shared.lock().failure {
             Some(f) => Err(io::Error::other(format!("the network stack failed: {f}"))),
             None => Ok(()),
@@ -1189,27 +1155,6 @@ impl core::fmt::Debug for Stack {
             .field("run", &core.run)
             .field("sockets", &core.live)
             .finish()
-    }
-}
-
-impl Shared {
-    /// Stops the stack from another of its threads (the writer's), with
-    /// `why` as the failure later calls and [`Stack::stop`] report: the
-    /// stack's thread ends at its next round, the waiting calls wake.
-    pub(super) fn fail(&self, why: &str) {
-        {
-            let mut core = self.lock();
-            if core.failure.is_none() {
-                core.failure = Some(why.to_string());
-            }
-            core.run = Run::Stopped;
-            for cv in core.waiters_to_wake() {
-                cv.notify_one();
-            }
-        }
-        self.halted.store(true, SeqCst);
-        self.waker.wake();
-        self.handover.wake_stack();
     }
 }
 
