@@ -72,6 +72,7 @@
 mod device;
 mod ifreq;
 mod offload;
+mod queues;
 mod tun;
 mod wake;
 
