@@ -116,17 +116,12 @@ impl TapDevice {
     /// records them (pcap), wants [`open`](Self::open): with offloads every
     /// frame carries the header.
     pub fn open_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
-        TapDevice::attach(name, offload, Medium::Ethernet, false)
+        TapDevice::attach(name, offload, Medium::Ethernet)
     }
 
     /// Opens `/dev/net/tun` and attaches it to `name` as a TAP
     /// (`Medium::Ethernet`) or a TUN (`Medium::Ip`, `tun.rs`).
-    pub(crate) fn attach(
-        name: &str,
-        offload: bool,
-        medium: Medium,
-        multi_queue: bool,
-    ) -> io::Result<TapDevice> {
+    pub(crate) fn attach(name: &str, offload: bool, medium: Medium) -> io::Result<TapDevice> {
         // Validate first: a long name is the caller's mistake, whatever the
         // state of /dev/net/tun.
         ifreq::request(name)?;
@@ -149,7 +144,7 @@ impl TapDevice {
                 io::Error::new(err.kind(), format!("{why}: {err}"))
             })?;
         let vnet = offload && offload::vnet_header_supported(file.as_fd());
-        let name = ifreq::attach_tap(file.as_fd(), name, vnet, medium == Medium::Ip, multi_queue)?;
+        let name = ifreq::attach_tap(file.as_fd(), name, vnet, medium == Medium::Ip)?;
         let offloads = if vnet {
             offload::configure(file.as_fd())?
         } else {

@@ -52,15 +52,12 @@ pub(crate) fn name_of(req: &libc::ifreq) -> String {
 /// Attaches the `/dev/net/tun` fd to the TAP `name` (creating it if needed)
 /// and returns the interface's name. With `vnet_header`, every frame both
 /// ways starts with a virtio-net header (`IFF_VNET_HDR`). With `tun`, a TUN
-/// instead (`IFF_TUN`): every frame is a bare IP packet. With
-/// `multi_queue`, the fd is one queue of a multi-queue interface
-/// (`IFF_MULTI_QUEUE`), which takes several.
+/// instead (`IFF_TUN`): every frame is a bare IP packet.
 pub(crate) fn attach_tap(
     fd: BorrowedFd<'_>,
     name: &str,
     vnet_header: bool,
     tun: bool,
-    multi_queue: bool,
 ) -> io::Result<String> {
     let mut req = request(name)?;
     // IFF_NO_PI: frames without the 4-byte packet-information prefix, so a
@@ -72,12 +69,7 @@ pub(crate) fn attach_tap(
     } else {
         (libc::IFF_TAP, "TAP")
     };
-    let queues = if multi_queue {
-        libc::IFF_MULTI_QUEUE
-    } else {
-        0
-    };
-    req.ifr_ifru.ifru_flags = (mode | libc::IFF_NO_PI | vnet | queues) as libc::c_short;
+    req.ifr_ifru.ifru_flags = (mode | libc::IFF_NO_PI | vnet) as libc::c_short;
     // SAFETY: fd is an open /dev/net/tun descriptor; TUNSETIFF reads and
     // writes one ifreq, and `req` is a valid, exclusively borrowed ifreq
     // that outlives the call.
@@ -95,14 +87,8 @@ pub(crate) fn attach_tap(
                  (a {kind} without IFF_MULTI_QUEUE takes one owner)"
             ),
             Some(libc::EINVAL) => format!(
-                "cannot attach {name:?} as a {kind}{}: an interface of that name exists \
-                 and is not a {kind} with these flags{}",
-                if multi_queue { " queue" } else { "" },
-                if multi_queue {
-                    " (create it with `ip tuntap add NAME mode tap multi_queue`)"
-                } else {
-                    ""
-                }
+                "cannot attach {name:?} as a {kind}: an interface of that name exists \
+                 and is not a {kind} with these flags"
             ),
             _ => format!("TUNSETIFF for {kind} {name:?} failed"),
         };

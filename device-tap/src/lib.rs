@@ -72,7 +72,6 @@
 mod device;
 mod ifreq;
 mod offload;
-mod queues;
 mod tun;
 mod wake;
 

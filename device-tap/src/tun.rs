@@ -23,7 +23,7 @@ impl TapDevice {
     ///
     /// [`Device::capabilities`]: rstcp::phy::Device::capabilities
     pub fn open_tun(name: &str) -> io::Result<TapDevice> {
-        TapDevice::attach(name, false, Medium::Ip, false)
+        TapDevice::attach(name, false, Medium::Ip)
     }
 
     /// [`open_tun`](Self::open_tun), with the kernel's offloads when
@@ -31,7 +31,7 @@ impl TapDevice {
     /// [`open_with_offload`](Self::open_with_offload): a virtio-net header
     /// on every packet, TCP super-segments and partial checksums both ways.
     pub fn open_tun_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
-        TapDevice::attach(name, offload, Medium::Ip, false)
+        TapDevice::attach(name, offload, Medium::Ip)
     }
 
     /// [`Medium::Ethernet`] for a TAP, [`Medium::Ip`] for a TUN.

@@ -33,12 +33,6 @@ struct Args {
     /// Connections each TCP service lets complete before it accepts them.
     #[arg(long, default_value_t = 64, value_name = "N")]
     backlog: usize,
-    /// Queues of the TAP, each with a stack (and the services) of its
-    /// own, all with the same addresses: the kernel spreads its flows over
-    /// them (a multi-queue TAP; one created beforehand needs `ip tuntap
-    /// add NAME mode tap multi_queue`).
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    queues: usize,
     /// How long to wait for the addresses (a DHCPv4 lease, RFC 5227
     /// probing, DAD) before giving up.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
@@ -357,33 +351,26 @@ fn run(args: &Args) -> io::Result<()> {
     config.max_sockets = args.max_sockets;
     // Memory back to the system after a burst of connections.
     rstcp_examples::memory::map_large_buffers(config.tcp_rx_buffer.min(config.tcp_tx_buffer));
-    let stacks = args.net.start_queues(
-        config,
-        Duration::from_secs(args.timeout.max(1)),
-        args.queues,
-    )?;
+    let stack = args
+        .net
+        .start_with(config, Duration::from_secs(args.timeout.max(1)))?;
     let services = [
         (7, "echo", Service::Echo),
         (9, "discard", Service::Discard),
         (13, "daytime", Service::Daytime),
         (19, "chargen", Service::Chargen),
     ];
-    for stack in &stacks {
-        for (port, name, service) in services {
-            tcp_service(stack, port, name, service, args.backlog)?;
-            udp_service(stack, port, name)?;
-        }
+    for (port, name, service) in services {
+        tcp_service(&stack, port, name, service, args.backlog)?;
+        udp_service(&stack, port, name)?;
     }
-    // The stacks share the addresses: the first one's say them all.
-    let addrs: Vec<String> = stacks[0]
+    let addrs: Vec<String> = stack
         .addresses()
         .iter()
         .filter(|a| a.is_usable())
         .map(|a| a.cidr.to_string())
         .collect();
-    for stack in &stacks {
-        print_address_events(stack);
-    }
+    print_address_events(&stack);
     println!("ready {} on {}", addrs.join(" "), args.net.tap);
     io::stdout().flush()?;
 
@@ -392,13 +379,9 @@ fn run(args: &Args) -> io::Result<()> {
     while let Err(mpsc::RecvTimeoutError::Timeout) =
         stop_rx.recv_timeout(Duration::from_millis(250))
     {
-        for stack in &stacks {
-            print_address_events(stack);
-        }
+        print_address_events(&stack);
     }
     eprintln!("services: stopping");
-    for stack in &stacks {
-        stack.stop()?;
-    }
+    stack.stop()?;
     Ok(())
 }

@@ -16,8 +16,6 @@
 #   sudo RATE_BEFORE=1 bash examples/scripts/stress.sh  # the rate rounds also before
 #                                                       the floods and scans (what they leave)
 #   sudo RATE_SETTLE=70 bash examples/scripts/stress.sh  # wait 70 s after them first
-#   sudo QUEUES=2 bash examples/scripts/stress.sh   # services on a 2-queue TAP,
-#                                                       a stack per queue (--queues)
 #   (examples/scripts/flood_residue.sh counts the instructions instead)
 #
 # Thresholds (not tuned to pass; Linux passes each of them):
@@ -61,8 +59,6 @@ ONLY_RATE="${ONLY_RATE:-0}"
 RATE_BEFORE="${RATE_BEFORE:-0}"
 # Seconds to wait after the floods before the rate rounds (what expires meanwhile).
 RATE_SETTLE="${RATE_SETTLE:-0}"
-# Queues of the TAP, each with a stack of its own (services --queues).
-QUEUES="${QUEUES:-1}"
 if [ "$QUICK" = 1 ]; then
   SHORT=5000 IDLE=1000 FRAMES=20000 FLOOD_S=5 PINGS=3000 RATE_ROUNDS=3
 else
@@ -110,11 +106,7 @@ echo "== namespace $NS: $TAP (kernel 192.168.69.100/24, fd00::100/64), veth to $
 ip netns add "$NS"
 ip netns add "$NS2"
 in_ns ip link set lo up
-if [ "$QUEUES" -gt 1 ]; then
-  in_ns ip tuntap add dev "$TAP" mode tap multi_queue
-else
-  in_ns ip tuntap add dev "$TAP" mode tap
-fi
+in_ns ip tuntap add dev "$TAP" mode tap
 in_ns ip addr add 192.168.69.100/24 dev "$TAP"
 in_ns ip addr add fd00::100/64 dev "$TAP" nodad
 in_ns ip link set "$TAP" up
@@ -129,9 +121,9 @@ ip netns exec "$NS2" ip link set veth1 up
 in_ns sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1
 
-echo "== starting services on $TAP ($STACK4, $STACK6), --max-sockets 8192, --queues $QUEUES"
+echo "== starting services on $TAP ($STACK4, $STACK6), --max-sockets 8192"
 ip netns exec "$NS" "$BIN/services" --tap "$TAP" --ipv4 "$STACK4/24" --ipv6 "$STACK6/64" \
-  --no-probe --max-sockets 8192 --queues "$QUEUES" >"$WORK/services.out" 2>"$WORK/services.err" &
+  --no-probe --max-sockets 8192 >"$WORK/services.out" 2>"$WORK/services.err" &
 SERVICES_PID=$!
 for _ in $(seq 300); do
   grep -q '^ready' "$WORK/services.out" 2>/dev/null && break

@@ -123,50 +123,6 @@ impl NetArgs {
             }
             None => Stack::start(tap, config)?,
         };
-        self.configured(&stack, timeout)?;
-        Ok(stack)
-    }
-
-    /// A stack on each of `queues` queues of the TAP, a multi-queue one
-    /// (`ip tuntap add NAME mode tap multi_queue`, or created so here), all
-    /// with `config`: the kernel spreads its flows over them, and each
-    /// stack keeps the connections whose first frame reached it (see
-    /// `rstcp_tap::TapDevice::open_queues`). One queue is
-    /// [`start_with`](Self::start_with). Not with `--tun` or `--pcap` (a
-    /// recording would hold one queue's frames).
-    pub fn start_queues(
-        &self,
-        config: StackConfig,
-        timeout: Duration,
-        queues: usize,
-    ) -> io::Result<Vec<Stack>> {
-        if queues <= 1 {
-            return Ok(vec![self.start_with(config, timeout)?]);
-        }
-        if self.tun || self.pcap.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "several queues take a TAP without --pcap",
-            ));
-        }
-        announce(&self.tap, &config, timeout, false);
-        let devices = TapDevice::open_queues(&self.tap, queues, !self.no_offload)?;
-        devices[0].set_up()?;
-        let mut stacks = Vec::with_capacity(devices.len());
-        for (i, device) in devices.into_iter().enumerate() {
-            let mut c = config.clone();
-            // A seed given is a seed per stack (their ISNs and ports apart).
-            c.random_seed = c.random_seed.map(|s| s ^ (i as u64) << 32);
-            stacks.push(Stack::start(device, c)?);
-        }
-        for stack in &stacks {
-            self.configured(stack, timeout)?;
-        }
-        Ok(stacks)
-    }
-
-    /// Waits up to `timeout` for the stack's addresses, saying what failed.
-    fn configured(&self, stack: &Stack, timeout: Duration) -> io::Result<()> {
         stack.wait_configured(timeout).map_err(|e| {
             let how = if self.ipv4.is_empty() {
                 "no DHCPv4 lease"
@@ -174,7 +130,8 @@ impl NetArgs {
                 "address not usable"
             };
             io::Error::new(e.kind(), format!("{how} after {timeout:?}: {e}"))
-        })
+        })?;
+        Ok(stack)
     }
 
     /// Installs the stderr logger at the level `-v` asked for.

@@ -325,56 +325,29 @@ impl KernelTap {
         KernelTap::open(ns, offload, false)
     }
 
-    /// `queues` queues of a multi-queue TAP
-    /// ([`TapDevice::open_queues`]), a device each, the interface set up
-    /// in `ns` as [`with_offload`](Self::with_offload) does; and its name.
-    pub fn queues(
-        ns: &NetNs,
-        queues: usize,
-        offload: bool,
-    ) -> io::Result<(Vec<TapDevice>, String)> {
-        let devices = TapDevice::open_queues(&tap_name(), queues, offload)?;
-        let name = devices[0].name().to_string();
-        configure(ns, &name)?;
-        Ok((devices, name))
-    }
-
     fn open(ns: &NetNs, offload: bool, tun: bool) -> io::Result<KernelTap> {
-        let name = tap_name();
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        // IFNAMSIZ allows 15 bytes: "rst" + 5 digits of pid + "t" + counter.
+        let name = format!(
+            "rst{}t{}",
+            std::process::id() % 100_000,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         let device = if tun {
             TapDevice::open_tun_with_offload(&name, offload)?
         } else {
             TapDevice::open_with_offload(&name, offload)?
         };
         let name = device.name().to_string();
-        configure(ns, &name)?;
+        run(Command::new("ip").args(["link", "set", &name, "netns", ns.name()]))?;
+        let v4 = format!("{KERNEL_V4}/24");
+        let v6 = format!("{KERNEL_V6}/64");
+        ns.exec_ok("ip", &["link", "set", "lo", "up"])?;
+        ns.exec_ok("ip", &["addr", "add", &v4, "dev", &name])?;
+        // nodad: the address is usable at once instead of after ~1 s of
+        // duplicate address detection (RFC 4862 §5.4).
+        ns.exec_ok("ip", &["addr", "add", &v6, "dev", &name, "nodad"])?;
+        ns.exec_ok("ip", &["link", "set", &name, "up"])?;
         Ok(KernelTap { device, name })
     }
-}
-
-/// A TAP name unique to this process and call.
-fn tap_name() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    // IFNAMSIZ allows 15 bytes: "rst" + 5 digits of pid + "t" + counter.
-    format!(
-        "rst{}t{}",
-        std::process::id() % 100_000,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Moves the interface `name` from the root namespace into `ns` (its fds
-/// keep working: they belong to the device, not the namespace) and gives
-/// the kernel's side there its addresses.
-fn configure(ns: &NetNs, name: &str) -> io::Result<()> {
-    run(Command::new("ip").args(["link", "set", name, "netns", ns.name()]))?;
-    let v4 = format!("{KERNEL_V4}/24");
-    let v6 = format!("{KERNEL_V6}/64");
-    ns.exec_ok("ip", &["link", "set", "lo", "up"])?;
-    ns.exec_ok("ip", &["addr", "add", &v4, "dev", name])?;
-    // nodad: the address is usable at once instead of after ~1 s of
-    // duplicate address detection (RFC 4862 §5.4).
-    ns.exec_ok("ip", &["addr", "add", &v6, "dev", name, "nodad"])?;
-    ns.exec_ok("ip", &["link", "set", name, "up"])?;
-    Ok(())
 }
