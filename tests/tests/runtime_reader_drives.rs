@@ -99,6 +99,7 @@ fn a_blocked_reader_receives_on_its_own_thread() {
     }
     let (stack, reader) = (ticks_of(stack_b) - stack0, ticks_of(&me) - reader0);
     assert_eq!(got, TOTAL);
+    eprintln!("CPU ticks: the receiving stack's thread {stack}, the reader {reader}");
     let a = writer.join().unwrap();
     // The reader parsed the frames and polled: the receiving stack's
     // thread, which did all of that before (more CPU than the reader's
