@@ -425,3 +425,41 @@ fn a_datagram_asking_for_a_tentative_source_is_dropped_not_sent_from_it() {
     assert!(s.sent.iter().all(|p| p.ip.src_addr != ADDR), "{:?}", s.sent);
     assert_eq!(s.iface.stats().dropped(DropReason::BadSource), 1);
 }
+
+/// RFC 4862 §5.4.2: "the node SHOULD delay joining the solicited-node
+/// multicast address by a random delay between 0 and
+/// MAX_RTR_SOLICITATION_DELAY" (1 s), so that nodes powered up together do
+/// not all report at once; the report still goes before the first DAD
+/// solicitation (the group is joined before the solicitation is sent).
+#[test]
+fn rfc4862_5_4_2_the_solicited_node_join_is_delayed_at_random_and_still_precedes_the_solicitation()
+{
+    let mut delays = Vec::new();
+    for seed in 1..=8u64 {
+        let mut s = Solo::new(|c| c.random_seed = seed);
+        // The link-local address's DAD and reports are over.
+        s.run_for(ms(5000));
+        s.take_sent();
+        let added = s.now;
+        s.iface
+            .add_ipv6_address(Ipv6Cidr::new(ADDR, 64).unwrap())
+            .unwrap();
+        s.run_for(ms(3000));
+        let ns = dad_solicits(&s, ADDR);
+        assert_eq!(ns.len(), 1, "seed {seed}");
+        let report = s.sent.iter().find(|p| p.is_mld()).expect("an MLD report");
+        assert!(
+            report.at < ns[0].0,
+            "seed {seed}: report after the solicitation"
+        );
+        assert!(report.at < added + ms(1000), "seed {seed}: {}", report.at);
+        assert!(ns[0].0 < added + ms(1000), "seed {seed}: {}", ns[0].0);
+        delays.push(report.at - added);
+    }
+    // Random: spread over the second, not all at once.
+    assert!(
+        delays.iter().filter(|d| **d > ms(10)).count() >= 6,
+        "{delays:?}"
+    );
+    assert!(delays.iter().any(|d| *d != delays[0]), "{delays:?}");
+}
