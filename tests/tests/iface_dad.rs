@@ -463,3 +463,89 @@ fn rfc4862_5_4_2_the_solicited_node_join_is_delayed_at_random_and_still_precedes
     );
     assert!(delays.iter().any(|d| *d != delays[0]), "{delays:?}");
 }
+
+fn advert_for(target: Ipv6Addr) -> Icmpv6Repr<'static> {
+    Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+        flags: NeighborFlags::OVERRIDE,
+        target_addr: target,
+        lladdr: Some(OTHER_MAC),
+        options: &[],
+    })
+}
+
+/// RFC 4862 §5.4.5: "If the address is a link-local address formed from an
+/// interface identifier based on the hardware address ... IP operation on
+/// the interface SHOULD be disabled": our MAC is on the link twice.
+#[test]
+fn rfc4862_5_4_5_a_duplicate_eui64_link_local_address_turns_ipv6_off() {
+    let mut s = with_static(|_| {});
+    let ll = link_local_from_mac(&OUR_MAC);
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ll));
+    assert!(s.iface.ipv6_disabled());
+    assert!(s.events.contains(&Event::Ipv6DuplicateAddress {
+        address: ll,
+        other: Some(OTHER_MAC),
+    }));
+    assert!(s.events.contains(&Event::Ipv6Disabled {
+        address: ll,
+        other: Some(OTHER_MAC),
+    }));
+    // Every IPv6 address goes, the static one too, and none comes back.
+    assert_eq!(s.state(ll), None);
+    assert_eq!(s.state(ADDR), None);
+    assert_eq!(s.iface.ipv6_groups().count(), 0);
+    assert!(s
+        .iface
+        .add_ipv6_address(Ipv6Cidr::new(ADDR, 64).unwrap())
+        .is_err());
+    s.take_sent();
+    // Nothing IPv6 is sent: no DAD, no MLD report or Done, no answer to a
+    // solicitation, no router solicitation.
+    s.inject_icmp(
+        OTHER_MAC,
+        OTHER_LL,
+        solicited_node(ll),
+        &Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+            target_addr: ll,
+            lladdr: Some(OTHER_MAC),
+            nonce: None,
+            options: &[],
+        }),
+    );
+    s.run_for(ms(10_000));
+    assert!(s.sent.is_empty(), "{:?}", s.sent);
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Ipv6AddressReady(_))));
+}
+
+/// RFC 4862 §5.4.5 applies to the hardware-derived link-local address
+/// only: another duplicate address (a static one, a link-local one not
+/// formed from the MAC) is removed and the rest goes on; and the behaviour
+/// can be turned off (Linux's default `accept_dad` 1).
+#[test]
+fn rfc4862_5_4_5_only_the_mac_derived_link_local_address_turns_ipv6_off() {
+    let other_ll = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x77);
+    let mut s = with_static(|_| {});
+    s.iface
+        .add_ipv6_address(Ipv6Cidr::new(other_ll, 64).unwrap())
+        .unwrap();
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(other_ll));
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ADDR));
+    assert!(!s.iface.ipv6_disabled());
+    s.run_for(ms(3000));
+    let ll = link_local_from_mac(&OUR_MAC);
+    assert_eq!(s.state(ll), Some(AddressState::Preferred));
+
+    let mut off = with_static(|c| c.dad_disables_ipv6 = false);
+    off.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ll));
+    assert!(!off.iface.ipv6_disabled());
+    assert_eq!(off.state(ll), None);
+    off.run_for(ms(3000));
+    assert_eq!(off.state(ADDR), Some(AddressState::Preferred));
+    assert!(!off
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Ipv6Disabled { .. })));
+}

@@ -38,6 +38,9 @@ impl Inner {
         if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
             return Err(AddressError::Invalid);
         }
+        if self.ipv6_off {
+            return Err(AddressError::Ipv6Disabled);
+        }
         if self.v6.get(&a).is_some() {
             return Ok(());
         }
@@ -114,6 +117,9 @@ impl Inner {
             address: *addr,
             other,
         });
+        if self.duplicate_disables_ipv6(addr) {
+            return self.disable_ipv6(*addr, other);
+        }
         let InterfaceIdMode::StablePrivacy { secret } = self.config.interface_id else {
             return;
         };
