@@ -850,6 +850,7 @@ impl<'a> Interface<'a> {
         take(inner.mld.poll_at());
         take(inner.rdisc.poll_at());
         take(inner.v6.poll_at());
+        take(inner.pmtu.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }
