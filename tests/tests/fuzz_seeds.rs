@@ -247,3 +247,13 @@ fn regression_tcp_socket_keepalive_after_a_long_syn_sent() {
         "../regressions/tcp_socket_keepalive_after_long_syn_sent.bin"
     ));
 }
+
+/// Found by the `iface` target (2026-12-08): an ICMPv4 echo request with
+/// code 2 (RFC 792 says 0; its checksum right) drew a reply whose checksum
+/// was wrong by the code. The reply's checksum is derived from the
+/// request's (RFC 1624), and the derivation assumed the word 8, 0. Fixed in
+/// `Body::icmpv4_echo_reply`, which now takes the request's code.
+#[test]
+fn regression_iface_echo_request_with_a_nonzero_code() {
+    fuzz::iface(include_bytes!("../regressions/iface_icmp_echo_code.bin"));
+}

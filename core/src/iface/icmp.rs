@@ -83,7 +83,7 @@ impl Inner {
                         ident,
                         seq_no,
                         data,
-                        verified.then(|| packet.checksum()),
+                        verified.then(|| (packet.msg_code(), packet.checksum())),
                         self.caps.checksum.icmpv4.tx_mode(),
                     ),
                 };

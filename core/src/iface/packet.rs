@@ -204,19 +204,19 @@ impl<'p> Body<'p> {
         Body::Split { head, tail: data }
     }
 
-    /// An echo reply to the echo request whose checksum field was
-    /// `request_checksum` (`Some` only when that checksum was verified):
-    /// the reply differs from the request only in its type word (8 → 0),
-    /// so its checksum is the request's updated for that word (RFC 1624
-    /// eqn. 3), with no second pass over the data. Otherwise summed.
+    /// An echo reply to the echo request whose code and checksum field were
+    /// `request` (`Some` only when that checksum was verified): the reply
+    /// differs from the request only in its type-and-code word (8, code →
+    /// 0, 0), so its checksum is the request's updated for that word (RFC
+    /// 1624 eqn. 3), with no second pass over the data. Otherwise summed.
     pub(crate) fn icmpv4_echo_reply(
         ident: u16,
         seq_no: u16,
         data: &'p [u8],
-        request_checksum: Option<u16>,
+        request: Option<(u8, u16)>,
         csum: ChecksumMode,
     ) -> Body<'p> {
-        let Some(request) = request_checksum.filter(|_| csum.is_check()) else {
+        let Some((code, request)) = request.filter(|_| csum.is_check()) else {
             let reply = Icmpv4Repr::EchoReply {
                 ident,
                 seq_no,
@@ -224,8 +224,11 @@ impl<'p> Body<'p> {
             };
             return Self::icmpv4(&reply, csum);
         };
-        // RFC 792: type 0 (echo reply), code 0; the request was 8, 0.
-        let mut c = checksum::update(request, 0x0800, 0x0000);
+        // RFC 792: type 0 (echo reply), code 0. The request's code is
+        // whatever the sender put there (RFC 792 says 0, a peer may not):
+        // the update takes the word as received, or the reply's checksum
+        // is wrong by the code (found by the `iface` fuzz target).
+        let mut c = checksum::update(request, u16::from_be_bytes([8, code]), 0x0000);
         // One's complement has two zeros: an all-zero reply sums to +0, so
         // a full recomputation stores 0xffff where the update yields 0.
         if c == 0 && ident == 0 && seq_no == 0 && data.iter().all(|&b| b == 0) {
@@ -518,13 +521,40 @@ mod tests {
                     ident,
                     seq_no,
                     data,
-                    Some(request_checksum),
+                    Some((0, request_checksum)),
                     ChecksumMode::Check,
                 );
                 let summed =
                     Body::icmpv4_echo_reply(ident, seq_no, data, None, ChecksumMode::Check);
                 assert_eq!(bytes(&derived), bytes(&summed), "len {len} seed {seed}");
             }
+        }
+    }
+
+    /// A request whose code is not 0 (RFC 792 wants 0; a peer may send
+    /// anything) gets a reply whose derived checksum is still right: the
+    /// update starts from the word received, not from 8, 0.
+    #[test]
+    fn echo_reply_to_a_request_with_a_nonzero_code_has_the_summed_checksum() {
+        let data = [0x5a_u8; 24];
+        for code in [1u8, 2, 0x80, 0xff] {
+            let request = Body::icmpv4(
+                &Icmpv4Repr::EchoRequest {
+                    ident: 0x4024,
+                    seq_no: 7,
+                    data: &data,
+                },
+                ChecksumMode::Check,
+            );
+            let mut req = bytes(&request);
+            req[1] = code;
+            // The request as a peer sends it: its checksum covers its code.
+            req[2..4].copy_from_slice(&[0, 0]);
+            let c = checksum::finish(checksum::sum(&req));
+            let derived =
+                Body::icmpv4_echo_reply(0x4024, 7, &data, Some((code, c)), ChecksumMode::Check);
+            let summed = Body::icmpv4_echo_reply(0x4024, 7, &data, None, ChecksumMode::Check);
+            assert_eq!(bytes(&derived), bytes(&summed), "code {code}");
         }
     }
 }
