@@ -50,12 +50,16 @@ pub(crate) fn piece_len(dst: usize, src: usize) -> usize {
 pub(crate) fn copy_bulk<T: Copy>(dst: &mut [T], src: &[T]) {
     assert_eq!(dst.len(), src.len(), "copy_bulk: lengths differ");
     let bytes = size_of::<T>().max(1);
-    let piece = piece_len(dst.as_ptr() as usize, src.as_ptr() as usize);
-    if piece == usize::MAX || dst.len() * bytes <= piece {
+    // A slice spans at most isize::MAX bytes: no overflow. A copy of one
+    // piece or less (every MTU-sized segment) is one call, no address
+    // arithmetic.
+    if dst.len() * bytes <= PIECE
+        || piece_len(dst.as_ptr() as usize, src.as_ptr() as usize) == usize::MAX
+    {
         dst.copy_from_slice(src);
         return;
     }
-    let per_piece = (piece / bytes).max(1);
+    let per_piece = (PIECE / bytes).max(1);
     for (to, from) in dst.chunks_mut(per_piece).zip(src.chunks(per_piece)) {
         to.copy_from_slice(from);
     }
