@@ -17,10 +17,11 @@
 //! Frame buffers are `Vec`s that circulate: a transmitted frame's buffer goes
 //! into the queue, the receiver is lent it *in place*, and once the next frame
 //! is received the old buffer goes back to a free list from which the next
-//! transmit takes it. New buffers (of `max_frame_len()` capacity) are made only
-//! while the free list is empty, i.e. while the queues fill up for the first
-//! time; after that a loop that sends and receives frames of at most
-//! `max_frame_len()` bytes allocates nothing on the device side.
+//! transmit takes it. New buffers (of `max_tx_frame_len()` capacity: a TSO
+//! super-segment's on a link that declares TSO) are made only while the
+//! free list is empty, i.e. while the queues fill up for the first time;
+//! after that a loop that sends and receives frames of at most
+//! `max_tx_frame_len()` bytes allocates nothing on the device side.
 //!
 //! [`Device::receive`] never allocates at all (it moves a queued buffer into
 //! the receive slot and the old one into the free list, whose capacity is
@@ -31,6 +32,19 @@
 //!
 //! As the [`Device`] contract says, a receive token dropped unconsumed gives
 //! nothing up: the next [`Device::receive`] lends the same frame again.
+//!
+//! # Like Linux's `lo`
+//!
+//! The devices pass every frame whole and unchanged, whatever their
+//! capabilities say. With [`DeviceCapabilities::loopback`] ([`Link::lo`])
+//! they declare what Linux's `lo` does: the sending interface hands a TCP
+//! super-segment of up to 64 KB with a partial checksum (a virtio-net
+//! header with a GSO type and `NEEDS_CSUM`), and the receiving interface
+//! gets that same frame as a GRO super-frame whose header vouches for the
+//! checksum, so neither side sums the payload. Nothing in memory can
+//! corrupt a frame, as Linux trusts `lo`. A test that corrupts frames on
+//! purpose (the fault injector) wants a link without these offloads, whose
+//! receiver verifies every checksum.
 
 use core::mem;
 use std::collections::VecDeque;
@@ -231,7 +245,7 @@ impl Loopback {
             slot: Slot::default(),
             // In circulation at most: the queue, the receive slot, and one
             // buffer being written by a reply token.
-            pool: Pool::new(capacity.saturating_add(2), caps.max_frame_len()),
+            pool: Pool::new(capacity.saturating_add(2), caps.max_tx_frame_len()),
         }
     }
 
@@ -354,9 +368,17 @@ impl Link {
             // Both queues, both receive slots, one reply buffer.
             pool: Pool::new(
                 capacity.saturating_mul(2).saturating_add(3),
-                caps.max_frame_len(),
+                caps.max_tx_frame_len(),
             ),
         }
+    }
+
+    /// A link like Linux's `lo` between two interfaces, MTU 1500 on the
+    /// wire: TCP super-segments of up to 64 KB with partial checksums
+    /// cross it whole and are trusted on arrival
+    /// ([`DeviceCapabilities::loopback`]; the module documentation).
+    pub fn lo(capacity: usize) -> Link {
+        Link::new(DeviceCapabilities::loopback(1500), capacity)
     }
 
     /// End A, as a device borrowing the link.

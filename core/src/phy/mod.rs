@@ -236,6 +236,26 @@ impl DeviceCapabilities {
         }
     }
 
+    /// An Ethernet link that never leaves memory, as Linux's `lo`: frames
+    /// carry a virtio-net header, TCP's payload checksum is left partial
+    /// (`NEEDS_CSUM`) and TCP hands over super-segments of up to 64 KB,
+    /// which such a link passes whole to the receiving interface, where
+    /// the partial checksum is trusted. Linux does the same on `lo`
+    /// (`NETIF_F_HW_CSUM` and GSO advertised; the receive side takes
+    /// `CHECKSUM_PARTIAL` as verified): nothing between two interfaces in
+    /// one address space can corrupt a frame, so summing its bytes twice
+    /// protects nothing. Only for a link that delivers every frame to an
+    /// rstcp interface (or another reader of the header) unchanged: a wire
+    /// or a peer that ignores the header would see frames longer than `mtu`
+    /// and checksums that do not verify. The IPv4 header checksum is still
+    /// computed and verified, as Linux does on `lo`.
+    pub const fn loopback(mtu: usize) -> DeviceCapabilities {
+        let mut caps = DeviceCapabilities::ethernet(mtu);
+        caps.virtio = Some(VirtioOffload::new(crate::wire::virtio::HEADER_LEN_V1, true));
+        caps.max_segment_size = Some(65535);
+        caps
+    }
+
     /// A device of bare IP packets ([`Medium::Ip`]: a TUN) with the given
     /// MTU, software checksums, no burst limit.
     pub const fn ip(mtu: usize) -> DeviceCapabilities {
@@ -252,6 +272,18 @@ impl DeviceCapabilities {
             Medium::Ip => self.mtu,
         };
         link + self.virtio_header_len()
+    }
+
+    /// The largest frame the interface may hand the device: a TSO
+    /// super-segment ([`tso_max`](Self::tso_max)) with its link and
+    /// virtio-net headers when the device segments, else
+    /// [`max_frame_len`](Self::max_frame_len). What a device sizes its
+    /// transmit buffers for.
+    pub const fn max_tx_frame_len(&self) -> usize {
+        match self.tso_max() {
+            Some(tso) if tso > self.mtu => self.max_frame_len() - self.mtu + tso,
+            _ => self.max_frame_len(),
+        }
     }
 
     /// The virtio-net header's length before every frame (0: none).
@@ -362,5 +394,18 @@ mod tests {
         assert_eq!(caps.tso_max(), Some(65535));
         caps.max_segment_size = Some(1 << 20);
         assert_eq!(caps.tso_max(), Some(65535));
+        assert_eq!(caps.max_tx_frame_len(), 65535 + 14 + 12);
+    }
+
+    #[test]
+    fn loopback_declares_partial_checksums_and_tso() {
+        let caps = DeviceCapabilities::loopback(1500);
+        assert_eq!(caps.tso_max(), Some(65535));
+        assert_eq!(caps.virtio_header_len(), 12);
+        assert_eq!(caps.max_frame_len(), 1526);
+        assert_eq!(caps.max_tx_frame_len(), 65561);
+        // The IPv4 header checksum is not offloaded.
+        assert_eq!(caps.checksum, ChecksumCapabilities::software());
+        assert_eq!(DeviceCapabilities::ethernet(1500).max_tx_frame_len(), 1514);
     }
 }
