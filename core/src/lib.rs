@@ -95,6 +95,7 @@ extern crate std;
 #[macro_use]
 mod macros;
 
+mod copy;
 pub mod dns;
 pub mod iface;
 pub mod phy;

@@ -69,6 +69,10 @@ struct Args {
     /// nothing resolved); the kernel side the same 192.168.69.100/24.
     #[arg(long)]
     tun: bool,
+    /// Print the TAP's frame counters at the end (on stderr): frames each
+    /// way say how large the super-frames were and how many ACKs went.
+    #[arg(long)]
+    stats: bool,
 }
 
 /// The kernel side: a std TcpStream that reads or writes `amount` bytes and
@@ -179,5 +183,12 @@ fn main() -> std::io::Result<()> {
         device.wait(delay.map(Into::into))?;
     }
     client.join().expect("kernel thread");
+    if args.stats {
+        let st = device.stats();
+        eprintln!(
+            "tap: {} frames read, {} written ({} read errors, {} write errors)",
+            st.rx_frames, st.tx_frames, st.rx_errors, st.tx_errors
+        );
+    }
     Ok(())
 }

@@ -317,7 +317,8 @@ fn main() {
 
 /// Prints (on stderr) what the interface reported about its addresses and
 /// routers: DAD passed or found a duplicate (the stack goes on with its
-/// other addresses), SLAAC addresses added, deprecated, expired.
+/// other addresses, or without IPv6 when the duplicate is its MAC's
+/// link-local address), SLAAC addresses added, deprecated, expired.
 fn print_address_events(stack: &Stack) {
     use rstcp::iface::Event;
     for e in stack.interface_events() {
@@ -327,6 +328,13 @@ fn print_address_events(stack: &Stack) {
             Event::Ipv6DuplicateAddress { address, other } => {
                 let by = other.map_or(String::new(), |m| format!(" by {m}"));
                 eprintln!("services: {address}: address conflict, in use{by}; going on without it")
+            }
+            Event::Ipv6Disabled { address, other } => {
+                let by = other.map_or(String::new(), |m| format!(" (held by {m})"));
+                eprintln!(
+                    "services: {address}: our MAC's link-local address is a duplicate{by}; \
+                     IPv6 disabled on the interface (RFC 4862 §5.4.5), IPv4 goes on"
+                )
             }
             Event::Ipv6AddressDeprecated(a) => eprintln!("services: {a}: deprecated"),
             Event::Ipv6AddressExpired(a) => eprintln!("services: {a}: expired, removed"),

@@ -425,3 +425,127 @@ fn a_datagram_asking_for_a_tentative_source_is_dropped_not_sent_from_it() {
     assert!(s.sent.iter().all(|p| p.ip.src_addr != ADDR), "{:?}", s.sent);
     assert_eq!(s.iface.stats().dropped(DropReason::BadSource), 1);
 }
+
+/// RFC 4862 §5.4.2: "the node SHOULD delay joining the solicited-node
+/// multicast address by a random delay between 0 and
+/// MAX_RTR_SOLICITATION_DELAY" (1 s), so that nodes powered up together do
+/// not all report at once; the report still goes before the first DAD
+/// solicitation (the group is joined before the solicitation is sent).
+#[test]
+fn rfc4862_5_4_2_the_solicited_node_join_is_delayed_at_random_and_still_precedes_the_solicitation()
+{
+    let mut delays = Vec::new();
+    for seed in 1..=8u64 {
+        let mut s = Solo::new(|c| c.random_seed = seed);
+        // The link-local address's DAD and reports are over.
+        s.run_for(ms(5000));
+        s.take_sent();
+        let added = s.now;
+        s.iface
+            .add_ipv6_address(Ipv6Cidr::new(ADDR, 64).unwrap())
+            .unwrap();
+        s.run_for(ms(3000));
+        let ns = dad_solicits(&s, ADDR);
+        assert_eq!(ns.len(), 1, "seed {seed}");
+        let report = s.sent.iter().find(|p| p.is_mld()).expect("an MLD report");
+        assert!(
+            report.at < ns[0].0,
+            "seed {seed}: report after the solicitation"
+        );
+        assert!(report.at < added + ms(1000), "seed {seed}: {}", report.at);
+        assert!(ns[0].0 < added + ms(1000), "seed {seed}: {}", ns[0].0);
+        delays.push(report.at - added);
+    }
+    // Random: spread over the second, not all at once.
+    assert!(
+        delays.iter().filter(|d| **d > ms(10)).count() >= 6,
+        "{delays:?}"
+    );
+    assert!(delays.iter().any(|d| *d != delays[0]), "{delays:?}");
+}
+
+fn advert_for(target: Ipv6Addr) -> Icmpv6Repr<'static> {
+    Icmpv6Repr::Ndisc(NdiscRepr::NeighborAdvert {
+        flags: NeighborFlags::OVERRIDE,
+        target_addr: target,
+        lladdr: Some(OTHER_MAC),
+        options: &[],
+    })
+}
+
+/// RFC 4862 §5.4.5: "If the address is a link-local address formed from an
+/// interface identifier based on the hardware address ... IP operation on
+/// the interface SHOULD be disabled": our MAC is on the link twice.
+#[test]
+fn rfc4862_5_4_5_a_duplicate_eui64_link_local_address_turns_ipv6_off() {
+    let mut s = with_static(|_| {});
+    let ll = link_local_from_mac(&OUR_MAC);
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ll));
+    assert!(s.iface.ipv6_disabled());
+    assert!(s.events.contains(&Event::Ipv6DuplicateAddress {
+        address: ll,
+        other: Some(OTHER_MAC),
+    }));
+    assert!(s.events.contains(&Event::Ipv6Disabled {
+        address: ll,
+        other: Some(OTHER_MAC),
+    }));
+    // Every IPv6 address goes, the static one too, and none comes back.
+    assert_eq!(s.state(ll), None);
+    assert_eq!(s.state(ADDR), None);
+    assert_eq!(s.iface.ipv6_groups().count(), 0);
+    assert!(s
+        .iface
+        .add_ipv6_address(Ipv6Cidr::new(ADDR, 64).unwrap())
+        .is_err());
+    s.take_sent();
+    // Nothing IPv6 is sent: no DAD, no MLD report or Done, no answer to a
+    // solicitation, no router solicitation.
+    s.inject_icmp(
+        OTHER_MAC,
+        OTHER_LL,
+        solicited_node(ll),
+        &Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+            target_addr: ll,
+            lladdr: Some(OTHER_MAC),
+            nonce: None,
+            options: &[],
+        }),
+    );
+    s.run_for(ms(10_000));
+    assert!(s.sent.is_empty(), "{:?}", s.sent);
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Ipv6AddressReady(_))));
+}
+
+/// RFC 4862 §5.4.5 applies to the hardware-derived link-local address
+/// only: another duplicate address (a static one, a link-local one not
+/// formed from the MAC) is removed and the rest goes on; and the behaviour
+/// can be turned off (Linux's default `accept_dad` 1).
+#[test]
+fn rfc4862_5_4_5_only_the_mac_derived_link_local_address_turns_ipv6_off() {
+    let other_ll = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x77);
+    let mut s = with_static(|_| {});
+    s.iface
+        .add_ipv6_address(Ipv6Cidr::new(other_ll, 64).unwrap())
+        .unwrap();
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(other_ll));
+    s.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ADDR));
+    assert!(!s.iface.ipv6_disabled());
+    s.run_for(ms(3000));
+    let ll = link_local_from_mac(&OUR_MAC);
+    assert_eq!(s.state(ll), Some(AddressState::Preferred));
+
+    let mut off = with_static(|c| c.dad_disables_ipv6 = false);
+    off.inject_icmp(OTHER_MAC, OTHER_LL, ALL_NODES, &advert_for(ll));
+    assert!(!off.iface.ipv6_disabled());
+    assert_eq!(off.state(ll), None);
+    off.run_for(ms(3000));
+    assert_eq!(off.state(ADDR), Some(AddressState::Preferred));
+    assert!(!off
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Ipv6Disabled { .. })));
+}

@@ -338,3 +338,47 @@ fn rfc5927_4_1_a_packet_too_big_quoting_a_segment_not_in_flight_is_ignored() {
     assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
     assert!(r.a.tcp_socket(client).stats().mss + 60 <= 1280);
 }
+
+/// RFC 8201 §4, §5.3 (RFC 1191 §6.3): once the path MTU estimate ages out
+/// (10 minutes) the larger MTU is tried again, and the open TCP connections
+/// to that destination whose MSS it had clamped get their MSS back, up to
+/// what the peer's SYN MSS and the link allow: a path that grew is used by
+/// connections, not only by new datagrams.
+#[test]
+fn rfc8201_5_3_an_aged_out_path_mtu_raises_the_mss_of_open_connections_again() {
+    let mut r = Relay::new(1500);
+    let b = IpAddr::V6(IP6_B);
+    let listener = r.b.tcp_listener(80, 4, 4, 3, 64 * 1024);
+    let first = connect(&mut r, listener, b);
+    let full = r.a.tcp_socket(first).stats().mss;
+    assert!(full + 60 > 1280, "{full}");
+    small_hop(&mut r, 1280);
+    r.a.tcp_socket(first).send_slice(&[1u8; 5000]).unwrap();
+    r.run_for(Duration::from_millis(100));
+    let learnt_at = r.now;
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1280);
+    // One connection clamped by the report, one opened while it held.
+    let late = connect(&mut r, listener, b);
+    for c in [first, late] {
+        assert!(r.a.tcp_socket(c).stats().mss + 60 <= 1280);
+    }
+    // The path grows; the interface asks to be polled when the entry ages.
+    r.pass_all();
+    r.run_for(Duration::from_secs(5));
+    let at = r.a.iface.poll_at(r.now, &r.a.sockets).expect("a deadline");
+    assert!(at <= learnt_at + PMTU_AGE, "{at} {learnt_at}");
+    r.run_for(PMTU_AGE);
+    assert_eq!(r.a.iface.path_mtu(&b, r.now), 1500);
+    for c in [first, late] {
+        assert_eq!(r.a.tcp_socket(c).stats().mss, full, "raised back");
+    }
+    // And segments over the old path MTU go out, intact.
+    let sizes = record_sizes(&mut r);
+    r.a.tcp_socket(first).send_slice(&[2u8; 5000]).unwrap();
+    r.run_for(Duration::from_millis(100));
+    assert!(
+        sizes.borrow().iter().any(|&l| l > 1280),
+        "{:?}",
+        sizes.borrow()
+    );
+}

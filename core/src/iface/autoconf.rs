@@ -5,7 +5,7 @@
 //! (§5.4.3, §5.4.4) acted on (§5.4.5), lifetimes run out (§5.5.4). The
 //! table and its machines are `addr6/`; this file frames and reports.
 
-use super::addr6::dad::Dad;
+use super::addr6::dad::{random_delay, Dad};
 use super::addr6::iid::{self, InterfaceIdMode, IDGEN_RETRIES};
 use super::addr6::lifetimes::Lifetimes;
 use super::addr6::{AddrChange, AddressOrigin, Entry};
@@ -38,6 +38,9 @@ impl Inner {
         if a.is_unspecified() || a.is_multicast() || a.is_loopback() {
             return Err(AddressError::Invalid);
         }
+        if self.ipv6_off {
+            return Err(AddressError::Ipv6Disabled);
+        }
         if self.v6.get(&a).is_some() {
             return Ok(());
         }
@@ -47,9 +50,25 @@ impl Inner {
             Medium::Ethernet => self.config.dad_transmits,
             Medium::Ip => 0,
         };
+        // RFC 4862 §5.4.2: "the node SHOULD delay joining the
+        // solicited-node multicast address by a random delay between 0 and
+        // MAX_RTR_SOLICITATION_DELAY", and the first solicitation as much;
+        // the report must still go before the solicitation (the group is
+        // joined "before sending a Neighbor Solicitation"), so of two
+        // draws the sooner is the join's, the later the solicitation's:
+        // both stay under the 1 s the RFC allows each. The RFC asks the
+        // join's delay when the solicitation is the interface's first
+        // message; every DAD gets it, as the solicitation waits anyway.
+        let mut join_at = now;
         let dad = (transmits > 0).then(|| {
-            let (r, n1, n2) = (self.rand(), self.rand(), self.rand());
-            Dad::new(transmits, now, r, u64::from(n1) << 16 ^ u64::from(n2))
+            let (j, s) = (random_delay(self.rand()), random_delay(self.rand()));
+            join_at = now + j.min(s);
+            let (n1, n2) = (self.rand(), self.rand());
+            Dad::new(
+                transmits,
+                now + j.max(s),
+                u64::from(n1) << 16 ^ u64::from(n2),
+            )
         });
         let mut e = Entry::new(cidr, origin, dad, lifetimes);
         e.optimistic =
@@ -60,10 +79,17 @@ impl Inner {
         // snooping bridges forward solicitations for the address to us;
         // two addresses may share it.
         let r = self.rand();
-        if self.mld.join(solicited_node(&a), now, r).is_err() {
+        if self
+            .mld
+            .join_at(solicited_node(&a), now, join_at, r)
+            .is_err()
+        {
             self.v6.remove(&a);
             return Err(AddressError::Full);
         }
+        // The delayed report and DAD's solicitations are new deadlines
+        // (`quiet.rs`), whichever path added the address.
+        self.timers_changed();
         self.event(Event::Ipv6AddressAdded(a));
         if dad.is_none() {
             self.event(Event::Ipv6AddressReady(a));
@@ -91,6 +117,9 @@ impl Inner {
             address: *addr,
             other,
         });
+        if self.duplicate_disables_ipv6(addr) {
+            return self.disable_ipv6(*addr, other);
+        }
         let InterfaceIdMode::StablePrivacy { secret } = self.config.interface_id else {
             return;
         };

@@ -53,6 +53,13 @@ pub struct Config {
     /// are used while DAD runs (as deprecated ones for source selection),
     /// static ones still wait. Off by default.
     pub optimistic_dad: bool,
+    /// RFC 4862 §5.4.5: when DAD finds the link-local address formed from
+    /// the MAC (EUI-64) in use, IPv6 is turned off on the interface
+    /// ([`Event::Ipv6Disabled`](super::Event::Ipv6Disabled)): the MAC is
+    /// duplicated, and so would every EUI-64 address be. On by default, as
+    /// the RFC's SHOULD (Linux's `accept_dad` 2; its default, 1, only
+    /// removes the address, as `false` here).
+    pub dad_disables_ipv6: bool,
     /// Form an address from every autonomous /64 prefix that Router
     /// Advertisements carry (SLAAC, RFC 4862 §5.5). On by default.
     pub slaac: bool,
@@ -84,6 +91,7 @@ impl Config {
             router_solicitation: true,
             dad_transmits: 1,
             optimistic_dad: false,
+            dad_disables_ipv6: true,
             slaac: true,
             interface_id: InterfaceIdMode::Eui64,
         }

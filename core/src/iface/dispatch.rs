@@ -47,6 +47,7 @@ impl<'a> Interface<'a> {
             inner.addr6_timers(&mut out);
             inner.router_timers(&mut out);
             inner.reassembly_timers(fragments, &mut out);
+            inner.pmtu_timers(now, sockets);
             inner.timers_ran(fragments);
         }
         inner.flush_pending(&mut out);

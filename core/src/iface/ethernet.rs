@@ -96,6 +96,8 @@ impl<'a> Interface<'a> {
                 inner.process_arp(&mut out, dst, payload, sockets)
             }
             EtherType::Ipv4 => inner.process_ipv4(fragments, &mut out, payload, sockets),
+            // RFC 4862 §5.4.5: IPv6 off (`ipv6_off.rs`) takes nothing.
+            EtherType::Ipv6 if inner.ipv6_off => inner.drop(DropReason::Unsupported),
             EtherType::Ipv6 => {
                 // NDP, MLD and DAD all ride on IPv6 (`quiet.rs`).
                 inner.timers_changed();

@@ -34,7 +34,8 @@ pub enum Event {
     /// DAD found the address in use by another node (an advertisement for
     /// it, or another node's DAD solicitation: RFC 4862 §5.4.3, §5.4.4).
     /// The address was removed (§5.4.5); the interface's other addresses
-    /// go on.
+    /// go on, unless it was the link-local address formed from our MAC
+    /// ([`Ipv6Disabled`](Event::Ipv6Disabled) follows).
     Ipv6DuplicateAddress {
         /// The address that was tentative.
         address: Ipv6Addr,
@@ -51,4 +52,16 @@ pub enum Event {
     /// changed (RFC 8106 §5.3.1): read them with
     /// `Interface::router_discovery().dns_servers(now)` / `search_domains(now)`.
     DnsChanged,
+    /// DAD found the link-local address formed from our MAC (EUI-64) in
+    /// use: the MAC is duplicated on the link, so IPv6 was turned off on
+    /// the interface (RFC 4862 §5.4.5: "IP operation on the interface
+    /// SHOULD be disabled"): its IPv6 addresses removed, nothing IPv6 sent
+    /// or taken. IPv4 goes on. Follows the address's
+    /// [`Ipv6DuplicateAddress`](Event::Ipv6DuplicateAddress).
+    Ipv6Disabled {
+        /// The duplicate link-local address.
+        address: Ipv6Addr,
+        /// The other node's MAC, when its advertisement named it.
+        other: Option<EthernetAddress>,
+    },
 }

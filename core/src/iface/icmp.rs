@@ -12,7 +12,7 @@ use super::out::{dropped_is_done, Out, SendError};
 use super::packet::{Body, IpIn, IpOut};
 use super::pmtu::path_mtu_from_report;
 use super::stats::DropReason;
-use super::tcp::{clamp_tcp_to_path_mtu, deliver_to_tcp};
+use super::tcp::{clamp_tcp_to_path_mtu, deliver_to_tcp, raise_tcp_to_path_mtu};
 use crate::socket::SocketSet;
 use crate::wire::icmpv4::{Icmpv4DstUnreachable, Icmpv4Packet, Icmpv4Repr, Icmpv4TimeExceeded};
 use crate::wire::icmpv6::{self, Icmpv6Packet, Icmpv6Repr};
@@ -457,6 +457,22 @@ impl Inner {
         if self.pmtu.learn(quoted.dst, mtu, now) {
             net_debug!("pmtu: {} now {}", quoted.dst, mtu);
             clamp_tcp_to_path_mtu(quoted.dst, mtu, sockets);
+            // A new aging deadline (`quiet.rs`): ICMPv4 alone would not
+            // forget the quiet window.
+            self.timers_changed();
+        }
+    }
+
+    /// RFC 8201 §5.3 / RFC 1191 §6.3: path MTU estimates that aged out are
+    /// forgotten, and every open TCP connection to their destination gets
+    /// the MSS the link allows again (RFC 8201 §4: a host "MAY" raise its
+    /// estimate once it aged, to find out whether the path grew; a router
+    /// still too small says so with another Packet Too Big).
+    pub(super) fn pmtu_timers(&mut self, now: crate::time::Instant, sockets: &mut SocketSet<'_>) {
+        while let Some(dst) = self.pmtu.expire(now) {
+            let mtu = self.ip_mtu_at(&dst, now);
+            net_debug!("pmtu: {} aged out, {} again", dst, mtu);
+            raise_tcp_to_path_mtu(dst, mtu, sockets);
         }
     }
 }

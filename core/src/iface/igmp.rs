@@ -365,7 +365,7 @@ impl<const N: usize> Igmp<N> {
             return Ok(());
         }
         self.engine
-            .join(group, now, random)
+            .join(group, now, now, random)
             .map_err(|Full| IgmpError::Full)?;
         net_debug!("igmp: joined {}", group);
         Ok(())

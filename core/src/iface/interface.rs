@@ -137,6 +137,9 @@ pub(crate) struct Inner {
     pub redirects: RedirectCache<REDIRECT_CACHE_SIZE>,
     /// When the address and group timers next have work (`quiet.rs`).
     pub quiet: super::quiet::Quiet,
+    /// IPv6 turned off by a duplicate hardware-derived link-local address
+    /// (RFC 4862 §5.4.5, `ipv6_off.rs`).
+    pub ipv6_off: bool,
 }
 
 impl Inner {
@@ -473,6 +476,7 @@ impl<'a> Interface<'a> {
             pmtu: PathMtuCache::new(),
             redirects: RedirectCache::new(),
             quiet: super::quiet::Quiet::Unknown,
+            ipv6_off: false,
             config,
         };
         // RFC 4862 §5.3: the link-local address is formed when the
@@ -559,6 +563,14 @@ impl<'a> Interface<'a> {
         self.inner.timers_changed();
         self.inner
             .add_v6(cidr, AddressOrigin::Static, Lifetimes::FOREVER, 0)
+    }
+
+    /// Whether IPv6 is turned off on the interface: DAD found the
+    /// link-local address formed from its MAC in use (RFC 4862 §5.4.5,
+    /// [`Event::Ipv6Disabled`]). Then no IPv6 is sent or taken, and no
+    /// IPv6 address may be added.
+    pub fn ipv6_disabled(&self) -> bool {
+        self.inner.ipv6_off
     }
 
     /// Removes an IPv6 address of any origin (its solicited-node group is
@@ -838,6 +850,7 @@ impl<'a> Interface<'a> {
         take(inner.mld.poll_at());
         take(inner.rdisc.poll_at());
         take(inner.v6.poll_at());
+        take(inner.pmtu.poll_at());
         for a in inner.v4.iter() {
             take(a.acd.as_ref().and_then(|acd| acd.poll_at()));
         }
@@ -915,6 +928,9 @@ pub enum AddressError {
     Invalid,
     /// The interface holds as many as it can.
     Full,
+    /// IPv6 is turned off on the interface (RFC 4862 §5.4.5: its MAC's
+    /// link-local address was found in use; [`Event::Ipv6Disabled`]).
+    Ipv6Disabled,
 }
 
 impl core::fmt::Display for AddressError {
@@ -922,6 +938,7 @@ impl core::fmt::Display for AddressError {
         f.write_str(match self {
             AddressError::Invalid => "address not valid for an interface",
             AddressError::Full => "address table full",
+            AddressError::Ipv6Disabled => "IPv6 disabled on the interface (duplicate MAC)",
         })
     }
 }

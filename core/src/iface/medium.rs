@@ -48,6 +48,8 @@ impl Inner {
         };
         match first >> 4 {
             4 => self.process_ipv4(fragments, &mut out, packet, sockets),
+            // RFC 4862 §5.4.5: IPv6 off (`ipv6_off.rs`) takes nothing.
+            6 if self.ipv6_off => self.drop(DropReason::Unsupported),
             6 => {
                 self.timers_changed();
                 self.process_ipv6(fragments, &mut out, packet, sockets)

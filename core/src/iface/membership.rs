@@ -315,7 +315,21 @@ impl<A: Group, const N: usize> Membership<A, N> {
     /// RFC 2710 §4). A group being left is joined again (a new state
     /// change). A full table gives up the group being left with the fewest
     /// messages to send before refusing.
-    pub fn join(&mut self, group: A, now: Instant, random: u32) -> Result<(), Full> {
+    ///
+    /// `first` (not before `now`) delays the first report: RFC 4862 §5.4.2
+    /// asks that the solicited-node group of a tentative address be joined
+    /// after a random delay. The group is wanted from `now` all the same.
+    /// In the current version a state-change report already due earlier
+    /// carries the group's record with it (one report holds every pending
+    /// change).
+    pub fn join(
+        &mut self,
+        group: A,
+        now: Instant,
+        first: Instant,
+        random: u32,
+    ) -> Result<(), Full> {
+        let first = first.max(now);
         self.refresh(now);
         self.mix(random);
         let index = match self.entries.iter().position(|e| e.group == group) {
@@ -347,13 +361,13 @@ impl<A: Group, const N: usize> Membership<A, N> {
                 // retransmitted; a pending change for the group is replaced.
                 entry.change_left = robustness;
                 entry.timer = None;
-                self.change_at = Some(self.change_at.map_or(now, |t| t.min(now)));
+                self.change_at = Some(self.change_at.map_or(first, |t| t.min(first)));
             }
             Compat::Older | Compat::Oldest => {
                 // RFC 2236 §3 / RFC 2710 §4: "immediately transmit an
                 // unsolicited Report ... repeat it once or twice after
                 // short delays".
-                entry.timer = Some(now);
+                entry.timer = Some(first);
                 entry.unsolicited_left = robustness - 1;
                 entry.reporter = false;
             }

@@ -334,6 +334,24 @@ impl<const N: usize> Mld<N> {
     /// retransmissions are lost: routers time it out after the Multicast
     /// Address Listening Interval) before refusing with [`MldError::Full`].
     pub fn join(&mut self, group: Ipv6Addr, now: Instant, random: u32) -> Result<(), MldError> {
+        self.join_at(group, now, now, random)
+    }
+
+    /// [`join`](Self::join) with the first report at `first` (not before
+    /// `now`) instead of at once; the group's packets are wanted from
+    /// `now`. RFC 4862 §5.4.2: "the node SHOULD delay joining the
+    /// solicited-node multicast address by a random delay between 0 and
+    /// MAX_RTR_SOLICITATION_DELAY", so that nodes started together (a
+    /// power failure) do not report at once. A report already due sooner
+    /// carries the group along (RFC 3810 §6.1: one report holds every
+    /// pending change).
+    pub fn join_at(
+        &mut self,
+        group: Ipv6Addr,
+        now: Instant,
+        first: Instant,
+        random: u32,
+    ) -> Result<(), MldError> {
         if !group.is_multicast() {
             return Err(MldError::NotMulticast);
         }
@@ -341,7 +359,7 @@ impl<const N: usize> Mld<N> {
             return Ok(());
         }
         self.engine
-            .join(group, now, random)
+            .join(group, now, first, random)
             .map_err(|Full| MldError::Full)?;
         net_debug!("mld: joined {}", group);
         Ok(())

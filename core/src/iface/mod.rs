@@ -22,6 +22,7 @@ pub mod igmp;
 mod interface;
 mod ipv4;
 mod ipv6;
+mod ipv6_off;
 mod medium;
 mod membership;
 pub mod mld;

@@ -580,6 +580,11 @@ impl Inner {
         mac: EthernetAddress,
         pkt: &IpOut<'_>,
     ) -> bool {
+        // RFC 4862 §5.4.5: IPv6 off (`ipv6_off.rs`) sends nothing.
+        if self.ipv6_off && matches!(pkt.dst, IpAddr::V6(_)) {
+            self.drop(DropReason::NoRoute);
+            return true;
+        }
         let Some(frames) = self.frames_needed(pkt) else {
             self.drop(DropReason::TooBig);
             return true;
@@ -831,7 +836,9 @@ impl Inner {
                 return self.resolve_neighbor(out, pkt.dst);
             }
         }
-        let Some(hop) = self.next_hop(&pkt.dst) else {
+        let off = self.ipv6_off && matches!(pkt.dst, IpAddr::V6(_));
+        let Some(hop) = self.next_hop(&pkt.dst).filter(|_| !off) else {
+            // RFC 4862 §5.4.5: IPv6 off (`ipv6_off.rs`) has no route.
             self.drop(DropReason::NoRoute);
             return Err((pkt.dst, SendError::Dropped));
         };

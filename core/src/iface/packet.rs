@@ -344,7 +344,8 @@ impl<'p> Body<'p> {
                         (Some(h8), Some(b8)) if head.len == 8 => *h8 = *b8,
                         _ => h.copy_from_slice(head.as_slice()),
                     }
-                    t.copy_from_slice(tail);
+                    // A TCP payload of up to 64 KB with TSO.
+                    crate::copy::copy_bulk(t, tail);
                     return;
                 }
                 let head = head.as_slice();
@@ -357,7 +358,7 @@ impl<'p> Body<'p> {
                 let tail_from = offset.saturating_sub(head.len());
                 let rest = &mut out[written..];
                 if let Some(src_bytes) = tail.get(tail_from..tail_from + rest.len()) {
-                    rest.copy_from_slice(src_bytes);
+                    crate::copy::copy_bulk(rest, src_bytes);
                 }
             }
             Body::Dhcp { udp, repr } => {

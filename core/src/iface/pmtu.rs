@@ -31,7 +31,9 @@
 //!
 //! An entry ages out [`PMTU_AGE`] (10 minutes) after it was last lowered
 //! (RFC 8201 §5.3, RFC 1191 §6.3): the link MTU is tried again, and a
-//! router still too small says so with another report.
+//! router still too small says so with another report. The interface
+//! wakes for it ([`PathMtuCache::poll_at`]) and the open TCP connections
+//! to that destination get their MSS back (`Inner::pmtu_timers`).
 
 use super::table::push_evicting;
 use crate::time::{Duration, Instant};
@@ -109,6 +111,18 @@ impl<const N: usize> PathMtuCache<N> {
         true
     }
 
+    /// When the next entry ages out (`None`: no entry).
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.entries.iter().map(|e| e.since + PMTU_AGE).min()
+    }
+
+    /// Forgets one entry aged out at `now` and returns its destination, for
+    /// the caller to raise what the entry had clamped (RFC 8201 §5.3).
+    pub fn expire(&mut self, now: Instant) -> Option<IpAddr> {
+        let i = self.entries.iter().position(|e| !e.live(now))?;
+        Some(self.entries.swap_remove(i).dst)
+    }
+
     /// The live entries at `now`, in no set order.
     pub fn entries(&self, now: Instant) -> impl Iterator<Item = &PathMtu> + '_ {
         self.entries.iter().filter(move |e| e.live(now))
@@ -169,6 +183,20 @@ mod tests {
         );
         assert_eq!(c.get(&v6(1), t0 + PMTU_AGE), None, "aged out");
         assert_eq!(c.entries(t0 + PMTU_AGE).count(), 0);
+    }
+
+    #[test]
+    fn rfc8201_5_3_the_cache_asks_to_be_polled_when_an_entry_ages_and_forgets_it_then() {
+        let mut c: PathMtuCache<4> = PathMtuCache::new();
+        assert_eq!(c.poll_at(), None);
+        let t0 = Instant::from_secs(100);
+        c.learn(v6(1), 1280, t0);
+        c.learn(v6(2), 1300, t0 + Duration::from_secs(5));
+        assert_eq!(c.poll_at(), Some(t0 + PMTU_AGE));
+        assert_eq!(c.expire(t0 + PMTU_AGE - Duration::from_micros(1)), None);
+        assert_eq!(c.expire(t0 + PMTU_AGE), Some(v6(1)));
+        assert_eq!(c.expire(t0 + PMTU_AGE), None);
+        assert_eq!(c.poll_at(), Some(t0 + Duration::from_secs(5) + PMTU_AGE));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! one comparison, the timer walks that have nothing due.
 //!
 //! IGMP and MLD reports, IPv4 conflict detection, IPv6 DAD and address
-//! lifetimes, router discovery and fragment reassembly each keep their own
+//! lifetimes, router discovery, fragment reassembly and path MTU aging each keep their own
 //! deadlines, and [`Interface::poll_at`](super::Interface::poll_at) already
 //! promises that only a received frame or a user call creates work before
 //! the earliest of them. After `poll` has run those timers it keeps that
@@ -53,6 +53,7 @@ impl Inner {
             self.v6.poll_at(),
             self.dhcp_acd.as_ref().and_then(|acd| acd.poll_at()),
             fragments.poll_at(),
+            self.pmtu.poll_at(),
         ]
         .into_iter()
         .flatten()

@@ -472,11 +472,27 @@ pub(super) fn deliver_to_tcp(
 /// than losing a window of segments to the same small hop (RFC 8201 §5.2:
 /// the estimate is per destination, not per connection).
 pub(super) fn clamp_tcp_to_path_mtu(remote: IpAddr, path_mtu: usize, sockets: &mut SocketSet<'_>) {
+    each_tcp_to(remote, sockets, |s| s.clamp_to_path_mtu(path_mtu));
+}
+
+/// The path MTU estimate to `remote` aged out and `path_mtu` (the link's)
+/// holds again: every open connection to that host takes the MSS it allows
+/// again, bounded by the peer's SYN MSS (RFC 8201 §5.3).
+pub(super) fn raise_tcp_to_path_mtu(remote: IpAddr, path_mtu: usize, sockets: &mut SocketSet<'_>) {
+    each_tcp_to(remote, sockets, |s| s.raise_to_path_mtu(path_mtu));
+}
+
+/// `f` on every TCP connection to `remote`, each touched after.
+fn each_tcp_to(
+    remote: IpAddr,
+    sockets: &mut SocketSet<'_>,
+    mut f: impl FnMut(&mut crate::socket::tcp::TcpSocket<'_>),
+) {
     let mut touched: heapless::Vec<usize, 16> = heapless::Vec::new();
     for (h, socket) in sockets.iter_mut() {
         if let crate::socket::Socket::Tcp(s) = socket {
             if s.remote_endpoint().is_some_and(|r| r.addr == remote) {
-                s.clamp_to_path_mtu(path_mtu);
+                f(s);
                 if touched.push(h.index()).is_err() {
                     break;
                 }

@@ -26,6 +26,7 @@
 //! enqueue fails and every contiguous slice is empty. No method panics and
 //! no index arithmetic can overflow, whatever the arguments.
 
+use crate::copy::copy_bulk;
 use core::cmp::min;
 use core::fmt;
 
@@ -342,7 +343,7 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
             let rest = data.get(done..).unwrap_or(&[]);
             let (n, ()) = self.enqueue_many_with(|buf| {
                 let n = min(buf.len(), rest.len());
-                buf[..n].copy_from_slice(&rest[..n]);
+                copy_bulk(&mut buf[..n], &rest[..n]);
                 (n, ())
             });
             done += n;
@@ -361,7 +362,7 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
             let rest = data.get_mut(done..).unwrap_or(&mut []);
             let (n, ()) = self.dequeue_many_with(|buf| {
                 let n = min(buf.len(), rest.len());
-                rest[..n].copy_from_slice(&buf[..n]);
+                copy_bulk(&mut rest[..n], &buf[..n]);
                 (n, ())
             });
             done += n;
@@ -375,7 +376,7 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
     pub fn write_unallocated(&mut self, offset: usize, data: &[T]) -> usize {
         // Every in-order TCP segment lands here: the free space's start and
         // the split at the end of the storage are found once, and the copy
-        // is at most two `copy_from_slice`s.
+        // is at most two bulk copies (`copy::copy_bulk`).
         let window = self.window();
         if offset >= window {
             return 0;
@@ -390,10 +391,10 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
         let start = if start == cap { 0 } else { start };
         let (first, second) = data.split_at(min(n, cap - start));
         if let Some(to) = self.storage.get_mut(start..start + first.len()) {
-            to.copy_from_slice(first);
+            copy_bulk(to, first);
         }
         if let Some(to) = self.storage.get_mut(..second.len()) {
-            to.copy_from_slice(second);
+            copy_bulk(to, second);
         }
         n
     }
@@ -412,7 +413,7 @@ impl<'a, T: Copy + 'a> RingBuffer<'a, T> {
             };
             let buf = self.get_allocated(at, rest.len());
             let n = buf.len();
-            rest[..n].copy_from_slice(buf);
+            copy_bulk(&mut rest[..n], buf);
             done += n;
         }
         done

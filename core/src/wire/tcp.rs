@@ -817,7 +817,8 @@ impl<'a> TcpRepr<'a> {
         fixed[field::URGENT].copy_from_slice(&self.urgent_at.unwrap_or(0).to_be_bytes());
 
         self.write_options(options, layout);
-        payload.copy_from_slice(self.payload);
+        // Up to 64 KB with TSO, from wherever the send ring has it.
+        crate::copy::copy_bulk(payload, self.payload);
 
         if checksum.is_check() {
             let ph = checksum::pseudo_header(src, dst, IpProtocol::Tcp, seg_len_u32(total));

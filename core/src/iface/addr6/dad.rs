@@ -37,20 +37,28 @@ pub struct Dad {
     nonce_base: u64,
 }
 
+/// A random delay in `[0, MAX_RTR_SOLICITATION_DELAY)` from 32 random bits:
+/// RFC 4862 §5.4.2's delay before the first solicitation, and before
+/// joining the address's solicited-node group.
+pub fn random_delay(random: u32) -> Duration {
+    let max = MAX_DAD_DELAY.total_micros();
+    Duration::from_micros(((u128::from(max) * u128::from(random)) >> 32) as u64)
+}
+
 impl Dad {
-    /// DAD with `transmits` (≥ 1) solicitations starting at `now`.
-    /// `random`: 32 bits for the §5.4.2 delay; `nonce`: 48 random bits.
-    pub fn new(transmits: u8, now: Instant, random: u32, nonce: u64) -> Dad {
-        // RFC 4862 §5.4.2: "the node SHOULD delay sending the first
-        // Neighbor Solicitation by a random delay between 0 and
-        // MAX_RTR_SOLICITATION_DELAY" so that hosts started together (a
-        // power failure) do not collide.
-        let max = MAX_DAD_DELAY.total_micros();
-        let delay = (u128::from(max) * u128::from(random)) >> 32;
+    /// DAD with `transmits` (≥ 1) solicitations, the first at `first`.
+    /// `nonce`: 48 random bits.
+    ///
+    /// RFC 4862 §5.4.2: "the node SHOULD delay sending the first Neighbor
+    /// Solicitation by a random delay between 0 and
+    /// MAX_RTR_SOLICITATION_DELAY" so that hosts started together (a power
+    /// failure) do not collide: the caller picks `first` with
+    /// [`random_delay`], after the delayed join of the solicited-node group.
+    pub fn new(transmits: u8, first: Instant, nonce: u64) -> Dad {
         Dad {
             left: transmits.max(1),
             sent: 0,
-            at: now + Duration::from_micros(delay as u64),
+            at: first,
             nonce_base: nonce & 0xffff_ffff_ffff,
         }
     }
@@ -106,7 +114,7 @@ mod tests {
         let t0 = Instant::from_secs(10);
         let retrans = Duration::from_secs(1);
         // random u32::MAX/2: half the maximum delay.
-        let mut d = Dad::new(2, t0, u32::MAX / 2, 0x1234_5678_9abc);
+        let mut d = Dad::new(2, t0 + random_delay(u32::MAX / 2), 0x1234_5678_9abc);
         let first = d.poll_at();
         assert!(first > t0 && first < t0 + MAX_DAD_DELAY);
         assert_eq!(d.poll(t0, retrans), None);
@@ -125,7 +133,7 @@ mod tests {
 
     #[test]
     fn no_nonce_is_ours_before_the_first_solicitation() {
-        let d = Dad::new(1, Instant::ZERO, 0, 0);
+        let d = Dad::new(1, Instant::ZERO, 0);
         assert!(!d.is_own(&[0; 6]));
     }
 }

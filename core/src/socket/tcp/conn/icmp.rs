@@ -70,6 +70,27 @@ impl TcpSocket<'_> {
         }
     }
 
+    /// The path MTU estimate to the peer aged out and `path_mtu` (the
+    /// link's) holds again (RFC 8201 §5.3, RFC 1191 §6.3): the MSS grows
+    /// back to what it allows, never past the peer's SYN MSS (RFC 9293
+    /// §3.7.1). Nothing in flight is resent: it fitted the smaller MSS. A
+    /// connection still opening keeps its budget (its MSS is settled by
+    /// the handshake with the MTU of that moment).
+    pub(crate) fn raise_to_path_mtu(&mut self, path_mtu: usize) {
+        if matches!(self.state, State::Closed | State::Listen | State::SynSent) {
+            return;
+        }
+        let header = match self.remote.addr {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
+        };
+        let new = self.send_mss_for(path_mtu.saturating_sub(header));
+        if new > self.mss {
+            self.mss = new;
+            self.cc.set_mss(new);
+        }
+    }
+
     /// Resend in smaller pieces what no longer fits (RFC 1191 §6.5, RFC
     /// 8201 §5.4), as Linux's tcp_simple_retransmit: with SACK, every
     /// un-SACKed byte in flight is lost (we keep no per-segment sizes; all
