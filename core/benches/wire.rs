@@ -174,19 +174,14 @@ fn parse_eth_ipv4_tcp(c: &mut Criterion) {
     );
 }
 
-/// Emit a TCP segment (ACK + timestamps, 400-byte payload) with its checksum
-/// into a transmit buffer, as a send path does for every segment.
-fn emit_tcp_400(c: &mut Criterion) {
-    use rstcp::wire::{
-        tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber},
-        ChecksumMode, IpAddr, Ipv4Addr,
-    };
-    use smoltcp::phy::ChecksumCapabilities;
+/// The same PSH/ACK segment with timestamps in each stack's repr, each
+/// carrying its own payload (the emit benchmarks).
+fn psh_segments<'a>(
+    ours: &'a [u8],
+    theirs: &'a [u8],
+) -> (rstcp::wire::tcp::TcpRepr<'a>, smoltcp::wire::TcpRepr<'a>) {
+    use rstcp::wire::tcp::{TcpFlags, TcpRepr, TcpSeqNumber};
     use smoltcp::wire as s;
-
-    let payload = &mtu_bytes()[..400];
-    let (src4, dst4) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
-    let (src, dst) = (IpAddr::V4(src4), IpAddr::V4(dst4));
     let ours = TcpRepr {
         src_port: 49152,
         dst_port: 80,
@@ -200,7 +195,7 @@ fn emit_tcp_400(c: &mut Criterion) {
         sack_ranges: [None; 4],
         timestamp: Some((1234, 5678)),
         urgent_at: None,
-        payload,
+        payload: ours,
     };
     let theirs = s::TcpRepr {
         src_port: 49152,
@@ -214,8 +209,22 @@ fn emit_tcp_400(c: &mut Criterion) {
         sack_permitted: false,
         sack_ranges: [None; 3],
         timestamp: Some(s::TcpTimestampRepr::new(1234, 5678)),
-        payload,
+        payload: theirs,
     };
+    (ours, theirs)
+}
+
+/// Emit a TCP segment (ACK + timestamps, 400-byte payload) with its checksum
+/// into a transmit buffer, as a send path does for every segment.
+fn emit_tcp_400(c: &mut Criterion) {
+    use rstcp::wire::{tcp::TcpPacket, ChecksumMode, IpAddr, Ipv4Addr};
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire as s;
+
+    let payload = &mtu_bytes()[..400];
+    let (src4, dst4) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+    let (src, dst) = (IpAddr::V4(src4), IpAddr::V4(dst4));
+    let (ours, theirs) = psh_segments(payload, payload);
     let (s_src, s_dst) = (s::IpAddress::Ipv4(src4), s::IpAddress::Ipv4(dst4));
     let caps = ChecksumCapabilities::default();
     assert_eq!(ours.buffer_len(), theirs.buffer_len());
@@ -279,10 +288,7 @@ fn emit_tcp_400(c: &mut Criterion) {
 /// cliff, rstcp copies in pieces. Each stack gets its own source placed at
 /// that distance from its own output buffer.
 fn emit_tcp_64k_short_distance(c: &mut Criterion) {
-    use rstcp::wire::{
-        tcp::{TcpFlags, TcpPacket, TcpRepr, TcpSeqNumber},
-        ChecksumMode, IpAddr, Ipv4Addr,
-    };
+    use rstcp::wire::{tcp::TcpPacket, ChecksumMode, IpAddr, Ipv4Addr};
     use smoltcp::phy::ChecksumCapabilities;
     use smoltcp::wire as s;
 
@@ -309,35 +315,7 @@ fn emit_tcp_64k_short_distance(c: &mut Criterion) {
     let (src_b, at_b) = placed(&b);
     let (src4, dst4) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
     let (src, dst) = (IpAddr::V4(src4), IpAddr::V4(dst4));
-    let ours = TcpRepr {
-        src_port: 49152,
-        dst_port: 80,
-        control: TcpFlags::PSH,
-        seq_number: TcpSeqNumber(0x1000_0000),
-        ack_number: Some(TcpSeqNumber(0x2000_0000)),
-        window_len: 4096,
-        window_scale: None,
-        max_seg_size: None,
-        sack_permitted: false,
-        sack_ranges: [None; 4],
-        timestamp: Some((1234, 5678)),
-        urgent_at: None,
-        payload: &src_a[at_a..at_a + PAYLOAD],
-    };
-    let theirs = s::TcpRepr {
-        src_port: 49152,
-        dst_port: 80,
-        control: s::TcpControl::Psh,
-        seq_number: s::TcpSeqNumber(0x1000_0000),
-        ack_number: Some(s::TcpSeqNumber(0x2000_0000)),
-        window_len: 4096,
-        window_scale: None,
-        max_seg_size: None,
-        sack_permitted: false,
-        sack_ranges: [None; 3],
-        timestamp: Some(s::TcpTimestampRepr::new(1234, 5678)),
-        payload: &src_b[at_b..at_b + PAYLOAD],
-    };
+    let (ours, theirs) = psh_segments(&src_a[at_a..at_a + PAYLOAD], &src_b[at_b..at_b + PAYLOAD]);
     let (s_src, s_dst) = (s::IpAddress::Ipv4(src4), s::IpAddress::Ipv4(dst4));
     let caps = ChecksumCapabilities::ignored();
     assert_eq!(ours.buffer_len(), a.len());
