@@ -35,12 +35,7 @@ impl Inner {
     pub(super) fn disable_ipv6(&mut self, address: Ipv6Addr, other: Option<EthernetAddress>) {
         net_debug!("DAD: {} is a duplicate: IPv6 disabled", address);
         self.ipv6_off = true;
-        loop {
-            let Some(a) = self.v6.iter().next().map(|e| e.addr()) else {
-                break;
-            };
-            self.v6.remove(&a);
-        }
+        self.v6.clear();
         // No Done or state-change report may leave: a fresh engine holds no
         // group and no timer.
         self.mld = Mld::with_config(*self.mld.config());

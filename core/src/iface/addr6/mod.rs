@@ -193,8 +193,7 @@ impl<const N: usize> Ipv6Addrs<N> {
         self.entries.iter_mut()
     }
 
-    /// Empties the table (tests).
-    #[cfg(test)]
+    /// Empties the table (IPv6 turned off, `ipv6_off.rs`; tests).
     pub fn clear(&mut self) {
         self.entries.clear()
     }

@@ -53,16 +53,23 @@ impl TcpSocket<'_> {
         true
     }
 
+    /// The MSS a path MTU of `path_mtu` bytes allows toward the peer: less
+    /// the IP and TCP headers, bounded by the peer's SYN MSS and our
+    /// options (`send_mss_for`).
+    fn mss_for_path_mtu(&self, path_mtu: usize) -> usize {
+        let header = match self.remote.addr {
+            IpAddr::V4(_) => 40,
+            IpAddr::V6(_) => 60,
+        };
+        self.send_mss_for(path_mtu.saturating_sub(header))
+    }
+
     /// The path to the peer carries `path_mtu` bytes (the interface's
     /// cache learnt it, from this connection or another to the same host):
     /// a smaller MSS from now on, and what no longer fits resent in smaller
     /// pieces. A path MTU the MSS already fits changes nothing.
     pub(crate) fn clamp_to_path_mtu(&mut self, path_mtu: usize) {
-        let header = match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
-        };
-        let new = self.send_mss_for(path_mtu.saturating_sub(header));
+        let new = self.mss_for_path_mtu(path_mtu);
         if new < self.mss {
             self.mss = new;
             self.cc.set_mss(new);
@@ -80,11 +87,7 @@ impl TcpSocket<'_> {
         if matches!(self.state, State::Closed | State::Listen | State::SynSent) {
             return;
         }
-        let header = match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
-        };
-        let new = self.send_mss_for(path_mtu.saturating_sub(header));
+        let new = self.mss_for_path_mtu(path_mtu);
         if new > self.mss {
             self.mss = new;
             self.cc.set_mss(new);
