@@ -8,7 +8,7 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use rstcp::wire::virtio::{VirtioNetRepr, HEADER_LEN_V1};
+use rstcp::wire::virtio::HEADER_LEN_V1;
 use rstcp_tap::TapDevice;
 
 /// `PACKET_IGNORE_OUTGOING` (linux/if_packet.h, Linux 4.20): the socket
@@ -28,9 +28,12 @@ const PACKET_BUFFER: libc::c_int = 8 << 20;
 pub struct Port {
     fd: OwnedFd,
     kind: Kind,
-    /// Each frame read starts with a 12-byte virtio-net header; each frame
-    /// sent gets a plain one.
+    /// Each frame read starts with a 12-byte virtio-net header.
     vnet: bool,
+    /// A packet port's socket for sending: one without virtio-net headers
+    /// beside a reading socket that has them (see
+    /// [`packet_vnet`](Self::packet_vnet)); `None`: `fd` sends.
+    tx: Option<OwnedFd>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,7 @@ impl Port {
             fd: tap.as_fd().try_clone_to_owned()?,
             kind: Kind::Tap,
             vnet: false,
+            tx: None,
         })
     }
 
@@ -61,6 +65,7 @@ impl Port {
             fd,
             kind: Kind::Tap,
             vnet: false,
+            tx: None,
         }
     }
 
@@ -69,20 +74,32 @@ impl Port {
     /// (for a TAP, what its fd's owner writes) are read here, frames sent
     /// here leave through it (to the TAP's fd).
     pub fn packet(ifname: &str) -> io::Result<Port> {
-        Port::packet_with(ifname, false)
+        Port::packet_with(ifname, false, true)
     }
 
     /// [`packet`](Self::packet) with `PACKET_VNET_HDR`, for the interface
     /// of a TAP whose owner writes with offloads: frames read here are
     /// what it wrote, super-frames and partial checksums included, each
     /// behind a 12-byte virtio-net header (`PACKET_VNET_HDR_SZ`, Linux
-    /// 6.2) that says how to complete it; frames sent here get an all-zero
-    /// header (one frame, checksums complete). See [`super::gso`].
+    /// 6.2) that says how to complete it; frames sent here are plain (one
+    /// frame, checksums complete). See [`super::gso`].
+    ///
+    /// They are sent through a second packet socket, without headers and
+    /// bound to no protocol (so it reads nothing): through the reading
+    /// one each frame took a `sendmsg` of two buffers and the kernel's
+    /// parse of an all-zero header, where the Linux side of the rig gets
+    /// its frames by a plain `write` (the rig's cost, not the tested
+    /// stack's; issue 10, receiving).
     pub fn packet_vnet(ifname: &str) -> io::Result<Port> {
-        Port::packet_with(ifname, true)
+        let mut port = Port::packet_with(ifname, true, true)?;
+        let tx = Port::packet_with(ifname, false, false)?;
+        port.tx = Some(tx.fd);
+        Ok(port)
     }
 
-    fn packet_with(ifname: &str, vnet: bool) -> io::Result<Port> {
+    /// A packet socket on `ifname`: with `vnet` headers; `reads`: bound to
+    /// every protocol (else to none, for sending only).
+    fn packet_with(ifname: &str, vnet: bool, reads: bool) -> io::Result<Port> {
         let name = std::ffi::CString::new(ifname).map_err(io::Error::other)?;
         // SAFETY: a valid NUL-terminated string.
         let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
@@ -93,7 +110,13 @@ impl Port {
                 format!("no interface {ifname}: {e}"),
             ));
         }
-        let proto = (libc::ETH_P_ALL as u16).to_be();
+        // Protocol 0 receives nothing (packet(7)); sending needs none: the
+        // kernel reads it from each frame's Ethernet header.
+        let proto = if reads {
+            (libc::ETH_P_ALL as u16).to_be()
+        } else {
+            0
+        };
         // SAFETY: plain socket(2); the fd is owned below at once.
         let raw = unsafe {
             libc::socket(
@@ -147,6 +170,7 @@ impl Port {
             fd,
             kind: Kind::Packet,
             vnet,
+            tx: None,
         })
     }
 
@@ -209,37 +233,13 @@ impl Port {
     /// or a TAP whose owner does not read) loses the frame: an error the
     /// caller counts, like a loss on the wire.
     pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+        let fd = self.tx.as_ref().unwrap_or(&self.fd).as_raw_fd();
         // SAFETY: `frame` is readable for its length; for a packet socket
         // bound to one interface, send(2) needs no address.
         let n = unsafe {
-            match (self.kind, self.vnet) {
-                (Kind::Tap, _) => {
-                    libc::write(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len())
-                }
-                (Kind::Packet, false) => {
-                    libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0)
-                }
-                (Kind::Packet, true) => {
-                    // A plain header, then the frame, without copying it.
-                    let mut header = [0u8; HEADER_LEN_V1];
-                    VirtioNetRepr::PLAIN.emit(&mut header);
-                    let mut iov = [
-                        libc::iovec {
-                            iov_base: header.as_mut_ptr().cast(),
-                            iov_len: header.len(),
-                        },
-                        libc::iovec {
-                            iov_base: frame.as_ptr() as *mut libc::c_void,
-                            iov_len: frame.len(),
-                        },
-                    ];
-                    // SAFETY: all-zero msghdr is valid: no name, no control.
-                    let mut msg: libc::msghdr = std::mem::zeroed();
-                    msg.msg_iov = iov.as_mut_ptr();
-                    msg.msg_iovlen = iov.len();
-                    // sendmsg only reads the buffers.
-                    libc::sendmsg(self.fd.as_raw_fd(), &msg, 0)
-                }
+            match self.kind {
+                Kind::Tap => libc::write(fd, frame.as_ptr().cast(), frame.len()),
+                Kind::Packet => libc::send(fd, frame.as_ptr().cast(), frame.len(), 0),
             }
         };
         if n < 0 {
