@@ -162,8 +162,21 @@ impl Handover {
 
     /// The stack's thread, without the device: waits until it is put back
     /// urgently, lies unused for [`GRACE`], or the stack stops.
+    ///
+    /// Woken by a put-back and finding the device claimed again, it looks
+    /// again after [`GRACE`] rather than waiting to be woken: an
+    /// application thread that drives in a loop (a blocked read returning
+    /// each batch) puts the device back and takes it again within
+    /// microseconds, and each put-back woke the stack's thread, which
+    /// found the device gone and waited to be woken again: a futex wake
+    /// and two context switches per batch on a machine whose CPUs the
+    /// receive path keeps busy (issue 10, receiving). It waits to be woken
+    /// again only once the device stayed claimed for a whole grace period
+    /// (an application thread asleep in the device's wait: an idle stack
+    /// wakes nobody).
     fn park(&self, halted: &dyn Fn() -> bool) -> Box<dyn Drive> {
         let mut slot = self.lock();
+        let mut look_again = false;
         loop {
             slot.parked = false;
             if slot.dev.is_some() {
@@ -180,10 +193,17 @@ impl Handover {
                     .wait_timeout(slot, GRACE - idle)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+            } else if core::mem::take(&mut look_again) {
+                slot = self
+                    .stack
+                    .wait_timeout(slot, GRACE)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             } else {
                 // Whoever drives puts the device back and then wakes us.
                 slot.parked = true;
                 slot = self.stack.wait(slot).unwrap_or_else(|e| e.into_inner());
+                look_again = true;
             }
         }
     }
