@@ -14,7 +14,6 @@ use rstcp::time::Instant;
 use rstcp::wire::ethernet::HEADER_LEN;
 
 use crate::ifreq;
-use crate::napi;
 use crate::offload::{self, TapOffloads};
 use crate::wake::{self, EventWaker};
 
@@ -56,8 +55,6 @@ pub struct TapDevice {
     stats: TapStats,
     last_error: Option<io::ErrorKind>,
     offloads: TapOffloads,
-    /// Written frames go through tun's threaded NAPI (`napi.rs`).
-    napi: bool,
     /// Ethernet for a TAP, IP for a TUN.
     pub(crate) medium: Medium,
 }
@@ -78,24 +75,6 @@ struct TapSender {
     file: File,
     tx_frames: AtomicU64,
     tx_errors: AtomicU64,
-}
-
-/// How to open a TAP or TUN: which of the kernel's features to ask for.
-/// Each is probed and left off where the kernel refuses it, so any
-/// combination opens on any kernel; the device says what it got
-/// ([`TapDevice::offloads`], [`TapDevice::napi`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TapOptions {
-    /// The kernel's offloads, as for [`TapDevice::open_with_offload`].
-    pub offload: bool,
-    /// Tun's NAPI mode with the NAPI instance threaded (`IFF_NAPI`, and
-    /// `/sys/class/net/NAME/threaded`): a `write(2)` only queues the frame
-    /// and wakes a kernel thread, which runs the kernel's receive of every
-    /// frame queued meanwhile (through GRO) on another CPU, instead of our
-    /// thread running it inside each `write(2)`. Needs `CAP_NET_ADMIN` for
-    /// the sysfs knob, and the interface in the namespace whose sysfs this
-    /// process sees when it opens the device.
-    pub napi: bool,
 }
 
 impl Transmit for TapSender {
@@ -137,48 +116,35 @@ impl TapDevice {
     /// records them (pcap), wants [`open`](Self::open): with offloads every
     /// frame carries the header.
     pub fn open_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
-        TapDevice::open_with(
-            name,
-            TapOptions {
-                offload,
-                napi: false,
-            },
-        )
-    }
-
-    /// [`open`](Self::open) with the features `options` asks for, each
-    /// probed (see [`TapOptions`]).
-    pub fn open_with(name: &str, options: TapOptions) -> io::Result<TapDevice> {
-        TapDevice::attach(name, options, Medium::Ethernet)
+        TapDevice::attach(name, offload, Medium::Ethernet)
     }
 
     /// Opens `/dev/net/tun` and attaches it to `name` as a TAP
     /// (`Medium::Ethernet`) or a TUN (`Medium::Ip`, `tun.rs`).
-    pub(crate) fn attach(name: &str, options: TapOptions, medium: Medium) -> io::Result<TapDevice> {
+    pub(crate) fn attach(name: &str, offload: bool, medium: Medium) -> io::Result<TapDevice> {
         // Validate first: a long name is the caller's mistake, whatever the
         // state of /dev/net/tun.
         ifreq::request(name)?;
-        let tun = medium == Medium::Ip;
-        let mut attached = None;
-        if options.napi {
-            // NAPI is chosen at attach time and cannot be undone on the fd:
-            // when the thread cannot be had, this fd goes (with a device it
-            // created) and a plain one is attached below.
-            if let Ok((file, vnet, got)) = open_attached(name, options.offload, tun, true) {
-                let threaded =
-                    ifreq::index(&got).is_ok_and(|index| napi::set_threaded(&got, index));
-                if threaded {
-                    attached = Some((file, vnet, got, true));
-                }
-            }
-        }
-        let (file, vnet, name, napi) = match attached {
-            Some(a) => a,
-            None => {
-                let (file, vnet, got) = open_attached(name, options.offload, tun, false)?;
-                (file, vnet, got, false)
-            }
-        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open("/dev/net/tun")
+            .map_err(|err| {
+                let why = match err.kind() {
+                    io::ErrorKind::NotFound => {
+                        "no /dev/net/tun: load the tun module (`modprobe tun`), or give \
+                         the container the device (`--device /dev/net/tun`)"
+                    }
+                    io::ErrorKind::PermissionDenied => {
+                        "not allowed to open /dev/net/tun: run as root or grant CAP_NET_ADMIN"
+                    }
+                    _ => "cannot open /dev/net/tun",
+                };
+                io::Error::new(err.kind(), format!("{why}: {err}"))
+            })?;
+        let vnet = offload && offload::vnet_header_supported(file.as_fd());
+        let name = ifreq::attach_tap(file.as_fd(), name, vnet, medium == Medium::Ip)?;
         let offloads = if vnet {
             offload::configure(file.as_fd())?
         } else {
@@ -210,15 +176,8 @@ impl TapDevice {
             stats: TapStats::default(),
             last_error: None,
             offloads,
-            napi,
             medium,
         })
-    }
-
-    /// True when frames written go through tun's threaded NAPI (asked for
-    /// with [`TapOptions::napi`] and granted by the kernel).
-    pub fn napi(&self) -> bool {
-        self.napi
     }
 
     /// The offloads the kernel agreed to (all off after [`open`](Self::open)).
@@ -260,45 +219,6 @@ impl TapDevice {
     pub fn take_error(&mut self) -> Option<io::ErrorKind> {
         self.last_error.take()
     }
-}
-
-/// Opens `/dev/net/tun` and attaches it to `name`; returns the file,
-/// whether frames carry the virtio-net header (asked with `offload` and
-/// offered by the kernel) and the interface's name. With `napi`, a kernel
-/// that does not offer `IFF_NAPI` is an error (the caller falls back).
-fn open_attached(
-    name: &str,
-    offload: bool,
-    tun: bool,
-    napi: bool,
-) -> io::Result<(File, bool, String)> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open("/dev/net/tun")
-        .map_err(|err| {
-            let why = match err.kind() {
-                io::ErrorKind::NotFound => {
-                    "no /dev/net/tun: load the tun module (`modprobe tun`), or give \
-                     the container the device (`--device /dev/net/tun`)"
-                }
-                io::ErrorKind::PermissionDenied => {
-                    "not allowed to open /dev/net/tun: run as root or grant CAP_NET_ADMIN"
-                }
-                _ => "cannot open /dev/net/tun",
-            };
-            io::Error::new(err.kind(), format!("{why}: {err}"))
-        })?;
-    if napi && !napi::supported(file.as_fd()) {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "this kernel's tun has no IFF_NAPI",
-        ));
-    }
-    let vnet = offload && offload::vnet_header_supported(file.as_fd());
-    let name = ifreq::attach_tap(file.as_fd(), name, vnet, tun, napi)?;
-    Ok((file, vnet, name))
 }
 
 impl AsRawFd for TapDevice {
@@ -669,26 +589,8 @@ mod tests {
     /// path: the request written from our buffer, the reply read into one
     /// of ours, header and all when `offload` puts one on every frame.
     fn arp_through_frame_io(offload: bool, net: u8) {
-        arp_through_frame_io_with(
-            TapOptions {
-                offload,
-                napi: false,
-            },
-            net,
-        );
-    }
-
-    /// [`arp_through_frame_io`] on a device opened with `options`.
-    fn arp_through_frame_io_with(options: TapOptions, net: u8) {
-        let offload = options.offload;
         let name = unique("rtd");
-        let mut tap = TapDevice::open_with(&name, options).unwrap();
-        if options.napi {
-            // Root in the root namespace: the kernel grants both steps, and
-            // the device carries them into the namespace it moves to.
-            assert!(tap.napi(), "threaded NAPI refused");
-            assert_eq!(threaded_knob(&name), "1");
-        }
+        let mut tap = TapDevice::open_with_offload(&name, offload).unwrap();
         let header = tap.offloads().header_len;
         assert_eq!(header, if offload { 12 } else { 0 });
         let room = tap.frame_io().unwrap().rx_room();
@@ -749,92 +651,6 @@ mod tests {
         if have_tap() {
             arp_through_frame_io(true, 80);
         }
-    }
-
-    /// The interface's `threaded` sysfs knob, as this process's /sys shows it.
-    fn threaded_knob(name: &str) -> String {
-        std::fs::read_to_string(format!("/sys/class/net/{name}/threaded"))
-            .unwrap()
-            .trim()
-            .to_string()
-    }
-
-    #[test]
-    fn with_napi_frames_go_both_ways_through_the_kernels_napi_thread() {
-        if have_tap() {
-            arp_through_frame_io_with(
-                TapOptions {
-                    offload: false,
-                    napi: true,
-                },
-                81,
-            );
-        }
-    }
-
-    #[test]
-    fn with_napi_and_offload_frames_go_both_ways_with_the_virtio_header() {
-        if have_tap() {
-            arp_through_frame_io_with(
-                TapOptions {
-                    offload: true,
-                    napi: true,
-                },
-                82,
-            );
-        }
-    }
-
-    #[test]
-    fn a_plain_open_leaves_napi_off() {
-        if !have_tap() {
-            return;
-        }
-        let name = unique("rtp");
-        let tap = TapDevice::open_with_offload(&name, true).unwrap();
-        assert!(!tap.napi());
-        assert_eq!(threaded_knob(&name), "0");
-    }
-
-    /// Opened from a thread inside another network namespace whose /sys is
-    /// still the root namespace's, where an interface of the same name
-    /// exists: the sysfs knob there is another device's, so NAPI is not
-    /// claimed, that device is left alone, and ours opens plain and works.
-    #[test]
-    fn napi_falls_back_to_a_plain_tap_when_sysfs_shows_another_namespace() {
-        if !have_tap() {
-            return;
-        }
-        let name = unique("rtf");
-        // The root namespace's interface of that name, with a NAPI instance
-        // (the kernel refuses `threaded` on a device without one) left
-        // unthreaded.
-        let napi = TapOptions {
-            offload: false,
-            napi: true,
-        };
-        let decoy = TapDevice::open_with(&name, napi).unwrap();
-        assert!(decoy.napi());
-        std::fs::write(format!("/sys/class/net/{name}/threaded"), "0").unwrap();
-        let ns = Netns(unique("rstcp-tapnapi-"));
-        ip(&["netns", "add", &ns.0]);
-        let path = format!("/run/netns/{}", ns.0);
-        let inner = name.clone();
-        let (napi, index) = std::thread::spawn(move || {
-            let nsfd = File::open(&path).unwrap();
-            // SAFETY: setns(2) with an open netns fd; it changes only this
-            // thread's network namespace, which ends with the thread.
-            let rc = unsafe { libc::setns(nsfd.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns: {}", io::Error::last_os_error());
-            let tap = TapDevice::open_with(&inner, napi).unwrap();
-            (tap.napi(), ifreq::index(&inner).unwrap())
-        })
-        .join()
-        .unwrap();
-        assert!(!napi, "NAPI claimed through another namespace's sysfs");
-        assert_ne!(Some(index), ifreq::index(&name).ok());
-        assert_eq!(threaded_knob(&name), "0", "the other device was touched");
-        drop(decoy);
     }
 
     #[test]

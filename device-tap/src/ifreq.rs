@@ -52,14 +52,12 @@ pub(crate) fn name_of(req: &libc::ifreq) -> String {
 /// Attaches the `/dev/net/tun` fd to the TAP `name` (creating it if needed)
 /// and returns the interface's name. With `vnet_header`, every frame both
 /// ways starts with a virtio-net header (`IFF_VNET_HDR`). With `tun`, a TUN
-/// instead (`IFF_TUN`): every frame is a bare IP packet. With `napi`, the
-/// queue's frames go through a NAPI instance (`IFF_NAPI`, `napi.rs`).
+/// instead (`IFF_TUN`): every frame is a bare IP packet.
 pub(crate) fn attach_tap(
     fd: BorrowedFd<'_>,
     name: &str,
     vnet_header: bool,
     tun: bool,
-    napi: bool,
 ) -> io::Result<String> {
     let mut req = request(name)?;
     // IFF_NO_PI: frames without the 4-byte packet-information prefix, so a
@@ -71,8 +69,7 @@ pub(crate) fn attach_tap(
     } else {
         (libc::IFF_TAP, "TAP")
     };
-    let napi = if napi { libc::IFF_NAPI } else { 0 };
-    req.ifr_ifru.ifru_flags = (mode | libc::IFF_NO_PI | vnet | napi) as libc::c_short;
+    req.ifr_ifru.ifru_flags = (mode | libc::IFF_NO_PI | vnet) as libc::c_short;
     // SAFETY: fd is an open /dev/net/tun descriptor; TUNSETIFF reads and
     // writes one ifreq, and `req` is a valid, exclusively borrowed ifreq
     // that outlives the call.
@@ -153,19 +150,6 @@ pub(crate) fn mtu(name: &str) -> io::Result<usize> {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("the kernel reported MTU {mtu} for {name:?}"),
-        )
-    })
-}
-
-/// The interface's index in the calling thread's network namespace.
-pub(crate) fn index(name: &str) -> io::Result<u32> {
-    let req = interface_ioctl(name, libc::SIOCGIFINDEX as _, "reading the index", |_| {})?;
-    // SAFETY: SIOCGIFINDEX succeeded, so the kernel wrote ifru_ifindex.
-    let index = unsafe { req.ifr_ifru.ifru_ifindex };
-    u32::try_from(index).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("the kernel reported index {index} for {name:?}"),
         )
     })
 }

@@ -45,11 +45,6 @@
 //! [`TapDevice::open`] keeps plain frames (for programs that read or write
 //! the frames themselves, or record them).
 //!
-//! [`TapDevice::open_with`] takes [`TapOptions`]: the offloads, and tun's
-//! NAPI mode with its kernel thread ([`TapOptions::napi`]), which moves the
-//! kernel's receive of the frames we write out of our `write(2)` onto
-//! another CPU.
-//!
 //! [`TapDevice::open_tun`] opens a TUN instead (`IFF_TUN`): bare IP
 //! packets, no Ethernet, and the stack runs without ARP or neighbour
 //! resolution ([`rstcp::phy::Medium::Ip`]); with the std runtime give it a
@@ -76,12 +71,11 @@
 
 mod device;
 mod ifreq;
-mod napi;
 mod offload;
 mod tun;
 mod wake;
 
-pub use device::{TapDevice, TapOptions, TapRxToken, TapStats, TapTxToken};
+pub use device::{TapDevice, TapRxToken, TapStats, TapTxToken};
 pub use ifreq::MAX_NAME_LEN;
 pub use offload::TapOffloads;
 pub use wake::EventWaker;

@@ -41,23 +41,13 @@ impl TapOffloads {
     }
 }
 
-/// The `IFF_*` flags this `/dev/net/tun` offers (`TUNGETFEATURES`; none
-/// when the kernel does not answer).
-pub(crate) fn features(fd: BorrowedFd<'_>) -> libc::c_uint {
+/// Whether this `/dev/net/tun` takes `IFF_VNET_HDR` (`TUNGETFEATURES`).
+pub(crate) fn vnet_header_supported(fd: BorrowedFd<'_>) -> bool {
     let mut features: libc::c_uint = 0;
     // SAFETY: fd is an open /dev/net/tun descriptor; TUNGETFEATURES writes
     // one unsigned int through the pointer, which points at `features`.
     let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TUNGETFEATURES as _, &mut features) };
-    if rc == 0 {
-        features
-    } else {
-        0
-    }
-}
-
-/// Whether this `/dev/net/tun` takes `IFF_VNET_HDR`.
-pub(crate) fn vnet_header_supported(fd: BorrowedFd<'_>) -> bool {
-    features(fd) & libc::IFF_VNET_HDR as libc::c_uint != 0
+    rc == 0 && features & libc::IFF_VNET_HDR as libc::c_uint != 0
 }
 
 /// Configures the header and the offloads on a TAP attached with

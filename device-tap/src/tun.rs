@@ -12,7 +12,7 @@ use std::io;
 
 use rstcp::phy::Medium;
 
-use crate::device::{TapDevice, TapOptions};
+use crate::device::TapDevice;
 
 impl TapDevice {
     /// Opens the TUN interface `name`, creating it if it does not exist,
@@ -23,7 +23,7 @@ impl TapDevice {
     ///
     /// [`Device::capabilities`]: rstcp::phy::Device::capabilities
     pub fn open_tun(name: &str) -> io::Result<TapDevice> {
-        TapDevice::attach(name, TapOptions::default(), Medium::Ip)
+        TapDevice::attach(name, false, Medium::Ip)
     }
 
     /// [`open_tun`](Self::open_tun), with the kernel's offloads when
@@ -31,19 +31,7 @@ impl TapDevice {
     /// [`open_with_offload`](Self::open_with_offload): a virtio-net header
     /// on every packet, TCP super-segments and partial checksums both ways.
     pub fn open_tun_with_offload(name: &str, offload: bool) -> io::Result<TapDevice> {
-        TapDevice::open_tun_with(
-            name,
-            TapOptions {
-                offload,
-                napi: false,
-            },
-        )
-    }
-
-    /// [`open_tun`](Self::open_tun) with the features `options` asks for,
-    /// each probed (see [`TapOptions`]).
-    pub fn open_tun_with(name: &str, options: TapOptions) -> io::Result<TapDevice> {
-        TapDevice::attach(name, options, Medium::Ip)
+        TapDevice::attach(name, offload, Medium::Ip)
     }
 
     /// [`Medium::Ethernet`] for a TAP, [`Medium::Ip`] for a TUN.

@@ -37,7 +37,7 @@ use rstcp::socket::{SocketHandle, SocketSet};
 use rstcp::storage::RingBuffer;
 use rstcp::time::Instant;
 use rstcp::wire::{EthernetAddress, Ipv4Cidr};
-use rstcp_tap::{TapDevice, TapOptions};
+use rstcp_tap::TapDevice;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
@@ -65,11 +65,6 @@ struct Args {
     /// software (the path of a device without offloads).
     #[arg(long)]
     no_offload: bool,
-    /// Tun's NAPI mode with a kernel thread (`IFF_NAPI`, threaded NAPI):
-    /// the kernel receives our frames on another CPU instead of inside
-    /// each `write(2)`; a plain TAP where refused.
-    #[arg(long)]
-    napi: bool,
     /// Open `--tap NAME` as a TUN (bare IP packets: no Ethernet header,
     /// nothing resolved); the kernel side the same 192.168.69.100/24.
     #[arg(long)]
@@ -128,18 +123,11 @@ fn listener(sockets: &mut SocketSet<'static>, port: u16, buffer: usize) -> Socke
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let options = TapOptions {
-        offload: !args.no_offload,
-        napi: args.napi,
-    };
     let mut device = if args.tun {
-        TapDevice::open_tun_with(&args.tap, options)?
+        TapDevice::open_tun_with_offload(&args.tap, !args.no_offload)?
     } else {
-        TapDevice::open_with(&args.tap, options)?
+        TapDevice::open_with_offload(&args.tap, !args.no_offload)?
     };
-    if args.napi && !device.napi() {
-        eprintln!("{}: no threaded NAPI here (refused); a plain TAP", args.tap);
-    }
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);
 

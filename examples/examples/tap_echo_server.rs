@@ -37,7 +37,7 @@ use rstcp::socket::{IndexSlot, SocketHandle, SocketSet, SocketStorage};
 use rstcp::storage::{PacketBuffer, PacketMetadata, RingBuffer};
 use rstcp::time::Instant;
 use rstcp::wire::{EthernetAddress, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
-use rstcp_tap::{TapDevice, TapOptions};
+use rstcp_tap::TapDevice;
 
 /// Connections served at once.
 const CONNECTIONS: usize = 8;
@@ -291,11 +291,6 @@ struct Args {
     /// without offloads (default: the kernel's TSO and checksum offload).
     #[arg(long)]
     no_offload: bool,
-    /// Tun's NAPI mode with a kernel thread (`IFF_NAPI`, threaded NAPI):
-    /// the kernel receives our frames on another CPU instead of inside
-    /// each `write(2)`; a plain TAP where refused.
-    #[arg(long)]
-    napi: bool,
     /// Open `--tap NAME` as a TUN: bare IP packets, no Ethernet, ARP or
     /// Neighbor Discovery; the interface learns it from the device at its
     /// first poll and uses its addresses at once (no probing, no DAD).
@@ -305,18 +300,11 @@ struct Args {
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let options = TapOptions {
-        offload: !args.no_offload,
-        napi: args.napi,
-    };
     let mut device = if args.tun {
-        TapDevice::open_tun_with(&args.tap, options)?
+        TapDevice::open_tun_with_offload(&args.tap, !args.no_offload)?
     } else {
-        TapDevice::open_with(&args.tap, options)?
+        TapDevice::open_with_offload(&args.tap, !args.no_offload)?
     };
-    if args.napi && !device.napi() {
-        eprintln!("{}: no threaded NAPI here (refused); a plain TAP", args.tap);
-    }
     device.set_up()?;
     let start = StdInstant::now();
     let clock = || Instant::from_micros(start.elapsed().as_micros() as i64);

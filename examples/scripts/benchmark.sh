@@ -14,8 +14,6 @@
 # Needs root.
 #
 #   sudo bash examples/scripts/benchmark.sh [--runs N] [AMOUNT_BYTES]
-#   sudo NAPI=1 bash examples/scripts/benchmark.sh   # plus a row with --napi
-#                                                    (tun's threaded NAPI)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=1
@@ -75,7 +73,6 @@ run() {
 # The combinations, in the order each run moves them.
 NAMES=("smoltcp 0.14, 64 KiB" "rstcp offload, 64 KiB" "rstcp plain, 64 KiB"
        "rstcp offload, 1 MiB" "rstcp plain, 1 MiB")
-[ "${NAPI:-0}" = 1 ] && NAMES+=("rstcp offload napi, 64K")
 combo() { # index mode
   case "$1" in
     0) run "$SMOL" "$SMOL_AMOUNT" "$2" --tap tap0 ;;
@@ -83,7 +80,6 @@ combo() { # index mode
     2) run "$OURS" "$AMOUNT" "$2" --tap tap0 --amount "$AMOUNT" --no-offload ;;
     3) run "$OURS" "$AMOUNT" "$2" --tap tap0 --amount "$AMOUNT" --buffer 1048576 ;;
     4) run "$OURS" "$AMOUNT" "$2" --tap tap0 --amount "$AMOUNT" --buffer 1048576 --no-offload ;;
-    5) run "$OURS" "$AMOUNT" "$2" --tap tap0 --amount "$AMOUNT" --napi ;;
   esac
 }
 

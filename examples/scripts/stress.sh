@@ -17,7 +17,6 @@
 #                                                       the floods and scans (what they leave)
 #   sudo RATE_SETTLE=70 bash examples/scripts/stress.sh  # wait 70 s after them first
 #   (examples/scripts/flood_residue.sh counts the instructions instead)
-#   sudo SERVICES_ARGS=--napi bash examples/scripts/stress.sh  # extra flags for services
 #
 # Thresholds (not tuned to pass; Linux passes each of them):
 #   SYN flood      the real client's connects (3 s each, with a 10-byte echo)
@@ -124,7 +123,7 @@ in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1
 
 echo "== starting services on $TAP ($STACK4, $STACK6), --max-sockets 8192"
 ip netns exec "$NS" "$BIN/services" --tap "$TAP" --ipv4 "$STACK4/24" --ipv6 "$STACK6/64" \
-  --no-probe --max-sockets 8192 ${SERVICES_ARGS:-} >"$WORK/services.out" 2>"$WORK/services.err" &
+  --no-probe --max-sockets 8192 >"$WORK/services.out" 2>"$WORK/services.err" &
 SERVICES_PID=$!
 for _ in $(seq 300); do
   grep -q '^ready' "$WORK/services.out" 2>/dev/null && break

@@ -13,7 +13,7 @@ use clap::{ArgAction, Args};
 use rstcp::runtime::{Stack, StackConfig};
 use rstcp::wire::{EthernetAddress, IpAddr, Ipv4Addr, Ipv4Cidr, Ipv6Addr, Ipv6Cidr};
 use rstcp_pcap::device::PcapRecorder;
-use rstcp_tap::{TapDevice, TapOptions};
+use rstcp_tap::TapDevice;
 
 /// Where the stack lives and how it is addressed.
 #[derive(Args, Debug, Clone)]
@@ -72,12 +72,6 @@ pub struct NetArgs {
     /// super-frames, checksums in software (a device without offloads).
     #[arg(long)]
     pub no_offload: bool,
-    /// Tun's NAPI mode with a kernel thread (`IFF_NAPI`, threaded NAPI):
-    /// the kernel receives the frames the stack writes in its own thread,
-    /// on another CPU, instead of inside each `write(2)`. Falls back to a
-    /// plain TAP where the kernel or the namespace refuses it.
-    #[arg(long)]
-    pub napi: bool,
     /// More log output on stderr (-v: info, -vv: debug, -vvv: trace).
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
@@ -111,18 +105,12 @@ impl NetArgs {
     /// [`start`](Self::start) with a configuration the caller adjusted.
     pub fn start_with(&self, config: StackConfig, timeout: Duration) -> io::Result<Stack> {
         announce(&self.tap, &config, timeout, self.tun);
-        let options = TapOptions {
-            offload: !self.no_offload && self.pcap.is_none(),
-            napi: self.napi,
-        };
+        let offload = !self.no_offload && self.pcap.is_none();
         let tap = if self.tun {
-            TapDevice::open_tun_with(&self.tap, options)?
+            TapDevice::open_tun_with_offload(&self.tap, offload)?
         } else {
-            TapDevice::open_with(&self.tap, options)?
+            TapDevice::open_with_offload(&self.tap, offload)?
         };
-        if self.napi && !tap.napi() {
-            eprintln!("{}: no threaded NAPI here (refused); a plain TAP", self.tap);
-        }
         tap.set_up()?;
         let stack = match &self.pcap {
             Some(path) => {
