@@ -406,10 +406,11 @@ impl TcpSocket<'_> {
         if tsecr == 0 || wrapping_ge(tsecr, first_rtx) {
             return false;
         }
-        if let Some((cwnd, ssthresh, _)) = self.undo.take() {
-            self.cc.undo(now, cwnd, ssthresh);
+        // The same ACK's D-SACK of the resend (`rack_on_ack` runs first)
+        // may have undone the reduction already: one undo, counted once.
+        if let Some((cwnd, ssthresh, _)) = self.undo {
+            self.undo_reduction(now, cwnd, ssthresh);
         }
-        self.stats.undos = self.stats.undos.wrapping_add(1);
         self.phase = Phase::Open;
         self.snd_nxt = self.snd_max;
         self.rack.on_timeout(self.snd_una);

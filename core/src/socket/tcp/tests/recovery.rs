@@ -933,3 +933,26 @@ fn a_probe_waits_for_the_rtts_spread_on_an_uneven_path() {
     s.process(late, &ack(at(11), 65535));
     assert_eq!(s.stats().loss_probes, 0);
 }
+
+#[test]
+fn a_spurious_timeout_seen_twice_in_one_ack_is_one_undo() {
+    // The ACK after a spurious timeout both echoes the original's TSval
+    // (RFC 4015) and reports the resend as a duplicate (RFC 2883, RFC
+    // 3708): one reduction, undone once; the counter said two.
+    let mut s = ts_socket(true);
+    let mss = s.stats().mss;
+    s.send_slice(&std::vec![20u8; 3 * mss]).unwrap();
+    let sent = drain(&mut s, ms(10));
+    assert_eq!(sent.len(), 3);
+    let cwnd = s.stats().cwnd;
+    let fired = ms(10) + s.stats().rto;
+    let re = out(&mut s, fired).expect("timeout retransmission");
+    assert_eq!(re.seq, sent[0].seq);
+    let end = sent[2].seq + mss;
+    let mut a = sack_ack(end, 65535, &[(sent[0].seq, sent[0].seq + mss)]);
+    a.timestamp = sent[2].ts.map(|(v, _)| (8, v));
+    s.process(fired + Duration::from_millis(1), &a);
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 1);
+    assert!(s.stats().cwnd >= cwnd);
+}
