@@ -1012,3 +1012,42 @@ fn a_spurious_timeout_seen_twice_in_one_ack_is_one_undo() {
     assert_eq!(s.stats().undos, 1);
     assert!(s.stats().cwnd >= cwnd);
 }
+
+#[test]
+fn the_dsack_of_a_recovery_probe_undoes_nothing() {
+    // The peer's window is full, so the probe of a fast recovery resends
+    // the last segment, which had arrived: its D-SACK says nothing of the
+    // repair still out (RFC 3708 §3 counts the recovery's resends only).
+    let mut s = sack_socket(64 * 1024, (10 * MSS) as u16);
+    s.send_slice(&[21u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(1)).len(), 10);
+    for k in 1..=3 {
+        s.process(
+            ms(2),
+            &sack_ack(at(0), (10 * MSS) as u16, &[(at(1), at(1 + k))]),
+        );
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    let sent: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(0)]);
+    let reduced = s.stats().cwnd;
+    let due = s.poll_at(ms(2)).unwrap();
+    assert!(due < ms(100), "the probe is due at {due:?}");
+    let probe = drain(&mut s, due);
+    assert_eq!(probe.len(), 1);
+    assert_eq!(probe[0].seq, at(9), "the last segment");
+    // Everything above the hole arrived, the probe's copy twice; the
+    // repair of segment 0 is still on its way.
+    let t = due + Duration::from_millis(1);
+    s.process(
+        t,
+        &sack_ack(
+            at(0),
+            (10 * MSS) as u16,
+            &[(at(9), at(10)), (at(1), at(10))],
+        ),
+    );
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 0);
+    assert!(s.stats().cwnd <= reduced);
+}
