@@ -488,7 +488,9 @@ impl TcpSocket<'_> {
             self.prr
                 .on_ack(delivered, pipe, self.cc.ssthresh(), self.mss);
         }
-        if advanced {
+        // In fast recovery an ACK with news also restarts the probe
+        // timeout (see `schedule_tlp`): it runs from the last sign of life.
+        if advanced || (self.phase == Phase::Fast && sack.newly_sacked > 0) {
             self.schedule_tlp(now);
         }
         self.after_ack(now, repr, ack, window);

@@ -385,7 +385,16 @@ fn sack_information_survives_a_timeout() {
     assert_eq!(drain(&mut s, Instant::ZERO).len(), 6);
     s.process(ms(1), &sack_ack(at(0), 65535, &[(at(2), at(4))]));
     let mut sent: Vec<_> = drain(&mut s, ms(1)).iter().map(|g| g.seq).collect();
-    let rto = s.poll_at(ms(1)).unwrap();
+    // The recovery's probe goes first (see `schedule_tlp`); unanswered,
+    // the timeout follows.
+    let mut rto = s.poll_at(ms(1)).unwrap();
+    for _ in 0..4 {
+        if rto >= Instant::ZERO + s.stats().rto {
+            break;
+        }
+        sent.extend(drain(&mut s, rto).iter().map(|g| g.seq));
+        rto = s.poll_at(rto).unwrap();
+    }
     assert!(rto >= Instant::ZERO + s.stats().rto);
     let mut t = rto;
     for _ in 0..20 {
@@ -932,4 +941,113 @@ fn a_probe_waits_for_the_rtts_spread_on_an_uneven_path() {
     assert!(out(&mut s, late).is_none(), "no probe yet");
     s.process(late, &ack(at(11), 65535));
     assert_eq!(s.stats().loss_probes, 0);
+}
+
+#[test]
+fn the_lost_last_ack_of_a_recovery_draws_a_probe_not_the_rto() {
+    // Measured in the impaired rig (1 % loss both ways): the receiver,
+    // which compresses the ACKs of out-of-order data (Linux's SACK
+    // compression), answers the retransmission that fills the hole with
+    // one ACK of everything; when that one ACK is lost, PRR lets nothing
+    // more out and no timer but the 200 ms RTO was left. A probe after
+    // the PTO (RFC 8985 §7.2; RFC 9002 §6.2 arms it whatever the recovery
+    // state, as it recovers lost ACKs too) brings the ACK back.
+    let mut s = sack_socket_rtt(256 * 1024, 65535, Duration::from_millis(4));
+    s.send_slice(&[19u8; 60 * MSS]).unwrap();
+    let mut t = ms(4);
+    for g in drain(&mut s, t) {
+        t += Duration::from_micros(100);
+        s.process(
+            t + Duration::from_millis(4),
+            &ack(g.seq + g.payload.len(), 65535),
+        );
+        drain(&mut s, t + Duration::from_millis(4));
+    }
+    let t = ms(20);
+    let high = s.snd_max;
+    // Segment 20 lost, three segments above it SACKed: fast retransmit.
+    for k in 1..=3 {
+        s.process(t, &sack_ack(at(20), 65535, &[(at(21), at(21 + k))]));
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    let sent: Vec<_> = drain(&mut s, t).iter().map(|g| g.seq).collect();
+    assert_eq!(sent.first(), Some(&at(20)), "{sent:?}");
+    // The receiver now holds everything; its one ACK is lost.
+    let rto = s.stats().rto;
+    let due = s.poll_at(t).unwrap();
+    assert!(
+        due < t + Duration::from_millis(50),
+        "due {due:?} (RTO {rto:?})"
+    );
+    let probe = drain(&mut s, due);
+    assert_eq!(probe.len(), 1, "{probe:?}");
+    assert!(probe[0].seq >= high, "new data: {:?}", probe[0].seq);
+    assert_eq!(s.stats().loss_probes, 1);
+    // Its ACK ends the recovery without a timeout.
+    let end = probe[0].seq + probe[0].payload.len();
+    s.process(due + Duration::from_millis(4), &ack(end, 65535));
+    assert_eq!(s.phase, Phase::Open);
+    assert_eq!(s.stats().timeouts, 0);
+}
+
+#[test]
+fn a_spurious_timeout_seen_twice_in_one_ack_is_one_undo() {
+    // The ACK after a spurious timeout both echoes the original's TSval
+    // (RFC 4015) and reports the resend as a duplicate (RFC 2883, RFC
+    // 3708): one reduction, undone once; the counter said two.
+    let mut s = ts_socket(true);
+    let mss = s.stats().mss;
+    s.send_slice(&std::vec![20u8; 3 * mss]).unwrap();
+    let sent = drain(&mut s, ms(10));
+    assert_eq!(sent.len(), 3);
+    let cwnd = s.stats().cwnd;
+    let fired = ms(10) + s.stats().rto;
+    let re = out(&mut s, fired).expect("timeout retransmission");
+    assert_eq!(re.seq, sent[0].seq);
+    let end = sent[2].seq + mss;
+    let mut a = sack_ack(end, 65535, &[(sent[0].seq, sent[0].seq + mss)]);
+    a.timestamp = sent[2].ts.map(|(v, _)| (8, v));
+    s.process(fired + Duration::from_millis(1), &a);
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 1);
+    assert!(s.stats().cwnd >= cwnd);
+}
+
+#[test]
+fn the_dsack_of_a_recovery_probe_undoes_nothing() {
+    // The peer's window is full, so the probe of a fast recovery resends
+    // the last segment, which had arrived: its D-SACK says nothing of the
+    // repair still out (RFC 3708 §3 counts the recovery's resends only).
+    let mut s = sack_socket(64 * 1024, (10 * MSS) as u16);
+    s.send_slice(&[21u8; 30 * MSS]).unwrap();
+    assert_eq!(drain(&mut s, ms(1)).len(), 10);
+    for k in 1..=3 {
+        s.process(
+            ms(2),
+            &sack_ack(at(0), (10 * MSS) as u16, &[(at(1), at(1 + k))]),
+        );
+    }
+    assert_eq!(s.stats().fast_retransmits, 1);
+    let sent: Vec<_> = drain(&mut s, ms(2)).iter().map(|g| g.seq).collect();
+    assert_eq!(sent, [at(0)]);
+    let reduced = s.stats().cwnd;
+    let due = s.poll_at(ms(2)).unwrap();
+    assert!(due < ms(100), "the probe is due at {due:?}");
+    let probe = drain(&mut s, due);
+    assert_eq!(probe.len(), 1);
+    assert_eq!(probe[0].seq, at(9), "the last segment");
+    // Everything above the hole arrived, the probe's copy twice; the
+    // repair of segment 0 is still on its way.
+    let t = due + Duration::from_millis(1);
+    s.process(
+        t,
+        &sack_ack(
+            at(0),
+            (10 * MSS) as u16,
+            &[(at(9), at(10)), (at(1), at(10))],
+        ),
+    );
+    assert_eq!(s.stats().dsacks_received, 1);
+    assert_eq!(s.stats().undos, 0);
+    assert!(s.stats().cwnd <= reduced);
 }
