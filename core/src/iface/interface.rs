@@ -801,23 +801,6 @@ impl<'a> Interface<'a> {
         device: &mut D,
         sockets: &mut SocketSet<'_>,
     ) -> bool {
-        let received = self.poll_ingress(now, device, sockets);
-        self.poll_egress(now, device, sockets) | received
-    }
-
-    /// The first half of [`poll`](Self::poll): takes what the device
-    /// received (up to its burst size) and sends only the replies made on
-    /// the way (through each frame's own token). The std runtime's
-    /// blocked read copies its data out between the two halves, so the
-    /// ACK that the second sends carries the window that read opened (one
-    /// ACK per batch rather than an ACK and then a window update). True
-    /// when a frame was received.
-    pub(crate) fn poll_ingress<D: Device>(
-        &mut self,
-        now: Instant,
-        device: &mut D,
-        sockets: &mut SocketSet<'_>,
-    ) -> bool {
         self.inner.now = now;
         self.inner.caps = device.capabilities();
         if self.inner.caps.medium != self.inner.medium {
@@ -833,20 +816,8 @@ impl<'a> Interface<'a> {
             changed = true;
             rx.consume(|frame| self.process_frame(now, frame, sockets, tx));
         }
+        changed |= self.egress(now, device, sockets);
         changed
-    }
-
-    /// The second half of [`poll`](Self::poll), after
-    /// [`poll_ingress`](Self::poll_ingress) at the same `now` with the same
-    /// device: timers, then what the sockets have ready. True when
-    /// anything was sent.
-    pub(crate) fn poll_egress<D: Device>(
-        &mut self,
-        now: Instant,
-        device: &mut D,
-        sockets: &mut SocketSet<'_>,
-    ) -> bool {
-        self.egress(now, device, sockets)
     }
 
     /// The next instant at which [`poll`](Self::poll) has timer work, or

@@ -33,7 +33,7 @@ use std::thread::ThreadId;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use super::batch::Drive;
-use super::stack::{Core, ExitGuard, Run, Shared};
+use super::stack::{ExitGuard, Run, Shared};
 use crate::time::{Duration, Instant};
 
 /// How long the device may lie unused, put back by an application thread,
@@ -233,21 +233,7 @@ pub(crate) enum Step {
 /// whose sockets changed, writes what the poll sent. The frames are read
 /// before the lock is taken and written after it is let go (see `batch`).
 /// Also says whether it woke a call that would drive the device.
-///
-/// `between` runs under the lock between the poll's two halves, once the
-/// frames are taken in and before anything is sent: a blocked read copies
-/// its data out there, so the ACK for those frames carries the window the
-/// read opened. Otherwise each batch drew two ACKs, the poll's (its window
-/// short of what the batch filled) and the read's window update soon after
-/// (RFC 9293 §3.8.6.2.2 lets it wait for a full segment's growth, and a
-/// batch is many): 0.12 ACKs per data frame on the clean impaired link,
-/// each a write into the TAP, a frame through the forwarder and an ACK for
-/// the sender to process (issue 10, receiving).
-pub(crate) fn step(
-    shared: &Shared,
-    device: &mut dyn Drive,
-    between: Option<&mut dyn FnMut(&mut Core)>,
-) -> (Step, bool) {
+pub(crate) fn step(shared: &Shared, device: &mut dyn Drive) -> (Step, bool) {
     let epoch = shared.epoch;
     let clock = || Instant::from_micros(epoch.elapsed().as_micros() as i64);
     device.fill(clock());
@@ -257,12 +243,7 @@ pub(crate) fn step(
     core.stop_step(now);
     let c = &mut *core;
     c.iface
-        .poll_ingress(now, &mut device.lend(&mut c.tx), &mut c.sockets);
-    if let Some(between) = between {
-        between(c);
-    }
-    c.iface
-        .poll_egress(now, &mut device.lend(&mut c.tx), &mut c.sockets);
+        .poll(now, &mut device.lend(&mut c.tx), &mut c.sockets);
     // This poll acted on what calls left for it (see `kicked`).
     c.kick = false;
     core.after_poll(now);
@@ -327,7 +308,7 @@ pub(crate) fn run(shared: &Shared, device: Box<dyn Drive>) {
                 continue;
             }
         };
-        match step(shared, &mut **dev, None).0 {
+        match step(shared, &mut **dev).0 {
             Step::Stopped => return,
             Step::Again => {
                 // Let the application's threads at the lock between polls.
@@ -379,13 +360,7 @@ impl<'a> Driving<'a> {
     /// has a poller per service, most of them idle), or the device failed
     /// (put back for the stack's thread, which fails the same way and
     /// stops the stack).
-    ///
-    /// `between` runs between the round's ingress and egress (see [`step`]).
-    pub(crate) fn round(
-        &mut self,
-        left: Option<StdDuration>,
-        between: Option<&mut dyn FnMut(&mut Core)>,
-    ) -> bool {
+    pub(crate) fn round(&mut self, left: Option<StdDuration>) -> bool {
         let Some(dev) = self.dev.as_mut() else {
             return false;
         };
@@ -401,7 +376,7 @@ impl<'a> Driving<'a> {
                 return false;
             }
         }
-        let (step, woke_driver) = step(self.shared, &mut **dev, between);
+        let (step, woke_driver) = step(self.shared, &mut **dev);
         self.next = match step {
             Step::Again => Some(Some(StdDuration::ZERO)),
             Step::Sleep(d) => Some(d),

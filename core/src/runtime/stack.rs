@@ -327,33 +327,10 @@ impl Shared {
             }
             if let Some(d) = driving.as_mut() {
                 drop(core);
-                // A call on one socket (a blocked read) tries again in the
-                // round, between the frames taken in and the ACKs sent
-                // (see `drive::step`): what it read then opens the window
-                // those ACKs advertise. A poller's wait looks after the
-                // round, as before: its events are several sockets'.
-                let mut got = None;
-                let mut try_between = |c: &mut Core| {
-                    if got.is_none() && c.check_running().is_ok() {
-                        match f(c) {
-                            Ok(None) => {}
-                            r => got = Some(r),
-                        }
-                    }
-                };
-                let between = matches!(watch, Watch::Socket(_))
-                    .then_some(&mut try_between as &mut dyn FnMut(&mut Core));
-                if !d.round(left, between) {
+                if !d.round(left) {
                     // Handed on, or the device failed: wait as the others.
                     driving = None;
                     drives = false;
-                }
-                if let Some(r) = got {
-                    // The round's egress sent what the call left (a
-                    // window update) and let go of the lock.
-                    if let Some(v) = r? {
-                        return Ok(Ok(v));
-                    }
                 }
                 core = self.lock();
                 continue;
