@@ -868,21 +868,14 @@ impl<'a> TcpSocket<'a> {
     /// RFC 9293 §3.8.6.2.2: after a read, advertise the larger window only
     /// once it grew by a full segment or half the buffer (receiver SWS
     /// avoidance), so a slow reader does not cause a storm of tiny updates.
-    ///
-    /// And only once what the peer may still send fell to half the buffer
-    /// (Linux's tcp_cleanup_rbuf): until then the ACKs its data draws carry
-    /// the new window, and an update of its own after every read was an
-    /// ACK per data segment from a reader that keeps up (issue 10,
-    /// receiving).
     fn after_read(&mut self, n: usize) {
         if n == 0 || !self.is_established() {
             return;
         }
         let advertised = self.rcv_adv.distance_from(self.rcv_nxt).max(0) as usize;
         let now_window = self.rx_window();
-        let half = self.rx.capacity() / 2;
-        let threshold = self.mss.min(half).max(1);
-        if advertised <= half && now_window >= advertised + threshold {
+        let threshold = self.mss.min(self.rx.capacity() / 2).max(1);
+        if now_window >= advertised + threshold {
             self.window_update = true;
         }
     }

@@ -274,35 +274,6 @@ fn a_window_update_overtaken_by_data_waits_for_the_read_too() {
 }
 
 #[test]
-fn a_reader_that_keeps_up_draws_an_ack_per_second_segment_not_an_update_per_read() {
-    // Issue 10, receiving through the impaired link: a reader that read
-    // each segment as it came owed a window update after every read (the
-    // window had grown by a segment), so every data segment was answered
-    // with an ACK, twice RFC 9293 §3.8.6.3's rate: each a write to the
-    // device and a segment for the sender to process. While the peer may
-    // still send more than half the buffer, the ACKs its data draws carry
-    // the window (Linux's tcp_cleanup_rbuf waits likewise).
-    let mut s = established(65535);
-    let payload = [3u8; 1460];
-    let mut buf = [0u8; 1460];
-    let mut acks = Vec::new();
-    for k in 0..10 {
-        let at = IRS + 1 + k * payload.len();
-        s.process(
-            Instant::ZERO,
-            &seg(TcpFlags::empty(), at, Some(ISS + 1), &payload),
-        );
-        assert_eq!(s.recv_slice(&mut buf), Ok(payload.len()));
-        acks.extend(out(&mut s, Instant::ZERO));
-    }
-    assert_eq!(acks.len(), 5, "{acks:?}");
-    for (i, a) in acks.iter().enumerate() {
-        assert_eq!(a.ack, Some(IRS + 1 + (2 * i + 2) * payload.len()));
-        assert_eq!(a.window, 65535, "each carries the window the reads opened");
-    }
-}
-
-#[test]
 fn an_ack_offering_a_sliver_still_leaves_on_the_delayed_ack_timer() {
     // An application that does not read: RFC 1122 §4.2.3.2's bound holds.
     let mut s = sliver_filled();
