@@ -77,17 +77,6 @@ struct Rtx {
     passed: TcpSeqNumber,
 }
 
-/// An ACK of a resend that may answer the original (RFC 8985 §6.2 step
-/// 2): first transmissions `[from, to)`, sent before the resend, were not
-/// delivered yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Overtaken {
-    from: TcpSeqNumber,
-    to: TcpSeqNumber,
-    /// How long after the resend the ACK came.
-    late: Duration,
-}
-
 /// How data came to be delivered (RFC 8985 §6.2 step 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivered {
@@ -134,10 +123,6 @@ pub struct Rack {
     /// The longest a reordered original was seen to trail our decision to
     /// resend it: the window is never shorter.
     reo_floor: Duration,
-    /// An ACK of a resend that overtook data sent before it, until that
-    /// data is delivered without a resend (the original came late) or
-    /// acknowledged otherwise (it was lost).
-    overtaken: Option<Overtaken>,
     /// RACK.dsack_round: SND.NXT when the last D-SACK raised the multiplier.
     dsack_round: Option<TcpSeqNumber>,
     /// Bytes below this (not SACKed, not in a live retransmission) are lost.
@@ -355,7 +340,6 @@ impl Rack {
     pub fn on_timeout(&mut self, snd_max: TcpSeqNumber) {
         self.lost_to = snd_max;
         self.rtx.clear();
-        self.overtaken = None;
         self.timer = None;
     }
 
@@ -428,13 +412,13 @@ impl Rack {
         // echo of step 2 cannot tell them apart within a millisecond).
         // A D-SACK says the resend itself arrived.
         let overtook = || {
-            self.sent_before(t, snd_max)
-                .filter(|&end| how != Delivered::Duplicate && end > delivered_to)
-                .filter(|&end| end > self.lost_to)
+            how != Delivered::Duplicate
+                && self
+                    .sent_before(t, snd_max)
+                    .is_some_and(|end| end > delivered_to && end > self.lost_to)
         };
         let early = now - t;
-        let ahead = overtook();
-        if retransmitted && (self.min_rtt.is_some_and(|m| early < m) || ahead.is_some()) {
+        if retransmitted && (self.min_rtt.is_some_and(|m| early < m) || overtook()) {
             // Only an ACK well ahead of min_RTT says the original filled
             // the hole: the resend, sent alone, may cross the path a few µs
             // faster than the segment that set min_RTT, and its own ACK,
@@ -442,29 +426,14 @@ impl Rack {
             // an RTT's lateness) for good, every later loss then waiting an
             // extra round trip (Linux infers no reordering from step 2).
             let clearly_early = self.min_rtt.is_some_and(|m| early < m - m / 4);
-            if cumulative && clearly_early {
-                self.late_original(early);
-            } else if let Some(to) = ahead.filter(|_| cumulative) {
-                // Data sent before the resend still missing may be queued
-                // ahead of it (reordering: the original came late) or lost
-                // (a link that only drops; RACK has not deemed it lost
-                // yet). Only its delivery without a resend tells the
-                // first: taken at once, every drop of the last segments
-                // before a resend widened the window to twice an RTT for
-                // 16 recoveries, and each later loss waited that long.
-                let from = delivered_to.max(self.lost_to);
-                self.overtaken = Some(match self.overtaken {
-                    Some(o) => Overtaken {
-                        from: o.from.min(from),
-                        to: o.to.max(to),
-                        late: o.late.max(early),
-                    },
-                    None => Overtaken {
-                        from,
-                        to,
-                        late: early,
-                    },
-                });
+            if cumulative && (clearly_early || overtook()) {
+                self.reord = true;
+                // Twice the lateness seen: reordering varies (a queue
+                // ahead of the late segment), and waiting a little longer
+                // for a real loss costs less than a spurious resend.
+                self.reo_floor = self.reo_floor.max(early * 2);
+                // It lapses as a D-SACK's widening does (step 4).
+                self.reo_wnd_persist = REO_WND_PERSIST;
             }
             return;
         }
@@ -480,12 +449,6 @@ impl Rack {
             // A µs sample of our own: the 1 ms timestamp clock reads a LAN
             // RTT as 0, which would close the reordering window.
             self.on_rtt_sample(now - t);
-            // Data overtaken by a resend's ACK, delivered without a
-            // resend: it was queued behind the original, which came late.
-            if let Some(o) = self.overtaken.filter(|o| o.from < r && l < o.to) {
-                self.overtaken = None;
-                self.late_original(o.late);
-            }
         }
         // Step 3 (RACK_detect_reordering): delivered below the highest
         // delivered sequence without having been retransmitted.
@@ -512,17 +475,6 @@ impl Rack {
             self.end_seq = r;
             self.rtt = now - t;
         }
-    }
-
-    /// An original came `late` after our resend of it (step 2): reordering.
-    fn late_original(&mut self, late: Duration) {
-        self.reord = true;
-        // Twice the lateness seen: reordering varies (a queue ahead of the
-        // late segment), and waiting a little longer for a real loss costs
-        // less than a spurious resend.
-        self.reo_floor = self.reo_floor.max(late * 2);
-        // It lapses as a D-SACK's widening does (step 4).
-        self.reo_wnd_persist = REO_WND_PERSIST;
     }
 
     /// A D-SACK arrived (RFC 8985 §6.2 step 4, RACK_update_reo_wnd): at most
@@ -577,10 +529,6 @@ impl Rack {
         }
         if self.fack < snd_una {
             self.fack = snd_una;
-        }
-        // Acknowledged without being delivered unresent: lost, not late.
-        if self.overtaken.is_some_and(|o| snd_una >= o.to) {
-            self.overtaken = None;
         }
         // The D-SACK round ends once SND.UNA passes its marker: forget it
         // then. Kept, a bulk flow (whose flight never empties to restart
@@ -986,20 +934,7 @@ mod tests {
         r.trim(seq(4), &sb);
         assert!(!r.detect_loss(us(1034), seq(8), Duration::ZERO));
         assert_eq!(r.next_lost(&sb, seq(4), MSS), None, "nothing lost");
-        assert!(!r.reordering_seen(), "4..7 may be lost: not known yet");
-        // Segment 4 arrives, never resent: it was queued ahead of the
-        // resend, and the original came late (34 µs after the resend: the
-        // floor is twice that).
-        r.on_delivered(
-            seq(4),
-            seq(5),
-            us(1040),
-            Delivered::Cumulative,
-            (seq(5), seq(8)),
-        );
         assert!(r.reordering_seen(), "the original came late");
-        let srtt = Duration::from_micros(1000);
-        assert_eq!(r.reo_wnd(true, false, srtt), Duration::from_micros(68));
         // Once segments 4..7 are delivered, a later ACK of a resend is
         // taken as one: data sent before it is all in.
         let mut r = sent(8);
@@ -1021,67 +956,6 @@ mod tests {
             (seq(8), seq(9)),
         );
         assert_eq!(r.rtt, Duration::from_micros(1000), "a sample of the resend");
-    }
-
-    #[test]
-    fn an_ack_of_a_resend_with_earlier_data_lost_is_no_sign_of_reordering() {
-        // A link that only drops: segments 0 and 7 of 0..8 (sent at 0..70
-        // µs, RTT 1000 µs) are lost. 1..6 are SACKed at 1010..1060 µs; 0 is
-        // resent at 1030 µs and its ACK comes a round trip later, when 7
-        // (sent before the resend, not yet deemed lost) is still missing.
-        // Taken for an original that overtook 7, it set the reordering
-        // window to twice an RTT for 16 recoveries, and every later loss
-        // waited that long to be repaired. Only data sent before the resend
-        // and delivered later without a resend proves the original came
-        // late; 7 never comes.
-        let mut r = sent(8);
-        let mut sb = Scoreboard::<8>::new();
-        for i in 1..7 {
-            sb.update(seq(0), seq(8), &[(seq(1), seq(i + 1))]);
-            r.on_delivered(
-                seq(i),
-                seq(i + 1),
-                us(1000 + 10 * i as i64),
-                Delivered::Sacked,
-                (seq(i + 1), seq(8)),
-            );
-        }
-        assert!(r.detect_loss(us(1030), seq(8), Duration::ZERO));
-        r.on_retransmit(seq(0), seq(1), us(1030));
-        r.on_send_new(seq(8), us(1040));
-        sb.update(seq(7), seq(9), &[]);
-        r.on_delivered(
-            seq(0),
-            seq(7),
-            us(2030),
-            Delivered::Cumulative,
-            (seq(7), seq(9)),
-        );
-        r.trim(seq(7), &sb);
-        assert!(!r.reordering_seen(), "nothing came late");
-        let srtt = Duration::from_micros(1000);
-        assert_eq!(r.reo_wnd(true, false, srtt), Duration::ZERO);
-        // 8, sent after the resend, is SACKed: 7 is lost, resent, and its
-        // resend delivered: still no reordering.
-        sb.update(seq(7), seq(9), &[(seq(8), seq(9))]);
-        r.on_delivered(
-            seq(8),
-            seq(9),
-            us(2040),
-            Delivered::Sacked,
-            (seq(9), seq(9)),
-        );
-        assert!(r.detect_loss(us(2040), seq(9), Duration::ZERO));
-        assert_eq!(r.next_lost(&sb, seq(7), MSS), Some((seq(7), MSS)));
-        r.on_retransmit(seq(7), seq(8), us(2040));
-        r.on_delivered(
-            seq(7),
-            seq(9),
-            us(3040),
-            Delivered::Cumulative,
-            (seq(9), seq(9)),
-        );
-        assert!(!r.reordering_seen());
     }
 
     #[test]
