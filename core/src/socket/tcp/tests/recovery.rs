@@ -438,21 +438,30 @@ fn a_dsack_for_every_retransmission_undoes_the_reduction() {
     assert_eq!(s.stats().ssthresh, before.ssthresh);
 }
 
+/// A timestamp socket (`sack` as given) that sent three segments at 10 ms
+/// and resent the first at its timeout: the socket, the three, cwnd
+/// before the timeout, and when it fired.
+fn three_sent_then_a_timeout(sack: bool) -> (TcpSocket<'static>, Vec<Seg>, usize, Instant) {
+    let mut s = ts_socket(sack);
+    let mss = s.stats().mss;
+    s.send_slice(&std::vec![5u8; 3 * mss]).unwrap();
+    let sent = drain(&mut s, ms(10));
+    assert_eq!(sent.len(), 3);
+    let cwnd = s.stats().cwnd;
+    let fired = ms(10) + s.stats().rto;
+    let re = out(&mut s, fired).expect("timeout retransmission");
+    assert_eq!(re.seq, sent[0].seq);
+    (s, sent, cwnd, fired)
+}
+
 #[test]
 fn a_spurious_timeout_is_detected_by_the_echo_and_undone() {
     // RFC 3522 / RFC 4015: the first ACK after the timeout echoes the
     // original's TSval: the original arrived, the timeout was spurious.
     // The window comes back and the rest of the flight is not resent.
     for sack in [false, true] {
-        let mut s = ts_socket(sack);
+        let (mut s, sent, cwnd, fired) = three_sent_then_a_timeout(sack);
         let mss = s.stats().mss;
-        s.send_slice(&std::vec![5u8; 3 * mss]).unwrap();
-        let sent = drain(&mut s, ms(10));
-        assert_eq!(sent.len(), 3);
-        let cwnd = s.stats().cwnd;
-        let fired = ms(10) + s.stats().rto;
-        let re = out(&mut s, fired).expect("timeout retransmission");
-        assert_eq!(re.seq, sent[0].seq);
         let mut a = ack(sent[0].seq + mss, 65535);
         a.timestamp = sent[0].ts.map(|(v, _)| (8, v));
         let t = fired + Duration::from_millis(1);
@@ -995,15 +1004,8 @@ fn a_spurious_timeout_seen_twice_in_one_ack_is_one_undo() {
     // The ACK after a spurious timeout both echoes the original's TSval
     // (RFC 4015) and reports the resend as a duplicate (RFC 2883, RFC
     // 3708): one reduction, undone once; the counter said two.
-    let mut s = ts_socket(true);
+    let (mut s, sent, cwnd, fired) = three_sent_then_a_timeout(true);
     let mss = s.stats().mss;
-    s.send_slice(&std::vec![20u8; 3 * mss]).unwrap();
-    let sent = drain(&mut s, ms(10));
-    assert_eq!(sent.len(), 3);
-    let cwnd = s.stats().cwnd;
-    let fired = ms(10) + s.stats().rto;
-    let re = out(&mut s, fired).expect("timeout retransmission");
-    assert_eq!(re.seq, sent[0].seq);
     let end = sent[2].seq + mss;
     let mut a = sack_ack(end, 65535, &[(sent[0].seq, sent[0].seq + mss)]);
     a.timestamp = sent[2].ts.map(|(v, _)| (8, v));
