@@ -997,11 +997,16 @@ impl Accepted {
 
 /// The MSS we offer: the MTU less the IP and TCP headers.
 pub(crate) fn our_mss(mtu: usize, remote: &IpAddr) -> u16 {
-    let header = match remote {
+    u16::try_from(mtu.saturating_sub(ip_tcp_headers(remote))).unwrap_or(u16::MAX)
+}
+
+/// The fixed IP and TCP headers of a segment to `remote`, without options
+/// (RFC 9293 §3.7.1: the MSS is what is left of an MTU after them).
+pub(crate) fn ip_tcp_headers(remote: &IpAddr) -> usize {
+    match remote {
         IpAddr::V4(_) => 40,
         IpAddr::V6(_) => 60,
-    };
-    u16::try_from(mtu.saturating_sub(header)).unwrap_or(u16::MAX)
+    }
 }
 
 impl TcpListener<'_> {

@@ -28,8 +28,8 @@ pub mod sack;
 
 pub(crate) use self::conn::TcpContext;
 pub use self::conn::{Socket, State, TcpApiError, TcpConfig, TcpError, TcpSocket, TcpStats};
+pub(crate) use self::listener::{ip_tcp_headers, ListenContext, ListenDrop, SynAckOffer};
 pub use self::listener::{
     HalfOpen, ListenError, Listener, ListenerStats, TcpListener, INVALID_ACK_INTERVAL,
     SYNACK_RETRIES, SYNACK_TIMEOUT, SYN_COOKIE_WINDOW,
 };
-pub(crate) use self::listener::{ListenContext, ListenDrop, SynAckOffer};

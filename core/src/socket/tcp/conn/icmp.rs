@@ -3,6 +3,7 @@
 
 use super::{State, TcpError, TcpSocket};
 use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::ip_tcp_headers;
 use crate::socket::tcp::recovery::Phase;
 use crate::wire::tcp::TcpSeqNumber;
 use crate::wire::IpAddr;
@@ -57,11 +58,7 @@ impl TcpSocket<'_> {
     /// the IP and TCP headers, bounded by the peer's SYN MSS and our
     /// options (`send_mss_for`).
     fn mss_for_path_mtu(&self, path_mtu: usize) -> usize {
-        let header = match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
-        };
-        self.send_mss_for(path_mtu.saturating_sub(header))
+        self.send_mss_for(path_mtu.saturating_sub(ip_tcp_headers(&self.remote.addr)))
     }
 
     /// The path to the peer carries `path_mtu` bytes (the interface's

@@ -5,10 +5,10 @@
 use super::loss::Resend;
 use super::{State, TcpContext, TcpSocket};
 use crate::socket::tcp::congestion::CongestionControl;
+use crate::socket::tcp::ip_tcp_headers;
 use crate::socket::tcp::recovery::{nonsack_pipe, Phase};
 use crate::time::Instant;
 use crate::wire::tcp::{TcpFlags, TcpRepr, MAX_SACK_BLOCKS};
-use crate::wire::IpAddr;
 
 impl TcpSocket<'_> {
     /// The receive window we can offer: free ring space.
@@ -234,10 +234,7 @@ impl TcpSocket<'_> {
         let now = ctx.now;
         self.run_timers(now);
         self.wake_ready();
-        let our_mss = ctx.mtu.saturating_sub(match self.remote.addr {
-            IpAddr::V4(_) => 40,
-            IpAddr::V6(_) => 60,
-        });
+        let our_mss = ctx.mtu.saturating_sub(ip_tcp_headers(&self.remote.addr));
 
         // A reset owed to the peer goes first (RFC 9293 §3.10.7).
         if let Some((seq, ack)) = self.reset {
