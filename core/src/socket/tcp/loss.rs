@@ -187,21 +187,14 @@ impl TcpSocket<'_> {
     /// rescue, or RFC 8985 §7.3's probe; as (offset from SND.UNA, length).
     pub(super) fn sack_resend(&self) -> Option<(usize, usize, Resend)> {
         let offset = |seq: TcpSeqNumber| seq.distance_from(self.snd_una).max(0) as usize;
-        if self.phase == Phase::Open {
-            // RFC 8985 §7.3: new data if it may go, else the last segment.
-            if !self.tlp_due || self.sendable_now() > 0 || self.fin_sent {
-                return None;
-            }
-            let data = self.data_outstanding();
-            let len = data.min(self.mss);
-            return (len > 0).then_some((data - len, len, Resend::Probe));
-        }
-        if self.tlp_due && self.phase == Phase::Fast {
-            // The probe of a fast recovery (see `schedule_tlp`): as in
-            // the open state, new data if the peer's window takes it
-            // (`sendable_up_to` lets one segment past PRR), else the last
-            // segment.
-            if self.sendable_now() > 0 || self.fin_sent {
+        // RFC 8985 §7.3: the probe is new data if it may go, else the
+        // last segment. In the open state only the probe is resent; a
+        // fast recovery's probe (see `schedule_tlp`) goes the same way,
+        // new data through `sendable_up_to`, which lets one segment past
+        // PRR.
+        let probe = self.tlp_due && matches!(self.phase, Phase::Open | Phase::Fast);
+        if self.phase == Phase::Open || probe {
+            if !probe || self.sendable_now() > 0 || self.fin_sent {
                 return None;
             }
             let data = self.data_outstanding();
